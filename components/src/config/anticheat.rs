@@ -1,0 +1,45 @@
+use super::invalid::{InvalidSetting, check_range};
+use bevy_ecs::resource::Resource;
+use serde::{Deserialize, Serialize};
+
+/// `[anticheat]`: limits a shot or a move must respect to be accepted. All hot.
+#[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnticheatSettings {
+    /// Most shots per second a player can fire with any weapon (0.1–100).
+    pub max_fire_rate_hz: f32,
+    /// Longest accepted shot, in metres (1–100000).
+    pub max_shot_range_m: f32,
+    /// Fastest accepted movement, in metres per second (0.1–1000).
+    pub max_speed_mps: f32,
+    /// How far back lag compensation may rewind the world for a shot, in milliseconds (0–1000).
+    pub max_rewind_ms: u32,
+}
+
+impl Default for AnticheatSettings {
+    fn default() -> Self {
+        Self {
+            max_fire_rate_hz: 10.0,
+            max_shot_range_m: 1000.0,
+            max_speed_mps: 10.0,
+            max_rewind_ms: 250,
+        }
+    }
+}
+
+impl AnticheatSettings {
+    pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
+        check_range(
+            "anticheat.max_fire_rate_hz",
+            self.max_fire_rate_hz,
+            0.1..=100.0,
+        )?;
+        check_range(
+            "anticheat.max_shot_range_m",
+            self.max_shot_range_m,
+            1.0..=100_000.0,
+        )?;
+        check_range("anticheat.max_speed_mps", self.max_speed_mps, 0.1..=1000.0)?;
+        check_range("anticheat.max_rewind_ms", self.max_rewind_ms, 0..=1000)
+    }
+}

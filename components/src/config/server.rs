@@ -1,0 +1,52 @@
+use super::invalid::{InvalidSetting, check_range};
+use super::keep_running;
+use bevy_ecs::resource::Resource;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// `[server]`: the tick and the game port.
+#[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Simulation ticks per second (1–1000). Hot: applied at the next tick.
+    pub tick_rate_hz: u32,
+    /// How far the tick may fall behind its schedule before the missed ticks are dropped instead of
+    /// run back to back, in milliseconds (0–5000). Hot.
+    pub max_catch_up_ms: u32,
+    /// UDP address game clients connect to. Restart only.
+    pub bind: SocketAddr,
+    /// How long shutdown waits for its steps (final flush, disconnects) before giving up, in seconds
+    /// (1–600). Hot.
+    pub shutdown_timeout_secs: u32,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            tick_rate_hz: 60,
+            max_catch_up_ms: 250,
+            bind: SocketAddr::from(([0, 0, 0, 0], 5000)),
+            shutdown_timeout_secs: 10,
+        }
+    }
+}
+
+impl ServerSettings {
+    pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
+        check_range("server.tick_rate_hz", self.tick_rate_hz, 1..=1000)?;
+        check_range("server.max_catch_up_ms", self.max_catch_up_ms, 0..=5000)?;
+        check_range(
+            "server.shutdown_timeout_secs",
+            self.shutdown_timeout_secs,
+            1..=600,
+        )
+    }
+
+    pub(super) fn keep_restart_only_from(
+        &mut self,
+        running: &Self,
+        changed: &mut Vec<&'static str>,
+    ) {
+        keep_running("server.bind", &mut self.bind, &running.bind, changed);
+    }
+}

@@ -1,0 +1,13 @@
+//! Where an entity is and how it moves, in metres and metres per second, in the world frame.
+
+use bevy_ecs::component::Component;
+use bevy_math::Vec3;
+use serde::{Deserialize, Serialize};
+
+/// An entity's position in metres.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Position(pub Vec3);
+
+/// An entity's velocity in metres per second.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Velocity(pub Vec3);

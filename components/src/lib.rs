@@ -1,0 +1,8 @@
+//! Arbiter's data: components, resources and settings shared by the rules (`arbiter_systems`), the server
+//! shell (`arbiter`) and game clients (`arbiter_client`).
+//!
+//! This crate holds data only. It never performs I/O: no sockets, files, databases or clocks.
+
+pub mod config;
+pub mod kinematics;
+pub mod tick;

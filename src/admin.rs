@@ -1,0 +1,88 @@
+//! The admin HTTP endpoint: `GET /health` and `GET /metrics`, served on the async runtime.
+
+mod health;
+mod status;
+
+pub use status::{StatusBoard, publish_status};
+
+use crate::runtime::AsyncRuntime;
+use crate::shutdown::Shutdown;
+use crate::telemetry::metrics::prometheus;
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use bevy_app::{App, Last, Plugin};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// How often histogram samples are folded into their buckets when nobody scrapes `/metrics`, so memory
+/// stays bounded on an unscraped server.
+const METRICS_UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Serves the admin endpoint on a listener bound before the app starts, so a taken port is a
+/// start-up error rather than a log line.
+#[derive(Debug)]
+pub struct AdminPlugin {
+    listener: Mutex<Option<TcpListener>>,
+}
+
+impl AdminPlugin {
+    /// Binds `address` (port 0 picks a free port).
+    pub fn bind(address: SocketAddr) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(address)?;
+        listener.set_nonblocking(true)?;
+        Ok(Self {
+            listener: Mutex::new(Some(listener)),
+        })
+    }
+}
+
+impl Plugin for AdminPlugin {
+    fn build(&self, app: &mut App) {
+        let taken = self.listener.lock().map(|mut slot| slot.take());
+        let Ok(Some(listener)) = taken else {
+            unreachable!("bevy builds a plugin once");
+        };
+        let board = StatusBoard::default();
+        let runtime = app
+            .world_mut()
+            .get_resource_or_init::<AsyncRuntime>()
+            .clone();
+        // Also published from the Shutdown schedule, so `/health` reports the shutdown while it runs.
+        app.insert_resource(board.clone())
+            .add_systems(Last, publish_status)
+            .add_systems(Shutdown, publish_status);
+
+        let address = listener.local_addr().ok();
+        tracing::info!(addr = ?address, "admin endpoint listening (GET /health, GET /metrics)");
+        let router = Router::new()
+            .route("/health", get(health::health))
+            .route("/metrics", get(render_metrics))
+            .with_state(board);
+        runtime.spawn(async move {
+            let served = async {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                axum::serve(listener, router).await
+            };
+            if let Err(error) = served.await {
+                tracing::error!(%error, "admin endpoint stopped");
+            }
+        });
+        runtime.spawn(async {
+            let mut upkeep = tokio::time::interval(METRICS_UPKEEP_INTERVAL);
+            loop {
+                upkeep.tick().await;
+                prometheus().run_upkeep();
+            }
+        });
+    }
+}
+
+async fn render_metrics() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        prometheus().render(),
+    )
+}

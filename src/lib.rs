@@ -1,0 +1,99 @@
+//! # Arbiter
+//!
+//! An authoritative game server on an ECS (bevy_ecs + bevy_app). This crate is the shell around the
+//! rules in `arbiter_systems`: tick runner, config and hot reload, admin HTTP, metrics, shutdown, CLI.
+//!
+//! ## The tick contract
+//!
+//! One `App::update` is one tick. [`tick::run_paced`] starts each tick at an absolute deadline
+//! (`1 / server.tick_rate_hz` apart), sleeping in between. Within a tick the phases run in this order,
+//! as the system sets of [`tick::TickSystems`]:
+//!
+//! 1. **Config** (`First`, before time advances) — apply a config the watcher thread has already
+//!    parsed and validated. An invalid file never reaches the world. A new tick rate applies to this
+//!    very tick.
+//! 2. **Receive** (`PreUpdate`) — drain the transport (bounded per tick) and finished async work with
+//!    non-blocking `try_recv`.
+//! 3. **Simulate** (`FixedUpdate`, exactly one fixed step per tick) — the rules of
+//!    `arbiter_systems`, ordered by [`arbiter_systems::SimulationSystems`]: inputs → movement →
+//!    matchmaking → shots → damage → match lifecycle. Add your own rules here.
+//! 4. **Send** (`PostUpdate`) — snapshots and events to clients, within each connection's budget.
+//! 5. **Persist** (`PostUpdate`, after Send) — hand changed state to the async writer. Never block.
+//! 6. **Shutdown** (the [`shutdown::Shutdown`] schedule, once) — on SIGINT/SIGTERM or `AppExit`:
+//!    stop ticking, run every shutdown step, wait for their work up to
+//!    `server.shutdown_timeout_secs`, exit 0 if all completed.
+//!
+//! Systems never `.await`: async work runs on [`runtime::AsyncRuntime`]'s threads and talks to the
+//! world through channels. Schedules run on the single-threaded executor, which costs nanoseconds per
+//! system where the multi-threaded one costs microseconds per schedule on a small machine.
+//!
+//! ## Embedding
+//!
+//! ```no_run
+//! use arbiter::{ServerPlugins, config::{LoadedConfig, process_env}};
+//! use bevy_app::App;
+//!
+//! let loaded = LoadedConfig::load(None, &process_env).expect("valid config");
+//! App::new().add_plugins(ServerPlugins::new(loaded)).run();
+//! ```
+
+pub mod admin;
+pub mod cli;
+pub mod config;
+pub mod runtime;
+pub mod serve;
+pub mod shutdown;
+pub mod telemetry;
+pub mod tick;
+
+use admin::AdminPlugin;
+use arbiter_systems::SimulationPlugin;
+use bevy_app::{PluginGroup, PluginGroupBuilder};
+use config::{ConfigPlugin, LoadedConfig};
+use shutdown::ShutdownPlugin;
+use telemetry::TelemetryPlugin;
+use tick::TickPlugin;
+
+/// Everything an Arbiter server is made of. Add it to an `App` and call `run`.
+///
+/// The admin endpoint is included only through [`ServerPlugins::with_admin`] (it binds a port), and
+/// OS signal handling only by adding [`shutdown::SignalPlugin`], so tests and embedders choose.
+#[derive(Debug)]
+pub struct ServerPlugins {
+    config: LoadedConfig,
+    admin: Option<AdminPlugin>,
+}
+
+impl ServerPlugins {
+    pub fn new(config: LoadedConfig) -> Self {
+        Self {
+            config,
+            admin: None,
+        }
+    }
+
+    /// Binds the admin endpoint at `admin.bind`.
+    pub fn with_admin(mut self) -> std::io::Result<Self> {
+        let address = self.config.config.admin.bind;
+        let admin = AdminPlugin::bind(address).map_err(|error| {
+            std::io::Error::new(error.kind(), format!("admin.bind {address}: {error}"))
+        })?;
+        self.admin = Some(admin);
+        Ok(self)
+    }
+}
+
+impl PluginGroup for ServerPlugins {
+    fn build(self) -> PluginGroupBuilder {
+        let group = PluginGroupBuilder::start::<Self>()
+            .add(TelemetryPlugin)
+            .add(ShutdownPlugin)
+            .add(ConfigPlugin::new(self.config))
+            .add(TickPlugin)
+            .add(SimulationPlugin);
+        match self.admin {
+            Some(admin) => group.add(admin),
+            None => group,
+        }
+    }
+}

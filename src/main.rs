@@ -1,0 +1,25 @@
+use arbiter::cli::{Cli, Command};
+use bevy_app::AppExit;
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let outcome = match Cli::parse().into_command() {
+        Command::Serve(args) => arbiter::serve::serve(&args),
+    };
+    match outcome {
+        Ok(AppExit::Success) => ExitCode::SUCCESS,
+        Ok(AppExit::Error(code)) => ExitCode::from(code.get()),
+        Err(error) => {
+            // Logging may not be set up yet (a broken config file), so report on stderr directly.
+            #[expect(
+                clippy::print_stderr,
+                reason = "the binary's last word when start-up fails"
+            )]
+            {
+                eprintln!("arbiter: {error:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! `arbiter serve`: load the config, set up logs, build the server app and run it until shutdown.
+
+use crate::ServerPlugins;
+use crate::cli::ServeArgs;
+use crate::config::{ConfigSource, LoadedConfig, process_env};
+use crate::shutdown::SignalPlugin;
+use crate::telemetry::logging;
+use anyhow::Context;
+use bevy_app::{App, AppExit};
+
+pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
+    let loaded = LoadedConfig::load(args.config.as_deref(), &process_env)?;
+    let log_control = logging::init(&loaded.config.log).context("cannot set up logging")?;
+    match &loaded.source {
+        ConfigSource::File(path) => {
+            tracing::info!(path = %path.display(), "config loaded; watching it for changes")
+        }
+        ConfigSource::Embedded => tracing::info!("config: embedded defaults"),
+    }
+    tracing::info!(
+        tick_rate_hz = loaded.config.server.tick_rate_hz,
+        version = env!("CARGO_PKG_VERSION"),
+        "arbiter starting"
+    );
+
+    let mut app = App::new();
+    app.add_plugins(ServerPlugins::new(loaded).with_admin()?)
+        .add_plugins(SignalPlugin);
+    if let Some(control) = log_control {
+        app.insert_resource(control);
+    }
+    Ok(app.run())
+}

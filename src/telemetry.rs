@@ -1,0 +1,27 @@
+//! Logs and metrics.
+
+pub mod logging;
+pub mod metrics;
+
+use crate::config::apply_reloaded_config;
+use crate::tick::TickSystems;
+use arbiter_components::config::LogSettings;
+use bevy_app::{App, First, Plugin};
+use bevy_ecs::schedule::{IntoScheduleConfigs, common_conditions::resource_changed};
+
+/// Installs the metrics recorder and keeps the log level in step with the config.
+#[derive(Debug, Default)]
+pub struct TelemetryPlugin;
+
+impl Plugin for TelemetryPlugin {
+    fn build(&self, app: &mut App) {
+        metrics::prometheus();
+        app.init_resource::<LogSettings>().add_systems(
+            First,
+            logging::sync_log_level
+                .in_set(TickSystems::Config)
+                .after(apply_reloaded_config)
+                .run_if(resource_changed::<LogSettings>),
+        );
+    }
+}

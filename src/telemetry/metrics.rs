@@ -1,0 +1,71 @@
+//! Metric names, and the process-wide Prometheus recorder `/metrics` renders.
+
+use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+
+pub const TICKS_TOTAL: &str = "arbiter_ticks_total";
+pub const TICK_RATE_HZ: &str = "arbiter_tick_rate_hz";
+pub const TICK_DURATION_SECONDS: &str = "arbiter_tick_duration_seconds";
+pub const TICK_OVERRUNS_TOTAL: &str = "arbiter_tick_overruns_total";
+pub const TICKS_DROPPED_TOTAL: &str = "arbiter_ticks_dropped_total";
+pub const CONFIG_RELOADS_TOTAL: &str = "arbiter_config_reloads_total";
+pub const CONFIG_VERSION: &str = "arbiter_config_version";
+
+/// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
+const TICK_DURATION_BUCKETS: [f64; 12] = [
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002, 0.004, 0.008, 0.016, 0.033, 0.05, 0.1,
+];
+
+/// The Prometheus handle, installing the global recorder on first use.
+///
+/// The recorder is process-wide (the `metrics` facade has one global), so every server app in the
+/// process shares it; if another recorder was installed first, ours renders nothing and says so.
+pub fn prometheus() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(
+                Matcher::Full(TICK_DURATION_SECONDS.into()),
+                &TICK_DURATION_BUCKETS,
+            )
+            .unwrap_or_else(|_| unreachable!("the bucket list is not empty"));
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::warn!("another metrics recorder is installed; /metrics will be empty");
+        }
+        describe();
+        handle
+    })
+}
+
+fn describe() {
+    describe_counter!(TICKS_TOTAL, "Ticks run since start.");
+    describe_gauge!(TICK_RATE_HZ, "Configured simulation ticks per second.");
+    describe_histogram!(
+        TICK_DURATION_SECONDS,
+        Unit::Seconds,
+        "Wall-clock time spent running one tick (all phases)."
+    );
+    describe_counter!(
+        TICK_OVERRUNS_TOTAL,
+        "Ticks that took longer than one tick period."
+    );
+    describe_counter!(
+        TICKS_DROPPED_TOTAL,
+        "Ticks skipped because the server fell behind by more than server.max_catch_up_ms."
+    );
+    describe_counter!(
+        CONFIG_RELOADS_TOTAL,
+        "Config file reloads, by result (ok: applied, error: refused)."
+    );
+    describe_gauge!(
+        CONFIG_VERSION,
+        "Version of the running config: 1 at start, +1 per applied reload."
+    );
+    // Both results exist from the start, so a dashboard shows 0 rather than no series.
+    for result in ["ok", "error"] {
+        metrics::counter!(CONFIG_RELOADS_TOTAL, "result" => result).increment(0);
+    }
+}

@@ -1,0 +1,80 @@
+//! The tick: its phases, its clock, and the runner that paces it against the wall clock.
+
+mod pacer;
+mod rate;
+mod runner;
+
+pub use pacer::{Pace, TickPacer};
+pub use rate::sync_tick_rate;
+pub use runner::run_paced;
+
+use crate::config::apply_reloaded_config;
+use arbiter_components::config::ServerSettings;
+use arbiter_components::tick::ServerTick;
+use arbiter_systems::SimulationSystems;
+use bevy_app::{App, First, FixedFirst, FixedUpdate, Plugin, PostUpdate, PreUpdate};
+use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet, common_conditions::resource_changed};
+use bevy_ecs::system::ResMut;
+use bevy_time::{TimePlugin, TimeSystems, TimeUpdateStrategy};
+
+/// The phases of one tick, in order. See the crate docs for the contract each phase keeps.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TickSystems {
+    /// `First`, before time advances: apply a reloaded config.
+    Config,
+    /// `PreUpdate`: drain the transport and finished async work.
+    Receive,
+    /// `FixedUpdate`: the rules, one fixed step per tick.
+    Simulate,
+    /// `PostUpdate`: snapshots and events to clients.
+    Send,
+    /// `PostUpdate`, after Send: hand changed state to the async writer.
+    Persist,
+}
+
+/// Time, the tick counter and the phase order. Sets the paced runner.
+#[derive(Debug, Default)]
+pub struct TickPlugin;
+
+impl Plugin for TickPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_plugins(TimePlugin)
+            // Each `App::update` is exactly one tick: one fixed step, one Receive, one Send.
+            // Real-time pacing is the runner's job, which keeps the simulation deterministic.
+            .insert_resource(TimeUpdateStrategy::FixedTimesteps(1))
+            .init_resource::<ServerSettings>()
+            .init_resource::<ServerTick>()
+            .configure_sets(First, TickSystems::Config.before(TimeSystems))
+            .configure_sets(PreUpdate, TickSystems::Receive)
+            .configure_sets(
+                FixedUpdate,
+                (
+                    SimulationSystems::Inputs,
+                    SimulationSystems::Movement,
+                    SimulationSystems::Matchmaking,
+                    SimulationSystems::Shots,
+                    SimulationSystems::Damage,
+                    SimulationSystems::Lifecycle,
+                )
+                    .in_set(TickSystems::Simulate),
+            )
+            .configure_sets(
+                PostUpdate,
+                (TickSystems::Send, TickSystems::Persist).chain(),
+            )
+            .add_systems(
+                First,
+                sync_tick_rate
+                    .in_set(TickSystems::Config)
+                    .after(apply_reloaded_config)
+                    .run_if(resource_changed::<ServerSettings>),
+            )
+            .add_systems(FixedFirst, advance_server_tick)
+            .set_runner(run_paced);
+    }
+}
+
+/// Counts fixed steps; runs before any rule of the step.
+fn advance_server_tick(mut tick: ResMut<ServerTick>) {
+    tick.advance();
+}

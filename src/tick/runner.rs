@@ -1,0 +1,80 @@
+//! The loop that runs one `App::update` per tick deadline.
+
+use super::pacer::{Pace, TickPacer};
+use crate::shutdown::{ShutdownSignal, run_shutdown};
+use crate::telemetry::metrics::{
+    TICK_DURATION_SECONDS, TICK_OVERRUNS_TOTAL, TICKS_DROPPED_TOTAL, TICKS_TOTAL,
+};
+use arbiter_components::config::ServerSettings;
+use bevy_app::{App, AppExit, PluginsState};
+use bevy_time::{Fixed, Time};
+use std::time::{Duration, Instant};
+
+/// Longest single sleep, so a shutdown request is noticed promptly even at 1 Hz.
+const MAX_SLEEP: Duration = Duration::from_millis(50);
+
+/// The server's runner: sleeps until each tick's deadline (no busy wait), runs the tick, measures it,
+/// and on a shutdown request or an `AppExit` runs the shutdown steps.
+pub fn run_paced(mut app: App) -> AppExit {
+    finish_plugins(&mut app);
+    let signal = app
+        .world()
+        .get_resource::<ShutdownSignal>()
+        .cloned()
+        .unwrap_or_default();
+    let ticks = metrics::counter!(TICKS_TOTAL);
+    let overruns = metrics::counter!(TICK_OVERRUNS_TOTAL);
+    let dropped_ticks = metrics::counter!(TICKS_DROPPED_TOTAL);
+    let durations = metrics::histogram!(TICK_DURATION_SECONDS);
+    let mut pacer = TickPacer::default();
+
+    let exit = loop {
+        if signal.is_requested() {
+            break AppExit::Success;
+        }
+        let period = app.world().resource::<Time<Fixed>>().timestep();
+        let max_catch_up = Duration::from_millis(u64::from(
+            app.world().resource::<ServerSettings>().max_catch_up_ms,
+        ));
+        match pacer.poll(Instant::now(), period, max_catch_up) {
+            Pace::Wait(wait) => std::thread::sleep(wait.min(MAX_SLEEP)),
+            Pace::Run { dropped } => {
+                if dropped > 0 {
+                    dropped_ticks.increment(dropped);
+                    tracing::warn!(
+                        dropped,
+                        "server fell behind; dropped ticks instead of catching up"
+                    );
+                }
+                let started = Instant::now();
+                app.update();
+                let took = started.elapsed();
+                ticks.increment(1);
+                durations.record(took.as_secs_f64());
+                if took > period {
+                    overruns.increment(1);
+                }
+                if let Some(exit) = app.should_exit() {
+                    break exit;
+                }
+            }
+        }
+    };
+    let shutdown = run_shutdown(&mut app);
+    if exit == AppExit::Success {
+        shutdown
+    } else {
+        exit
+    }
+}
+
+/// Completes plugin setup the way bevy's own runners do.
+fn finish_plugins(app: &mut App) {
+    if app.plugins_state() != PluginsState::Cleaned {
+        while app.plugins_state() == PluginsState::Adding {
+            std::thread::yield_now();
+        }
+        app.finish();
+        app.cleanup();
+    }
+}

@@ -1,0 +1,8 @@
+//! Arbiter's game rules as ECS systems. Everything here is pure and deterministic: no I/O, no wall
+//! clock, no async. Time comes from bevy's `Time` resource, which inside `FixedUpdate` is the fixed
+//! simulation step.
+
+pub mod movement;
+pub mod simulation;
+
+pub use simulation::{SimulationPlugin, SimulationSystems};
