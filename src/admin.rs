@@ -55,8 +55,12 @@ impl Plugin for AdminPlugin {
             .add_systems(Last, publish_status)
             .add_systems(Shutdown, publish_status);
 
-        let address = listener.local_addr().ok();
-        tracing::info!(addr = ?address, "admin endpoint listening (GET /health, GET /metrics)");
+        match listener.local_addr() {
+            Ok(addr) => {
+                tracing::info!(%addr, "admin endpoint listening (GET /health, GET /metrics)")
+            }
+            Err(error) => tracing::warn!(%error, "admin endpoint listening on an unknown address"),
+        }
         let router = Router::new()
             .route("/health", get(health::health))
             .route("/metrics", get(render_metrics))

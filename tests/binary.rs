@@ -1,0 +1,223 @@
+//! The real binary: starts on free ports, serves `/health` and `/metrics`, hot-reloads its config
+//! file, and stops on SIGTERM with exit code 0.
+
+#[path = "common/http.rs"]
+mod http;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+const POLL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The server process; killed if a test fails before it stops it.
+struct Server {
+    child: Child,
+    log_lines: Receiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(config: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+            .args(["serve", "--config"])
+            .arg(config)
+            .env("ARBITER_LOG_FORMAT", "json")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the arbiter binary starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (sender, log_lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, log_lines }
+    }
+
+    /// Reads the log until the admin endpoint reports the address it bound.
+    fn admin_address(&self) -> SocketAddr {
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .log_lines
+                .recv_timeout(remaining)
+                .expect("the server logs its admin address before the timeout");
+            let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
+                panic!("log line is not JSON although ARBITER_LOG_FORMAT=json: {line}");
+            };
+            if let Some(address) = event["fields"]["addr"].as_str() {
+                return address.parse().expect("a socket address");
+            }
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    fn wait_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait on child") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not exit within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn health(admin: SocketAddr) -> serde_json::Value {
+    let (status, body) = http::get(admin, "/health").expect("GET /health");
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).expect("/health returns JSON")
+}
+
+/// Polls `/health` until `done` holds for its JSON.
+fn wait_for_health(
+    admin: SocketAddr,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + POLL_TIMEOUT;
+    loop {
+        let report = health(admin);
+        if done(&report) {
+            return report;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/health never got there: {report}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn metrics(admin: SocketAddr) -> String {
+    let (status, body) = http::get(admin, "/metrics").expect("GET /metrics");
+    assert_eq!(status, 200);
+    body
+}
+
+#[test]
+fn serves_health_and_metrics_reloads_its_config_and_stops_on_sigterm() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let config = directory.path().join("server.toml");
+    let write_config = |tick_rate_hz: u32| {
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\ntick_rate_hz = {tick_rate_hz}\nbind = \"127.0.0.1:0\"\n\n\
+                 [admin]\nbind = \"127.0.0.1:0\"\n"
+            ),
+        )
+        .expect("write config");
+    };
+    write_config(100);
+    let mut server = Server::start(&config);
+    let admin = server.admin_address();
+
+    let report = wait_for_health(admin, |report| report["tick"].as_u64() > Some(0));
+    assert_eq!(report["status"], "running");
+    assert_eq!(report["tick_rate_hz"], 100);
+    assert_eq!(report["config_version"], 1);
+    assert!(report["uptime_secs"].as_f64().is_some());
+    let text = metrics(admin);
+    for name in [
+        "arbiter_ticks_total",
+        "arbiter_tick_rate_hz",
+        "arbiter_tick_duration_seconds_bucket",
+        "arbiter_tick_overruns_total",
+        "arbiter_config_reloads_total{result=\"error\"}",
+        "arbiter_config_version",
+    ] {
+        assert!(text.contains(name), "/metrics lacks {name}:\n{text}");
+    }
+    assert_eq!(
+        http::metric_value(&text, "arbiter_tick_rate_hz"),
+        Some(100.0)
+    );
+
+    // A broken file is refused and counted; the server keeps its config and keeps ticking.
+    write_config(0);
+    let report = wait_for_health(admin, |report| report["config_reload_errors"] == 1);
+    assert_eq!(report["config_version"], 1);
+    assert_eq!(report["tick_rate_hz"], 100);
+    let error = report["last_config_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains(":2:16: `server.tick_rate_hz` is 0"),
+        "{error}"
+    );
+    let text = metrics(admin);
+    assert_eq!(
+        http::metric_value(&text, "arbiter_config_reloads_total{result=\"error\"}"),
+        Some(1.0)
+    );
+
+    // A valid file is applied.
+    write_config(50);
+    wait_for_health(admin, |report| {
+        report["config_version"] == 2 && report["tick_rate_hz"] == 50
+    });
+    let text = metrics(admin);
+    assert_eq!(
+        http::metric_value(&text, "arbiter_tick_rate_hz"),
+        Some(50.0)
+    );
+    assert_eq!(
+        http::metric_value(&text, "arbiter_config_version"),
+        Some(2.0)
+    );
+    assert_eq!(
+        http::metric_value(&text, "arbiter_config_reloads_total{result=\"ok\"}"),
+        Some(1.0)
+    );
+
+    server.signal("TERM");
+    let status = server.wait_exit(Duration::from_secs(15));
+    assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn refuses_to_start_on_a_broken_config_file_and_says_where() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let config = directory.path().join("server.toml");
+    std::fs::write(&config, "[server]\ntick_rate_hz = 60\n[nonsense]\n").expect("write config");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .expect("the arbiter binary runs");
+
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("server.toml:3:2: unknown field `nonsense`"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,37 @@
+//! The shipped config files are valid, and the documented defaults are the code's defaults.
+
+use arbiter::config::{EMBEDDED_DEFAULTS, load_file, parse_config};
+use arbiter_components::config::ServerConfig;
+use std::path::Path;
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+#[test]
+fn every_file_in_assets_config_parses_and_validates() {
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/config");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&directory).expect("assets/config exists") {
+        let path = entry.expect("directory entry").path();
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "toml")
+        {
+            load_file(&path, &no_env).unwrap_or_else(|error| panic!("{error}"));
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 0,
+        "no config file found in {}",
+        directory.display()
+    );
+}
+
+#[test]
+fn the_commented_server_toml_states_exactly_the_code_defaults() {
+    let documented = parse_config(EMBEDDED_DEFAULTS, Path::new("server.toml"), &no_env)
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(documented, ServerConfig::default());
+}
