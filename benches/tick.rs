@@ -1,1 +1,53 @@
-fn main() {}
+//! Framework overhead per tick: one `App::update` of the full server app (all phases, config check,
+//! tick counter, status publishing) plus the runner's per-tick bookkeeping, for an empty world and
+//! for 10 k and 100 k moving entities.
+//!
+//! `cargo bench --bench tick`
+
+use arbiter::ServerPlugins;
+use arbiter::config::LoadedConfig;
+use arbiter::tick::TickMeter;
+use arbiter_components::kinematics::{Position, Velocity};
+use bevy_app::App;
+use bevy_math::Vec3;
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn server_app(movers: u32) -> App {
+    let loaded = LoadedConfig::embedded(&no_env).expect("embedded defaults are valid");
+    let mut app = App::new();
+    app.add_plugins(ServerPlugins::new(loaded));
+    app.world_mut().spawn_batch((0..movers).map(|index| {
+        let offset = index as f32;
+        (Position(Vec3::new(offset, 0.0, -offset)), Velocity(Vec3::new(1.0, 0.0, 0.5)))
+    }));
+    app.finish();
+    app.cleanup();
+    app.update();
+    app
+}
+
+fn tick(criterion: &mut Criterion) {
+    let meter = TickMeter::default();
+    let period = Duration::from_secs_f64(1.0 / 60.0);
+    let mut group = criterion.benchmark_group("tick");
+    for movers in [0, 10_000, 100_000] {
+        let mut app = server_app(movers);
+        group.bench_function(BenchmarkId::new("server_app", movers), |bencher| {
+            bencher.iter(|| {
+                let started = Instant::now();
+                app.update();
+                meter.record_tick(black_box(started.elapsed()), period);
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, tick);
+criterion_main!(benches);

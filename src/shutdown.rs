@@ -44,11 +44,14 @@ pub enum ServerState {
     ShuttingDown,
 }
 
+/// How a piece of shutdown work reports back: `Err` carries why it failed.
+type StepOutcome = Result<(), String>;
+
 /// Shutdown work still in flight, registered by shutdown steps.
 #[derive(Resource, Debug, Default)]
 pub struct ShutdownWaits {
     // Mutex only to make the resource `Sync`; each receiver is used by the runner alone.
-    pending: Vec<(&'static str, Mutex<Receiver<Result<(), String>>>)>,
+    pending: Vec<(&'static str, Mutex<Receiver<StepOutcome>>)>,
 }
 
 impl ShutdownWaits {
@@ -63,11 +66,11 @@ impl ShutdownWaits {
 /// Completes one registered piece of shutdown work. Dropping it without completing counts as failure.
 #[derive(Debug)]
 pub struct ShutdownStepHandle {
-    sender: Sender<Result<(), String>>,
+    sender: Sender<StepOutcome>,
 }
 
 impl ShutdownStepHandle {
-    pub fn complete(self, result: Result<(), String>) {
+    pub fn complete(self, result: StepOutcome) {
         // The runner may have given up waiting already; then there is nobody left to tell.
         let _ = self.sender.send(result);
     }

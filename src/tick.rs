@@ -1,9 +1,11 @@
 //! The tick: its phases, its clock, and the runner that paces it against the wall clock.
 
+mod meter;
 mod pacer;
 mod rate;
 mod runner;
 
+pub use meter::TickMeter;
 pub use pacer::{Pace, TickPacer};
 pub use rate::sync_tick_rate;
 pub use runner::run_paced;

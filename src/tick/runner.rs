@@ -1,10 +1,8 @@
 //! The loop that runs one `App::update` per tick deadline.
 
+use super::meter::TickMeter;
 use super::pacer::{Pace, TickPacer};
 use crate::shutdown::{ShutdownSignal, run_shutdown};
-use crate::telemetry::metrics::{
-    TICK_DURATION_SECONDS, TICK_OVERRUNS_TOTAL, TICKS_DROPPED_TOTAL, TICKS_TOTAL,
-};
 use arbiter_components::config::ServerSettings;
 use bevy_app::{App, AppExit, PluginsState};
 use bevy_time::{Fixed, Time};
@@ -22,10 +20,7 @@ pub fn run_paced(mut app: App) -> AppExit {
         .get_resource::<ShutdownSignal>()
         .cloned()
         .unwrap_or_default();
-    let ticks = metrics::counter!(TICKS_TOTAL);
-    let overruns = metrics::counter!(TICK_OVERRUNS_TOTAL);
-    let dropped_ticks = metrics::counter!(TICKS_DROPPED_TOTAL);
-    let durations = metrics::histogram!(TICK_DURATION_SECONDS);
+    let meter = TickMeter::default();
     let mut pacer = TickPacer::default();
 
     let exit = loop {
@@ -40,7 +35,7 @@ pub fn run_paced(mut app: App) -> AppExit {
             Pace::Wait(wait) => std::thread::sleep(wait.min(MAX_SLEEP)),
             Pace::Run { dropped } => {
                 if dropped > 0 {
-                    dropped_ticks.increment(dropped);
+                    meter.record_dropped(dropped);
                     tracing::warn!(
                         dropped,
                         "server fell behind; dropped ticks instead of catching up"
@@ -48,12 +43,7 @@ pub fn run_paced(mut app: App) -> AppExit {
                 }
                 let started = Instant::now();
                 app.update();
-                let took = started.elapsed();
-                ticks.increment(1);
-                durations.record(took.as_secs_f64());
-                if took > period {
-                    overruns.increment(1);
-                }
+                meter.record_tick(started.elapsed(), period);
                 if let Some(exit) = app.should_exit() {
                     break exit;
                 }
