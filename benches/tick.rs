@@ -24,7 +24,10 @@ fn server_app(movers: u32) -> App {
     app.add_plugins(ServerPlugins::new(loaded));
     app.world_mut().spawn_batch((0..movers).map(|index| {
         let offset = index as f32;
-        (Position(Vec3::new(offset, 0.0, -offset)), Velocity(Vec3::new(1.0, 0.0, 0.5)))
+        (
+            Position(Vec3::new(offset, 0.0, -offset)),
+            Velocity(Vec3::new(1.0, 0.0, 0.5)),
+        )
     }));
     app.finish();
     app.cleanup();

@@ -29,7 +29,7 @@ fn a_valid_change_is_applied_at_the_next_tick() {
     reloads
         .send(parse(
             "[server]\ntick_rate_hz = 20\n[matchmaking]\ntimeout_secs = 15\n\
-             [anticheat]\nmax_fire_rate_hz = 4.0\n[persistence]\nflush_interval_ms = 200\n",
+             [anticheat]\nmax_fire_rate_hz = 4.0\n[persistence]\nflush_interval_secs = 2\n",
         ))
         .expect("app holds the receiver");
 
@@ -39,8 +39,8 @@ fn a_valid_change_is_applied_at_the_next_tick() {
     assert_eq!(world.resource::<MatchmakingSettings>().timeout_secs, 15);
     assert_eq!(world.resource::<AnticheatSettings>().max_fire_rate_hz, 4.0);
     assert_eq!(
-        world.resource::<PersistenceSettings>().flush_interval_ms,
-        200
+        world.resource::<PersistenceSettings>().flush_interval_secs,
+        2
     );
     assert_eq!(
         world.resource::<ActiveConfig>().config.server.tick_rate_hz,
@@ -139,8 +139,8 @@ fn a_restart_only_change_is_not_applied_but_the_rest_of_the_file_is() {
 
     reloads
         .send(parse(
-            "[admin]\nbind = \"127.0.0.1:9999\"\n[persistence]\ndatabase_url = \"postgres://db/x\"\n\
-             [matchmaking]\nplayers_per_match = 4\n",
+            "[admin]\nbind = \"127.0.0.1:9999\"\n[persistence]\nshards = [\"postgres://db/x\"]\n\
+             [matchmaking]\nmatch_size = 4\n",
         ))
         .expect("app holds the receiver");
     app.update();
@@ -148,15 +148,10 @@ fn a_restart_only_change_is_not_applied_but_the_rest_of_the_file_is() {
     let running = &app.world().resource::<ActiveConfig>().config;
     assert_eq!(running.admin.bind, ServerConfig::default().admin.bind);
     assert_eq!(
-        running.persistence.database_url,
-        ServerConfig::default().persistence.database_url
+        running.persistence.shards,
+        ServerConfig::default().persistence.shards
     );
-    assert_eq!(
-        app.world()
-            .resource::<MatchmakingSettings>()
-            .players_per_match,
-        4
-    );
+    assert_eq!(app.world().resource::<MatchmakingSettings>().match_size, 4);
 }
 
 #[test]

@@ -113,17 +113,14 @@ mod tests {
         let running = ServerConfig::default();
         let mut reloaded = ServerConfig::default();
         reloaded.admin.bind = "127.0.0.1:9999".parse().expect("literal address");
-        reloaded.persistence.database_url = "postgres://elsewhere/db".into();
+        reloaded.persistence.shards = vec!["postgres://elsewhere/db".into()];
         reloaded.server.tick_rate_hz = 30;
 
         let changed = reloaded.keep_restart_only_from(&running);
 
-        assert_eq!(changed, ["persistence.database_url", "admin.bind"]);
+        assert_eq!(changed, ["persistence.shards", "admin.bind"]);
         assert_eq!(reloaded.admin.bind, running.admin.bind);
-        assert_eq!(
-            reloaded.persistence.database_url,
-            running.persistence.database_url
-        );
+        assert_eq!(reloaded.persistence.shards, running.persistence.shards);
         assert_eq!(reloaded.server.tick_rate_hz, 30, "hot settings are applied");
     }
 }

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 pub const ENV_OVERRIDES: [(&str, &str); 5] = [
     ("ARBITER_BIND", "server.bind"),
     ("ARBITER_ADMIN_BIND", "admin.bind"),
-    ("ARBITER_DATABASE_URL", "persistence.database_url"),
+    ("ARBITER_DATABASE_URL", "persistence.shards"),
     ("ARBITER_REDIS_URL", "cache.redis_url"),
     ("ARBITER_LOG_FORMAT", "log.format"),
 ];
@@ -35,7 +35,7 @@ pub(crate) fn apply_env_overrides(
         match key {
             "server.bind" => config.server.bind = parse_address(var, &value)?,
             "admin.bind" => config.admin.bind = parse_address(var, &value)?,
-            "persistence.database_url" => config.persistence.database_url = value,
+            "persistence.shards" => config.persistence.shards = split_urls(&value),
             "cache.redis_url" => config.cache.redis_url = value,
             "log.format" => config.log.format = parse_enum::<LogFormat>(var, &value)?,
             _ => unreachable!("every key in ENV_OVERRIDES has an arm"),
@@ -43,6 +43,16 @@ pub(crate) fn apply_env_overrides(
         applied.push((var, key));
     }
     Ok(applied)
+}
+
+/// `ARBITER_DATABASE_URL` holds one URL per shard, comma-separated.
+fn split_urls(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|url| !url.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn parse_address(var: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
@@ -79,14 +89,20 @@ mod tests {
     fn overrides_replace_file_values_and_report_their_variable() {
         let mut config = ServerConfig::default();
         let lookup = lookup_from(&[
-            ("ARBITER_DATABASE_URL", "postgres://127.0.0.1/test"),
+            (
+                "ARBITER_DATABASE_URL",
+                "postgres://127.0.0.1/a, postgres://127.0.0.1/b",
+            ),
             ("ARBITER_ADMIN_BIND", "127.0.0.1:0"),
             ("ARBITER_LOG_FORMAT", "json"),
         ]);
 
         let applied = apply_env_overrides(&mut config, &lookup).expect("valid overrides");
 
-        assert_eq!(config.persistence.database_url, "postgres://127.0.0.1/test");
+        assert_eq!(
+            config.persistence.shards,
+            ["postgres://127.0.0.1/a", "postgres://127.0.0.1/b"]
+        );
         assert_eq!(config.admin.bind.port(), 0);
         assert_eq!(config.log.format, LogFormat::Json);
         assert_eq!(applied.len(), 3);

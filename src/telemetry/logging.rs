@@ -3,6 +3,7 @@
 use arbiter_components::config::{LogFormat, LogLevel, LogSettings};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::Res;
+use std::io::IsTerminal;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry, reload};
@@ -30,6 +31,7 @@ pub fn init(settings: &LogSettings) -> anyhow::Result<Option<LogLevelControl>> {
     let output = match settings.format {
         LogFormat::Human => tracing_subscriber::fmt::layer()
             .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
             .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()

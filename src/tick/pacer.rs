@@ -78,8 +78,9 @@ mod tests {
         let mut pacer = TickPacer::default();
         let mut now = start;
         let mut ticks = 0u32;
-        // Every wake-up is 3 ms late; over 1000 periods the tick count must still be 1000 (+1 for t=0).
-        while now <= start + PERIOD * 1000 {
+        // Every wake-up is 3 ms late. Watching until just after the deadline at 1000 periods (and its
+        // late wake-up), the count must be exactly 1001: deadlines 0, 10, ..., 10000 ms.
+        while now <= start + PERIOD * 1000 + Duration::from_millis(5) {
             match pacer.poll(now, PERIOD, CATCH_UP) {
                 Pace::Run { dropped } => {
                     assert_eq!(dropped, 0);

@@ -2,7 +2,7 @@ use super::invalid::{InvalidSetting, check_range};
 use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
 
-/// `[anticheat]`: limits a shot or a move must respect to be accepted. All hot.
+/// `[anticheat]`: limits a shot must respect to be accepted. All hot.
 #[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AnticheatSettings {
@@ -10,9 +10,8 @@ pub struct AnticheatSettings {
     pub max_fire_rate_hz: f32,
     /// Longest accepted shot, in metres (1–100000).
     pub max_shot_range_m: f32,
-    /// Fastest accepted movement, in metres per second (0.1–1000).
-    pub max_speed_mps: f32,
-    /// How far back lag compensation may rewind the world for a shot, in milliseconds (0–1000).
+    /// How far back lag compensation may rewind the world for a shot, in milliseconds (0–2000); also
+    /// the length of each player's position history.
     pub max_rewind_ms: u32,
 }
 
@@ -21,8 +20,7 @@ impl Default for AnticheatSettings {
         Self {
             max_fire_rate_hz: 10.0,
             max_shot_range_m: 1000.0,
-            max_speed_mps: 10.0,
-            max_rewind_ms: 250,
+            max_rewind_ms: 500,
         }
     }
 }
@@ -39,7 +37,6 @@ impl AnticheatSettings {
             self.max_shot_range_m,
             1.0..=100_000.0,
         )?;
-        check_range("anticheat.max_speed_mps", self.max_speed_mps, 0.1..=1000.0)?;
-        check_range("anticheat.max_rewind_ms", self.max_rewind_ms, 0..=1000)
+        check_range("anticheat.max_rewind_ms", self.max_rewind_ms, 0..=2000)
     }
 }

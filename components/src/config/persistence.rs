@@ -7,39 +7,46 @@ use serde::{Deserialize, Serialize};
 #[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PersistenceSettings {
-    /// `sqlite://…` (embedded default) or `postgres://…`. Restart only; `ARBITER_DATABASE_URL` overrides.
-    pub database_url: String,
-    /// Milliseconds between write-behind flushes of changed players (50–600000). Hot.
-    pub flush_interval_ms: u32,
+    /// One database URL per shard: `sqlite://…` (embedded default) or `postgres://…`. A player's
+    /// shard follows from their id. Restart only; `ARBITER_DATABASE_URL` (comma-separated) overrides.
+    pub shards: Vec<String>,
+    /// Seconds between write-behind flushes of changed players (1–3600). Hot.
+    pub flush_interval_secs: u32,
 }
 
 impl Default for PersistenceSettings {
     fn default() -> Self {
         Self {
-            database_url: "sqlite://arbiter-data/arbiter.db?mode=rwc".into(),
-            flush_interval_ms: 1000,
+            shards: vec!["sqlite://arbiter-data/shard0.db?mode=rwc".into()],
+            flush_interval_secs: 5,
         }
     }
 }
 
+const KNOWN_SCHEMES: [&str; 3] = ["sqlite:", "postgres:", "postgresql:"];
+
 impl PersistenceSettings {
     pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
-        let scheme_known = ["sqlite:", "postgres:", "postgresql:"]
-            .iter()
-            .any(|scheme| self.database_url.starts_with(scheme));
-        if !scheme_known {
+        if self.shards.is_empty() {
             return Err(InvalidSetting::new(
-                "persistence.database_url",
-                format!(
-                    "is {:?}; it must start with sqlite:, postgres: or postgresql:",
-                    self.database_url
-                ),
+                "persistence.shards",
+                "is empty; it needs at least one database URL",
+            ));
+        }
+        if let Some(url) = self
+            .shards
+            .iter()
+            .find(|url| !KNOWN_SCHEMES.iter().any(|scheme| url.starts_with(scheme)))
+        {
+            return Err(InvalidSetting::new(
+                "persistence.shards",
+                format!("has {url:?}; every URL must start with sqlite:, postgres: or postgresql:"),
             ));
         }
         check_range(
-            "persistence.flush_interval_ms",
-            self.flush_interval_ms,
-            50..=600_000,
+            "persistence.flush_interval_secs",
+            self.flush_interval_secs,
+            1..=3600,
         )
     }
 
@@ -49,9 +56,9 @@ impl PersistenceSettings {
         changed: &mut Vec<&'static str>,
     ) {
         keep_running(
-            "persistence.database_url",
-            &mut self.database_url,
-            &running.database_url,
+            "persistence.shards",
+            &mut self.shards,
+            &running.shards,
             changed,
         );
     }
