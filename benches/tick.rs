@@ -1,6 +1,7 @@
 //! Framework overhead per tick: one `App::update` of the full server app (all phases, config check,
-//! tick counter, status publishing) plus the runner's per-tick bookkeeping, for an empty world and
-//! for 10 k and 100 k moving entities.
+//! tick counter) plus the runner's per-tick bookkeeping, for an empty world and for 10 k and 100 k
+//! moving entities. `bevy_baseline` is a bare bevy app with only the time plugin and one fixed step
+//! per update: the floor that Arbiter's own overhead is measured against, in the same run.
 //!
 //! `cargo bench --bench tick`
 
@@ -10,6 +11,7 @@ use arbiter::tick::TickMeter;
 use arbiter_components::kinematics::{Position, Velocity};
 use bevy_app::App;
 use bevy_math::Vec3;
+use bevy_time::{TimePlugin, TimeUpdateStrategy};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -35,10 +37,22 @@ fn server_app(movers: u32) -> App {
     app
 }
 
+fn bevy_baseline() -> App {
+    let mut app = App::new();
+    app.add_plugins(TimePlugin)
+        .insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
+    app.finish();
+    app.cleanup();
+    app.update();
+    app
+}
+
 fn tick(criterion: &mut Criterion) {
     let meter = TickMeter::default();
     let period = Duration::from_secs_f64(1.0 / 60.0);
     let mut group = criterion.benchmark_group("tick");
+    let mut baseline = bevy_baseline();
+    group.bench_function("bevy_baseline", |bencher| bencher.iter(|| baseline.update()));
     for movers in [0, 10_000, 100_000] {
         let mut app = server_app(movers);
         group.bench_function(BenchmarkId::new("server_app", movers), |bencher| {

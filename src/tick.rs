@@ -49,18 +49,6 @@ impl Plugin for TickPlugin {
             .configure_sets(First, TickSystems::Config.before(TimeSystems))
             .configure_sets(PreUpdate, TickSystems::Receive)
             .configure_sets(
-                FixedUpdate,
-                (
-                    SimulationSystems::Inputs,
-                    SimulationSystems::Movement,
-                    SimulationSystems::Matchmaking,
-                    SimulationSystems::Shots,
-                    SimulationSystems::Damage,
-                    SimulationSystems::Lifecycle,
-                )
-                    .in_set(TickSystems::Simulate),
-            )
-            .configure_sets(
                 PostUpdate,
                 (TickSystems::Send, TickSystems::Persist).chain(),
             )
@@ -73,6 +61,9 @@ impl Plugin for TickPlugin {
             )
             .add_systems(FixedFirst, advance_server_tick)
             .set_runner(run_paced);
+        for phase in SimulationSystems::IN_ORDER {
+            app.configure_sets(FixedUpdate, phase.in_set(TickSystems::Simulate));
+        }
     }
 }
 

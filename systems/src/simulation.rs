@@ -25,21 +25,24 @@ pub enum SimulationSystems {
 #[derive(Debug, Default)]
 pub struct SimulationPlugin;
 
+impl SimulationSystems {
+    /// Every phase, in the order they run.
+    pub const IN_ORDER: [SimulationSystems; 6] = [
+        SimulationSystems::Inputs,
+        SimulationSystems::Movement,
+        SimulationSystems::Matchmaking,
+        SimulationSystems::Shots,
+        SimulationSystems::Damage,
+        SimulationSystems::Lifecycle,
+    ];
+}
+
 impl Plugin for SimulationPlugin {
     fn build(&self, app: &mut App) {
-        app.configure_sets(
-            FixedUpdate,
-            (
-                SimulationSystems::Inputs,
-                SimulationSystems::Movement,
-                SimulationSystems::Matchmaking,
-                SimulationSystems::Shots,
-                SimulationSystems::Damage,
-                SimulationSystems::Lifecycle,
-            )
-                .chain(),
-        )
-        .add_systems(
+        for pair in SimulationSystems::IN_ORDER.windows(2) {
+            app.configure_sets(FixedUpdate, pair[1].after(pair[0]));
+        }
+        app.add_systems(
             FixedUpdate,
             integrate_velocity.in_set(SimulationSystems::Movement),
         );
