@@ -52,7 +52,9 @@ fn tick(criterion: &mut Criterion) {
     let period = Duration::from_secs_f64(1.0 / 60.0);
     let mut group = criterion.benchmark_group("tick");
     let mut baseline = bevy_baseline();
-    group.bench_function("bevy_baseline", |bencher| bencher.iter(|| baseline.update()));
+    group.bench_function("bevy_baseline", |bencher| {
+        bencher.iter(|| baseline.update())
+    });
     for movers in [0, 10_000, 100_000] {
         let mut app = server_app(movers);
         group.bench_function(BenchmarkId::new("server_app", movers), |bencher| {
