@@ -4,5 +4,9 @@
 //! This crate holds data only. It never performs I/O: no sockets, files, databases or clocks.
 
 pub mod config;
+pub mod input;
 pub mod kinematics;
+pub mod player;
+pub mod protocol;
+pub mod session;
 pub mod tick;

@@ -1,5 +1,6 @@
 //! The order of the rules inside one simulation step.
 
+use crate::input::apply_inputs;
 use crate::movement::integrate_velocity;
 use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};

@@ -15,6 +15,8 @@ pub struct ServerSettings {
     pub max_catch_up_ms: u32,
     /// UDP address game clients connect to. Restart only.
     pub bind: SocketAddr,
+    /// Directory for the server's own files (generated key, embedded database). Restart only.
+    pub data_dir: String,
     /// How long shutdown waits for its steps (final flush, disconnects) before giving up, in seconds
     /// (1–600). Hot.
     pub shutdown_timeout_secs: u32,
@@ -26,6 +28,7 @@ impl Default for ServerSettings {
             tick_rate_hz: 60,
             max_catch_up_ms: 250,
             bind: SocketAddr::from(([0, 0, 0, 0], 5000)),
+            data_dir: "arbiter-data".into(),
             shutdown_timeout_secs: 10,
         }
     }
@@ -48,5 +51,11 @@ impl ServerSettings {
         changed: &mut Vec<&'static str>,
     ) {
         keep_running("server.bind", &mut self.bind, &running.bind, changed);
+        keep_running(
+            "server.data_dir",
+            &mut self.data_dir,
+            &running.data_dir,
+            changed,
+        );
     }
 }

@@ -1,0 +1,87 @@
+//! The renet channels: which messages travel reliably and which may be lost.
+
+use core::time::Duration;
+use renet::{ChannelConfig, ConnectionConfig, SendType};
+
+/// Resend interval of reliable channels; short, as game events matter more than bandwidth.
+const RELIABLE_RESEND: Duration = Duration::from_millis(200);
+
+/// Channels from client to server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ClientChannel {
+    /// `Input`: unreliable; a lost input is superseded by the next one.
+    Input = 0,
+    /// Everything else (`Fire`, `JoinQueue`, `LeaveQueue`, `Ping`): reliable, ordered.
+    Command = 1,
+}
+
+/// Channels from server to client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ServerChannel {
+    /// `Snapshot`: unreliable; a lost snapshot is superseded by the next one.
+    Snapshot = 0,
+    /// Everything else: reliable, ordered.
+    Event = 1,
+}
+
+impl ClientChannel {
+    pub const ALL: [ClientChannel; 2] = [ClientChannel::Input, ClientChannel::Command];
+}
+
+impl ServerChannel {
+    pub const ALL: [ServerChannel; 2] = [ServerChannel::Snapshot, ServerChannel::Event];
+}
+
+impl From<ClientChannel> for u8 {
+    fn from(channel: ClientChannel) -> u8 {
+        channel as u8
+    }
+}
+
+impl From<ServerChannel> for u8 {
+    fn from(channel: ServerChannel) -> u8 {
+        channel as u8
+    }
+}
+
+/// Channel configuration shared by server and clients. `send_budget_bytes_per_tick` caps what one
+/// connection may send per update, in bytes.
+pub fn connection_config(send_budget_bytes_per_tick: u64) -> ConnectionConfig {
+    ConnectionConfig {
+        available_bytes_per_tick: send_budget_bytes_per_tick,
+        client_channels_config: vec![
+            channel(ClientChannel::Input.into(), SendType::Unreliable, 64 * 1024),
+            channel(
+                ClientChannel::Command.into(),
+                SendType::ReliableOrdered {
+                    resend_time: RELIABLE_RESEND,
+                },
+                256 * 1024,
+            ),
+        ],
+        server_channels_config: vec![
+            channel(
+                ServerChannel::Snapshot.into(),
+                SendType::Unreliable,
+                1024 * 1024,
+            ),
+            channel(
+                ServerChannel::Event.into(),
+                SendType::ReliableOrdered {
+                    resend_time: RELIABLE_RESEND,
+                },
+                1024 * 1024,
+            ),
+        ],
+    }
+}
+
+fn channel(channel_id: u8, send_type: SendType, max_memory_usage_bytes: usize) -> ChannelConfig {
+    ChannelConfig {
+        channel_id,
+        max_memory_usage_bytes,
+        send_type,
+    }
+}

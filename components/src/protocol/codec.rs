@@ -1,0 +1,152 @@
+//! Encoding and decoding messages. Decoding never panics, whatever the bytes.
+
+use super::{ClientMessage, ServerMessage};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Why bytes were not a valid message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("message of {len} bytes exceeds the limit of {limit}")]
+    TooLarge { len: usize, limit: usize },
+    #[error("not a valid message: {0}")]
+    Invalid(String),
+    #[error("{0} bytes left over after the message")]
+    TrailingBytes(usize),
+}
+
+/// Encodes any protocol message.
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    postcard::to_allocvec(message).unwrap_or_else(|error| {
+        unreachable!("protocol messages always serialize to a Vec: {error}")
+    })
+}
+
+/// Decodes a client message of at most `limit` bytes.
+pub fn decode_client(bytes: &[u8], limit: usize) -> Result<ClientMessage, DecodeError> {
+    decode(bytes, limit)
+}
+
+/// Decodes a server message (clients use this; no size limit beyond the transport's).
+pub fn decode_server(bytes: &[u8]) -> Result<ServerMessage, DecodeError> {
+    decode(bytes, usize::MAX)
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, DecodeError> {
+    if bytes.len() > limit {
+        return Err(DecodeError::TooLarge {
+            len: bytes.len(),
+            limit,
+        });
+    }
+    let (message, rest) = postcard::take_from_bytes(bytes)
+        .map_err(|error| DecodeError::Invalid(error.to_string()))?;
+    if rest.is_empty() {
+        Ok(message)
+    } else {
+        Err(DecodeError::TrailingBytes(rest.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{EntityState, InputFrame};
+    use proptest::prelude::*;
+
+    #[test]
+    fn client_messages_round_trip() {
+        let messages = [
+            ClientMessage::Input(InputFrame {
+                tick: 1200,
+                move_x: 0.5,
+                move_y: -1.0,
+                yaw: 3.0,
+                pitch: 0.1,
+                buttons: 0b101,
+            }),
+            ClientMessage::Fire {
+                client_tick: 99,
+                yaw: 1.0,
+                pitch: 0.0,
+                weapon: 2,
+            },
+            ClientMessage::JoinQueue { mode: 1 },
+            ClientMessage::LeaveQueue,
+            ClientMessage::Ping {
+                client_time_us: 123_456,
+            },
+        ];
+        for message in messages {
+            assert_eq!(decode_client(&encode(&message), 1024), Ok(message));
+        }
+    }
+
+    #[test]
+    fn an_input_is_small_on_the_wire() {
+        let input = ClientMessage::Input(InputFrame {
+            tick: 100_000,
+            move_x: 1.0,
+            move_y: 0.0,
+            yaw: 0.0,
+            pitch: 0.0,
+            buttons: 0,
+        });
+        assert!(encode(&input).len() <= 24, "{} bytes", encode(&input).len());
+    }
+
+    #[test]
+    fn server_messages_round_trip() {
+        let snapshot = ServerMessage::Snapshot {
+            tick: 7,
+            ack_input_tick: 6,
+            entities: vec![EntityState {
+                player_id: 42,
+                position: [1.0, 2.0, 3.0],
+                velocity: [0.0; 3],
+                yaw: 0.5,
+                pitch: 0.0,
+                health: 100,
+                alive: true,
+            }],
+        };
+        assert_eq!(decode_server(&encode(&snapshot)), Ok(snapshot));
+    }
+
+    #[test]
+    fn oversized_truncated_and_padded_messages_are_refused() {
+        let ping = encode(&ClientMessage::Ping {
+            client_time_us: u64::MAX,
+        });
+        assert!(matches!(
+            decode_client(&ping, 4),
+            Err(DecodeError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            decode_client(&ping[..ping.len() - 1], 64),
+            Err(DecodeError::Invalid(_))
+        ));
+        let mut padded = ping.clone();
+        padded.push(0);
+        assert_eq!(
+            decode_client(&padded, 64),
+            Err(DecodeError::TrailingBytes(1))
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic_the_decoder(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = decode_client(&bytes, 1024);
+            let _ = decode_server(&bytes);
+        }
+
+        #[test]
+        fn every_input_round_trips(tick: u64, move_x in -1.0f32..=1.0, move_y in -1.0f32..=1.0, yaw: f32, pitch in -1.5f32..1.5, buttons: u32) {
+            let message = ClientMessage::Input(InputFrame { tick, move_x, move_y, yaw, pitch, buttons });
+            let decoded = decode_client(&encode(&message), 1024).expect("round trip");
+            // Compare bit patterns so NaN yaw values round-trip too.
+            prop_assert_eq!(format!("{decoded:?}"), format!("{message:?}"));
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! What the server sends.
+
+use super::ServerChannel;
+use serde::{Deserialize, Serialize};
+
+/// State of one player as it appears in a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EntityState {
+    pub player_id: u64,
+    /// Metres.
+    pub position: [f32; 3],
+    /// Metres per second.
+    pub velocity: [f32; 3],
+    pub yaw: f32,
+    pub pitch: f32,
+    pub health: u16,
+    pub alive: bool,
+}
+
+/// Why the server closed a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KickReason {
+    /// Sent more or larger messages than allowed for too long.
+    Flooding,
+    /// Sent too many messages that do not decode or are out of range.
+    Malformed,
+    /// The same player connected again; this older connection is closed.
+    LoggedInElsewhere,
+    /// The server is shutting down.
+    ServerShutdown,
+    /// Anti-cheat decided; the text says why.
+    Cheating(String),
+}
+
+/// Outcome of a `Fire`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShotOutcome {
+    /// Hit `target` for `damage`.
+    Hit {
+        target: u64,
+        damage: u16,
+    },
+    Miss,
+    /// Refused by server-side validation; the text says which check failed.
+    Rejected(String),
+}
+
+/// Machine-readable class of an `Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorCode {
+    /// The message was understood but is not allowed now (e.g. `JoinQueue` while in a match).
+    NotAllowed,
+    /// The message could not be decoded or has out-of-range values.
+    Malformed,
+    /// Something failed on the server; retrying later may work.
+    Internal,
+}
+
+/// Every message the server can send.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ServerMessage {
+    /// First message after connecting.
+    Welcome {
+        player_id: u64,
+        server_tick: u64,
+        tick_rate_hz: u32,
+    },
+    /// The players of the client's match (or the client alone outside a match) at `tick`, and the
+    /// last input tick the server applied for this client (for client-side reconciliation).
+    Snapshot {
+        tick: u64,
+        ack_input_tick: u64,
+        entities: Vec<EntityState>,
+    },
+    MatchFound {
+        match_id: u64,
+        team: u8,
+        players: Vec<u64>,
+        map: String,
+    },
+    /// The matchmaking ticket waited longer than the timeout and was removed.
+    QueueTimedOut,
+    ShotResult {
+        client_tick: u64,
+        outcome: ShotOutcome,
+    },
+    MatchEnded {
+        match_id: u64,
+        winning_team: Option<u8>,
+    },
+    /// The connection is being closed; the reason comes first.
+    Kicked {
+        reason: KickReason,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+    /// Answer to `Ping`.
+    Pong {
+        client_time_us: u64,
+        server_tick: u64,
+    },
+}
+
+impl ServerMessage {
+    /// The channel this message must be sent on.
+    pub fn channel(&self) -> ServerChannel {
+        match self {
+            ServerMessage::Snapshot { .. } => ServerChannel::Snapshot,
+            _ => ServerChannel::Event,
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! A player's network connection, while there is one.
+
+use bevy_ecs::component::Component;
+use std::net::SocketAddr;
+
+/// The live connection of a player entity. Removed on disconnect; the entity stays for the
+/// reconnect grace period with [`AwaitingReconnect`].
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct Session {
+    /// The transport's id for this connection (changes on every reconnect).
+    pub client_id: u64,
+    pub addr: SocketAddr,
+    pub connected_at_tick: u64,
+    /// Round-trip time as the transport measures it, in milliseconds.
+    pub rtt_ms: f32,
+    /// Bytes of messages queued to this client since it connected.
+    pub bytes_sent: u64,
+}
+
+/// A player whose connection dropped; despawned if it does not come back within the grace period.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwaitingReconnect {
+    pub since_tick: u64,
+}
