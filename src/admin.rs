@@ -1,17 +1,20 @@
-//! The admin HTTP endpoint: `GET /health` and `GET /metrics`, served on the async runtime.
+//! The admin HTTP endpoint: `GET /health`, `GET /metrics` and `POST /v1/tokens`, served on the async
+//! runtime.
 
 mod health;
 mod status;
+mod tokens;
 
 pub use status::{StatusBoard, publish_status};
 
+use crate::net::TokenIssuer;
 use crate::runtime::AsyncRuntime;
 use crate::shutdown::Shutdown;
 use crate::telemetry::metrics::prometheus;
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use bevy_app::{App, Last, Plugin};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Mutex;
@@ -61,10 +64,16 @@ impl Plugin for AdminPlugin {
             }
             Err(error) => tracing::warn!(%error, "admin endpoint listening on an unknown address"),
         }
+        let issuer = app.world().get_resource::<TokenIssuer>().cloned();
         let router = Router::new()
             .route("/health", get(health::health))
             .route("/metrics", get(render_metrics))
-            .with_state(board);
+            .with_state(board)
+            .merge(
+                Router::new()
+                    .route("/v1/tokens", post(tokens::issue_guest_token))
+                    .with_state(issuer),
+            );
         runtime.spawn(async move {
             let served = async {
                 let listener = tokio::net::TcpListener::from_std(listener)?;

@@ -40,6 +40,7 @@
 pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod net;
 pub mod runtime;
 pub mod serve;
 pub mod shutdown;
@@ -50,17 +51,20 @@ use admin::AdminPlugin;
 use arbiter_systems::SimulationPlugin;
 use bevy_app::{PluginGroup, PluginGroupBuilder};
 use config::{ConfigPlugin, LoadedConfig};
+use net::{NetPlugin, NetSetupError, NetworkSetup};
 use shutdown::ShutdownPlugin;
 use telemetry::TelemetryPlugin;
 use tick::TickPlugin;
 
 /// Everything an Arbiter server is made of. Add it to an `App` and call `run`.
 ///
-/// The admin endpoint is included only through [`ServerPlugins::with_admin`] (it binds a port), and
-/// OS signal handling only by adding [`shutdown::SignalPlugin`], so tests and embedders choose.
+/// The game network and the admin endpoint are included only through
+/// [`ServerPlugins::with_network`] and [`ServerPlugins::with_admin`] (they bind ports), and OS signal
+/// handling only by adding [`shutdown::SignalPlugin`], so tests and embedders choose.
 #[derive(Debug)]
 pub struct ServerPlugins {
     config: LoadedConfig,
+    network: Option<NetPlugin>,
     admin: Option<AdminPlugin>,
 }
 
@@ -68,8 +72,15 @@ impl ServerPlugins {
     pub fn new(config: LoadedConfig) -> Self {
         Self {
             config,
+            network: None,
             admin: None,
         }
+    }
+
+    /// Binds the game socket at `server.bind` and loads (or creates) the token key.
+    pub fn with_network(mut self) -> Result<Self, NetSetupError> {
+        self.network = Some(NetPlugin::new(NetworkSetup::bind(&self.config.config)?));
+        Ok(self)
     }
 
     /// Binds the admin endpoint at `admin.bind`.
@@ -85,15 +96,19 @@ impl ServerPlugins {
 
 impl PluginGroup for ServerPlugins {
     fn build(self) -> PluginGroupBuilder {
-        let group = PluginGroupBuilder::start::<Self>()
+        let mut group = PluginGroupBuilder::start::<Self>()
             .add(TelemetryPlugin)
             .add(ShutdownPlugin)
             .add(ConfigPlugin::new(self.config))
             .add(TickPlugin)
             .add(SimulationPlugin);
-        match self.admin {
-            Some(admin) => group.add(admin),
-            None => group,
+        // The admin endpoint serves tokens from the network's issuer, so the network comes first.
+        if let Some(network) = self.network {
+            group = group.add(network);
         }
+        if let Some(admin) = self.admin {
+            group = group.add(admin);
+        }
+        group
     }
 }

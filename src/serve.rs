@@ -24,7 +24,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
     );
 
     let mut app = App::new();
-    app.add_plugins(ServerPlugins::new(loaded).with_admin()?)
+    app.add_plugins(ServerPlugins::new(loaded).with_network()?.with_admin()?)
         .add_plugins(SignalPlugin);
     if let Some(control) = log_control {
         app.insert_resource(control);

@@ -1,7 +1,30 @@
 //! The client side of Arbiter's protocol, for bots, tests and game clients.
 //!
-//! It depends on `arbiter_components` only, so a game client never links the server. The connection,
-//! input and snapshot API arrive with the networking work; today it re-exports the shared data types a
-//! client already needs to interpret server state.
+//! It depends on `arbiter_components` and the renet crates only, never on the server.
+//!
+//! ```no_run
+//! use arbiter_client::{ArbiterClient, token::decode_token};
+//! use arbiter_components::protocol::ClientMessage;
+//! use std::time::Duration;
+//!
+//! let token = decode_token("…base64 from POST /v1/tokens…")?;
+//! let mut client = ArbiterClient::connect(token, None)?;
+//! loop {
+//!     client.update(Duration::from_millis(16))?;
+//!     for message in client.receive() { /* Welcome, Snapshot, … */ }
+//!     if client.is_connected() {
+//!         client.send(&ClientMessage::Ping { client_time_us: 0 });
+//!     }
+//!     client.flush()?;
+//!     # break;
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-pub use arbiter_components::{kinematics, tick};
+mod conditioner;
+mod connection;
+pub mod token;
+
+pub use arbiter_components::{kinematics, protocol, tick};
+pub use conditioner::LinkConditioner;
+pub use connection::{ArbiterClient, ClientError};

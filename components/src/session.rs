@@ -13,7 +13,7 @@ pub struct Session {
     pub connected_at_tick: u64,
     /// Round-trip time as the transport measures it, in milliseconds.
     pub rtt_ms: f32,
-    /// Bytes of messages queued to this client since it connected.
+    /// Snapshot bytes queued to this client since it connected.
     pub bytes_sent: u64,
 }
 

@@ -11,6 +11,15 @@ pub const TICK_OVERRUNS_TOTAL: &str = "arbiter_tick_overruns_total";
 pub const TICKS_DROPPED_TOTAL: &str = "arbiter_ticks_dropped_total";
 pub const CONFIG_RELOADS_TOTAL: &str = "arbiter_config_reloads_total";
 pub const CONFIG_VERSION: &str = "arbiter_config_version";
+pub const CONNECTED_CLIENTS: &str = "arbiter_connected_clients";
+pub const CONNECTIONS_TOTAL: &str = "arbiter_connections_total";
+pub const PACKETS_RECEIVED_TOTAL: &str = "arbiter_packets_received_total";
+pub const BYTES_RECEIVED_TOTAL: &str = "arbiter_bytes_received_total";
+pub const BYTES_SENT_TOTAL: &str = "arbiter_bytes_sent_total";
+pub const RECEIVE_BUDGET_EXHAUSTED_TOTAL: &str = "arbiter_receive_budget_exhausted_total";
+pub const MESSAGES_DROPPED_TOTAL: &str = "arbiter_messages_dropped_total";
+pub const KICKS_TOTAL: &str = "arbiter_kicks_total";
+pub const SPEED_HACK_SIGNALS_TOTAL: &str = "arbiter_speed_hack_signals_total";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
 const TICK_DURATION_BUCKETS: [f64; 12] = [
@@ -63,6 +72,38 @@ fn describe() {
     describe_gauge!(
         CONFIG_VERSION,
         "Version of the running config: 1 at start, +1 per applied reload."
+    );
+    describe_gauge!(CONNECTED_CLIENTS, "Game clients connected now.");
+    describe_counter!(
+        CONNECTIONS_TOTAL,
+        "Accepted connections, by result (new: new player, resumed: within the grace period, replaced: kicked an older connection of the same player)."
+    );
+    describe_counter!(
+        PACKETS_RECEIVED_TOTAL,
+        "UDP datagrams read from the game socket."
+    );
+    describe_counter!(
+        BYTES_RECEIVED_TOTAL,
+        Unit::Bytes,
+        "Bytes read from the game socket."
+    );
+    describe_counter!(
+        BYTES_SENT_TOTAL,
+        Unit::Bytes,
+        "Bytes sent on the game socket."
+    );
+    describe_counter!(
+        RECEIVE_BUDGET_EXHAUSTED_TOTAL,
+        "Ticks that stopped reading the socket at net.max_packets_per_tick (the rest waits for the next tick)."
+    );
+    describe_counter!(
+        MESSAGES_DROPPED_TOTAL,
+        "Client messages dropped, by reason (rate_limited, oversized, malformed, wrong_channel, input_too_old, input_too_far_ahead, send_budget)."
+    );
+    describe_counter!(KICKS_TOTAL, "Clients kicked, by reason.");
+    describe_counter!(
+        SPEED_HACK_SIGNALS_TOTAL,
+        "One-second windows in which a client sent inputs for more ticks than elapsed."
     );
     // Both results exist from the start, so a dashboard shows 0 rather than no series.
     for result in ["ok", "error"] {

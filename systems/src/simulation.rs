@@ -43,9 +43,10 @@ impl Plugin for SimulationPlugin {
         for pair in SimulationSystems::IN_ORDER.windows(2) {
             app.configure_sets(FixedUpdate, pair[1].after(pair[0]));
         }
-        app.add_systems(
-            FixedUpdate,
-            integrate_velocity.in_set(SimulationSystems::Movement),
-        );
+        app.add_systems(FixedUpdate, apply_inputs.in_set(SimulationSystems::Inputs))
+            .add_systems(
+                FixedUpdate,
+                integrate_velocity.in_set(SimulationSystems::Movement),
+            );
     }
 }

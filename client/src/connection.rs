@@ -1,0 +1,261 @@
+//! A connection to an Arbiter server: netcode handshake and encryption, renet channels, and the
+//! protocol's messages.
+
+use crate::conditioner::LinkConditioner;
+use arbiter_components::protocol::{
+    ClientMessage, ServerChannel, ServerMessage, connection_config, decode_server, encode,
+};
+use renet::RenetClient;
+use renetcode::{
+    ClientAuthentication, ConnectToken, DisconnectReason, NETCODE_MAX_PACKET_BYTES, NetcodeClient,
+    NetcodeError,
+};
+use std::io::ErrorKind;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Bytes per update a client may send; inputs and commands are small.
+const CLIENT_SEND_BUDGET: u64 = 16 * 1024;
+
+/// What went wrong with a connection.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("socket: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("netcode: {0}")]
+    Netcode(#[from] NetcodeError),
+    #[error("disconnected: {0}")]
+    Disconnected(DisconnectReason),
+}
+
+/// One client connection. Drive it with [`update`](Self::update) and [`flush`](Self::flush) once per
+/// frame; read what arrived with [`receive`](Self::receive).
+pub struct ArbiterClient {
+    socket: UdpSocket,
+    netcode: NetcodeClient,
+    renet: RenetClient,
+    buffer: Box<[u8; NETCODE_MAX_PACKET_BYTES]>,
+    /// Simulated network, applied to both directions.
+    link: Option<(LinkConditioner, LinkConditioner)>,
+    received: Vec<ServerMessage>,
+    malformed_received: u64,
+}
+
+impl std::fmt::Debug for ArbiterClient {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("ArbiterClient")
+            .field("client_id", &self.netcode.client_id())
+            .field("connected", &self.is_connected())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ArbiterClient {
+    /// Starts connecting with a token from the server (`POST /v1/tokens`, `arbiter token`, or the
+    /// game's login service), on a fresh socket. `link` simulates latency, jitter and loss.
+    pub fn connect(
+        token: ConnectToken,
+        link: Option<LinkConditioner>,
+    ) -> Result<Self, ClientError> {
+        Self::with_authentication(
+            ClientAuthentication::Secure {
+                connect_token: token,
+            },
+            link,
+        )
+    }
+
+    /// Connects with any netcode authentication (tests use this for unsecure clients).
+    pub fn with_authentication(
+        authentication: ClientAuthentication,
+        link: Option<LinkConditioner>,
+    ) -> Result<Self, ClientError> {
+        let socket = UdpSocket::bind(SocketAddr::from(([0, 0, 0, 0], 0)))?;
+        socket.set_nonblocking(true)?;
+        let netcode = NetcodeClient::new(unix_now(), authentication)?;
+        Ok(Self {
+            socket,
+            netcode,
+            renet: RenetClient::new(connection_config(CLIENT_SEND_BUDGET)),
+            buffer: Box::new([0; NETCODE_MAX_PACKET_BYTES]),
+            link: link.map(|link| (link.clone(), link)),
+            received: Vec::new(),
+            malformed_received: 0,
+        })
+    }
+
+    /// Replaces the connection with a new one for `token` (after a drop, within the server's grace
+    /// period the player resumes its entity).
+    pub fn reconnect(&mut self, token: ConnectToken) -> Result<(), ClientError> {
+        let link = self.link.as_ref().map(|(outgoing, _)| outgoing.clone());
+        *self = Self::connect(token, link)?;
+        Ok(())
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.netcode.is_connected()
+    }
+
+    pub fn is_connecting(&self) -> bool {
+        self.netcode.is_connecting()
+    }
+
+    pub fn disconnect_reason(&self) -> Option<DisconnectReason> {
+        self.netcode.disconnect_reason()
+    }
+
+    /// Round-trip time to the server in milliseconds, as renet measures it.
+    pub fn rtt_ms(&self) -> f64 {
+        self.renet.rtt() * 1000.0
+    }
+
+    /// Server messages that could not be decoded so far (a protocol mismatch if ever non-zero).
+    pub fn malformed_received(&self) -> u64 {
+        self.malformed_received
+    }
+
+    /// Advances the connection by `elapsed`: reads datagrams, runs the handshake and keep-alives,
+    /// and collects arrived messages for [`receive`](Self::receive).
+    pub fn update(&mut self, elapsed: Duration) -> Result<(), ClientError> {
+        if let Some(reason) = self.netcode.disconnect_reason() {
+            self.renet.disconnect_due_to_transport();
+            return Err(ClientError::Disconnected(reason));
+        }
+        loop {
+            match self.socket.recv_from(&mut self.buffer[..]) {
+                Ok((len, addr)) if addr == self.netcode.server_addr() => match &mut self.link {
+                    Some((_, incoming)) => {
+                        incoming.admit(self.netcode.current_time(), &self.buffer[..len])
+                    }
+                    None => {
+                        if let Some(payload) = self.netcode.process_packet(&mut self.buffer[..len])
+                        {
+                            self.renet.process_packet(payload);
+                        }
+                    }
+                },
+                Ok(_) => {}
+                Err(error) if error.kind() == ErrorKind::WouldBlock => break,
+                Err(error)
+                    if matches!(
+                        error.kind(),
+                        ErrorKind::ConnectionReset | ErrorKind::Interrupted
+                    ) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        if let Some((_, incoming)) = &mut self.link {
+            let now = self.netcode.current_time();
+            while let Some(mut datagram) = incoming.release(now) {
+                if let Some(payload) = self.netcode.process_packet(&mut datagram) {
+                    self.renet.process_packet(payload);
+                }
+            }
+        }
+        if let Some((packet, addr)) = self.netcode.update(elapsed) {
+            let packet = packet.to_vec();
+            self.transmit(&packet, addr)?;
+        }
+        if self.netcode.is_connected() {
+            self.renet.set_connected();
+        } else if self.netcode.is_connecting() {
+            self.renet.set_connecting();
+        }
+        self.renet.update(elapsed);
+        for channel in ServerChannel::ALL {
+            while let Some(bytes) = self.renet.receive_message(channel) {
+                match decode_server(&bytes) {
+                    Ok(message) => self.received.push(message),
+                    Err(_) => self.malformed_received += 1,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Messages that arrived since the last call.
+    pub fn receive(&mut self) -> std::vec::Drain<'_, ServerMessage> {
+        self.received.drain(..)
+    }
+
+    /// Queues `message` on its channel; it leaves with the next [`flush`](Self::flush).
+    pub fn send(&mut self, message: &ClientMessage) {
+        self.renet.send_message(message.channel(), encode(message));
+    }
+
+    /// Queues raw bytes on a channel, bypassing encoding: for tests of the server's defences.
+    pub fn send_raw(
+        &mut self,
+        channel: arbiter_components::protocol::ClientChannel,
+        bytes: Vec<u8>,
+    ) {
+        self.renet.send_message(channel, bytes);
+    }
+
+    /// Encrypts and sends everything queued.
+    pub fn flush(&mut self) -> Result<(), ClientError> {
+        if !self.netcode.is_connected() {
+            return Ok(());
+        }
+        for packet in self.renet.get_packets_to_send() {
+            let (addr, payload) = self.netcode.generate_payload_packet(&packet)?;
+            let payload = payload.to_vec();
+            self.transmit(&payload, addr)?;
+        }
+        if let Some((outgoing, _)) = &mut self.link {
+            let now = self.netcode.current_time();
+            while let Some(datagram) = outgoing.release(now) {
+                send_ignoring_unreachable(&self.socket, &datagram, self.netcode.server_addr())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Says goodbye to the server (one disconnect packet) and stops.
+    pub fn disconnect(&mut self) {
+        if self.netcode.is_disconnected() {
+            return;
+        }
+        if let Ok((addr, packet)) = self.netcode.disconnect() {
+            let _ = self.socket.send_to(packet, addr);
+        }
+        self.renet.disconnect();
+    }
+
+    fn transmit(&mut self, datagram: &[u8], addr: SocketAddr) -> Result<(), ClientError> {
+        match &mut self.link {
+            Some((outgoing, _)) => {
+                outgoing.admit(self.netcode.current_time(), datagram);
+                Ok(())
+            }
+            None => send_ignoring_unreachable(&self.socket, datagram, addr),
+        }
+    }
+}
+
+/// A UDP send; "connection refused" (the server is not up yet) is not an error for a datagram.
+fn send_ignoring_unreachable(
+    socket: &UdpSocket,
+    datagram: &[u8],
+    addr: SocketAddr,
+) -> Result<(), ClientError> {
+    match socket.send_to(datagram, addr) {
+        Ok(_) => Ok(()),
+        Err(error)
+            if matches!(
+                error.kind(),
+                ErrorKind::ConnectionRefused | ErrorKind::WouldBlock
+            ) =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn unix_now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}

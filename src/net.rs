@@ -1,0 +1,202 @@
+//! The game network: UDP socket, connect tokens, sessions, client messages and snapshots, driven by
+//! the Receive and Send phases of the tick.
+
+mod abuse;
+mod keys;
+mod receive;
+mod sessions;
+mod snapshots;
+mod socket;
+mod tokens;
+mod transport;
+
+pub use abuse::{Abuse, Violation};
+pub use keys::load_or_create_key;
+pub use receive::{ClientCommand, InputCadenceAnomalies};
+pub use sessions::Sessions;
+pub use snapshots::snapshot_due;
+pub use tokens::{GuestToken, TokenIssuer, unix_now};
+pub use transport::GameServer;
+
+use crate::shutdown::Shutdown;
+use crate::tick::TickSystems;
+use arbiter_components::config::{NetSettings, ServerConfig};
+use arbiter_components::protocol::{KickReason, connection_config, protocol_id};
+use arbiter_components::session::Session;
+use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
+use bevy_ecs::schedule::{IntoScheduleConfigs, common_conditions::resource_changed};
+use bevy_ecs::system::{Query, Res, ResMut};
+use bevy_time::{Real, Time};
+use renetcode::{NETCODE_KEY_BYTES, ServerAuthentication, ServerConfig as NetcodeConfig};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// Why the network could not be set up at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum NetSetupError {
+    #[error("server.bind {address}: {source}")]
+    Bind {
+        address: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("token key: {0}")]
+    Key(#[source] std::io::Error),
+}
+
+/// Everything the network needs from the operating system, acquired before the app starts so a taken
+/// port or an unreadable key is a start-up error.
+#[derive(Debug)]
+pub struct NetworkSetup {
+    socket: UdpSocket,
+    /// `None` in insecure mode.
+    key: Option<[u8; NETCODE_KEY_BYTES]>,
+    public_addresses: Vec<SocketAddr>,
+}
+
+impl NetworkSetup {
+    pub fn bind(config: &ServerConfig) -> Result<Self, NetSetupError> {
+        let address = config.server.bind;
+        let socket = socket::bind_game_socket(address, &config.net)
+            .map_err(|source| NetSetupError::Bind { address, source })?;
+        let bound = socket
+            .local_addr()
+            .map_err(|source| NetSetupError::Bind { address, source })?;
+        let key = if config.net.insecure {
+            None
+        } else {
+            Some(load_or_create_key(&key_path(config)).map_err(NetSetupError::Key)?)
+        };
+        Ok(Self {
+            socket,
+            key,
+            public_addresses: public_addresses(&config.net, bound),
+        })
+    }
+}
+
+/// Where the token key lives: `net.private_key_file`, or `netcode.key` in the data directory.
+pub fn key_path(config: &ServerConfig) -> PathBuf {
+    if config.net.private_key_file.is_empty() {
+        PathBuf::from(&config.server.data_dir).join("netcode.key")
+    } else {
+        PathBuf::from(&config.net.private_key_file)
+    }
+}
+
+/// The addresses written into tokens: configured ones, or the bound one (loopback for a wildcard).
+pub fn public_addresses(net: &NetSettings, bound: SocketAddr) -> Vec<SocketAddr> {
+    if !net.public_addresses.is_empty() {
+        return net.public_addresses.clone();
+    }
+    let ip = if bound.ip().is_unspecified() {
+        tracing::warn!(
+            %bound,
+            "net.public_addresses is empty: tokens point clients at 127.0.0.1; set it for remote clients"
+        );
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        bound.ip()
+    };
+    vec![SocketAddr::new(ip, bound.port())]
+}
+
+/// Adds the transport, sessions and snapshot systems.
+#[derive(Debug)]
+pub struct NetPlugin {
+    setup: Mutex<Option<NetworkSetup>>,
+}
+
+impl NetPlugin {
+    pub fn new(setup: NetworkSetup) -> Self {
+        Self {
+            setup: Mutex::new(Some(setup)),
+        }
+    }
+}
+
+impl Plugin for NetPlugin {
+    fn build(&self, app: &mut App) {
+        let taken = self.setup.lock().map(|mut slot| slot.take());
+        let Ok(Some(setup)) = taken else {
+            unreachable!("bevy builds a plugin once");
+        };
+        let settings = app
+            .world_mut()
+            .get_resource_or_init::<NetSettings>()
+            .clone();
+        let authentication = match setup.key {
+            Some(private_key) => {
+                let issuer =
+                    TokenIssuer::new(private_key, setup.public_addresses.clone(), &settings);
+                app.insert_resource(issuer).add_systems(
+                    PreUpdate,
+                    tokens::sync_token_settings
+                        .in_set(TickSystems::Receive)
+                        .run_if(resource_changed::<NetSettings>),
+                );
+                ServerAuthentication::Secure { private_key }
+            }
+            None => {
+                tracing::warn!(
+                    "net.insecure = true: clients connect without tokens and can claim any player id"
+                );
+                ServerAuthentication::Unsecure
+            }
+        };
+        let netcode = NetcodeConfig {
+            current_time: unix_now(),
+            max_clients: settings.max_clients as usize,
+            protocol_id: protocol_id(),
+            public_addresses: setup.public_addresses.clone(),
+            authentication,
+        };
+        let connection = connection_config(u64::from(settings.send_budget_bytes_per_tick));
+        let server = GameServer::new(setup.socket, netcode, connection);
+        if let Ok(addr) = server.local_addr() {
+            tracing::info!(%addr, public = ?setup.public_addresses, "game socket listening (UDP)");
+        }
+        app.insert_resource(server)
+            .init_resource::<Sessions>()
+            .add_message::<ClientCommand>()
+            .add_systems(
+                PreUpdate,
+                (
+                    receive_packets,
+                    sessions::track_connections,
+                    sessions::update_round_trip_times,
+                    receive::receive_client_messages,
+                    abuse::enforce_abuse_limits,
+                    sessions::expire_disconnected_players,
+                )
+                    .chain()
+                    .in_set(TickSystems::Receive),
+            )
+            .add_systems(
+                PostUpdate,
+                (snapshots::send_snapshots, snapshots::send_packets)
+                    .chain()
+                    .in_set(TickSystems::Send),
+            )
+            .add_systems(
+                bevy_app::FixedUpdate,
+                receive::check_input_cadence.in_set(arbiter_systems::SimulationSystems::Inputs),
+            )
+            .add_systems(Shutdown, disconnect_everyone);
+    }
+}
+
+/// Reads the socket for this tick; the connection clocks advance by the tick's duration.
+fn receive_packets(mut server: ResMut<GameServer>, time: Res<Time<Real>>, net: Res<NetSettings>) {
+    server.receive(time.delta(), net.max_packets_per_tick as usize);
+}
+
+/// Shutdown step: tell every client why, send it, and close the connections.
+fn disconnect_everyone(mut server: ResMut<GameServer>, clients: Query<&Session>) {
+    for session in &clients {
+        server.kick(session.client_id, KickReason::ServerShutdown);
+    }
+    server.send_packets();
+    server.disconnect_all();
+}

@@ -1,0 +1,113 @@
+//! Client messages: decoded, checked against the limits, and turned into inputs and commands.
+
+use super::abuse::{Abuse, Violation};
+use super::transport::GameServer;
+use crate::telemetry::metrics::{MESSAGES_DROPPED_TOTAL, SPEED_HACK_SIGNALS_TOTAL};
+use arbiter_components::config::{NetSettings, ServerSettings};
+use arbiter_components::input::InputBuffer;
+use arbiter_components::protocol::{
+    ClientChannel, ClientMessage, DecodeError, ServerMessage, decode_client,
+};
+use arbiter_components::session::Session;
+use arbiter_components::tick::ServerTick;
+use bevy_ecs::component::Component;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::message::{Message, MessageWriter};
+use bevy_ecs::system::{Query, Res, ResMut};
+
+/// A request from a player for the rules to act on (queue, fire). Inputs go to [`InputBuffer`] and
+/// pings are answered here; everything else arrives as this message.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub struct ClientCommand {
+    pub player: Entity,
+    pub message: ClientMessage,
+}
+
+/// How often a player's clock ran fast: more inputs for distinct ticks than ticks elapsed in a
+/// one-second window. A signal for anti-cheat, not proof.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InputCadenceAnomalies(pub u32);
+
+/// Drains every connected client's channels, at most `max_messages_per_tick` per channel.
+pub(super) fn receive_client_messages(
+    mut server: ResMut<GameServer>,
+    net: Res<NetSettings>,
+    tick: Res<ServerTick>,
+    mut clients: Query<(Entity, &Session, &mut InputBuffer, &mut Abuse)>,
+    mut commands: MessageWriter<ClientCommand>,
+) {
+    let limit = net.max_messages_per_tick as usize;
+    let max_bytes = net.max_message_bytes as usize;
+    // Inputs received now are for the tick about to be simulated.
+    let next_tick = tick.get() + 1;
+    for (player, session, mut inputs, mut abuse) in &mut clients {
+        for channel in ClientChannel::ALL {
+            let mut processed = 0;
+            while let Some(bytes) = server.renet().receive_message(session.client_id, channel) {
+                if processed == limit {
+                    abuse.record(Violation::OverRateLimit);
+                    continue;
+                }
+                processed += 1;
+                let message = match decode_client(&bytes, max_bytes) {
+                    Ok(message) if message.channel() == channel => message,
+                    Ok(_) => {
+                        abuse.record(Violation::WrongChannel);
+                        continue;
+                    }
+                    Err(DecodeError::TooLarge { .. }) => {
+                        abuse.record(Violation::Oversized);
+                        continue;
+                    }
+                    Err(_) => {
+                        abuse.record(Violation::Malformed);
+                        continue;
+                    }
+                };
+                match message {
+                    ClientMessage::Input(frame) if !frame.is_well_formed() => {
+                        abuse.record(Violation::Malformed);
+                    }
+                    ClientMessage::Input(frame) => {
+                        if let Err(refusal) = inputs.push(frame, next_tick) {
+                            metrics::counter!(MESSAGES_DROPPED_TOTAL, "reason" => refusal.as_str())
+                                .increment(1);
+                        }
+                    }
+                    ClientMessage::Ping { client_time_us } => {
+                        server.send(
+                            session.client_id,
+                            &ServerMessage::Pong {
+                                client_time_us,
+                                server_tick: tick.get(),
+                            },
+                        );
+                    }
+                    message => {
+                        commands.write(ClientCommand { player, message });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Once a second, compares each player's accepted inputs with the ticks that elapsed.
+pub(super) fn check_input_cadence(
+    tick: Res<ServerTick>,
+    settings: Res<ServerSettings>,
+    mut players: Query<(&mut InputBuffer, &mut InputCadenceAnomalies)>,
+) {
+    let window = u64::from(settings.tick_rate_hz);
+    if !tick.get().is_multiple_of(window) {
+        return;
+    }
+    // A little slack for inputs that arrive in bursts after a network hiccup.
+    let allowed = window + window / 10 + 2;
+    for (mut inputs, mut anomalies) in &mut players {
+        if inputs.take_accepted_count() > allowed {
+            anomalies.0 += 1;
+            metrics::counter!(SPEED_HACK_SIGNALS_TOTAL).increment(1);
+        }
+    }
+}

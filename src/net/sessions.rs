@@ -1,0 +1,166 @@
+//! Connections become player entities: new players spawn, returning players resume their entity
+//! (same match, same team), a second connection of the same player replaces the first, and a player
+//! who does not come back within the grace period is despawned.
+
+use super::abuse::Abuse;
+use super::receive::InputCadenceAnomalies;
+use super::transport::GameServer;
+use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL};
+use arbiter_components::config::{NetSettings, ServerSettings};
+use arbiter_components::input::InputBuffer;
+use arbiter_components::kinematics::{Position, Velocity};
+use arbiter_components::player::{Aim, Health, PlayerId};
+use arbiter_components::protocol::{KickReason, ServerMessage};
+use arbiter_components::session::{AwaitingReconnect, Session};
+use arbiter_components::tick::ServerTick;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::resource::Resource;
+use bevy_ecs::system::{Commands, Query, Res, ResMut};
+use renet::ServerEvent;
+use std::collections::HashMap;
+
+/// Who is who: transport client id → player entity, player id → player entity.
+#[derive(Resource, Debug, Default)]
+pub struct Sessions {
+    by_client: HashMap<u64, Entity>,
+    by_player: HashMap<PlayerId, Entity>,
+}
+
+impl Sessions {
+    pub fn entity_of_client(&self, client_id: u64) -> Option<Entity> {
+        self.by_client.get(&client_id).copied()
+    }
+
+    pub fn entity_of_player(&self, player: PlayerId) -> Option<Entity> {
+        self.by_player.get(&player).copied()
+    }
+
+    /// Clients connected now.
+    pub fn connected(&self) -> usize {
+        self.by_client.len()
+    }
+}
+
+/// Turns the transport's connect and disconnect events into player entities and sessions.
+pub(super) fn track_connections(
+    mut commands: Commands,
+    mut server: ResMut<GameServer>,
+    mut sessions: ResMut<Sessions>,
+    tick: Res<ServerTick>,
+    settings: Res<ServerSettings>,
+    live: Query<&Session>,
+) {
+    while let Some(event) = server.renet().get_event() {
+        match event {
+            ServerEvent::ClientConnected { client_id } => {
+                let (Some(player_id), Some(addr)) =
+                    (server.player_id(client_id), server.client_addr(client_id))
+                else {
+                    server.renet().disconnect(client_id);
+                    continue;
+                };
+                let player = PlayerId(player_id);
+                let session = Session {
+                    client_id,
+                    addr,
+                    connected_at_tick: tick.get(),
+                    rtt_ms: 0.0,
+                    bytes_sent: 0,
+                };
+                let (entity, result) = match sessions.entity_of_player(player) {
+                    Some(entity) => {
+                        let result = match live.get(entity) {
+                            Ok(older) => {
+                                server.kick(older.client_id, KickReason::LoggedInElsewhere);
+                                sessions.by_client.remove(&older.client_id);
+                                "replaced"
+                            }
+                            Err(_) => "resumed",
+                        };
+                        commands
+                            .entity(entity)
+                            .insert((session, Abuse::default()))
+                            .remove::<AwaitingReconnect>();
+                        (entity, result)
+                    }
+                    None => {
+                        let entity = commands
+                            .spawn((
+                                player,
+                                session,
+                                Abuse::default(),
+                                InputBuffer::default(),
+                                InputCadenceAnomalies::default(),
+                                Position::default(),
+                                Velocity::default(),
+                                Aim::default(),
+                                Health::default(),
+                            ))
+                            .id();
+                        sessions.by_player.insert(player, entity);
+                        (entity, "new")
+                    }
+                };
+                sessions.by_client.insert(client_id, entity);
+                metrics::counter!(CONNECTIONS_TOTAL, "result" => result).increment(1);
+                tracing::info!(client_id, player_id, %addr, result, "client connected");
+                server.send(
+                    client_id,
+                    &ServerMessage::Welcome {
+                        player_id,
+                        server_tick: tick.get(),
+                        tick_rate_hz: settings.tick_rate_hz,
+                    },
+                );
+            }
+            ServerEvent::ClientDisconnected { client_id, reason } => {
+                let Some(entity) = sessions.by_client.remove(&client_id) else {
+                    continue;
+                };
+                tracing::info!(client_id, %reason, "client disconnected");
+                commands
+                    .entity(entity)
+                    .remove::<(Session, Abuse)>()
+                    .insert(AwaitingReconnect {
+                        since_tick: tick.get(),
+                    });
+            }
+        }
+    }
+    metrics::gauge!(CONNECTED_CLIENTS).set(sessions.connected() as f64);
+}
+
+/// Despawns players whose reconnect grace period has run out.
+pub(super) fn expire_disconnected_players(
+    mut commands: Commands,
+    mut sessions: ResMut<Sessions>,
+    tick: Res<ServerTick>,
+    net: Res<NetSettings>,
+    settings: Res<ServerSettings>,
+    waiting: Query<(Entity, &PlayerId, &AwaitingReconnect)>,
+) {
+    let grace_ticks = u64::from(net.reconnect_grace_secs) * u64::from(settings.tick_rate_hz);
+    for (entity, player, awaiting) in &waiting {
+        if tick.get().saturating_sub(awaiting.since_tick) >= grace_ticks {
+            tracing::info!(
+                player_id = player.0,
+                "reconnect grace period over; player removed"
+            );
+            sessions.by_player.remove(player);
+            commands.entity(entity).despawn();
+        }
+    }
+}
+
+/// Records each connection's round-trip time on its session.
+pub(super) fn update_round_trip_times(
+    mut server: ResMut<GameServer>,
+    mut connected: Query<&mut Session>,
+) {
+    for mut session in &mut connected {
+        let rtt_ms = (server.renet().rtt(session.client_id) * 1000.0) as f32;
+        if session.rtt_ms != rtt_ms {
+            session.rtt_ms = rtt_ms;
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Issuing connect tokens: signed with the server's key, carrying the player id in the user data so a
+//! client cannot pick someone else's id.
+
+use arbiter_client::token::user_data_for_player;
+use arbiter_components::config::NetSettings;
+use arbiter_components::protocol::protocol_id;
+use bevy_ecs::resource::Resource;
+use bevy_ecs::system::Res;
+use renetcode::{ConnectToken, NETCODE_KEY_BYTES, TokenGenerationError};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Guest player ids have bit 52 set, so they never collide with small account ids, and stay below
+/// 2^53 so JSON clients in JavaScript read them exactly.
+const GUEST_ID_BIT: u64 = 1 << 52;
+
+/// Issues connect tokens for this server. Shared with the admin endpoint's threads.
+#[derive(Resource, Debug, Clone)]
+pub struct TokenIssuer(Arc<Issuer>);
+
+#[derive(Debug)]
+struct Issuer {
+    key: [u8; NETCODE_KEY_BYTES],
+    server_addresses: Vec<SocketAddr>,
+    expire_secs: AtomicU32,
+    timeout_secs: AtomicU32,
+    guests_enabled: AtomicBool,
+    next_guest: AtomicU64,
+}
+
+/// A token handed out to a guest.
+#[derive(Debug)]
+pub struct GuestToken {
+    pub player_id: u64,
+    pub token: ConnectToken,
+    pub expires_in_secs: u32,
+}
+
+impl TokenIssuer {
+    pub fn new(
+        key: [u8; NETCODE_KEY_BYTES],
+        server_addresses: Vec<SocketAddr>,
+        settings: &NetSettings,
+    ) -> Self {
+        let issuer = Self(Arc::new(Issuer {
+            key,
+            server_addresses,
+            expire_secs: AtomicU32::new(0),
+            timeout_secs: AtomicU32::new(0),
+            guests_enabled: AtomicBool::new(false),
+            // Random start, so guests of a restarted server do not reuse the previous run's ids.
+            next_guest: AtomicU64::new(
+                u64::from_le_bytes(renetcode::generate_random_bytes()) >> 24
+                    & (GUEST_ID_BIT / 2 - 1),
+            ),
+        }));
+        issuer.apply(settings);
+        issuer
+    }
+
+    /// Takes the hot-reloadable token settings.
+    pub fn apply(&self, settings: &NetSettings) {
+        self.0
+            .expire_secs
+            .store(settings.token_expire_secs, Ordering::Relaxed);
+        self.0
+            .timeout_secs
+            .store(settings.connection_timeout_secs, Ordering::Relaxed);
+        self.0
+            .guests_enabled
+            .store(settings.guest_tokens, Ordering::Relaxed);
+    }
+
+    pub fn server_addresses(&self) -> &[SocketAddr] {
+        &self.0.server_addresses
+    }
+
+    /// A token for `player_id`, valid from now for the configured lifetime.
+    pub fn issue(&self, player_id: u64) -> Result<ConnectToken, TokenGenerationError> {
+        let expire_secs = self.0.expire_secs.load(Ordering::Relaxed);
+        self.issue_at(player_id, unix_now(), u64::from(expire_secs))
+    }
+
+    /// A token as if issued at `issued_at` (seconds since the Unix epoch) with `expire_secs` of life.
+    pub fn issue_at(
+        &self,
+        player_id: u64,
+        issued_at: Duration,
+        expire_secs: u64,
+    ) -> Result<ConnectToken, TokenGenerationError> {
+        let timeout_secs = self.0.timeout_secs.load(Ordering::Relaxed);
+        ConnectToken::generate(
+            issued_at,
+            protocol_id(),
+            expire_secs,
+            // A fresh transport id per token; the player id travels in the signed user data.
+            u64::from_le_bytes(renetcode::generate_random_bytes()),
+            i32::try_from(timeout_secs).unwrap_or(i32::MAX),
+            self.0.server_addresses.clone(),
+            Some(&user_data_for_player(player_id)),
+            &self.0.key,
+        )
+    }
+
+    /// A token for a new guest player, or `None` when `net.guest_tokens` is off.
+    pub fn issue_guest(&self) -> Option<Result<GuestToken, TokenGenerationError>> {
+        if !self.0.guests_enabled.load(Ordering::Relaxed) {
+            return None;
+        }
+        let player_id = GUEST_ID_BIT | self.0.next_guest.fetch_add(1, Ordering::Relaxed);
+        Some(self.issue(player_id).map(|token| GuestToken {
+            player_id,
+            token,
+            expires_in_secs: self.0.expire_secs.load(Ordering::Relaxed),
+        }))
+    }
+}
+
+/// Netcode compares token expiry with Unix time.
+pub fn unix_now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+/// Applies reloaded token settings (`guest_tokens`, lifetimes).
+pub(super) fn sync_token_settings(settings: Res<NetSettings>, issuer: Res<TokenIssuer>) {
+    issuer.apply(&settings);
+}

@@ -1,0 +1,205 @@
+//! The game socket: netcode (connect tokens, encryption) under renet (channels, reliability),
+//! driven from the tick. Reading is bounded per tick, so a flood delays packets instead of the tick.
+
+use crate::telemetry::metrics::{
+    BYTES_RECEIVED_TOTAL, BYTES_SENT_TOTAL, KICKS_TOTAL, PACKETS_RECEIVED_TOTAL,
+    RECEIVE_BUDGET_EXHAUSTED_TOTAL,
+};
+use arbiter_client::token::player_id_from_user_data;
+use arbiter_components::protocol::{KickReason, ServerMessage, encode};
+use bevy_ecs::resource::Resource;
+use renet::{ConnectionConfig, RenetServer};
+use renetcode::{NETCODE_MAX_PACKET_BYTES, NetcodeServer, ServerConfig, ServerResult};
+use std::io::ErrorKind;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+
+/// The server end of the game protocol.
+#[derive(Resource)]
+pub struct GameServer {
+    socket: UdpSocket,
+    netcode: NetcodeServer,
+    renet: RenetServer,
+    buffer: Box<[u8; NETCODE_MAX_PACKET_BYTES]>,
+    /// Clients to disconnect once the packets queued for them (their `Kicked`) are sent.
+    kicked: Vec<u64>,
+}
+
+impl std::fmt::Debug for GameServer {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("GameServer")
+            .field("addr", &self.socket.local_addr().ok())
+            .field("clients", &self.renet.connected_clients())
+            .finish_non_exhaustive()
+    }
+}
+
+impl GameServer {
+    pub fn new(socket: UdpSocket, netcode: ServerConfig, connection: ConnectionConfig) -> Self {
+        Self {
+            socket,
+            netcode: NetcodeServer::new(netcode),
+            renet: RenetServer::new(connection),
+            buffer: Box::new([0; NETCODE_MAX_PACKET_BYTES]),
+            kicked: Vec::new(),
+        }
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    /// Reliability and channel state of every connection.
+    pub fn renet(&mut self) -> &mut RenetServer {
+        &mut self.renet
+    }
+
+    /// The player id the client's connect token carries.
+    pub fn player_id(&self, client_id: u64) -> Option<u64> {
+        self.netcode
+            .user_data(client_id)
+            .map(|user_data| player_id_from_user_data(&user_data))
+    }
+
+    pub fn client_addr(&self, client_id: u64) -> Option<SocketAddr> {
+        self.netcode.client_addr(client_id)
+    }
+
+    /// Queues `message` for `client_id` on its channel; returns the encoded size.
+    pub fn send(&mut self, client_id: u64, message: &ServerMessage) -> usize {
+        let bytes = encode(message);
+        let len = bytes.len();
+        self.renet.send_message(client_id, message.channel(), bytes);
+        len
+    }
+
+    /// Tells the client why, then closes its connection after this tick's packets are sent.
+    pub fn kick(&mut self, client_id: u64, reason: KickReason) {
+        let label = match &reason {
+            KickReason::Flooding => "flooding",
+            KickReason::Malformed => "malformed",
+            KickReason::LoggedInElsewhere => "logged_in_elsewhere",
+            KickReason::ServerShutdown => "server_shutdown",
+            KickReason::Cheating(_) => "cheating",
+        };
+        tracing::info!(client_id, reason = label, "kicking client");
+        metrics::counter!(KICKS_TOTAL, "reason" => label).increment(1);
+        self.send(client_id, &ServerMessage::Kicked { reason });
+        self.kicked.push(client_id);
+    }
+
+    /// Advances the connection clocks by `elapsed` and reads at most `max_packets` datagrams.
+    pub fn receive(&mut self, elapsed: Duration, max_packets: usize) {
+        self.netcode.update(elapsed);
+        self.renet.update(elapsed);
+        let (mut packets, mut bytes) = (0u64, 0u64);
+        loop {
+            if packets as usize >= max_packets {
+                metrics::counter!(RECEIVE_BUDGET_EXHAUSTED_TOTAL).increment(1);
+                break;
+            }
+            match self.socket.recv_from(&mut self.buffer[..]) {
+                Ok((len, addr)) => {
+                    packets += 1;
+                    bytes += len as u64;
+                    let result = self.netcode.process_packet(addr, &mut self.buffer[..len]);
+                    handle(result, &self.socket, &mut self.renet);
+                }
+                Err(error) if error.kind() == ErrorKind::WouldBlock => break,
+                // An ICMP "port unreachable" from a client that went away; the next read is fine.
+                Err(error) if error.kind() == ErrorKind::ConnectionReset => continue,
+                Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    tracing::warn!(%error, "reading the game socket failed");
+                    break;
+                }
+            }
+        }
+        metrics::counter!(PACKETS_RECEIVED_TOTAL).increment(packets);
+        metrics::counter!(BYTES_RECEIVED_TOTAL).increment(bytes);
+
+        for client_id in self.netcode.clients_id() {
+            let result = self.netcode.update_client(client_id);
+            handle(result, &self.socket, &mut self.renet);
+        }
+        for client_id in self.renet.disconnections_id() {
+            let result = self.netcode.disconnect(client_id);
+            handle(result, &self.socket, &mut self.renet);
+        }
+    }
+
+    /// Encrypts and sends every queued packet, then closes kicked connections.
+    pub fn send_packets(&mut self) {
+        let mut sent = 0u64;
+        for client_id in self.renet.clients_id() {
+            let Ok(packets) = self.renet.get_packets_to_send(client_id) else {
+                continue;
+            };
+            for packet in packets {
+                match self.netcode.generate_payload_packet(client_id, &packet) {
+                    Ok((addr, payload)) => match self.socket.send_to(payload, addr) {
+                        Ok(len) => sent += len as u64,
+                        Err(error) => {
+                            tracing::debug!(client_id, %addr, %error, "sending to client failed");
+                            break;
+                        }
+                    },
+                    Err(error) => {
+                        tracing::warn!(client_id, %error, "cannot encrypt a packet for client");
+                        break;
+                    }
+                }
+            }
+        }
+        metrics::counter!(BYTES_SENT_TOTAL).increment(sent);
+        for client_id in self.kicked.drain(..) {
+            self.renet.disconnect(client_id);
+        }
+    }
+
+    /// Sends netcode's disconnect packets to every client at once (shutdown).
+    pub fn disconnect_all(&mut self) {
+        for client_id in self.netcode.clients_id() {
+            let result = self.netcode.disconnect(client_id);
+            handle(result, &self.socket, &mut self.renet);
+        }
+    }
+}
+
+/// Applies one netcode outcome: a reply to send, a payload for renet, a connection change.
+fn handle(result: ServerResult<'_, '_>, socket: &UdpSocket, renet: &mut RenetServer) {
+    let reply = |packet: &[u8], addr: SocketAddr| {
+        if let Err(error) = socket.send_to(packet, addr) {
+            tracing::debug!(%addr, %error, "sending a netcode reply failed");
+        }
+    };
+    match result {
+        ServerResult::None => {}
+        ServerResult::PacketToSend { payload, addr } => reply(payload, addr),
+        ServerResult::Payload { client_id, payload } => {
+            if renet.process_packet_from(payload, client_id).is_err() {
+                tracing::debug!(client_id, "payload for a client renet does not know");
+            }
+        }
+        ServerResult::ClientConnected {
+            client_id,
+            addr,
+            payload,
+            ..
+        } => {
+            renet.add_connection(client_id);
+            reply(payload, addr);
+        }
+        ServerResult::ClientDisconnected {
+            client_id,
+            addr,
+            payload,
+        } => {
+            renet.remove_connection(client_id);
+            if let Some(payload) = payload {
+                reply(payload, addr);
+            }
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! The game network end to end: real UDP on 127.0.0.1, secure connect tokens, sessions, inputs,
+//! snapshots, reconnects and abuse.
+
+#[path = "common/net.rs"]
+mod net;
+
+use arbiter::net::{Sessions, TokenIssuer, load_or_create_key, unix_now};
+use arbiter_client::ArbiterClient;
+use arbiter_client::token::user_data_for_player;
+use arbiter_components::config::NetSettings;
+use arbiter_components::input::InputBuffer;
+use arbiter_components::player::PlayerId;
+use arbiter_components::protocol::{
+    ClientChannel, ClientMessage, InputFrame, KickReason, ServerMessage, protocol_id,
+};
+use bevy_ecs::entity::Entity;
+use net::{TestServer, drain};
+use renetcode::{ClientAuthentication, ConnectToken};
+use std::net::UdpSocket;
+use std::time::Duration;
+
+fn input(tick: u64) -> ClientMessage {
+    ClientMessage::Input(InputFrame {
+        tick,
+        move_x: 0.0,
+        move_y: 1.0,
+        yaw: 0.0,
+        pitch: 0.0,
+        buttons: 0,
+    })
+}
+
+fn connect(server: &TestServer, player_id: u64) -> ArbiterClient {
+    ArbiterClient::connect(server.token(player_id), None).expect("client socket")
+}
+
+#[test]
+fn fifty_clients_connect_exchange_inputs_and_snapshots_and_disconnect_cleanly() {
+    let mut server = TestServer::start();
+    let mut clients: Vec<_> = (1..=50).map(|id| connect(&server, id)).collect();
+
+    assert!(
+        server.step_until(&mut clients, 300, |server, clients| {
+            server.connected() == 50 && clients.iter().all(ArbiterClient::is_connected)
+        }),
+        "only {} of 50 connected",
+        server.connected()
+    );
+
+    let mut welcomed = vec![false; clients.len()];
+    let mut snapshots = vec![0u32; clients.len()];
+    let mut acked = vec![0u64; clients.len()];
+    for _ in 0..60 {
+        let tick = server
+            .app
+            .world()
+            .resource::<arbiter_components::tick::ServerTick>()
+            .get();
+        for client in &mut clients {
+            client.send(&input(tick + 1));
+        }
+        server.step(&mut clients);
+        std::thread::sleep(Duration::from_micros(200));
+        for (index, client) in clients.iter_mut().enumerate() {
+            for message in drain(client) {
+                match message {
+                    ServerMessage::Welcome { player_id, .. } => {
+                        assert_eq!(player_id, index as u64 + 1, "the token's player id");
+                        welcomed[index] = true;
+                    }
+                    ServerMessage::Snapshot {
+                        ack_input_tick,
+                        entities,
+                        ..
+                    } => {
+                        snapshots[index] += 1;
+                        acked[index] = acked[index].max(ack_input_tick);
+                        assert_eq!(entities.len(), 1, "outside a match a client sees itself");
+                        assert_eq!(entities[0].player_id, index as u64 + 1);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    assert!(
+        welcomed.iter().all(|welcomed| *welcomed),
+        "every client got Welcome"
+    );
+    assert!(
+        snapshots.iter().all(|count| *count >= 50),
+        "snapshots per client: {snapshots:?}"
+    );
+    assert!(
+        acked.iter().all(|tick| *tick > 0),
+        "inputs were applied and acknowledged: {acked:?}"
+    );
+
+    for client in &mut clients {
+        client.disconnect();
+    }
+    assert!(
+        server.step_until(&mut [], 100, |server, _| server.connected() == 0),
+        "{} still connected after a clean disconnect",
+        server.connected()
+    );
+}
+
+#[test]
+fn refuses_expired_foreign_wrong_protocol_and_unsecure_clients() {
+    let mut server = TestServer::start();
+    let key_path = server.data_dir.path().join("netcode.key");
+    let key = load_or_create_key(&key_path).expect("server key");
+    let addresses = server.issuer().server_addresses().to_vec();
+
+    let expired = server
+        .issuer()
+        .issue_at(1, unix_now() - Duration::from_secs(120), 60)
+        .expect("token");
+    let foreign = TokenIssuer::new([7; 32], addresses.clone(), &NetSettings::default())
+        .issue(2)
+        .expect("token");
+    let other_protocol = ConnectToken::generate(
+        unix_now(),
+        protocol_id() ^ 1,
+        300,
+        3,
+        10,
+        addresses.clone(),
+        Some(&user_data_for_player(3)),
+        &key,
+    )
+    .expect("token");
+    let unsecure = ClientAuthentication::Unsecure {
+        protocol_id: protocol_id(),
+        client_id: 4,
+        server_addr: addresses[0],
+        user_data: Some(user_data_for_player(4)),
+    };
+
+    let mut clients = vec![
+        ArbiterClient::connect(expired, None).expect("socket"),
+        ArbiterClient::connect(foreign, None).expect("socket"),
+        ArbiterClient::connect(other_protocol, None).expect("socket"),
+        ArbiterClient::with_authentication(unsecure, None).expect("socket"),
+    ];
+    let anyone_connected = server.step_until(&mut clients, 180, |_, clients| {
+        clients.iter().any(ArbiterClient::is_connected)
+    });
+
+    assert!(!anyone_connected, "a refused client connected");
+    assert_eq!(server.connected(), 0);
+    let control = connect(&server, 5);
+    let mut control = [control];
+    assert!(
+        server.step_until(&mut control, 120, |_, clients| clients[0].is_connected()),
+        "a valid token still connects"
+    );
+}
+
+fn entity_of(server: &TestServer, player_id: u64) -> Option<Entity> {
+    server
+        .app
+        .world()
+        .resource::<Sessions>()
+        .entity_of_player(PlayerId(player_id))
+}
+
+#[test]
+fn a_reconnect_within_the_grace_period_resumes_the_same_entity_and_after_it_the_entity_is_gone() {
+    let mut server = TestServer::start_with(|config| config.net.reconnect_grace_secs = 1);
+    let mut client = [connect(&server, 77)];
+    assert!(server.step_until(&mut client, 120, |server, _| server.connected() == 1));
+    let entity = entity_of(&server, 77).expect("player entity");
+
+    client[0].disconnect();
+    assert!(server.step_until(&mut [], 60, |server, _| server.connected() == 0));
+    assert_eq!(
+        entity_of(&server, 77),
+        Some(entity),
+        "kept during the grace period"
+    );
+
+    let token = server.token(77);
+    client[0].reconnect(token).expect("socket");
+    assert!(server.step_until(&mut client, 120, |server, _| server.connected() == 1));
+    assert_eq!(
+        entity_of(&server, 77),
+        Some(entity),
+        "resumed the same entity"
+    );
+
+    client[0].disconnect();
+    // 1 s of grace at 60 Hz, plus margin.
+    server.step_until(&mut [], 90, |_, _| false);
+    assert_eq!(entity_of(&server, 77), None, "gone after the grace period");
+    assert!(server.app.world().get_entity(entity).is_err());
+}
+
+#[test]
+fn the_same_player_connecting_twice_kicks_the_older_connection() {
+    let mut server = TestServer::start();
+    let mut clients = vec![connect(&server, 9)];
+    assert!(server.step_until(&mut clients, 120, |server, _| server.connected() == 1));
+    clients.push(connect(&server, 9));
+
+    let mut older_kicked = false;
+    server.step_until(&mut clients, 200, |_, _| false);
+    for message in drain(&mut clients[0]) {
+        older_kicked |= message
+            == ServerMessage::Kicked {
+                reason: KickReason::LoggedInElsewhere,
+            };
+    }
+    assert!(older_kicked, "the older connection was told why");
+    assert!(!clients[0].is_connected());
+    assert!(clients[1].is_connected());
+    assert_eq!(server.connected(), 1);
+}
+
+#[test]
+fn garbage_bad_messages_and_a_flood_never_panic_the_server_and_the_flooder_is_kicked() {
+    let mut server = TestServer::start_with(|config| {
+        config.net.max_violations_per_window = 100;
+    });
+    let mut clients = vec![
+        connect(&server, 1),
+        connect(&server, 2),
+        connect(&server, 3),
+    ];
+    assert!(server.step_until(&mut clients, 300, |server, _| server.connected() == 3));
+
+    // Raw garbage at the socket from an unconnected address.
+    let stranger = UdpSocket::bind("127.0.0.1:0").expect("socket");
+    for length in [0usize, 1, 13, 200, 1400, 1500] {
+        let garbage: Vec<u8> = (0..length).map(|index| (index * 31 + 7) as u8).collect();
+        let _ = stranger.send_to(&garbage, server.addr);
+    }
+    // A connected client sends undecodable, truncated, trailing and oversized messages.
+    let valid = arbiter_components::protocol::encode(&ClientMessage::Ping { client_time_us: 1 });
+    clients[1].send_raw(ClientChannel::Command, vec![0xff; 8]);
+    clients[1].send_raw(ClientChannel::Command, valid[..valid.len() - 1].to_vec());
+    clients[1].send_raw(ClientChannel::Command, [valid.as_slice(), &[0]].concat());
+    clients[1].send_raw(ClientChannel::Input, vec![0; 4000]);
+
+    // Client 0 floods: far more messages per tick than allowed, every tick.
+    let mut honest_snapshots = 0;
+    let mut flooder_kicked = false;
+    for _ in 0..90 {
+        let tick = server
+            .app
+            .world()
+            .resource::<arbiter_components::tick::ServerTick>()
+            .get();
+        for _ in 0..40 {
+            clients[0].send(&ClientMessage::Ping {
+                client_time_us: tick,
+            });
+        }
+        clients[2].send(&input(tick + 1));
+        server.step(&mut clients);
+        std::thread::sleep(Duration::from_micros(200));
+        for message in drain(&mut clients[0]) {
+            flooder_kicked |= message
+                == ServerMessage::Kicked {
+                    reason: KickReason::Flooding,
+                };
+        }
+        honest_snapshots += drain(&mut clients[2])
+            .iter()
+            .filter(|message| matches!(message, ServerMessage::Snapshot { .. }))
+            .count();
+    }
+
+    assert!(flooder_kicked, "the flooder was kicked for flooding");
+    assert!(!clients[0].is_connected());
+    assert!(
+        clients[1].is_connected(),
+        "a few bad messages are counted, not kicked"
+    );
+    assert!(clients[2].is_connected());
+    assert!(
+        honest_snapshots >= 85,
+        "the honest client kept its snapshot rate: {honest_snapshots}/90"
+    );
+    let buffered = server
+        .app
+        .world()
+        .get::<InputBuffer>(entity_of(&server, 3).expect("honest player"))
+        .map(InputBuffer::last_applied_tick);
+    assert!(
+        buffered > Some(0),
+        "the honest client's inputs were applied"
+    );
+
+    let metrics = arbiter::telemetry::metrics::prometheus().render();
+    for series in [
+        "arbiter_messages_dropped_total{reason=\"malformed\"}",
+        "arbiter_messages_dropped_total{reason=\"oversized\"}",
+        "arbiter_messages_dropped_total{reason=\"rate_limited\"}",
+        "arbiter_kicks_total{reason=\"flooding\"}",
+    ] {
+        let count = metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.trim().parse::<f64>().ok());
+        assert!(count >= Some(1.0), "{series} not counted:\n{metrics}");
+    }
+}
