@@ -13,13 +13,14 @@ cat > "$dir/server.toml" <<TOML
 [server]
 tick_rate_hz = $rate
 bind = "127.0.0.1:0"
+data_dir = "$dir/data"
 [admin]
 bind = "127.0.0.1:0"
 TOML
 ARBITER_LOG_FORMAT=json ./target/release/arbiter --config "$dir/server.toml" 2> "$dir/log" &
 pid=$!
 for _ in $(seq 100); do
-  addr=$(grep -o '"addr":"[^"]*"' "$dir/log" | head -1 | cut -d'"' -f4 || true)
+  addr=$(grep 'admin endpoint listening' "$dir/log" | grep -o '"addr":"[^"]*"' | head -1 | cut -d'"' -f4 || true)
   [ -n "$addr" ] && break
   sleep 0.1
 done

@@ -63,7 +63,11 @@ impl Server {
             let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
                 panic!("log line is not JSON although ARBITER_LOG_FORMAT=json: {line}");
             };
-            if let Some(address) = event["fields"]["addr"].as_str() {
+            let fields = &event["fields"];
+            let is_admin = fields["message"]
+                .as_str()
+                .is_some_and(|message| message.starts_with("admin endpoint listening"));
+            if let (true, Some(address)) = (is_admin, fields["addr"].as_str()) {
                 return address.parse().expect("a socket address");
             }
         }
@@ -127,11 +131,12 @@ fn metrics(admin: SocketAddr) -> String {
 fn serves_health_and_metrics_reloads_its_config_and_stops_on_sigterm() {
     let directory = tempfile::tempdir().expect("temp dir");
     let config = directory.path().join("server.toml");
+    let data_dir = directory.path().join("data").display().to_string();
     let write_config = |tick_rate_hz: u32| {
         std::fs::write(
             &config,
             format!(
-                "[server]\ntick_rate_hz = {tick_rate_hz}\nbind = \"127.0.0.1:0\"\n\n\
+                "[server]\ntick_rate_hz = {tick_rate_hz}\nbind = \"127.0.0.1:0\"\ndata_dir = {data_dir:?}\n\n\
                  [admin]\nbind = \"127.0.0.1:0\"\n"
             ),
         )
