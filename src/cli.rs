@@ -17,6 +17,65 @@ pub struct Cli {
 pub enum Command {
     /// Run the server (the default).
     Serve(ServeArgs),
+    /// Print a connect token (base64) for a player, signed with this server's key.
+    Token(TokenArgs),
+    /// Run simulated players against a server and print a JSON report.
+    Bots(BotsArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct TokenArgs {
+    /// The player the token is for; it cannot be changed by the client.
+    #[arg(long)]
+    pub player_id: u64,
+    /// Token lifetime in seconds [default: net.token_expire_secs].
+    #[arg(long)]
+    pub expire_secs: Option<u32>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BotsArgs {
+    /// Game server address; checked against the addresses in the issued tokens.
+    #[arg(long)]
+    pub server: Option<std::net::SocketAddr>,
+    /// Admin endpoint that issues guest tokens (`POST /v1/tokens`).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub admin: String,
+    /// Number of bots, each with its own socket and token.
+    #[arg(long, default_value_t = 10)]
+    pub count: u32,
+    /// Seconds to play before disconnecting and reporting.
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    #[arg(long, value_enum, default_value_t = Behavior::Honest)]
+    pub behavior: Behavior,
+    /// Simulated one-way latency added to every packet, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Random variation of that latency, ± milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub jitter_ms: u64,
+    /// Share of packets lost, 0–1.
+    #[arg(long, default_value_t = 0.0)]
+    pub loss: f64,
+    /// Frames per second each bot runs at (inputs sent per second).
+    #[arg(long, default_value_t = 60)]
+    pub fps: u32,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+    pub report: ReportFormat,
+}
+
+/// How bots play.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Behavior {
+    /// Join the queue, move, aim and fire within the rules.
+    Honest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// One JSON object on stdout.
+    Json,
 }
 
 #[derive(Debug, Clone, Default, clap::Args)]

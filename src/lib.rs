@@ -38,6 +38,7 @@
 //! ```
 
 pub mod admin;
+pub mod bots;
 pub mod cli;
 pub mod config;
 pub mod net;
@@ -46,6 +47,7 @@ pub mod serve;
 pub mod shutdown;
 pub mod telemetry;
 pub mod tick;
+pub mod token;
 
 use admin::AdminPlugin;
 use arbiter_systems::SimulationPlugin;

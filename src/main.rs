@@ -4,8 +4,14 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let outcome = match Cli::parse().into_command() {
+    let cli = Cli::parse();
+    let config = cli.serve.config.clone();
+    let outcome = match cli.into_command() {
         Command::Serve(args) => arbiter::serve::serve(&args),
+        Command::Token(args) => {
+            arbiter::token::print_token(config.as_deref(), &args).map(|()| AppExit::Success)
+        }
+        Command::Bots(args) => arbiter::bots::run(&args).map(|()| AppExit::Success),
     };
     match outcome {
         Ok(AppExit::Success) => ExitCode::SUCCESS,

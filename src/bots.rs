@@ -1,0 +1,77 @@
+//! `arbiter bots`: N simulated players against a server, each with its own socket and token, in one
+//! process; a JSON report at the end. The load tool for operators and our own end-to-end harness.
+
+mod bot;
+mod guest;
+mod report;
+
+pub use report::BotsReport;
+
+use crate::cli::BotsArgs;
+use anyhow::{Context, bail};
+use arbiter_client::{ArbiterClient, LinkConditioner};
+use bot::Bot;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+/// Runs the bots for `args.duration` seconds and prints the report.
+pub fn run(args: &BotsArgs) -> anyhow::Result<()> {
+    let report = play(args)?;
+    writeln!(std::io::stdout(), "{}", serde_json::to_string(&report)?)?;
+    Ok(())
+}
+
+/// Connects, plays and disconnects the bots; returns what happened.
+pub fn play(args: &BotsArgs) -> anyhow::Result<BotsReport> {
+    if !(0.0..=1.0).contains(&args.loss) {
+        bail!("--loss is a share of packets, between 0 and 1");
+    }
+    let fps = args.fps.clamp(1, 1000);
+    let frame = Duration::from_secs_f64(1.0 / f64::from(fps));
+    let started = Instant::now();
+    let mut bots = Vec::with_capacity(args.count as usize);
+    for index in 0..args.count {
+        let guest = guest::fetch_token(&args.admin).with_context(|| {
+            format!("bot {index}: cannot get a guest token from {}", args.admin)
+        })?;
+        if let Some(server) = args.server
+            && !guest.token_server_addresses.contains(&server)
+        {
+            bail!(
+                "{} issues tokens for {:?}, not for --server {server}",
+                args.admin,
+                guest.token_server_addresses
+            );
+        }
+        let link = (args.latency_ms > 0 || args.jitter_ms > 0 || args.loss > 0.0).then(|| {
+            LinkConditioner::new(
+                Duration::from_millis(args.latency_ms),
+                Duration::from_millis(args.jitter_ms),
+                args.loss,
+                u64::from(index) + 1,
+            )
+        });
+        let client =
+            ArbiterClient::connect(guest.token, link).context("cannot open a bot socket")?;
+        bots.push(Bot::new(client, u64::from(index)));
+    }
+
+    let end = Instant::now() + Duration::from_secs_f64(args.duration.max(0.0));
+    let mut next_frame = Instant::now();
+    while Instant::now() < end {
+        let now_us = started.elapsed().as_micros() as u64;
+        for bot in &mut bots {
+            bot.play_frame(frame, now_us);
+        }
+        next_frame += frame;
+        match next_frame.checked_duration_since(Instant::now()) {
+            Some(wait) => std::thread::sleep(wait),
+            // Behind schedule (too many bots for one thread): do not try to catch up.
+            None => next_frame = Instant::now(),
+        }
+    }
+    for bot in &mut bots {
+        bot.leave();
+    }
+    Ok(BotsReport::from_bots(&bots))
+}

@@ -1,0 +1,54 @@
+//! Guest tokens from the admin endpoint's `POST /v1/tokens`, over a plain HTTP/1.1 request.
+
+use anyhow::{Context, bail};
+use arbiter_client::token::decode_token;
+use renetcode::ConnectToken;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+pub(super) struct GuestToken {
+    pub(super) token: ConnectToken,
+    pub(super) token_server_addresses: Vec<SocketAddr>,
+}
+
+/// Asks `admin_url` (`http://host:port`) for a guest token.
+pub(super) fn fetch_token(admin_url: &str) -> anyhow::Result<GuestToken> {
+    let authority = admin_url
+        .strip_prefix("http://")
+        .context("--admin must be an http:// URL")?
+        .trim_end_matches('/');
+    let address = authority
+        .to_socket_addrs()?
+        .next()
+        .with_context(|| format!("{authority} resolves to no address"))?;
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "POST /v1/tokens HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .context("not an HTTP response")?;
+    if !head.starts_with("HTTP/1.1 200") {
+        bail!("{}: {body}", head.lines().next().unwrap_or_default());
+    }
+    let json: serde_json::Value = serde_json::from_str(body)?;
+    let token = decode_token(json["token"].as_str().context("no token in the response")?)?;
+    let token_server_addresses = json["server_addresses"]
+        .as_array()
+        .map(|addresses| {
+            addresses
+                .iter()
+                .filter_map(|address| address.as_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(GuestToken {
+        token,
+        token_server_addresses,
+    })
+}
