@@ -1,5 +1,5 @@
-//! The real binary: starts on free ports, serves `/health` and `/metrics`, hot-reloads its config
-//! file, and stops on SIGTERM with exit code 0.
+//! The real binary: starts on free ports, serves `/health`, `/metrics` and guest tokens, hot-reloads
+//! its config file, plays against `arbiter bots`, and stops on SIGTERM with exit code 0.
 
 #[path = "common/http.rs"]
 mod http;
@@ -225,4 +225,87 @@ fn refuses_to_start_on_a_broken_config_file_and_says_where() {
         stderr.contains("server.toml:3:2: unknown field `nonsense`"),
         "{stderr}"
     );
+}
+
+/// A UDP port that was free a moment ago, for a server whose port a token must name in advance.
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|socket| socket.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+#[test]
+fn bots_and_cli_tokens_play_against_the_real_server_and_guest_tokens_can_be_turned_off() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let config = directory.path().join("server.toml");
+    let game_port = free_udp_port();
+    let data_dir = directory.path().join("data").display().to_string();
+    let write_config = |guest_tokens: bool| {
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\nbind = \"127.0.0.1:{game_port}\"\ndata_dir = {data_dir:?}\n\
+                 [net]\nguest_tokens = {guest_tokens}\n[admin]\nbind = \"127.0.0.1:0\"\n"
+            ),
+        )
+        .expect("write config");
+    };
+    write_config(true);
+    let server = Server::start(&config);
+    let admin = server.admin_address();
+
+    let bots = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .args(["bots", "--count", "20", "--duration", "2", "--admin"])
+        .arg(format!("http://{admin}"))
+        .args(["--server", &format!("127.0.0.1:{game_port}")])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("arbiter bots runs");
+    assert!(bots.status.success(), "arbiter bots failed");
+    let report: serde_json::Value = serde_json::from_slice(&bots.stdout).expect("a JSON report");
+    assert_eq!(report["bots"], 20, "{report}");
+    assert_eq!(report["connected"], 20, "{report}");
+    assert_eq!(report["failed_connects"], 0, "{report}");
+    assert_eq!(report["disconnects"], 0, "{report}");
+    assert_eq!(report["kicked"], 0, "{report}");
+    assert!(report["inputs_sent"].as_u64() > Some(20 * 60), "{report}");
+    assert!(report["snapshots_received"].as_u64() > Some(20 * 60), "{report}");
+    assert!(report["rtt_ms_p50"].as_f64().is_some(), "{report}");
+    let text = metrics(admin);
+    assert_eq!(http::metric_value(&text, "arbiter_connections_total{result=\"new\"}"), Some(20.0));
+
+    // A token from the command line connects as the player it names.
+    let token = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .args(["token", "--player-id", "4242", "--config"])
+        .arg(&config)
+        .output()
+        .expect("arbiter token runs");
+    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
+    let token = arbiter_client::token::decode_token(&String::from_utf8_lossy(&token.stdout)).expect("a token");
+    let mut client = arbiter_client::ArbiterClient::connect(token, None).expect("socket");
+    let deadline = Instant::now() + POLL_TIMEOUT;
+    let welcomed_as = loop {
+        client.update(Duration::from_millis(10)).expect("connection stays up");
+        client.flush().expect("send");
+        let welcome = client.receive().find_map(|message| match message {
+            arbiter_components::protocol::ServerMessage::Welcome { player_id, .. } => Some(player_id),
+            _ => None,
+        });
+        if let Some(player_id) = welcome {
+            break player_id;
+        }
+        assert!(Instant::now() < deadline, "no Welcome for the CLI token");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(welcomed_as, 4242);
+    client.disconnect();
+
+    // Guest tokens: on, then off by a hot reload.
+    assert_eq!(http::post(admin, "/v1/tokens").expect("POST").0, 200);
+    write_config(false);
+    wait_for_health(admin, |report| report["config_version"] == 2);
+    let (status, body) = http::post(admin, "/v1/tokens").expect("POST");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("net.guest_tokens"), "{body}");
 }

@@ -306,3 +306,89 @@ fn garbage_bad_messages_and_a_flood_never_panic_the_server_and_the_flooder_is_ki
         assert!(count >= Some(1.0), "{series} not counted:\n{metrics}");
     }
 }
+
+#[test]
+fn inputs_for_more_ticks_than_elapsed_raise_a_speed_hack_signal_for_that_player_only() {
+    let mut server = TestServer::start();
+    let mut clients = vec![connect(&server, 1), connect(&server, 2)];
+    assert!(server.step_until(&mut clients, 300, |server, _| server.connected() == 2));
+
+    let mut fast_tick = server.app.world().resource::<arbiter_components::tick::ServerTick>().get();
+    for _ in 0..150 {
+        let tick = server.app.world().resource::<arbiter_components::tick::ServerTick>().get();
+        clients[0].send(&input(tick + 1));
+        // The cheater's clock runs at double speed: two new ticks of input per real tick.
+        for _ in 0..2 {
+            fast_tick = fast_tick.max(tick) + 1;
+            clients[1].send(&input(fast_tick));
+        }
+        server.step(&mut clients);
+        std::thread::sleep(Duration::from_micros(200));
+    }
+
+    let anomalies = |player_id| {
+        let entity = entity_of(&server, player_id).expect("player");
+        server
+            .app
+            .world()
+            .get::<arbiter::net::InputCadenceAnomalies>(entity)
+            .map(|anomalies| anomalies.0)
+    };
+    assert_eq!(anomalies(1), Some(0), "an honest client raises no signal");
+    assert!(anomalies(2) >= Some(1), "the fast client raised a signal");
+}
+
+#[test]
+fn snapshots_of_a_ten_player_match_stay_within_the_bandwidth_budget() {
+    const SECONDS: u64 = 2;
+    let mut server = TestServer::start();
+    let mut clients: Vec<_> = (1..=10).map(|id| connect(&server, id)).collect();
+    assert!(server.step_until(&mut clients, 300, |server, _| server.connected() == 10));
+    for player_id in 1..=10 {
+        let entity = entity_of(&server, player_id).expect("player");
+        server
+            .app
+            .world_mut()
+            .entity_mut(entity)
+            .insert(arbiter_components::player::MatchMembership(1));
+    }
+    server.step(&mut clients);
+    for client in &mut clients {
+        drain(client);
+    }
+    let bytes_before: Vec<u64> = (1..=10).map(|id| snapshot_bytes(&server, id)).collect();
+
+    let mut seen_in_snapshot = 0;
+    for _ in 0..SECONDS * 60 {
+        server.step(&mut clients);
+        std::thread::sleep(Duration::from_micros(200));
+        for client in &mut clients {
+            for message in drain(client) {
+                if let ServerMessage::Snapshot { entities, .. } = message {
+                    seen_in_snapshot = seen_in_snapshot.max(entities.len());
+                }
+            }
+        }
+    }
+
+    assert_eq!(seen_in_snapshot, 10, "a match member sees all ten players");
+    let per_client_per_second: Vec<u64> = (1..=10)
+        .zip(&bytes_before)
+        .map(|(id, before)| (snapshot_bytes(&server, id) - before) / SECONDS)
+        .collect();
+    #[expect(clippy::print_stderr, reason = "the figure BENCHMARKS.md quotes")]
+    {
+        eprintln!("snapshot payload bytes per client per second, 10-player match at 60 Hz: {per_client_per_second:?}");
+    }
+    // 10 players × ~40 bytes × 60 Hz is ~25 KB/s; anything far above means the encoding regressed.
+    assert!(per_client_per_second.iter().all(|rate| *rate <= 32_000), "{per_client_per_second:?}");
+}
+
+fn snapshot_bytes(server: &TestServer, player_id: u64) -> u64 {
+    let entity = entity_of(server, player_id).expect("player");
+    server
+        .app
+        .world()
+        .get::<arbiter_components::session::Session>(entity)
+        .map_or(0, |session| session.bytes_sent)
+}

@@ -1,5 +1,5 @@
-//! A minimal HTTP/1.1 GET over a std TCP stream: enough to read `/health` and `/metrics` without
-//! pulling an HTTP client into the dependency tree.
+//! Minimal HTTP/1.1 over a std TCP stream: enough for the admin endpoint without pulling an HTTP
+//! client into the dependency tree.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -7,11 +7,20 @@ use std::time::Duration;
 
 /// Status code and body of `GET path`.
 pub(crate) fn get(address: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+    request(address, "GET", path)
+}
+
+/// Status code and body of an empty `POST path`.
+pub(crate) fn post(address: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+    request(address, "POST", path)
+}
+
+fn request(address: SocketAddr, method: &str, path: &str) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     )?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
