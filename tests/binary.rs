@@ -270,10 +270,16 @@ fn bots_and_cli_tokens_play_against_the_real_server_and_guest_tokens_can_be_turn
     assert_eq!(report["disconnects"], 0, "{report}");
     assert_eq!(report["kicked"], 0, "{report}");
     assert!(report["inputs_sent"].as_u64() > Some(20 * 60), "{report}");
-    assert!(report["snapshots_received"].as_u64() > Some(20 * 60), "{report}");
+    assert!(
+        report["snapshots_received"].as_u64() > Some(20 * 60),
+        "{report}"
+    );
     assert!(report["rtt_ms_p50"].as_f64().is_some(), "{report}");
     let text = metrics(admin);
-    assert_eq!(http::metric_value(&text, "arbiter_connections_total{result=\"new\"}"), Some(20.0));
+    assert_eq!(
+        http::metric_value(&text, "arbiter_connections_total{result=\"new\"}"),
+        Some(20.0)
+    );
 
     // A token from the command line connects as the player it names.
     let token = Command::new(env!("CARGO_BIN_EXE_arbiter"))
@@ -281,15 +287,24 @@ fn bots_and_cli_tokens_play_against_the_real_server_and_guest_tokens_can_be_turn
         .arg(&config)
         .output()
         .expect("arbiter token runs");
-    assert!(token.status.success(), "{}", String::from_utf8_lossy(&token.stderr));
-    let token = arbiter_client::token::decode_token(&String::from_utf8_lossy(&token.stdout)).expect("a token");
+    assert!(
+        token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&token.stderr)
+    );
+    let token = arbiter_client::token::decode_token(&String::from_utf8_lossy(&token.stdout))
+        .expect("a token");
     let mut client = arbiter_client::ArbiterClient::connect(token, None).expect("socket");
     let deadline = Instant::now() + POLL_TIMEOUT;
     let welcomed_as = loop {
-        client.update(Duration::from_millis(10)).expect("connection stays up");
+        client
+            .update(Duration::from_millis(10))
+            .expect("connection stays up");
         client.flush().expect("send");
         let welcome = client.receive().find_map(|message| match message {
-            arbiter_components::protocol::ServerMessage::Welcome { player_id, .. } => Some(player_id),
+            arbiter_components::protocol::ServerMessage::Welcome { player_id, .. } => {
+                Some(player_id)
+            }
             _ => None,
         });
         if let Some(player_id) = welcome {

@@ -313,9 +313,17 @@ fn inputs_for_more_ticks_than_elapsed_raise_a_speed_hack_signal_for_that_player_
     let mut clients = vec![connect(&server, 1), connect(&server, 2)];
     assert!(server.step_until(&mut clients, 300, |server, _| server.connected() == 2));
 
-    let mut fast_tick = server.app.world().resource::<arbiter_components::tick::ServerTick>().get();
+    let mut fast_tick = server
+        .app
+        .world()
+        .resource::<arbiter_components::tick::ServerTick>()
+        .get();
     for _ in 0..150 {
-        let tick = server.app.world().resource::<arbiter_components::tick::ServerTick>().get();
+        let tick = server
+            .app
+            .world()
+            .resource::<arbiter_components::tick::ServerTick>()
+            .get();
         clients[0].send(&input(tick + 1));
         // The cheater's clock runs at double speed: two new ticks of input per real tick.
         for _ in 0..2 {
@@ -378,10 +386,15 @@ fn snapshots_of_a_ten_player_match_stay_within_the_bandwidth_budget() {
         .collect();
     #[expect(clippy::print_stderr, reason = "the figure BENCHMARKS.md quotes")]
     {
-        eprintln!("snapshot payload bytes per client per second, 10-player match at 60 Hz: {per_client_per_second:?}");
+        eprintln!(
+            "snapshot payload bytes per client per second, 10-player match at 60 Hz: {per_client_per_second:?}"
+        );
     }
     // 10 players × ~40 bytes × 60 Hz is ~25 KB/s; anything far above means the encoding regressed.
-    assert!(per_client_per_second.iter().all(|rate| *rate <= 32_000), "{per_client_per_second:?}");
+    assert!(
+        per_client_per_second.iter().all(|rate| *rate <= 32_000),
+        "{per_client_per_second:?}"
+    );
 }
 
 fn snapshot_bytes(server: &TestServer, player_id: u64) -> u64 {

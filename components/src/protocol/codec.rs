@@ -82,6 +82,31 @@ mod tests {
         }
     }
 
+    /// The worked examples in docs/protocol.md.
+    #[test]
+    fn documented_example_bytes() {
+        assert_eq!(
+            encode(&ClientMessage::Ping {
+                client_time_us: 300
+            }),
+            [0x04, 0xAC, 0x02]
+        );
+        let input = ClientMessage::Input(InputFrame {
+            tick: 1,
+            move_x: 0.0,
+            move_y: 1.0,
+            yaw: 0.0,
+            pitch: 0.0,
+            buttons: 0,
+        });
+        assert_eq!(
+            encode(&input),
+            [
+                0x00, 0x01, 0, 0, 0, 0, 0x00, 0x00, 0x80, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0, 0x00
+            ]
+        );
+    }
+
     #[test]
     fn an_input_is_small_on_the_wire() {
         let input = ClientMessage::Input(InputFrame {
