@@ -7,6 +7,7 @@ mod tokens;
 
 pub use status::{StatusBoard, publish_status};
 
+use crate::build_once::BuildOnce;
 use crate::net::TokenIssuer;
 use crate::runtime::AsyncRuntime;
 use crate::shutdown::Shutdown;
@@ -17,7 +18,6 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use bevy_app::{App, Last, Plugin};
 use std::net::{SocketAddr, TcpListener};
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// How often histogram samples are folded into their buckets when nobody scrapes `/metrics`, so memory
@@ -28,7 +28,7 @@ const METRICS_UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 /// start-up error rather than a log line.
 #[derive(Debug)]
 pub struct AdminPlugin {
-    listener: Mutex<Option<TcpListener>>,
+    listener: BuildOnce<TcpListener>,
 }
 
 impl AdminPlugin {
@@ -37,17 +37,14 @@ impl AdminPlugin {
         let listener = TcpListener::bind(address)?;
         listener.set_nonblocking(true)?;
         Ok(Self {
-            listener: Mutex::new(Some(listener)),
+            listener: BuildOnce::new(listener),
         })
     }
 }
 
 impl Plugin for AdminPlugin {
     fn build(&self, app: &mut App) {
-        let taken = self.listener.lock().map(|mut slot| slot.take());
-        let Ok(Some(listener)) = taken else {
-            unreachable!("bevy builds a plugin once");
-        };
+        let listener = self.listener.take();
         let board = StatusBoard::default();
         let runtime = app
             .world_mut()

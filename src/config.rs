@@ -15,12 +15,12 @@ pub use env::{ENV_OVERRIDES, EnvLookup, process_env};
 pub use error::ConfigError;
 pub use file::{load_file, parse_config};
 
+use crate::build_once::BuildOnce;
 use crate::tick::TickSystems;
 use arbiter_components::config::ServerConfig;
 use bevy_app::{App, First, Plugin};
 use bevy_ecs::schedule::IntoScheduleConfigs;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// Where the config file is looked for when `--config` is not given.
@@ -77,23 +77,20 @@ impl LoadedConfig {
 /// Installs the config's sections as resources and, for a file source, watches it for changes.
 #[derive(Debug)]
 pub struct ConfigPlugin {
-    loaded: Mutex<Option<LoadedConfig>>,
+    loaded: BuildOnce<LoadedConfig>,
 }
 
 impl ConfigPlugin {
     pub fn new(loaded: LoadedConfig) -> Self {
         Self {
-            loaded: Mutex::new(Some(loaded)),
+            loaded: BuildOnce::new(loaded),
         }
     }
 }
 
 impl Plugin for ConfigPlugin {
     fn build(&self, app: &mut App) {
-        let taken = self.loaded.lock().map(|mut slot| slot.take());
-        let Ok(Some(LoadedConfig { config, source })) = taken else {
-            unreachable!("bevy builds a plugin once");
-        };
+        let LoadedConfig { config, source } = self.loaded.take();
         let reloads = match &source {
             ConfigSource::File(path) => match watcher::watch(path, RELOAD_DEBOUNCE) {
                 Ok(reloads) => reloads,

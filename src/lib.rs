@@ -39,6 +39,7 @@
 
 pub mod admin;
 pub mod bots;
+mod build_once;
 pub mod cli;
 pub mod config;
 pub mod net;

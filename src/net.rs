@@ -18,6 +18,7 @@ pub use snapshots::snapshot_due;
 pub use tokens::{GuestToken, TokenIssuer, unix_now};
 pub use transport::GameServer;
 
+use crate::build_once::BuildOnce;
 use crate::shutdown::Shutdown;
 use crate::tick::TickSystems;
 use arbiter_components::config::{NetSettings, ServerConfig};
@@ -30,7 +31,6 @@ use bevy_time::{Real, Time};
 use renetcode::{NETCODE_KEY_BYTES, ServerAuthentication, ServerConfig as NetcodeConfig};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 /// Why the network could not be set up at start-up.
 #[derive(Debug, thiserror::Error)]
@@ -105,23 +105,20 @@ pub fn public_addresses(net: &NetSettings, bound: SocketAddr) -> Vec<SocketAddr>
 /// Adds the transport, sessions and snapshot systems.
 #[derive(Debug)]
 pub struct NetPlugin {
-    setup: Mutex<Option<NetworkSetup>>,
+    setup: BuildOnce<NetworkSetup>,
 }
 
 impl NetPlugin {
     pub fn new(setup: NetworkSetup) -> Self {
         Self {
-            setup: Mutex::new(Some(setup)),
+            setup: BuildOnce::new(setup),
         }
     }
 }
 
 impl Plugin for NetPlugin {
     fn build(&self, app: &mut App) {
-        let taken = self.setup.lock().map(|mut slot| slot.take());
-        let Ok(Some(setup)) = taken else {
-            unreachable!("bevy builds a plugin once");
-        };
+        let setup = self.setup.take();
         let settings = app
             .world_mut()
             .get_resource_or_init::<NetSettings>()
