@@ -12,7 +12,7 @@ mod transport;
 
 pub use abuse::{Abuse, Violation};
 pub use keys::load_or_create_key;
-pub use receive::{ClientCommand, InputCadenceAnomalies};
+pub use receive::InputCadenceAnomalies;
 pub use sessions::Sessions;
 pub use snapshots::snapshot_due;
 pub use tokens::{GuestToken, TokenIssuer, unix_now};
@@ -22,6 +22,7 @@ use crate::build_once::BuildOnce;
 use crate::shutdown::Shutdown;
 use crate::tick::TickSystems;
 use arbiter_components::config::{NetSettings, ServerConfig};
+use arbiter_components::messages::ClientCommand;
 use arbiter_components::protocol::{KickReason, connection_config, protocol_id};
 use arbiter_components::session::Session;
 use bevy_app::{App, Plugin, PostUpdate, PreUpdate};

@@ -358,7 +358,7 @@ fn snapshots_of_a_ten_player_match_stay_within_the_bandwidth_budget() {
             .app
             .world_mut()
             .entity_mut(entity)
-            .insert(arbiter_components::player::MatchMembership(1));
+            .insert(arbiter_components::matchmaking::InMatch(1));
     }
     server.step(&mut clients);
     for client in &mut clients {

@@ -6,6 +6,8 @@
 pub mod config;
 pub mod input;
 pub mod kinematics;
+pub mod matchmaking;
+pub mod messages;
 pub mod player;
 pub mod protocol;
 pub mod session;

@@ -33,8 +33,3 @@ impl Default for Health {
         Self::FULL
     }
 }
-
-/// The match a player is in. Players with the same id see each other in snapshots; a player without
-/// one sees only itself.
-#[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct MatchMembership(pub u64);

@@ -5,6 +5,7 @@ use super::transport::GameServer;
 use crate::telemetry::metrics::{MESSAGES_DROPPED_TOTAL, SPEED_HACK_SIGNALS_TOTAL};
 use arbiter_components::config::{NetSettings, ServerSettings};
 use arbiter_components::input::InputBuffer;
+use arbiter_components::messages::ClientCommand;
 use arbiter_components::protocol::{
     ClientChannel, ClientMessage, DecodeError, ServerMessage, decode_client,
 };
@@ -12,16 +13,9 @@ use arbiter_components::session::Session;
 use arbiter_components::tick::ServerTick;
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
-use bevy_ecs::message::{Message, MessageWriter};
+use bevy_ecs::message::MessageWriter;
 use bevy_ecs::system::{Query, Res, ResMut};
 
-/// A request from a player for the rules to act on (queue, fire). Inputs go to [`InputBuffer`] and
-/// pings are answered here; everything else arrives as this message.
-#[derive(Message, Debug, Clone, PartialEq)]
-pub struct ClientCommand {
-    pub player: Entity,
-    pub message: ClientMessage,
-}
 
 /// How often a player's clock ran fast: more inputs for distinct ticks than ticks elapsed in a
 /// one-second window. A signal for anti-cheat, not proof.

@@ -6,7 +6,8 @@ use crate::telemetry::metrics::MESSAGES_DROPPED_TOTAL;
 use arbiter_components::config::{NetSettings, ServerSettings};
 use arbiter_components::input::InputBuffer;
 use arbiter_components::kinematics::{Position, Velocity};
-use arbiter_components::player::{Aim, Health, MatchMembership, PlayerId};
+use arbiter_components::matchmaking::InMatch;
+use arbiter_components::player::{Aim, Health, PlayerId};
 use arbiter_components::protocol::{EntityState, ServerChannel, ServerMessage, encode};
 use arbiter_components::session::Session;
 use arbiter_components::tick::ServerTick;
@@ -28,7 +29,7 @@ type VisiblePlayer<'a> = (
     &'a Velocity,
     &'a Aim,
     &'a Health,
-    Option<&'a MatchMembership>,
+    Option<&'a InMatch>,
 );
 
 fn entity_state((player, position, velocity, aim, health, _): VisiblePlayer<'_>) -> EntityState {

@@ -17,6 +17,8 @@ pub struct MatchmakingSettings {
     pub max_radius: u32,
     /// Seconds after which an unmatched ticket is dropped and its player told (1–3600).
     pub timeout_secs: u32,
+    /// Maps new matches are played on, in rotation.
+    pub maps: Vec<String>,
 }
 
 impl Default for MatchmakingSettings {
@@ -27,6 +29,7 @@ impl Default for MatchmakingSettings {
             expand_every_secs: 5,
             max_radius: 10,
             timeout_secs: 60,
+            maps: vec!["arena".into()],
         }
     }
 }
@@ -41,6 +44,13 @@ impl MatchmakingSettings {
             1..=600,
         )?;
         check_range("matchmaking.max_radius", self.max_radius, 0..=1000)?;
-        check_range("matchmaking.timeout_secs", self.timeout_secs, 1..=3600)
+        check_range("matchmaking.timeout_secs", self.timeout_secs, 1..=3600)?;
+        if self.maps.is_empty() || self.maps.iter().any(String::is_empty) {
+            return Err(InvalidSetting::new(
+                "matchmaking.maps",
+                "needs at least one map, and no empty names",
+            ));
+        }
+        Ok(())
     }
 }

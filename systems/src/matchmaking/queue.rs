@@ -1,0 +1,483 @@
+//! The matchmaking queue: waiting tickets indexed by skill bucket, matched with mutual acceptance.
+//!
+//! **Rules.** A ticket's bucket is `⌊rating / bucket_width⌋`. Its search radius is 0 when it enters
+//! and grows by one bucket every `expand_every_ticks`, up to `max_radius`. A ticket *accepts* a match
+//! when every member's bucket is within its own radius of its own bucket; a match is formed only if
+//! every member accepts it, so a long wait widens that ticket's window but never drags a fresh,
+//! far-rated player into its lobby. Among possible matches the queue takes the one whose tickets
+//! have waited longest in total, then the one with the smallest bucket span.
+//!
+//! **Cost.** Within a bucket, tickets are kept oldest first, and radius only grows with age, so the
+//! tickets of a bucket that accept a distance `d` are a prefix; each bucket keeps `eligible[d]`, the
+//! length of that prefix. Whether a bucket range `[lo, hi]` holds a match is then a sum over its
+//! buckets, without looking at a single ticket. A tick examines only *dirty* buckets — those that got
+//! a ticket or in which a ticket's radius grew (found by binary search in a tick-ordered FIFO) —
+//! because any match that became possible must contain such a ticket. Work per tick follows what
+//! changed, not how many tickets wait.
+
+use bevy_ecs::entity::Entity;
+use std::collections::{HashMap, VecDeque};
+
+/// The queue's settings, in buckets and ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueParams {
+    pub bucket_width: u32,
+    pub match_size: u32,
+    pub expand_every_ticks: u64,
+    pub max_radius: u32,
+    pub timeout_ticks: u64,
+}
+
+/// A ticket as the queue holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueuedTicket {
+    pub ticket: Entity,
+    pub mode: u16,
+    pub rating: i32,
+    pub enqueued_tick: u64,
+}
+
+/// Tickets that will play together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormedMatch {
+    pub mode: u16,
+    pub tickets: Vec<QueuedTicket>,
+}
+
+/// What one tick of matchmaking decided.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TickOutcome {
+    pub matches: Vec<FormedMatch>,
+    pub timed_out: Vec<QueuedTicket>,
+}
+
+/// The ticket is waiting already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("ticket {0} is already queued")]
+pub struct AlreadyQueued(pub Entity);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Handle {
+    slot: u32,
+    generation: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FifoEntry {
+    tick: u64,
+    handle: Handle,
+}
+
+#[derive(Debug, Clone)]
+struct Slot {
+    ticket: QueuedTicket,
+    bucket: i32,
+    radius: u32,
+    generation: u32,
+    live: bool,
+}
+
+#[derive(Debug, Default)]
+struct Bucket {
+    /// Oldest first; entries of removed tickets stay until they reach the front or are compacted.
+    entries: VecDeque<Handle>,
+    live: u32,
+    /// `eligible[d]`: live tickets whose radius is at least `d`.
+    eligible: Vec<u32>,
+    dirty: bool,
+}
+
+#[derive(Debug, Default)]
+struct ModeQueue {
+    buckets: HashMap<i32, Bucket>,
+    dirty: Vec<i32>,
+}
+
+/// Waiting tickets and the matching rules. One per server, all modes inside.
+#[derive(Debug)]
+pub struct MatchmakingQueue {
+    params: QueueParams,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    index: HashMap<Entity, u32>,
+    /// Every ticket in enqueue order (ticks never decrease), for timeouts and radius growth.
+    fifo: VecDeque<FifoEntry>,
+    modes: HashMap<u16, ModeQueue>,
+    last_tick: u64,
+}
+
+/// A candidate match: the tickets it would take and how it ranks.
+struct Candidate {
+    total_enqueue_ticks: u128,
+    span: i32,
+    lo: i32,
+    slots: Vec<u32>,
+}
+
+impl MatchmakingQueue {
+    pub fn new(params: QueueParams) -> Self {
+        Self {
+            params: sanitize(params),
+            slots: Vec::new(),
+            free: Vec::new(),
+            index: HashMap::new(),
+            fifo: VecDeque::new(),
+            modes: HashMap::new(),
+            last_tick: 0,
+        }
+    }
+
+    pub fn params(&self) -> QueueParams {
+        self.params
+    }
+
+    /// Tickets waiting, all modes.
+    pub fn waiting(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn contains(&self, ticket: Entity) -> bool {
+        self.index.contains_key(&ticket)
+    }
+
+    /// Adds a ticket, waiting from `ticket.enqueued_tick` (the current tick). O(1).
+    ///
+    /// Tickets enter in time order: one stamped earlier than the newest waiting ticket is treated as
+    /// entering with the newest, so the oldest-first order the index relies on always holds.
+    pub fn enqueue(&mut self, mut ticket: QueuedTicket) -> Result<(), AlreadyQueued> {
+        if self.index.contains_key(&ticket.ticket) {
+            return Err(AlreadyQueued(ticket.ticket));
+        }
+        if let Some(newest) = self.fifo.back() {
+            ticket.enqueued_tick = ticket.enqueued_tick.max(newest.tick);
+        }
+        let handle = self.allocate(ticket);
+        self.index.insert(ticket.ticket, handle.slot);
+        self.fifo.push_back(FifoEntry {
+            tick: ticket.enqueued_tick,
+            handle,
+        });
+        self.place(handle);
+        Ok(())
+    }
+
+    /// Removes a waiting ticket (left the queue, disconnected). O(1). Returns whether it was waiting.
+    pub fn remove(&mut self, ticket: Entity) -> bool {
+        match self.index.get(&ticket).copied() {
+            Some(slot) => {
+                self.release(slot);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Applies new settings to every waiting ticket (re-bucketed, radii recomputed).
+    pub fn set_params(&mut self, params: QueueParams) {
+        let params = sanitize(params);
+        if params == self.params {
+            return;
+        }
+        let regroup = params.bucket_width != self.params.bucket_width
+            || params.max_radius != self.params.max_radius
+            || params.expand_every_ticks != self.params.expand_every_ticks;
+        self.params = params;
+        if regroup {
+            self.modes.clear();
+            let handles: Vec<Handle> = self.fifo.iter().map(|entry| entry.handle).collect();
+            for handle in handles {
+                if self.is_live(handle) {
+                    self.slots[handle.slot as usize].radius = 0;
+                    self.place(handle);
+                }
+            }
+            self.grow_radii(0, self.last_tick);
+        } else {
+            for mode in self.modes.values_mut() {
+                let keys: Vec<i32> = mode.buckets.keys().copied().collect();
+                for key in keys {
+                    mark_dirty(mode, key);
+                }
+            }
+        }
+    }
+
+    /// One tick at `now`: drops timed-out tickets, widens radii, forms every match that became possible.
+    pub fn run_tick(&mut self, now: u64) -> TickOutcome {
+        let mut outcome = TickOutcome::default();
+        self.expire(now, &mut outcome.timed_out);
+        self.grow_radii(self.last_tick, now);
+        self.last_tick = now;
+        let modes: Vec<u16> = self.modes.keys().copied().collect();
+        for mode in modes {
+            self.match_mode(mode, &mut outcome.matches);
+        }
+        outcome
+    }
+
+    /// Radius of a waiting ticket at the last tick run (for tests and diagnostics).
+    pub fn radius_of(&self, ticket: Entity) -> Option<u32> {
+        self.index.get(&ticket).map(|slot| self.slots[*slot as usize].radius)
+    }
+
+    /// Every waiting ticket with its current radius, for invariant checks.
+    pub fn waiting_tickets(&self) -> impl Iterator<Item = (QueuedTicket, u32)> + '_ {
+        self.index.values().map(|slot| {
+            let slot = &self.slots[*slot as usize];
+            (slot.ticket, slot.radius)
+        })
+    }
+
+    /// Bucket of a rating under the current settings.
+    pub fn bucket_of(&self, rating: i32) -> i32 {
+        rating.div_euclid(self.params.bucket_width as i32)
+    }
+
+    fn allocate(&mut self, ticket: QueuedTicket) -> Handle {
+        let bucket = self.bucket_of(ticket.rating);
+        match self.free.pop() {
+            Some(index) => {
+                let slot = &mut self.slots[index as usize];
+                slot.ticket = ticket;
+                slot.bucket = bucket;
+                slot.radius = 0;
+                slot.live = true;
+                Handle {
+                    slot: index,
+                    generation: slot.generation,
+                }
+            }
+            None => {
+                self.slots.push(Slot {
+                    ticket,
+                    bucket,
+                    radius: 0,
+                    generation: 0,
+                    live: true,
+                });
+                Handle {
+                    slot: (self.slots.len() - 1) as u32,
+                    generation: 0,
+                }
+            }
+        }
+    }
+
+    /// Puts a live ticket at the back of its bucket, counted at its current radius.
+    fn place(&mut self, handle: Handle) {
+        let levels = self.params.max_radius as usize + 1;
+        let slot = &mut self.slots[handle.slot as usize];
+        slot.bucket = slot.ticket.rating.div_euclid(self.params.bucket_width as i32);
+        let mode = self.modes.entry(slot.ticket.mode).or_default();
+        let bucket = mode.buckets.entry(slot.bucket).or_default();
+        bucket.eligible.resize(levels, 0);
+        bucket.entries.push_back(handle);
+        bucket.live += 1;
+        for level in 0..=slot.radius as usize {
+            bucket.eligible[level] += 1;
+        }
+        mark_dirty(mode, slot.bucket);
+    }
+
+    fn release(&mut self, index: u32) {
+        let slot = &mut self.slots[index as usize];
+        slot.live = false;
+        slot.generation = slot.generation.wrapping_add(1);
+        self.index.remove(&slot.ticket.ticket);
+        self.free.push(index);
+        let (mode_id, bucket_id, radius) = (slot.ticket.mode, slot.bucket, slot.radius as usize);
+        let Some(mode) = self.modes.get_mut(&mode_id) else { return };
+        let Some(bucket) = mode.buckets.get_mut(&bucket_id) else { return };
+        bucket.live -= 1;
+        for level in 0..=radius {
+            bucket.eligible[level] -= 1;
+        }
+        if bucket.live == 0 {
+            mode.buckets.remove(&bucket_id);
+        } else if bucket.entries.len() > 2 * bucket.live as usize + 32 {
+            let slots = &self.slots;
+            bucket.entries.retain(|handle| is_live(slots, *handle));
+        }
+    }
+
+    fn is_live(&self, handle: Handle) -> bool {
+        is_live(&self.slots, handle)
+    }
+
+    fn expire(&mut self, now: u64, timed_out: &mut Vec<QueuedTicket>) {
+        while let Some(entry) = self.fifo.front().copied() {
+            if !self.is_live(entry.handle) {
+                self.fifo.pop_front();
+            } else if now.saturating_sub(entry.tick) >= self.params.timeout_ticks {
+                timed_out.push(self.slots[entry.handle.slot as usize].ticket);
+                self.release(entry.handle.slot);
+                self.fifo.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Raises the radius of every ticket that crossed an expansion boundary in `(from, to]`.
+    fn grow_radii(&mut self, from: u64, to: u64) {
+        let every = self.params.expand_every_ticks;
+        for level in 1..=u64::from(self.params.max_radius) {
+            let Some(newest) = to.checked_sub(level * every) else { break };
+            let oldest_exclusive = from.checked_sub(level * every);
+            let start = match oldest_exclusive {
+                Some(tick) => self.fifo.partition_point(|entry| entry.tick <= tick),
+                None => 0,
+            };
+            let end = self.fifo.partition_point(|entry| entry.tick <= newest);
+            for position in start..end {
+                let handle = self.fifo[position].handle;
+                if self.is_live(handle) {
+                    self.raise_radius(handle.slot, level as u32);
+                }
+            }
+        }
+    }
+
+    fn raise_radius(&mut self, index: u32, radius: u32) {
+        let slot = &mut self.slots[index as usize];
+        if slot.radius >= radius {
+            return;
+        }
+        let Some(mode) = self.modes.get_mut(&slot.ticket.mode) else { return };
+        let Some(bucket) = mode.buckets.get_mut(&slot.bucket) else { return };
+        for level in slot.radius as usize + 1..=radius as usize {
+            bucket.eligible[level] += 1;
+        }
+        slot.radius = radius;
+        mark_dirty(mode, slot.bucket);
+    }
+
+    fn match_mode(&mut self, mode_id: u16, matches: &mut Vec<FormedMatch>) {
+        let Some(mode) = self.modes.get_mut(&mode_id) else { return };
+        let mut dirty = std::mem::take(&mut mode.dirty);
+        // Oldest waiting first, for fairness between buckets.
+        let oldest = |mode: &ModeQueue, slots: &[Slot], bucket: i32| {
+            mode.buckets
+                .get(&bucket)
+                .and_then(|bucket| bucket.entries.iter().find(|handle| is_live(slots, **handle)))
+                .map_or(u64::MAX, |handle| slots[handle.slot as usize].ticket.enqueued_tick)
+        };
+        dirty.sort_by_key(|bucket| (oldest(mode, &self.slots, *bucket), *bucket));
+        for bucket_id in dirty {
+            if let Some(bucket) = self.modes.get_mut(&mode_id).and_then(|mode| mode.buckets.get_mut(&bucket_id)) {
+                bucket.dirty = false;
+            }
+            while let Some(candidate) = self.best_match_through(mode_id, bucket_id) {
+                let tickets = candidate
+                    .slots
+                    .iter()
+                    .map(|slot| self.slots[*slot as usize].ticket)
+                    .collect();
+                for slot in candidate.slots {
+                    self.release(slot);
+                }
+                matches.push(FormedMatch { mode: mode_id, tickets });
+            }
+        }
+    }
+
+    /// The best match whose bucket range contains `bucket_id`, if any.
+    fn best_match_through(&mut self, mode_id: u16, bucket_id: i32) -> Option<Candidate> {
+        let bucket = self.modes.get_mut(&mode_id)?.buckets.get_mut(&bucket_id)?;
+        while bucket.entries.front().is_some_and(|handle| !is_live(&self.slots, *handle)) {
+            bucket.entries.pop_front();
+        }
+        // The oldest ticket has the largest radius: no range wider than it can use this bucket.
+        let reach = self.slots[bucket.entries.front()?.slot as usize].radius as i32;
+        let mode = self.modes.get(&mode_id)?;
+        let max_span = self.params.max_radius as i32;
+        let needed = self.params.match_size;
+        let eligible = |bucket: i32, distance: i32| -> u32 {
+            mode.buckets
+                .get(&bucket)
+                .and_then(|bucket| bucket.eligible.get(distance as usize).copied())
+                .unwrap_or(0)
+        };
+        let mut best: Option<Candidate> = None;
+        for lo in bucket_id - reach..=bucket_id {
+            for hi in bucket_id..=(bucket_id + reach).min(lo + max_span) {
+                let span = hi - lo;
+                // A range with an empty end is dominated by the narrower one inside it.
+                if span > 0 && (eligible(lo, span) == 0 || eligible(hi, span) == 0) {
+                    continue;
+                }
+                let count: u32 = (lo..=hi).map(|bucket| eligible(bucket, (bucket - lo).max(hi - bucket))).sum();
+                if count < needed {
+                    continue;
+                }
+                let candidate = self.select(mode, lo, hi);
+                let better = best.as_ref().is_none_or(|best| {
+                    (candidate.total_enqueue_ticks, candidate.span, candidate.lo)
+                        < (best.total_enqueue_ticks, best.span, best.lo)
+                });
+                if better {
+                    best = Some(candidate);
+                }
+            }
+        }
+        best
+    }
+
+    /// The `match_size` oldest tickets of `[lo, hi]` that accept the range.
+    fn select(&self, mode: &ModeQueue, lo: i32, hi: i32) -> Candidate {
+        let needed = self.params.match_size as usize;
+        let mut picked: Vec<(u64, u32)> = Vec::with_capacity(needed * 2);
+        for bucket_id in lo..=hi {
+            let Some(bucket) = mode.buckets.get(&bucket_id) else { continue };
+            let distance = (bucket_id - lo).max(hi - bucket_id) as u32;
+            picked.extend(
+                bucket
+                    .entries
+                    .iter()
+                    .filter(|handle| is_live(&self.slots, **handle))
+                    .map(|handle| (handle.slot, &self.slots[handle.slot as usize]))
+                    .take_while(|(_, slot)| slot.radius >= distance)
+                    .take(needed)
+                    .map(|(index, slot)| (slot.ticket.enqueued_tick, index)),
+            );
+        }
+        picked.sort_unstable();
+        picked.truncate(needed);
+        let buckets = picked.iter().map(|(_, slot)| self.slots[*slot as usize].bucket);
+        let span = buckets.clone().max().unwrap_or(lo) - buckets.min().unwrap_or(lo);
+        Candidate {
+            total_enqueue_ticks: picked.iter().map(|(tick, _)| u128::from(*tick)).sum(),
+            span,
+            lo,
+            slots: picked.into_iter().map(|(_, slot)| slot).collect(),
+        }
+    }
+}
+
+fn is_live(slots: &[Slot], handle: Handle) -> bool {
+    let slot = &slots[handle.slot as usize];
+    slot.live && slot.generation == handle.generation
+}
+
+fn mark_dirty(mode: &mut ModeQueue, bucket_id: i32) {
+    if let Some(bucket) = mode.buckets.get_mut(&bucket_id)
+        && !bucket.dirty
+    {
+        bucket.dirty = true;
+        mode.dirty.push(bucket_id);
+    }
+}
+
+/// Keeps the arithmetic well-defined whatever the config says (it is validated there too).
+fn sanitize(params: QueueParams) -> QueueParams {
+    QueueParams {
+        bucket_width: params.bucket_width.max(1),
+        match_size: params.match_size.max(1),
+        expand_every_ticks: params.expand_every_ticks.max(1),
+        max_radius: params.max_radius,
+        timeout_ticks: params.timeout_ticks.max(1),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,265 @@
+use super::*;
+use proptest::prelude::*;
+use std::collections::HashSet;
+
+const PARAMS: QueueParams = QueueParams {
+    bucket_width: 100,
+    match_size: 10,
+    expand_every_ticks: 300,
+    max_radius: 10,
+    timeout_ticks: 3600,
+};
+
+fn ticket(id: u32, rating: i32, tick: u64) -> QueuedTicket {
+    QueuedTicket {
+        ticket: Entity::from_raw_u32(id).expect("valid index"),
+        mode: 0,
+        rating,
+        enqueued_tick: tick,
+    }
+}
+
+#[test]
+fn buckets_are_rating_divided_by_width_rounding_down() {
+    let queue = MatchmakingQueue::new(PARAMS);
+    assert_eq!(queue.bucket_of(1549), 15);
+    assert_eq!(queue.bucket_of(1500), 15);
+    assert_eq!(queue.bucket_of(99), 0);
+    assert_eq!(queue.bucket_of(-1), -1);
+}
+
+#[test]
+fn ten_tickets_in_one_bucket_match_at_once() {
+    let mut queue = MatchmakingQueue::new(PARAMS);
+    for id in 1..=10 {
+        queue.enqueue(ticket(id, 1500 + id as i32, 1)).expect("new");
+    }
+    let outcome = queue.run_tick(1);
+    assert_eq!(outcome.matches.len(), 1);
+    assert_eq!(outcome.matches[0].tickets.len(), 10);
+    assert_eq!(queue.waiting(), 0);
+}
+
+#[test]
+fn the_radius_grows_one_bucket_per_interval_up_to_the_maximum() {
+    let params = QueueParams { max_radius: 2, ..PARAMS };
+    let mut queue = MatchmakingQueue::new(params);
+    let lonely = ticket(1, 2000, 1);
+    queue.enqueue(lonely).expect("new");
+    let radius_at = |queue: &mut MatchmakingQueue, tick| {
+        queue.run_tick(tick);
+        queue.radius_of(lonely.ticket)
+    };
+    assert_eq!(radius_at(&mut queue, 300), Some(0));
+    assert_eq!(radius_at(&mut queue, 301), Some(1));
+    assert_eq!(radius_at(&mut queue, 600), Some(1));
+    assert_eq!(radius_at(&mut queue, 601), Some(2));
+    assert_eq!(radius_at(&mut queue, 2000), Some(2), "capped at max_radius");
+}
+
+#[test]
+fn a_long_waiting_ticket_does_not_pull_in_fresh_far_rated_players() {
+    let mut queue = MatchmakingQueue::new(PARAMS);
+    queue.enqueue(ticket(1, 2400, 1)).expect("new");
+    // After 10 intervals the veteran accepts anyone within 10 buckets, 1500 included.
+    queue.run_tick(1 + 10 * 300);
+    assert_eq!(queue.radius_of(ticket(1, 0, 0).ticket), Some(10));
+    for id in 2..=10 {
+        queue.enqueue(ticket(id, 1500, 3001)).expect("new");
+    }
+    let outcome = queue.run_tick(3001);
+    assert!(outcome.matches.is_empty(), "fresh 1500s (radius 0) refuse a 2400 lobby");
+    assert_eq!(queue.waiting(), 10);
+}
+
+#[test]
+fn tickets_that_all_accept_the_span_do_match_across_buckets() {
+    let mut queue = MatchmakingQueue::new(PARAMS);
+    for id in 1..=5 {
+        queue.enqueue(ticket(id, 1500, 1)).expect("new");
+        queue.enqueue(ticket(id + 5, 1650, 1)).expect("new");
+    }
+    assert!(queue.run_tick(300).matches.is_empty(), "15 and 16 are one bucket apart; radius still 0");
+    let outcome = queue.run_tick(301);
+    assert_eq!(outcome.matches.len(), 1, "radius 1 for all: they accept each other");
+}
+
+#[test]
+fn the_oldest_tickets_are_matched_first() {
+    let mut queue = MatchmakingQueue::new(PARAMS);
+    // Fifteen arrivals before the matcher runs; ticks say who waited longest.
+    for id in 1..=15 {
+        queue.enqueue(ticket(id, 1500, u64::from(id))).expect("new");
+    }
+    let outcome = queue.run_tick(15);
+    let matched: HashSet<u64> = outcome.matches[0].tickets.iter().map(|ticket| ticket.enqueued_tick).collect();
+    assert_eq!(matched, (1..=10).collect());
+}
+
+#[test]
+fn older_tickets_in_a_neighbouring_bucket_beat_younger_ones_in_the_same_bucket() {
+    let mut queue = MatchmakingQueue::new(PARAMS);
+    // Five veterans one bucket up, ten newcomers here; everyone has radius 1 by tick 400...
+    for id in 1..=5 {
+        queue.enqueue(ticket(id, 1600, 1)).expect("new");
+    }
+    for id in 6..=14 {
+        queue.enqueue(ticket(id, 1500, 50)).expect("new");
+    }
+    assert!(queue.run_tick(349).matches.is_empty(), "14 tickets but at most 9 in any one bucket");
+    let outcome = queue.run_tick(350);
+    assert_eq!(outcome.matches.len(), 1);
+    let veterans = outcome.matches[0].tickets.iter().filter(|ticket| ticket.rating == 1600).count();
+    assert_eq!(veterans, 5, "all five veterans are in, five of the younger ones wait");
+}
+
+#[test]
+fn a_ticket_times_out_after_the_timeout_and_not_before() {
+    let params = QueueParams { timeout_ticks: 100, ..PARAMS };
+    let mut queue = MatchmakingQueue::new(params);
+    queue.enqueue(ticket(1, 1500, 10)).expect("new");
+    assert!(queue.run_tick(109).timed_out.is_empty());
+    let outcome = queue.run_tick(110);
+    assert_eq!(outcome.timed_out, vec![ticket(1, 1500, 10)]);
+    assert_eq!(queue.waiting(), 0);
+}
+
+#[test]
+fn a_removed_ticket_is_never_matched() {
+    let mut queue = MatchmakingQueue::new(PARAMS);
+    for id in 1..=10 {
+        queue.enqueue(ticket(id, 1500, 1)).expect("new");
+    }
+    assert!(queue.remove(ticket(3, 0, 0).ticket));
+    assert!(!queue.remove(ticket(3, 0, 0).ticket));
+    assert!(queue.run_tick(1).matches.is_empty());
+    assert_eq!(queue.enqueue(ticket(4, 1500, 1)), Err(AlreadyQueued(ticket(4, 0, 0).ticket)));
+    queue.enqueue(ticket(11, 1500, 2)).expect("new");
+    let outcome = queue.run_tick(2);
+    assert!(outcome.matches[0].tickets.iter().all(|ticket| ticket.ticket != ticket_entity(3)));
+}
+
+fn ticket_entity(id: u32) -> Entity {
+    ticket(id, 0, 0).ticket
+}
+
+#[test]
+fn new_settings_apply_to_waiting_tickets() {
+    let mut queue = MatchmakingQueue::new(PARAMS);
+    for id in 1..=4 {
+        queue.enqueue(ticket(id, 1500, 1)).expect("new");
+    }
+    assert!(queue.run_tick(1).matches.is_empty());
+    queue.set_params(QueueParams { match_size: 4, ..PARAMS });
+    assert_eq!(queue.run_tick(2).matches.len(), 1);
+}
+
+/// What a ticket's radius must be at `now`.
+fn expected_radius(params: QueueParams, enqueued: u64, now: u64) -> u32 {
+    (now.saturating_sub(enqueued) / params.expand_every_ticks).min(u64::from(params.max_radius)) as u32
+}
+
+/// Whether some `match_size` waiting tickets of one mode would all accept each other.
+fn a_match_is_possible(queue: &MatchmakingQueue, now: u64) -> bool {
+    let params = queue.params();
+    let waiting: Vec<(u16, i32, u32)> = queue
+        .waiting_tickets()
+        .map(|(ticket, _)| {
+            (ticket.mode, queue.bucket_of(ticket.rating), expected_radius(params, ticket.enqueued_tick, now))
+        })
+        .collect();
+    waiting.iter().any(|&(mode, lo, _)| {
+        waiting.iter().any(|&(other_mode, hi, _)| {
+            other_mode == mode
+                && hi >= lo
+                && waiting
+                    .iter()
+                    .filter(|&&(m, bucket, radius)| {
+                        m == mode && (lo..=hi).contains(&bucket) && (bucket - lo).max(hi - bucket) as u32 <= radius
+                    })
+                    .count()
+                    >= params.match_size as usize
+        })
+    })
+}
+
+#[derive(Debug, Clone)]
+struct Step {
+    arrivals: Vec<(i32, u16)>,
+    leave: Option<usize>,
+}
+
+fn steps() -> impl Strategy<Value = Vec<Step>> {
+    let arrival = (800i32..2600, 0u16..2);
+    let step = (proptest::collection::vec(arrival, 0..6), proptest::option::weighted(0.2, 0usize..1000))
+        .prop_map(|(arrivals, leave)| Step { arrivals, leave });
+    proptest::collection::vec(step, 1..80)
+}
+
+fn params() -> impl Strategy<Value = QueueParams> {
+    (20u32..300, 2u32..7, 1u64..6, 0u32..6, 3u64..40).prop_map(
+        |(bucket_width, match_size, expand_every_ticks, max_radius, timeout_ticks)| QueueParams {
+            bucket_width,
+            match_size,
+            expand_every_ticks,
+            max_radius,
+            timeout_ticks,
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_arrival_streams_keep_every_matchmaking_promise(params in params(), steps in steps()) {
+        let mut queue = MatchmakingQueue::new(params);
+        let mut next_id = 1u32;
+        let mut finished: HashSet<Entity> = HashSet::new();
+        let mut waiting: Vec<Entity> = Vec::new();
+        for (offset, step) in steps.into_iter().enumerate() {
+            let now = offset as u64 + 1;
+            for (rating, mode) in step.arrivals {
+                let new = QueuedTicket { ticket: Entity::from_raw_u32(next_id).expect("index"), mode, rating, enqueued_tick: now };
+                next_id += 1;
+                queue.enqueue(new).expect("fresh ticket");
+                waiting.push(new.ticket);
+            }
+            if let Some(pick) = step.leave.filter(|_| !waiting.is_empty()) {
+                let gone = waiting.swap_remove(pick % waiting.len());
+                if queue.remove(gone) {
+                    prop_assert!(finished.insert(gone));
+                }
+            }
+            let outcome = queue.run_tick(now);
+
+            for formed in &outcome.matches {
+                // Exactly match_size distinct tickets of one mode, none seen before.
+                prop_assert_eq!(formed.tickets.len(), params.match_size as usize);
+                for member in &formed.tickets {
+                    prop_assert_eq!(member.mode, formed.mode);
+                    prop_assert!(finished.insert(member.ticket), "ticket in two matches or matched after leaving");
+                }
+                // Every member accepts the match's buckets under its own radius at formation time.
+                for member in &formed.tickets {
+                    let radius = expected_radius(params, member.enqueued_tick, now);
+                    let own = queue.bucket_of(member.rating);
+                    for other in &formed.tickets {
+                        prop_assert!((queue.bucket_of(other.rating) - own).unsigned_abs() <= radius);
+                    }
+                }
+            }
+            for expired in &outcome.timed_out {
+                prop_assert!(finished.insert(expired.ticket));
+            }
+            // No ticket outlives its timeout, and radii are what the rules say.
+            for (ticket, radius) in queue.waiting_tickets() {
+                prop_assert!(now - ticket.enqueued_tick < params.timeout_ticks);
+                prop_assert_eq!(radius, expected_radius(params, ticket.enqueued_tick, now));
+            }
+            // Nothing that could be matched is left waiting.
+            prop_assert!(!a_match_is_possible(&queue, now), "a valid match was left in the queue at tick {}", now);
+            waiting.retain(|ticket| !finished.contains(ticket));
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Splitting a match into two teams of (nearly) equal strength, parties kept together.
+
+/// A ticket as team balancing sees it: how many players, and their mean rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TeamUnit {
+    pub players: u32,
+    pub rating: i32,
+}
+
+/// Above this many tickets the exhaustive search (2^n) gives way to a greedy split.
+const EXHAUSTIVE_LIMIT: usize = 16;
+
+/// Assigns each unit to team 0 or 1: team sizes differ by at most one player where the parties allow
+/// it, and the difference of mean ratings is minimal (exhaustive up to 16 tickets, greedy beyond).
+pub fn balance_teams(units: &[TeamUnit]) -> Vec<u8> {
+    if units.len() <= EXHAUSTIVE_LIMIT {
+        exhaustive(units)
+    } else {
+        greedy(units)
+    }
+}
+
+/// |mean rating of team 0 − mean rating of team 1|, per player.
+pub fn imbalance(units: &[TeamUnit], teams: &[u8]) -> f64 {
+    let mut sums = [0f64; 2];
+    let mut players = [0u32; 2];
+    for (unit, team) in units.iter().zip(teams) {
+        let team = usize::from(*team);
+        sums[team] += f64::from(unit.rating) * f64::from(unit.players);
+        players[team] += unit.players;
+    }
+    let mean = |team: usize| if players[team] == 0 { 0.0 } else { sums[team] / f64::from(players[team]) };
+    (mean(0) - mean(1)).abs()
+}
+
+fn exhaustive(units: &[TeamUnit]) -> Vec<u8> {
+    let total: u32 = units.iter().map(|unit| unit.players).sum();
+    let mut best: Option<((u32, f64), u32)> = None;
+    // Unit 0 always in team 0: each split is considered once.
+    for mask in 0..(1u32 << units.len().saturating_sub(1)) {
+        let mask = mask << 1;
+        let teams: Vec<u8> = (0..units.len()).map(|index| u8::from(mask & (1 << index) != 0)).collect();
+        let team_one: u32 = units.iter().zip(&teams).filter(|(_, team)| **team == 1).map(|(unit, _)| unit.players).sum();
+        let size_gap = (total - team_one).abs_diff(team_one);
+        let key = (size_gap, imbalance(units, &teams));
+        if best.is_none_or(|(best_key, _)| key.0 < best_key.0 || (key.0 == best_key.0 && key.1 < best_key.1)) {
+            best = Some((key, mask));
+        }
+    }
+    let mask = best.map_or(0, |(_, mask)| mask);
+    (0..units.len()).map(|index| u8::from(mask & (1 << index) != 0)).collect()
+}
+
+/// Strongest first, each to the team with the lower total that still has room.
+fn greedy(units: &[TeamUnit]) -> Vec<u8> {
+    let total: u32 = units.iter().map(|unit| unit.players).sum();
+    let capacity = [total.div_ceil(2), total / 2];
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    order.sort_by_key(|index| std::cmp::Reverse(units[*index].rating));
+    let mut teams = vec![0u8; units.len()];
+    let mut players = [0u32; 2];
+    let mut strength = [0i64; 2];
+    for index in order {
+        let unit = units[index];
+        let fits = |team: usize| players[team] + unit.players <= capacity[team];
+        let team = match (fits(0), fits(1)) {
+            (true, true) => usize::from(strength[1] < strength[0]),
+            (false, true) => 1,
+            _ => 0,
+        };
+        teams[index] = team as u8;
+        players[team] += unit.players;
+        strength[team] += i64::from(unit.rating) * i64::from(unit.players);
+    }
+    teams
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn solo(rating: i32) -> TeamUnit {
+        TeamUnit { players: 1, rating }
+    }
+
+    #[test]
+    fn ten_solo_players_split_five_five_with_the_best_balance() {
+        let units: Vec<_> = [1000, 1100, 1200, 1300, 1400, 1500, 1600, 1700, 1800, 2300].map(solo).to_vec();
+        let teams = balance_teams(&units);
+        assert_eq!(teams.iter().filter(|team| **team == 0).count(), 5);
+        // Total 14,900: the best 5/5 split has sums 7,400 and 7,500.
+        assert!((imbalance(&units, &teams) - 20.0).abs() < 1e-9, "{}", imbalance(&units, &teams));
+    }
+
+    #[test]
+    fn a_party_stays_on_one_team() {
+        let units = vec![
+            TeamUnit { players: 3, rating: 1500 },
+            solo(1400),
+            solo(1600),
+            solo(1500),
+            TeamUnit { players: 2, rating: 1500 },
+            solo(1500),
+            solo(1500),
+        ];
+        let teams = balance_teams(&units);
+        let size = |team| units.iter().zip(&teams).filter(|(_, t)| **t == team).map(|(unit, _)| unit.players).sum::<u32>();
+        assert_eq!((size(0), size(1)), (5, 5));
+        assert!(imbalance(&units, &teams) < 1e-9);
+    }
+
+    #[test]
+    fn large_matches_fall_back_to_a_greedy_split_of_equal_size() {
+        let units: Vec<_> = (0..40).map(|index| solo(1000 + index * 25)).collect();
+        let teams = balance_teams(&units);
+        assert_eq!(teams.iter().filter(|team| **team == 0).count(), 20);
+        assert!(imbalance(&units, &teams) < 30.0, "{}", imbalance(&units, &teams));
+    }
+}
