@@ -3,6 +3,7 @@
 
 mod abuse;
 mod keys;
+mod outbound;
 mod receive;
 mod sessions;
 mod snapshots;
@@ -173,7 +174,11 @@ impl Plugin for NetPlugin {
             )
             .add_systems(
                 PostUpdate,
-                (snapshots::send_snapshots, snapshots::send_packets)
+                (
+                    outbound::deliver_outbound,
+                    snapshots::send_snapshots,
+                    snapshots::send_packets,
+                )
                     .chain()
                     .in_set(TickSystems::Send),
             )

@@ -1,12 +1,13 @@
 //! Logs and metrics.
 
 pub mod logging;
+mod matchmaking;
 pub mod metrics;
 
 use crate::config::apply_reloaded_config;
 use crate::tick::TickSystems;
 use arbiter_components::config::LogSettings;
-use bevy_app::{App, First, Plugin};
+use bevy_app::{App, First, Plugin, PostUpdate};
 use bevy_ecs::schedule::{IntoScheduleConfigs, common_conditions::resource_changed};
 
 /// Installs the metrics recorder and keeps the log level in step with the config.
@@ -23,5 +24,15 @@ impl Plugin for TelemetryPlugin {
                 .after(apply_reloaded_config)
                 .run_if(resource_changed::<LogSettings>),
         );
+    }
+
+    /// Matchmaking metrics only where the matchmaking rules are installed.
+    fn finish(&self, app: &mut App) {
+        if app
+            .world()
+            .contains_resource::<arbiter_systems::matchmaking::MatchmakingQueue>()
+        {
+            app.add_systems(PostUpdate, matchmaking::record_matchmaking);
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! The game network end to end: real UDP on 127.0.0.1, secure connect tokens, sessions, inputs,
-//! snapshots, reconnects and abuse.
+//! snapshots, reconnects, abuse and matchmaking.
 
 #[path = "common/net.rs"]
 mod net;
@@ -16,6 +16,7 @@ use arbiter_components::protocol::{
 use bevy_ecs::entity::Entity;
 use net::{TestServer, drain};
 use renetcode::{ClientAuthentication, ConnectToken};
+use std::collections::HashMap;
 use std::net::UdpSocket;
 use std::time::Duration;
 
@@ -404,4 +405,66 @@ fn snapshot_bytes(server: &TestServer, player_id: u64) -> u64 {
         .world()
         .get::<arbiter_components::session::Session>(entity)
         .map_or(0, |session| session.bytes_sent)
+}
+
+#[test]
+fn a_hundred_clients_join_the_queue_and_all_end_up_in_matches_of_ten() {
+    let mut server = TestServer::start();
+    let mut clients: Vec<ArbiterClient> = (1..=100)
+        .map(|id| ArbiterClient::connect(server.token(id), None).expect("socket"))
+        .collect();
+    assert!(
+        server.step_until(&mut clients, 600, |server, _| server.connected() == 100),
+        "only {} connected",
+        server.connected()
+    );
+    for client in &mut clients {
+        client.send(&ClientMessage::JoinQueue { mode: 0 });
+    }
+
+    // match id -> the players it was announced to, and the roster each was given.
+    let mut announced: HashMap<u64, Vec<(u64, Vec<u64>, u8)>> = HashMap::new();
+    let mut found = vec![false; clients.len()];
+    // 120 ticks: two seconds of server time.
+    for _ in 0..120 {
+        server.step(&mut clients);
+        std::thread::sleep(Duration::from_micros(300));
+        for (index, client) in clients.iter_mut().enumerate() {
+            for message in drain(client) {
+                if let ServerMessage::MatchFound {
+                    match_id,
+                    team,
+                    players,
+                    ..
+                } = message
+                {
+                    found[index] = true;
+                    announced
+                        .entry(match_id)
+                        .or_default()
+                        .push((index as u64 + 1, players, team));
+                }
+            }
+        }
+        if found.iter().all(|found| *found) {
+            break;
+        }
+    }
+
+    let missing: Vec<usize> = (0..100).filter(|index| !found[*index]).collect();
+    assert!(missing.is_empty(), "no MatchFound for clients {missing:?}");
+    assert_eq!(announced.len(), 10, "ten matches of ten");
+    for (match_id, members) in &announced {
+        assert_eq!(members.len(), 10, "match {match_id}");
+        let mut roster = members[0].1.clone();
+        roster.sort_unstable();
+        let mut told: Vec<u64> = members.iter().map(|(player, _, _)| *player).collect();
+        told.sort_unstable();
+        assert_eq!(roster, told, "the roster lists exactly the players told");
+        let team_sizes = members.iter().fold([0; 2], |mut sizes, (_, _, team)| {
+            sizes[usize::from(*team)] += 1;
+            sizes
+        });
+        assert_eq!(team_sizes, [5, 5]);
+    }
 }

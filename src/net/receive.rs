@@ -16,7 +16,6 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::message::MessageWriter;
 use bevy_ecs::system::{Query, Res, ResMut};
 
-
 /// How often a player's clock ran fast: more inputs for distinct ticks than ticks elapsed in a
 /// one-second window. A signal for anti-cheat, not proof.
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]

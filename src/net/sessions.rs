@@ -9,6 +9,7 @@ use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL};
 use arbiter_components::config::{NetSettings, ServerSettings};
 use arbiter_components::input::InputBuffer;
 use arbiter_components::kinematics::{Position, Velocity};
+use arbiter_components::matchmaking::Rating;
 use arbiter_components::player::{Aim, Health, PlayerId};
 use arbiter_components::protocol::{KickReason, ServerMessage};
 use arbiter_components::session::{AwaitingReconnect, Session};
@@ -95,6 +96,7 @@ pub(super) fn track_connections(
                                 Velocity::default(),
                                 Aim::default(),
                                 Health::default(),
+                                Rating::default(),
                             ))
                             .id();
                         sessions.by_player.insert(player, entity);

@@ -20,10 +20,25 @@ pub const RECEIVE_BUDGET_EXHAUSTED_TOTAL: &str = "arbiter_receive_budget_exhaust
 pub const MESSAGES_DROPPED_TOTAL: &str = "arbiter_messages_dropped_total";
 pub const KICKS_TOTAL: &str = "arbiter_kicks_total";
 pub const SPEED_HACK_SIGNALS_TOTAL: &str = "arbiter_speed_hack_signals_total";
+pub const TICKETS_WAITING: &str = "arbiter_tickets_waiting";
+pub const MATCHES_FORMED_TOTAL: &str = "arbiter_matches_formed_total";
+pub const QUEUE_TIMEOUTS_TOTAL: &str = "arbiter_queue_timeouts_total";
+pub const QUEUE_WAIT_SECONDS: &str = "arbiter_queue_wait_seconds";
+pub const MATCH_RATING_SPAN: &str = "arbiter_match_rating_span";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
 const TICK_DURATION_BUCKETS: [f64; 12] = [
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002, 0.004, 0.008, 0.016, 0.033, 0.05, 0.1,
+];
+
+/// Queue waits: 100 ms to 5 minutes.
+const QUEUE_WAIT_BUCKETS: [f64; 12] = [
+    0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0,
+];
+
+/// Rating spans within a match, in rating points.
+const RATING_SPAN_BUCKETS: [f64; 10] = [
+    0.0, 25.0, 50.0, 100.0, 200.0, 300.0, 500.0, 750.0, 1000.0, 2000.0,
 ];
 
 /// The Prometheus handle, installing the global recorder on first use.
@@ -33,12 +48,19 @@ const TICK_DURATION_BUCKETS: [f64; 12] = [
 pub fn prometheus() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
-        let builder = PrometheusBuilder::new()
-            .set_buckets_for_metric(
-                Matcher::Full(TICK_DURATION_SECONDS.into()),
-                &TICK_DURATION_BUCKETS,
-            )
-            .unwrap_or_else(|_| unreachable!("the bucket list is not empty"));
+        let buckets = [
+            (TICK_DURATION_SECONDS, &TICK_DURATION_BUCKETS[..]),
+            (QUEUE_WAIT_SECONDS, &QUEUE_WAIT_BUCKETS[..]),
+            (MATCH_RATING_SPAN, &RATING_SPAN_BUCKETS[..]),
+        ];
+        let builder =
+            buckets
+                .into_iter()
+                .fold(PrometheusBuilder::new(), |builder, (name, buckets)| {
+                    builder
+                        .set_buckets_for_metric(Matcher::Full(name.into()), buckets)
+                        .unwrap_or_else(|_| unreachable!("every bucket list is non-empty"))
+                });
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
         if metrics::set_global_recorder(recorder).is_err() {
@@ -104,6 +126,21 @@ fn describe() {
     describe_counter!(
         SPEED_HACK_SIGNALS_TOTAL,
         "One-second windows in which a client sent inputs for more ticks than elapsed."
+    );
+    describe_gauge!(TICKETS_WAITING, "Matchmaking tickets waiting now.");
+    describe_counter!(MATCHES_FORMED_TOTAL, "Matches formed.");
+    describe_counter!(
+        QUEUE_TIMEOUTS_TOTAL,
+        "Tickets removed after waiting matchmaking.timeout_secs."
+    );
+    describe_histogram!(
+        QUEUE_WAIT_SECONDS,
+        Unit::Seconds,
+        "Time tickets waited, until matched or timed out."
+    );
+    describe_histogram!(
+        MATCH_RATING_SPAN,
+        "Highest minus lowest rating within a formed match."
     );
     // Both results exist from the start, so a dashboard shows 0 rather than no series.
     for result in ["ok", "error"] {

@@ -1,8 +1,65 @@
 //! Matchmaking: tickets wait in skill buckets, widen their search over time, time out, and become
 //! matches of balanced teams.
 
+mod events;
+mod forming;
 mod queue;
+mod requests;
 mod teams;
 
-pub use queue::{AlreadyQueued, FormedMatch, MatchmakingQueue, QueueParams, QueuedTicket, TickOutcome};
+pub use events::{MatchFormed, TicketTimedOut};
+pub use forming::{MatchIds, queue_params, run_matchmaking, sync_queue_params};
+pub use requests::{drop_tickets_of_disconnected, handle_queue_requests};
+
+pub use queue::{
+    AlreadyQueued, FormedMatch, MatchmakingQueue, QueueParams, QueuedTicket, TickOutcome,
+};
 pub use teams::{TeamUnit, balance_teams, imbalance};
+
+use crate::SimulationSystems;
+use arbiter_components::config::{MatchmakingSettings, ServerSettings};
+use arbiter_components::messages::{ClientCommand, Outbound};
+use bevy_app::{App, FixedUpdate, Plugin};
+use bevy_ecs::schedule::common_conditions::resource_changed;
+use bevy_ecs::schedule::{IntoScheduleConfigs, SystemCondition};
+use bevy_ecs::world::{FromWorld, World};
+
+impl FromWorld for MatchmakingQueue {
+    fn from_world(world: &mut World) -> Self {
+        let settings = world.get_resource_or_init::<MatchmakingSettings>().clone();
+        let server = world.get_resource_or_init::<ServerSettings>().clone();
+        MatchmakingQueue::new(queue_params(&settings, &server))
+    }
+}
+
+/// The queue, the rules that feed it and the rule that runs it, in the Matchmaking phase.
+#[derive(Debug, Default)]
+pub struct MatchmakingPlugin;
+
+impl Plugin for MatchmakingPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<MatchmakingQueue>()
+            .init_resource::<MatchIds>()
+            .add_message::<ClientCommand>()
+            .add_message::<Outbound>()
+            .add_message::<MatchFormed>()
+            .add_message::<TicketTimedOut>()
+            .add_systems(
+                FixedUpdate,
+                (
+                    sync_queue_params.run_if(
+                        resource_changed::<MatchmakingSettings>
+                            .or_eager(resource_changed::<ServerSettings>),
+                    ),
+                    handle_queue_requests,
+                    drop_tickets_of_disconnected,
+                    run_matchmaking,
+                )
+                    .chain()
+                    .in_set(SimulationSystems::Matchmaking),
+            );
+    }
+}
+
+#[cfg(test)]
+mod tests;

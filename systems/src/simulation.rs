@@ -1,6 +1,7 @@
 //! The order of the rules inside one simulation step.
 
 use crate::input::apply_inputs;
+use crate::matchmaking::MatchmakingPlugin;
 use crate::movement::integrate_velocity;
 use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
@@ -43,7 +44,8 @@ impl Plugin for SimulationPlugin {
         for pair in SimulationSystems::IN_ORDER.windows(2) {
             app.configure_sets(FixedUpdate, pair[1].after(pair[0]));
         }
-        app.add_systems(FixedUpdate, apply_inputs.in_set(SimulationSystems::Inputs))
+        app.add_plugins(MatchmakingPlugin)
+            .add_systems(FixedUpdate, apply_inputs.in_set(SimulationSystems::Inputs))
             .add_systems(
                 FixedUpdate,
                 integrate_velocity.in_set(SimulationSystems::Movement),

@@ -16,6 +16,7 @@
 //! changed, not how many tickets wait.
 
 use bevy_ecs::entity::Entity;
+use bevy_ecs::resource::Resource;
 use std::collections::{HashMap, VecDeque};
 
 /// The queue's settings, in buckets and ticks.
@@ -94,7 +95,7 @@ struct ModeQueue {
 }
 
 /// Waiting tickets and the matching rules. One per server, all modes inside.
-#[derive(Debug)]
+#[derive(Resource, Debug)]
 pub struct MatchmakingQueue {
     params: QueueParams,
     slots: Vec<Slot>,
@@ -217,7 +218,9 @@ impl MatchmakingQueue {
 
     /// Radius of a waiting ticket at the last tick run (for tests and diagnostics).
     pub fn radius_of(&self, ticket: Entity) -> Option<u32> {
-        self.index.get(&ticket).map(|slot| self.slots[*slot as usize].radius)
+        self.index
+            .get(&ticket)
+            .map(|slot| self.slots[*slot as usize].radius)
     }
 
     /// Every waiting ticket with its current radius, for invariant checks.
@@ -267,7 +270,10 @@ impl MatchmakingQueue {
     fn place(&mut self, handle: Handle) {
         let levels = self.params.max_radius as usize + 1;
         let slot = &mut self.slots[handle.slot as usize];
-        slot.bucket = slot.ticket.rating.div_euclid(self.params.bucket_width as i32);
+        slot.bucket = slot
+            .ticket
+            .rating
+            .div_euclid(self.params.bucket_width as i32);
         let mode = self.modes.entry(slot.ticket.mode).or_default();
         let bucket = mode.buckets.entry(slot.bucket).or_default();
         bucket.eligible.resize(levels, 0);
@@ -286,8 +292,12 @@ impl MatchmakingQueue {
         self.index.remove(&slot.ticket.ticket);
         self.free.push(index);
         let (mode_id, bucket_id, radius) = (slot.ticket.mode, slot.bucket, slot.radius as usize);
-        let Some(mode) = self.modes.get_mut(&mode_id) else { return };
-        let Some(bucket) = mode.buckets.get_mut(&bucket_id) else { return };
+        let Some(mode) = self.modes.get_mut(&mode_id) else {
+            return;
+        };
+        let Some(bucket) = mode.buckets.get_mut(&bucket_id) else {
+            return;
+        };
         bucket.live -= 1;
         for level in 0..=radius {
             bucket.eligible[level] -= 1;
@@ -322,7 +332,9 @@ impl MatchmakingQueue {
     fn grow_radii(&mut self, from: u64, to: u64) {
         let every = self.params.expand_every_ticks;
         for level in 1..=u64::from(self.params.max_radius) {
-            let Some(newest) = to.checked_sub(level * every) else { break };
+            let Some(newest) = to.checked_sub(level * every) else {
+                break;
+            };
             let oldest_exclusive = from.checked_sub(level * every);
             let start = match oldest_exclusive {
                 Some(tick) => self.fifo.partition_point(|entry| entry.tick <= tick),
@@ -343,8 +355,12 @@ impl MatchmakingQueue {
         if slot.radius >= radius {
             return;
         }
-        let Some(mode) = self.modes.get_mut(&slot.ticket.mode) else { return };
-        let Some(bucket) = mode.buckets.get_mut(&slot.bucket) else { return };
+        let Some(mode) = self.modes.get_mut(&slot.ticket.mode) else {
+            return;
+        };
+        let Some(bucket) = mode.buckets.get_mut(&slot.bucket) else {
+            return;
+        };
         for level in slot.radius as usize + 1..=radius as usize {
             bucket.eligible[level] += 1;
         }
@@ -353,18 +369,31 @@ impl MatchmakingQueue {
     }
 
     fn match_mode(&mut self, mode_id: u16, matches: &mut Vec<FormedMatch>) {
-        let Some(mode) = self.modes.get_mut(&mode_id) else { return };
+        let Some(mode) = self.modes.get_mut(&mode_id) else {
+            return;
+        };
         let mut dirty = std::mem::take(&mut mode.dirty);
         // Oldest waiting first, for fairness between buckets.
         let oldest = |mode: &ModeQueue, slots: &[Slot], bucket: i32| {
             mode.buckets
                 .get(&bucket)
-                .and_then(|bucket| bucket.entries.iter().find(|handle| is_live(slots, **handle)))
-                .map_or(u64::MAX, |handle| slots[handle.slot as usize].ticket.enqueued_tick)
+                .and_then(|bucket| {
+                    bucket
+                        .entries
+                        .iter()
+                        .find(|handle| is_live(slots, **handle))
+                })
+                .map_or(u64::MAX, |handle| {
+                    slots[handle.slot as usize].ticket.enqueued_tick
+                })
         };
         dirty.sort_by_key(|bucket| (oldest(mode, &self.slots, *bucket), *bucket));
         for bucket_id in dirty {
-            if let Some(bucket) = self.modes.get_mut(&mode_id).and_then(|mode| mode.buckets.get_mut(&bucket_id)) {
+            if let Some(bucket) = self
+                .modes
+                .get_mut(&mode_id)
+                .and_then(|mode| mode.buckets.get_mut(&bucket_id))
+            {
                 bucket.dirty = false;
             }
             while let Some(candidate) = self.best_match_through(mode_id, bucket_id) {
@@ -376,7 +405,10 @@ impl MatchmakingQueue {
                 for slot in candidate.slots {
                     self.release(slot);
                 }
-                matches.push(FormedMatch { mode: mode_id, tickets });
+                matches.push(FormedMatch {
+                    mode: mode_id,
+                    tickets,
+                });
             }
         }
     }
@@ -384,7 +416,11 @@ impl MatchmakingQueue {
     /// The best match whose bucket range contains `bucket_id`, if any.
     fn best_match_through(&mut self, mode_id: u16, bucket_id: i32) -> Option<Candidate> {
         let bucket = self.modes.get_mut(&mode_id)?.buckets.get_mut(&bucket_id)?;
-        while bucket.entries.front().is_some_and(|handle| !is_live(&self.slots, *handle)) {
+        while bucket
+            .entries
+            .front()
+            .is_some_and(|handle| !is_live(&self.slots, *handle))
+        {
             bucket.entries.pop_front();
         }
         // The oldest ticket has the largest radius: no range wider than it can use this bucket.
@@ -406,7 +442,9 @@ impl MatchmakingQueue {
                 if span > 0 && (eligible(lo, span) == 0 || eligible(hi, span) == 0) {
                     continue;
                 }
-                let count: u32 = (lo..=hi).map(|bucket| eligible(bucket, (bucket - lo).max(hi - bucket))).sum();
+                let count: u32 = (lo..=hi)
+                    .map(|bucket| eligible(bucket, (bucket - lo).max(hi - bucket)))
+                    .sum();
                 if count < needed {
                     continue;
                 }
@@ -428,7 +466,9 @@ impl MatchmakingQueue {
         let needed = self.params.match_size as usize;
         let mut picked: Vec<(u64, u32)> = Vec::with_capacity(needed * 2);
         for bucket_id in lo..=hi {
-            let Some(bucket) = mode.buckets.get(&bucket_id) else { continue };
+            let Some(bucket) = mode.buckets.get(&bucket_id) else {
+                continue;
+            };
             let distance = (bucket_id - lo).max(hi - bucket_id) as u32;
             picked.extend(
                 bucket
@@ -443,7 +483,9 @@ impl MatchmakingQueue {
         }
         picked.sort_unstable();
         picked.truncate(needed);
-        let buckets = picked.iter().map(|(_, slot)| self.slots[*slot as usize].bucket);
+        let buckets = picked
+            .iter()
+            .map(|(_, slot)| self.slots[*slot as usize].bucket);
         let span = buckets.clone().max().unwrap_or(lo) - buckets.min().unwrap_or(lo);
         Candidate {
             total_enqueue_ticks: picked.iter().map(|(tick, _)| u128::from(*tick)).sum(),

@@ -29,7 +29,13 @@ pub fn imbalance(units: &[TeamUnit], teams: &[u8]) -> f64 {
         sums[team] += f64::from(unit.rating) * f64::from(unit.players);
         players[team] += unit.players;
     }
-    let mean = |team: usize| if players[team] == 0 { 0.0 } else { sums[team] / f64::from(players[team]) };
+    let mean = |team: usize| {
+        if players[team] == 0 {
+            0.0
+        } else {
+            sums[team] / f64::from(players[team])
+        }
+    };
     (mean(0) - mean(1)).abs()
 }
 
@@ -39,16 +45,27 @@ fn exhaustive(units: &[TeamUnit]) -> Vec<u8> {
     // Unit 0 always in team 0: each split is considered once.
     for mask in 0..(1u32 << units.len().saturating_sub(1)) {
         let mask = mask << 1;
-        let teams: Vec<u8> = (0..units.len()).map(|index| u8::from(mask & (1 << index) != 0)).collect();
-        let team_one: u32 = units.iter().zip(&teams).filter(|(_, team)| **team == 1).map(|(unit, _)| unit.players).sum();
+        let teams: Vec<u8> = (0..units.len())
+            .map(|index| u8::from(mask & (1 << index) != 0))
+            .collect();
+        let team_one: u32 = units
+            .iter()
+            .zip(&teams)
+            .filter(|(_, team)| **team == 1)
+            .map(|(unit, _)| unit.players)
+            .sum();
         let size_gap = (total - team_one).abs_diff(team_one);
         let key = (size_gap, imbalance(units, &teams));
-        if best.is_none_or(|(best_key, _)| key.0 < best_key.0 || (key.0 == best_key.0 && key.1 < best_key.1)) {
+        if best.is_none_or(|(best_key, _)| {
+            key.0 < best_key.0 || (key.0 == best_key.0 && key.1 < best_key.1)
+        }) {
             best = Some((key, mask));
         }
     }
     let mask = best.map_or(0, |(_, mask)| mask);
-    (0..units.len()).map(|index| u8::from(mask & (1 << index) != 0)).collect()
+    (0..units.len())
+        .map(|index| u8::from(mask & (1 << index) != 0))
+        .collect()
 }
 
 /// Strongest first, each to the team with the lower total that still has room.
@@ -85,26 +102,45 @@ mod tests {
 
     #[test]
     fn ten_solo_players_split_five_five_with_the_best_balance() {
-        let units: Vec<_> = [1000, 1100, 1200, 1300, 1400, 1500, 1600, 1700, 1800, 2300].map(solo).to_vec();
+        let units: Vec<_> = [1000, 1100, 1200, 1300, 1400, 1500, 1600, 1700, 1800, 2300]
+            .map(solo)
+            .to_vec();
         let teams = balance_teams(&units);
         assert_eq!(teams.iter().filter(|team| **team == 0).count(), 5);
         // Total 14,900: the best 5/5 split has sums 7,400 and 7,500.
-        assert!((imbalance(&units, &teams) - 20.0).abs() < 1e-9, "{}", imbalance(&units, &teams));
+        assert!(
+            (imbalance(&units, &teams) - 20.0).abs() < 1e-9,
+            "{}",
+            imbalance(&units, &teams)
+        );
     }
 
     #[test]
     fn a_party_stays_on_one_team() {
         let units = vec![
-            TeamUnit { players: 3, rating: 1500 },
+            TeamUnit {
+                players: 3,
+                rating: 1500,
+            },
             solo(1400),
             solo(1600),
             solo(1500),
-            TeamUnit { players: 2, rating: 1500 },
+            TeamUnit {
+                players: 2,
+                rating: 1500,
+            },
             solo(1500),
             solo(1500),
         ];
         let teams = balance_teams(&units);
-        let size = |team| units.iter().zip(&teams).filter(|(_, t)| **t == team).map(|(unit, _)| unit.players).sum::<u32>();
+        let size = |team| {
+            units
+                .iter()
+                .zip(&teams)
+                .filter(|(_, t)| **t == team)
+                .map(|(unit, _)| unit.players)
+                .sum::<u32>()
+        };
         assert_eq!((size(0), size(1)), (5, 5));
         assert!(imbalance(&units, &teams) < 1e-9);
     }
@@ -114,6 +150,10 @@ mod tests {
         let units: Vec<_> = (0..40).map(|index| solo(1000 + index * 25)).collect();
         let teams = balance_teams(&units);
         assert_eq!(teams.iter().filter(|team| **team == 0).count(), 20);
-        assert!(imbalance(&units, &teams) < 30.0, "{}", imbalance(&units, &teams));
+        assert!(
+            imbalance(&units, &teams) < 30.0,
+            "{}",
+            imbalance(&units, &teams)
+        );
     }
 }

@@ -42,7 +42,10 @@ fn ten_tickets_in_one_bucket_match_at_once() {
 
 #[test]
 fn the_radius_grows_one_bucket_per_interval_up_to_the_maximum() {
-    let params = QueueParams { max_radius: 2, ..PARAMS };
+    let params = QueueParams {
+        max_radius: 2,
+        ..PARAMS
+    };
     let mut queue = MatchmakingQueue::new(params);
     let lonely = ticket(1, 2000, 1);
     queue.enqueue(lonely).expect("new");
@@ -68,7 +71,10 @@ fn a_long_waiting_ticket_does_not_pull_in_fresh_far_rated_players() {
         queue.enqueue(ticket(id, 1500, 3001)).expect("new");
     }
     let outcome = queue.run_tick(3001);
-    assert!(outcome.matches.is_empty(), "fresh 1500s (radius 0) refuse a 2400 lobby");
+    assert!(
+        outcome.matches.is_empty(),
+        "fresh 1500s (radius 0) refuse a 2400 lobby"
+    );
     assert_eq!(queue.waiting(), 10);
 }
 
@@ -79,9 +85,16 @@ fn tickets_that_all_accept_the_span_do_match_across_buckets() {
         queue.enqueue(ticket(id, 1500, 1)).expect("new");
         queue.enqueue(ticket(id + 5, 1650, 1)).expect("new");
     }
-    assert!(queue.run_tick(300).matches.is_empty(), "15 and 16 are one bucket apart; radius still 0");
+    assert!(
+        queue.run_tick(300).matches.is_empty(),
+        "15 and 16 are one bucket apart; radius still 0"
+    );
     let outcome = queue.run_tick(301);
-    assert_eq!(outcome.matches.len(), 1, "radius 1 for all: they accept each other");
+    assert_eq!(
+        outcome.matches.len(),
+        1,
+        "radius 1 for all: they accept each other"
+    );
 }
 
 #[test]
@@ -92,7 +105,11 @@ fn the_oldest_tickets_are_matched_first() {
         queue.enqueue(ticket(id, 1500, u64::from(id))).expect("new");
     }
     let outcome = queue.run_tick(15);
-    let matched: HashSet<u64> = outcome.matches[0].tickets.iter().map(|ticket| ticket.enqueued_tick).collect();
+    let matched: HashSet<u64> = outcome.matches[0]
+        .tickets
+        .iter()
+        .map(|ticket| ticket.enqueued_tick)
+        .collect();
     assert_eq!(matched, (1..=10).collect());
 }
 
@@ -106,16 +123,29 @@ fn older_tickets_in_a_neighbouring_bucket_beat_younger_ones_in_the_same_bucket()
     for id in 6..=14 {
         queue.enqueue(ticket(id, 1500, 50)).expect("new");
     }
-    assert!(queue.run_tick(349).matches.is_empty(), "14 tickets but at most 9 in any one bucket");
+    assert!(
+        queue.run_tick(349).matches.is_empty(),
+        "14 tickets but at most 9 in any one bucket"
+    );
     let outcome = queue.run_tick(350);
     assert_eq!(outcome.matches.len(), 1);
-    let veterans = outcome.matches[0].tickets.iter().filter(|ticket| ticket.rating == 1600).count();
-    assert_eq!(veterans, 5, "all five veterans are in, five of the younger ones wait");
+    let veterans = outcome.matches[0]
+        .tickets
+        .iter()
+        .filter(|ticket| ticket.rating == 1600)
+        .count();
+    assert_eq!(
+        veterans, 5,
+        "all five veterans are in, five of the younger ones wait"
+    );
 }
 
 #[test]
 fn a_ticket_times_out_after_the_timeout_and_not_before() {
-    let params = QueueParams { timeout_ticks: 100, ..PARAMS };
+    let params = QueueParams {
+        timeout_ticks: 100,
+        ..PARAMS
+    };
     let mut queue = MatchmakingQueue::new(params);
     queue.enqueue(ticket(1, 1500, 10)).expect("new");
     assert!(queue.run_tick(109).timed_out.is_empty());
@@ -133,10 +163,18 @@ fn a_removed_ticket_is_never_matched() {
     assert!(queue.remove(ticket(3, 0, 0).ticket));
     assert!(!queue.remove(ticket(3, 0, 0).ticket));
     assert!(queue.run_tick(1).matches.is_empty());
-    assert_eq!(queue.enqueue(ticket(4, 1500, 1)), Err(AlreadyQueued(ticket(4, 0, 0).ticket)));
+    assert_eq!(
+        queue.enqueue(ticket(4, 1500, 1)),
+        Err(AlreadyQueued(ticket(4, 0, 0).ticket))
+    );
     queue.enqueue(ticket(11, 1500, 2)).expect("new");
     let outcome = queue.run_tick(2);
-    assert!(outcome.matches[0].tickets.iter().all(|ticket| ticket.ticket != ticket_entity(3)));
+    assert!(
+        outcome.matches[0]
+            .tickets
+            .iter()
+            .all(|ticket| ticket.ticket != ticket_entity(3))
+    );
 }
 
 fn ticket_entity(id: u32) -> Entity {
@@ -150,13 +188,17 @@ fn new_settings_apply_to_waiting_tickets() {
         queue.enqueue(ticket(id, 1500, 1)).expect("new");
     }
     assert!(queue.run_tick(1).matches.is_empty());
-    queue.set_params(QueueParams { match_size: 4, ..PARAMS });
+    queue.set_params(QueueParams {
+        match_size: 4,
+        ..PARAMS
+    });
     assert_eq!(queue.run_tick(2).matches.len(), 1);
 }
 
 /// What a ticket's radius must be at `now`.
 fn expected_radius(params: QueueParams, enqueued: u64, now: u64) -> u32 {
-    (now.saturating_sub(enqueued) / params.expand_every_ticks).min(u64::from(params.max_radius)) as u32
+    (now.saturating_sub(enqueued) / params.expand_every_ticks).min(u64::from(params.max_radius))
+        as u32
 }
 
 /// Whether some `match_size` waiting tickets of one mode would all accept each other.
@@ -165,7 +207,11 @@ fn a_match_is_possible(queue: &MatchmakingQueue, now: u64) -> bool {
     let waiting: Vec<(u16, i32, u32)> = queue
         .waiting_tickets()
         .map(|(ticket, _)| {
-            (ticket.mode, queue.bucket_of(ticket.rating), expected_radius(params, ticket.enqueued_tick, now))
+            (
+                ticket.mode,
+                queue.bucket_of(ticket.rating),
+                expected_radius(params, ticket.enqueued_tick, now),
+            )
         })
         .collect();
     waiting.iter().any(|&(mode, lo, _)| {
@@ -175,7 +221,9 @@ fn a_match_is_possible(queue: &MatchmakingQueue, now: u64) -> bool {
                 && waiting
                     .iter()
                     .filter(|&&(m, bucket, radius)| {
-                        m == mode && (lo..=hi).contains(&bucket) && (bucket - lo).max(hi - bucket) as u32 <= radius
+                        m == mode
+                            && (lo..=hi).contains(&bucket)
+                            && (bucket - lo).max(hi - bucket) as u32 <= radius
                     })
                     .count()
                     >= params.match_size as usize
@@ -191,7 +239,10 @@ struct Step {
 
 fn steps() -> impl Strategy<Value = Vec<Step>> {
     let arrival = (800i32..2600, 0u16..2);
-    let step = (proptest::collection::vec(arrival, 0..6), proptest::option::weighted(0.2, 0usize..1000))
+    let step = (
+        proptest::collection::vec(arrival, 0..6),
+        proptest::option::weighted(0.2, 0usize..1000),
+    )
         .prop_map(|(arrivals, leave)| Step { arrivals, leave });
     proptest::collection::vec(step, 1..80)
 }

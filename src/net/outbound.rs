@@ -1,0 +1,27 @@
+//! Messages the rules address to players, delivered to those still connected.
+
+use super::transport::GameServer;
+use crate::telemetry::metrics::MESSAGES_DROPPED_TOTAL;
+use arbiter_components::messages::Outbound;
+use arbiter_components::session::Session;
+use bevy_ecs::message::MessageReader;
+use bevy_ecs::system::{Query, ResMut};
+
+/// Sends each `Outbound` on its channel; a message for a disconnected player is dropped and counted.
+pub(super) fn deliver_outbound(
+    mut server: ResMut<GameServer>,
+    mut outbound: MessageReader<Outbound>,
+    sessions: Query<&Session>,
+) {
+    for Outbound { player, message } in outbound.read() {
+        match sessions.get(*player) {
+            Ok(session) => {
+                server.send(session.client_id, message);
+            }
+            Err(_) => {
+                metrics::counter!(MESSAGES_DROPPED_TOTAL, "reason" => "player_offline")
+                    .increment(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Matchmaking metrics, from the facts the rules report.
+
+use crate::telemetry::metrics::{
+    MATCH_RATING_SPAN, MATCHES_FORMED_TOTAL, QUEUE_TIMEOUTS_TOTAL, QUEUE_WAIT_SECONDS,
+    TICKETS_WAITING,
+};
+use arbiter_components::config::ServerSettings;
+use arbiter_systems::matchmaking::{MatchFormed, MatchmakingQueue, TicketTimedOut};
+use bevy_ecs::message::MessageReader;
+use bevy_ecs::system::Res;
+
+pub(super) fn record_matchmaking(
+    queue: Res<MatchmakingQueue>,
+    settings: Res<ServerSettings>,
+    mut formed: MessageReader<MatchFormed>,
+    mut timed_out: MessageReader<TicketTimedOut>,
+) {
+    let seconds_per_tick = 1.0 / f64::from(settings.tick_rate_hz.max(1));
+    metrics::gauge!(TICKETS_WAITING).set(queue.waiting() as f64);
+    let waits = metrics::histogram!(QUEUE_WAIT_SECONDS);
+    for formed in formed.read() {
+        metrics::counter!(MATCHES_FORMED_TOTAL).increment(1);
+        metrics::histogram!(MATCH_RATING_SPAN).record(f64::from(formed.rating_span));
+        for wait in &formed.waits_ticks {
+            waits.record(*wait as f64 * seconds_per_tick);
+        }
+    }
+    for expired in timed_out.read() {
+        metrics::counter!(QUEUE_TIMEOUTS_TOTAL).increment(1);
+        waits.record(expired.wait_ticks as f64 * seconds_per_tick);
+    }
+}
