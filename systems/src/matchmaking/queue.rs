@@ -15,9 +15,10 @@
 //! because any match that became possible must contain such a ticket. Work per tick follows what
 //! changed, not how many tickets wait.
 
-use bevy_ecs::entity::Entity;
+use bevy_ecs::entity::{Entity, EntityHashMap};
 use bevy_ecs::resource::Resource;
-use std::collections::{HashMap, VecDeque};
+use bevy_platform::collections::HashMap;
+use std::collections::VecDeque;
 
 /// The queue's settings, in buckets and ticks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +101,7 @@ pub struct MatchmakingQueue {
     params: QueueParams,
     slots: Vec<Slot>,
     free: Vec<u32>,
-    index: HashMap<Entity, u32>,
+    index: EntityHashMap<u32>,
     /// Every ticket in enqueue order (ticks never decrease), for timeouts and radius growth.
     fifo: VecDeque<FifoEntry>,
     modes: HashMap<u16, ModeQueue>,
@@ -121,9 +122,9 @@ impl MatchmakingQueue {
             params: sanitize(params),
             slots: Vec::new(),
             free: Vec::new(),
-            index: HashMap::new(),
+            index: EntityHashMap::default(),
             fifo: VecDeque::new(),
-            modes: HashMap::new(),
+            modes: HashMap::default(),
             last_tick: 0,
         }
     }
@@ -428,10 +429,14 @@ impl MatchmakingQueue {
         let mode = self.modes.get(&mode_id)?;
         let max_span = self.params.max_radius as i32;
         let needed = self.params.match_size;
+        // The eligibility counts of every bucket within reach, looked up once.
+        let window: Vec<&[u32]> = (bucket_id - reach..=bucket_id + reach)
+            .map(|bucket| mode.buckets.get(&bucket).map_or(&[][..], |bucket| &bucket.eligible[..]))
+            .collect();
         let eligible = |bucket: i32, distance: i32| -> u32 {
-            mode.buckets
-                .get(&bucket)
-                .and_then(|bucket| bucket.eligible.get(distance as usize).copied())
+            window[(bucket - (bucket_id - reach)) as usize]
+                .get(distance as usize)
+                .copied()
                 .unwrap_or(0)
         };
         let mut best: Option<Candidate> = None;
@@ -442,9 +447,7 @@ impl MatchmakingQueue {
                 if span > 0 && (eligible(lo, span) == 0 || eligible(hi, span) == 0) {
                     continue;
                 }
-                let count: u32 = (lo..=hi)
-                    .map(|bucket| eligible(bucket, (bucket - lo).max(hi - bucket)))
-                    .sum();
+                let count: u32 = (lo..=hi).map(|bucket| eligible(bucket, (bucket - lo).max(hi - bucket))).sum();
                 if count < needed {
                     continue;
                 }

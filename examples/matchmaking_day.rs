@@ -1,0 +1,188 @@
+//! A simulated day of matchmaking: Arbiter's queue against the seed design's plain 1000-wide buckets
+//! (no mutual acceptance, no team balancing), on the same arrivals. Prints a markdown table.
+//!
+//! Arrivals follow a day curve (Poisson, 1 to 5 per second, 3 on average), ratings are normal
+//! (mean 1500, σ 300), matches have 10 players, tickets time out after 60 s, radii grow every 5 s.
+//! Simulated at 10 ticks per second.
+//!
+//! `cargo run --release --example matchmaking_day`
+
+use arbiter_systems::matchmaking::{MatchmakingQueue, QueueParams, QueuedTicket, TeamUnit, balance_teams, imbalance};
+use bevy_ecs::entity::Entity;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, Normal, Poisson};
+use std::collections::VecDeque;
+use std::io::Write;
+
+const TICKS_PER_SECOND: u64 = 10;
+const DAY_TICKS: u64 = 24 * 60 * 60 * TICKS_PER_SECOND;
+const MATCH_SIZE: usize = 10;
+const TIMEOUT_TICKS: u64 = 60 * TICKS_PER_SECOND;
+const EXPAND_TICKS: u64 = 5 * TICKS_PER_SECOND;
+
+#[derive(Debug, Clone, Copy)]
+struct Arrival {
+    tick: u64,
+    rating: i32,
+}
+
+/// What happened to every ticket of the day.
+#[derive(Debug, Default)]
+struct Results {
+    waits_secs: Vec<f64>,
+    spans: Vec<f64>,
+    imbalances: Vec<f64>,
+    timeouts: usize,
+}
+
+impl Results {
+    fn record_match(&mut self, now: u64, members: &[Arrival], teams: &[u8]) {
+        let units: Vec<TeamUnit> = members.iter().map(|member| TeamUnit { players: 1, rating: member.rating }).collect();
+        self.imbalances.push(imbalance(&units, teams));
+        let ratings = members.iter().map(|member| member.rating);
+        self.spans.push(f64::from(ratings.clone().max().unwrap_or(0) - ratings.min().unwrap_or(0)));
+        for member in members {
+            self.waits_secs.push((now - member.tick) as f64 / TICKS_PER_SECOND as f64);
+        }
+    }
+}
+
+fn arrivals() -> Vec<Arrival> {
+    let mut rng = StdRng::seed_from_u64(2026);
+    let ratings = Normal::new(1500.0f64, 300.0).unwrap_or_else(|_| unreachable!("valid parameters"));
+    let mut arrivals = Vec::new();
+    for tick in 0..DAY_TICKS {
+        let day_fraction = tick as f64 / DAY_TICKS as f64;
+        let per_second = 3.0 - 2.0 * (2.0 * std::f64::consts::PI * day_fraction).cos();
+        let poisson = Poisson::new(per_second / TICKS_PER_SECOND as f64).unwrap_or_else(|_| unreachable!("positive rate"));
+        for _ in 0..poisson.sample(&mut rng) as u64 {
+            arrivals.push(Arrival {
+                tick: tick + 1,
+                rating: ratings.sample(&mut rng).clamp(0.0, 4000.0) as i32,
+            });
+        }
+    }
+    arrivals
+}
+
+/// Arbiter: 100-point buckets, mutual acceptance, oldest first, balanced teams.
+fn arbiter(arrivals: &[Arrival]) -> Results {
+    let mut queue = MatchmakingQueue::new(QueueParams {
+        bucket_width: 100,
+        match_size: MATCH_SIZE as u32,
+        expand_every_ticks: EXPAND_TICKS,
+        max_radius: 10,
+        timeout_ticks: TIMEOUT_TICKS,
+    });
+    let mut results = Results::default();
+    let mut next = 0;
+    for now in 1..=DAY_TICKS + TIMEOUT_TICKS {
+        while next < arrivals.len() && arrivals[next].tick == now {
+            let ticket = QueuedTicket {
+                ticket: Entity::from_raw_u32(next as u32 + 1).unwrap_or_else(|| unreachable!("ids stay small")),
+                mode: 0,
+                rating: arrivals[next].rating,
+                enqueued_tick: now,
+            };
+            let _ = queue.enqueue(ticket);
+            next += 1;
+        }
+        let outcome = queue.run_tick(now);
+        results.timeouts += outcome.timed_out.len();
+        for formed in outcome.matches {
+            let members: Vec<Arrival> = formed
+                .tickets
+                .iter()
+                .map(|ticket| Arrival { tick: ticket.enqueued_tick, rating: ticket.rating })
+                .collect();
+            let units: Vec<TeamUnit> = members.iter().map(|member| TeamUnit { players: 1, rating: member.rating }).collect();
+            results.record_match(now, &members, &balance_teams(&units));
+        }
+    }
+    results
+}
+
+/// The seed: `bucket = rating / 1000`; a full bucket matches its first ten; a waiting player's
+/// search widens by one bucket every 5 s and takes any neighbouring bucket with nine waiting;
+/// teams are the first five against the rest.
+fn seed(arrivals: &[Arrival]) -> Results {
+    let mut buckets: Vec<VecDeque<Arrival>> = vec![VecDeque::new(); 5];
+    let mut results = Results::default();
+    let unbalanced: Vec<u8> = (0..MATCH_SIZE).map(|index| u8::from(index >= MATCH_SIZE / 2)).collect();
+    let mut next = 0;
+    for now in 1..=DAY_TICKS + TIMEOUT_TICKS {
+        while next < arrivals.len() && arrivals[next].tick == now {
+            let bucket = (arrivals[next].rating / 1000).clamp(0, 4) as usize;
+            buckets[bucket].push_back(arrivals[next]);
+            next += 1;
+        }
+        for bucket in &mut buckets {
+            while bucket.len() >= MATCH_SIZE {
+                let members: Vec<Arrival> = bucket.drain(..MATCH_SIZE).collect();
+                results.record_match(now, &members, &unbalanced);
+            }
+        }
+        for home in 0..buckets.len() {
+            let Some(oldest) = buckets[home].front().copied() else { continue };
+            let radius = ((now - oldest.tick) / EXPAND_TICKS) as usize;
+            let reachable = home.saturating_sub(radius)..=(home + radius).min(buckets.len() - 1);
+            if let Some(other) = reachable.filter(|other| *other != home).find(|other| buckets[*other].len() >= MATCH_SIZE - 1) {
+                let Some(player) = buckets[home].pop_front() else { continue };
+                let mut members = vec![player];
+                members.extend(buckets[other].drain(..MATCH_SIZE - 1));
+                results.record_match(now, &members, &unbalanced);
+            }
+        }
+        for bucket in &mut buckets {
+            while bucket.front().is_some_and(|oldest| now - oldest.tick >= TIMEOUT_TICKS) {
+                bucket.pop_front();
+                results.timeouts += 1;
+            }
+        }
+    }
+    results
+}
+
+fn percentile(values: &mut [f64], quantile: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let rank = ((quantile * values.len() as f64).ceil() as usize).clamp(1, values.len().max(1));
+    values.get(rank - 1).copied().unwrap_or(f64::NAN)
+}
+
+fn main() -> std::io::Result<()> {
+    let arrivals = arrivals();
+    let mut arbiter = arbiter(&arrivals);
+    let mut seed = seed(&arrivals);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{} arrivals over a simulated day\n", arrivals.len())?;
+    writeln!(out, "| measure | Arbiter (100-pt buckets, mutual acceptance) | seed (1000-pt buckets) |")?;
+    writeln!(out, "|---|---|---|")?;
+    let share = |results: &Results| 100.0 * results.timeouts as f64 / arrivals.len() as f64;
+    writeln!(out, "| players matched | {} | {} |", arbiter.waits_secs.len(), seed.waits_secs.len())?;
+    writeln!(out, "| timed out | {} ({:.2} %) | {} ({:.2} %) |", arbiter.timeouts, share(&arbiter), seed.timeouts, share(&seed))?;
+    for (label, quantile) in [("p50", 0.5), ("p99", 0.99)] {
+        writeln!(
+            out,
+            "| wait {label} | {:.1} s | {:.1} s |",
+            percentile(&mut arbiter.waits_secs, quantile),
+            percentile(&mut seed.waits_secs, quantile)
+        )?;
+    }
+    for (label, quantile) in [("p50", 0.5), ("p99", 0.99)] {
+        writeln!(
+            out,
+            "| rating span in a match {label} | {:.0} | {:.0} |",
+            percentile(&mut arbiter.spans, quantile),
+            percentile(&mut seed.spans, quantile)
+        )?;
+    }
+    let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len().max(1) as f64;
+    writeln!(
+        out,
+        "| mean team imbalance (|Δ mean rating|) | {:.1} | {:.1} |",
+        mean(&arbiter.imbalances),
+        mean(&seed.imbalances)
+    )?;
+    Ok(())
+}
