@@ -7,7 +7,9 @@
 //!
 //! `cargo run --release --example matchmaking_day`
 
-use arbiter_systems::matchmaking::{MatchmakingQueue, QueueParams, QueuedTicket, TeamUnit, balance_teams, imbalance};
+use arbiter_systems::matchmaking::{
+    MatchmakingQueue, QueueParams, QueuedTicket, TeamUnit, balance_teams, imbalance,
+};
 use bevy_ecs::entity::Entity;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -38,24 +40,35 @@ struct Results {
 
 impl Results {
     fn record_match(&mut self, now: u64, members: &[Arrival], teams: &[u8]) {
-        let units: Vec<TeamUnit> = members.iter().map(|member| TeamUnit { players: 1, rating: member.rating }).collect();
+        let units: Vec<TeamUnit> = members
+            .iter()
+            .map(|member| TeamUnit {
+                players: 1,
+                rating: member.rating,
+            })
+            .collect();
         self.imbalances.push(imbalance(&units, teams));
         let ratings = members.iter().map(|member| member.rating);
-        self.spans.push(f64::from(ratings.clone().max().unwrap_or(0) - ratings.min().unwrap_or(0)));
+        self.spans.push(f64::from(
+            ratings.clone().max().unwrap_or(0) - ratings.min().unwrap_or(0),
+        ));
         for member in members {
-            self.waits_secs.push((now - member.tick) as f64 / TICKS_PER_SECOND as f64);
+            self.waits_secs
+                .push((now - member.tick) as f64 / TICKS_PER_SECOND as f64);
         }
     }
 }
 
 fn arrivals() -> Vec<Arrival> {
     let mut rng = StdRng::seed_from_u64(2026);
-    let ratings = Normal::new(1500.0f64, 300.0).unwrap_or_else(|_| unreachable!("valid parameters"));
+    let ratings =
+        Normal::new(1500.0f64, 300.0).unwrap_or_else(|_| unreachable!("valid parameters"));
     let mut arrivals = Vec::new();
     for tick in 0..DAY_TICKS {
         let day_fraction = tick as f64 / DAY_TICKS as f64;
         let per_second = 3.0 - 2.0 * (2.0 * std::f64::consts::PI * day_fraction).cos();
-        let poisson = Poisson::new(per_second / TICKS_PER_SECOND as f64).unwrap_or_else(|_| unreachable!("positive rate"));
+        let poisson = Poisson::new(per_second / TICKS_PER_SECOND as f64)
+            .unwrap_or_else(|_| unreachable!("positive rate"));
         for _ in 0..poisson.sample(&mut rng) as u64 {
             arrivals.push(Arrival {
                 tick: tick + 1,
@@ -66,12 +79,13 @@ fn arrivals() -> Vec<Arrival> {
     arrivals
 }
 
-/// Arbiter: 100-point buckets, mutual acceptance, oldest first, balanced teams.
-fn arbiter(arrivals: &[Arrival]) -> Results {
+/// Arbiter: mutual acceptance, oldest first, balanced teams, with the given bucket width and
+/// widening interval.
+fn arbiter(arrivals: &[Arrival], bucket_width: u32, expand_every_ticks: u64) -> Results {
     let mut queue = MatchmakingQueue::new(QueueParams {
-        bucket_width: 100,
+        bucket_width,
         match_size: MATCH_SIZE as u32,
-        expand_every_ticks: EXPAND_TICKS,
+        expand_every_ticks,
         max_radius: 10,
         timeout_ticks: TIMEOUT_TICKS,
     });
@@ -80,7 +94,8 @@ fn arbiter(arrivals: &[Arrival]) -> Results {
     for now in 1..=DAY_TICKS + TIMEOUT_TICKS {
         while next < arrivals.len() && arrivals[next].tick == now {
             let ticket = QueuedTicket {
-                ticket: Entity::from_raw_u32(next as u32 + 1).unwrap_or_else(|| unreachable!("ids stay small")),
+                ticket: Entity::from_raw_u32(next as u32 + 1)
+                    .unwrap_or_else(|| unreachable!("ids stay small")),
                 mode: 0,
                 rating: arrivals[next].rating,
                 enqueued_tick: now,
@@ -94,9 +109,18 @@ fn arbiter(arrivals: &[Arrival]) -> Results {
             let members: Vec<Arrival> = formed
                 .tickets
                 .iter()
-                .map(|ticket| Arrival { tick: ticket.enqueued_tick, rating: ticket.rating })
+                .map(|ticket| Arrival {
+                    tick: ticket.enqueued_tick,
+                    rating: ticket.rating,
+                })
                 .collect();
-            let units: Vec<TeamUnit> = members.iter().map(|member| TeamUnit { players: 1, rating: member.rating }).collect();
+            let units: Vec<TeamUnit> = members
+                .iter()
+                .map(|member| TeamUnit {
+                    players: 1,
+                    rating: member.rating,
+                })
+                .collect();
             results.record_match(now, &members, &balance_teams(&units));
         }
     }
@@ -109,7 +133,9 @@ fn arbiter(arrivals: &[Arrival]) -> Results {
 fn seed(arrivals: &[Arrival]) -> Results {
     let mut buckets: Vec<VecDeque<Arrival>> = vec![VecDeque::new(); 5];
     let mut results = Results::default();
-    let unbalanced: Vec<u8> = (0..MATCH_SIZE).map(|index| u8::from(index >= MATCH_SIZE / 2)).collect();
+    let unbalanced: Vec<u8> = (0..MATCH_SIZE)
+        .map(|index| u8::from(index >= MATCH_SIZE / 2))
+        .collect();
     let mut next = 0;
     for now in 1..=DAY_TICKS + TIMEOUT_TICKS {
         while next < arrivals.len() && arrivals[next].tick == now {
@@ -124,18 +150,28 @@ fn seed(arrivals: &[Arrival]) -> Results {
             }
         }
         for home in 0..buckets.len() {
-            let Some(oldest) = buckets[home].front().copied() else { continue };
+            let Some(oldest) = buckets[home].front().copied() else {
+                continue;
+            };
             let radius = ((now - oldest.tick) / EXPAND_TICKS) as usize;
             let reachable = home.saturating_sub(radius)..=(home + radius).min(buckets.len() - 1);
-            if let Some(other) = reachable.filter(|other| *other != home).find(|other| buckets[*other].len() >= MATCH_SIZE - 1) {
-                let Some(player) = buckets[home].pop_front() else { continue };
+            if let Some(other) = reachable
+                .filter(|other| *other != home)
+                .find(|other| buckets[*other].len() >= MATCH_SIZE - 1)
+            {
+                let Some(player) = buckets[home].pop_front() else {
+                    continue;
+                };
                 let mut members = vec![player];
                 members.extend(buckets[other].drain(..MATCH_SIZE - 1));
                 results.record_match(now, &members, &unbalanced);
             }
         }
         for bucket in &mut buckets {
-            while bucket.front().is_some_and(|oldest| now - oldest.tick >= TIMEOUT_TICKS) {
+            while bucket
+                .front()
+                .is_some_and(|oldest| now - oldest.tick >= TIMEOUT_TICKS)
+            {
                 bucket.pop_front();
                 results.timeouts += 1;
             }
@@ -150,39 +186,64 @@ fn percentile(values: &mut [f64], quantile: f64) -> f64 {
     values.get(rank - 1).copied().unwrap_or(f64::NAN)
 }
 
+/// Formats one measure of one run; the second argument is the number of arrivals.
+type Cell = fn(&mut Results, f64) -> String;
+
 fn main() -> std::io::Result<()> {
     let arrivals = arrivals();
-    let mut arbiter = arbiter(&arrivals);
-    let mut seed = seed(&arrivals);
+    let mut runs = [
+        arbiter(&arrivals, 100, EXPAND_TICKS),
+        arbiter(&arrivals, 200, 2 * TICKS_PER_SECOND),
+        seed(&arrivals),
+    ];
     let mut out = std::io::stdout().lock();
     writeln!(out, "{} arrivals over a simulated day\n", arrivals.len())?;
-    writeln!(out, "| measure | Arbiter (100-pt buckets, mutual acceptance) | seed (1000-pt buckets) |")?;
-    writeln!(out, "|---|---|---|")?;
-    let share = |results: &Results| 100.0 * results.timeouts as f64 / arrivals.len() as f64;
-    writeln!(out, "| players matched | {} | {} |", arbiter.waits_secs.len(), seed.waits_secs.len())?;
-    writeln!(out, "| timed out | {} ({:.2} %) | {} ({:.2} %) |", arbiter.timeouts, share(&arbiter), seed.timeouts, share(&seed))?;
-    for (label, quantile) in [("p50", 0.5), ("p99", 0.99)] {
-        writeln!(
-            out,
-            "| wait {label} | {:.1} s | {:.1} s |",
-            percentile(&mut arbiter.waits_secs, quantile),
-            percentile(&mut seed.waits_secs, quantile)
-        )?;
-    }
-    for (label, quantile) in [("p50", 0.5), ("p99", 0.99)] {
-        writeln!(
-            out,
-            "| rating span in a match {label} | {:.0} | {:.0} |",
-            percentile(&mut arbiter.spans, quantile),
-            percentile(&mut seed.spans, quantile)
-        )?;
-    }
-    let mean = |values: &[f64]| values.iter().sum::<f64>() / values.len().max(1) as f64;
     writeln!(
         out,
-        "| mean team imbalance (|Δ mean rating|) | {:.1} | {:.1} |",
-        mean(&arbiter.imbalances),
-        mean(&seed.imbalances)
+        "| measure | Arbiter defaults (100-pt buckets, widen every 5 s) | Arbiter (200-pt buckets, widen every 2 s) | seed (1000-pt buckets) |"
     )?;
+    writeln!(out, "|---|---|---|---|")?;
+    let total = arrivals.len() as f64;
+    let rows: [(&str, Cell); 7] = [
+        ("players matched", |results, _| {
+            results.waits_secs.len().to_string()
+        }),
+        ("timed out", |results, total| {
+            format!(
+                "{} ({:.2} %)",
+                results.timeouts,
+                100.0 * results.timeouts as f64 / total
+            )
+        }),
+        ("wait p50", |results, _| {
+            format!("{:.1} s", percentile(&mut results.waits_secs, 0.5))
+        }),
+        ("wait p99", |results, _| {
+            format!("{:.1} s", percentile(&mut results.waits_secs, 0.99))
+        }),
+        ("rating span in a match p50", |results, _| {
+            format!("{:.0}", percentile(&mut results.spans, 0.5))
+        }),
+        ("rating span in a match p99", |results, _| {
+            format!("{:.0}", percentile(&mut results.spans, 0.99))
+        }),
+        (
+            "mean team imbalance (\\|Δ mean rating\\|)",
+            |results, _| {
+                let imbalances = &results.imbalances;
+                format!(
+                    "{:.1}",
+                    imbalances.iter().sum::<f64>() / imbalances.len().max(1) as f64
+                )
+            },
+        ),
+    ];
+    for (label, cell) in rows {
+        let cells: Vec<String> = runs
+            .iter_mut()
+            .map(|results| cell(results, total))
+            .collect();
+        writeln!(out, "| {label} | {} |", cells.join(" | "))?;
+    }
     Ok(())
 }

@@ -129,6 +129,15 @@ impl MatchmakingQueue {
         }
     }
 
+    /// A queue with room for `tickets` waiting tickets before it reallocates.
+    pub fn with_capacity(params: QueueParams, tickets: usize) -> Self {
+        let mut queue = Self::new(params);
+        queue.slots.reserve(tickets);
+        queue.index.reserve(tickets);
+        queue.fifo.reserve(tickets);
+        queue
+    }
+
     pub fn params(&self) -> QueueParams {
         self.params
     }
@@ -431,7 +440,11 @@ impl MatchmakingQueue {
         let needed = self.params.match_size;
         // The eligibility counts of every bucket within reach, looked up once.
         let window: Vec<&[u32]> = (bucket_id - reach..=bucket_id + reach)
-            .map(|bucket| mode.buckets.get(&bucket).map_or(&[][..], |bucket| &bucket.eligible[..]))
+            .map(|bucket| {
+                mode.buckets
+                    .get(&bucket)
+                    .map_or(&[][..], |bucket| &bucket.eligible[..])
+            })
             .collect();
         let eligible = |bucket: i32, distance: i32| -> u32 {
             window[(bucket - (bucket_id - reach)) as usize]
@@ -447,7 +460,9 @@ impl MatchmakingQueue {
                 if span > 0 && (eligible(lo, span) == 0 || eligible(hi, span) == 0) {
                     continue;
                 }
-                let count: u32 = (lo..=hi).map(|bucket| eligible(bucket, (bucket - lo).max(hi - bucket))).sum();
+                let count: u32 = (lo..=hi)
+                    .map(|bucket| eligible(bucket, (bucket - lo).max(hi - bucket)))
+                    .sum();
                 if count < needed {
                     continue;
                 }
