@@ -269,6 +269,10 @@ fn bots_and_cli_tokens_play_against_the_real_server_and_guest_tokens_can_be_turn
     assert_eq!(report["failed_connects"], 0, "{report}");
     assert_eq!(report["disconnects"], 0, "{report}");
     assert_eq!(report["kicked"], 0, "{report}");
+    assert_eq!(
+        report["matches_played"], 20,
+        "every bot queued and was matched: {report}"
+    );
     assert!(report["inputs_sent"].as_u64() > Some(20 * 60), "{report}");
     assert!(
         report["snapshots_received"].as_u64() > Some(20 * 60),
