@@ -12,7 +12,7 @@ pub use forming::{MatchIds, queue_params, run_matchmaking, sync_queue_params};
 pub use requests::{drop_tickets_of_disconnected, handle_queue_requests};
 
 pub use queue::{
-    AlreadyQueued, FormedMatch, MatchmakingQueue, QueueParams, QueuedTicket, TickOutcome,
+    FormedMatch, MatchmakingQueue, QueueParams, QueuedTicket, TickOutcome, TicketHandle,
 };
 pub use teams::{TeamUnit, balance_teams, imbalance};
 

@@ -15,7 +15,8 @@
 //! because any match that became possible must contain such a ticket. Work per tick follows what
 //! changed, not how many tickets wait.
 
-use bevy_ecs::entity::{Entity, EntityHashMap};
+use bevy_ecs::component::Component;
+use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
 use bevy_platform::collections::HashMap;
 use std::collections::VecDeque;
@@ -53,36 +54,42 @@ pub struct TickOutcome {
     pub timed_out: Vec<QueuedTicket>,
 }
 
-/// The ticket is waiting already.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("ticket {0} is already queued")]
-pub struct AlreadyQueued(pub Entity);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Handle {
+/// Where a waiting ticket sits in the queue. [`MatchmakingQueue::enqueue`] hands it out; the ticket
+/// entity keeps it (it is a component) so the ticket can be removed without a lookup table.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TicketHandle {
     slot: u32,
     generation: u32,
+}
+
+/// A ticket in a bucket: everything forming a match reads, so matching never touches the slot.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    handle: TicketHandle,
+    tick: u64,
+    ticket: Entity,
+    rating: i32,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct FifoEntry {
     tick: u64,
-    handle: Handle,
+    handle: TicketHandle,
 }
 
+/// What the queue knows of a ticket beyond its bucket entry; read on timeouts, radius growth and
+/// removals, never while forming matches.
 #[derive(Debug, Clone)]
 struct Slot {
     ticket: QueuedTicket,
     bucket: i32,
     radius: u32,
-    generation: u32,
-    live: bool,
 }
 
 #[derive(Debug, Default)]
 struct Bucket {
     /// Oldest first; entries of removed tickets stay until they reach the front or are compacted.
-    entries: VecDeque<Handle>,
+    entries: VecDeque<Entry>,
     live: u32,
     /// `eligible[d]`: live tickets whose radius is at least `d`.
     eligible: Vec<u32>,
@@ -100,20 +107,23 @@ struct ModeQueue {
 pub struct MatchmakingQueue {
     params: QueueParams,
     slots: Vec<Slot>,
+    /// One per slot, bumped when the slot is freed: a handle is live while its generation matches.
+    /// Kept apart from the slots so liveness checks stay in cache.
+    generations: Vec<u32>,
     free: Vec<u32>,
-    index: EntityHashMap<u32>,
+    waiting: usize,
     /// Every ticket in enqueue order (ticks never decrease), for timeouts and radius growth.
     fifo: VecDeque<FifoEntry>,
     modes: HashMap<u16, ModeQueue>,
     last_tick: u64,
 }
 
-/// A candidate match: the tickets it would take and how it ranks.
+/// A candidate match: the tickets it would take (with their buckets) and how it ranks.
 struct Candidate {
     total_enqueue_ticks: u128,
     span: i32,
     lo: i32,
-    slots: Vec<u32>,
+    picked: Vec<(i32, Entry)>,
 }
 
 impl MatchmakingQueue {
@@ -121,8 +131,9 @@ impl MatchmakingQueue {
         Self {
             params: sanitize(params),
             slots: Vec::new(),
+            generations: Vec::new(),
             free: Vec::new(),
-            index: EntityHashMap::default(),
+            waiting: 0,
             fifo: VecDeque::new(),
             modes: HashMap::default(),
             last_tick: 0,
@@ -133,7 +144,7 @@ impl MatchmakingQueue {
     pub fn with_capacity(params: QueueParams, tickets: usize) -> Self {
         let mut queue = Self::new(params);
         queue.slots.reserve(tickets);
-        queue.index.reserve(tickets);
+        queue.generations.reserve(tickets);
         queue.fifo.reserve(tickets);
         queue
     }
@@ -144,43 +155,43 @@ impl MatchmakingQueue {
 
     /// Tickets waiting, all modes.
     pub fn waiting(&self) -> usize {
-        self.index.len()
+        self.waiting
     }
 
-    pub fn contains(&self, ticket: Entity) -> bool {
-        self.index.contains_key(&ticket)
+    pub fn contains(&self, handle: TicketHandle) -> bool {
+        self.is_live(handle)
     }
 
-    /// Adds a ticket, waiting from `ticket.enqueued_tick` (the current tick). O(1).
+    /// Adds a ticket, waiting from `ticket.enqueued_tick` (the current tick). O(1). Keep the handle:
+    /// it is what [`remove`](Self::remove) takes.
     ///
-    /// Tickets enter in time order: one stamped earlier than the newest waiting ticket is treated as
-    /// entering with the newest, so the oldest-first order the index relies on always holds.
-    pub fn enqueue(&mut self, mut ticket: QueuedTicket) -> Result<(), AlreadyQueued> {
-        if self.index.contains_key(&ticket.ticket) {
-            return Err(AlreadyQueued(ticket.ticket));
-        }
-        if let Some(newest) = self.fifo.back() {
-            ticket.enqueued_tick = ticket.enqueued_tick.max(newest.tick);
-        }
+    /// Tickets enter in time order: one stamped earlier than the newest waiting ticket or the last
+    /// tick run is treated as entering then, so the oldest-first order the index relies on holds.
+    pub fn enqueue(&mut self, mut ticket: QueuedTicket) -> TicketHandle {
+        let newest = self
+            .fifo
+            .back()
+            .map_or(self.last_tick, |entry| entry.tick.max(self.last_tick));
+        ticket.enqueued_tick = ticket.enqueued_tick.max(newest);
         let handle = self.allocate(ticket);
-        self.index.insert(ticket.ticket, handle.slot);
         self.fifo.push_back(FifoEntry {
             tick: ticket.enqueued_tick,
             handle,
         });
+        self.waiting += 1;
         self.place(handle);
-        Ok(())
+        handle
     }
 
     /// Removes a waiting ticket (left the queue, disconnected). O(1). Returns whether it was waiting.
-    pub fn remove(&mut self, ticket: Entity) -> bool {
-        match self.index.get(&ticket).copied() {
-            Some(slot) => {
-                self.release(slot);
-                true
-            }
-            None => false,
+    pub fn remove(&mut self, handle: TicketHandle) -> bool {
+        if !self.is_live(handle) {
+            return false;
         }
+        let slot = &self.slots[handle.slot as usize];
+        let (mode, bucket, radius) = (slot.ticket.mode, slot.bucket, slot.radius);
+        self.release(mode, bucket, handle, radius);
+        true
     }
 
     /// Applies new settings to every waiting ticket (re-bucketed, radii recomputed).
@@ -195,7 +206,7 @@ impl MatchmakingQueue {
         self.params = params;
         if regroup {
             self.modes.clear();
-            let handles: Vec<Handle> = self.fifo.iter().map(|entry| entry.handle).collect();
+            let handles: Vec<TicketHandle> = self.fifo.iter().map(|entry| entry.handle).collect();
             for handle in handles {
                 if self.is_live(handle) {
                     self.slots[handle.slot as usize].radius = 0;
@@ -227,18 +238,20 @@ impl MatchmakingQueue {
     }
 
     /// Radius of a waiting ticket at the last tick run (for tests and diagnostics).
-    pub fn radius_of(&self, ticket: Entity) -> Option<u32> {
-        self.index
-            .get(&ticket)
-            .map(|slot| self.slots[*slot as usize].radius)
+    pub fn radius_of(&self, handle: TicketHandle) -> Option<u32> {
+        self.is_live(handle)
+            .then(|| self.slots[handle.slot as usize].radius)
     }
 
     /// Every waiting ticket with its current radius, for invariant checks.
     pub fn waiting_tickets(&self) -> impl Iterator<Item = (QueuedTicket, u32)> + '_ {
-        self.index.values().map(|slot| {
-            let slot = &self.slots[*slot as usize];
-            (slot.ticket, slot.radius)
-        })
+        self.fifo
+            .iter()
+            .filter(|entry| self.is_live(entry.handle))
+            .map(|entry| {
+                let slot = &self.slots[entry.handle.slot as usize];
+                (slot.ticket, slot.radius)
+            })
     }
 
     /// Bucket of a rating under the current settings.
@@ -246,29 +259,31 @@ impl MatchmakingQueue {
         rating.div_euclid(self.params.bucket_width as i32)
     }
 
-    fn allocate(&mut self, ticket: QueuedTicket) -> Handle {
-        let bucket = self.bucket_of(ticket.rating);
+    /// The radius rule: one bucket per expansion interval waited, up to the maximum.
+    fn radius_at(&self, enqueued_tick: u64) -> u32 {
+        let intervals =
+            self.last_tick.saturating_sub(enqueued_tick) / self.params.expand_every_ticks;
+        intervals.min(u64::from(self.params.max_radius)) as u32
+    }
+
+    fn allocate(&mut self, ticket: QueuedTicket) -> TicketHandle {
+        let slot = Slot {
+            ticket,
+            bucket: self.bucket_of(ticket.rating),
+            radius: 0,
+        };
         match self.free.pop() {
             Some(index) => {
-                let slot = &mut self.slots[index as usize];
-                slot.ticket = ticket;
-                slot.bucket = bucket;
-                slot.radius = 0;
-                slot.live = true;
-                Handle {
+                self.slots[index as usize] = slot;
+                TicketHandle {
                     slot: index,
-                    generation: slot.generation,
+                    generation: self.generations[index as usize],
                 }
             }
             None => {
-                self.slots.push(Slot {
-                    ticket,
-                    bucket,
-                    radius: 0,
-                    generation: 0,
-                    live: true,
-                });
-                Handle {
+                self.slots.push(slot);
+                self.generations.push(0);
+                TicketHandle {
                     slot: (self.slots.len() - 1) as u32,
                     generation: 0,
                 }
@@ -277,7 +292,7 @@ impl MatchmakingQueue {
     }
 
     /// Puts a live ticket at the back of its bucket, counted at its current radius.
-    fn place(&mut self, handle: Handle) {
+    fn place(&mut self, handle: TicketHandle) {
         let levels = self.params.max_radius as usize + 1;
         let slot = &mut self.slots[handle.slot as usize];
         slot.bucket = slot
@@ -287,7 +302,12 @@ impl MatchmakingQueue {
         let mode = self.modes.entry(slot.ticket.mode).or_default();
         let bucket = mode.buckets.entry(slot.bucket).or_default();
         bucket.eligible.resize(levels, 0);
-        bucket.entries.push_back(handle);
+        bucket.entries.push_back(Entry {
+            handle,
+            tick: slot.ticket.enqueued_tick,
+            ticket: slot.ticket.ticket,
+            rating: slot.ticket.rating,
+        });
         bucket.live += 1;
         for level in 0..=slot.radius as usize {
             bucket.eligible[level] += 1;
@@ -295,13 +315,16 @@ impl MatchmakingQueue {
         mark_dirty(mode, slot.bucket);
     }
 
-    fn release(&mut self, index: u32) {
-        let slot = &mut self.slots[index as usize];
-        slot.live = false;
-        slot.generation = slot.generation.wrapping_add(1);
-        self.index.remove(&slot.ticket.ticket);
-        self.free.push(index);
-        let (mode_id, bucket_id, radius) = (slot.ticket.mode, slot.bucket, slot.radius as usize);
+    /// Frees a live ticket's slot and takes it out of its bucket's counts.
+    fn release(&mut self, mode_id: u16, bucket_id: i32, handle: TicketHandle, radius: u32) {
+        debug_assert_eq!(
+            self.slots[handle.slot as usize].radius, radius,
+            "tracked and derived radius agree"
+        );
+        let generation = &mut self.generations[handle.slot as usize];
+        *generation = generation.wrapping_add(1);
+        self.free.push(handle.slot);
+        self.waiting -= 1;
         let Some(mode) = self.modes.get_mut(&mode_id) else {
             return;
         };
@@ -309,19 +332,21 @@ impl MatchmakingQueue {
             return;
         };
         bucket.live -= 1;
-        for level in 0..=radius {
+        for level in 0..=radius as usize {
             bucket.eligible[level] -= 1;
         }
         if bucket.live == 0 {
             mode.buckets.remove(&bucket_id);
         } else if bucket.entries.len() > 2 * bucket.live as usize + 32 {
-            let slots = &self.slots;
-            bucket.entries.retain(|handle| is_live(slots, *handle));
+            let generations = &self.generations;
+            bucket
+                .entries
+                .retain(|entry| is_live(generations, entry.handle));
         }
     }
 
-    fn is_live(&self, handle: Handle) -> bool {
-        is_live(&self.slots, handle)
+    fn is_live(&self, handle: TicketHandle) -> bool {
+        is_live(&self.generations, handle)
     }
 
     fn expire(&mut self, now: u64, timed_out: &mut Vec<QueuedTicket>) {
@@ -329,8 +354,10 @@ impl MatchmakingQueue {
             if !self.is_live(entry.handle) {
                 self.fifo.pop_front();
             } else if now.saturating_sub(entry.tick) >= self.params.timeout_ticks {
-                timed_out.push(self.slots[entry.handle.slot as usize].ticket);
-                self.release(entry.handle.slot);
+                let slot = &self.slots[entry.handle.slot as usize];
+                timed_out.push(slot.ticket);
+                let (mode, bucket, radius) = (slot.ticket.mode, slot.bucket, slot.radius);
+                self.release(mode, bucket, entry.handle, radius);
                 self.fifo.pop_front();
             } else {
                 break;
@@ -345,8 +372,7 @@ impl MatchmakingQueue {
             let Some(newest) = to.checked_sub(level * every) else {
                 break;
             };
-            let oldest_exclusive = from.checked_sub(level * every);
-            let start = match oldest_exclusive {
+            let start = match from.checked_sub(level * every) {
                 Some(tick) => self.fifo.partition_point(|entry| entry.tick <= tick),
                 None => 0,
             };
@@ -384,20 +410,18 @@ impl MatchmakingQueue {
         };
         let mut dirty = std::mem::take(&mut mode.dirty);
         // Oldest waiting first, for fairness between buckets.
-        let oldest = |mode: &ModeQueue, slots: &[Slot], bucket: i32| {
+        let oldest = |mode: &ModeQueue, generations: &[u32], bucket: i32| {
             mode.buckets
                 .get(&bucket)
                 .and_then(|bucket| {
                     bucket
                         .entries
                         .iter()
-                        .find(|handle| is_live(slots, **handle))
+                        .find(|entry| is_live(generations, entry.handle))
                 })
-                .map_or(u64::MAX, |handle| {
-                    slots[handle.slot as usize].ticket.enqueued_tick
-                })
+                .map_or(u64::MAX, |entry| entry.tick)
         };
-        dirty.sort_by_key(|bucket| (oldest(mode, &self.slots, *bucket), *bucket));
+        dirty.sort_by_key(|bucket| (oldest(mode, &self.generations, *bucket), *bucket));
         for bucket_id in dirty {
             if let Some(bucket) = self
                 .modes
@@ -408,12 +432,18 @@ impl MatchmakingQueue {
             }
             while let Some(candidate) = self.best_match_through(mode_id, bucket_id) {
                 let tickets = candidate
-                    .slots
+                    .picked
                     .iter()
-                    .map(|slot| self.slots[*slot as usize].ticket)
+                    .map(|(_, entry)| QueuedTicket {
+                        ticket: entry.ticket,
+                        mode: mode_id,
+                        rating: entry.rating,
+                        enqueued_tick: entry.tick,
+                    })
                     .collect();
-                for slot in candidate.slots {
-                    self.release(slot);
+                for (bucket, entry) in candidate.picked {
+                    let radius = self.radius_at(entry.tick);
+                    self.release(mode_id, bucket, entry.handle, radius);
                 }
                 matches.push(FormedMatch {
                     mode: mode_id,
@@ -425,16 +455,19 @@ impl MatchmakingQueue {
 
     /// The best match whose bucket range contains `bucket_id`, if any.
     fn best_match_through(&mut self, mode_id: u16, bucket_id: i32) -> Option<Candidate> {
-        let bucket = self.modes.get_mut(&mode_id)?.buckets.get_mut(&bucket_id)?;
-        while bucket
-            .entries
-            .front()
-            .is_some_and(|handle| !is_live(&self.slots, *handle))
-        {
-            bucket.entries.pop_front();
-        }
+        let oldest_tick = {
+            let bucket = self.modes.get_mut(&mode_id)?.buckets.get_mut(&bucket_id)?;
+            while bucket
+                .entries
+                .front()
+                .is_some_and(|entry| !is_live(&self.generations, entry.handle))
+            {
+                bucket.entries.pop_front();
+            }
+            bucket.entries.front()?.tick
+        };
         // The oldest ticket has the largest radius: no range wider than it can use this bucket.
-        let reach = self.slots[bucket.entries.front()?.slot as usize].radius as i32;
+        let reach = self.radius_at(oldest_tick) as i32;
         let mode = self.modes.get(&mode_id)?;
         let max_span = self.params.max_radius as i32;
         let needed = self.params.match_size;
@@ -482,7 +515,7 @@ impl MatchmakingQueue {
     /// The `match_size` oldest tickets of `[lo, hi]` that accept the range.
     fn select(&self, mode: &ModeQueue, lo: i32, hi: i32) -> Candidate {
         let needed = self.params.match_size as usize;
-        let mut picked: Vec<(u64, u32)> = Vec::with_capacity(needed * 2);
+        let mut picked: Vec<(i32, Entry)> = Vec::with_capacity(needed * 2);
         for bucket_id in lo..=hi {
             let Some(bucket) = mode.buckets.get(&bucket_id) else {
                 continue;
@@ -492,31 +525,27 @@ impl MatchmakingQueue {
                 bucket
                     .entries
                     .iter()
-                    .filter(|handle| is_live(&self.slots, **handle))
-                    .map(|handle| (handle.slot, &self.slots[handle.slot as usize]))
-                    .take_while(|(_, slot)| slot.radius >= distance)
+                    .filter(|entry| is_live(&self.generations, entry.handle))
+                    .take_while(|entry| self.radius_at(entry.tick) >= distance)
                     .take(needed)
-                    .map(|(index, slot)| (slot.ticket.enqueued_tick, index)),
+                    .map(|entry| (bucket_id, *entry)),
             );
         }
-        picked.sort_unstable();
+        picked.sort_unstable_by_key(|(_, entry)| (entry.tick, entry.handle.slot));
         picked.truncate(needed);
-        let buckets = picked
-            .iter()
-            .map(|(_, slot)| self.slots[*slot as usize].bucket);
+        let buckets = picked.iter().map(|(bucket, _)| *bucket);
         let span = buckets.clone().max().unwrap_or(lo) - buckets.min().unwrap_or(lo);
         Candidate {
-            total_enqueue_ticks: picked.iter().map(|(tick, _)| u128::from(*tick)).sum(),
+            total_enqueue_ticks: picked.iter().map(|(_, entry)| u128::from(entry.tick)).sum(),
             span,
             lo,
-            slots: picked.into_iter().map(|(_, slot)| slot).collect(),
+            picked,
         }
     }
 }
 
-fn is_live(slots: &[Slot], handle: Handle) -> bool {
-    let slot = &slots[handle.slot as usize];
-    slot.live && slot.generation == handle.generation
+fn is_live(generations: &[u32], handle: TicketHandle) -> bool {
+    generations.get(handle.slot as usize) == Some(&handle.generation)
 }
 
 fn mark_dirty(mode: &mut ModeQueue, bucket_id: i32) {

@@ -1,6 +1,6 @@
 //! Joining and leaving the queue: `JoinQueue` / `LeaveQueue` from players, and disconnects.
 
-use super::queue::{MatchmakingQueue, QueuedTicket};
+use super::queue::{MatchmakingQueue, QueuedTicket, TicketHandle};
 use arbiter_components::matchmaking::{InMatch, Queued, Rating, Ticket};
 use arbiter_components::messages::{ClientCommand, Outbound};
 use arbiter_components::protocol::{ClientMessage, ErrorCode, ServerMessage};
@@ -19,6 +19,7 @@ pub fn handle_queue_requests(
     mut queue: ResMut<MatchmakingQueue>,
     tick: Res<ServerTick>,
     players: Query<(Option<&Queued>, Option<&InMatch>, Option<&Rating>)>,
+    handles: Query<&TicketHandle>,
     mut outbound: MessageWriter<Outbound>,
 ) {
     // Commands apply after this system: remember who joined or left in this very batch.
@@ -52,21 +53,22 @@ pub fn handle_queue_requests(
                         enqueued_tick: tick.get(),
                     };
                     let entity = commands.spawn(ticket).id();
-                    let queued = QueuedTicket {
+                    let handle = queue.enqueue(QueuedTicket {
                         ticket: entity,
                         mode,
                         rating,
                         enqueued_tick: tick.get(),
-                    };
-                    if queue.enqueue(queued).is_ok() {
-                        commands.entity(player).insert(Queued { ticket: entity });
-                        changed_now.insert(player);
-                    }
+                    });
+                    commands.entity(entity).insert(handle);
+                    commands.entity(player).insert(Queued { ticket: entity });
+                    changed_now.insert(player);
                 }
             }
             ClientMessage::LeaveQueue => match queued {
                 Some(queued) if !changed_now.contains(&player) => {
-                    queue.remove(queued.ticket);
+                    if let Ok(handle) = handles.get(queued.ticket) {
+                        queue.remove(*handle);
+                    }
                     commands.entity(queued.ticket).despawn();
                     commands.entity(player).remove::<Queued>();
                     changed_now.insert(player);
@@ -84,10 +86,13 @@ pub fn drop_tickets_of_disconnected(
     mut disconnected: RemovedComponents<Session>,
     mut queue: ResMut<MatchmakingQueue>,
     players: Query<&Queued>,
+    handles: Query<&TicketHandle>,
 ) {
     for player in disconnected.read() {
         if let Ok(queued) = players.get(player) {
-            queue.remove(queued.ticket);
+            if let Ok(handle) = handles.get(queued.ticket) {
+                queue.remove(*handle);
+            }
             commands.entity(queued.ticket).despawn();
             commands.entity(player).remove::<Queued>();
         }

@@ -32,7 +32,7 @@ fn buckets_are_rating_divided_by_width_rounding_down() {
 fn ten_tickets_in_one_bucket_match_at_once() {
     let mut queue = MatchmakingQueue::new(PARAMS);
     for id in 1..=10 {
-        queue.enqueue(ticket(id, 1500 + id as i32, 1)).expect("new");
+        queue.enqueue(ticket(id, 1500 + id as i32, 1));
     }
     let outcome = queue.run_tick(1);
     assert_eq!(outcome.matches.len(), 1);
@@ -47,11 +47,10 @@ fn the_radius_grows_one_bucket_per_interval_up_to_the_maximum() {
         ..PARAMS
     };
     let mut queue = MatchmakingQueue::new(params);
-    let lonely = ticket(1, 2000, 1);
-    queue.enqueue(lonely).expect("new");
+    let lonely = queue.enqueue(ticket(1, 2000, 1));
     let radius_at = |queue: &mut MatchmakingQueue, tick| {
         queue.run_tick(tick);
-        queue.radius_of(lonely.ticket)
+        queue.radius_of(lonely)
     };
     assert_eq!(radius_at(&mut queue, 300), Some(0));
     assert_eq!(radius_at(&mut queue, 301), Some(1));
@@ -63,12 +62,12 @@ fn the_radius_grows_one_bucket_per_interval_up_to_the_maximum() {
 #[test]
 fn a_long_waiting_ticket_does_not_pull_in_fresh_far_rated_players() {
     let mut queue = MatchmakingQueue::new(PARAMS);
-    queue.enqueue(ticket(1, 2400, 1)).expect("new");
+    let veteran = queue.enqueue(ticket(1, 2400, 1));
     // After 10 intervals the veteran accepts anyone within 10 buckets, 1500 included.
     queue.run_tick(1 + 10 * 300);
-    assert_eq!(queue.radius_of(ticket(1, 0, 0).ticket), Some(10));
+    assert_eq!(queue.radius_of(veteran), Some(10));
     for id in 2..=10 {
-        queue.enqueue(ticket(id, 1500, 3001)).expect("new");
+        queue.enqueue(ticket(id, 1500, 3001));
     }
     let outcome = queue.run_tick(3001);
     assert!(
@@ -82,8 +81,8 @@ fn a_long_waiting_ticket_does_not_pull_in_fresh_far_rated_players() {
 fn tickets_that_all_accept_the_span_do_match_across_buckets() {
     let mut queue = MatchmakingQueue::new(PARAMS);
     for id in 1..=5 {
-        queue.enqueue(ticket(id, 1500, 1)).expect("new");
-        queue.enqueue(ticket(id + 5, 1650, 1)).expect("new");
+        queue.enqueue(ticket(id, 1500, 1));
+        queue.enqueue(ticket(id + 5, 1650, 1));
     }
     assert!(
         queue.run_tick(300).matches.is_empty(),
@@ -102,7 +101,7 @@ fn the_oldest_tickets_are_matched_first() {
     let mut queue = MatchmakingQueue::new(PARAMS);
     // Fifteen arrivals before the matcher runs; ticks say who waited longest.
     for id in 1..=15 {
-        queue.enqueue(ticket(id, 1500, u64::from(id))).expect("new");
+        queue.enqueue(ticket(id, 1500, u64::from(id)));
     }
     let outcome = queue.run_tick(15);
     let matched: HashSet<u64> = outcome.matches[0]
@@ -118,10 +117,10 @@ fn older_tickets_in_a_neighbouring_bucket_beat_younger_ones_in_the_same_bucket()
     let mut queue = MatchmakingQueue::new(PARAMS);
     // Five veterans one bucket up, ten newcomers here; everyone has radius 1 by tick 400...
     for id in 1..=5 {
-        queue.enqueue(ticket(id, 1600, 1)).expect("new");
+        queue.enqueue(ticket(id, 1600, 1));
     }
     for id in 6..=14 {
-        queue.enqueue(ticket(id, 1500, 50)).expect("new");
+        queue.enqueue(ticket(id, 1500, 50));
     }
     assert!(
         queue.run_tick(349).matches.is_empty(),
@@ -147,7 +146,7 @@ fn a_ticket_times_out_after_the_timeout_and_not_before() {
         ..PARAMS
     };
     let mut queue = MatchmakingQueue::new(params);
-    queue.enqueue(ticket(1, 1500, 10)).expect("new");
+    queue.enqueue(ticket(1, 1500, 10));
     assert!(queue.run_tick(109).timed_out.is_empty());
     let outcome = queue.run_tick(110);
     assert_eq!(outcome.timed_out, vec![ticket(1, 1500, 10)]);
@@ -157,17 +156,17 @@ fn a_ticket_times_out_after_the_timeout_and_not_before() {
 #[test]
 fn a_removed_ticket_is_never_matched() {
     let mut queue = MatchmakingQueue::new(PARAMS);
-    for id in 1..=10 {
-        queue.enqueue(ticket(id, 1500, 1)).expect("new");
-    }
-    assert!(queue.remove(ticket(3, 0, 0).ticket));
-    assert!(!queue.remove(ticket(3, 0, 0).ticket));
-    assert!(queue.run_tick(1).matches.is_empty());
-    assert_eq!(
-        queue.enqueue(ticket(4, 1500, 1)),
-        Err(AlreadyQueued(ticket(4, 0, 0).ticket))
+    let handles: Vec<TicketHandle> = (1..=10)
+        .map(|id| queue.enqueue(ticket(id, 1500, 1)))
+        .collect();
+    assert!(queue.remove(handles[2]));
+    assert!(
+        !queue.remove(handles[2]),
+        "a handle removes its ticket once"
     );
-    queue.enqueue(ticket(11, 1500, 2)).expect("new");
+    assert!(!queue.contains(handles[2]));
+    assert!(queue.run_tick(1).matches.is_empty());
+    queue.enqueue(ticket(11, 1500, 2));
     let outcome = queue.run_tick(2);
     assert!(
         outcome.matches[0]
@@ -175,6 +174,18 @@ fn a_removed_ticket_is_never_matched() {
             .iter()
             .all(|ticket| ticket.ticket != ticket_entity(3))
     );
+}
+
+/// A stale handle (its slot freed and reused) does not remove the slot's new ticket.
+#[test]
+fn a_stale_handle_cannot_remove_a_newer_ticket() {
+    let mut queue = MatchmakingQueue::new(PARAMS);
+    let old = queue.enqueue(ticket(1, 1500, 1));
+    assert!(queue.remove(old));
+    let new = queue.enqueue(ticket(2, 1500, 1));
+    assert!(!queue.remove(old));
+    assert!(queue.contains(new));
+    assert_eq!(queue.waiting(), 1);
 }
 
 fn ticket_entity(id: u32) -> Entity {
@@ -185,7 +196,7 @@ fn ticket_entity(id: u32) -> Entity {
 fn new_settings_apply_to_waiting_tickets() {
     let mut queue = MatchmakingQueue::new(PARAMS);
     for id in 1..=4 {
-        queue.enqueue(ticket(id, 1500, 1)).expect("new");
+        queue.enqueue(ticket(id, 1500, 1));
     }
     assert!(queue.run_tick(1).matches.is_empty());
     queue.set_params(QueueParams {
@@ -267,18 +278,18 @@ proptest! {
         let mut queue = MatchmakingQueue::new(params);
         let mut next_id = 1u32;
         let mut finished: HashSet<Entity> = HashSet::new();
-        let mut waiting: Vec<Entity> = Vec::new();
+        let mut waiting: Vec<(Entity, TicketHandle)> = Vec::new();
         for (offset, step) in steps.into_iter().enumerate() {
             let now = offset as u64 + 1;
             for (rating, mode) in step.arrivals {
                 let new = QueuedTicket { ticket: Entity::from_raw_u32(next_id).expect("index"), mode, rating, enqueued_tick: now };
                 next_id += 1;
-                queue.enqueue(new).expect("fresh ticket");
-                waiting.push(new.ticket);
+                let handle = queue.enqueue(new);
+                waiting.push((new.ticket, handle));
             }
             if let Some(pick) = step.leave.filter(|_| !waiting.is_empty()) {
-                let gone = waiting.swap_remove(pick % waiting.len());
-                if queue.remove(gone) {
+                let (gone, handle) = waiting.swap_remove(pick % waiting.len());
+                if queue.remove(handle) {
                     prop_assert!(finished.insert(gone));
                 }
             }
@@ -310,7 +321,7 @@ proptest! {
             }
             // Nothing that could be matched is left waiting.
             prop_assert!(!a_match_is_possible(&queue, now), "a valid match was left in the queue at tick {}", now);
-            waiting.retain(|ticket| !finished.contains(ticket));
+            waiting.retain(|(ticket, _)| !finished.contains(ticket));
         }
     }
 }
