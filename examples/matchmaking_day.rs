@@ -39,7 +39,13 @@ struct Results {
 }
 
 impl Results {
-    fn record_match(&mut self, now: u64, members: &[Arrival], teams: &[u8]) {
+    /// Records a match; `split` assigns each member (as a one-player unit) to team 0 or 1.
+    fn record_match(
+        &mut self,
+        now: u64,
+        members: &[Arrival],
+        split: impl FnOnce(&[TeamUnit]) -> Vec<u8>,
+    ) {
         let units: Vec<TeamUnit> = members
             .iter()
             .map(|member| TeamUnit {
@@ -47,7 +53,7 @@ impl Results {
                 rating: member.rating,
             })
             .collect();
-        self.imbalances.push(imbalance(&units, teams));
+        self.imbalances.push(imbalance(&units, &split(&units)));
         let ratings = members.iter().map(|member| member.rating);
         self.spans.push(f64::from(
             ratings.clone().max().unwrap_or(0) - ratings.min().unwrap_or(0),
@@ -114,14 +120,7 @@ fn arbiter(arrivals: &[Arrival], bucket_width: u32, expand_every_ticks: u64) -> 
                     rating: ticket.rating,
                 })
                 .collect();
-            let units: Vec<TeamUnit> = members
-                .iter()
-                .map(|member| TeamUnit {
-                    players: 1,
-                    rating: member.rating,
-                })
-                .collect();
-            results.record_match(now, &members, &balance_teams(&units));
+            results.record_match(now, &members, balance_teams);
         }
     }
     results
@@ -146,7 +145,7 @@ fn seed(arrivals: &[Arrival]) -> Results {
         for bucket in &mut buckets {
             while bucket.len() >= MATCH_SIZE {
                 let members: Vec<Arrival> = bucket.drain(..MATCH_SIZE).collect();
-                results.record_match(now, &members, &unbalanced);
+                results.record_match(now, &members, |_| unbalanced.clone());
             }
         }
         for home in 0..buckets.len() {
@@ -164,7 +163,7 @@ fn seed(arrivals: &[Arrival]) -> Results {
                 };
                 let mut members = vec![player];
                 members.extend(buckets[other].drain(..MATCH_SIZE - 1));
-                results.record_match(now, &members, &unbalanced);
+                results.record_match(now, &members, |_| unbalanced.clone());
             }
         }
         for bucket in &mut buckets {
