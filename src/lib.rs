@@ -42,11 +42,13 @@ pub mod bots;
 mod build_once;
 pub mod cli;
 pub mod config;
+pub mod maps;
 pub mod net;
 pub mod runtime;
 pub mod serve;
 pub mod shutdown;
 pub mod telemetry;
+mod text_position;
 pub mod tick;
 pub mod token;
 
@@ -54,6 +56,7 @@ use admin::AdminPlugin;
 use arbiter_systems::SimulationPlugin;
 use bevy_app::{PluginGroup, PluginGroupBuilder};
 use config::{ConfigPlugin, LoadedConfig};
+use maps::{MapError, Maps, MapsPlugin};
 use net::{NetPlugin, NetSetupError, NetworkSetup};
 use shutdown::ShutdownPlugin;
 use telemetry::TelemetryPlugin;
@@ -67,6 +70,7 @@ use tick::TickPlugin;
 #[derive(Debug)]
 pub struct ServerPlugins {
     config: LoadedConfig,
+    maps: Maps,
     network: Option<NetPlugin>,
     admin: Option<AdminPlugin>,
 }
@@ -75,9 +79,17 @@ impl ServerPlugins {
     pub fn new(config: LoadedConfig) -> Self {
         Self {
             config,
+            maps: Maps::default(),
             network: None,
             admin: None,
         }
+    }
+
+    /// Uses `maps`, after checking that every map `matchmaking.maps` names is among them.
+    pub fn with_maps(mut self, maps: Maps) -> Result<Self, MapError> {
+        maps.require(&self.config.config.matchmaking.maps)?;
+        self.maps = maps;
+        Ok(self)
     }
 
     /// Binds the game socket at `server.bind` and loads (or creates) the token key.
@@ -103,6 +115,7 @@ impl PluginGroup for ServerPlugins {
             .add(TelemetryPlugin)
             .add(ShutdownPlugin)
             .add(ConfigPlugin::new(self.config))
+            .add(MapsPlugin(self.maps))
             .add(TickPlugin)
             .add(SimulationPlugin);
         // The admin endpoint serves tokens from the network's issuer, so the network comes first.

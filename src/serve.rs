@@ -3,10 +3,12 @@
 use crate::ServerPlugins;
 use crate::cli::ServeArgs;
 use crate::config::{ConfigSource, LoadedConfig, process_env};
+use crate::maps::{MAPS_DIR, Maps};
 use crate::shutdown::SignalPlugin;
 use crate::telemetry::logging;
 use anyhow::Context;
 use bevy_app::{App, AppExit};
+use std::path::Path;
 
 pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
     let loaded = LoadedConfig::load(args.config.as_deref(), &process_env)?;
@@ -24,8 +26,15 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
     );
 
     let mut app = App::new();
-    app.add_plugins(ServerPlugins::new(loaded).with_network()?.with_admin()?)
-        .add_plugins(SignalPlugin);
+    let maps = Maps::load(Path::new(MAPS_DIR))?;
+    tracing::info!(maps = ?maps.names().collect::<Vec<_>>(), "maps loaded");
+    app.add_plugins(
+        ServerPlugins::new(loaded)
+            .with_maps(maps)?
+            .with_network()?
+            .with_admin()?,
+    )
+    .add_plugins(SignalPlugin);
     if let Some(control) = log_control {
         app.insert_resource(control);
     }

@@ -1,4 +1,4 @@
-//! The shipped config files are valid, and the documented defaults are the code's defaults.
+//! The shipped config and map files are valid, and the documented defaults are the code's defaults.
 
 use arbiter::config::{EMBEDDED_DEFAULTS, load_file, parse_config};
 use arbiter_components::config::ServerConfig;
@@ -34,4 +34,13 @@ fn the_commented_server_toml_states_exactly_the_code_defaults() {
     let documented = parse_config(EMBEDDED_DEFAULTS, Path::new("server.toml"), &no_env)
         .unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(documented, ServerConfig::default());
+}
+
+#[test]
+fn every_map_in_assets_maps_loads_and_the_default_config_names_only_existing_maps() {
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/maps");
+    let maps = arbiter::maps::Maps::load(&directory).unwrap_or_else(|error| panic!("{error}"));
+    assert!(maps.names().count() >= 2);
+    maps.require(&ServerConfig::default().matchmaking.maps)
+        .unwrap_or_else(|error| panic!("{error}"));
 }

@@ -6,6 +6,7 @@
 pub mod config;
 pub mod input;
 pub mod kinematics;
+pub mod map;
 pub mod matchmaking;
 pub mod messages;
 pub mod player;

@@ -2,7 +2,7 @@
 
 use super::ConfigError;
 use super::env::{EnvLookup, apply_env_overrides};
-use super::error::line_and_column;
+use crate::text_position::line_and_column;
 use arbiter_components::config::{InvalidSetting, ServerConfig};
 use std::path::{Path, PathBuf};
 

@@ -3,6 +3,7 @@
 //! simulation step.
 
 pub mod input;
+pub mod map;
 pub mod matchmaking;
 pub mod movement;
 pub mod simulation;

@@ -1,0 +1,178 @@
+//! Maps: every `assets/maps/*.toml`, read and validated at start into parry3d geometry. Without that
+//! directory (the binary run from elsewhere) the shipped maps compiled into it are used.
+
+use crate::text_position::line_and_column;
+use arbiter_components::map::{InvalidMap, MapDefinition};
+use arbiter_systems::map::MapGeometry;
+use bevy_ecs::resource::Resource;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where map files are looked for.
+pub const MAPS_DIR: &str = "assets/maps";
+
+/// The maps shipped with Arbiter, compiled in.
+const SHIPPED_MAPS: [(&str, &str); 2] = [
+    ("arena.toml", include_str!("../assets/maps/arena.toml")),
+    ("test.toml", include_str!("../assets/maps/test.toml")),
+];
+
+/// Why the maps could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum MapError {
+    #[error("{}: cannot read the map: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{column}: {message}", origin.display())]
+    Syntax {
+        origin: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}: {source}", origin.display())]
+    Invalid {
+        origin: PathBuf,
+        #[source]
+        source: InvalidMap,
+    },
+    #[error("{}: a map named {name:?} is defined twice", origin.display())]
+    Duplicate { origin: PathBuf, name: String },
+    #[error("matchmaking.maps names {name:?}, which no map file defines (known: {known})")]
+    Unknown { name: String, known: String },
+}
+
+/// Every loaded map, by name. Shared: matches hold the geometry of their map.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Maps(BTreeMap<String, Arc<MapGeometry>>);
+
+impl Maps {
+    /// `dir/*.toml` if `dir` exists, else the shipped maps.
+    pub fn load(dir: &Path) -> Result<Self, MapError> {
+        if !dir.is_dir() {
+            return Self::shipped();
+        }
+        let entries = std::fs::read_dir(dir).map_err(|source| MapError::Read {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| {
+                path.extension()
+                    .is_some_and(|extension| extension == "toml")
+            })
+            .collect();
+        files.sort();
+        let mut maps = Self::default();
+        for path in files {
+            let text = std::fs::read_to_string(&path).map_err(|source| MapError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            maps.add(&text, &path)?;
+        }
+        Ok(maps)
+    }
+
+    /// The maps compiled into the binary.
+    pub fn shipped() -> Result<Self, MapError> {
+        let mut maps = Self::default();
+        for (file, text) in SHIPPED_MAPS {
+            maps.add(text, &Path::new("<shipped>").join(file))?;
+        }
+        Ok(maps)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<MapGeometry>> {
+        self.0.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    /// Fails unless every name in `wanted` is a loaded map.
+    pub fn require<'a>(
+        &self,
+        wanted: impl IntoIterator<Item = &'a String>,
+    ) -> Result<(), MapError> {
+        match wanted.into_iter().find(|name| !self.0.contains_key(*name)) {
+            Some(name) => Err(MapError::Unknown {
+                name: name.clone(),
+                known: self.names().collect::<Vec<_>>().join(", "),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn add(&mut self, text: &str, origin: &Path) -> Result<(), MapError> {
+        let geometry = parse_map(text, origin)?;
+        let name = geometry.name().to_owned();
+        if self.0.insert(name.clone(), Arc::new(geometry)).is_some() {
+            return Err(MapError::Duplicate {
+                origin: origin.to_owned(),
+                name,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Makes the loaded maps available to the rules.
+#[derive(Debug)]
+pub struct MapsPlugin(pub Maps);
+
+impl bevy_app::Plugin for MapsPlugin {
+    fn build(&self, app: &mut bevy_app::App) {
+        app.insert_resource(self.0.clone());
+    }
+}
+
+/// Parses and validates one map file.
+pub fn parse_map(text: &str, origin: &Path) -> Result<MapGeometry, MapError> {
+    let definition: MapDefinition = toml::from_str(text).map_err(|error| {
+        let (line, column) = line_and_column(text, error.span().map_or(0, |span| span.start));
+        MapError::Syntax {
+            origin: origin.to_owned(),
+            line,
+            column,
+            message: error.message().trim_end().to_owned(),
+        }
+    })?;
+    MapGeometry::new(definition).map_err(|source| MapError::Invalid {
+        origin: origin.to_owned(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_maps_load_and_the_arena_has_hundreds_of_boxes() {
+        let maps = Maps::shipped().expect("shipped maps are valid");
+        assert_eq!(maps.names().collect::<Vec<_>>(), ["arena", "test"]);
+        let arena = maps.get("arena").expect("arena");
+        assert!(arena.spawns(0).count() >= 5 && arena.spawns(1).count() >= 5);
+        assert!(maps.require(&["arena".to_owned()]).is_ok());
+        let unknown = maps.require(&["dust".to_owned()]).expect_err("no such map");
+        assert!(
+            unknown.to_string().contains("known: arena, test"),
+            "{unknown}"
+        );
+    }
+
+    #[test]
+    fn a_broken_map_file_is_refused_with_its_position() {
+        let error =
+            parse_map("name = \"x\"\nbounds = 5\n", Path::new("x.toml")).expect_err("bad bounds");
+        assert!(error.to_string().starts_with("x.toml:2:10:"), "{error}");
+    }
+}

@@ -1,0 +1,146 @@
+//! Map geometry for the rules: which segments walls block, and where players may be.
+
+use arbiter_components::map::{InvalidMap, MapBox, MapDefinition, SpawnPoint};
+use bevy_math::Vec3;
+use parry3d::math::Pose;
+use parry3d::query::{Ray, RayCast};
+use parry3d::shape::{Compound, SharedShape};
+
+/// A validated map with its walls in a bounding-volume hierarchy (a parry3d compound of cuboids), so
+/// a ray is tested against the few boxes it passes near, not against every box.
+#[derive(Clone)]
+pub struct MapGeometry {
+    definition: MapDefinition,
+    walls: Option<Compound>,
+}
+
+impl std::fmt::Debug for MapGeometry {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("MapGeometry")
+            .field("name", &self.definition.name)
+            .field("boxes", &self.definition.boxes.len())
+            .finish()
+    }
+}
+
+impl MapGeometry {
+    pub fn new(definition: MapDefinition) -> Result<Self, InvalidMap> {
+        definition.validate()?;
+        let shapes: Vec<_> = definition.boxes.iter().map(cuboid).collect();
+        let walls = (!shapes.is_empty()).then(|| Compound::new(shapes));
+        Ok(Self { definition, walls })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.definition.name
+    }
+
+    pub fn bounds(&self) -> MapBox {
+        self.definition.bounds
+    }
+
+    /// Spawn points of `team`, in file order.
+    pub fn spawns(&self, team: u8) -> impl Iterator<Item = &SpawnPoint> {
+        self.definition
+            .spawns
+            .iter()
+            .filter(move |spawn| spawn.team == team)
+    }
+
+    /// How far along the segment `from → to` the first wall is, as a fraction in [0, 1].
+    pub fn first_wall(&self, from: Vec3, to: Vec3) -> Option<f32> {
+        let walls = self.walls.as_ref()?;
+        // Time of impact along `to - from` is the fraction of the segment.
+        let ray = Ray::new(from, to - from);
+        walls.cast_local_ray(&ray, 1.0, true)
+    }
+
+    /// Whether nothing solid lies between `from` and `to`.
+    pub fn line_of_sight(&self, from: Vec3, to: Vec3) -> bool {
+        self.first_wall(from, to).is_none()
+    }
+}
+
+fn cuboid(wall: &MapBox) -> (Pose, SharedShape) {
+    let half = (wall.max - wall.min) * 0.5;
+    let center = wall.min + half;
+    (
+        Pose::from_translation(center),
+        SharedShape::cuboid(half.x, half.y, half.z),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 20 × 20 m room with one wall across the middle (x from −1 to 1, z from −5 to 5).
+    fn room() -> MapGeometry {
+        MapGeometry::new(MapDefinition {
+            name: "room".into(),
+            bounds: MapBox {
+                min: Vec3::new(-10.0, 0.0, -10.0),
+                max: Vec3::new(10.0, 5.0, 10.0),
+            },
+            spawns: vec![
+                SpawnPoint {
+                    team: 0,
+                    position: Vec3::new(-8.0, 0.0, 0.0),
+                },
+                SpawnPoint {
+                    team: 1,
+                    position: Vec3::new(8.0, 0.0, 0.0),
+                },
+            ],
+            boxes: vec![MapBox {
+                min: Vec3::new(-1.0, 0.0, -5.0),
+                max: Vec3::new(1.0, 3.0, 5.0),
+            }],
+        })
+        .expect("valid map")
+    }
+
+    #[test]
+    fn a_wall_blocks_the_segment_through_it() {
+        let map = room();
+        let eye_left = Vec3::new(-8.0, 1.6, 0.0);
+        let eye_right = Vec3::new(8.0, 1.6, 0.0);
+        assert!(!map.line_of_sight(eye_left, eye_right));
+        let fraction = map.first_wall(eye_left, eye_right).expect("hits the wall");
+        assert!(
+            (fraction - 7.0 / 16.0).abs() < 1e-5,
+            "wall face at x = −1: {fraction}"
+        );
+    }
+
+    #[test]
+    fn segments_around_or_over_the_wall_are_clear() {
+        let map = room();
+        assert!(
+            map.line_of_sight(Vec3::new(-8.0, 1.6, 7.0), Vec3::new(8.0, 1.6, 7.0)),
+            "around the end"
+        );
+        assert!(
+            map.line_of_sight(Vec3::new(-8.0, 4.0, 0.0), Vec3::new(8.0, 4.0, 0.0)),
+            "over the top"
+        );
+        assert!(
+            map.line_of_sight(Vec3::new(-8.0, 1.6, 0.0), Vec3::new(-2.0, 1.6, 0.0)),
+            "stops short"
+        );
+    }
+
+    #[test]
+    fn a_map_without_a_spawn_for_each_team_is_refused() {
+        let mut definition = room().definition;
+        definition.spawns.retain(|spawn| spawn.team == 0);
+        assert_eq!(
+            MapGeometry::new(definition).err(),
+            Some(InvalidMap::MissingSpawn {
+                map: "room".into(),
+                team: 1
+            })
+        );
+    }
+}
