@@ -13,7 +13,9 @@ const RAYS: usize = 4096;
 
 fn line_of_sight(criterion: &mut Criterion) {
     let maps = Maps::shipped().unwrap_or_else(|error| panic!("{error}"));
-    let arena = maps.get("arena").unwrap_or_else(|| panic!("the arena map ships"));
+    let arena = maps
+        .get("arena")
+        .unwrap_or_else(|| panic!("the arena map ships"));
     let bounds = arena.bounds();
     let mut rng = StdRng::seed_from_u64(5);
     let mut point = || {
@@ -28,11 +30,18 @@ fn line_of_sight(criterion: &mut Criterion) {
     let segments: Vec<(Vec3, Vec3)> = (0..RAYS)
         .map(|index| {
             let from = point();
-            let to = if index % 2 == 0 { point() } else { from + (point() - from) * 0.2 };
+            let to = if index % 2 == 0 {
+                point()
+            } else {
+                from + (point() - from) * 0.2
+            };
             (from, to)
         })
         .collect();
-    let clear = segments.iter().filter(|(from, to)| arena.line_of_sight(*from, *to)).count();
+    let clear = segments
+        .iter()
+        .filter(|(from, to)| arena.line_of_sight(*from, *to))
+        .count();
     #[expect(clippy::print_stderr, reason = "context for the figure")]
     {
         eprintln!("{clear} of {RAYS} segments are clear");

@@ -4,6 +4,7 @@
 //! This crate holds data only. It never performs I/O: no sockets, files, databases or clocks.
 
 pub mod config;
+pub mod history;
 pub mod input;
 pub mod kinematics;
 pub mod map;

@@ -7,6 +7,7 @@ use super::receive::InputCadenceAnomalies;
 use super::transport::GameServer;
 use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL};
 use arbiter_components::config::{NetSettings, ServerSettings};
+use arbiter_components::history::PositionHistory;
 use arbiter_components::input::InputBuffer;
 use arbiter_components::kinematics::{Position, Velocity};
 use arbiter_components::matchmaking::Rating;
@@ -97,6 +98,7 @@ pub(super) fn track_connections(
                                 Aim::default(),
                                 Health::default(),
                                 Rating::default(),
+                                PositionHistory::default(),
                             ))
                             .id();
                         sessions.by_player.insert(player, entity);

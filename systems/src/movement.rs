@@ -1,6 +1,9 @@
 //! Movement: positions follow velocities over the fixed step.
 
+use arbiter_components::config::{AnticheatSettings, ServerSettings};
+use arbiter_components::history::{PositionHistory, history_capacity};
 use arbiter_components::kinematics::{Position, Velocity};
+use arbiter_components::tick::ServerTick;
 use bevy_ecs::system::{Query, Res};
 use bevy_time::Time;
 
@@ -9,6 +12,19 @@ pub fn integrate_velocity(time: Res<Time>, mut movers: Query<(&mut Position, &Ve
     let step = time.delta_secs();
     for (mut position, velocity) in &mut movers {
         position.0 += velocity.0 * step;
+    }
+}
+
+/// Appends this tick's position to every player's history, keeping `[anticheat] max_rewind_ms` of it.
+pub fn record_position_history(
+    tick: Res<ServerTick>,
+    anticheat: Res<AnticheatSettings>,
+    server: Res<ServerSettings>,
+    mut players: Query<(&Position, &mut PositionHistory)>,
+) {
+    let capacity = history_capacity(anticheat.max_rewind_ms, server.tick_rate_hz);
+    for (position, mut history) in &mut players {
+        history.record(tick.get(), position.0, capacity);
     }
 }
 
@@ -40,5 +56,32 @@ mod tests {
             Some(&Position(Vec3::new(1.0, 0.0, -2.0)))
         );
         assert_eq!(world.get::<Position>(still), Some(&Position(Vec3::ONE)));
+    }
+
+    #[test]
+    fn history_is_recorded_every_tick_for_the_rewind_window() {
+        let mut world = World::new();
+        world.insert_resource(AnticheatSettings {
+            max_rewind_ms: 100,
+            ..AnticheatSettings::default()
+        });
+        world.insert_resource(ServerSettings::default());
+        world.init_resource::<ServerTick>();
+        let player = world
+            .spawn((Position(Vec3::ZERO), PositionHistory::default()))
+            .id();
+        for step in 1..=20 {
+            world.resource_mut::<ServerTick>().advance();
+            world
+                .entity_mut(player)
+                .insert(Position(Vec3::splat(step as f32)));
+            world
+                .run_system_once(record_position_history)
+                .expect("system runs");
+        }
+        let history = world.get::<PositionHistory>(player).expect("history");
+        assert_eq!(history.at(20), Some(Vec3::splat(20.0)));
+        // 100 ms at 60 Hz is 6 ticks, plus the current one.
+        assert_eq!(history.oldest_tick(), Some(14));
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::input::apply_inputs;
 use crate::matchmaking::MatchmakingPlugin;
-use crate::movement::integrate_velocity;
+use crate::movement::{integrate_velocity, record_position_history};
 use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
 
@@ -48,7 +48,9 @@ impl Plugin for SimulationPlugin {
             .add_systems(FixedUpdate, apply_inputs.in_set(SimulationSystems::Inputs))
             .add_systems(
                 FixedUpdate,
-                integrate_velocity.in_set(SimulationSystems::Movement),
+                (integrate_velocity, record_position_history)
+                    .chain()
+                    .in_set(SimulationSystems::Movement),
             );
     }
 }

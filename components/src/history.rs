@@ -1,0 +1,88 @@
+//! Where a player was in the recent past, tick by tick: what lag compensation rewinds to.
+
+use bevy_ecs::component::Component;
+use bevy_math::Vec3;
+use std::collections::VecDeque;
+
+/// A player's positions for the last ticks, oldest first, at most `capacity` of them.
+#[derive(Component, Debug, Clone, Default, PartialEq)]
+pub struct PositionHistory {
+    positions: VecDeque<(u64, Vec3)>,
+    /// Rewinding to before this tick would cross a teleport (a respawn): positions before it are not
+    /// where the player could have been hit on the path it is on now.
+    teleported_at: u64,
+}
+
+impl PositionHistory {
+    /// Records the position at `tick`, keeping at most `capacity` ticks.
+    pub fn record(&mut self, tick: u64, position: Vec3, capacity: usize) {
+        self.positions.push_back((tick, position));
+        while self.positions.len() > capacity.max(1) {
+            self.positions.pop_front();
+        }
+    }
+
+    /// Marks a teleport at `tick` (respawn): earlier positions can no longer be rewound to.
+    pub fn mark_teleport(&mut self, tick: u64) {
+        self.teleported_at = tick;
+    }
+
+    /// The position at `tick`, if it is still kept and no teleport happened since.
+    pub fn at(&self, tick: u64) -> Option<Vec3> {
+        if tick < self.teleported_at {
+            return None;
+        }
+        let index = self
+            .positions
+            .partition_point(|(recorded, _)| *recorded < tick);
+        match self.positions.get(index) {
+            Some((recorded, position)) if *recorded == tick => Some(*position),
+            _ => None,
+        }
+    }
+
+    /// The oldest tick still kept.
+    pub fn oldest_tick(&self) -> Option<u64> {
+        self.positions.front().map(|(tick, _)| *tick)
+    }
+}
+
+/// Ticks of history needed to rewind `max_rewind_ms` at `tick_rate_hz` (plus the current tick).
+pub fn history_capacity(max_rewind_ms: u32, tick_rate_hz: u32) -> usize {
+    (u64::from(max_rewind_ms) * u64::from(tick_rate_hz)).div_ceil(1000) as usize + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_last_capacity_ticks_and_finds_each_exactly() {
+        let mut history = PositionHistory::default();
+        for tick in 1..=100 {
+            history.record(tick, Vec3::new(tick as f32, 0.0, 0.0), 31);
+        }
+        assert_eq!(history.oldest_tick(), Some(70));
+        assert_eq!(history.at(85), Some(Vec3::new(85.0, 0.0, 0.0)));
+        assert_eq!(history.at(69), None, "older than kept");
+        assert_eq!(history.at(101), None, "not yet recorded");
+    }
+
+    #[test]
+    fn no_rewind_across_a_teleport() {
+        let mut history = PositionHistory::default();
+        for tick in 1..=10 {
+            history.record(tick, Vec3::splat(tick as f32), 64);
+        }
+        history.mark_teleport(8);
+        assert_eq!(history.at(7), None);
+        assert_eq!(history.at(8), Some(Vec3::splat(8.0)));
+    }
+
+    #[test]
+    fn capacity_covers_the_rewind_window() {
+        assert_eq!(history_capacity(500, 60), 31);
+        assert_eq!(history_capacity(500, 128), 65);
+        assert_eq!(history_capacity(0, 60), 1);
+    }
+}
