@@ -2,7 +2,7 @@
 //!
 //! `cargo bench --bench line_of_sight`
 
-use arbiter::maps::Maps;
+use arbiter::maps::shipped_maps;
 use bevy_math::Vec3;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::rngs::StdRng;
@@ -12,7 +12,7 @@ use std::hint::black_box;
 const RAYS: usize = 4096;
 
 fn line_of_sight(criterion: &mut Criterion) {
-    let maps = Maps::shipped().unwrap_or_else(|error| panic!("{error}"));
+    let maps = shipped_maps().unwrap_or_else(|error| panic!("{error}"));
     let arena = maps
         .get("arena")
         .unwrap_or_else(|| panic!("the arena map ships"));

@@ -54,9 +54,10 @@ pub mod token;
 
 use admin::AdminPlugin;
 use arbiter_systems::SimulationPlugin;
+use arbiter_systems::map::Maps;
 use bevy_app::{PluginGroup, PluginGroupBuilder};
 use config::{ConfigPlugin, LoadedConfig};
-use maps::{MapError, Maps, MapsPlugin};
+use maps::{MapError, MapsPlugin};
 use net::{NetPlugin, NetSetupError, NetworkSetup};
 use shutdown::ShutdownPlugin;
 use telemetry::TelemetryPlugin;
@@ -87,7 +88,7 @@ impl ServerPlugins {
 
     /// Uses `maps`, after checking that every map `matchmaking.maps` names is among them.
     pub fn with_maps(mut self, maps: Maps) -> Result<Self, MapError> {
-        maps.require(&self.config.config.matchmaking.maps)?;
+        maps::require_maps(&maps, &self.config.config.matchmaking.maps)?;
         self.maps = maps;
         Ok(self)
     }

@@ -3,11 +3,8 @@
 
 use crate::text_position::line_and_column;
 use arbiter_components::map::{InvalidMap, MapDefinition};
-use arbiter_systems::map::MapGeometry;
-use bevy_ecs::resource::Resource;
-use std::collections::BTreeMap;
+use arbiter_systems::map::{MapGeometry, Maps};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Where map files are looked for.
 pub const MAPS_DIR: &str = "assets/maps";
@@ -46,82 +43,64 @@ pub enum MapError {
     Unknown { name: String, known: String },
 }
 
-/// Every loaded map, by name. Shared: matches hold the geometry of their map.
-#[derive(Resource, Debug, Clone, Default)]
-pub struct Maps(BTreeMap<String, Arc<MapGeometry>>);
-
-impl Maps {
-    /// `dir/*.toml` if `dir` exists, else the shipped maps.
-    pub fn load(dir: &Path) -> Result<Self, MapError> {
-        if !dir.is_dir() {
-            return Self::shipped();
-        }
-        let entries = std::fs::read_dir(dir).map_err(|source| MapError::Read {
-            path: dir.to_owned(),
+/// `dir/*.toml` if `dir` exists, else the shipped maps.
+pub fn load_maps(dir: &Path) -> Result<Maps, MapError> {
+    if !dir.is_dir() {
+        return shipped_maps();
+    }
+    let entries = std::fs::read_dir(dir).map_err(|source| MapError::Read {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|extension| extension == "toml")
+        })
+        .collect();
+    files.sort();
+    let mut maps = Maps::default();
+    for path in files {
+        let text = std::fs::read_to_string(&path).map_err(|source| MapError::Read {
+            path: path.clone(),
             source,
         })?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|path| {
-                path.extension()
-                    .is_some_and(|extension| extension == "toml")
-            })
-            .collect();
-        files.sort();
-        let mut maps = Self::default();
-        for path in files {
-            let text = std::fs::read_to_string(&path).map_err(|source| MapError::Read {
-                path: path.clone(),
-                source,
-            })?;
-            maps.add(&text, &path)?;
-        }
-        Ok(maps)
+        add(&mut maps, &text, &path)?;
     }
+    Ok(maps)
+}
 
-    /// The maps compiled into the binary.
-    pub fn shipped() -> Result<Self, MapError> {
-        let mut maps = Self::default();
-        for (file, text) in SHIPPED_MAPS {
-            maps.add(text, &Path::new("<shipped>").join(file))?;
-        }
-        Ok(maps)
+/// The maps compiled into the binary.
+pub fn shipped_maps() -> Result<Maps, MapError> {
+    let mut maps = Maps::default();
+    for (file, text) in SHIPPED_MAPS {
+        add(&mut maps, text, &Path::new("<shipped>").join(file))?;
     }
+    Ok(maps)
+}
 
-    pub fn get(&self, name: &str) -> Option<&Arc<MapGeometry>> {
-        self.0.get(name)
+/// Fails unless every name in `wanted` is among `maps`.
+pub fn require_maps<'a>(
+    maps: &Maps,
+    wanted: impl IntoIterator<Item = &'a String>,
+) -> Result<(), MapError> {
+    match wanted.into_iter().find(|name| maps.get(name).is_none()) {
+        Some(name) => Err(MapError::Unknown {
+            name: name.clone(),
+            known: maps.names().collect::<Vec<_>>().join(", "),
+        }),
+        None => Ok(()),
     }
+}
 
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.0.keys().map(String::as_str)
-    }
-
-    /// Fails unless every name in `wanted` is a loaded map.
-    pub fn require<'a>(
-        &self,
-        wanted: impl IntoIterator<Item = &'a String>,
-    ) -> Result<(), MapError> {
-        match wanted.into_iter().find(|name| !self.0.contains_key(*name)) {
-            Some(name) => Err(MapError::Unknown {
-                name: name.clone(),
-                known: self.names().collect::<Vec<_>>().join(", "),
-            }),
-            None => Ok(()),
-        }
-    }
-
-    fn add(&mut self, text: &str, origin: &Path) -> Result<(), MapError> {
-        let geometry = parse_map(text, origin)?;
-        let name = geometry.name().to_owned();
-        if self.0.insert(name.clone(), Arc::new(geometry)).is_some() {
-            return Err(MapError::Duplicate {
-                origin: origin.to_owned(),
-                name,
-            });
-        }
-        Ok(())
-    }
+fn add(maps: &mut Maps, text: &str, origin: &Path) -> Result<(), MapError> {
+    maps.insert(parse_map(text, origin)?)
+        .map_err(|duplicate| MapError::Duplicate {
+            origin: origin.to_owned(),
+            name: duplicate.name().to_owned(),
+        })
 }
 
 /// Makes the loaded maps available to the rules.
@@ -157,12 +136,12 @@ mod tests {
 
     #[test]
     fn the_shipped_maps_load_and_the_arena_has_hundreds_of_boxes() {
-        let maps = Maps::shipped().expect("shipped maps are valid");
+        let maps = shipped_maps().expect("shipped maps are valid");
         assert_eq!(maps.names().collect::<Vec<_>>(), ["arena", "test"]);
         let arena = maps.get("arena").expect("arena");
         assert!(arena.spawns(0).count() >= 5 && arena.spawns(1).count() >= 5);
-        assert!(maps.require(&["arena".to_owned()]).is_ok());
-        let unknown = maps.require(&["dust".to_owned()]).expect_err("no such map");
+        assert!(require_maps(&maps, &["arena".to_owned()]).is_ok());
+        let unknown = require_maps(&maps, &["dust".to_owned()]).expect_err("no such map");
         assert!(
             unknown.to_string().contains("known: arena, test"),
             "{unknown}"

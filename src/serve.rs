@@ -3,7 +3,7 @@
 use crate::ServerPlugins;
 use crate::cli::ServeArgs;
 use crate::config::{ConfigSource, LoadedConfig, process_env};
-use crate::maps::{MAPS_DIR, Maps};
+use crate::maps::{MAPS_DIR, load_maps};
 use crate::shutdown::SignalPlugin;
 use crate::telemetry::logging;
 use anyhow::Context;
@@ -26,7 +26,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
     );
 
     let mut app = App::new();
-    let maps = Maps::load(Path::new(MAPS_DIR))?;
+    let maps = load_maps(Path::new(MAPS_DIR))?;
     tracing::info!(maps = ?maps.names().collect::<Vec<_>>(), "maps loaded");
     app.add_plugins(
         ServerPlugins::new(loaded)

@@ -39,8 +39,8 @@ fn the_commented_server_toml_states_exactly_the_code_defaults() {
 #[test]
 fn every_map_in_assets_maps_loads_and_the_default_config_names_only_existing_maps() {
     let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/maps");
-    let maps = arbiter::maps::Maps::load(&directory).unwrap_or_else(|error| panic!("{error}"));
+    let maps = arbiter::maps::load_maps(&directory).unwrap_or_else(|error| panic!("{error}"));
     assert!(maps.names().count() >= 2);
-    maps.require(&ServerConfig::default().matchmaking.maps)
+    arbiter::maps::require_maps(&maps, &ServerConfig::default().matchmaking.maps)
         .unwrap_or_else(|error| panic!("{error}"));
 }

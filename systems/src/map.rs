@@ -1,10 +1,13 @@
 //! Map geometry for the rules: which segments walls block, and where players may be.
 
 use arbiter_components::map::{InvalidMap, MapBox, MapDefinition, SpawnPoint};
+use bevy_ecs::resource::Resource;
 use bevy_math::Vec3;
 use parry3d::math::Pose;
 use parry3d::query::{Ray, RayCast};
 use parry3d::shape::{Compound, SharedShape};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A validated map with its walls in a bounding-volume hierarchy (a parry3d compound of cuboids), so
 /// a ray is tested against the few boxes it passes near, not against every box.
@@ -59,6 +62,30 @@ impl MapGeometry {
     /// Whether nothing solid lies between `from` and `to`.
     pub fn line_of_sight(&self, from: Vec3, to: Vec3) -> bool {
         self.first_wall(from, to).is_none()
+    }
+}
+
+/// Every loaded map, by name. Matches look their map up here.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Maps(BTreeMap<String, Arc<MapGeometry>>);
+
+impl Maps {
+    /// Adds a map; returns it back if one of the same name is already there.
+    pub fn insert(&mut self, geometry: MapGeometry) -> Result<(), MapGeometry> {
+        if self.0.contains_key(geometry.name()) {
+            return Err(geometry);
+        }
+        self.0
+            .insert(geometry.name().to_owned(), Arc::new(geometry));
+        Ok(())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<MapGeometry>> {
+        self.0.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
     }
 }
 
