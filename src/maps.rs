@@ -97,9 +97,9 @@ pub fn require_maps<'a>(
 
 fn add(maps: &mut Maps, text: &str, origin: &Path) -> Result<(), MapError> {
     maps.insert(parse_map(text, origin)?)
-        .map_err(|duplicate| MapError::Duplicate {
+        .map_err(|name| MapError::Duplicate {
             origin: origin.to_owned(),
-            name: duplicate.name().to_owned(),
+            name,
         })
 }
 

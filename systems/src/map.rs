@@ -70,13 +70,13 @@ impl MapGeometry {
 pub struct Maps(BTreeMap<String, Arc<MapGeometry>>);
 
 impl Maps {
-    /// Adds a map; returns it back if one of the same name is already there.
-    pub fn insert(&mut self, geometry: MapGeometry) -> Result<(), MapGeometry> {
-        if self.0.contains_key(geometry.name()) {
-            return Err(geometry);
+    /// Adds a map; refuses (returning its name) if one of the same name is already there.
+    pub fn insert(&mut self, geometry: MapGeometry) -> Result<(), String> {
+        let name = geometry.name().to_owned();
+        if self.0.contains_key(&name) {
+            return Err(name);
         }
-        self.0
-            .insert(geometry.name().to_owned(), Arc::new(geometry));
+        self.0.insert(name, Arc::new(geometry));
         Ok(())
     }
 
