@@ -3,6 +3,7 @@
 //!
 //! This crate holds data only. It never performs I/O: no sockets, files, databases or clocks.
 
+pub mod combat;
 pub mod config;
 pub mod history;
 pub mod input;

@@ -15,6 +15,7 @@ use arbiter_components::player::{Aim, Health, PlayerId};
 use arbiter_components::protocol::{KickReason, ServerMessage};
 use arbiter_components::session::{AwaitingReconnect, Session};
 use arbiter_components::tick::ServerTick;
+use arbiter_systems::shots::FireState;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Commands, Query, Res, ResMut};
@@ -99,6 +100,7 @@ pub(super) fn track_connections(
                                 Health::default(),
                                 Rating::default(),
                                 PositionHistory::default(),
+                                FireState::default(),
                             ))
                             .id();
                         sessions.by_player.insert(player, entity);

@@ -6,6 +6,7 @@ pub mod input;
 pub mod map;
 pub mod matchmaking;
 pub mod movement;
+pub mod shots;
 pub mod simulation;
 
 pub use simulation::{SimulationPlugin, SimulationSystems};

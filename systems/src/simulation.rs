@@ -3,6 +3,7 @@
 use crate::input::apply_inputs;
 use crate::matchmaking::MatchmakingPlugin;
 use crate::movement::{integrate_velocity, record_position_history};
+use crate::shots::ShotsPlugin;
 use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
 
@@ -44,7 +45,7 @@ impl Plugin for SimulationPlugin {
         for pair in SimulationSystems::IN_ORDER.windows(2) {
             app.configure_sets(FixedUpdate, pair[1].after(pair[0]));
         }
-        app.add_plugins(MatchmakingPlugin)
+        app.add_plugins((MatchmakingPlugin, ShotsPlugin))
             .add_systems(FixedUpdate, apply_inputs.in_set(SimulationSystems::Inputs))
             .add_systems(
                 FixedUpdate,

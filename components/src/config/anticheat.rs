@@ -13,6 +13,11 @@ pub struct AnticheatSettings {
     /// How far back lag compensation may rewind the world for a shot, in milliseconds (0–2000); also
     /// the length of each player's position history.
     pub max_rewind_ms: u32,
+    /// How far behind the newest snapshot clients render, in milliseconds (0–500): a shot's claimed
+    /// tick is expected to be round trip + this much old.
+    pub interp_delay_ms: u32,
+    /// How far a claimed tick may be from that expectation, in milliseconds (0–1000).
+    pub claim_tolerance_ms: u32,
 }
 
 impl Default for AnticheatSettings {
@@ -21,6 +26,8 @@ impl Default for AnticheatSettings {
             max_fire_rate_hz: 10.0,
             max_shot_range_m: 1000.0,
             max_rewind_ms: 500,
+            interp_delay_ms: 100,
+            claim_tolerance_ms: 200,
         }
     }
 }
@@ -37,6 +44,12 @@ impl AnticheatSettings {
             self.max_shot_range_m,
             1.0..=100_000.0,
         )?;
-        check_range("anticheat.max_rewind_ms", self.max_rewind_ms, 0..=2000)
+        check_range("anticheat.max_rewind_ms", self.max_rewind_ms, 0..=2000)?;
+        check_range("anticheat.interp_delay_ms", self.interp_delay_ms, 0..=500)?;
+        check_range(
+            "anticheat.claim_tolerance_ms",
+            self.claim_tolerance_ms,
+            0..=1000,
+        )
     }
 }

@@ -1,0 +1,94 @@
+//! Weapons, shots and what validation decided about them.
+
+use bevy_ecs::component::Component;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::resource::Resource;
+use serde::{Deserialize, Serialize};
+
+/// One weapon of `assets/config/weapons.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeaponSpec {
+    pub name: String,
+    pub fire_rate_hz: f32,
+    pub damage: u16,
+    pub max_range_m: f32,
+}
+
+/// The weapons table; `Fire { weapon }` indexes it.
+#[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weapons {
+    pub weapons: Vec<WeaponSpec>,
+}
+
+impl Weapons {
+    pub fn get(&self, index: u8) -> Option<&WeaponSpec> {
+        self.weapons.get(usize::from(index))
+    }
+}
+
+impl Default for Weapons {
+    /// The rifle of the seed design: 10 shots per second, 1000 m.
+    fn default() -> Self {
+        Self {
+            weapons: vec![WeaponSpec {
+                name: "rifle".into(),
+                fire_rate_hz: 10.0,
+                damage: 25,
+                max_range_m: 1000.0,
+            }],
+        }
+    }
+}
+
+/// A fire request waiting for validation; despawned in the tick it arrives.
+#[derive(Component, Debug, Clone, Copy, PartialEq)]
+pub struct Shot {
+    pub shooter: Entity,
+    /// The server tick the client saw when it fired.
+    pub claimed_tick: u64,
+    pub yaw: f32,
+    pub pitch: f32,
+    pub weapon: u8,
+}
+
+/// Why a shot was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ShotRejection {
+    /// Faster than the weapon fires.
+    TooFast,
+    /// The first player on the line of fire is beyond the weapon's range.
+    OutOfRange,
+    /// The line of fire reaches a player only through a wall.
+    NoLineOfSight,
+    /// The claimed tick is in the future, older than the rewind limit, or does not fit the
+    /// shooter's round trip.
+    BadTick,
+    NotInMatch,
+    /// The shooter is dead.
+    Dead,
+    UnknownWeapon,
+}
+
+impl ShotRejection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShotRejection::TooFast => "too_fast",
+            ShotRejection::OutOfRange => "out_of_range",
+            ShotRejection::NoLineOfSight => "no_line_of_sight",
+            ShotRejection::BadTick => "bad_tick",
+            ShotRejection::NotInMatch => "not_in_match",
+            ShotRejection::Dead => "dead",
+            ShotRejection::UnknownWeapon => "unknown_weapon",
+        }
+    }
+}
+
+/// What validation decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShotVerdict {
+    Hit { target: Entity, damage: u16 },
+    Miss,
+    Rejected(ShotRejection),
+}

@@ -1,0 +1,145 @@
+//! Judging one shot: claimed tick, origin, range, line of sight and the lag-compensated hit.
+//! A pure function of the shot and the world as it was, so a tick's shots can be judged in parallel.
+
+use crate::map::MapGeometry;
+use arbiter_components::combat::{Shot, ShotRejection, ShotVerdict, WeaponSpec};
+use arbiter_components::config::AnticheatSettings;
+use arbiter_components::history::PositionHistory;
+use bevy_ecs::entity::Entity;
+use bevy_math::Vec3;
+
+/// Eye height above a player's position (its feet), in metres.
+pub const EYE_HEIGHT_M: f32 = 1.6;
+/// Half extents of a player's hitbox, centred this far above its feet.
+pub const HITBOX_HALF_EXTENTS: Vec3 = Vec3::new(0.4, 0.9, 0.4);
+/// Shots are traced this many times the weapon's range, to tell a shot beyond range from a miss.
+const TRACE_RANGE_FACTOR: f32 = 4.0;
+
+/// The shooter as validation sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Shooter<'a> {
+    pub entity: Entity,
+    pub match_id: Option<u64>,
+    pub alive: bool,
+    pub history: &'a PositionHistory,
+    /// Round trip of the shooter's connection.
+    pub rtt_ms: f32,
+}
+
+/// A player who can be hit.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub entity: Entity,
+    pub match_id: u64,
+    pub alive: bool,
+    pub history: &'a PositionHistory,
+}
+
+/// What validation needs to know about now.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    pub now: u64,
+    pub tick_rate_hz: u32,
+    pub anticheat: &'a AnticheatSettings,
+}
+
+/// The claimed tick must be in the past, within the rewind limit, and about one round trip plus the
+/// interpolation delay old — what an honest client on this connection would claim.
+pub fn check_claimed_tick(
+    claimed_tick: u64,
+    rtt_ms: f32,
+    rules: &Rules<'_>,
+) -> Result<(), ShotRejection> {
+    if claimed_tick > rules.now {
+        return Err(ShotRejection::BadTick);
+    }
+    let age_ms = (rules.now - claimed_tick) as f32 * 1000.0 / rules.tick_rate_hz.max(1) as f32;
+    let settings = rules.anticheat;
+    let expected_ms = rtt_ms + settings.interp_delay_ms as f32;
+    if age_ms > settings.max_rewind_ms as f32
+        || (age_ms - expected_ms).abs() > settings.claim_tolerance_ms as f32
+    {
+        return Err(ShotRejection::BadTick);
+    }
+    Ok(())
+}
+
+/// Unit vector of the aim: yaw 0 looks down −Z, positive pitch looks up.
+pub fn aim_direction(yaw: f32, pitch: f32) -> Vec3 {
+    let (sin_yaw, cos_yaw) = yaw.sin_cos();
+    let (sin_pitch, cos_pitch) = pitch.sin_cos();
+    Vec3::new(-sin_yaw * cos_pitch, sin_pitch, -cos_yaw * cos_pitch)
+}
+
+/// Everything after the fire-rate check, in the order the rules list: match and life, claimed tick,
+/// origin (the shooter's own position at the claimed tick, never a client-supplied point), then the
+/// closest player on the line of fire with everyone rewound to the claimed tick, against walls and
+/// range.
+pub fn judge(
+    shot: &Shot,
+    shooter: &Shooter<'_>,
+    targets: &[Target<'_>],
+    map: Option<&MapGeometry>,
+    weapon: &WeaponSpec,
+    rules: &Rules<'_>,
+) -> ShotVerdict {
+    let Some(match_id) = shooter.match_id else {
+        return ShotVerdict::Rejected(ShotRejection::NotInMatch);
+    };
+    if !shooter.alive {
+        return ShotVerdict::Rejected(ShotRejection::Dead);
+    }
+    if let Err(rejection) = check_claimed_tick(shot.claimed_tick, shooter.rtt_ms, rules) {
+        return ShotVerdict::Rejected(rejection);
+    }
+    let Some(feet) = shooter.history.at(shot.claimed_tick) else {
+        return ShotVerdict::Rejected(ShotRejection::BadTick);
+    };
+    let eye = feet + Vec3::Y * EYE_HEIGHT_M;
+    let direction = aim_direction(shot.yaw, shot.pitch);
+    let trace = weapon.max_range_m * TRACE_RANGE_FACTOR;
+    let nearest = targets
+        .iter()
+        .filter(|target| {
+            target.match_id == match_id && target.alive && target.entity != shooter.entity
+        })
+        // Rewound to the claimed tick; a target without a position then (respawned since) is skipped.
+        .filter_map(|target| {
+            let feet = target.history.at(shot.claimed_tick)?;
+            let distance = ray_box_distance(
+                eye,
+                direction,
+                feet + Vec3::Y * HITBOX_HALF_EXTENTS.y,
+                HITBOX_HALF_EXTENTS,
+            )?;
+            (distance <= trace).then_some((target.entity, distance))
+        })
+        .min_by(|(_, left), (_, right)| left.total_cmp(right));
+    let Some((target, distance)) = nearest else {
+        return ShotVerdict::Miss;
+    };
+    let wall = map.and_then(|map| map.first_wall(eye, eye + direction * distance));
+    if wall.is_some() {
+        ShotVerdict::Rejected(ShotRejection::NoLineOfSight)
+    } else if distance > weapon.max_range_m {
+        ShotVerdict::Rejected(ShotRejection::OutOfRange)
+    } else {
+        ShotVerdict::Hit {
+            target,
+            damage: weapon.damage,
+        }
+    }
+}
+
+/// Distance along a unit ray to an axis-aligned box (slab test), if it hits in front of the origin.
+fn ray_box_distance(origin: Vec3, direction: Vec3, center: Vec3, half: Vec3) -> Option<f32> {
+    let inverse = direction.recip();
+    let near = (center - half - origin) * inverse;
+    let far = (center + half - origin) * inverse;
+    let enter = near.min(far).max_element();
+    let exit = near.max(far).min_element();
+    (exit >= enter.max(0.0)).then_some(enter.max(0.0))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,395 @@
+use super::*;
+use arbiter_components::map::{MapBox, MapDefinition, SpawnPoint};
+
+const NOW: u64 = 1000;
+const TICK_RATE: u32 = 60;
+
+fn settings() -> AnticheatSettings {
+    AnticheatSettings::default()
+}
+
+fn rules(settings: &AnticheatSettings) -> Rules<'_> {
+    Rules {
+        now: NOW,
+        tick_rate_hz: TICK_RATE,
+        anticheat: settings,
+    }
+}
+
+fn rifle() -> WeaponSpec {
+    WeaponSpec {
+        name: "rifle".into(),
+        fire_rate_hz: 10.0,
+        damage: 25,
+        max_range_m: 100.0,
+    }
+}
+
+/// A history where the player stood at `at(tick)` for every kept tick.
+fn history(at: impl Fn(u64) -> Vec3) -> PositionHistory {
+    let mut history = PositionHistory::default();
+    for tick in NOW - 40..=NOW {
+        history.record(tick, at(tick), 64);
+    }
+    history
+}
+
+fn entity(index: u32) -> Entity {
+    Entity::from_raw_u32(index).expect("valid index")
+}
+
+/// 150 ms round trip + 100 ms interpolation = 250 ms = 15 ticks at 60 Hz.
+const RTT_MS: f32 = 150.0;
+const CLAIMED: u64 = NOW - 15;
+
+fn shooter(history: &PositionHistory) -> Shooter<'_> {
+    Shooter {
+        entity: entity(1),
+        match_id: Some(7),
+        alive: true,
+        history,
+        rtt_ms: RTT_MS,
+    }
+}
+
+fn target(history: &PositionHistory) -> Target<'_> {
+    Target {
+        entity: entity(2),
+        match_id: 7,
+        alive: true,
+        history,
+    }
+}
+
+/// The aim from `eye` to the chest of a player standing at `feet`.
+fn aim_at(eye: Vec3, feet: Vec3) -> (f32, f32) {
+    let direction = (feet + Vec3::Y * 1.2 - eye).normalize();
+    let yaw = (-direction.x).atan2(-direction.z);
+    (yaw, direction.y.asin())
+}
+
+fn shot_at(eye: Vec3, feet: Vec3, claimed_tick: u64) -> Shot {
+    let (yaw, pitch) = aim_at(eye, feet);
+    Shot {
+        shooter: entity(1),
+        claimed_tick,
+        yaw,
+        pitch,
+        weapon: 0,
+    }
+}
+
+const SHOOTER_FEET: Vec3 = Vec3::new(0.0, 0.0, 0.0);
+const EYE: Vec3 = Vec3::new(0.0, EYE_HEIGHT_M, 0.0);
+
+#[test]
+fn a_shot_at_a_visible_target_in_range_hits() {
+    let settings = settings();
+    let still = history(|_| SHOOTER_FEET);
+    let standing = history(|_| Vec3::new(0.0, 0.0, -20.0));
+    let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
+    let verdict = judge(
+        &shot,
+        &shooter(&still),
+        &[target(&standing)],
+        None,
+        &rifle(),
+        &rules(&settings),
+    );
+    assert_eq!(
+        verdict,
+        ShotVerdict::Hit {
+            target: entity(2),
+            damage: 25
+        }
+    );
+}
+
+#[test]
+fn a_shot_aimed_away_misses() {
+    let settings = settings();
+    let still = history(|_| SHOOTER_FEET);
+    let standing = history(|_| Vec3::new(0.0, 0.0, -20.0));
+    let shot = shot_at(EYE, Vec3::new(20.0, 0.0, 0.0), CLAIMED);
+    let verdict = judge(
+        &shot,
+        &shooter(&still),
+        &[target(&standing)],
+        None,
+        &rifle(),
+        &rules(&settings),
+    );
+    assert_eq!(verdict, ShotVerdict::Miss);
+}
+
+#[test]
+fn a_shooter_outside_a_match_or_dead_is_refused() {
+    let settings = settings();
+    let still = history(|_| SHOOTER_FEET);
+    let standing = history(|_| Vec3::new(0.0, 0.0, -20.0));
+    let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
+    let outside = Shooter {
+        match_id: None,
+        ..shooter(&still)
+    };
+    let dead = Shooter {
+        alive: false,
+        ..shooter(&still)
+    };
+    let targets = [target(&standing)];
+    let verdict =
+        |who: &Shooter<'_>| judge(&shot, who, &targets, None, &rifle(), &rules(&settings));
+    assert_eq!(
+        verdict(&outside),
+        ShotVerdict::Rejected(ShotRejection::NotInMatch)
+    );
+    assert_eq!(verdict(&dead), ShotVerdict::Rejected(ShotRejection::Dead));
+}
+
+#[test]
+fn a_claimed_tick_must_fit_the_round_trip_and_the_rewind_limit() {
+    let settings = settings();
+    let rules = rules(&settings);
+    assert_eq!(
+        check_claimed_tick(CLAIMED, RTT_MS, &rules),
+        Ok(()),
+        "150 ms RTT + 100 ms interpolation"
+    );
+    assert_eq!(
+        check_claimed_tick(NOW + 1, RTT_MS, &rules),
+        Err(ShotRejection::BadTick),
+        "the future"
+    );
+    // 600 ms old: beyond the 500 ms rewind limit even for a 500 ms round trip.
+    assert_eq!(
+        check_claimed_tick(NOW - 36, 500.0, &rules),
+        Err(ShotRejection::BadTick),
+        "too old"
+    );
+    // 400 ms old on a 20 ms connection: 280 ms off the expected 120 ms.
+    assert_eq!(
+        check_claimed_tick(NOW - 24, 20.0, &rules),
+        Err(ShotRejection::BadTick),
+        "backtrack"
+    );
+}
+
+#[test]
+fn the_origin_is_the_shooters_own_position_at_the_claimed_tick() {
+    let settings = settings();
+    // The shooter moved 3 m sideways since the claimed tick; the target stood still.
+    let moving = history(|tick| {
+        if tick <= CLAIMED {
+            SHOOTER_FEET
+        } else {
+            Vec3::new(3.0, 0.0, 0.0)
+        }
+    });
+    let standing = history(|_| Vec3::new(0.0, 0.0, -20.0));
+    let from_then = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
+    let from_now = shot_at(
+        Vec3::new(3.0, EYE_HEIGHT_M, 0.0),
+        Vec3::new(0.0, 0.0, -20.0),
+        CLAIMED,
+    );
+    let targets = [target(&standing)];
+    let verdict = |shot: &Shot| {
+        judge(
+            shot,
+            &shooter(&moving),
+            &targets,
+            None,
+            &rifle(),
+            &rules(&settings),
+        )
+    };
+    assert!(matches!(verdict(&from_then), ShotVerdict::Hit { .. }));
+    assert_eq!(
+        verdict(&from_now),
+        ShotVerdict::Miss,
+        "aimed from where the server says it was not"
+    );
+    let gone = PositionHistory::default();
+    assert_eq!(
+        judge(
+            &from_then,
+            &shooter(&gone),
+            &targets,
+            None,
+            &rifle(),
+            &rules(&settings)
+        ),
+        ShotVerdict::Rejected(ShotRejection::BadTick),
+        "no server-side position for the claimed tick"
+    );
+}
+
+#[test]
+fn a_target_beyond_the_weapons_range_is_refused() {
+    let settings = settings();
+    let still = history(|_| SHOOTER_FEET);
+    let far = history(|_| Vec3::new(0.0, 0.0, -150.0));
+    let near = history(|_| Vec3::new(0.0, 0.0, -90.0));
+    let verdict = |feet: Vec3, history: &PositionHistory| {
+        judge(
+            &shot_at(EYE, feet, CLAIMED),
+            &shooter(&still),
+            &[target(history)],
+            None,
+            &rifle(),
+            &rules(&settings),
+        )
+    };
+    assert_eq!(
+        verdict(Vec3::new(0.0, 0.0, -150.0), &far),
+        ShotVerdict::Rejected(ShotRejection::OutOfRange)
+    );
+    assert!(matches!(
+        verdict(Vec3::new(0.0, 0.0, -90.0), &near),
+        ShotVerdict::Hit { .. }
+    ));
+}
+
+/// Shooter at the origin looking down −Z; a wall from x = −2 to 2 at z = −10.
+fn walled() -> MapGeometry {
+    MapGeometry::new(MapDefinition {
+        name: "walled".into(),
+        bounds: MapBox {
+            min: Vec3::new(-50.0, 0.0, -50.0),
+            max: Vec3::new(50.0, 10.0, 50.0),
+        },
+        spawns: vec![
+            SpawnPoint {
+                team: 0,
+                position: Vec3::new(0.0, 0.0, 5.0),
+            },
+            SpawnPoint {
+                team: 1,
+                position: Vec3::new(0.0, 0.0, -30.0),
+            },
+        ],
+        boxes: vec![MapBox {
+            min: Vec3::new(-2.0, 0.0, -11.0),
+            max: Vec3::new(2.0, 5.0, -10.0),
+        }],
+    })
+    .expect("valid map")
+}
+
+#[test]
+fn a_shot_through_a_wall_is_refused_even_in_range() {
+    let settings = settings();
+    let map = walled();
+    let still = history(|_| SHOOTER_FEET);
+    let behind = history(|_| Vec3::new(0.0, 0.0, -20.0));
+    let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
+    let verdict = judge(
+        &shot,
+        &shooter(&still),
+        &[target(&behind)],
+        Some(&map),
+        &rifle(),
+        &rules(&settings),
+    );
+    assert_eq!(verdict, ShotVerdict::Rejected(ShotRejection::NoLineOfSight));
+}
+
+#[test]
+fn a_shot_around_a_corner_that_was_clear_at_the_claimed_tick_is_accepted() {
+    let settings = settings();
+    let map = walled();
+    let still = history(|_| SHOOTER_FEET);
+    // At the claimed tick the target was past the wall's end (x = 6); it has since moved behind it.
+    let runner = history(|tick| {
+        if tick <= CLAIMED {
+            Vec3::new(6.0, 0.0, -20.0)
+        } else {
+            Vec3::new(0.0, 0.0, -20.0)
+        }
+    });
+    let shot = shot_at(EYE, Vec3::new(6.0, 0.0, -20.0), CLAIMED);
+    let verdict = judge(
+        &shot,
+        &shooter(&still),
+        &[target(&runner)],
+        Some(&map),
+        &rifle(),
+        &rules(&settings),
+    );
+    assert_eq!(
+        verdict,
+        ShotVerdict::Hit {
+            target: entity(2),
+            damage: 25
+        }
+    );
+}
+
+#[test]
+fn lag_compensation_hits_a_strafing_target_where_the_shooter_saw_it() {
+    let settings = settings();
+    let still = history(|_| SHOOTER_FEET);
+    // Strafing sideways at 6 m/s, 20 m away: in 250 ms it moves 1.5 m, more than its hitbox is wide.
+    let strafe = |tick: u64| Vec3::new((tick as f32 - NOW as f32) * 0.1, 0.0, -20.0);
+    let strafing = history(strafe);
+    let shot = shot_at(EYE, strafe(CLAIMED), CLAIMED);
+    let verdict = judge(
+        &shot,
+        &shooter(&still),
+        &[target(&strafing)],
+        None,
+        &rifle(),
+        &rules(&settings),
+    );
+    assert_eq!(
+        verdict,
+        ShotVerdict::Hit {
+            target: entity(2),
+            damage: 25
+        },
+        "rewound to the claimed tick"
+    );
+
+    // Without rewind (the target where it is now at every tick) the same aim misses.
+    let unrewound = history(|_| strafe(NOW));
+    let verdict = judge(
+        &shot,
+        &shooter(&still),
+        &[target(&unrewound)],
+        None,
+        &rifle(),
+        &rules(&settings),
+    );
+    assert_eq!(verdict, ShotVerdict::Miss);
+
+    // The same shot claiming a tick 600 ms old is refused.
+    let mut old = shot;
+    old.claimed_tick = NOW - 36;
+    let verdict = judge(
+        &old,
+        &shooter(&still),
+        &[target(&strafing)],
+        None,
+        &rifle(),
+        &rules(&settings),
+    );
+    assert_eq!(verdict, ShotVerdict::Rejected(ShotRejection::BadTick));
+}
+
+#[test]
+fn a_target_that_respawned_since_the_claimed_tick_cannot_be_hit_there() {
+    let settings = settings();
+    let still = history(|_| SHOOTER_FEET);
+    let mut respawned = history(|_| Vec3::new(0.0, 0.0, -20.0));
+    respawned.mark_teleport(CLAIMED + 1);
+    let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
+    let verdict = judge(
+        &shot,
+        &shooter(&still),
+        &[target(&respawned)],
+        None,
+        &rifle(),
+        &rules(&settings),
+    );
+    assert_eq!(verdict, ShotVerdict::Miss);
+}

@@ -1,0 +1,193 @@
+//! Shots in the ECS: `Fire` becomes a shot entity, the tick's shots are judged (fire rate in order,
+//! geometry in parallel), and verdicts become damage and `ShotResult`s.
+
+use super::fire_rate::FireState;
+use super::judge::{Rules, Shooter, Target, judge};
+use crate::map::Maps;
+use arbiter_components::combat::{Shot, ShotRejection, ShotVerdict, Weapons};
+use arbiter_components::config::{AnticheatSettings, ServerSettings};
+use arbiter_components::history::PositionHistory;
+use arbiter_components::matchmaking::{InMatch, Match};
+use arbiter_components::messages::{ClientCommand, Outbound};
+use arbiter_components::player::{Health, PlayerId};
+use arbiter_components::protocol::{ClientMessage, ServerMessage, ShotOutcome};
+use arbiter_components::session::Session;
+use arbiter_components::tick::ServerTick;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::message::{Message, MessageReader, MessageWriter};
+use bevy_ecs::system::{Commands, Query, Res};
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// A shot's verdict, for damage, the shooter's `ShotResult`, anti-cheat scoring and metrics.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShotJudged {
+    pub shot: Entity,
+    pub shooter: Entity,
+    pub claimed_tick: u64,
+    pub verdict: ShotVerdict,
+}
+
+/// `Fire` requests become shot entities.
+pub fn spawn_shots(mut commands: Commands, mut requests: MessageReader<ClientCommand>) {
+    for request in requests.read() {
+        if let ClientMessage::Fire {
+            client_tick,
+            yaw,
+            pitch,
+            weapon,
+        } = request.message
+        {
+            commands.spawn(Shot {
+                shooter: request.player,
+                claimed_tick: client_tick,
+                yaw,
+                pitch,
+                weapon,
+            });
+        }
+    }
+}
+
+type ShooterData<'a> = (
+    Option<&'a InMatch>,
+    Option<&'a Health>,
+    &'a PositionHistory,
+    Option<&'a Session>,
+    &'a mut FireState,
+);
+
+/// Judges every shot of this tick; the verdicts go out as [`ShotJudged`] in arrival order.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system's parameters are its dependencies"
+)]
+pub fn judge_shots(
+    shots: Query<(Entity, &Shot)>,
+    mut shooters: Query<ShooterData<'static>>,
+    players: Query<(Entity, &InMatch, &Health, &PositionHistory)>,
+    matches: Query<&Match>,
+    maps: Option<Res<Maps>>,
+    weapons: Res<Weapons>,
+    anticheat: Res<AnticheatSettings>,
+    server: Res<ServerSettings>,
+    tick: Res<ServerTick>,
+    mut judged: MessageWriter<ShotJudged>,
+) {
+    let rules = Rules {
+        now: tick.get(),
+        tick_rate_hz: server.tick_rate_hz,
+        anticheat: &anticheat,
+    };
+    let mut shots: Vec<(Entity, Shot)> =
+        shots.iter().map(|(entity, shot)| (entity, *shot)).collect();
+    if shots.is_empty() {
+        return;
+    }
+    // Arrival order is entity order within a tick: stable, so the sequential part is deterministic.
+    shots.sort_by_key(|(entity, _)| *entity);
+    // Sequential: the fire-rate state changes with every shot.
+    let admitted: Vec<Result<(), ShotRejection>> = shots
+        .iter()
+        .map(|(_, shot)| {
+            let weapon = weapons
+                .get(shot.weapon)
+                .ok_or(ShotRejection::UnknownWeapon)?;
+            let (.., mut fire) = shooters
+                .get_mut(shot.shooter)
+                .map_err(|_| ShotRejection::NotInMatch)?;
+            fire.admit(
+                shot.weapon,
+                shot.claimed_tick,
+                rules.now,
+                rules.tick_rate_hz,
+                weapon.fire_rate_hz,
+            )
+        })
+        .collect();
+    // Parallel: geometry only reads the world as it was.
+    let targets: Vec<Target<'_>> = players
+        .iter()
+        .map(|(entity, in_match, health, history)| Target {
+            entity,
+            match_id: in_match.0,
+            alive: health.is_alive(),
+            history,
+        })
+        .collect();
+    let map_of: HashMap<u64, &str> = matches
+        .iter()
+        .map(|found| (found.id, found.map.as_str()))
+        .collect();
+    let verdicts: Vec<ShotVerdict> = shots
+        .par_iter()
+        .zip(admitted.par_iter())
+        .map(|((_, shot), admitted)| {
+            if let Err(rejection) = admitted {
+                return ShotVerdict::Rejected(*rejection);
+            }
+            let Ok((in_match, health, history, session, _)) = shooters.get(shot.shooter) else {
+                return ShotVerdict::Rejected(ShotRejection::NotInMatch);
+            };
+            let shooter = Shooter {
+                entity: shot.shooter,
+                match_id: in_match.map(|in_match| in_match.0),
+                alive: health.is_some_and(|health| health.is_alive()),
+                history,
+                rtt_ms: session.map_or(0.0, |session| session.rtt_ms),
+            };
+            let map = shooter
+                .match_id
+                .and_then(|id| map_of.get(&id))
+                .and_then(|name| maps.as_ref()?.get(name))
+                .map(|map| &**map);
+            let Some(weapon) = weapons.get(shot.weapon) else {
+                return ShotVerdict::Rejected(ShotRejection::UnknownWeapon);
+            };
+            judge(shot, &shooter, &targets, map, weapon, &rules)
+        })
+        .collect();
+    for ((entity, shot), verdict) in shots.iter().zip(verdicts) {
+        judged.write(ShotJudged {
+            shot: *entity,
+            shooter: shot.shooter,
+            claimed_tick: shot.claimed_tick,
+            verdict,
+        });
+    }
+}
+
+/// Applies damage, tells each shooter its result, and removes the shot entities.
+pub fn apply_shot_verdicts(
+    mut commands: Commands,
+    mut judged: MessageReader<ShotJudged>,
+    mut health: Query<&mut Health>,
+    ids: Query<&PlayerId>,
+    mut outbound: MessageWriter<Outbound>,
+) {
+    for judged in judged.read() {
+        let outcome = match judged.verdict {
+            ShotVerdict::Hit { target, damage } => {
+                if let Ok(mut health) = health.get_mut(target) {
+                    health.0 = health.0.saturating_sub(damage);
+                }
+                ShotOutcome::Hit {
+                    target: ids.get(target).map_or(0, |id| id.0),
+                    damage,
+                }
+            }
+            ShotVerdict::Miss => ShotOutcome::Miss,
+            ShotVerdict::Rejected(rejection) => {
+                ShotOutcome::Rejected(rejection.as_str().to_owned())
+            }
+        };
+        outbound.write(Outbound {
+            player: judged.shooter,
+            message: ServerMessage::ShotResult {
+                client_tick: judged.claimed_tick,
+                outcome,
+            },
+        });
+        commands.entity(judged.shot).try_despawn();
+    }
+}
