@@ -51,8 +51,10 @@ pub mod telemetry;
 mod text_position;
 pub mod tick;
 pub mod token;
+pub mod weapons;
 
 use admin::AdminPlugin;
+use arbiter_components::combat::Weapons;
 use arbiter_systems::SimulationPlugin;
 use arbiter_systems::map::Maps;
 use bevy_app::{PluginGroup, PluginGroupBuilder};
@@ -62,6 +64,7 @@ use net::{NetPlugin, NetSetupError, NetworkSetup};
 use shutdown::ShutdownPlugin;
 use telemetry::TelemetryPlugin;
 use tick::TickPlugin;
+use weapons::WeaponsPlugin;
 
 /// Everything an Arbiter server is made of. Add it to an `App` and call `run`.
 ///
@@ -72,6 +75,7 @@ use tick::TickPlugin;
 pub struct ServerPlugins {
     config: LoadedConfig,
     maps: Maps,
+    weapons: Weapons,
     network: Option<NetPlugin>,
     admin: Option<AdminPlugin>,
 }
@@ -81,6 +85,7 @@ impl ServerPlugins {
         Self {
             config,
             maps: Maps::default(),
+            weapons: Weapons::default(),
             network: None,
             admin: None,
         }
@@ -91,6 +96,12 @@ impl ServerPlugins {
         maps::require_maps(&maps, &self.config.config.matchmaking.maps)?;
         self.maps = maps;
         Ok(self)
+    }
+
+    /// Uses `weapons` instead of the built-in rifle.
+    pub fn with_weapons(mut self, weapons: Weapons) -> Self {
+        self.weapons = weapons;
+        self
     }
 
     /// Binds the game socket at `server.bind` and loads (or creates) the token key.
@@ -117,6 +128,7 @@ impl PluginGroup for ServerPlugins {
             .add(ShutdownPlugin)
             .add(ConfigPlugin::new(self.config))
             .add(MapsPlugin(self.maps))
+            .add(WeaponsPlugin(self.weapons))
             .add(TickPlugin)
             .add(SimulationPlugin);
         // The admin endpoint serves tokens from the network's issuer, so the network comes first.

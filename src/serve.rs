@@ -6,6 +6,7 @@ use crate::config::{ConfigSource, LoadedConfig, process_env};
 use crate::maps::{MAPS_DIR, load_maps};
 use crate::shutdown::SignalPlugin;
 use crate::telemetry::logging;
+use crate::weapons::{WEAPONS_FILE, load_weapons};
 use anyhow::Context;
 use bevy_app::{App, AppExit};
 use std::path::Path;
@@ -27,10 +28,12 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
 
     let mut app = App::new();
     let maps = load_maps(Path::new(MAPS_DIR))?;
+    let weapons = load_weapons(Path::new(WEAPONS_FILE))?;
     tracing::info!(maps = ?maps.names().collect::<Vec<_>>(), "maps loaded");
     app.add_plugins(
         ServerPlugins::new(loaded)
             .with_maps(maps)?
+            .with_weapons(weapons)
             .with_network()?
             .with_admin()?,
     )

@@ -26,6 +26,27 @@ impl Weapons {
     pub fn get(&self, index: u8) -> Option<&WeaponSpec> {
         self.weapons.get(usize::from(index))
     }
+
+    /// At least one weapon, at most 256 (indexed by a byte), every number positive and finite.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.weapons.is_empty() || self.weapons.len() > 256 {
+            return Err(format!(
+                "needs 1 to 256 weapons, has {}",
+                self.weapons.len()
+            ));
+        }
+        for weapon in &self.weapons {
+            let positive = |value: f32| value.is_finite() && value > 0.0;
+            if !positive(weapon.fire_rate_hz) || !positive(weapon.max_range_m) || weapon.damage == 0
+            {
+                return Err(format!(
+                    "weapon {:?}: fire_rate_hz, max_range_m and damage must be positive",
+                    weapon.name
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for Weapons {

@@ -1,0 +1,72 @@
+//! The weapons table: `assets/config/weapons.toml`, or the compiled-in copy when the file is absent.
+
+use crate::text_position::line_and_column;
+use arbiter_components::combat::Weapons;
+use std::path::{Path, PathBuf};
+
+/// Where the weapons table is looked for.
+pub const WEAPONS_FILE: &str = "assets/config/weapons.toml";
+
+const SHIPPED_WEAPONS: &str = include_str!("../assets/config/weapons.toml");
+
+/// Why the weapons table could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum WeaponsError {
+    #[error("{}: cannot read the weapons table: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{column}: {message}", origin.display())]
+    Syntax {
+        origin: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}: {problem}", origin.display())]
+    Invalid { origin: PathBuf, problem: String },
+}
+
+/// Reads `path` if it exists, else the shipped table.
+pub fn load_weapons(path: &Path) -> Result<Weapons, WeaponsError> {
+    if !path.is_file() {
+        return parse_weapons(SHIPPED_WEAPONS, Path::new("<shipped>/weapons.toml"));
+    }
+    let text = std::fs::read_to_string(path).map_err(|source| WeaponsError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_weapons(&text, path)
+}
+
+/// Parses and validates a weapons table.
+pub fn parse_weapons(text: &str, origin: &Path) -> Result<Weapons, WeaponsError> {
+    let weapons: Weapons = toml::from_str(text).map_err(|error| {
+        let (line, column) = line_and_column(text, error.span().map_or(0, |span| span.start));
+        WeaponsError::Syntax {
+            origin: origin.to_owned(),
+            line,
+            column,
+            message: error.message().trim_end().to_owned(),
+        }
+    })?;
+    weapons
+        .validate()
+        .map_err(|problem| WeaponsError::Invalid {
+            origin: origin.to_owned(),
+            problem,
+        })?;
+    Ok(weapons)
+}
+
+/// Makes the weapons table available to the rules.
+#[derive(Debug)]
+pub struct WeaponsPlugin(pub Weapons);
+
+impl bevy_app::Plugin for WeaponsPlugin {
+    fn build(&self, app: &mut bevy_app::App) {
+        app.insert_resource(self.0.clone());
+    }
+}
