@@ -14,7 +14,10 @@ fn every_file_in_assets_config_parses_and_validates() {
     let mut checked = 0;
     for entry in std::fs::read_dir(&directory).expect("assets/config exists") {
         let path = entry.expect("directory entry").path();
-        if path
+        if path.file_name().is_some_and(|name| name == "weapons.toml") {
+            arbiter::weapons::load_weapons(&path).unwrap_or_else(|error| panic!("{error}"));
+            checked += 1;
+        } else if path
             .extension()
             .is_some_and(|extension| extension == "toml")
         {
@@ -23,8 +26,8 @@ fn every_file_in_assets_config_parses_and_validates() {
         }
     }
     assert!(
-        checked > 0,
-        "no config file found in {}",
+        checked >= 2,
+        "server.toml and weapons.toml in {}",
         directory.display()
     );
 }
