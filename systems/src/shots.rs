@@ -39,3 +39,6 @@ impl Plugin for ShotsPlugin {
             );
     }
 }
+
+#[cfg(test)]
+mod tests;

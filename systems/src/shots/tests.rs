@@ -1,0 +1,198 @@
+//! Shots on a bare `World`: the whole path, and parallel judging against sequential judging.
+
+use super::*;
+use crate::map::{MapGeometry, Maps};
+use arbiter_components::combat::{Shot, ShotVerdict};
+use arbiter_components::config::{AnticheatSettings, ServerSettings};
+use arbiter_components::history::PositionHistory;
+use arbiter_components::map::{MapBox, MapDefinition, SpawnPoint};
+use arbiter_components::matchmaking::{InMatch, Match, MatchState};
+use arbiter_components::messages::{ClientCommand, Outbound};
+use arbiter_components::player::{Health, PlayerId};
+use arbiter_components::protocol::{ClientMessage, ServerMessage, ShotOutcome};
+use arbiter_components::session::Session;
+use arbiter_components::tick::ServerTick;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::message::Messages;
+use bevy_ecs::system::RunSystemOnce;
+use bevy_ecs::world::World;
+use bevy_math::Vec3;
+use proptest::prelude::*;
+
+const NOW: u64 = 1000;
+
+fn room() -> MapGeometry {
+    MapGeometry::new(MapDefinition {
+        name: "room".into(),
+        bounds: MapBox {
+            min: Vec3::new(-30.0, 0.0, -30.0),
+            max: Vec3::new(30.0, 10.0, 30.0),
+        },
+        spawns: vec![
+            SpawnPoint {
+                team: 0,
+                position: Vec3::new(-25.0, 0.0, 0.0),
+            },
+            SpawnPoint {
+                team: 1,
+                position: Vec3::new(25.0, 0.0, 0.0),
+            },
+        ],
+        boxes: vec![MapBox {
+            min: Vec3::new(-1.0, 0.0, -8.0),
+            max: Vec3::new(1.0, 3.0, 8.0),
+        }],
+    })
+    .expect("valid map")
+}
+
+fn world() -> World {
+    let mut world = World::new();
+    let mut tick = ServerTick::default();
+    for _ in 0..NOW {
+        tick.advance();
+    }
+    world.insert_resource(tick);
+    world.insert_resource(ServerSettings::default());
+    world.insert_resource(AnticheatSettings::default());
+    world.init_resource::<Weapons>();
+    let mut maps = Maps::default();
+    maps.insert(room()).expect("one map");
+    world.insert_resource(maps);
+    world.init_resource::<Messages<ClientCommand>>();
+    world.init_resource::<Messages<Outbound>>();
+    world.init_resource::<Messages<ShotJudged>>();
+    world.spawn(Match {
+        id: 7,
+        mode: 0,
+        map: "room".into(),
+        teams: [Vec::new(), Vec::new()],
+        state: MatchState::InProgress,
+        created_tick: 0,
+    });
+    world
+}
+
+/// A player of match 7 standing still at `feet`, on a 150 ms connection.
+fn player(world: &mut World, id: u64, feet: Vec3) -> Entity {
+    let mut history = PositionHistory::default();
+    for tick in NOW - 40..=NOW {
+        history.record(tick, feet, 64);
+    }
+    let session = Session {
+        client_id: id,
+        addr: "127.0.0.1:1".parse().expect("literal address"),
+        connected_at_tick: 0,
+        rtt_ms: 150.0,
+        bytes_sent: 0,
+    };
+    world
+        .spawn((
+            PlayerId(id),
+            InMatch(7),
+            Health::FULL,
+            history,
+            session,
+            FireState::default(),
+        ))
+        .id()
+}
+
+#[test]
+fn fire_becomes_a_judged_shot_damage_and_a_shot_result() {
+    let mut world = world();
+    let shooter = player(&mut world, 1, Vec3::new(-10.0, 0.0, 15.0));
+    let target = player(&mut world, 2, Vec3::new(10.0, 0.0, 15.0));
+    // Straight along +X at chest height: yaw −π/2 looks down +X.
+    let pitch = ((1.2 - EYE_HEIGHT_M) / 20.0f32).atan();
+    world.write_message(ClientCommand {
+        player: shooter,
+        message: ClientMessage::Fire {
+            client_tick: NOW - 15,
+            yaw: -std::f32::consts::FRAC_PI_2,
+            pitch,
+            weapon: 0,
+        },
+    });
+
+    world.run_system_once(spawn_shots).expect("runs");
+    world.flush();
+    world.run_system_once(judge_shots).expect("runs");
+    world.run_system_once(apply_shot_verdicts).expect("runs");
+    world.flush();
+
+    assert_eq!(world.get::<Health>(target), Some(&Health(75)));
+    let results: Vec<ServerMessage> = world
+        .resource_mut::<Messages<Outbound>>()
+        .drain()
+        .filter(|outbound| outbound.player == shooter)
+        .map(|outbound| outbound.message)
+        .collect();
+    assert_eq!(
+        results,
+        vec![ServerMessage::ShotResult {
+            client_tick: NOW - 15,
+            outcome: ShotOutcome::Hit {
+                target: 2,
+                damage: 25
+            }
+        }]
+    );
+    let mut shots = world.query::<&Shot>();
+    assert_eq!(
+        shots.iter(&world).count(),
+        0,
+        "shot entities are gone after judging"
+    );
+}
+
+/// Judges `shots` in a fresh world with `threads` rayon threads; returns (claimed tick, verdict) in
+/// order.
+fn judged_with_threads(
+    positions: &[(f32, f32)],
+    shots: &[(usize, u64, f32, f32, u8)],
+    threads: usize,
+) -> Vec<(u64, ShotVerdict)> {
+    let mut world = world();
+    let players: Vec<Entity> = positions
+        .iter()
+        .enumerate()
+        .map(|(index, (x, z))| player(&mut world, index as u64 + 1, Vec3::new(*x, 0.0, *z)))
+        .collect();
+    for (shooter, age, yaw, pitch, weapon) in shots {
+        world.spawn(Shot {
+            shooter: players[*shooter % players.len()],
+            claimed_tick: NOW - age,
+            yaw: *yaw,
+            pitch: *pitch,
+            weapon: *weapon,
+        });
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    pool.install(|| world.run_system_once(judge_shots))
+        .expect("runs");
+    // Both worlds spawn the same entities in the same order, so entities compare across them.
+    world
+        .resource_mut::<Messages<ShotJudged>>()
+        .drain()
+        .map(|judged| (judged.claimed_tick, judged.verdict))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parallel_judging_equals_sequential_judging(
+        positions in proptest::collection::vec((-25.0f32..25.0, -25.0f32..25.0), 2..8),
+        shots in proptest::collection::vec((0usize..8, 0u64..40, -3.2f32..3.2, -0.3f32..0.3, 0u8..3), 1..120),
+    ) {
+        let sequential = judged_with_threads(&positions, &shots, 1);
+        let parallel = judged_with_threads(&positions, &shots, 4);
+        prop_assert_eq!(sequential.len(), shots.len());
+        prop_assert_eq!(sequential, parallel);
+    }
+}
