@@ -3,11 +3,14 @@
 pub mod logging;
 mod matchmaking;
 pub mod metrics;
+mod shots;
 
 use crate::config::apply_reloaded_config;
 use crate::tick::TickSystems;
+use arbiter_components::combat::Weapons;
 use arbiter_components::config::LogSettings;
-use bevy_app::{App, First, Plugin, PostUpdate};
+use arbiter_systems::SimulationSystems;
+use bevy_app::{App, First, FixedUpdate, Plugin, PostUpdate};
 use bevy_ecs::schedule::{IntoScheduleConfigs, common_conditions::resource_changed};
 
 /// Installs the metrics recorder and keeps the log level in step with the config.
@@ -26,13 +29,22 @@ impl Plugin for TelemetryPlugin {
         );
     }
 
-    /// Matchmaking metrics only where the matchmaking rules are installed.
+    /// Matchmaking and shot metrics only where those rules are installed.
     fn finish(&self, app: &mut App) {
         if app
             .world()
             .contains_resource::<arbiter_systems::matchmaking::MatchmakingQueue>()
         {
             app.add_systems(PostUpdate, matchmaking::record_matchmaking);
+        }
+        if app.world().contains_resource::<Weapons>() {
+            app.init_resource::<shots::ShotsTimer>().add_systems(
+                FixedUpdate,
+                (
+                    shots::start_shots_timer.before(SimulationSystems::Shots),
+                    shots::record_shots.after(SimulationSystems::Shots),
+                ),
+            );
         }
     }
 }

@@ -25,6 +25,8 @@ pub const MATCHES_FORMED_TOTAL: &str = "arbiter_matches_formed_total";
 pub const QUEUE_TIMEOUTS_TOTAL: &str = "arbiter_queue_timeouts_total";
 pub const QUEUE_WAIT_SECONDS: &str = "arbiter_queue_wait_seconds";
 pub const MATCH_RATING_SPAN: &str = "arbiter_match_rating_span";
+pub const SHOTS_TOTAL: &str = "arbiter_shots_total";
+pub const VALIDATION_DURATION_SECONDS: &str = "arbiter_validation_duration_seconds";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
 const TICK_DURATION_BUCKETS: [f64; 12] = [
@@ -52,6 +54,7 @@ pub fn prometheus() -> &'static PrometheusHandle {
             (TICK_DURATION_SECONDS, &TICK_DURATION_BUCKETS[..]),
             (QUEUE_WAIT_SECONDS, &QUEUE_WAIT_BUCKETS[..]),
             (MATCH_RATING_SPAN, &RATING_SPAN_BUCKETS[..]),
+            (VALIDATION_DURATION_SECONDS, &TICK_DURATION_BUCKETS[..]),
         ];
         let builder =
             buckets
@@ -141,6 +144,15 @@ fn describe() {
     describe_histogram!(
         MATCH_RATING_SPAN,
         "Highest minus lowest rating within a formed match."
+    );
+    describe_counter!(
+        SHOTS_TOTAL,
+        "Shots judged, by verdict (hit, miss, too_fast, out_of_range, no_line_of_sight, bad_tick, not_in_match, dead, unknown_weapon)."
+    );
+    describe_histogram!(
+        VALIDATION_DURATION_SECONDS,
+        Unit::Seconds,
+        "Time the Shots phase took in ticks with shots."
     );
     // Both results exist from the start, so a dashboard shows 0 rather than no series.
     for result in ["ok", "error"] {
