@@ -5,7 +5,7 @@
 //! `cargo bench --bench shot_validation`
 
 use arbiter::maps::shipped_maps;
-use arbiter_components::combat::{Shot, Weapons};
+use arbiter_components::combat::{Shot, ShotVerdict, Weapons};
 use arbiter_components::config::AnticheatSettings;
 use arbiter_components::history::PositionHistory;
 use arbiter_systems::shots::{Rules, Shooter, Target, judge};
@@ -122,15 +122,12 @@ fn main() {
             let started = Instant::now();
             let verdict = black_box(judge_one(black_box(shot)));
             nanos.push(started.elapsed().as_nanos());
-            *verdicts
-                .entry(
-                    format!("{verdict:?}")
-                        .split([' ', '(', '{'])
-                        .next()
-                        .unwrap_or("")
-                        .to_owned(),
-                )
-                .or_insert(0u32) += 1;
+            let label = match verdict {
+                ShotVerdict::Hit { .. } => "hit",
+                ShotVerdict::Miss => "miss",
+                ShotVerdict::Rejected(rejection) => rejection.as_str(),
+            };
+            *verdicts.entry(label).or_insert(0u32) += 1;
         }
     }
     nanos.sort_unstable();
