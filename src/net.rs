@@ -13,7 +13,6 @@ mod transport;
 
 pub use abuse::{Abuse, Violation};
 pub use keys::load_or_create_key;
-pub use receive::InputCadenceAnomalies;
 pub use sessions::Sessions;
 pub use snapshots::snapshot_due;
 pub use tokens::{GuestToken, TokenIssuer, unix_now};
@@ -23,7 +22,7 @@ use crate::build_once::BuildOnce;
 use crate::shutdown::Shutdown;
 use crate::tick::TickSystems;
 use arbiter_components::config::{NetSettings, ServerConfig};
-use arbiter_components::messages::ClientCommand;
+use arbiter_components::messages::{ClientCommand, KickRequest};
 use arbiter_components::protocol::{KickReason, connection_config, protocol_id};
 use arbiter_components::session::Session;
 use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
@@ -159,6 +158,7 @@ impl Plugin for NetPlugin {
         app.insert_resource(server)
             .init_resource::<Sessions>()
             .add_message::<ClientCommand>()
+            .add_message::<KickRequest>()
             .add_systems(
                 PreUpdate,
                 (
@@ -176,6 +176,7 @@ impl Plugin for NetPlugin {
                 PostUpdate,
                 (
                     outbound::deliver_outbound,
+                    outbound::carry_out_kicks,
                     snapshots::send_snapshots,
                     snapshots::send_packets,
                 )

@@ -1,5 +1,6 @@
 //! Logs and metrics.
 
+mod anticheat;
 pub mod logging;
 mod matchmaking;
 pub mod metrics;
@@ -38,13 +39,15 @@ impl Plugin for TelemetryPlugin {
             app.add_systems(PostUpdate, matchmaking::record_matchmaking);
         }
         if app.world().contains_resource::<Weapons>() {
-            app.init_resource::<shots::ShotsTimer>().add_systems(
-                FixedUpdate,
-                (
-                    shots::start_shots_timer.before(SimulationSystems::Shots),
-                    shots::record_shots.after(SimulationSystems::Shots),
-                ),
-            );
+            app.init_resource::<shots::ShotsTimer>()
+                .add_systems(
+                    FixedUpdate,
+                    (
+                        shots::start_shots_timer.before(SimulationSystems::Shots),
+                        shots::record_shots.after(SimulationSystems::Shots),
+                    ),
+                )
+                .add_systems(PostUpdate, anticheat::record_anticheat);
         }
     }
 }

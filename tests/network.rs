@@ -340,7 +340,7 @@ fn inputs_for_more_ticks_than_elapsed_raise_a_speed_hack_signal_for_that_player_
         server
             .app
             .world()
-            .get::<arbiter::net::InputCadenceAnomalies>(entity)
+            .get::<arbiter_components::input::InputCadenceAnomalies>(entity)
             .map(|anomalies| anomalies.0)
     };
     assert_eq!(anomalies(1), Some(0), "an honest client raises no signal");

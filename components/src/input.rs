@@ -26,6 +26,11 @@ impl InputRefusal {
     }
 }
 
+/// How often a player's clock ran fast: more inputs for distinct ticks than ticks elapsed in a
+/// one-second window. A signal for anti-cheat, not proof.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InputCadenceAnomalies(pub u32);
+
 /// A player's pending inputs, ordered by tick, at most one per tick.
 #[derive(Component, Debug, Clone, Default, PartialEq)]
 pub struct InputBuffer {

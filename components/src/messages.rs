@@ -1,6 +1,6 @@
 //! Messages between the network shell and the rules: player requests in, messages to players out.
 
-use crate::protocol::{ClientMessage, ServerMessage};
+use crate::protocol::{ClientMessage, KickReason, ServerMessage};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Message;
 
@@ -18,4 +18,11 @@ pub struct ClientCommand {
 pub struct Outbound {
     pub player: Entity,
     pub message: ServerMessage,
+}
+
+/// The rules want a player's connection closed; the network layer sends `Kicked { reason }` first.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub struct KickRequest {
+    pub player: Entity,
+    pub reason: KickReason,
 }

@@ -1,8 +1,8 @@
-//! Messages the rules address to players, delivered to those still connected.
+//! What the rules address to players — messages and kicks — carried out for those still connected.
 
 use super::transport::GameServer;
 use crate::telemetry::metrics::MESSAGES_DROPPED_TOTAL;
-use arbiter_components::messages::Outbound;
+use arbiter_components::messages::{KickRequest, Outbound};
 use arbiter_components::session::Session;
 use bevy_ecs::message::MessageReader;
 use bevy_ecs::system::{Query, ResMut};
@@ -22,6 +22,19 @@ pub(super) fn deliver_outbound(
                 metrics::counter!(MESSAGES_DROPPED_TOTAL, "reason" => "player_offline")
                     .increment(1);
             }
+        }
+    }
+}
+
+/// Closes the connections the rules asked to close, telling each client why first.
+pub(super) fn carry_out_kicks(
+    mut server: ResMut<GameServer>,
+    mut kicks: MessageReader<KickRequest>,
+    sessions: Query<&Session>,
+) {
+    for KickRequest { player, reason } in kicks.read() {
+        if let Ok(session) = sessions.get(*player) {
+            server.kick(session.client_id, reason.clone());
         }
     }
 }

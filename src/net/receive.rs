@@ -4,22 +4,16 @@ use super::abuse::{Abuse, Violation};
 use super::transport::GameServer;
 use crate::telemetry::metrics::{MESSAGES_DROPPED_TOTAL, SPEED_HACK_SIGNALS_TOTAL};
 use arbiter_components::config::{NetSettings, ServerSettings};
-use arbiter_components::input::InputBuffer;
+use arbiter_components::input::{InputBuffer, InputCadenceAnomalies};
 use arbiter_components::messages::ClientCommand;
 use arbiter_components::protocol::{
     ClientChannel, ClientMessage, DecodeError, ServerMessage, decode_client,
 };
 use arbiter_components::session::Session;
 use arbiter_components::tick::ServerTick;
-use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::MessageWriter;
 use bevy_ecs::system::{Query, Res, ResMut};
-
-/// How often a player's clock ran fast: more inputs for distinct ticks than ticks elapsed in a
-/// one-second window. A signal for anti-cheat, not proof.
-#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct InputCadenceAnomalies(pub u32);
 
 /// Drains every connected client's channels, at most `max_messages_per_tick` per channel.
 pub(super) fn receive_client_messages(

@@ -3,18 +3,18 @@
 //! who does not come back within the grace period is despawned.
 
 use super::abuse::Abuse;
-use super::receive::InputCadenceAnomalies;
 use super::transport::GameServer;
 use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL};
 use arbiter_components::config::{NetSettings, ServerSettings};
 use arbiter_components::history::PositionHistory;
-use arbiter_components::input::InputBuffer;
+use arbiter_components::input::{InputBuffer, InputCadenceAnomalies};
 use arbiter_components::kinematics::{Position, Velocity};
 use arbiter_components::matchmaking::Rating;
 use arbiter_components::player::{Aim, Health, PlayerId};
 use arbiter_components::protocol::{KickReason, ServerMessage};
 use arbiter_components::session::{AwaitingReconnect, Session};
 use arbiter_components::tick::ServerTick;
+use arbiter_systems::anticheat::Suspicion;
 use arbiter_systems::shots::FireState;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
@@ -101,6 +101,7 @@ pub(super) fn track_connections(
                                 Rating::default(),
                                 PositionHistory::default(),
                                 FireState::default(),
+                                Suspicion::default(),
                             ))
                             .id();
                         sessions.by_player.insert(player, entity);

@@ -26,6 +26,7 @@ pub const QUEUE_TIMEOUTS_TOTAL: &str = "arbiter_queue_timeouts_total";
 pub const QUEUE_WAIT_SECONDS: &str = "arbiter_queue_wait_seconds";
 pub const MATCH_RATING_SPAN: &str = "arbiter_match_rating_span";
 pub const SHOTS_TOTAL: &str = "arbiter_shots_total";
+pub const ANTICHEAT_ACTIONS_TOTAL: &str = "arbiter_anticheat_actions_total";
 pub const VALIDATION_DURATION_SECONDS: &str = "arbiter_validation_duration_seconds";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
@@ -148,6 +149,10 @@ fn describe() {
     describe_counter!(
         SHOTS_TOTAL,
         "Shots judged, by verdict (hit, miss, too_fast, out_of_range, no_line_of_sight, bad_tick, not_in_match, dead, unknown_weapon)."
+    );
+    describe_counter!(
+        ANTICHEAT_ACTIONS_TOTAL,
+        "Anti-cheat actions by action (warn, flag, kick), taken when a suspicion score crosses its threshold."
     );
     describe_histogram!(
         VALIDATION_DURATION_SECONDS,

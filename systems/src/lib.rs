@@ -2,6 +2,7 @@
 //! clock, no async. Time comes from bevy's `Time` resource, which inside `FixedUpdate` is the fixed
 //! simulation step.
 
+pub mod anticheat;
 pub mod input;
 pub mod map;
 pub mod matchmaking;

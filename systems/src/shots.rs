@@ -12,12 +12,13 @@ pub use judge::{
 pub use resolve::{ShotJudged, apply_shot_verdicts, judge_shots, spawn_shots};
 
 use crate::SimulationSystems;
+use crate::anticheat::{AntiCheatActed, score_suspicion};
 use arbiter_components::combat::Weapons;
-use arbiter_components::messages::{ClientCommand, Outbound};
+use arbiter_components::messages::{ClientCommand, KickRequest, Outbound};
 use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::schedule::IntoScheduleConfigs;
 
-/// Shot validation in the Shots phase, its consequences in the Damage phase.
+/// Shot validation in the Shots phase; damage and anti-cheat scoring in the Damage phase.
 #[derive(Debug, Default)]
 pub struct ShotsPlugin;
 
@@ -33,9 +34,13 @@ impl Plugin for ShotsPlugin {
                     .chain()
                     .in_set(SimulationSystems::Shots),
             )
+            .add_message::<KickRequest>()
+            .add_message::<AntiCheatActed>()
             .add_systems(
                 FixedUpdate,
-                apply_shot_verdicts.in_set(SimulationSystems::Damage),
+                (apply_shot_verdicts, score_suspicion)
+                    .chain()
+                    .in_set(SimulationSystems::Damage),
             );
     }
 }

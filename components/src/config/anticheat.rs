@@ -18,6 +18,14 @@ pub struct AnticheatSettings {
     pub interp_delay_ms: u32,
     /// How far a claimed tick may be from that expectation, in milliseconds (0–1000).
     pub claim_tolerance_ms: u32,
+    /// A player's suspicion score halves every this many seconds (1–3600).
+    pub score_half_life_secs: u32,
+    /// Score at which a player is logged and counted as suspicious (0.1–10000) ...
+    pub warn_score: f32,
+    /// ... flagged with the evidence for review (0.1–10000) ...
+    pub flag_score: f32,
+    /// ... and kicked (0.1–10000).
+    pub kick_score: f32,
 }
 
 impl Default for AnticheatSettings {
@@ -28,6 +36,10 @@ impl Default for AnticheatSettings {
             max_rewind_ms: 500,
             interp_delay_ms: 100,
             claim_tolerance_ms: 200,
+            score_half_life_secs: 30,
+            warn_score: 5.0,
+            flag_score: 10.0,
+            kick_score: 20.0,
         }
     }
 }

@@ -1,0 +1,156 @@
+//! Anti-cheat scoring: refused shots and speed-hack signals add weighted suspicion that decays over
+//! time; crossing thresholds warns, flags (with the evidence) and kicks. A score fed `w` every `t`
+//! seconds settles at `w / (1 − 0.5^(t / half-life))`: with the defaults (half-life 30 s), one refused
+//! shot of weight 2 every 10 s settles near 9.7 — it may warn (a log line and a metric), never flag
+//! (10) or kick (20). A cheater refused several times a second crosses all three within seconds.
+
+use crate::shots::ShotJudged;
+use arbiter_components::combat::{ShotRejection, ShotVerdict};
+use arbiter_components::config::{AnticheatSettings, ServerSettings};
+use arbiter_components::input::InputCadenceAnomalies;
+use arbiter_components::messages::KickRequest;
+use arbiter_components::protocol::KickReason;
+use bevy_ecs::component::Component;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::message::{Message, MessageReader, MessageWriter};
+use bevy_ecs::system::{Query, Res};
+use std::collections::VecDeque;
+
+/// Suspicion added by one speed-hack signal (a second in which more ticks of input arrived than passed).
+pub const SPEED_HACK_WEIGHT: f32 = 3.0;
+/// How many recent reasons a score keeps as evidence.
+const EVIDENCE_KEPT: usize = 16;
+
+/// Suspicion added by one refused shot.
+pub fn rejection_weight(rejection: ShotRejection) -> f32 {
+    match rejection {
+        ShotRejection::OutOfRange => 3.0,
+        ShotRejection::BadTick | ShotRejection::NoLineOfSight => 2.0,
+        ShotRejection::TooFast | ShotRejection::UnknownWeapon => 1.0,
+        // Lobby or death-screen shots are client bugs or races, not cheats.
+        ShotRejection::NotInMatch | ShotRejection::Dead => 0.0,
+    }
+}
+
+/// What anti-cheat did about a player.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AntiCheatAction {
+    Warn,
+    Flag,
+    Kick,
+}
+
+impl AntiCheatAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AntiCheatAction::Warn => "warn",
+            AntiCheatAction::Flag => "flag",
+            AntiCheatAction::Kick => "kick",
+        }
+    }
+}
+
+/// An action taken, with the score and the recent evidence: for logs, metrics and (flags) persistence.
+#[derive(Message, Debug, Clone, PartialEq)]
+pub struct AntiCheatActed {
+    pub player: Entity,
+    pub action: AntiCheatAction,
+    pub score: f32,
+    pub evidence: Vec<&'static str>,
+}
+
+/// A player's suspicion.
+#[derive(Component, Debug, Clone, Default, PartialEq)]
+pub struct Suspicion {
+    score: f32,
+    /// The strongest action taken since the score was last low.
+    reached: Option<AntiCheatAction>,
+    cadence_seen: u32,
+    evidence: VecDeque<&'static str>,
+}
+
+impl Suspicion {
+    pub fn score(&self) -> f32 {
+        self.score
+    }
+
+    fn add(&mut self, weight: f32, reason: &'static str) {
+        if weight <= 0.0 {
+            return;
+        }
+        self.score += weight;
+        if self.evidence.len() == EVIDENCE_KEPT {
+            self.evidence.pop_front();
+        }
+        self.evidence.push_back(reason);
+    }
+}
+
+/// Decays every score, adds this tick's refusals and speed-hack signals, and acts on thresholds.
+pub fn score_suspicion(
+    settings: Res<AnticheatSettings>,
+    server: Res<ServerSettings>,
+    mut judged: MessageReader<ShotJudged>,
+    mut players: Query<(Entity, &mut Suspicion, Option<&InputCadenceAnomalies>)>,
+    mut acted: MessageWriter<AntiCheatActed>,
+    mut kicks: MessageWriter<KickRequest>,
+) {
+    let ticks_per_half_life =
+        settings.score_half_life_secs as f32 * server.tick_rate_hz.max(1) as f32;
+    let decay = 0.5f32.powf(1.0 / ticks_per_half_life);
+    for (_, mut suspicion, _) in &mut players {
+        if suspicion.score > 0.0 {
+            suspicion.score *= decay;
+            if suspicion.score < settings.warn_score * 0.5 {
+                suspicion.reached = None;
+            }
+        }
+    }
+    for judged in judged.read() {
+        if let ShotVerdict::Rejected(rejection) = judged.verdict
+            && let Ok((_, mut suspicion, _)) = players.get_mut(judged.shooter)
+        {
+            suspicion.add(rejection_weight(rejection), rejection.as_str());
+        }
+    }
+    for (player, mut suspicion, cadence) in &mut players {
+        let signals = cadence.map_or(0, |cadence| cadence.0);
+        if signals > suspicion.cadence_seen {
+            for _ in suspicion.cadence_seen..signals {
+                suspicion.add(SPEED_HACK_WEIGHT, "speed_hack");
+            }
+            suspicion.cadence_seen = signals;
+        }
+        let thresholds = [
+            (AntiCheatAction::Warn, settings.warn_score),
+            (AntiCheatAction::Flag, settings.flag_score),
+            (AntiCheatAction::Kick, settings.kick_score),
+        ];
+        for (action, threshold) in thresholds {
+            if suspicion.score < threshold || suspicion.reached >= Some(action) {
+                continue;
+            }
+            suspicion.reached = Some(action);
+            let evidence: Vec<&'static str> = suspicion.evidence.iter().copied().collect();
+            if action == AntiCheatAction::Kick {
+                kicks.write(KickRequest {
+                    player,
+                    reason: KickReason::Cheating(format!(
+                        "suspicion {:.1}: {}",
+                        suspicion.score,
+                        evidence.join(", ")
+                    )),
+                });
+            }
+            acted.write(AntiCheatActed {
+                player,
+                action,
+                score: suspicion.score,
+                evidence,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
