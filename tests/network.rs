@@ -468,3 +468,85 @@ fn a_hundred_clients_join_the_queue_and_all_end_up_in_matches_of_ten() {
         assert_eq!(team_sizes, [5, 5]);
     }
 }
+
+#[test]
+fn a_backtracking_cheater_is_kicked_and_an_honest_shooter_is_never_refused() {
+    use arbiter_components::matchmaking::{InMatch, Match, MatchState};
+    let mut server = TestServer::start();
+    let mut clients = vec![connect(&server, 1), connect(&server, 2)];
+    assert!(server.step_until(&mut clients, 300, |server, _| server.connected() == 2));
+    // Put both in one match (no map: open ground).
+    server.app.world_mut().spawn(Match {
+        id: 1,
+        mode: 0,
+        map: "none".into(),
+        teams: [Vec::new(), Vec::new()],
+        state: MatchState::InProgress,
+        created_tick: 0,
+    });
+    for player_id in [1, 2] {
+        let entity = entity_of(&server, player_id).expect("player");
+        server.app.world_mut().entity_mut(entity).insert(InMatch(1));
+    }
+
+    // A second of play first, so there is history to rewind into.
+    server.step_until(&mut clients, 60, |_, _| false);
+    let mut honest_refusals = Vec::new();
+    let mut honest_results = 0;
+    let mut cheater_kicked = None;
+    for step in 0..240u64 {
+        let tick = server
+            .app
+            .world()
+            .resource::<arbiter_components::tick::ServerTick>()
+            .get();
+        if step % 6 == 0 {
+            // Honest: fires 10 times a second, claiming what it saw ~100 ms ago (interpolation).
+            clients[0].send(&ClientMessage::Fire {
+                client_tick: tick - 6,
+                yaw: 0.0,
+                pitch: 0.0,
+                weapon: 0,
+            });
+        }
+        if step % 3 == 0 && clients[1].is_connected() {
+            // Backtracker: claims ticks 650 ms in the past to shoot where enemies were.
+            clients[1].send(&ClientMessage::Fire {
+                client_tick: tick - 39,
+                yaw: 0.0,
+                pitch: 0.0,
+                weapon: 0,
+            });
+        }
+        server.step(&mut clients);
+        std::thread::sleep(Duration::from_micros(200));
+        for message in drain(&mut clients[0]) {
+            if let ServerMessage::ShotResult { outcome, .. } = message {
+                honest_results += 1;
+                if let arbiter_components::protocol::ShotOutcome::Rejected(reason) = outcome {
+                    honest_refusals.push(reason);
+                }
+            }
+        }
+        for message in drain(&mut clients[1]) {
+            if let ServerMessage::Kicked { reason } = message {
+                cheater_kicked = Some(reason);
+            }
+        }
+    }
+
+    assert!(
+        honest_results >= 35,
+        "the honest shots were judged: {honest_results} results"
+    );
+    assert!(
+        honest_refusals.is_empty(),
+        "the honest shooter was refused: {honest_refusals:?}"
+    );
+    assert!(clients[0].is_connected());
+    let Some(KickReason::Cheating(evidence)) = cheater_kicked else {
+        panic!("the backtracker was not kicked for cheating: {cheater_kicked:?}")
+    };
+    assert!(evidence.contains("bad_tick"), "{evidence}");
+    assert!(!clients[1].is_connected());
+}
