@@ -7,6 +7,12 @@ use std::time::Duration;
 /// Fire every this many frames, ping every this many.
 const FIRE_EVERY_FRAMES: u64 = 20;
 const PING_EVERY_FRAMES: u64 = 30;
+/// How far behind the newest snapshot an honest client renders, as the server assumes by default
+/// (`[anticheat] interp_delay_ms`).
+const INTERPOLATION_DELAY_MS: u64 = 100;
+/// Honest bots do not aim yet: they fire upwards, into the open sky, so no shot can hit anyone
+/// through a wall (which the server would rightly refuse).
+const FIRE_PITCH: f32 = 0.8;
 
 /// What happened to one bot.
 #[derive(Debug, Default, Clone)]
@@ -30,6 +36,9 @@ pub(super) struct Bot {
     joined_queue: bool,
     /// Tick the next input is for: just ahead of the newest server tick seen.
     next_input_tick: u64,
+    /// Newest server tick seen in a snapshot, and the server's tick rate (from `Welcome`).
+    newest_snapshot_tick: u64,
+    tick_rate_hz: u32,
     done: bool,
     pub(super) stats: BotStats,
 }
@@ -42,6 +51,8 @@ impl Bot {
             frame: 0,
             joined_queue: false,
             next_input_tick: 0,
+            newest_snapshot_tick: 0,
+            tick_rate_hz: 60,
             done: false,
             stats: BotStats::default(),
         }
@@ -72,10 +83,15 @@ impl Bot {
         }
         self.send_input();
         if self.frame.is_multiple_of(FIRE_EVERY_FRAMES) {
+            // Claim the tick on screen: the newest snapshot, rendered an interpolation delay late.
+            let rendered_ticks_behind =
+                INTERPOLATION_DELAY_MS * u64::from(self.tick_rate_hz) / 1000;
             self.client.send(&ClientMessage::Fire {
-                client_tick: self.next_input_tick,
+                client_tick: self
+                    .newest_snapshot_tick
+                    .saturating_sub(rendered_ticks_behind),
                 yaw: self.yaw(),
-                pitch: 0.0,
+                pitch: FIRE_PITCH,
                 weapon: 0,
             });
             self.stats.shots_sent += 1;
@@ -90,9 +106,17 @@ impl Bot {
 
     fn observe(&mut self, message: ServerMessage, now_us: u64) {
         match message {
-            ServerMessage::Welcome { server_tick, .. } => self.track_server_tick(server_tick),
+            ServerMessage::Welcome {
+                server_tick,
+                tick_rate_hz,
+                ..
+            } => {
+                self.tick_rate_hz = tick_rate_hz;
+                self.track_server_tick(server_tick);
+            }
             ServerMessage::Snapshot { tick, .. } => {
                 self.stats.snapshots_received += 1;
+                self.newest_snapshot_tick = self.newest_snapshot_tick.max(tick);
                 self.track_server_tick(tick);
             }
             ServerMessage::MatchFound { .. } => self.stats.matches_played += 1,

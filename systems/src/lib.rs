@@ -4,6 +4,7 @@
 
 pub mod anticheat;
 pub mod input;
+pub mod lifecycle;
 pub mod map;
 pub mod matchmaking;
 pub mod movement;

@@ -1,6 +1,7 @@
 //! The order of the rules inside one simulation step.
 
 use crate::input::apply_inputs;
+use crate::lifecycle::place_at_spawns;
 use crate::matchmaking::MatchmakingPlugin;
 use crate::movement::{integrate_velocity, record_position_history};
 use crate::shots::ShotsPlugin;
@@ -46,6 +47,10 @@ impl Plugin for SimulationPlugin {
             app.configure_sets(FixedUpdate, pair[1].after(pair[0]));
         }
         app.add_plugins((MatchmakingPlugin, ShotsPlugin))
+            .add_systems(
+                FixedUpdate,
+                place_at_spawns.in_set(SimulationSystems::Lifecycle),
+            )
             .add_systems(FixedUpdate, apply_inputs.in_set(SimulationSystems::Inputs))
             .add_systems(
                 FixedUpdate,
