@@ -550,3 +550,32 @@ fn a_backtracking_cheater_is_kicked_and_an_honest_shooter_is_never_refused() {
     assert!(evidence.contains("bad_tick"), "{evidence}");
     assert!(!clients[1].is_connected());
 }
+
+#[test]
+fn a_client_behind_a_slow_jittery_lossy_link_still_connects_and_gets_snapshots() {
+    let mut server = TestServer::start();
+    let link = arbiter_client::LinkConditioner::new(
+        Duration::from_millis(75),
+        Duration::from_millis(10),
+        0.05,
+        11,
+    );
+    let mut clients = vec![ArbiterClient::connect(server.token(5), Some(link)).expect("socket")];
+    assert!(
+        server.step_until(&mut clients, 600, |_, clients| clients[0].is_connected()),
+        "never connected through the simulated link"
+    );
+    let mut snapshots = 0;
+    for _ in 0..120 {
+        server.step(&mut clients);
+        std::thread::sleep(Duration::from_micros(200));
+        snapshots += drain(&mut clients[0])
+            .iter()
+            .filter(|message| matches!(message, ServerMessage::Snapshot { .. }))
+            .count();
+    }
+    assert!(
+        snapshots >= 90,
+        "{snapshots} snapshots in 120 ticks at 5 % loss"
+    );
+}

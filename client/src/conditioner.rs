@@ -31,8 +31,9 @@ impl LinkConditioner {
         if self.next_unit() < self.loss {
             return;
         }
-        let jitter = self.jitter.mul_f64(self.next_unit() * 2.0 - 1.0);
-        let release_at = (now + self.latency).saturating_sub(self.jitter) + self.jitter + jitter;
+        // latency ± jitter, drawn as latency − jitter + [0, 2·jitter): Durations cannot be negative.
+        let spread = self.jitter.mul_f64(2.0 * self.next_unit());
+        let release_at = (now + self.latency + spread).saturating_sub(self.jitter);
         let position = self.in_flight.partition_point(|(at, _)| *at <= release_at);
         self.in_flight
             .insert(position, (release_at, datagram.to_vec()));
@@ -72,5 +73,27 @@ mod tests {
             (700..800).contains(&delivered),
             "{delivered} of 1000 delivered at 25% loss"
         );
+    }
+
+    #[test]
+    fn jitter_spreads_delivery_around_the_latency() {
+        let mut link =
+            LinkConditioner::new(Duration::from_millis(75), Duration::from_millis(10), 0.0, 3);
+        for index in 0..1000u32 {
+            link.admit(Duration::from_secs(1), &index.to_le_bytes());
+        }
+        let at = |ms| Duration::from_secs(1) + Duration::from_millis(ms);
+        assert_eq!(
+            link.release(at(64)),
+            None,
+            "nothing before latency − jitter"
+        );
+        let early = std::iter::from_fn(|| link.release(at(75))).count();
+        assert!(
+            (350..650).contains(&early),
+            "about half by the latency: {early}"
+        );
+        let rest = std::iter::from_fn(|| link.release(at(85))).count();
+        assert_eq!(early + rest, 1000, "everything by latency + jitter");
     }
 }

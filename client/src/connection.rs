@@ -157,6 +157,8 @@ impl ArbiterClient {
             let packet = packet.to_vec();
             self.transmit(&packet, addr)?;
         }
+        // Handshake and keep-alive packets wait in the simulated link too; let out what is due.
+        self.release_outgoing()?;
         if self.netcode.is_connected() {
             self.renet.set_connected();
         } else if self.netcode.is_connecting() {
@@ -195,14 +197,18 @@ impl ArbiterClient {
 
     /// Encrypts and sends everything queued.
     pub fn flush(&mut self) -> Result<(), ClientError> {
-        if !self.netcode.is_connected() {
-            return Ok(());
+        if self.netcode.is_connected() {
+            for packet in self.renet.get_packets_to_send() {
+                let (addr, payload) = self.netcode.generate_payload_packet(&packet)?;
+                let payload = payload.to_vec();
+                self.transmit(&payload, addr)?;
+            }
         }
-        for packet in self.renet.get_packets_to_send() {
-            let (addr, payload) = self.netcode.generate_payload_packet(&packet)?;
-            let payload = payload.to_vec();
-            self.transmit(&payload, addr)?;
-        }
+        self.release_outgoing()
+    }
+
+    /// Sends the datagrams the simulated link has held long enough.
+    fn release_outgoing(&mut self) -> Result<(), ClientError> {
         if let Some((outgoing, _)) = &mut self.link {
             let now = self.netcode.current_time();
             while let Some(datagram) = outgoing.release(now) {
