@@ -48,9 +48,10 @@ pub mod runtime;
 pub mod serve;
 pub mod shutdown;
 pub mod telemetry;
-mod text_position;
 pub mod tick;
 pub mod token;
+mod toml_file;
+pub use toml_file::TomlError;
 pub mod weapons;
 
 use admin::AdminPlugin;

@@ -1,7 +1,7 @@
 //! Maps: every `assets/maps/*.toml`, read and validated at start into parry3d geometry. Without that
 //! directory (the binary run from elsewhere) the shipped maps compiled into it are used.
 
-use crate::text_position::line_and_column;
+use crate::toml_file::{TomlError, parse_toml};
 use arbiter_components::map::{InvalidMap, MapDefinition};
 use arbiter_systems::map::{MapGeometry, Maps};
 use std::path::{Path, PathBuf};
@@ -24,13 +24,8 @@ pub enum MapError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{}:{line}:{column}: {message}", origin.display())]
-    Syntax {
-        origin: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    Syntax(#[from] TomlError),
     #[error("{}: {source}", origin.display())]
     Invalid {
         origin: PathBuf,
@@ -115,15 +110,7 @@ impl bevy_app::Plugin for MapsPlugin {
 
 /// Parses and validates one map file.
 pub fn parse_map(text: &str, origin: &Path) -> Result<MapGeometry, MapError> {
-    let definition: MapDefinition = toml::from_str(text).map_err(|error| {
-        let (line, column) = line_and_column(text, error.span().map_or(0, |span| span.start));
-        MapError::Syntax {
-            origin: origin.to_owned(),
-            line,
-            column,
-            message: error.message().trim_end().to_owned(),
-        }
-    })?;
+    let definition: MapDefinition = parse_toml(text, origin)?;
     MapGeometry::new(definition).map_err(|source| MapError::Invalid {
         origin: origin.to_owned(),
         source,

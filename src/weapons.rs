@@ -1,6 +1,6 @@
 //! The weapons table: `assets/config/weapons.toml`, or the compiled-in copy when the file is absent.
 
-use crate::text_position::line_and_column;
+use crate::toml_file::{TomlError, parse_toml};
 use arbiter_components::combat::Weapons;
 use std::path::{Path, PathBuf};
 
@@ -18,13 +18,8 @@ pub enum WeaponsError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{}:{line}:{column}: {message}", origin.display())]
-    Syntax {
-        origin: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    Syntax(#[from] TomlError),
     #[error("{}: {problem}", origin.display())]
     Invalid { origin: PathBuf, problem: String },
 }
@@ -43,15 +38,7 @@ pub fn load_weapons(path: &Path) -> Result<Weapons, WeaponsError> {
 
 /// Parses and validates a weapons table.
 pub fn parse_weapons(text: &str, origin: &Path) -> Result<Weapons, WeaponsError> {
-    let weapons: Weapons = toml::from_str(text).map_err(|error| {
-        let (line, column) = line_and_column(text, error.span().map_or(0, |span| span.start));
-        WeaponsError::Syntax {
-            origin: origin.to_owned(),
-            line,
-            column,
-            message: error.message().trim_end().to_owned(),
-        }
-    })?;
+    let weapons: Weapons = parse_toml(text, origin)?;
     weapons
         .validate()
         .map_err(|problem| WeaponsError::Invalid {

@@ -1,5 +1,6 @@
 //! Why a config could not be loaded, with the place in the file an operator has to fix.
 
+use crate::toml_file::TomlError;
 use arbiter_components::config::InvalidSetting;
 use std::path::PathBuf;
 
@@ -14,13 +15,8 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// Not valid TOML, an unknown key, or a value of the wrong type.
-    #[error("{}:{line}:{column}: {message}", origin.display())]
-    Syntax {
-        origin: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    Syntax(#[from] TomlError),
     /// A well-formed value outside its accepted range, located in the file.
     #[error("{}:{line}:{column}: {setting}", origin.display())]
     InvalidInFile {

@@ -2,7 +2,7 @@
 
 use super::ConfigError;
 use super::env::{EnvLookup, apply_env_overrides};
-use crate::text_position::line_and_column;
+use crate::toml_file::{line_and_column, parse_toml};
 use arbiter_components::config::{InvalidSetting, ServerConfig};
 use std::path::{Path, PathBuf};
 
@@ -22,15 +22,7 @@ pub fn parse_config(
     origin: &Path,
     env: EnvLookup<'_>,
 ) -> Result<ServerConfig, ConfigError> {
-    let mut config: ServerConfig = toml::from_str(text).map_err(|error| {
-        let (line, column) = line_and_column(text, error.span().map_or(0, |span| span.start));
-        ConfigError::Syntax {
-            origin: origin.to_owned(),
-            line,
-            column,
-            message: error.message().trim_end().to_owned(),
-        }
-    })?;
+    let mut config: ServerConfig = parse_toml(text, origin)?;
     let overridden = apply_env_overrides(&mut config, env)?;
     config
         .validate()
@@ -92,6 +84,7 @@ pub(crate) fn embedded_origin() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::toml_file::TomlError;
 
     fn no_env(_: &str) -> Option<String> {
         None
@@ -111,7 +104,7 @@ mod tests {
     #[test]
     fn bad_toml_is_reported_with_line_and_column() {
         let error = parse("[server]\ntick_rate_hz = = 5\n").expect_err("bad toml");
-        let ConfigError::Syntax { line, column, .. } = error else {
+        let ConfigError::Syntax(TomlError { line, column, .. }) = error else {
             panic!("expected a syntax error, got {error:?}")
         };
         assert_eq!((line, column), (2, 16));
