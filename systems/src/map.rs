@@ -2,7 +2,7 @@
 
 use arbiter_components::map::{InvalidMap, MapBox, MapDefinition, SpawnPoint};
 use bevy_ecs::resource::Resource;
-use bevy_math::Vec3;
+use bevy_math::{BVec3, Vec3};
 use parry3d::math::Pose;
 use parry3d::query::{Ray, RayCast};
 use parry3d::shape::{Compound, SharedShape};
@@ -62,6 +62,43 @@ impl MapGeometry {
     /// Whether nothing solid lies between `from` and `to`.
     pub fn line_of_sight(&self, from: Vec3, to: Vec3) -> bool {
         self.first_wall(from, to).is_none()
+    }
+
+    /// Where a player whose feet are at `feet` may actually be: inside the bounds and out of every
+    /// wall (pushed out horizontally, along the axis it overlaps least). Returns the corrected feet
+    /// position and, per axis, whether the player was stopped on it.
+    pub fn confine(&self, feet: Vec3, half_extents: Vec3) -> (Vec3, BVec3) {
+        let bounds = self.definition.bounds;
+        let lowest = bounds.min + Vec3::new(half_extents.x, 0.0, half_extents.z);
+        let highest = bounds.max - Vec3::new(half_extents.x, 2.0 * half_extents.y, half_extents.z);
+        let clamped = feet.clamp(lowest, highest.max(lowest));
+        let mut stopped = clamped.cmpne(feet);
+        let mut feet = clamped;
+        for wall in &self.definition.boxes {
+            let player_min = feet - Vec3::new(half_extents.x, 0.0, half_extents.z);
+            let player_max = feet + Vec3::new(half_extents.x, 2.0 * half_extents.y, half_extents.z);
+            let overlap = player_max.min(wall.max) - player_min.max(wall.min);
+            if overlap.cmple(Vec3::ZERO).any() {
+                continue;
+            }
+            let center = (wall.min + wall.max) * 0.5;
+            if overlap.x <= overlap.z {
+                feet.x += if feet.x < center.x {
+                    -overlap.x
+                } else {
+                    overlap.x
+                };
+                stopped.x = true;
+            } else {
+                feet.z += if feet.z < center.z {
+                    -overlap.z
+                } else {
+                    overlap.z
+                };
+                stopped.z = true;
+            }
+        }
+        (feet, stopped)
     }
 }
 
@@ -156,6 +193,25 @@ mod tests {
             map.line_of_sight(Vec3::new(-8.0, 1.6, 0.0), Vec3::new(-2.0, 1.6, 0.0)),
             "stops short"
         );
+    }
+
+    const PLAYER: Vec3 = Vec3::new(0.4, 0.9, 0.4);
+
+    #[test]
+    fn a_player_cannot_stand_in_a_wall_or_leave_the_bounds() {
+        let map = room();
+        // Walking into the wall's west face (x = −1) from the west: pushed back to touch it.
+        let (feet, stopped) = map.confine(Vec3::new(-0.9, 0.0, 0.0), PLAYER);
+        assert!(
+            (feet.x - -1.4).abs() < 1e-5 && stopped.x && !stopped.z,
+            "{feet}"
+        );
+        // Beyond the north bound (z = −10): clamped so the body stays inside.
+        let (feet, stopped) = map.confine(Vec3::new(-8.0, 0.0, -12.0), PLAYER);
+        assert!((feet.z - -9.6).abs() < 1e-5 && stopped.z, "{feet}");
+        // Open floor: untouched.
+        let free = Vec3::new(-5.0, 0.0, 7.0);
+        assert_eq!(map.confine(free, PLAYER), (free, BVec3::FALSE));
     }
 
     #[test]

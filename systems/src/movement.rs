@@ -1,17 +1,47 @@
 //! Movement: positions follow velocities over the fixed step.
 
+use crate::map::{MapGeometry, Maps};
 use arbiter_components::config::{AnticheatSettings, ServerSettings};
 use arbiter_components::history::{PositionHistory, history_capacity};
 use arbiter_components::kinematics::{Position, Velocity};
+use arbiter_components::matchmaking::{InMatch, Match};
 use arbiter_components::tick::ServerTick;
 use bevy_ecs::system::{Query, Res};
+use bevy_math::Vec3;
 use bevy_time::Time;
+use std::collections::HashMap;
 
 /// Moves every entity with a velocity by `velocity × step`.
 pub fn integrate_velocity(time: Res<Time>, mut movers: Query<(&mut Position, &Velocity)>) {
     let step = time.delta_secs();
     for (mut position, velocity) in &mut movers {
         position.0 += velocity.0 * step;
+    }
+}
+
+/// Half extents of a player's body for collision with the map (the same box shots are tested against).
+pub const PLAYER_HALF_EXTENTS: Vec3 = Vec3::new(0.4, 0.9, 0.4);
+
+/// Keeps players of a match inside their map's bounds and out of its walls; velocity into a wall stops.
+pub fn collide_with_map(
+    maps: Option<Res<Maps>>,
+    matches: Query<&Match>,
+    mut players: Query<(&InMatch, &mut Position, &mut Velocity)>,
+) {
+    let Some(maps) = maps else { return };
+    let map_of: HashMap<u64, &MapGeometry> = matches
+        .iter()
+        .filter_map(|found| Some((found.id, &**maps.get(&found.map)?)))
+        .collect();
+    for (in_match, mut position, mut velocity) in &mut players {
+        let Some(map) = map_of.get(&in_match.0) else {
+            continue;
+        };
+        let (confined, stopped) = map.confine(position.0, PLAYER_HALF_EXTENTS);
+        if stopped.any() {
+            position.0 = confined;
+            velocity.0 = Vec3::select(stopped, Vec3::ZERO, velocity.0);
+        }
     }
 }
 
@@ -33,7 +63,6 @@ mod tests {
     use super::*;
     use bevy_ecs::system::RunSystemOnce;
     use bevy_ecs::world::World;
-    use bevy_math::Vec3;
     use core::time::Duration;
 
     #[test]
@@ -56,6 +85,78 @@ mod tests {
             Some(&Position(Vec3::new(1.0, 0.0, -2.0)))
         );
         assert_eq!(world.get::<Position>(still), Some(&Position(Vec3::ONE)));
+    }
+
+    #[test]
+    fn players_of_a_match_are_kept_out_of_its_walls() {
+        use arbiter_components::map::{MapBox, MapDefinition, SpawnPoint};
+        use arbiter_components::matchmaking::MatchState;
+        let mut world = World::new();
+        let mut maps = Maps::default();
+        maps.insert(
+            MapGeometry::new(MapDefinition {
+                name: "wall".into(),
+                bounds: MapBox {
+                    min: Vec3::splat(-20.0),
+                    max: Vec3::splat(20.0),
+                },
+                spawns: vec![
+                    SpawnPoint {
+                        team: 0,
+                        position: Vec3::new(-10.0, 0.0, 0.0),
+                    },
+                    SpawnPoint {
+                        team: 1,
+                        position: Vec3::new(10.0, 0.0, 0.0),
+                    },
+                ],
+                boxes: vec![MapBox {
+                    min: Vec3::new(-1.0, -20.0, -5.0),
+                    max: Vec3::new(1.0, 20.0, 5.0),
+                }],
+            })
+            .expect("valid map"),
+        )
+        .expect("one map");
+        world.insert_resource(maps);
+        world.spawn(Match {
+            id: 3,
+            mode: 0,
+            map: "wall".into(),
+            teams: [Vec::new(), Vec::new()],
+            state: MatchState::InProgress,
+            created_tick: 0,
+        });
+        let runner = world
+            .spawn((
+                InMatch(3),
+                Position(Vec3::new(-0.8, 0.0, 0.0)),
+                Velocity(Vec3::new(6.0, 0.0, 1.0)),
+            ))
+            .id();
+        let lobby = world
+            .spawn((Position(Vec3::new(-0.8, 0.0, 0.0)), Velocity(Vec3::X)))
+            .id();
+
+        world
+            .run_system_once(collide_with_map)
+            .expect("system runs");
+
+        let position = world.get::<Position>(runner).expect("position").0;
+        assert!(
+            (position.x - -1.4).abs() < 1e-5,
+            "pushed back out of the wall: {position}"
+        );
+        assert_eq!(
+            world.get::<Velocity>(runner),
+            Some(&Velocity(Vec3::new(0.0, 0.0, 1.0))),
+            "slides along it"
+        );
+        assert_eq!(
+            world.get::<Position>(lobby),
+            Some(&Position(Vec3::new(-0.8, 0.0, 0.0))),
+            "not in a match"
+        );
     }
 
     #[test]

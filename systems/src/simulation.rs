@@ -3,7 +3,7 @@
 use crate::input::apply_inputs;
 use crate::lifecycle::place_at_spawns;
 use crate::matchmaking::MatchmakingPlugin;
-use crate::movement::{integrate_velocity, record_position_history};
+use crate::movement::{collide_with_map, integrate_velocity, record_position_history};
 use crate::shots::ShotsPlugin;
 use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
@@ -54,7 +54,11 @@ impl Plugin for SimulationPlugin {
             .add_systems(FixedUpdate, apply_inputs.in_set(SimulationSystems::Inputs))
             .add_systems(
                 FixedUpdate,
-                (integrate_velocity, record_position_history)
+                (
+                    integrate_velocity,
+                    collide_with_map,
+                    record_position_history,
+                )
                     .chain()
                     .in_set(SimulationSystems::Movement),
             );

@@ -10,8 +10,9 @@ use bevy_math::Vec3;
 
 /// Eye height above a player's position (its feet), in metres.
 pub const EYE_HEIGHT_M: f32 = 1.6;
-/// Half extents of a player's hitbox, centred this far above its feet.
-pub const HITBOX_HALF_EXTENTS: Vec3 = Vec3::new(0.4, 0.9, 0.4);
+/// Half extents of a player's hitbox, centred this far above its feet: the body that collides with
+/// the map.
+pub const HITBOX_HALF_EXTENTS: Vec3 = crate::movement::PLAYER_HALF_EXTENTS;
 /// Shots are traced this many times the weapon's range, to tell a shot beyond range from a miss.
 const TRACE_RANGE_FACTOR: f32 = 4.0;
 
