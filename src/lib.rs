@@ -51,7 +51,7 @@ pub mod telemetry;
 pub mod tick;
 pub mod token;
 mod toml_file;
-pub use toml_file::TomlError;
+pub use toml_file::{ReadError, TomlError};
 pub mod weapons;
 
 use admin::AdminPlugin;

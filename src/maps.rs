@@ -1,7 +1,7 @@
 //! Maps: every `assets/maps/*.toml`, read and validated at start into parry3d geometry. Without that
 //! directory (the binary run from elsewhere) the shipped maps compiled into it are used.
 
-use crate::toml_file::{TomlError, parse_toml};
+use crate::toml_file::{ReadError, TomlError, parse_toml, read_text};
 use arbiter_components::map::{InvalidMap, MapDefinition};
 use arbiter_systems::map::{MapGeometry, Maps};
 use std::path::{Path, PathBuf};
@@ -18,12 +18,8 @@ const SHIPPED_MAPS: [(&str, &str); 2] = [
 /// Why the maps could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
-    #[error("{}: cannot read the map: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] ReadError),
     #[error(transparent)]
     Syntax(#[from] TomlError),
     #[error("{}: {source}", origin.display())]
@@ -43,10 +39,7 @@ pub fn load_maps(dir: &Path) -> Result<Maps, MapError> {
     if !dir.is_dir() {
         return shipped_maps();
     }
-    let entries = std::fs::read_dir(dir).map_err(|source| MapError::Read {
-        path: dir.to_owned(),
-        source,
-    })?;
+    let entries = std::fs::read_dir(dir).map_err(ReadError::new("maps directory", dir))?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())
@@ -58,10 +51,7 @@ pub fn load_maps(dir: &Path) -> Result<Maps, MapError> {
     files.sort();
     let mut maps = Maps::default();
     for path in files {
-        let text = std::fs::read_to_string(&path).map_err(|source| MapError::Read {
-            path: path.clone(),
-            source,
-        })?;
+        let text = read_text(&path, "map")?;
         add(&mut maps, &text, &path)?;
     }
     Ok(maps)

@@ -13,6 +13,29 @@ pub struct TomlError {
     pub message: String,
 }
 
+/// A file (or directory) that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot read the {what}: {source}", path.display())]
+pub struct ReadError {
+    /// What the file is, for the message: "config file", "map", …
+    pub what: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl ReadError {
+    pub(crate) fn new(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.to_owned();
+        move |source| Self { what, path, source }
+    }
+}
+
+/// The text of the file at `path`.
+pub(crate) fn read_text(path: &Path, what: &'static str) -> Result<String, ReadError> {
+    std::fs::read_to_string(path).map_err(ReadError::new(what, path))
+}
+
 /// Parses `text` (read from `origin`, named in errors) as a `T`.
 pub(crate) fn parse_toml<T: DeserializeOwned>(text: &str, origin: &Path) -> Result<T, TomlError> {
     toml::from_str(text).map_err(|error| {

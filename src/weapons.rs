@@ -1,6 +1,6 @@
 //! The weapons table: `assets/config/weapons.toml`, or the compiled-in copy when the file is absent.
 
-use crate::toml_file::{TomlError, parse_toml};
+use crate::toml_file::{ReadError, TomlError, parse_toml, read_text};
 use arbiter_components::combat::Weapons;
 use std::path::{Path, PathBuf};
 
@@ -12,12 +12,8 @@ const SHIPPED_WEAPONS: &str = include_str!("../assets/config/weapons.toml");
 /// Why the weapons table could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum WeaponsError {
-    #[error("{}: cannot read the weapons table: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] ReadError),
     #[error(transparent)]
     Syntax(#[from] TomlError),
     #[error("{}: {problem}", origin.display())]
@@ -29,10 +25,7 @@ pub fn load_weapons(path: &Path) -> Result<Weapons, WeaponsError> {
     if !path.is_file() {
         return parse_weapons(SHIPPED_WEAPONS, Path::new("<shipped>/weapons.toml"));
     }
-    let text = std::fs::read_to_string(path).map_err(|source| WeaponsError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text = read_text(path, "weapons table")?;
     parse_weapons(&text, path)
 }
 

@@ -1,6 +1,6 @@
 //! Why a config could not be loaded, with the place in the file an operator has to fix.
 
-use crate::toml_file::TomlError;
+use crate::toml_file::{ReadError, TomlError};
 use arbiter_components::config::InvalidSetting;
 use std::path::PathBuf;
 
@@ -8,12 +8,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read (missing, permissions, …).
-    #[error("{}: cannot read the config file: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] ReadError),
     /// Not valid TOML, an unknown key, or a value of the wrong type.
     #[error(transparent)]
     Syntax(#[from] TomlError),

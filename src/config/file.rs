@@ -2,16 +2,13 @@
 
 use super::ConfigError;
 use super::env::{EnvLookup, apply_env_overrides};
-use crate::toml_file::{line_and_column, parse_toml};
+use crate::toml_file::{line_and_column, parse_toml, read_text};
 use arbiter_components::config::{InvalidSetting, ServerConfig};
 use std::path::{Path, PathBuf};
 
 /// Reads, parses, overrides from the environment and validates the file at `path`.
 pub fn load_file(path: &Path, env: EnvLookup<'_>) -> Result<ServerConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text = read_text(path, "config file")?;
     parse_config(&text, path, env)
 }
 
