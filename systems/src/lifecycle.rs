@@ -47,8 +47,7 @@ pub fn place_at_spawns(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::map::MapGeometry;
-    use arbiter_components::map::{MapBox, MapDefinition, SpawnPoint};
+    use crate::map::test_map;
     use arbiter_components::matchmaking::MatchState;
     use bevy_ecs::message::Messages;
     use bevy_ecs::system::RunSystemOnce;
@@ -59,28 +58,7 @@ mod tests {
     fn a_formed_match_puts_each_team_on_its_spawn_points() {
         let mut world = World::new();
         let mut maps = Maps::default();
-        maps.insert(
-            MapGeometry::new(MapDefinition {
-                name: "duel".into(),
-                bounds: MapBox {
-                    min: Vec3::splat(-50.0),
-                    max: Vec3::splat(50.0),
-                },
-                spawns: vec![
-                    SpawnPoint {
-                        team: 0,
-                        position: Vec3::new(-40.0, 0.0, 0.0),
-                    },
-                    SpawnPoint {
-                        team: 1,
-                        position: Vec3::new(40.0, 0.0, 0.0),
-                    },
-                ],
-                boxes: Vec::new(),
-            })
-            .expect("valid map"),
-        )
-        .expect("one map");
+        maps.insert(test_map("duel", 50.0, &[])).expect("one map");
         world.insert_resource(maps);
         world.init_resource::<ServerTick>();
         world.init_resource::<Messages<MatchFormed>>();

@@ -126,6 +126,37 @@ impl Maps {
     }
 }
 
+/// A square test map `2 × half` metres wide and 10 m high, team 0 spawning at x = −0.8·half and team 1
+/// at x = +0.8·half, with `walls` given as (min, max) corners.
+#[cfg(test)]
+pub(crate) fn test_map(name: &str, half: f32, walls: &[(Vec3, Vec3)]) -> MapGeometry {
+    MapGeometry::new(MapDefinition {
+        name: name.into(),
+        bounds: MapBox {
+            min: Vec3::new(-half, 0.0, -half),
+            max: Vec3::new(half, 10.0, half),
+        },
+        spawns: vec![
+            SpawnPoint {
+                team: 0,
+                position: Vec3::new(-0.8 * half, 0.0, 0.0),
+            },
+            SpawnPoint {
+                team: 1,
+                position: Vec3::new(0.8 * half, 0.0, 0.0),
+            },
+        ],
+        boxes: walls
+            .iter()
+            .map(|(min, max)| MapBox {
+                min: *min,
+                max: *max,
+            })
+            .collect(),
+    })
+    .unwrap_or_else(|error| panic!("test map {name}: {error}"))
+}
+
 fn cuboid(wall: &MapBox) -> (Pose, SharedShape) {
     let half = (wall.max - wall.min) * 0.5;
     let center = wall.min + half;
@@ -141,28 +172,11 @@ mod tests {
 
     /// A 20 × 20 m room with one wall across the middle (x from −1 to 1, z from −5 to 5).
     fn room() -> MapGeometry {
-        MapGeometry::new(MapDefinition {
-            name: "room".into(),
-            bounds: MapBox {
-                min: Vec3::new(-10.0, 0.0, -10.0),
-                max: Vec3::new(10.0, 5.0, 10.0),
-            },
-            spawns: vec![
-                SpawnPoint {
-                    team: 0,
-                    position: Vec3::new(-8.0, 0.0, 0.0),
-                },
-                SpawnPoint {
-                    team: 1,
-                    position: Vec3::new(8.0, 0.0, 0.0),
-                },
-            ],
-            boxes: vec![MapBox {
-                min: Vec3::new(-1.0, 0.0, -5.0),
-                max: Vec3::new(1.0, 3.0, 5.0),
-            }],
-        })
-        .expect("valid map")
+        test_map(
+            "room",
+            10.0,
+            &[(Vec3::new(-1.0, 0.0, -5.0), Vec3::new(1.0, 3.0, 5.0))],
+        )
     }
 
     #[test]

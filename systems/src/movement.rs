@@ -89,34 +89,15 @@ mod tests {
 
     #[test]
     fn players_of_a_match_are_kept_out_of_its_walls() {
-        use arbiter_components::map::{MapBox, MapDefinition, SpawnPoint};
+        use crate::map::test_map;
         use arbiter_components::matchmaking::MatchState;
         let mut world = World::new();
         let mut maps = Maps::default();
-        maps.insert(
-            MapGeometry::new(MapDefinition {
-                name: "wall".into(),
-                bounds: MapBox {
-                    min: Vec3::splat(-20.0),
-                    max: Vec3::splat(20.0),
-                },
-                spawns: vec![
-                    SpawnPoint {
-                        team: 0,
-                        position: Vec3::new(-10.0, 0.0, 0.0),
-                    },
-                    SpawnPoint {
-                        team: 1,
-                        position: Vec3::new(10.0, 0.0, 0.0),
-                    },
-                ],
-                boxes: vec![MapBox {
-                    min: Vec3::new(-1.0, -20.0, -5.0),
-                    max: Vec3::new(1.0, 20.0, 5.0),
-                }],
-            })
-            .expect("valid map"),
-        )
+        maps.insert(test_map(
+            "wall",
+            20.0,
+            &[(Vec3::new(-1.0, -20.0, -5.0), Vec3::new(1.0, 20.0, 5.0))],
+        ))
         .expect("one map");
         world.insert_resource(maps);
         world.spawn(Match {

@@ -1,11 +1,10 @@
 //! Shots on a bare `World`: the whole path, and parallel judging against sequential judging.
 
 use super::*;
-use crate::map::{MapGeometry, Maps};
+use crate::map::{MapGeometry, Maps, test_map};
 use arbiter_components::combat::{Shot, ShotVerdict};
 use arbiter_components::config::{AnticheatSettings, ServerSettings};
 use arbiter_components::history::PositionHistory;
-use arbiter_components::map::{MapBox, MapDefinition, SpawnPoint};
 use arbiter_components::matchmaking::{InMatch, Match, MatchState};
 use arbiter_components::messages::{ClientCommand, Outbound};
 use arbiter_components::player::{Health, PlayerId};
@@ -22,28 +21,11 @@ use proptest::prelude::*;
 const NOW: u64 = 1000;
 
 fn room() -> MapGeometry {
-    MapGeometry::new(MapDefinition {
-        name: "room".into(),
-        bounds: MapBox {
-            min: Vec3::new(-30.0, 0.0, -30.0),
-            max: Vec3::new(30.0, 10.0, 30.0),
-        },
-        spawns: vec![
-            SpawnPoint {
-                team: 0,
-                position: Vec3::new(-25.0, 0.0, 0.0),
-            },
-            SpawnPoint {
-                team: 1,
-                position: Vec3::new(25.0, 0.0, 0.0),
-            },
-        ],
-        boxes: vec![MapBox {
-            min: Vec3::new(-1.0, 0.0, -8.0),
-            max: Vec3::new(1.0, 3.0, 8.0),
-        }],
-    })
-    .expect("valid map")
+    test_map(
+        "room",
+        30.0,
+        &[(Vec3::new(-1.0, 0.0, -8.0), Vec3::new(1.0, 3.0, 8.0))],
+    )
 }
 
 fn world() -> World {

@@ -1,5 +1,5 @@
 use super::*;
-use arbiter_components::map::{MapBox, MapDefinition, SpawnPoint};
+use crate::map::test_map;
 
 const NOW: u64 = 1000;
 const TICK_RATE: u32 = 60;
@@ -252,28 +252,11 @@ fn a_target_beyond_the_weapons_range_is_refused() {
 
 /// Shooter at the origin looking down −Z; a wall from x = −2 to 2 at z = −10.
 fn walled() -> MapGeometry {
-    MapGeometry::new(MapDefinition {
-        name: "walled".into(),
-        bounds: MapBox {
-            min: Vec3::new(-50.0, 0.0, -50.0),
-            max: Vec3::new(50.0, 10.0, 50.0),
-        },
-        spawns: vec![
-            SpawnPoint {
-                team: 0,
-                position: Vec3::new(0.0, 0.0, 5.0),
-            },
-            SpawnPoint {
-                team: 1,
-                position: Vec3::new(0.0, 0.0, -30.0),
-            },
-        ],
-        boxes: vec![MapBox {
-            min: Vec3::new(-2.0, 0.0, -11.0),
-            max: Vec3::new(2.0, 5.0, -10.0),
-        }],
-    })
-    .expect("valid map")
+    test_map(
+        "walled",
+        50.0,
+        &[(Vec3::new(-2.0, 0.0, -11.0), Vec3::new(2.0, 5.0, -10.0))],
+    )
 }
 
 #[test]
