@@ -16,6 +16,17 @@ fn rules(settings: &AnticheatSettings) -> Rules<'_> {
     }
 }
 
+/// `judge` with the default anti-cheat settings, the rifle, at `NOW`.
+fn judged(
+    shot: &Shot,
+    shooter: &Shooter<'_>,
+    targets: &[Target<'_>],
+    map: Option<&MapGeometry>,
+) -> ShotVerdict {
+    let settings = settings();
+    judge(shot, shooter, targets, map, &rifle(), &rules(&settings))
+}
+
 fn rifle() -> WeaponSpec {
     WeaponSpec {
         name: "rifle".into(),
@@ -84,18 +95,10 @@ const EYE: Vec3 = Vec3::new(0.0, EYE_HEIGHT_M, 0.0);
 
 #[test]
 fn a_shot_at_a_visible_target_in_range_hits() {
-    let settings = settings();
     let still = history(|_| SHOOTER_FEET);
     let standing = history(|_| Vec3::new(0.0, 0.0, -20.0));
     let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
-    let verdict = judge(
-        &shot,
-        &shooter(&still),
-        &[target(&standing)],
-        None,
-        &rifle(),
-        &rules(&settings),
-    );
+    let verdict = judged(&shot, &shooter(&still), &[target(&standing)], None);
     assert_eq!(
         verdict,
         ShotVerdict::Hit {
@@ -107,24 +110,15 @@ fn a_shot_at_a_visible_target_in_range_hits() {
 
 #[test]
 fn a_shot_aimed_away_misses() {
-    let settings = settings();
     let still = history(|_| SHOOTER_FEET);
     let standing = history(|_| Vec3::new(0.0, 0.0, -20.0));
     let shot = shot_at(EYE, Vec3::new(20.0, 0.0, 0.0), CLAIMED);
-    let verdict = judge(
-        &shot,
-        &shooter(&still),
-        &[target(&standing)],
-        None,
-        &rifle(),
-        &rules(&settings),
-    );
+    let verdict = judged(&shot, &shooter(&still), &[target(&standing)], None);
     assert_eq!(verdict, ShotVerdict::Miss);
 }
 
 #[test]
 fn a_shooter_outside_a_match_or_dead_is_refused() {
-    let settings = settings();
     let still = history(|_| SHOOTER_FEET);
     let standing = history(|_| Vec3::new(0.0, 0.0, -20.0));
     let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
@@ -137,8 +131,7 @@ fn a_shooter_outside_a_match_or_dead_is_refused() {
         ..shooter(&still)
     };
     let targets = [target(&standing)];
-    let verdict =
-        |who: &Shooter<'_>| judge(&shot, who, &targets, None, &rifle(), &rules(&settings));
+    let verdict = |who: &Shooter<'_>| judged(&shot, who, &targets, None);
     assert_eq!(
         verdict(&outside),
         ShotVerdict::Rejected(ShotRejection::NotInMatch)
@@ -176,7 +169,6 @@ fn a_claimed_tick_must_fit_the_round_trip_and_the_rewind_limit() {
 
 #[test]
 fn the_origin_is_the_shooters_own_position_at_the_claimed_tick() {
-    let settings = settings();
     // The shooter moved 3 m sideways since the claimed tick; the target stood still.
     let moving = history(|tick| {
         if tick <= CLAIMED {
@@ -193,16 +185,7 @@ fn the_origin_is_the_shooters_own_position_at_the_claimed_tick() {
         CLAIMED,
     );
     let targets = [target(&standing)];
-    let verdict = |shot: &Shot| {
-        judge(
-            shot,
-            &shooter(&moving),
-            &targets,
-            None,
-            &rifle(),
-            &rules(&settings),
-        )
-    };
+    let verdict = |shot: &Shot| judged(shot, &shooter(&moving), &targets, None);
     assert!(matches!(verdict(&from_then), ShotVerdict::Hit { .. }));
     assert_eq!(
         verdict(&from_now),
@@ -211,14 +194,7 @@ fn the_origin_is_the_shooters_own_position_at_the_claimed_tick() {
     );
     let gone = PositionHistory::default();
     assert_eq!(
-        judge(
-            &from_then,
-            &shooter(&gone),
-            &targets,
-            None,
-            &rifle(),
-            &rules(&settings)
-        ),
+        judged(&from_then, &shooter(&gone), &targets, None),
         ShotVerdict::Rejected(ShotRejection::BadTick),
         "no server-side position for the claimed tick"
     );
@@ -226,18 +202,15 @@ fn the_origin_is_the_shooters_own_position_at_the_claimed_tick() {
 
 #[test]
 fn a_target_beyond_the_weapons_range_is_refused() {
-    let settings = settings();
     let still = history(|_| SHOOTER_FEET);
     let far = history(|_| Vec3::new(0.0, 0.0, -150.0));
     let near = history(|_| Vec3::new(0.0, 0.0, -90.0));
     let verdict = |feet: Vec3, history: &PositionHistory| {
-        judge(
+        judged(
             &shot_at(EYE, feet, CLAIMED),
             &shooter(&still),
             &[target(history)],
             None,
-            &rifle(),
-            &rules(&settings),
         )
     };
     assert_eq!(
@@ -261,25 +234,16 @@ fn walled() -> MapGeometry {
 
 #[test]
 fn a_shot_through_a_wall_is_refused_even_in_range() {
-    let settings = settings();
     let map = walled();
     let still = history(|_| SHOOTER_FEET);
     let behind = history(|_| Vec3::new(0.0, 0.0, -20.0));
     let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
-    let verdict = judge(
-        &shot,
-        &shooter(&still),
-        &[target(&behind)],
-        Some(&map),
-        &rifle(),
-        &rules(&settings),
-    );
+    let verdict = judged(&shot, &shooter(&still), &[target(&behind)], Some(&map));
     assert_eq!(verdict, ShotVerdict::Rejected(ShotRejection::NoLineOfSight));
 }
 
 #[test]
 fn a_shot_around_a_corner_that_was_clear_at_the_claimed_tick_is_accepted() {
-    let settings = settings();
     let map = walled();
     let still = history(|_| SHOOTER_FEET);
     // At the claimed tick the target was past the wall's end (x = 6); it has since moved behind it.
@@ -291,14 +255,7 @@ fn a_shot_around_a_corner_that_was_clear_at_the_claimed_tick_is_accepted() {
         }
     });
     let shot = shot_at(EYE, Vec3::new(6.0, 0.0, -20.0), CLAIMED);
-    let verdict = judge(
-        &shot,
-        &shooter(&still),
-        &[target(&runner)],
-        Some(&map),
-        &rifle(),
-        &rules(&settings),
-    );
+    let verdict = judged(&shot, &shooter(&still), &[target(&runner)], Some(&map));
     assert_eq!(
         verdict,
         ShotVerdict::Hit {
@@ -310,20 +267,12 @@ fn a_shot_around_a_corner_that_was_clear_at_the_claimed_tick_is_accepted() {
 
 #[test]
 fn lag_compensation_hits_a_strafing_target_where_the_shooter_saw_it() {
-    let settings = settings();
     let still = history(|_| SHOOTER_FEET);
     // Strafing sideways at 6 m/s, 20 m away: in 250 ms it moves 1.5 m, more than its hitbox is wide.
     let strafe = |tick: u64| Vec3::new((tick as f32 - NOW as f32) * 0.1, 0.0, -20.0);
     let strafing = history(strafe);
     let shot = shot_at(EYE, strafe(CLAIMED), CLAIMED);
-    let verdict = judge(
-        &shot,
-        &shooter(&still),
-        &[target(&strafing)],
-        None,
-        &rifle(),
-        &rules(&settings),
-    );
+    let verdict = judged(&shot, &shooter(&still), &[target(&strafing)], None);
     assert_eq!(
         verdict,
         ShotVerdict::Hit {
@@ -335,44 +284,22 @@ fn lag_compensation_hits_a_strafing_target_where_the_shooter_saw_it() {
 
     // Without rewind (the target where it is now at every tick) the same aim misses.
     let unrewound = history(|_| strafe(NOW));
-    let verdict = judge(
-        &shot,
-        &shooter(&still),
-        &[target(&unrewound)],
-        None,
-        &rifle(),
-        &rules(&settings),
-    );
+    let verdict = judged(&shot, &shooter(&still), &[target(&unrewound)], None);
     assert_eq!(verdict, ShotVerdict::Miss);
 
     // The same shot claiming a tick 600 ms old is refused.
     let mut old = shot;
     old.claimed_tick = NOW - 36;
-    let verdict = judge(
-        &old,
-        &shooter(&still),
-        &[target(&strafing)],
-        None,
-        &rifle(),
-        &rules(&settings),
-    );
+    let verdict = judged(&old, &shooter(&still), &[target(&strafing)], None);
     assert_eq!(verdict, ShotVerdict::Rejected(ShotRejection::BadTick));
 }
 
 #[test]
 fn a_target_that_respawned_since_the_claimed_tick_cannot_be_hit_there() {
-    let settings = settings();
     let still = history(|_| SHOOTER_FEET);
     let mut respawned = history(|_| Vec3::new(0.0, 0.0, -20.0));
     respawned.mark_teleport(CLAIMED + 1);
     let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
-    let verdict = judge(
-        &shot,
-        &shooter(&still),
-        &[target(&respawned)],
-        None,
-        &rifle(),
-        &rules(&settings),
-    );
+    let verdict = judged(&shot, &shooter(&still), &[target(&respawned)], None);
     assert_eq!(verdict, ShotVerdict::Miss);
 }
