@@ -57,7 +57,8 @@ fn scene() -> Scene {
     let shots = (0..SHOTS)
         .map(|index| {
             let shooter = index % 10;
-            let target = (shooter + 1 + rng.random_range(0..9)) % 10;
+            // An opponent: teams are the even and the odd indices.
+            let target = (shooter + 1 + 2 * rng.random_range(0..5)) % 10;
             let eye = histories[shooter].at(claimed).unwrap_or_default() + Vec3::Y * 1.6;
             let chest = histories[target].at(claimed).unwrap_or_default() + Vec3::Y * 1.2;
             let direction = (chest - eye).normalize() + Vec3::splat(rng.random_range(-0.01..0.01));
@@ -67,6 +68,7 @@ fn scene() -> Scene {
                 yaw: (-direction.x).atan2(-direction.z),
                 pitch: direction.normalize().y.asin(),
                 weapon: 0,
+                claimed_target: Some(target as u64),
             };
             (shooter, shot)
         })
@@ -98,7 +100,9 @@ fn main() {
         .enumerate()
         .map(|(index, history)| Target {
             entity: entity(index),
+            player_id: index as u64,
             match_id: 1,
+            team: (index % 2) as u8,
             alive: true,
             history,
         })
@@ -107,7 +111,9 @@ fn main() {
         let shooter = Shooter {
             entity: shot.shooter,
             match_id: Some(1),
-            alive: true,
+            team: (*index % 2) as u8,
+            died_at_tick: None,
+            left_match_at_tick: None,
             history: &scene.histories[*index],
             rtt_ms: 150.0,
         };

@@ -1,16 +1,21 @@
 //! `arbiter bots`: N simulated players against a server, each with its own socket and token, in one
 //! process; a JSON report at the end. The load tool for operators and our own end-to-end harness.
 
+mod aim;
 mod bot;
 mod guest;
 mod report;
+mod rng;
+mod swarm;
+mod view;
 
-pub use report::BotsReport;
+pub use bot::Arsenal;
+pub use report::{BehaviorReport, BotsReport};
+pub use swarm::Swarm;
 
-use crate::cli::BotsArgs;
+use crate::cli::{Behavior, BotsArgs};
 use anyhow::{Context, bail};
 use arbiter_client::{ArbiterClient, LinkConditioner};
-use bot::Bot;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
@@ -29,7 +34,8 @@ pub fn play(args: &BotsArgs) -> anyhow::Result<BotsReport> {
     let fps = args.fps.clamp(1, 1000);
     let frame = Duration::from_secs_f64(1.0 / f64::from(fps));
     let started = Instant::now();
-    let mut bots = Vec::with_capacity(args.count as usize);
+    let cheaters = args.cheaters.unwrap_or(args.count);
+    let mut swarm = Swarm::new(Arsenal::shipped()?);
     for index in 0..args.count {
         let guest = guest::fetch_token(&args.admin).with_context(|| {
             format!("bot {index}: cannot get a guest token from {}", args.admin)
@@ -53,16 +59,19 @@ pub fn play(args: &BotsArgs) -> anyhow::Result<BotsReport> {
         });
         let client =
             ArbiterClient::connect(guest.token, link).context("cannot open a bot socket")?;
-        bots.push(Bot::new(client, u64::from(index)));
+        let behavior = if index < cheaters {
+            args.behavior
+        } else {
+            Behavior::Honest
+        };
+        swarm.add(client, behavior);
     }
 
     let end = Instant::now() + Duration::from_secs_f64(args.duration.max(0.0));
     let mut next_frame = Instant::now();
     while Instant::now() < end {
         let now_us = started.elapsed().as_micros() as u64;
-        for bot in &mut bots {
-            bot.play_frame(frame, now_us);
-        }
+        swarm.play_frame(frame, now_us);
         next_frame += frame;
         match next_frame.checked_duration_since(Instant::now()) {
             Some(wait) => std::thread::sleep(wait),
@@ -70,8 +79,6 @@ pub fn play(args: &BotsArgs) -> anyhow::Result<BotsReport> {
             None => next_frame = Instant::now(),
         }
     }
-    for bot in &mut bots {
-        bot.leave();
-    }
-    Ok(BotsReport::from_bots(&bots))
+    swarm.leave();
+    Ok(swarm.report())
 }

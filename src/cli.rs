@@ -49,7 +49,11 @@ pub struct BotsArgs {
     pub duration: f64,
     #[arg(long, value_enum, default_value_t = Behavior::Honest)]
     pub behavior: Behavior,
-    /// Simulated one-way latency added to every packet, in milliseconds.
+    /// How many of the bots play `--behavior`; the others play honest [default: all of them].
+    #[arg(long)]
+    pub cheaters: Option<u32>,
+    /// Simulated one-way latency added to every packet, in milliseconds, both ways: 75 gives a
+    /// 150 ms round trip.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
     /// Random variation of that latency, ± milliseconds.
@@ -68,8 +72,32 @@ pub struct BotsArgs {
 /// How bots play.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Behavior {
-    /// Join the queue, move, aim and fire within the rules.
+    /// Join the queue, move towards opponents, and fire at visible ones within range with a
+    /// human-like aim error, claiming what they saw one round trip plus interpolation ago.
     Honest,
+    /// Fire every frame, far faster than the weapon allows.
+    Rapidfire,
+    /// Shoot opponents hidden behind walls, claiming the hit.
+    Wallhack,
+    /// Shoot opponents beyond the range of the shortest-ranged weapon with it, claiming the hit.
+    Longshot,
+    /// Send two inputs per frame: run faster than the tick rate.
+    Speedhack,
+    /// Claim ticks 650 ms in the past, to shoot where opponents were.
+    Backtrack,
+}
+
+impl Behavior {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Behavior::Honest => "honest",
+            Behavior::Rapidfire => "rapidfire",
+            Behavior::Wallhack => "wallhack",
+            Behavior::Longshot => "longshot",
+            Behavior::Speedhack => "speedhack",
+            Behavior::Backtrack => "backtrack",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

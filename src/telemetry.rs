@@ -2,6 +2,7 @@
 
 mod anticheat;
 pub mod logging;
+mod matches;
 mod matchmaking;
 pub mod metrics;
 mod shots;
@@ -30,7 +31,7 @@ impl Plugin for TelemetryPlugin {
         );
     }
 
-    /// Matchmaking and shot metrics only where those rules are installed.
+    /// Matchmaking, shot and match metrics only where those rules are installed.
     fn finish(&self, app: &mut App) {
         if app
             .world()
@@ -47,7 +48,10 @@ impl Plugin for TelemetryPlugin {
                         shots::record_shots.after(SimulationSystems::Shots),
                     ),
                 )
-                .add_systems(PostUpdate, anticheat::record_anticheat);
+                .add_systems(
+                    PostUpdate,
+                    (anticheat::record_anticheat, matches::record_matches),
+                );
         }
     }
 }

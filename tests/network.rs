@@ -1,18 +1,21 @@
 //! The game network end to end: real UDP on 127.0.0.1, secure connect tokens, sessions, inputs,
-//! snapshots, reconnects, abuse and matchmaking.
+//! snapshots, reconnects, abuse, matchmaking, and bots (honest and cheating) playing full matches.
 
 #[path = "common/net.rs"]
 mod net;
 
+use arbiter::bots::{Arsenal, BotsReport, Swarm};
+use arbiter::cli::Behavior;
 use arbiter::net::{Sessions, TokenIssuer, load_or_create_key, unix_now};
-use arbiter_client::ArbiterClient;
 use arbiter_client::token::user_data_for_player;
+use arbiter_client::{ArbiterClient, LinkConditioner};
 use arbiter_components::config::NetSettings;
 use arbiter_components::input::InputBuffer;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::{
     ClientChannel, ClientMessage, InputFrame, KickReason, ServerMessage, protocol_id,
 };
+use arbiter_systems::anticheat::Suspicion;
 use bevy_ecs::entity::Entity;
 use net::{TestServer, drain};
 use renetcode::{ClientAuthentication, ConnectToken};
@@ -434,15 +437,16 @@ fn a_hundred_clients_join_the_queue_and_all_end_up_in_matches_of_ten() {
                 if let ServerMessage::MatchFound {
                     match_id,
                     team,
-                    players,
+                    teams,
                     ..
                 } = message
                 {
                     found[index] = true;
-                    announced
-                        .entry(match_id)
-                        .or_default()
-                        .push((index as u64 + 1, players, team));
+                    announced.entry(match_id).or_default().push((
+                        index as u64 + 1,
+                        teams.concat(),
+                        team,
+                    ));
                 }
             }
         }
@@ -471,19 +475,15 @@ fn a_hundred_clients_join_the_queue_and_all_end_up_in_matches_of_ten() {
 
 #[test]
 fn a_backtracking_cheater_is_kicked_and_an_honest_shooter_is_never_refused() {
-    use arbiter_components::matchmaking::{InMatch, Match, MatchState};
+    use arbiter_components::matchmaking::{InMatch, Match};
     let mut server = TestServer::start();
     let mut clients = vec![connect(&server, 1), connect(&server, 2)];
     assert!(server.step_until(&mut clients, 300, |server, _| server.connected() == 2));
     // Put both in one match (no map: open ground).
-    server.app.world_mut().spawn(Match {
-        id: 1,
-        mode: 0,
-        map: "none".into(),
-        teams: [Vec::new(), Vec::new()],
-        state: MatchState::InProgress,
-        created_tick: 0,
-    });
+    server
+        .app
+        .world_mut()
+        .spawn(Match::new(1, 0, "none".into(), [Vec::new(), Vec::new()], 0));
     for player_id in [1, 2] {
         let entity = entity_of(&server, player_id).expect("player");
         server.app.world_mut().entity_mut(entity).insert(InMatch(1));
@@ -507,6 +507,7 @@ fn a_backtracking_cheater_is_kicked_and_an_honest_shooter_is_never_refused() {
                 yaw: 0.0,
                 pitch: 0.0,
                 weapon: 0,
+                target: None,
             });
         }
         if step % 3 == 0 && clients[1].is_connected() {
@@ -516,6 +517,7 @@ fn a_backtracking_cheater_is_kicked_and_an_honest_shooter_is_never_refused() {
                 yaw: 0.0,
                 pitch: 0.0,
                 weapon: 0,
+                target: None,
             });
         }
         server.step(&mut clients);
@@ -554,7 +556,7 @@ fn a_backtracking_cheater_is_kicked_and_an_honest_shooter_is_never_refused() {
 #[test]
 fn a_client_behind_a_slow_jittery_lossy_link_still_connects_and_gets_snapshots() {
     let mut server = TestServer::start();
-    let link = arbiter_client::LinkConditioner::new(
+    let link = LinkConditioner::new(
         Duration::from_millis(75),
         Duration::from_millis(10),
         0.05,
@@ -578,4 +580,114 @@ fn a_client_behind_a_slow_jittery_lossy_link_still_connects_and_gets_snapshots()
         snapshots >= 90,
         "{snapshots} snapshots in 120 ticks at 5 % loss"
     );
+}
+
+/// Bots in full matches on the arena: 2 s warm-up, 20 s live, 1 s respawns. Each step is one tick and
+/// one frame of every bot; `latency_ms` each way and `jitter_ms` on every packet. Plays until every
+/// bot saw a match end (at most 3,000 ticks) and returns the report and, per player id, the
+/// server's suspicion score at the end.
+fn play_matches(
+    behaviors: &[Behavior],
+    latency_ms: u64,
+    jitter_ms: u64,
+) -> (BotsReport, Vec<(Behavior, f32)>) {
+    let mut server = TestServer::start_with(|config| {
+        config.matches.warmup_secs = 2;
+        config.matches.time_limit_secs = 20;
+        config.matches.respawn_secs = 1;
+    });
+    let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped maps and weapons"));
+    for (index, behavior) in behaviors.iter().enumerate() {
+        let link = LinkConditioner::new(
+            Duration::from_millis(latency_ms),
+            Duration::from_millis(jitter_ms),
+            0.0,
+            index as u64 + 1,
+        );
+        let client = ArbiterClient::connect(server.token(index as u64 + 1), Some(link))
+            .expect("client socket");
+        swarm.add(client, *behavior);
+    }
+    for step in 0..3000u64 {
+        server.app.update();
+        swarm.play_frame(net::TICK, step * net::TICK.as_micros() as u64);
+        std::thread::sleep(Duration::from_micros(200));
+        let report = swarm.report();
+        if report.matches_completed >= behaviors.len() as u64 - report.kicked {
+            break;
+        }
+    }
+    let suspicion: Vec<(Behavior, f32)> = swarm
+        .players()
+        .into_iter()
+        .map(|(player_id, behavior)| {
+            let score = entity_of(&server, player_id)
+                .and_then(|entity| server.app.world().get::<Suspicion>(entity))
+                .map_or(0.0, Suspicion::score);
+            (behavior, score)
+        })
+        .collect();
+    swarm.leave();
+    (swarm.report(), suspicion)
+}
+
+#[test]
+fn twenty_honest_bots_150_ms_away_with_jitter_play_full_matches_and_are_never_refused() {
+    // 150 ms each way (a 300 ms round trip), ±20 ms on every packet.
+    let (report, suspicion) = play_matches(&[Behavior::Honest; 20], 150, 20);
+
+    let honest = &report.behaviors["honest"];
+    assert_eq!(
+        honest.matches_completed, 20,
+        "every bot played a match to its end: {report:#?}"
+    );
+    assert_eq!(honest.kicked, 0);
+    assert!(
+        honest.rejections.is_empty(),
+        "honest shots refused: {:?}",
+        honest.rejections
+    );
+    assert!(
+        honest.shots_hit >= 20,
+        "lag-compensated hits were accepted: {report:#?}"
+    );
+    assert!(honest.kills > 0, "{report:#?}");
+    let worst = suspicion
+        .iter()
+        .map(|(_, score)| *score)
+        .fold(0.0, f32::max);
+    assert_eq!(worst, 0.0, "no honest bot raised suspicion");
+}
+
+#[test]
+fn every_cheating_behaviour_among_honest_bots_is_kicked_and_no_honest_bot_is() {
+    let cheats = [
+        Behavior::Rapidfire,
+        Behavior::Wallhack,
+        Behavior::Longshot,
+        Behavior::Speedhack,
+        Behavior::Backtrack,
+    ];
+    let mut behaviors = vec![Behavior::Honest; 15];
+    behaviors.extend(cheats);
+    let (report, suspicion) = play_matches(&behaviors, 40, 10);
+
+    for cheat in cheats {
+        let played = &report.behaviors[cheat.as_str()];
+        assert_eq!(
+            played.kicked,
+            1,
+            "{} was not kicked: {played:#?}",
+            cheat.as_str()
+        );
+    }
+    let honest = &report.behaviors["honest"];
+    assert_eq!(honest.kicked, 0, "{report:#?}");
+    assert!(honest.rejections.is_empty(), "{:?}", honest.rejections);
+    let flag_score = arbiter_components::config::AnticheatSettings::default().flag_score;
+    for (behavior, score) in &suspicion {
+        if *behavior == Behavior::Honest {
+            assert!(*score < flag_score, "an honest bot at suspicion {score}");
+        }
+    }
 }

@@ -72,6 +72,8 @@ pub struct Shot {
     pub yaw: f32,
     pub pitch: f32,
     pub weapon: u8,
+    /// The player id the client says it hit, if any.
+    pub claimed_target: Option<u64>,
 }
 
 /// Why a shot was refused.
@@ -79,9 +81,9 @@ pub struct Shot {
 pub enum ShotRejection {
     /// Faster than the weapon fires.
     TooFast,
-    /// The first player on the line of fire is beyond the weapon's range.
+    /// The claimed target is on the line of fire but beyond the weapon's range.
     OutOfRange,
-    /// The line of fire reaches a player only through a wall.
+    /// The claimed target is on the line of fire but behind a wall.
     NoLineOfSight,
     /// The claimed tick is in the future, older than the rewind limit, or does not fit the
     /// shooter's round trip.

@@ -10,7 +10,9 @@ mod anticheat;
 mod cache;
 mod invalid;
 mod log;
+mod matches;
 mod matchmaking;
+mod movement;
 mod net;
 mod persistence;
 mod server;
@@ -20,7 +22,9 @@ pub use anticheat::AnticheatSettings;
 pub use cache::{CacheBackend, CacheSettings};
 pub use invalid::InvalidSetting;
 pub use log::{LogFormat, LogLevel, LogSettings};
+pub use matches::MatchSettings;
 pub use matchmaking::MatchmakingSettings;
+pub use movement::MovementSettings;
 pub use net::NetSettings;
 pub use persistence::PersistenceSettings;
 pub use server::ServerSettings;
@@ -35,6 +39,8 @@ pub struct ServerConfig {
     pub server: ServerSettings,
     pub net: NetSettings,
     pub matchmaking: MatchmakingSettings,
+    pub matches: MatchSettings,
+    pub movement: MovementSettings,
     pub anticheat: AnticheatSettings,
     pub persistence: PersistenceSettings,
     pub cache: CacheSettings,
@@ -48,6 +54,8 @@ impl ServerConfig {
         self.server.validate()?;
         self.net.validate()?;
         self.matchmaking.validate()?;
+        self.matches.validate()?;
+        self.movement.validate()?;
         self.anticheat.validate()?;
         self.persistence.validate()?;
         self.cache.validate()?;

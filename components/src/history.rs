@@ -22,9 +22,17 @@ impl PositionHistory {
         }
     }
 
-    /// Marks a teleport at `tick` (respawn): earlier positions can no longer be rewound to.
-    pub fn mark_teleport(&mut self, tick: u64) {
+    /// Records a teleport (a spawn) to `position` at `tick`: earlier positions can no longer be
+    /// rewound to, and `tick` itself is where the player was put.
+    pub fn teleport(&mut self, tick: u64, position: Vec3) {
         self.teleported_at = tick;
+        if let Some(last) = self
+            .positions
+            .back_mut()
+            .filter(|(recorded, _)| *recorded == tick)
+        {
+            last.1 = position;
+        }
     }
 
     /// The position at `tick`, if it is still kept and no teleport happened since.
@@ -39,6 +47,11 @@ impl PositionHistory {
             Some((recorded, position)) if *recorded == tick => Some(*position),
             _ => None,
         }
+    }
+
+    /// Whether the player teleported (spawned) after `tick`: it is no longer on the path it was on then.
+    pub fn teleported_after(&self, tick: u64) -> bool {
+        tick < self.teleported_at
     }
 
     /// The oldest tick still kept.
@@ -74,9 +87,15 @@ mod tests {
         for tick in 1..=10 {
             history.record(tick, Vec3::splat(tick as f32), 64);
         }
-        history.mark_teleport(8);
-        assert_eq!(history.at(7), None);
-        assert_eq!(history.at(8), Some(Vec3::splat(8.0)));
+        history.teleport(10, Vec3::ZERO);
+        assert!(history.teleported_after(9));
+        assert!(!history.teleported_after(10));
+        assert_eq!(history.at(9), None);
+        assert_eq!(
+            history.at(10),
+            Some(Vec3::ZERO),
+            "the spawn point replaces the tick's entry"
+        );
     }
 
     #[test]

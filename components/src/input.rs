@@ -36,8 +36,9 @@ pub struct InputCadenceAnomalies(pub u32);
 pub struct InputBuffer {
     pending: VecDeque<InputFrame>,
     last_applied_tick: u64,
-    /// Inputs accepted for distinct ticks since the cadence window started.
-    accepted_in_window: u64,
+    /// Inputs for new ticks received since the cadence window started: accepted, or refused for
+    /// being too far ahead (a client whose clock runs fast soon sends only those).
+    received_in_window: u64,
 }
 
 impl InputBuffer {
@@ -45,6 +46,7 @@ impl InputBuffer {
     /// tick that already has one replaces it.
     pub fn push(&mut self, frame: InputFrame, current_tick: u64) -> Result<(), InputRefusal> {
         if frame.tick > current_tick + MAX_INPUT_LEAD_TICKS {
+            self.received_in_window += 1;
             return Err(InputRefusal::TooFarAhead);
         }
         if frame.tick + MAX_INPUT_LAG_TICKS < current_tick || frame.tick <= self.last_applied_tick {
@@ -57,7 +59,7 @@ impl InputBuffer {
             Some(existing) if existing.tick == frame.tick => *existing = frame,
             _ => {
                 self.pending.insert(position, frame);
-                self.accepted_in_window += 1;
+                self.received_in_window += 1;
             }
         }
         Ok(())
@@ -80,10 +82,11 @@ impl InputBuffer {
         self.last_applied_tick
     }
 
-    /// Distinct-tick inputs accepted since the last call, which starts a new cadence window. More of
-    /// them than ticks elapsed means the client runs its clock fast: a speed-hack signal.
-    pub fn take_accepted_count(&mut self) -> u64 {
-        std::mem::take(&mut self.accepted_in_window)
+    /// Inputs for new ticks received since the last call (accepted or too far ahead), which starts a
+    /// new cadence window. More of them than ticks elapsed means the client runs its clock fast: a
+    /// speed-hack signal, whether or not the inputs could be used.
+    pub fn take_received_count(&mut self) -> u64 {
+        std::mem::take(&mut self.received_in_window)
     }
 }
 
@@ -124,7 +127,7 @@ mod tests {
             buffer.push(frame(tick, move_x), 10).expect("in range");
         }
         assert_eq!(
-            buffer.take_accepted_count(),
+            buffer.take_received_count(),
             3,
             "the second input for tick 11 replaced the first"
         );

@@ -11,3 +11,8 @@ pub struct Position(pub Vec3);
 /// An entity's velocity in metres per second.
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Velocity(pub Vec3);
+
+/// Where the player wants to go this tick: a direction in the ground plane, at most 1 long (full
+/// stick deflection). Movement accelerates the velocity towards it.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct MoveIntent(pub Vec3);

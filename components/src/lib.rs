@@ -9,6 +9,7 @@ pub mod history;
 pub mod input;
 pub mod kinematics;
 pub mod map;
+pub mod match_events;
 pub mod matchmaking;
 pub mod messages;
 pub mod player;

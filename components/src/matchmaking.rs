@@ -2,13 +2,34 @@
 
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
+use serde::{Deserialize, Serialize};
 
-/// Skill rating; new players start at [`Rating::DEFAULT`].
-#[derive(Component, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Rating(pub i32);
+/// Skill as a Weng-Lin rating: an estimate and its uncertainty (one standard deviation), on the
+/// familiar 1500 scale (Weng-Lin's 25 ± 25/3, times 60). Matchmaking buckets on the estimate.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    pub value: f64,
+    pub uncertainty: f64,
+}
 
 impl Rating {
-    pub const DEFAULT: Rating = Rating(1500);
+    pub const DEFAULT: Rating = Rating {
+        value: 1500.0,
+        uncertainty: 500.0,
+    };
+
+    /// A rating with the default uncertainty of a new player.
+    pub fn new(value: f64) -> Self {
+        Self {
+            value,
+            ..Self::DEFAULT
+        }
+    }
+
+    /// The estimate in whole points, as matchmaking and clients see it.
+    pub fn points(&self) -> i32 {
+        self.value.round() as i32
+    }
 }
 
 impl Default for Rating {
@@ -45,10 +66,22 @@ pub struct Team(pub u8);
 /// Where a match is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchState {
-    /// Formed; players are told and join.
-    Forming,
-    InProgress,
+    /// Formed; players spawn, move and shoot, but kills do not count.
+    Warmup,
+    /// Kills count towards the score limit; the clock runs towards the time limit.
+    Live,
+    /// Decided; its players are back in the lobby and the match entity goes away.
     Ended,
+}
+
+impl MatchState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchState::Warmup => "warmup",
+            MatchState::Live => "live",
+            MatchState::Ended => "ended",
+        }
+    }
 }
 
 /// A match, as its own entity.
@@ -59,5 +92,34 @@ pub struct Match {
     pub map: String,
     pub teams: [Vec<Entity>; 2],
     pub state: MatchState,
+    /// Tick the match entered its current state.
+    pub state_since_tick: u64,
+    /// Kills per team while live.
+    pub scores: [u32; 2],
     pub created_tick: u64,
+}
+
+impl Match {
+    /// A match that starts its warm-up at `tick`.
+    pub fn new(id: u64, mode: u16, map: String, teams: [Vec<Entity>; 2], tick: u64) -> Self {
+        Self {
+            id,
+            mode,
+            map,
+            teams,
+            state: MatchState::Warmup,
+            state_since_tick: tick,
+            scores: [0, 0],
+            created_tick: tick,
+        }
+    }
+
+    /// The team ahead, or `None` on equal scores.
+    pub fn leader(&self) -> Option<u8> {
+        match self.scores[0].cmp(&self.scores[1]) {
+            core::cmp::Ordering::Greater => Some(0),
+            core::cmp::Ordering::Less => Some(1),
+            core::cmp::Ordering::Equal => None,
+        }
+    }
 }

@@ -33,3 +33,35 @@ impl Default for Health {
         Self::FULL
     }
 }
+
+/// A player's career: what persistence stores and profiles show.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub kills: u32,
+    pub deaths: u32,
+    pub wins: u32,
+    pub losses: u32,
+    /// Matches finished, draws included.
+    pub matches: u32,
+}
+
+/// Kills and deaths in the current match, for its scoreboard.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MatchTally {
+    pub kills: u32,
+    pub deaths: u32,
+}
+
+/// On a dead player: it died at `died_at_tick` and comes back at a spawn point at `at_tick`.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Respawning {
+    pub died_at_tick: u64,
+    pub at_tick: u64,
+}
+
+/// On a player back in the lobby: the tick its last match ended. Shots it fired before then that
+/// arrive late are misses, not cheats.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeftMatch {
+    pub at_tick: u64,
+}

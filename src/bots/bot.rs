@@ -1,18 +1,30 @@
-//! One simulated player: plays a frame at a time, counts what happens to it.
+//! One simulated player: plays a frame at a time as its behaviour says, counts what happens to it.
 
+use super::aim::{Pick, plan_shot, yaw_pitch};
+use super::rng::BotRng;
+use super::view::MatchView;
+use crate::cli::Behavior;
+use crate::maps::shipped_maps;
+use crate::weapons::{WEAPONS_FILE, load_weapons};
 use arbiter_client::ArbiterClient;
 use arbiter_client::protocol::{ClientMessage, InputFrame, ServerMessage, ShotOutcome};
+use arbiter_components::combat::Weapons;
+use arbiter_systems::map::Maps;
+use bevy_math::Vec3;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Fire every this many frames, ping every this many.
-const FIRE_EVERY_FRAMES: u64 = 20;
+/// Ping every this many frames.
 const PING_EVERY_FRAMES: u64 = 30;
 /// How far behind the newest snapshot an honest client renders, as the server assumes by default
 /// (`[anticheat] interp_delay_ms`).
 const INTERPOLATION_DELAY_MS: u64 = 100;
-/// Honest bots do not aim yet: they fire upwards, into the open sky, so no shot can hit anyone
-/// through a wall (which the server would rightly refuse).
-const FIRE_PITCH: f32 = 0.8;
+/// How far back a backtracking cheat claims to have fired: beyond the default 500 ms rewind limit.
+const BACKTRACK_MS: u64 = 650;
+/// Standard deviation of an honest bot's aim error, in radians (about half a degree).
+const AIM_ERROR_RAD: f32 = 0.008;
 
 /// What happened to one bot.
 #[derive(Debug, Default, Clone)]
@@ -21,38 +33,74 @@ pub(super) struct BotStats {
     pub(super) disconnected: bool,
     pub(super) kicked: bool,
     pub(super) matches_played: u64,
+    pub(super) matches_completed: u64,
     pub(super) inputs_sent: u64,
     pub(super) snapshots_received: u64,
     pub(super) shots_sent: u64,
     pub(super) shots_hit: u64,
+    pub(super) shots_missed: u64,
     pub(super) shots_rejected: u64,
+    /// Rejected shots by the server's reason.
+    pub(super) rejections: BTreeMap<String, u64>,
+    pub(super) kills: u64,
     pub(super) rtt_samples_ms: Vec<f64>,
+}
+
+/// What a bot needs to know of the game: the maps it may play on and the weapons table, the same
+/// the server uses.
+#[derive(Debug, Clone)]
+pub struct Arsenal {
+    maps: Arc<Maps>,
+    weapons: Arc<Weapons>,
+}
+
+impl Arsenal {
+    /// The shipped maps and `assets/config/weapons.toml` (or its shipped copy).
+    pub fn shipped() -> anyhow::Result<Self> {
+        Ok(Self {
+            maps: Arc::new(shipped_maps()?),
+            weapons: Arc::new(load_weapons(Path::new(WEAPONS_FILE))?),
+        })
+    }
 }
 
 pub(super) struct Bot {
     client: ArbiterClient,
+    pub(super) behavior: Behavior,
+    arsenal: Arsenal,
+    rng: BotRng,
     seed: u64,
     frame: u64,
     joined_queue: bool,
     /// Tick the next input is for: just ahead of the newest server tick seen.
     next_input_tick: u64,
-    /// Newest server tick seen in a snapshot, and the server's tick rate (from `Welcome`).
-    newest_snapshot_tick: u64,
     tick_rate_hz: u32,
+    view: MatchView,
+    /// The tick the last shot claimed, so an honest bot never claims faster than its weapon fires.
+    last_claimed_tick: Option<u64>,
     done: bool,
     pub(super) stats: BotStats,
 }
 
 impl Bot {
-    pub(super) fn new(client: ArbiterClient, seed: u64) -> Self {
+    pub(super) fn new(
+        client: ArbiterClient,
+        seed: u64,
+        behavior: Behavior,
+        arsenal: Arsenal,
+    ) -> Self {
         Self {
             client,
+            behavior,
+            arsenal,
+            rng: BotRng::new(seed),
             seed,
             frame: 0,
             joined_queue: false,
             next_input_tick: 0,
-            newest_snapshot_tick: 0,
             tick_rate_hz: 60,
+            view: MatchView::default(),
+            last_claimed_tick: None,
             done: false,
             stats: BotStats::default(),
         }
@@ -81,21 +129,15 @@ impl Bot {
             self.client.send(&ClientMessage::JoinQueue { mode: 0 });
             self.joined_queue = true;
         }
-        self.send_input();
-        if self.frame.is_multiple_of(FIRE_EVERY_FRAMES) {
-            // Claim the tick on screen: the newest snapshot, rendered an interpolation delay late.
-            let rendered_ticks_behind =
-                INTERPOLATION_DELAY_MS * u64::from(self.tick_rate_hz) / 1000;
-            self.client.send(&ClientMessage::Fire {
-                client_tick: self
-                    .newest_snapshot_tick
-                    .saturating_sub(rendered_ticks_behind),
-                yaw: self.yaw(),
-                pitch: FIRE_PITCH,
-                weapon: 0,
-            });
-            self.stats.shots_sent += 1;
+        let inputs = if self.behavior == Behavior::Speedhack {
+            2
+        } else {
+            1
+        };
+        for _ in 0..inputs {
+            self.send_input();
         }
+        self.maybe_fire();
         if self.frame.is_multiple_of(PING_EVERY_FRAMES) {
             self.client.send(&ClientMessage::Ping {
                 client_time_us: now_us,
@@ -107,24 +149,44 @@ impl Bot {
     fn observe(&mut self, message: ServerMessage, now_us: u64) {
         match message {
             ServerMessage::Welcome {
+                player_id,
                 server_tick,
                 tick_rate_hz,
-                ..
             } => {
+                self.view.me = player_id;
                 self.tick_rate_hz = tick_rate_hz;
                 self.track_server_tick(server_tick);
             }
-            ServerMessage::Snapshot { tick, .. } => {
+            ServerMessage::Snapshot { tick, entities, .. } => {
                 self.stats.snapshots_received += 1;
-                self.newest_snapshot_tick = self.newest_snapshot_tick.max(tick);
+                self.view.record(tick, entities);
                 self.track_server_tick(tick);
             }
-            ServerMessage::MatchFound { .. } => self.stats.matches_played += 1,
+            ServerMessage::MatchFound {
+                team, teams, map, ..
+            } => {
+                self.stats.matches_played += 1;
+                let opponents = teams.get(usize::from(1 - team.min(1))).cloned();
+                self.view.join(map, opponents.unwrap_or_default());
+            }
+            ServerMessage::MatchEnded { .. } => {
+                self.stats.matches_completed += 1;
+                self.view.leave();
+                self.joined_queue = false;
+            }
             ServerMessage::ShotResult { outcome, .. } => match outcome {
                 ShotOutcome::Hit { .. } => self.stats.shots_hit += 1,
-                ShotOutcome::Rejected(_) => self.stats.shots_rejected += 1,
-                ShotOutcome::Miss => {}
+                ShotOutcome::Miss => self.stats.shots_missed += 1,
+                ShotOutcome::Rejected(reason) => {
+                    self.stats.shots_rejected += 1;
+                    *self.stats.rejections.entry(reason).or_default() += 1;
+                }
             },
+            ServerMessage::PlayerKilled { killer, .. } => {
+                if killer == self.view.me {
+                    self.stats.kills += 1;
+                }
+            }
             ServerMessage::Kicked { .. } => self.stats.kicked = true,
             ServerMessage::Pong { client_time_us, .. } => {
                 self.stats
@@ -132,7 +194,7 @@ impl Bot {
                     .push(now_us.saturating_sub(client_time_us) as f64 / 1000.0);
             }
             ServerMessage::QueueTimedOut => self.joined_queue = false,
-            ServerMessage::MatchEnded { .. } | ServerMessage::Error { .. } => {}
+            ServerMessage::MatchLive { .. } | ServerMessage::Error { .. } => {}
         }
     }
 
@@ -140,13 +202,119 @@ impl Bot {
         self.next_input_tick = self.next_input_tick.max(tick + 2);
     }
 
-    /// Walks in a slowly turning circle.
+    fn ms_to_ticks(&self, ms: u64) -> u64 {
+        ms * u64::from(self.tick_rate_hz) / 1000
+    }
+
+    /// The weapon this behaviour fires: the rifle, or for a long shot the shortest-ranged weapon.
+    fn weapon(&self) -> (u8, f32, f32) {
+        let weapons = &self.arsenal.weapons.weapons;
+        let index = match self.behavior {
+            Behavior::Longshot => weapons
+                .iter()
+                .enumerate()
+                .min_by(|left, right| left.1.max_range_m.total_cmp(&right.1.max_range_m))
+                .map_or(0, |(index, _)| index),
+            _ => 0,
+        };
+        weapons.get(index).map_or((0, 1.0, 1.0), |weapon| {
+            (index as u8, weapon.max_range_m, weapon.fire_rate_hz)
+        })
+    }
+
+    /// Fires when the behaviour says so, claiming the tick it "saw".
+    fn maybe_fire(&mut self) {
+        let Some(map_name) = self.view.map.clone() else {
+            return;
+        };
+        let Some(map) = self.arsenal.maps.get(&map_name).cloned() else {
+            return;
+        };
+        let Some(newest) = self.view.newest_tick() else {
+            return;
+        };
+        let (weapon, range_m, fire_rate_hz) = self.weapon();
+        let behind_ms = match self.behavior {
+            Behavior::Backtrack => BACKTRACK_MS,
+            _ => INTERPOLATION_DELAY_MS,
+        };
+        let Some((claimed, entities)) = self
+            .view
+            .at_or_before(newest.saturating_sub(self.ms_to_ticks(behind_ms)))
+        else {
+            return;
+        };
+        // An honest client's claimed ticks advance with its render clock: never closer than the
+        // weapon fires. A rapid-fire cheat ignores that.
+        let gap = (f64::from(self.tick_rate_hz) / f64::from(fire_rate_hz)).ceil() as u64;
+        if self.behavior != Behavior::Rapidfire
+            && self
+                .last_claimed_tick
+                .is_some_and(|last| claimed < last + gap)
+        {
+            return;
+        }
+        let Some(me) = self.view.own(entities).copied() else {
+            return;
+        };
+        let alive_now = self
+            .view
+            .at_or_before(newest)
+            .and_then(|(_, now)| self.view.own(now))
+            .is_some_and(|own| own.alive);
+        if !me.alive || !alive_now {
+            return;
+        }
+        let (pick, error) = match self.behavior {
+            Behavior::Wallhack => (Pick::Hidden, 0.0),
+            Behavior::Longshot => (Pick::BeyondRange, 0.0),
+            Behavior::Backtrack => (Pick::Nearest, 0.0),
+            _ => (Pick::Visible, AIM_ERROR_RAD),
+        };
+        let opponents: Vec<_> = self.view.living_opponents(entities).copied().collect();
+        let Some(shot) = plan_shot(
+            &me,
+            opponents.iter(),
+            &map,
+            range_m,
+            pick,
+            error,
+            &mut self.rng,
+        ) else {
+            return;
+        };
+        self.client.send(&ClientMessage::Fire {
+            client_tick: claimed,
+            yaw: shot.yaw,
+            pitch: shot.pitch,
+            weapon,
+            target: shot.target,
+        });
+        self.last_claimed_tick = Some(claimed);
+        self.stats.shots_sent += 1;
+    }
+
+    /// Heads for the nearest opponent it knows of, weaving side to side; wanders in the lobby.
     fn send_input(&mut self) {
+        let heading = self
+            .view
+            .newest_tick()
+            .and_then(|tick| self.view.at_or_before(tick))
+            .and_then(|(_, entities)| {
+                let me = Vec3::from_array(self.view.own(entities)?.position);
+                self.view
+                    .living_opponents(entities)
+                    .map(|opponent| Vec3::from_array(opponent.position) - me)
+                    .min_by(|left, right| left.length().total_cmp(&right.length()))
+            })
+            .map(|towards| yaw_pitch(towards).0);
+        let wander = ((self.frame + self.seed * 97) % 628) as f32 / 100.0 - std::f32::consts::PI;
+        let weave = ((self.frame + self.seed * 31) as f32 / 40.0).sin();
         self.client.send(&ClientMessage::Input(InputFrame {
             tick: self.next_input_tick,
-            move_x: 0.0,
+            move_x: weave,
             move_y: 1.0,
-            yaw: self.yaw(),
+            yaw: heading.unwrap_or(wander),
             pitch: 0.0,
             buttons: 0,
         }));
@@ -154,8 +322,9 @@ impl Bot {
         self.stats.inputs_sent += 1;
     }
 
-    fn yaw(&self) -> f32 {
-        ((self.frame + self.seed * 97) % 628) as f32 / 100.0 - std::f32::consts::PI
+    /// The player id the server welcomed this bot as (0 before that).
+    pub(super) fn player_id(&self) -> u64 {
+        self.view.me
     }
 
     /// Disconnects politely at the end of the run.

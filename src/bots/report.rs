@@ -1,7 +1,39 @@
-//! The bots' report: totals over all bots and RTT percentiles.
+//! The bots' report: totals over all bots, the same per behaviour, and RTT percentiles.
 
-use super::bot::Bot;
+use super::bot::{Bot, BotStats};
 use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What the bots of one behaviour did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BehaviorReport {
+    pub bots: u64,
+    pub kicked: u64,
+    pub matches_completed: u64,
+    pub shots_sent: u64,
+    pub shots_hit: u64,
+    pub shots_missed: u64,
+    pub shots_rejected: u64,
+    /// Rejected shots by the server's reason.
+    pub rejections: BTreeMap<String, u64>,
+    pub kills: u64,
+}
+
+impl BehaviorReport {
+    fn add(&mut self, stats: &BotStats) {
+        self.bots += 1;
+        self.kicked += u64::from(stats.kicked);
+        self.matches_completed += stats.matches_completed;
+        self.shots_sent += stats.shots_sent;
+        self.shots_hit += stats.shots_hit;
+        self.shots_missed += stats.shots_missed;
+        self.shots_rejected += stats.shots_rejected;
+        for (reason, count) in &stats.rejections {
+            *self.rejections.entry(reason.clone()).or_default() += count;
+        }
+        self.kills += stats.kills;
+    }
+}
 
 /// Printed as one JSON object at the end of `arbiter bots`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -14,12 +46,17 @@ pub struct BotsReport {
     /// Bots whose connection dropped without a kick.
     pub disconnects: u64,
     pub kicked: u64,
+    /// `MatchFound` messages received.
     pub matches_played: u64,
+    /// `MatchEnded` messages received: matches played to the end.
+    pub matches_completed: u64,
     pub inputs_sent: u64,
     pub snapshots_received: u64,
     pub shots_sent: u64,
     pub shots_hit: u64,
     pub shots_rejected: u64,
+    /// The same counts for each behaviour (`honest`, `wallhack`, …).
+    pub behaviors: BTreeMap<String, BehaviorReport>,
     pub rtt_ms_p50: Option<f64>,
     pub rtt_ms_p99: Option<f64>,
 }
@@ -34,6 +71,13 @@ impl BotsReport {
             .flat_map(|bot| bot.stats.rtt_samples_ms.iter().copied())
             .collect();
         rtts.sort_by(f64::total_cmp);
+        let mut behaviors: BTreeMap<String, BehaviorReport> = BTreeMap::new();
+        for bot in bots {
+            behaviors
+                .entry(bot.behavior.as_str().to_owned())
+                .or_default()
+                .add(&bot.stats);
+        }
         Self {
             bots: bots.len() as u64,
             connected: count(|bot| bot.stats.connected),
@@ -41,11 +85,13 @@ impl BotsReport {
             disconnects: count(|bot| bot.stats.disconnected),
             kicked: count(|bot| bot.stats.kicked),
             matches_played: sum(|bot| bot.stats.matches_played),
+            matches_completed: sum(|bot| bot.stats.matches_completed),
             inputs_sent: sum(|bot| bot.stats.inputs_sent),
             snapshots_received: sum(|bot| bot.stats.snapshots_received),
             shots_sent: sum(|bot| bot.stats.shots_sent),
             shots_hit: sum(|bot| bot.stats.shots_hit),
             shots_rejected: sum(|bot| bot.stats.shots_rejected),
+            behaviors,
             rtt_ms_p50: percentile(&rtts, 0.50),
             rtt_ms_p99: percentile(&rtts, 0.99),
         }

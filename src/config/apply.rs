@@ -129,6 +129,8 @@ fn install_sections(world: &mut World, config: &ServerConfig) {
         server,
         net,
         matchmaking,
+        matches,
+        movement,
         anticheat,
         persistence,
         cache,
@@ -138,6 +140,8 @@ fn install_sections(world: &mut World, config: &ServerConfig) {
     set_if_changed(world, server);
     set_if_changed(world, net);
     set_if_changed(world, matchmaking);
+    set_if_changed(world, matches);
+    set_if_changed(world, movement);
     set_if_changed(world, anticheat);
     set_if_changed(world, persistence);
     set_if_changed(world, cache);

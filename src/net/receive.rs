@@ -79,7 +79,7 @@ pub(super) fn receive_client_messages(
     }
 }
 
-/// Once a second, compares each player's accepted inputs with the ticks that elapsed.
+/// Once a second, compares each player's inputs for new ticks with the ticks that elapsed.
 pub(super) fn check_input_cadence(
     tick: Res<ServerTick>,
     settings: Res<ServerSettings>,
@@ -92,7 +92,7 @@ pub(super) fn check_input_cadence(
     // A little slack for inputs that arrive in bursts after a network hiccup.
     let allowed = window + window / 10 + 2;
     for (mut inputs, mut anomalies) in &mut players {
-        if inputs.take_accepted_count() > allowed {
+        if inputs.take_received_count() > allowed {
             anomalies.0 += 1;
             metrics::counter!(SPEED_HACK_SIGNALS_TOTAL).increment(1);
         }

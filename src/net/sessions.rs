@@ -6,16 +6,11 @@ use super::abuse::Abuse;
 use super::transport::GameServer;
 use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL};
 use arbiter_components::config::{NetSettings, ServerSettings};
-use arbiter_components::history::PositionHistory;
-use arbiter_components::input::{InputBuffer, InputCadenceAnomalies};
-use arbiter_components::kinematics::{Position, Velocity};
-use arbiter_components::matchmaking::Rating;
-use arbiter_components::player::{Aim, Health, PlayerId};
+use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::{KickReason, ServerMessage};
 use arbiter_components::session::{AwaitingReconnect, Session};
 use arbiter_components::tick::ServerTick;
-use arbiter_systems::anticheat::Suspicion;
-use arbiter_systems::shots::FireState;
+use arbiter_systems::player::new_player;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Commands, Query, Res, ResMut};
@@ -88,21 +83,7 @@ pub(super) fn track_connections(
                     }
                     None => {
                         let entity = commands
-                            .spawn((
-                                player,
-                                session,
-                                Abuse::default(),
-                                InputBuffer::default(),
-                                InputCadenceAnomalies::default(),
-                                Position::default(),
-                                Velocity::default(),
-                                Aim::default(),
-                                Health::default(),
-                                Rating::default(),
-                                PositionHistory::default(),
-                                FireState::default(),
-                                Suspicion::default(),
-                            ))
+                            .spawn((new_player(player), session, Abuse::default()))
                             .id();
                         sessions.by_player.insert(player, entity);
                         (entity, "new")

@@ -28,6 +28,9 @@ pub const MATCH_RATING_SPAN: &str = "arbiter_match_rating_span";
 pub const SHOTS_TOTAL: &str = "arbiter_shots_total";
 pub const ANTICHEAT_ACTIONS_TOTAL: &str = "arbiter_anticheat_actions_total";
 pub const VALIDATION_DURATION_SECONDS: &str = "arbiter_validation_duration_seconds";
+pub const MATCHES_ACTIVE: &str = "arbiter_matches_active";
+pub const MATCHES_COMPLETED_TOTAL: &str = "arbiter_matches_completed_total";
+pub const KILLS_TOTAL: &str = "arbiter_kills_total";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
 const TICK_DURATION_BUCKETS: [f64; 12] = [
@@ -158,6 +161,15 @@ fn describe() {
         VALIDATION_DURATION_SECONDS,
         Unit::Seconds,
         "Time the Shots phase took in ticks with shots."
+    );
+    describe_gauge!(MATCHES_ACTIVE, "Matches running now, in warm-up or live.");
+    describe_counter!(
+        MATCHES_COMPLETED_TOTAL,
+        "Matches decided, by result (win, draw)."
+    );
+    describe_counter!(
+        KILLS_TOTAL,
+        "Players killed, by whether the kill counted (live) or not (warm-up)."
     );
     // Both results exist from the start, so a dashboard shows 0 rather than no series.
     for result in ["ok", "error"] {

@@ -1,22 +1,19 @@
-//! Inputs: each tick, a player's due input becomes its aim and velocity.
+//! Inputs: each tick, a player's due input becomes its aim and the direction it wants to move.
 
 use arbiter_components::input::InputBuffer;
-use arbiter_components::kinematics::Velocity;
+use arbiter_components::kinematics::MoveIntent;
 use arbiter_components::player::Aim;
 use arbiter_components::tick::ServerTick;
 use bevy_ecs::system::{Query, Res};
 use bevy_math::Vec3;
 
-/// Walking speed in metres per second at full stick deflection.
-pub const WALK_SPEED_MPS: f32 = 6.0;
-
 /// Applies the newest input due this tick. A player with no new input keeps its previous intent, so a
 /// lost input packet does not stop the player.
 pub fn apply_inputs(
     tick: Res<ServerTick>,
-    mut players: Query<(&mut InputBuffer, &mut Velocity, &mut Aim)>,
+    mut players: Query<(&mut InputBuffer, &mut MoveIntent, &mut Aim)>,
 ) {
-    for (mut inputs, mut velocity, mut aim) in &mut players {
+    for (mut inputs, mut intent, mut aim) in &mut players {
         let Some(frame) = inputs.take_due(tick.get()) else {
             continue;
         };
@@ -28,8 +25,7 @@ pub fn apply_inputs(
         let (sin, cos) = frame.yaw.sin_cos();
         let forward = Vec3::new(-sin, 0.0, -cos);
         let right = Vec3::new(cos, 0.0, -sin);
-        let wish = (forward * frame.move_y + right * frame.move_x).clamp_length_max(1.0);
-        velocity.0 = wish * WALK_SPEED_MPS;
+        intent.0 = (forward * frame.move_y + right * frame.move_x).clamp_length_max(1.0);
     }
 }
 
@@ -41,7 +37,7 @@ mod tests {
     use bevy_ecs::world::World;
 
     #[test]
-    fn a_due_input_sets_aim_and_velocity_and_a_missing_one_keeps_them() {
+    fn a_due_input_sets_aim_and_intent_and_a_missing_one_keeps_them() {
         let mut world = World::new();
         let mut tick = ServerTick::default();
         tick.advance();
@@ -61,18 +57,18 @@ mod tests {
             )
             .expect("in range");
         let player = world
-            .spawn((inputs, Velocity::default(), Aim::default()))
+            .spawn((inputs, MoveIntent::default(), Aim::default()))
             .id();
 
         world.run_system_once(apply_inputs).expect("system runs");
-        let forward = Velocity(Vec3::new(0.0, 0.0, -WALK_SPEED_MPS));
-        assert_eq!(world.get::<Velocity>(player), Some(&forward));
+        let forward = MoveIntent(Vec3::new(0.0, 0.0, -1.0));
+        assert_eq!(world.get::<MoveIntent>(player), Some(&forward));
         assert_eq!(world.get::<Aim>(player).map(|aim| aim.pitch), Some(0.25));
 
         world.resource_mut::<ServerTick>().advance();
         world.run_system_once(apply_inputs).expect("system runs");
         assert_eq!(
-            world.get::<Velocity>(player),
+            world.get::<MoveIntent>(player),
             Some(&forward),
             "no new input: keep going"
         );

@@ -3,11 +3,15 @@
 //! simulation step.
 
 pub mod anticheat;
+pub mod damage;
 pub mod input;
 pub mod lifecycle;
 pub mod map;
 pub mod matchmaking;
+#[cfg(test)]
+mod messages;
 pub mod movement;
+pub mod player;
 pub mod shots;
 pub mod simulation;
 

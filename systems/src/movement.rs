@@ -1,15 +1,35 @@
 //! Movement: positions follow velocities over the fixed step.
 
 use crate::map::{MapGeometry, Maps};
-use arbiter_components::config::{AnticheatSettings, ServerSettings};
+use arbiter_components::config::{AnticheatSettings, MovementSettings, ServerSettings};
 use arbiter_components::history::{PositionHistory, history_capacity};
-use arbiter_components::kinematics::{Position, Velocity};
+use arbiter_components::kinematics::{MoveIntent, Position, Velocity};
 use arbiter_components::matchmaking::{InMatch, Match};
+use arbiter_components::player::Health;
 use arbiter_components::tick::ServerTick;
 use bevy_ecs::system::{Query, Res};
 use bevy_math::Vec3;
 use bevy_time::Time;
 use std::collections::HashMap;
+
+/// Turns each player's velocity towards its intent at `[movement] max_speed_mps`, changing it by at
+/// most `acceleration_mps2 × step` per tick. The dead stand still.
+pub fn accelerate(
+    time: Res<Time>,
+    settings: Res<MovementSettings>,
+    mut players: Query<(&MoveIntent, &mut Velocity, Option<&Health>)>,
+) {
+    let max_change = settings.acceleration_mps2 * time.delta_secs();
+    for (intent, mut velocity, health) in &mut players {
+        if health.is_some_and(|health| !health.is_alive()) {
+            velocity.0 = Vec3::ZERO;
+            continue;
+        }
+        let wished = intent.0.clamp_length_max(1.0) * settings.max_speed_mps;
+        let change = (wished - velocity.0).clamp_length_max(max_change);
+        velocity.0 += change;
+    }
+}
 
 /// Moves every entity with a velocity by `velocity × step`.
 pub fn integrate_velocity(time: Res<Time>, mut movers: Query<(&mut Position, &Velocity)>) {
@@ -66,6 +86,40 @@ mod tests {
     use core::time::Duration;
 
     #[test]
+    fn velocity_approaches_the_intent_at_the_configured_rate_and_never_exceeds_top_speed() {
+        let mut world = World::new();
+        let mut time = Time::<()>::default();
+        time.advance_by(Duration::from_millis(50));
+        world.insert_resource(time);
+        world.insert_resource(MovementSettings {
+            max_speed_mps: 5.0,
+            acceleration_mps2: 40.0,
+        });
+        let runner = world
+            .spawn((MoveIntent(Vec3::new(3.0, 0.0, 0.0)), Velocity::default()))
+            .id();
+        let dead = world
+            .spawn((MoveIntent(Vec3::X), Velocity(Vec3::X), Health(0)))
+            .id();
+
+        world.run_system_once(accelerate).expect("system runs");
+        assert_eq!(
+            world.get::<Velocity>(runner),
+            Some(&Velocity(Vec3::new(2.0, 0.0, 0.0))),
+            "40 m/s² for 50 ms"
+        );
+        assert_eq!(world.get::<Velocity>(dead), Some(&Velocity(Vec3::ZERO)));
+        for _ in 0..10 {
+            world.run_system_once(accelerate).expect("system runs");
+        }
+        assert_eq!(
+            world.get::<Velocity>(runner),
+            Some(&Velocity(Vec3::new(5.0, 0.0, 0.0))),
+            "capped at top speed, whatever the intent's length"
+        );
+    }
+
+    #[test]
     fn moves_by_velocity_times_step_and_leaves_still_entities() {
         let mut world = World::new();
         let mut time = Time::<()>::default();
@@ -90,7 +144,6 @@ mod tests {
     #[test]
     fn players_of_a_match_are_kept_out_of_its_walls() {
         use crate::map::test_map;
-        use arbiter_components::matchmaking::MatchState;
         let mut world = World::new();
         let mut maps = Maps::default();
         maps.insert(test_map(
@@ -100,14 +153,7 @@ mod tests {
         ))
         .expect("one map");
         world.insert_resource(maps);
-        world.spawn(Match {
-            id: 3,
-            mode: 0,
-            map: "wall".into(),
-            teams: [Vec::new(), Vec::new()],
-            state: MatchState::InProgress,
-            created_tick: 0,
-        });
+        world.spawn(Match::new(3, 0, "wall".into(), [Vec::new(), Vec::new()], 0));
         let runner = world
             .spawn((
                 InMatch(3),

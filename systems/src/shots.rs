@@ -7,7 +7,7 @@ mod resolve;
 pub use fire_rate::FireState;
 pub use judge::{
     EYE_HEIGHT_M, HITBOX_HALF_EXTENTS, Rules, Shooter, Target, aim_direction, check_claimed_tick,
-    judge,
+    hitbox_distance, judge,
 };
 pub use resolve::{ShotJudged, apply_shot_verdicts, judge_shots, spawn_shots};
 

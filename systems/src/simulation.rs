@@ -1,9 +1,9 @@
 //! The order of the rules inside one simulation step.
 
 use crate::input::apply_inputs;
-use crate::lifecycle::place_at_spawns;
+use crate::lifecycle::MatchesPlugin;
 use crate::matchmaking::MatchmakingPlugin;
-use crate::movement::{collide_with_map, integrate_velocity, record_position_history};
+use crate::movement::{accelerate, collide_with_map, integrate_velocity, record_position_history};
 use crate::shots::ShotsPlugin;
 use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
@@ -46,15 +46,12 @@ impl Plugin for SimulationPlugin {
         for pair in SimulationSystems::IN_ORDER.windows(2) {
             app.configure_sets(FixedUpdate, pair[1].after(pair[0]));
         }
-        app.add_plugins((MatchmakingPlugin, ShotsPlugin))
-            .add_systems(
-                FixedUpdate,
-                place_at_spawns.in_set(SimulationSystems::Lifecycle),
-            )
+        app.add_plugins((MatchmakingPlugin, ShotsPlugin, MatchesPlugin))
             .add_systems(FixedUpdate, apply_inputs.in_set(SimulationSystems::Inputs))
             .add_systems(
                 FixedUpdate,
                 (
+                    accelerate,
                     integrate_velocity,
                     collide_with_map,
                     record_position_history,

@@ -1,15 +1,19 @@
 //! A real server app and real clients in one process, over real UDP on 127.0.0.1, stepped by hand:
-//! each step is one server tick and one client frame of the same length.
+//! each step is one server tick and one client frame of the same length. The server has the shipped
+//! maps and weapons, as `cargo run` does.
 
 use arbiter::ServerPlugins;
 use arbiter::config::{ConfigSource, LoadedConfig};
+use arbiter::maps::shipped_maps;
 use arbiter::net::{GameServer, Sessions, TokenIssuer};
+use arbiter::weapons::{WEAPONS_FILE, load_weapons};
 use arbiter_client::ArbiterClient;
 use arbiter_components::config::ServerConfig;
 use arbiter_components::protocol::ServerMessage;
 use bevy_app::App;
 use renetcode::ConnectToken;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 pub(crate) const TICK: Duration = Duration::from_micros(16_667);
@@ -41,6 +45,9 @@ impl TestServer {
             config,
             source: ConfigSource::Embedded,
         })
+        .with_maps(shipped_maps().expect("shipped maps load"))
+        .expect("the configured maps exist")
+        .with_weapons(load_weapons(Path::new(WEAPONS_FILE)).expect("weapons load"))
         .with_network()
         .expect("network binds");
         let mut app = App::new();

@@ -36,12 +36,16 @@ impl InputFrame {
 pub enum ClientMessage {
     /// Movement and aim for one tick.
     Input(InputFrame),
-    /// A shot, as the client saw the world at `client_tick`.
+    /// A shot, as the client saw the world at `client_tick`. `target` is the player the client's own
+    /// hit detection says it hit, if any: the server decides the hit itself, but a claimed target
+    /// behind a wall or beyond range is refused (a wall hack or a long shot), while an unclaimed
+    /// shot into a wall is just a miss.
     Fire {
         client_tick: u64,
         yaw: f32,
         pitch: f32,
         weapon: u8,
+        target: Option<u64>,
     },
     /// Ask to be matched in game mode `mode`.
     JoinQueue { mode: u16 },

@@ -70,6 +70,7 @@ mod tests {
                 yaw: 1.0,
                 pitch: 0.0,
                 weapon: 2,
+                target: Some(7),
             },
             ClientMessage::JoinQueue { mode: 1 },
             ClientMessage::LeaveQueue,

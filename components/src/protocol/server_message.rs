@@ -17,6 +17,17 @@ pub struct EntityState {
     pub alive: bool,
 }
 
+/// One player's line on a final scoreboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreLine {
+    pub player_id: u64,
+    pub team: u8,
+    pub kills: u32,
+    pub deaths: u32,
+    pub rating_before: i32,
+    pub rating_after: i32,
+}
+
 /// Why the server closed a connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KickReason {
@@ -72,11 +83,25 @@ pub enum ServerMessage {
         ack_input_tick: u64,
         entities: Vec<EntityState>,
     },
+    /// The client is in a match, in warm-up: `teams` lists the player ids of both teams, the
+    /// client's own among them.
     MatchFound {
         match_id: u64,
         team: u8,
-        players: Vec<u64>,
+        teams: [Vec<u64>; 2],
         map: String,
+    },
+    /// Warm-up is over: everyone is back at a spawn point with full health, and kills now count.
+    MatchLive {
+        match_id: u64,
+        time_limit_secs: u32,
+        score_limit: u32,
+    },
+    /// Someone in the client's match died; the victim respawns after `respawn_ms`.
+    PlayerKilled {
+        killer: u64,
+        victim: u64,
+        respawn_ms: u32,
     },
     /// The matchmaking ticket waited longer than the timeout and was removed.
     QueueTimedOut,
@@ -84,9 +109,13 @@ pub enum ServerMessage {
         client_tick: u64,
         outcome: ShotOutcome,
     },
+    /// The match was decided (`winning_team` is `None` for a draw); the client is back in the lobby
+    /// and may queue again.
     MatchEnded {
         match_id: u64,
         winning_team: Option<u8>,
+        scores: [u32; 2],
+        scoreboard: Vec<ScoreLine>,
     },
     /// The connection is being closed; the reason comes first.
     Kicked {

@@ -18,6 +18,7 @@ fn refuse(world: &mut World, shooter: Entity, rejection: ShotRejection, times: u
         world.write_message(ShotJudged {
             shot: shooter,
             shooter,
+            weapon: 0,
             claimed_tick: 0,
             verdict: ShotVerdict::Rejected(rejection),
         });
@@ -89,6 +90,7 @@ fn misses_hits_and_lobby_shots_add_nothing() {
             world.write_message(ShotJudged {
                 shot: honest,
                 shooter: honest,
+                weapon: 0,
                 claimed_tick: 0,
                 verdict,
             });

@@ -5,7 +5,7 @@ use super::events::{MatchFormed, TicketTimedOut};
 use super::queue::{MatchmakingQueue, QueueParams};
 use super::teams::{TeamUnit, balance_teams, imbalance};
 use arbiter_components::config::{MatchmakingSettings, ServerSettings};
-use arbiter_components::matchmaking::{InMatch, Match, MatchState, Queued, Team, Ticket};
+use arbiter_components::matchmaking::{InMatch, Match, Queued, Team, Ticket};
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::ServerMessage;
@@ -102,20 +102,19 @@ pub fn run_matchmaking(
         for (ticket, team) in members.iter().zip(&assignment) {
             teams[usize::from(*team)].extend(&ticket.players);
         }
-        let roster: Vec<u64> = teams
-            .iter()
-            .flatten()
-            .filter_map(|player| player_ids.get(*player).ok().map(|id| id.0))
-            .collect();
+        let roster = teams.each_ref().map(|team| {
+            team.iter()
+                .filter_map(|player| player_ids.get(*player).ok().map(|id| id.0))
+                .collect::<Vec<u64>>()
+        });
         let match_entity = commands
-            .spawn(Match {
-                id: match_id,
-                mode: found.mode,
-                map: map.clone(),
-                teams: teams.clone(),
-                state: MatchState::Forming,
-                created_tick: now,
-            })
+            .spawn(Match::new(
+                match_id,
+                found.mode,
+                map.clone(),
+                teams.clone(),
+                now,
+            ))
             .id();
         for (team, players) in teams.iter().enumerate() {
             for player in players {
@@ -128,7 +127,7 @@ pub fn run_matchmaking(
                     message: ServerMessage::MatchFound {
                         match_id,
                         team: team as u8,
-                        players: roster.clone(),
+                        teams: roster.clone(),
                         map: map.clone(),
                     },
                 });

@@ -45,7 +45,7 @@ pub fn handle_queue_requests(
                 } else if in_match.is_some() {
                     refuse(&mut outbound, "already in a match");
                 } else {
-                    let rating = rating.copied().unwrap_or_default().0;
+                    let rating = rating.copied().unwrap_or_default().points();
                     let ticket = Ticket {
                         players: vec![player],
                         rating,

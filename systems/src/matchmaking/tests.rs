@@ -1,6 +1,7 @@
 //! The matchmaking rules on a bare `World`.
 
 use super::*;
+use crate::messages::outbound_to;
 use arbiter_components::matchmaking::{InMatch, Match, Queued, Rating, Team, Ticket};
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::{ClientMessage, ServerMessage};
@@ -36,7 +37,9 @@ fn player(world: &mut World, id: u64, rating: i32) -> Entity {
         rtt_ms: 0.0,
         bytes_sent: 0,
     };
-    world.spawn((PlayerId(id), Rating(rating), session)).id()
+    world
+        .spawn((PlayerId(id), Rating::new(f64::from(rating)), session))
+        .id()
 }
 
 fn request(world: &mut World, player: Entity, message: ClientMessage) {
@@ -50,15 +53,6 @@ fn step(world: &mut World) {
         .expect("runs");
     world.run_system_once(run_matchmaking).expect("runs");
     world.resource_mut::<Messages<ClientCommand>>().clear();
-}
-
-fn outbound_to(world: &mut World, player: Entity) -> Vec<ServerMessage> {
-    world
-        .resource_mut::<Messages<Outbound>>()
-        .drain()
-        .filter(|outbound| outbound.player == player)
-        .map(|outbound| outbound.message)
-        .collect()
 }
 
 #[test]
@@ -108,7 +102,9 @@ fn joining_players_get_a_ticket_then_a_match_with_teams_and_are_told() {
     let mut matches = world.query::<&Match>();
     assert_eq!(matches.iter(&world).count(), 1);
     let told = outbound_to(&mut world, bob);
-    assert!(matches!(&told[..], [ServerMessage::MatchFound { players, .. }] if players.len() == 2));
+    assert!(
+        matches!(&told[..], [ServerMessage::MatchFound { teams, .. }] if teams.iter().flatten().count() == 2)
+    );
 }
 
 #[test]

@@ -21,7 +21,12 @@ const TRACE_RANGE_FACTOR: f32 = 4.0;
 pub struct Shooter<'a> {
     pub entity: Entity,
     pub match_id: Option<u64>,
-    pub alive: bool,
+    pub team: u8,
+    /// When the shooter died, if it is dead now: a shot it fired before then still counts.
+    pub died_at_tick: Option<u64>,
+    /// When its last match ended, if it is in the lobby: a shot fired before then arriving late is a
+    /// miss, not a cheat.
+    pub left_match_at_tick: Option<u64>,
     pub history: &'a PositionHistory,
     /// Round trip of the shooter's connection.
     pub rtt_ms: f32,
@@ -31,7 +36,9 @@ pub struct Shooter<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
     pub entity: Entity,
+    pub player_id: u64,
     pub match_id: u64,
+    pub team: u8,
     pub alive: bool,
     pub history: &'a PositionHistory,
 }
@@ -74,8 +81,10 @@ pub fn aim_direction(yaw: f32, pitch: f32) -> Vec3 {
 
 /// Everything after the fire-rate check, in the order the rules list: match and life, claimed tick,
 /// origin (the shooter's own position at the claimed tick, never a client-supplied point), then the
-/// closest player on the line of fire with everyone rewound to the claimed tick, against walls and
-/// range.
+/// line of fire with every opponent rewound to the claimed tick. The closest opponent before any wall
+/// and within range is hit. A claimed target that is on the line of fire but beyond range or behind
+/// a wall is refused; anything else the shot fails to reach is a miss (bullets stop at walls).
+/// Teammates do not block or take shots.
 pub fn judge(
     shot: &Shot,
     shooter: &Shooter<'_>,
@@ -85,13 +94,27 @@ pub fn judge(
     rules: &Rules<'_>,
 ) -> ShotVerdict {
     let Some(match_id) = shooter.match_id else {
-        return ShotVerdict::Rejected(ShotRejection::NotInMatch);
+        let fired_in_last_match = shooter
+            .left_match_at_tick
+            .is_some_and(|ended| shot.claimed_tick <= ended);
+        return if fired_in_last_match {
+            ShotVerdict::Miss
+        } else {
+            ShotVerdict::Rejected(ShotRejection::NotInMatch)
+        };
     };
-    if !shooter.alive {
+    if shooter
+        .died_at_tick
+        .is_some_and(|died| shot.claimed_tick >= died)
+    {
         return ShotVerdict::Rejected(ShotRejection::Dead);
     }
     if let Err(rejection) = check_claimed_tick(shot.claimed_tick, shooter.rtt_ms, rules) {
         return ShotVerdict::Rejected(rejection);
+    }
+    if shooter.history.teleported_after(shot.claimed_tick) {
+        // Fired from where the shooter was before it (re)spawned: that place is gone.
+        return ShotVerdict::Miss;
     }
     let Some(feet) = shooter.history.at(shot.claimed_tick) else {
         return ShotVerdict::Rejected(ShotRejection::BadTick);
@@ -99,37 +122,57 @@ pub fn judge(
     let eye = feet + Vec3::Y * EYE_HEIGHT_M;
     let direction = aim_direction(shot.yaw, shot.pitch);
     let trace = weapon.max_range_m * TRACE_RANGE_FACTOR;
-    let nearest = targets
+    let on_line: Vec<(&Target<'_>, f32)> = targets
         .iter()
         .filter(|target| {
-            target.match_id == match_id && target.alive && target.entity != shooter.entity
+            target.match_id == match_id
+                && target.team != shooter.team
+                && target.alive
+                && target.entity != shooter.entity
         })
         // Rewound to the claimed tick; a target without a position then (respawned since) is skipped.
         .filter_map(|target| {
-            let feet = target.history.at(shot.claimed_tick)?;
-            let distance = ray_box_distance(
-                eye,
-                direction,
-                feet + Vec3::Y * HITBOX_HALF_EXTENTS.y,
-                HITBOX_HALF_EXTENTS,
-            )?;
-            (distance <= trace).then_some((target.entity, distance))
+            let distance = hitbox_distance(eye, direction, target.history.at(shot.claimed_tick)?)?;
+            (distance <= trace).then_some((target, distance))
         })
-        .min_by(|(_, left), (_, right)| left.total_cmp(right));
-    let Some((target, distance)) = nearest else {
-        return ShotVerdict::Miss;
-    };
-    let wall = map.and_then(|map| map.first_wall(eye, eye + direction * distance));
-    if wall.is_some() {
-        ShotVerdict::Rejected(ShotRejection::NoLineOfSight)
-    } else if distance > weapon.max_range_m {
-        ShotVerdict::Rejected(ShotRejection::OutOfRange)
-    } else {
-        ShotVerdict::Hit {
-            target,
-            damage: weapon.damage,
+        .collect();
+    let wall_at =
+        |distance: f32| map.and_then(|map| map.first_wall(eye, eye + direction * distance));
+    if let Some((_, distance)) = on_line
+        .iter()
+        .find(|(target, _)| Some(target.player_id) == shot.claimed_target)
+    {
+        if *distance > weapon.max_range_m {
+            return ShotVerdict::Rejected(ShotRejection::OutOfRange);
+        }
+        if wall_at(*distance).is_some() {
+            return ShotVerdict::Rejected(ShotRejection::NoLineOfSight);
         }
     }
+    match on_line
+        .iter()
+        .min_by(|(_, left), (_, right)| left.total_cmp(right))
+    {
+        Some((target, distance))
+            if *distance <= weapon.max_range_m && wall_at(*distance).is_none() =>
+        {
+            ShotVerdict::Hit {
+                target: target.entity,
+                damage: weapon.damage,
+            }
+        }
+        _ => ShotVerdict::Miss,
+    }
+}
+
+/// Distance along a unit ray from `eye` to the hitbox of a player standing at `feet`, if it hits.
+pub fn hitbox_distance(eye: Vec3, direction: Vec3, feet: Vec3) -> Option<f32> {
+    ray_box_distance(
+        eye,
+        direction,
+        feet + Vec3::Y * HITBOX_HALF_EXTENTS.y,
+        HITBOX_HALF_EXTENTS,
+    )
 }
 
 /// Distance along a unit ray to an axis-aligned box (slab test), if it hits in front of the origin.

@@ -7,9 +7,9 @@ use crate::map::Maps;
 use arbiter_components::combat::{Shot, ShotRejection, ShotVerdict, Weapons};
 use arbiter_components::config::{AnticheatSettings, ServerSettings};
 use arbiter_components::history::PositionHistory;
-use arbiter_components::matchmaking::{InMatch, Match};
+use arbiter_components::matchmaking::{InMatch, Match, Team};
 use arbiter_components::messages::{ClientCommand, Outbound};
-use arbiter_components::player::{Health, PlayerId};
+use arbiter_components::player::{Health, LeftMatch, PlayerId, Respawning};
 use arbiter_components::protocol::{ClientMessage, ServerMessage, ShotOutcome};
 use arbiter_components::session::Session;
 use arbiter_components::tick::ServerTick;
@@ -25,6 +25,7 @@ pub struct ShotJudged {
     pub shot: Entity,
     pub shooter: Entity,
     pub claimed_tick: u64,
+    pub weapon: u8,
     pub verdict: ShotVerdict,
 }
 
@@ -36,6 +37,7 @@ pub fn spawn_shots(mut commands: Commands, mut requests: MessageReader<ClientCom
             yaw,
             pitch,
             weapon,
+            target,
         } = request.message
         {
             commands.spawn(Shot {
@@ -44,6 +46,7 @@ pub fn spawn_shots(mut commands: Commands, mut requests: MessageReader<ClientCom
                 yaw,
                 pitch,
                 weapon,
+                claimed_target: target,
             });
         }
     }
@@ -51,7 +54,9 @@ pub fn spawn_shots(mut commands: Commands, mut requests: MessageReader<ClientCom
 
 type ShooterData<'a> = (
     Option<&'a InMatch>,
-    Option<&'a Health>,
+    Option<&'a Team>,
+    Option<&'a Respawning>,
+    Option<&'a LeftMatch>,
     &'a PositionHistory,
     Option<&'a Session>,
     &'a mut FireState,
@@ -65,7 +70,14 @@ type ShooterData<'a> = (
 pub fn judge_shots(
     shots: Query<(Entity, &Shot)>,
     mut shooters: Query<ShooterData<'static>>,
-    players: Query<(Entity, &InMatch, &Health, &PositionHistory)>,
+    players: Query<(
+        Entity,
+        &PlayerId,
+        &InMatch,
+        &Team,
+        &Health,
+        &PositionHistory,
+    )>,
     matches: Query<&Match>,
     maps: Option<Res<Maps>>,
     weapons: Res<Weapons>,
@@ -108,9 +120,11 @@ pub fn judge_shots(
     // Parallel: geometry only reads the world as it was.
     let targets: Vec<Target<'_>> = players
         .iter()
-        .map(|(entity, in_match, health, history)| Target {
+        .map(|(entity, id, in_match, team, health, history)| Target {
             entity,
+            player_id: id.0,
             match_id: in_match.0,
+            team: team.0,
             alive: health.is_alive(),
             history,
         })
@@ -126,13 +140,17 @@ pub fn judge_shots(
             if let Err(rejection) = admitted {
                 return ShotVerdict::Rejected(*rejection);
             }
-            let Ok((in_match, health, history, session, _)) = shooters.get(shot.shooter) else {
+            let Ok((in_match, team, respawning, left_match, history, session, _)) =
+                shooters.get(shot.shooter)
+            else {
                 return ShotVerdict::Rejected(ShotRejection::NotInMatch);
             };
             let shooter = Shooter {
                 entity: shot.shooter,
                 match_id: in_match.map(|in_match| in_match.0),
-                alive: health.is_some_and(|health| health.is_alive()),
+                team: team.map_or(0, |team| team.0),
+                died_at_tick: respawning.map(|respawning| respawning.died_at_tick),
+                left_match_at_tick: left_match.map(|left| left.at_tick),
                 history,
                 rtt_ms: session.map_or(0.0, |session| session.rtt_ms),
             };
@@ -152,30 +170,25 @@ pub fn judge_shots(
             shot: *entity,
             shooter: shot.shooter,
             claimed_tick: shot.claimed_tick,
+            weapon: shot.weapon,
             verdict,
         });
     }
 }
 
-/// Applies damage, tells each shooter its result, and removes the shot entities.
+/// Tells each shooter its result and removes the shot entities; damage is the Damage phase's.
 pub fn apply_shot_verdicts(
     mut commands: Commands,
     mut judged: MessageReader<ShotJudged>,
-    mut health: Query<&mut Health>,
     ids: Query<&PlayerId>,
     mut outbound: MessageWriter<Outbound>,
 ) {
     for judged in judged.read() {
         let outcome = match judged.verdict {
-            ShotVerdict::Hit { target, damage } => {
-                if let Ok(mut health) = health.get_mut(target) {
-                    health.0 = health.0.saturating_sub(damage);
-                }
-                ShotOutcome::Hit {
-                    target: ids.get(target).map_or(0, |id| id.0),
-                    damage,
-                }
-            }
+            ShotVerdict::Hit { target, damage } => ShotOutcome::Hit {
+                target: ids.get(target).map_or(0, |id| id.0),
+                damage,
+            },
             ShotVerdict::Miss => ShotOutcome::Miss,
             ShotVerdict::Rejected(rejection) => {
                 ShotOutcome::Rejected(rejection.as_str().to_owned())

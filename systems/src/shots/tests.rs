@@ -5,7 +5,7 @@ use crate::map::{MapGeometry, Maps, test_map};
 use arbiter_components::combat::{Shot, ShotVerdict};
 use arbiter_components::config::{AnticheatSettings, ServerSettings};
 use arbiter_components::history::PositionHistory;
-use arbiter_components::matchmaking::{InMatch, Match, MatchState};
+use arbiter_components::matchmaking::{InMatch, Match, Team};
 use arbiter_components::messages::{ClientCommand, Outbound};
 use arbiter_components::player::{Health, PlayerId};
 use arbiter_components::protocol::{ClientMessage, ServerMessage, ShotOutcome};
@@ -44,18 +44,11 @@ fn world() -> World {
     world.init_resource::<Messages<ClientCommand>>();
     world.init_resource::<Messages<Outbound>>();
     world.init_resource::<Messages<ShotJudged>>();
-    world.spawn(Match {
-        id: 7,
-        mode: 0,
-        map: "room".into(),
-        teams: [Vec::new(), Vec::new()],
-        state: MatchState::InProgress,
-        created_tick: 0,
-    });
+    world.spawn(Match::new(7, 0, "room".into(), [Vec::new(), Vec::new()], 0));
     world
 }
 
-/// A player of match 7 standing still at `feet`, on a 150 ms connection.
+/// A player of match 7 standing still at `feet`, on a 150 ms connection; odd ids on team 1.
 fn player(world: &mut World, id: u64, feet: Vec3) -> Entity {
     let mut history = PositionHistory::default();
     for tick in NOW - 40..=NOW {
@@ -72,6 +65,7 @@ fn player(world: &mut World, id: u64, feet: Vec3) -> Entity {
         .spawn((
             PlayerId(id),
             InMatch(7),
+            Team((id % 2) as u8),
             Health::FULL,
             history,
             session,
@@ -81,7 +75,7 @@ fn player(world: &mut World, id: u64, feet: Vec3) -> Entity {
 }
 
 #[test]
-fn fire_becomes_a_judged_shot_damage_and_a_shot_result() {
+fn fire_becomes_a_judged_shot_and_a_shot_result() {
     let mut world = world();
     let shooter = player(&mut world, 1, Vec3::new(-10.0, 0.0, 15.0));
     let target = player(&mut world, 2, Vec3::new(10.0, 0.0, 15.0));
@@ -94,6 +88,7 @@ fn fire_becomes_a_judged_shot_damage_and_a_shot_result() {
             yaw: -std::f32::consts::FRAC_PI_2,
             pitch,
             weapon: 0,
+            target: Some(2),
         },
     });
 
@@ -103,7 +98,12 @@ fn fire_becomes_a_judged_shot_damage_and_a_shot_result() {
     world.run_system_once(apply_shot_verdicts).expect("runs");
     world.flush();
 
-    assert_eq!(world.get::<Health>(target), Some(&Health(75)));
+    let verdicts: Vec<ShotVerdict> = world
+        .resource_mut::<Messages<ShotJudged>>()
+        .drain()
+        .map(|judged| judged.verdict)
+        .collect();
+    assert_eq!(verdicts, vec![ShotVerdict::Hit { target, damage: 25 }]);
     let results: Vec<ServerMessage> = world
         .resource_mut::<Messages<Outbound>>()
         .drain()
@@ -148,6 +148,7 @@ fn judged_with_threads(
             yaw: *yaw,
             pitch: *pitch,
             weapon: *weapon,
+            claimed_target: Some((*shooter as u64 + 1) % positions.len() as u64 + 1),
         });
     }
     let pool = rayon::ThreadPoolBuilder::new()

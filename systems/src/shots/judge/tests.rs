@@ -57,7 +57,9 @@ fn shooter(history: &PositionHistory) -> Shooter<'_> {
     Shooter {
         entity: entity(1),
         match_id: Some(7),
-        alive: true,
+        team: 0,
+        died_at_tick: None,
+        left_match_at_tick: None,
         history,
         rtt_ms: RTT_MS,
     }
@@ -66,7 +68,9 @@ fn shooter(history: &PositionHistory) -> Shooter<'_> {
 fn target(history: &PositionHistory) -> Target<'_> {
     Target {
         entity: entity(2),
+        player_id: TARGET_ID,
         match_id: 7,
+        team: 1,
         alive: true,
         history,
     }
@@ -79,6 +83,10 @@ fn aim_at(eye: Vec3, feet: Vec3) -> (f32, f32) {
     (yaw, direction.y.asin())
 }
 
+/// The player id of `target`.
+const TARGET_ID: u64 = 42;
+
+/// A shot from `eye` at the chest of a player standing at `feet`, claiming to hit `target`.
 fn shot_at(eye: Vec3, feet: Vec3, claimed_tick: u64) -> Shot {
     let (yaw, pitch) = aim_at(eye, feet);
     Shot {
@@ -87,6 +95,15 @@ fn shot_at(eye: Vec3, feet: Vec3, claimed_tick: u64) -> Shot {
         yaw,
         pitch,
         weapon: 0,
+        claimed_target: Some(TARGET_ID),
+    }
+}
+
+/// The same shot, with no claim of what it hit.
+fn unclaimed(shot: Shot) -> Shot {
+    Shot {
+        claimed_target: None,
+        ..shot
     }
 }
 
@@ -118,7 +135,7 @@ fn a_shot_aimed_away_misses() {
 }
 
 #[test]
-fn a_shooter_outside_a_match_or_dead_is_refused() {
+fn a_shooter_outside_a_match_or_dead_at_the_claimed_tick_is_refused() {
     let still = history(|_| SHOOTER_FEET);
     let standing = history(|_| Vec3::new(0.0, 0.0, -20.0));
     let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
@@ -127,7 +144,7 @@ fn a_shooter_outside_a_match_or_dead_is_refused() {
         ..shooter(&still)
     };
     let dead = Shooter {
-        alive: false,
+        died_at_tick: Some(CLAIMED),
         ..shooter(&still)
     };
     let targets = [target(&standing)];
@@ -137,6 +154,61 @@ fn a_shooter_outside_a_match_or_dead_is_refused() {
         ShotVerdict::Rejected(ShotRejection::NotInMatch)
     );
     assert_eq!(verdict(&dead), ShotVerdict::Rejected(ShotRejection::Dead));
+}
+
+#[test]
+fn late_shots_fired_alive_or_in_the_last_match_are_not_held_against_the_shooter() {
+    let still = history(|_| SHOOTER_FEET);
+    let standing = history(|_| Vec3::new(0.0, 0.0, -20.0));
+    let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
+    let targets = [target(&standing)];
+    // Killed after it fired: the shot still lands (a trade).
+    let killed_since = Shooter {
+        died_at_tick: Some(CLAIMED + 5),
+        ..shooter(&still)
+    };
+    assert!(matches!(
+        judged(&shot, &killed_since, &targets, None),
+        ShotVerdict::Hit { .. }
+    ));
+    // Fired in a match that has ended since: a miss.
+    let back_in_lobby = Shooter {
+        match_id: None,
+        left_match_at_tick: Some(CLAIMED + 5),
+        ..shooter(&still)
+    };
+    assert_eq!(
+        judged(&shot, &back_in_lobby, &targets, None),
+        ShotVerdict::Miss
+    );
+    // Fired before the shooter itself respawned: that place is gone, a miss.
+    let mut respawned = still.clone();
+    respawned.teleport(CLAIMED + 5, Vec3::new(30.0, 0.0, 0.0));
+    assert_eq!(
+        judged(&shot, &shooter(&respawned), &targets, None),
+        ShotVerdict::Miss
+    );
+}
+
+#[test]
+fn teammates_neither_block_nor_take_shots() {
+    let still = history(|_| SHOOTER_FEET);
+    let near = history(|_| Vec3::new(0.0, 0.0, -10.0));
+    let far = history(|_| Vec3::new(0.0, 0.0, -20.0));
+    let teammate = Target {
+        entity: entity(3),
+        player_id: 43,
+        team: 0,
+        ..target(&near)
+    };
+    let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
+    assert_eq!(
+        judged(&shot, &shooter(&still), &[teammate, target(&far)], None),
+        ShotVerdict::Hit {
+            target: entity(2),
+            damage: 25
+        }
+    );
 }
 
 #[test]
@@ -217,6 +289,12 @@ fn a_target_beyond_the_weapons_range_is_refused() {
         verdict(Vec3::new(0.0, 0.0, -150.0), &far),
         ShotVerdict::Rejected(ShotRejection::OutOfRange)
     );
+    let not_claimed = unclaimed(shot_at(EYE, Vec3::new(0.0, 0.0, -150.0), CLAIMED));
+    assert_eq!(
+        judged(&not_claimed, &shooter(&still), &[target(&far)], None),
+        ShotVerdict::Miss,
+        "a bullet that falls short of a player it never claimed is just a miss"
+    );
     assert!(matches!(
         verdict(Vec3::new(0.0, 0.0, -90.0), &near),
         ShotVerdict::Hit { .. }
@@ -240,6 +318,17 @@ fn a_shot_through_a_wall_is_refused_even_in_range() {
     let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
     let verdict = judged(&shot, &shooter(&still), &[target(&behind)], Some(&map));
     assert_eq!(verdict, ShotVerdict::Rejected(ShotRejection::NoLineOfSight));
+    let verdict = judged(
+        &unclaimed(shot),
+        &shooter(&still),
+        &[target(&behind)],
+        Some(&map),
+    );
+    assert_eq!(
+        verdict,
+        ShotVerdict::Miss,
+        "an honest shot into the wall: the wall stops it"
+    );
 }
 
 #[test]
@@ -298,7 +387,7 @@ fn lag_compensation_hits_a_strafing_target_where_the_shooter_saw_it() {
 fn a_target_that_respawned_since_the_claimed_tick_cannot_be_hit_there() {
     let still = history(|_| SHOOTER_FEET);
     let mut respawned = history(|_| Vec3::new(0.0, 0.0, -20.0));
-    respawned.mark_teleport(CLAIMED + 1);
+    respawned.teleport(CLAIMED + 1, Vec3::new(30.0, 0.0, 0.0));
     let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
     let verdict = judged(&shot, &shooter(&still), &[target(&respawned)], None);
     assert_eq!(verdict, ShotVerdict::Miss);

@@ -1,0 +1,64 @@
+//! Many bots played in lock step from one thread: what `arbiter bots` runs, and what end-to-end tests
+//! drive frame by frame.
+
+use super::bot::{Arsenal, Bot};
+use super::report::BotsReport;
+use crate::cli::Behavior;
+use arbiter_client::ArbiterClient;
+use std::time::Duration;
+
+pub struct Swarm {
+    arsenal: Arsenal,
+    bots: Vec<Bot>,
+}
+
+impl std::fmt::Debug for Swarm {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Swarm")
+            .field("bots", &self.bots.len())
+            .finish()
+    }
+}
+
+impl Swarm {
+    pub fn new(arsenal: Arsenal) -> Self {
+        Self {
+            arsenal,
+            bots: Vec::new(),
+        }
+    }
+
+    /// Adds a bot playing `behavior` over `client`.
+    pub fn add(&mut self, client: ArbiterClient, behavior: Behavior) {
+        let seed = self.bots.len() as u64;
+        let bot = Bot::new(client, seed, behavior, self.arsenal.clone());
+        self.bots.push(bot);
+    }
+
+    /// One frame of every bot. `now_us` is the caller's clock, for ping round trips.
+    pub fn play_frame(&mut self, elapsed: Duration, now_us: u64) {
+        for bot in &mut self.bots {
+            bot.play_frame(elapsed, now_us);
+        }
+    }
+
+    /// Disconnects every bot politely.
+    pub fn leave(&mut self) {
+        for bot in &mut self.bots {
+            bot.leave();
+        }
+    }
+
+    /// Each bot's player id (once welcomed) and behaviour.
+    pub fn players(&self) -> Vec<(u64, Behavior)> {
+        self.bots
+            .iter()
+            .map(|bot| (bot.player_id(), bot.behavior))
+            .collect()
+    }
+
+    pub fn report(&self) -> BotsReport {
+        BotsReport::from_bots(&self.bots)
+    }
+}
