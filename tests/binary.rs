@@ -284,6 +284,11 @@ fn bots_and_cli_tokens_play_against_the_real_server_and_guest_tokens_can_be_turn
         http::metric_value(&text, "arbiter_connections_total{result=\"new\"}"),
         Some(20.0)
     );
+    assert_eq!(
+        http::metric_value(&text, "arbiter_matches_active"),
+        Some(2.0),
+        "two matches of ten, in warm-up"
+    );
 
     // A token from the command line connects as the player it names.
     let token = Command::new(env!("CARGO_BIN_EXE_arbiter"))

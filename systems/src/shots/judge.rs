@@ -122,42 +122,49 @@ pub fn judge(
     let eye = feet + Vec3::Y * EYE_HEIGHT_M;
     let direction = aim_direction(shot.yaw, shot.pitch);
     let trace = weapon.max_range_m * TRACE_RANGE_FACTOR;
-    let on_line: Vec<(&Target<'_>, f32)> = targets
-        .iter()
-        .filter(|target| {
-            target.match_id == match_id
-                && target.team != shooter.team
-                && target.alive
-                && target.entity != shooter.entity
-        })
-        // Rewound to the claimed tick; a target without a position then (respawned since) is skipped.
-        .filter_map(|target| {
-            let distance = hitbox_distance(eye, direction, target.history.at(shot.claimed_tick)?)?;
-            (distance <= trace).then_some((target, distance))
-        })
-        .collect();
+    // One pass over the opponents, rewound to the claimed tick (one without a position then — it
+    // respawned since — is skipped): the nearest on the line of fire, and the claimed one if it is.
+    let mut nearest: Option<(Entity, f32)> = None;
+    let mut claimed: Option<f32> = None;
+    for target in targets {
+        if target.match_id != match_id
+            || target.team == shooter.team
+            || !target.alive
+            || target.entity == shooter.entity
+        {
+            continue;
+        }
+        let Some(distance) = target
+            .history
+            .at(shot.claimed_tick)
+            .and_then(|feet| hitbox_distance(eye, direction, feet))
+            .filter(|distance| *distance <= trace)
+        else {
+            continue;
+        };
+        if Some(target.player_id) == shot.claimed_target {
+            claimed = Some(distance);
+        }
+        if nearest.is_none_or(|(_, closest)| distance < closest) {
+            nearest = Some((target.entity, distance));
+        }
+    }
     let wall_at =
         |distance: f32| map.and_then(|map| map.first_wall(eye, eye + direction * distance));
-    if let Some((_, distance)) = on_line
-        .iter()
-        .find(|(target, _)| Some(target.player_id) == shot.claimed_target)
-    {
-        if *distance > weapon.max_range_m {
+    if let Some(distance) = claimed {
+        if distance > weapon.max_range_m {
             return ShotVerdict::Rejected(ShotRejection::OutOfRange);
         }
-        if wall_at(*distance).is_some() {
+        if wall_at(distance).is_some() {
             return ShotVerdict::Rejected(ShotRejection::NoLineOfSight);
         }
     }
-    match on_line
-        .iter()
-        .min_by(|(_, left), (_, right)| left.total_cmp(right))
-    {
+    match nearest {
         Some((target, distance))
-            if *distance <= weapon.max_range_m && wall_at(*distance).is_none() =>
+            if distance <= weapon.max_range_m && wall_at(distance).is_none() =>
         {
             ShotVerdict::Hit {
-                target: target.entity,
+                target,
                 damage: weapon.damage,
             }
         }
