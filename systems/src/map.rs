@@ -3,6 +3,7 @@
 use arbiter_components::map::{InvalidMap, MapBox, MapDefinition, SpawnPoint};
 use bevy_ecs::resource::Resource;
 use bevy_math::{BVec3, Vec3};
+use parry3d::bounding_volume::Aabb;
 use parry3d::math::Pose;
 use parry3d::query::{Ray, RayCast};
 use parry3d::shape::{Compound, SharedShape};
@@ -74,7 +75,19 @@ impl MapGeometry {
         let clamped = feet.clamp(lowest, highest.max(lowest));
         let mut stopped = clamped.cmpne(feet);
         let mut feet = clamped;
-        for wall in &self.definition.boxes {
+        let Some(walls) = &self.walls else {
+            return (feet, stopped);
+        };
+        // Only walls near the player can push it: pushes are shorter than the player is wide, so
+        // twice its extents around it covers every wall it can end up touching. In file order, so
+        // the result does not depend on the tree's layout.
+        let reach = Aabb::new(feet - half_extents * 2.0, feet + half_extents * 4.0);
+        let mut near: Vec<u32> = walls.bvh().intersect_aabb(&reach).collect();
+        near.sort_unstable();
+        for wall in near
+            .into_iter()
+            .filter_map(|index| self.definition.boxes.get(index as usize))
+        {
             let player_min = feet - Vec3::new(half_extents.x, 0.0, half_extents.z);
             let player_max = feet + Vec3::new(half_extents.x, 2.0 * half_extents.y, half_extents.z);
             let overlap = player_max.min(wall.max) - player_min.max(wall.min);
@@ -226,6 +239,26 @@ mod tests {
         // Open floor: untouched.
         let free = Vec3::new(-5.0, 0.0, 7.0);
         assert_eq!(map.confine(free, PLAYER), (free, BVec3::FALSE));
+    }
+
+    #[test]
+    fn each_wall_of_many_pushes_a_player_out_of_itself() {
+        // Pillars 2 m wide every 6 m along x (clear of the spawns at z = 0); a player just inside each
+        // one's west face.
+        let pillars: Vec<(Vec3, Vec3)> = (0..8)
+            .map(|index| {
+                let x = -24.0 + 6.0 * index as f32;
+                (Vec3::new(x, 0.0, 5.0), Vec3::new(x + 2.0, 3.0, 7.0))
+            })
+            .collect();
+        let map = test_map("pillars", 30.0, &pillars);
+        for (min, _) in &pillars {
+            let (feet, stopped) = map.confine(Vec3::new(min.x + 0.1, 0.0, 6.0), PLAYER);
+            assert!(
+                (feet.x - (min.x - 0.4)).abs() < 1e-5 && stopped.x,
+                "pushed out of the pillar at {min}: {feet}"
+            );
+        }
     }
 
     #[test]
