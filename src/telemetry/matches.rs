@@ -4,14 +4,20 @@ use crate::telemetry::metrics::{KILLS_TOTAL, MATCHES_ACTIVE, MATCHES_COMPLETED_T
 use arbiter_components::match_events::{MatchCompleted, PlayerKilled};
 use arbiter_components::matchmaking::Match;
 use bevy_ecs::message::MessageReader;
-use bevy_ecs::system::Query;
+use bevy_ecs::system::{Local, Query};
 
+/// Sets the gauge only when the count changes: a registry lookup per tick is not free.
 pub(super) fn record_matches(
     matches: Query<&Match>,
+    mut active: Local<Option<usize>>,
     mut completed: MessageReader<MatchCompleted>,
     mut killed: MessageReader<PlayerKilled>,
 ) {
-    metrics::gauge!(MATCHES_ACTIVE).set(matches.iter().count() as f64);
+    let count = matches.iter().count();
+    if *active != Some(count) {
+        metrics::gauge!(MATCHES_ACTIVE).set(count as f64);
+        *active = Some(count);
+    }
     for result in completed.read() {
         let result = if result.winner.is_some() {
             "win"

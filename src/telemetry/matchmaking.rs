@@ -7,16 +7,21 @@ use crate::telemetry::metrics::{
 use arbiter_components::config::ServerSettings;
 use arbiter_systems::matchmaking::{MatchFormed, MatchmakingQueue, TicketTimedOut};
 use bevy_ecs::message::MessageReader;
-use bevy_ecs::system::Res;
+use bevy_ecs::system::{Local, Res};
 
 pub(super) fn record_matchmaking(
     queue: Res<MatchmakingQueue>,
+    mut waiting: Local<Option<usize>>,
     settings: Res<ServerSettings>,
     mut formed: MessageReader<MatchFormed>,
     mut timed_out: MessageReader<TicketTimedOut>,
 ) {
     let seconds_per_tick = 1.0 / f64::from(settings.tick_rate_hz.max(1));
-    metrics::gauge!(TICKETS_WAITING).set(queue.waiting() as f64);
+    // Set only on change: a registry lookup per tick is not free.
+    if *waiting != Some(queue.waiting()) {
+        metrics::gauge!(TICKETS_WAITING).set(queue.waiting() as f64);
+        *waiting = Some(queue.waiting());
+    }
     let waits = metrics::histogram!(QUEUE_WAIT_SECONDS);
     for formed in formed.read() {
         metrics::counter!(MATCHES_FORMED_TOTAL).increment(1);

@@ -16,8 +16,15 @@ use crate::SimulationSystems;
 use crate::damage::apply_damage;
 use arbiter_components::config::{MatchSettings, MovementSettings};
 use arbiter_components::match_events::{MatchCompleted, PlayerKilled, RatingChanged};
+use arbiter_components::matchmaking::Match;
 use bevy_app::{App, FixedUpdate, Plugin};
-use bevy_ecs::schedule::IntoScheduleConfigs;
+use bevy_ecs::schedule::common_conditions::any_with_component;
+use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
+
+/// The match rules; they run only while some match exists, so an idle server pays one check for
+/// all of them.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MatchRules;
 
 /// Damage in the Damage phase; spawning, going live, ending and respawning in the Lifecycle phase.
 #[derive(Debug, Default)]
@@ -30,7 +37,13 @@ impl Plugin for MatchesPlugin {
             .add_message::<PlayerKilled>()
             .add_message::<MatchCompleted>()
             .add_message::<RatingChanged>()
-            .add_systems(FixedUpdate, apply_damage.in_set(SimulationSystems::Damage))
+            .configure_sets(FixedUpdate, MatchRules.run_if(any_with_component::<Match>))
+            .add_systems(
+                FixedUpdate,
+                apply_damage
+                    .in_set(SimulationSystems::Damage)
+                    .in_set(MatchRules),
+            )
             .add_systems(
                 FixedUpdate,
                 (
@@ -40,7 +53,8 @@ impl Plugin for MatchesPlugin {
                     respawn_players,
                 )
                     .chain()
-                    .in_set(SimulationSystems::Lifecycle),
+                    .in_set(SimulationSystems::Lifecycle)
+                    .in_set(MatchRules),
             );
     }
 }
