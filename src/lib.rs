@@ -44,6 +44,7 @@ pub mod cli;
 pub mod config;
 pub mod maps;
 pub mod net;
+pub mod persistence;
 pub mod runtime;
 pub mod serve;
 pub mod shutdown;

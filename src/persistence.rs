@@ -1,0 +1,20 @@
+//! Player persistence: the `players` table (current state), the append-only `player_events` log and
+//! `player_snapshots`, sharded by player id over SQLite (embedded default) or PostgreSQL databases.
+//!
+//! The invariant, for every player: folding its events after its latest snapshot onto that snapshot
+//! gives exactly its `players` row ([`record::replay`]). Writes are idempotent and monotonic: a
+//! player's row only moves to a higher `version` (the seq of its last event), and an event with a
+//! `(player_id, seq)` already stored is skipped, so a retried or reordered batch never moves a player
+//! back in time or stores an event twice.
+
+mod backend;
+mod batch;
+mod error;
+pub mod record;
+pub mod shard;
+mod store;
+
+pub use batch::ShardBatch;
+pub use error::StoreError;
+pub use record::{MatchOutcome, PlayerEvent, PlayerRecord, StoredEvent};
+pub use store::{LoadedPlayers, PlayerHistory, ShardFailure, Store};

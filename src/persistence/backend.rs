@@ -1,0 +1,103 @@
+//! One shard's database: SQLite or PostgreSQL behind one interface. The SQL differs where the
+//! backends do (bulk upserts: multi-row VALUES on SQLite, UNNEST of arrays on PostgreSQL).
+
+mod postgres;
+mod rows;
+mod sqlite;
+
+use super::batch::ShardBatch;
+use super::record::{PlayerRecord, StoredEvent};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long an operation waits for a connection before the shard counts as down.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A shard's connection pool.
+#[derive(Debug, Clone)]
+pub(super) enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A player's stored history: its row, its latest snapshot, and the events after that snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct StoredHistory {
+    pub(super) row: Option<PlayerRecord>,
+    pub(super) snapshot: Option<PlayerRecord>,
+    pub(super) events: Vec<StoredEvent>,
+}
+
+impl Backend {
+    /// Opens a pool without connecting: a shard that is down now fails its operations, not start-up.
+    /// SQLite files are created if missing, in WAL mode with `synchronous = NORMAL` (durable at each
+    /// checkpoint, a committed transaction survives a process crash).
+    pub(super) fn open(url: &str) -> Result<Self, sqlx::Error> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(ACQUIRE_TIMEOUT);
+            Ok(Backend::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_lazy_with(options),
+            ))
+        } else {
+            Ok(Backend::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_lazy(url)?,
+            ))
+        }
+    }
+
+    pub(super) async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Backend::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Backend::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+        }
+    }
+
+    /// The `players` rows of `ids` that exist, and each one's highest event seq (which exceeds the
+    /// row's version when the row is missing or behind: the recovery path).
+    pub(super) async fn load(
+        &self,
+        ids: &[u64],
+    ) -> Result<(Vec<PlayerRecord>, Vec<(u64, u64)>), sqlx::Error> {
+        match self {
+            Backend::Sqlite(pool) => sqlite::load(pool, ids).await,
+            Backend::Postgres(pool) => postgres::load(pool, ids).await,
+        }
+    }
+
+    pub(super) async fn history(&self, id: u64) -> Result<StoredHistory, sqlx::Error> {
+        match self {
+            Backend::Sqlite(pool) => sqlite::history(pool, id).await,
+            Backend::Postgres(pool) => postgres::history(pool, id).await,
+        }
+    }
+
+    /// Writes the batch in one transaction.
+    pub(super) async fn write(&self, batch: &ShardBatch) -> Result<(), sqlx::Error> {
+        match self {
+            Backend::Sqlite(pool) => sqlite::write(pool, batch).await,
+            Backend::Postgres(pool) => postgres::write(pool, batch).await,
+        }
+    }
+
+    /// Up to `limit` player ids of this shard, in id order.
+    pub(super) async fn player_ids(&self, limit: u64) -> Result<Vec<u64>, sqlx::Error> {
+        match self {
+            Backend::Sqlite(pool) => sqlite::player_ids(pool, limit).await,
+            Backend::Postgres(pool) => postgres::player_ids(pool, limit).await,
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Rows as the databases return them, and their conversion to records. Ids and counters are stored as
+//! i64 (neither backend has unsigned 64-bit integers); ids keep their bit pattern.
+
+use crate::persistence::record::{PlayerEvent, PlayerRecord, StoredEvent};
+
+/// A `players` row or a snapshot's state, column by column.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct PlayerRow {
+    pub(super) id: i64,
+    pub(super) name: String,
+    pub(super) rating: f64,
+    pub(super) uncertainty: f64,
+    pub(super) kills: i64,
+    pub(super) deaths: i64,
+    pub(super) wins: i64,
+    pub(super) losses: i64,
+    pub(super) matches: i64,
+    pub(super) version: i64,
+    pub(super) updated_at_ms: i64,
+}
+
+impl From<PlayerRow> for PlayerRecord {
+    fn from(row: PlayerRow) -> Self {
+        Self {
+            id: row.id as u64,
+            name: row.name,
+            rating: row.rating,
+            uncertainty: row.uncertainty,
+            kills: row.kills as u64,
+            deaths: row.deaths as u64,
+            wins: row.wins as u64,
+            losses: row.losses as u64,
+            matches: row.matches as u64,
+            version: row.version as u64,
+            updated_at_ms: row.updated_at_ms,
+        }
+    }
+}
+
+/// Column values of a record, in `players` column order.
+pub(super) fn columns(record: &PlayerRecord) -> (i64, [i64; 6]) {
+    (
+        record.id as i64,
+        [
+            record.kills as i64,
+            record.deaths as i64,
+            record.wins as i64,
+            record.losses as i64,
+            record.matches as i64,
+            record.version as i64,
+        ],
+    )
+}
+
+/// Decodes a stored event; a payload that does not parse is an error naming the player.
+pub(super) fn event(
+    player_id: i64,
+    seq: i64,
+    at_ms: i64,
+    payload: &str,
+) -> Result<StoredEvent, sqlx::Error> {
+    let event: PlayerEvent =
+        serde_json::from_str(payload).map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
+    Ok(StoredEvent {
+        player_id: player_id as u64,
+        seq: seq as u64,
+        at_ms,
+        event,
+    })
+}
+
+/// A snapshot's stored state.
+pub(super) fn snapshot(state: &str) -> Result<PlayerRecord, sqlx::Error> {
+    serde_json::from_str(state).map_err(|error| sqlx::Error::Decode(Box::new(error)))
+}
+
+pub(super) fn payload(event: &StoredEvent) -> String {
+    serde_json::to_string(&event.event)
+        .unwrap_or_else(|error| unreachable!("player events always serialize: {error}"))
+}
+
+pub(super) fn state(record: &PlayerRecord) -> String {
+    serde_json::to_string(record)
+        .unwrap_or_else(|error| unreachable!("player records always serialize: {error}"))
+}

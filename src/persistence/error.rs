@@ -1,0 +1,37 @@
+//! What can go wrong talking to a shard.
+
+/// A failed database operation, naming the shard it failed on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("shard {shard} ({url}): cannot open: {source}")]
+    Open {
+        shard: usize,
+        url: String,
+        source: sqlx::Error,
+    },
+    #[error("shard {shard}: migration failed: {source}")]
+    Migrate {
+        shard: usize,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("shard {shard}: {source}")]
+    Query { shard: usize, source: sqlx::Error },
+    #[error("shard {shard}: player {player_id}: stored data does not decode: {problem}")]
+    Corrupt {
+        shard: usize,
+        player_id: u64,
+        problem: String,
+    },
+}
+
+impl StoreError {
+    /// The shard the error happened on.
+    pub fn shard(&self) -> usize {
+        match self {
+            StoreError::Open { shard, .. }
+            | StoreError::Migrate { shard, .. }
+            | StoreError::Query { shard, .. }
+            | StoreError::Corrupt { shard, .. } => *shard,
+        }
+    }
+}

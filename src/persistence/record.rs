@@ -1,0 +1,191 @@
+//! A player's stored state and the events that change it. The state is a fold of the events: this is
+//! the invariant persistence keeps (`players` row = latest snapshot + the events after it).
+
+use serde::{Deserialize, Serialize};
+
+/// How a match ended for one player.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchOutcome {
+    Win,
+    Loss,
+    Draw,
+}
+
+/// Something that happened to a player, in the order it happened. Each event carries what it changes,
+/// so folding never needs anything else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PlayerEvent {
+    /// The player's first appearance.
+    Registered { name: String },
+    /// A match ended: its result, the player's kills and deaths in it, and the rating after it.
+    MatchPlayed {
+        match_id: u64,
+        outcome: MatchOutcome,
+        kills: u32,
+        deaths: u32,
+        rating: f64,
+        uncertainty: f64,
+    },
+}
+
+impl PlayerEvent {
+    /// The `type` column of `player_events`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PlayerEvent::Registered { .. } => "registered",
+            PlayerEvent::MatchPlayed { .. } => "match_played",
+        }
+    }
+}
+
+/// The current state of a player: one row of `players`. `version` is the sequence number of the last
+/// event folded into it (0: none), so a newer state always has a higher version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlayerRecord {
+    pub id: u64,
+    pub name: String,
+    pub rating: f64,
+    pub uncertainty: f64,
+    pub kills: u64,
+    pub deaths: u64,
+    pub wins: u64,
+    pub losses: u64,
+    pub matches: u64,
+    pub version: u64,
+    /// Milliseconds since the Unix epoch of the last event folded in.
+    pub updated_at_ms: i64,
+}
+
+impl PlayerRecord {
+    /// A player before any event: the default rating, no history.
+    pub fn new(id: u64) -> Self {
+        let rating = arbiter_components::matchmaking::Rating::DEFAULT;
+        Self {
+            id,
+            name: String::new(),
+            rating: rating.value,
+            uncertainty: rating.uncertainty,
+            kills: 0,
+            deaths: 0,
+            wins: 0,
+            losses: 0,
+            matches: 0,
+            version: 0,
+            updated_at_ms: 0,
+        }
+    }
+
+    /// Folds one event, the `seq`-th of this player, that happened at `at_ms`.
+    pub fn apply(&mut self, seq: u64, at_ms: i64, event: &PlayerEvent) {
+        match event {
+            PlayerEvent::Registered { name } => self.name.clone_from(name),
+            PlayerEvent::MatchPlayed {
+                outcome,
+                kills,
+                deaths,
+                rating,
+                uncertainty,
+                ..
+            } => {
+                self.matches += 1;
+                match outcome {
+                    MatchOutcome::Win => self.wins += 1,
+                    MatchOutcome::Loss => self.losses += 1,
+                    MatchOutcome::Draw => {}
+                }
+                self.kills += u64::from(*kills);
+                self.deaths += u64::from(*deaths);
+                self.rating = *rating;
+                self.uncertainty = *uncertainty;
+            }
+        }
+        self.version = seq;
+        self.updated_at_ms = at_ms;
+    }
+}
+
+/// One stored event: `(player_id, seq)` is its key in the append-only `player_events` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub player_id: u64,
+    pub seq: u64,
+    pub at_ms: i64,
+    pub event: PlayerEvent,
+}
+
+/// Rebuilds a player from a snapshot (or nothing) and the events after it, in sequence order.
+pub fn replay(id: u64, snapshot: Option<PlayerRecord>, events: &[StoredEvent]) -> PlayerRecord {
+    let mut record = snapshot.unwrap_or_else(|| PlayerRecord::new(id));
+    for stored in events {
+        if stored.seq > record.version {
+            record.apply(stored.seq, stored.at_ms, &stored.event);
+        }
+    }
+    record
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn played(outcome: MatchOutcome, kills: u32, rating: f64) -> PlayerEvent {
+        PlayerEvent::MatchPlayed {
+            match_id: 1,
+            outcome,
+            kills,
+            deaths: 1,
+            rating,
+            uncertainty: 400.0,
+        }
+    }
+
+    #[test]
+    fn folding_events_counts_results_and_keeps_the_latest_rating() {
+        let events = [
+            PlayerEvent::Registered { name: "ada".into() },
+            played(MatchOutcome::Win, 3, 1520.0),
+            played(MatchOutcome::Loss, 1, 1505.0),
+            played(MatchOutcome::Draw, 2, 1506.0),
+        ];
+        let stored: Vec<StoredEvent> = events
+            .iter()
+            .enumerate()
+            .map(|(index, event)| StoredEvent {
+                player_id: 7,
+                seq: index as u64 + 1,
+                at_ms: 1000 + index as i64,
+                event: event.clone(),
+            })
+            .collect();
+        let record = replay(7, None, &stored);
+        assert_eq!(record.name, "ada");
+        assert_eq!(
+            (
+                record.wins,
+                record.losses,
+                record.matches,
+                record.kills,
+                record.deaths
+            ),
+            (1, 1, 3, 6, 3)
+        );
+        assert_eq!(
+            (record.rating, record.version, record.updated_at_ms),
+            (1506.0, 4, 1003)
+        );
+
+        // From a snapshot at seq 2 plus the events after it: the same state.
+        let snapshot = replay(7, None, &stored[..2]);
+        assert_eq!(replay(7, Some(snapshot), &stored), record);
+    }
+
+    #[test]
+    fn events_serialize_with_their_type() {
+        let json = serde_json::to_string(&played(MatchOutcome::Win, 2, 1510.0)).expect("json");
+        assert!(json.starts_with(r#"{"type":"match_played""#), "{json}");
+        let back: PlayerEvent = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back, played(MatchOutcome::Win, 2, 1510.0));
+    }
+}

@@ -1,0 +1,175 @@
+//! The sharded store: which shard holds whom, batch loads across shards in parallel with partial
+//! results, and one transaction per shard per write.
+
+use super::backend::{Backend, StoredHistory};
+use super::batch::ShardBatch;
+use super::error::StoreError;
+use super::record::{PlayerRecord, StoredEvent, replay};
+use super::shard::shard_of;
+use std::collections::{BTreeMap, HashMap};
+use tokio::task::JoinSet;
+
+/// Every shard's database, in `[persistence] shards` order.
+#[derive(Debug, Clone)]
+pub struct Store {
+    shards: Vec<Backend>,
+}
+
+/// A failed shard in a batch operation.
+#[derive(Debug)]
+pub struct ShardFailure {
+    pub shard: usize,
+    pub error: StoreError,
+}
+
+/// What a batch load found: the players of the healthy shards, and the shards that failed (their
+/// players are neither found nor known to be new).
+#[derive(Debug, Default)]
+pub struct LoadedPlayers {
+    pub players: Vec<PlayerRecord>,
+    pub failed: Vec<ShardFailure>,
+}
+
+/// One player's stored history, and the state it replays to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayerHistory {
+    pub row: Option<PlayerRecord>,
+    pub snapshot: Option<PlayerRecord>,
+    pub events: Vec<StoredEvent>,
+    /// The latest snapshot with the events after it folded on.
+    pub replayed: PlayerRecord,
+}
+
+impl Store {
+    /// Opens a pool per shard URL without connecting (a shard that is down fails its operations, not
+    /// this call; a malformed URL does).
+    pub fn open(urls: &[String]) -> Result<Self, StoreError> {
+        let shards = urls
+            .iter()
+            .enumerate()
+            .map(|(shard, url)| {
+                Backend::open(url).map_err(|source| StoreError::Open {
+                    shard,
+                    url: url.clone(),
+                    source,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { shards })
+    }
+
+    pub fn shard_count(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// The shard that holds `player_id`.
+    pub fn shard_of(&self, player_id: u64) -> usize {
+        shard_of(player_id, self.shards.len())
+    }
+
+    /// Applies the migrations to every shard, all at once; the first failure names its shard.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let mut tasks = JoinSet::new();
+        for (shard, backend) in self.shards.iter().cloned().enumerate() {
+            tasks.spawn(async move {
+                backend
+                    .migrate()
+                    .await
+                    .map_err(|source| StoreError::Migrate { shard, source })
+            });
+        }
+        while let Some(result) = tasks.join_next().await {
+            result.unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))?;
+        }
+        Ok(())
+    }
+
+    /// Loads `ids`, grouped by shard, every shard queried concurrently. A player whose row is missing
+    /// or older than its newest event is rebuilt from its latest snapshot and the events after it
+    /// (the recovery path). Players stored nowhere are simply absent.
+    pub async fn load_players(&self, ids: &[u64]) -> LoadedPlayers {
+        let mut by_shard: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
+        for id in ids {
+            by_shard.entry(self.shard_of(*id)).or_default().push(*id);
+        }
+        let mut tasks = JoinSet::new();
+        for (shard, ids) in by_shard {
+            let backend = self.shards[shard].clone();
+            tasks.spawn(async move {
+                let loaded = load_shard(&backend, &ids)
+                    .await
+                    .map_err(|source| StoreError::Query { shard, source });
+                (shard, loaded)
+            });
+        }
+        let mut result = LoadedPlayers::default();
+        while let Some(joined) = tasks.join_next().await {
+            let (shard, loaded) =
+                joined.unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()));
+            match loaded {
+                Ok(players) => result.players.extend(players),
+                Err(error) => result.failed.push(ShardFailure { shard, error }),
+            }
+        }
+        result.failed.sort_by_key(|failure| failure.shard);
+        result
+    }
+
+    /// Writes one shard's batch in one transaction.
+    pub async fn write(&self, shard: usize, batch: &ShardBatch) -> Result<(), StoreError> {
+        self.shards[shard]
+            .write(batch)
+            .await
+            .map_err(|source| StoreError::Query { shard, source })
+    }
+
+    /// A player's stored row, latest snapshot and later events, and what they replay to.
+    pub async fn history(&self, player_id: u64) -> Result<PlayerHistory, StoreError> {
+        let shard = self.shard_of(player_id);
+        let StoredHistory {
+            row,
+            snapshot,
+            events,
+        } = self.shards[shard]
+            .history(player_id)
+            .await
+            .map_err(|source| StoreError::Query { shard, source })?;
+        let replayed = replay(player_id, snapshot.clone(), &events);
+        Ok(PlayerHistory {
+            row,
+            snapshot,
+            events,
+            replayed,
+        })
+    }
+
+    /// Up to `per_shard` player ids from every shard.
+    pub async fn player_ids(&self, per_shard: u64) -> Result<Vec<u64>, StoreError> {
+        let mut ids = Vec::new();
+        for (shard, backend) in self.shards.iter().enumerate() {
+            ids.extend(
+                backend
+                    .player_ids(per_shard)
+                    .await
+                    .map_err(|source| StoreError::Query { shard, source })?,
+            );
+        }
+        Ok(ids)
+    }
+}
+
+async fn load_shard(backend: &Backend, ids: &[u64]) -> Result<Vec<PlayerRecord>, sqlx::Error> {
+    let (rows, heads) = backend.load(ids).await?;
+    let mut players: HashMap<u64, PlayerRecord> =
+        rows.into_iter().map(|row| (row.id, row)).collect();
+    for (id, newest_seq) in heads {
+        let behind = players.get(&id).is_none_or(|row| row.version < newest_seq);
+        if behind {
+            let history = backend.history(id).await?;
+            players.insert(id, replay(id, history.snapshot, &history.events));
+        }
+    }
+    let mut players: Vec<PlayerRecord> = players.into_values().collect();
+    players.sort_by_key(|player| player.id);
+    Ok(players)
+}

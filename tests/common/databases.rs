@@ -1,0 +1,89 @@
+//! Real databases for persistence tests: SQLite files in a temporary directory, and fresh PostgreSQL
+//! databases on 127.0.0.1:5432 (trust auth), dropped again at the end of the test. Without a
+//! PostgreSQL server the PostgreSQL tests say they skipped — except under `CI=true`, where that fails.
+
+use sqlx::postgres::PgPoolOptions;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// `count` SQLite shard URLs in `dir`.
+pub(crate) fn sqlite_shards(dir: &tempfile::TempDir, count: usize) -> Vec<String> {
+    (0..count)
+        .map(|shard| format!("sqlite://{}/shard{shard}.db", dir.path().display()))
+        .collect()
+}
+
+/// Fresh PostgreSQL databases, dropped by [`PostgresDatabases::drop_all`].
+pub(crate) struct PostgresDatabases {
+    names: Vec<String>,
+}
+
+impl PostgresDatabases {
+    /// Creates `count` empty databases, or `None` (after saying so) when no PostgreSQL answers and
+    /// this is not CI.
+    pub(crate) async fn create(count: usize) -> Option<Self> {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let admin = match PgPoolOptions::new()
+            .max_connections(1)
+            .connect(ADMIN_URL)
+            .await
+        {
+            Ok(admin) => admin,
+            Err(error) => {
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "PostgreSQL is required under CI=true: {error}"
+                );
+                #[expect(clippy::print_stderr, reason = "a skipped test says so")]
+                {
+                    eprintln!("skipped: no PostgreSQL at {ADMIN_URL}: {error}");
+                }
+                return None;
+            }
+        };
+        let mut names = Vec::with_capacity(count);
+        for _ in 0..count {
+            let name = format!(
+                "arbiter_test_{}_{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            );
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name}"
+            )))
+            .execute(&admin)
+            .await
+            .expect("drop a leftover test database");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&admin)
+                .await
+                .expect("create a test database");
+            names.push(name);
+        }
+        Some(Self { names })
+    }
+
+    pub(crate) fn urls(&self) -> Vec<String> {
+        self.names
+            .iter()
+            .map(|name| format!("postgres://postgres@127.0.0.1:5432/{name}"))
+            .collect()
+    }
+
+    pub(crate) async fn drop_all(self) {
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(ADMIN_URL)
+            .await
+            .expect("PostgreSQL still answers");
+        for name in &self.names {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&admin)
+            .await
+            .expect("drop a test database");
+        }
+    }
+}
