@@ -21,6 +21,26 @@ pub enum Command {
     Token(TokenArgs),
     /// Run simulated players against a server and print a JSON report.
     Bots(BotsArgs),
+    /// Apply the database migrations to every shard of `[persistence] shards`.
+    Migrate,
+    /// Rebuild a player from its latest snapshot and later events, and print it next to the stored
+    /// row (JSON); exit 1 if they differ.
+    Replay(ReplayArgs),
+    /// Check that every player's stored row equals its replayed history; exit 1 on any mismatch.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReplayArgs {
+    #[arg(long)]
+    pub player_id: u64,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct VerifyArgs {
+    /// Check a random sample of up to N players per shard instead of all of them.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<u64>,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -48,6 +48,7 @@ pub mod persistence;
 pub mod runtime;
 pub mod serve;
 pub mod shutdown;
+pub mod store_commands;
 pub mod telemetry;
 pub mod tick;
 pub mod token;
@@ -63,6 +64,7 @@ use bevy_app::{PluginGroup, PluginGroupBuilder};
 use config::{ConfigPlugin, LoadedConfig};
 use maps::{MapError, MapsPlugin};
 use net::{NetPlugin, NetSetupError, NetworkSetup};
+use persistence::{PersistencePlugin, Store};
 use shutdown::ShutdownPlugin;
 use telemetry::TelemetryPlugin;
 use tick::TickPlugin;
@@ -70,8 +72,9 @@ use weapons::WeaponsPlugin;
 
 /// Everything an Arbiter server is made of. Add it to an `App` and call `run`.
 ///
-/// The game network and the admin endpoint are included only through
-/// [`ServerPlugins::with_network`] and [`ServerPlugins::with_admin`] (they bind ports), and OS signal
+/// The game network, the admin endpoint and persistence are included only through
+/// [`ServerPlugins::with_network`], [`ServerPlugins::with_admin`] (they bind ports) and
+/// [`ServerPlugins::with_persistence`] (it needs databases), and OS signal
 /// handling only by adding [`shutdown::SignalPlugin`], so tests and embedders choose.
 #[derive(Debug)]
 pub struct ServerPlugins {
@@ -80,6 +83,7 @@ pub struct ServerPlugins {
     weapons: Weapons,
     network: Option<NetPlugin>,
     admin: Option<AdminPlugin>,
+    persistence: Option<PersistencePlugin>,
 }
 
 impl ServerPlugins {
@@ -90,6 +94,7 @@ impl ServerPlugins {
             weapons: Weapons::default(),
             network: None,
             admin: None,
+            persistence: None,
         }
     }
 
@@ -110,6 +115,13 @@ impl ServerPlugins {
     pub fn with_network(mut self) -> Result<Self, NetSetupError> {
         self.network = Some(NetPlugin::new(NetworkSetup::bind(&self.config.config)?));
         Ok(self)
+    }
+
+    /// Loads players from `store` at login and writes their progress behind the tick. `store` must be
+    /// migrated already (see [`persistence::Store::migrate`]).
+    pub fn with_persistence(mut self, store: Store) -> Self {
+        self.persistence = Some(PersistencePlugin::new(store));
+        self
     }
 
     /// Binds the admin endpoint at `admin.bind`.
@@ -139,6 +151,9 @@ impl PluginGroup for ServerPlugins {
         }
         if let Some(admin) = self.admin {
             group = group.add(admin);
+        }
+        if let Some(persistence) = self.persistence {
+            group = group.add(persistence);
         }
         group
     }

@@ -12,6 +12,9 @@ fn main() -> ExitCode {
             arbiter::token::print_token(config.as_deref(), &args).map(|()| AppExit::Success)
         }
         Command::Bots(args) => arbiter::bots::run(&args).map(|()| AppExit::Success),
+        Command::Migrate => arbiter::store_commands::migrate(config.as_deref()),
+        Command::Replay(args) => arbiter::store_commands::replay(config.as_deref(), &args),
+        Command::Verify(args) => arbiter::store_commands::verify(config.as_deref(), &args),
     };
     match outcome {
         Ok(AppExit::Success) => ExitCode::SUCCESS,

@@ -175,6 +175,7 @@ impl Plugin for NetPlugin {
             .add_systems(
                 PostUpdate,
                 (
+                    sessions::send_welcomes,
                     outbound::deliver_outbound,
                     outbound::carry_out_kicks,
                     snapshots::send_snapshots,

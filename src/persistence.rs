@@ -7,14 +7,32 @@
 //! `(player_id, seq)` already stored is skipped, so a retried or reordered batch never moves a player
 //! back in time or stores an event twice.
 
+//!
+//! In the server, [`PersistencePlugin`] loads players at login and writes their [`Progress`] behind
+//! the tick (see `flush`): the tick hands changes over through channels and never waits on a database.
+
 mod backend;
 mod batch;
 mod error;
+mod flush;
+mod link;
+mod loader;
+mod loading;
+mod pending;
+mod plugin;
+mod progress;
 pub mod record;
+mod results;
 pub mod shard;
 mod store;
+mod verify;
+mod writer;
 
 pub use batch::ShardBatch;
 pub use error::StoreError;
+pub use link::{PersistStats, PersistenceLink};
+pub use plugin::PersistencePlugin;
+pub use progress::Progress;
 pub use record::{MatchOutcome, PlayerEvent, PlayerRecord, StoredEvent};
 pub use store::{LoadedPlayers, PlayerHistory, ShardFailure, Store};
+pub use verify::{Mismatch, verify_players};

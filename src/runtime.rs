@@ -25,8 +25,9 @@ impl AsyncRuntime {
     }
 }
 
-impl FromWorld for AsyncRuntime {
-    fn from_world(_world: &mut World) -> Self {
+impl AsyncRuntime {
+    /// Starts the runtime's worker threads.
+    pub fn start() -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(IO_WORKER_THREADS)
             .thread_name("arbiter-io")
@@ -34,5 +35,17 @@ impl FromWorld for AsyncRuntime {
             .build()
             .unwrap_or_else(|error| panic!("cannot start the async runtime's threads: {error}"));
         Self(Arc::new(runtime))
+    }
+
+    /// Runs `task` to completion on the calling thread: for start-up and command-line work only,
+    /// never from a system.
+    pub fn block_on<F: Future>(&self, task: F) -> F::Output {
+        self.0.block_on(task)
+    }
+}
+
+impl FromWorld for AsyncRuntime {
+    fn from_world(_world: &mut World) -> Self {
+        Self::start()
     }
 }

@@ -65,3 +65,8 @@ pub struct Respawning {
 pub struct LeftMatch {
     pub at_tick: u64,
 }
+
+/// On a player whose stored progress is still being loaded: its rating and stats are not known yet,
+/// so it cannot queue. The tick never waits for the load.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Loading;

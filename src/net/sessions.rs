@@ -4,14 +4,17 @@
 
 use super::abuse::Abuse;
 use super::transport::GameServer;
+use crate::persistence::Progress;
 use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL};
 use arbiter_components::config::{NetSettings, ServerSettings};
-use arbiter_components::player::PlayerId;
+use arbiter_components::player::{Loading, PlayerId};
 use arbiter_components::protocol::{KickReason, ServerMessage};
 use arbiter_components::session::{AwaitingReconnect, Session};
 use arbiter_components::tick::ServerTick;
 use arbiter_systems::player::new_player;
+use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
+use bevy_ecs::query::{With, Without};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Commands, Query, Res, ResMut};
 use renet::ServerEvent;
@@ -45,7 +48,6 @@ pub(super) fn track_connections(
     mut server: ResMut<GameServer>,
     mut sessions: ResMut<Sessions>,
     tick: Res<ServerTick>,
-    settings: Res<ServerSettings>,
     live: Query<&Session>,
 ) {
     while let Some(event) = server.renet().get_event() {
@@ -77,13 +79,18 @@ pub(super) fn track_connections(
                         };
                         commands
                             .entity(entity)
-                            .insert((session, Abuse::default()))
+                            .insert((session, Abuse::default(), AwaitingWelcome))
                             .remove::<AwaitingReconnect>();
                         (entity, result)
                     }
                     None => {
                         let entity = commands
-                            .spawn((new_player(player), session, Abuse::default()))
+                            .spawn((
+                                new_player(player),
+                                session,
+                                Abuse::default(),
+                                AwaitingWelcome,
+                            ))
                             .id();
                         sessions.by_player.insert(player, entity);
                         (entity, "new")
@@ -92,14 +99,6 @@ pub(super) fn track_connections(
                 sessions.by_client.insert(client_id, entity);
                 metrics::counter!(CONNECTIONS_TOTAL, "result" => result).increment(1);
                 tracing::info!(client_id, player_id, %addr, result, "client connected");
-                server.send(
-                    client_id,
-                    &ServerMessage::Welcome {
-                        player_id,
-                        server_tick: tick.get(),
-                        tick_rate_hz: settings.tick_rate_hz,
-                    },
-                );
             }
             ServerEvent::ClientDisconnected { client_id, reason } => {
                 let Some(entity) = sessions.by_client.remove(&client_id) else {
@@ -118,18 +117,50 @@ pub(super) fn track_connections(
     metrics::gauge!(CONNECTED_CLIENTS).set(sessions.connected() as f64);
 }
 
-/// Despawns players whose reconnect grace period has run out.
+/// On a connected player not yet welcomed: `Welcome` waits until its progress has loaded, so a
+/// client may queue as soon as it is welcomed.
+#[derive(Component, Debug, Clone, Copy, Default)]
+pub(super) struct AwaitingWelcome;
+
+/// Connected, not welcomed yet, nothing left to load.
+type ReadyToWelcome = (With<AwaitingWelcome>, Without<Loading>);
+
+/// Welcomes connected players whose progress is ready (at once when nothing loads it).
+pub(super) fn send_welcomes(
+    mut commands: Commands,
+    mut server: ResMut<GameServer>,
+    tick: Res<ServerTick>,
+    settings: Res<ServerSettings>,
+    ready: Query<(Entity, &Session, &PlayerId), ReadyToWelcome>,
+) {
+    for (entity, session, player) in &ready {
+        server.send(
+            session.client_id,
+            &ServerMessage::Welcome {
+                player_id: player.0,
+                server_tick: tick.get(),
+                tick_rate_hz: settings.tick_rate_hz,
+            },
+        );
+        commands.entity(entity).remove::<AwaitingWelcome>();
+    }
+}
+
+/// Despawns players whose reconnect grace period has run out, once their progress is durable (until
+/// then they stay, and a reconnect still resumes them).
 pub(super) fn expire_disconnected_players(
     mut commands: Commands,
     mut sessions: ResMut<Sessions>,
     tick: Res<ServerTick>,
     net: Res<NetSettings>,
     settings: Res<ServerSettings>,
-    waiting: Query<(Entity, &PlayerId, &AwaitingReconnect)>,
+    waiting: Query<(Entity, &PlayerId, &AwaitingReconnect, Option<&Progress>)>,
 ) {
     let grace_ticks = u64::from(net.reconnect_grace_secs) * u64::from(settings.tick_rate_hz);
-    for (entity, player, awaiting) in &waiting {
-        if tick.get().saturating_sub(awaiting.since_tick) >= grace_ticks {
+    for (entity, player, awaiting, progress) in &waiting {
+        if tick.get().saturating_sub(awaiting.since_tick) >= grace_ticks
+            && progress.is_none_or(Progress::is_durable)
+        {
             tracing::info!(
                 player_id = player.0,
                 "reconnect grace period over; player removed"

@@ -82,6 +82,7 @@ impl GameServer {
             KickReason::LoggedInElsewhere => "logged_in_elsewhere",
             KickReason::ServerShutdown => "server_shutdown",
             KickReason::Cheating(_) => "cheating",
+            KickReason::ServerBusy => "server_busy",
         };
         tracing::info!(client_id, reason = label, "kicking client");
         metrics::counter!(KICKS_TOTAL, "reason" => label).increment(1);

@@ -34,11 +34,17 @@ pub(super) struct StoredHistory {
 
 impl Backend {
     /// Opens a pool without connecting: a shard that is down now fails its operations, not start-up.
-    /// SQLite files are created if missing, in WAL mode with `synchronous = NORMAL` (durable at each
+    /// SQLite files (and their directory) are created if missing, in WAL mode with `synchronous = NORMAL` (durable at each
     /// checkpoint, a committed transaction survives a process crash).
     pub(super) fn open(url: &str) -> Result<Self, sqlx::Error> {
         if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)?
+            let options = SqliteConnectOptions::from_str(url)?;
+            if let Some(directory) = options.get_filename().parent()
+                && !directory.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(directory)?;
+            }
+            let options = options
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
@@ -85,19 +91,21 @@ impl Backend {
         }
     }
 
-    /// Writes the batch in one transaction.
-    pub(super) async fn write(&self, batch: &ShardBatch) -> Result<(), sqlx::Error> {
+    /// Writes the batch in one transaction; returns the data statements it took (inserts and
+    /// upserts, not `BEGIN`/`COMMIT`).
+    pub(super) async fn write(&self, batch: &ShardBatch) -> Result<u64, sqlx::Error> {
         match self {
             Backend::Sqlite(pool) => sqlite::write(pool, batch).await,
             Backend::Postgres(pool) => postgres::write(pool, batch).await,
         }
     }
 
-    /// Up to `limit` player ids of this shard, in id order.
-    pub(super) async fn player_ids(&self, limit: u64) -> Result<Vec<u64>, sqlx::Error> {
+    /// The ids of this shard's players (with a row, or only events: a lost row): all in id order, or a random
+    /// sample of up to `sample`.
+    pub(super) async fn player_ids(&self, sample: Option<u64>) -> Result<Vec<u64>, sqlx::Error> {
         match self {
-            Backend::Sqlite(pool) => sqlite::player_ids(pool, limit).await,
-            Backend::Postgres(pool) => postgres::player_ids(pool, limit).await,
+            Backend::Sqlite(pool) => sqlite::player_ids(pool, sample).await,
+            Backend::Postgres(pool) => postgres::player_ids(pool, sample).await,
         }
     }
 }

@@ -115,8 +115,8 @@ impl Store {
         result
     }
 
-    /// Writes one shard's batch in one transaction.
-    pub async fn write(&self, shard: usize, batch: &ShardBatch) -> Result<(), StoreError> {
+    /// Writes one shard's batch in one transaction; returns the data statements it took.
+    pub async fn write(&self, shard: usize, batch: &ShardBatch) -> Result<u64, StoreError> {
         self.shards[shard]
             .write(batch)
             .await
@@ -143,8 +143,8 @@ impl Store {
         })
     }
 
-    /// Up to `per_shard` player ids from every shard.
-    pub async fn player_ids(&self, per_shard: u64) -> Result<Vec<u64>, StoreError> {
+    /// The ids of every stored player, or a random sample of up to `per_shard` from each shard.
+    pub async fn player_ids(&self, per_shard: Option<u64>) -> Result<Vec<u64>, StoreError> {
         let mut ids = Vec::new();
         for (shard, backend) in self.shards.iter().enumerate() {
             ids.extend(

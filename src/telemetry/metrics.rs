@@ -31,10 +31,22 @@ pub const VALIDATION_DURATION_SECONDS: &str = "arbiter_validation_duration_secon
 pub const MATCHES_ACTIVE: &str = "arbiter_matches_active";
 pub const MATCHES_COMPLETED_TOTAL: &str = "arbiter_matches_completed_total";
 pub const KILLS_TOTAL: &str = "arbiter_kills_total";
+pub const PERSIST_FLUSH_DURATION_SECONDS: &str = "arbiter_persist_flush_duration_seconds";
+pub const PERSIST_ROWS_TOTAL: &str = "arbiter_persist_rows_total";
+pub const PERSIST_PENDING_PLAYERS: &str = "arbiter_persist_pending_players";
+pub const PERSIST_FAILURES_TOTAL: &str = "arbiter_persist_failures_total";
+pub const PERSIST_STATEMENTS_TOTAL: &str = "arbiter_persist_statements_total";
+pub const PERSIST_LOADS_TOTAL: &str = "arbiter_persist_loads_total";
+pub const PERSIST_BACKPRESSURE_TOTAL: &str = "arbiter_persist_backpressure_total";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
 const TICK_DURATION_BUCKETS: [f64; 12] = [
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002, 0.004, 0.008, 0.016, 0.033, 0.05, 0.1,
+];
+
+/// Database flushes: 1 ms to 30 s (a 100 k-player batch, a retry against a slow shard).
+const FLUSH_DURATION_BUCKETS: [f64; 12] = [
+    0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0,
 ];
 
 /// Queue waits: 100 ms to 5 minutes.
@@ -59,6 +71,7 @@ pub fn prometheus() -> &'static PrometheusHandle {
             (QUEUE_WAIT_SECONDS, &QUEUE_WAIT_BUCKETS[..]),
             (MATCH_RATING_SPAN, &RATING_SPAN_BUCKETS[..]),
             (VALIDATION_DURATION_SECONDS, &TICK_DURATION_BUCKETS[..]),
+            (PERSIST_FLUSH_DURATION_SECONDS, &FLUSH_DURATION_BUCKETS[..]),
         ];
         let builder =
             buckets
@@ -170,6 +183,35 @@ fn describe() {
     describe_counter!(
         KILLS_TOTAL,
         "Players killed, by whether the kill counted (live) or not (warm-up)."
+    );
+    describe_histogram!(
+        PERSIST_FLUSH_DURATION_SECONDS,
+        Unit::Seconds,
+        "Time one shard's write-behind transaction took, failed ones included."
+    );
+    describe_counter!(
+        PERSIST_ROWS_TOTAL,
+        "Rows written by committed flushes, by table (players, player_events, player_snapshots)."
+    );
+    describe_gauge!(
+        PERSIST_PENDING_PLAYERS,
+        "Players whose changes are waiting for the database (in flight or retrying)."
+    );
+    describe_counter!(
+        PERSIST_FAILURES_TOTAL,
+        "Failed database operations (flushes and loads), by shard; the work is retried."
+    );
+    describe_counter!(
+        PERSIST_STATEMENTS_TOTAL,
+        "Data statements (inserts, upserts) issued by committed flushes."
+    );
+    describe_counter!(
+        PERSIST_LOADS_TOTAL,
+        "Players loaded at login, by result (stored, new)."
+    );
+    describe_counter!(
+        PERSIST_BACKPRESSURE_TOTAL,
+        "Logins refused because persistence.max_pending_players changes were waiting."
     );
     // Both results exist from the start, so a dashboard shows 0 rather than no series.
     for result in ["ok", "error"] {

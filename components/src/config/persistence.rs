@@ -7,18 +7,30 @@ use serde::{Deserialize, Serialize};
 #[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PersistenceSettings {
-    /// One database URL per shard: `sqlite://…` (embedded default) or `postgres://…`. A player's
-    /// shard follows from their id. Restart only; `ARBITER_DATABASE_URL` (comma-separated) overrides.
+    /// One database URL per shard: `sqlite://…` or `postgres://…`. A player's shard follows from
+    /// their id. Empty (the default): one SQLite file, `<server.data_dir>/players.db`. Restart only;
+    /// `ARBITER_DATABASE_URL` (comma-separated) overrides.
     pub shards: Vec<String>,
     /// Seconds between write-behind flushes of changed players (1–3600). Hot.
     pub flush_interval_secs: u32,
+    /// Seconds after which a player who changed gets a fresh snapshot (60–86400). Hot.
+    pub snapshot_interval_secs: u32,
+    /// A player gets a fresh snapshot after this many events since the last one (1–1000000), so a
+    /// recovery never folds more than this many events. Hot.
+    pub snapshot_every_events: u32,
+    /// Players whose changes may wait for the database at once (1000–10000000). When reached, the
+    /// server logs an error, counts it and refuses new logins; it never drops a change. Hot.
+    pub max_pending_players: u32,
 }
 
 impl Default for PersistenceSettings {
     fn default() -> Self {
         Self {
-            shards: vec!["sqlite://arbiter-data/shard0.db?mode=rwc".into()],
+            shards: Vec::new(),
             flush_interval_secs: 5,
+            snapshot_interval_secs: 300,
+            snapshot_every_events: 100,
+            max_pending_players: 100_000,
         }
     }
 }
@@ -27,12 +39,6 @@ const KNOWN_SCHEMES: [&str; 3] = ["sqlite:", "postgres:", "postgresql:"];
 
 impl PersistenceSettings {
     pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
-        if self.shards.is_empty() {
-            return Err(InvalidSetting::new(
-                "persistence.shards",
-                "is empty; it needs at least one database URL",
-            ));
-        }
         if let Some(url) = self
             .shards
             .iter()
@@ -47,7 +53,31 @@ impl PersistenceSettings {
             "persistence.flush_interval_secs",
             self.flush_interval_secs,
             1..=3600,
+        )?;
+        check_range(
+            "persistence.snapshot_interval_secs",
+            self.snapshot_interval_secs,
+            60..=86_400,
+        )?;
+        check_range(
+            "persistence.snapshot_every_events",
+            self.snapshot_every_events,
+            1..=1_000_000,
+        )?;
+        check_range(
+            "persistence.max_pending_players",
+            self.max_pending_players,
+            1000..=10_000_000,
         )
+    }
+
+    /// The shard URLs to open: `shards`, or the embedded default in `data_dir`.
+    pub fn shard_urls(&self, data_dir: &str) -> Vec<String> {
+        if self.shards.is_empty() {
+            vec![format!("sqlite://{data_dir}/players.db")]
+        } else {
+            self.shards.clone()
+        }
     }
 
     pub(super) fn keep_restart_only_from(

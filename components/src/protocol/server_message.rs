@@ -41,6 +41,8 @@ pub enum KickReason {
     ServerShutdown,
     /// Anti-cheat decided; the text says why.
     Cheating(String),
+    /// The server cannot take new players now (its database is behind); try again later.
+    ServerBusy,
 }
 
 /// Outcome of a `Fire`.

@@ -76,8 +76,10 @@ pub(super) async fn history(pool: &PgPool, id: u64) -> Result<StoredHistory, sql
     })
 }
 
-pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<(), sqlx::Error> {
+/// Writes the batch in one transaction, one statement per table; returns the statements it took.
+pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    let mut statements = 0;
     if !batch.events.is_empty() {
         let events = &batch.events;
         sqlx::query(
@@ -109,6 +111,7 @@ pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<(), sqlx:
         .bind(events.iter().map(|event| event.at_ms).collect::<Vec<_>>())
         .execute(&mut *tx)
         .await?;
+        statements += 1;
     }
     if !batch.snapshots.is_empty() {
         let snapshots = &batch.snapshots;
@@ -140,6 +143,7 @@ pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<(), sqlx:
         )
         .execute(&mut *tx)
         .await?;
+        statements += 1;
     }
     if !batch.players.is_empty() {
         let players = &batch.players;
@@ -194,13 +198,26 @@ pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<(), sqlx:
         )
         .execute(&mut *tx)
         .await?;
+        statements += 1;
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(statements)
 }
 
-pub(super) async fn player_ids(pool: &PgPool, limit: u64) -> Result<Vec<u64>, sqlx::Error> {
-    let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM players ORDER BY id LIMIT $1")
-        .bind(limit.min(i64::MAX as u64) as i64)
+pub(super) async fn player_ids(
+    pool: &PgPool,
+    sample: Option<u64>,
+) -> Result<Vec<u64>, sqlx::Error> {
+    let query = match sample {
+        Some(_) => {
+            "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) AS known ORDER BY random() LIMIT $1"
+        }
+        None => {
+            "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) AS known ORDER BY id LIMIT $1"
+        }
+    };
+    let ids: Vec<(i64,)> = sqlx::query_as(query)
+        .bind(sample.map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64))
         .fetch_all(pool)
         .await?;
     Ok(ids.into_iter().map(|(id,)| id as u64).collect())

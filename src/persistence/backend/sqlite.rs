@@ -82,8 +82,10 @@ pub(super) async fn history(pool: &SqlitePool, id: u64) -> Result<StoredHistory,
     })
 }
 
-pub(super) async fn write(pool: &SqlitePool, batch: &ShardBatch) -> Result<(), sqlx::Error> {
+/// Writes the batch in one transaction; returns the statements it took.
+pub(super) async fn write(pool: &SqlitePool, batch: &ShardBatch) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    let mut statements = 0;
     for chunk in batch.events.chunks(ROWS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Sqlite>::new(
             "INSERT INTO player_events (player_id, seq, type, payload, at_ms) ",
@@ -97,6 +99,7 @@ pub(super) async fn write(pool: &SqlitePool, batch: &ShardBatch) -> Result<(), s
         });
         query.push(" ON CONFLICT (player_id, seq) DO NOTHING");
         query.build().execute(&mut *tx).await?;
+        statements += 1;
     }
     for chunk in batch.snapshots.chunks(ROWS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Sqlite>::new(
@@ -110,6 +113,7 @@ pub(super) async fn write(pool: &SqlitePool, batch: &ShardBatch) -> Result<(), s
         });
         query.push(" ON CONFLICT (player_id, seq) DO NOTHING");
         query.build().execute(&mut *tx).await?;
+        statements += 1;
     }
     for chunk in batch.players.chunks(ROWS_PER_STATEMENT) {
         let mut query =
@@ -136,13 +140,26 @@ pub(super) async fn write(pool: &SqlitePool, batch: &ShardBatch) -> Result<(), s
              WHERE excluded.version > players.version",
         );
         query.build().execute(&mut *tx).await?;
+        statements += 1;
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(statements)
 }
 
-pub(super) async fn player_ids(pool: &SqlitePool, limit: u64) -> Result<Vec<u64>, sqlx::Error> {
-    let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM players ORDER BY id LIMIT ?")
-        .bind(limit.min(i64::MAX as u64) as i64)
+pub(super) async fn player_ids(
+    pool: &SqlitePool,
+    sample: Option<u64>,
+) -> Result<Vec<u64>, sqlx::Error> {
+    let query = match sample {
+        Some(_) => {
+            "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) AS known ORDER BY random() LIMIT ?"
+        }
+        None => {
+            "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) AS known ORDER BY id LIMIT ?"
+        }
+    };
+    let ids: Vec<(i64,)> = sqlx::query_as(query)
+        .bind(sample.map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64))
         .fetch_all(pool)
         .await?;
     Ok(ids.into_iter().map(|(id,)| id as u64).collect())

@@ -3,14 +3,24 @@
 use super::queue::{MatchmakingQueue, QueuedTicket, TicketHandle};
 use arbiter_components::matchmaking::{InMatch, Queued, Rating, Ticket};
 use arbiter_components::messages::{ClientCommand, Outbound};
+use arbiter_components::player::Loading;
 use arbiter_components::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use arbiter_components::session::Session;
 use arbiter_components::tick::ServerTick;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::lifecycle::RemovedComponents;
 use bevy_ecs::message::{MessageReader, MessageWriter};
+use bevy_ecs::query::Has;
 use bevy_ecs::system::{Commands, Query, Res, ResMut};
 use std::collections::HashSet;
+
+/// Where a player stands for queueing: queued, playing, its rating, still loading.
+type QueueStanding = (
+    Option<&'static Queued>,
+    Option<&'static InMatch>,
+    Option<&'static Rating>,
+    Has<Loading>,
+);
 
 /// Turns `JoinQueue` into a ticket entity in the queue and `LeaveQueue` back out of it.
 pub fn handle_queue_requests(
@@ -18,7 +28,7 @@ pub fn handle_queue_requests(
     mut requests: MessageReader<ClientCommand>,
     mut queue: ResMut<MatchmakingQueue>,
     tick: Res<ServerTick>,
-    players: Query<(Option<&Queued>, Option<&InMatch>, Option<&Rating>)>,
+    players: Query<QueueStanding>,
     handles: Query<&TicketHandle>,
     mut outbound: MessageWriter<Outbound>,
 ) {
@@ -26,7 +36,7 @@ pub fn handle_queue_requests(
     let mut changed_now: HashSet<Entity> = HashSet::new();
     for request in requests.read() {
         let player = request.player;
-        let Ok((queued, in_match, rating)) = players.get(player) else {
+        let Ok((queued, in_match, rating, loading)) = players.get(player) else {
             continue;
         };
         let refuse = |outbound: &mut MessageWriter<Outbound>, why: &str| {
@@ -44,6 +54,11 @@ pub fn handle_queue_requests(
                     refuse(&mut outbound, "already in the queue");
                 } else if in_match.is_some() {
                     refuse(&mut outbound, "already in a match");
+                } else if loading {
+                    refuse(
+                        &mut outbound,
+                        "your profile is still loading; try again in a moment",
+                    );
                 } else {
                     let rating = rating.copied().unwrap_or_default().points();
                     let ticket = Ticket {

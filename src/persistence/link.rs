@@ -1,0 +1,67 @@
+//! The world's end of the async loader and writer: channels both ways, the shared backlog, and what
+//! the writer has reported so far.
+
+use super::loader::{LoadRequest, Loaded, run_loader};
+use super::store::Store;
+use super::writer::{Backlog, FlushCommand, FlushReport, run_writer};
+use crate::runtime::AsyncRuntime;
+use bevy_ecs::resource::Resource;
+use std::sync::atomic::Ordering;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+/// Channels to and from the persistence tasks. Systems only `send` and `try_recv`: never wait.
+#[derive(Resource, Debug)]
+pub struct PersistenceLink {
+    pub(super) flushes: UnboundedSender<FlushCommand>,
+    pub(super) reports: UnboundedReceiver<FlushReport>,
+    pub(super) loads: UnboundedSender<LoadRequest>,
+    pub(super) loaded: UnboundedReceiver<Loaded>,
+    backlog: Backlog,
+}
+
+impl PersistenceLink {
+    /// Starts the loader and the writer for `store` on `runtime`. They stop when this link is
+    /// dropped, after the writer has written what it holds.
+    pub fn start(store: &Store, runtime: &AsyncRuntime) -> Self {
+        let (flushes, flush_commands) = mpsc::unbounded_channel();
+        let (report_sender, reports) = mpsc::unbounded_channel();
+        let (loads, load_requests) = mpsc::unbounded_channel();
+        let (loaded_sender, loaded) = mpsc::unbounded_channel();
+        let backlog = Backlog::default();
+        runtime.spawn(run_writer(
+            store.clone(),
+            flush_commands,
+            report_sender,
+            backlog.clone(),
+        ));
+        runtime.spawn(run_loader(
+            store.clone(),
+            loads.downgrade(),
+            load_requests,
+            loaded_sender,
+        ));
+        Self {
+            flushes,
+            reports,
+            loads,
+            loaded,
+            backlog,
+        }
+    }
+
+    /// Players whose changes are waiting for the database now.
+    pub fn backlog(&self) -> usize {
+        self.backlog.load(Ordering::Acquire)
+    }
+}
+
+/// Totals of committed flushes, for operators' tests and the write-reduction measurement.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PersistStats {
+    /// Committed shard transactions.
+    pub transactions: u64,
+    pub statements: u64,
+    pub player_rows: u64,
+    pub event_rows: u64,
+    pub snapshot_rows: u64,
+}

@@ -1,0 +1,106 @@
+//! Players who connect wait in [`Loading`] while their progress loads; the tick goes on. A player
+//! stored nowhere is registered. While too many changes wait for the database, new logins are
+//! refused instead.
+
+use super::link::PersistenceLink;
+use super::loader::LoadRequest;
+use super::progress::{Progress, now_ms};
+use crate::telemetry::metrics::{PERSIST_BACKPRESSURE_TOTAL, PERSIST_LOADS_TOTAL};
+use arbiter_components::config::PersistenceSettings;
+use arbiter_components::matchmaking::Rating;
+use arbiter_components::messages::KickRequest;
+use arbiter_components::player::{Loading, PlayerId, Stats};
+use arbiter_components::protocol::KickReason;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::message::MessageWriter;
+use bevy_ecs::query::{With, Without};
+use bevy_ecs::system::{Commands, Query, Res, ResMut};
+
+/// Players that neither have their progress nor are loading it: new arrivals.
+type NotLoadedYet = (Without<Progress>, Without<Loading>);
+
+/// Sends every new player entity's id to the loader, or refuses it while the backlog is at its cap.
+pub(super) fn start_loading(
+    mut commands: Commands,
+    link: Res<PersistenceLink>,
+    settings: Res<PersistenceSettings>,
+    arrivals: Query<(Entity, &PlayerId), NotLoadedYet>,
+    mut kicks: MessageWriter<KickRequest>,
+) {
+    if arrivals.is_empty() {
+        return;
+    }
+    let backlog = link.backlog();
+    let full = backlog >= settings.max_pending_players as usize;
+    for (entity, player) in &arrivals {
+        commands.entity(entity).insert(Loading);
+        if full {
+            metrics::counter!(PERSIST_BACKPRESSURE_TOTAL).increment(1);
+            tracing::error!(
+                player_id = player.0,
+                backlog,
+                cap = settings.max_pending_players,
+                "login refused: persistence.max_pending_players changes are waiting for the database"
+            );
+            kicks.write(KickRequest {
+                player: entity,
+                reason: KickReason::ServerBusy,
+            });
+            continue;
+        }
+        let _ = link.loads.send(LoadRequest {
+            entity,
+            player_id: player.0,
+            attempt: 0,
+        });
+    }
+}
+
+/// Gives loaded players their progress, rating and stats; registers players stored nowhere.
+pub(super) fn finish_loading(
+    mut commands: Commands,
+    mut link: ResMut<PersistenceLink>,
+    waiting: Query<&PlayerId, With<Loading>>,
+) {
+    while let Ok(loaded) = link.loaded.try_recv() {
+        // The player may have left (and its entity been reused) while it loaded.
+        if waiting.get(loaded.entity).ok().map(|id| id.0) != Some(loaded.player_id) {
+            continue;
+        }
+        let now = now_ms();
+        let (progress, result) = match loaded.record {
+            Some(record) => (Progress::loaded(record, now), "stored"),
+            None => (
+                Progress::registered(
+                    loaded.player_id,
+                    format!("player-{}", loaded.player_id),
+                    now,
+                ),
+                "new",
+            ),
+        };
+        metrics::counter!(PERSIST_LOADS_TOTAL, "result" => result).increment(1);
+        let record = progress.record();
+        let rating = Rating {
+            value: record.rating,
+            uncertainty: record.uncertainty,
+        };
+        commands.entity(loaded.entity).remove::<Loading>().insert((
+            rating,
+            career_stats(record),
+            progress,
+        ));
+    }
+}
+
+/// The world's stats from a stored record (saturating: the world counts in u32).
+pub(super) fn career_stats(record: &super::record::PlayerRecord) -> Stats {
+    let count = |value: u64| u32::try_from(value).unwrap_or(u32::MAX);
+    Stats {
+        kills: count(record.kills),
+        deaths: count(record.deaths),
+        wins: count(record.wins),
+        losses: count(record.losses),
+        matches: count(record.matches),
+    }
+}

@@ -1,0 +1,57 @@
+//! Wires persistence into the tick: loading in Receive, match results and write-behind in Persist,
+//! the final flush in Shutdown.
+
+use super::flush::{apply_flush_reports, flush_changes, flush_due, flush_everything};
+use super::link::{PersistStats, PersistenceLink};
+use super::loading::{finish_loading, start_loading};
+use super::results::record_match_results;
+use super::store::Store;
+use crate::runtime::AsyncRuntime;
+use crate::shutdown::Shutdown;
+use crate::tick::TickSystems;
+use arbiter_components::config::{PersistenceSettings, ServerSettings};
+use arbiter_components::match_events::{MatchCompleted, RatingChanged};
+use arbiter_components::messages::KickRequest;
+use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
+use bevy_ecs::schedule::IntoScheduleConfigs;
+
+/// Loads players at login and writes their progress behind the tick, to `store` (already migrated).
+#[derive(Debug)]
+pub struct PersistencePlugin {
+    store: Store,
+}
+
+impl PersistencePlugin {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+impl Plugin for PersistencePlugin {
+    fn build(&self, app: &mut App) {
+        let runtime = app
+            .world_mut()
+            .get_resource_or_init::<AsyncRuntime>()
+            .clone();
+        app.insert_resource(PersistenceLink::start(&self.store, &runtime))
+            .init_resource::<PersistStats>()
+            .init_resource::<PersistenceSettings>()
+            .init_resource::<ServerSettings>()
+            .add_message::<MatchCompleted>()
+            .add_message::<RatingChanged>()
+            .add_message::<KickRequest>()
+            .add_systems(
+                PreUpdate,
+                (apply_flush_reports, finish_loading, start_loading)
+                    .chain()
+                    .after(TickSystems::Receive),
+            )
+            .add_systems(
+                PostUpdate,
+                (record_match_results, flush_changes.run_if(flush_due))
+                    .chain()
+                    .in_set(TickSystems::Persist),
+            )
+            .add_systems(Shutdown, flush_everything);
+    }
+}

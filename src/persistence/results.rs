@@ -1,0 +1,61 @@
+//! Match results become player events: each rated player of a completed match gets `MatchPlayed`.
+
+use super::loading::career_stats;
+use super::progress::{Progress, now_ms};
+use super::record::{MatchOutcome, PlayerEvent};
+use arbiter_components::match_events::{MatchCompleted, RatingChanged};
+use arbiter_components::player::Stats;
+use arbiter_components::protocol::ScoreLine;
+use bevy_ecs::message::MessageReader;
+use bevy_ecs::system::Query;
+use std::collections::HashMap;
+
+/// Records `MatchPlayed` on every rated player and brings its stats in line with the record (the
+/// world counts kills live; the record counts them when the match completes).
+pub(super) fn record_match_results(
+    mut completed: MessageReader<MatchCompleted>,
+    mut rated: MessageReader<RatingChanged>,
+    mut players: Query<(&mut Progress, &mut Stats)>,
+) {
+    let results: HashMap<u64, &MatchCompleted> = completed
+        .read()
+        .map(|result| (result.match_id, result))
+        .collect();
+    if results.is_empty() {
+        rated.clear();
+        return;
+    }
+    let at_ms = now_ms();
+    for change in rated.read() {
+        let (Some(result), Ok((mut progress, mut stats))) = (
+            results.get(&change.match_id),
+            players.get_mut(change.player),
+        ) else {
+            continue;
+        };
+        let Some(line) = result
+            .scoreboard
+            .iter()
+            .find(|line| line.player_id == change.player_id)
+        else {
+            continue;
+        };
+        progress.record_event(match_played(result, line, change), at_ms);
+        *stats = career_stats(progress.record());
+    }
+}
+
+fn match_played(result: &MatchCompleted, line: &ScoreLine, change: &RatingChanged) -> PlayerEvent {
+    PlayerEvent::MatchPlayed {
+        match_id: result.match_id,
+        outcome: match result.winner {
+            None => MatchOutcome::Draw,
+            Some(team) if team == line.team => MatchOutcome::Win,
+            Some(_) => MatchOutcome::Loss,
+        },
+        kills: line.kills,
+        deaths: line.deaths,
+        rating: change.after.value,
+        uncertainty: change.after.uncertainty,
+    }
+}
