@@ -3,98 +3,15 @@
 
 #[path = "common/http.rs"]
 mod http;
+#[path = "common/process.rs"]
+mod process;
 
-use std::io::{BufRead, BufReader};
+use process::Server;
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 const POLL_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The server process; killed if a test fails before it stops it.
-struct Server {
-    child: Child,
-    log_lines: Receiver<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(config: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
-            .args(["serve", "--config"])
-            .arg(config)
-            .env("ARBITER_LOG_FORMAT", "json")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the arbiter binary starts");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let (sender, log_lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Self { child, log_lines }
-    }
-
-    /// Reads the log until the admin endpoint reports the address it bound.
-    fn admin_address(&self) -> SocketAddr {
-        let deadline = Instant::now() + STARTUP_TIMEOUT;
-        loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .log_lines
-                .recv_timeout(remaining)
-                .expect("the server logs its admin address before the timeout");
-            let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
-                panic!("log line is not JSON although ARBITER_LOG_FORMAT=json: {line}");
-            };
-            let fields = &event["fields"];
-            let is_admin = fields["message"]
-                .as_str()
-                .is_some_and(|message| message.starts_with("admin endpoint listening"));
-            if let (true, Some(address)) = (is_admin, fields["addr"].as_str()) {
-                return address.parse().expect("a socket address");
-            }
-        }
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([format!("-{name}"), self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-    }
-
-    fn wait_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait on child") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "server did not exit within {timeout:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
 
 fn health(admin: SocketAddr) -> serde_json::Value {
     let (status, body) = http::get(admin, "/health").expect("GET /health");
@@ -326,10 +243,13 @@ fn bots_and_cli_tokens_play_against_the_real_server_and_guest_tokens_can_be_turn
     client.disconnect();
 
     // Guest tokens: on, then off by a hot reload.
-    assert_eq!(http::post(admin, "/v1/tokens").expect("POST").0, 200);
+    assert_eq!(
+        http::request(admin, "POST", "/v1/tokens").expect("POST").0,
+        200
+    );
     write_config(false);
     wait_for_health(admin, |report| report["config_version"] == 2);
-    let (status, body) = http::post(admin, "/v1/tokens").expect("POST");
+    let (status, body) = http::request(admin, "POST", "/v1/tokens").expect("POST");
     assert_eq!(status, 404, "{body}");
     assert!(body.contains("net.guest_tokens"), "{body}");
 }

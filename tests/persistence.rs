@@ -4,7 +4,7 @@
 mod databases;
 
 use arbiter::persistence::{
-    MatchOutcome, PlayerEvent, PlayerRecord, ShardBatch, Store, StoredEvent,
+    MatchOutcome, PlayerEvent, PlayerRecord, ShardBatch, Store, StoredEvent, verify_players,
 };
 use databases::{PostgresDatabases, sqlite_shards};
 use proptest::prelude::*;
@@ -308,6 +308,10 @@ proptest! {
                 assert_eq!(history.row.as_ref(), Some(live));
                 assert_eq!(&history.replayed, live);
             }
+            let ids = store.player_ids(None).await.expect("ids");
+            assert_eq!(ids.len(), session.players.len());
+            let mismatches = verify_players(&store, &ids).await.expect("verify");
+            assert!(mismatches.is_empty(), "{mismatches:?}");
         });
     }
 }

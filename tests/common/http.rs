@@ -10,12 +10,12 @@ pub(crate) fn get(address: SocketAddr, path: &str) -> std::io::Result<(u16, Stri
     request(address, "GET", path)
 }
 
-/// Status code and body of an empty `POST path`.
-pub(crate) fn post(address: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
-    request(address, "POST", path)
-}
-
-fn request(address: SocketAddr, method: &str, path: &str) -> std::io::Result<(u16, String)> {
+/// Status code and body of `method path` with an empty body.
+pub(crate) fn request(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     write!(

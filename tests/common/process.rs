@@ -1,0 +1,93 @@
+//! The real `arbiter` binary as a child process: started with a config file, its admin address read
+//! from its JSON log, signalled, and waited for. Killed if a test fails before it stops.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The server process; killed if a test fails before it stops it.
+pub(crate) struct Server {
+    child: Child,
+    log_lines: Receiver<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    pub(crate) fn start(config: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+            .args(["serve", "--config"])
+            .arg(config)
+            .env("ARBITER_LOG_FORMAT", "json")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the arbiter binary starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (sender, log_lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self { child, log_lines }
+    }
+
+    /// Reads the log until the admin endpoint reports the address it bound.
+    pub(crate) fn admin_address(&self) -> SocketAddr {
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .log_lines
+                .recv_timeout(remaining)
+                .expect("the server logs its admin address before the timeout");
+            let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
+                panic!("log line is not JSON although ARBITER_LOG_FORMAT=json: {line}");
+            };
+            let fields = &event["fields"];
+            let is_admin = fields["message"]
+                .as_str()
+                .is_some_and(|message| message.starts_with("admin endpoint listening"));
+            if let (true, Some(address)) = (is_admin, fields["addr"].as_str()) {
+                return address.parse().expect("a socket address");
+            }
+        }
+    }
+
+    pub(crate) fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    pub(crate) fn wait_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait on child") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not exit within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
