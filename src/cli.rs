@@ -28,6 +28,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Check that every player's stored row equals its replayed history; exit 1 on any mismatch.
     Verify(VerifyArgs),
+    /// After appending shards to `[persistence] shards` (server stopped): move the players that now
+    /// belong to another shard there.
+    Rebalance,
 }
 
 #[derive(Debug, Clone, clap::Args)]

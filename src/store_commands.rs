@@ -1,5 +1,5 @@
-//! `arbiter migrate`, `arbiter replay --player-id N` and `arbiter verify [--sample N]`: the store's
-//! operator commands. Each opens the shards of `[persistence]` and migrates them first.
+//! `arbiter migrate`, `arbiter replay --player-id N`, `arbiter verify [--sample N]` and
+//! `arbiter rebalance`: the store's operator commands. Each opens the shards of `[persistence]` and migrates them first.
 
 use crate::cli::{ReplayArgs, VerifyArgs};
 use crate::config::{LoadedConfig, process_env};
@@ -95,4 +95,16 @@ pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<A
     } else {
         AppExit::error()
     })
+}
+
+/// Moves players to their own shard after shards were appended to `[persistence] shards`.
+pub fn rebalance(config_path: Option<&Path>) -> anyhow::Result<AppExit> {
+    let (store, runtime) = open_configured(config_path)?;
+    let moved = runtime.block_on(store.rebalance())?;
+    writeln!(
+        std::io::stdout(),
+        "rebalanced {} shard(s): {moved} player(s) moved to their own shard",
+        store.shard_count()
+    )?;
+    Ok(AppExit::Success)
 }

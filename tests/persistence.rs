@@ -315,3 +315,67 @@ proptest! {
         });
     }
 }
+
+#[test]
+fn adding_a_shard_and_rebalancing_moves_about_a_third_of_the_players_and_keeps_them_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    runtime().block_on(async {
+        let three = sqlite_shards(&dir, 3);
+        let before = Store::open(&three[..2]).expect("store opens");
+        before.migrate().await.expect("migrations apply");
+        let mut session = Session::default();
+        let mut events = Vec::new();
+        for id in 1..=300u64 {
+            events.push(session.happen(
+                id,
+                PlayerEvent::Registered {
+                    name: format!("p{id}"),
+                },
+            ));
+            events.push(session.happen(id, played(id, MatchOutcome::Win, 2, 1520.0)));
+        }
+        flush(&before, &session, events, true).await;
+        let more = (1..=300u64)
+            .map(|id| session.happen(id, played(id + 1000, MatchOutcome::Loss, 0, 1500.0)))
+            .collect();
+        flush(&before, &session, more, false).await;
+
+        let after = Store::open(&three).expect("store opens");
+        after.migrate().await.expect("the new shard is migrated");
+        let moved = after.rebalance().await.expect("rebalance");
+        let expected = (1..=300u64).filter(|id| after.shard_of(*id) == 2).count() as u64;
+        assert_eq!(moved, expected);
+        assert!((70..=130).contains(&moved), "about a third: {moved}");
+        assert_eq!(
+            after.rebalance().await.expect("again"),
+            0,
+            "nothing left to move"
+        );
+
+        let ids: Vec<u64> = (1..=300).collect();
+        let mut loaded = after.load_players(&ids).await;
+        assert!(loaded.failed.is_empty());
+        loaded.players.sort_by_key(|player| player.id);
+        assert!(
+            loaded.players == session.players.values().cloned().collect::<Vec<_>>(),
+            "every player loads as it was"
+        );
+        for id in ids.iter().filter(|id| after.shard_of(**id) == 2) {
+            let history = after.history(*id).await.expect("history");
+            assert_eq!(
+                history.snapshot.map(|s| s.version),
+                Some(2),
+                "snapshot moved"
+            );
+            assert_eq!(history.events.len(), 1, "events after it moved");
+        }
+        let all = after.player_ids(None).await.expect("ids");
+        assert_eq!(all.len(), 300, "each player on exactly one shard");
+        assert!(
+            verify_players(&after, &all)
+                .await
+                .expect("verify")
+                .is_empty()
+        );
+    });
+}

@@ -15,10 +15,13 @@ use arbiter::persistence::{
 use arbiter::runtime::AsyncRuntime;
 use arbiter::store_commands::open_store;
 use arbiter_components::config::{PersistenceSettings, ServerConfig};
+use arbiter_components::messages::KickRequest;
 use arbiter_components::player::PlayerId;
+use arbiter_components::protocol::KickReason;
 use arbiter_systems::player::new_player;
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
+use bevy_ecs::message::Messages;
 use bevy_ecs::world::World;
 use databases::{PostgresDatabases, sqlite_shards};
 use proxy::FlakyProxy;
@@ -294,6 +297,26 @@ fn a_database_outage_in_the_middle_of_play_loses_nothing_and_stores_nothing_twic
         "the changes wait for the database"
     );
 
+    // With more players waiting than the cap allows, a new login is refused rather than risking
+    // more unsaved changes.
+    server
+        .world()
+        .resource_mut::<PersistenceSettings>()
+        .max_pending_players = 10;
+    let refused = server.world().spawn(new_player(PlayerId(999))).id();
+    server.app.update();
+    let kicks = server.world().resource::<Messages<KickRequest>>();
+    let mut cursor = kicks.get_cursor();
+    let kicks: Vec<&KickRequest> = cursor.read(kicks).collect();
+    assert_eq!(
+        kicks,
+        [&KickRequest {
+            player: refused,
+            reason: KickReason::ServerBusy
+        }]
+    );
+    assert!(server.world().get::<Progress>(refused).is_none());
+
     proxy.restore();
     server.tick_until(
         "the retried flush",
@@ -301,6 +324,8 @@ fn a_database_outage_in_the_middle_of_play_loses_nothing_and_stores_nothing_twic
         PersistedServer::all_durable(&players),
     );
     server.assert_stored_exactly(&players);
+    // Below the cap again: logins are welcome.
+    server.log_in([1000]);
     drop(server);
     setup.block_on(databases.drop_all());
 }

@@ -91,6 +91,22 @@ impl Backend {
         }
     }
 
+    /// Every event of a player, in order.
+    pub(super) async fn events(&self, id: u64) -> Result<Vec<StoredEvent>, sqlx::Error> {
+        match self {
+            Backend::Sqlite(pool) => sqlite::events_after(pool, id, 0).await,
+            Backend::Postgres(pool) => postgres::events_after(pool, id, 0).await,
+        }
+    }
+
+    /// Removes a player from this shard (row, events, snapshots) in one transaction.
+    pub(super) async fn delete(&self, id: u64) -> Result<(), sqlx::Error> {
+        match self {
+            Backend::Sqlite(pool) => sqlite::delete(pool, id).await,
+            Backend::Postgres(pool) => postgres::delete(pool, id).await,
+        }
+    }
+
     /// Writes the batch in one transaction; returns the data statements it took (inserts and
     /// upserts, not `BEGIN`/`COMMIT`).
     pub(super) async fn write(&self, batch: &ShardBatch) -> Result<u64, sqlx::Error> {

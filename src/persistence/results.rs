@@ -59,3 +59,64 @@ fn match_played(result: &MatchCompleted, line: &ScoreLine, change: &RatingChange
         uncertainty: change.after.uncertainty,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arbiter_components::matchmaking::Rating;
+    use bevy_ecs::entity::Entity;
+
+    fn line(player_id: u64, team: u8) -> ScoreLine {
+        ScoreLine {
+            player_id,
+            team,
+            kills: 4,
+            deaths: 2,
+            rating_before: 1500,
+            rating_after: 1510,
+        }
+    }
+
+    #[test]
+    fn the_outcome_follows_the_winner_and_the_rating_the_change() {
+        let mut result = MatchCompleted {
+            match_id: 3,
+            mode: 0,
+            map: "arena".into(),
+            winner: Some(1),
+            scores: [2, 5],
+            live_ticks: 600,
+            scoreboard: vec![line(7, 0), line(8, 1)],
+        };
+        let change = RatingChanged {
+            player: Entity::PLACEHOLDER,
+            player_id: 8,
+            match_id: 3,
+            before: Rating::DEFAULT,
+            after: Rating {
+                value: 1512.5,
+                uncertainty: 470.0,
+            },
+        };
+        let outcome =
+            |result: &MatchCompleted, line: &ScoreLine| match match_played(result, line, &change) {
+                PlayerEvent::MatchPlayed { outcome, .. } => outcome,
+                PlayerEvent::Registered { .. } => unreachable!("a match result"),
+            };
+        assert_eq!(outcome(&result, &line(8, 1)), MatchOutcome::Win);
+        assert_eq!(outcome(&result, &line(7, 0)), MatchOutcome::Loss);
+        result.winner = None;
+        assert_eq!(outcome(&result, &line(7, 0)), MatchOutcome::Draw);
+        assert_eq!(
+            match_played(&result, &line(8, 1), &change),
+            PlayerEvent::MatchPlayed {
+                match_id: 3,
+                outcome: MatchOutcome::Draw,
+                kills: 4,
+                deaths: 2,
+                rating: 1512.5,
+                uncertainty: 470.0,
+            }
+        );
+    }
+}

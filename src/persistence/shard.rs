@@ -1,10 +1,10 @@
 //! Which shard holds a player: jump consistent hash (Lamping & Veach, 2014) of the player id.
 //!
 //! Why not `id % shards` (the seed's choice): going from N to N + 1 shards moves only ~1/(N + 1) of the
-//! players with jump hash, against ~N/(N + 1) with modulo. To add a shard, an operator appends its URL
-//! to `[persistence] shards` (never reorders or removes one), restarts, and runs
-//! `arbiter migrate`; players whose shard changed are found on their old shard by the loader's
-//! fallback (see `Store::load_players`), and their next flush writes them to the new one.
+//! players with jump hash, against ~N/(N + 1) with modulo, and only into the new shard. To add a
+//! shard, an operator stops the server, appends its URL to `[persistence] shards` (never reorders or
+//! removes one), runs `arbiter rebalance` (which migrates the new shard and moves the players that now
+//! belong to it, see [`super::Store::rebalance`]), and starts the server again.
 
 /// The shard of `player_id` among `shards` shards (0 when there are none or one).
 pub fn shard_of(player_id: u64, shards: usize) -> usize {

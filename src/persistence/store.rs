@@ -156,6 +156,38 @@ impl Store {
         }
         Ok(ids)
     }
+
+    /// Moves every player stored on a shard that is no longer its own (after shards were added) to
+    /// its own shard: its row, every event and its latest snapshot, in one transaction there, then
+    /// deletes it from the old shard. An interrupted run leaves copies that the next run completes
+    /// (the writes are idempotent). Run it with the server stopped, before it serves players on the
+    /// new shard list. Returns how many players moved.
+    pub async fn rebalance(&self) -> Result<u64, StoreError> {
+        let mut moved = 0;
+        for (source, backend) in self.shards.iter().enumerate() {
+            let failed = |source_error| StoreError::Query {
+                shard: source,
+                source: source_error,
+            };
+            let ids = backend.player_ids(None).await.map_err(failed)?;
+            for id in ids {
+                let target = self.shard_of(id);
+                if target == source {
+                    continue;
+                }
+                let history = backend.history(id).await.map_err(failed)?;
+                let batch = ShardBatch {
+                    players: history.row.into_iter().collect(),
+                    events: backend.events(id).await.map_err(failed)?,
+                    snapshots: history.snapshot.into_iter().collect(),
+                };
+                self.write(target, &batch).await?;
+                backend.delete(id).await.map_err(failed)?;
+                moved += 1;
+            }
+        }
+        Ok(moved)
+    }
 }
 
 async fn load_shard(backend: &Backend, ids: &[u64]) -> Result<Vec<PlayerRecord>, sqlx::Error> {

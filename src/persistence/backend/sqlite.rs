@@ -3,7 +3,7 @@
 use super::StoredHistory;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::ShardBatch;
-use crate::persistence::record::PlayerRecord;
+use crate::persistence::record::{PlayerRecord, StoredEvent};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
 /// Rows per statement: 11 columns × 900 stays under SQLite's 32,766 bind parameters.
@@ -64,6 +64,19 @@ pub(super) async fn history(pool: &SqlitePool, id: u64) -> Result<StoredHistory,
     let after = snapshot
         .as_ref()
         .map_or(0, |snapshot| snapshot.version as i64);
+    Ok(StoredHistory {
+        row: row.map(PlayerRecord::from),
+        snapshot,
+        events: events_after(pool, id, after).await?,
+    })
+}
+
+/// A player's events with a seq above `after`, in order.
+pub(super) async fn events_after(
+    pool: &SqlitePool,
+    id: u64,
+    after: i64,
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
     let events: Vec<(i64, i64, i64, String)> = sqlx::query_as(
         "SELECT player_id, seq, at_ms, payload FROM player_events \
          WHERE player_id = ? AND seq > ? ORDER BY seq",
@@ -72,14 +85,26 @@ pub(super) async fn history(pool: &SqlitePool, id: u64) -> Result<StoredHistory,
     .bind(after)
     .fetch_all(pool)
     .await?;
-    Ok(StoredHistory {
-        row: row.map(PlayerRecord::from),
-        snapshot,
-        events: events
-            .iter()
-            .map(|(player, seq, at_ms, payload)| rows::event(*player, *seq, *at_ms, payload))
-            .collect::<Result<_, _>>()?,
-    })
+    events
+        .iter()
+        .map(|(player, seq, at_ms, payload)| rows::event(*player, *seq, *at_ms, payload))
+        .collect()
+}
+
+/// Removes a player (row, events, snapshots) in one transaction.
+pub(super) async fn delete(pool: &SqlitePool, id: u64) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for statement in [
+        "DELETE FROM players WHERE id = ?",
+        "DELETE FROM player_events WHERE player_id = ?",
+        "DELETE FROM player_snapshots WHERE player_id = ?",
+    ] {
+        sqlx::query(statement)
+            .bind(id as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
 }
 
 /// Writes the batch in one transaction; returns the statements it took.

@@ -1,0 +1,264 @@
+//! Persistence: flush throughput (player upserts per second in one shard transaction, 1 k / 10 k /
+//! 100 k players) on SQLite and PostgreSQL, a 10 k-player load over 4 shards, the recovery of one
+//! player from a snapshot and 1,000 events, and the write reduction of write-behind (statements per
+//! player change, 1,000 players changing every tick at 60 Hz for 60 s).
+//!
+//! PostgreSQL runs against 127.0.0.1:5432 (fresh databases, dropped afterwards); without it those
+//! groups are skipped with a message.
+
+#[path = "../tests/common/databases.rs"]
+mod databases;
+
+use arbiter::ServerPlugins;
+use arbiter::config::{ConfigSource, LoadedConfig};
+use arbiter::persistence::{
+    MatchOutcome, PersistStats, PlayerEvent, PlayerRecord, Progress, ShardBatch, Store, StoredEvent,
+};
+use arbiter::runtime::AsyncRuntime;
+use arbiter::store_commands::open_store;
+use arbiter_components::config::ServerConfig;
+use arbiter_components::player::PlayerId;
+use arbiter_systems::player::new_player;
+use bevy_app::App;
+use criterion::{BenchmarkId, Criterion, Throughput};
+use databases::{PostgresDatabases, sqlite_shards};
+use std::hint::black_box;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+fn played(match_id: u64) -> PlayerEvent {
+    PlayerEvent::MatchPlayed {
+        match_id,
+        outcome: MatchOutcome::Win,
+        kills: 5,
+        deaths: 3,
+        rating: 1510.0,
+        uncertainty: 420.0,
+    }
+}
+
+fn open(runtime: &AsyncRuntime, urls: &[String]) -> Store {
+    let mut config = ServerConfig::default();
+    config.persistence.shards = urls.to_vec();
+    open_store(&config, runtime).expect("store opens and migrates")
+}
+
+/// Players `1..=count` on `store`, registered and written.
+fn populate(runtime: &AsyncRuntime, store: &Store, count: u64) {
+    let mut batches = vec![ShardBatch::default(); store.shard_count()];
+    for id in 1..=count {
+        let mut record = PlayerRecord::new(id);
+        let event = PlayerEvent::Registered {
+            name: format!("p{id}"),
+        };
+        record.apply(1, 1, &event);
+        let batch = &mut batches[store.shard_of(id)];
+        batch.events.push(StoredEvent {
+            player_id: id,
+            seq: 1,
+            at_ms: 1,
+            event,
+        });
+        batch.players.push(record);
+    }
+    runtime.block_on(async {
+        for (shard, batch) in batches.iter().enumerate() {
+            store.write(shard, batch).await.expect("populated");
+        }
+    });
+}
+
+/// One shard transaction upserting `size` players, each at a newer version than the last time.
+fn flush_throughput(c: &mut Criterion, backend: &str, runtime: &AsyncRuntime, store: &Store) {
+    let mut group = c.benchmark_group(format!("flush_{backend}"));
+    group.sample_size(10);
+    for size in [1_000u64, 10_000, 100_000] {
+        // Ids of their own, apart from the other groups' players.
+        let mut records: Vec<PlayerRecord> = (1..=size)
+            .map(|n| PlayerRecord::new(10_000_000 + n))
+            .collect();
+        group.throughput(Throughput::Elements(size));
+        group.bench_function(BenchmarkId::new("upsert_players", size), |b| {
+            b.iter_custom(|iterations| {
+                let mut spent = Duration::ZERO;
+                for _ in 0..iterations {
+                    for record in &mut records {
+                        record.version += 1;
+                        record.kills += 1;
+                    }
+                    let batch = ShardBatch {
+                        players: std::mem::take(&mut records),
+                        ..ShardBatch::default()
+                    };
+                    let started = Instant::now();
+                    runtime
+                        .block_on(store.write(0, &batch))
+                        .expect("flush commits");
+                    spent += started.elapsed();
+                    records = batch.players;
+                }
+                spent
+            });
+        });
+    }
+    group.finish();
+}
+
+/// 10 k players over 4 shards in one batch load.
+fn sharded_load(c: &mut Criterion, backend: &str, runtime: &AsyncRuntime, store: &Store) {
+    populate(runtime, store, 10_000);
+    let ids: Vec<u64> = (1..=10_000).collect();
+    c.bench_function(&format!("load_10k_over_4_shards_{backend}"), |b| {
+        b.iter(|| {
+            let loaded = runtime.block_on(store.load_players(black_box(&ids)));
+            assert_eq!(loaded.players.len(), 10_000);
+            loaded
+        });
+    });
+}
+
+/// A player whose row is behind its events: rebuilt from its snapshot and 1,000 later events.
+fn recovery(c: &mut Criterion, backend: &str, runtime: &AsyncRuntime, store: &Store) {
+    const ID: u64 = 5_000_000;
+    let mut snapshot = PlayerRecord::new(ID);
+    snapshot.apply(1, 1, &PlayerEvent::Registered { name: "r".into() });
+    let events: Vec<StoredEvent> = (2..=1001u64)
+        .map(|seq| StoredEvent {
+            player_id: ID,
+            seq,
+            at_ms: seq as i64,
+            event: played(seq),
+        })
+        .collect();
+    let batch = ShardBatch {
+        players: vec![snapshot.clone()],
+        events,
+        snapshots: vec![snapshot],
+    };
+    runtime
+        .block_on(store.write(store.shard_of(ID), &batch))
+        .expect("history written");
+    c.bench_function(
+        &format!("recover_one_player_from_snapshot_and_1000_events_{backend}"),
+        |b| {
+            b.iter(|| {
+                let loaded = runtime.block_on(store.load_players(&[ID]));
+                assert_eq!(loaded.players[0].version, 1001);
+                loaded
+            });
+        },
+    );
+}
+
+/// 1,000 players changing every tick at 60 Hz for 60 s through the real server app: how many
+/// statements reach the database. Printed once; a count, not a timing.
+fn write_reduction(backend: &str, runtime: &AsyncRuntime, store: &Store) {
+    const PLAYERS: u64 = 1_000;
+    const TICKS: u64 = 60 * 60;
+    let mut config = ServerConfig::default();
+    config.server.tick_rate_hz = 60;
+    config.persistence.flush_interval_secs = 5;
+    let mut app = App::new();
+    app.insert_resource(runtime.clone());
+    app.add_plugins(
+        ServerPlugins::new(LoadedConfig {
+            config,
+            source: ConfigSource::Embedded,
+        })
+        .with_persistence(store.clone()),
+    );
+    app.finish();
+    app.cleanup();
+    let players: Vec<_> = (1..=PLAYERS)
+        .map(|id| {
+            let progress = Progress::registered(id + 1_000_000, format!("w{id}"), 0);
+            app.world_mut()
+                .spawn((new_player(PlayerId(id + 1_000_000)), progress))
+                .id()
+        })
+        .collect();
+    // Paced in real time, as the server runs: running faster would let the writer coalesce more.
+    let started = Instant::now();
+    for tick in 0..TICKS {
+        let due = started + Duration::from_secs_f64(tick as f64 / 60.0);
+        std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        for player in &players {
+            if let Some(mut progress) = app.world_mut().get_mut::<Progress>(*player) {
+                progress.record_event(played(tick), tick as i64);
+            }
+        }
+        app.update();
+    }
+    // The last interval's changes: one more flush.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while !players.iter().all(|player| {
+        app.world()
+            .get::<Progress>(*player)
+            .is_some_and(Progress::is_durable)
+    }) {
+        assert!(Instant::now() < deadline, "write-behind never caught up");
+        app.update();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let stats = *app.world().resource::<PersistStats>();
+    let changes = PLAYERS * TICKS;
+    let PersistStats {
+        transactions,
+        statements,
+        player_rows,
+        event_rows,
+        snapshot_rows,
+    } = stats;
+    let _ = writeln!(
+        std::io::stdout(),
+        "write_reduction_{backend}: {changes} player changes over {TICKS} ticks -> {transactions} \
+         transactions, {statements} statements ({player_rows} player upserts, {event_rows} events, \
+         {snapshot_rows} snapshots); statements per change {:.6} (reduction {:.4} %), player \
+         upserts per change {:.6}; took {:.1} s",
+        statements as f64 / changes as f64,
+        100.0 * (1.0 - statements as f64 / changes as f64),
+        player_rows as f64 / changes as f64,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let runtime = AsyncRuntime::start();
+    let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
+    let wanted = |name: &str| only.as_deref().is_none_or(|filter| name.contains(filter));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = open(&runtime, &sqlite_shards(&dir, 4));
+    if wanted("flush_sqlite") {
+        flush_throughput(&mut c, "sqlite", &runtime, &sqlite);
+    }
+    if wanted("load_10k_over_4_shards_sqlite") {
+        sharded_load(&mut c, "sqlite", &runtime, &sqlite);
+    }
+    if wanted("recover_one_player_from_snapshot_and_1000_events_sqlite") {
+        recovery(&mut c, "sqlite", &runtime, &sqlite);
+    }
+    if wanted("write_reduction_sqlite") {
+        write_reduction("sqlite", &runtime, &sqlite);
+    }
+
+    if let Some(databases) = runtime.block_on(PostgresDatabases::create(4)) {
+        let postgres = open(&runtime, &databases.urls());
+        if wanted("flush_postgres") {
+            flush_throughput(&mut c, "postgres", &runtime, &postgres);
+        }
+        if wanted("load_10k_over_4_shards_postgres") {
+            sharded_load(&mut c, "postgres", &runtime, &postgres);
+        }
+        if wanted("recover_one_player_from_snapshot_and_1000_events_postgres") {
+            recovery(&mut c, "postgres", &runtime, &postgres);
+        }
+        if wanted("write_reduction_postgres") {
+            write_reduction("postgres", &runtime, &postgres);
+        }
+        drop(postgres);
+        runtime.block_on(databases.drop_all());
+    }
+    c.final_summary();
+}
