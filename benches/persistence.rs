@@ -1,16 +1,17 @@
 //! Persistence: flush throughput (player upserts per second in one shard transaction, 1 k / 10 k /
 //! 100 k players) on SQLite and PostgreSQL, a 10 k-player load over 4 shards, the recovery of one
 //! player from a snapshot and 1,000 events, and the write reduction of write-behind (statements per
-//! player change, 1,000 players changing every tick at 60 Hz for 60 s).
+//! player change, 1,000 players changing every tick at 60 Hz for 60 s), and tick durations while a
+//! 100 k-player flush is in flight.
 //!
 //! PostgreSQL runs against 127.0.0.1:5432 (fresh databases, dropped afterwards); without it those
 //! groups are skipped with a message.
 
 #[path = "../tests/common/databases.rs"]
 mod databases;
+#[path = "../tests/common/persisted_app.rs"]
+mod persisted_app;
 
-use arbiter::ServerPlugins;
-use arbiter::config::{ConfigSource, LoadedConfig};
 use arbiter::persistence::{
     MatchOutcome, PersistStats, PlayerEvent, PlayerRecord, Progress, ShardBatch, Store, StoredEvent,
 };
@@ -22,6 +23,7 @@ use arbiter_systems::player::new_player;
 use bevy_app::App;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use databases::{PostgresDatabases, sqlite_shards};
+use persisted_app::persisted_app;
 use std::hint::black_box;
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -155,28 +157,7 @@ fn recovery(c: &mut Criterion, backend: &str, runtime: &AsyncRuntime, store: &St
 fn write_reduction(backend: &str, runtime: &AsyncRuntime, store: &Store) {
     const PLAYERS: u64 = 1_000;
     const TICKS: u64 = 60 * 60;
-    let mut config = ServerConfig::default();
-    config.server.tick_rate_hz = 60;
-    config.persistence.flush_interval_secs = 5;
-    let mut app = App::new();
-    app.insert_resource(runtime.clone());
-    app.add_plugins(
-        ServerPlugins::new(LoadedConfig {
-            config,
-            source: ConfigSource::Embedded,
-        })
-        .with_persistence(store.clone()),
-    );
-    app.finish();
-    app.cleanup();
-    let players: Vec<_> = (1..=PLAYERS)
-        .map(|id| {
-            let progress = Progress::registered(id + 1_000_000, format!("w{id}"), 0);
-            app.world_mut()
-                .spawn((new_player(PlayerId(id + 1_000_000)), progress))
-                .id()
-        })
-        .collect();
+    let (mut app, players) = app_with_players(runtime, store, 1_000_000, PLAYERS, 5);
     // Paced in real time, as the server runs: running faster would let the writer coalesce more.
     let started = Instant::now();
     for tick in 0..TICKS {
@@ -190,16 +171,7 @@ fn write_reduction(backend: &str, runtime: &AsyncRuntime, store: &Store) {
         app.update();
     }
     // The last interval's changes: one more flush.
-    let deadline = Instant::now() + Duration::from_secs(600);
-    while !players.iter().all(|player| {
-        app.world()
-            .get::<Progress>(*player)
-            .is_some_and(Progress::is_durable)
-    }) {
-        assert!(Instant::now() < deadline, "write-behind never caught up");
-        app.update();
-        std::thread::sleep(Duration::from_millis(1));
-    }
+    tick_until_durable(&mut app, &players);
     let stats = *app.world().resource::<PersistStats>();
     let changes = PLAYERS * TICKS;
     let PersistStats {
@@ -219,6 +191,95 @@ fn write_reduction(backend: &str, runtime: &AsyncRuntime, store: &Store) {
         100.0 * (1.0 - statements as f64 / changes as f64),
         player_rows as f64 / changes as f64,
         started.elapsed().as_secs_f64()
+    );
+}
+
+/// The server app with persistence on `store` and `count` registered players (ids after `first_id`)
+/// whose changes are not yet flushed.
+fn app_with_players(
+    runtime: &AsyncRuntime,
+    store: &Store,
+    first_id: u64,
+    count: u64,
+    flush_interval_secs: u32,
+) -> (App, Vec<bevy_ecs::entity::Entity>) {
+    let mut config = ServerConfig::default();
+    config.server.tick_rate_hz = 60;
+    config.persistence.flush_interval_secs = flush_interval_secs;
+    let mut app = persisted_app(config, runtime, store);
+    let players = (1..=count)
+        .map(|n| {
+            let id = first_id + n;
+            app.world_mut()
+                .spawn((
+                    new_player(PlayerId(id)),
+                    Progress::registered(id, format!("w{id}"), 0),
+                ))
+                .id()
+        })
+        .collect();
+    (app, players)
+}
+
+/// Ticks (1 ms apart) until every player's progress is durable; returns each tick's duration.
+fn tick_until_durable(app: &mut App, players: &[bevy_ecs::entity::Entity]) -> Vec<Duration> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let mut ticks = Vec::new();
+    while !players.iter().all(|player| {
+        app.world()
+            .get::<Progress>(*player)
+            .is_some_and(Progress::is_durable)
+    }) {
+        assert!(Instant::now() < deadline, "write-behind never caught up");
+        let started = Instant::now();
+        app.update();
+        ticks.push(started.elapsed());
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    ticks
+}
+
+fn percentile(sorted: &[Duration], share: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * share).round() as usize]
+}
+
+/// Tick durations while a flush of 100 k players is in flight, against the same app idle: the
+/// tick that hands the batch over is reported on its own.
+fn ticks_during_big_flush(backend: &str, runtime: &AsyncRuntime, store: &Store) {
+    let (mut app, players) = app_with_players(runtime, store, 20_000_000, 100_000, 3600);
+    app.update();
+    let mut idle: Vec<Duration> = (0..300)
+        .map(|_| {
+            let started = Instant::now();
+            app.update();
+            started.elapsed()
+        })
+        .collect();
+    idle.sort();
+    app.world_mut()
+        .resource_mut::<arbiter_components::config::PersistenceSettings>()
+        .flush_interval_secs = 1;
+    let started = Instant::now();
+    let ticks = tick_until_durable(&mut app, &players);
+    let flush_took = started.elapsed();
+    // The first tick past the old interval hands the batch over; the rest run while it is written.
+    let handover = ticks.iter().copied().max().unwrap_or_default();
+    let mut in_flight: Vec<Duration> = ticks.clone();
+    if let Some(index) = in_flight.iter().position(|tick| *tick == handover) {
+        in_flight.remove(index);
+    }
+    in_flight.sort();
+    let _ = writeln!(
+        std::io::stdout(),
+        "ticks_during_100k_flush_{backend}: flush of 100000 players committed in {:.2} s; {} ticks          ran meanwhile: p50 {:?}, p99 {:?}, max {:?}; idle ticks p50 {:?}, p99 {:?}; the hand-over          tick {:?}",
+        flush_took.as_secs_f64(),
+        in_flight.len(),
+        percentile(&in_flight, 0.5),
+        percentile(&in_flight, 0.99),
+        in_flight.last().copied().unwrap_or_default(),
+        percentile(&idle, 0.5),
+        percentile(&idle, 0.99),
+        handover
     );
 }
 
@@ -242,6 +303,9 @@ fn main() {
     if wanted("write_reduction_sqlite") {
         write_reduction("sqlite", &runtime, &sqlite);
     }
+    if wanted("ticks_during_100k_flush_sqlite") {
+        ticks_during_big_flush("sqlite", &runtime, &sqlite);
+    }
 
     if let Some(databases) = runtime.block_on(PostgresDatabases::create(4)) {
         let postgres = open(&runtime, &databases.urls());
@@ -256,6 +320,9 @@ fn main() {
         }
         if wanted("write_reduction_postgres") {
             write_reduction("postgres", &runtime, &postgres);
+        }
+        if wanted("ticks_during_100k_flush_postgres") {
+            ticks_during_big_flush("postgres", &runtime, &postgres);
         }
         drop(postgres);
         runtime.block_on(databases.drop_all());

@@ -1,6 +1,7 @@
 //! One shard's database: SQLite or PostgreSQL behind one interface. The SQL differs where the
 //! backends do (bulk upserts: multi-row VALUES on SQLite, UNNEST of arrays on PostgreSQL).
 
+mod per_player;
 mod postgres;
 mod rows;
 mod sqlite;

@@ -1,10 +1,10 @@
 //! PostgreSQL: whole batches as arrays, unnested server-side (no bind-parameter limit, one statement
 //! per table per flush).
 
-use super::StoredHistory;
+use super::per_player::per_player_queries;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::ShardBatch;
-use crate::persistence::record::{PlayerRecord, StoredEvent};
+use crate::persistence::record::PlayerRecord;
 use sqlx::PgPool;
 
 fn as_i64(ids: &[u64]) -> Vec<i64> {
@@ -38,75 +38,12 @@ pub(super) async fn load(
     ))
 }
 
-pub(super) async fn history(pool: &PgPool, id: u64) -> Result<StoredHistory, sqlx::Error> {
-    let row: Option<PlayerRow> = sqlx::query_as(
-        "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, \
-         updated_at_ms FROM players WHERE id = $1",
-    )
-    .bind(id as i64)
-    .fetch_optional(pool)
-    .await?;
-    let snapshot: Option<(String,)> = sqlx::query_as(
-        "SELECT state::text FROM player_snapshots WHERE player_id = $1 ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(id as i64)
-    .fetch_optional(pool)
-    .await?;
-    let snapshot = snapshot
-        .map(|(state,)| rows::snapshot(&state))
-        .transpose()?;
-    let after = snapshot
-        .as_ref()
-        .map_or(0, |snapshot| snapshot.version as i64);
-    Ok(StoredHistory {
-        row: row.map(PlayerRecord::from),
-        snapshot,
-        events: events_after(pool, id, after).await?,
-    })
-}
-
-/// A player's events with a seq above `after`, in order.
-pub(super) async fn events_after(
-    pool: &PgPool,
-    id: u64,
-    after: i64,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    let events: Vec<(i64, i64, i64, String)> = sqlx::query_as(
-        "SELECT player_id, seq, at_ms, payload::text FROM player_events \
-         WHERE player_id = $1 AND seq > $2 ORDER BY seq",
-    )
-    .bind(id as i64)
-    .bind(after)
-    .fetch_all(pool)
-    .await?;
-    events
-        .iter()
-        .map(|(player, seq, at_ms, payload)| rows::event(*player, *seq, *at_ms, payload))
-        .collect()
-}
-
-/// Removes a player (row, events, snapshots) in one transaction.
-pub(super) async fn delete(pool: &PgPool, id: u64) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    for statement in [
-        "DELETE FROM players WHERE id = $1",
-        "DELETE FROM player_events WHERE player_id = $1",
-        "DELETE FROM player_snapshots WHERE player_id = $1",
-    ] {
-        sqlx::query(statement)
-            .bind(id as i64)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await
-}
-
 /// Writes the batch in one transaction, one statement per table; returns the statements it took.
 pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let mut statements = 0;
-    if !batch.events.is_empty() {
-        let events = &batch.events;
+    let events = &batch.events;
+    if !events.is_empty() {
         sqlx::query(
             "INSERT INTO player_events (player_id, seq, type, payload, at_ms) \
              SELECT player_id, seq, type, payload::jsonb, at_ms \
@@ -114,32 +51,17 @@ pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<u64, sqlx
                AS e(player_id, seq, type, payload, at_ms) \
              ON CONFLICT (player_id, seq) DO NOTHING",
         )
-        .bind(
-            events
-                .iter()
-                .map(|event| event.player_id as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            events
-                .iter()
-                .map(|event| event.seq as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            events
-                .iter()
-                .map(|event| event.event.kind().to_owned())
-                .collect::<Vec<_>>(),
-        )
-        .bind(events.iter().map(rows::payload).collect::<Vec<_>>())
-        .bind(events.iter().map(|event| event.at_ms).collect::<Vec<_>>())
+        .bind(column(events, |event| event.player_id as i64))
+        .bind(column(events, |event| event.seq as i64))
+        .bind(column(events, |event| event.event.kind().to_owned()))
+        .bind(column(events, rows::payload))
+        .bind(column(events, |event| event.at_ms))
         .execute(&mut *tx)
         .await?;
         statements += 1;
     }
-    if !batch.snapshots.is_empty() {
-        let snapshots = &batch.snapshots;
+    let snapshots = &batch.snapshots;
+    if !snapshots.is_empty() {
         sqlx::query(
             "INSERT INTO player_snapshots (player_id, seq, state, at_ms) \
              SELECT player_id, seq, state::jsonb, at_ms \
@@ -147,37 +69,16 @@ pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<u64, sqlx
                AS s(player_id, seq, state, at_ms) \
              ON CONFLICT (player_id, seq) DO NOTHING",
         )
-        .bind(
-            snapshots
-                .iter()
-                .map(|record| record.id as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            snapshots
-                .iter()
-                .map(|record| record.version as i64)
-                .collect::<Vec<_>>(),
-        )
-        .bind(snapshots.iter().map(rows::state).collect::<Vec<_>>())
-        .bind(
-            snapshots
-                .iter()
-                .map(|record| record.updated_at_ms)
-                .collect::<Vec<_>>(),
-        )
+        .bind(column(snapshots, |record| record.id as i64))
+        .bind(column(snapshots, |record| record.version as i64))
+        .bind(column(snapshots, rows::state))
+        .bind(column(snapshots, |record| record.updated_at_ms))
         .execute(&mut *tx)
         .await?;
         statements += 1;
     }
-    if !batch.players.is_empty() {
-        let players = &batch.players;
-        let column = |pick: fn(&(i64, [i64; 6])) -> i64| -> Vec<i64> {
-            players
-                .iter()
-                .map(|record| pick(&rows::columns(record)))
-                .collect()
-        };
+    let players = &batch.players;
+    if !players.is_empty() {
         sqlx::query(
             "INSERT INTO players (id, name, rating, uncertainty, kills, deaths, wins, losses, \
                matches, version, updated_at_ms) \
@@ -190,37 +91,17 @@ pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<u64, sqlx
                updated_at_ms = EXCLUDED.updated_at_ms \
              WHERE EXCLUDED.version > players.version",
         )
-        .bind(column(|(id, _)| *id))
-        .bind(
-            players
-                .iter()
-                .map(|record| record.name.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            players
-                .iter()
-                .map(|record| record.rating)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            players
-                .iter()
-                .map(|record| record.uncertainty)
-                .collect::<Vec<_>>(),
-        )
-        .bind(column(|(_, counts)| counts[0]))
-        .bind(column(|(_, counts)| counts[1]))
-        .bind(column(|(_, counts)| counts[2]))
-        .bind(column(|(_, counts)| counts[3]))
-        .bind(column(|(_, counts)| counts[4]))
-        .bind(column(|(_, counts)| counts[5]))
-        .bind(
-            players
-                .iter()
-                .map(|record| record.updated_at_ms)
-                .collect::<Vec<_>>(),
-        )
+        .bind(column(players, |record| record.id as i64))
+        .bind(column(players, |record| record.name.clone()))
+        .bind(column(players, |record| record.rating))
+        .bind(column(players, |record| record.uncertainty))
+        .bind(column(players, |record| record.kills as i64))
+        .bind(column(players, |record| record.deaths as i64))
+        .bind(column(players, |record| record.wins as i64))
+        .bind(column(players, |record| record.losses as i64))
+        .bind(column(players, |record| record.matches as i64))
+        .bind(column(players, |record| record.version as i64))
+        .bind(column(players, |record| record.updated_at_ms))
         .execute(&mut *tx)
         .await?;
         statements += 1;
@@ -229,21 +110,26 @@ pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<u64, sqlx
     Ok(statements)
 }
 
-pub(super) async fn player_ids(
-    pool: &PgPool,
-    sample: Option<u64>,
-) -> Result<Vec<u64>, sqlx::Error> {
-    let query = match sample {
-        Some(_) => {
-            "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) AS known ORDER BY random() LIMIT $1"
-        }
-        None => {
-            "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) AS known ORDER BY id LIMIT $1"
-        }
-    };
-    let ids: Vec<(i64,)> = sqlx::query_as(query)
-        .bind(sample.map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64))
-        .fetch_all(pool)
-        .await?;
-    Ok(ids.into_iter().map(|(id,)| id as u64).collect())
+/// One column of a batch, as the array `UNNEST` takes.
+fn column<T, V>(items: &[T], pick: impl Fn(&T) -> V) -> Vec<V> {
+    items.iter().map(pick).collect()
+}
+
+per_player_queries! {
+    pool: PgPool,
+    row: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, \
+          updated_at_ms FROM players WHERE id = $1",
+    latest_snapshot: "SELECT state::text FROM player_snapshots WHERE player_id = $1 \
+                      ORDER BY seq DESC LIMIT 1",
+    events_after: "SELECT player_id, seq, at_ms, payload::text FROM player_events \
+                   WHERE player_id = $1 AND seq > $2 ORDER BY seq",
+    delete: [
+        "DELETE FROM players WHERE id = $1",
+        "DELETE FROM player_events WHERE player_id = $1",
+        "DELETE FROM player_snapshots WHERE player_id = $1",
+    ],
+    sample_ids: "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) \
+                 AS known ORDER BY random() LIMIT $1",
+    all_ids: "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) \
+              AS known ORDER BY id LIMIT $1",
 }

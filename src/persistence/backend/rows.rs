@@ -37,21 +37,6 @@ impl From<PlayerRow> for PlayerRecord {
     }
 }
 
-/// Column values of a record, in `players` column order.
-pub(super) fn columns(record: &PlayerRecord) -> (i64, [i64; 6]) {
-    (
-        record.id as i64,
-        [
-            record.kills as i64,
-            record.deaths as i64,
-            record.wins as i64,
-            record.losses as i64,
-            record.matches as i64,
-            record.version as i64,
-        ],
-    )
-}
-
 /// Decodes a stored event; a payload that does not parse is an error naming the player.
 pub(super) fn event(
     player_id: i64,

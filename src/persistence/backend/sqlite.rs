@@ -1,13 +1,14 @@
 //! SQLite: multi-row statements, chunked under SQLite's bind-parameter limit.
 
-use super::StoredHistory;
+use super::per_player::per_player_queries;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::ShardBatch;
-use crate::persistence::record::{PlayerRecord, StoredEvent};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use crate::persistence::record::PlayerRecord;
+use sqlx::query_builder::Separated;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
-/// Rows per statement: 11 columns × 900 stays under SQLite's 32,766 bind parameters.
-const ROWS_PER_STATEMENT: usize = 900;
+/// SQLite's limit on bind parameters per statement (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32).
+const MAX_BIND_PARAMETERS: usize = 32_766;
 
 const PLAYER_COLUMNS: &str =
     "id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, updated_at_ms";
@@ -18,7 +19,7 @@ pub(super) async fn load(
 ) -> Result<(Vec<PlayerRecord>, Vec<(u64, u64)>), sqlx::Error> {
     let mut records = Vec::with_capacity(ids.len());
     let mut heads = Vec::new();
-    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+    for chunk in ids.chunks(MAX_BIND_PARAMETERS) {
         let mut query = QueryBuilder::<Sqlite>::new(format!(
             "SELECT {PLAYER_COLUMNS} FROM players WHERE id IN ("
         ));
@@ -44,148 +45,107 @@ fn push_ids(query: &mut QueryBuilder<Sqlite>, ids: &[u64]) {
     query.push(")");
 }
 
-pub(super) async fn history(pool: &SqlitePool, id: u64) -> Result<StoredHistory, sqlx::Error> {
-    let row: Option<PlayerRow> = sqlx::query_as(
-        "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, \
-         updated_at_ms FROM players WHERE id = ?",
-    )
-    .bind(id as i64)
-    .fetch_optional(pool)
-    .await?;
-    let snapshot: Option<(String,)> = sqlx::query_as(
-        "SELECT state FROM player_snapshots WHERE player_id = ? ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(id as i64)
-    .fetch_optional(pool)
-    .await?;
-    let snapshot = snapshot
-        .map(|(state,)| rows::snapshot(&state))
-        .transpose()?;
-    let after = snapshot
-        .as_ref()
-        .map_or(0, |snapshot| snapshot.version as i64);
-    Ok(StoredHistory {
-        row: row.map(PlayerRecord::from),
-        snapshot,
-        events: events_after(pool, id, after).await?,
-    })
-}
-
-/// A player's events with a seq above `after`, in order.
-pub(super) async fn events_after(
-    pool: &SqlitePool,
-    id: u64,
-    after: i64,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    let events: Vec<(i64, i64, i64, String)> = sqlx::query_as(
-        "SELECT player_id, seq, at_ms, payload FROM player_events \
-         WHERE player_id = ? AND seq > ? ORDER BY seq",
-    )
-    .bind(id as i64)
-    .bind(after)
-    .fetch_all(pool)
-    .await?;
-    events
-        .iter()
-        .map(|(player, seq, at_ms, payload)| rows::event(*player, *seq, *at_ms, payload))
-        .collect()
-}
-
-/// Removes a player (row, events, snapshots) in one transaction.
-pub(super) async fn delete(pool: &SqlitePool, id: u64) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    for statement in [
-        "DELETE FROM players WHERE id = ?",
-        "DELETE FROM player_events WHERE player_id = ?",
-        "DELETE FROM player_snapshots WHERE player_id = ?",
-    ] {
-        sqlx::query(statement)
-            .bind(id as i64)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await
-}
-
 /// Writes the batch in one transaction; returns the statements it took.
 pub(super) async fn write(pool: &SqlitePool, batch: &ShardBatch) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let mut statements = 0;
-    for chunk in batch.events.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO player_events (player_id, seq, type, payload, at_ms) ",
-        );
-        query.push_values(chunk, |mut row, event| {
+    let mut statements = insert_chunks(
+        &mut tx,
+        &batch.events,
+        5,
+        "INSERT INTO player_events (player_id, seq, type, payload, at_ms) ",
+        " ON CONFLICT (player_id, seq) DO NOTHING",
+        |mut row, event| {
             row.push_bind(event.player_id as i64)
                 .push_bind(event.seq as i64)
                 .push_bind(event.event.kind())
                 .push_bind(rows::payload(event))
                 .push_bind(event.at_ms);
-        });
-        query.push(" ON CONFLICT (player_id, seq) DO NOTHING");
-        query.build().execute(&mut *tx).await?;
-        statements += 1;
-    }
-    for chunk in batch.snapshots.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO player_snapshots (player_id, seq, state, at_ms) ",
-        );
-        query.push_values(chunk, |mut row, record| {
+        },
+    )
+    .await?;
+    statements += insert_chunks(
+        &mut tx,
+        &batch.snapshots,
+        4,
+        "INSERT INTO player_snapshots (player_id, seq, state, at_ms) ",
+        " ON CONFLICT (player_id, seq) DO NOTHING",
+        |mut row, record| {
             row.push_bind(record.id as i64)
                 .push_bind(record.version as i64)
                 .push_bind(rows::state(record))
                 .push_bind(record.updated_at_ms);
-        });
-        query.push(" ON CONFLICT (player_id, seq) DO NOTHING");
-        query.build().execute(&mut *tx).await?;
-        statements += 1;
-    }
-    for chunk in batch.players.chunks(ROWS_PER_STATEMENT) {
-        let mut query =
-            QueryBuilder::<Sqlite>::new(format!("INSERT INTO players ({PLAYER_COLUMNS}) "));
-        query.push_values(chunk, |mut row, record| {
-            let (id, [kills, deaths, wins, losses, matches, version]) = rows::columns(record);
-            row.push_bind(id)
+        },
+    )
+    .await?;
+    statements += insert_chunks(
+        &mut tx,
+        &batch.players,
+        11,
+        concat!(
+            "INSERT INTO players (id, name, rating, uncertainty, kills, deaths, wins, losses, ",
+            "matches, version, updated_at_ms) "
+        ),
+        " ON CONFLICT (id) DO UPDATE SET name = excluded.name, rating = excluded.rating, \
+         uncertainty = excluded.uncertainty, kills = excluded.kills, deaths = excluded.deaths, \
+         wins = excluded.wins, losses = excluded.losses, matches = excluded.matches, \
+         version = excluded.version, updated_at_ms = excluded.updated_at_ms \
+         WHERE excluded.version > players.version",
+        |mut row, record| {
+            row.push_bind(record.id as i64)
                 .push_bind(record.name.clone())
                 .push_bind(record.rating)
                 .push_bind(record.uncertainty)
-                .push_bind(kills)
-                .push_bind(deaths)
-                .push_bind(wins)
-                .push_bind(losses)
-                .push_bind(matches)
-                .push_bind(version)
+                .push_bind(record.kills as i64)
+                .push_bind(record.deaths as i64)
+                .push_bind(record.wins as i64)
+                .push_bind(record.losses as i64)
+                .push_bind(record.matches as i64)
+                .push_bind(record.version as i64)
                 .push_bind(record.updated_at_ms);
-        });
-        query.push(
-            " ON CONFLICT (id) DO UPDATE SET name = excluded.name, rating = excluded.rating, \
-             uncertainty = excluded.uncertainty, kills = excluded.kills, deaths = excluded.deaths, \
-             wins = excluded.wins, losses = excluded.losses, matches = excluded.matches, \
-             version = excluded.version, updated_at_ms = excluded.updated_at_ms \
-             WHERE excluded.version > players.version",
-        );
-        query.build().execute(&mut *tx).await?;
-        statements += 1;
-    }
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(statements)
 }
 
-pub(super) async fn player_ids(
-    pool: &SqlitePool,
-    sample: Option<u64>,
-) -> Result<Vec<u64>, sqlx::Error> {
-    let query = match sample {
-        Some(_) => {
-            "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) AS known ORDER BY random() LIMIT ?"
-        }
-        None => {
-            "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) AS known ORDER BY id LIMIT ?"
-        }
-    };
-    let ids: Vec<(i64,)> = sqlx::query_as(query)
-        .bind(sample.map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64))
-        .fetch_all(pool)
-        .await?;
-    Ok(ids.into_iter().map(|(id,)| id as u64).collect())
+/// Inserts `items` as multi-row statements, as many rows of `columns` values each as the bind
+/// parameter limit allows: `head`, the values that `bind` pushes for each item, then `tail`. Returns
+/// the statements it took.
+async fn insert_chunks<T>(
+    tx: &mut SqliteConnection,
+    items: &[T],
+    columns: usize,
+    head: &'static str,
+    tail: &'static str,
+    mut bind: impl FnMut(Separated<'_, Sqlite, &'static str>, &T),
+) -> Result<u64, sqlx::Error> {
+    let mut statements = 0;
+    for chunk in items.chunks(MAX_BIND_PARAMETERS / columns) {
+        let mut query = QueryBuilder::<Sqlite>::new(head);
+        query.push_values(chunk, &mut bind);
+        query.push(tail);
+        query.build().execute(&mut *tx).await?;
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+per_player_queries! {
+    pool: SqlitePool,
+    row: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, \
+          updated_at_ms FROM players WHERE id = ?",
+    latest_snapshot: "SELECT state FROM player_snapshots WHERE player_id = ? \
+                      ORDER BY seq DESC LIMIT 1",
+    events_after: "SELECT player_id, seq, at_ms, payload FROM player_events \
+                   WHERE player_id = ? AND seq > ? ORDER BY seq",
+    delete: [
+        "DELETE FROM players WHERE id = ?",
+        "DELETE FROM player_events WHERE player_id = ?",
+        "DELETE FROM player_snapshots WHERE player_id = ?",
+    ],
+    sample_ids: "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) \
+                 AS known ORDER BY random() LIMIT ?",
+    all_ids: "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) \
+              AS known ORDER BY id LIMIT ?",
 }

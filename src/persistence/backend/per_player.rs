@@ -1,0 +1,87 @@
+//! Reads and deletes of one player, the same on both backends but for the SQL dialect: written once
+//! as a macro that each backend instantiates with its statements.
+
+/// Defines `history`, `events_after`, `delete` and `player_ids` for a pool type and its SQL.
+macro_rules! per_player_queries {
+    (
+        pool: $pool:ty,
+        row: $row:literal,
+        latest_snapshot: $snapshot:literal,
+        events_after: $events:literal,
+        delete: [$($delete:literal),+ $(,)?],
+        sample_ids: $sample:literal,
+        all_ids: $all:literal $(,)?
+    ) => {
+        /// A player's row, latest snapshot and the events after it.
+        pub(super) async fn history(
+            pool: &$pool,
+            id: u64,
+        ) -> Result<super::StoredHistory, sqlx::Error> {
+            let row: Option<super::rows::PlayerRow> = sqlx::query_as($row)
+                .bind(id as i64)
+                .fetch_optional(pool)
+                .await?;
+            let snapshot: Option<(String,)> = sqlx::query_as($snapshot)
+                .bind(id as i64)
+                .fetch_optional(pool)
+                .await?;
+            let snapshot = snapshot
+                .map(|(state,)| super::rows::snapshot(&state))
+                .transpose()?;
+            let after = snapshot
+                .as_ref()
+                .map_or(0, |snapshot| snapshot.version as i64);
+            Ok(super::StoredHistory {
+                row: row.map(crate::persistence::record::PlayerRecord::from),
+                snapshot,
+                events: events_after(pool, id, after).await?,
+            })
+        }
+
+        /// A player's events with a seq above `after`, in order.
+        pub(super) async fn events_after(
+            pool: &$pool,
+            id: u64,
+            after: i64,
+        ) -> Result<Vec<crate::persistence::record::StoredEvent>, sqlx::Error> {
+            let events: Vec<(i64, i64, i64, String)> = sqlx::query_as($events)
+                .bind(id as i64)
+                .bind(after)
+                .fetch_all(pool)
+                .await?;
+            events
+                .iter()
+                .map(|(player, seq, at_ms, payload)| {
+                    super::rows::event(*player, *seq, *at_ms, payload)
+                })
+                .collect()
+        }
+
+        /// Removes a player (row, events, snapshots) in one transaction.
+        pub(super) async fn delete(pool: &$pool, id: u64) -> Result<(), sqlx::Error> {
+            let mut tx = pool.begin().await?;
+            for statement in [$($delete),+] {
+                sqlx::query(statement)
+                    .bind(id as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
+        }
+
+        /// Every player id (with a row, or only events), or a random sample of up to `sample`.
+        pub(super) async fn player_ids(
+            pool: &$pool,
+            sample: Option<u64>,
+        ) -> Result<Vec<u64>, sqlx::Error> {
+            let query = if sample.is_some() { $sample } else { $all };
+            let ids: Vec<(i64,)> = sqlx::query_as(query)
+                .bind(sample.map_or(i64::MAX, |limit| limit.min(i64::MAX as u64) as i64))
+                .fetch_all(pool)
+                .await?;
+            Ok(ids.into_iter().map(|(id,)| id as u64).collect())
+        }
+    };
+}
+
+pub(super) use per_player_queries;
