@@ -271,7 +271,7 @@ fn ticks_during_big_flush(backend: &str, runtime: &AsyncRuntime, store: &Store) 
     in_flight.sort();
     let _ = writeln!(
         std::io::stdout(),
-        "ticks_during_100k_flush_{backend}: flush of 100000 players committed in {:.2} s; {} ticks          ran meanwhile: p50 {:?}, p99 {:?}, max {:?}; idle ticks p50 {:?}, p99 {:?}; the hand-over          tick {:?}",
+        "ticks_during_100k_flush_{backend}: flush of 100000 players committed in {:.2} s; {} ticks ran meanwhile: p50 {:?}, p99 {:?}, max {:?}; idle ticks p50 {:?}, p99 {:?}; the hand-over tick {:?}",
         flush_took.as_secs_f64(),
         in_flight.len(),
         percentile(&in_flight, 0.5),

@@ -1,5 +1,5 @@
 //! Framework overhead per tick: one `App::update` of the full server app (all phases, config check,
-//! tick counter) plus the runner's per-tick bookkeeping, for an empty world and for 10 k and 100 k
+//! tick counter, persistence on its embedded SQLite default) plus the runner's per-tick bookkeeping, for an empty world and for 10 k and 100 k
 //! moving entities. `bevy_baseline` is a bare bevy app with only the time plugin and one fixed step
 //! per update: the floor that Arbiter's own overhead is measured against, in the same run.
 //!
@@ -7,6 +7,8 @@
 
 use arbiter::ServerPlugins;
 use arbiter::config::LoadedConfig;
+use arbiter::runtime::AsyncRuntime;
+use arbiter::store_commands::open_store;
 use arbiter::tick::TickMeter;
 use arbiter_components::kinematics::{Position, Velocity};
 use bevy_app::App;
@@ -20,10 +22,16 @@ fn no_env(_: &str) -> Option<String> {
     None
 }
 
-fn server_app(movers: u32) -> App {
-    let loaded = LoadedConfig::embedded(&no_env).expect("embedded defaults are valid");
+/// The server app as `cargo run` builds it minus the sockets: with persistence on its embedded
+/// default, one SQLite file (in `data_dir`).
+fn server_app(movers: u32, data_dir: &tempfile::TempDir) -> App {
+    let mut loaded = LoadedConfig::embedded(&no_env).expect("embedded defaults are valid");
+    loaded.config.server.data_dir = data_dir.path().display().to_string();
+    let runtime = AsyncRuntime::start();
+    let store = open_store(&loaded.config, &runtime).expect("the embedded store opens");
     let mut app = App::new();
-    app.add_plugins(ServerPlugins::new(loaded));
+    app.insert_resource(runtime);
+    app.add_plugins(ServerPlugins::new(loaded).with_persistence(store));
     app.world_mut().spawn_batch((0..movers).map(|index| {
         let offset = index as f32;
         (
@@ -55,8 +63,9 @@ fn tick(criterion: &mut Criterion) {
     group.bench_function("bevy_baseline", |bencher| {
         bencher.iter(|| baseline.update())
     });
+    let data_dir = tempfile::tempdir().expect("temp dir");
     for movers in [0, 10_000, 100_000] {
-        let mut app = server_app(movers);
+        let mut app = server_app(movers, &data_dir);
         group.bench_function(BenchmarkId::new("server_app", movers), |bencher| {
             bencher.iter(|| {
                 let started = Instant::now();

@@ -7,9 +7,10 @@ mod net;
 use arbiter::bots::{Arsenal, BotsReport, Swarm};
 use arbiter::cli::Behavior;
 use arbiter::net::{Sessions, TokenIssuer, load_or_create_key, unix_now};
+use arbiter::persistence::{PersistStats, Progress};
 use arbiter_client::token::user_data_for_player;
 use arbiter_client::{ArbiterClient, LinkConditioner};
-use arbiter_components::config::NetSettings;
+use arbiter_components::config::{NetSettings, PersistenceSettings};
 use arbiter_components::input::InputBuffer;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::{
@@ -199,6 +200,39 @@ fn a_reconnect_within_the_grace_period_resumes_the_same_entity_and_after_it_the_
     server.step_until(&mut [], 90, |_, _| false);
     assert_eq!(entity_of(&server, 77), None, "gone after the grace period");
     assert!(server.app.world().get_entity(entity).is_err());
+}
+
+#[test]
+fn a_player_who_left_is_removed_only_once_its_progress_is_stored() {
+    let mut server = TestServer::start_persistent(|config| {
+        config.net.reconnect_grace_secs = 1;
+        config.persistence.flush_interval_secs = 3600;
+    });
+    let mut client = [connect(&server, 78)];
+    let loaded = |server: &TestServer, _: &[ArbiterClient]| {
+        entity_of(server, 78)
+            .is_some_and(|entity| server.app.world().get::<Progress>(entity).is_some())
+    };
+    assert!(server.step_until(&mut client, 300, loaded));
+    let entity = entity_of(&server, 78).expect("player entity");
+
+    client[0].disconnect();
+    // Well past 1 s of grace at 60 Hz: its registration is not stored yet, so it stays.
+    server.step_until(&mut [], 150, |_, _| false);
+    assert_eq!(entity_of(&server, 78), Some(entity), "kept until stored");
+    assert_eq!(server.app.world().resource::<PersistStats>().player_rows, 0);
+
+    server
+        .app
+        .world_mut()
+        .resource_mut::<PersistenceSettings>()
+        .flush_interval_secs = 1;
+    assert!(
+        server.step_until(&mut [], 600, |server, _| entity_of(server, 78).is_none()),
+        "removed once its flush committed"
+    );
+    assert!(server.app.world().get_entity(entity).is_err());
+    assert_eq!(server.app.world().resource::<PersistStats>().player_rows, 1);
 }
 
 #[test]

@@ -6,6 +6,8 @@ use arbiter::ServerPlugins;
 use arbiter::config::{ConfigSource, LoadedConfig};
 use arbiter::maps::shipped_maps;
 use arbiter::net::{GameServer, Sessions, TokenIssuer};
+use arbiter::runtime::AsyncRuntime;
+use arbiter::store_commands::open_store;
 use arbiter::weapons::{WEAPONS_FILE, load_weapons};
 use arbiter_client::ArbiterClient;
 use arbiter_components::config::ServerConfig;
@@ -38,9 +40,25 @@ impl TestServer {
     }
 
     pub(crate) fn start_with(adjust: impl FnOnce(&mut ServerConfig)) -> Self {
+        Self::build(adjust, false)
+    }
+
+    /// With persistence on its embedded default: one SQLite file in the data directory.
+    pub(crate) fn start_persistent(adjust: impl FnOnce(&mut ServerConfig)) -> Self {
+        Self::build(adjust, true)
+    }
+
+    fn build(adjust: impl FnOnce(&mut ServerConfig), persistent: bool) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = test_config(&data_dir);
         adjust(&mut config);
+        let mut app = App::new();
+        let store = persistent.then(|| {
+            let runtime = AsyncRuntime::start();
+            let store = open_store(&config, &runtime).expect("the embedded store opens");
+            app.insert_resource(runtime);
+            store
+        });
         let plugins = ServerPlugins::new(LoadedConfig {
             config,
             source: ConfigSource::Embedded,
@@ -50,8 +68,10 @@ impl TestServer {
         .with_weapons(load_weapons(Path::new(WEAPONS_FILE)).expect("weapons load"))
         .with_network()
         .expect("network binds");
-        let mut app = App::new();
-        app.add_plugins(plugins);
+        app.add_plugins(match store {
+            Some(store) => plugins.with_persistence(store),
+            None => plugins,
+        });
         app.finish();
         app.cleanup();
         let addr = app
