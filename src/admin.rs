@@ -9,6 +9,7 @@ pub use status::{StatusBoard, publish_status};
 
 use crate::build_once::BuildOnce;
 use crate::net::TokenIssuer;
+use crate::read::SharedReadModel;
 use crate::runtime::AsyncRuntime;
 use crate::shutdown::Shutdown;
 use crate::telemetry::metrics::prometheus;
@@ -62,6 +63,10 @@ impl Plugin for AdminPlugin {
             Err(error) => tracing::warn!(%error, "admin endpoint listening on an unknown address"),
         }
         let issuer = app.world().get_resource::<TokenIssuer>().cloned();
+        let queries = app
+            .world()
+            .get_resource::<SharedReadModel>()
+            .map(|model| crate::read::api::router(model.0.clone()));
         let router = Router::new()
             .route("/health", get(health::health))
             .route("/metrics", get(render_metrics))
@@ -70,7 +75,8 @@ impl Plugin for AdminPlugin {
                 Router::new()
                     .route("/v1/tokens", post(tokens::issue_guest_token))
                     .with_state(issuer),
-            );
+            )
+            .merge(queries.unwrap_or_default());
         runtime.spawn(async move {
             let served = async {
                 let listener = tokio::net::TcpListener::from_std(listener)?;

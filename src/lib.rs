@@ -45,6 +45,7 @@ pub mod config;
 pub mod maps;
 pub mod net;
 pub mod persistence;
+pub mod read;
 pub mod runtime;
 pub mod serve;
 pub mod shutdown;
@@ -65,6 +66,7 @@ use config::{ConfigPlugin, LoadedConfig};
 use maps::{MapError, MapsPlugin};
 use net::{NetPlugin, NetSetupError, NetworkSetup};
 use persistence::{PersistencePlugin, Store};
+use read::ReadPlugin;
 use shutdown::ShutdownPlugin;
 use telemetry::TelemetryPlugin;
 use tick::TickPlugin;
@@ -83,7 +85,7 @@ pub struct ServerPlugins {
     weapons: Weapons,
     network: Option<NetPlugin>,
     admin: Option<AdminPlugin>,
-    persistence: Option<PersistencePlugin>,
+    persistence: Option<(ReadPlugin, PersistencePlugin)>,
 }
 
 impl ServerPlugins {
@@ -117,10 +119,14 @@ impl ServerPlugins {
         Ok(self)
     }
 
-    /// Loads players from `store` at login and writes their progress behind the tick. `store` must be
-    /// migrated already (see [`persistence::Store::migrate`]).
+    /// Loads players from `store` at login, writes their progress behind the tick, and serves the
+    /// read side (query API, cache, leaderboards, sessions) from it. `store` must be migrated
+    /// already (see [`persistence::Store::migrate`]).
     pub fn with_persistence(mut self, store: Store) -> Self {
-        self.persistence = Some(PersistencePlugin::new(store));
+        self.persistence = Some((
+            ReadPlugin::new(store.clone()),
+            PersistencePlugin::new(store),
+        ));
         self
     }
 
@@ -149,11 +155,13 @@ impl PluginGroup for ServerPlugins {
         if let Some(network) = self.network {
             group = group.add(network);
         }
+        // The read side comes before persistence (the writer feeds it) and the admin endpoint
+        // (which serves its query API).
+        if let Some((read, persistence)) = self.persistence {
+            group = group.add(read).add(persistence);
+        }
         if let Some(admin) = self.admin {
             group = group.add(admin);
-        }
-        if let Some(persistence) = self.persistence {
-            group = group.add(persistence);
         }
         group
     }

@@ -37,6 +37,11 @@ impl AsyncRuntime {
         Self(Arc::new(runtime))
     }
 
+    /// Makes the runtime current on this thread while the guard lives (for constructors that spawn).
+    pub fn enter(&self) -> tokio::runtime::EnterGuard<'_> {
+        self.0.enter()
+    }
+
     /// Runs `task` to completion on the calling thread: for start-up and command-line work only,
     /// never from a system.
     pub fn block_on<F: Future>(&self, task: F) -> F::Output {

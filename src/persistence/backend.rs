@@ -100,6 +100,30 @@ impl Backend {
         }
     }
 
+    /// A player's latest `limit` events, newest first.
+    pub(super) async fn recent_events(
+        &self,
+        id: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, sqlx::Error> {
+        match self {
+            Backend::Sqlite(pool) => sqlite::recent_events(pool, id, limit).await,
+            Backend::Postgres(pool) => postgres::recent_events(pool, id, limit).await,
+        }
+    }
+
+    /// A page of rows in stored-id order, after the stored id `after`.
+    pub(super) async fn players_after(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<PlayerRecord>, sqlx::Error> {
+        match self {
+            Backend::Sqlite(pool) => sqlite::players_after(pool, after, limit).await,
+            Backend::Postgres(pool) => postgres::players_after(pool, after, limit).await,
+        }
+    }
+
     /// Removes a player from this shard (row, events, snapshots) in one transaction.
     pub(super) async fn delete(&self, id: u64) -> Result<(), sqlx::Error> {
         match self {

@@ -4,6 +4,7 @@
 use super::loader::{LoadRequest, Loaded, run_loader};
 use super::store::Store;
 use super::writer::{Backlog, FlushCommand, FlushReport, run_writer};
+use crate::read::CommitFeed;
 use crate::runtime::AsyncRuntime;
 use bevy_ecs::resource::Resource;
 use std::sync::atomic::Ordering;
@@ -20,9 +21,10 @@ pub struct PersistenceLink {
 }
 
 impl PersistenceLink {
-    /// Starts the loader and the writer for `store` on `runtime`. They stop when this link is
-    /// dropped, after the writer has written what it holds.
-    pub fn start(store: &Store, runtime: &AsyncRuntime) -> Self {
+    /// Starts the loader and the writer for `store` on `runtime`; the writer reports committed rows
+    /// to `commits` (the read side). They stop when this link is dropped, after the writer has
+    /// written what it holds.
+    pub fn start(store: &Store, runtime: &AsyncRuntime, commits: Option<CommitFeed>) -> Self {
         let (flushes, flush_commands) = mpsc::unbounded_channel();
         let (report_sender, reports) = mpsc::unbounded_channel();
         let (loads, load_requests) = mpsc::unbounded_channel();
@@ -32,6 +34,7 @@ impl PersistenceLink {
             store.clone(),
             flush_commands,
             report_sender,
+            commits.map(|feed| feed.0),
             backlog.clone(),
         ));
         runtime.spawn(run_loader(

@@ -6,6 +6,7 @@ use super::link::{PersistStats, PersistenceLink};
 use super::loading::{finish_loading, start_loading};
 use super::results::record_match_results;
 use super::store::Store;
+use crate::read::CommitFeed;
 use crate::runtime::AsyncRuntime;
 use crate::shutdown::Shutdown;
 use crate::tick::TickSystems;
@@ -33,7 +34,8 @@ impl Plugin for PersistencePlugin {
             .world_mut()
             .get_resource_or_init::<AsyncRuntime>()
             .clone();
-        app.insert_resource(PersistenceLink::start(&self.store, &runtime))
+        let commits = app.world().get_resource::<CommitFeed>().cloned();
+        app.insert_resource(PersistenceLink::start(&self.store, &runtime, commits))
             .init_resource::<PersistStats>()
             .init_resource::<PersistenceSettings>()
             .init_resource::<ServerSettings>()

@@ -143,6 +143,47 @@ impl Store {
         })
     }
 
+    /// A player's latest `limit` events, newest first.
+    pub async fn recent_events(
+        &self,
+        player_id: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let shard = self.shard_of(player_id);
+        self.shards[shard]
+            .recent_events(player_id, limit)
+            .await
+            .map_err(|source| StoreError::Query { shard, source })
+    }
+
+    /// Every stored row of every shard, a page of `page` rows at a time, handed to `each` (for
+    /// rebuilding read models without holding them all).
+    pub async fn for_each_player(
+        &self,
+        page: u32,
+        mut each: impl FnMut(Vec<PlayerRecord>),
+    ) -> Result<(), StoreError> {
+        for (shard, backend) in self.shards.iter().enumerate() {
+            let mut after = i64::MIN;
+            loop {
+                let rows = backend
+                    .players_after(after, page)
+                    .await
+                    .map_err(|source| StoreError::Query { shard, source })?;
+                let Some(last) = rows.last() else {
+                    break;
+                };
+                after = last.id as i64;
+                let full = rows.len() == page as usize;
+                each(rows);
+                if !full {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The ids of every stored player, or a random sample of up to `per_shard` from each shard.
     pub async fn player_ids(&self, per_shard: Option<u64>) -> Result<Vec<u64>, StoreError> {
         let mut ids = Vec::new();

@@ -5,6 +5,7 @@
 
 use super::pending::{Durable, PendingShard, TakenBatch};
 use super::progress::PlayerChanges;
+use super::record::PlayerRecord;
 use super::store::Store;
 use crate::shutdown::ShutdownStepHandle;
 use crate::telemetry::metrics::{
@@ -63,6 +64,7 @@ pub(super) async fn run_writer(
     store: Store,
     mut commands: UnboundedReceiver<FlushCommand>,
     reports: UnboundedSender<FlushReport>,
+    commits: Option<UnboundedSender<Vec<PlayerRecord>>>,
     backlog: Backlog,
 ) {
     let mut shards: Vec<ShardQueue> = (0..store.shard_count())
@@ -99,7 +101,7 @@ pub(super) async fn run_writer(
                 queue.retry_at = None;
             }
         }
-        write_round(&store, &mut shards, &reports, &backlog).await;
+        write_round(&store, &mut shards, &reports, commits.as_ref(), &backlog).await;
         if shards.iter().all(|queue| queue.pending.is_empty()) {
             for handle in waiting.drain(..) {
                 handle.complete(Ok(()));
@@ -127,6 +129,7 @@ async fn write_round(
     store: &Store,
     shards: &mut [ShardQueue],
     reports: &UnboundedSender<FlushReport>,
+    commits: Option<&UnboundedSender<Vec<PlayerRecord>>>,
     backlog: &Backlog,
 ) {
     let mut round = JoinSet::new();
@@ -153,7 +156,11 @@ async fn write_round(
         match result {
             Ok(statements) => {
                 queue.failures = 0;
-                let _ = reports.send(committed(shard, taken, statements));
+                let (report, players) = committed(shard, taken, statements);
+                let _ = reports.send(report);
+                if let Some(commits) = commits {
+                    let _ = commits.send(players);
+                }
             }
             Err(error) => {
                 queue.failures += 1;
@@ -176,7 +183,8 @@ async fn write_round(
     publish_backlog(shards, 0, backlog);
 }
 
-fn committed(shard: usize, taken: TakenBatch, statements: u64) -> FlushReport {
+/// The report of a committed batch, and its player rows (for the read side).
+fn committed(shard: usize, taken: TakenBatch, statements: u64) -> (FlushReport, Vec<PlayerRecord>) {
     let TakenBatch { batch, durable } = taken;
     metrics::counter!(PERSIST_STATEMENTS_TOTAL).increment(statements);
     for (table, rows) in [
@@ -186,13 +194,14 @@ fn committed(shard: usize, taken: TakenBatch, statements: u64) -> FlushReport {
     ] {
         metrics::counter!(PERSIST_ROWS_TOTAL, "table" => table).increment(rows as u64);
     }
-    FlushReport {
+    let report = FlushReport {
         shard,
         durable,
         statements,
         events: batch.events.len(),
         snapshots: batch.snapshots.len(),
-    }
+    };
+    (report, batch.players)
 }
 
 fn publish_backlog(shards: &[ShardQueue], in_flight: usize, backlog: &Backlog) {

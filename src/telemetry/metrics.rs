@@ -38,6 +38,9 @@ pub const PERSIST_FAILURES_TOTAL: &str = "arbiter_persist_failures_total";
 pub const PERSIST_STATEMENTS_TOTAL: &str = "arbiter_persist_statements_total";
 pub const PERSIST_LOADS_TOTAL: &str = "arbiter_persist_loads_total";
 pub const PERSIST_BACKPRESSURE_TOTAL: &str = "arbiter_persist_backpressure_total";
+pub const QUERY_DURATION_SECONDS: &str = "arbiter_query_duration_seconds";
+pub const CACHE_REQUESTS_TOTAL: &str = "arbiter_cache_requests_total";
+pub const REDIS_UP: &str = "arbiter_redis_up";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
 const TICK_DURATION_BUCKETS: [f64; 12] = [
@@ -72,6 +75,7 @@ pub fn prometheus() -> &'static PrometheusHandle {
             (MATCH_RATING_SPAN, &RATING_SPAN_BUCKETS[..]),
             (VALIDATION_DURATION_SECONDS, &TICK_DURATION_BUCKETS[..]),
             (PERSIST_FLUSH_DURATION_SECONDS, &FLUSH_DURATION_BUCKETS[..]),
+            (QUERY_DURATION_SECONDS, &TICK_DURATION_BUCKETS[..]),
         ];
         let builder =
             buckets
@@ -212,6 +216,19 @@ fn describe() {
     describe_counter!(
         PERSIST_BACKPRESSURE_TOTAL,
         "Logins refused because persistence.max_pending_players changes were waiting."
+    );
+    describe_histogram!(
+        QUERY_DURATION_SECONDS,
+        Unit::Seconds,
+        "Time the query API took per request, by route."
+    );
+    describe_counter!(
+        CACHE_REQUESTS_TOTAL,
+        "Profile cache lookups, by result (hit, miss, error: the cache could not answer)."
+    );
+    describe_gauge!(
+        REDIS_UP,
+        "1 if the last Redis call succeeded, 0 if it failed (the read side fell back)."
     );
     // Both results exist from the start, so a dashboard shows 0 rather than no series.
     for result in ["ok", "error"] {

@@ -8,6 +8,8 @@ macro_rules! per_player_queries {
         row: $row:literal,
         latest_snapshot: $snapshot:literal,
         events_after: $events:literal,
+        recent_events: $recent:literal,
+        players_after: $page:literal,
         delete: [$($delete:literal),+ $(,)?],
         sample_ids: $sample:literal,
         all_ids: $all:literal $(,)?
@@ -55,6 +57,42 @@ macro_rules! per_player_queries {
                     super::rows::event(*player, *seq, *at_ms, payload)
                 })
                 .collect()
+        }
+
+        /// A player's latest `limit` events, newest first.
+        pub(super) async fn recent_events(
+            pool: &$pool,
+            id: u64,
+            limit: u32,
+        ) -> Result<Vec<crate::persistence::record::StoredEvent>, sqlx::Error> {
+            let events: Vec<(i64, i64, i64, String)> = sqlx::query_as($recent)
+                .bind(id as i64)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            events
+                .iter()
+                .map(|(player, seq, at_ms, payload)| {
+                    super::rows::event(*player, *seq, *at_ms, payload)
+                })
+                .collect()
+        }
+
+        /// Up to `limit` rows with a stored id above `after` (ids as stored: i64), in id order.
+        pub(super) async fn players_after(
+            pool: &$pool,
+            after: i64,
+            limit: u32,
+        ) -> Result<Vec<crate::persistence::record::PlayerRecord>, sqlx::Error> {
+            let rows: Vec<super::rows::PlayerRow> = sqlx::query_as($page)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            Ok(rows
+                .into_iter()
+                .map(crate::persistence::record::PlayerRecord::from)
+                .collect())
         }
 
         /// Removes a player (row, events, snapshots) in one transaction.

@@ -123,6 +123,10 @@ per_player_queries! {
                       ORDER BY seq DESC LIMIT 1",
     events_after: "SELECT player_id, seq, at_ms, payload::text FROM player_events \
                    WHERE player_id = $1 AND seq > $2 ORDER BY seq",
+    recent_events: "SELECT player_id, seq, at_ms, payload::text FROM player_events \
+                    WHERE player_id = $1 ORDER BY seq DESC LIMIT $2",
+    players_after: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, \
+                    version, updated_at_ms FROM players WHERE id > $1 ORDER BY id LIMIT $2",
     delete: [
         "DELETE FROM players WHERE id = $1",
         "DELETE FROM player_events WHERE player_id = $1",

@@ -139,6 +139,10 @@ per_player_queries! {
                       ORDER BY seq DESC LIMIT 1",
     events_after: "SELECT player_id, seq, at_ms, payload FROM player_events \
                    WHERE player_id = ? AND seq > ? ORDER BY seq",
+    recent_events: "SELECT player_id, seq, at_ms, payload FROM player_events \
+                    WHERE player_id = ? ORDER BY seq DESC LIMIT ?",
+    players_after: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, \
+                    version, updated_at_ms FROM players WHERE id > ? ORDER BY id LIMIT ?",
     delete: [
         "DELETE FROM players WHERE id = ?",
         "DELETE FROM player_events WHERE player_id = ?",

@@ -1,0 +1,185 @@
+//! The rating and kills leaderboards: always in process (O(log N) rank and top-k), mirrored into
+//! Redis sorted sets (`ZADD` per flush, pipelined) when Redis is configured. Reads ask Redis first
+//! (shared by every instance) and fall back to the process when it cannot answer.
+
+use super::board::{Board, MemoryBoard, Standing};
+use super::redis_link::RedisLink;
+use crate::persistence::PlayerRecord;
+use std::sync::RwLock;
+
+/// Zero-padded members sort lexicographically as numbers, so Redis breaks ties like the process.
+fn member(player_id: u64) -> String {
+    format!("{player_id:020}")
+}
+
+#[derive(Debug, Default)]
+pub struct Leaderboards {
+    rating: RwLock<MemoryBoard>,
+    kills: RwLock<MemoryBoard>,
+    redis: Option<RedisLink>,
+}
+
+impl Leaderboards {
+    pub fn new(redis: Option<RedisLink>) -> Self {
+        Self {
+            redis,
+            ..Self::default()
+        }
+    }
+
+    fn memory(&self, board: Board) -> &RwLock<MemoryBoard> {
+        match board {
+            Board::Rating => &self.rating,
+            Board::Kills => &self.kills,
+        }
+    }
+
+    fn read(&self, board: Board) -> std::sync::RwLockReadGuard<'_, MemoryBoard> {
+        self.memory(board)
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Players on the in-process board.
+    pub fn len(&self, board: Board) -> usize {
+        self.read(board).len()
+    }
+
+    /// Puts `records` on every board: in process now, in Redis in one pipeline. Returns whether Redis
+    /// took them (`true` without Redis).
+    pub async fn update(&self, records: &[PlayerRecord]) -> bool {
+        for board in Board::ALL {
+            let mut memory = self
+                .memory(board)
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            for record in records {
+                memory.set(record.id, board.score(record));
+            }
+        }
+        let Some(redis) = &self.redis else {
+            return true;
+        };
+        let mut pipeline = redis::pipe();
+        for board in Board::ALL {
+            for chunk in records.chunks(1000) {
+                let command = pipeline.cmd("ZADD").arg(board.redis_key());
+                for record in chunk {
+                    command.arg(board.score(record)).arg(member(record.id));
+                }
+                command.ignore();
+            }
+        }
+        redis.pipeline::<()>(&pipeline).await.is_ok()
+    }
+
+    /// Players on the Redis board, `None` without Redis or when it cannot answer.
+    pub async fn redis_len(&self, board: Board) -> Option<usize> {
+        let redis = self.redis.as_ref()?;
+        redis
+            .command(redis::cmd("ZCARD").arg(board.redis_key()))
+            .await
+            .ok()
+    }
+
+    pub async fn standing(&self, board: Board, player_id: u64) -> Option<Standing> {
+        if let Some(redis) = &self.redis {
+            let mut pipeline = redis::pipe();
+            pipeline
+                .cmd("ZREVRANK")
+                .arg(board.redis_key())
+                .arg(member(player_id))
+                .cmd("ZSCORE")
+                .arg(board.redis_key())
+                .arg(member(player_id));
+            if let Ok((rank, score)) = redis
+                .pipeline::<(Option<u64>, Option<f64>)>(&pipeline)
+                .await
+            {
+                return rank.zip(score).map(|(rank, score)| Standing {
+                    rank: rank + 1,
+                    player_id,
+                    score: score as i64,
+                });
+            }
+        }
+        self.read(board).standing(player_id)
+    }
+
+    pub async fn range(&self, board: Board, offset: u64, limit: u64) -> Vec<Standing> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        if let Some(redis) = &self.redis {
+            let mut command = redis::cmd("ZREVRANGE");
+            command
+                .arg(board.redis_key())
+                .arg(offset)
+                .arg(offset + limit - 1)
+                .arg("WITHSCORES");
+            if let Ok(entries) = redis.command::<Vec<(String, f64)>>(&command).await {
+                return entries
+                    .into_iter()
+                    .zip(offset + 1..)
+                    .filter_map(|((member, score), rank)| {
+                        Some(Standing {
+                            rank,
+                            player_id: member.parse().ok()?,
+                            score: score as i64,
+                        })
+                    })
+                    .collect();
+            }
+        }
+        self.read(board).range(offset, limit)
+    }
+
+    pub async fn around(&self, board: Board, player_id: u64, radius: u64) -> Option<Vec<Standing>> {
+        let index = self.standing(board, player_id).await?.rank - 1;
+        let first = index.saturating_sub(radius);
+        Some(self.range(board, first, index + radius - first + 1).await)
+    }
+
+    /// Empties the Redis boards (before a rebuild from the databases).
+    pub async fn clear_redis(&self) -> bool {
+        let Some(redis) = &self.redis else {
+            return true;
+        };
+        let mut command = redis::cmd("DEL");
+        for board in Board::ALL {
+            command.arg(board.redis_key());
+        }
+        redis.command::<()>(&command).await.is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn around_a_player_is_clipped_at_both_ends() {
+        let boards = Leaderboards::new(None);
+        let records: Vec<PlayerRecord> = (1..=10)
+            .map(|id| {
+                let mut record = PlayerRecord::new(id);
+                record.kills = id * 10;
+                record
+            })
+            .collect();
+        assert!(boards.update(&records).await);
+        let ranks = |list: Option<Vec<Standing>>| {
+            list.unwrap_or_default()
+                .iter()
+                .map(|s| s.rank)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ranks(boards.around(Board::Kills, 5, 2).await),
+            [4, 5, 6, 7, 8]
+        );
+        assert_eq!(ranks(boards.around(Board::Kills, 10, 2).await), [1, 2, 3]);
+        assert_eq!(ranks(boards.around(Board::Kills, 1, 2).await), [8, 9, 10]);
+        assert_eq!(boards.around(Board::Kills, 11, 2).await, None);
+    }
+}

@@ -1,0 +1,237 @@
+//! The read model behind the query API: profiles through the cache (single-flight on a miss) from the
+//! primary databases, leaderboards, sessions and live matches. Writes never come through here; they
+//! reach it as flush commits.
+
+use super::board::{Board, Standing};
+use super::cache::{MatchSummary, ProfileCache, StoredProfile};
+use super::leaderboards::Leaderboards;
+use super::presence::{Presence, SessionInfo};
+use super::single_flight::SingleFlight;
+use crate::persistence::{PlayerEvent, PlayerRecord, Store};
+use serde::{Deserialize, Serialize};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Matches listed in a profile.
+const LAST_MATCHES: u32 = 10;
+/// Rows per page when rebuilding leaderboards from the databases.
+const REBUILD_PAGE: u32 = 5_000;
+
+/// A player as the query API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Profile {
+    pub id: u64,
+    pub name: String,
+    pub rating: f64,
+    pub uncertainty: f64,
+    /// Place on the rating leaderboard (1 is the top); absent before the first flush.
+    pub rank: Option<u64>,
+    pub kills: u64,
+    pub deaths: u64,
+    pub wins: u64,
+    pub losses: u64,
+    pub matches: u64,
+    /// Where the player is connected now; absent when offline.
+    pub online: Option<SessionInfo>,
+    /// Newest first.
+    pub last_matches: Vec<MatchSummary>,
+}
+
+/// A match being played now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LiveMatch {
+    pub match_id: u64,
+    pub mode: u16,
+    pub map: String,
+    /// `warmup` or `live`.
+    pub state: String,
+    pub scores: [u32; 2],
+    /// Player ids per team.
+    pub teams: [Vec<u64>; 2],
+}
+
+/// Why a read could not be answered.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct Unavailable(pub String);
+
+/// Everything the query API reads.
+#[derive(Debug)]
+pub struct ReadModel {
+    store: Store,
+    pub(super) cache: ProfileCache,
+    pub(super) boards: Leaderboards,
+    pub(super) presence: Presence,
+    flights: SingleFlight<u64, Result<Option<StoredProfile>, Unavailable>>,
+    live: RwLock<Vec<LiveMatch>>,
+    database_reads: AtomicU64,
+}
+
+impl ReadModel {
+    pub fn new(
+        store: Store,
+        cache: ProfileCache,
+        boards: Leaderboards,
+        presence: Presence,
+    ) -> Self {
+        Self {
+            store,
+            cache,
+            boards,
+            presence,
+            flights: SingleFlight::default(),
+            live: RwLock::default(),
+            database_reads: AtomicU64::new(0),
+        }
+    }
+
+    /// Profile reads that went to a database (for operators' tests of the cache).
+    pub fn database_reads(&self) -> u64 {
+        self.database_reads.load(Ordering::Relaxed)
+    }
+
+    /// A player's profile: cache, else one database read however many ask at once. `Ok(None)`:
+    /// stored nowhere. `Err`: the cache missed and the player's database cannot answer.
+    pub async fn profile(&self, player_id: u64) -> Result<Option<Profile>, Unavailable> {
+        let stored = match self.cache.get(player_id).await {
+            Some(stored) => stored,
+            None => {
+                let loaded = self
+                    .flights
+                    .run(player_id, || self.load_profile(player_id))
+                    .await?;
+                match loaded {
+                    Some(stored) => stored,
+                    None => return Ok(None),
+                }
+            }
+        };
+        let rank = self
+            .boards
+            .standing(Board::Rating, player_id)
+            .await
+            .map(|standing| standing.rank);
+        let online = self.presence.lookup(player_id).await;
+        let StoredProfile {
+            record,
+            last_matches,
+        } = stored;
+        Ok(Some(Profile {
+            id: record.id,
+            name: record.name,
+            rating: record.rating,
+            uncertainty: record.uncertainty,
+            rank,
+            kills: record.kills,
+            deaths: record.deaths,
+            wins: record.wins,
+            losses: record.losses,
+            matches: record.matches,
+            online,
+            last_matches,
+        }))
+    }
+
+    async fn load_profile(&self, player_id: u64) -> Result<Option<StoredProfile>, Unavailable> {
+        self.database_reads.fetch_add(1, Ordering::Relaxed);
+        let unavailable = |error: crate::persistence::StoreError| Unavailable(error.to_string());
+        let mut loaded = self.store.load_players(&[player_id]).await;
+        if let Some(failure) = loaded.failed.pop() {
+            return Err(unavailable(failure.error));
+        }
+        let Some(record) = loaded.players.pop() else {
+            return Ok(None);
+        };
+        let events = self
+            .store
+            .recent_events(player_id, LAST_MATCHES * 2)
+            .await
+            .map_err(unavailable)?;
+        let last_matches = events
+            .into_iter()
+            .filter_map(|stored| match stored.event {
+                PlayerEvent::MatchPlayed {
+                    match_id,
+                    outcome,
+                    kills,
+                    deaths,
+                    rating,
+                    ..
+                } => Some(MatchSummary {
+                    match_id,
+                    outcome: format!("{outcome:?}").to_lowercase(),
+                    kills,
+                    deaths,
+                    rating,
+                    at_ms: stored.at_ms,
+                }),
+                PlayerEvent::Registered { .. } => None,
+            })
+            .take(LAST_MATCHES as usize)
+            .collect();
+        let stored = StoredProfile {
+            record,
+            last_matches,
+        };
+        self.cache.put(&stored).await;
+        Ok(Some(stored))
+    }
+
+    pub async fn leaderboard(&self, board: Board, offset: u64, limit: u64) -> Vec<Standing> {
+        self.boards.range(board, offset, limit).await
+    }
+
+    pub async fn around(&self, board: Board, player_id: u64, radius: u64) -> Option<Vec<Standing>> {
+        self.boards.around(board, player_id, radius).await
+    }
+
+    pub async fn standing(&self, board: Board, player_id: u64) -> Option<Standing> {
+        self.boards.standing(board, player_id).await
+    }
+
+    /// Players on a leaderboard (the process's count).
+    pub fn board_len(&self, board: Board) -> usize {
+        self.boards.len(board)
+    }
+
+    pub async fn session(&self, player_id: u64) -> Option<SessionInfo> {
+        self.presence.lookup(player_id).await
+    }
+
+    pub fn live_matches(&self) -> Vec<LiveMatch> {
+        self.live
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub(super) fn set_live_matches(&self, matches: Vec<LiveMatch>) {
+        *self
+            .live
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = matches;
+    }
+
+    /// A flush committed `records`: their cached profiles go, the leaderboards take their scores.
+    pub async fn committed(&self, records: &[PlayerRecord]) {
+        let ids: Vec<u64> = records.iter().map(|record| record.id).collect();
+        self.cache.invalidate(&ids).await;
+        self.boards.update(records).await;
+    }
+
+    /// Refills the leaderboards from every database, a page at a time.
+    pub async fn rebuild_leaderboards(&self) -> Result<usize, Unavailable> {
+        self.boards.clear_redis().await;
+        let mut pages = Vec::new();
+        self.store
+            .for_each_player(REBUILD_PAGE, |page| pages.push(page))
+            .await
+            .map_err(|error| Unavailable(error.to_string()))?;
+        let mut players = 0;
+        for page in pages {
+            players += page.len();
+            self.boards.update(&page).await;
+        }
+        Ok(players)
+    }
+}

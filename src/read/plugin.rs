@@ -1,0 +1,205 @@
+//! Wires the read side into the server: builds the read model (Redis when configured), feeds it the
+//! writer's commits, this server's sessions and live matches, keeps Redis sessions alive and rebuilds
+//! the leaderboards from the databases at start and whenever Redis has lost them.
+
+use super::board::Board;
+use super::cache::ProfileCache;
+use super::leaderboards::Leaderboards;
+use super::model::{LiveMatch, ReadModel};
+use super::presence::{Presence, SESSION_TTL_SECS, SessionInfo};
+use super::redis_link::RedisLink;
+use crate::persistence::{PlayerRecord, Store};
+use crate::runtime::AsyncRuntime;
+use crate::tick::TickSystems;
+use arbiter_components::config::{CacheBackend, CacheSettings, ServerSettings};
+use arbiter_components::matchmaking::{Match, MatchState};
+use arbiter_components::player::PlayerId;
+use arbiter_components::session::Session;
+use bevy_app::{App, Plugin, PostUpdate};
+use bevy_ecs::entity::Entity;
+use bevy_ecs::lifecycle::RemovedComponents;
+use bevy_ecs::query::{Added, Changed};
+use bevy_ecs::resource::Resource;
+use bevy_ecs::schedule::IntoScheduleConfigs;
+use bevy_ecs::schedule::common_conditions::resource_changed;
+use bevy_ecs::system::{Local, Query, Res};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::{self, UnboundedSender};
+
+/// How often Redis is checked for lost leaderboards and sessions are re-announced.
+const UPKEEP_INTERVAL: Duration = Duration::from_secs(SESSION_TTL_SECS / 3);
+
+/// The read model, shared with the admin endpoint.
+#[derive(Resource, Debug, Clone)]
+pub struct SharedReadModel(pub Arc<ReadModel>);
+
+/// Where the writer reports committed player rows (installed before persistence starts).
+#[derive(Resource, Debug, Clone)]
+pub struct CommitFeed(pub UnboundedSender<Vec<PlayerRecord>>);
+
+/// Adds the read side over `store`.
+#[derive(Debug)]
+pub struct ReadPlugin {
+    store: Store,
+}
+
+impl ReadPlugin {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+}
+
+fn redis_link(settings: &CacheSettings, runtime: &AsyncRuntime) -> Option<RedisLink> {
+    if settings.backend != CacheBackend::Redis {
+        return None;
+    }
+    let _inside = runtime.enter();
+    match RedisLink::lazy(&settings.redis_url) {
+        Ok(link) => Some(link),
+        Err(error) => {
+            tracing::error!(url = %settings.redis_url, %error, "cache.redis_url unusable; the read side runs in process");
+            None
+        }
+    }
+}
+
+impl Plugin for ReadPlugin {
+    fn build(&self, app: &mut App) {
+        let settings = app
+            .world_mut()
+            .get_resource_or_init::<CacheSettings>()
+            .clone();
+        let runtime = app
+            .world_mut()
+            .get_resource_or_init::<AsyncRuntime>()
+            .clone();
+        let redis = redis_link(&settings, &runtime);
+        let cache = match &redis {
+            Some(link) => ProfileCache::redis(link.clone(), settings.profile_ttl_secs),
+            None => ProfileCache::memory(settings.profile_ttl_secs),
+        };
+        let model = Arc::new(ReadModel::new(
+            self.store.clone(),
+            cache,
+            Leaderboards::new(redis.clone()),
+            Presence::new(redis),
+        ));
+        let (commits, mut committed) = mpsc::unbounded_channel::<Vec<PlayerRecord>>();
+        let feed = model.clone();
+        runtime.spawn(async move {
+            while let Some(records) = committed.recv().await {
+                feed.committed(&records).await;
+            }
+        });
+        runtime.spawn(upkeep(model.clone()));
+        app.insert_resource(SharedReadModel(model))
+            .insert_resource(CommitFeed(commits))
+            .init_resource::<ServerSettings>()
+            .add_systems(
+                PostUpdate,
+                (
+                    publish_sessions,
+                    publish_live_matches,
+                    apply_cache_ttl.run_if(resource_changed::<CacheSettings>),
+                )
+                    .after(TickSystems::Send)
+                    .before(TickSystems::Persist),
+            );
+    }
+}
+
+/// Fills the leaderboards from the databases at start; then, every interval, re-announces sessions
+/// and rebuilds the leaderboards if Redis has lost them (restart, failover, FLUSHALL).
+async fn upkeep(model: Arc<ReadModel>) {
+    rebuild(&model).await;
+    let mut interval = tokio::time::interval(UPKEEP_INTERVAL);
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        model.presence.refresh().await;
+        let lost = model.boards.redis_len(Board::Rating).await == Some(0)
+            && model.board_len(Board::Rating) > 0;
+        if lost {
+            tracing::warn!("Redis has no leaderboard; rebuilding it from the databases");
+            rebuild(&model).await;
+        }
+    }
+}
+
+async fn rebuild(model: &ReadModel) {
+    match model.rebuild_leaderboards().await {
+        Ok(players) => tracing::info!(players, "leaderboards built from the databases"),
+        Err(error) => {
+            tracing::warn!(%error, "cannot build the leaderboards now; the next upkeep retries")
+        }
+    }
+}
+
+/// Tells the read model who connected and who left (on this server).
+fn publish_sessions(
+    model: Res<SharedReadModel>,
+    runtime: Res<AsyncRuntime>,
+    server: Res<ServerSettings>,
+    arrived: Query<(Entity, &PlayerId), Added<Session>>,
+    mut left: RemovedComponents<Session>,
+    mut known: Local<HashMap<Entity, u64>>,
+) {
+    for entity in left.read() {
+        if let Some(player_id) = known.remove(&entity) {
+            let model = model.0.clone();
+            runtime.spawn(async move { model.presence.disconnected(player_id).await });
+        }
+    }
+    for (entity, player) in &arrived {
+        known.insert(entity, player.0);
+        let session = SessionInfo {
+            player_id: player.0,
+            server_id: server.bind.to_string(),
+            connected_at_ms: crate::net::unix_now().as_millis() as i64,
+        };
+        let model = model.0.clone();
+        runtime.spawn(async move { model.presence.connected(session).await });
+    }
+}
+
+/// Publishes the live matches when any match changed (formed, scored, went live, ended).
+fn publish_live_matches(
+    model: Res<SharedReadModel>,
+    changed: Query<(), Changed<Match>>,
+    matches: Query<&Match>,
+    ids: Query<&PlayerId>,
+    mut last_count: Local<usize>,
+) {
+    let count = matches.iter().count();
+    if changed.is_empty() && count == *last_count {
+        return;
+    }
+    *last_count = count;
+    let live = matches
+        .iter()
+        .filter(|found| found.state != MatchState::Ended)
+        .map(|found| LiveMatch {
+            match_id: found.id,
+            mode: found.mode,
+            map: found.map.clone(),
+            state: match found.state {
+                MatchState::Warmup => "warmup",
+                _ => "live",
+            }
+            .into(),
+            scores: found.scores,
+            teams: found.teams.each_ref().map(|team| {
+                team.iter()
+                    .filter_map(|player| ids.get(*player).ok().map(|id| id.0))
+                    .collect()
+            }),
+        })
+        .collect();
+    model.0.set_live_matches(live);
+}
+
+fn apply_cache_ttl(model: Res<SharedReadModel>, settings: Res<CacheSettings>) {
+    model.0.cache.set_ttl_secs(settings.profile_ttl_secs);
+}

@@ -1,0 +1,121 @@
+//! Who is online, and where: in process always, and in Redis (`session:{player_id}`, refreshed while
+//! online) when configured, so any server instance or tool can answer in one lookup.
+
+use super::redis_link::RedisLink;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// Seconds a Redis session entry lives without a refresh: a crashed server's players go offline.
+pub(super) const SESSION_TTL_SECS: u64 = 60;
+
+/// An online player's session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SessionInfo {
+    pub player_id: u64,
+    /// The server instance (its game address) the player is connected to.
+    pub server_id: String,
+    /// Milliseconds since the Unix epoch.
+    pub connected_at_ms: i64,
+}
+
+fn key(player_id: u64) -> String {
+    format!("session:{player_id}")
+}
+
+/// The session directory.
+#[derive(Debug, Default)]
+pub struct Presence {
+    local: RwLock<HashMap<u64, SessionInfo>>,
+    redis: Option<RedisLink>,
+}
+
+impl Presence {
+    pub fn new(redis: Option<RedisLink>) -> Self {
+        Self {
+            local: RwLock::default(),
+            redis,
+        }
+    }
+
+    /// Records a connection (in Redis too, when configured; a Redis failure is only counted).
+    pub async fn connected(&self, session: SessionInfo) {
+        if let Some(redis) = &self.redis
+            && let Ok(json) = serde_json::to_string(&session)
+        {
+            let mut command = redis::cmd("SET");
+            command
+                .arg(key(session.player_id))
+                .arg(json)
+                .arg("EX")
+                .arg(SESSION_TTL_SECS);
+            let _ = redis.command::<()>(&command).await;
+        }
+        self.write_local().insert(session.player_id, session);
+    }
+
+    pub async fn disconnected(&self, player_id: u64) {
+        self.write_local().remove(&player_id);
+        if let Some(redis) = &self.redis {
+            let _ = redis
+                .command::<()>(redis::cmd("DEL").arg(key(player_id)))
+                .await;
+        }
+    }
+
+    /// Where `player_id` is online: Redis first (it knows every instance), this server otherwise.
+    pub async fn lookup(&self, player_id: u64) -> Option<SessionInfo> {
+        if let Some(redis) = &self.redis
+            && let Ok(found) = redis
+                .command::<Option<String>>(redis::cmd("GET").arg(key(player_id)))
+                .await
+        {
+            return found.and_then(|json| serde_json::from_str(&json).ok());
+        }
+        self.local_lookup(player_id)
+    }
+
+    /// This server's own answer, without I/O.
+    pub fn local_lookup(&self, player_id: u64) -> Option<SessionInfo> {
+        self.local
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&player_id)
+            .cloned()
+    }
+
+    /// Re-announces every local session to Redis (their TTL restarts), in one pipeline.
+    pub async fn refresh(&self) {
+        let Some(redis) = &self.redis else {
+            return;
+        };
+        let sessions: Vec<SessionInfo> = self
+            .local
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        let mut pipeline = redis::pipe();
+        for session in &sessions {
+            if let Ok(json) = serde_json::to_string(session) {
+                pipeline
+                    .cmd("SET")
+                    .arg(key(session.player_id))
+                    .arg(json)
+                    .arg("EX")
+                    .arg(SESSION_TTL_SECS)
+                    .ignore();
+            }
+        }
+        if !sessions.is_empty() {
+            let _ = redis.pipeline::<()>(&pipeline).await;
+        }
+    }
+
+    fn write_local(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<u64, SessionInfo>> {
+        self.local
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
