@@ -28,8 +28,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
-/// How often Redis is checked for lost leaderboards and sessions are re-announced.
-const UPKEEP_INTERVAL: Duration = Duration::from_secs(SESSION_TTL_SECS / 3);
+/// How often Redis is checked for lost leaderboards (one `ZCARD`).
+const BOARD_CHECK_INTERVAL: Duration = Duration::from_secs(2);
+/// How often sessions are re-announced to Redis, well within their TTL.
+const SESSION_REFRESH_INTERVAL: Duration = Duration::from_secs(SESSION_TTL_SECS / 3);
 
 /// The read model, shared with the admin endpoint.
 #[derive(Resource, Debug, Clone)]
@@ -110,20 +112,24 @@ impl Plugin for ReadPlugin {
     }
 }
 
-/// Fills the leaderboards from the databases at start; then, every interval, re-announces sessions
-/// and rebuilds the leaderboards if Redis has lost them (restart, failover, FLUSHALL).
+/// Fills the leaderboards from the databases at start; then re-announces sessions to Redis and
+/// rebuilds the leaderboards whenever Redis has lost them (restart, failover, FLUSHALL), in the
+/// background: the tick never waits for it.
 async fn upkeep(model: Arc<ReadModel>) {
     rebuild(&model).await;
-    let mut interval = tokio::time::interval(UPKEEP_INTERVAL);
-    interval.tick().await;
+    let mut checks = tokio::time::interval(BOARD_CHECK_INTERVAL);
+    let mut refreshes = tokio::time::interval(SESSION_REFRESH_INTERVAL);
     loop {
-        interval.tick().await;
-        model.presence.refresh().await;
-        let lost = model.boards.redis_len(Board::Rating).await == Some(0)
-            && model.board_len(Board::Rating) > 0;
-        if lost {
-            tracing::warn!("Redis has no leaderboard; rebuilding it from the databases");
-            rebuild(&model).await;
+        tokio::select! {
+            _ = checks.tick() => {
+                let lost = model.boards.redis_len(Board::Rating).await == Some(0)
+                    && model.board_len(Board::Rating) > 0;
+                if lost {
+                    tracing::warn!("Redis has no leaderboard; rebuilding it from the databases");
+                    rebuild(&model).await;
+                }
+            }
+            _ = refreshes.tick() => model.presence.refresh().await,
         }
     }
 }

@@ -63,14 +63,16 @@ impl Presence {
         }
     }
 
-    /// Where `player_id` is online: Redis first (it knows every instance), this server otherwise.
+    /// Where `player_id` is online: Redis first (it knows every instance), then this server (which
+    /// also answers while Redis is down or has lost the entry).
     pub async fn lookup(&self, player_id: u64) -> Option<SessionInfo> {
         if let Some(redis) = &self.redis
-            && let Ok(found) = redis
+            && let Ok(Some(json)) = redis
                 .command::<Option<String>>(redis::cmd("GET").arg(key(player_id)))
                 .await
+            && let Ok(session) = serde_json::from_str(&json)
         {
-            return found.and_then(|json| serde_json::from_str(&json).ok());
+            return Some(session);
         }
         self.local_lookup(player_id)
     }

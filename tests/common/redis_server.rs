@@ -1,0 +1,45 @@
+//! The Redis server on 127.0.0.1:6379 for read-side tests: each test takes a database index of its
+//! own and empties it first. Without Redis the tests say they skipped — except under `CI=true`,
+//! where that fails.
+
+const REDIS: &str = "redis://127.0.0.1:6379";
+
+/// The URL of Redis database `index`, emptied; `None` (after saying so) when Redis does not answer
+/// and this is not CI.
+pub(crate) async fn fresh_database(index: u8) -> Option<String> {
+    let url = format!("{REDIS}/{index}");
+    let connected = async {
+        let client = redis::Client::open(url.as_str())?;
+        let mut connection = client.get_multiplexed_async_connection().await?;
+        redis::cmd("FLUSHDB")
+            .query_async::<()>(&mut connection)
+            .await
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(2), connected).await {
+        Ok(Ok(())) => Some(url),
+        outcome => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "Redis is required under CI=true: {outcome:?}"
+            );
+            #[expect(clippy::print_stderr, reason = "a skipped test says so")]
+            {
+                eprintln!("skipped: no Redis at {REDIS}: {outcome:?}");
+            }
+            None
+        }
+    }
+}
+
+/// Runs one command on Redis database `url` (for a test to break things: FLUSHDB, DEL).
+pub(crate) async fn run(url: &str, command: &redis::Cmd) {
+    let client = redis::Client::open(url).expect("a Redis URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis answers");
+    command
+        .query_async::<()>(&mut connection)
+        .await
+        .expect("the command runs");
+}

@@ -1,0 +1,444 @@
+//! The read side through its HTTP query API, with real databases: every route's success, 400 and 404,
+//! the OpenAPI document, leaderboards against a sort of the database, cache refresh on flush, TTL and
+//! single-flight, on the in-process implementation and on a real Redis — and with Redis unreachable.
+
+#[path = "common/http.rs"]
+mod http;
+#[path = "common/redis_server.rs"]
+mod redis_server;
+
+use arbiter::ServerPlugins;
+use arbiter::config::{ConfigSource, LoadedConfig};
+use arbiter::persistence::{
+    MatchOutcome, PlayerEvent, PlayerRecord, Progress, ShardBatch, Store, StoredEvent,
+};
+use arbiter::read::{Board, ReadModel, SharedReadModel};
+use arbiter::runtime::AsyncRuntime;
+use arbiter::store_commands::open_store;
+use arbiter_components::config::{CacheBackend, PersistenceSettings, ServerConfig};
+use arbiter_components::matchmaking::Match;
+use arbiter_components::player::PlayerId;
+use arbiter_components::session::Session;
+use arbiter_systems::player::new_player;
+use bevy_app::App;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PLAYERS: u64 = 300;
+
+/// Player `id`'s stored state: ratings and kills spread out, with ties.
+fn record(id: u64) -> PlayerRecord {
+    let mut record = PlayerRecord::new(id);
+    let event = PlayerEvent::MatchPlayed {
+        match_id: id,
+        outcome: MatchOutcome::Win,
+        kills: (id % 37) as u32,
+        deaths: 1,
+        rating: 1000.0 + ((id * 7919) % 1000) as f64 / 2.0,
+        uncertainty: 300.0,
+    };
+    record.apply(1, 1_800_000_000_000, &event);
+    record
+}
+
+/// A server app with persistence, the read side and the admin endpoint, over 2 SQLite shards holding
+/// players 1..=PLAYERS.
+struct QueryServer {
+    app: App,
+    admin: SocketAddr,
+    runtime: AsyncRuntime,
+    model: Arc<ReadModel>,
+    _dir: tempfile::TempDir,
+}
+
+impl QueryServer {
+    fn start(redis_url: Option<String>, adjust: impl FnOnce(&mut ServerConfig)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = ServerConfig::default();
+        config.server.data_dir = dir.path().display().to_string();
+        config.persistence.shards = (0..2)
+            .map(|shard| format!("sqlite://{}/shard{shard}.db", dir.path().display()))
+            .collect();
+        config.admin.bind = free_port();
+        if let Some(url) = redis_url {
+            config.cache.backend = CacheBackend::Redis;
+            config.cache.redis_url = url;
+        }
+        adjust(&mut config);
+        let admin = config.admin.bind;
+        let runtime = AsyncRuntime::start();
+        let store = open_store(&config, &runtime).expect("store");
+        runtime.block_on(populate(&store));
+        let mut app = App::new();
+        app.insert_resource(runtime.clone());
+        app.add_plugins(
+            ServerPlugins::new(LoadedConfig {
+                config,
+                source: ConfigSource::Embedded,
+            })
+            .with_persistence(store)
+            .with_admin()
+            .expect("admin binds"),
+        );
+        app.finish();
+        app.cleanup();
+        let model = app.world().resource::<SharedReadModel>().0.clone();
+        let mut server = Self {
+            app,
+            admin,
+            runtime,
+            model,
+            _dir: dir,
+        };
+        server.wait("the leaderboards to be built", |server| {
+            server.model.board_len(Board::Rating) == PLAYERS as usize
+        });
+        server
+    }
+
+    /// Ticks until `done`, at most 15 s.
+    fn wait(&mut self, what: &str, done: impl Fn(&Self) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !done(self) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            self.app.update();
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        let (status, body) = http::get(self.admin, path).expect("the admin endpoint answers");
+        let json = serde_json::from_str(&body)
+            .unwrap_or_else(|error| panic!("{path}: not JSON ({error}): {body}"));
+        (status, json)
+    }
+
+    /// GET `path`, expecting `status` and, for errors, the JSON error with `code`.
+    fn expect(&self, path: &str, status: u16) -> Value {
+        let (got, json) = self.get(path);
+        assert_eq!(got, status, "{path}: {json}");
+        let code = match status {
+            400 => Some("bad_request"),
+            404 => Some("not_found"),
+            _ => None,
+        };
+        if let Some(code) = code {
+            assert_eq!(json["code"], code, "{path}: {json}");
+            assert!(json["message"].as_str().is_some_and(|m| !m.is_empty()));
+        }
+        json
+    }
+}
+
+fn free_port() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+}
+
+async fn populate(store: &Store) {
+    let mut batches = vec![ShardBatch::default(); store.shard_count()];
+    for id in 1..=PLAYERS {
+        let record = record(id);
+        let batch = &mut batches[store.shard_of(id)];
+        batch.events.push(StoredEvent {
+            player_id: id,
+            seq: 1,
+            at_ms: record.updated_at_ms,
+            event: PlayerEvent::MatchPlayed {
+                match_id: id,
+                outcome: MatchOutcome::Win,
+                kills: record.kills as u32,
+                deaths: 1,
+                rating: record.rating,
+                uncertainty: 300.0,
+            },
+        });
+        batch.players.push(record);
+    }
+    for (shard, batch) in batches.iter().enumerate() {
+        store.write(shard, batch).await.expect("populated");
+    }
+}
+
+/// The expected order of a board: a sort of the stored rows by score, then id, both descending.
+fn sorted_ids(board: Board) -> Vec<u64> {
+    let mut ids: Vec<u64> = (1..=PLAYERS).collect();
+    ids.sort_by_key(|id| std::cmp::Reverse((board.score(&record(*id)), *id)));
+    ids
+}
+
+fn entry_ids(json: &Value) -> Vec<u64> {
+    json.as_array()
+        .or_else(|| json["entries"].as_array())
+        .expect("a list of standings")
+        .iter()
+        .map(|entry| entry["player_id"].as_u64().expect("player id"))
+        .collect()
+}
+
+const ROUTES: [&str; 6] = [
+    "/v1/players/{id}",
+    "/v1/players/{id}/rank",
+    "/v1/leaderboard",
+    "/v1/leaderboard/around/{id}",
+    "/v1/sessions/{id}",
+    "/v1/matches",
+];
+
+/// Every route: success, 400, 404; the OpenAPI document lists exactly these routes.
+fn every_route_answers(server: &mut QueryServer) {
+    // A player online on this server and a match in progress, as the network and matchmaking make them.
+    let online = server
+        .app
+        .world_mut()
+        .spawn((
+            new_player(PlayerId(7)),
+            Session {
+                client_id: 1,
+                addr: "127.0.0.1:9".parse().expect("address"),
+                connected_at_tick: 0,
+                rtt_ms: 0.0,
+                bytes_sent: 0,
+            },
+        ))
+        .id();
+    let other = server.app.world_mut().spawn(new_player(PlayerId(8))).id();
+    server.app.world_mut().spawn(Match::new(
+        42,
+        0,
+        "arena".into(),
+        [vec![online], vec![other]],
+        0,
+    ));
+    server.wait("the session to be published", |server| {
+        server.runtime.block_on(server.model.session(7)).is_some()
+    });
+
+    let profile = server.expect("/v1/players/5", 200);
+    assert_eq!(profile["id"], 5);
+    assert_eq!(profile["rating"], record(5).rating);
+    assert_eq!(profile["kills"], record(5).kills);
+    assert_eq!(profile["matches"], 1);
+    assert!(profile["rank"].as_u64().is_some(), "{profile}");
+    assert_eq!(profile["last_matches"][0]["match_id"], 5);
+    assert_eq!(profile["online"], Value::Null);
+    assert_eq!(
+        server.expect("/v1/players/7", 200)["online"]["player_id"],
+        7
+    );
+    for bad in ["-1", "abc", "1.5", "18446744073709551616"] {
+        server.expect(&format!("/v1/players/{bad}"), 400);
+    }
+    server.expect("/v1/players/999999", 404);
+
+    let rank = server.expect("/v1/players/5/rank?board=kills", 200);
+    let expected = sorted_ids(Board::Kills)
+        .iter()
+        .position(|id| *id == 5)
+        .map(|index| index as u64 + 1);
+    assert_eq!(rank["rank"].as_u64(), expected);
+    server.expect("/v1/players/x/rank", 400);
+    server.expect("/v1/players/5/rank?board=speed", 400);
+    server.expect("/v1/players/999999/rank", 404);
+
+    let page = server.expect("/v1/leaderboard?limit=5&offset=10", 200);
+    assert_eq!(page["total"], PLAYERS);
+    assert_eq!(entry_ids(&page), sorted_ids(Board::Rating)[10..15]);
+    server.expect("/v1/leaderboard?limit=0", 400);
+    server.expect("/v1/leaderboard?limit=1001", 400);
+    server.expect("/v1/leaderboard?offset=-3", 400);
+
+    let around = server.expect("/v1/leaderboard/around/5?radius=2", 200);
+    assert_eq!(entry_ids(&around).len(), 5);
+    server.expect("/v1/leaderboard/around/-5", 400);
+    server.expect("/v1/leaderboard/around/5?radius=501", 400);
+    server.expect("/v1/leaderboard/around/999999", 404);
+
+    let session = server.expect("/v1/sessions/7", 200);
+    assert_eq!(session["player_id"], 7);
+    assert!(session["server_id"].as_str().is_some());
+    server.expect("/v1/sessions/nope", 400);
+    server.expect("/v1/sessions/5", 404);
+
+    let matches = server.expect("/v1/matches", 200);
+    assert_eq!(matches[0]["match_id"], 42, "{matches}");
+    assert_eq!(matches[0]["teams"][0][0], 7);
+    assert_eq!(matches[0]["state"], "warmup");
+
+    let document = server.expect("/v1/openapi.json", 200);
+    let paths: BTreeSet<&str> = document["paths"]
+        .as_object()
+        .expect("paths")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(paths, ROUTES.into_iter().collect());
+    for route in ROUTES {
+        let responses = &document["paths"][route]["get"]["responses"];
+        assert!(responses["200"].is_object(), "{route} documents 200");
+        if route.contains("{id}") {
+            assert!(responses["400"].is_object(), "{route} documents 400");
+            assert!(responses["404"].is_object(), "{route} documents 404");
+        }
+    }
+}
+
+/// Whole boards and neighbourhoods equal a sort of the stored rows.
+fn leaderboards_agree_with_the_database(server: &QueryServer) {
+    for board in Board::ALL {
+        let name = format!("{board:?}").to_lowercase();
+        let mut listed = Vec::new();
+        for offset in (0..PLAYERS).step_by(100) {
+            let page = server.expect(
+                &format!("/v1/leaderboard?board={name}&limit=100&offset={offset}"),
+                200,
+            );
+            listed.extend(entry_ids(&page));
+        }
+        let sorted = sorted_ids(board);
+        assert_eq!(listed, sorted, "{name}");
+        for id in [1, 150, PLAYERS] {
+            let index = sorted
+                .iter()
+                .position(|found| *found == id)
+                .expect("listed");
+            let around = server.expect(
+                &format!("/v1/leaderboard/around/{id}?board={name}&radius=3"),
+                200,
+            );
+            assert_eq!(
+                entry_ids(&around),
+                sorted[index.saturating_sub(3)..(index + 4).min(sorted.len())]
+            );
+        }
+    }
+}
+
+#[test]
+fn in_process_every_route_answers_and_the_leaderboards_agree_with_the_database() {
+    let mut server = QueryServer::start(None, |_| {});
+    every_route_answers(&mut server);
+    leaderboards_agree_with_the_database(&server);
+}
+
+#[test]
+fn on_redis_every_route_answers_and_a_lost_leaderboard_is_rebuilt() {
+    let setup = tokio::runtime::Runtime::new().expect("runtime");
+    let Some(url) = setup.block_on(redis_server::fresh_database(11)) else {
+        return;
+    };
+    let mut server = QueryServer::start(Some(url.clone()), |_| {});
+    every_route_answers(&mut server);
+    leaderboards_agree_with_the_database(&server);
+
+    // Redis loses everything; the leaderboards come back from the databases by themselves.
+    setup.block_on(redis_server::run(&url, &redis::cmd("FLUSHDB")));
+    server.wait("the rebuild", |server| {
+        server
+            .runtime
+            .block_on(server.model.standing(Board::Kills, 1))
+            .is_some()
+            && server.get("/v1/leaderboard?limit=1").1["entries"][0]["player_id"]
+                == sorted_ids(Board::Rating)[0]
+    });
+    leaderboards_agree_with_the_database(&server);
+}
+
+#[test]
+fn with_redis_unreachable_every_route_still_answers() {
+    // Nothing listens on port 1.
+    let mut server = QueryServer::start(Some("redis://127.0.0.1:1".into()), |_| {});
+    every_route_answers(&mut server);
+    leaderboards_agree_with_the_database(&server);
+}
+
+/// A flush refreshes the profile; the TTL expires entries; 100 concurrent misses read once.
+fn cache_behaves(server: &mut QueryServer) {
+    let reads = |server: &QueryServer| server.model.database_reads();
+    let before = reads(server);
+    assert_eq!(server.expect("/v1/players/9", 200)["matches"], 1);
+    server.expect("/v1/players/9", 200);
+    assert_eq!(reads(server), before + 1, "the second read is a cache hit");
+
+    // The player plays a match; its flush must show in the next read.
+    let player = server
+        .app
+        .world_mut()
+        .spawn((new_player(PlayerId(9)), Progress::loaded(record(9), 0)))
+        .id();
+    server
+        .app
+        .world_mut()
+        .get_mut::<Progress>(player)
+        .expect("progress")
+        .record_event(
+            PlayerEvent::MatchPlayed {
+                match_id: 1000,
+                outcome: MatchOutcome::Loss,
+                kills: 4,
+                deaths: 2,
+                rating: 1234.5,
+                uncertainty: 280.0,
+            },
+            1_800_000_000_500,
+        );
+    server
+        .app
+        .world_mut()
+        .resource_mut::<PersistenceSettings>()
+        .flush_interval_secs = 1;
+    server.wait("the flush to reach the profile", |server| {
+        server.get("/v1/players/9").1["matches"] == 2
+    });
+    let profile = server.expect("/v1/players/9", 200);
+    assert_eq!(profile["rating"], 1234.5);
+    assert_eq!(profile["last_matches"][0]["match_id"], 1000);
+
+    // TTL: 1 s in this server.
+    let settled = reads(server);
+    server.expect("/v1/players/9", 200);
+    assert_eq!(reads(server), settled, "cached");
+    std::thread::sleep(Duration::from_millis(1100));
+    server.expect("/v1/players/9", 200);
+    assert_eq!(reads(server), settled + 1, "expired, read again");
+
+    // 100 concurrent misses for one player: one database read.
+    let before = reads(server);
+    let model = server.model.clone();
+    let loaded = server.runtime.block_on(async move {
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..100 {
+            let model = model.clone();
+            tasks.spawn(async move { model.profile(77).await });
+        }
+        let mut loaded = 0;
+        while let Some(result) = tasks.join_next().await {
+            if matches!(result, Ok(Ok(Some(_)))) {
+                loaded += 1;
+            }
+        }
+        loaded
+    });
+    assert_eq!(loaded, 100);
+    assert_eq!(reads(server), before + 1, "single flight");
+}
+
+#[test]
+fn in_process_the_cache_refreshes_on_flush_expires_and_reads_once_for_concurrent_misses() {
+    let mut server = QueryServer::start(None, |config| config.cache.profile_ttl_secs = 1);
+    cache_behaves(&mut server);
+}
+
+#[test]
+fn on_redis_the_cache_refreshes_on_flush_expires_and_reads_once_for_concurrent_misses() {
+    let setup = tokio::runtime::Runtime::new().expect("runtime");
+    let Some(url) = setup.block_on(redis_server::fresh_database(12)) else {
+        return;
+    };
+    let mut server = QueryServer::start(Some(url), |config| config.cache.profile_ttl_secs = 1);
+    cache_behaves(&mut server);
+}
