@@ -354,6 +354,16 @@ fn with_redis_unreachable_every_route_still_answers() {
     let mut server = QueryServer::start(Some("redis://127.0.0.1:1".into()), |_| {});
     every_route_answers(&mut server);
     leaderboards_agree_with_the_database(&server);
+    // The failed cache lookups are counted, and every route's latency is recorded.
+    let (status, text) = http::get(server.admin, "/metrics").expect("GET /metrics");
+    assert_eq!(status, 200);
+    let errors = http::metric_value(&text, "arbiter_cache_requests_total{result=\"error\"}");
+    assert!(errors.is_some_and(|count| count > 0.0), "{errors:?}");
+    for route in ROUTES {
+        let series = format!("arbiter_query_duration_seconds_count{{route=\"{route}\"}}");
+        let count = http::metric_value(&text, &series);
+        assert!(count.is_some_and(|count| count > 0.0), "{series}: {count:?}");
+    }
 }
 
 /// A flush refreshes the profile; the TTL expires entries; 100 concurrent misses read once.
