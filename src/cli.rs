@@ -31,6 +31,25 @@ pub enum Command {
     /// After appending shards to `[persistence] shards` (server stopped): move the players that now
     /// belong to another shard there.
     Rebalance,
+    /// The player event stream (Redis `player-events`).
+    #[command(subcommand)]
+    Events(EventsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Follow the stream and print each event as a JSON line.
+    Tail(TailArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct TailArgs {
+    /// Start at the oldest event kept instead of new ones only.
+    #[arg(long)]
+    pub from_start: bool,
+    /// Stop after printing this many events.
+    #[arg(long)]
+    pub count: Option<u64>,
 }
 
 #[derive(Debug, Clone, clap::Args)]

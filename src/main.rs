@@ -1,4 +1,4 @@
-use arbiter::cli::{Cli, Command};
+use arbiter::cli::{Cli, Command, EventsCommand};
 use bevy_app::AppExit;
 use clap::Parser;
 use std::process::ExitCode;
@@ -16,6 +16,9 @@ fn main() -> ExitCode {
         Command::Replay(args) => arbiter::store_commands::replay(config.as_deref(), &args),
         Command::Verify(args) => arbiter::store_commands::verify(config.as_deref(), &args),
         Command::Rebalance => arbiter::store_commands::rebalance(config.as_deref()),
+        Command::Events(EventsCommand::Tail(args)) => {
+            arbiter::read::tail::tail(config.as_deref(), &args).map(|()| AppExit::Success)
+        }
     };
     match outcome {
         Ok(AppExit::Success) => ExitCode::SUCCESS,

@@ -8,10 +8,12 @@ pub mod board;
 mod cache;
 mod leaderboards;
 mod model;
+pub mod outbox;
 mod plugin;
 mod presence;
 mod redis_link;
 mod single_flight;
+pub mod tail;
 
 pub use board::{Board, Standing};
 pub use cache::MatchSummary;

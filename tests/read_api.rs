@@ -4,6 +4,8 @@
 
 #[path = "common/http.rs"]
 mod http;
+#[path = "common/proxy.rs"]
+mod proxy;
 #[path = "common/redis_server.rs"]
 mod redis_server;
 
@@ -51,6 +53,7 @@ struct QueryServer {
     admin: SocketAddr,
     runtime: AsyncRuntime,
     model: Arc<ReadModel>,
+    store: Store,
     _dir: tempfile::TempDir,
 }
 
@@ -79,7 +82,7 @@ impl QueryServer {
                 config,
                 source: ConfigSource::Embedded,
             })
-            .with_persistence(store)
+            .with_persistence(store.clone())
             .with_admin()
             .expect("admin binds"),
         );
@@ -91,6 +94,7 @@ impl QueryServer {
             admin,
             runtime,
             model,
+            store,
             _dir: dir,
         };
         server.wait("the leaderboards to be built", |server| {
@@ -362,7 +366,10 @@ fn with_redis_unreachable_every_route_still_answers() {
     for route in ROUTES {
         let series = format!("arbiter_query_duration_seconds_count{{route=\"{route}\"}}");
         let count = http::metric_value(&text, &series);
-        assert!(count.is_some_and(|count| count > 0.0), "{series}: {count:?}");
+        assert!(
+            count.is_some_and(|count| count > 0.0),
+            "{series}: {count:?}"
+        );
     }
 }
 
@@ -451,4 +458,130 @@ fn on_redis_the_cache_refreshes_on_flush_expires_and_reads_once_for_concurrent_m
     };
     let mut server = QueryServer::start(Some(url), |config| config.cache.profile_ttl_secs = 1);
     cache_behaves(&mut server);
+}
+
+/// The events in the stream of `url`: `(player_id, seq)` in stream order.
+async fn streamed(url: &str) -> Vec<(u64, u64)> {
+    let client = redis::Client::open(url).expect("a Redis URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("Redis answers");
+    let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(arbiter::read::outbox::STREAM)
+        .arg("-")
+        .arg("+")
+        .query_async(&mut connection)
+        .await
+        .expect("XRANGE");
+    reply
+        .ids
+        .iter()
+        .map(|entry| {
+            let number = |field: &str| {
+                entry
+                    .get::<String>(field)
+                    .and_then(|text| text.parse().ok())
+                    .expect("a number field")
+            };
+            (number("player_id"), number("seq"))
+        })
+        .collect()
+}
+
+/// Every stored event is in the stream, each player's in seq order (a repeat may follow a failure).
+fn assert_streamed_in_order(streamed: &[(u64, u64)], events_per_player: u64) {
+    let mut next: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+    for (player, seq) in streamed {
+        let expected = next.entry(*player).or_insert(1);
+        assert!(
+            *seq <= *expected,
+            "player {player}: seq {seq} before {expected}"
+        );
+        if *seq == *expected {
+            *expected += 1;
+        }
+    }
+    assert_eq!(next.len() as u64, PLAYERS);
+    assert!(
+        next.values().all(|after| *after == events_per_player + 1),
+        "every event of every player arrived"
+    );
+}
+
+#[test]
+fn events_reach_the_stream_in_order_and_a_redis_outage_loses_none() {
+    let setup = tokio::runtime::Runtime::new().expect("runtime");
+    let Some(direct) = setup.block_on(redis_server::fresh_database(13)) else {
+        return;
+    };
+    let proxy = proxy::FlakyProxy::start("127.0.0.1:6379".parse().expect("address"));
+    let through_proxy = format!("redis://{}/13", proxy.addr);
+    let mut server = QueryServer::start(Some(through_proxy), |_| {});
+    server.wait("the first events in the stream", |_| {
+        setup.block_on(streamed(&direct)).len() as u64 >= PLAYERS
+    });
+
+    // More events while Redis is unreachable, then after it is back.
+    let more = |server: &QueryServer, seq: u64| {
+        let mut batches = vec![ShardBatch::default(); server.store.shard_count()];
+        for id in 1..=PLAYERS {
+            batches[server.store.shard_of(id)].events.push(StoredEvent {
+                player_id: id,
+                seq,
+                at_ms: 1_800_000_000_000 + seq as i64,
+                event: PlayerEvent::Registered {
+                    name: format!("p{id}-{seq}"),
+                },
+            });
+        }
+        server.runtime.block_on(async {
+            for (shard, batch) in batches.iter().enumerate() {
+                server.store.write(shard, batch).await.expect("written");
+            }
+        });
+    };
+    proxy.cut();
+    more(&server, 2);
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(
+        setup.block_on(streamed(&direct)).len() as u64,
+        PLAYERS,
+        "nothing relayed while Redis is away"
+    );
+    proxy.restore();
+    more(&server, 3);
+    server.wait("every event in the stream", |_| {
+        setup.block_on(streamed(&direct)).len() as u64 >= 3 * PLAYERS
+    });
+    assert_streamed_in_order(&setup.block_on(streamed(&direct)), 3);
+
+    // `arbiter events tail` reads them back.
+    let config = server._dir.path().join("tail.toml");
+    std::fs::write(
+        &config,
+        format!("[cache]\nbackend = \"redis\"\nredis_url = \"{direct}\"\n"),
+    )
+    .expect("config");
+    let tail = std::process::Command::new(env!("CARGO_BIN_EXE_arbiter"))
+        .args(["events", "tail", "--from-start", "--count", "5", "--config"])
+        .arg(&config)
+        .output()
+        .expect("arbiter events tail runs");
+    assert!(
+        tail.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tail.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&tail.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert!(
+        lines
+            .iter()
+            .all(|line| line["player_id"].is_u64() && line["seq"] == 1)
+    );
+    assert_eq!(lines[0]["type"], "match_played");
 }

@@ -124,6 +124,28 @@ impl Backend {
         }
     }
 
+    /// Up to `limit` events not yet relayed to the stream, in player and seq order.
+    pub(super) async fn unpublished(&self, limit: u32) -> Result<Vec<StoredEvent>, sqlx::Error> {
+        match self {
+            Backend::Sqlite(pool) => sqlite::unpublished(pool, limit).await,
+            Backend::Postgres(pool) => postgres::unpublished(pool, limit).await,
+        }
+    }
+
+    pub(super) async fn mark_published(&self, events: &[StoredEvent]) -> Result<(), sqlx::Error> {
+        match self {
+            Backend::Sqlite(pool) => sqlite::mark_published(pool, events).await,
+            Backend::Postgres(pool) => postgres::mark_published(pool, events).await,
+        }
+    }
+
+    pub(super) async fn unpublished_count(&self) -> Result<u64, sqlx::Error> {
+        match self {
+            Backend::Sqlite(pool) => sqlite::unpublished_count(pool).await,
+            Backend::Postgres(pool) => postgres::unpublished_count(pool).await,
+        }
+    }
+
     /// Removes a player from this shard (row, events, snapshots) in one transaction.
     pub(super) async fn delete(&self, id: u64) -> Result<(), sqlx::Error> {
         match self {

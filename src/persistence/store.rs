@@ -184,6 +184,38 @@ impl Store {
         Ok(())
     }
 
+    /// Up to `limit` of `shard`'s events not yet relayed to the stream, in player and seq order.
+    pub async fn unpublished_events(
+        &self,
+        shard: usize,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.shards[shard]
+            .unpublished(limit)
+            .await
+            .map_err(|source| StoreError::Query { shard, source })
+    }
+
+    /// Marks `events` of `shard` as relayed.
+    pub async fn mark_published(
+        &self,
+        shard: usize,
+        events: &[StoredEvent],
+    ) -> Result<(), StoreError> {
+        self.shards[shard]
+            .mark_published(events)
+            .await
+            .map_err(|source| StoreError::Query { shard, source })
+    }
+
+    /// Events of `shard` not yet relayed.
+    pub async fn unpublished_count(&self, shard: usize) -> Result<u64, StoreError> {
+        self.shards[shard]
+            .unpublished_count()
+            .await
+            .map_err(|source| StoreError::Query { shard, source })
+    }
+
     /// The ids of every stored player, or a random sample of up to `per_shard` from each shard.
     pub async fn player_ids(&self, per_shard: Option<u64>) -> Result<Vec<u64>, StoreError> {
         let mut ids = Vec::new();

@@ -1,11 +1,13 @@
 //! Wires the read side into the server: builds the read model (Redis when configured), feeds it the
-//! writer's commits, this server's sessions and live matches, keeps Redis sessions alive and rebuilds
-//! the leaderboards from the databases at start and whenever Redis has lost them.
+//! writer's commits, this server's sessions and live matches, keeps Redis sessions alive, rebuilds
+//! the leaderboards from the databases at start and whenever Redis has lost them, and relays the
+//! outbox to the event stream.
 
 use super::board::Board;
 use super::cache::ProfileCache;
 use super::leaderboards::Leaderboards;
 use super::model::{LiveMatch, ReadModel};
+use super::outbox;
 use super::presence::{Presence, SESSION_TTL_SECS, SessionInfo};
 use super::redis_link::RedisLink;
 use crate::persistence::{PlayerRecord, Store};
@@ -82,6 +84,9 @@ impl Plugin for ReadPlugin {
             Some(link) => ProfileCache::redis(link.clone(), settings.profile_ttl_secs),
             None => ProfileCache::memory(settings.profile_ttl_secs),
         };
+        if let Some(link) = &redis {
+            runtime.spawn(outbox::relay(self.store.clone(), link.clone()));
+        }
         let model = Arc::new(ReadModel::new(
             self.store.clone(),
             cache,

@@ -41,6 +41,7 @@ pub const PERSIST_BACKPRESSURE_TOTAL: &str = "arbiter_persist_backpressure_total
 pub const QUERY_DURATION_SECONDS: &str = "arbiter_query_duration_seconds";
 pub const CACHE_REQUESTS_TOTAL: &str = "arbiter_cache_requests_total";
 pub const REDIS_UP: &str = "arbiter_redis_up";
+pub const OUTBOX_PENDING: &str = "arbiter_outbox_pending";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
 const TICK_DURATION_BUCKETS: [f64; 12] = [
@@ -225,6 +226,10 @@ fn describe() {
     describe_counter!(
         CACHE_REQUESTS_TOTAL,
         "Profile cache lookups, by result (hit, miss, error: the cache could not answer)."
+    );
+    describe_gauge!(
+        OUTBOX_PENDING,
+        "Committed player events not yet relayed to the Redis stream player-events."
     );
     describe_gauge!(
         REDIS_UP,

@@ -4,7 +4,7 @@
 use super::per_player::per_player_queries;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::ShardBatch;
-use crate::persistence::record::PlayerRecord;
+use crate::persistence::record::{PlayerRecord, StoredEvent};
 use sqlx::PgPool;
 
 fn as_i64(ids: &[u64]) -> Vec<i64> {
@@ -136,4 +136,47 @@ per_player_queries! {
                  AS known ORDER BY random() LIMIT $1",
     all_ids: "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) \
               AS known ORDER BY id LIMIT $1",
+}
+
+/// Up to `limit` events not yet relayed to the stream, in player and seq order.
+pub(super) async fn unpublished(
+    pool: &PgPool,
+    limit: u32,
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    let events: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT player_id, seq, at_ms, payload::text FROM player_events WHERE NOT published \
+         ORDER BY player_id, seq LIMIT $1",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    events
+        .iter()
+        .map(|(player, seq, at_ms, payload)| rows::event(*player, *seq, *at_ms, payload))
+        .collect()
+}
+
+/// Marks relayed events published.
+pub(super) async fn mark_published(
+    pool: &PgPool,
+    events: &[StoredEvent],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE player_events SET published = TRUE \
+         FROM UNNEST($1::int8[], $2::int8[]) AS relayed(player_id, seq) \
+         WHERE player_events.player_id = relayed.player_id AND player_events.seq = relayed.seq",
+    )
+    .bind(column(events, |event| event.player_id as i64))
+    .bind(column(events, |event| event.seq as i64))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Events not yet relayed.
+pub(super) async fn unpublished_count(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM player_events WHERE NOT published")
+        .fetch_one(pool)
+        .await?;
+    Ok(count as u64)
 }

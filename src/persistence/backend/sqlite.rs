@@ -3,7 +3,7 @@
 use super::per_player::per_player_queries;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::ShardBatch;
-use crate::persistence::record::PlayerRecord;
+use crate::persistence::record::{PlayerRecord, StoredEvent};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
@@ -152,4 +152,54 @@ per_player_queries! {
                  AS known ORDER BY random() LIMIT ?",
     all_ids: "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) \
               AS known ORDER BY id LIMIT ?",
+}
+
+/// Up to `limit` events not yet relayed to the stream, in player and seq order.
+pub(super) async fn unpublished(
+    pool: &SqlitePool,
+    limit: u32,
+) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    let events: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT player_id, seq, at_ms, payload FROM player_events WHERE published = 0 \
+         ORDER BY player_id, seq LIMIT ?",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    events
+        .iter()
+        .map(|(player, seq, at_ms, payload)| rows::event(*player, *seq, *at_ms, payload))
+        .collect()
+}
+
+/// Marks relayed events published.
+pub(super) async fn mark_published(
+    pool: &SqlitePool,
+    events: &[StoredEvent],
+) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for chunk in events.chunks(MAX_BIND_PARAMETERS / 2) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "UPDATE player_events SET published = 1 WHERE (player_id, seq) IN (VALUES ",
+        );
+        let mut pairs = query.separated(", ");
+        for event in chunk {
+            pairs.push("(");
+            pairs.push_bind_unseparated(event.player_id as i64);
+            pairs.push_unseparated(", ");
+            pairs.push_bind_unseparated(event.seq as i64);
+            pairs.push_unseparated(")");
+        }
+        query.push(")");
+        query.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+/// Events not yet relayed.
+pub(super) async fn unpublished_count(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM player_events WHERE published = 0")
+        .fetch_one(pool)
+        .await?;
+    Ok(count as u64)
 }
