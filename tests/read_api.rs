@@ -273,6 +273,18 @@ fn every_route_answers(server: &mut QueryServer) {
     assert_eq!(matches[0]["teams"][0][0], 7);
     assert_eq!(matches[0]["state"], "warmup");
 
+    // The document parses as OpenAPI 3.1, and every operation's parameters and responses resolve.
+    let (status, raw) = http::get(server.admin, "/v1/openapi.json").expect("GET openapi.json");
+    assert_eq!(status, 200);
+    let spec = oas3::from_json(&raw).expect("a valid OpenAPI document");
+    assert!(spec.openapi.starts_with("3.1"), "{}", spec.openapi);
+    assert_eq!(spec.operations().count(), ROUTES.len());
+    for (path, _, operation) in spec.operations() {
+        operation
+            .parameters(&spec)
+            .unwrap_or_else(|error| panic!("{path}: parameters do not resolve: {error}"));
+        assert!(!operation.responses(&spec).is_empty(), "{path}");
+    }
     let document = server.expect("/v1/openapi.json", 200);
     let paths: BTreeSet<&str> = document["paths"]
         .as_object()
@@ -584,4 +596,50 @@ fn events_reach_the_stream_in_order_and_a_redis_outage_loses_none() {
             .all(|line| line["player_id"].is_u64() && line["seq"] == 1)
     );
     assert_eq!(lines[0]["type"], "match_played");
+}
+
+#[test]
+fn profiles_come_from_a_replica_and_from_the_primary_when_it_lacks_the_player_or_fails() {
+    let mut on_replica = 0;
+    let server = QueryServer::start(None, |config| {
+        let replica = format!("sqlite://{}/replica0.db", config.server.data_dir);
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        on_replica = runtime.block_on(async {
+            let primaries = Store::open(&config.persistence.shards).expect("primaries");
+            let replica_store = Store::open(std::slice::from_ref(&replica)).expect("replica");
+            replica_store.migrate().await.expect("replica schema");
+            // The replica holds one player of shard 0, under a name the primary does not have.
+            let id = (1..=PLAYERS)
+                .find(|id| primaries.shard_of(*id) == 0)
+                .expect("a player on shard 0");
+            let mut stale = record(id);
+            stale.name = "from-replica".into();
+            replica_store
+                .write(
+                    0,
+                    &ShardBatch {
+                        players: vec![stale],
+                        ..ShardBatch::default()
+                    },
+                )
+                .await
+                .expect("replica written");
+            id
+        });
+        config.persistence.replica_urls = vec![replica, String::new()];
+    });
+    let from_replica = server.expect(&format!("/v1/players/{on_replica}"), 200);
+    assert_eq!(from_replica["name"], "from-replica");
+    // Shard 0's replica lacks everyone else; shard 1 has no replica: both come from the primaries.
+    for id in [on_replica + 1, on_replica + 2, on_replica + 3] {
+        assert_eq!(server.expect(&format!("/v1/players/{id}"), 200)["name"], "");
+    }
+
+    let failing = QueryServer::start(None, |config| {
+        config.persistence.replica_urls = vec![
+            "postgres://postgres@127.0.0.1:1/nowhere".into(),
+            "postgres://postgres@127.0.0.1:1/nowhere".into(),
+        ];
+    });
+    assert_eq!(failing.expect("/v1/players/5", 200)["id"], 5);
 }

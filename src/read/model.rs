@@ -59,6 +59,8 @@ pub struct Unavailable(pub String);
 #[derive(Debug)]
 pub struct ReadModel {
     store: Store,
+    /// Read replicas per shard (the primary's URL where a shard has none), when configured.
+    replicas: Option<Store>,
     pub(super) cache: ProfileCache,
     pub(super) boards: Leaderboards,
     pub(super) presence: Presence,
@@ -70,12 +72,14 @@ pub struct ReadModel {
 impl ReadModel {
     pub fn new(
         store: Store,
+        replicas: Option<Store>,
         cache: ProfileCache,
         boards: Leaderboards,
         presence: Presence,
     ) -> Self {
         Self {
             store,
+            replicas,
             cache,
             boards,
             presence,
@@ -132,18 +136,36 @@ impl ReadModel {
         }))
     }
 
+    /// The replica first; the primary when there is no replica, it fails, or it lacks the player
+    /// (replication lag).
     async fn load_profile(&self, player_id: u64) -> Result<Option<StoredProfile>, Unavailable> {
         self.database_reads.fetch_add(1, Ordering::Relaxed);
+        if let Some(replicas) = &self.replicas
+            && let Ok(Some(stored)) = Self::load_from(replicas, player_id).await
+        {
+            self.cache.put(&stored).await;
+            return Ok(Some(stored));
+        }
+        let stored = Self::load_from(&self.store, player_id).await?;
+        if let Some(stored) = &stored {
+            self.cache.put(stored).await;
+        }
+        Ok(stored)
+    }
+
+    async fn load_from(
+        store: &Store,
+        player_id: u64,
+    ) -> Result<Option<StoredProfile>, Unavailable> {
         let unavailable = |error: crate::persistence::StoreError| Unavailable(error.to_string());
-        let mut loaded = self.store.load_players(&[player_id]).await;
+        let mut loaded = store.load_players(&[player_id]).await;
         if let Some(failure) = loaded.failed.pop() {
             return Err(unavailable(failure.error));
         }
         let Some(record) = loaded.players.pop() else {
             return Ok(None);
         };
-        let events = self
-            .store
+        let events = store
             .recent_events(player_id, LAST_MATCHES * 2)
             .await
             .map_err(unavailable)?;
@@ -169,12 +191,10 @@ impl ReadModel {
             })
             .take(LAST_MATCHES as usize)
             .collect();
-        let stored = StoredProfile {
+        Ok(Some(StoredProfile {
             record,
             last_matches,
-        };
-        self.cache.put(&stored).await;
-        Ok(Some(stored))
+        }))
     }
 
     pub async fn leaderboard(&self, board: Board, offset: u64, limit: u64) -> Vec<Standing> {

@@ -13,7 +13,9 @@ use super::redis_link::RedisLink;
 use crate::persistence::{PlayerRecord, Store};
 use crate::runtime::AsyncRuntime;
 use crate::tick::TickSystems;
-use arbiter_components::config::{CacheBackend, CacheSettings, ServerSettings};
+use arbiter_components::config::{
+    CacheBackend, CacheSettings, PersistenceSettings, ServerSettings,
+};
 use arbiter_components::matchmaking::{Match, MatchState};
 use arbiter_components::player::PlayerId;
 use arbiter_components::session::Session;
@@ -87,8 +89,14 @@ impl Plugin for ReadPlugin {
         if let Some(link) = &redis {
             runtime.spawn(outbox::relay(self.store.clone(), link.clone()));
         }
+        let persistence = app
+            .world_mut()
+            .get_resource_or_init::<PersistenceSettings>()
+            .clone();
+        let data_dir = server_data_dir(app);
         let model = Arc::new(ReadModel::new(
             self.store.clone(),
+            replicas(&persistence, &data_dir, &runtime),
             cache,
             Leaderboards::new(redis.clone()),
             Presence::new(redis),
@@ -114,6 +122,31 @@ impl Plugin for ReadPlugin {
                     .after(TickSystems::Send)
                     .before(TickSystems::Persist),
             );
+    }
+}
+
+fn server_data_dir(app: &mut App) -> String {
+    app.world_mut()
+        .get_resource_or_init::<ServerSettings>()
+        .data_dir
+        .clone()
+}
+
+/// The replica store, when `persistence.replica_urls` names any (opened lazily: a replica that is
+/// down fails its reads, which go to the primary).
+fn replicas(
+    settings: &PersistenceSettings,
+    data_dir: &str,
+    runtime: &AsyncRuntime,
+) -> Option<Store> {
+    let urls = settings.read_urls(data_dir)?;
+    let _inside = runtime.enter();
+    match Store::open(&urls) {
+        Ok(store) => Some(store),
+        Err(error) => {
+            tracing::error!(%error, "persistence.replica_urls unusable; profiles are read from the primaries");
+            None
+        }
     }
 }
 

@@ -11,6 +11,10 @@ pub struct PersistenceSettings {
     /// their id. Empty (the default): one SQLite file, `<server.data_dir>/players.db`. Restart only;
     /// `ARBITER_DATABASE_URL` (comma-separated) overrides.
     pub shards: Vec<String>,
+    /// Read replicas for the query API, one per shard in `shards` order ("" for a shard without
+    /// one); empty: profiles are read from the primaries. A replica that fails or lacks a player is
+    /// passed over for its primary. Restart only.
+    pub replica_urls: Vec<String>,
     /// Seconds between write-behind flushes of changed players (1–3600). Hot.
     pub flush_interval_secs: u32,
     /// Seconds after which a player who changed gets a fresh snapshot (60–86400). Hot.
@@ -27,6 +31,7 @@ impl Default for PersistenceSettings {
     fn default() -> Self {
         Self {
             shards: Vec::new(),
+            replica_urls: Vec::new(),
             flush_interval_secs: 5,
             snapshot_interval_secs: 300,
             snapshot_every_events: 100,
@@ -46,6 +51,24 @@ impl PersistenceSettings {
         {
             return Err(InvalidSetting::new(
                 "persistence.shards",
+                format!("has {url:?}; every URL must start with sqlite:, postgres: or postgresql:"),
+            ));
+        }
+        if !self.replica_urls.is_empty() && self.replica_urls.len() != self.shards.len() {
+            return Err(InvalidSetting::new(
+                "persistence.replica_urls",
+                format!(
+                    "has {} URLs for {} shards; give one per shard (\"\" for none) or none at all",
+                    self.replica_urls.len(),
+                    self.shards.len()
+                ),
+            ));
+        }
+        if let Some(url) = self.replica_urls.iter().find(|url| {
+            !url.is_empty() && !KNOWN_SCHEMES.iter().any(|scheme| url.starts_with(scheme))
+        }) {
+            return Err(InvalidSetting::new(
+                "persistence.replica_urls",
                 format!("has {url:?}; every URL must start with sqlite:, postgres: or postgresql:"),
             ));
         }
@@ -80,6 +103,27 @@ impl PersistenceSettings {
         }
     }
 
+    /// The URLs to read profiles from, one per shard: the replica where there is one, else the
+    /// primary. `None` without replicas.
+    pub fn read_urls(&self, data_dir: &str) -> Option<Vec<String>> {
+        if self.replica_urls.is_empty() {
+            return None;
+        }
+        Some(
+            self.shard_urls(data_dir)
+                .into_iter()
+                .zip(&self.replica_urls)
+                .map(|(primary, replica)| {
+                    if replica.is_empty() {
+                        primary
+                    } else {
+                        replica.clone()
+                    }
+                })
+                .collect(),
+        )
+    }
+
     pub(super) fn keep_restart_only_from(
         &mut self,
         running: &Self,
@@ -89,6 +133,12 @@ impl PersistenceSettings {
             "persistence.shards",
             &mut self.shards,
             &running.shards,
+            changed,
+        );
+        keep_running(
+            "persistence.replica_urls",
+            &mut self.replica_urls,
+            &running.replica_urls,
             changed,
         );
     }
