@@ -6,12 +6,12 @@
 pub mod api;
 pub mod board;
 mod cache;
-mod leaderboards;
+pub mod leaderboards;
 mod model;
 pub mod outbox;
 mod plugin;
-mod presence;
-mod redis_link;
+pub mod presence;
+pub mod redis_link;
 mod single_flight;
 pub mod tail;
 

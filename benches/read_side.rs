@@ -1,0 +1,328 @@
+//! The read side: rank and top-10 on a 1 M-player leaderboard (in process, and Redis), session
+//! lookups (in process, and Redis), and profile reads through the HTTP query API at 5,000 requests/s
+//! on loopback, cache hits against misses (SQLite primary; in-process cache, and Redis).
+//!
+//! Redis runs against 127.0.0.1:6379, database 14 (emptied first); without it those parts are skipped
+//! with a message. Percentiles are printed for the Redis and HTTP parts (criterion shows medians).
+
+#[path = "../tests/common/redis_server.rs"]
+mod redis_server;
+
+use arbiter::ServerPlugins;
+use arbiter::config::{ConfigSource, LoadedConfig};
+use arbiter::persistence::{PlayerRecord, ShardBatch};
+use arbiter::read::board::{Board, MemoryBoard};
+use arbiter::read::leaderboards::Leaderboards;
+use arbiter::read::presence::Presence;
+use arbiter::read::redis_link::RedisLink;
+use arbiter::read::{SessionInfo, SharedReadModel};
+use arbiter::runtime::AsyncRuntime;
+use arbiter::store_commands::open_store;
+use arbiter_components::config::{CacheBackend, ServerConfig};
+use bevy_app::App;
+use criterion::Criterion;
+use rand::{RngExt, SeedableRng};
+use std::hint::black_box;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+const BOARD_PLAYERS: u64 = 1_000_000;
+
+fn score(id: u64) -> i64 {
+    ((id.wrapping_mul(2_654_435_761)) % 3_000_000) as i64
+}
+
+fn print(line: String) {
+    let _ = writeln!(std::io::stdout(), "{line}");
+}
+
+/// p50, p99 and max of `samples`, as text.
+fn percentiles(mut samples: Vec<Duration>) -> String {
+    samples.sort();
+    let at = |share: f64| samples[((samples.len() - 1) as f64 * share).round() as usize];
+    format!(
+        "n {}, p50 {:?}, p99 {:?}, max {:?}",
+        samples.len(),
+        at(0.5),
+        at(0.99),
+        samples[samples.len() - 1]
+    )
+}
+
+fn in_process(c: &mut Criterion) {
+    let mut board = MemoryBoard::default();
+    for id in 1..=BOARD_PLAYERS {
+        board.set(id, score(id));
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    c.bench_function("rank_in_process_1m", |b| {
+        b.iter(|| board.standing(black_box(rng.random_range(1..=BOARD_PLAYERS))))
+    });
+    c.bench_function("top_10_in_process_1m", |b| b.iter(|| board.range(0, 10)));
+    c.bench_function("score_update_in_process_1m", |b| {
+        b.iter(|| {
+            let id = rng.random_range(1..=BOARD_PLAYERS);
+            board.set(id, score(id) + rng.random_range(-50..50));
+        })
+    });
+    let presence = Presence::new(None);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        for id in 0..100_000 {
+            presence
+                .connected(SessionInfo {
+                    player_id: id,
+                    server_id: "127.0.0.1:5000".into(),
+                    connected_at_ms: 0,
+                })
+                .await;
+        }
+    });
+    c.bench_function("session_lookup_in_process_100k", |b| {
+        b.iter(|| presence.local_lookup(black_box(rng.random_range(0..100_000))))
+    });
+}
+
+fn redis_parts(runtime: &AsyncRuntime, url: &str) {
+    let link = {
+        let _inside = runtime.enter();
+        RedisLink::lazy(url).expect("Redis URL")
+    };
+    let boards = Leaderboards::new(Some(link.clone()));
+    let started = Instant::now();
+    runtime.block_on(async {
+        let records: Vec<PlayerRecord> = (1..=BOARD_PLAYERS)
+            .map(|id| {
+                let mut record = PlayerRecord::new(id);
+                record.rating = score(id) as f64 / 1000.0;
+                record.kills = id % 500;
+                record
+            })
+            .collect();
+        for chunk in records.chunks(20_000) {
+            assert!(boards.update(chunk).await, "Redis took the scores");
+        }
+    });
+    print(format!(
+        "redis_board_load: 1,000,000 players on 2 boards in {:.1} s (pipelined ZADD)",
+        started.elapsed().as_secs_f64()
+    ));
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let samples: Vec<Duration> = (0..20_000)
+        .map(|_| {
+            let id = rng.random_range(1..=BOARD_PLAYERS);
+            let started = Instant::now();
+            let standing = runtime.block_on(boards.standing(Board::Rating, id));
+            assert!(standing.is_some());
+            started.elapsed()
+        })
+        .collect();
+    print(format!(
+        "rank_redis_1m (ZREVRANK + ZSCORE, one round trip): {}",
+        percentiles(samples)
+    ));
+    let samples: Vec<Duration> = (0..5_000)
+        .map(|_| {
+            let started = Instant::now();
+            assert_eq!(
+                runtime.block_on(boards.range(Board::Rating, 0, 10)).len(),
+                10
+            );
+            started.elapsed()
+        })
+        .collect();
+    print(format!("top_10_redis_1m: {}", percentiles(samples)));
+
+    let presence = Presence::new(Some(link));
+    runtime.block_on(async {
+        for id in 0..10_000 {
+            presence
+                .connected(SessionInfo {
+                    player_id: id,
+                    server_id: "127.0.0.1:5000".into(),
+                    connected_at_ms: 0,
+                })
+                .await;
+        }
+    });
+    let samples: Vec<Duration> = (0..20_000)
+        .map(|_| {
+            let id = rng.random_range(0..10_000);
+            let started = Instant::now();
+            assert!(runtime.block_on(presence.lookup(id)).is_some());
+            started.elapsed()
+        })
+        .collect();
+    print(format!("session_lookup_redis: {}", percentiles(samples)));
+}
+
+/// The server app with persistence, the read side and the admin endpoint, `players` stored.
+fn query_server(redis: Option<&str>, players: u64, dir: &tempfile::TempDir) -> (App, SocketAddr) {
+    let mut config = ServerConfig::default();
+    config.server.data_dir = dir.path().display().to_string();
+    config.admin.bind = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    if let Some(url) = redis {
+        config.cache.backend = CacheBackend::Redis;
+        config.cache.redis_url = url.into();
+    }
+    let admin = config.admin.bind;
+    let runtime = AsyncRuntime::start();
+    let store = open_store(&config, &runtime).expect("store");
+    runtime.block_on(async {
+        let mut batch = ShardBatch::default();
+        for id in 1..=players {
+            let mut record = PlayerRecord::new(id);
+            record.version = 1;
+            record.rating = score(id) as f64 / 1000.0;
+            batch.players.push(record);
+        }
+        store.write(0, &batch).await.expect("populated");
+    });
+    let mut app = App::new();
+    app.insert_resource(runtime);
+    app.add_plugins(
+        ServerPlugins::new(LoadedConfig {
+            config,
+            source: ConfigSource::Embedded,
+        })
+        .with_persistence(store)
+        .with_admin()
+        .expect("admin binds"),
+    );
+    app.finish();
+    app.cleanup();
+    let model = app.world().resource::<SharedReadModel>().0.clone();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while model.board_len(Board::Rating) < players as usize {
+        assert!(Instant::now() < deadline, "leaderboards never built");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (app, admin)
+}
+
+/// One keep-alive HTTP/1.1 connection: GET `path`, read the whole response.
+async fn get(stream: &mut BufReader<tokio::net::TcpStream>, path: &str) -> std::io::Result<u16> {
+    stream
+        .get_mut()
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n").as_bytes())
+        .await?;
+    let mut status_line = String::new();
+    stream.read_line(&mut status_line).await?;
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let mut length = 0;
+    loop {
+        let mut header = String::new();
+        stream.read_line(&mut header).await?;
+        if header == "\r\n" || header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await?;
+    Ok(status)
+}
+
+/// `rate` requests/s for `seconds` over 16 keep-alive connections; `path(n)` is the n-th path.
+fn load(
+    admin: SocketAddr,
+    rate: u32,
+    seconds: u32,
+    path: impl Fn(u64) -> String + Send + Sync + 'static,
+) -> Vec<Duration> {
+    const CONNECTIONS: u64 = 16;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+    let path = std::sync::Arc::new(path);
+    runtime.block_on(async move {
+        let per_connection = f64::from(rate) / CONNECTIONS as f64;
+        let requests = (per_connection * f64::from(seconds)) as u64;
+        let mut tasks = tokio::task::JoinSet::new();
+        for connection in 0..CONNECTIONS {
+            let path = path.clone();
+            tasks.spawn(async move {
+                let mut stream = BufReader::new(
+                    tokio::net::TcpStream::connect(admin)
+                        .await
+                        .expect("connect"),
+                );
+                let start = tokio::time::Instant::now()
+                    + Duration::from_secs_f64(connection as f64 / f64::from(rate));
+                let mut samples = Vec::with_capacity(requests as usize);
+                for n in 0..requests {
+                    let due = start + Duration::from_secs_f64(n as f64 / per_connection);
+                    tokio::time::sleep_until(due).await;
+                    let sent = Instant::now();
+                    let status = get(&mut stream, &path(n * CONNECTIONS + connection))
+                        .await
+                        .expect("response");
+                    assert_eq!(status, 200);
+                    samples.push(sent.elapsed());
+                }
+                samples
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(samples) = tasks.join_next().await {
+            all.extend(samples.expect("client task"));
+        }
+        all
+    })
+}
+
+fn profile_reads(redis: Option<&str>, label: &str) {
+    const PLAYERS: u64 = 40_000;
+    const HOT: u64 = 1_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_app, admin) = query_server(redis, PLAYERS, &dir);
+    // Warm the hot set, then: hits on it, and misses on players never read before.
+    load(admin, 5_000, 1, |n| format!("/v1/players/{}", n % HOT + 1));
+    let hits = load(admin, 5_000, 5, |n| format!("/v1/players/{}", n % HOT + 1));
+    print(format!(
+        "profile_read_hit_{label} at 5000 req/s: {}",
+        percentiles(hits)
+    ));
+    let misses = load(admin, 5_000, 5, |n| format!("/v1/players/{}", HOT + 1 + n));
+    print(format!(
+        "profile_read_miss_{label} at 5000 req/s: {}",
+        percentiles(misses)
+    ));
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
+    let wanted = |name: &str| only.as_deref().is_none_or(|filter| name.contains(filter));
+    if wanted("in_process") {
+        in_process(&mut c);
+    }
+    let runtime = AsyncRuntime::start();
+    let redis = runtime.block_on(redis_server::fresh_database(14));
+    if wanted("redis")
+        && let Some(url) = &redis
+    {
+        redis_parts(&runtime, url);
+    }
+    if wanted("profile") {
+        profile_reads(None, "in_process_cache");
+        if let Some(url) = &redis {
+            runtime.block_on(redis_server::run(url, &redis::cmd("FLUSHDB")));
+            profile_reads(Some(url), "redis_cache");
+        }
+    }
+    c.final_summary();
+}
