@@ -320,7 +320,7 @@ fn main() {
     if wanted("profile") {
         profile_reads(None, "in_process_cache");
         if let Some(url) = &redis {
-            runtime.block_on(redis_server::run(url, &redis::cmd("FLUSHDB")));
+            runtime.block_on(redis_server::run(url, redis::cmd("FLUSHDB").arg("ASYNC")));
             profile_reads(Some(url), "redis_cache");
         }
     }

@@ -145,7 +145,8 @@ impl Leaderboards {
         let Some(redis) = &self.redis else {
             return true;
         };
-        let mut command = redis::cmd("DEL");
+        // UNLINK frees a big sorted set in the background instead of blocking Redis.
+        let mut command = redis::cmd("UNLINK");
         for board in Board::ALL {
             command.arg(board.redis_key());
         }

@@ -11,7 +11,10 @@ pub(crate) async fn fresh_database(index: u8) -> Option<String> {
     let connected = async {
         let client = redis::Client::open(url.as_str())?;
         let mut connection = client.get_multiplexed_async_connection().await?;
+        // ASYNC: the keys go at once, their memory is freed in the background (a big leaderboard
+        // left by a benchmark would otherwise block Redis for seconds).
         redis::cmd("FLUSHDB")
+            .arg("ASYNC")
             .query_async::<()>(&mut connection)
             .await
     };
