@@ -130,6 +130,23 @@ impl ProfileCache {
         }
     }
 
+    /// Drops expired in-process entries, so the TTL bounds memory even for profiles never read
+    /// again (Redis expires its own).
+    pub fn sweep(&self) {
+        if let Backend::Memory(entries) = &self.backend {
+            let now = Instant::now();
+            lock(entries).retain(|_, (_, expires)| *expires > now);
+        }
+    }
+
+    /// Entries held in process (0 on Redis).
+    pub fn local_len(&self) -> usize {
+        match &self.backend {
+            Backend::Memory(entries) => lock(entries).len(),
+            Backend::Redis(_) => 0,
+        }
+    }
+
     /// Drops the entries of players a flush just wrote (one round trip on Redis).
     pub async fn invalidate(&self, player_ids: &[u64]) {
         if player_ids.is_empty() {
@@ -159,4 +176,27 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_ttl_bounds_the_in_process_cache_even_for_entries_never_read_again() {
+        let cache = ProfileCache::memory(1);
+        for id in 0..100 {
+            cache
+                .put(&StoredProfile {
+                    record: PlayerRecord::new(id),
+                    last_matches: Vec::new(),
+                })
+                .await;
+        }
+        cache.sweep();
+        assert_eq!(cache.local_len(), 100, "nothing expired yet");
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        cache.sweep();
+        assert_eq!(cache.local_len(), 0);
+    }
 }

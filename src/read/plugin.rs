@@ -34,7 +34,8 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 
 /// How often Redis is checked for lost leaderboards (one `ZCARD`).
 const BOARD_CHECK_INTERVAL: Duration = Duration::from_secs(2);
-/// How often sessions are re-announced to Redis, well within their TTL.
+/// How often sessions are re-announced to Redis, well within their TTL (and expired in-process
+/// cache entries dropped).
 const SESSION_REFRESH_INTERVAL: Duration = Duration::from_secs(SESSION_TTL_SECS / 3);
 
 /// The read model, shared with the admin endpoint.
@@ -167,7 +168,10 @@ async fn upkeep(model: Arc<ReadModel>) {
                     rebuild(&model).await;
                 }
             }
-            _ = refreshes.tick() => model.presence.refresh().await,
+            _ = refreshes.tick() => {
+                model.presence.refresh().await;
+                model.cache.sweep();
+            }
         }
     }
 }
