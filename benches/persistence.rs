@@ -206,7 +206,7 @@ fn app_with_players(
     let mut config = ServerConfig::default();
     config.server.tick_rate_hz = 60;
     config.persistence.flush_interval_secs = flush_interval_secs;
-    let mut app = persisted_app(config, runtime, store);
+    let mut app = persisted_app(config, runtime, store, false);
     let players = (1..=count)
         .map(|n| {
             let id = first_id + n;

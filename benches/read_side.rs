@@ -51,6 +51,19 @@ fn percentiles(mut samples: Vec<Duration>) -> String {
     )
 }
 
+/// Players `0..count` online on one server.
+async fn connect_sessions(presence: &Presence, count: u64) {
+    for id in 0..count {
+        presence
+            .connected(SessionInfo {
+                player_id: id,
+                server_id: "127.0.0.1:5000".into(),
+                connected_at_ms: 0,
+            })
+            .await;
+    }
+}
+
 fn in_process(c: &mut Criterion) {
     let mut board = MemoryBoard::default();
     for id in 1..=BOARD_PLAYERS {
@@ -69,17 +82,7 @@ fn in_process(c: &mut Criterion) {
     });
     let presence = Presence::new(None);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
-        for id in 0..100_000 {
-            presence
-                .connected(SessionInfo {
-                    player_id: id,
-                    server_id: "127.0.0.1:5000".into(),
-                    connected_at_ms: 0,
-                })
-                .await;
-        }
-    });
+    runtime.block_on(connect_sessions(&presence, 100_000));
     c.bench_function("session_lookup_in_process_100k", |b| {
         b.iter(|| presence.local_lookup(black_box(rng.random_range(0..100_000))))
     });
@@ -136,17 +139,7 @@ fn redis_parts(runtime: &AsyncRuntime, url: &str) {
     print(format!("top_10_redis_1m: {}", percentiles(samples)));
 
     let presence = Presence::new(Some(link));
-    runtime.block_on(async {
-        for id in 0..10_000 {
-            presence
-                .connected(SessionInfo {
-                    player_id: id,
-                    server_id: "127.0.0.1:5000".into(),
-                    connected_at_ms: 0,
-                })
-                .await;
-        }
-    });
+    runtime.block_on(connect_sessions(&presence, 10_000));
     let samples: Vec<Duration> = (0..20_000)
         .map(|_| {
             let id = rng.random_range(0..10_000);

@@ -4,13 +4,13 @@
 
 #[path = "common/http.rs"]
 mod http;
+#[path = "common/persisted_app.rs"]
+mod persisted_app;
 #[path = "common/proxy.rs"]
 mod proxy;
 #[path = "common/redis_server.rs"]
 mod redis_server;
 
-use arbiter::ServerPlugins;
-use arbiter::config::{ConfigSource, LoadedConfig};
 use arbiter::persistence::{
     MatchOutcome, PlayerEvent, PlayerRecord, Progress, ShardBatch, Store, StoredEvent,
 };
@@ -23,6 +23,7 @@ use arbiter_components::player::PlayerId;
 use arbiter_components::session::Session;
 use arbiter_systems::player::new_player;
 use bevy_app::App;
+use persisted_app::persisted_app;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -75,19 +76,7 @@ impl QueryServer {
         let runtime = AsyncRuntime::start();
         let store = open_store(&config, &runtime).expect("store");
         runtime.block_on(populate(&store));
-        let mut app = App::new();
-        app.insert_resource(runtime.clone());
-        app.add_plugins(
-            ServerPlugins::new(LoadedConfig {
-                config,
-                source: ConfigSource::Embedded,
-            })
-            .with_persistence(store.clone())
-            .with_admin()
-            .expect("admin binds"),
-        );
-        app.finish();
-        app.cleanup();
+        let app = persisted_app(config, &runtime, &store, true);
         let model = app.world().resource::<SharedReadModel>().0.clone();
         let mut server = Self {
             app,

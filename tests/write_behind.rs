@@ -42,7 +42,7 @@ impl PersistedServer {
         config.persistence.flush_interval_secs = flush_interval_secs;
         let runtime = AsyncRuntime::start();
         let store = open_store(&config, &runtime).expect("the store opens and migrates");
-        let app = persisted_app(config, &runtime, &store);
+        let app = persisted_app(config, &runtime, &store, false);
         Self {
             app,
             runtime,

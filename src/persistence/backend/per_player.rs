@@ -46,17 +46,12 @@ macro_rules! per_player_queries {
             id: u64,
             after: i64,
         ) -> Result<Vec<crate::persistence::record::StoredEvent>, sqlx::Error> {
-            let events: Vec<(i64, i64, i64, String)> = sqlx::query_as($events)
+            let rows: Vec<super::rows::EventRow> = sqlx::query_as($events)
                 .bind(id as i64)
                 .bind(after)
                 .fetch_all(pool)
                 .await?;
-            events
-                .iter()
-                .map(|(player, seq, at_ms, payload)| {
-                    super::rows::event(*player, *seq, *at_ms, payload)
-                })
-                .collect()
+            super::rows::events(&rows)
         }
 
         /// A player's latest `limit` events, newest first.
@@ -65,17 +60,12 @@ macro_rules! per_player_queries {
             id: u64,
             limit: u32,
         ) -> Result<Vec<crate::persistence::record::StoredEvent>, sqlx::Error> {
-            let events: Vec<(i64, i64, i64, String)> = sqlx::query_as($recent)
+            let rows: Vec<super::rows::EventRow> = sqlx::query_as($recent)
                 .bind(id as i64)
                 .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await?;
-            events
-                .iter()
-                .map(|(player, seq, at_ms, payload)| {
-                    super::rows::event(*player, *seq, *at_ms, payload)
-                })
-                .collect()
+            super::rows::events(&rows)
         }
 
         /// Up to `limit` rows with a stored id above `after` (ids as stored: i64), in id order.

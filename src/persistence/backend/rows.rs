@@ -54,6 +54,16 @@ pub(super) fn event(
     })
 }
 
+/// An event row as queried: player id, seq, time, payload.
+pub(super) type EventRow = (i64, i64, i64, String);
+
+/// Decodes event rows, in their order.
+pub(super) fn events(rows: &[EventRow]) -> Result<Vec<StoredEvent>, sqlx::Error> {
+    rows.iter()
+        .map(|(player, seq, at_ms, payload)| event(*player, *seq, *at_ms, payload))
+        .collect()
+}
+
 /// A snapshot's stored state.
 pub(super) fn snapshot(state: &str) -> Result<PlayerRecord, sqlx::Error> {
     serde_json::from_str(state).map_err(|error| sqlx::Error::Decode(Box::new(error)))

@@ -159,17 +159,14 @@ pub(super) async fn unpublished(
     pool: &SqlitePool,
     limit: u32,
 ) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    let events: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+    let found: Vec<rows::EventRow> = sqlx::query_as(
         "SELECT player_id, seq, at_ms, payload FROM player_events WHERE published = 0 \
          ORDER BY player_id, seq LIMIT ?",
     )
     .bind(i64::from(limit))
     .fetch_all(pool)
     .await?;
-    events
-        .iter()
-        .map(|(player, seq, at_ms, payload)| rows::event(*player, *seq, *at_ms, payload))
-        .collect()
+    rows::events(&found)
 }
 
 /// Marks relayed events published.
