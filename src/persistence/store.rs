@@ -156,32 +156,18 @@ impl Store {
             .map_err(|source| StoreError::Query { shard, source })
     }
 
-    /// Every stored row of every shard, a page of `page` rows at a time, handed to `each` (for
-    /// rebuilding read models without holding them all).
-    pub async fn for_each_player(
+    /// Up to `limit` stored rows of `shard` after the stored id `after` (ids as stored, i64; start at
+    /// `i64::MIN`), in that order: pages for rebuilding read models without holding them all.
+    pub async fn players_page(
         &self,
-        page: u32,
-        mut each: impl FnMut(Vec<PlayerRecord>),
-    ) -> Result<(), StoreError> {
-        for (shard, backend) in self.shards.iter().enumerate() {
-            let mut after = i64::MIN;
-            loop {
-                let rows = backend
-                    .players_after(after, page)
-                    .await
-                    .map_err(|source| StoreError::Query { shard, source })?;
-                let Some(last) = rows.last() else {
-                    break;
-                };
-                after = last.id as i64;
-                let full = rows.len() == page as usize;
-                each(rows);
-                if !full {
-                    break;
-                }
-            }
-        }
-        Ok(())
+        shard: usize,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<PlayerRecord>, StoreError> {
+        self.shards[shard]
+            .players_after(after, limit)
+            .await
+            .map_err(|source| StoreError::Query { shard, source })
     }
 
     /// Up to `limit` of `shard`'s events not yet relayed to the stream, in player and seq order.

@@ -79,6 +79,13 @@ impl MemoryBoard {
         self.order.insert((Reverse(score), Reverse(player_id)));
     }
 
+    /// Sets a player's score only if the player is not on the board yet.
+    pub fn set_if_absent(&mut self, player_id: u64, score: i64) {
+        if !self.scores.contains_key(&player_id) {
+            self.set(player_id, score);
+        }
+    }
+
     /// The player's place, if it is on the board.
     pub fn standing(&self, player_id: u64) -> Option<Standing> {
         let score = *self.scores.get(&player_id)?;

@@ -45,16 +45,30 @@ impl Leaderboards {
         self.read(board).len()
     }
 
-    /// Puts `records` on every board: in process now, in Redis in one pipeline. Returns whether Redis
-    /// took them (`true` without Redis).
+    /// Puts `records` (just committed) on every board: in process now, in Redis in one pipeline.
+    /// Returns whether Redis took them (`true` without Redis).
     pub async fn update(&self, records: &[PlayerRecord]) -> bool {
+        self.put(records, false).await
+    }
+
+    /// Puts `records` (read from a database while rebuilding) on every board where the player is not
+    /// yet: a score set by a commit meanwhile is newer and stays (`ZADD NX` on Redis).
+    pub async fn fill(&self, records: &[PlayerRecord]) -> bool {
+        self.put(records, true).await
+    }
+
+    async fn put(&self, records: &[PlayerRecord], only_new: bool) -> bool {
         for board in Board::ALL {
             let mut memory = self
                 .memory(board)
                 .write()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             for record in records {
-                memory.set(record.id, board.score(record));
+                if only_new {
+                    memory.set_if_absent(record.id, board.score(record));
+                } else {
+                    memory.set(record.id, board.score(record));
+                }
             }
         }
         let Some(redis) = &self.redis else {
@@ -64,6 +78,9 @@ impl Leaderboards {
         for board in Board::ALL {
             for chunk in records.chunks(1000) {
                 let command = pipeline.cmd("ZADD").arg(board.redis_key());
+                if only_new {
+                    command.arg("NX");
+                }
                 for record in chunk {
                     command.arg(board.score(record)).arg(member(record.id));
                 }
@@ -182,5 +199,21 @@ mod tests {
         assert_eq!(ranks(boards.around(Board::Kills, 10, 2).await), [1, 2, 3]);
         assert_eq!(ranks(boards.around(Board::Kills, 1, 2).await), [8, 9, 10]);
         assert_eq!(boards.around(Board::Kills, 11, 2).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_never_overwrites_a_newer_score() {
+        let boards = Leaderboards::new(None);
+        let mut newer = PlayerRecord::new(1);
+        newer.kills = 50;
+        boards.update(&[newer]).await;
+        let mut stale = PlayerRecord::new(1);
+        stale.kills = 10;
+        let mut other = PlayerRecord::new(2);
+        other.kills = 20;
+        boards.fill(&[stale, other]).await;
+        let kills = |id| boards.read(Board::Kills).standing(id).map(|s| s.score);
+        assert_eq!(kills(1), Some(50));
+        assert_eq!(kills(2), Some(20));
     }
 }

@@ -241,18 +241,29 @@ impl ReadModel {
         self.boards.update(records).await;
     }
 
-    /// Refills the leaderboards from every database, a page at a time.
+    /// Refills the leaderboards from every database, a page at a time. Scores already on a board
+    /// stay: they came from commits during the rebuild and are newer than the pages.
     pub async fn rebuild_leaderboards(&self) -> Result<usize, Unavailable> {
         self.boards.clear_redis().await;
-        let mut pages = Vec::new();
-        self.store
-            .for_each_player(REBUILD_PAGE, |page| pages.push(page))
-            .await
-            .map_err(|error| Unavailable(error.to_string()))?;
         let mut players = 0;
-        for page in pages {
-            players += page.len();
-            self.boards.update(&page).await;
+        for shard in 0..self.store.shard_count() {
+            let mut after = i64::MIN;
+            loop {
+                let page = self
+                    .store
+                    .players_page(shard, after, REBUILD_PAGE)
+                    .await
+                    .map_err(|error| Unavailable(error.to_string()))?;
+                let Some(last) = page.last() else {
+                    break;
+                };
+                after = last.id as i64;
+                players += page.len();
+                self.boards.fill(&page).await;
+                if page.len() < REBUILD_PAGE as usize {
+                    break;
+                }
+            }
         }
         Ok(players)
     }
