@@ -313,7 +313,10 @@ fn main() {
     if wanted("profile") {
         profile_reads(None, "in_process_cache");
         if let Some(url) = &redis {
-            runtime.block_on(redis_server::run(url, redis::cmd("FLUSHDB").arg("ASYNC")));
+            runtime.block_on(redis_server::run::<()>(
+                url,
+                redis::cmd("FLUSHDB").arg("ASYNC"),
+            ));
             profile_reads(Some(url), "redis_cache");
         }
     }

@@ -340,17 +340,33 @@ fn on_redis_every_route_answers_and_a_lost_leaderboard_is_rebuilt() {
     every_route_answers(&mut server);
     leaderboards_agree_with_the_database(&server);
 
-    // Redis loses everything; the leaderboards come back from the databases by themselves.
-    setup.block_on(redis_server::run(&url, &redis::cmd("FLUSHDB")));
-    server.wait("the rebuild", |server| {
-        server
-            .runtime
-            .block_on(server.model.standing(Board::Kills, 1))
-            .is_some()
-            && server.get("/v1/leaderboard?limit=1").1["entries"][0]["player_id"]
-                == sorted_ids(Board::Rating)[0]
-    });
+    // Redis loses everything; the leaderboards come back from the databases by themselves, and
+    // queries meanwhile are answered from the process, never from a partial Redis board.
+    setup.block_on(redis_server::run::<()>(&url, &redis::cmd("FLUSHDB")));
+    let redis_boards_full = |_: &QueryServer| {
+        Board::ALL.iter().all(|board| {
+            setup.block_on(redis_server::run::<u64>(
+                &url,
+                redis::cmd("ZCARD").arg(board.redis_key()),
+            )) == PLAYERS
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !redis_boards_full(&server) {
+        assert!(Instant::now() < deadline, "Redis boards never rebuilt");
+        leaderboards_agree_with_the_database(&server);
+    }
     leaderboards_agree_with_the_database(&server);
+    // Once complete, Redis answers again: a score changed behind the server's back shows.
+    let mut tamper = redis::cmd("ZADD");
+    tamper
+        .arg(Board::Kills.redis_key())
+        .arg(1_000_000)
+        .arg(format!("{:020}", 1));
+    setup.block_on(redis_server::run::<u64>(&url, &tamper));
+    server.wait("reads from the rebuilt Redis board", |server| {
+        server.get("/v1/players/1/rank?board=kills").1["rank"] == 1
+    });
 }
 
 #[test]

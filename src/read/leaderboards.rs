@@ -6,6 +6,7 @@ use super::board::{Board, MemoryBoard, Standing};
 use super::redis_link::RedisLink;
 use crate::persistence::PlayerRecord;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Zero-padded members sort lexicographically as numbers, so Redis breaks ties like the process.
 fn member(player_id: u64) -> String {
@@ -17,6 +18,9 @@ pub struct Leaderboards {
     rating: RwLock<MemoryBoard>,
     kills: RwLock<MemoryBoard>,
     redis: Option<RedisLink>,
+    /// Whether Redis holds complete boards: false until built and while rebuilding, when reads
+    /// come from the process instead of a partial Redis board.
+    redis_complete: AtomicBool,
 }
 
 impl Leaderboards {
@@ -25,6 +29,18 @@ impl Leaderboards {
             redis,
             ..Self::default()
         }
+    }
+
+    /// Redis, when it holds complete boards.
+    fn complete_redis(&self) -> Option<&RedisLink> {
+        self.redis
+            .as_ref()
+            .filter(|_| self.redis_complete.load(Ordering::Acquire))
+    }
+
+    /// The Redis boards are complete again (a rebuild finished).
+    pub fn redis_rebuilt(&self) {
+        self.redis_complete.store(true, Ordering::Release);
     }
 
     fn memory(&self, board: Board) -> &RwLock<MemoryBoard> {
@@ -100,7 +116,7 @@ impl Leaderboards {
     }
 
     pub async fn standing(&self, board: Board, player_id: u64) -> Option<Standing> {
-        if let Some(redis) = &self.redis {
+        if let Some(redis) = self.complete_redis() {
             let mut pipeline = redis::pipe();
             pipeline
                 .cmd("ZREVRANK")
@@ -109,17 +125,19 @@ impl Leaderboards {
                 .cmd("ZSCORE")
                 .arg(board.redis_key())
                 .arg(member(player_id));
-            if let Ok((rank, score)) = redis
+            if let Ok((Some(rank), Some(score))) = redis
                 .pipeline::<(Option<u64>, Option<f64>)>(&pipeline)
                 .await
             {
-                return rank.zip(score).map(|(rank, score)| Standing {
+                return Some(Standing {
                     rank: rank + 1,
                     player_id,
                     score: score as i64,
                 });
             }
         }
+        // Redis cannot answer, or lacks a player this process knows (it lost its data and the
+        // upkeep has not noticed yet): the process answers.
         self.read(board).standing(player_id)
     }
 
@@ -127,14 +145,19 @@ impl Leaderboards {
         if limit == 0 {
             return Vec::new();
         }
-        if let Some(redis) = &self.redis {
+        if let Some(redis) = self.complete_redis() {
             let mut command = redis::cmd("ZREVRANGE");
             command
                 .arg(board.redis_key())
                 .arg(offset)
                 .arg(offset + limit - 1)
                 .arg("WITHSCORES");
-            if let Ok(entries) = redis.command::<Vec<(String, f64)>>(&command).await {
+            let known = (self.read(board).len() as u64)
+                .saturating_sub(offset)
+                .min(limit);
+            if let Ok(entries) = redis.command::<Vec<(String, f64)>>(&command).await
+                && entries.len() as u64 >= known
+            {
                 return entries
                     .into_iter()
                     .zip(offset + 1..)
@@ -157,11 +180,13 @@ impl Leaderboards {
         Some(self.range(board, first, index + radius - first + 1).await)
     }
 
-    /// Empties the Redis boards (before a rebuild from the databases).
+    /// Empties the Redis boards before a rebuild from the databases; reads use the process until
+    /// [`Leaderboards::redis_rebuilt`].
     pub async fn clear_redis(&self) -> bool {
         let Some(redis) = &self.redis else {
             return true;
         };
+        self.redis_complete.store(false, Ordering::Release);
         // UNLINK frees a big sorted set in the background instead of blocking Redis.
         let mut command = redis::cmd("UNLINK");
         for board in Board::ALL {

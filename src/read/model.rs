@@ -265,6 +265,7 @@ impl ReadModel {
                 }
             }
         }
+        self.boards.redis_rebuilt();
         Ok(players)
     }
 }

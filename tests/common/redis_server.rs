@@ -34,15 +34,15 @@ pub(crate) async fn fresh_database(index: u8) -> Option<String> {
     }
 }
 
-/// Runs one command on Redis database `url` (for a test to break things: FLUSHDB, DEL).
-pub(crate) async fn run(url: &str, command: &redis::Cmd) {
+/// Runs one command on Redis database `url` (to break things, or to look behind the server's back).
+pub(crate) async fn run<T: redis::FromRedisValue>(url: &str, command: &redis::Cmd) -> T {
     let client = redis::Client::open(url).expect("a Redis URL");
     let mut connection = client
         .get_multiplexed_async_connection()
         .await
         .expect("Redis answers");
     command
-        .query_async::<()>(&mut connection)
+        .query_async::<T>(&mut connection)
         .await
-        .expect("the command runs");
+        .expect("the command runs")
 }
