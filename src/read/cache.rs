@@ -75,7 +75,19 @@ impl ProfileCache {
 
     /// The cached profile, `None` on a miss or when the cache cannot answer (counted as `error`).
     pub async fn get(&self, player_id: u64) -> Option<StoredProfile> {
-        let (found, result) = match &self.backend {
+        let (found, result) = self.lookup(player_id).await;
+        metrics::counter!(CACHE_REQUESTS_TOTAL, "result" => result).increment(1);
+        found
+    }
+
+    /// A second look by the first of concurrent missers, not counted again: another flight may have
+    /// filled the entry between this request's miss and its own flight.
+    pub async fn recheck(&self, player_id: u64) -> Option<StoredProfile> {
+        self.lookup(player_id).await.0
+    }
+
+    async fn lookup(&self, player_id: u64) -> (Option<StoredProfile>, &'static str) {
+        match &self.backend {
             Backend::Memory(entries) => {
                 let mut entries = lock(entries);
                 match entries.get(&player_id) {
@@ -102,9 +114,7 @@ impl ProfileCache {
                     Err(_) => (None, "error"),
                 }
             }
-        };
-        metrics::counter!(CACHE_REQUESTS_TOTAL, "result" => result).increment(1);
-        found
+        }
     }
 
     /// Caches `profile` for the TTL (a Redis failure is only counted).

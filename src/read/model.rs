@@ -138,9 +138,12 @@ impl ReadModel {
         }))
     }
 
-    /// The replica first; the primary when there is no replica, it fails, or it lacks the player
-    /// (replication lag).
+    /// The cache once more (a flight that just ended may have filled it), then the replica, then the
+    /// primary when there is no replica, it fails, or it lacks the player (replication lag).
     async fn load_profile(&self, player_id: u64) -> Result<Option<StoredProfile>, Unavailable> {
+        if let Some(stored) = self.cache.recheck(player_id).await {
+            return Ok(Some(stored));
+        }
         self.database_reads.fetch_add(1, Ordering::Relaxed);
         if let Some(replicas) = &self.replicas
             && let Ok(Some(stored)) = Self::load_from(replicas, player_id).await
