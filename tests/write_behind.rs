@@ -239,6 +239,10 @@ fn ticks_go_on_while_a_flush_of_a_hundred_thousand_players_is_in_flight() {
     );
     let stats = server.stats();
     assert_eq!(stats.player_rows, PLAYERS);
+    assert_eq!(
+        stats.transactions, 1,
+        "handed over in slices over ten ticks, written as one transaction"
+    );
     assert!(
         ticks > 10,
         "the tick kept running while the flush was in flight ({ticks} ticks)"

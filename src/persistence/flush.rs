@@ -1,8 +1,10 @@
-//! Write-behind in the tick: every `flush_interval_secs` the players whose [`Progress`] changed hand
-//! their changes to the writer in one command; reports of committed writes mark players durable.
-//! Nothing here waits on a database.
+//! Write-behind in the tick: every `flush_interval_secs` the players whose [`Progress`] changed are
+//! queued, and their changes handed to the writer in slices (one slice a tick; a flush of up to
+//! 10 000 players is one slice); reports of committed writes mark players durable. Nothing here
+//! waits on a database.
 
 use super::link::{PersistStats, PersistenceLink};
+use super::pending::Durable;
 use super::progress::{Progress, SnapshotPolicy, now_ms};
 use super::writer::FlushCommand;
 use crate::shutdown::ShutdownWaits;
@@ -11,6 +13,7 @@ use arbiter_components::tick::ServerTick;
 use bevy_ecs::change_detection::DetectChangesMut;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::query::Changed;
+use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Local, Query, Res, ResMut};
 
 /// Run condition: a flush interval has passed since the last flush. While it is false the flush
@@ -37,20 +40,59 @@ fn snapshot_policy(settings: &PersistenceSettings) -> SnapshotPolicy {
     }
 }
 
-/// Hands the changes of every changed player to the writer. Taking them does not mark the player
-/// changed again.
-pub(super) fn flush_changes(
+/// Players changed in this flush whose changes have not been handed to the writer yet.
+#[derive(Resource, Debug, Default)]
+pub(super) struct HandOver {
+    queue: Vec<Entity>,
+}
+
+/// Players handed to the writer per tick: a big flush is spread over a few ticks rather than
+/// stalling one (the writer still writes it as one transaction per shard).
+const HAND_OVER_PER_TICK: usize = 10_000;
+/// Durable confirmations applied per tick, for the same reason.
+const CONFIRMATIONS_PER_TICK: usize = 20_000;
+
+/// When a flush is due: queues every player whose progress changed since the last flush. Reading
+/// does not mark anyone changed.
+pub(super) fn collect_changed(
+    mut hand_over: ResMut<HandOver>,
+    changed: Query<(Entity, &Progress), Changed<Progress>>,
+) {
+    hand_over.queue.extend(
+        changed
+            .iter()
+            .filter(|(_, progress)| progress.has_unsaved())
+            .map(|(entity, _)| entity),
+    );
+}
+
+/// Hands the next slice of queued players' changes to the writer; the last slice completes the
+/// flush. Taking changes does not mark a player changed again.
+pub(super) fn hand_over(
     link: Res<PersistenceLink>,
     settings: Res<PersistenceSettings>,
-    mut changed: Query<(Entity, &mut Progress), Changed<Progress>>,
+    mut hand_over: ResMut<HandOver>,
+    mut players: Query<&mut Progress>,
 ) {
-    let changes = take_changes(&settings, changed.iter_mut());
-    if !changes.is_empty() {
-        let _ = link.flushes.send(FlushCommand {
-            changes,
-            done: None,
-        });
+    if hand_over.queue.is_empty() {
+        return;
     }
+    let keep = hand_over.queue.len().saturating_sub(HAND_OVER_PER_TICK);
+    let slice = hand_over.queue.split_off(keep);
+    let (policy, now) = (snapshot_policy(&settings), now_ms());
+    let mut changes = Vec::with_capacity(slice.len());
+    for entity in slice {
+        if let Ok(mut progress) = players.get_mut(entity)
+            && let Some(taken) = progress.bypass_change_detection().take_changes(policy, now)
+        {
+            changes.push((entity, taken));
+        }
+    }
+    let _ = link.flushes.send(FlushCommand {
+        changes,
+        done: None,
+        complete: hand_over.queue.is_empty(),
+    });
 }
 
 /// Shutdown step: hands over every change not yet handed over and waits until all is durable.
@@ -58,14 +100,17 @@ pub(super) fn flush_everything(
     link: Res<PersistenceLink>,
     settings: Res<PersistenceSettings>,
     mut waits: ResMut<ShutdownWaits>,
+    mut hand_over: ResMut<HandOver>,
     mut players: Query<(Entity, &mut Progress)>,
 ) {
+    hand_over.queue.clear();
     let changes = take_changes(&settings, players.iter_mut());
     tracing::info!(players = changes.len(), "final flush");
     let done = waits.register("persistence flush");
     if let Err(unsent) = link.flushes.send(FlushCommand {
         changes,
         done: Some(done),
+        complete: true,
     }) && let Some(done) = unsent.0.done
     {
         done.complete(Err("the persistence writer is not running".into()));
@@ -88,10 +133,11 @@ fn take_changes<'a>(
         .collect()
 }
 
-/// Marks players durable as the writer reports commits.
+/// Marks players durable as the writer reports commits, at most [`CONFIRMATIONS_PER_TICK`] a tick.
 pub(super) fn apply_flush_reports(
     mut link: ResMut<PersistenceLink>,
     mut stats: ResMut<PersistStats>,
+    mut confirmations: Local<Vec<Durable>>,
     mut players: Query<&mut Progress>,
 ) {
     while let Ok(report) = link.reports.try_recv() {
@@ -100,14 +146,16 @@ pub(super) fn apply_flush_reports(
         stats.player_rows += report.durable.len() as u64;
         stats.event_rows += report.events as u64;
         stats.snapshot_rows += report.snapshots as u64;
-        for durable in report.durable {
-            if let Ok(mut progress) = players.get_mut(durable.entity)
-                && progress.record().id == durable.player_id
-            {
-                progress
-                    .bypass_change_detection()
-                    .confirm_durable(durable.version);
-            }
+        confirmations.extend(report.durable);
+    }
+    let keep = confirmations.len().saturating_sub(CONFIRMATIONS_PER_TICK);
+    for durable in confirmations.drain(keep..) {
+        if let Ok(mut progress) = players.get_mut(durable.entity)
+            && progress.record().id == durable.player_id
+        {
+            progress
+                .bypass_change_detection()
+                .confirm_durable(durable.version);
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Wires persistence into the tick: loading in Receive, match results and write-behind in Persist,
 //! the final flush in Shutdown.
 
-use super::flush::{apply_flush_reports, flush_changes, flush_due, flush_everything};
+use super::flush::{
+    HandOver, apply_flush_reports, collect_changed, flush_due, flush_everything, hand_over,
+};
 use super::link::{PersistStats, PersistenceLink};
 use super::loading::{finish_loading, start_loading};
 use super::results::record_match_results;
@@ -37,6 +39,7 @@ impl Plugin for PersistencePlugin {
         let commits = app.world().get_resource::<CommitFeed>().cloned();
         app.insert_resource(PersistenceLink::start(&self.store, &runtime, commits))
             .init_resource::<PersistStats>()
+            .init_resource::<HandOver>()
             .init_resource::<PersistenceSettings>()
             .init_resource::<ServerSettings>()
             .add_message::<MatchCompleted>()
@@ -50,7 +53,11 @@ impl Plugin for PersistencePlugin {
             )
             .add_systems(
                 PostUpdate,
-                (record_match_results, flush_changes.run_if(flush_due))
+                (
+                    record_match_results,
+                    collect_changed.run_if(flush_due),
+                    hand_over,
+                )
                     .chain()
                     .in_set(TickSystems::Persist),
             )

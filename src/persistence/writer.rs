@@ -24,12 +24,15 @@ use tokio::time::Instant;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
-/// Work for the writer.
+/// Work for the writer: one slice of a flush. A big flush arrives over several ticks; the writer
+/// holds its slices until the last one, so each flush is still one transaction per shard.
 #[derive(Debug)]
 pub(super) struct FlushCommand {
     pub(super) changes: Vec<(Entity, PlayerChanges)>,
     /// Completed once every change handed to the writer so far is durable (shutdown waits on it).
     pub(super) done: Option<ShutdownStepHandle>,
+    /// Whether this is the flush's last slice.
+    pub(super) complete: bool,
 }
 
 /// One committed shard transaction.
@@ -76,24 +79,30 @@ pub(super) async fn run_writer(
         .collect();
     let mut waiting: Vec<ShutdownStepHandle> = Vec::new();
     let mut open = true;
+    // A flush whose last slice has not arrived yet: nothing is written meanwhile.
+    let mut holding = false;
     loop {
-        if !shards.iter().any(ShardQueue::is_writable) {
+        if holding || !shards.iter().any(ShardQueue::is_writable) {
             let retry = shards
                 .iter()
                 .filter(|queue| !queue.pending.is_empty())
                 .filter_map(|queue| queue.retry_at)
-                .min();
+                .min()
+                .filter(|_| !holding);
             tokio::select! {
                 command = commands.recv(), if open => match command {
-                    Some(command) => accept(&store, &mut shards, &mut waiting, command),
-                    None => open = false,
+                    Some(command) => holding = !accept(&store, &mut shards, &mut waiting, command),
+                    None => (open, holding) = (false, false),
                 },
                 () = tokio::time::sleep_until(retry.unwrap_or_else(Instant::now)), if retry.is_some() => {}
                 else => break,
             }
         }
         while let Ok(command) = commands.try_recv() {
-            accept(&store, &mut shards, &mut waiting, command);
+            holding = !accept(&store, &mut shards, &mut waiting, command);
+        }
+        if holding {
+            continue;
         }
         let now = Instant::now();
         for queue in &mut shards {
@@ -110,18 +119,20 @@ pub(super) async fn run_writer(
     }
 }
 
+/// Takes a slice in; returns whether its flush is complete.
 fn accept(
     store: &Store,
     shards: &mut [ShardQueue],
     waiting: &mut Vec<ShutdownStepHandle>,
     command: FlushCommand,
-) {
+) -> bool {
     for (entity, changes) in command.changes {
         shards[store.shard_of(changes.record.id)]
             .pending
             .add(entity, changes);
     }
     waiting.extend(command.done);
+    command.complete
 }
 
 /// Writes every writable shard concurrently and settles the results.
