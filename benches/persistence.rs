@@ -262,6 +262,15 @@ fn ticks_during_big_flush(backend: &str, runtime: &AsyncRuntime, store: &Store) 
     let started = Instant::now();
     let ticks = tick_until_durable(&mut app, &players);
     let flush_took = started.elapsed();
+    let _ = writeln!(
+        std::io::stdout(),
+        "ticks_during_100k_flush_{backend}: the first 12 ticks after the flush fell due (µs): {:?}",
+        ticks
+            .iter()
+            .take(12)
+            .map(|tick| tick.as_micros())
+            .collect::<Vec<_>>()
+    );
     // The first tick past the old interval hands the batch over; the rest run while it is written.
     let handover = ticks.iter().copied().max().unwrap_or_default();
     let mut in_flight: Vec<Duration> = ticks.clone();
