@@ -648,3 +648,42 @@ fn profiles_come_from_a_replica_and_from_the_primary_when_it_lacks_the_player_or
     });
     assert_eq!(failing.expect("/v1/players/5", 200)["id"], 5);
 }
+
+#[test]
+fn players_who_connect_and_leave_at_once_end_up_offline() {
+    let mut server = QueryServer::start(None, |_| {});
+    let players: Vec<u64> = (500..540).collect();
+    for player_id in &players {
+        let entity = server
+            .app
+            .world_mut()
+            .spawn((
+                new_player(PlayerId(*player_id)),
+                Session {
+                    client_id: *player_id,
+                    addr: "127.0.0.1:9".parse().expect("address"),
+                    connected_at_tick: 0,
+                    rtt_ms: 0.0,
+                    bytes_sent: 0,
+                },
+            ))
+            .id();
+        server.app.update();
+        server
+            .app
+            .world_mut()
+            .entity_mut(entity)
+            .remove::<Session>();
+        server.app.update();
+    }
+    server.wait("every quick visitor to be offline", |server| {
+        players
+            .iter()
+            .all(|id| server.runtime.block_on(server.model.session(*id)).is_none())
+    });
+    // And stays so: no connect arrives after its disconnect.
+    std::thread::sleep(Duration::from_millis(200));
+    for id in &players {
+        server.expect(&format!("/v1/sessions/{id}"), 404);
+    }
+}

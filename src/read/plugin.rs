@@ -110,8 +110,11 @@ impl Plugin for ReadPlugin {
             }
         });
         runtime.spawn(upkeep(model.clone()));
+        let (presence_changes, presence_feed) = mpsc::unbounded_channel();
+        runtime.spawn(apply_presence(model.clone(), presence_feed));
         app.insert_resource(SharedReadModel(model))
             .insert_resource(CommitFeed(commits))
+            .insert_resource(PresenceFeed(presence_changes))
             .init_resource::<ServerSettings>()
             .add_systems(
                 PostUpdate,
@@ -185,10 +188,33 @@ async fn rebuild(model: &ReadModel) {
     }
 }
 
+/// A change of who is online on this server.
+#[derive(Debug)]
+enum PresenceChange {
+    Connected(SessionInfo),
+    Disconnected(u64),
+}
+
+/// Where presence changes go: one task applies them in order, so a quick disconnect can never be
+/// overtaken by its own connect.
+#[derive(Resource, Debug)]
+struct PresenceFeed(UnboundedSender<PresenceChange>);
+
+async fn apply_presence(
+    model: Arc<ReadModel>,
+    mut changes: mpsc::UnboundedReceiver<PresenceChange>,
+) {
+    while let Some(change) = changes.recv().await {
+        match change {
+            PresenceChange::Connected(session) => model.presence.connected(session).await,
+            PresenceChange::Disconnected(player_id) => model.presence.disconnected(player_id).await,
+        }
+    }
+}
+
 /// Tells the read model who connected and who left (on this server).
 fn publish_sessions(
-    model: Res<SharedReadModel>,
-    runtime: Res<AsyncRuntime>,
+    feed: Res<PresenceFeed>,
     server: Res<ServerSettings>,
     arrived: Query<(Entity, &PlayerId), Added<Session>>,
     mut left: RemovedComponents<Session>,
@@ -196,19 +222,16 @@ fn publish_sessions(
 ) {
     for entity in left.read() {
         if let Some(player_id) = known.remove(&entity) {
-            let model = model.0.clone();
-            runtime.spawn(async move { model.presence.disconnected(player_id).await });
+            let _ = feed.0.send(PresenceChange::Disconnected(player_id));
         }
     }
     for (entity, player) in &arrived {
         known.insert(entity, player.0);
-        let session = SessionInfo {
+        let _ = feed.0.send(PresenceChange::Connected(SessionInfo {
             player_id: player.0,
             server_id: server.bind.to_string(),
             connected_at_ms: crate::net::unix_now().as_millis() as i64,
-        };
-        let model = model.0.clone();
-        runtime.spawn(async move { model.presence.connected(session).await });
+        }));
     }
 }
 
