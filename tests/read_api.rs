@@ -432,12 +432,13 @@ fn cache_behaves(server: &mut QueryServer) {
     assert_eq!(profile["rating"], 1234.5);
     assert_eq!(profile["last_matches"][0]["match_id"], 1000);
 
-    // TTL: 1 s in this server.
+    // TTL: 1 s in this server (a player no flush touches).
+    server.expect("/v1/players/10", 200);
     let settled = reads(server);
-    server.expect("/v1/players/9", 200);
+    server.expect("/v1/players/10", 200);
     assert_eq!(reads(server), settled, "cached");
     std::thread::sleep(Duration::from_millis(1100));
-    server.expect("/v1/players/9", 200);
+    server.expect("/v1/players/10", 200);
     assert_eq!(reads(server), settled + 1, "expired, read again");
 
     // 100 concurrent misses for one player: one database read.

@@ -32,6 +32,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
+/// When committed players' cached profiles are dropped a second time.
+const SECOND_INVALIDATION_AFTER: Duration = Duration::from_secs(1);
 /// How often Redis is checked for lost leaderboards (one `ZCARD`).
 const BOARD_CHECK_INTERVAL: Duration = Duration::from_secs(2);
 /// How often sessions are re-announced to Redis, well within their TTL (and expired in-process
@@ -107,6 +109,14 @@ impl Plugin for ReadPlugin {
         runtime.spawn(async move {
             while let Some(records) = committed.recv().await {
                 feed.committed(&records).await;
+                // A profile read that raced this commit may have cached the row it replaced; a second
+                // invalidation a moment later removes that (reads take milliseconds).
+                let ids: Vec<u64> = records.iter().map(|record| record.id).collect();
+                let model = feed.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(SECOND_INVALIDATION_AFTER).await;
+                    model.cache.invalidate(&ids).await;
+                });
             }
         });
         runtime.spawn(upkeep(model.clone()));
