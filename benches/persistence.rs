@@ -292,48 +292,47 @@ fn ticks_during_big_flush(backend: &str, runtime: &AsyncRuntime, store: &Store) 
     );
 }
 
+/// Every group on one backend, those the command line's filter names (all without one).
+fn run_groups(c: &mut Criterion, backend: &str, runtime: &AsyncRuntime, store: &Store) {
+    let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
+    let wanted = |group: &str| {
+        let name = format!("{group}_{backend}");
+        only.as_deref().is_none_or(|filter| name.contains(filter))
+    };
+    if wanted("flush") {
+        flush_throughput(c, backend, runtime, store);
+    }
+    if wanted("load_10k_over_4_shards") {
+        sharded_load(c, backend, runtime, store);
+    }
+    if wanted("recover_one_player_from_snapshot_and_1000_events") {
+        recovery(c, backend, runtime, store);
+    }
+    if wanted("write_reduction") {
+        write_reduction(backend, runtime, store);
+    }
+    if wanted("ticks_during_100k_flush") {
+        ticks_during_big_flush(backend, runtime, store);
+    }
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let runtime = AsyncRuntime::start();
-    let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
-    let wanted = |name: &str| only.as_deref().is_none_or(|filter| name.contains(filter));
-
     let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = open(&runtime, &sqlite_shards(&dir, 4));
-    if wanted("flush_sqlite") {
-        flush_throughput(&mut c, "sqlite", &runtime, &sqlite);
-    }
-    if wanted("load_10k_over_4_shards_sqlite") {
-        sharded_load(&mut c, "sqlite", &runtime, &sqlite);
-    }
-    if wanted("recover_one_player_from_snapshot_and_1000_events_sqlite") {
-        recovery(&mut c, "sqlite", &runtime, &sqlite);
-    }
-    if wanted("write_reduction_sqlite") {
-        write_reduction("sqlite", &runtime, &sqlite);
-    }
-    if wanted("ticks_during_100k_flush_sqlite") {
-        ticks_during_big_flush("sqlite", &runtime, &sqlite);
-    }
-
+    run_groups(
+        &mut c,
+        "sqlite",
+        &runtime,
+        &open(&runtime, &sqlite_shards(&dir, 4)),
+    );
     if let Some(databases) = runtime.block_on(PostgresDatabases::create(4)) {
-        let postgres = open(&runtime, &databases.urls());
-        if wanted("flush_postgres") {
-            flush_throughput(&mut c, "postgres", &runtime, &postgres);
-        }
-        if wanted("load_10k_over_4_shards_postgres") {
-            sharded_load(&mut c, "postgres", &runtime, &postgres);
-        }
-        if wanted("recover_one_player_from_snapshot_and_1000_events_postgres") {
-            recovery(&mut c, "postgres", &runtime, &postgres);
-        }
-        if wanted("write_reduction_postgres") {
-            write_reduction("postgres", &runtime, &postgres);
-        }
-        if wanted("ticks_during_100k_flush_postgres") {
-            ticks_during_big_flush("postgres", &runtime, &postgres);
-        }
-        drop(postgres);
+        run_groups(
+            &mut c,
+            "postgres",
+            &runtime,
+            &open(&runtime, &databases.urls()),
+        );
         runtime.block_on(databases.drop_all());
     }
     c.final_summary();

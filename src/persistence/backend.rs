@@ -1,7 +1,7 @@
 //! One shard's database: SQLite or PostgreSQL behind one interface. The SQL differs where the
 //! backends do (bulk upserts: multi-row VALUES on SQLite, UNNEST of arrays on PostgreSQL).
 
-mod per_player;
+mod dialect;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -17,6 +17,16 @@ use std::time::Duration;
 
 /// How long an operation waits for a connection before the shard counts as down.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Calls the function of the same name in `sqlite` or `postgres` with the pool and `args`.
+macro_rules! on_backend {
+    ($backend:expr, $function:ident($($arg:expr),* $(,)?)) => {
+        match $backend {
+            Backend::Sqlite(pool) => sqlite::$function(pool, $($arg),*).await,
+            Backend::Postgres(pool) => postgres::$function(pool, $($arg),*).await,
+        }
+    };
+}
 
 /// A shard's connection pool.
 #[derive(Debug, Clone)]
@@ -79,25 +89,16 @@ impl Backend {
         &self,
         ids: &[u64],
     ) -> Result<(Vec<PlayerRecord>, Vec<(u64, u64)>), sqlx::Error> {
-        match self {
-            Backend::Sqlite(pool) => sqlite::load(pool, ids).await,
-            Backend::Postgres(pool) => postgres::load(pool, ids).await,
-        }
+        on_backend!(self, load(ids))
     }
 
     pub(super) async fn history(&self, id: u64) -> Result<StoredHistory, sqlx::Error> {
-        match self {
-            Backend::Sqlite(pool) => sqlite::history(pool, id).await,
-            Backend::Postgres(pool) => postgres::history(pool, id).await,
-        }
+        on_backend!(self, history(id))
     }
 
     /// Every event of a player, in order.
     pub(super) async fn events(&self, id: u64) -> Result<Vec<StoredEvent>, sqlx::Error> {
-        match self {
-            Backend::Sqlite(pool) => sqlite::events_after(pool, id, 0).await,
-            Backend::Postgres(pool) => postgres::events_after(pool, id, 0).await,
-        }
+        on_backend!(self, events_after(id, 0))
     }
 
     /// A player's latest `limit` events, newest first.
@@ -106,10 +107,7 @@ impl Backend {
         id: u64,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, sqlx::Error> {
-        match self {
-            Backend::Sqlite(pool) => sqlite::recent_events(pool, id, limit).await,
-            Backend::Postgres(pool) => postgres::recent_events(pool, id, limit).await,
-        }
+        on_backend!(self, recent_events(id, limit))
     }
 
     /// A page of rows in stored-id order, after the stored id `after`.
@@ -118,57 +116,36 @@ impl Backend {
         after: i64,
         limit: u32,
     ) -> Result<Vec<PlayerRecord>, sqlx::Error> {
-        match self {
-            Backend::Sqlite(pool) => sqlite::players_after(pool, after, limit).await,
-            Backend::Postgres(pool) => postgres::players_after(pool, after, limit).await,
-        }
+        on_backend!(self, players_after(after, limit))
     }
 
     /// Up to `limit` events not yet relayed to the stream, in player and seq order.
     pub(super) async fn unpublished(&self, limit: u32) -> Result<Vec<StoredEvent>, sqlx::Error> {
-        match self {
-            Backend::Sqlite(pool) => sqlite::unpublished(pool, limit).await,
-            Backend::Postgres(pool) => postgres::unpublished(pool, limit).await,
-        }
+        on_backend!(self, unpublished(limit))
     }
 
     pub(super) async fn mark_published(&self, events: &[StoredEvent]) -> Result<(), sqlx::Error> {
-        match self {
-            Backend::Sqlite(pool) => sqlite::mark_published(pool, events).await,
-            Backend::Postgres(pool) => postgres::mark_published(pool, events).await,
-        }
+        on_backend!(self, mark_published(events))
     }
 
     pub(super) async fn unpublished_count(&self) -> Result<u64, sqlx::Error> {
-        match self {
-            Backend::Sqlite(pool) => sqlite::unpublished_count(pool).await,
-            Backend::Postgres(pool) => postgres::unpublished_count(pool).await,
-        }
+        on_backend!(self, unpublished_count())
     }
 
     /// Removes a player from this shard (row, events, snapshots) in one transaction.
     pub(super) async fn delete(&self, id: u64) -> Result<(), sqlx::Error> {
-        match self {
-            Backend::Sqlite(pool) => sqlite::delete(pool, id).await,
-            Backend::Postgres(pool) => postgres::delete(pool, id).await,
-        }
+        on_backend!(self, delete(id))
     }
 
     /// Writes the batch in one transaction; returns the data statements it took (inserts and
     /// upserts, not `BEGIN`/`COMMIT`).
     pub(super) async fn write(&self, batch: &ShardBatch) -> Result<u64, sqlx::Error> {
-        match self {
-            Backend::Sqlite(pool) => sqlite::write(pool, batch).await,
-            Backend::Postgres(pool) => postgres::write(pool, batch).await,
-        }
+        on_backend!(self, write(batch))
     }
 
-    /// The ids of this shard's players (with a row, or only events: a lost row): all in id order, or a random
-    /// sample of up to `sample`.
+    /// The ids of this shard's players (with a row, or only events: a lost row): all in id order,
+    /// or a random sample of up to `sample`.
     pub(super) async fn player_ids(&self, sample: Option<u64>) -> Result<Vec<u64>, sqlx::Error> {
-        match self {
-            Backend::Sqlite(pool) => sqlite::player_ids(pool, sample).await,
-            Backend::Postgres(pool) => postgres::player_ids(pool, sample).await,
-        }
+        on_backend!(self, player_ids(sample))
     }
 }

@@ -25,6 +25,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Names `shard` on a failed query: `.map_err(StoreError::query(shard))`.
+    pub fn query(shard: usize) -> impl FnOnce(sqlx::Error) -> Self {
+        move |source| StoreError::Query { shard, source }
+    }
+
     /// The shard the error happened on.
     pub fn shard(&self) -> usize {
         match self {

@@ -5,14 +5,14 @@
 
 use super::link::{PersistStats, PersistenceLink};
 use super::pending::Durable;
-use super::progress::{Progress, SnapshotPolicy, now_ms};
+use super::progress::{PlayerChanges, Progress, SnapshotPolicy, now_ms};
 use super::writer::FlushCommand;
 use crate::shutdown::ShutdownWaits;
 use arbiter_components::config::{PersistenceSettings, ServerSettings};
 use arbiter_components::tick::ServerTick;
 use bevy_ecs::change_detection::DetectChangesMut;
 use bevy_ecs::entity::Entity;
-use bevy_ecs::query::Changed;
+use bevy_ecs::query::{Changed, With};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Local, Query, Res, ResMut};
 
@@ -79,15 +79,7 @@ pub(super) fn hand_over(
     }
     let keep = hand_over.queue.len().saturating_sub(HAND_OVER_PER_TICK);
     let slice = hand_over.queue.split_off(keep);
-    let (policy, now) = (snapshot_policy(&settings), now_ms());
-    let mut changes = Vec::with_capacity(slice.len());
-    for entity in slice {
-        if let Ok(mut progress) = players.get_mut(entity)
-            && let Some(taken) = progress.bypass_change_detection().take_changes(policy, now)
-        {
-            changes.push((entity, taken));
-        }
-    }
+    let changes = take_changes(&settings, &mut players, slice);
     let _ = link.flushes.send(FlushCommand {
         changes,
         done: None,
@@ -101,10 +93,12 @@ pub(super) fn flush_everything(
     settings: Res<PersistenceSettings>,
     mut waits: ResMut<ShutdownWaits>,
     mut hand_over: ResMut<HandOver>,
-    mut players: Query<(Entity, &mut Progress)>,
+    everyone: Query<Entity, With<Progress>>,
+    mut players: Query<&mut Progress>,
 ) {
     hand_over.queue.clear();
-    let changes = take_changes(&settings, players.iter_mut());
+    let everyone: Vec<Entity> = everyone.iter().collect();
+    let changes = take_changes(&settings, &mut players, everyone);
     tracing::info!(players = changes.len(), "final flush");
     let done = waits.register("persistence flush");
     if let Err(unsent) = link.flushes.send(FlushCommand {
@@ -117,20 +111,23 @@ pub(super) fn flush_everything(
     }
 }
 
-fn take_changes<'a>(
+/// Takes the unsaved changes of `entities` (without marking anyone changed), with snapshots where
+/// due.
+fn take_changes(
     settings: &PersistenceSettings,
-    players: impl Iterator<Item = (Entity, bevy_ecs::world::Mut<'a, Progress>)>,
-) -> Vec<(Entity, super::progress::PlayerChanges)> {
-    let policy = snapshot_policy(settings);
-    let now = now_ms();
-    players
-        .filter_map(|(entity, mut progress)| {
-            progress
-                .bypass_change_detection()
-                .take_changes(policy, now)
-                .map(|changes| (entity, changes))
-        })
-        .collect()
+    players: &mut Query<&mut Progress>,
+    entities: Vec<Entity>,
+) -> Vec<(Entity, PlayerChanges)> {
+    let (policy, now) = (snapshot_policy(settings), now_ms());
+    let mut changes = Vec::with_capacity(entities.len());
+    for entity in entities {
+        if let Ok(mut progress) = players.get_mut(entity)
+            && let Some(taken) = progress.bypass_change_detection().take_changes(policy, now)
+        {
+            changes.push((entity, taken));
+        }
+    }
+    changes
 }
 
 /// Marks players durable as the writer reports commits, at most [`CONFIRMATIONS_PER_TICK`] a tick.

@@ -7,9 +7,8 @@ use super::loader::LoadRequest;
 use super::progress::{Progress, now_ms};
 use crate::telemetry::metrics::{PERSIST_BACKPRESSURE_TOTAL, PERSIST_LOADS_TOTAL};
 use arbiter_components::config::PersistenceSettings;
-use arbiter_components::matchmaking::Rating;
 use arbiter_components::messages::KickRequest;
-use arbiter_components::player::{Loading, PlayerId, Stats};
+use arbiter_components::player::{Loading, PlayerId};
 use arbiter_components::protocol::KickReason;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::MessageWriter;
@@ -81,26 +80,10 @@ pub(super) fn finish_loading(
         };
         metrics::counter!(PERSIST_LOADS_TOTAL, "result" => result).increment(1);
         let record = progress.record();
-        let rating = Rating {
-            value: record.rating,
-            uncertainty: record.uncertainty,
-        };
         commands.entity(loaded.entity).remove::<Loading>().insert((
-            rating,
-            career_stats(record),
+            record.skill(),
+            record.stats(),
             progress,
         ));
-    }
-}
-
-/// The world's stats from a stored record (saturating: the world counts in u32).
-pub(super) fn career_stats(record: &super::record::PlayerRecord) -> Stats {
-    let count = |value: u64| u32::try_from(value).unwrap_or(u32::MAX);
-    Stats {
-        kills: count(record.kills),
-        deaths: count(record.deaths),
-        wins: count(record.wins),
-        losses: count(record.losses),
-        matches: count(record.matches),
     }
 }

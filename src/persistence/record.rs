@@ -77,6 +77,26 @@ impl PlayerRecord {
         }
     }
 
+    /// The rating the rules use.
+    pub fn skill(&self) -> arbiter_components::matchmaking::Rating {
+        arbiter_components::matchmaking::Rating {
+            value: self.rating,
+            uncertainty: self.uncertainty,
+        }
+    }
+
+    /// The career the rules show (saturating: the world counts in u32).
+    pub fn stats(&self) -> arbiter_components::player::Stats {
+        let count = |value: u64| u32::try_from(value).unwrap_or(u32::MAX);
+        arbiter_components::player::Stats {
+            kills: count(self.kills),
+            deaths: count(self.deaths),
+            wins: count(self.wins),
+            losses: count(self.losses),
+            matches: count(self.matches),
+        }
+    }
+
     /// Folds one event, the `seq`-th of this player, that happened at `at_ms`.
     pub fn apply(&mut self, seq: u64, at_ms: i64, event: &PlayerEvent) {
         match event {

@@ -1,6 +1,5 @@
 //! Match results become player events: each rated player of a completed match gets `MatchPlayed`.
 
-use super::loading::career_stats;
 use super::progress::{Progress, now_ms};
 use super::record::{MatchOutcome, PlayerEvent};
 use arbiter_components::match_events::{MatchCompleted, RatingChanged};
@@ -41,7 +40,7 @@ pub(super) fn record_match_results(
             continue;
         };
         progress.record_event(match_played(result, line, change), at_ms);
-        *stats = career_stats(progress.record());
+        *stats = progress.record().stats();
     }
 }
 

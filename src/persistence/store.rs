@@ -98,7 +98,7 @@ impl Store {
             tasks.spawn(async move {
                 let loaded = load_shard(&backend, &ids)
                     .await
-                    .map_err(|source| StoreError::Query { shard, source });
+                    .map_err(StoreError::query(shard));
                 (shard, loaded)
             });
         }
@@ -120,7 +120,7 @@ impl Store {
         self.shards[shard]
             .write(batch)
             .await
-            .map_err(|source| StoreError::Query { shard, source })
+            .map_err(StoreError::query(shard))
     }
 
     /// A player's stored row, latest snapshot and later events, and what they replay to.
@@ -133,7 +133,7 @@ impl Store {
         } = self.shards[shard]
             .history(player_id)
             .await
-            .map_err(|source| StoreError::Query { shard, source })?;
+            .map_err(StoreError::query(shard))?;
         let replayed = replay(player_id, snapshot.clone(), &events);
         Ok(PlayerHistory {
             row,
@@ -153,7 +153,7 @@ impl Store {
         self.shards[shard]
             .recent_events(player_id, limit)
             .await
-            .map_err(|source| StoreError::Query { shard, source })
+            .map_err(StoreError::query(shard))
     }
 
     /// Up to `limit` stored rows of `shard` after the stored id `after` (ids as stored, i64; start at
@@ -167,7 +167,7 @@ impl Store {
         self.shards[shard]
             .players_after(after, limit)
             .await
-            .map_err(|source| StoreError::Query { shard, source })
+            .map_err(StoreError::query(shard))
     }
 
     /// Up to `limit` of `shard`'s events not yet relayed to the stream, in player and seq order.
@@ -179,7 +179,7 @@ impl Store {
         self.shards[shard]
             .unpublished(limit)
             .await
-            .map_err(|source| StoreError::Query { shard, source })
+            .map_err(StoreError::query(shard))
     }
 
     /// Marks `events` of `shard` as relayed.
@@ -191,7 +191,7 @@ impl Store {
         self.shards[shard]
             .mark_published(events)
             .await
-            .map_err(|source| StoreError::Query { shard, source })
+            .map_err(StoreError::query(shard))
     }
 
     /// Events of `shard` not yet relayed.
@@ -199,7 +199,7 @@ impl Store {
         self.shards[shard]
             .unpublished_count()
             .await
-            .map_err(|source| StoreError::Query { shard, source })
+            .map_err(StoreError::query(shard))
     }
 
     /// The ids of every stored player, or a random sample of up to `per_shard` from each shard.
@@ -210,7 +210,7 @@ impl Store {
                 backend
                     .player_ids(per_shard)
                     .await
-                    .map_err(|source| StoreError::Query { shard, source })?,
+                    .map_err(StoreError::query(shard))?,
             );
         }
         Ok(ids)
@@ -224,24 +224,32 @@ impl Store {
     pub async fn rebalance(&self) -> Result<u64, StoreError> {
         let mut moved = 0;
         for (source, backend) in self.shards.iter().enumerate() {
-            let failed = |source_error| StoreError::Query {
-                shard: source,
-                source: source_error,
-            };
-            let ids = backend.player_ids(None).await.map_err(failed)?;
+            let ids = backend
+                .player_ids(None)
+                .await
+                .map_err(StoreError::query(source))?;
             for id in ids {
                 let target = self.shard_of(id);
                 if target == source {
                     continue;
                 }
-                let history = backend.history(id).await.map_err(failed)?;
+                let history = backend
+                    .history(id)
+                    .await
+                    .map_err(StoreError::query(source))?;
                 let batch = ShardBatch {
                     players: history.row.into_iter().collect(),
-                    events: backend.events(id).await.map_err(failed)?,
+                    events: backend
+                        .events(id)
+                        .await
+                        .map_err(StoreError::query(source))?,
                     snapshots: history.snapshot.into_iter().collect(),
                 };
                 self.write(target, &batch).await?;
-                backend.delete(id).await.map_err(failed)?;
+                backend
+                    .delete(id)
+                    .await
+                    .map_err(StoreError::query(source))?;
                 moved += 1;
             }
         }

@@ -42,6 +42,10 @@ impl Failure {
         Self(StatusCode::NOT_FOUND, "not_found", message.into())
     }
 
+    fn not_on_board(player_id: u64, board: Board) -> Self {
+        Self::not_found(format!("player {player_id} is not on the {board:?} board"))
+    }
+
     fn unavailable(message: impl Into<String>) -> Self {
         Self(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -167,15 +171,16 @@ async fn get_rank(
     parsed: Result<Query<BoardQuery>, QueryRejection>,
 ) -> Reply<Standing> {
     let started = Instant::now();
-    let reply =
-        async {
-            let id = player_id(&raw)?;
-            let BoardQuery { board } = query(parsed)?;
-            model.standing(board, id).await.map(Json).ok_or_else(|| {
-                Failure::not_found(format!("player {id} is not on the {board:?} board"))
-            })
-        }
-        .await;
+    let reply = async {
+        let id = player_id(&raw)?;
+        let BoardQuery { board } = query(parsed)?;
+        model
+            .standing(board, id)
+            .await
+            .map(Json)
+            .ok_or_else(|| Failure::not_on_board(id, board))
+    }
+    .await;
     timed("/v1/players/{id}/rank", started, reply)
 }
 
@@ -239,7 +244,7 @@ async fn get_around(
             .around(board, id, radius)
             .await
             .map(Json)
-            .ok_or_else(|| Failure::not_found(format!("player {id} is not on the {board:?} board")))
+            .ok_or_else(|| Failure::not_on_board(id, board))
     }
     .await;
     timed("/v1/leaderboard/around/{id}", started, reply)

@@ -150,7 +150,8 @@ impl ProfileCache {
     }
 
     /// Entries held in process (0 on Redis).
-    pub fn local_len(&self) -> usize {
+    #[cfg(test)]
+    fn local_len(&self) -> usize {
         match &self.backend {
             Backend::Memory(entries) => lock(entries).len(),
             Backend::Redis(_) => 0,

@@ -249,15 +249,14 @@ fn publish_sessions(
 fn publish_live_matches(
     model: Res<SharedReadModel>,
     changed: Query<(), Changed<Match>>,
+    mut ended: RemovedComponents<Match>,
     matches: Query<&Match>,
     ids: Query<&PlayerId>,
-    mut last_count: Local<usize>,
 ) {
-    let count = matches.iter().count();
-    if changed.is_empty() && count == *last_count {
+    // Changed covers formed ones too; a despawned match shows as a removal.
+    if changed.is_empty() && ended.read().count() == 0 {
         return;
     }
-    *last_count = count;
     let live = matches
         .iter()
         .filter(|found| found.state != MatchState::Ended)

@@ -1,7 +1,7 @@
 //! PostgreSQL: whole batches as arrays, unnested server-side (no bind-parameter limit, one statement
 //! per table per flush).
 
-use super::per_player::per_player_queries;
+use super::dialect::dialect_queries;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::ShardBatch;
 use crate::persistence::record::{PlayerRecord, StoredEvent};
@@ -115,7 +115,7 @@ fn column<T, V>(items: &[T], pick: impl Fn(&T) -> V) -> Vec<V> {
     items.iter().map(pick).collect()
 }
 
-per_player_queries! {
+dialect_queries! {
     pool: PgPool,
     row: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, \
           updated_at_ms FROM players WHERE id = $1",
@@ -136,21 +136,9 @@ per_player_queries! {
                  AS known ORDER BY random() LIMIT $1",
     all_ids: "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) \
               AS known ORDER BY id LIMIT $1",
-}
-
-/// Up to `limit` events not yet relayed to the stream, in player and seq order.
-pub(super) async fn unpublished(
-    pool: &PgPool,
-    limit: u32,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    let found: Vec<rows::EventRow> = sqlx::query_as(
-        "SELECT player_id, seq, at_ms, payload::text FROM player_events WHERE NOT published \
-         ORDER BY player_id, seq LIMIT $1",
-    )
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await?;
-    rows::events(&found)
+    unpublished: "SELECT player_id, seq, at_ms, payload::text FROM player_events WHERE NOT published \
+                 ORDER BY player_id, seq LIMIT $1",
+    unpublished_count: "SELECT COUNT(*) FROM player_events WHERE NOT published",
 }
 
 /// Marks relayed events published.
@@ -168,12 +156,4 @@ pub(super) async fn mark_published(
     .execute(pool)
     .await?;
     Ok(())
-}
-
-/// Events not yet relayed.
-pub(super) async fn unpublished_count(pool: &PgPool) -> Result<u64, sqlx::Error> {
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM player_events WHERE NOT published")
-        .fetch_one(pool)
-        .await?;
-    Ok(count as u64)
 }

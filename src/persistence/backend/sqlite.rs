@@ -1,6 +1,6 @@
 //! SQLite: multi-row statements, chunked under SQLite's bind-parameter limit.
 
-use super::per_player::per_player_queries;
+use super::dialect::dialect_queries;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::ShardBatch;
 use crate::persistence::record::{PlayerRecord, StoredEvent};
@@ -131,7 +131,7 @@ async fn insert_chunks<T>(
     Ok(statements)
 }
 
-per_player_queries! {
+dialect_queries! {
     pool: SqlitePool,
     row: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, \
           updated_at_ms FROM players WHERE id = ?",
@@ -152,21 +152,9 @@ per_player_queries! {
                  AS known ORDER BY random() LIMIT ?",
     all_ids: "SELECT id FROM (SELECT id FROM players UNION SELECT player_id FROM player_events) \
               AS known ORDER BY id LIMIT ?",
-}
-
-/// Up to `limit` events not yet relayed to the stream, in player and seq order.
-pub(super) async fn unpublished(
-    pool: &SqlitePool,
-    limit: u32,
-) -> Result<Vec<StoredEvent>, sqlx::Error> {
-    let found: Vec<rows::EventRow> = sqlx::query_as(
-        "SELECT player_id, seq, at_ms, payload FROM player_events WHERE published = 0 \
-         ORDER BY player_id, seq LIMIT ?",
-    )
-    .bind(i64::from(limit))
-    .fetch_all(pool)
-    .await?;
-    rows::events(&found)
+    unpublished: "SELECT player_id, seq, at_ms, payload FROM player_events WHERE published = 0 \
+                 ORDER BY player_id, seq LIMIT ?",
+    unpublished_count: "SELECT COUNT(*) FROM player_events WHERE published = 0",
 }
 
 /// Marks relayed events published.
@@ -191,12 +179,4 @@ pub(super) async fn mark_published(
         query.build().execute(&mut *tx).await?;
     }
     tx.commit().await
-}
-
-/// Events not yet relayed.
-pub(super) async fn unpublished_count(pool: &SqlitePool) -> Result<u64, sqlx::Error> {
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM player_events WHERE published = 0")
-        .fetch_one(pool)
-        .await?;
-    Ok(count as u64)
 }

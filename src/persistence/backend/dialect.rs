@@ -1,8 +1,9 @@
-//! Reads and deletes of one player, the same on both backends but for the SQL dialect: written once
-//! as a macro that each backend instantiates with its statements.
+//! Queries that are the same on both backends but for the SQL dialect: written once as a macro that
+//! each backend instantiates with its statements.
 
-/// Defines `history`, `events_after`, `delete` and `player_ids` for a pool type and its SQL.
-macro_rules! per_player_queries {
+/// Defines `history`, `events_after`, `recent_events`, `players_after`, `delete`, `player_ids`,
+/// `unpublished` and `unpublished_count` for a pool type and its SQL.
+macro_rules! dialect_queries {
     (
         pool: $pool:ty,
         row: $row:literal,
@@ -12,7 +13,9 @@ macro_rules! per_player_queries {
         players_after: $page:literal,
         delete: [$($delete:literal),+ $(,)?],
         sample_ids: $sample:literal,
-        all_ids: $all:literal $(,)?
+        all_ids: $all:literal,
+        unpublished: $unpublished:literal,
+        unpublished_count: $count:literal $(,)?
     ) => {
         /// A player's row, latest snapshot and the events after it.
         pub(super) async fn history(
@@ -109,7 +112,25 @@ macro_rules! per_player_queries {
                 .await?;
             Ok(ids.into_iter().map(|(id,)| id as u64).collect())
         }
+
+        /// Up to `limit` events not yet relayed to the stream, in player and seq order.
+        pub(super) async fn unpublished(
+            pool: &$pool,
+            limit: u32,
+        ) -> Result<Vec<crate::persistence::record::StoredEvent>, sqlx::Error> {
+            let rows: Vec<super::rows::EventRow> = sqlx::query_as($unpublished)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            super::rows::events(&rows)
+        }
+
+        /// Events not yet relayed.
+        pub(super) async fn unpublished_count(pool: &$pool) -> Result<u64, sqlx::Error> {
+            let (count,): (i64,) = sqlx::query_as($count).fetch_one(pool).await?;
+            Ok(count as u64)
+        }
     };
 }
 
-pub(super) use per_player_queries;
+pub(super) use dialect_queries;
