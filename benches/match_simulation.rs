@@ -13,13 +13,11 @@ use arbiter_components::combat::ShotVerdict;
 use arbiter_components::history::PositionHistory;
 use arbiter_components::input::InputBuffer;
 use arbiter_components::matchmaking::{InMatch, Match, MatchState, Team};
-use arbiter_components::messages::ClientCommand;
 use arbiter_components::player::PlayerId;
-use arbiter_components::protocol::{ClientMessage, InputFrame};
+use arbiter_components::protocol::InputFrame;
 use arbiter_components::tick::ServerTick;
 use arbiter_systems::matchmaking::MatchFormed;
-use arbiter_systems::player::new_player;
-use arbiter_systems::shots::{EYE_HEIGHT_M, ShotJudged};
+use arbiter_systems::shots::{EYE_HEIGHT_M, FireRequested, ShotJudged};
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
@@ -62,12 +60,13 @@ fn app() -> (App, Vec<Vec<Entity>>) {
     for index in 0..MATCHES {
         let match_id = index as u64 + 1;
         let world = app.world_mut();
+        let match_entity = world.spawn_empty().id();
         let teams: [Vec<Entity>; 2] = [0u8, 1].map(|team| {
             (0..TEAM_SIZE)
                 .map(|seat| {
                     let id = match_id * 100 + u64::from(team) * 10 + seat as u64;
                     world
-                        .spawn((new_player(PlayerId(id)), InMatch(match_id), Team(team)))
+                        .spawn((PlayerId(id), InMatch(match_entity), Team(team)))
                         .id()
                 })
                 .collect()
@@ -75,7 +74,7 @@ fn app() -> (App, Vec<Vec<Entity>>) {
         rosters.push(teams.concat());
         let mut found = Match::new(match_id, 0, "arena".into(), teams, 0);
         found.state = MatchState::Live;
-        let match_entity = world.spawn(found).id();
+        world.entity_mut(match_entity).insert(found);
         world.write_message(MatchFormed {
             match_entity,
             match_id,
@@ -124,15 +123,13 @@ fn feed(app: &mut App, rosters: &[Vec<Entity>], rng: &mut StdRng) {
                 );
             }
             if (now + seat as u64).is_multiple_of(FIRE_EVERY_TICKS) {
-                fires.push(ClientCommand {
+                fires.push(FireRequested {
                     player: *player,
-                    message: ClientMessage::Fire {
-                        client_tick: claimed,
-                        yaw,
-                        pitch,
-                        weapon: 0,
-                        target: Some(opponent_id),
-                    },
+                    client_tick: claimed,
+                    yaw,
+                    pitch,
+                    weapon: 0,
+                    target: Some(opponent_id),
                 });
             }
         }

@@ -19,7 +19,6 @@ use arbiter::runtime::AsyncRuntime;
 use arbiter::store_commands::open_store;
 use arbiter_components::config::ServerConfig;
 use arbiter_components::player::PlayerId;
-use arbiter_systems::player::new_player;
 use bevy_app::App;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use databases::{PostgresDatabases, sqlite_shards};
@@ -211,10 +210,7 @@ fn app_with_players(
         .map(|n| {
             let id = first_id + n;
             app.world_mut()
-                .spawn((
-                    new_player(PlayerId(id)),
-                    Progress::registered(id, format!("w{id}"), 0),
-                ))
+                .spawn((PlayerId(id), Progress::registered(id, format!("w{id}"), 0)))
                 .id()
         })
         .collect();

@@ -8,6 +8,7 @@ use arbiter::maps::shipped_maps;
 use arbiter_components::combat::{Shot, ShotVerdict, Weapons};
 use arbiter_components::config::AnticheatSettings;
 use arbiter_components::history::PositionHistory;
+use arbiter_components::tick::TickRate;
 use arbiter_systems::shots::{Rules, Shooter, Target, judge};
 use bevy_ecs::entity::Entity;
 use bevy_math::Vec3;
@@ -91,7 +92,7 @@ fn main() {
     let rifle = &weapons.weapons[0];
     let rules = Rules {
         now: NOW,
-        tick_rate_hz: 60,
+        rate: TickRate::new(60),
         anticheat: &settings,
     };
     let targets: Vec<Target<'_>> = scene
@@ -101,7 +102,7 @@ fn main() {
         .map(|(index, history)| Target {
             entity: entity(index),
             player_id: index as u64,
-            match_id: 1,
+            in_match: Entity::PLACEHOLDER,
             team: (index % 2) as u8,
             alive: true,
             history,
@@ -110,7 +111,7 @@ fn main() {
     let judge_one = |(index, shot): &(usize, Shot)| {
         let shooter = Shooter {
             entity: shot.shooter,
-            match_id: Some(1),
+            in_match: Some(Entity::PLACEHOLDER),
             team: (*index % 2) as u8,
             died_at_tick: None,
             left_match_at_tick: None,

@@ -59,7 +59,7 @@ pub mod weapons;
 
 use admin::AdminPlugin;
 use arbiter_components::combat::Weapons;
-use arbiter_systems::SimulationPlugin;
+use arbiter_systems::SimulationPlugins;
 use arbiter_systems::map::Maps;
 use bevy_app::{PluginGroup, PluginGroupBuilder};
 use config::{ConfigPlugin, LoadedConfig};
@@ -150,7 +150,7 @@ impl PluginGroup for ServerPlugins {
             .add(MapsPlugin(self.maps))
             .add(WeaponsPlugin(self.weapons))
             .add(TickPlugin)
-            .add(SimulationPlugin);
+            .add_group(SimulationPlugins);
         // The admin endpoint serves tokens from the network's issuer, so the network comes first.
         if let Some(network) = self.network {
             group = group.add(network);

@@ -5,6 +5,7 @@ mod abuse;
 mod keys;
 mod outbound;
 mod receive;
+mod requests;
 mod sessions;
 mod snapshots;
 mod socket;
@@ -22,7 +23,7 @@ use crate::build_once::BuildOnce;
 use crate::shutdown::Shutdown;
 use crate::tick::TickSystems;
 use arbiter_components::config::{NetSettings, ServerConfig};
-use arbiter_components::messages::{ClientCommand, KickRequest};
+use arbiter_components::messages::KickRequest;
 use arbiter_components::protocol::{KickReason, connection_config, protocol_id};
 use arbiter_components::session::Session;
 use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
@@ -155,9 +156,9 @@ impl Plugin for NetPlugin {
         if let Ok(addr) = server.local_addr() {
             tracing::info!(%addr, public = ?setup.public_addresses, "game socket listening (UDP)");
         }
+        requests::add_request_messages(app);
         app.insert_resource(server)
             .init_resource::<Sessions>()
-            .add_message::<ClientCommand>()
             .add_message::<KickRequest>()
             .add_systems(
                 PreUpdate,
@@ -166,6 +167,7 @@ impl Plugin for NetPlugin {
                     sessions::track_connections,
                     sessions::update_round_trip_times,
                     receive::receive_client_messages,
+                    receive::check_input_cadence,
                     abuse::enforce_abuse_limits,
                     sessions::expire_disconnected_players,
                 )
@@ -183,10 +185,6 @@ impl Plugin for NetPlugin {
                 )
                     .chain()
                     .in_set(TickSystems::Send),
-            )
-            .add_systems(
-                bevy_app::FixedUpdate,
-                receive::check_input_cadence.in_set(arbiter_systems::SimulationSystems::Inputs),
             )
             .add_systems(Shutdown, disconnect_everyone);
     }

@@ -12,7 +12,7 @@ pub use runner::run_paced;
 
 use crate::config::apply_reloaded_config;
 use arbiter_components::config::ServerSettings;
-use arbiter_components::tick::ServerTick;
+use arbiter_components::tick::{ServerTick, TickRate};
 use arbiter_systems::SimulationSystems;
 use bevy_app::{App, First, FixedFirst, FixedUpdate, Plugin, PostUpdate, PreUpdate};
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet, common_conditions::resource_changed};
@@ -46,6 +46,7 @@ impl Plugin for TickPlugin {
             .insert_resource(TimeUpdateStrategy::FixedTimesteps(1))
             .init_resource::<ServerSettings>()
             .init_resource::<ServerTick>()
+            .init_resource::<TickRate>()
             .configure_sets(First, TickSystems::Config.before(TimeSystems))
             .configure_sets(PreUpdate, TickSystems::Receive)
             .configure_sets(
@@ -57,7 +58,7 @@ impl Plugin for TickPlugin {
                 sync_tick_rate
                     .in_set(TickSystems::Config)
                     .after(apply_reloaded_config)
-                    .run_if(resource_changed::<ServerSettings>),
+                    .run_if(resource_changed::<TickRate>),
             )
             .add_systems(FixedFirst, advance_server_tick)
             .set_runner(run_paced);

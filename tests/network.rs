@@ -390,13 +390,15 @@ fn snapshots_of_a_ten_player_match_stay_within_the_bandwidth_budget() {
     let mut server = TestServer::start();
     let mut clients: Vec<_> = (1..=10).map(|id| connect(&server, id)).collect();
     assert!(server.step_until(&mut clients, 300, |server, _| server.connected() == 10));
+    // One group that sees each other, without the match rules.
+    let group = server.app.world_mut().spawn_empty().id();
     for player_id in 1..=10 {
         let entity = entity_of(&server, player_id).expect("player");
         server
             .app
             .world_mut()
             .entity_mut(entity)
-            .insert(arbiter_components::matchmaking::InMatch(1));
+            .insert(arbiter_components::matchmaking::InMatch(group));
     }
     server.step(&mut clients);
     for client in &mut clients {
@@ -514,13 +516,18 @@ fn a_backtracking_cheater_is_kicked_and_an_honest_shooter_is_never_refused() {
     let mut clients = vec![connect(&server, 1), connect(&server, 2)];
     assert!(server.step_until(&mut clients, 300, |server, _| server.connected() == 2));
     // Put both in one match (no map: open ground).
-    server
+    let game = server
         .app
         .world_mut()
-        .spawn(Match::new(1, 0, "none".into(), [Vec::new(), Vec::new()], 0));
+        .spawn(Match::new(1, 0, "none".into(), [Vec::new(), Vec::new()], 0))
+        .id();
     for player_id in [1, 2] {
         let entity = entity_of(&server, player_id).expect("player");
-        server.app.world_mut().entity_mut(entity).insert(InMatch(1));
+        server
+            .app
+            .world_mut()
+            .entity_mut(entity)
+            .insert(InMatch(game));
     }
 
     // A second of play first, so there is history to rewind into.

@@ -21,7 +21,6 @@ use arbiter_components::config::{CacheBackend, PersistenceSettings, ServerConfig
 use arbiter_components::matchmaking::Match;
 use arbiter_components::player::PlayerId;
 use arbiter_components::session::Session;
-use arbiter_systems::player::new_player;
 use bevy_app::App;
 use persisted_app::persisted_app;
 use serde_json::Value;
@@ -189,7 +188,7 @@ fn every_route_answers(server: &mut QueryServer) {
         .app
         .world_mut()
         .spawn((
-            new_player(PlayerId(7)),
+            PlayerId(7),
             Session {
                 client_id: 1,
                 addr: "127.0.0.1:9".parse().expect("address"),
@@ -199,7 +198,7 @@ fn every_route_answers(server: &mut QueryServer) {
             },
         ))
         .id();
-    let other = server.app.world_mut().spawn(new_player(PlayerId(8))).id();
+    let other = server.app.world_mut().spawn(PlayerId(8)).id();
     server.app.world_mut().spawn(Match::new(
         42,
         0,
@@ -402,7 +401,7 @@ fn cache_behaves(server: &mut QueryServer) {
     let player = server
         .app
         .world_mut()
-        .spawn((new_player(PlayerId(9)), Progress::loaded(record(9), 0)))
+        .spawn((PlayerId(9), Progress::loaded(record(9), 0)))
         .id();
     server
         .app
@@ -659,7 +658,7 @@ fn players_who_connect_and_leave_at_once_end_up_offline() {
             .app
             .world_mut()
             .spawn((
-                new_player(PlayerId(*player_id)),
+                PlayerId(*player_id),
                 Session {
                     client_id: *player_id,
                     addr: "127.0.0.1:9".parse().expect("address"),

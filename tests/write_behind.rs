@@ -18,7 +18,6 @@ use arbiter_components::config::{PersistenceSettings, ServerConfig};
 use arbiter_components::messages::KickRequest;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::KickReason;
-use arbiter_systems::player::new_player;
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
@@ -80,7 +79,7 @@ impl PersistedServer {
     fn log_in(&mut self, ids: impl IntoIterator<Item = u64>) -> Vec<Entity> {
         let players: Vec<Entity> = ids
             .into_iter()
-            .map(|id| self.world().spawn(new_player(PlayerId(id))).id())
+            .map(|id| self.world().spawn(PlayerId(id)).id())
             .collect();
         let waiting = players.clone();
         self.tick_until("players to load", Duration::from_secs(20), move |world| {
@@ -222,10 +221,7 @@ fn ticks_go_on_while_a_flush_of_a_hundred_thousand_players_is_in_flight() {
         .map(|id| {
             server
                 .world()
-                .spawn((
-                    new_player(PlayerId(id)),
-                    Progress::registered(id, format!("p{id}"), 0),
-                ))
+                .spawn((PlayerId(id), Progress::registered(id, format!("p{id}"), 0)))
                 .id()
         })
         .collect();
@@ -298,7 +294,7 @@ fn a_database_outage_in_the_middle_of_play_loses_nothing_and_stores_nothing_twic
         .world()
         .resource_mut::<PersistenceSettings>()
         .max_pending_players = 10;
-    let refused = server.world().spawn(new_player(PlayerId(999))).id();
+    let refused = server.world().spawn(PlayerId(999)).id();
     server.app.update();
     let kicks = server.world().resource::<Messages<KickRequest>>();
     let mut cursor = kicks.get_cursor();

@@ -1,5 +1,6 @@
 //! Where a player was in the recent past, tick by tick: what lag compensation rewinds to.
 
+use crate::tick::TickRate;
 use bevy_ecs::component::Component;
 use bevy_math::Vec3;
 use std::collections::VecDeque;
@@ -60,9 +61,9 @@ impl PositionHistory {
     }
 }
 
-/// Ticks of history needed to rewind `max_rewind_ms` at `tick_rate_hz` (plus the current tick).
-pub fn history_capacity(max_rewind_ms: u32, tick_rate_hz: u32) -> usize {
-    (u64::from(max_rewind_ms) * u64::from(tick_rate_hz)).div_ceil(1000) as usize + 1
+/// Ticks of history needed to rewind `max_rewind_ms` at `rate` (plus the current tick).
+pub fn history_capacity(max_rewind_ms: u32, rate: TickRate) -> usize {
+    rate.ticks_in_ms(max_rewind_ms) as usize + 1
 }
 
 #[cfg(test)]
@@ -100,8 +101,8 @@ mod tests {
 
     #[test]
     fn capacity_covers_the_rewind_window() {
-        assert_eq!(history_capacity(500, 60), 31);
-        assert_eq!(history_capacity(500, 128), 65);
-        assert_eq!(history_capacity(0, 60), 1);
+        assert_eq!(history_capacity(500, TickRate::new(60)), 31);
+        assert_eq!(history_capacity(500, TickRate::new(128)), 65);
+        assert_eq!(history_capacity(0, TickRate::new(60)), 1);
     }
 }

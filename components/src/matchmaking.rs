@@ -55,9 +55,24 @@ pub struct Queued {
     pub ticket: Entity,
 }
 
-/// The match a player is in (its id). Players with the same id see each other in snapshots.
+/// The match a player is in: a relationship to the match entity, so rules reach the match directly,
+/// and bevy removes it from the players when the match entity goes. Players in the same match see
+/// each other in snapshots.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct InMatch(pub u64);
+#[relationship(relationship_target = MatchPlayers)]
+pub struct InMatch(pub Entity);
+
+/// On a match entity: its players, kept in step with their [`InMatch`] by bevy.
+#[derive(Component, Debug, Default, PartialEq, Eq)]
+#[relationship_target(relationship = InMatch)]
+pub struct MatchPlayers(Vec<Entity>);
+
+impl MatchPlayers {
+    /// The players in the match now (those who left the server are gone from it).
+    pub fn players(&self) -> &[Entity] {
+        &self.0
+    }
+}
 
 /// A player's team in its match: 0 or 1.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Hash)]

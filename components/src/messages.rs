@@ -1,16 +1,9 @@
-//! Messages between the network shell and the rules: player requests in, messages to players out.
+//! Messages between the rules and the network shell: messages to players out, kicks. Requests in
+//! are typed messages owned by the rule that handles them (`FireRequested`, `QueueJoinRequested`).
 
-use crate::protocol::{ClientMessage, KickReason, ServerMessage};
+use crate::protocol::{KickReason, ServerMessage};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Message;
-
-/// A request from a player for the rules to act on (queue, fire). Inputs and pings are handled by the
-/// network layer itself.
-#[derive(Message, Debug, Clone, PartialEq)]
-pub struct ClientCommand {
-    pub player: Entity,
-    pub message: ClientMessage,
-}
 
 /// A message for one player, delivered by the network layer in the Send phase if the player is
 /// connected (dropped otherwise).

@@ -3,6 +3,7 @@
 use super::{ConfigError, ConfigSource};
 use crate::telemetry::metrics::{CONFIG_RELOADS_TOTAL, CONFIG_VERSION};
 use arbiter_components::config::ServerConfig;
+use arbiter_components::tick::TickRate;
 use bevy_ecs::component::{Component, Mutable};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::world::World;
@@ -138,6 +139,7 @@ fn install_sections(world: &mut World, config: &ServerConfig) {
         log,
     } = config;
     set_if_changed(world, server);
+    set_if_changed(world, &TickRate::new(server.tick_rate_hz));
     set_if_changed(world, net);
     set_if_changed(world, matchmaking);
     set_if_changed(world, matches);

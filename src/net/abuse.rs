@@ -2,10 +2,10 @@
 
 use super::transport::GameServer;
 use crate::telemetry::metrics::MESSAGES_DROPPED_TOTAL;
-use arbiter_components::config::{NetSettings, ServerSettings};
+use arbiter_components::config::NetSettings;
 use arbiter_components::protocol::KickReason;
 use arbiter_components::session::Session;
-use arbiter_components::tick::ServerTick;
+use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::component::Component;
 use bevy_ecs::system::{Query, Res, ResMut};
 
@@ -59,10 +59,10 @@ pub(super) fn enforce_abuse_limits(
     mut server: ResMut<GameServer>,
     tick: Res<ServerTick>,
     net: Res<NetSettings>,
-    settings: Res<ServerSettings>,
+    rate: Res<TickRate>,
     mut clients: Query<(&Session, &mut Abuse)>,
 ) {
-    let window_ticks = u64::from(net.abuse_window_secs) * u64::from(settings.tick_rate_hz);
+    let window_ticks = rate.ticks_in_secs(net.abuse_window_secs);
     for (session, mut abuse) in &mut clients {
         if abuse.total() > net.max_violations_per_window {
             let reason = if abuse.flooding >= abuse.malformed {

@@ -1,18 +1,16 @@
-//! Client messages: decoded, checked against the limits, and turned into inputs and commands.
+//! Client messages: decoded, checked against the limits, and routed to inputs, pongs and the rules'
+//! typed requests.
 
 use super::abuse::{Abuse, Violation};
+use super::requests::{NetRequest, RequestWriters};
 use super::transport::GameServer;
 use crate::telemetry::metrics::{MESSAGES_DROPPED_TOTAL, SPEED_HACK_SIGNALS_TOTAL};
-use arbiter_components::config::{NetSettings, ServerSettings};
+use arbiter_components::config::NetSettings;
 use arbiter_components::input::{InputBuffer, InputCadenceAnomalies};
-use arbiter_components::messages::ClientCommand;
-use arbiter_components::protocol::{
-    ClientChannel, ClientMessage, DecodeError, ServerMessage, decode_client,
-};
+use arbiter_components::protocol::{ClientChannel, DecodeError, ServerMessage, decode_client};
 use arbiter_components::session::Session;
-use arbiter_components::tick::ServerTick;
+use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::entity::Entity;
-use bevy_ecs::message::MessageWriter;
 use bevy_ecs::system::{Query, Res, ResMut};
 
 /// Drains every connected client's channels, at most `max_messages_per_tick` per channel.
@@ -21,7 +19,7 @@ pub(super) fn receive_client_messages(
     net: Res<NetSettings>,
     tick: Res<ServerTick>,
     mut clients: Query<(Entity, &Session, &mut InputBuffer, &mut Abuse)>,
-    mut commands: MessageWriter<ClientCommand>,
+    mut requests: RequestWriters,
 ) {
     let limit = net.max_messages_per_tick as usize;
     let max_bytes = net.max_message_bytes as usize;
@@ -51,17 +49,18 @@ pub(super) fn receive_client_messages(
                         continue;
                     }
                 };
-                match message {
-                    ClientMessage::Input(frame) if !frame.is_well_formed() => {
+                match requests.route(player, message) {
+                    None => {}
+                    Some(NetRequest::Input(frame)) if !frame.is_well_formed() => {
                         abuse.record(Violation::Malformed);
                     }
-                    ClientMessage::Input(frame) => {
+                    Some(NetRequest::Input(frame)) => {
                         if let Err(refusal) = inputs.push(frame, next_tick) {
                             metrics::counter!(MESSAGES_DROPPED_TOTAL, "reason" => refusal.as_str())
                                 .increment(1);
                         }
                     }
-                    ClientMessage::Ping { client_time_us } => {
+                    Some(NetRequest::Ping { client_time_us }) => {
                         server.send(
                             session.client_id,
                             &ServerMessage::Pong {
@@ -70,22 +69,20 @@ pub(super) fn receive_client_messages(
                             },
                         );
                     }
-                    message => {
-                        commands.write(ClientCommand { player, message });
-                    }
                 }
             }
         }
     }
 }
 
-/// Once a second, compares each player's inputs for new ticks with the ticks that elapsed.
+/// Once a second, right after receiving, compares each player's inputs for new ticks with the ticks
+/// that elapsed; anti-cheat scores what it finds in the next simulation step.
 pub(super) fn check_input_cadence(
     tick: Res<ServerTick>,
-    settings: Res<ServerSettings>,
+    rate: Res<TickRate>,
     mut players: Query<(&mut InputBuffer, &mut InputCadenceAnomalies)>,
 ) {
-    let window = u64::from(settings.tick_rate_hz);
+    let window = rate.ticks_in_secs(1);
     if !tick.get().is_multiple_of(window) {
         return;
     }

@@ -6,12 +6,11 @@ use super::abuse::Abuse;
 use super::transport::GameServer;
 use crate::persistence::Progress;
 use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL};
-use arbiter_components::config::{NetSettings, ServerSettings};
+use arbiter_components::config::NetSettings;
 use arbiter_components::player::{Loading, PlayerId};
 use arbiter_components::protocol::{KickReason, ServerMessage};
 use arbiter_components::session::{AwaitingReconnect, Session};
-use arbiter_components::tick::ServerTick;
-use arbiter_systems::player::new_player;
+use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::query::{With, Without};
@@ -85,12 +84,7 @@ pub(super) fn track_connections(
                     }
                     None => {
                         let entity = commands
-                            .spawn((
-                                new_player(player),
-                                session,
-                                Abuse::default(),
-                                AwaitingWelcome,
-                            ))
+                            .spawn((player, session, Abuse::default(), AwaitingWelcome))
                             .id();
                         sessions.by_player.insert(player, entity);
                         (entity, "new")
@@ -130,7 +124,7 @@ pub(super) fn send_welcomes(
     mut commands: Commands,
     mut server: ResMut<GameServer>,
     tick: Res<ServerTick>,
-    settings: Res<ServerSettings>,
+    rate: Res<TickRate>,
     ready: Query<(Entity, &Session, &PlayerId), ReadyToWelcome>,
 ) {
     for (entity, session, player) in &ready {
@@ -139,7 +133,7 @@ pub(super) fn send_welcomes(
             &ServerMessage::Welcome {
                 player_id: player.0,
                 server_tick: tick.get(),
-                tick_rate_hz: settings.tick_rate_hz,
+                tick_rate_hz: rate.hz(),
             },
         );
         commands.entity(entity).remove::<AwaitingWelcome>();
@@ -153,10 +147,10 @@ pub(super) fn expire_disconnected_players(
     mut sessions: ResMut<Sessions>,
     tick: Res<ServerTick>,
     net: Res<NetSettings>,
-    settings: Res<ServerSettings>,
+    rate: Res<TickRate>,
     waiting: Query<(Entity, &PlayerId, &AwaitingReconnect, Option<&Progress>)>,
 ) {
-    let grace_ticks = u64::from(net.reconnect_grace_secs) * u64::from(settings.tick_rate_hz);
+    let grace_ticks = rate.ticks_in_secs(net.reconnect_grace_secs);
     for (entity, player, awaiting, progress) in &waiting {
         if tick.get().saturating_sub(awaiting.since_tick) >= grace_ticks
             && progress.is_none_or(Progress::is_durable)

@@ -3,14 +3,15 @@
 
 use super::transport::GameServer;
 use crate::telemetry::metrics::MESSAGES_DROPPED_TOTAL;
-use arbiter_components::config::{NetSettings, ServerSettings};
+use arbiter_components::config::NetSettings;
 use arbiter_components::input::InputBuffer;
 use arbiter_components::kinematics::{Position, Velocity};
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::player::{Aim, Health, PlayerId};
 use arbiter_components::protocol::{EntityState, ServerChannel, ServerMessage, encode};
 use arbiter_components::session::Session;
-use arbiter_components::tick::ServerTick;
+use arbiter_components::tick::{ServerTick, TickRate};
+use bevy_ecs::entity::Entity;
 use bevy_ecs::system::{Local, Query, Res, ResMut};
 use std::collections::HashMap;
 
@@ -48,13 +49,13 @@ fn entity_state((player, position, velocity, aim, health, _): VisiblePlayer<'_>)
 pub(super) fn send_snapshots(
     mut server: ResMut<GameServer>,
     net: Res<NetSettings>,
-    settings: Res<ServerSettings>,
+    rate: Res<TickRate>,
     tick: Res<ServerTick>,
     players: Query<VisiblePlayer<'static>>,
     mut clients: Query<(&mut Session, &InputBuffer, VisiblePlayer<'static>)>,
-    mut matches: Local<HashMap<u64, Vec<EntityState>>>,
+    mut matches: Local<HashMap<Entity, Vec<EntityState>>>,
 ) {
-    if !snapshot_due(tick.get(), net.snapshot_rate_hz, settings.tick_rate_hz) {
+    if !snapshot_due(tick.get(), net.snapshot_rate_hz, rate.hz()) {
         return;
     }
     matches.values_mut().for_each(Vec::clear);

@@ -8,8 +8,8 @@ use super::pending::Durable;
 use super::progress::{PlayerChanges, Progress, SnapshotPolicy, now_ms};
 use super::writer::FlushCommand;
 use crate::shutdown::ShutdownWaits;
-use arbiter_components::config::{PersistenceSettings, ServerSettings};
-use arbiter_components::tick::ServerTick;
+use arbiter_components::config::PersistenceSettings;
+use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::change_detection::DetectChangesMut;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::query::{Changed, With};
@@ -21,10 +21,10 @@ use bevy_ecs::system::{Local, Query, Res, ResMut};
 pub(super) fn flush_due(
     tick: Res<ServerTick>,
     settings: Res<PersistenceSettings>,
-    server: Res<ServerSettings>,
+    rate: Res<TickRate>,
     mut last_flush: Local<u64>,
 ) -> bool {
-    let interval = u64::from(settings.flush_interval_secs) * u64::from(server.tick_rate_hz);
+    let interval = rate.ticks_in_secs(settings.flush_interval_secs);
     if tick.get() >= *last_flush + interval {
         *last_flush = tick.get();
         true

@@ -4,7 +4,7 @@ use crate::telemetry::metrics::{
     MATCH_RATING_SPAN, MATCHES_FORMED_TOTAL, QUEUE_TIMEOUTS_TOTAL, QUEUE_WAIT_SECONDS,
     TICKETS_WAITING,
 };
-use arbiter_components::config::ServerSettings;
+use arbiter_components::tick::TickRate;
 use arbiter_systems::matchmaking::{MatchFormed, MatchmakingQueue, TicketTimedOut};
 use bevy_ecs::message::MessageReader;
 use bevy_ecs::system::{Local, Res};
@@ -12,11 +12,11 @@ use bevy_ecs::system::{Local, Res};
 pub(super) fn record_matchmaking(
     queue: Res<MatchmakingQueue>,
     mut waiting: Local<Option<usize>>,
-    settings: Res<ServerSettings>,
+    rate: Res<TickRate>,
     mut formed: MessageReader<MatchFormed>,
     mut timed_out: MessageReader<TicketTimedOut>,
 ) {
-    let seconds_per_tick = 1.0 / f64::from(settings.tick_rate_hz.max(1));
+    let seconds_per_tick = 1.0 / f64::from(rate.hz());
     // Set only on change: a registry lookup per tick is not free.
     if *waiting != Some(queue.waiting()) {
         metrics::gauge!(TICKETS_WAITING).set(queue.waiting() as f64);

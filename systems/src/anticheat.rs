@@ -1,18 +1,21 @@
-//! Anti-cheat scoring: refused shots and speed-hack signals add weighted suspicion that decays over
+//! Anti-cheat scoring: evidence from other rules (refused shots, …) and speed-hack signals add weighted suspicion that decays over
 //! time; crossing thresholds warns, flags (with the evidence) and kicks. A score fed `w` every `t`
 //! seconds settles at `w / (1 − 0.5^(t / half-life))`: with the defaults (half-life 30 s), one refused
 //! shot of weight 2 every 10 s settles near 9.7 — it may warn (a log line and a metric), never flag
 //! (10) or kick (20). A cheater refused several times a second crosses all three within seconds.
 
-use crate::shots::ShotJudged;
-use arbiter_components::combat::{ShotRejection, ShotVerdict};
-use arbiter_components::config::{AnticheatSettings, ServerSettings};
+use crate::phases::SimulationSystems;
+use arbiter_components::config::AnticheatSettings;
 use arbiter_components::input::InputCadenceAnomalies;
 use arbiter_components::messages::KickRequest;
+use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::KickReason;
+use arbiter_components::tick::TickRate;
+use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::{Message, MessageReader, MessageWriter};
+use bevy_ecs::schedule::IntoScheduleConfigs;
 use bevy_ecs::system::{Query, Res};
 use std::collections::VecDeque;
 
@@ -21,14 +24,32 @@ pub const SPEED_HACK_WEIGHT: f32 = 3.0;
 /// How many recent reasons a score keeps as evidence.
 const EVIDENCE_KEPT: usize = 16;
 
-/// Suspicion added by one refused shot.
-pub fn rejection_weight(rejection: ShotRejection) -> f32 {
-    match rejection {
-        ShotRejection::OutOfRange => 3.0,
-        ShotRejection::BadTick | ShotRejection::NoLineOfSight => 2.0,
-        ShotRejection::TooFast | ShotRejection::UnknownWeapon => 1.0,
-        // Lobby or death-screen shots are client bugs or races, not cheats.
-        ShotRejection::NotInMatch | ShotRejection::Dead => 0.0,
+/// A rule refused something a player asked for that an honest client would not ask: evidence, with
+/// the suspicion it adds. The rule that refuses decides the weight; anti-cheat only adds them up.
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
+pub struct CheatEvidence {
+    pub player: Entity,
+    pub weight: f32,
+    /// The refusal's reason, kept as evidence (`no_line_of_sight`).
+    pub reason: &'static str,
+}
+
+/// Scoring in the AntiCheat phase.
+#[derive(Debug, Default)]
+pub struct AntiCheatPlugin;
+
+impl Plugin for AntiCheatPlugin {
+    fn build(&self, app: &mut App) {
+        app.register_required_components::<PlayerId, Suspicion>()
+            .init_resource::<AnticheatSettings>()
+            .init_resource::<TickRate>()
+            .add_message::<CheatEvidence>()
+            .add_message::<AntiCheatActed>()
+            .add_message::<KickRequest>()
+            .add_systems(
+                FixedUpdate,
+                score_suspicion.in_set(SimulationSystems::AntiCheat),
+            );
     }
 }
 
@@ -86,17 +107,16 @@ impl Suspicion {
     }
 }
 
-/// Decays every score, adds this tick's refusals and speed-hack signals, and acts on thresholds.
+/// Decays every score, adds this tick's evidence and speed-hack signals, and acts on thresholds.
 pub fn score_suspicion(
     settings: Res<AnticheatSettings>,
-    server: Res<ServerSettings>,
-    mut judged: MessageReader<ShotJudged>,
+    rate: Res<TickRate>,
+    mut evidence: MessageReader<CheatEvidence>,
     mut players: Query<(Entity, &mut Suspicion, Option<&InputCadenceAnomalies>)>,
     mut acted: MessageWriter<AntiCheatActed>,
     mut kicks: MessageWriter<KickRequest>,
 ) {
-    let ticks_per_half_life =
-        settings.score_half_life_secs as f32 * server.tick_rate_hz.max(1) as f32;
+    let ticks_per_half_life = rate.ticks_in_secs(settings.score_half_life_secs) as f32;
     let decay = 0.5f32.powf(1.0 / ticks_per_half_life);
     for (_, mut suspicion, _) in &mut players {
         if suspicion.score > 0.0 {
@@ -106,11 +126,9 @@ pub fn score_suspicion(
             }
         }
     }
-    for judged in judged.read() {
-        if let ShotVerdict::Rejected(rejection) = judged.verdict
-            && let Ok((_, mut suspicion, _)) = players.get_mut(judged.shooter)
-        {
-            suspicion.add(rejection_weight(rejection), rejection.as_str());
+    for evidence in evidence.read() {
+        if let Ok((_, mut suspicion, _)) = players.get_mut(evidence.player) {
+            suspicion.add(evidence.weight, evidence.reason);
         }
     }
     for (player, mut suspicion, cadence) in &mut players {

@@ -1,18 +1,42 @@
 //! Damage: hits take hit points; a player at zero dies, waits, and respawns. Kills in a live match
 //! count for the killer's team, its scoreboard line and both players' stats.
 
-use crate::lifecycle::ticks_of;
+use crate::phases::SimulationSystems;
 use crate::shots::ShotJudged;
 use arbiter_components::combat::ShotVerdict;
-use arbiter_components::config::{MatchSettings, ServerSettings};
+use arbiter_components::config::MatchSettings;
 use arbiter_components::match_events::PlayerKilled;
 use arbiter_components::matchmaking::{InMatch, Match, MatchState, Team};
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::{Health, MatchTally, PlayerId, Respawning, Stats};
 use arbiter_components::protocol::ServerMessage;
-use arbiter_components::tick::ServerTick;
+use arbiter_components::tick::{ServerTick, TickRate};
+use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::message::{MessageReader, MessageWriter};
+use bevy_ecs::schedule::IntoScheduleConfigs;
+use bevy_ecs::schedule::common_conditions::any_with_component;
 use bevy_ecs::system::{Commands, Query, Res};
+
+/// Damage in the Damage phase, only while some match exists.
+#[derive(Debug, Default)]
+pub struct DamagePlugin;
+
+impl Plugin for DamagePlugin {
+    fn build(&self, app: &mut App) {
+        app.register_required_components::<PlayerId, Health>()
+            .init_resource::<MatchSettings>()
+            .init_resource::<TickRate>()
+            .add_message::<ShotJudged>()
+            .add_message::<PlayerKilled>()
+            .add_message::<Outbound>()
+            .add_systems(
+                FixedUpdate,
+                apply_damage
+                    .in_set(SimulationSystems::Damage)
+                    .run_if(any_with_component::<Match>),
+            );
+    }
+}
 
 /// Applies this tick's hits in verdict order. A target already dead takes no more damage, so two
 /// shots in one tick never kill twice.
@@ -24,7 +48,7 @@ pub fn apply_damage(
     mut commands: Commands,
     tick: Res<ServerTick>,
     settings: Res<MatchSettings>,
-    server: Res<ServerSettings>,
+    rate: Res<TickRate>,
     mut judged: MessageReader<ShotJudged>,
     mut targets: Query<(&mut Health, &InMatch, &Team)>,
     mut careers: Query<(&mut Stats, &mut MatchTally)>,
@@ -48,13 +72,13 @@ pub fn apply_damage(
         if health.is_alive() {
             continue;
         }
-        let (match_id, victim_team) = (in_match.0, team.0);
-        let respawn_ticks = ticks_of(settings.respawn_secs, &server);
+        let (match_entity, victim_team) = (in_match.0, team.0);
+        let respawn_ticks = rate.ticks_in_secs(settings.respawn_secs);
         commands.entity(target).try_insert(Respawning {
             died_at_tick: now,
             at_tick: now + respawn_ticks.max(1),
         });
-        let Some(mut found) = matches.iter_mut().find(|found| found.id == match_id) else {
+        let Ok(mut found) = matches.get_mut(match_entity) else {
             continue;
         };
         let counted = found.state == MatchState::Live && judged.shooter != target;
@@ -70,7 +94,7 @@ pub fn apply_damage(
             }
         }
         killed.write(PlayerKilled {
-            match_id,
+            match_id: found.id,
             killer: judged.shooter,
             victim: target,
             weapon: judged.weapon,
@@ -103,10 +127,7 @@ mod tests {
     fn world(state: MatchState) -> (World, Entity, Entity) {
         let mut world = World::new();
         world.init_resource::<ServerTick>();
-        world.insert_resource(ServerSettings {
-            tick_rate_hz: 10,
-            ..ServerSettings::default()
-        });
+        world.insert_resource(TickRate::new(10));
         world.insert_resource(MatchSettings {
             respawn_secs: 2,
             ..MatchSettings::default()
@@ -114,11 +135,12 @@ mod tests {
         world.init_resource::<Messages<ShotJudged>>();
         world.init_resource::<Messages<PlayerKilled>>();
         world.init_resource::<Messages<Outbound>>();
+        let game = world.spawn_empty().id();
         let player = |world: &mut World, id: u64, team: u8| {
             world
                 .spawn((
                     PlayerId(id),
-                    InMatch(1),
+                    InMatch(game),
                     Team(team),
                     Health(30),
                     Stats::default(),
@@ -129,7 +151,7 @@ mod tests {
         let (blue, red) = (player(&mut world, 1, 0), player(&mut world, 2, 1));
         let mut found = Match::new(1, 0, "duel".into(), [vec![blue], vec![red]], 0);
         found.state = state;
-        world.spawn(found);
+        world.entity_mut(game).insert(found);
         (world, blue, red)
     }
 

@@ -1,11 +1,28 @@
 //! Inputs: each tick, a player's due input becomes its aim and the direction it wants to move.
 
-use arbiter_components::input::InputBuffer;
+use crate::phases::SimulationSystems;
+use arbiter_components::input::{InputBuffer, InputCadenceAnomalies};
 use arbiter_components::kinematics::MoveIntent;
-use arbiter_components::player::Aim;
+use arbiter_components::player::{Aim, PlayerId};
 use arbiter_components::tick::ServerTick;
+use bevy_app::{App, FixedUpdate, Plugin};
+use bevy_ecs::schedule::IntoScheduleConfigs;
 use bevy_ecs::system::{Query, Res};
 use bevy_math::Vec3;
+
+/// Client inputs become intentions, in the Inputs phase.
+#[derive(Debug, Default)]
+pub struct InputPlugin;
+
+impl Plugin for InputPlugin {
+    fn build(&self, app: &mut App) {
+        app.register_required_components::<PlayerId, InputBuffer>()
+            .register_required_components::<PlayerId, InputCadenceAnomalies>()
+            .register_required_components::<PlayerId, MoveIntent>()
+            .register_required_components::<PlayerId, Aim>()
+            .add_systems(FixedUpdate, apply_inputs.in_set(SimulationSystems::Inputs));
+    }
+}
 
 /// Applies the newest input due this tick. A player with no new input keeps its previous intent, so a
 /// lost input packet does not stop the player.

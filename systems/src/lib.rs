@@ -2,6 +2,7 @@
 //! clock, no async. Time comes from bevy's `Time` resource, which inside `FixedUpdate` is the fixed
 //! simulation step.
 
+pub mod ambiguity;
 pub mod anticheat;
 pub mod damage;
 pub mod input;
@@ -11,8 +12,9 @@ pub mod matchmaking;
 #[cfg(test)]
 mod messages;
 pub mod movement;
-pub mod player;
+pub mod phases;
 pub mod shots;
 pub mod simulation;
 
-pub use simulation::{SimulationPlugin, SimulationSystems};
+pub use phases::SimulationSystems;
+pub use simulation::SimulationPlugins;

@@ -3,20 +3,23 @@
 //! respawn at their team's spawn points.
 
 mod ending;
-mod phases;
+mod going_live;
 mod ratings;
 mod spawning;
 
 pub use ending::{Career, end_decided_matches};
-pub use phases::{go_live, ticks_of};
+pub use going_live::go_live;
 pub use ratings::rate_match;
 pub use spawning::{SpawnBody, place_at_spawns, respawn_players};
 
-use crate::SimulationSystems;
-use crate::damage::apply_damage;
+use crate::matchmaking::MatchFormed;
+use crate::phases::SimulationSystems;
 use arbiter_components::config::{MatchSettings, MovementSettings};
-use arbiter_components::match_events::{MatchCompleted, PlayerKilled, RatingChanged};
+use arbiter_components::match_events::{MatchCompleted, RatingChanged};
 use arbiter_components::matchmaking::Match;
+use arbiter_components::messages::Outbound;
+use arbiter_components::player::{PlayerId, Stats};
+use arbiter_components::tick::TickRate;
 use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::schedule::common_conditions::any_with_component;
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
@@ -26,24 +29,21 @@ use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MatchRules;
 
-/// Damage in the Damage phase; spawning, going live, ending and respawning in the Lifecycle phase.
+/// Spawning, going live, ending and respawning in the Lifecycle phase.
 #[derive(Debug, Default)]
 pub struct MatchesPlugin;
 
 impl Plugin for MatchesPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<MatchSettings>()
+        app.register_required_components::<PlayerId, Stats>()
+            .init_resource::<MatchSettings>()
             .init_resource::<MovementSettings>()
-            .add_message::<PlayerKilled>()
+            .init_resource::<TickRate>()
+            .add_message::<MatchFormed>()
+            .add_message::<Outbound>()
             .add_message::<MatchCompleted>()
             .add_message::<RatingChanged>()
             .configure_sets(FixedUpdate, MatchRules.run_if(any_with_component::<Match>))
-            .add_systems(
-                FixedUpdate,
-                apply_damage
-                    .in_set(SimulationSystems::Damage)
-                    .in_set(MatchRules),
-            )
             .add_systems(
                 FixedUpdate,
                 (

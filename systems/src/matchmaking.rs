@@ -9,16 +9,21 @@ mod teams;
 
 pub use events::{MatchFormed, TicketTimedOut};
 pub use forming::{MatchIds, queue_params, run_matchmaking, sync_queue_params};
-pub use requests::{drop_tickets_of_disconnected, handle_queue_requests};
+pub use requests::{
+    QueueJoinRequested, QueueLeaveRequested, drop_tickets_of_disconnected, handle_queue_requests,
+};
 
 pub use queue::{
     FormedMatch, MatchmakingQueue, QueueParams, QueuedTicket, TickOutcome, TicketHandle,
 };
 pub use teams::{TeamUnit, balance_teams, imbalance};
 
-use crate::SimulationSystems;
-use arbiter_components::config::{MatchmakingSettings, ServerSettings};
-use arbiter_components::messages::{ClientCommand, Outbound};
+use crate::phases::SimulationSystems;
+use arbiter_components::config::MatchmakingSettings;
+use arbiter_components::matchmaking::Rating;
+use arbiter_components::messages::Outbound;
+use arbiter_components::player::PlayerId;
+use arbiter_components::tick::TickRate;
 use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::schedule::common_conditions::resource_changed;
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemCondition};
@@ -27,8 +32,8 @@ use bevy_ecs::world::{FromWorld, World};
 impl FromWorld for MatchmakingQueue {
     fn from_world(world: &mut World) -> Self {
         let settings = world.get_resource_or_init::<MatchmakingSettings>().clone();
-        let server = world.get_resource_or_init::<ServerSettings>().clone();
-        MatchmakingQueue::new(queue_params(&settings, &server))
+        let rate = *world.get_resource_or_init::<TickRate>();
+        MatchmakingQueue::new(queue_params(&settings, rate))
     }
 }
 
@@ -38,9 +43,13 @@ pub struct MatchmakingPlugin;
 
 impl Plugin for MatchmakingPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<MatchmakingQueue>()
+        app.register_required_components::<PlayerId, Rating>()
+            .init_resource::<MatchmakingQueue>()
             .init_resource::<MatchIds>()
-            .add_message::<ClientCommand>()
+            .init_resource::<MatchmakingSettings>()
+            .init_resource::<TickRate>()
+            .add_message::<QueueJoinRequested>()
+            .add_message::<QueueLeaveRequested>()
             .add_message::<Outbound>()
             .add_message::<MatchFormed>()
             .add_message::<TicketTimedOut>()
@@ -49,7 +58,7 @@ impl Plugin for MatchmakingPlugin {
                 (
                     sync_queue_params.run_if(
                         resource_changed::<MatchmakingSettings>
-                            .or_eager(resource_changed::<ServerSettings>),
+                            .or_eager(resource_changed::<TickRate>),
                     ),
                     handle_queue_requests,
                     drop_tickets_of_disconnected,

@@ -1,16 +1,45 @@
 //! Movement: positions follow velocities over the fixed step.
 
-use crate::map::{MapGeometry, Maps};
-use arbiter_components::config::{AnticheatSettings, MovementSettings, ServerSettings};
+use crate::map::Maps;
+use crate::phases::SimulationSystems;
+use arbiter_components::config::{AnticheatSettings, MovementSettings};
 use arbiter_components::history::{PositionHistory, history_capacity};
 use arbiter_components::kinematics::{MoveIntent, Position, Velocity};
 use arbiter_components::matchmaking::{InMatch, Match};
-use arbiter_components::player::Health;
-use arbiter_components::tick::ServerTick;
+use arbiter_components::player::{Health, PlayerId};
+use arbiter_components::tick::{ServerTick, TickRate};
+use bevy_app::{App, FixedUpdate, Plugin};
+use bevy_ecs::schedule::IntoScheduleConfigs;
 use bevy_ecs::system::{Query, Res};
 use bevy_math::Vec3;
 use bevy_time::Time;
-use std::collections::HashMap;
+
+/// Acceleration, integration, collision with the map and the position history, in the Movement
+/// phase.
+#[derive(Debug, Default)]
+pub struct MovementPlugin;
+
+impl Plugin for MovementPlugin {
+    fn build(&self, app: &mut App) {
+        app.register_required_components::<PlayerId, Position>()
+            .register_required_components::<PlayerId, Velocity>()
+            .register_required_components::<PlayerId, PositionHistory>()
+            .init_resource::<MovementSettings>()
+            .init_resource::<AnticheatSettings>()
+            .init_resource::<TickRate>()
+            .add_systems(
+                FixedUpdate,
+                (
+                    accelerate,
+                    integrate_velocity,
+                    collide_with_map,
+                    record_position_history,
+                )
+                    .chain()
+                    .in_set(SimulationSystems::Movement),
+            );
+    }
+}
 
 /// Turns each player's velocity towards its intent at `[movement] max_speed_mps`, changing it by at
 /// most `acceleration_mps2 × step` per tick. The dead stand still.
@@ -49,12 +78,12 @@ pub fn collide_with_map(
     mut players: Query<(&InMatch, &mut Position, &mut Velocity)>,
 ) {
     let Some(maps) = maps else { return };
-    let map_of: HashMap<u64, &MapGeometry> = matches
-        .iter()
-        .filter_map(|found| Some((found.id, &**maps.get(&found.map)?)))
-        .collect();
     for (in_match, mut position, mut velocity) in &mut players {
-        let Some(map) = map_of.get(&in_match.0) else {
+        let Some(map) = matches
+            .get(in_match.0)
+            .ok()
+            .and_then(|found| maps.get(&found.map))
+        else {
             continue;
         };
         let (confined, stopped) = map.confine(position.0, PLAYER_HALF_EXTENTS);
@@ -69,10 +98,10 @@ pub fn collide_with_map(
 pub fn record_position_history(
     tick: Res<ServerTick>,
     anticheat: Res<AnticheatSettings>,
-    server: Res<ServerSettings>,
+    rate: Res<TickRate>,
     mut players: Query<(&Position, &mut PositionHistory)>,
 ) {
-    let capacity = history_capacity(anticheat.max_rewind_ms, server.tick_rate_hz);
+    let capacity = history_capacity(anticheat.max_rewind_ms, *rate);
     for (position, mut history) in &mut players {
         history.record(tick.get(), position.0, capacity);
     }
@@ -153,10 +182,12 @@ mod tests {
         ))
         .expect("one map");
         world.insert_resource(maps);
-        world.spawn(Match::new(3, 0, "wall".into(), [Vec::new(), Vec::new()], 0));
+        let game = world
+            .spawn(Match::new(3, 0, "wall".into(), [Vec::new(), Vec::new()], 0))
+            .id();
         let runner = world
             .spawn((
-                InMatch(3),
+                InMatch(game),
                 Position(Vec3::new(-0.8, 0.0, 0.0)),
                 Velocity(Vec3::new(6.0, 0.0, 1.0)),
             ))
@@ -193,7 +224,7 @@ mod tests {
             max_rewind_ms: 100,
             ..AnticheatSettings::default()
         });
-        world.insert_resource(ServerSettings::default());
+        world.init_resource::<TickRate>();
         world.init_resource::<ServerTick>();
         let player = world
             .spawn((Position(Vec3::ZERO), PositionHistory::default()))

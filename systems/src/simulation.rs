@@ -1,63 +1,69 @@
-//! The order of the rules inside one simulation step.
+//! Every rule, as one plugin group.
 
-use crate::input::apply_inputs;
+use crate::anticheat::AntiCheatPlugin;
+use crate::damage::DamagePlugin;
+use crate::input::InputPlugin;
 use crate::lifecycle::MatchesPlugin;
 use crate::matchmaking::MatchmakingPlugin;
-use crate::movement::{accelerate, collide_with_map, integrate_velocity, record_position_history};
+use crate::movement::MovementPlugin;
+use crate::phases::PhasesPlugin;
 use crate::shots::ShotsPlugin;
-use bevy_app::{App, FixedUpdate, Plugin};
-use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
+use bevy_app::{PluginGroup, PluginGroupBuilder};
 
-/// Phases of one fixed simulation step, run in this order in `FixedUpdate`.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SimulationSystems {
-    /// Buffered client inputs become intentions (move, aim, fire).
-    Inputs,
-    /// Positions advance by velocity.
-    Movement,
-    /// Queued tickets are grouped into matches.
-    Matchmaking,
-    /// Shots are validated and resolved.
-    Shots,
-    /// Hits become damage, deaths and score.
-    Damage,
-    /// Matches start, end and are torn down.
-    Lifecycle,
-}
-
-/// Adds the rules and orders their phases.
+/// The rules: one plugin per rule module, each in its phase of [`crate::SimulationSystems`]. An
+/// embedder can leave one out (`SimulationPlugins.build().disable::<AntiCheatPlugin>()`) or add its
+/// own next to them.
 #[derive(Debug, Default)]
-pub struct SimulationPlugin;
+pub struct SimulationPlugins;
 
-impl SimulationSystems {
-    /// Every phase, in the order they run.
-    pub const IN_ORDER: [SimulationSystems; 6] = [
-        SimulationSystems::Inputs,
-        SimulationSystems::Movement,
-        SimulationSystems::Matchmaking,
-        SimulationSystems::Shots,
-        SimulationSystems::Damage,
-        SimulationSystems::Lifecycle,
-    ];
+impl PluginGroup for SimulationPlugins {
+    fn build(self) -> PluginGroupBuilder {
+        PluginGroupBuilder::start::<Self>()
+            .add(PhasesPlugin)
+            .add(InputPlugin)
+            .add(MovementPlugin)
+            .add(MatchmakingPlugin)
+            .add(ShotsPlugin)
+            .add(DamagePlugin)
+            .add(AntiCheatPlugin)
+            .add(MatchesPlugin)
+    }
 }
 
-impl Plugin for SimulationPlugin {
-    fn build(&self, app: &mut App) {
-        for pair in SimulationSystems::IN_ORDER.windows(2) {
-            app.configure_sets(FixedUpdate, pair[1].after(pair[0]));
-        }
-        app.add_plugins((MatchmakingPlugin, ShotsPlugin, MatchesPlugin))
-            .add_systems(FixedUpdate, apply_inputs.in_set(SimulationSystems::Inputs))
-            .add_systems(
-                FixedUpdate,
-                (
-                    accelerate,
-                    integrate_velocity,
-                    collide_with_map,
-                    record_position_history,
-                )
-                    .chain()
-                    .in_set(SimulationSystems::Movement),
-            );
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anticheat::Suspicion;
+    use crate::shots::FireState;
+    use arbiter_components::history::PositionHistory;
+    use arbiter_components::input::{InputBuffer, InputCadenceAnomalies};
+    use arbiter_components::kinematics::{MoveIntent, Position, Velocity};
+    use arbiter_components::matchmaking::Rating;
+    use arbiter_components::player::{Aim, Health, PlayerId, Stats};
+    use bevy_app::App;
+
+    #[test]
+    fn a_player_id_alone_brings_every_rule_s_components() {
+        let mut app = App::new();
+        app.add_plugins(SimulationPlugins);
+        let player = app.world_mut().spawn(PlayerId(5)).id();
+        let entity = app.world().entity(player);
+        assert!(entity.contains::<InputBuffer>() && entity.contains::<InputCadenceAnomalies>());
+        assert!(entity.contains::<MoveIntent>() && entity.contains::<Aim>());
+        assert!(entity.contains::<Position>() && entity.contains::<Velocity>());
+        assert!(entity.contains::<PositionHistory>() && entity.contains::<Health>());
+        assert!(entity.contains::<Rating>() && entity.contains::<Stats>());
+        assert!(entity.contains::<FireState>() && entity.contains::<Suspicion>());
+        assert_eq!(entity.get::<Health>(), Some(&Health::FULL));
+    }
+
+    #[test]
+    fn no_two_rules_touch_the_same_data_without_an_order() {
+        let mut app = App::new();
+        app.add_plugins(SimulationPlugins);
+        assert_eq!(
+            crate::ambiguity::check_ambiguities(&mut app, bevy_app::FixedUpdate),
+            Ok(())
+        );
     }
 }

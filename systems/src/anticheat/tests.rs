@@ -6,21 +6,24 @@ use bevy_ecs::world::World;
 fn world() -> World {
     let mut world = World::new();
     world.insert_resource(AnticheatSettings::default());
-    world.insert_resource(ServerSettings::default());
-    world.init_resource::<Messages<ShotJudged>>();
+    world.init_resource::<TickRate>();
+    world.init_resource::<Messages<CheatEvidence>>();
     world.init_resource::<Messages<AntiCheatActed>>();
     world.init_resource::<Messages<KickRequest>>();
     world
 }
 
-fn refuse(world: &mut World, shooter: Entity, rejection: ShotRejection, times: usize) {
+/// Refusals as the shot rules report them: a line-of-sight or tick refusal weighs 2, out of range 3.
+const NO_LINE_OF_SIGHT: (&str, f32) = ("no_line_of_sight", 2.0);
+const OUT_OF_RANGE: (&str, f32) = ("out_of_range", 3.0);
+const BAD_TICK: (&str, f32) = ("bad_tick", 2.0);
+
+fn refuse(world: &mut World, shooter: Entity, (reason, weight): (&'static str, f32), times: usize) {
     for _ in 0..times {
-        world.write_message(ShotJudged {
-            shot: shooter,
-            shooter,
-            weapon: 0,
-            claimed_tick: 0,
-            verdict: ShotVerdict::Rejected(rejection),
+        world.write_message(CheatEvidence {
+            player: shooter,
+            weight,
+            reason,
         });
     }
 }
@@ -28,7 +31,7 @@ fn refuse(world: &mut World, shooter: Entity, rejection: ShotRejection, times: u
 /// One tick of scoring; each judged shot is seen once, as in the app.
 fn step(world: &mut World) {
     world.run_system_once(score_suspicion).expect("runs");
-    world.resource_mut::<Messages<ShotJudged>>().clear();
+    world.resource_mut::<Messages<CheatEvidence>>().clear();
 }
 
 fn actions(world: &mut World) -> Vec<AntiCheatAction> {
@@ -44,7 +47,7 @@ fn repeated_refusals_warn_then_flag_then_kick_with_the_evidence() {
     let mut world = world();
     let cheater = world.spawn(Suspicion::default()).id();
 
-    refuse(&mut world, cheater, ShotRejection::NoLineOfSight, 3);
+    refuse(&mut world, cheater, NO_LINE_OF_SIGHT, 3);
     step(&mut world);
     assert_eq!(
         actions(&mut world),
@@ -52,7 +55,7 @@ fn repeated_refusals_warn_then_flag_then_kick_with_the_evidence() {
         "score 6 ≥ warn 5"
     );
 
-    refuse(&mut world, cheater, ShotRejection::NoLineOfSight, 3);
+    refuse(&mut world, cheater, NO_LINE_OF_SIGHT, 3);
     step(&mut world);
     assert_eq!(
         actions(&mut world),
@@ -60,7 +63,7 @@ fn repeated_refusals_warn_then_flag_then_kick_with_the_evidence() {
         "score ≈ 12 ≥ flag 10; warn is not repeated"
     );
 
-    refuse(&mut world, cheater, ShotRejection::OutOfRange, 4);
+    refuse(&mut world, cheater, OUT_OF_RANGE, 4);
     step(&mut world);
     assert_eq!(actions(&mut world), [AntiCheatAction::Kick]);
     let kicks: Vec<KickRequest> = world
@@ -78,24 +81,10 @@ fn repeated_refusals_warn_then_flag_then_kick_with_the_evidence() {
 }
 
 #[test]
-fn misses_hits_and_lobby_shots_add_nothing() {
+fn evidence_without_weight_adds_nothing() {
     let mut world = world();
     let honest = world.spawn(Suspicion::default()).id();
-    for verdict in [
-        ShotVerdict::Miss,
-        ShotVerdict::Rejected(ShotRejection::NotInMatch),
-        ShotVerdict::Rejected(ShotRejection::Dead),
-    ] {
-        for _ in 0..50 {
-            world.write_message(ShotJudged {
-                shot: honest,
-                shooter: honest,
-                weapon: 0,
-                claimed_tick: 0,
-                verdict,
-            });
-        }
-    }
+    refuse(&mut world, honest, ("not_in_match", 0.0), 50);
     step(&mut world);
     assert_eq!(
         world.get::<Suspicion>(honest).map(Suspicion::score),
@@ -108,7 +97,7 @@ fn misses_hits_and_lobby_shots_add_nothing() {
 fn the_score_halves_every_half_life_so_an_occasional_refusal_never_flags_or_kicks() {
     let mut world = world();
     let unlucky = world.spawn(Suspicion::default()).id();
-    refuse(&mut world, unlucky, ShotRejection::BadTick, 2);
+    refuse(&mut world, unlucky, BAD_TICK, 2);
     step(&mut world);
     let start = world
         .get::<Suspicion>(unlucky)
@@ -126,7 +115,7 @@ fn the_score_halves_every_half_life_so_an_occasional_refusal_never_flags_or_kick
     world.resource_mut::<Messages<AntiCheatActed>>().clear();
     for second in 0..600 {
         if second % 10 == 0 {
-            refuse(&mut world, unlucky, ShotRejection::BadTick, 1);
+            refuse(&mut world, unlucky, BAD_TICK, 1);
         }
         for _ in 0..60 {
             step(&mut world);

@@ -1,14 +1,13 @@
 //! A match ends at its score or time limit: ratings, stats, the scoreboard, back to the lobby.
 
-use super::phases::ticks_of;
 use super::ratings::rate_match;
-use arbiter_components::config::{MatchSettings, ServerSettings};
+use arbiter_components::config::MatchSettings;
 use arbiter_components::match_events::{MatchCompleted, RatingChanged};
 use arbiter_components::matchmaking::{InMatch, Match, MatchState, Rating, Team};
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::{Health, LeftMatch, MatchTally, PlayerId, Respawning, Stats};
 use arbiter_components::protocol::{ScoreLine, ServerMessage};
-use arbiter_components::tick::ServerTick;
+use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::MessageWriter;
 use bevy_ecs::query::QueryData;
@@ -25,13 +24,13 @@ pub struct Career {
 }
 
 /// Whether a live match has reached its score limit or run out of time.
-fn is_decided(found: &Match, now: u64, settings: &MatchSettings, server: &ServerSettings) -> bool {
+fn is_decided(found: &Match, now: u64, settings: &MatchSettings, rate: TickRate) -> bool {
     found.state == MatchState::Live
         && (found
             .scores
             .iter()
             .any(|score| *score >= settings.score_limit)
-            || now >= found.state_since_tick + ticks_of(settings.time_limit_secs, server))
+            || now >= found.state_since_tick + rate.ticks_in_secs(settings.time_limit_secs))
 }
 
 /// Ends every decided match: the team ahead wins (equal scores: a draw), ratings move (Weng-Lin),
@@ -46,7 +45,7 @@ pub fn end_decided_matches(
     mut commands: Commands,
     tick: Res<ServerTick>,
     settings: Res<MatchSettings>,
-    server: Res<ServerSettings>,
+    rate: Res<TickRate>,
     mut matches: Query<(Entity, &mut Match)>,
     mut careers: Query<Career>,
     mut outbound: MessageWriter<Outbound>,
@@ -55,7 +54,7 @@ pub fn end_decided_matches(
 ) {
     let now = tick.get();
     for (match_entity, mut found) in &mut matches {
-        if !is_decided(&found, now, &settings, &server) {
+        if !is_decided(&found, now, &settings, *rate) {
             continue;
         }
         found.state = MatchState::Ended;

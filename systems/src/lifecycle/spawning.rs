@@ -103,8 +103,8 @@ pub fn respawn_players(
             continue;
         }
         let map = matches
-            .iter()
-            .find(|found| found.id == in_match.0)
+            .get(in_match.0)
+            .ok()
             .and_then(|found| maps.as_ref()?.get(&found.map));
         // Spread respawns over the team's points by tick, so two deaths do not stack players.
         let Some(at) = map

@@ -4,7 +4,6 @@ use super::*;
 use crate::map::{Maps, test_map};
 use crate::matchmaking::MatchFormed;
 use crate::messages::outbound_to;
-use arbiter_components::config::ServerSettings;
 use arbiter_components::history::PositionHistory;
 use arbiter_components::kinematics::{Position, Velocity};
 use arbiter_components::match_events::{MatchCompleted, RatingChanged};
@@ -12,7 +11,7 @@ use arbiter_components::matchmaking::{InMatch, Match, MatchState, Rating, Team};
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::{Health, LeftMatch, MatchTally, PlayerId, Respawning, Stats};
 use arbiter_components::protocol::ServerMessage;
-use arbiter_components::tick::ServerTick;
+use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
 use bevy_ecs::system::RunSystemOnce;
@@ -27,10 +26,7 @@ fn world() -> World {
     maps.insert(test_map("duel", 50.0, &[])).expect("one map");
     world.insert_resource(maps);
     world.init_resource::<ServerTick>();
-    world.insert_resource(ServerSettings {
-        tick_rate_hz: 10,
-        ..ServerSettings::default()
-    });
+    world.insert_resource(TickRate::new(10));
     world.insert_resource(MatchSettings {
         warmup_secs: 2,
         time_limit_secs: 30,
@@ -50,11 +46,11 @@ fn advance_to(world: &mut World, tick: u64) {
     }
 }
 
-fn player(world: &mut World, id: u64, team: u8) -> Entity {
+fn player(world: &mut World, game: Entity, id: u64, team: u8) -> Entity {
     world
         .spawn((
             PlayerId(id),
-            InMatch(1),
+            InMatch(game),
             Team(team),
             Position(Vec3::ONE),
             Velocity(Vec3::X),
@@ -68,11 +64,12 @@ fn player(world: &mut World, id: u64, team: u8) -> Entity {
 
 /// A 1-vs-1 match formed at tick 0: (match, blue, red).
 fn duel(world: &mut World) -> (Entity, Entity, Entity) {
-    let blue = player(world, 1, 0);
-    let red = player(world, 2, 1);
-    let found = world
-        .spawn(Match::new(1, 0, "duel".into(), [vec![blue], vec![red]], 0))
-        .id();
+    let found = world.spawn_empty().id();
+    let blue = player(world, found, 1, 0);
+    let red = player(world, found, 2, 1);
+    world
+        .entity_mut(found)
+        .insert(Match::new(1, 0, "duel".into(), [vec![blue], vec![red]], 0));
     (found, blue, red)
 }
 

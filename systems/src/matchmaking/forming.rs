@@ -4,12 +4,12 @@
 use super::events::{MatchFormed, TicketTimedOut};
 use super::queue::{MatchmakingQueue, QueueParams};
 use super::teams::{TeamUnit, balance_teams, imbalance};
-use arbiter_components::config::{MatchmakingSettings, ServerSettings};
+use arbiter_components::config::MatchmakingSettings;
 use arbiter_components::matchmaking::{InMatch, Match, Queued, Team, Ticket};
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::ServerMessage;
-use arbiter_components::tick::ServerTick;
+use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::MessageWriter;
 use bevy_ecs::resource::Resource;
@@ -27,24 +27,23 @@ impl MatchIds {
 }
 
 /// The queue's parameters from the config, converted to ticks.
-pub fn queue_params(settings: &MatchmakingSettings, server: &ServerSettings) -> QueueParams {
-    let tick_rate = u64::from(server.tick_rate_hz);
+pub fn queue_params(settings: &MatchmakingSettings, rate: TickRate) -> QueueParams {
     QueueParams {
         bucket_width: settings.bucket_width,
         match_size: settings.match_size,
-        expand_every_ticks: u64::from(settings.expand_every_secs) * tick_rate,
+        expand_every_ticks: rate.ticks_in_secs(settings.expand_every_secs),
         max_radius: settings.max_radius,
-        timeout_ticks: u64::from(settings.timeout_secs) * tick_rate,
+        timeout_ticks: rate.ticks_in_secs(settings.timeout_secs),
     }
 }
 
 /// Applies reloaded matchmaking settings (or a new tick rate) to the waiting tickets.
 pub fn sync_queue_params(
     settings: Res<MatchmakingSettings>,
-    server: Res<ServerSettings>,
+    rate: Res<TickRate>,
     mut queue: ResMut<MatchmakingQueue>,
 ) {
-    queue.set_params(queue_params(&settings, &server));
+    queue.set_params(queue_params(&settings, *rate));
 }
 
 /// Runs one tick of the queue and carries out what it decided.
@@ -121,7 +120,7 @@ pub fn run_matchmaking(
                 commands
                     .entity(*player)
                     .try_remove::<Queued>()
-                    .try_insert((InMatch(match_id), Team(team as u8)));
+                    .try_insert((InMatch(match_entity), Team(team as u8)));
                 outbound.write(Outbound {
                     player: *player,
                     message: ServerMessage::MatchFound {

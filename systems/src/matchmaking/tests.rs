@@ -4,9 +4,9 @@ use super::*;
 use crate::messages::outbound_to;
 use arbiter_components::matchmaking::{InMatch, Match, Queued, Rating, Team, Ticket};
 use arbiter_components::player::PlayerId;
-use arbiter_components::protocol::{ClientMessage, ServerMessage};
+use arbiter_components::protocol::ServerMessage;
 use arbiter_components::session::Session;
-use arbiter_components::tick::ServerTick;
+use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
 use bevy_ecs::system::RunSystemOnce;
@@ -17,12 +17,13 @@ fn world_with_match_size(match_size: u32) -> World {
         match_size,
         ..MatchmakingSettings::default()
     });
-    world.insert_resource(ServerSettings::default());
+    world.init_resource::<TickRate>();
     world.init_resource::<ServerTick>();
     world.resource_mut::<ServerTick>().advance();
     world.init_resource::<MatchmakingQueue>();
     world.init_resource::<MatchIds>();
-    world.init_resource::<Messages<ClientCommand>>();
+    world.init_resource::<Messages<QueueJoinRequested>>();
+    world.init_resource::<Messages<QueueLeaveRequested>>();
     world.init_resource::<Messages<Outbound>>();
     world.init_resource::<Messages<MatchFormed>>();
     world.init_resource::<Messages<TicketTimedOut>>();
@@ -42,8 +43,12 @@ fn player(world: &mut World, id: u64, rating: i32) -> Entity {
         .id()
 }
 
-fn request(world: &mut World, player: Entity, message: ClientMessage) {
-    world.write_message(ClientCommand { player, message });
+fn join(world: &mut World, player: Entity) {
+    world.write_message(QueueJoinRequested { player, mode: 0 });
+}
+
+fn leave(world: &mut World, player: Entity) {
+    world.write_message(QueueLeaveRequested { player });
 }
 
 fn step(world: &mut World) {
@@ -52,15 +57,18 @@ fn step(world: &mut World) {
         .run_system_once(drop_tickets_of_disconnected)
         .expect("runs");
     world.run_system_once(run_matchmaking).expect("runs");
-    world.resource_mut::<Messages<ClientCommand>>().clear();
+    world.resource_mut::<Messages<QueueJoinRequested>>().clear();
+    world
+        .resource_mut::<Messages<QueueLeaveRequested>>()
+        .clear();
 }
 
 #[test]
 fn joining_players_get_a_ticket_then_a_match_with_teams_and_are_told() {
     let mut world = world_with_match_size(2);
     let (alice, bob) = (player(&mut world, 1, 1500), player(&mut world, 2, 1520));
-    request(&mut world, alice, ClientMessage::JoinQueue { mode: 0 });
-    request(&mut world, alice, ClientMessage::JoinQueue { mode: 0 });
+    join(&mut world, alice);
+    join(&mut world, alice);
     world.run_system_once(handle_queue_requests).expect("runs");
     world.flush();
     let ticket = world.get::<Queued>(alice).expect("alice queued").ticket;
@@ -78,7 +86,7 @@ fn joining_players_get_a_ticket_then_a_match_with_teams_and_are_told() {
         "the second JoinQueue is refused"
     );
 
-    request(&mut world, bob, ClientMessage::JoinQueue { mode: 0 });
+    join(&mut world, bob);
     step(&mut world);
 
     let alice_match = world
@@ -111,13 +119,13 @@ fn joining_players_get_a_ticket_then_a_match_with_teams_and_are_told() {
 fn leaving_or_disconnecting_removes_the_ticket() {
     let mut world = world_with_match_size(10);
     let (leaver, dropper) = (player(&mut world, 1, 1500), player(&mut world, 2, 1500));
-    request(&mut world, leaver, ClientMessage::JoinQueue { mode: 0 });
-    request(&mut world, dropper, ClientMessage::JoinQueue { mode: 0 });
+    join(&mut world, leaver);
+    join(&mut world, dropper);
     step(&mut world);
     assert_eq!(world.resource::<MatchmakingQueue>().waiting(), 2);
     let dropped_ticket = world.get::<Queued>(dropper).expect("queued").ticket;
 
-    request(&mut world, leaver, ClientMessage::LeaveQueue);
+    leave(&mut world, leaver);
     world.entity_mut(dropper).remove::<Session>();
     step(&mut world);
 
@@ -131,7 +139,7 @@ fn leaving_or_disconnecting_removes_the_ticket() {
 fn a_ticket_that_waits_too_long_is_removed_and_its_player_told() {
     let mut world = world_with_match_size(10);
     let waiter = player(&mut world, 1, 1500);
-    request(&mut world, waiter, ClientMessage::JoinQueue { mode: 0 });
+    join(&mut world, waiter);
     step(&mut world);
     outbound_to(&mut world, waiter);
     let timeout_ticks = 60 * u64::from(MatchmakingSettings::default().timeout_secs);

@@ -3,6 +3,7 @@
 //! with a one-second burst allowance (so a client cannot fake spacing by lying about ticks).
 
 use arbiter_components::combat::ShotRejection;
+use arbiter_components::tick::TickRate;
 use bevy_ecs::component::Component;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -27,7 +28,7 @@ impl FireState {
         weapon: u8,
         claimed_tick: u64,
         now: u64,
-        tick_rate_hz: u32,
+        rate: TickRate,
         fire_rate_hz: f32,
     ) -> Result<(), ShotRejection> {
         let index = usize::from(weapon);
@@ -35,8 +36,7 @@ impl FireState {
             self.weapons.resize(index + 1, WeaponFire::default());
         }
         let state = &mut self.weapons[index];
-        let tick_rate = tick_rate_hz.max(1) as f32;
-        let min_gap_ticks = tick_rate / fire_rate_hz.max(0.001);
+        let min_gap_ticks = rate.ticks_between(fire_rate_hz);
         if let Some(last) = state.last_claimed_tick {
             // A small epsilon: 60 Hz / 10 shots/s is exactly 6 ticks.
             if claimed_tick < last || ((claimed_tick - last) as f32) < min_gap_ticks - 1e-3 {
@@ -45,7 +45,7 @@ impl FireState {
         }
         let capacity = fire_rate_hz.max(1.0);
         if state.primed {
-            let elapsed = now.saturating_sub(state.refilled_at_tick) as f32 / tick_rate;
+            let elapsed = rate.secs_of(now.saturating_sub(state.refilled_at_tick));
             state.tokens = (state.tokens + elapsed * fire_rate_hz).min(capacity);
         } else {
             state.tokens = capacity;
@@ -65,17 +65,19 @@ impl FireState {
 mod tests {
     use super::*;
 
+    const HZ60: TickRate = TickRate::new(60);
+
     #[test]
     fn shots_spaced_by_the_fire_rate_pass_and_closer_ones_are_too_fast() {
         let mut fire = FireState::default();
         // 10 shots/s at 60 Hz: one every 6 claimed ticks.
-        assert_eq!(fire.admit(0, 100, 110, 60, 10.0), Ok(()));
-        assert_eq!(fire.admit(0, 106, 116, 60, 10.0), Ok(()));
+        assert_eq!(fire.admit(0, 100, 110, HZ60, 10.0), Ok(()));
+        assert_eq!(fire.admit(0, 106, 116, HZ60, 10.0), Ok(()));
         assert_eq!(
-            fire.admit(0, 111, 121, 60, 10.0),
+            fire.admit(0, 111, 121, HZ60, 10.0),
             Err(ShotRejection::TooFast)
         );
-        assert_eq!(fire.admit(0, 112, 122, 60, 10.0), Ok(()));
+        assert_eq!(fire.admit(0, 112, 122, HZ60, 10.0), Ok(()));
     }
 
     #[test]
@@ -84,14 +86,14 @@ mod tests {
         // Ten shots claimed 6 ticks apart arrive in the same server tick (a jitter burst): fine.
         for shot in 0..10 {
             assert_eq!(
-                fire.admit(0, 100 + shot * 6, 200, 60, 10.0),
+                fire.admit(0, 100 + shot * 6, 200, HZ60, 10.0),
                 Ok(()),
                 "shot {shot}"
             );
         }
         // An eleventh in that same tick exceeds one second's worth on server time.
         assert_eq!(
-            fire.admit(0, 160, 200, 60, 10.0),
+            fire.admit(0, 160, 200, HZ60, 10.0),
             Err(ShotRejection::TooFast)
         );
     }
@@ -99,7 +101,7 @@ mod tests {
     #[test]
     fn weapons_are_counted_separately() {
         let mut fire = FireState::default();
-        assert_eq!(fire.admit(0, 100, 100, 60, 10.0), Ok(()));
-        assert_eq!(fire.admit(1, 101, 101, 60, 4.0), Ok(()));
+        assert_eq!(fire.admit(0, 100, 100, HZ60, 10.0), Ok(()));
+        assert_eq!(fire.admit(1, 101, 101, HZ60, 4.0), Ok(()));
     }
 }

@@ -5,6 +5,7 @@ use crate::map::MapGeometry;
 use arbiter_components::combat::{Shot, ShotRejection, ShotVerdict, WeaponSpec};
 use arbiter_components::config::AnticheatSettings;
 use arbiter_components::history::PositionHistory;
+use arbiter_components::tick::TickRate;
 use bevy_ecs::entity::Entity;
 use bevy_math::Vec3;
 
@@ -20,7 +21,8 @@ const TRACE_RANGE_FACTOR: f32 = 4.0;
 #[derive(Debug, Clone, Copy)]
 pub struct Shooter<'a> {
     pub entity: Entity,
-    pub match_id: Option<u64>,
+    /// The match entity the shooter is in.
+    pub in_match: Option<Entity>,
     pub team: u8,
     /// When the shooter died, if it is dead now: a shot it fired before then still counts.
     pub died_at_tick: Option<u64>,
@@ -37,7 +39,7 @@ pub struct Shooter<'a> {
 pub struct Target<'a> {
     pub entity: Entity,
     pub player_id: u64,
-    pub match_id: u64,
+    pub in_match: Entity,
     pub team: u8,
     pub alive: bool,
     pub history: &'a PositionHistory,
@@ -47,7 +49,7 @@ pub struct Target<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Rules<'a> {
     pub now: u64,
-    pub tick_rate_hz: u32,
+    pub rate: TickRate,
     pub anticheat: &'a AnticheatSettings,
 }
 
@@ -61,7 +63,7 @@ pub fn check_claimed_tick(
     if claimed_tick > rules.now {
         return Err(ShotRejection::BadTick);
     }
-    let age_ms = (rules.now - claimed_tick) as f32 * 1000.0 / rules.tick_rate_hz.max(1) as f32;
+    let age_ms = rules.rate.ms_of(rules.now - claimed_tick);
     let settings = rules.anticheat;
     let expected_ms = rtt_ms + settings.interp_delay_ms as f32;
     if age_ms > settings.max_rewind_ms as f32
@@ -93,7 +95,7 @@ pub fn judge(
     weapon: &WeaponSpec,
     rules: &Rules<'_>,
 ) -> ShotVerdict {
-    let Some(match_id) = shooter.match_id else {
+    let Some(in_match) = shooter.in_match else {
         let fired_in_last_match = shooter
             .left_match_at_tick
             .is_some_and(|ended| shot.claimed_tick <= ended);
@@ -127,7 +129,7 @@ pub fn judge(
     let mut nearest: Option<(Entity, f32)> = None;
     let mut claimed: Option<f32> = None;
     for target in targets {
-        if target.match_id != match_id
+        if target.in_match != in_match
             || target.team == shooter.team
             || !target.alive
             || target.entity == shooter.entity

@@ -3,21 +3,23 @@
 
 use super::fire_rate::FireState;
 use super::judge::{Rules, Shooter, Target, judge};
+use super::request::FireRequested;
+use super::suspicion::suspicion_weight;
+use crate::anticheat::CheatEvidence;
 use crate::map::Maps;
 use arbiter_components::combat::{Shot, ShotRejection, ShotVerdict, Weapons};
-use arbiter_components::config::{AnticheatSettings, ServerSettings};
+use arbiter_components::config::AnticheatSettings;
 use arbiter_components::history::PositionHistory;
 use arbiter_components::matchmaking::{InMatch, Match, Team};
-use arbiter_components::messages::{ClientCommand, Outbound};
+use arbiter_components::messages::Outbound;
 use arbiter_components::player::{Health, LeftMatch, PlayerId, Respawning};
-use arbiter_components::protocol::{ClientMessage, ServerMessage, ShotOutcome};
+use arbiter_components::protocol::{ServerMessage, ShotOutcome};
 use arbiter_components::session::Session;
-use arbiter_components::tick::ServerTick;
+use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::{Message, MessageReader, MessageWriter};
 use bevy_ecs::system::{Commands, Query, Res};
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// A shot's verdict, for damage, the shooter's `ShotResult`, anti-cheat scoring and metrics.
 #[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,26 +31,17 @@ pub struct ShotJudged {
     pub verdict: ShotVerdict,
 }
 
-/// `Fire` requests become shot entities.
-pub fn spawn_shots(mut commands: Commands, mut requests: MessageReader<ClientCommand>) {
+/// Requests to fire become shot entities.
+pub fn spawn_shots(mut commands: Commands, mut requests: MessageReader<FireRequested>) {
     for request in requests.read() {
-        if let ClientMessage::Fire {
-            client_tick,
-            yaw,
-            pitch,
-            weapon,
-            target,
-        } = request.message
-        {
-            commands.spawn(Shot {
-                shooter: request.player,
-                claimed_tick: client_tick,
-                yaw,
-                pitch,
-                weapon,
-                claimed_target: target,
-            });
-        }
+        commands.spawn(Shot {
+            shooter: request.player,
+            claimed_tick: request.client_tick,
+            yaw: request.yaw,
+            pitch: request.pitch,
+            weapon: request.weapon,
+            claimed_target: request.target,
+        });
     }
 }
 
@@ -82,13 +75,13 @@ pub fn judge_shots(
     maps: Option<Res<Maps>>,
     weapons: Res<Weapons>,
     anticheat: Res<AnticheatSettings>,
-    server: Res<ServerSettings>,
+    rate: Res<TickRate>,
     tick: Res<ServerTick>,
     mut judged: MessageWriter<ShotJudged>,
 ) {
     let rules = Rules {
         now: tick.get(),
-        tick_rate_hz: server.tick_rate_hz,
+        rate: *rate,
         anticheat: &anticheat,
     };
     let mut shots: Vec<(Entity, Shot)> =
@@ -112,7 +105,7 @@ pub fn judge_shots(
                 shot.weapon,
                 shot.claimed_tick,
                 rules.now,
-                rules.tick_rate_hz,
+                rules.rate,
                 weapon.fire_rate_hz,
             )
         })
@@ -123,15 +116,11 @@ pub fn judge_shots(
         .map(|(entity, id, in_match, team, health, history)| Target {
             entity,
             player_id: id.0,
-            match_id: in_match.0,
+            in_match: in_match.0,
             team: team.0,
             alive: health.is_alive(),
             history,
         })
-        .collect();
-    let map_of: HashMap<u64, &str> = matches
-        .iter()
-        .map(|found| (found.id, found.map.as_str()))
         .collect();
     let verdicts: Vec<ShotVerdict> = shots
         .par_iter()
@@ -147,7 +136,7 @@ pub fn judge_shots(
             };
             let shooter = Shooter {
                 entity: shot.shooter,
-                match_id: in_match.map(|in_match| in_match.0),
+                in_match: in_match.map(|in_match| in_match.0),
                 team: team.map_or(0, |team| team.0),
                 died_at_tick: respawning.map(|respawning| respawning.died_at_tick),
                 left_match_at_tick: left_match.map(|left| left.at_tick),
@@ -155,9 +144,9 @@ pub fn judge_shots(
                 rtt_ms: session.map_or(0.0, |session| session.rtt_ms),
             };
             let map = shooter
-                .match_id
-                .and_then(|id| map_of.get(&id))
-                .and_then(|name| maps.as_ref()?.get(name))
+                .in_match
+                .and_then(|found| matches.get(found).ok())
+                .and_then(|found| maps.as_ref()?.get(&found.map))
                 .map(|map| &**map);
             let Some(weapon) = weapons.get(shot.weapon) else {
                 return ShotVerdict::Rejected(ShotRejection::UnknownWeapon);
@@ -176,12 +165,14 @@ pub fn judge_shots(
     }
 }
 
-/// Tells each shooter its result and removes the shot entities; damage is the Damage phase's.
+/// Tells each shooter its result, reports refusals to anti-cheat and removes the shot entities;
+/// damage is the Damage phase's.
 pub fn apply_shot_verdicts(
     mut commands: Commands,
     mut judged: MessageReader<ShotJudged>,
     ids: Query<&PlayerId>,
     mut outbound: MessageWriter<Outbound>,
+    mut evidence: MessageWriter<CheatEvidence>,
 ) {
     for judged in judged.read() {
         let outcome = match judged.verdict {
@@ -191,6 +182,14 @@ pub fn apply_shot_verdicts(
             },
             ShotVerdict::Miss => ShotOutcome::Miss,
             ShotVerdict::Rejected(rejection) => {
+                let weight = suspicion_weight(rejection);
+                if weight > 0.0 {
+                    evidence.write(CheatEvidence {
+                        player: judged.shooter,
+                        weight,
+                        reason: rejection.as_str(),
+                    });
+                }
                 ShotOutcome::Rejected(rejection.as_str().to_owned())
             }
         };

@@ -1,18 +1,20 @@
 //! Shots on a bare `World`: the whole path, and parallel judging against sequential judging.
 
 use super::*;
+use crate::anticheat::CheatEvidence;
 use crate::map::{MapGeometry, Maps, test_map};
-use arbiter_components::combat::{Shot, ShotVerdict};
-use arbiter_components::config::{AnticheatSettings, ServerSettings};
+use arbiter_components::combat::{Shot, ShotRejection, ShotVerdict};
+use arbiter_components::config::AnticheatSettings;
 use arbiter_components::history::PositionHistory;
 use arbiter_components::matchmaking::{InMatch, Match, Team};
-use arbiter_components::messages::{ClientCommand, Outbound};
+use arbiter_components::messages::Outbound;
 use arbiter_components::player::{Health, PlayerId};
-use arbiter_components::protocol::{ClientMessage, ServerMessage, ShotOutcome};
+use arbiter_components::protocol::{ServerMessage, ShotOutcome};
 use arbiter_components::session::Session;
-use arbiter_components::tick::ServerTick;
+use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
+use bevy_ecs::query::With;
 use bevy_ecs::system::RunSystemOnce;
 use bevy_ecs::world::World;
 use bevy_math::Vec3;
@@ -35,13 +37,14 @@ fn world() -> World {
         tick.advance();
     }
     world.insert_resource(tick);
-    world.insert_resource(ServerSettings::default());
+    world.init_resource::<TickRate>();
     world.insert_resource(AnticheatSettings::default());
     world.init_resource::<Weapons>();
     let mut maps = Maps::default();
     maps.insert(room()).expect("one map");
     world.insert_resource(maps);
-    world.init_resource::<Messages<ClientCommand>>();
+    world.init_resource::<Messages<FireRequested>>();
+    world.init_resource::<Messages<CheatEvidence>>();
     world.init_resource::<Messages<Outbound>>();
     world.init_resource::<Messages<ShotJudged>>();
     world.spawn(Match::new(7, 0, "room".into(), [Vec::new(), Vec::new()], 0));
@@ -61,10 +64,14 @@ fn player(world: &mut World, id: u64, feet: Vec3) -> Entity {
         rtt_ms: 150.0,
         bytes_sent: 0,
     };
+    let game = world
+        .query_filtered::<Entity, With<Match>>()
+        .single(world)
+        .expect("the room's match");
     world
         .spawn((
             PlayerId(id),
-            InMatch(7),
+            InMatch(game),
             Team((id % 2) as u8),
             Health::FULL,
             history,
@@ -81,15 +88,13 @@ fn fire_becomes_a_judged_shot_and_a_shot_result() {
     let target = player(&mut world, 2, Vec3::new(10.0, 0.0, 15.0));
     // Straight along +X at chest height: yaw −π/2 looks down +X.
     let pitch = ((1.2 - EYE_HEIGHT_M) / 20.0f32).atan();
-    world.write_message(ClientCommand {
+    world.write_message(FireRequested {
         player: shooter,
-        message: ClientMessage::Fire {
-            client_tick: NOW - 15,
-            yaw: -std::f32::consts::FRAC_PI_2,
-            pitch,
-            weapon: 0,
-            target: Some(2),
-        },
+        client_tick: NOW - 15,
+        yaw: -std::f32::consts::FRAC_PI_2,
+        pitch,
+        weapon: 0,
+        target: Some(2),
     });
 
     world.run_system_once(spawn_shots).expect("runs");
@@ -125,6 +130,39 @@ fn fire_becomes_a_judged_shot_and_a_shot_result() {
         shots.iter(&world).count(),
         0,
         "shot entities are gone after judging"
+    );
+}
+
+#[test]
+fn refusals_are_evidence_for_anti_cheat_but_misses_and_lobby_or_death_shots_are_not() {
+    let mut world = world();
+    let shooter = world.spawn_empty().id();
+    for verdict in [
+        ShotVerdict::Miss,
+        ShotVerdict::Rejected(ShotRejection::NotInMatch),
+        ShotVerdict::Rejected(ShotRejection::Dead),
+        ShotVerdict::Rejected(ShotRejection::NoLineOfSight),
+    ] {
+        world.write_message(ShotJudged {
+            shot: shooter,
+            shooter,
+            claimed_tick: 0,
+            weapon: 0,
+            verdict,
+        });
+    }
+    world.run_system_once(apply_shot_verdicts).expect("runs");
+    let evidence: Vec<CheatEvidence> = world
+        .resource_mut::<Messages<CheatEvidence>>()
+        .drain()
+        .collect();
+    assert_eq!(
+        evidence,
+        [CheatEvidence {
+            player: shooter,
+            weight: 2.0,
+            reason: "no_line_of_sight"
+        }]
     );
 }
 

@@ -2,6 +2,8 @@ use super::*;
 use crate::map::test_map;
 
 const NOW: u64 = 1000;
+/// The match entity shooter and target are in.
+const MATCH: Entity = Entity::PLACEHOLDER;
 const TICK_RATE: u32 = 60;
 
 fn settings() -> AnticheatSettings {
@@ -11,7 +13,7 @@ fn settings() -> AnticheatSettings {
 fn rules(settings: &AnticheatSettings) -> Rules<'_> {
     Rules {
         now: NOW,
-        tick_rate_hz: TICK_RATE,
+        rate: TickRate::new(TICK_RATE),
         anticheat: settings,
     }
 }
@@ -56,7 +58,7 @@ const CLAIMED: u64 = NOW - 15;
 fn shooter(history: &PositionHistory) -> Shooter<'_> {
     Shooter {
         entity: entity(1),
-        match_id: Some(7),
+        in_match: Some(MATCH),
         team: 0,
         died_at_tick: None,
         left_match_at_tick: None,
@@ -69,7 +71,7 @@ fn target(history: &PositionHistory) -> Target<'_> {
     Target {
         entity: entity(2),
         player_id: TARGET_ID,
-        match_id: 7,
+        in_match: MATCH,
         team: 1,
         alive: true,
         history,
@@ -140,7 +142,7 @@ fn a_shooter_outside_a_match_or_dead_at_the_claimed_tick_is_refused() {
     let standing = history(|_| Vec3::new(0.0, 0.0, -20.0));
     let shot = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
     let outside = Shooter {
-        match_id: None,
+        in_match: None,
         ..shooter(&still)
     };
     let dead = Shooter {
@@ -173,7 +175,7 @@ fn late_shots_fired_alive_or_in_the_last_match_are_not_held_against_the_shooter(
     ));
     // Fired in a match that has ended since: a miss.
     let back_in_lobby = Shooter {
-        match_id: None,
+        in_match: None,
         left_match_at_tick: Some(CLAIMED + 5),
         ..shooter(&still)
     };

@@ -2,18 +2,13 @@
 
 use super::spawning::{SpawnBody, spawn_teams};
 use crate::map::Maps;
-use arbiter_components::config::{MatchSettings, ServerSettings};
+use arbiter_components::config::MatchSettings;
 use arbiter_components::matchmaking::{Match, MatchState};
 use arbiter_components::messages::Outbound;
 use arbiter_components::protocol::ServerMessage;
-use arbiter_components::tick::ServerTick;
+use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::message::MessageWriter;
 use bevy_ecs::system::{Commands, Query, Res};
-
-/// Whole seconds as ticks at the current tick rate.
-pub fn ticks_of(secs: u32, server: &ServerSettings) -> u64 {
-    u64::from(secs) * u64::from(server.tick_rate_hz)
-}
 
 /// A match whose warm-up is over goes live: scores reset, everyone respawns at full health, and
 /// its players are told the limits.
@@ -25,14 +20,14 @@ pub fn go_live(
     mut commands: Commands,
     tick: Res<ServerTick>,
     settings: Res<MatchSettings>,
-    server: Res<ServerSettings>,
+    rate: Res<TickRate>,
     maps: Option<Res<Maps>>,
     mut matches: Query<&mut Match>,
     mut bodies: Query<SpawnBody>,
     mut outbound: MessageWriter<Outbound>,
 ) {
     let now = tick.get();
-    let warmup = ticks_of(settings.warmup_secs, &server);
+    let warmup = rate.ticks_in_secs(settings.warmup_secs);
     for mut found in &mut matches {
         if found.state != MatchState::Warmup || now < found.state_since_tick + warmup {
             continue;
