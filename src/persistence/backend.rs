@@ -6,7 +6,8 @@ mod postgres;
 mod rows;
 mod sqlite;
 
-use super::batch::ShardBatch;
+use super::batch::{PartWrite, ShardBatch};
+use super::part::{Row, TableSpec};
 use super::record::{PlayerRecord, StoredEvent};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -76,11 +77,26 @@ impl Backend {
         }
     }
 
-    pub(super) async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+    /// Applies the migrations, then creates the registered parts' tables that do not exist yet.
+    pub(super) async fn migrate(
+        &self,
+        part_tables: &[&TableSpec],
+    ) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
-            Backend::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
-            Backend::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+            Backend::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Backend::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
+        on_backend!(self, create_part_tables(part_tables))?;
+        Ok(())
+    }
+
+    /// The rows of `ids` in a part's table.
+    pub(super) async fn load_part(
+        &self,
+        table: &TableSpec,
+        ids: &[u64],
+    ) -> Result<Vec<(u64, Row)>, sqlx::Error> {
+        on_backend!(self, load_part(table, ids))
     }
 
     /// The `players` rows of `ids` that exist, and each one's highest event seq (which exceeds the
@@ -132,15 +148,24 @@ impl Backend {
         on_backend!(self, unpublished_count())
     }
 
-    /// Removes a player from this shard (row, events, snapshots) in one transaction.
-    pub(super) async fn delete(&self, id: u64) -> Result<(), sqlx::Error> {
-        on_backend!(self, delete(id))
+    /// Removes a player from this shard (row, events, snapshots, rows of `part_tables`) in one
+    /// transaction.
+    pub(super) async fn delete(
+        &self,
+        id: u64,
+        part_tables: &[&TableSpec],
+    ) -> Result<(), sqlx::Error> {
+        on_backend!(self, delete(id, part_tables))
     }
 
-    /// Writes the batch in one transaction; returns the data statements it took (inserts and
-    /// upserts, not `BEGIN`/`COMMIT`).
-    pub(super) async fn write(&self, batch: &ShardBatch) -> Result<u64, sqlx::Error> {
-        on_backend!(self, write(batch))
+    /// Writes the batch and its parts' rows in one transaction; returns the data statements it
+    /// took (inserts, upserts and deletes, not `BEGIN`/`COMMIT`).
+    pub(super) async fn write(
+        &self,
+        batch: &ShardBatch,
+        parts: &[PartWrite],
+    ) -> Result<u64, sqlx::Error> {
+        on_backend!(self, write(batch, parts))
     }
 
     /// The ids of this shard's players (with a row, or only events: a lost row): all in id order,

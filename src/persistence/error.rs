@@ -16,6 +16,11 @@ pub enum StoreError {
     },
     #[error("shard {shard}: {source}")]
     Query { shard: usize, source: sqlx::Error },
+    #[error("shard {shard}: {source}")]
+    Part {
+        shard: usize,
+        source: super::part::PartError,
+    },
     #[error("shard {shard}: player {player_id}: stored data does not decode: {problem}")]
     Corrupt {
         shard: usize,
@@ -36,6 +41,7 @@ impl StoreError {
             StoreError::Open { shard, .. }
             | StoreError::Migrate { shard, .. }
             | StoreError::Query { shard, .. }
+            | StoreError::Part { shard, .. }
             | StoreError::Corrupt { shard, .. } => *shard,
         }
     }

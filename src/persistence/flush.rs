@@ -12,9 +12,11 @@ use arbiter_components::config::PersistenceSettings;
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::change_detection::DetectChangesMut;
 use bevy_ecs::entity::Entity;
-use bevy_ecs::query::{Changed, With};
+use bevy_ecs::query::{Changed, With, Without};
+use bevy_ecs::resource::IsResource;
 use bevy_ecs::resource::Resource;
-use bevy_ecs::system::{Local, Query, Res, ResMut};
+use bevy_ecs::system::{Local, ParamSet, Query, Res, ResMut};
+use bevy_ecs::world::EntityRef;
 
 /// Run condition: a flush interval has passed since the last flush. While it is false the flush
 /// system does not run, so its change detection covers every change since its last run.
@@ -66,20 +68,31 @@ pub(super) fn collect_changed(
     );
 }
 
+/// A player's progress to take changes from, and the whole player entity to copy its parts from
+/// (resources are entities too: `Without<IsResource>` keeps it off them).
+type Players<'w, 's> = ParamSet<
+    'w,
+    's,
+    (
+        Query<'static, 'static, &'static mut Progress>,
+        Query<'static, 'static, EntityRef<'static>, (With<Progress>, Without<IsResource>)>,
+    ),
+>;
+
 /// Hands the next slice of queued players' changes to the writer; the last slice completes the
 /// flush. Taking changes does not mark a player changed again.
 pub(super) fn hand_over(
     link: Res<PersistenceLink>,
     settings: Res<PersistenceSettings>,
     mut hand_over: ResMut<HandOver>,
-    mut players: Query<&mut Progress>,
+    mut players: Players,
 ) {
     if hand_over.queue.is_empty() {
         return;
     }
     let keep = hand_over.queue.len().saturating_sub(HAND_OVER_PER_TICK);
     let slice = hand_over.queue.split_off(keep);
-    let changes = take_changes(&settings, &mut players, slice);
+    let changes = take_changes(&settings, &link, &mut players, slice);
     let _ = link.flushes.send(FlushCommand {
         changes,
         done: None,
@@ -94,11 +107,11 @@ pub(super) fn flush_everything(
     mut waits: ResMut<ShutdownWaits>,
     mut hand_over: ResMut<HandOver>,
     everyone: Query<Entity, With<Progress>>,
-    mut players: Query<&mut Progress>,
+    mut players: Players,
 ) {
     hand_over.queue.clear();
     let everyone: Vec<Entity> = everyone.iter().collect();
-    let changes = take_changes(&settings, &mut players, everyone);
+    let changes = take_changes(&settings, &link, &mut players, everyone);
     tracing::info!(players = changes.len(), "final flush");
     let done = waits.register("persistence flush");
     if let Err(unsent) = link.flushes.send(FlushCommand {
@@ -112,18 +125,35 @@ pub(super) fn flush_everything(
 }
 
 /// Takes the unsaved changes of `entities` (without marking anyone changed), with snapshots where
-/// due.
+/// due and a copy of each registered part.
 fn take_changes(
     settings: &PersistenceSettings,
-    players: &mut Query<&mut Progress>,
+    link: &PersistenceLink,
+    players: &mut Players,
     entities: Vec<Entity>,
 ) -> Vec<(Entity, PlayerChanges)> {
     let (policy, now) = (snapshot_policy(settings), now_ms());
     let mut changes = Vec::with_capacity(entities.len());
     for entity in entities {
-        if let Ok(mut progress) = players.get_mut(entity)
-            && let Some(taken) = progress.bypass_change_detection().take_changes(policy, now)
+        if !players
+            .p0()
+            .get(entity)
+            .is_ok_and(|progress| progress.has_unsaved())
         {
+            continue;
+        }
+        let parts = match players.p1().get(entity) {
+            Ok(whole) => link
+                .parts
+                .entries()
+                .filter_map(|entry| entry.capture(whole))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        if let Ok(mut progress) = players.p0().get_mut(entity)
+            && let Some(mut taken) = progress.bypass_change_detection().take_changes(policy, now)
+        {
+            taken.parts = parts;
             changes.push((entity, taken));
         }
     }

@@ -2,6 +2,7 @@
 //! the writer has reported so far.
 
 use super::loader::{LoadRequest, Loaded, run_loader};
+use super::part::StoredParts;
 use super::store::Store;
 use super::writer::{Backlog, FlushCommand, FlushReport, run_writer};
 use crate::read::CommitFeed;
@@ -17,6 +18,8 @@ pub struct PersistenceLink {
     pub(super) reports: UnboundedReceiver<FlushReport>,
     pub(super) loads: UnboundedSender<LoadRequest>,
     pub(super) loaded: UnboundedReceiver<Loaded>,
+    /// The feature parts persisted with every player.
+    pub(super) parts: StoredParts,
     backlog: Backlog,
 }
 
@@ -48,6 +51,7 @@ impl PersistenceLink {
             reports,
             loads,
             loaded,
+            parts: store.parts().clone(),
             backlog,
         }
     }

@@ -80,10 +80,15 @@ pub(super) fn finish_loading(
         };
         metrics::counter!(PERSIST_LOADS_TOTAL, "result" => result).increment(1);
         let record = progress.record();
-        commands.entity(loaded.entity).remove::<Loading>().insert((
-            record.skill(),
-            record.stats(),
-            progress,
-        ));
+        let mut entity = commands.entity(loaded.entity);
+        for part in link.parts.entries() {
+            if let Err(error) = part.insert(&mut entity, record.parts.get(part.name())) {
+                // Checked when the part was loaded: only a part changed between load and here.
+                tracing::error!(player_id = loaded.player_id, %error, "stored part does not decode");
+            }
+        }
+        entity
+            .remove::<Loading>()
+            .insert((record.skill(), record.stats(), progress));
     }
 }

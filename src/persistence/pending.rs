@@ -3,6 +3,7 @@
 //! each, and its newest snapshot.
 
 use super::batch::ShardBatch;
+use super::part::parts_json;
 use super::progress::PlayerChanges;
 use super::record::{PlayerRecord, StoredEvent};
 use bevy_ecs::entity::Entity;
@@ -51,8 +52,16 @@ impl PendingShard {
     /// Adds a player's changes, merged with what is already waiting: the newer record wins, events
     /// are kept once each in seq order, the newer snapshot wins.
     pub(super) fn add(&mut self, entity: Entity, changes: PlayerChanges) {
-        let snapshot = changes.snapshot.then(|| changes.record.clone());
-        self.merge(entity, changes.record, changes.events, snapshot);
+        let PlayerChanges {
+            mut record,
+            events,
+            snapshot,
+            parts,
+        } = changes;
+        record.parts = parts_json(&parts);
+        let complete = record.parts.values().all(|state| !state.is_null());
+        let snapshot = (snapshot && complete).then(|| record.clone());
+        self.merge(entity, record, events, snapshot);
     }
 
     /// Takes everything waiting as one batch.

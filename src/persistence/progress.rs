@@ -1,8 +1,10 @@
 //! A player's persisted state in the world: its record, the events not yet handed to the writer, and
 //! how far the database has caught up. Its change ticks are the write-behind dirty flag.
 
-use super::record::{PlayerEvent, PlayerRecord, StoredEvent};
+use super::part::{CapturedPart, StoredPart};
+use super::record::{PartEvent, PlayerEvent, PlayerRecord, StoredEvent};
 use bevy_ecs::component::Component;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A player's stored progress as the world knows it (newer than the database between flushes).
@@ -25,12 +27,14 @@ pub struct SnapshotPolicy {
     pub interval_ms: i64,
 }
 
-/// One player's changes since the last flush, on their way to the writer.
-#[derive(Debug, Clone, PartialEq)]
+/// One player's changes since the last flush, on their way to the writer, with its parts as they
+/// are now (the writer turns them into JSON, off the tick).
+#[derive(Debug, Clone)]
 pub struct PlayerChanges {
     pub record: PlayerRecord,
     pub events: Vec<StoredEvent>,
     pub snapshot: bool,
+    pub(super) parts: Vec<Arc<dyn CapturedPart>>,
 }
 
 impl Progress {
@@ -70,6 +74,23 @@ impl Progress {
         });
     }
 
+    /// Records `event` of part `P`, which the rules have just applied to the player's `P`.
+    pub fn record_part_event<P: StoredPart>(
+        &mut self,
+        event: &P::Event,
+        at_ms: i64,
+    ) -> Result<(), serde_json::Error> {
+        let event = PartEvent::new(event)?;
+        debug_assert!(
+            P::EVENTS.contains(&event.kind()),
+            "part {} does not declare events of type {}",
+            P::NAME,
+            event.kind()
+        );
+        self.record_event(PlayerEvent::Part(event), at_ms);
+        Ok(())
+    }
+
     /// Whether everything this player did is in the database: only then may its entity go.
     pub fn is_durable(&self) -> bool {
         self.durable_version >= self.record.version
@@ -100,6 +121,7 @@ impl Progress {
             record: self.record.clone(),
             events,
             snapshot,
+            parts: Vec::new(),
         })
     }
 }

@@ -1,7 +1,10 @@
 //! A player's stored state and the events that change it. The state is a fold of the events: this is
 //! the invariant persistence keeps (`players` row = latest snapshot + the events after it).
 
+use super::part::{PartError, StoredParts};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// How a match ended for one player.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,14 +31,44 @@ pub enum PlayerEvent {
         rating: f64,
         uncertainty: f64,
     },
+    /// An event of a feature's part (see [`super::part`]), folded by that part.
+    #[serde(untagged)]
+    Part(PartEvent),
+}
+
+/// A part's event as stored: a JSON object whose `type` names it (`item_granted`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PartEvent(Value);
+
+impl PartEvent {
+    /// `event` as stored; `None` unless it serializes to an object with a string `type`.
+    pub fn new(event: &impl Serialize) -> Result<Self, serde_json::Error> {
+        let value = serde_json::to_value(event)?;
+        if value.get("type").and_then(Value::as_str).is_none() {
+            return Err(serde::ser::Error::custom(
+                "a part event must serialize to an object with a string `type` (#[serde(tag = \"type\")])",
+            ));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn kind(&self) -> &str {
+        self.0.get("type").and_then(Value::as_str).unwrap_or("")
+    }
+
+    pub fn data(&self) -> &Value {
+        &self.0
+    }
 }
 
 impl PlayerEvent {
     /// The `type` column of `player_events`.
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &str {
         match self {
             PlayerEvent::Registered { .. } => "registered",
             PlayerEvent::MatchPlayed { .. } => "match_played",
+            PlayerEvent::Part(event) => event.kind(),
         }
     }
 }
@@ -56,6 +89,10 @@ pub struct PlayerRecord {
     pub version: u64,
     /// Milliseconds since the Unix epoch of the last event folded in.
     pub updated_at_ms: i64,
+    /// Feature parts by name, as JSON; a part in its default state is absent. Stored in the parts'
+    /// own tables and in snapshots.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parts: BTreeMap<String, Value>,
 }
 
 impl PlayerRecord {
@@ -74,6 +111,7 @@ impl PlayerRecord {
             matches: 0,
             version: 0,
             updated_at_ms: 0,
+            parts: BTreeMap::new(),
         }
     }
 
@@ -97,9 +135,12 @@ impl PlayerRecord {
         }
     }
 
-    /// Folds one event, the `seq`-th of this player, that happened at `at_ms`.
+    /// Folds one event, the `seq`-th of this player, that happened at `at_ms`. A part's event only
+    /// moves the version here: its part is folded by [`StoredParts`] in [`replay`], and by the
+    /// feature's rules in the world.
     pub fn apply(&mut self, seq: u64, at_ms: i64, event: &PlayerEvent) {
         match event {
+            PlayerEvent::Part(_) => {}
             PlayerEvent::Registered { name } => self.name.clone_from(name),
             PlayerEvent::MatchPlayed {
                 outcome,
@@ -135,15 +176,25 @@ pub struct StoredEvent {
     pub event: PlayerEvent,
 }
 
-/// Rebuilds a player from a snapshot (or nothing) and the events after it, in sequence order.
-pub fn replay(id: u64, snapshot: Option<PlayerRecord>, events: &[StoredEvent]) -> PlayerRecord {
+/// Rebuilds a player from a snapshot (or nothing) and the events after it, in sequence order, its
+/// parts folded by `parts`.
+pub fn replay(
+    id: u64,
+    snapshot: Option<PlayerRecord>,
+    events: &[StoredEvent],
+    parts: &StoredParts,
+) -> Result<PlayerRecord, PartError> {
     let mut record = snapshot.unwrap_or_else(|| PlayerRecord::new(id));
+    parts.check_known(&record.parts)?;
     for stored in events {
         if stored.seq > record.version {
             record.apply(stored.seq, stored.at_ms, &stored.event);
+            if let PlayerEvent::Part(event) = &stored.event {
+                parts.fold(&mut record.parts, event.data())?;
+            }
         }
     }
-    record
+    Ok(record)
 }
 
 #[cfg(test)]
@@ -179,7 +230,8 @@ mod tests {
                 event: event.clone(),
             })
             .collect();
-        let record = replay(7, None, &stored);
+        let parts = StoredParts::default();
+        let record = replay(7, None, &stored, &parts).expect("replays");
         assert_eq!(record.name, "ada");
         assert_eq!(
             (
@@ -197,8 +249,8 @@ mod tests {
         );
 
         // From a snapshot at seq 2 plus the events after it: the same state.
-        let snapshot = replay(7, None, &stored[..2]);
-        assert_eq!(replay(7, Some(snapshot), &stored), record);
+        let snapshot = replay(7, None, &stored[..2], &parts).expect("replays");
+        assert_eq!(replay(7, Some(snapshot), &stored, &parts), Ok(record));
     }
 
     #[test]

@@ -100,7 +100,7 @@ mod tests {
         let outcome =
             |result: &MatchCompleted, line: &ScoreLine| match match_played(result, line, &change) {
                 PlayerEvent::MatchPlayed { outcome, .. } => outcome,
-                PlayerEvent::Registered { .. } => unreachable!("a match result"),
+                other => unreachable!("a match result, not {other:?}"),
             };
         assert_eq!(outcome(&result, &line(8, 1)), MatchOutcome::Win);
         assert_eq!(outcome(&result, &line(7, 0)), MatchOutcome::Loss);

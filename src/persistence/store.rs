@@ -4,15 +4,18 @@
 use super::backend::{Backend, StoredHistory};
 use super::batch::ShardBatch;
 use super::error::StoreError;
+use super::part::{Row, StoredParts, TableSpec};
 use super::record::{PlayerRecord, StoredEvent, replay};
 use super::shard::shard_of;
 use std::collections::{BTreeMap, HashMap};
 use tokio::task::JoinSet;
 
-/// Every shard's database, in `[persistence] shards` order.
+/// Every shard's database, in `[persistence] shards` order, and the feature parts it keeps for
+/// players.
 #[derive(Debug, Clone)]
 pub struct Store {
     shards: Vec<Backend>,
+    parts: StoredParts,
 }
 
 /// A failed shard in a batch operation.
@@ -55,7 +58,26 @@ impl Store {
                 })
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self { shards })
+        Ok(Self {
+            shards,
+            parts: StoredParts::default(),
+        })
+    }
+
+    /// Keeps `parts` for every player too: their tables are created by [`Store::migrate`], their
+    /// rows written with the players' and loaded with them.
+    pub fn with_parts(mut self, parts: StoredParts) -> Self {
+        self.parts = parts;
+        self
+    }
+
+    /// The feature parts this store keeps.
+    pub fn parts(&self) -> &StoredParts {
+        &self.parts
+    }
+
+    fn part_tables(&self) -> Vec<&'static TableSpec> {
+        self.parts.entries().map(|entry| entry.table()).collect()
     }
 
     pub fn shard_count(&self) -> usize {
@@ -71,9 +93,10 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let mut tasks = JoinSet::new();
         for (shard, backend) in self.shards.iter().cloned().enumerate() {
+            let tables = self.part_tables();
             tasks.spawn(async move {
                 backend
-                    .migrate()
+                    .migrate(&tables)
                     .await
                     .map_err(|source| StoreError::Migrate { shard, source })
             });
@@ -95,10 +118,9 @@ impl Store {
         let mut tasks = JoinSet::new();
         for (shard, ids) in by_shard {
             let backend = self.shards[shard].clone();
+            let parts = self.parts.clone();
             tasks.spawn(async move {
-                let loaded = load_shard(&backend, &ids)
-                    .await
-                    .map_err(StoreError::query(shard));
+                let loaded = load_shard(&backend, &parts, shard, &ids).await;
                 (shard, loaded)
             });
         }
@@ -115,10 +137,14 @@ impl Store {
         result
     }
 
-    /// Writes one shard's batch in one transaction; returns the data statements it took.
+    /// Writes one shard's batch, its players' parts included, in one transaction; returns the
+    /// data statements it took.
     pub async fn write(&self, shard: usize, batch: &ShardBatch) -> Result<u64, StoreError> {
+        let parts = batch
+            .part_writes(&self.parts)
+            .map_err(|source| StoreError::Part { shard, source })?;
         self.shards[shard]
-            .write(batch)
+            .write(batch, &parts)
             .await
             .map_err(StoreError::query(shard))
     }
@@ -126,15 +152,20 @@ impl Store {
     /// A player's stored row, latest snapshot and later events, and what they replay to.
     pub async fn history(&self, player_id: u64) -> Result<PlayerHistory, StoreError> {
         let shard = self.shard_of(player_id);
+        let backend = &self.shards[shard];
         let StoredHistory {
-            row,
+            mut row,
             snapshot,
             events,
-        } = self.shards[shard]
+        } = backend
             .history(player_id)
             .await
             .map_err(StoreError::query(shard))?;
-        let replayed = replay(player_id, snapshot.clone(), &events);
+        if let Some(row) = row.as_mut() {
+            attach_parts(backend, &self.parts, shard, std::slice::from_mut(row)).await?;
+        }
+        let replayed = replay(player_id, snapshot.clone(), &events, &self.parts)
+            .map_err(|source| StoreError::Part { shard, source })?;
         Ok(PlayerHistory {
             row,
             snapshot,
@@ -237,8 +268,10 @@ impl Store {
                     .history(id)
                     .await
                     .map_err(StoreError::query(source))?;
+                let mut players: Vec<PlayerRecord> = history.row.into_iter().collect();
+                attach_parts(backend, &self.parts, source, &mut players).await?;
                 let batch = ShardBatch {
-                    players: history.row.into_iter().collect(),
+                    players,
                     events: backend
                         .events(id)
                         .await
@@ -247,7 +280,7 @@ impl Store {
                 };
                 self.write(target, &batch).await?;
                 backend
-                    .delete(id)
+                    .delete(id, &self.part_tables())
                     .await
                     .map_err(StoreError::query(source))?;
                 moved += 1;
@@ -257,18 +290,62 @@ impl Store {
     }
 }
 
-async fn load_shard(backend: &Backend, ids: &[u64]) -> Result<Vec<PlayerRecord>, sqlx::Error> {
-    let (rows, heads) = backend.load(ids).await?;
+async fn load_shard(
+    backend: &Backend,
+    parts: &StoredParts,
+    shard: usize,
+    ids: &[u64],
+) -> Result<Vec<PlayerRecord>, StoreError> {
+    let (mut rows, heads) = backend.load(ids).await.map_err(StoreError::query(shard))?;
+    attach_parts(backend, parts, shard, &mut rows).await?;
     let mut players: HashMap<u64, PlayerRecord> =
         rows.into_iter().map(|row| (row.id, row)).collect();
     for (id, newest_seq) in heads {
         let behind = players.get(&id).is_none_or(|row| row.version < newest_seq);
         if behind {
-            let history = backend.history(id).await?;
-            players.insert(id, replay(id, history.snapshot, &history.events));
+            let history = backend
+                .history(id)
+                .await
+                .map_err(StoreError::query(shard))?;
+            let replayed = replay(id, history.snapshot, &history.events, parts)
+                .map_err(|source| StoreError::Part { shard, source })?;
+            players.insert(id, replayed);
         }
     }
     let mut players: Vec<PlayerRecord> = players.into_values().collect();
     players.sort_by_key(|player| player.id);
     Ok(players)
+}
+
+/// Reads every registered part's rows of `players` (one query per part table) into their records.
+async fn attach_parts(
+    backend: &Backend,
+    parts: &StoredParts,
+    shard: usize,
+    players: &mut [PlayerRecord],
+) -> Result<(), StoreError> {
+    if parts.is_empty() || players.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<u64> = players.iter().map(|player| player.id).collect();
+    for entry in parts.entries() {
+        let mut by_owner: HashMap<u64, Vec<Row>> = HashMap::new();
+        for (owner, row) in backend
+            .load_part(entry.table(), &ids)
+            .await
+            .map_err(StoreError::query(shard))?
+        {
+            by_owner.entry(owner).or_default().push(row);
+        }
+        for player in players.iter_mut() {
+            let rows = by_owner.remove(&player.id).unwrap_or_default();
+            if let Some(state) = entry
+                .state_of(rows)
+                .map_err(|source| StoreError::Part { shard, source })?
+            {
+                player.parts.insert(entry.name().to_owned(), state);
+            }
+        }
+    }
+    Ok(())
 }

@@ -192,7 +192,7 @@ impl ReadModel {
                     rating,
                     at_ms: stored.at_ms,
                 }),
-                PlayerEvent::Registered { .. } => None,
+                PlayerEvent::Registered { .. } | PlayerEvent::Part(_) => None,
             })
             .take(LAST_MATCHES as usize)
             .collect();

@@ -38,6 +38,7 @@ pub const PERSIST_FAILURES_TOTAL: &str = "arbiter_persist_failures_total";
 pub const PERSIST_STATEMENTS_TOTAL: &str = "arbiter_persist_statements_total";
 pub const PERSIST_LOADS_TOTAL: &str = "arbiter_persist_loads_total";
 pub const PERSIST_BACKPRESSURE_TOTAL: &str = "arbiter_persist_backpressure_total";
+pub const PERSIST_PART_ERRORS_TOTAL: &str = "arbiter_persist_part_errors_total";
 pub const QUERY_DURATION_SECONDS: &str = "arbiter_query_duration_seconds";
 pub const CACHE_REQUESTS_TOTAL: &str = "arbiter_cache_requests_total";
 pub const REDIS_UP: &str = "arbiter_redis_up";
@@ -196,7 +197,7 @@ fn describe() {
     );
     describe_counter!(
         PERSIST_ROWS_TOTAL,
-        "Rows written by committed flushes, by table (players, player_events, player_snapshots)."
+        "Rows written by committed flushes, by table (players, player_events, player_snapshots, and each part's table)."
     );
     describe_gauge!(
         PERSIST_PENDING_PLAYERS,
@@ -217,6 +218,10 @@ fn describe() {
     describe_counter!(
         PERSIST_BACKPRESSURE_TOTAL,
         "Logins refused because persistence.max_pending_players changes were waiting."
+    );
+    describe_counter!(
+        PERSIST_PART_ERRORS_TOTAL,
+        "Feature parts that did not serialize at a flush, by part (their stored rows were kept)."
     );
     describe_histogram!(
         QUERY_DURATION_SECONDS,

@@ -88,8 +88,12 @@ macro_rules! dialect_queries {
                 .collect())
         }
 
-        /// Removes a player (row, events, snapshots) in one transaction.
-        pub(super) async fn delete(pool: &$pool, id: u64) -> Result<(), sqlx::Error> {
+        /// Removes a player (row, events, snapshots, the rows of `tables`) in one transaction.
+        pub(super) async fn delete(
+            pool: &$pool,
+            id: u64,
+            tables: &[&crate::persistence::part::TableSpec],
+        ) -> Result<(), sqlx::Error> {
             let mut tx = pool.begin().await?;
             for statement in [$($delete),+] {
                 sqlx::query(statement)
@@ -97,6 +101,7 @@ macro_rules! dialect_queries {
                     .execute(&mut *tx)
                     .await?;
             }
+            delete_parts(&mut tx, tables, id).await?;
             tx.commit().await
         }
 

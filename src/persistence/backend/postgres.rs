@@ -3,9 +3,13 @@
 
 use super::dialect::dialect_queries;
 use super::rows::{self, PlayerRow};
-use crate::persistence::batch::ShardBatch;
+use crate::persistence::batch::{PartWrite, ShardBatch};
+use crate::persistence::part::{ColumnKind, Dialect, Row, SqlValue, TableSpec};
 use crate::persistence::record::{PlayerRecord, StoredEvent};
-use sqlx::PgPool;
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres};
+use std::collections::HashMap;
 
 fn as_i64(ids: &[u64]) -> Vec<i64> {
     ids.iter().map(|id| *id as i64).collect()
@@ -38,8 +42,13 @@ pub(super) async fn load(
     ))
 }
 
-/// Writes the batch in one transaction, one statement per table; returns the statements it took.
-pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<u64, sqlx::Error> {
+/// Writes the batch and its parts' rows in one transaction, one statement per table; returns the
+/// statements it took.
+pub(super) async fn write(
+    pool: &PgPool,
+    batch: &ShardBatch,
+    parts: &[PartWrite],
+) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let mut statements = 0;
     let events = &batch.events;
@@ -77,6 +86,13 @@ pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<u64, sqlx
         .await?;
         statements += 1;
     }
+    // Before the players' upsert: which owners this batch moves forward.
+    if parts.iter().any(|write| !write.owners.is_empty()) {
+        let stored = stored_versions(&mut tx, &batch.players).await?;
+        for write in parts {
+            statements += write_part(&mut tx, write, &stored).await?;
+        }
+    }
     let players = &batch.players;
     if !players.is_empty() {
         sqlx::query(
@@ -108,6 +124,145 @@ pub(super) async fn write(pool: &PgPool, batch: &ShardBatch) -> Result<u64, sqlx
     }
     tx.commit().await?;
     Ok(statements)
+}
+
+/// The stored version of each of `players` that has a row.
+async fn stored_versions(
+    tx: &mut PgConnection,
+    players: &[PlayerRecord],
+) -> Result<HashMap<u64, u64>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, version FROM players WHERE id = ANY($1)")
+            .bind(column(players, |player| player.id as i64))
+            .fetch_all(&mut *tx)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, version)| (id as u64, version as u64))
+        .collect())
+}
+
+/// Replaces the rows of the owners this batch moves forward: one delete, one unnested insert.
+async fn write_part(
+    tx: &mut PgConnection,
+    write: &PartWrite,
+    stored: &HashMap<u64, u64>,
+) -> Result<u64, sqlx::Error> {
+    let advancing = write.advancing(stored);
+    if advancing.is_empty() {
+        return Ok(0);
+    }
+    let table = write.table;
+    sqlx::query(AssertSqlSafe(format!(
+        "DELETE FROM {} WHERE owner_id = ANY($1)",
+        table.name
+    )))
+    .bind(
+        advancing
+            .iter()
+            .map(|owner| *owner as i64)
+            .collect::<Vec<_>>(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    let rows: Vec<&(u64, Row)> = write
+        .rows
+        .iter()
+        .filter(|(owner, _)| advancing.contains(owner))
+        .collect();
+    if rows.is_empty() {
+        return Ok(1);
+    }
+    let arrays: Vec<String> = std::iter::once("int8[]")
+        .chain(table.columns.iter().map(|column| column.kind.pg_array()))
+        .enumerate()
+        .map(|(index, array)| format!("${}::{array}", index + 1))
+        .collect();
+    let sql = format!(
+        "INSERT INTO {} ({}) SELECT * FROM UNNEST({})",
+        table.name,
+        table.column_list(),
+        arrays.join(", ")
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(column(&rows, |(owner, _)| *owner as i64));
+    for (index, spec) in table.columns.iter().enumerate() {
+        query = bind_column(query, spec.kind, &rows, index);
+    }
+    query.execute(&mut *tx).await?;
+    Ok(2)
+}
+
+/// Binds column `index` of `rows` as one array of its kind.
+fn bind_column<'q>(
+    query: Query<'q, Postgres, PgArguments>,
+    kind: ColumnKind,
+    rows: &[&(u64, Row)],
+    index: usize,
+) -> Query<'q, Postgres, PgArguments> {
+    let value = |row: &&(u64, Row)| row.1.get(index).cloned();
+    match kind {
+        ColumnKind::Integer => query.bind(column(rows, |row| match value(row) {
+            Some(SqlValue::Integer(value)) => value,
+            _ => 0,
+        })),
+        ColumnKind::Real => query.bind(column(rows, |row| match value(row) {
+            Some(SqlValue::Real(value)) => value,
+            _ => 0.0,
+        })),
+        ColumnKind::Text => query.bind(column(rows, |row| match value(row) {
+            Some(SqlValue::Text(value)) => value,
+            _ => String::new(),
+        })),
+    }
+}
+
+/// The rows of `ids` in a part's table.
+pub(super) async fn load_part(
+    pool: &PgPool,
+    table: &TableSpec,
+    ids: &[u64],
+) -> Result<Vec<(u64, Row)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {} FROM {} WHERE owner_id = ANY($1)",
+        table.column_list(),
+        table.name
+    );
+    let found = sqlx::query(AssertSqlSafe(sql))
+        .bind(as_i64(ids))
+        .fetch_all(pool)
+        .await?;
+    found.iter().map(|row| rows::part_row(row, table)).collect()
+}
+
+/// Creates the tables of the registered parts that do not exist yet.
+pub(super) async fn create_part_tables(
+    pool: &PgPool,
+    tables: &[&TableSpec],
+) -> Result<(), sqlx::Error> {
+    for table in tables {
+        sqlx::query(AssertSqlSafe(table.create_statement(Dialect::Postgres)))
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Removes a player's rows from the parts' tables.
+pub(super) async fn delete_parts(
+    tx: &mut PgConnection,
+    tables: &[&TableSpec],
+    id: u64,
+) -> Result<(), sqlx::Error> {
+    for table in tables {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {} WHERE owner_id = $1",
+            table.name
+        )))
+        .bind(id as i64)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// One column of a batch, as the array `UNNEST` takes.

@@ -1,6 +1,7 @@
 //! Rows as the databases return them, and their conversion to records. Ids and counters are stored as
 //! i64 (neither backend has unsigned 64-bit integers); ids keep their bit pattern.
 
+use crate::persistence::part::{ColumnKind, Row, SqlValue, TableSpec};
 use crate::persistence::record::{PlayerEvent, PlayerRecord, StoredEvent};
 
 /// A `players` row or a snapshot's state, column by column.
@@ -33,6 +34,7 @@ impl From<PlayerRow> for PlayerRecord {
             matches: row.matches as u64,
             version: row.version as u64,
             updated_at_ms: row.updated_at_ms,
+            parts: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -77,4 +79,30 @@ pub(super) fn payload(event: &StoredEvent) -> String {
 pub(super) fn state(record: &PlayerRecord) -> String {
     serde_json::to_string(record)
         .unwrap_or_else(|error| unreachable!("player records always serialize: {error}"))
+}
+
+/// One row of a part's table as queried (`owner_id` first, then the table's columns), decoded by
+/// the table's column kinds.
+pub(super) fn part_row<R>(row: &R, table: &TableSpec) -> Result<(u64, Row), sqlx::Error>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let owner: i64 = row.try_get(0)?;
+    let values = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(index, column)| {
+            Ok(match column.kind {
+                ColumnKind::Integer => SqlValue::Integer(row.try_get(index + 1)?),
+                ColumnKind::Real => SqlValue::Real(row.try_get(index + 1)?),
+                ColumnKind::Text => SqlValue::Text(row.try_get(index + 1)?),
+            })
+        })
+        .collect::<Result<Row, sqlx::Error>>()?;
+    Ok((owner as u64, values))
 }

@@ -2,10 +2,12 @@
 
 use super::dialect::dialect_queries;
 use super::rows::{self, PlayerRow};
-use crate::persistence::batch::ShardBatch;
+use crate::persistence::batch::{PartWrite, ShardBatch};
+use crate::persistence::part::{Dialect, Row, SqlValue, TableSpec};
 use crate::persistence::record::{PlayerRecord, StoredEvent};
 use sqlx::query_builder::Separated;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use std::collections::HashMap;
 
 /// SQLite's limit on bind parameters per statement (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32).
 const MAX_BIND_PARAMETERS: usize = 32_766;
@@ -45,8 +47,12 @@ fn push_ids(query: &mut QueryBuilder<Sqlite>, ids: &[u64]) {
     query.push(")");
 }
 
-/// Writes the batch in one transaction; returns the statements it took.
-pub(super) async fn write(pool: &SqlitePool, batch: &ShardBatch) -> Result<u64, sqlx::Error> {
+/// Writes the batch and its parts' rows in one transaction; returns the statements it took.
+pub(super) async fn write(
+    pool: &SqlitePool,
+    batch: &ShardBatch,
+    parts: &[PartWrite],
+) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let mut statements = insert_chunks(
         &mut tx,
@@ -77,6 +83,13 @@ pub(super) async fn write(pool: &SqlitePool, batch: &ShardBatch) -> Result<u64, 
         },
     )
     .await?;
+    // Before the players' upsert: which owners this batch moves forward.
+    if parts.iter().any(|write| !write.owners.is_empty()) {
+        let stored = stored_versions(&mut tx, &batch.players).await?;
+        for write in parts {
+            statements += write_part(&mut tx, write, &stored).await?;
+        }
+    }
     statements += insert_chunks(
         &mut tx,
         &batch.players,
@@ -107,6 +120,127 @@ pub(super) async fn write(pool: &SqlitePool, batch: &ShardBatch) -> Result<u64, 
     .await?;
     tx.commit().await?;
     Ok(statements)
+}
+
+/// The stored version of each of `players` that has a row.
+async fn stored_versions(
+    tx: &mut SqliteConnection,
+    players: &[PlayerRecord],
+) -> Result<HashMap<u64, u64>, sqlx::Error> {
+    let mut stored = HashMap::with_capacity(players.len());
+    for chunk in players.chunks(MAX_BIND_PARAMETERS) {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("SELECT id, version FROM players WHERE id IN (");
+        let ids: Vec<u64> = chunk.iter().map(|player| player.id).collect();
+        push_ids(&mut query, &ids);
+        let rows: Vec<(i64, i64)> = query.build_query_as().fetch_all(&mut *tx).await?;
+        stored.extend(
+            rows.into_iter()
+                .map(|(id, version)| (id as u64, version as u64)),
+        );
+    }
+    Ok(stored)
+}
+
+/// Replaces the rows of the owners this batch moves forward; returns the statements it took.
+async fn write_part(
+    tx: &mut SqliteConnection,
+    write: &PartWrite,
+    stored: &HashMap<u64, u64>,
+) -> Result<u64, sqlx::Error> {
+    let advancing = write.advancing(stored);
+    if advancing.is_empty() {
+        return Ok(0);
+    }
+    let owners: Vec<u64> = advancing.iter().copied().collect();
+    let mut statements = 0;
+    for chunk in owners.chunks(MAX_BIND_PARAMETERS) {
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "DELETE FROM {} WHERE owner_id IN (",
+            write.table.name
+        ));
+        push_ids(&mut query, chunk);
+        query.build().execute(&mut *tx).await?;
+        statements += 1;
+    }
+    let rows: Vec<&(u64, Row)> = write
+        .rows
+        .iter()
+        .filter(|(owner, _)| advancing.contains(owner))
+        .collect();
+    let per_row = write.table.columns.len() + 1;
+    for chunk in rows.chunks(MAX_BIND_PARAMETERS / per_row) {
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "INSERT INTO {} ({}) ",
+            write.table.name,
+            write.table.column_list()
+        ));
+        query.push_values(chunk, |mut values, (owner, row)| {
+            values.push_bind(*owner as i64);
+            for value in row {
+                match value {
+                    SqlValue::Integer(value) => values.push_bind(*value),
+                    SqlValue::Real(value) => values.push_bind(*value),
+                    SqlValue::Text(value) => values.push_bind(value.clone()),
+                };
+            }
+        });
+        query.build().execute(&mut *tx).await?;
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+/// The rows of `ids` in a part's table.
+pub(super) async fn load_part(
+    pool: &SqlitePool,
+    table: &TableSpec,
+    ids: &[u64],
+) -> Result<Vec<(u64, Row)>, sqlx::Error> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(MAX_BIND_PARAMETERS) {
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {} FROM {} WHERE owner_id IN (",
+            table.column_list(),
+            table.name
+        ));
+        push_ids(&mut query, chunk);
+        for row in query.build().fetch_all(pool).await? {
+            rows.push(rows::part_row(&row, table)?);
+        }
+    }
+    Ok(rows)
+}
+
+/// Creates the tables of the registered parts that do not exist yet.
+pub(super) async fn create_part_tables(
+    pool: &SqlitePool,
+    tables: &[&TableSpec],
+) -> Result<(), sqlx::Error> {
+    for table in tables {
+        sqlx::query(AssertSqlSafe(table.create_statement(Dialect::Sqlite)))
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Removes a player's rows from the parts' tables.
+pub(super) async fn delete_parts(
+    tx: &mut SqliteConnection,
+    tables: &[&TableSpec],
+    id: u64,
+) -> Result<(), sqlx::Error> {
+    for table in tables {
+        sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM {} WHERE owner_id = ?",
+            table.name
+        )))
+        .bind(id as i64)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Inserts `items` as multi-row statements, as many rows of `columns` values each as the bind

@@ -1,0 +1,316 @@
+//! The persistence extension point with a small real part: badges a player earns, in a table of their
+//! own on the player's shard. Written in the players' transaction, loaded with them, in snapshots,
+//! replayed and verified — on SQLite and PostgreSQL.
+
+#[path = "common/databases.rs"]
+mod databases;
+
+use arbiter::persistence::part::{Column, ColumnKind, Row, SqlValue, TableSpec};
+use arbiter::persistence::{
+    PartEvent, PlayerEvent, PlayerRecord, ShardBatch, Store, StoredEvent, StoredPart, StoredParts,
+    verify_players,
+};
+use bevy_ecs::component::Component;
+use databases::{PostgresDatabases, sqlite_shards};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How many times a player earned each badge.
+#[derive(Component, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Badges {
+    earned: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum BadgeEvent {
+    BadgeEarned { badge: String },
+    BadgeRevoked { badge: String },
+}
+
+impl StoredPart for Badges {
+    const NAME: &'static str = "badges";
+    const TABLE: TableSpec = TableSpec {
+        name: "test_badges",
+        columns: &[
+            Column {
+                name: "badge",
+                kind: ColumnKind::Text,
+            },
+            Column {
+                name: "times",
+                kind: ColumnKind::Integer,
+            },
+        ],
+        key_columns: 1,
+    };
+    const EVENTS: &'static [&'static str] = &["badge_earned", "badge_revoked"];
+    type Event = BadgeEvent;
+
+    fn apply(&mut self, event: &BadgeEvent) {
+        match event {
+            BadgeEvent::BadgeEarned { badge } => {
+                *self.earned.entry(badge.clone()).or_default() += 1
+            }
+            BadgeEvent::BadgeRevoked { badge } => {
+                self.earned.remove(badge);
+            }
+        }
+    }
+
+    fn to_rows(&self) -> Vec<Row> {
+        self.earned
+            .iter()
+            .map(|(badge, times)| vec![SqlValue::Text(badge.clone()), SqlValue::Integer(*times)])
+            .collect()
+    }
+
+    fn from_rows(rows: Vec<Row>) -> Result<Self, String> {
+        let mut earned = BTreeMap::new();
+        for row in rows {
+            let [badge, times] = row.as_slice() else {
+                return Err(format!("a badge row has {} values", row.len()));
+            };
+            earned.insert(badge.as_str()?.to_owned(), times.as_i64()?);
+        }
+        Ok(Self { earned })
+    }
+}
+
+fn parts() -> StoredParts {
+    StoredParts::default().with::<Badges>()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A player as the world keeps it: its record and its badges, each change an event.
+struct Player {
+    record: PlayerRecord,
+    badges: Badges,
+    events: Vec<StoredEvent>,
+}
+
+impl Player {
+    fn new(id: u64) -> Self {
+        let mut player = Self {
+            record: PlayerRecord::new(id),
+            badges: Badges::default(),
+            events: Vec::new(),
+        };
+        player.happen(PlayerEvent::Registered {
+            name: format!("p{id}"),
+        });
+        player
+    }
+
+    fn happen(&mut self, event: PlayerEvent) {
+        let seq = self.record.version + 1;
+        let at_ms = 1_700_000_000_000 + seq as i64;
+        self.record.apply(seq, at_ms, &event);
+        self.events.push(StoredEvent {
+            player_id: self.record.id,
+            seq,
+            at_ms,
+            event,
+        });
+    }
+
+    fn badge(&mut self, event: BadgeEvent) {
+        self.badges.apply(&event);
+        self.happen(PlayerEvent::Part(
+            PartEvent::new(&event).expect("a badge event serializes"),
+        ));
+    }
+
+    /// The record as the writer stores it: with the badges as JSON.
+    fn stored(&self) -> PlayerRecord {
+        let mut record = self.record.clone();
+        if self.badges != Badges::default() {
+            record.parts.insert(
+                "badges".into(),
+                serde_json::to_value(&self.badges).expect("badges serialize"),
+            );
+        }
+        record
+    }
+
+    /// Everything since the last write, as one batch.
+    fn batch(&mut self, snapshot: bool) -> ShardBatch {
+        let stored = self.stored();
+        ShardBatch {
+            snapshots: if snapshot {
+                vec![stored.clone()]
+            } else {
+                Vec::new()
+            },
+            players: vec![stored],
+            events: std::mem::take(&mut self.events),
+        }
+    }
+}
+
+fn earned(badge: &str) -> BadgeEvent {
+    BadgeEvent::BadgeEarned {
+        badge: badge.into(),
+    }
+}
+
+async fn round_trip(urls: Vec<String>) {
+    let store = Store::open(&urls)
+        .expect("the store opens")
+        .with_parts(parts());
+    store.migrate().await.expect("migrations and part tables");
+    let mut ada = Player::new(7);
+    ada.badge(earned("first_blood"));
+    ada.badge(earned("first_blood"));
+    ada.badge(earned("sharpshooter"));
+    let first = ada.batch(true);
+    store
+        .write(store.shard_of(7), &first)
+        .await
+        .expect("first write");
+    ada.badge(BadgeEvent::BadgeRevoked {
+        badge: "sharpshooter".into(),
+    });
+    ada.badge(earned("survivor"));
+    store
+        .write(store.shard_of(7), &ada.batch(false))
+        .await
+        .expect("second write");
+
+    // Loaded with the player, in the same batch: the badges as the world has them.
+    let loaded = store.load_players(&[7]).await;
+    assert!(loaded.failed.is_empty());
+    assert_eq!(loaded.players, vec![ada.stored()]);
+    let badges = Badges::deserialize(&loaded.players[0].parts["badges"]).expect("decodes");
+    assert_eq!(badges, ada.badges);
+
+    // Snapshot (with its badges) plus the later events replays to the stored row, parts included.
+    let history = store.history(7).await.expect("history");
+    let snapshot = history.snapshot.clone().expect("a snapshot");
+    assert_eq!(snapshot.parts["badges"]["earned"]["sharpshooter"], 1);
+    assert_eq!(history.events.len(), 2);
+    assert_eq!(history.row.as_ref(), Some(&history.replayed));
+    assert_eq!(verify_players(&store, &[7]).await.expect("verify"), vec![]);
+
+    // A retried, older batch moves nothing back: rows stay at the newer version.
+    store
+        .write(store.shard_of(7), &first)
+        .await
+        .expect("stale write");
+    assert_eq!(store.load_players(&[7]).await.players, vec![ada.stored()]);
+
+    // Revoking the last badge leaves no rows, and the part is absent again.
+    for badge in ["first_blood", "survivor"] {
+        ada.badge(BadgeEvent::BadgeRevoked {
+            badge: badge.into(),
+        });
+    }
+    store
+        .write(store.shard_of(7), &ada.batch(false))
+        .await
+        .expect("third write");
+    let loaded = store.load_players(&[7]).await;
+    assert!(loaded.players[0].parts.is_empty(), "{:?}", loaded.players);
+    assert_eq!(verify_players(&store, &[7]).await.expect("verify"), vec![]);
+}
+
+#[test]
+fn a_part_round_trips_through_sqlite_with_its_player() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    runtime().block_on(round_trip(sqlite_shards(&dir, 2)));
+}
+
+#[test]
+fn a_part_round_trips_through_postgres_with_its_player() {
+    runtime().block_on(async {
+        let Some(databases) = PostgresDatabases::create(2).await else {
+            return;
+        };
+        round_trip(databases.urls()).await;
+        databases.drop_all().await;
+    });
+}
+
+#[test]
+fn a_tampered_part_row_fails_verify_and_a_lost_row_is_recovered_from_the_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let urls = sqlite_shards(&dir, 1);
+    runtime().block_on(async {
+        let store = Store::open(&urls)
+            .expect("the store opens")
+            .with_parts(parts());
+        store.migrate().await.expect("migrations");
+        let mut bob = Player::new(9);
+        bob.badge(earned("first_blood"));
+        store.write(0, &bob.batch(true)).await.expect("write");
+        bob.badge(earned("first_blood"));
+        store.write(0, &bob.batch(false)).await.expect("write");
+
+        let pool = sqlx::SqlitePool::connect(&urls[0]).await.expect("connects");
+        sqlx::query("UPDATE test_badges SET times = 99 WHERE owner_id = 9")
+            .execute(&pool)
+            .await
+            .expect("tamper");
+        let mismatches = verify_players(&store, &[9]).await.expect("verify");
+        assert_eq!(mismatches.len(), 1, "the tampered row is found");
+        assert_eq!(
+            mismatches[0].replayed.parts["badges"]["earned"]["first_blood"],
+            2
+        );
+
+        // With the player's row gone, the load rebuilds it — badges too — from snapshot and events.
+        sqlx::query("DELETE FROM players WHERE id = 9")
+            .execute(&pool)
+            .await
+            .expect("lose the row");
+        let loaded = store.load_players(&[9]).await;
+        assert_eq!(loaded.players, vec![bob.stored()]);
+    });
+}
+
+#[test]
+fn rebalancing_moves_a_player_s_part_rows_with_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let two = sqlite_shards(&dir, 2);
+    let three = sqlite_shards(&dir, 3);
+    runtime().block_on(async {
+        let before = Store::open(&two).expect("opens").with_parts(parts());
+        before.migrate().await.expect("migrations");
+        let mut players: Vec<Player> = (1..=60).map(Player::new).collect();
+        for player in &mut players {
+            player.badge(earned("veteran"));
+            let shard = before.shard_of(player.record.id);
+            before
+                .write(shard, &player.batch(true))
+                .await
+                .expect("write");
+        }
+        let after = Store::open(&three).expect("opens").with_parts(parts());
+        after.migrate().await.expect("migrations");
+        let moved = after.rebalance().await.expect("rebalance");
+        assert!(moved > 0, "some players belong to the new shard");
+        let ids: Vec<u64> = (1..=60).collect();
+        let mut loaded = after.load_players(&ids).await.players;
+        loaded.sort_by_key(|player| player.id);
+        let expected: Vec<PlayerRecord> = players.iter().map(Player::stored).collect();
+        let lost: Vec<u64> = expected
+            .iter()
+            .zip(&loaded)
+            .filter(|(expected, loaded)| expected != loaded)
+            .map(|(expected, _)| expected.id)
+            .collect();
+        assert_eq!(
+            (loaded.len(), lost),
+            (60, vec![]),
+            "every player, badges and all"
+        );
+        assert_eq!(verify_players(&after, &ids).await.expect("verify"), vec![]);
+    });
+}
