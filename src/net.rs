@@ -20,8 +20,8 @@ pub use tokens::{GuestToken, TokenIssuer, unix_now};
 pub use transport::GameServer;
 
 use crate::build_once::BuildOnce;
+use crate::phase::TickSystems;
 use crate::shutdown::Shutdown;
-use crate::tick::TickSystems;
 use arbiter_components::config::{NetSettings, ServerConfig};
 use arbiter_components::messages::KickRequest;
 use arbiter_components::protocol::{KickReason, connection_config, protocol_id};

@@ -11,7 +11,7 @@ use super::store::Store;
 use crate::read::CommitFeed;
 use crate::runtime::AsyncRuntime;
 use crate::shutdown::Shutdown;
-use crate::tick::TickSystems;
+use crate::phase::TickSystems;
 use arbiter_components::config::{PersistenceSettings, ServerSettings};
 use arbiter_components::match_events::{MatchCompleted, RatingChanged};
 use arbiter_components::messages::KickRequest;

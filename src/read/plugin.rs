@@ -11,8 +11,8 @@ use super::outbox;
 use super::presence::{Presence, SESSION_TTL_SECS, SessionInfo};
 use super::redis_link::RedisLink;
 use crate::persistence::{PlayerRecord, Store};
+use crate::phase::TickSystems;
 use crate::runtime::AsyncRuntime;
-use crate::tick::TickSystems;
 use arbiter_components::config::{
     CacheBackend, CacheSettings, PersistenceSettings, ServerSettings,
 };
