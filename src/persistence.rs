@@ -13,6 +13,7 @@
 
 mod backend;
 mod batch;
+mod commit_feed;
 mod error;
 mod flush;
 mod link;
@@ -29,6 +30,7 @@ mod verify;
 mod writer;
 
 pub use batch::ShardBatch;
+pub use commit_feed::CommitFeed;
 pub use error::StoreError;
 pub use link::{PersistStats, PersistenceLink};
 pub use plugin::PersistencePlugin;

@@ -1,6 +1,7 @@
 //! Wires persistence into the tick: loading in Receive, match results and write-behind in Persist,
 //! the final flush in Shutdown.
 
+use super::commit_feed::CommitFeed;
 use super::flush::{
     HandOver, apply_flush_reports, collect_changed, flush_due, flush_everything, hand_over,
 };
@@ -8,7 +9,6 @@ use super::link::{PersistStats, PersistenceLink};
 use super::loading::{finish_loading, start_loading};
 use super::results::record_match_results;
 use super::store::Store;
-use crate::read::CommitFeed;
 use crate::runtime::AsyncRuntime;
 use crate::shutdown::Shutdown;
 use crate::phase::TickSystems;

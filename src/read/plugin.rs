@@ -10,7 +10,7 @@ use super::model::{LiveMatch, ReadModel};
 use super::outbox;
 use super::presence::{Presence, SESSION_TTL_SECS, SessionInfo};
 use super::redis_link::RedisLink;
-use crate::persistence::{PlayerRecord, Store};
+use crate::persistence::{CommitFeed, PlayerRecord, Store};
 use crate::phase::TickSystems;
 use crate::runtime::AsyncRuntime;
 use arbiter_components::config::{
@@ -43,10 +43,6 @@ const SESSION_REFRESH_INTERVAL: Duration = Duration::from_secs(SESSION_TTL_SECS 
 /// The read model, shared with the admin endpoint.
 #[derive(Resource, Debug, Clone)]
 pub struct SharedReadModel(pub Arc<ReadModel>);
-
-/// Where the writer reports committed player rows (installed before persistence starts).
-#[derive(Resource, Debug, Clone)]
-pub struct CommitFeed(pub UnboundedSender<Vec<PlayerRecord>>);
 
 /// Adds the read side over `store`.
 #[derive(Debug)]
