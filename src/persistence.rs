@@ -14,6 +14,7 @@
 mod backend;
 mod batch;
 mod commit_feed;
+mod despawn;
 mod error;
 mod flush;
 mod link;

@@ -1,7 +1,8 @@
 //! Wires persistence into the tick: loading in Receive, match results and write-behind in Persist,
-//! the final flush in Shutdown.
+//! the final flush in Shutdown; no player is despawned before its progress is durable.
 
 use super::commit_feed::CommitFeed;
+use super::despawn::block_despawn_until_durable;
 use super::flush::{
     HandOver, apply_flush_reports, collect_changed, flush_due, flush_everything, hand_over,
 };
@@ -9,9 +10,10 @@ use super::link::{PersistStats, PersistenceLink};
 use super::loading::{finish_loading, start_loading};
 use super::results::record_match_results;
 use super::store::Store;
+use crate::net::NetSystems;
+use crate::phase::TickSystems;
 use crate::runtime::AsyncRuntime;
 use crate::shutdown::Shutdown;
-use crate::phase::TickSystems;
 use arbiter_components::config::{PersistenceSettings, ServerSettings};
 use arbiter_components::match_events::{MatchCompleted, RatingChanged};
 use arbiter_components::messages::KickRequest;
@@ -45,6 +47,13 @@ impl Plugin for PersistencePlugin {
             .add_message::<MatchCompleted>()
             .add_message::<RatingChanged>()
             .add_message::<KickRequest>()
+            .add_systems(
+                PreUpdate,
+                block_despawn_until_durable
+                    .in_set(TickSystems::Receive)
+                    .after(NetSystems::Drain)
+                    .before(NetSystems::Expire),
+            )
             .add_systems(
                 PreUpdate,
                 (apply_flush_reports, finish_loading, start_loading)
