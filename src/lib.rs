@@ -44,6 +44,8 @@ mod build_once;
 pub mod cli;
 pub mod config;
 pub mod maps;
+#[cfg(test)]
+mod module_graph;
 pub mod net;
 pub mod persistence;
 pub mod phase;
