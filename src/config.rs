@@ -17,7 +17,7 @@ pub use file::{load_file, parse_config};
 
 use crate::build_once::BuildOnce;
 use crate::phase::ConfigSystems;
-use arbiter_components::config::ServerConfig;
+use crate::settings::ServerConfig;
 use bevy_app::{App, First, Plugin};
 use bevy_ecs::schedule::IntoScheduleConfigs;
 use std::path::{Path, PathBuf};

@@ -52,6 +52,7 @@ pub mod phase;
 pub mod read;
 pub mod runtime;
 pub mod serve;
+pub mod settings;
 pub mod shutdown;
 pub mod store_commands;
 pub mod telemetry;

@@ -21,8 +21,8 @@ pub use transport::GameServer;
 
 use crate::build_once::BuildOnce;
 use crate::phase::TickSystems;
+use crate::settings::{NetSettings, ServerConfig};
 use crate::shutdown::Shutdown;
-use arbiter_components::config::{NetSettings, ServerConfig};
 use arbiter_components::messages::KickRequest;
 use arbiter_components::protocol::{KickReason, connection_config, protocol_id};
 use arbiter_components::session::Session;

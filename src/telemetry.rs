@@ -8,8 +8,8 @@ pub mod metrics;
 mod shots;
 
 use crate::phase::ConfigSystems;
+use crate::settings::LogSettings;
 use arbiter_components::combat::Weapons;
-use arbiter_components::config::LogSettings;
 use arbiter_systems::SimulationSystems;
 use bevy_app::{App, First, FixedUpdate, Plugin, PostUpdate};
 use bevy_ecs::schedule::{IntoScheduleConfigs, common_conditions::resource_changed};

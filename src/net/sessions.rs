@@ -4,8 +4,8 @@
 
 use super::abuse::Abuse;
 use super::transport::GameServer;
+use crate::settings::NetSettings;
 use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL};
-use arbiter_components::config::NetSettings;
 use arbiter_components::player::{Loading, PlayerId};
 use arbiter_components::protocol::{KickReason, ServerMessage};
 use arbiter_components::session::{AwaitingReconnect, Session};

@@ -13,9 +13,8 @@ use super::redis_link::RedisLink;
 use crate::persistence::{CommitFeed, PlayerRecord, Store};
 use crate::phase::TickSystems;
 use crate::runtime::AsyncRuntime;
-use arbiter_components::config::{
-    CacheBackend, CacheSettings, PersistenceSettings, ServerSettings,
-};
+use crate::settings::{CacheBackend, CacheSettings, PersistenceSettings};
+use arbiter_components::config::ServerSettings;
 use arbiter_components::matchmaking::{Match, MatchState};
 use arbiter_components::player::PlayerId;
 use arbiter_components::session::Session;
