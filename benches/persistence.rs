@@ -16,8 +16,8 @@ use arbiter::persistence::{
     MatchOutcome, PersistStats, PlayerEvent, PlayerRecord, Progress, ShardBatch, Store, StoredEvent,
 };
 use arbiter::runtime::AsyncRuntime;
+use arbiter::settings::ServerConfig;
 use arbiter::store_commands::open_store;
-use arbiter_components::config::ServerConfig;
 use arbiter_components::player::PlayerId;
 use bevy_app::App;
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -253,7 +253,7 @@ fn ticks_during_big_flush(backend: &str, runtime: &AsyncRuntime, store: &Store) 
         .collect();
     idle.sort();
     app.world_mut()
-        .resource_mut::<arbiter_components::config::PersistenceSettings>()
+        .resource_mut::<arbiter::settings::PersistenceSettings>()
         .flush_interval_secs = 1;
     let started = Instant::now();
     let ticks = tick_until_durable(&mut app, &players);

@@ -8,9 +8,9 @@
 
 use arbiter::ServerPlugins;
 use arbiter::config::{LoadedConfig, process_env};
+use arbiter::phase::TickSystems;
 use arbiter::shutdown::SignalPlugin;
 use arbiter::telemetry::logging;
-use arbiter::tick::TickSystems;
 use arbiter_components::kinematics::{Position, Velocity};
 use arbiter_components::tick::ServerTick;
 use arbiter_systems::SimulationSystems;

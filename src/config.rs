@@ -16,8 +16,8 @@ pub use error::ConfigError;
 pub use file::{load_file, parse_config};
 
 use crate::build_once::BuildOnce;
-use crate::tick::TickSystems;
-use arbiter_components::config::ServerConfig;
+use crate::phase::ConfigSystems;
+use crate::settings::ServerConfig;
 use bevy_app::{App, First, Plugin};
 use bevy_ecs::schedule::IntoScheduleConfigs;
 use std::path::{Path, PathBuf};
@@ -108,6 +108,6 @@ impl Plugin for ConfigPlugin {
         };
         apply::install(app.world_mut(), config, source);
         app.insert_resource(reloads)
-            .add_systems(First, apply_reloaded_config.in_set(TickSystems::Config));
+            .add_systems(First, apply_reloaded_config.in_set(ConfigSystems::Apply));
     }
 }

@@ -7,11 +7,12 @@
 //!
 //! One `App::update` is one tick. [`tick::run_paced`] starts each tick at an absolute deadline
 //! (`1 / server.tick_rate_hz` apart), sleeping in between. Within a tick the phases run in this order,
-//! as the system sets of [`tick::TickSystems`]:
+//! as the system sets of [`phase::TickSystems`] (a module of its own, so that every plugin orders
+//! itself by phases and none names another's systems):
 //!
 //! 1. **Config** (`First`, before time advances) — apply a config the watcher thread has already
 //!    parsed and validated. An invalid file never reaches the world. A new tick rate applies to this
-//!    very tick.
+//!    very tick: [`phase::ConfigSystems`] orders applying the sections before reacting to them.
 //! 2. **Receive** (`PreUpdate`) — drain the transport (bounded per tick) and finished async work with
 //!    non-blocking `try_recv`.
 //! 3. **Simulate** (`FixedUpdate`, exactly one fixed step per tick) — the rules of
@@ -43,11 +44,15 @@ mod build_once;
 pub mod cli;
 pub mod config;
 pub mod maps;
+#[cfg(test)]
+mod module_graph;
 pub mod net;
 pub mod persistence;
+pub mod phase;
 pub mod read;
 pub mod runtime;
 pub mod serve;
+pub mod settings;
 pub mod shutdown;
 pub mod store_commands;
 pub mod telemetry;

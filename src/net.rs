@@ -14,20 +14,20 @@ mod transport;
 
 pub use abuse::{Abuse, Violation};
 pub use keys::load_or_create_key;
-pub use sessions::Sessions;
+pub use sessions::{DespawnBlocker, Sessions};
 pub use snapshots::snapshot_due;
 pub use tokens::{GuestToken, TokenIssuer, unix_now};
 pub use transport::GameServer;
 
 use crate::build_once::BuildOnce;
+use crate::phase::TickSystems;
+use crate::settings::{NetSettings, ServerConfig};
 use crate::shutdown::Shutdown;
-use crate::tick::TickSystems;
-use arbiter_components::config::{NetSettings, ServerConfig};
 use arbiter_components::messages::KickRequest;
 use arbiter_components::protocol::{KickReason, connection_config, protocol_id};
 use arbiter_components::session::Session;
 use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
-use bevy_ecs::schedule::{IntoScheduleConfigs, common_conditions::resource_changed};
+use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet, common_conditions::resource_changed};
 use bevy_ecs::system::{Query, Res, ResMut};
 use bevy_time::{Real, Time};
 use renetcode::{NETCODE_KEY_BYTES, ServerAuthentication, ServerConfig as NetcodeConfig};
@@ -104,6 +104,17 @@ pub fn public_addresses(net: &NetSettings, bound: SocketAddr) -> Vec<SocketAddr>
     vec![SocketAddr::new(ip, bound.port())]
 }
 
+/// The network's two steps of [`TickSystems::Receive`], in order, for plugins that act between them.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NetSystems {
+    /// Drain the transport: packets, connects and disconnects, client messages and their cadence,
+    /// abuse limits.
+    Drain,
+    /// Despawn the players whose reconnect grace period is over and that no [`DespawnBlocker`]
+    /// keeps.
+    Expire,
+}
+
 /// Adds the transport, sessions and snapshot systems.
 #[derive(Debug)]
 pub struct NetPlugin {
@@ -160,19 +171,27 @@ impl Plugin for NetPlugin {
         app.insert_resource(server)
             .init_resource::<Sessions>()
             .add_message::<KickRequest>()
+            .configure_sets(
+                PreUpdate,
+                (NetSystems::Drain, NetSystems::Expire)
+                    .chain()
+                    .in_set(TickSystems::Receive),
+            )
             .add_systems(
                 PreUpdate,
                 (
-                    receive_packets,
-                    sessions::track_connections,
-                    sessions::update_round_trip_times,
-                    receive::receive_client_messages,
-                    receive::check_input_cadence,
-                    abuse::enforce_abuse_limits,
-                    sessions::expire_disconnected_players,
-                )
-                    .chain()
-                    .in_set(TickSystems::Receive),
+                    (
+                        receive_packets,
+                        sessions::track_connections,
+                        sessions::update_round_trip_times,
+                        receive::receive_client_messages,
+                        receive::check_input_cadence,
+                        abuse::enforce_abuse_limits,
+                    )
+                        .chain()
+                        .in_set(NetSystems::Drain),
+                    sessions::expire_disconnected_players.in_set(NetSystems::Expire),
+                ),
             )
             .add_systems(
                 PostUpdate,

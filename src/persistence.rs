@@ -13,6 +13,8 @@
 
 mod backend;
 mod batch;
+mod commit_feed;
+mod despawn;
 mod error;
 mod flush;
 mod link;
@@ -30,6 +32,7 @@ mod verify;
 mod writer;
 
 pub use batch::ShardBatch;
+pub use commit_feed::CommitFeed;
 pub use error::StoreError;
 pub use link::{PersistStats, PersistenceLink};
 pub use part::{StoredPart, StoredParts};

@@ -18,5 +18,5 @@ pub mod tail;
 pub use board::{Board, Standing};
 pub use cache::MatchSummary;
 pub use model::{LiveMatch, Profile, ReadModel, Unavailable};
-pub use plugin::{CommitFeed, ReadPlugin, SharedReadModel};
+pub use plugin::{ReadPlugin, SharedReadModel};
 pub use presence::SessionInfo;

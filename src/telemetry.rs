@@ -7,10 +7,9 @@ mod matchmaking;
 pub mod metrics;
 mod shots;
 
-use crate::config::apply_reloaded_config;
-use crate::tick::TickSystems;
+use crate::phase::ConfigSystems;
+use crate::settings::LogSettings;
 use arbiter_components::combat::Weapons;
-use arbiter_components::config::LogSettings;
 use arbiter_systems::SimulationSystems;
 use bevy_app::{App, First, FixedUpdate, Plugin, PostUpdate};
 use bevy_ecs::schedule::{IntoScheduleConfigs, common_conditions::resource_changed};
@@ -25,8 +24,7 @@ impl Plugin for TelemetryPlugin {
         app.init_resource::<LogSettings>().add_systems(
             First,
             logging::sync_log_level
-                .in_set(TickSystems::Config)
-                .after(apply_reloaded_config)
+                .in_set(ConfigSystems::Sync)
                 .run_if(resource_changed::<LogSettings>),
         );
     }

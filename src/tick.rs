@@ -1,4 +1,5 @@
-//! The tick: its phases, its clock, and the runner that paces it against the wall clock.
+//! The tick: its clock, the order of its phases ([`crate::phase`]), and the runner that paces it
+//! against the wall clock.
 
 mod meter;
 mod pacer;
@@ -10,29 +11,14 @@ pub use pacer::{Pace, TickPacer};
 pub use rate::sync_tick_rate;
 pub use runner::run_paced;
 
-use crate::config::apply_reloaded_config;
+use crate::phase::{ConfigSystems, TickSystems};
 use arbiter_components::config::ServerSettings;
 use arbiter_components::tick::{ServerTick, TickRate};
 use arbiter_systems::SimulationSystems;
 use bevy_app::{App, First, FixedFirst, FixedUpdate, Plugin, PostUpdate, PreUpdate};
-use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet, common_conditions::resource_changed};
+use bevy_ecs::schedule::{IntoScheduleConfigs, common_conditions::resource_changed};
 use bevy_ecs::system::ResMut;
 use bevy_time::{TimePlugin, TimeSystems, TimeUpdateStrategy};
-
-/// The phases of one tick, in order. See the crate docs for the contract each phase keeps.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TickSystems {
-    /// `First`, before time advances: apply a reloaded config.
-    Config,
-    /// `PreUpdate`: drain the transport and finished async work.
-    Receive,
-    /// `FixedUpdate`: the rules, one fixed step per tick.
-    Simulate,
-    /// `PostUpdate`: snapshots and events to clients.
-    Send,
-    /// `PostUpdate`, after Send: hand changed state to the async writer.
-    Persist,
-}
 
 /// Time, the tick counter and the phase order. Sets the paced runner.
 #[derive(Debug, Default)]
@@ -48,6 +34,12 @@ impl Plugin for TickPlugin {
             .init_resource::<ServerTick>()
             .init_resource::<TickRate>()
             .configure_sets(First, TickSystems::Config.before(TimeSystems))
+            .configure_sets(
+                First,
+                (ConfigSystems::Apply, ConfigSystems::Sync)
+                    .chain()
+                    .in_set(TickSystems::Config),
+            )
             .configure_sets(PreUpdate, TickSystems::Receive)
             .configure_sets(
                 PostUpdate,
@@ -56,8 +48,7 @@ impl Plugin for TickPlugin {
             .add_systems(
                 First,
                 sync_tick_rate
-                    .in_set(TickSystems::Config)
-                    .after(apply_reloaded_config)
+                    .in_set(ConfigSystems::Sync)
                     .run_if(resource_changed::<TickRate>),
             )
             .add_systems(FixedFirst, advance_server_tick)

@@ -1,7 +1,7 @@
 //! The shipped config and map files are valid, and the documented defaults are the code's defaults.
 
 use arbiter::config::{EMBEDDED_DEFAULTS, load_file, parse_config};
-use arbiter_components::config::ServerConfig;
+use arbiter::settings::ServerConfig;
 use std::path::Path;
 
 fn no_env(_: &str) -> Option<String> {

@@ -6,9 +6,8 @@ mod app;
 
 use app::server_app;
 use arbiter::config::{ActiveConfig, ConfigStatus, parse_config};
-use arbiter_components::config::{
-    AnticheatSettings, MatchmakingSettings, PersistenceSettings, ServerConfig,
-};
+use arbiter::settings::{PersistenceSettings, ServerConfig};
+use arbiter_components::config::{AnticheatSettings, MatchmakingSettings};
 use arbiter_components::tick::ServerTick;
 use bevy_time::{Fixed, Time};
 use std::path::Path;

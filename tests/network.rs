@@ -8,9 +8,9 @@ use arbiter::bots::{Arsenal, BotsReport, Swarm};
 use arbiter::cli::Behavior;
 use arbiter::net::{Sessions, TokenIssuer, load_or_create_key, unix_now};
 use arbiter::persistence::{PersistStats, Progress};
+use arbiter::settings::{NetSettings, PersistenceSettings};
 use arbiter_client::token::user_data_for_player;
 use arbiter_client::{ArbiterClient, LinkConditioner};
-use arbiter_components::config::{NetSettings, PersistenceSettings};
 use arbiter_components::input::InputBuffer;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::{

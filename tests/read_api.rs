@@ -16,8 +16,8 @@ use arbiter::persistence::{
 };
 use arbiter::read::{Board, ReadModel, SharedReadModel};
 use arbiter::runtime::AsyncRuntime;
+use arbiter::settings::{CacheBackend, PersistenceSettings, ServerConfig};
 use arbiter::store_commands::open_store;
-use arbiter_components::config::{CacheBackend, PersistenceSettings, ServerConfig};
 use arbiter_components::matchmaking::Match;
 use arbiter_components::player::PlayerId;
 use arbiter_components::session::Session;

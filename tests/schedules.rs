@@ -3,7 +3,7 @@
 
 use arbiter::ServerPlugins;
 use arbiter::config::{ConfigSource, LoadedConfig};
-use arbiter_components::config::ServerConfig;
+use arbiter::settings::ServerConfig;
 use arbiter_systems::ambiguity::check_ambiguities;
 use bevy_app::{App, FixedUpdate, PostUpdate, PreUpdate};
 

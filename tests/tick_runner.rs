@@ -5,9 +5,9 @@
 mod app;
 
 use app::server_app;
+use arbiter::phase::TickSystems;
+use arbiter::settings::ServerConfig;
 use arbiter::shutdown::{Shutdown, ShutdownSignal, ShutdownWaits};
-use arbiter::tick::TickSystems;
-use arbiter_components::config::ServerConfig;
 use arbiter_components::tick::ServerTick;
 use bevy_app::{AppExit, FixedUpdate};
 use bevy_ecs::message::MessageWriter;

@@ -13,8 +13,8 @@ use arbiter::persistence::{
     MatchOutcome, PersistStats, PersistenceLink, PlayerEvent, Progress, Store, verify_players,
 };
 use arbiter::runtime::AsyncRuntime;
+use arbiter::settings::{PersistenceSettings, ServerConfig};
 use arbiter::store_commands::open_store;
-use arbiter_components::config::{PersistenceSettings, ServerConfig};
 use arbiter_components::messages::KickRequest;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::KickReason;

@@ -1,8 +1,8 @@
 //! Applying a reloaded config at the tick boundary.
 
 use super::{ConfigError, ConfigSource};
+use crate::settings::ServerConfig;
 use crate::telemetry::metrics::{CONFIG_RELOADS_TOTAL, CONFIG_VERSION};
-use arbiter_components::config::ServerConfig;
 use arbiter_components::tick::TickRate;
 use bevy_ecs::component::{Component, Mutable};
 use bevy_ecs::resource::Resource;

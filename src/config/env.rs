@@ -2,7 +2,7 @@
 //! config file at its own database and ports.
 
 use super::ConfigError;
-use arbiter_components::config::{LogFormat, ServerConfig};
+use crate::settings::{LogFormat, ServerConfig};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 

@@ -2,8 +2,9 @@
 
 use super::ConfigError;
 use super::env::{EnvLookup, apply_env_overrides};
+use crate::settings::ServerConfig;
 use crate::toml_file::{line_and_column, parse_toml, read_text};
-use arbiter_components::config::{InvalidSetting, ServerConfig};
+use arbiter_components::config::InvalidSetting;
 use std::path::{Path, PathBuf};
 
 /// Reads, parses, overrides from the environment and validates the file at `path`.

@@ -1,8 +1,8 @@
 //! Per-client limits: a client whose messages keep breaking the rules is kicked with a reason.
 
 use super::transport::GameServer;
+use crate::settings::NetSettings;
 use crate::telemetry::metrics::MESSAGES_DROPPED_TOTAL;
-use arbiter_components::config::NetSettings;
 use arbiter_components::protocol::KickReason;
 use arbiter_components::session::Session;
 use arbiter_components::tick::{ServerTick, TickRate};

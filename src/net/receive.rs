@@ -4,8 +4,8 @@
 use super::abuse::{Abuse, Violation};
 use super::requests::{NetRequest, RequestWriters};
 use super::transport::GameServer;
+use crate::settings::NetSettings;
 use crate::telemetry::metrics::{MESSAGES_DROPPED_TOTAL, SPEED_HACK_SIGNALS_TOTAL};
-use arbiter_components::config::NetSettings;
 use arbiter_components::input::{InputBuffer, InputCadenceAnomalies};
 use arbiter_components::protocol::{ClientChannel, DecodeError, ServerMessage, decode_client};
 use arbiter_components::session::Session;

@@ -4,9 +4,8 @@
 
 use super::abuse::Abuse;
 use super::transport::GameServer;
-use crate::persistence::Progress;
+use crate::settings::NetSettings;
 use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL};
-use arbiter_components::config::NetSettings;
 use arbiter_components::player::{Loading, PlayerId};
 use arbiter_components::protocol::{KickReason, ServerMessage};
 use arbiter_components::session::{AwaitingReconnect, Session};
@@ -140,21 +139,26 @@ pub(super) fn send_welcomes(
     }
 }
 
-/// Despawns players whose reconnect grace period has run out, once their progress is durable (until
-/// then they stay, and a reconnect still resumes them).
+/// Keeps a disconnected player in the world after its reconnect grace period is over, and a
+/// reconnect still resumes it. Persistence puts it on players whose progress is not durable yet.
+/// Read only in [`NetSystems::Expire`](super::NetSystems::Expire), so a plugin that blocks despawns
+/// keeps it up to date on disconnected players before that step.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DespawnBlocker;
+
+/// Despawns players whose reconnect grace period has run out, unless a [`DespawnBlocker`] keeps
+/// them.
 pub(super) fn expire_disconnected_players(
     mut commands: Commands,
     mut sessions: ResMut<Sessions>,
     tick: Res<ServerTick>,
     net: Res<NetSettings>,
     rate: Res<TickRate>,
-    waiting: Query<(Entity, &PlayerId, &AwaitingReconnect, Option<&Progress>)>,
+    waiting: Query<(Entity, &PlayerId, &AwaitingReconnect), Without<DespawnBlocker>>,
 ) {
     let grace_ticks = rate.ticks_in_secs(net.reconnect_grace_secs);
-    for (entity, player, awaiting, progress) in &waiting {
-        if tick.get().saturating_sub(awaiting.since_tick) >= grace_ticks
-            && progress.is_none_or(Progress::is_durable)
-        {
+    for (entity, player, awaiting) in &waiting {
+        if tick.get().saturating_sub(awaiting.since_tick) >= grace_ticks {
             tracing::info!(
                 player_id = player.0,
                 "reconnect grace period over; player removed"

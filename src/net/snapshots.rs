@@ -2,8 +2,8 @@
 //! see (its match, or itself outside a match) and the last input tick applied for it.
 
 use super::transport::GameServer;
+use crate::settings::NetSettings;
 use crate::telemetry::metrics::MESSAGES_DROPPED_TOTAL;
-use arbiter_components::config::NetSettings;
 use arbiter_components::input::InputBuffer;
 use arbiter_components::kinematics::{Position, Velocity};
 use arbiter_components::matchmaking::InMatch;

@@ -1,6 +1,6 @@
 //! Binding the game socket with explicit kernel buffer sizes.
 
-use arbiter_components::config::NetSettings;
+use crate::settings::NetSettings;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::{SocketAddr, UdpSocket};
 

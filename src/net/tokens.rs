@@ -1,8 +1,8 @@
 //! Issuing connect tokens: signed with the server's key, carrying the player id in the user data so a
 //! client cannot pick someone else's id.
 
+use crate::settings::NetSettings;
 use arbiter_client::token::user_data_for_player;
-use arbiter_components::config::NetSettings;
 use arbiter_components::protocol::protocol_id;
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::Res;

@@ -1,11 +1,11 @@
 //! The world's end of the async loader and writer: channels both ways, the shared backlog, and what
 //! the writer has reported so far.
 
+use super::commit_feed::CommitFeed;
 use super::loader::{LoadRequest, Loaded, run_loader};
 use super::part::StoredParts;
 use super::store::Store;
 use super::writer::{Backlog, FlushCommand, FlushReport, run_writer};
-use crate::read::CommitFeed;
 use crate::runtime::AsyncRuntime;
 use bevy_ecs::resource::Resource;
 use std::sync::atomic::Ordering;

@@ -5,8 +5,8 @@
 use super::link::PersistenceLink;
 use super::loader::LoadRequest;
 use super::progress::{Progress, now_ms};
+use crate::settings::PersistenceSettings;
 use crate::telemetry::metrics::{PERSIST_BACKPRESSURE_TOTAL, PERSIST_LOADS_TOTAL};
-use arbiter_components::config::PersistenceSettings;
 use arbiter_components::messages::KickRequest;
 use arbiter_components::player::{Loading, PlayerId};
 use arbiter_components::protocol::KickReason;

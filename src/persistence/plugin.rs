@@ -1,6 +1,8 @@
 //! Wires persistence into the tick: loading in Receive, match results and write-behind in Persist,
-//! the final flush in Shutdown.
+//! the final flush in Shutdown; no player is despawned before its progress is durable.
 
+use super::commit_feed::CommitFeed;
+use super::despawn::block_despawn_until_durable;
 use super::flush::{
     HandOver, apply_flush_reports, collect_changed, flush_due, flush_everything, hand_over,
 };
@@ -8,11 +10,12 @@ use super::link::{PersistStats, PersistenceLink};
 use super::loading::{finish_loading, start_loading};
 use super::results::record_match_results;
 use super::store::Store;
-use crate::read::CommitFeed;
+use crate::net::NetSystems;
+use crate::phase::TickSystems;
 use crate::runtime::AsyncRuntime;
+use crate::settings::PersistenceSettings;
 use crate::shutdown::Shutdown;
-use crate::tick::TickSystems;
-use arbiter_components::config::{PersistenceSettings, ServerSettings};
+use arbiter_components::config::ServerSettings;
 use arbiter_components::match_events::{MatchCompleted, RatingChanged};
 use arbiter_components::messages::KickRequest;
 use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
@@ -45,6 +48,13 @@ impl Plugin for PersistencePlugin {
             .add_message::<MatchCompleted>()
             .add_message::<RatingChanged>()
             .add_message::<KickRequest>()
+            .add_systems(
+                PreUpdate,
+                block_despawn_until_durable
+                    .in_set(TickSystems::Receive)
+                    .after(NetSystems::Drain)
+                    .before(NetSystems::Expire),
+            )
             .add_systems(
                 PreUpdate,
                 (apply_flush_reports, finish_loading, start_loading)

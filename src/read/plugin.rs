@@ -10,12 +10,11 @@ use super::model::{LiveMatch, ReadModel};
 use super::outbox;
 use super::presence::{Presence, SESSION_TTL_SECS, SessionInfo};
 use super::redis_link::RedisLink;
-use crate::persistence::{PlayerRecord, Store};
+use crate::persistence::{CommitFeed, PlayerRecord, Store};
+use crate::phase::TickSystems;
 use crate::runtime::AsyncRuntime;
-use crate::tick::TickSystems;
-use arbiter_components::config::{
-    CacheBackend, CacheSettings, PersistenceSettings, ServerSettings,
-};
+use crate::settings::{CacheBackend, CacheSettings, PersistenceSettings};
+use arbiter_components::config::ServerSettings;
 use arbiter_components::matchmaking::{Match, MatchState};
 use arbiter_components::player::PlayerId;
 use arbiter_components::session::Session;
@@ -43,10 +42,6 @@ const SESSION_REFRESH_INTERVAL: Duration = Duration::from_secs(SESSION_TTL_SECS 
 /// The read model, shared with the admin endpoint.
 #[derive(Resource, Debug, Clone)]
 pub struct SharedReadModel(pub Arc<ReadModel>);
-
-/// Where the writer reports committed player rows (installed before persistence starts).
-#[derive(Resource, Debug, Clone)]
-pub struct CommitFeed(pub UnboundedSender<Vec<PlayerRecord>>);
 
 /// Adds the read side over `store`.
 #[derive(Debug)]

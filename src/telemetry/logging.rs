@@ -1,6 +1,6 @@
 //! The process's log output: human-readable or JSON lines, with a level that hot reload can change.
 
-use arbiter_components::config::{LogFormat, LogLevel, LogSettings};
+use crate::settings::{LogFormat, LogLevel, LogSettings};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::Res;
 use std::io::IsTerminal;

@@ -2,7 +2,7 @@
 
 use arbiter::ServerPlugins;
 use arbiter::config::{ConfigError, ConfigReloads, ConfigSource, LoadedConfig};
-use arbiter_components::config::ServerConfig;
+use arbiter::settings::ServerConfig;
 use bevy_app::App;
 use std::sync::mpsc::Sender;
 

@@ -4,7 +4,7 @@ use arbiter::ServerPlugins;
 use arbiter::config::{ConfigSource, LoadedConfig};
 use arbiter::persistence::Store;
 use arbiter::runtime::AsyncRuntime;
-use arbiter_components::config::ServerConfig;
+use arbiter::settings::ServerConfig;
 use bevy_app::App;
 
 /// `config` with persistence on `store`, whose pools live on `runtime`; with the admin endpoint (and

@@ -45,7 +45,7 @@ impl Default for AnticheatSettings {
 }
 
 impl AnticheatSettings {
-    pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
         check_range(
             "anticheat.max_fire_rate_hz",
             self.max_fire_rate_hz,

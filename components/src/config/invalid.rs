@@ -14,7 +14,7 @@ pub struct InvalidSetting {
 }
 
 impl InvalidSetting {
-    pub(crate) fn new(key: &'static str, problem: impl Into<String>) -> Self {
+    pub fn new(key: &'static str, problem: impl Into<String>) -> Self {
         Self {
             key,
             problem: problem.into(),
@@ -23,7 +23,7 @@ impl InvalidSetting {
 }
 
 /// Refuses `value` unless it lies in `range` (NaN never does).
-pub(crate) fn check_range<T: PartialOrd + Display>(
+pub fn check_range<T: PartialOrd + Display>(
     key: &'static str,
     value: T,
     range: RangeInclusive<T>,

@@ -29,7 +29,7 @@ impl Default for MatchSettings {
 }
 
 impl MatchSettings {
-    pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
         check_range("matches.warmup_secs", self.warmup_secs, 0..=600)?;
         check_range("matches.time_limit_secs", self.time_limit_secs, 10..=7200)?;
         check_range("matches.score_limit", self.score_limit, 1..=10_000)?;

@@ -35,7 +35,7 @@ impl Default for MatchmakingSettings {
 }
 
 impl MatchmakingSettings {
-    pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
         check_range("matchmaking.match_size", self.match_size, 2..=128)?;
         check_range("matchmaking.bucket_width", self.bucket_width, 1..=10_000)?;
         check_range(

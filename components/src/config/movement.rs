@@ -23,7 +23,7 @@ impl Default for MovementSettings {
 }
 
 impl MovementSettings {
-    pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
+    pub fn validate(&self) -> Result<(), InvalidSetting> {
         check_range("movement.max_speed_mps", self.max_speed_mps, 0.1..=100.0)?;
         check_range(
             "movement.acceleration_mps2",

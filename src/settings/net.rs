@@ -1,5 +1,5 @@
-use super::invalid::{InvalidSetting, check_range};
 use super::keep_running;
+use arbiter_components::config::{InvalidSetting, check_range};
 use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;

@@ -1,0 +1,29 @@
+//! The phases of one tick as system sets: the one module every plugin orders itself by, so plugins
+//! never name each other's systems.
+
+use bevy_ecs::schedule::SystemSet;
+
+/// The phases of one tick, in order. See the crate docs for the contract each phase keeps.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TickSystems {
+    /// `First`, before time advances: apply a reloaded config.
+    Config,
+    /// `PreUpdate`: drain the transport and finished async work.
+    Receive,
+    /// `FixedUpdate`: the rules, one fixed step per tick.
+    Simulate,
+    /// `PostUpdate`: snapshots and events to clients.
+    Send,
+    /// `PostUpdate`, after Send: hand changed state to the async writer.
+    Persist,
+}
+
+/// The two steps of [`TickSystems::Config`], in order.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConfigSystems {
+    /// Install the sections of a reloaded config as resources.
+    Apply,
+    /// Bring what lives outside the world in line with the sections that changed (the fixed
+    /// timestep, the log filter), in the same tick.
+    Sync,
+}
