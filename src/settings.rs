@@ -13,16 +13,17 @@ mod cache;
 mod log;
 mod net;
 mod persistence;
+mod server;
 
 pub use admin::AdminSettings;
 pub use cache::{CacheBackend, CacheSettings};
 pub use log::{LogFormat, LogLevel, LogSettings};
 pub use net::NetSettings;
 pub use persistence::PersistenceSettings;
+pub use server::ServerSettings;
 
 use arbiter_components::config::{
     AnticheatSettings, InvalidSetting, MatchSettings, MatchmakingSettings, MovementSettings,
-    ServerSettings,
 };
 use serde::{Deserialize, Serialize};
 

@@ -9,7 +9,7 @@ mod signals;
 
 pub use signals::SignalPlugin;
 
-use arbiter_components::config::ServerSettings;
+use crate::settings::ServerSettings;
 use bevy_app::{App, AppExit, Plugin};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::schedule::ScheduleLabel;

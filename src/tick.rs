@@ -12,7 +12,7 @@ pub use rate::sync_tick_rate;
 pub use runner::run_paced;
 
 use crate::phase::{ConfigSystems, TickSystems};
-use arbiter_components::config::ServerSettings;
+use crate::settings::ServerSettings;
 use arbiter_components::tick::{ServerTick, TickRate};
 use arbiter_systems::SimulationSystems;
 use bevy_app::{App, First, FixedFirst, FixedUpdate, Plugin, PostUpdate, PreUpdate};

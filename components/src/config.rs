@@ -11,24 +11,9 @@ mod invalid;
 mod matches;
 mod matchmaking;
 mod movement;
-mod server;
 
 pub use anticheat::AnticheatSettings;
 pub use invalid::{InvalidSetting, check_range};
 pub use matches::MatchSettings;
 pub use matchmaking::MatchmakingSettings;
 pub use movement::MovementSettings;
-pub use server::ServerSettings;
-
-/// Keeps the running value of one restart-only setting and records `key` if the new config differed.
-fn keep_running<T: PartialEq + Clone>(
-    key: &'static str,
-    new: &mut T,
-    running: &T,
-    changed: &mut Vec<&'static str>,
-) {
-    if new != running {
-        new.clone_from(running);
-        changed.push(key);
-    }
-}

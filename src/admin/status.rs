@@ -1,8 +1,8 @@
 //! What the tick publishes for the admin endpoint to read without touching the world.
 
 use crate::config::ConfigStatus;
+use crate::settings::ServerSettings;
 use crate::shutdown::ServerState;
-use arbiter_components::config::ServerSettings;
 use arbiter_components::tick::ServerTick;
 use bevy_ecs::change_detection::DetectChanges;
 use bevy_ecs::resource::Resource;

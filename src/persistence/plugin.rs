@@ -15,9 +15,9 @@ use crate::phase::TickSystems;
 use crate::runtime::AsyncRuntime;
 use crate::settings::PersistenceSettings;
 use crate::shutdown::Shutdown;
-use arbiter_components::config::ServerSettings;
 use arbiter_components::match_events::{MatchCompleted, RatingChanged};
 use arbiter_components::messages::KickRequest;
+use arbiter_components::tick::TickRate;
 use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
 use bevy_ecs::schedule::IntoScheduleConfigs;
 
@@ -44,7 +44,7 @@ impl Plugin for PersistencePlugin {
             .init_resource::<PersistStats>()
             .init_resource::<HandOver>()
             .init_resource::<PersistenceSettings>()
-            .init_resource::<ServerSettings>()
+            .init_resource::<TickRate>()
             .add_message::<MatchCompleted>()
             .add_message::<RatingChanged>()
             .add_message::<KickRequest>()

@@ -2,8 +2,8 @@
 
 use super::meter::TickMeter;
 use super::pacer::{Pace, TickPacer};
+use crate::settings::ServerSettings;
 use crate::shutdown::{ShutdownSignal, run_shutdown};
-use arbiter_components::config::ServerSettings;
 use bevy_app::{App, AppExit, PluginsState};
 use bevy_time::{Fixed, Time};
 use std::time::{Duration, Instant};

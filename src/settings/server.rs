@@ -1,5 +1,5 @@
-use super::invalid::{InvalidSetting, check_range};
 use super::keep_running;
+use arbiter_components::config::{InvalidSetting, check_range};
 use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -35,7 +35,7 @@ impl Default for ServerSettings {
 }
 
 impl ServerSettings {
-    pub fn validate(&self) -> Result<(), InvalidSetting> {
+    pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
         check_range("server.tick_rate_hz", self.tick_rate_hz, 1..=1000)?;
         check_range("server.max_catch_up_ms", self.max_catch_up_ms, 0..=5000)?;
         check_range(
@@ -47,7 +47,11 @@ impl ServerSettings {
 
     /// Keeps the running value of `server.bind` and `server.data_dir` (read only at start-up) and
     /// records in `changed` the keys whose value `self` tried to change.
-    pub fn keep_restart_only_from(&mut self, running: &Self, changed: &mut Vec<&'static str>) {
+    pub(super) fn keep_restart_only_from(
+        &mut self,
+        running: &Self,
+        changed: &mut Vec<&'static str>,
+    ) {
         keep_running("server.bind", &mut self.bind, &running.bind, changed);
         keep_running(
             "server.data_dir",
