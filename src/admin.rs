@@ -9,6 +9,7 @@ pub use status::{StatusBoard, publish_status};
 
 use crate::build_once::BuildOnce;
 use crate::net::TokenIssuer;
+use crate::phase::TickSystems;
 use crate::read::SharedReadModel;
 use crate::runtime::AsyncRuntime;
 use crate::shutdown::Shutdown;
@@ -17,7 +18,8 @@ use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use bevy_app::{App, Last, Plugin};
+use bevy_app::{App, Plugin, PostUpdate};
+use bevy_ecs::schedule::IntoScheduleConfigs;
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
@@ -53,7 +55,7 @@ impl Plugin for AdminPlugin {
             .clone();
         // Also published from the Shutdown schedule, so `/health` reports the shutdown while it runs.
         app.insert_resource(board.clone())
-            .add_systems(Last, publish_status)
+            .add_systems(PostUpdate, publish_status.in_set(TickSystems::Metrics))
             .add_systems(Shutdown, publish_status);
 
         match listener.local_addr() {

@@ -8,14 +8,20 @@ use bevy_ecs::schedule::SystemSet;
 pub enum TickSystems {
     /// `First`, before time advances: apply a reloaded config.
     Config,
-    /// `PreUpdate`: drain the transport and finished async work.
+    /// `PreUpdate`: drain the transport.
     Receive,
+    /// `PreUpdate`, after Receive: take in finished async work (loaded players, committed flushes).
+    Load,
     /// `FixedUpdate`: the rules, one fixed step per tick.
     Simulate,
     /// `PostUpdate`: snapshots and events to clients.
     Send,
-    /// `PostUpdate`, after Send: hand changed state to the async writer.
+    /// `PostUpdate`, after Send: tell the read side what changed (sessions, live matches).
+    Publish,
+    /// `PostUpdate`, after Publish: hand changed state to the async writer.
     Persist,
+    /// `PostUpdate`, last: record metrics and the status board.
+    Metrics,
 }
 
 /// The two steps of [`TickSystems::Config`], in order.

@@ -7,7 +7,7 @@ mod matchmaking;
 pub mod metrics;
 mod shots;
 
-use crate::phase::ConfigSystems;
+use crate::phase::{ConfigSystems, TickSystems};
 use crate::settings::LogSettings;
 use arbiter_components::combat::Weapons;
 use arbiter_systems::SimulationSystems;
@@ -35,7 +35,10 @@ impl Plugin for TelemetryPlugin {
             .world()
             .contains_resource::<arbiter_systems::matchmaking::MatchmakingQueue>()
         {
-            app.add_systems(PostUpdate, matchmaking::record_matchmaking);
+            app.add_systems(
+                PostUpdate,
+                matchmaking::record_matchmaking.in_set(TickSystems::Metrics),
+            );
         }
         if app.world().contains_resource::<Weapons>() {
             app.init_resource::<shots::ShotsTimer>()
@@ -44,11 +47,13 @@ impl Plugin for TelemetryPlugin {
                     (
                         shots::start_shots_timer.before(SimulationSystems::Shots),
                         shots::record_shots.after(SimulationSystems::Shots),
-                    ),
+                    )
+                        .in_set(TickSystems::Simulate),
                 )
                 .add_systems(
                     PostUpdate,
-                    (anticheat::record_anticheat, matches::record_matches),
+                    (anticheat::record_anticheat, matches::record_matches)
+                        .in_set(TickSystems::Metrics),
                 );
         }
     }

@@ -16,6 +16,7 @@ use crate::settings::ServerSettings;
 use arbiter_components::tick::{ServerTick, TickRate};
 use arbiter_systems::SimulationSystems;
 use bevy_app::{App, First, FixedFirst, FixedUpdate, Plugin, PostUpdate, PreUpdate};
+use bevy_ecs::message::MessageUpdateSystems;
 use bevy_ecs::schedule::{IntoScheduleConfigs, common_conditions::resource_changed};
 use bevy_ecs::system::ResMut;
 use bevy_time::{TimePlugin, TimeSystems, TimeUpdateStrategy};
@@ -33,17 +34,29 @@ impl Plugin for TickPlugin {
             .init_resource::<ServerSettings>()
             .init_resource::<ServerTick>()
             .init_resource::<TickRate>()
-            .configure_sets(First, TickSystems::Config.before(TimeSystems))
+            // Messages are swapped first, so a config applied this tick never races that swap.
+            .configure_sets(
+                First,
+                TickSystems::Config
+                    .after(MessageUpdateSystems)
+                    .before(TimeSystems),
+            )
             .configure_sets(
                 First,
                 (ConfigSystems::Apply, ConfigSystems::Sync)
                     .chain()
                     .in_set(TickSystems::Config),
             )
-            .configure_sets(PreUpdate, TickSystems::Receive)
+            .configure_sets(PreUpdate, (TickSystems::Receive, TickSystems::Load).chain())
             .configure_sets(
                 PostUpdate,
-                (TickSystems::Send, TickSystems::Persist).chain(),
+                (
+                    TickSystems::Send,
+                    TickSystems::Publish,
+                    TickSystems::Persist,
+                    TickSystems::Metrics,
+                )
+                    .chain(),
             )
             .add_systems(
                 First,

@@ -59,7 +59,7 @@ impl Plugin for PersistencePlugin {
                 PreUpdate,
                 (apply_flush_reports, finish_loading, start_loading)
                     .chain()
-                    .after(TickSystems::Receive),
+                    .in_set(TickSystems::Load),
             )
             .add_systems(
                 PostUpdate,

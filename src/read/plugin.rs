@@ -128,8 +128,7 @@ impl Plugin for ReadPlugin {
                     publish_live_matches,
                     apply_cache_ttl.run_if(resource_changed::<CacheSettings>),
                 )
-                    .after(TickSystems::Send)
-                    .before(TickSystems::Persist),
+                    .in_set(TickSystems::Publish),
             );
     }
 }
