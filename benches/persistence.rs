@@ -7,11 +7,6 @@
 //! PostgreSQL runs against 127.0.0.1:5432 (fresh databases, dropped afterwards); without it those
 //! groups are skipped with a message.
 
-#[path = "../tests/common/databases.rs"]
-mod databases;
-#[path = "../tests/common/persisted_app.rs"]
-mod persisted_app;
-
 use arbiter::persistence::{
     MatchOutcome, PersistStats, PlayerEvent, PlayerRecord, Progress, ShardBatch, Store, StoredEvent,
 };
@@ -19,10 +14,10 @@ use arbiter::runtime::AsyncRuntime;
 use arbiter::settings::ServerConfig;
 use arbiter::store_commands::open_store;
 use arbiter_components::player::PlayerId;
+use arbiter_testing::databases::{PostgresDatabases, sqlite_shards};
+use arbiter_testing::persisted_app::persisted_app;
 use bevy_app::App;
 use criterion::{BenchmarkId, Criterion, Throughput};
-use databases::{PostgresDatabases, sqlite_shards};
-use persisted_app::persisted_app;
 use std::hint::black_box;
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -38,10 +33,10 @@ fn played(match_id: u64) -> PlayerEvent {
     }
 }
 
-fn open(runtime: &AsyncRuntime, urls: &[String]) -> Store {
+fn open(urls: &[String]) -> Store {
     let mut config = ServerConfig::default();
     config.persistence.shards = urls.to_vec();
-    open_store(&config, runtime).expect("store opens and migrates")
+    open_store(&config).expect("store opens and migrates")
 }
 
 /// Players `1..=count` on `store`, registered and written.
@@ -153,10 +148,10 @@ fn recovery(c: &mut Criterion, backend: &str, runtime: &AsyncRuntime, store: &St
 
 /// 1,000 players changing every tick at 60 Hz for 60 s through the real server app: how many
 /// statements reach the database. Printed once; a count, not a timing.
-fn write_reduction(backend: &str, runtime: &AsyncRuntime, store: &Store) {
+fn write_reduction(backend: &str, store: &Store) {
     const PLAYERS: u64 = 1_000;
     const TICKS: u64 = 60 * 60;
-    let (mut app, players) = app_with_players(runtime, store, 1_000_000, PLAYERS, 5);
+    let (mut app, players) = app_with_players(store, 1_000_000, PLAYERS, 5);
     // Paced in real time, as the server runs: running faster would let the writer coalesce more.
     let started = Instant::now();
     for tick in 0..TICKS {
@@ -196,7 +191,6 @@ fn write_reduction(backend: &str, runtime: &AsyncRuntime, store: &Store) {
 /// The server app with persistence on `store` and `count` registered players (ids after `first_id`)
 /// whose changes are not yet flushed.
 fn app_with_players(
-    runtime: &AsyncRuntime,
     store: &Store,
     first_id: u64,
     count: u64,
@@ -205,7 +199,7 @@ fn app_with_players(
     let mut config = ServerConfig::default();
     config.server.tick_rate_hz = 60;
     config.persistence.flush_interval_secs = flush_interval_secs;
-    let mut app = persisted_app(config, runtime, store, false);
+    let mut app = persisted_app(config, store, false);
     let players = (1..=count)
         .map(|n| {
             let id = first_id + n;
@@ -241,8 +235,8 @@ fn percentile(sorted: &[Duration], share: f64) -> Duration {
 
 /// Tick durations while a flush of 100 k players is in flight, against the same app idle: the
 /// tick that hands the batch over is reported on its own.
-fn ticks_during_big_flush(backend: &str, runtime: &AsyncRuntime, store: &Store) {
-    let (mut app, players) = app_with_players(runtime, store, 20_000_000, 100_000, 3600);
+fn ticks_during_big_flush(backend: &str, store: &Store) {
+    let (mut app, players) = app_with_players(store, 20_000_000, 100_000, 3600);
     app.update();
     let mut idle: Vec<Duration> = (0..300)
         .map(|_| {
@@ -305,10 +299,10 @@ fn run_groups(c: &mut Criterion, backend: &str, runtime: &AsyncRuntime, store: &
         recovery(c, backend, runtime, store);
     }
     if wanted("write_reduction") {
-        write_reduction(backend, runtime, store);
+        write_reduction(backend, store);
     }
     if wanted("ticks_during_100k_flush") {
-        ticks_during_big_flush(backend, runtime, store);
+        ticks_during_big_flush(backend, store);
     }
 }
 
@@ -316,19 +310,9 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     let runtime = AsyncRuntime::start();
     let dir = tempfile::tempdir().expect("temp dir");
-    run_groups(
-        &mut c,
-        "sqlite",
-        &runtime,
-        &open(&runtime, &sqlite_shards(&dir, 4)),
-    );
+    run_groups(&mut c, "sqlite", &runtime, &open(&sqlite_shards(&dir, 4)));
     if let Some(databases) = runtime.block_on(PostgresDatabases::create(4)) {
-        run_groups(
-            &mut c,
-            "postgres",
-            &runtime,
-            &open(&runtime, &databases.urls()),
-        );
+        run_groups(&mut c, "postgres", &runtime, &open(&databases.urls()));
         runtime.block_on(databases.drop_all());
     }
     c.final_summary();

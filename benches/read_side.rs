@@ -5,11 +5,6 @@
 //! Redis runs against 127.0.0.1:6379, database 14 (emptied first); without it those parts are skipped
 //! with a message. Percentiles are printed for the Redis and HTTP parts (criterion shows medians).
 
-#[path = "../tests/common/redis_server.rs"]
-mod redis_server;
-
-use arbiter::ServerPlugins;
-use arbiter::config::{ConfigSource, LoadedConfig};
 use arbiter::persistence::{PlayerRecord, ShardBatch};
 use arbiter::read::board::{Board, MemoryBoard};
 use arbiter::read::leaderboards::Leaderboards;
@@ -19,6 +14,8 @@ use arbiter::read::{SessionInfo, SharedReadModel};
 use arbiter::runtime::AsyncRuntime;
 use arbiter::settings::{CacheBackend, ServerConfig};
 use arbiter::store_commands::open_store;
+use arbiter_testing::persisted_app::persisted_app;
+use arbiter_testing::redis_server;
 use bevy_app::App;
 use criterion::Criterion;
 use rand::{RngExt, SeedableRng};
@@ -163,9 +160,8 @@ fn query_server(redis: Option<&str>, players: u64, dir: &tempfile::TempDir) -> (
         config.cache.redis_url = url.into();
     }
     let admin = config.admin.bind;
-    let runtime = AsyncRuntime::start();
-    let store = open_store(&config, &runtime).expect("store");
-    runtime.block_on(async {
+    let store = open_store(&config).expect("store");
+    AsyncRuntime::start().block_on(async {
         let mut batch = ShardBatch::default();
         for id in 1..=players {
             let mut record = PlayerRecord::new(id);
@@ -175,19 +171,7 @@ fn query_server(redis: Option<&str>, players: u64, dir: &tempfile::TempDir) -> (
         }
         store.write(0, &batch).await.expect("populated");
     });
-    let mut app = App::new();
-    app.insert_resource(runtime);
-    app.add_plugins(
-        ServerPlugins::new(LoadedConfig {
-            config,
-            source: ConfigSource::Embedded,
-        })
-        .with_persistence(store)
-        .with_admin()
-        .expect("admin binds"),
-    );
-    app.finish();
-    app.cleanup();
+    let app = persisted_app(config, &store, true);
     let model = app.world().resource::<SharedReadModel>().0.clone();
     let deadline = Instant::now() + Duration::from_secs(60);
     while model.board_len(Board::Rating) < players as usize {

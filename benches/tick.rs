@@ -5,12 +5,11 @@
 //!
 //! `cargo bench --bench tick`
 
-use arbiter::ServerPlugins;
 use arbiter::config::LoadedConfig;
-use arbiter::runtime::AsyncRuntime;
 use arbiter::store_commands::open_store;
 use arbiter::tick::TickMeter;
 use arbiter_components::kinematics::{Position, Velocity};
+use arbiter_testing::persisted_app::persisted_app;
 use bevy_app::App;
 use bevy_math::Vec3;
 use bevy_time::{TimePlugin, TimeUpdateStrategy};
@@ -27,11 +26,8 @@ fn no_env(_: &str) -> Option<String> {
 fn server_app(movers: u32, data_dir: &tempfile::TempDir) -> App {
     let mut loaded = LoadedConfig::embedded(&no_env).expect("embedded defaults are valid");
     loaded.config.server.data_dir = data_dir.path().display().to_string();
-    let runtime = AsyncRuntime::start();
-    let store = open_store(&loaded.config, &runtime).expect("the embedded store opens");
-    let mut app = App::new();
-    app.insert_resource(runtime);
-    app.add_plugins(ServerPlugins::new(loaded).with_persistence(store));
+    let store = open_store(&loaded.config).expect("the embedded store opens");
+    let mut app = persisted_app(loaded.config, &store, false);
     app.world_mut().spawn_batch((0..movers).map(|index| {
         let offset = index as f32;
         (
@@ -39,8 +35,6 @@ fn server_app(movers: u32, data_dir: &tempfile::TempDir) -> App {
             Velocity(Vec3::new(1.0, 0.0, 0.5)),
         )
     }));
-    app.finish();
-    app.cleanup();
     app.update();
     app
 }

@@ -4,29 +4,18 @@
 //! before the built-in `integrate_velocity`. A second rule ends the demo after three simulated
 //! seconds by sending `AppExit`, which runs the shutdown steps like SIGTERM would.
 //!
+//! It depends on `arbiter` only: `arbiter::prelude` has the server, the components and the bevy types.
+//!
 //! `cargo run --example custom_rule`
 
-use arbiter::ServerPlugins;
-use arbiter::config::{LoadedConfig, process_env};
-use arbiter::phase::TickSystems;
-use arbiter::shutdown::SignalPlugin;
+use arbiter::prelude::*;
+use arbiter::systems::movement::integrate_velocity;
 use arbiter::telemetry::logging;
-use arbiter_components::kinematics::{Position, Velocity};
-use arbiter_components::tick::ServerTick;
-use arbiter_systems::SimulationSystems;
-use arbiter_systems::movement::integrate_velocity;
-use bevy_app::{App, AppExit, FixedUpdate, Startup};
-use bevy_ecs::message::MessageWriter;
-use bevy_ecs::query::With;
-use bevy_ecs::schedule::IntoScheduleConfigs;
-use bevy_ecs::system::{Commands, Query, Res};
-use bevy_math::Vec3;
-use bevy_time::{Fixed, Time};
 
 const GRAVITY: Vec3 = Vec3::new(0.0, -9.81, 0.0);
 const DEMO_SECONDS: f32 = 3.0;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let loaded = LoadedConfig::load(None, &process_env)?;
     // The returned level control is only needed to change the level on config reload.
     logging::init(&loaded.config.log)?;

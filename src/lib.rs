@@ -30,16 +30,54 @@
 //!
 //! ## Embedding
 //!
+//! Depend on `arbiter` alone: [`prelude`] has the plugin group, config loading, the phases, the
+//! common components and the bevy types a rule is written with, and the crates themselves are
+//! re-exported ([`bevy_ecs`], [`bevy_app`], [`components`], [`systems`], …).
+//!
 //! ```no_run
-//! use arbiter::{ServerPlugins, config::{LoadedConfig, process_env}};
-//! use bevy_app::App;
+//! use arbiter::prelude::*;
 //!
 //! let loaded = LoadedConfig::load(None, &process_env).expect("valid config");
 //! App::new().add_plugins(ServerPlugins::new(loaded)).run();
 //! ```
+//!
+//! With persistence, open the configured store first — anywhere: [`store_commands::open_store`]
+//! needs no runtime and no app, and the plugins start the app's [`runtime::AsyncRuntime`] themselves
+//! when it has none.
+//!
+//! ```
+//! use arbiter::prelude::*;
+//!
+//! # fn main() -> anyhow::Result<()> {
+//! let mut loaded = LoadedConfig::load(None, &process_env)?;
+//! # let data_dir = tempfile::tempdir()?;
+//! # loaded.config.server.data_dir = data_dir.path().display().to_string();
+//! // `[persistence] shards` (by default one SQLite file in `server.data_dir`), opened and migrated.
+//! let store = open_store(&loaded.config)?;
+//! let mut app = App::new();
+//! app.add_plugins(ServerPlugins::new(loaded).with_persistence(store));
+//! # if false {
+//! app.run();
+//! # }
+//! # app.finish();
+//! # app.cleanup();
+//! # app.update();
+//! # assert!(app.world().contains_resource::<arbiter::persistence::PersistenceLink>());
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod admin;
 pub mod bots;
+pub mod prelude;
+
+pub use arbiter_client as client;
+pub use arbiter_components as components;
+pub use arbiter_systems as systems;
+pub use bevy_app;
+pub use bevy_ecs;
+pub use bevy_math;
+pub use bevy_time;
 mod build_once;
 pub mod cli;
 pub mod config;
@@ -126,7 +164,10 @@ impl ServerPlugins {
 
     /// Loads players from `store` at login, writes their progress behind the tick, and serves the
     /// read side (query API, cache, leaderboards, sessions) from it. `store` must be migrated
-    /// already (see [`persistence::Store::migrate`]).
+    /// already: [`store_commands::open_store`] opens `[persistence] shards` and migrates them.
+    ///
+    /// Nothing else has to be set up, in no particular order: the store opens without a runtime, and
+    /// the plugins use the app's [`runtime::AsyncRuntime`], starting it when the app has none.
     pub fn with_persistence(mut self, store: Store) -> Self {
         self.persistence = Some((
             ReadPlugin::new(store.clone()),

@@ -1,14 +1,35 @@
-//! The tokio runtime where all async work runs (admin HTTP, signals, later database and cache I/O),
-//! on its own threads so the tick never waits on it.
+//! The tokio runtime where all async work runs (admin HTTP, signals, database and cache I/O), on its
+//! own threads so the tick never waits on it.
+//!
+//! Nothing has to be set up first: a plugin that needs the runtime takes the app's
+//! [`AsyncRuntime`] resource, or starts one and inserts it (`get_resource_or_init`). Connection pools
+//! are opened on a process-wide runtime of their own (`pool_runtime`), so the player store opens
+//! anywhere, before or without an app.
 
 use bevy_ecs::resource::Resource;
 use bevy_ecs::world::{FromWorld, World};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Worker threads for async I/O. The tick thread is the third busy thread on a 2-core machine, so
 /// keep this small; I/O-bound tasks do not need more.
 const IO_WORKER_THREADS: usize = 2;
+
+/// The process-wide runtime that connection pools are opened on: sqlx starts each pool's
+/// maintenance task (idle and lifetime reaping) on the runtime current at opening. Started at the
+/// first use and never stopped, so a pool outlives whichever runtime or app opened it; the pool's
+/// queries run wherever they are awaited.
+pub(crate) fn pool_runtime() -> &'static tokio::runtime::Runtime {
+    static POOLS: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    POOLS.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("arbiter-pools")
+            .enable_all()
+            .build()
+            .unwrap_or_else(|error| panic!("cannot start the pool runtime's thread: {error}"))
+    })
+}
 
 /// Shared handle to the server's tokio runtime.
 #[derive(Resource, Debug, Clone)]

@@ -4,7 +4,6 @@ use crate::ServerPlugins;
 use crate::cli::ServeArgs;
 use crate::config::{ConfigSource, LoadedConfig, process_env};
 use crate::maps::{MAPS_DIR, load_maps};
-use crate::runtime::AsyncRuntime;
 use crate::shutdown::SignalPlugin;
 use crate::store_commands::open_store;
 use crate::telemetry::logging;
@@ -28,14 +27,12 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
         "arbiter starting"
     );
 
-    let runtime = AsyncRuntime::start();
-    let store = open_store(&loaded.config, &runtime)?;
+    let store = open_store(&loaded.config)?;
     tracing::info!(
         shards = store.shard_count(),
         "player store ready (migrations applied)"
     );
     let mut app = App::new();
-    app.insert_resource(runtime);
     let maps = load_maps(Path::new(MAPS_DIR))?;
     let weapons = load_weapons(Path::new(WEAPONS_FILE))?;
     tracing::info!(maps = ?maps.names().collect::<Vec<_>>(), "maps loaded");

@@ -11,22 +11,23 @@ use bevy_app::AppExit;
 use std::io::Write;
 use std::path::Path;
 
-/// Opens every shard of `[persistence]` and applies the migrations; a shard that is down is an error.
-pub fn open_store(config: &ServerConfig, runtime: &AsyncRuntime) -> anyhow::Result<Store> {
+/// Opens every shard of `[persistence]` (by default one SQLite file in `server.data_dir`) and applies
+/// the migrations, blocking until they are done; a shard that is down is an error. Needs no runtime
+/// or app: hand the result to `ServerPlugins::with_persistence`.
+/// It blocks, so call it at start-up, not from async code.
+pub fn open_store(config: &ServerConfig) -> anyhow::Result<Store> {
     let urls = config.persistence.shard_urls(&config.server.data_dir);
-    // Pools start their maintenance tasks on the runtime, so open them inside it.
-    runtime.block_on(async {
-        let store = Store::open(&urls).context("persistence.shards")?;
-        store.migrate().await.context("persistence.shards")?;
-        Ok(store)
-    })
+    let store = Store::open(&urls).context("persistence.shards")?;
+    crate::runtime::pool_runtime()
+        .block_on(store.migrate())
+        .context("persistence.shards")?;
+    Ok(store)
 }
 
 fn open_configured(config_path: Option<&Path>) -> anyhow::Result<(Store, AsyncRuntime)> {
     let config = LoadedConfig::load(config_path, &process_env)?.config;
-    let runtime = AsyncRuntime::start();
-    let store = open_store(&config, &runtime)?;
-    Ok((store, runtime))
+    let store = open_store(&config)?;
+    Ok((store, AsyncRuntime::start()))
 }
 
 /// Applies the migrations to every shard.

@@ -1,12 +1,8 @@
 //! The real binary: starts on free ports, serves `/health`, `/metrics` and guest tokens, hot-reloads
 //! its config file, plays against `arbiter bots`, and stops on SIGTERM with exit code 0.
 
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/process.rs"]
-mod process;
-
-use process::Server;
+use arbiter_testing::http;
+use arbiter_testing::process::ServerProcess;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -60,7 +56,7 @@ fn serves_health_and_metrics_reloads_its_config_and_stops_on_sigterm() {
         .expect("write config");
     };
     write_config(100);
-    let mut server = Server::start(&config);
+    let mut server = ServerProcess::start(env!("CARGO_BIN_EXE_arbiter"), &config);
     let admin = server.admin_address();
 
     let report = wait_for_health(admin, |report| report["tick"].as_u64() > Some(0));
@@ -169,7 +165,7 @@ fn bots_and_cli_tokens_play_against_the_real_server_and_guest_tokens_can_be_turn
         .expect("write config");
     };
     write_config(true);
-    let server = Server::start(&config);
+    let server = ServerProcess::start(env!("CARGO_BIN_EXE_arbiter"), &config);
     let admin = server.admin_address();
 
     let bots = Command::new(env!("CARGO_BIN_EXE_arbiter"))

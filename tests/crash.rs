@@ -1,14 +1,10 @@
 //! Crashes of the real binary with real bots playing real matches: `kill -9` after a completed flush
 //! keeps that state (and the server starts again on it), SIGTERM writes everything before it exits.
 
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/process.rs"]
-mod process;
-
 use arbiter_client::ArbiterClient;
 use arbiter_components::protocol::ServerMessage;
-use process::Server;
+use arbiter_testing::http;
+use arbiter_testing::process::ServerProcess;
 use sqlx::sqlite::SqlitePoolOptions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -145,7 +141,7 @@ fn assert_one_match_each(players: &[(i64, i64, i64)]) {
 #[test]
 fn kill_9_after_a_completed_flush_keeps_that_state_and_the_server_starts_on_it() {
     let deployment = Deployment::new(1);
-    let mut server = Server::start(&deployment.config);
+    let mut server = ServerProcess::start(env!("CARGO_BIN_EXE_arbiter"), &deployment.config);
     let admin = server.admin_address();
     deployment.play_one_match(admin);
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -170,7 +166,7 @@ fn kill_9_after_a_completed_flush_keeps_that_state_and_the_server_starts_on_it()
     assert_eq!(replay["replayed"]["matches"], 1, "{replay}");
 
     // The server starts on that state: a returning player is loaded, not registered anew.
-    let mut server = Server::start(&deployment.config);
+    let mut server = ServerProcess::start(env!("CARGO_BIN_EXE_arbiter"), &deployment.config);
     let admin = server.admin_address();
     let token = deployment.arbiter(&["token", "--player-id", &player_id.to_string()]);
     assert!(token.status.success());
@@ -206,7 +202,7 @@ fn kill_9_after_a_completed_flush_keeps_that_state_and_the_server_starts_on_it()
 fn sigterm_writes_every_change_before_the_server_exits() {
     // No flush in the server's life: everything reaches the database in the final flush.
     let deployment = Deployment::new(3600);
-    let mut server = Server::start(&deployment.config);
+    let mut server = ServerProcess::start(env!("CARGO_BIN_EXE_arbiter"), &deployment.config);
     let admin = server.admin_address();
     deployment.play_one_match(admin);
     assert_eq!(

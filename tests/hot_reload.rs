@@ -1,14 +1,11 @@
 //! Hot reload: valid changes apply at the next tick; refused files change nothing and are counted.
 //! Time is stepped by hand: each `App::update` is one tick.
 
-#[path = "common/app.rs"]
-mod app;
-
-use app::server_app;
 use arbiter::config::{ActiveConfig, ConfigStatus, parse_config};
 use arbiter::settings::{PersistenceSettings, ServerConfig};
 use arbiter_components::config::{AnticheatSettings, MatchmakingSettings};
 use arbiter_components::tick::ServerTick;
+use arbiter_testing::app::server_app;
 use bevy_time::{Fixed, Time};
 use std::path::Path;
 use std::time::Duration;

@@ -1,9 +1,6 @@
 //! The game network end to end: real UDP on 127.0.0.1, secure connect tokens, sessions, inputs,
 //! snapshots, reconnects, abuse, matchmaking, and bots (honest and cheating) playing full matches.
 
-#[path = "common/net.rs"]
-mod net;
-
 use arbiter::bots::{Arsenal, BotsReport, Swarm};
 use arbiter::cli::Behavior;
 use arbiter::net::{Sessions, TokenIssuer, load_or_create_key, unix_now};
@@ -17,8 +14,8 @@ use arbiter_components::protocol::{
     ClientChannel, ClientMessage, InputFrame, KickReason, ServerMessage, protocol_id,
 };
 use arbiter_systems::anticheat::Suspicion;
+use arbiter_testing::net::{self, TestServer, drain};
 use bevy_ecs::entity::Entity;
-use net::{TestServer, drain};
 use renetcode::{ClientAuthentication, ConnectToken};
 use std::collections::HashMap;
 use std::net::UdpSocket;

@@ -2,16 +2,13 @@
 //! own on the player's shard. Written in the players' transaction, loaded with them, in snapshots,
 //! replayed and verified — on SQLite and PostgreSQL.
 
-#[path = "common/databases.rs"]
-mod databases;
-
 use arbiter::persistence::part::{Column, ColumnKind, Row, SqlValue, TableSpec};
 use arbiter::persistence::{
     PartEvent, PlayerEvent, PlayerRecord, ShardBatch, Store, StoredEvent, StoredPart, StoredParts,
     verify_players,
 };
+use arbiter_testing::databases::{PostgresDatabases, sqlite_shards};
 use bevy_ecs::component::Component;
-use databases::{PostgresDatabases, sqlite_shards};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -1,12 +1,9 @@
 //! The player store against real databases: SQLite always, PostgreSQL on this machine.
 
-#[path = "common/databases.rs"]
-mod databases;
-
 use arbiter::persistence::{
     MatchOutcome, PlayerEvent, PlayerRecord, ShardBatch, Store, StoredEvent, verify_players,
 };
-use databases::{PostgresDatabases, sqlite_shards};
+use arbiter_testing::databases::{PostgresDatabases, sqlite_shards};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 

@@ -2,15 +2,6 @@
 //! the OpenAPI document, leaderboards against a sort of the database, cache refresh on flush, TTL and
 //! single-flight, on the in-process implementation and on a real Redis — and with Redis unreachable.
 
-#[path = "common/http.rs"]
-mod http;
-#[path = "common/persisted_app.rs"]
-mod persisted_app;
-#[path = "common/proxy.rs"]
-mod proxy;
-#[path = "common/redis_server.rs"]
-mod redis_server;
-
 use arbiter::persistence::{
     MatchOutcome, PlayerEvent, PlayerRecord, Progress, ShardBatch, Store, StoredEvent,
 };
@@ -21,8 +12,9 @@ use arbiter::store_commands::open_store;
 use arbiter_components::matchmaking::Match;
 use arbiter_components::player::PlayerId;
 use arbiter_components::session::Session;
+use arbiter_testing::persisted_app::persisted_app;
+use arbiter_testing::{http, proxy, redis_server};
 use bevy_app::App;
-use persisted_app::persisted_app;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -51,6 +43,7 @@ fn record(id: u64) -> PlayerRecord {
 struct QueryServer {
     app: App,
     admin: SocketAddr,
+    /// For the test's own async calls (the app has its own).
     runtime: AsyncRuntime,
     model: Arc<ReadModel>,
     store: Store,
@@ -72,10 +65,10 @@ impl QueryServer {
         }
         adjust(&mut config);
         let admin = config.admin.bind;
+        let store = open_store(&config).expect("store");
         let runtime = AsyncRuntime::start();
-        let store = open_store(&config, &runtime).expect("store");
         runtime.block_on(populate(&store));
-        let app = persisted_app(config, &runtime, &store, true);
+        let app = persisted_app(config, &store, true);
         let model = app.world().resource::<SharedReadModel>().0.clone();
         let mut server = Self {
             app,

@@ -1,14 +1,11 @@
 //! The paced runner: it ticks, stops on a shutdown request or an `AppExit`, and runs the shutdown
 //! steps either way.
 
-#[path = "common/app.rs"]
-mod app;
-
-use app::server_app;
 use arbiter::phase::TickSystems;
 use arbiter::settings::ServerConfig;
 use arbiter::shutdown::{Shutdown, ShutdownSignal, ShutdownWaits};
 use arbiter_components::tick::ServerTick;
+use arbiter_testing::app::server_app;
 use bevy_app::{AppExit, FixedUpdate};
 use bevy_ecs::message::MessageWriter;
 use bevy_ecs::schedule::IntoScheduleConfigs;

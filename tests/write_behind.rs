@@ -2,13 +2,6 @@
 //! coalesced into one upsert per flush, the tick goes on while a big flush is in flight, and an
 //! outage in the middle of play loses nothing and stores nothing twice.
 
-#[path = "common/databases.rs"]
-mod databases;
-#[path = "common/persisted_app.rs"]
-mod persisted_app;
-#[path = "common/proxy.rs"]
-mod proxy;
-
 use arbiter::persistence::{
     MatchOutcome, PersistStats, PersistenceLink, PlayerEvent, Progress, Store, verify_players,
 };
@@ -18,13 +11,13 @@ use arbiter::store_commands::open_store;
 use arbiter_components::messages::KickRequest;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::KickReason;
+use arbiter_testing::databases::{PostgresDatabases, sqlite_shards};
+use arbiter_testing::persisted_app::persisted_app;
+use arbiter_testing::proxy::FlakyProxy;
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
 use bevy_ecs::world::World;
-use databases::{PostgresDatabases, sqlite_shards};
-use persisted_app::persisted_app;
-use proxy::FlakyProxy;
 use std::time::{Duration, Instant};
 
 /// A server app without network, with persistence on `shards`, stepped by hand.
@@ -39,9 +32,9 @@ impl PersistedServer {
         let mut config = ServerConfig::default();
         config.persistence.shards = shards;
         config.persistence.flush_interval_secs = flush_interval_secs;
-        let runtime = AsyncRuntime::start();
-        let store = open_store(&config, &runtime).expect("the store opens and migrates");
-        let app = persisted_app(config, &runtime, &store, false);
+        let store = open_store(&config).expect("the store opens and migrates");
+        let app = persisted_app(config, &store, false);
+        let runtime = app.world().resource::<AsyncRuntime>().clone();
         Self {
             app,
             runtime,

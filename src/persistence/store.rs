@@ -45,8 +45,10 @@ pub struct PlayerHistory {
 
 impl Store {
     /// Opens a pool per shard URL without connecting (a shard that is down fails its operations, not
-    /// this call; a malformed URL does).
+    /// this call; a malformed URL does). Needs no tokio runtime: call it from anywhere, before or
+    /// without an app. The store still has to be migrated ([`Store::migrate`]) before it serves.
     pub fn open(urls: &[String]) -> Result<Self, StoreError> {
+        let _pools = crate::runtime::pool_runtime().enter();
         let shards = urls
             .iter()
             .enumerate()

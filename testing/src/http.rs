@@ -6,16 +6,12 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 /// Status code and body of `GET path`.
-pub(crate) fn get(address: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+pub fn get(address: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
     request(address, "GET", path)
 }
 
 /// Status code and body of `method path` with an empty body.
-pub(crate) fn request(
-    address: SocketAddr,
-    method: &str,
-    path: &str,
-) -> std::io::Result<(u16, String)> {
+pub fn request(address: SocketAddr, method: &str, path: &str) -> std::io::Result<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     write!(
@@ -37,7 +33,7 @@ pub(crate) fn request(
 }
 
 /// The value of an unlabelled or labelled sample line (`name{labels} value`) in Prometheus text.
-pub(crate) fn metric_value(metrics: &str, series: &str) -> Option<f64> {
+pub fn metric_value(metrics: &str, series: &str) -> Option<f64> {
     metrics.lines().find_map(|line| {
         let (name, value) = line.rsplit_once(' ')?;
         (name == series).then(|| value.parse().ok()).flatten()

@@ -1,6 +1,11 @@
-//! The real `arbiter` binary as a child process: started with a config file, its admin address read
-//! from its JSON log, signalled, and waited for. Killed if a test fails before it stops.
+//! The real `arbiter` binary (or an embedder's own) as a child process: started with a config file,
+//! its admin address read from its JSON log, signalled, and waited for. Killed if a test fails
+//! before it stops.
+//!
+//! Cargo tells only the binary's own package where it is: pass `env!("CARGO_BIN_EXE_arbiter")` (or
+//! your binary's `CARGO_BIN_EXE_<name>`) from an integration test.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -11,21 +16,23 @@ use std::time::{Duration, Instant};
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The server process; killed if a test fails before it stops it.
-pub(crate) struct Server {
+#[derive(Debug)]
+pub struct ServerProcess {
     child: Child,
     log_lines: Receiver<String>,
 }
 
-impl Drop for Server {
+impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-impl Server {
-    pub(crate) fn start(config: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_arbiter"))
+impl ServerProcess {
+    /// Runs `binary serve --config <config>`, logging JSON to a pipe this reads.
+    pub fn start(binary: impl AsRef<OsStr>, config: &Path) -> Self {
+        let mut child = Command::new(binary)
             .args(["serve", "--config"])
             .arg(config)
             .env("ARBITER_LOG_FORMAT", "json")
@@ -48,7 +55,7 @@ impl Server {
     }
 
     /// Reads the log until the admin endpoint reports the address it bound.
-    pub(crate) fn admin_address(&self) -> SocketAddr {
+    pub fn admin_address(&self) -> SocketAddr {
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
@@ -69,7 +76,8 @@ impl Server {
         }
     }
 
-    pub(crate) fn signal(&self, name: &str) {
+    /// Sends signal `name` (`TERM`, `INT`, `KILL`, …) to the process.
+    pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([format!("-{name}"), self.child.id().to_string()])
             .status()
@@ -77,7 +85,8 @@ impl Server {
         assert!(status.success());
     }
 
-    pub(crate) fn wait_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
+    /// Waits for the process to exit, at most `timeout` (then panics); returns how it exited.
+    pub fn wait_exit(&mut self, timeout: Duration) -> std::process::ExitStatus {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait on child") {

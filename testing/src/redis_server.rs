@@ -2,11 +2,13 @@
 //! own and empties it first. Without Redis the tests say they skipped — except under `CI=true`,
 //! where that fails.
 
+use crate::unavailable::skip_unless_ci;
+
 const REDIS: &str = "redis://127.0.0.1:6379";
 
 /// The URL of Redis database `index`, emptied; `None` (after saying so) when Redis does not answer
 /// and this is not CI.
-pub(crate) async fn fresh_database(index: u8) -> Option<String> {
+pub async fn fresh_database(index: u8) -> Option<String> {
     let url = format!("{REDIS}/{index}");
     let connected = async {
         let client = redis::Client::open(url.as_str())?;
@@ -21,21 +23,14 @@ pub(crate) async fn fresh_database(index: u8) -> Option<String> {
     match tokio::time::timeout(std::time::Duration::from_secs(2), connected).await {
         Ok(Ok(())) => Some(url),
         outcome => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "Redis is required under CI=true: {outcome:?}"
-            );
-            #[expect(clippy::print_stderr, reason = "a skipped test says so")]
-            {
-                eprintln!("skipped: no Redis at {REDIS}: {outcome:?}");
-            }
+            skip_unless_ci("Redis", REDIS, format!("{outcome:?}"));
             None
         }
     }
 }
 
 /// Runs one command on Redis database `url` (to break things, or to look behind the server's back).
-pub(crate) async fn run<T: redis::FromRedisValue>(url: &str, command: &redis::Cmd) -> T {
+pub async fn run<T: redis::FromRedisValue>(url: &str, command: &redis::Cmd) -> T {
     let client = redis::Client::open(url).expect("a Redis URL");
     let mut connection = client
         .get_multiplexed_async_connection()

@@ -3,25 +3,20 @@
 use arbiter::ServerPlugins;
 use arbiter::config::{ConfigSource, LoadedConfig};
 use arbiter::persistence::Store;
-use arbiter::runtime::AsyncRuntime;
+use arbiter::prelude::App;
 use arbiter::settings::ServerConfig;
-use bevy_app::App;
 
-/// `config` with persistence on `store`, whose pools live on `runtime`; with the admin endpoint (and
-/// its query API) at `admin.bind` when `admin`.
-pub(crate) fn persisted_app(
-    config: ServerConfig,
-    runtime: &AsyncRuntime,
-    store: &Store,
-    admin: bool,
-) -> App {
-    let mut app = App::new();
-    app.insert_resource(runtime.clone());
+/// The server app on `config` with persistence on `store` (opened and migrated, e.g. by
+/// [`open_store`](arbiter::store_commands::open_store)), finished; with the admin endpoint (and its
+/// query API) at `admin.bind` when `admin`. Its async work runs on the app's own
+/// [`AsyncRuntime`](arbiter::runtime::AsyncRuntime) resource.
+pub fn persisted_app(config: ServerConfig, store: &Store, admin: bool) -> App {
     let plugins = ServerPlugins::new(LoadedConfig {
         config,
         source: ConfigSource::Embedded,
     })
     .with_persistence(store.clone());
+    let mut app = App::new();
     app.add_plugins(if admin {
         plugins.with_admin().expect("the admin endpoint binds")
     } else {

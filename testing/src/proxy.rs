@@ -7,8 +7,11 @@ use std::sync::{Arc, Mutex};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
-pub(crate) struct FlakyProxy {
-    pub(crate) addr: SocketAddr,
+/// The proxy, forwarding on its own threads until it is dropped.
+#[derive(Debug)]
+pub struct FlakyProxy {
+    /// Where it listens: point the server at this address instead of the database's.
+    pub addr: SocketAddr,
     up: Arc<AtomicBool>,
     connections: Arc<Mutex<Vec<AbortHandle>>>,
     _runtime: tokio::runtime::Runtime,
@@ -16,7 +19,7 @@ pub(crate) struct FlakyProxy {
 
 impl FlakyProxy {
     /// Listens on a free loopback port and forwards to `target`, on its own threads.
-    pub(crate) fn start(target: SocketAddr) -> Self {
+    pub fn start(target: SocketAddr) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -54,7 +57,7 @@ impl FlakyProxy {
     }
 
     /// The database goes away: every open connection is closed and new ones are refused.
-    pub(crate) fn cut(&self) {
+    pub fn cut(&self) {
         self.up.store(false, Ordering::Release);
         for connection in self.connections.lock().expect("connection list").drain(..) {
             connection.abort();
@@ -62,7 +65,7 @@ impl FlakyProxy {
     }
 
     /// The database is back.
-    pub(crate) fn restore(&self) {
+    pub fn restore(&self) {
         self.up.store(true, Ordering::Release);
     }
 }

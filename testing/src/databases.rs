@@ -2,27 +2,29 @@
 //! databases on 127.0.0.1:5432 (trust auth), dropped again at the end of the test. Without a
 //! PostgreSQL server the PostgreSQL tests say they skipped — except under `CI=true`, where that fails.
 
+use crate::unavailable::skip_unless_ci;
 use sqlx::postgres::PgPoolOptions;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// `count` SQLite shard URLs in `dir`.
-pub(crate) fn sqlite_shards(dir: &tempfile::TempDir, count: usize) -> Vec<String> {
+/// `count` SQLite shard URLs in `dir` (`shard0.db`, `shard1.db`, …; created when the store opens).
+pub fn sqlite_shards(dir: &tempfile::TempDir, count: usize) -> Vec<String> {
     (0..count)
         .map(|shard| format!("sqlite://{}/shard{shard}.db", dir.path().display()))
         .collect()
 }
 
 /// Fresh PostgreSQL databases, dropped by [`PostgresDatabases::drop_all`].
-pub(crate) struct PostgresDatabases {
+#[derive(Debug)]
+pub struct PostgresDatabases {
     names: Vec<String>,
 }
 
 impl PostgresDatabases {
     /// Creates `count` empty databases, or `None` (after saying so) when no PostgreSQL answers and
     /// this is not CI.
-    pub(crate) async fn create(count: usize) -> Option<Self> {
+    pub async fn create(count: usize) -> Option<Self> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let admin = match PgPoolOptions::new()
             .max_connections(1)
@@ -31,14 +33,7 @@ impl PostgresDatabases {
         {
             Ok(admin) => admin,
             Err(error) => {
-                assert!(
-                    std::env::var("CI").as_deref() != Ok("true"),
-                    "PostgreSQL is required under CI=true: {error}"
-                );
-                #[expect(clippy::print_stderr, reason = "a skipped test says so")]
-                {
-                    eprintln!("skipped: no PostgreSQL at {ADMIN_URL}: {error}");
-                }
+                skip_unless_ci("PostgreSQL", ADMIN_URL, error);
                 return None;
             }
         };
@@ -64,14 +59,16 @@ impl PostgresDatabases {
         Some(Self { names })
     }
 
-    pub(crate) fn urls(&self) -> Vec<String> {
+    /// The databases' URLs, as `[persistence] shards` takes them.
+    pub fn urls(&self) -> Vec<String> {
         self.names
             .iter()
             .map(|name| format!("postgres://postgres@127.0.0.1:5432/{name}"))
             .collect()
     }
 
-    pub(crate) async fn drop_all(self) {
+    /// Drops every database, even with connections still open to it.
+    pub async fn drop_all(self) {
         let admin = PgPoolOptions::new()
             .max_connections(1)
             .connect(ADMIN_URL)
