@@ -1,29 +1,15 @@
 //! The schedules of a whole server (network included) are deterministic: no two systems that touch the
 //! same data run in an arbitrary order.
 
-use arbiter::ServerPlugins;
-use arbiter::config::{ConfigSource, LoadedConfig};
 use arbiter::phase::TickSystems;
-use arbiter::settings::ServerConfig;
 use arbiter_systems::ambiguity::check_ambiguities;
+use arbiter_testing::net::TestServer;
 use bevy_app::{App, First, FixedUpdate, PostUpdate, PreUpdate};
 use bevy_ecs::schedule::{Schedules, SystemSet};
 
+/// The server as tests run it (network on a free port), finished, and its data directory.
 fn server() -> (App, tempfile::TempDir) {
-    let data_dir = tempfile::tempdir().expect("temp dir");
-    let mut config = ServerConfig::default();
-    config.server.bind = "127.0.0.1:0".parse().expect("literal address");
-    config.server.data_dir = data_dir.path().display().to_string();
-    let plugins = ServerPlugins::new(LoadedConfig {
-        config,
-        source: ConfigSource::Embedded,
-    })
-    .with_network()
-    .expect("network on a free port");
-    let mut app = App::new();
-    app.add_plugins(plugins);
-    app.finish();
-    app.cleanup();
+    let TestServer { app, data_dir, .. } = TestServer::start();
     (app, data_dir)
 }
 
