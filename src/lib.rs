@@ -13,13 +13,17 @@
 //! 1. **Config** (`First`, before time advances) — apply a config the watcher thread has already
 //!    parsed and validated. An invalid file never reaches the world. A new tick rate applies to this
 //!    very tick: [`phase::ConfigSystems`] orders applying the sections before reacting to them.
-//! 2. **Receive** (`PreUpdate`) — drain the transport (bounded per tick) and finished async work with
-//!    non-blocking `try_recv`.
+//! 2. **Receive** (`PreUpdate`) — drain the transport (bounded per tick) with non-blocking reads;
+//!    each client message is routed once to its rule's typed request message. Then **Load**: take in
+//!    finished async work (loaded players, committed flushes) with `try_recv`.
 //! 3. **Simulate** (`FixedUpdate`, exactly one fixed step per tick) — the rules of
-//!    `arbiter_systems`, ordered by [`arbiter_systems::SimulationSystems`]: inputs → movement →
-//!    matchmaking → shots → damage → match lifecycle. Add your own rules here.
-//! 4. **Send** (`PostUpdate`) — snapshots and events to clients, within each connection's budget.
-//! 5. **Persist** (`PostUpdate`, after Send) — hand changed state to the async writer. Never block.
+//!    `arbiter_systems` (`SimulationPlugins`), ordered by [`arbiter_systems::SimulationSystems`]:
+//!    inputs → movement → matchmaking → shots → damage → anti-cheat → match lifecycle. Add your own
+//!    rules here.
+//! 4. **Send** (`PostUpdate`) — snapshots and events to clients, within each connection's budget;
+//!    then **Publish** (sessions and live matches to the read side).
+//! 5. **Persist** (`PostUpdate`, after Publish) — hand changed state to the async writer. Never
+//!    block. Then **Metrics**.
 //! 6. **Shutdown** (the [`shutdown::Shutdown`] schedule, once) — on SIGINT/SIGTERM or `AppExit`:
 //!    stop ticking, run every shutdown step, wait for their work up to
 //!    `server.shutdown_timeout_secs`, exit 0 if all completed.
