@@ -130,6 +130,7 @@ fn recovery(c: &mut Criterion, backend: &str, runtime: &AsyncRuntime, store: &St
         players: vec![snapshot.clone()],
         events,
         snapshots: vec![snapshot],
+        ..ShardBatch::default()
     };
     runtime
         .block_on(store.write(store.shard_of(ID), &batch))
@@ -174,6 +175,7 @@ fn write_reduction(backend: &str, store: &Store) {
         player_rows,
         event_rows,
         snapshot_rows,
+        ..
     } = stats;
     let _ = writeln!(
         std::io::stdout(),

@@ -148,6 +148,7 @@ impl Player {
             },
             players: vec![stored],
             events: std::mem::take(&mut self.events),
+            ..ShardBatch::default()
         }
     }
 }

@@ -2,11 +2,13 @@
 //! backends do (bulk upserts: multi-row VALUES on SQLite, UNNEST of arrays on PostgreSQL).
 
 mod dialect;
+mod object_queries;
 mod postgres;
 mod rows;
 mod sqlite;
 
 use super::batch::{PartWrite, ShardBatch};
+use super::object::{ObjectEvent, ObjectKey, ObjectRecord};
 use super::part::{Row, TableSpec};
 use super::record::{PlayerRecord, StoredEvent};
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -42,6 +44,15 @@ pub(super) struct StoredHistory {
     pub(super) row: Option<PlayerRecord>,
     pub(super) snapshot: Option<PlayerRecord>,
     pub(super) events: Vec<StoredEvent>,
+}
+
+/// An object's stored history: its head (state not yet read), its latest snapshot, and the events
+/// after that snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct StoredObjectHistory {
+    pub(super) head: Option<ObjectRecord>,
+    pub(super) snapshot: Option<ObjectRecord>,
+    pub(super) events: Vec<ObjectEvent>,
 }
 
 impl Backend {
@@ -166,6 +177,46 @@ impl Backend {
         parts: &[PartWrite],
     ) -> Result<u64, sqlx::Error> {
         on_backend!(self, write(batch, parts))
+    }
+
+    /// The heads of `ids` of `kind` that exist (states not yet read), and each one's highest event
+    /// seq (which exceeds the head's version when it is missing or behind: the recovery path).
+    pub(super) async fn load_objects(
+        &self,
+        kind: &str,
+        ids: &[u64],
+    ) -> Result<(Vec<ObjectRecord>, Vec<(u64, u64)>), sqlx::Error> {
+        on_backend!(self, load_objects(kind, ids))
+    }
+
+    pub(super) async fn object_history(
+        &self,
+        key: &ObjectKey,
+    ) -> Result<StoredObjectHistory, sqlx::Error> {
+        on_backend!(self, object_history(key))
+    }
+
+    /// Every event of an object, in order.
+    pub(super) async fn object_events(
+        &self,
+        key: &ObjectKey,
+    ) -> Result<Vec<ObjectEvent>, sqlx::Error> {
+        on_backend!(self, object_events_after(key, 0))
+    }
+
+    /// Every object of this shard (with a head, or only events), in kind and id order.
+    pub(super) async fn object_keys(&self) -> Result<Vec<ObjectKey>, sqlx::Error> {
+        on_backend!(self, object_keys())
+    }
+
+    /// Removes an object from this shard (head, events, snapshots, its rows of `table`) in one
+    /// transaction.
+    pub(super) async fn delete_object(
+        &self,
+        key: &ObjectKey,
+        table: &TableSpec,
+    ) -> Result<(), sqlx::Error> {
+        on_backend!(self, delete_object(key, table))
     }
 
     /// The ids of this shard's players (with a row, or only events: a lost row): all in id order,

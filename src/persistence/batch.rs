@@ -1,22 +1,35 @@
 //! What one flush writes to one shard, in one transaction.
 
+use super::object::{ObjectEvent, ObjectRecord};
 use super::part::{PartError, Row, StoredParts, TableSpec};
 use super::record::{PlayerRecord, StoredEvent};
 use std::collections::{HashMap, HashSet};
 
 /// Changed players (their state after the events, parts included), their new events, and snapshots
-/// due.
+/// due; and the same for changed objects.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShardBatch {
     pub players: Vec<PlayerRecord>,
     pub events: Vec<StoredEvent>,
     pub snapshots: Vec<PlayerRecord>,
+    pub objects: Vec<ObjectRecord>,
+    pub object_events: Vec<ObjectEvent>,
+    pub object_snapshots: Vec<ObjectRecord>,
+}
+
+/// Whose versions guard a part write: the players' (in `players`) or one object kind's (in
+/// `objects`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PartOwners {
+    Players,
+    Objects(String),
 }
 
 /// One part table's share of a batch: the owners whose rows are replaced, and their new rows.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PartWrite {
     pub(crate) table: &'static TableSpec,
+    pub(crate) owned_by: PartOwners,
     /// Owners and the version their rows belong to; rows are replaced only for owners whose stored
     /// version is older, so a stale batch never overwrites newer rows.
     pub(crate) owners: Vec<(u64, u64)>,
@@ -24,6 +37,15 @@ pub(crate) struct PartWrite {
 }
 
 impl PartWrite {
+    fn new(table: &'static TableSpec, owned_by: PartOwners) -> Self {
+        Self {
+            table,
+            owned_by,
+            owners: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
+
     /// The owners whose stored version (`stored`, by owner; none: not stored) this write moves
     /// forward.
     pub(crate) fn advancing(&self, stored: &HashMap<u64, u64>) -> HashSet<u64> {
@@ -33,38 +55,74 @@ impl PartWrite {
             .map(|(owner, _)| *owner)
             .collect()
     }
+
+    /// The ids of its owners.
+    pub(crate) fn owner_ids(&self) -> Vec<u64> {
+        self.owners.iter().map(|(owner, _)| *owner).collect()
+    }
 }
 
 impl ShardBatch {
     pub fn is_empty(&self) -> bool {
-        self.players.is_empty() && self.events.is_empty() && self.snapshots.is_empty()
+        self.players.is_empty()
+            && self.events.is_empty()
+            && self.snapshots.is_empty()
+            && self.objects.is_empty()
+            && self.object_events.is_empty()
+            && self.object_snapshots.is_empty()
     }
 
-    /// Every registered part's table writes for this batch's players. A part held as `null` (it did
-    /// not serialize) leaves that owner's rows alone.
-    pub(crate) fn part_writes(&self, parts: &StoredParts) -> Result<Vec<PartWrite>, PartError> {
+    /// Every registered part's table writes for this batch's players and objects (kinds in
+    /// `objects`). A state held as `null` (it did not serialize) leaves that owner's rows alone.
+    pub(crate) fn part_writes(
+        &self,
+        parts: &StoredParts,
+        objects: &StoredParts,
+    ) -> Result<Vec<PartWrite>, PartError> {
         let mut writes: Vec<PartWrite> = parts
             .entries()
-            .map(|entry| PartWrite {
-                table: entry.table(),
-                owners: Vec::new(),
-                rows: Vec::new(),
-            })
+            .map(|entry| PartWrite::new(entry.table(), PartOwners::Players))
             .collect();
         for player in &self.players {
             parts.check_known(&player.parts)?;
             for (write, entry) in writes.iter_mut().zip(parts.entries()) {
-                let rows = match player.parts.get(entry.name()) {
-                    Some(state) if state.is_null() => continue,
-                    Some(state) => entry.rows(state)?,
-                    None => Vec::new(),
-                };
+                let state = player.parts.get(entry.name());
+                if state.is_some_and(|state| state.is_null()) {
+                    continue;
+                }
+                let rows = state.map(|state| entry.rows(state)).transpose()?;
                 write.owners.push((player.id, player.version));
-                write
-                    .rows
-                    .extend(rows.into_iter().map(|row| (player.id, row)));
+                write.rows.extend(
+                    rows.into_iter()
+                        .flatten()
+                        .map(|row| (player.id, row)),
+                );
             }
         }
+        let mut by_kind: HashMap<&str, PartWrite> = HashMap::new();
+        for object in &self.objects {
+            let kind = object.key.kind.as_str();
+            let entry = objects.get(kind).ok_or_else(|| PartError {
+                part: kind.to_owned(),
+                problem: "no stored object kind of that name is registered".into(),
+            })?;
+            if object.state.as_ref().is_some_and(|state| state.is_null()) {
+                continue;
+            }
+            let rows = object
+                .state
+                .as_ref()
+                .map(|state| entry.rows(state))
+                .transpose()?;
+            let write = by_kind.entry(kind).or_insert_with(|| {
+                PartWrite::new(entry.table(), PartOwners::Objects(kind.to_owned()))
+            });
+            write.owners.push((object.key.id, object.version));
+            write
+                .rows
+                .extend(rows.into_iter().flatten().map(|row| (object.key.id, row)));
+        }
+        writes.extend(by_kind.into_values());
         Ok(writes)
     }
 }

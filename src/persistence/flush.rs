@@ -1,18 +1,20 @@
-//! Write-behind in the tick: every `flush_interval_secs` the players whose [`Progress`] changed are
-//! queued, and their changes handed to the writer in slices (one slice a tick; a flush of up to
-//! 10 000 players is one slice); reports of committed writes mark players durable. Nothing here
-//! waits on a database.
+//! Write-behind in the tick: every `flush_interval_secs` the players whose [`Progress`] changed (and
+//! the objects whose [`ObjectJournal`] did) are queued, and their changes handed to the writer in
+//! slices (one slice a tick; a flush of up to 10 000 is one slice); reports of committed writes mark
+//! them durable. Nothing here waits on a database.
 
 use super::link::{PersistStats, PersistenceLink};
+use super::object::{ObjectChanges, ObjectJournal, ObjectKey};
 use super::pending::Durable;
-use super::progress::{PlayerChanges, Progress, SnapshotPolicy, now_ms};
+use super::progress::{PlayerChanges, Progress, now_ms};
+use super::snapshot::SnapshotPolicy;
 use super::writer::FlushCommand;
 use crate::settings::PersistenceSettings;
 use crate::shutdown::ShutdownWaits;
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::change_detection::DetectChangesMut;
 use bevy_ecs::entity::Entity;
-use bevy_ecs::query::{Changed, With, Without};
+use bevy_ecs::query::{Changed, Or, With, Without};
 use bevy_ecs::resource::IsResource;
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Local, ParamSet, Query, Res, ResMut};
@@ -42,7 +44,7 @@ fn snapshot_policy(settings: &PersistenceSettings) -> SnapshotPolicy {
     }
 }
 
-/// Players changed in this flush whose changes have not been handed to the writer yet.
+/// Players and objects changed in this flush whose changes have not been handed to the writer yet.
 #[derive(Resource, Debug, Default)]
 pub(super) struct HandOver {
     queue: Vec<Entity>,
@@ -54,30 +56,50 @@ const HAND_OVER_PER_TICK: usize = 10_000;
 /// Durable confirmations applied per tick, for the same reason.
 const CONFIRMATIONS_PER_TICK: usize = 20_000;
 
-/// When a flush is due: queues every player whose progress changed since the last flush. Reading
-/// does not mark anyone changed.
+/// When a flush is due: queues every player whose progress changed since the last flush, and every
+/// object whose journal did. Reading does not mark anything changed.
 pub(super) fn collect_changed(
     mut hand_over: ResMut<HandOver>,
-    changed: Query<(Entity, &Progress), Changed<Progress>>,
+    players: Query<(Entity, &Progress), Changed<Progress>>,
+    objects: Query<(Entity, &ObjectJournal), Changed<ObjectJournal>>,
 ) {
-    hand_over.queue.extend(
-        changed
-            .iter()
-            .filter(|(_, progress)| progress.has_unsaved())
-            .map(|(entity, _)| entity),
-    );
+    let players = players
+        .iter()
+        .filter(|(_, progress)| progress.has_unsaved())
+        .map(|(entity, _)| entity);
+    let objects = objects
+        .iter()
+        .filter(|(_, journal)| journal.has_unsaved())
+        .map(|(entity, _)| entity);
+    hand_over.queue.extend(players.chain(objects));
 }
 
-/// A player's progress to take changes from, and the whole player entity to copy its parts from
-/// (resources are entities too: `Without<IsResource>` keeps it off them).
-type Players<'w, 's> = ParamSet<
+/// A player's progress or an object's journal to take changes from, and the whole entity to copy
+/// parts from (resources are entities too: `Without<IsResource>` keeps it off them).
+type Journals<'w, 's> = ParamSet<
     'w,
     's,
     (
         Query<'static, 'static, &'static mut Progress>,
-        Query<'static, 'static, EntityRef<'static>, (With<Progress>, Without<IsResource>)>,
+        Query<'static, 'static, &'static mut ObjectJournal>,
+        Query<
+            'static,
+            'static,
+            EntityRef<'static>,
+            (
+                Or<(With<Progress>, With<ObjectJournal>)>,
+                Without<IsResource>,
+            ),
+        >,
     ),
 >;
+
+/// One slice of changes for the writer.
+#[derive(Debug, Default)]
+struct Taken {
+    players: Vec<(Entity, PlayerChanges)>,
+    objects: Vec<(Entity, ObjectChanges)>,
+}
 
 /// Hands the next slice of queued players' changes to the writer; the last slice completes the
 /// flush. Taking changes does not mark a player changed again.
@@ -85,16 +107,17 @@ pub(super) fn hand_over(
     link: Res<PersistenceLink>,
     settings: Res<PersistenceSettings>,
     mut hand_over: ResMut<HandOver>,
-    mut players: Players,
+    mut journals: Journals,
 ) {
     if hand_over.queue.is_empty() {
         return;
     }
     let keep = hand_over.queue.len().saturating_sub(HAND_OVER_PER_TICK);
     let slice = hand_over.queue.split_off(keep);
-    let changes = take_changes(&settings, &link, &mut players, slice);
+    let taken = take_changes(&settings, &link, &mut journals, slice);
     let _ = link.flushes.send(FlushCommand {
-        changes,
+        changes: taken.players,
+        objects: taken.objects,
         done: None,
         complete: hand_over.queue.is_empty(),
     });
@@ -106,16 +129,21 @@ pub(super) fn flush_everything(
     settings: Res<PersistenceSettings>,
     mut waits: ResMut<ShutdownWaits>,
     mut hand_over: ResMut<HandOver>,
-    everyone: Query<Entity, With<Progress>>,
-    mut players: Players,
+    everyone: Query<Entity, Or<(With<Progress>, With<ObjectJournal>)>>,
+    mut journals: Journals,
 ) {
     hand_over.queue.clear();
     let everyone: Vec<Entity> = everyone.iter().collect();
-    let changes = take_changes(&settings, &link, &mut players, everyone);
-    tracing::info!(players = changes.len(), "final flush");
+    let taken = take_changes(&settings, &link, &mut journals, everyone);
+    tracing::info!(
+        players = taken.players.len(),
+        objects = taken.objects.len(),
+        "final flush"
+    );
     let done = waits.register("persistence flush");
     if let Err(unsent) = link.flushes.send(FlushCommand {
-        changes,
+        changes: taken.players,
+        objects: taken.objects,
         done: Some(done),
         complete: true,
     }) && let Some(done) = unsent.0.done
@@ -124,65 +152,101 @@ pub(super) fn flush_everything(
     }
 }
 
-/// Takes the unsaved changes of `entities` (without marking anyone changed), with snapshots where
+/// Takes the unsaved changes of `entities` (without marking anything changed), with snapshots where
 /// due and a copy of each registered part.
 fn take_changes(
     settings: &PersistenceSettings,
     link: &PersistenceLink,
-    players: &mut Players,
+    journals: &mut Journals,
     entities: Vec<Entity>,
-) -> Vec<(Entity, PlayerChanges)> {
+) -> Taken {
     let (policy, now) = (snapshot_policy(settings), now_ms());
-    let mut changes = Vec::with_capacity(entities.len());
+    let mut taken = Taken::default();
     for entity in entities {
-        if !players
+        if journals
             .p0()
             .get(entity)
             .is_ok_and(|progress| progress.has_unsaved())
         {
-            continue;
-        }
-        let parts = match players.p1().get(entity) {
-            Ok(whole) => link
-                .parts
-                .entries()
-                .filter_map(|entry| entry.capture(whole))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        if let Ok(mut progress) = players.p0().get_mut(entity)
-            && let Some(mut taken) = progress.bypass_change_detection().take_changes(policy, now)
+            let parts = journals.p2().get(entity).map_or_else(
+                |_| Vec::new(),
+                |whole| {
+                    link.parts
+                        .entries()
+                        .filter_map(|entry| entry.capture(whole))
+                        .collect()
+                },
+            );
+            if let Ok(mut progress) = journals.p0().get_mut(entity)
+                && let Some(mut changes) =
+                    progress.bypass_change_detection().take_changes(policy, now)
+            {
+                changes.parts = parts;
+                taken.players.push((entity, changes));
+            }
+        } else if let Ok(journal) = journals.p1().get(entity)
+            && journal.has_unsaved()
         {
-            taken.parts = parts;
-            changes.push((entity, taken));
+            let kind = link.objects.get(&journal.key().kind).cloned();
+            let part = kind.and_then(|entry| {
+                journals
+                    .p2()
+                    .get(entity)
+                    .ok()
+                    .and_then(|whole| entry.capture(whole))
+            });
+            if let Ok(mut journal) = journals.p1().get_mut(entity)
+                && let Some(mut changes) =
+                    journal.bypass_change_detection().take_changes(policy, now)
+            {
+                changes.part = part;
+                taken.objects.push((entity, changes));
+            }
         }
     }
-    changes
+    taken
 }
 
-/// Marks players durable as the writer reports commits, at most [`CONFIRMATIONS_PER_TICK`] a tick.
+/// Marks players and objects durable as the writer reports commits, at most
+/// [`CONFIRMATIONS_PER_TICK`] players a tick.
 pub(super) fn apply_flush_reports(
     mut link: ResMut<PersistenceLink>,
     mut stats: ResMut<PersistStats>,
-    mut confirmations: Local<Vec<Durable>>,
+    mut confirmations: Local<Vec<Durable<u64>>>,
     mut players: Query<&mut Progress>,
+    mut objects: Query<&mut ObjectJournal>,
 ) {
     while let Ok(report) = link.reports.try_recv() {
         stats.transactions += 1;
         stats.statements += report.statements;
         stats.player_rows += report.durable.len() as u64;
+        stats.object_rows += report.durable_objects.len() as u64;
         stats.event_rows += report.events as u64;
         stats.snapshot_rows += report.snapshots as u64;
         confirmations.extend(report.durable);
+        for durable in report.durable_objects {
+            confirm_object(&mut objects, &durable);
+        }
     }
     let keep = confirmations.len().saturating_sub(CONFIRMATIONS_PER_TICK);
     for durable in confirmations.drain(keep..) {
         if let Ok(mut progress) = players.get_mut(durable.entity)
-            && progress.record().id == durable.player_id
+            && progress.record().id == durable.key
         {
             progress
                 .bypass_change_detection()
                 .confirm_durable(durable.version);
         }
+    }
+}
+
+/// Marks an object durable up to the reported version, if its entity still holds that object.
+fn confirm_object(objects: &mut Query<&mut ObjectJournal>, durable: &Durable<ObjectKey>) {
+    if let Ok(mut journal) = objects.get_mut(durable.entity)
+        && *journal.key() == durable.key
+    {
+        journal
+            .bypass_change_detection()
+            .confirm_durable(durable.version);
     }
 }

@@ -49,7 +49,7 @@ pub(super) fn start_loading(
         }
         let _ = link.loads.send(LoadRequest {
             entity,
-            player_id: player.0,
+            key: player.0,
             attempt: 0,
         });
     }
@@ -63,7 +63,7 @@ pub(super) fn finish_loading(
 ) {
     while let Ok(loaded) = link.loaded.try_recv() {
         // The player may have left (and its entity been reused) while it loaded.
-        if waiting.get(loaded.entity).ok().map(|id| id.0) != Some(loaded.player_id) {
+        if waiting.get(loaded.entity).ok().map(|id| id.0) != Some(loaded.key) {
             continue;
         }
         let now = now_ms();
@@ -71,8 +71,8 @@ pub(super) fn finish_loading(
             Some(record) => (Progress::loaded(record, now), "stored"),
             None => (
                 Progress::registered(
-                    loaded.player_id,
-                    format!("player-{}", loaded.player_id),
+                    loaded.key,
+                    format!("player-{}", loaded.key),
                     now,
                 ),
                 "new",
@@ -84,7 +84,7 @@ pub(super) fn finish_loading(
         for part in link.parts.entries() {
             if let Err(error) = part.insert(&mut entity, record.parts.get(part.name())) {
                 // Checked when the part was loaded: only a part changed between load and here.
-                tracing::error!(player_id = loaded.player_id, %error, "stored part does not decode");
+                tracing::error!(player_id = loaded.key, %error, "stored part does not decode");
             }
         }
         entity

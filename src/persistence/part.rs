@@ -13,7 +13,7 @@
 mod entry;
 mod table;
 
-pub(crate) use entry::{CapturedPart, parts_json};
+pub(crate) use entry::{CapturedPart, PartEntry, parts_json};
 pub use entry::{PartError, StoredParts};
 pub(crate) use table::Dialect;
 pub use table::{Column, ColumnKind, Row, SqlValue, TableSpec};

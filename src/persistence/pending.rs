@@ -1,56 +1,221 @@
-//! Changes waiting for one shard's database, coalesced per player: however many flushes a player's
-//! changes arrive in (or come back from a failed write), they go out as one row, its events once
-//! each, and its newest snapshot.
+//! Changes waiting for one shard's database, coalesced per player and per object: however many
+//! flushes their changes arrive in (or come back from a failed write), each goes out as one row, its
+//! events once each, and its newest snapshot.
 
 use super::batch::ShardBatch;
+use super::object::{ObjectChanges, ObjectEvent, ObjectKey, ObjectRecord};
 use super::part::parts_json;
 use super::progress::PlayerChanges;
 use super::record::{PlayerRecord, StoredEvent};
 use bevy_ecs::entity::Entity;
 use std::collections::HashMap;
+use std::fmt::Debug;
+use std::hash::Hash;
 
-/// What a player has waiting.
-#[derive(Debug)]
-struct PendingPlayer {
-    entity: Entity,
-    record: PlayerRecord,
-    events: Vec<StoredEvent>,
-    snapshot: Option<PlayerRecord>,
+/// A record written behind the tick with its events: a player's, an object's.
+trait Journaled: Clone + Debug {
+    type Key: Clone + Eq + Hash + Debug;
+    type Event: Debug;
+    fn key(&self) -> Self::Key;
+    fn version(&self) -> u64;
+    fn event_key(event: &Self::Event) -> Self::Key;
+    fn event_seq(event: &Self::Event) -> u64;
 }
 
-/// A player's version the database now holds, reported back to the world.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Durable {
+impl Journaled for PlayerRecord {
+    type Key = u64;
+    type Event = StoredEvent;
+
+    fn key(&self) -> u64 {
+        self.id
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn event_key(event: &StoredEvent) -> u64 {
+        event.player_id
+    }
+
+    fn event_seq(event: &StoredEvent) -> u64 {
+        event.seq
+    }
+}
+
+impl Journaled for ObjectRecord {
+    type Key = ObjectKey;
+    type Event = ObjectEvent;
+
+    fn key(&self) -> ObjectKey {
+        self.key.clone()
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn event_key(event: &ObjectEvent) -> ObjectKey {
+        event.key.clone()
+    }
+
+    fn event_seq(event: &ObjectEvent) -> u64 {
+        event.seq
+    }
+}
+
+/// What one player or object has waiting.
+#[derive(Debug)]
+struct Waiting<R: Journaled> {
+    entity: Entity,
+    record: R,
+    events: Vec<R::Event>,
+    snapshot: Option<R>,
+}
+
+/// A version of a player or an object the database now holds, reported back to the world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Durable<K> {
     pub(super) entity: Entity,
-    pub(super) player_id: u64,
+    pub(super) key: K,
     pub(super) version: u64,
+}
+
+/// Everything waiting of one journaled type, by key.
+#[derive(Debug)]
+struct Coalesced<R: Journaled> {
+    waiting: HashMap<R::Key, Waiting<R>>,
+}
+
+impl<R: Journaled> Default for Coalesced<R> {
+    fn default() -> Self {
+        Self {
+            waiting: HashMap::new(),
+        }
+    }
+}
+
+impl<R: Journaled> Coalesced<R> {
+    /// Merges changes with what is already waiting: the newer record wins, events are kept once each
+    /// in seq order, the newer snapshot wins.
+    fn merge(&mut self, entity: Entity, record: R, events: Vec<R::Event>, snapshot: Option<R>) {
+        let Some(waiting) = self.waiting.get_mut(&record.key()) else {
+            self.waiting.insert(
+                record.key(),
+                Waiting {
+                    entity,
+                    record,
+                    events,
+                    snapshot,
+                },
+            );
+            return;
+        };
+        if record.version() > waiting.record.version() {
+            waiting.record = record;
+            waiting.entity = entity;
+        }
+        waiting.events.extend(events);
+        waiting.events.sort_by_key(R::event_seq);
+        waiting.events.dedup_by_key(|event| R::event_seq(event));
+        if let Some(snapshot) = snapshot
+            && waiting
+                .snapshot
+                .as_ref()
+                .is_none_or(|held| held.version() < snapshot.version())
+        {
+            waiting.snapshot = Some(snapshot);
+        }
+    }
+
+    /// Takes everything into `records`, `events` and `snapshots`; returns what becomes durable.
+    fn drain_into(
+        &mut self,
+        records: &mut Vec<R>,
+        events: &mut Vec<R::Event>,
+        snapshots: &mut Vec<R>,
+    ) -> Vec<Durable<R::Key>> {
+        let mut durable = Vec::with_capacity(self.waiting.len());
+        for (key, waiting) in self.waiting.drain() {
+            durable.push(Durable {
+                entity: waiting.entity,
+                key,
+                version: waiting.record.version(),
+            });
+            records.push(waiting.record);
+            events.extend(waiting.events);
+            snapshots.extend(waiting.snapshot);
+        }
+        durable
+    }
+
+    /// Puts back records, events and snapshots of a failed write, under newer changes.
+    fn restore(
+        &mut self,
+        records: Vec<R>,
+        events: Vec<R::Event>,
+        snapshots: Vec<R>,
+        durable: &[Durable<R::Key>],
+    ) {
+        let mut events_of: HashMap<R::Key, Vec<R::Event>> = HashMap::new();
+        for event in events {
+            events_of.entry(R::event_key(&event)).or_default().push(event);
+        }
+        let mut snapshot_of: HashMap<R::Key, R> = snapshots
+            .into_iter()
+            .map(|snapshot| (snapshot.key(), snapshot))
+            .collect();
+        let entities: HashMap<&R::Key, Entity> = durable
+            .iter()
+            .map(|durable| (&durable.key, durable.entity))
+            .collect();
+        for record in records {
+            let key = record.key();
+            let entity = entities.get(&key).copied().unwrap_or(Entity::PLACEHOLDER);
+            self.merge(
+                entity,
+                record,
+                events_of.remove(&key).unwrap_or_default(),
+                snapshot_of.remove(&key),
+            );
+        }
+    }
 }
 
 /// A batch taken for writing, and what becomes durable when it commits.
 #[derive(Debug)]
 pub(super) struct TakenBatch {
     pub(super) batch: ShardBatch,
-    pub(super) durable: Vec<Durable>,
+    pub(super) durable: Vec<Durable<u64>>,
+    pub(super) durable_objects: Vec<Durable<ObjectKey>>,
+}
+
+impl TakenBatch {
+    /// Players and objects it holds.
+    pub(super) fn len(&self) -> usize {
+        self.durable.len() + self.durable_objects.len()
+    }
 }
 
 /// One shard's waiting changes.
 #[derive(Debug, Default)]
 pub(super) struct PendingShard {
-    players: HashMap<u64, PendingPlayer>,
+    players: Coalesced<PlayerRecord>,
+    objects: Coalesced<ObjectRecord>,
 }
 
 impl PendingShard {
-    /// Players with changes waiting.
+    /// Players and objects with changes waiting.
     pub(super) fn len(&self) -> usize {
-        self.players.len()
+        self.players.waiting.len() + self.objects.waiting.len()
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.players.is_empty()
+        self.len() == 0
     }
 
-    /// Adds a player's changes, merged with what is already waiting: the newer record wins, events
-    /// are kept once each in seq order, the newer snapshot wins.
+    /// Adds a player's changes. Its parts become JSON here; a snapshot is kept only if every part
+    /// serialized.
     pub(super) fn add(&mut self, entity: Entity, changes: PlayerChanges) {
         let PlayerChanges {
             mut record,
@@ -61,98 +226,65 @@ impl PendingShard {
         record.parts = parts_json(&parts);
         let complete = record.parts.values().all(|state| !state.is_null());
         let snapshot = (snapshot && complete).then(|| record.clone());
-        self.merge(entity, record, events, snapshot);
+        self.players.merge(entity, record, events, snapshot);
+    }
+
+    /// Adds an object's changes, its part as JSON (`null`: it did not serialize, no snapshot).
+    pub(super) fn add_object(&mut self, entity: Entity, changes: ObjectChanges) {
+        let ObjectChanges {
+            mut record,
+            events,
+            snapshot,
+            part,
+        } = changes;
+        record.state = part.and_then(|part| parts_json(&[part]).into_values().next());
+        let complete = record.state.as_ref().is_none_or(|state| !state.is_null());
+        let snapshot = (snapshot && complete).then(|| record.clone());
+        self.objects.merge(entity, record, events, snapshot);
     }
 
     /// Takes everything waiting as one batch.
     pub(super) fn take(&mut self) -> TakenBatch {
-        let mut taken = TakenBatch {
-            batch: ShardBatch::default(),
-            durable: Vec::with_capacity(self.players.len()),
-        };
-        for (player_id, pending) in self.players.drain() {
-            taken.durable.push(Durable {
-                entity: pending.entity,
-                player_id,
-                version: pending.record.version,
-            });
-            taken.batch.players.push(pending.record);
-            taken.batch.events.extend(pending.events);
-            taken.batch.snapshots.extend(pending.snapshot);
+        let mut batch = ShardBatch::default();
+        let durable =
+            self.players
+                .drain_into(&mut batch.players, &mut batch.events, &mut batch.snapshots);
+        let durable_objects = self.objects.drain_into(
+            &mut batch.objects,
+            &mut batch.object_events,
+            &mut batch.object_snapshots,
+        );
+        TakenBatch {
+            batch,
+            durable,
+            durable_objects,
         }
-        taken
     }
 
     /// Puts back a batch whose write failed, under any newer changes that arrived meanwhile.
     pub(super) fn restore(&mut self, taken: TakenBatch) {
-        let TakenBatch { batch, durable } = taken;
-        let mut events: HashMap<u64, Vec<StoredEvent>> = HashMap::new();
-        for event in batch.events {
-            events.entry(event.player_id).or_default().push(event);
-        }
-        let mut snapshots: HashMap<u64, PlayerRecord> = batch
-            .snapshots
-            .into_iter()
-            .map(|snapshot| (snapshot.id, snapshot))
-            .collect();
-        let entities: HashMap<u64, Entity> = durable
-            .iter()
-            .map(|durable| (durable.player_id, durable.entity))
-            .collect();
-        for record in batch.players {
-            let id = record.id;
-            let entity = entities.get(&id).copied().unwrap_or(Entity::PLACEHOLDER);
-            self.merge(
-                entity,
-                record,
-                events.remove(&id).unwrap_or_default(),
-                snapshots.remove(&id),
-            );
-        }
-    }
-
-    fn merge(
-        &mut self,
-        entity: Entity,
-        record: PlayerRecord,
-        events: Vec<StoredEvent>,
-        snapshot: Option<PlayerRecord>,
-    ) {
-        let Some(pending) = self.players.get_mut(&record.id) else {
-            self.players.insert(
-                record.id,
-                PendingPlayer {
-                    entity,
-                    record,
-                    events,
-                    snapshot,
-                },
-            );
-            return;
-        };
-        if record.version > pending.record.version {
-            pending.record = record;
-            pending.entity = entity;
-        }
-        pending.events.extend(events);
-        pending.events.sort_by_key(|event| event.seq);
-        pending.events.dedup_by_key(|event| event.seq);
-        if let Some(snapshot) = snapshot
-            && pending
-                .snapshot
-                .as_ref()
-                .is_none_or(|held| held.version < snapshot.version)
-        {
-            pending.snapshot = Some(snapshot);
-        }
+        let TakenBatch {
+            batch,
+            durable,
+            durable_objects,
+        } = taken;
+        self.players
+            .restore(batch.players, batch.events, batch.snapshots, &durable);
+        self.objects.restore(
+            batch.objects,
+            batch.object_events,
+            batch.object_snapshots,
+            &durable_objects,
+        );
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::persistence::progress::{Progress, SnapshotPolicy};
+    use crate::persistence::progress::Progress;
     use crate::persistence::record::{MatchOutcome, PlayerEvent};
+    use crate::persistence::snapshot::SnapshotPolicy;
 
     const NEVER: SnapshotPolicy = SnapshotPolicy {
         every_events: u64::MAX,

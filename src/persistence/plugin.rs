@@ -1,5 +1,6 @@
-//! Wires persistence into the tick: loading in Receive, match results and write-behind in Persist,
-//! the final flush in Shutdown; no player is despawned before its progress is durable.
+//! Wires persistence into the tick: loading players and objects in Load, match results and
+//! write-behind in Persist, the final flush in Shutdown; no player is despawned before its progress
+//! is durable.
 
 use super::commit_feed::CommitFeed;
 use super::despawn::block_despawn_until_durable;
@@ -8,6 +9,7 @@ use super::flush::{
 };
 use super::link::{PersistStats, PersistenceLink};
 use super::loading::{finish_loading, start_loading};
+use super::object::{finish_loading_objects, start_loading_objects};
 use super::results::record_match_results;
 use super::store::Store;
 use crate::net::NetSystems;
@@ -57,7 +59,13 @@ impl Plugin for PersistencePlugin {
             )
             .add_systems(
                 PreUpdate,
-                (apply_flush_reports, finish_loading, start_loading)
+                (
+                    apply_flush_reports,
+                    finish_loading,
+                    start_loading,
+                    finish_loading_objects,
+                    start_loading_objects,
+                )
                     .chain()
                     .in_set(TickSystems::Load),
             )

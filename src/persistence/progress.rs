@@ -3,6 +3,7 @@
 
 use super::part::{CapturedPart, StoredPart};
 use super::record::{PartEvent, PlayerEvent, PlayerRecord, StoredEvent};
+use super::snapshot::{SnapshotClock, SnapshotPolicy};
 use bevy_ecs::component::Component;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -15,16 +16,7 @@ pub struct Progress {
     unsaved: Vec<StoredEvent>,
     /// The highest version the writer has confirmed durable.
     durable_version: u64,
-    /// Version and time of the last snapshot this server knows of.
-    snapshot_version: u64,
-    snapshot_at_ms: i64,
-}
-
-/// When a player's snapshot is due.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SnapshotPolicy {
-    pub every_events: u64,
-    pub interval_ms: i64,
+    snapshot: SnapshotClock,
 }
 
 /// One player's changes since the last flush, on their way to the writer, with its parts as they
@@ -38,14 +30,11 @@ pub struct PlayerChanges {
 }
 
 impl Progress {
-    /// A player as loaded from the database, all of it durable. The load does not say when the last
-    /// snapshot was taken, so the snapshot clock starts now: a recovery folds at most
-    /// `2 × snapshot_every_events` events.
+    /// A player as loaded from the database, all of it durable; the snapshot clock starts now.
     pub fn loaded(record: PlayerRecord, now_ms: i64) -> Self {
         Self {
             durable_version: record.version,
-            snapshot_version: record.version,
-            snapshot_at_ms: now_ms,
+            snapshot: SnapshotClock::start(record.version, now_ms),
             unsaved: Vec::new(),
             record,
         }
@@ -110,17 +99,12 @@ impl Progress {
         if self.unsaved.is_empty() {
             return None;
         }
-        let events = std::mem::take(&mut self.unsaved);
-        let snapshot = self.record.version - self.snapshot_version >= policy.every_events
-            || now_ms - self.snapshot_at_ms >= policy.interval_ms;
-        if snapshot {
-            self.snapshot_version = self.record.version;
-            self.snapshot_at_ms = now_ms;
-        }
         Some(PlayerChanges {
             record: self.record.clone(),
-            events,
-            snapshot,
+            events: std::mem::take(&mut self.unsaved),
+            snapshot: self
+                .snapshot
+                .take_if_due(self.record.version, policy, now_ms),
             parts: Vec::new(),
         })
     }

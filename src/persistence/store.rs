@@ -1,21 +1,27 @@
 //! The sharded store: which shard holds whom, batch loads across shards in parallel with partial
-//! results, and one transaction per shard per write.
+//! results, and one transaction per shard per write. Stored objects' side is in `objects`.
+
+mod objects;
+
+pub use objects::ObjectHistory;
 
 use super::backend::{Backend, StoredHistory};
 use super::batch::ShardBatch;
 use super::error::StoreError;
-use super::part::{Row, StoredParts, TableSpec};
+use super::part::{PartEntry, Row, StoredParts, TableSpec};
 use super::record::{PlayerRecord, StoredEvent, replay};
 use super::shard::shard_of;
+use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use tokio::task::JoinSet;
 
-/// Every shard's database, in `[persistence] shards` order, and the feature parts it keeps for
-/// players.
+/// Every shard's database, in `[persistence] shards` order, the feature parts it keeps for players,
+/// and the kinds of objects it keeps.
 #[derive(Debug, Clone)]
 pub struct Store {
     shards: Vec<Backend>,
     parts: StoredParts,
+    objects: StoredParts,
 }
 
 /// A failed shard in a batch operation.
@@ -63,6 +69,7 @@ impl Store {
         Ok(Self {
             shards,
             parts: StoredParts::default(),
+            objects: StoredParts::default(),
         })
     }
 
@@ -70,7 +77,31 @@ impl Store {
     /// rows written with the players' and loaded with them.
     pub fn with_parts(mut self, parts: StoredParts) -> Self {
         self.parts = parts;
+        self.check_tables();
         self
+    }
+
+    /// Keeps objects of these kinds (each kind's state is the part of that name; see
+    /// [`super::object`]): their tables are created by [`Store::migrate`].
+    pub fn with_objects(mut self, kinds: StoredParts) -> Self {
+        self.objects = kinds;
+        self.check_tables();
+        self
+    }
+
+    /// Panics when a player part and an object kind share a table: a programming error found at
+    /// start-up.
+    fn check_tables(&self) {
+        for object in self.objects.entries() {
+            assert!(
+                self.parts
+                    .entries()
+                    .all(|part| part.table().name != object.table().name),
+                "table {} belongs to a player part and to object kind {}",
+                object.table().name,
+                object.name()
+            );
+        }
     }
 
     /// The feature parts this store keeps.
@@ -78,8 +109,22 @@ impl Store {
         &self.parts
     }
 
+    /// The kinds of objects this store keeps.
+    pub fn objects(&self) -> &StoredParts {
+        &self.objects
+    }
+
     fn part_tables(&self) -> Vec<&'static TableSpec> {
         self.parts.entries().map(|entry| entry.table()).collect()
+    }
+
+    /// Every table of parts and object kinds, for migrations.
+    fn all_tables(&self) -> Vec<&'static TableSpec> {
+        self.parts
+            .entries()
+            .chain(self.objects.entries())
+            .map(|entry| entry.table())
+            .collect()
     }
 
     pub fn shard_count(&self) -> usize {
@@ -95,7 +140,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let mut tasks = JoinSet::new();
         for (shard, backend) in self.shards.iter().cloned().enumerate() {
-            let tables = self.part_tables();
+            let tables = self.all_tables();
             tasks.spawn(async move {
                 backend
                     .migrate(&tables)
@@ -113,12 +158,8 @@ impl Store {
     /// or older than its newest event is rebuilt from its latest snapshot and the events after it
     /// (the recovery path). Players stored nowhere are simply absent.
     pub async fn load_players(&self, ids: &[u64]) -> LoadedPlayers {
-        let mut by_shard: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
-        for id in ids {
-            by_shard.entry(self.shard_of(*id)).or_default().push(*id);
-        }
         let mut tasks = JoinSet::new();
-        for (shard, ids) in by_shard {
+        for (shard, ids) in by_shard(ids.iter().copied(), |id| self.shard_of(*id)) {
             let backend = self.shards[shard].clone();
             let parts = self.parts.clone();
             tasks.spawn(async move {
@@ -143,7 +184,7 @@ impl Store {
     /// data statements it took.
     pub async fn write(&self, shard: usize, batch: &ShardBatch) -> Result<u64, StoreError> {
         let parts = batch
-            .part_writes(&self.parts)
+            .part_writes(&self.parts, &self.objects)
             .map_err(|source| StoreError::Part { shard, source })?;
         self.shards[shard]
             .write(batch, &parts)
@@ -249,13 +290,13 @@ impl Store {
         Ok(ids)
     }
 
-    /// Moves every player stored on a shard that is no longer its own (after shards were added) to
-    /// its own shard: its row, every event and its latest snapshot, in one transaction there, then
-    /// deletes it from the old shard. An interrupted run leaves copies that the next run completes
-    /// (the writes are idempotent). Run it with the server stopped, before it serves players on the
-    /// new shard list. Returns how many players moved.
+    /// Moves every player and object stored on a shard that is no longer its own (after shards were
+    /// added) to its own shard: its row, every event and its latest snapshot, in one transaction
+    /// there, then deletes it from the old shard. An interrupted run leaves copies that the next run
+    /// completes (the writes are idempotent). Run it with the server stopped, before it serves on
+    /// the new shard list. Returns how many players and objects moved.
     pub async fn rebalance(&self) -> Result<u64, StoreError> {
-        let mut moved = 0;
+        let mut moved = self.rebalance_objects().await?;
         for (source, backend) in self.shards.iter().enumerate() {
             let ids = backend
                 .player_ids(None)
@@ -279,6 +320,7 @@ impl Store {
                         .await
                         .map_err(StoreError::query(source))?,
                     snapshots: history.snapshot.into_iter().collect(),
+                    ..ShardBatch::default()
                 };
                 self.write(target, &batch).await?;
                 backend
@@ -319,6 +361,15 @@ async fn load_shard(
     Ok(players)
 }
 
+/// Groups `keys` by the shard that holds them.
+fn by_shard<K>(keys: impl IntoIterator<Item = K>, shard_of: impl Fn(&K) -> usize) -> BTreeMap<usize, Vec<K>> {
+    let mut grouped: BTreeMap<usize, Vec<K>> = BTreeMap::new();
+    for key in keys {
+        grouped.entry(shard_of(&key)).or_default().push(key);
+    }
+    grouped
+}
+
 /// Reads every registered part's rows of `players` (one query per part table) into their records.
 async fn attach_parts(
     backend: &Backend,
@@ -331,23 +382,39 @@ async fn attach_parts(
     }
     let ids: Vec<u64> = players.iter().map(|player| player.id).collect();
     for entry in parts.entries() {
-        let mut by_owner: HashMap<u64, Vec<Row>> = HashMap::new();
-        for (owner, row) in backend
-            .load_part(entry.table(), &ids)
-            .await
-            .map_err(StoreError::query(shard))?
-        {
-            by_owner.entry(owner).or_default().push(row);
-        }
+        let mut states = part_states(backend, entry.as_ref(), shard, &ids).await?;
         for player in players.iter_mut() {
-            let rows = by_owner.remove(&player.id).unwrap_or_default();
-            if let Some(state) = entry
-                .state_of(rows)
-                .map_err(|source| StoreError::Part { shard, source })?
-            {
+            if let Some(state) = states.remove(&player.id) {
                 player.parts.insert(entry.name().to_owned(), state);
             }
         }
     }
     Ok(())
+}
+
+/// The states that `owners`' rows of one part's table hold (absent: no rows, the default state).
+async fn part_states(
+    backend: &Backend,
+    entry: &dyn PartEntry,
+    shard: usize,
+    owners: &[u64],
+) -> Result<HashMap<u64, Value>, StoreError> {
+    let mut by_owner: HashMap<u64, Vec<Row>> = HashMap::new();
+    for (owner, row) in backend
+        .load_part(entry.table(), owners)
+        .await
+        .map_err(StoreError::query(shard))?
+    {
+        by_owner.entry(owner).or_default().push(row);
+    }
+    let mut states = HashMap::with_capacity(by_owner.len());
+    for (owner, rows) in by_owner {
+        if let Some(state) = entry
+            .state_of(rows)
+            .map_err(|source| StoreError::Part { shard, source })?
+        {
+            states.insert(owner, state);
+        }
+    }
+    Ok(states)
 }

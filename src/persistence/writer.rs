@@ -3,6 +3,7 @@
 //! newer changes, and retries with backoff; nothing is dropped. What commits is reported back so the
 //! world knows which players are durable.
 
+use super::object::{ObjectChanges, ObjectKey};
 use super::pending::{Durable, PendingShard, TakenBatch};
 use super::progress::PlayerChanges;
 use super::record::PlayerRecord;
@@ -29,6 +30,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub(super) struct FlushCommand {
     pub(super) changes: Vec<(Entity, PlayerChanges)>,
+    pub(super) objects: Vec<(Entity, ObjectChanges)>,
     /// Completed once every change handed to the writer so far is durable (shutdown waits on it).
     pub(super) done: Option<ShutdownStepHandle>,
     /// Whether this is the flush's last slice.
@@ -39,7 +41,8 @@ pub(super) struct FlushCommand {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct FlushReport {
     pub(super) shard: usize,
-    pub(super) durable: Vec<Durable>,
+    pub(super) durable: Vec<Durable<u64>>,
+    pub(super) durable_objects: Vec<Durable<ObjectKey>>,
     pub(super) statements: u64,
     pub(super) events: usize,
     pub(super) snapshots: usize,
@@ -59,7 +62,7 @@ impl ShardQueue {
     }
 }
 
-/// Players waiting for the database, shared with the world (for the login cap).
+/// Players and objects waiting for the database, shared with the world (for the login cap).
 pub(super) type Backlog = Arc<AtomicUsize>;
 
 /// Runs until the command channel closes and everything handed over is durable.
@@ -131,6 +134,11 @@ fn accept(
             .pending
             .add(entity, changes);
     }
+    for (entity, changes) in command.objects {
+        shards[store.shard_of(changes.record.key.id)]
+            .pending
+            .add_object(entity, changes);
+    }
     waiting.extend(command.done);
     command.complete
 }
@@ -148,7 +156,7 @@ async fn write_round(
     for (shard, queue) in shards.iter_mut().enumerate() {
         if queue.is_writable() {
             let taken = queue.pending.take();
-            in_flight += taken.durable.len();
+            in_flight += taken.len();
             let store = store.clone();
             round.spawn(async move {
                 let started = Instant::now();
@@ -181,7 +189,7 @@ async fn write_round(
                     .increment(1);
                 tracing::warn!(
                     shard,
-                    players = taken.durable.len(),
+                    waiting = taken.len(),
                     attempt = queue.failures,
                     retry_in_ms = delay.as_millis() as u64,
                     %error,
@@ -196,21 +204,29 @@ async fn write_round(
 
 /// The report of a committed batch, and its player rows (for the read side).
 fn committed(shard: usize, taken: TakenBatch, statements: u64) -> (FlushReport, Vec<PlayerRecord>) {
-    let TakenBatch { batch, durable } = taken;
+    let TakenBatch {
+        batch,
+        durable,
+        durable_objects,
+    } = taken;
     metrics::counter!(PERSIST_STATEMENTS_TOTAL).increment(statements);
     for (table, rows) in [
         ("players", batch.players.len()),
         ("player_events", batch.events.len()),
         ("player_snapshots", batch.snapshots.len()),
+        ("objects", batch.objects.len()),
+        ("object_events", batch.object_events.len()),
+        ("object_snapshots", batch.object_snapshots.len()),
     ] {
         metrics::counter!(PERSIST_ROWS_TOTAL, "table" => table).increment(rows as u64);
     }
     let report = FlushReport {
         shard,
         durable,
+        durable_objects,
         statements,
-        events: batch.events.len(),
-        snapshots: batch.snapshots.len(),
+        events: batch.events.len() + batch.object_events.len(),
+        snapshots: batch.snapshots.len() + batch.object_snapshots.len(),
     };
     (report, batch.players)
 }

@@ -39,6 +39,7 @@ pub const PERSIST_STATEMENTS_TOTAL: &str = "arbiter_persist_statements_total";
 pub const PERSIST_LOADS_TOTAL: &str = "arbiter_persist_loads_total";
 pub const PERSIST_BACKPRESSURE_TOTAL: &str = "arbiter_persist_backpressure_total";
 pub const PERSIST_PART_ERRORS_TOTAL: &str = "arbiter_persist_part_errors_total";
+pub const PERSIST_OBJECT_LOADS_TOTAL: &str = "arbiter_persist_object_loads_total";
 pub const QUERY_DURATION_SECONDS: &str = "arbiter_query_duration_seconds";
 pub const CACHE_REQUESTS_TOTAL: &str = "arbiter_cache_requests_total";
 pub const REDIS_UP: &str = "arbiter_redis_up";
@@ -197,11 +198,11 @@ fn describe() {
     );
     describe_counter!(
         PERSIST_ROWS_TOTAL,
-        "Rows written by committed flushes, by table (players, player_events, player_snapshots, and each part's table)."
+        "Rows written by committed flushes, by table (players, player_events, player_snapshots, objects, object_events, object_snapshots)."
     );
     describe_gauge!(
         PERSIST_PENDING_PLAYERS,
-        "Players whose changes are waiting for the database (in flight or retrying)."
+        "Players and stored objects whose changes are waiting for the database (in flight or retrying)."
     );
     describe_counter!(
         PERSIST_FAILURES_TOTAL,
@@ -222,6 +223,10 @@ fn describe() {
     describe_counter!(
         PERSIST_PART_ERRORS_TOTAL,
         "Feature parts that did not serialize at a flush, by part (their stored rows were kept)."
+    );
+    describe_counter!(
+        PERSIST_OBJECT_LOADS_TOTAL,
+        "Stored objects (guilds, trades) loaded into the world, by kind and result (stored, new, unknown_kind)."
     );
     describe_histogram!(
         QUERY_DURATION_SECONDS,

@@ -2,10 +2,14 @@
 //! each backend instantiates with its statements.
 
 /// Defines `history`, `events_after`, `recent_events`, `players_after`, `delete`, `player_ids`,
-/// `unpublished` and `unpublished_count` for a pool type and its SQL.
+/// `unpublished`, `unpublished_count`, `create_part_tables` and `delete_parts` for a pool type and
+/// its SQL.
 macro_rules! dialect_queries {
     (
         pool: $pool:ty,
+        connection: $connection:ty,
+        dialect: $dialect:expr,
+        delete_part: $delete_part:literal,
         row: $row:literal,
         latest_snapshot: $snapshot:literal,
         events_after: $events:literal,
@@ -128,6 +132,34 @@ macro_rules! dialect_queries {
                 .fetch_all(pool)
                 .await?;
             super::rows::events(&rows)
+        }
+
+        /// Creates the tables of the registered parts that do not exist yet.
+        pub(super) async fn create_part_tables(
+            pool: &$pool,
+            tables: &[&crate::persistence::part::TableSpec],
+        ) -> Result<(), sqlx::Error> {
+            for table in tables {
+                sqlx::query(sqlx::AssertSqlSafe(table.create_statement($dialect)))
+                    .execute(pool)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        /// Removes an owner's rows from the parts' tables.
+        pub(super) async fn delete_parts(
+            tx: &mut $connection,
+            tables: &[&crate::persistence::part::TableSpec],
+            id: u64,
+        ) -> Result<(), sqlx::Error> {
+            for table in tables {
+                sqlx::query(sqlx::AssertSqlSafe(format!($delete_part, table.name)))
+                    .bind(id as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok(())
         }
 
         /// Events not yet relayed.

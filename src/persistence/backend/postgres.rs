@@ -2,8 +2,10 @@
 //! per table per flush).
 
 use super::dialect::dialect_queries;
+use super::object_queries::object_queries;
 use super::rows::{self, PlayerRow};
-use crate::persistence::batch::{PartWrite, ShardBatch};
+use crate::persistence::batch::{PartOwners, PartWrite, ShardBatch};
+use crate::persistence::object::{ObjectKey, ObjectRecord};
 use crate::persistence::part::{ColumnKind, Dialect, Row, SqlValue, TableSpec};
 use crate::persistence::record::{PlayerRecord, StoredEvent};
 use sqlx::postgres::PgArguments;
@@ -86,12 +88,11 @@ pub(super) async fn write(
         .await?;
         statements += 1;
     }
-    // Before the players' upsert: which owners this batch moves forward.
-    if parts.iter().any(|write| !write.owners.is_empty()) {
-        let stored = stored_versions(&mut tx, &batch.players).await?;
-        for write in parts {
-            statements += write_part(&mut tx, write, &stored).await?;
-        }
+    statements += write_object_log(&mut tx, batch).await?;
+    // Before the owners' upserts: which owners this batch moves forward.
+    for write in parts.iter().filter(|write| !write.owners.is_empty()) {
+        let stored = stored_versions(&mut tx, write).await?;
+        statements += write_part(&mut tx, write, &stored).await?;
     }
     let players = &batch.players;
     if !players.is_empty() {
@@ -122,24 +123,131 @@ pub(super) async fn write(
         .await?;
         statements += 1;
     }
+    let objects = &batch.objects;
+    if !objects.is_empty() {
+        sqlx::query(
+            "INSERT INTO objects (kind, id, version, updated_at_ms) \
+             SELECT * FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::int8[]) \
+             ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version, \
+               updated_at_ms = EXCLUDED.updated_at_ms \
+             WHERE EXCLUDED.version > objects.version",
+        )
+        .bind(column(objects, |record| record.key.kind.clone()))
+        .bind(column(objects, |record| record.key.id as i64))
+        .bind(column(objects, |record| record.version as i64))
+        .bind(column(objects, |record| record.updated_at_ms))
+        .execute(&mut *tx)
+        .await?;
+        statements += 1;
+    }
     tx.commit().await?;
     Ok(statements)
 }
 
-/// The stored version of each of `players` that has a row.
+/// Inserts the batch's object events and snapshots (each once: a retried batch skips them).
+async fn write_object_log(tx: &mut PgConnection, batch: &ShardBatch) -> Result<u64, sqlx::Error> {
+    let mut statements = 0;
+    let events = &batch.object_events;
+    if !events.is_empty() {
+        sqlx::query(
+            "INSERT INTO object_events (kind, id, seq, type, payload, at_ms) \
+             SELECT kind, id, seq, type, payload::jsonb, at_ms \
+             FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::int8[]) \
+               AS e(kind, id, seq, type, payload, at_ms) \
+             ON CONFLICT (kind, id, seq) DO NOTHING",
+        )
+        .bind(column(events, |event| event.key.kind.clone()))
+        .bind(column(events, |event| event.key.id as i64))
+        .bind(column(events, |event| event.seq as i64))
+        .bind(column(events, |event| event.event.kind().to_owned()))
+        .bind(column(events, rows::object_payload))
+        .bind(column(events, |event| event.at_ms))
+        .execute(&mut *tx)
+        .await?;
+        statements += 1;
+    }
+    let snapshots = &batch.object_snapshots;
+    if !snapshots.is_empty() {
+        sqlx::query(
+            "INSERT INTO object_snapshots (kind, id, seq, state, at_ms) \
+             SELECT kind, id, seq, state::jsonb, at_ms \
+             FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::text[], $5::int8[]) \
+               AS s(kind, id, seq, state, at_ms) \
+             ON CONFLICT (kind, id, seq) DO NOTHING",
+        )
+        .bind(column(snapshots, |record| record.key.kind.clone()))
+        .bind(column(snapshots, |record| record.key.id as i64))
+        .bind(column(snapshots, |record| record.version as i64))
+        .bind(column(snapshots, rows::object_state))
+        .bind(column(snapshots, |record| record.updated_at_ms))
+        .execute(&mut *tx)
+        .await?;
+        statements += 1;
+    }
+    Ok(statements)
+}
+
+/// The stored version of each owner of `write` that has a row (in `players`, or in `objects` for
+/// its kind).
 async fn stored_versions(
     tx: &mut PgConnection,
-    players: &[PlayerRecord],
+    write: &PartWrite,
 ) -> Result<HashMap<u64, u64>, sqlx::Error> {
-    let rows: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT id, version FROM players WHERE id = ANY($1)")
-            .bind(column(players, |player| player.id as i64))
-            .fetch_all(&mut *tx)
-            .await?;
+    let ids = as_i64(&write.owner_ids());
+    let rows: Vec<(i64, i64)> = match &write.owned_by {
+        PartOwners::Players => {
+            sqlx::query_as("SELECT id, version FROM players WHERE id = ANY($1)")
+                .bind(ids)
+                .fetch_all(&mut *tx)
+                .await?
+        }
+        PartOwners::Objects(kind) => {
+            sqlx::query_as("SELECT id, version FROM objects WHERE kind = $1 AND id = ANY($2)")
+                .bind(kind.as_str())
+                .bind(ids)
+                .fetch_all(&mut *tx)
+                .await?
+        }
+    };
     Ok(rows
         .into_iter()
         .map(|(id, version)| (id as u64, version as u64))
         .collect())
+}
+
+/// The heads of `ids` of `kind` in `objects` that exist, and each one's highest event seq.
+pub(super) async fn load_objects(
+    pool: &PgPool,
+    kind: &str,
+    ids: &[u64],
+) -> Result<(Vec<ObjectRecord>, Vec<(u64, u64)>), sqlx::Error> {
+    let ids = as_i64(ids);
+    let heads: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, version, updated_at_ms FROM objects WHERE kind = $1 AND id = ANY($2)",
+    )
+    .bind(kind)
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+    let newest: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, MAX(seq) FROM object_events WHERE kind = $1 AND id = ANY($2) GROUP BY id",
+    )
+    .bind(kind)
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+    Ok((
+        heads
+            .into_iter()
+            .map(|(id, version, at_ms)| {
+                rows::object_head(&ObjectKey::new(kind, id as u64), version, at_ms)
+            })
+            .collect(),
+        newest
+            .into_iter()
+            .map(|(id, seq)| (id as u64, seq as u64))
+            .collect(),
+    ))
 }
 
 /// Replaces the rows of the owners this batch moves forward: one delete, one unnested insert.
@@ -234,37 +342,6 @@ pub(super) async fn load_part(
     found.iter().map(|row| rows::part_row(row, table)).collect()
 }
 
-/// Creates the tables of the registered parts that do not exist yet.
-pub(super) async fn create_part_tables(
-    pool: &PgPool,
-    tables: &[&TableSpec],
-) -> Result<(), sqlx::Error> {
-    for table in tables {
-        sqlx::query(AssertSqlSafe(table.create_statement(Dialect::Postgres)))
-            .execute(pool)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Removes a player's rows from the parts' tables.
-pub(super) async fn delete_parts(
-    tx: &mut PgConnection,
-    tables: &[&TableSpec],
-    id: u64,
-) -> Result<(), sqlx::Error> {
-    for table in tables {
-        sqlx::query(AssertSqlSafe(format!(
-            "DELETE FROM {} WHERE owner_id = $1",
-            table.name
-        )))
-        .bind(id as i64)
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(())
-}
-
 /// One column of a batch, as the array `UNNEST` takes.
 fn column<T, V>(items: &[T], pick: impl Fn(&T) -> V) -> Vec<V> {
     items.iter().map(pick).collect()
@@ -272,6 +349,9 @@ fn column<T, V>(items: &[T], pick: impl Fn(&T) -> V) -> Vec<V> {
 
 dialect_queries! {
     pool: PgPool,
+    connection: PgConnection,
+    dialect: Dialect::Postgres,
+    delete_part: "DELETE FROM {} WHERE owner_id = $1",
     row: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, \
           updated_at_ms FROM players WHERE id = $1",
     latest_snapshot: "SELECT state::text FROM player_snapshots WHERE player_id = $1 \
@@ -294,6 +374,21 @@ dialect_queries! {
     unpublished: "SELECT player_id, seq, at_ms, payload::text FROM player_events WHERE NOT published \
                  ORDER BY player_id, seq LIMIT $1",
     unpublished_count: "SELECT COUNT(*) FROM player_events WHERE NOT published",
+}
+
+object_queries! {
+    pool: PgPool,
+    head: "SELECT version, updated_at_ms FROM objects WHERE kind = $1 AND id = $2",
+    latest_snapshot: "SELECT state::text FROM object_snapshots WHERE kind = $1 AND id = $2 \
+                      ORDER BY seq DESC LIMIT 1",
+    events_after: "SELECT seq, at_ms, payload::text FROM object_events \
+                   WHERE kind = $1 AND id = $2 AND seq > $3 ORDER BY seq",
+    keys: "SELECT kind, id FROM objects UNION SELECT kind, id FROM object_events ORDER BY kind, id",
+    delete: [
+        "DELETE FROM objects WHERE kind = $1 AND id = $2",
+        "DELETE FROM object_events WHERE kind = $1 AND id = $2",
+        "DELETE FROM object_snapshots WHERE kind = $1 AND id = $2",
+    ],
 }
 
 /// Marks relayed events published.

@@ -1,6 +1,7 @@
 //! Rows as the databases return them, and their conversion to records. Ids and counters are stored as
 //! i64 (neither backend has unsigned 64-bit integers); ids keep their bit pattern.
 
+use crate::persistence::object::{ObjectEvent, ObjectKey, ObjectRecord};
 use crate::persistence::part::{ColumnKind, Row, SqlValue, TableSpec};
 use crate::persistence::record::{PlayerEvent, PlayerRecord, StoredEvent};
 
@@ -105,4 +106,44 @@ where
         })
         .collect::<Result<Row, sqlx::Error>>()?;
     Ok((owner as u64, values))
+}
+
+/// An object's head as stored: its version and time, its state still to be read from its rows.
+pub(super) fn object_head(key: &ObjectKey, version: i64, at_ms: i64) -> ObjectRecord {
+    ObjectRecord {
+        key: key.clone(),
+        version: version as u64,
+        updated_at_ms: at_ms,
+        state: None,
+    }
+}
+
+/// Decodes a stored object event; a payload that does not parse is an error.
+pub(super) fn object_event(
+    key: &ObjectKey,
+    seq: i64,
+    at_ms: i64,
+    payload: &str,
+) -> Result<ObjectEvent, sqlx::Error> {
+    Ok(ObjectEvent {
+        key: key.clone(),
+        seq: seq as u64,
+        at_ms,
+        event: serde_json::from_str(payload).map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
+    })
+}
+
+/// An object snapshot's stored state.
+pub(super) fn object_snapshot(state: &str) -> Result<ObjectRecord, sqlx::Error> {
+    serde_json::from_str(state).map_err(|error| sqlx::Error::Decode(Box::new(error)))
+}
+
+pub(super) fn object_payload(event: &ObjectEvent) -> String {
+    serde_json::to_string(&event.event)
+        .unwrap_or_else(|error| unreachable!("part events are JSON values: {error}"))
+}
+
+pub(super) fn object_state(record: &ObjectRecord) -> String {
+    serde_json::to_string(record)
+        .unwrap_or_else(|error| unreachable!("object records always serialize: {error}"))
 }

@@ -1,12 +1,14 @@
 //! SQLite: multi-row statements, chunked under SQLite's bind-parameter limit.
 
 use super::dialect::dialect_queries;
+use super::object_queries::object_queries;
 use super::rows::{self, PlayerRow};
-use crate::persistence::batch::{PartWrite, ShardBatch};
+use crate::persistence::batch::{PartOwners, PartWrite, ShardBatch};
+use crate::persistence::object::{ObjectKey, ObjectRecord};
 use crate::persistence::part::{Dialect, Row, SqlValue, TableSpec};
 use crate::persistence::record::{PlayerRecord, StoredEvent};
 use sqlx::query_builder::Separated;
-use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 
 /// SQLite's limit on bind parameters per statement (`SQLITE_MAX_VARIABLE_NUMBER` since 3.32).
@@ -37,6 +39,37 @@ pub(super) async fn load(
         heads.extend(found.into_iter().map(|(id, seq)| (id as u64, seq as u64)));
     }
     Ok((records, heads))
+}
+
+/// The heads of `ids` of `kind` in `objects` that exist, and each one's highest event seq.
+pub(super) async fn load_objects(
+    pool: &SqlitePool,
+    kind: &str,
+    ids: &[u64],
+) -> Result<(Vec<ObjectRecord>, Vec<(u64, u64)>), sqlx::Error> {
+    let key = |id: i64| ObjectKey::new(kind, id as u64);
+    let mut heads = Vec::with_capacity(ids.len());
+    let mut newest = Vec::new();
+    for chunk in ids.chunks(MAX_BIND_PARAMETERS - 1) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT id, version, updated_at_ms FROM objects WHERE kind = ",
+        );
+        query.push_bind(kind.to_owned()).push(" AND id IN (");
+        push_ids(&mut query, chunk);
+        let rows: Vec<(i64, i64, i64)> = query.build_query_as().fetch_all(pool).await?;
+        heads.extend(
+            rows.into_iter()
+                .map(|(id, version, at_ms)| rows::object_head(&key(id), version, at_ms)),
+        );
+        let mut query =
+            QueryBuilder::<Sqlite>::new("SELECT id, MAX(seq) FROM object_events WHERE kind = ");
+        query.push_bind(kind.to_owned()).push(" AND id IN (");
+        push_ids(&mut query, chunk);
+        query.push(" GROUP BY id");
+        let found: Vec<(i64, i64)> = query.build_query_as().fetch_all(pool).await?;
+        newest.extend(found.into_iter().map(|(id, seq)| (id as u64, seq as u64)));
+    }
+    Ok((heads, newest))
 }
 
 fn push_ids(query: &mut QueryBuilder<Sqlite>, ids: &[u64]) {
@@ -83,12 +116,41 @@ pub(super) async fn write(
         },
     )
     .await?;
-    // Before the players' upsert: which owners this batch moves forward.
-    if parts.iter().any(|write| !write.owners.is_empty()) {
-        let stored = stored_versions(&mut tx, &batch.players).await?;
-        for write in parts {
-            statements += write_part(&mut tx, write, &stored).await?;
-        }
+    statements += insert_chunks(
+        &mut tx,
+        &batch.object_events,
+        6,
+        "INSERT INTO object_events (kind, id, seq, type, payload, at_ms) ",
+        " ON CONFLICT (kind, id, seq) DO NOTHING",
+        |mut row, event| {
+            row.push_bind(event.key.kind.clone())
+                .push_bind(event.key.id as i64)
+                .push_bind(event.seq as i64)
+                .push_bind(event.event.kind().to_owned())
+                .push_bind(rows::object_payload(event))
+                .push_bind(event.at_ms);
+        },
+    )
+    .await?;
+    statements += insert_chunks(
+        &mut tx,
+        &batch.object_snapshots,
+        5,
+        "INSERT INTO object_snapshots (kind, id, seq, state, at_ms) ",
+        " ON CONFLICT (kind, id, seq) DO NOTHING",
+        |mut row, record| {
+            row.push_bind(record.key.kind.clone())
+                .push_bind(record.key.id as i64)
+                .push_bind(record.version as i64)
+                .push_bind(rows::object_state(record))
+                .push_bind(record.updated_at_ms);
+        },
+    )
+    .await?;
+    // Before the owners' upserts: which owners this batch moves forward.
+    for write in parts.iter().filter(|write| !write.owners.is_empty()) {
+        let stored = stored_versions(&mut tx, write).await?;
+        statements += write_part(&mut tx, write, &stored).await?;
     }
     statements += insert_chunks(
         &mut tx,
@@ -118,21 +180,45 @@ pub(super) async fn write(
         },
     )
     .await?;
+    statements += insert_chunks(
+        &mut tx,
+        &batch.objects,
+        4,
+        "INSERT INTO objects (kind, id, version, updated_at_ms) ",
+        " ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, \
+         updated_at_ms = excluded.updated_at_ms WHERE excluded.version > objects.version",
+        |mut row, record| {
+            row.push_bind(record.key.kind.clone())
+                .push_bind(record.key.id as i64)
+                .push_bind(record.version as i64)
+                .push_bind(record.updated_at_ms);
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(statements)
 }
 
-/// The stored version of each of `players` that has a row.
+/// The stored version of each owner of `write` that has a row (in `players`, or in `objects` for
+/// its kind).
 async fn stored_versions(
     tx: &mut SqliteConnection,
-    players: &[PlayerRecord],
+    write: &PartWrite,
 ) -> Result<HashMap<u64, u64>, sqlx::Error> {
-    let mut stored = HashMap::with_capacity(players.len());
-    for chunk in players.chunks(MAX_BIND_PARAMETERS) {
-        let mut query =
-            QueryBuilder::<Sqlite>::new("SELECT id, version FROM players WHERE id IN (");
-        let ids: Vec<u64> = chunk.iter().map(|player| player.id).collect();
-        push_ids(&mut query, &ids);
+    let mut stored = HashMap::with_capacity(write.owners.len());
+    for chunk in write.owner_ids().chunks(MAX_BIND_PARAMETERS - 1) {
+        let mut query = match &write.owned_by {
+            PartOwners::Players => {
+                QueryBuilder::<Sqlite>::new("SELECT id, version FROM players WHERE id IN (")
+            }
+            PartOwners::Objects(kind) => {
+                let mut query =
+                    QueryBuilder::<Sqlite>::new("SELECT id, version FROM objects WHERE kind = ");
+                query.push_bind(kind.clone()).push(" AND id IN (");
+                query
+            }
+        };
+        push_ids(&mut query, chunk);
         let rows: Vec<(i64, i64)> = query.build_query_as().fetch_all(&mut *tx).await?;
         stored.extend(
             rows.into_iter()
@@ -212,37 +298,6 @@ pub(super) async fn load_part(
     Ok(rows)
 }
 
-/// Creates the tables of the registered parts that do not exist yet.
-pub(super) async fn create_part_tables(
-    pool: &SqlitePool,
-    tables: &[&TableSpec],
-) -> Result<(), sqlx::Error> {
-    for table in tables {
-        sqlx::query(AssertSqlSafe(table.create_statement(Dialect::Sqlite)))
-            .execute(pool)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Removes a player's rows from the parts' tables.
-pub(super) async fn delete_parts(
-    tx: &mut SqliteConnection,
-    tables: &[&TableSpec],
-    id: u64,
-) -> Result<(), sqlx::Error> {
-    for table in tables {
-        sqlx::query(AssertSqlSafe(format!(
-            "DELETE FROM {} WHERE owner_id = ?",
-            table.name
-        )))
-        .bind(id as i64)
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(())
-}
-
 /// Inserts `items` as multi-row statements, as many rows of `columns` values each as the bind
 /// parameter limit allows: `head`, the values that `bind` pushes for each item, then `tail`. Returns
 /// the statements it took.
@@ -267,6 +322,9 @@ async fn insert_chunks<T>(
 
 dialect_queries! {
     pool: SqlitePool,
+    connection: SqliteConnection,
+    dialect: Dialect::Sqlite,
+    delete_part: "DELETE FROM {} WHERE owner_id = ?",
     row: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, \
           updated_at_ms FROM players WHERE id = ?",
     latest_snapshot: "SELECT state FROM player_snapshots WHERE player_id = ? \
@@ -289,6 +347,21 @@ dialect_queries! {
     unpublished: "SELECT player_id, seq, at_ms, payload FROM player_events WHERE published = 0 \
                  ORDER BY player_id, seq LIMIT ?",
     unpublished_count: "SELECT COUNT(*) FROM player_events WHERE published = 0",
+}
+
+object_queries! {
+    pool: SqlitePool,
+    head: "SELECT version, updated_at_ms FROM objects WHERE kind = ? AND id = ?",
+    latest_snapshot: "SELECT state FROM object_snapshots WHERE kind = ? AND id = ? \
+                      ORDER BY seq DESC LIMIT 1",
+    events_after: "SELECT seq, at_ms, payload FROM object_events \
+                   WHERE kind = ? AND id = ? AND seq > ? ORDER BY seq",
+    keys: "SELECT kind, id FROM objects UNION SELECT kind, id FROM object_events ORDER BY kind, id",
+    delete: [
+        "DELETE FROM objects WHERE kind = ? AND id = ?",
+        "DELETE FROM object_events WHERE kind = ? AND id = ?",
+        "DELETE FROM object_snapshots WHERE kind = ? AND id = ?",
+    ],
 }
 
 /// Marks relayed events published.
