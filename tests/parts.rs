@@ -7,7 +7,7 @@ use arbiter::persistence::{
     PartEvent, PlayerEvent, PlayerRecord, ShardBatch, Store, StoredEvent, StoredPart, StoredParts,
     verify_players,
 };
-use arbiter_testing::databases::{PostgresDatabases, sqlite_shards};
+use arbiter_testing::databases::{PostgresDatabases, runtime, sqlite_shards};
 use bevy_ecs::component::Component;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -76,14 +76,6 @@ impl StoredPart for Badges {
 
 fn parts() -> StoredParts {
     StoredParts::default().with::<Badges>()
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
 }
 
 /// A player as the world keeps it: its record and its badges, each change an event.

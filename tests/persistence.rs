@@ -3,17 +3,9 @@
 use arbiter::persistence::{
     MatchOutcome, PlayerEvent, PlayerRecord, ShardBatch, Store, StoredEvent, verify_players,
 };
-use arbiter_testing::databases::{PostgresDatabases, sqlite_shards};
+use arbiter_testing::databases::{PostgresDatabases, runtime, sqlite_shards};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
 
 /// An in-memory model of what the server does: events appended per player, the record folded.
 #[derive(Default)]

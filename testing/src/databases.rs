@@ -8,6 +8,15 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
+/// A multi-threaded tokio runtime (two workers) to drive a store from a test.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
 /// `count` SQLite shard URLs in `dir` (`shard0.db`, `shard1.db`, …; created when the store opens).
 pub fn sqlite_shards(dir: &tempfile::TempDir, count: usize) -> Vec<String> {
     (0..count)
