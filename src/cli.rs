@@ -53,14 +53,20 @@ pub struct TailArgs {
 }
 
 #[derive(Debug, Clone, clap::Args)]
+#[group(required = true, multiple = false)]
 pub struct ReplayArgs {
+    /// The player to replay.
     #[arg(long)]
-    pub player_id: u64,
+    pub player_id: Option<u64>,
+    /// The stored object to replay, as KIND:ID (e.g. guild:42).
+    #[arg(long, value_name = "KIND:ID")]
+    pub object: Option<crate::persistence::ObjectKey>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct VerifyArgs {
-    /// Check a random sample of up to N players per shard instead of all of them.
+    /// Check a random sample of up to N players per shard instead of all of them (stored objects
+    /// are always checked in full).
     #[arg(long, value_name = "N")]
     pub sample: Option<u64>,
 }

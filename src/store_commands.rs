@@ -1,9 +1,9 @@
-//! `arbiter migrate`, `arbiter replay --player-id N`, `arbiter verify [--sample N]` and
+//! `arbiter migrate`, `arbiter replay --player-id N | --object KIND:ID`, `arbiter verify [--sample N]` and
 //! `arbiter rebalance`: the store's operator commands. Each opens the shards of `[persistence]` and migrates them first.
 
 use crate::cli::{ReplayArgs, VerifyArgs};
 use crate::config::{LoadedConfig, process_env};
-use crate::persistence::{Store, verify_players};
+use crate::persistence::{Store, verify_objects, verify_players};
 use crate::runtime::AsyncRuntime;
 use crate::settings::ServerConfig;
 use anyhow::Context;
@@ -41,21 +41,33 @@ pub fn migrate(config_path: Option<&Path>) -> anyhow::Result<AppExit> {
     Ok(AppExit::Success)
 }
 
-/// Prints a player's stored row next to what its snapshot and events replay to, as JSON; exits 1
-/// when they differ.
+/// Prints a player's (or a stored object's) stored row next to what its snapshot and events replay
+/// to, as JSON; exits 1 when they differ.
 pub fn replay(config_path: Option<&Path>, args: &ReplayArgs) -> anyhow::Result<AppExit> {
     let (store, runtime) = open_configured(config_path)?;
-    let history = runtime.block_on(store.history(args.player_id))?;
-    let matches = history.row.as_ref() == Some(&history.replayed);
-    let report = serde_json::json!({
-        "player_id": args.player_id,
-        "shard": store.shard_of(args.player_id),
-        "stored_row": history.row,
-        "replayed": history.replayed,
-        "snapshot_seq": history.snapshot.as_ref().map(|snapshot| snapshot.version),
-        "events_after_snapshot": history.events.len(),
-        "matches": matches,
-    });
+    let (report, matches) = match (&args.object, args.player_id) {
+        (Some(key), _) => {
+            let history = runtime.block_on(store.object_history(key))?;
+            replay_report(
+                serde_json::json!({ "object": key.to_string(), "shard": store.shard_of(key.id) }),
+                history.row,
+                history.replayed,
+                history.snapshot.map(|snapshot| snapshot.version),
+                history.events.len(),
+            )
+        }
+        (None, player_id) => {
+            let player_id = player_id.context("--player-id or --object")?;
+            let history = runtime.block_on(store.history(player_id))?;
+            replay_report(
+                serde_json::json!({ "player_id": player_id, "shard": store.shard_of(player_id) }),
+                history.row,
+                history.replayed,
+                history.snapshot.map(|snapshot| snapshot.version),
+                history.events.len(),
+            )
+        }
+    };
     writeln!(
         std::io::stdout(),
         "{}",
@@ -68,12 +80,33 @@ pub fn replay(config_path: Option<&Path>, args: &ReplayArgs) -> anyhow::Result<A
     })
 }
 
+/// The replay report of one player or object (`subject` names it): its stored row next to what its
+/// history replays to, and whether they are equal.
+fn replay_report<R: serde::Serialize + PartialEq>(
+    subject: serde_json::Value,
+    row: Option<R>,
+    replayed: R,
+    snapshot_seq: Option<u64>,
+    events_after_snapshot: usize,
+) -> (serde_json::Value, bool) {
+    let matches = row.as_ref() == Some(&replayed);
+    let mut report = subject;
+    report["stored_row"] = serde_json::json!(row);
+    report["replayed"] = serde_json::json!(replayed);
+    report["snapshot_seq"] = serde_json::json!(snapshot_seq);
+    report["events_after_snapshot"] = serde_json::json!(events_after_snapshot);
+    report["matches"] = serde_json::json!(matches);
+    (report, matches)
+}
+
 /// Checks the invariant for every player (or a random sample per shard); prints each mismatch and a
 /// summary, and exits 1 on any mismatch.
 pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<AppExit> {
     let (store, runtime) = open_configured(config_path)?;
     let ids = runtime.block_on(store.player_ids(args.sample))?;
     let mismatches = runtime.block_on(verify_players(&store, &ids))?;
+    let keys = runtime.block_on(store.object_keys())?;
+    let object_mismatches = runtime.block_on(verify_objects(&store, &keys))?;
     let mut out = std::io::stdout().lock();
     for mismatch in &mismatches {
         writeln!(
@@ -84,14 +117,24 @@ pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<A
             serde_json::to_string(&mismatch.replayed)?
         )?;
     }
+    for mismatch in &object_mismatches {
+        writeln!(
+            out,
+            "MISMATCH object {}: stored row {} but history replays to {}",
+            mismatch.key,
+            serde_json::to_string(&mismatch.row)?,
+            serde_json::to_string(&mismatch.replayed)?
+        )?;
+    }
     writeln!(
         out,
-        "checked {} player(s) on {} shard(s): {} mismatch(es)",
+        "checked {} player(s) and {} object(s) on {} shard(s): {} mismatch(es)",
         ids.len(),
+        keys.len(),
         store.shard_count(),
-        mismatches.len()
+        mismatches.len() + object_mismatches.len()
     )?;
-    Ok(if mismatches.is_empty() {
+    Ok(if mismatches.is_empty() && object_mismatches.is_empty() {
         AppExit::Success
     } else {
         AppExit::error()

@@ -11,7 +11,7 @@ use arbiter::persistence::{
 use arbiter::persistence::object::ObjectEvent;
 use arbiter::settings::ServerConfig;
 use arbiter_testing::databases::{PostgresDatabases, runtime, sqlite_shards};
-use arbiter_testing::persisted_app::persisted_app;
+use arbiter_testing::persisted_app::{persisted_app, step_until};
 use bevy_app::App;
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
@@ -320,18 +320,6 @@ fn server_with_rosters(shards: Vec<String>) -> (App, Store) {
         .with_objects(kinds());
     runtime().block_on(store.migrate()).expect("migrations");
     (persisted_app(config, &store, false), store)
-}
-
-/// Steps `app` until `done` holds, at most `ticks` times.
-fn step_until(app: &mut App, ticks: u32, done: impl Fn(&App) -> bool) -> bool {
-    for _ in 0..ticks {
-        if done(app) {
-            return true;
-        }
-        app.update();
-        std::thread::sleep(std::time::Duration::from_millis(2));
-    }
-    done(app)
 }
 
 fn journal(app: &App, entity: Entity) -> Option<&ObjectJournal> {

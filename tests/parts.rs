@@ -7,7 +7,12 @@ use arbiter::persistence::{
     PartEvent, PlayerEvent, PlayerRecord, ShardBatch, Store, StoredEvent, StoredPart, StoredParts,
     verify_players,
 };
+use arbiter::persistence::Progress;
+use arbiter::settings::ServerConfig;
+use arbiter_components::player::PlayerId;
 use arbiter_testing::databases::{PostgresDatabases, runtime, sqlite_shards};
+use arbiter_testing::persisted_app::{persisted_app, step_until};
+use bevy_app::App;
 use bevy_ecs::component::Component;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -303,4 +308,57 @@ fn rebalancing_moves_a_player_s_part_rows_with_it() {
         );
         assert_eq!(verify_players(&after, &ids).await.expect("verify"), vec![]);
     });
+}
+
+/// The server app on SQLite `shards` with badges as a player part, flushing every 5 s.
+fn server_with_badges(shards: Vec<String>) -> App {
+    let mut config = ServerConfig::default();
+    config.persistence.shards = shards.clone();
+    config.persistence.flush_interval_secs = 5;
+    let store = Store::open(&shards).expect("the store opens").with_parts(parts());
+    runtime().block_on(store.migrate()).expect("migrations");
+    persisted_app(config, &store, false)
+}
+
+#[test]
+fn a_part_arrives_with_its_player_at_login_and_its_changes_are_written_behind_the_tick() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shards = sqlite_shards(&dir, 2);
+    let mut app = server_with_badges(shards.clone());
+    let player = app.world_mut().spawn(PlayerId(7)).id();
+    assert!(step_until(&mut app, 300, |app| app
+        .world()
+        .get::<Progress>(player)
+        .is_some()));
+    assert_eq!(app.world().get::<Badges>(player), Some(&Badges::default()));
+
+    for badge in ["first_blood", "first_blood", "survivor"] {
+        let event = earned(badge);
+        let mut entity = app.world_mut().entity_mut(player);
+        entity.get_mut::<Badges>().expect("badges").apply(&event);
+        entity
+            .get_mut::<Progress>()
+            .expect("progress")
+            .record_part_event::<Badges>(&event, 1_700_000_000_000)
+            .expect("recorded");
+        app.update();
+    }
+    assert!(
+        step_until(&mut app, 900, |app| app
+            .world()
+            .get::<Progress>(player)
+            .is_some_and(Progress::is_durable)),
+        "the badges become durable"
+    );
+    let held = app.world().get::<Badges>(player).cloned().expect("badges");
+    assert_eq!(held.earned.get("first_blood"), Some(&2));
+    drop(app);
+
+    let mut app = server_with_badges(shards);
+    let player = app.world_mut().spawn(PlayerId(7)).id();
+    assert!(step_until(&mut app, 300, |app| app
+        .world()
+        .get::<Progress>(player)
+        .is_some()));
+    assert_eq!(app.world().get::<Badges>(player), Some(&held), "loaded with its player");
 }

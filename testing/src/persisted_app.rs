@@ -26,3 +26,16 @@ pub fn persisted_app(config: ServerConfig, store: &Store, admin: bool) -> App {
     app.cleanup();
     app
 }
+
+/// Steps `app` (one tick each, with a short pause so its async work can progress) until `done` holds,
+/// at most `ticks` times; returns whether it held.
+pub fn step_until(app: &mut App, ticks: u32, done: impl Fn(&App) -> bool) -> bool {
+    for _ in 0..ticks {
+        if done(app) {
+            return true;
+        }
+        app.update();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    done(app)
+}

@@ -29,6 +29,24 @@ impl std::fmt::Display for ObjectKey {
     }
 }
 
+impl std::str::FromStr for ObjectKey {
+    type Err = String;
+
+    /// `KIND:ID`, as printed.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (kind, id) = text
+            .rsplit_once(':')
+            .ok_or_else(|| format!("{text:?} is not KIND:ID (e.g. guild:42)"))?;
+        let id = id
+            .parse()
+            .map_err(|error| format!("{text:?}: the id {id:?} is not a whole number: {error}"))?;
+        if kind.is_empty() {
+            return Err(format!("{text:?}: the kind is empty"));
+        }
+        Ok(Self::new(kind, id))
+    }
+}
+
 /// An object's current state: one row of `objects` with its part's rows. `version` is the seq of the
 /// last event folded into it (0: none).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,4 +102,18 @@ pub fn replay_object(
         }
     }
     Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_reads_back_as_printed_and_malformed_keys_are_refused() {
+        let key = ObjectKey::new("guild", 42);
+        assert_eq!(key.to_string().parse::<ObjectKey>(), Ok(key));
+        for malformed in ["guild", "guild:", ":42", "guild:-1", "guild:x"] {
+            assert!(malformed.parse::<ObjectKey>().is_err(), "{malformed}");
+        }
+    }
 }
