@@ -3,12 +3,12 @@
 //! (version-guarded rows, events once each, snapshots), loaded by key, replayed, verified and moved
 //! by rebalance — on SQLite and PostgreSQL — and written behind the tick from an object entity.
 
+use arbiter::persistence::object::ObjectEvent;
 use arbiter::persistence::part::{Column, ColumnKind, Row, SqlValue, TableSpec};
 use arbiter::persistence::{
-    ObjectJournal, ObjectKey, ObjectRecord, PartEvent, PersistStats, ShardBatch, Store,
-    StoredPart, StoredParts, verify_objects,
+    ObjectJournal, ObjectKey, ObjectRecord, PartEvent, PersistStats, ShardBatch, Store, StoredPart,
+    StoredParts, verify_objects,
 };
-use arbiter::persistence::object::ObjectEvent;
 use arbiter::settings::ServerConfig;
 use arbiter_testing::databases::{PostgresDatabases, runtime, sqlite_shards};
 use arbiter_testing::persisted_app::{persisted_app, step_until};
@@ -192,7 +192,10 @@ async fn round_trip(urls: Vec<String>) {
 
     // A retried, older batch moves nothing back.
     store.write(shard, &first).await.expect("stale write");
-    assert_eq!(store.load_objects(&[key.clone()]).await.0, vec![guild.stored()]);
+    assert_eq!(
+        store.load_objects(&[key.clone()]).await.0,
+        vec![guild.stored()]
+    );
 
     // Everyone gone: no rows, the default state again.
     for player in [100, 101, 103] {
@@ -289,7 +292,10 @@ fn rebalancing_moves_objects_with_their_rows() {
         after.migrate().await.expect("migrations");
         let moved = after.rebalance().await.expect("rebalance");
         assert!(moved > 0, "some rosters belong to the new shard");
-        let keys: Vec<ObjectKey> = rosters.iter().map(|roster| roster.head.key.clone()).collect();
+        let keys: Vec<ObjectKey> = rosters
+            .iter()
+            .map(|roster| roster.head.key.clone())
+            .collect();
         let (mut loaded, failed) = after.load_objects(&keys).await;
         assert!(failed.is_empty());
         loaded.sort_by(|a, b| a.key.cmp(&b.key));
@@ -345,7 +351,10 @@ fn an_object_entity_loads_then_its_changes_are_written_behind_the_tick_as_one_ro
     for player in 0..100 {
         let event = joined(player, if player == 0 { "leader" } else { "member" });
         let mut object = app.world_mut().entity_mut(entity);
-        object.get_mut::<Roster>().expect("the roster").apply(&event);
+        object
+            .get_mut::<Roster>()
+            .expect("the roster")
+            .apply(&event);
         object
             .get_mut::<ObjectJournal>()
             .expect("the journal")
@@ -354,14 +363,19 @@ fn an_object_entity_loads_then_its_changes_are_written_behind_the_tick_as_one_ro
         app.update();
     }
     assert!(
-        step_until(&mut app, 900, |app| journal(app, entity)
-            .is_some_and(|journal| journal.version() == 100 && journal.is_durable())),
+        step_until(&mut app, 900, |app| journal(app, entity).is_some_and(
+            |journal| journal.version() == 100 && journal.is_durable()
+        )),
         "the changes become durable"
     );
     let stats = *app.world().resource::<PersistStats>();
     assert_eq!(stats.event_rows, 100, "every event once");
     assert_eq!(stats.object_rows, 1, "one head for a hundred changes");
-    let held = app.world().get::<Roster>(entity).cloned().expect("the roster");
+    let held = app
+        .world()
+        .get::<Roster>(entity)
+        .cloned()
+        .expect("the roster");
     assert_eq!(
         runtime()
             .block_on(verify_objects(&store, std::slice::from_ref(&key)))

@@ -2,12 +2,12 @@
 //! own on the player's shard. Written in the players' transaction, loaded with them, in snapshots,
 //! replayed and verified — on SQLite and PostgreSQL.
 
+use arbiter::persistence::Progress;
 use arbiter::persistence::part::{Column, ColumnKind, Row, SqlValue, TableSpec};
 use arbiter::persistence::{
     PartEvent, PlayerEvent, PlayerRecord, ShardBatch, Store, StoredEvent, StoredPart, StoredParts,
     verify_players,
 };
-use arbiter::persistence::Progress;
 use arbiter::settings::ServerConfig;
 use arbiter_components::player::PlayerId;
 use arbiter_testing::databases::{PostgresDatabases, runtime, sqlite_shards};
@@ -315,7 +315,9 @@ fn server_with_badges(shards: Vec<String>) -> App {
     let mut config = ServerConfig::default();
     config.persistence.shards = shards.clone();
     config.persistence.flush_interval_secs = 5;
-    let store = Store::open(&shards).expect("the store opens").with_parts(parts());
+    let store = Store::open(&shards)
+        .expect("the store opens")
+        .with_parts(parts());
     runtime().block_on(store.migrate()).expect("migrations");
     persisted_app(config, &store, false)
 }
@@ -360,5 +362,50 @@ fn a_part_arrives_with_its_player_at_login_and_its_changes_are_written_behind_th
         .world()
         .get::<Progress>(player)
         .is_some()));
-    assert_eq!(app.world().get::<Badges>(player), Some(&held), "loaded with its player");
+    assert_eq!(
+        app.world().get::<Badges>(player),
+        Some(&held),
+        "loaded with its player"
+    );
+}
+
+#[test]
+fn a_player_s_latest_matches_are_found_however_many_part_events_came_between() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    runtime().block_on(async {
+        let store = Store::open(&sqlite_shards(&dir, 1))
+            .expect("the store opens")
+            .with_parts(parts());
+        store.migrate().await.expect("migrations");
+        let mut ada = Player::new(3);
+        for match_id in 1..=12 {
+            ada.happen(PlayerEvent::MatchPlayed {
+                match_id,
+                outcome: arbiter::persistence::MatchOutcome::Win,
+                kills: 1,
+                deaths: 0,
+                rating: 1500.0,
+                uncertainty: 300.0,
+            });
+            for _ in 0..5 {
+                ada.badge(earned("streak"));
+            }
+        }
+        store.write(0, &ada.batch(false)).await.expect("write");
+        let matches: Vec<u64> = store
+            .recent_events(3, "match_played", 10)
+            .await
+            .expect("recent events")
+            .into_iter()
+            .map(|stored| match stored.event {
+                PlayerEvent::MatchPlayed { match_id, .. } => match_id,
+                other => panic!("not a match: {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            matches,
+            (3..=12).rev().collect::<Vec<_>>(),
+            "the ten newest, newest first"
+        );
+    });
 }

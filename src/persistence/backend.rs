@@ -128,13 +128,14 @@ impl Backend {
         on_backend!(self, events_after(id, 0))
     }
 
-    /// A player's latest `limit` events, newest first.
+    /// A player's latest `limit` events of type `kind`, newest first.
     pub(super) async fn recent_events(
         &self,
         id: u64,
+        kind: &str,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, sqlx::Error> {
-        on_backend!(self, recent_events(id, limit))
+        on_backend!(self, recent_events(id, kind, limit))
     }
 
     /// A page of rows in stored-id order, after the stored id `after`.

@@ -92,11 +92,9 @@ impl ShardBatch {
                 }
                 let rows = state.map(|state| entry.rows(state)).transpose()?;
                 write.owners.push((player.id, player.version));
-                write.rows.extend(
-                    rows.into_iter()
-                        .flatten()
-                        .map(|row| (player.id, row)),
-                );
+                write
+                    .rows
+                    .extend(rows.into_iter().flatten().map(|row| (player.id, row)));
             }
         }
         let mut by_kind: HashMap<&str, PartWrite> = HashMap::new();

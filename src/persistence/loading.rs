@@ -70,11 +70,7 @@ pub(super) fn finish_loading(
         let (progress, result) = match loaded.record {
             Some(record) => (Progress::loaded(record, now), "stored"),
             None => (
-                Progress::registered(
-                    loaded.key,
-                    format!("player-{}", loaded.key),
-                    now,
-                ),
+                Progress::registered(loaded.key, format!("player-{}", loaded.key), now),
                 "new",
             ),
         };

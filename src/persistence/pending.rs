@@ -159,7 +159,10 @@ impl<R: Journaled> Coalesced<R> {
     ) {
         let mut events_of: HashMap<R::Key, Vec<R::Event>> = HashMap::new();
         for event in events {
-            events_of.entry(R::event_key(&event)).or_default().push(event);
+            events_of
+                .entry(R::event_key(&event))
+                .or_default()
+                .push(event);
         }
         let mut snapshot_of: HashMap<R::Key, R> = snapshots
             .into_iter()

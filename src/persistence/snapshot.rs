@@ -26,7 +26,12 @@ impl SnapshotClock {
     }
 
     /// Whether a snapshot of `version` is due now under `policy`; if so, it counts as taken.
-    pub(super) fn take_if_due(&mut self, version: u64, policy: SnapshotPolicy, now_ms: i64) -> bool {
+    pub(super) fn take_if_due(
+        &mut self,
+        version: u64,
+        policy: SnapshotPolicy,
+        now_ms: i64,
+    ) -> bool {
         let due = version - self.version >= policy.every_events
             || now_ms - self.at_ms >= policy.interval_ms;
         if due {

@@ -217,15 +217,17 @@ impl Store {
         })
     }
 
-    /// A player's latest `limit` events, newest first.
+    /// A player's latest `limit` events of type `kind` (`match_played`), newest first, however many
+    /// events of other types came between them.
     pub async fn recent_events(
         &self,
         player_id: u64,
+        kind: &str,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let shard = self.shard_of(player_id);
         self.shards[shard]
-            .recent_events(player_id, limit)
+            .recent_events(player_id, kind, limit)
             .await
             .map_err(StoreError::query(shard))
     }
@@ -362,7 +364,10 @@ async fn load_shard(
 }
 
 /// Groups `keys` by the shard that holds them.
-fn by_shard<K>(keys: impl IntoIterator<Item = K>, shard_of: impl Fn(&K) -> usize) -> BTreeMap<usize, Vec<K>> {
+fn by_shard<K>(
+    keys: impl IntoIterator<Item = K>,
+    shard_of: impl Fn(&K) -> usize,
+) -> BTreeMap<usize, Vec<K>> {
     let mut grouped: BTreeMap<usize, Vec<K>> = BTreeMap::new();
     for key in keys {
         grouped.entry(shard_of(&key)).or_default().push(key);

@@ -171,7 +171,7 @@ impl ReadModel {
             return Ok(None);
         };
         let events = store
-            .recent_events(player_id, LAST_MATCHES * 2)
+            .recent_events(player_id, "match_played", LAST_MATCHES)
             .await
             .map_err(unavailable)?;
         let last_matches = events

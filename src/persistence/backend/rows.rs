@@ -129,7 +129,8 @@ pub(super) fn object_event(
         key: key.clone(),
         seq: seq as u64,
         at_ms,
-        event: serde_json::from_str(payload).map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
+        event: serde_json::from_str(payload)
+            .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
     })
 }
 
