@@ -10,7 +10,7 @@ use arbiter::persistence::{
     StoredParts, verify_objects,
 };
 use arbiter::settings::ServerConfig;
-use arbiter_testing::databases::{PostgresDatabases, runtime, sqlite_shards};
+use arbiter_testing::databases::{on_postgres, on_sqlite, runtime, sqlite_shards};
 use arbiter_testing::persisted_app::{persisted_app, step_until};
 use bevy_app::App;
 use bevy_ecs::component::Component;
@@ -216,19 +216,12 @@ async fn round_trip(urls: Vec<String>) {
 
 #[test]
 fn an_object_round_trips_through_sqlite_on_the_shard_of_its_id() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    runtime().block_on(round_trip(sqlite_shards(&dir, 2)));
+    on_sqlite(2, round_trip);
 }
 
 #[test]
 fn an_object_round_trips_through_postgres_on_the_shard_of_its_id() {
-    runtime().block_on(async {
-        let Some(databases) = PostgresDatabases::create(2).await else {
-            return;
-        };
-        round_trip(databases.urls()).await;
-        databases.drop_all().await;
-    });
+    on_postgres(2, round_trip);
 }
 
 #[test]

@@ -17,6 +17,24 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
+/// Runs `test` on the URLs of `count` SQLite shards in a fresh temporary directory.
+pub fn on_sqlite<F: Future>(count: usize, test: impl FnOnce(Vec<String>) -> F) -> F::Output {
+    let dir = tempfile::tempdir().expect("temp dir");
+    runtime().block_on(test(sqlite_shards(&dir, count)))
+}
+
+/// Runs `test` on the URLs of `count` fresh PostgreSQL databases and drops them afterwards; without
+/// a PostgreSQL server it says that it skipped (under `CI=true` that fails).
+pub fn on_postgres<F: Future<Output = ()>>(count: usize, test: impl FnOnce(Vec<String>) -> F) {
+    runtime().block_on(async {
+        let Some(databases) = PostgresDatabases::create(count).await else {
+            return;
+        };
+        test(databases.urls()).await;
+        databases.drop_all().await;
+    });
+}
+
 /// `count` SQLite shard URLs in `dir` (`shard0.db`, `shard1.db`, …; created when the store opens).
 pub fn sqlite_shards(dir: &tempfile::TempDir, count: usize) -> Vec<String> {
     (0..count)
