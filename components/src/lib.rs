@@ -7,6 +7,8 @@ pub mod combat;
 pub mod config;
 pub mod history;
 pub mod input;
+pub mod inventory;
+pub mod items;
 pub mod kinematics;
 pub mod map;
 pub mod match_events;

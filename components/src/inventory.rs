@@ -1,0 +1,476 @@
+//! What a player owns: items (stacks and unique instances) with a loadout, and a wallet. Amounts
+//! change only through events: a rule checks a request (`grant`, `discard`, `equip`, …), which gives
+//! the event to record, then folds it with `apply` — the same fold that replays the stored log.
+
+use crate::items::{Catalog, ItemKind};
+use bevy_ecs::component::Component;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One item instance, unique across all shards and restarts without coordination: the player it
+/// was minted for and that player's serial, which only grows and is stored with the inventory (a
+/// serial lost in a crash was never durable, so no durable id is ever minted twice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct InstanceId {
+    pub origin: u64,
+    pub serial: u64,
+}
+
+/// Where an equipped item sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EquipSlot {
+    /// A weapon instance.
+    Primary,
+    /// A weapon instance.
+    Secondary,
+    /// A consumable (by item: its units are interchangeable).
+    Consumable,
+}
+
+/// What is equipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Loadout {
+    pub primary: Option<InstanceId>,
+    pub secondary: Option<InstanceId>,
+    pub consumable: Option<String>,
+}
+
+/// Why a request about items or currency was refused; nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum InventoryError {
+    #[error("no such item")]
+    UnknownItem,
+    #[error("no such currency")]
+    UnknownCurrency,
+    #[error("the quantity must be at least 1 and fit a stack")]
+    InvalidQuantity,
+    #[error("the stack would exceed the item's max_stack")]
+    StackFull,
+    #[error("no free slot")]
+    InventoryFull,
+    #[error("the player does not own that")]
+    NotOwned,
+    #[error("that item does not go in that slot")]
+    WrongSlot,
+    #[error("not enough currency")]
+    InsufficientFunds,
+    #[error("a balance would overflow")]
+    Overflow,
+}
+
+/// A change to an inventory, with its reason: the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InventoryEvent {
+    /// Items created for the player (`reason`: starter_kit, match_reward, loot, grant:…).
+    ItemGranted {
+        item: String,
+        qty: u32,
+        /// The minted instances of an item that is not stackable (one per unit).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        instances: Vec<InstanceId>,
+        reason: String,
+    },
+    /// Items bought from the shop (its price is the wallet's `currency_changed` of the same tick).
+    ItemBought {
+        offer: String,
+        item: String,
+        qty: u32,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        instances: Vec<InstanceId>,
+    },
+    /// One unit used up (a consumable).
+    ItemUsed {
+        item: String,
+    },
+    /// Units thrown away: `qty` of a stack, or the listed instances.
+    ItemDiscarded {
+        item: String,
+        qty: u32,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        instances: Vec<InstanceId>,
+    },
+    /// An instance (weapons) or an item (consumables) put in a slot.
+    ItemEquipped {
+        slot: EquipSlot,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        instance: Option<InstanceId>,
+        item: String,
+    },
+    ItemUnequipped {
+        slot: EquipSlot,
+    },
+}
+
+/// A player's items.
+#[derive(Component, Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inventory {
+    /// Stackable items: units held, one slot per item.
+    stacks: BTreeMap<String, u32>,
+    /// Instances: one slot each.
+    instances: BTreeMap<InstanceId, String>,
+    loadout: Loadout,
+    /// The next serial to mint for this player.
+    next_serial: u64,
+}
+
+impl Inventory {
+    /// Slots in use: one per stack and one per instance.
+    pub fn slots_used(&self) -> u32 {
+        u32::try_from(self.stacks.len() + self.instances.len()).unwrap_or(u32::MAX)
+    }
+
+    pub fn stacks(&self) -> &BTreeMap<String, u32> {
+        &self.stacks
+    }
+
+    pub fn instances(&self) -> &BTreeMap<InstanceId, String> {
+        &self.instances
+    }
+
+    pub fn loadout(&self) -> &Loadout {
+        &self.loadout
+    }
+
+    pub fn next_serial(&self) -> u64 {
+        self.next_serial
+    }
+
+    /// Units of `item` held (stack or instances).
+    pub fn count(&self, item: &str) -> u64 {
+        let stacked = self.stacks.get(item).copied().map_or(0, u64::from);
+        let instances = self.instances.values().filter(|held| *held == item).count();
+        stacked + instances as u64
+    }
+
+    /// Whether an instance of weapon `item` is equipped.
+    pub fn has_equipped_weapon(&self, item: &str) -> bool {
+        [self.loadout.primary, self.loadout.secondary]
+            .into_iter()
+            .flatten()
+            .any(|instance| {
+                self.instances
+                    .get(&instance)
+                    .is_some_and(|held| held == item)
+            })
+    }
+
+    /// Checks that `qty` units of `item` fit (`capacity` slots), and gives the units' instances if
+    /// it is not stackable (minted for `owner`).
+    fn receive(
+        &self,
+        catalog: &Catalog,
+        item: &str,
+        qty: u32,
+        capacity: u32,
+        owner: u64,
+    ) -> Result<Vec<InstanceId>, InventoryError> {
+        let spec = catalog.item(item).ok_or(InventoryError::UnknownItem)?;
+        if qty == 0 || (spec.stackable && qty > spec.max_stack) {
+            return Err(InventoryError::InvalidQuantity);
+        }
+        if spec.stackable {
+            let held = self.stacks.get(item).copied().unwrap_or(0);
+            if held.saturating_add(qty) > spec.max_stack {
+                return Err(InventoryError::StackFull);
+            }
+            if held == 0 && self.slots_used() >= capacity {
+                return Err(InventoryError::InventoryFull);
+            }
+            return Ok(Vec::new());
+        }
+        if u64::from(self.slots_used()) + u64::from(qty) > u64::from(capacity) {
+            return Err(InventoryError::InventoryFull);
+        }
+        Ok((0..u64::from(qty))
+            .map(|index| InstanceId {
+                origin: owner,
+                serial: self.next_serial + index,
+            })
+            .collect())
+    }
+
+    /// A grant of `qty` units of `item` to `owner` for `reason`, if it fits.
+    pub fn grant(
+        &self,
+        catalog: &Catalog,
+        item: &str,
+        qty: u32,
+        capacity: u32,
+        owner: u64,
+        reason: &str,
+    ) -> Result<InventoryEvent, InventoryError> {
+        let instances = self.receive(catalog, item, qty, capacity, owner)?;
+        Ok(InventoryEvent::ItemGranted {
+            item: item.to_owned(),
+            qty,
+            instances,
+            reason: reason.to_owned(),
+        })
+    }
+
+    /// A purchase of `qty` units of `item` by `owner` through shop offer `offer`, if it fits (the
+    /// price is the wallet's to check).
+    pub fn buy(
+        &self,
+        catalog: &Catalog,
+        offer: &str,
+        item: &str,
+        qty: u32,
+        capacity: u32,
+        owner: u64,
+    ) -> Result<InventoryEvent, InventoryError> {
+        let instances = self.receive(catalog, item, qty, capacity, owner)?;
+        Ok(InventoryEvent::ItemBought {
+            offer: offer.to_owned(),
+            item: item.to_owned(),
+            qty,
+            instances,
+        })
+    }
+
+    /// Using one unit of consumable `item`, if held (cooldown and match state are the rule's).
+    pub fn use_one(&self, catalog: &Catalog, item: &str) -> Result<InventoryEvent, InventoryError> {
+        let spec = catalog.item(item).ok_or(InventoryError::UnknownItem)?;
+        if spec.kind != ItemKind::Consumable {
+            return Err(InventoryError::WrongSlot);
+        }
+        if self.stacks.get(item).copied().unwrap_or(0) == 0 {
+            return Err(InventoryError::NotOwned);
+        }
+        Ok(InventoryEvent::ItemUsed {
+            item: item.to_owned(),
+        })
+    }
+
+    /// Discarding `qty` units of stackable `item`, or the one instance `instance`.
+    pub fn discard(
+        &self,
+        item: &str,
+        qty: u32,
+        instance: Option<InstanceId>,
+    ) -> Result<InventoryEvent, InventoryError> {
+        match instance {
+            Some(instance) => {
+                if self.instances.get(&instance).map(String::as_str) != Some(item) {
+                    return Err(InventoryError::NotOwned);
+                }
+                Ok(InventoryEvent::ItemDiscarded {
+                    item: item.to_owned(),
+                    qty: 1,
+                    instances: vec![instance],
+                })
+            }
+            None => {
+                let held = self.stacks.get(item).copied().unwrap_or(0);
+                if qty == 0 {
+                    return Err(InventoryError::InvalidQuantity);
+                }
+                if held < qty {
+                    return Err(InventoryError::NotOwned);
+                }
+                Ok(InventoryEvent::ItemDiscarded {
+                    item: item.to_owned(),
+                    qty,
+                    instances: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// Putting a weapon instance (primary, secondary) or a consumable item (consumable) in `slot`.
+    pub fn equip(
+        &self,
+        catalog: &Catalog,
+        slot: EquipSlot,
+        item: &str,
+        instance: Option<InstanceId>,
+    ) -> Result<InventoryEvent, InventoryError> {
+        let spec = catalog.item(item).ok_or(InventoryError::UnknownItem)?;
+        let fits = match slot {
+            EquipSlot::Primary | EquipSlot::Secondary => {
+                spec.kind == ItemKind::Weapon && instance.is_some()
+            }
+            EquipSlot::Consumable => spec.kind == ItemKind::Consumable && instance.is_none(),
+        };
+        if !fits {
+            return Err(InventoryError::WrongSlot);
+        }
+        let owned = match instance {
+            Some(instance) => self.instances.get(&instance).map(String::as_str) == Some(item),
+            None => self.stacks.get(item).copied().unwrap_or(0) > 0,
+        };
+        if !owned {
+            return Err(InventoryError::NotOwned);
+        }
+        Ok(InventoryEvent::ItemEquipped {
+            slot,
+            instance,
+            item: item.to_owned(),
+        })
+    }
+
+    /// Emptying `slot` (an empty slot is refused: nothing to record).
+    pub fn unequip(&self, slot: EquipSlot) -> Result<InventoryEvent, InventoryError> {
+        let equipped = match slot {
+            EquipSlot::Primary => self.loadout.primary.is_some(),
+            EquipSlot::Secondary => self.loadout.secondary.is_some(),
+            EquipSlot::Consumable => self.loadout.consumable.is_some(),
+        };
+        if !equipped {
+            return Err(InventoryError::NotOwned);
+        }
+        Ok(InventoryEvent::ItemUnequipped { slot })
+    }
+
+    /// Folds one event. Events are checked when made; folding trusts them, so a replay of the log
+    /// gives exactly the state the rules had.
+    pub fn apply(&mut self, event: &InventoryEvent) {
+        match event {
+            InventoryEvent::ItemGranted {
+                item,
+                qty,
+                instances,
+                ..
+            }
+            | InventoryEvent::ItemBought {
+                item,
+                qty,
+                instances,
+                ..
+            } => self.add(item, *qty, instances),
+            InventoryEvent::ItemUsed { item } => self.remove_units(item, 1),
+            InventoryEvent::ItemDiscarded {
+                item,
+                qty,
+                instances,
+            } => {
+                if instances.is_empty() {
+                    self.remove_units(item, *qty);
+                }
+                for instance in instances {
+                    self.instances.remove(instance);
+                    self.unequip_instance(*instance);
+                }
+            }
+            InventoryEvent::ItemEquipped {
+                slot,
+                instance,
+                item,
+            } => match slot {
+                EquipSlot::Primary => self.loadout.primary = *instance,
+                EquipSlot::Secondary => self.loadout.secondary = *instance,
+                EquipSlot::Consumable => self.loadout.consumable = Some(item.clone()),
+            },
+            InventoryEvent::ItemUnequipped { slot } => match slot {
+                EquipSlot::Primary => self.loadout.primary = None,
+                EquipSlot::Secondary => self.loadout.secondary = None,
+                EquipSlot::Consumable => self.loadout.consumable = None,
+            },
+        }
+    }
+
+    fn add(&mut self, item: &str, qty: u32, instances: &[InstanceId]) {
+        if instances.is_empty() {
+            let held = self.stacks.entry(item.to_owned()).or_default();
+            *held = held.saturating_add(qty);
+            return;
+        }
+        for instance in instances {
+            self.instances.insert(*instance, item.to_owned());
+            self.next_serial = self.next_serial.max(instance.serial + 1);
+        }
+    }
+
+    fn remove_units(&mut self, item: &str, qty: u32) {
+        if let Some(held) = self.stacks.get_mut(item) {
+            *held = held.saturating_sub(qty);
+            if *held == 0 {
+                self.stacks.remove(item);
+                if self.loadout.consumable.as_deref() == Some(item) {
+                    self.loadout.consumable = None;
+                }
+            }
+        }
+    }
+
+    fn unequip_instance(&mut self, instance: InstanceId) {
+        for slot in [&mut self.loadout.primary, &mut self.loadout.secondary] {
+            if *slot == Some(instance) {
+                *slot = None;
+            }
+        }
+    }
+}
+
+/// A player's currencies: an integer balance each, never negative.
+#[derive(Component, Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wallet {
+    balances: BTreeMap<String, u64>,
+}
+
+/// A change to a wallet, with its reason (`match_win`, `purchase:rifle_offer`, `grant:…`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WalletEvent {
+    CurrencyChanged {
+        currency: String,
+        delta: i64,
+        reason: String,
+    },
+}
+
+impl Wallet {
+    pub fn balance(&self, currency: &str) -> u64 {
+        self.balances.get(currency).copied().unwrap_or(0)
+    }
+
+    pub fn balances(&self) -> &BTreeMap<String, u64> {
+        &self.balances
+    }
+
+    /// A change of `delta` in `currency` for `reason`, if the balance stays between 0 and
+    /// `i64::MAX`.
+    pub fn change(
+        &self,
+        catalog: &Catalog,
+        currency: &str,
+        delta: i64,
+        reason: &str,
+    ) -> Result<WalletEvent, InventoryError> {
+        catalog
+            .currency(currency)
+            .ok_or(InventoryError::UnknownCurrency)?;
+        if delta == 0 {
+            return Err(InventoryError::InvalidQuantity);
+        }
+        let balance = i128::from(self.balance(currency)) + i128::from(delta);
+        if balance < 0 {
+            return Err(InventoryError::InsufficientFunds);
+        }
+        if balance > i128::from(i64::MAX) {
+            return Err(InventoryError::Overflow);
+        }
+        Ok(WalletEvent::CurrencyChanged {
+            currency: currency.to_owned(),
+            delta,
+            reason: reason.to_owned(),
+        })
+    }
+
+    /// Folds one event (checked when made).
+    pub fn apply(&mut self, event: &WalletEvent) {
+        let WalletEvent::CurrencyChanged {
+            currency, delta, ..
+        } = event;
+        let balance = self.balances.entry(currency.clone()).or_default();
+        *balance = balance.saturating_add_signed(*delta);
+        if *balance == 0 {
+            self.balances.remove(currency);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
