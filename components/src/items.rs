@@ -71,6 +71,23 @@ pub struct CurrencySpec {
     pub name: String,
 }
 
+/// What is wrong with a catalog, and the id it is about (so a loader can point at its line).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct CatalogProblem {
+    pub id: String,
+    pub message: String,
+}
+
+impl CatalogProblem {
+    fn new(id: &str, message: String) -> Self {
+        Self {
+            id: id.to_owned(),
+            message,
+        }
+    }
+}
+
 /// Largest stack any item may have: a stack's count always fits in a 32-bit integer with room.
 pub const MAX_STACK_LIMIT: u32 = 1_000_000;
 
@@ -96,7 +113,7 @@ impl Catalog {
     /// Checks the catalog on its own and against the weapons table: ids well-formed and unique
     /// (items and currencies share one namespace), stacks within limits, consumables with a
     /// non-negative finite cooldown, and every weapon of `weapons` an item of kind `weapon`.
-    pub fn validate(&self, weapons: &Weapons) -> Result<(), String> {
+    pub fn validate(&self, weapons: &Weapons) -> Result<(), CatalogProblem> {
         let mut seen = HashSet::new();
         let ids = self
             .currencies
@@ -110,30 +127,41 @@ impl Catalog {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !well_formed {
-                return Err(format!(
-                    "{what} id {id:?}: use 1 to 64 lower-case letters, digits and _"
+                return Err(CatalogProblem::new(
+                    id,
+                    format!("{what} id {id:?}: use 1 to 64 lower-case letters, digits and _"),
                 ));
             }
             if !seen.insert(id) {
-                return Err(format!("{what} id {id:?} is defined twice"));
+                return Err(CatalogProblem::new(
+                    id,
+                    format!("{what} id {id:?} is defined twice"),
+                ));
             }
         }
         for item in &self.items {
-            item.validate()?;
+            item.validate()
+                .map_err(|message| CatalogProblem::new(&item.id, message))?;
         }
         for weapon in &weapons.weapons {
             match self.item(&weapon.name) {
                 Some(item) if item.kind == ItemKind::Weapon => {}
                 Some(item) => {
-                    return Err(format!(
-                        "item {:?} is weapon {:?} of the weapons table but has kind {:?}",
-                        item.id, weapon.name, item.kind
+                    return Err(CatalogProblem::new(
+                        &item.id,
+                        format!(
+                            "item {:?} is weapon {:?} of the weapons table but has kind {:?}",
+                            item.id, weapon.name, item.kind
+                        ),
                     ));
                 }
                 None => {
-                    return Err(format!(
-                        "weapon {:?} of the weapons table has no item (add one of kind weapon)",
-                        weapon.name
+                    return Err(CatalogProblem::new(
+                        &weapon.name,
+                        format!(
+                            "weapon {:?} of the weapons table has no item (add one of kind weapon)",
+                            weapon.name
+                        ),
                     ));
                 }
             }
@@ -221,7 +249,7 @@ mod tests {
         let refused = |change: &dyn Fn(&mut Catalog)| {
             let mut catalog = catalog();
             change(&mut catalog);
-            catalog.validate(&weapons).expect_err("refused")
+            catalog.validate(&weapons).expect_err("refused").message
         };
         assert!(refused(&|c| c.items[1].id = "coins".into()).contains("defined twice"));
         assert!(refused(&|c| c.items[1].id = "Med Kit".into()).contains("lower-case"));
