@@ -85,6 +85,7 @@ pub use bevy_time;
 mod build_once;
 pub mod cli;
 pub mod config;
+pub mod economy;
 pub mod items;
 pub mod maps;
 #[cfg(test)]

@@ -108,7 +108,8 @@ pub enum InventoryEvent {
 pub struct Inventory {
     /// Stackable items: units held, one slot per item.
     stacks: BTreeMap<String, u32>,
-    /// Instances: one slot each.
+    /// Instances: one slot each. A list of `[id, item]` pairs in JSON, whose map keys are text.
+    #[serde(with = "instance_list")]
     instances: BTreeMap<InstanceId, String>,
     loadout: Loadout,
     /// The next serial to mint for this player.
@@ -116,6 +117,35 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// An inventory as stored; refused when the loadout names what is not held or a stack is
+    /// empty.
+    pub fn restore(
+        stacks: BTreeMap<String, u32>,
+        instances: BTreeMap<InstanceId, String>,
+        loadout: Loadout,
+        next_serial: u64,
+    ) -> Result<Self, String> {
+        if let Some((item, _)) = stacks.iter().find(|(_, held)| **held == 0) {
+            return Err(format!("an empty stack of {item}"));
+        }
+        for instance in [loadout.primary, loadout.secondary].into_iter().flatten() {
+            if !instances.contains_key(&instance) {
+                return Err(format!("equipped instance {instance:?} is not held"));
+            }
+        }
+        if let Some(item) = &loadout.consumable
+            && !stacks.contains_key(item)
+        {
+            return Err(format!("equipped consumable {item} is not held"));
+        }
+        Ok(Self {
+            stacks,
+            instances,
+            loadout,
+            next_serial,
+        })
+    }
+
     /// Slots in use: one per stack and one per instance.
     pub fn slots_used(&self) -> u32 {
         u32::try_from(self.stacks.len() + self.instances.len()).unwrap_or(u32::MAX)
@@ -422,6 +452,12 @@ pub enum WalletEvent {
 }
 
 impl Wallet {
+    /// A wallet as stored; zero balances are dropped.
+    pub fn restore(mut balances: BTreeMap<String, u64>) -> Self {
+        balances.retain(|_, balance| *balance > 0);
+        Self { balances }
+    }
+
     pub fn balance(&self, currency: &str) -> u64 {
         self.balances.get(currency).copied().unwrap_or(0)
     }
@@ -469,6 +505,28 @@ impl Wallet {
         if *balance == 0 {
             self.balances.remove(currency);
         }
+    }
+}
+
+/// Instances as a list of `(id, item)` pairs.
+mod instance_list {
+    use super::InstanceId;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    pub(super) fn serialize<S: Serializer>(
+        instances: &BTreeMap<InstanceId, String>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(instances)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<InstanceId, String>, D::Error> {
+        Ok(Vec::<(InstanceId, String)>::deserialize(deserializer)?
+            .into_iter()
+            .collect())
     }
 }
 

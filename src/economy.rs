@@ -1,0 +1,15 @@
+//! What players own, stored: the inventory and the wallet are player parts (see
+//! [`crate::persistence::part`]) with tables of their own on the player's shard, their events in the
+//! player's log — the audit log of every item and currency change.
+
+mod inventory_part;
+mod wallet_part;
+
+use crate::persistence::StoredParts;
+
+/// The economy's parts, to open a store with: `Store::with_parts(economy_parts())`.
+pub fn economy_parts() -> StoredParts {
+    StoredParts::default()
+        .with::<arbiter_components::inventory::Inventory>()
+        .with::<arbiter_components::inventory::Wallet>()
+}
