@@ -193,7 +193,7 @@ async fn round_trip(urls: Vec<String>) {
     // A retried, older batch moves nothing back.
     store.write(shard, &first).await.expect("stale write");
     assert_eq!(
-        store.load_objects(&[key.clone()]).await.0,
+        store.load_objects(std::slice::from_ref(&key)).await.0,
         vec![guild.stored()]
     );
 
@@ -205,7 +205,7 @@ async fn round_trip(urls: Vec<String>) {
         .write(shard, &guild.batch(false))
         .await
         .expect("third write");
-    let (loaded, _) = store.load_objects(&[key.clone()]).await;
+    let (loaded, _) = store.load_objects(std::slice::from_ref(&key)).await;
     assert_eq!(loaded[0].state, None);
     assert_eq!(loaded[0].version, 8);
     assert_eq!(

@@ -74,6 +74,9 @@ pub(super) fn collect_changed(
     hand_over.queue.extend(players.chain(objects));
 }
 
+/// Players and objects: what is written behind the tick.
+type Journaled = Or<(With<Progress>, With<ObjectJournal>)>;
+
 /// A player's progress or an object's journal to take changes from, and the whole entity to copy
 /// parts from (resources are entities too: `Without<IsResource>` keeps it off them).
 type Journals<'w, 's> = ParamSet<
@@ -82,15 +85,7 @@ type Journals<'w, 's> = ParamSet<
     (
         Query<'static, 'static, &'static mut Progress>,
         Query<'static, 'static, &'static mut ObjectJournal>,
-        Query<
-            'static,
-            'static,
-            EntityRef<'static>,
-            (
-                Or<(With<Progress>, With<ObjectJournal>)>,
-                Without<IsResource>,
-            ),
-        >,
+        Query<'static, 'static, EntityRef<'static>, (Journaled, Without<IsResource>)>,
     ),
 >;
 
@@ -129,7 +124,7 @@ pub(super) fn flush_everything(
     settings: Res<PersistenceSettings>,
     mut waits: ResMut<ShutdownWaits>,
     mut hand_over: ResMut<HandOver>,
-    everyone: Query<Entity, Or<(With<Progress>, With<ObjectJournal>)>>,
+    everyone: Query<Entity, Journaled>,
     mut journals: Journals,
 ) {
     hand_over.queue.clear();

@@ -29,14 +29,14 @@ pub struct PersistenceLink {
     backlog: Backlog,
 }
 
-/// Starts a loader of `L` on `runtime`: the world's ends of its request and result channels.
-fn start_loader<L: Loadable>(
-    store: &Store,
-    runtime: &AsyncRuntime,
-) -> (
-    UnboundedSender<LoadRequest<L::Key>>,
-    UnboundedReceiver<Loaded<L::Key, L::Record>>,
-) {
+/// The world's ends of a loader's request and result channels.
+type LoaderEnds<L> = (
+    UnboundedSender<LoadRequest<<L as Loadable>::Key>>,
+    UnboundedReceiver<Loaded<<L as Loadable>::Key, <L as Loadable>::Record>>,
+);
+
+/// Starts a loader of `L` on `runtime`.
+fn start_loader<L: Loadable>(store: &Store, runtime: &AsyncRuntime) -> LoaderEnds<L> {
     let (requests, request_receiver) = mpsc::unbounded_channel();
     let (result_sender, results) = mpsc::unbounded_channel();
     runtime.spawn(run_loader::<L>(
