@@ -2,8 +2,11 @@
 //! [`crate::persistence::part`]) with tables of their own on the player's shard, their events in the
 //! player's log — the audit log of every item and currency change.
 
+mod audit;
 mod inventory_part;
 mod wallet_part;
+
+pub use audit::{EconomyViolation, audit_economy};
 
 use crate::persistence::StoredParts;
 

@@ -2,7 +2,7 @@
 //! app, written behind the tick in the player's transaction, loaded with the player by a new server,
 //! replayed and verified — on SQLite and PostgreSQL.
 
-use arbiter::economy::economy_parts;
+use arbiter::economy::{audit_economy, economy_parts};
 use arbiter::persistence::{Progress, Store, verify_players};
 use arbiter::settings::ServerConfig;
 use arbiter_components::inventory::{EquipSlot, InstanceId, Inventory, InventoryEvent, Wallet};
@@ -166,6 +166,13 @@ fn round_trip(shards: Vec<String>) {
             .expect("verify"),
         vec![]
     );
+    assert_eq!(
+        runtime
+            .block_on(audit_economy(&store, &[PLAYER]))
+            .expect("audit"),
+        vec![],
+        "held = granted − used − discarded − spent"
+    );
 }
 
 #[test]
@@ -182,4 +189,43 @@ fn an_inventory_and_a_wallet_round_trip_with_their_player_on_postgres() {
             .join()
             .expect("the round trip");
     });
+}
+
+#[test]
+fn the_economy_audit_names_a_duplicated_instance_and_items_no_log_gave() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shards = sqlite_shards(&dir, 1);
+    round_trip(shards.clone());
+    let (_, store) = server(&shards);
+    let runtime = arbiter_testing::databases::runtime();
+    let violations = runtime.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&shards[0]).await.expect("connects");
+        for statement in [
+            // A copy of player 4242's rifle, held by player 99 whose log gave it nothing.
+            "INSERT INTO players (id, name, rating, uncertainty, kills, deaths, wins, losses, matches, \
+             version, updated_at_ms) VALUES (99, 'dupe', 1500, 500, 0, 0, 0, 0, 0, 0, 0)",
+            "INSERT INTO inventory_items (owner_id, entry, item, origin, serial, qty, slot) \
+             VALUES (99, 'instance', 'rifle', 4242, 0, 1, '')",
+            // Medkits out of thin air.
+            "UPDATE inventory_items SET qty = 9 WHERE owner_id = 4242 AND entry = 'stack'",
+        ] {
+            sqlx::query(statement).execute(&pool).await.expect("tamper");
+        }
+        audit_economy(&store, &[PLAYER, 99]).await.expect("audit")
+    });
+    let problems: Vec<(u64, &str)> = violations
+        .iter()
+        .map(|violation| (violation.player_id, violation.problem.as_str()))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (
+                PLAYER,
+                "holds 9 medkit, its log gives 2 (granted and bought less used and discarded)"
+            ),
+            (99, "holds rifle that its log never gave it"),
+            (99, "holds instance 4242:0 also held by player 4242"),
+        ]
+    );
 }

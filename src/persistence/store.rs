@@ -192,6 +192,15 @@ impl Store {
             .map_err(StoreError::query(shard))
     }
 
+    /// Every stored event of a player, in order (the whole log, snapshots aside).
+    pub async fn events(&self, player_id: u64) -> Result<Vec<StoredEvent>, StoreError> {
+        let shard = self.shard_of(player_id);
+        self.shards[shard]
+            .events(player_id)
+            .await
+            .map_err(StoreError::query(shard))
+    }
+
     /// A player's stored row, latest snapshot and later events, and what they replay to.
     pub async fn history(&self, player_id: u64) -> Result<PlayerHistory, StoreError> {
         let shard = self.shard_of(player_id);

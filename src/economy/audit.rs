@@ -1,0 +1,134 @@
+//! The economy's invariants over what is stored: for every player, per item and per currency, what
+//! is held equals what its log granted and bought less what it used, discarded and spent; no
+//! balance is negative; and every item instance is held by exactly one player across all shards.
+
+use crate::persistence::{PlayerEvent, Store, StoreError};
+use arbiter_components::inventory::{InstanceId, Inventory, InventoryEvent, Wallet, WalletEvent};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// A broken economy invariant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EconomyViolation {
+    pub player_id: u64,
+    pub problem: String,
+}
+
+/// Audits `ids` (all players, for the instance rule to be complete); the first database error stops
+/// it.
+pub async fn audit_economy(
+    store: &Store,
+    ids: &[u64],
+) -> Result<Vec<EconomyViolation>, StoreError> {
+    let mut violations = Vec::new();
+    let mut holders: HashMap<InstanceId, u64> = HashMap::new();
+    for &player_id in ids {
+        let mut loaded = store.load_players(&[player_id]).await;
+        if let Some(failure) = loaded.failed.pop() {
+            return Err(failure.error);
+        }
+        let Some(record) = loaded.players.pop() else {
+            continue;
+        };
+        let mut violation = |problem: String| {
+            violations.push(EconomyViolation { player_id, problem });
+        };
+        let (inventory, wallet) = match (
+            decode::<Inventory>(record.parts.get("inventory")),
+            decode::<Wallet>(record.parts.get("wallet")),
+        ) {
+            (Ok(inventory), Ok(wallet)) => (inventory, wallet),
+            (Err(problem), _) | (_, Err(problem)) => {
+                violation(problem);
+                continue;
+            }
+        };
+        let flows = Flows::of(&store.events(player_id).await?);
+        for (item, expected) in &flows.items {
+            let held = i128::from(inventory.count(item));
+            if held != *expected {
+                violation(format!(
+                    "holds {held} {item}, its log gives {expected} (granted and bought less used and discarded)"
+                ));
+            }
+        }
+        for item in inventory
+            .stacks()
+            .keys()
+            .chain(inventory.instances().values())
+        {
+            if !flows.items.contains_key(item) {
+                violation(format!("holds {item} that its log never gave it"));
+            }
+        }
+        for (currency, expected) in &flows.currencies {
+            let held = i128::from(wallet.balance(currency));
+            if held != *expected {
+                violation(format!("holds {held} {currency}, its log gives {expected}"));
+            }
+        }
+        for currency in wallet.balances().keys() {
+            if !flows.currencies.contains_key(currency) {
+                violation(format!("holds {currency} that its log never gave it"));
+            }
+        }
+        for instance in inventory.instances().keys() {
+            if let Some(other) = holders.insert(*instance, player_id) {
+                violation(format!(
+                    "holds instance {}:{} also held by player {other}",
+                    instance.origin, instance.serial
+                ));
+            }
+        }
+    }
+    Ok(violations)
+}
+
+fn decode<T: Default + for<'de> Deserialize<'de>>(
+    state: Option<&serde_json::Value>,
+) -> Result<T, String> {
+    state.map_or_else(
+        || Ok(T::default()),
+        |state| {
+            T::deserialize(state).map_err(|error| format!("stored part does not decode: {error}"))
+        },
+    )
+}
+
+/// What a player's log says flowed in and out, per item and per currency.
+#[derive(Debug, Default)]
+struct Flows {
+    items: BTreeMap<String, i128>,
+    currencies: BTreeMap<String, i128>,
+}
+
+impl Flows {
+    fn of(events: &[crate::persistence::StoredEvent]) -> Self {
+        let mut flows = Self::default();
+        for stored in events {
+            let PlayerEvent::Part(event) = &stored.event else {
+                continue;
+            };
+            if let Ok(event) = InventoryEvent::deserialize(event.data()) {
+                flows.item(&event);
+            } else if let Ok(WalletEvent::CurrencyChanged {
+                currency, delta, ..
+            }) = WalletEvent::deserialize(event.data())
+            {
+                *flows.currencies.entry(currency).or_default() += i128::from(delta);
+            }
+        }
+        flows
+    }
+
+    fn item(&mut self, event: &InventoryEvent) {
+        let (item, change) = match event {
+            InventoryEvent::ItemGranted { item, qty, .. }
+            | InventoryEvent::ItemBought { item, qty, .. } => (item, i128::from(*qty)),
+            InventoryEvent::ItemUsed { item } => (item, -1),
+            InventoryEvent::ItemDiscarded { item, qty, .. } => (item, -i128::from(*qty)),
+            InventoryEvent::ItemEquipped { .. } | InventoryEvent::ItemUnequipped { .. } => return,
+        };
+        *self.items.entry(item.clone()).or_default() += change;
+    }
+}
