@@ -23,7 +23,8 @@ pub use persistence::PersistenceSettings;
 pub use server::ServerSettings;
 
 use arbiter_components::config::{
-    AnticheatSettings, InvalidSetting, MatchSettings, MatchmakingSettings, MovementSettings,
+    AnticheatSettings, EconomySettings, InvalidSetting, MatchSettings, MatchmakingSettings,
+    MovementSettings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,7 @@ pub struct ServerConfig {
     pub matches: MatchSettings,
     pub movement: MovementSettings,
     pub anticheat: AnticheatSettings,
+    pub economy: EconomySettings,
     pub persistence: PersistenceSettings,
     pub cache: CacheSettings,
     pub admin: AdminSettings,
@@ -53,6 +55,7 @@ impl ServerConfig {
         self.matches.validate()?;
         self.movement.validate()?;
         self.anticheat.validate()?;
+        self.economy.validate()?;
         self.persistence.validate()?;
         self.cache.validate()?;
         Ok(())

@@ -17,6 +17,11 @@ fn every_file_in_assets_config_parses_and_validates() {
         if path.file_name().is_some_and(|name| name == "weapons.toml") {
             arbiter::weapons::load_weapons(&path).unwrap_or_else(|error| panic!("{error}"));
             checked += 1;
+        } else if path.file_name().is_some_and(|name| name == "items.toml") {
+            let weapons = arbiter::weapons::load_weapons(&directory.join("weapons.toml"))
+                .unwrap_or_else(|error| panic!("{error}"));
+            arbiter::items::load_catalog(&path, &weapons).unwrap_or_else(|error| panic!("{error}"));
+            checked += 1;
         } else if path
             .extension()
             .is_some_and(|extension| extension == "toml")
@@ -26,8 +31,8 @@ fn every_file_in_assets_config_parses_and_validates() {
         }
     }
     assert!(
-        checked >= 2,
-        "server.toml and weapons.toml in {}",
+        checked >= 3,
+        "server.toml, weapons.toml and items.toml in {}",
         directory.display()
     );
 }

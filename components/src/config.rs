@@ -7,12 +7,14 @@
 //! the shape, the defaults and the checks of its sections.
 
 mod anticheat;
+mod economy;
 mod invalid;
 mod matches;
 mod matchmaking;
 mod movement;
 
 pub use anticheat::AnticheatSettings;
+pub use economy::EconomySettings;
 pub use invalid::{InvalidSetting, check_range};
 pub use matches::MatchSettings;
 pub use matchmaking::MatchmakingSettings;

@@ -133,6 +133,7 @@ fn install_sections(world: &mut World, config: &ServerConfig) {
         matches,
         movement,
         anticheat,
+        economy,
         persistence,
         cache,
         admin,
@@ -145,6 +146,7 @@ fn install_sections(world: &mut World, config: &ServerConfig) {
     set_if_changed(world, matches);
     set_if_changed(world, movement);
     set_if_changed(world, anticheat);
+    set_if_changed(world, economy);
     set_if_changed(world, persistence);
     set_if_changed(world, cache);
     set_if_changed(world, admin);
