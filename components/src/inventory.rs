@@ -57,6 +57,35 @@ pub enum InventoryError {
     InsufficientFunds,
     #[error("a balance would overflow")]
     Overflow,
+    #[error("the item is cooling down")]
+    OnCooldown,
+    #[error("only a living player uses items")]
+    NotAlive,
+    #[error("only a player in a match uses items")]
+    NotInMatch,
+    #[error("no such offer in the shop")]
+    UnknownOffer,
+}
+
+impl InventoryError {
+    /// Its name in metrics and logs.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            InventoryError::UnknownItem => "unknown_item",
+            InventoryError::UnknownCurrency => "unknown_currency",
+            InventoryError::InvalidQuantity => "invalid_quantity",
+            InventoryError::StackFull => "stack_full",
+            InventoryError::InventoryFull => "inventory_full",
+            InventoryError::NotOwned => "not_owned",
+            InventoryError::WrongSlot => "wrong_slot",
+            InventoryError::InsufficientFunds => "insufficient_funds",
+            InventoryError::Overflow => "overflow",
+            InventoryError::OnCooldown => "on_cooldown",
+            InventoryError::NotAlive => "not_alive",
+            InventoryError::NotInMatch => "not_in_match",
+            InventoryError::UnknownOffer => "unknown_offer",
+        }
+    }
 }
 
 /// A change to an inventory, with its reason: the audit log.

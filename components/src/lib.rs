@@ -17,4 +17,5 @@ pub mod messages;
 pub mod player;
 pub mod protocol;
 pub mod session;
+pub mod shop;
 pub mod tick;

@@ -5,6 +5,7 @@
 pub mod ambiguity;
 pub mod anticheat;
 pub mod damage;
+pub mod economy;
 pub mod input;
 pub mod lifecycle;
 pub mod map;

@@ -13,6 +13,9 @@ pub enum SimulationSystems {
     Movement,
     /// Queued tickets are grouped into matches.
     Matchmaking,
+    /// Item requests (equip, use, discard, buy) change inventories and wallets, before shots so a
+    /// weapon equipped this tick fires this tick.
+    Economy,
     /// Shots are validated and resolved; shooters learn their results.
     Shots,
     /// Hits become damage, deaths and score.
@@ -25,10 +28,11 @@ pub enum SimulationSystems {
 
 impl SimulationSystems {
     /// Every phase, in the order they run.
-    pub const IN_ORDER: [SimulationSystems; 7] = [
+    pub const IN_ORDER: [SimulationSystems; 8] = [
         SimulationSystems::Inputs,
         SimulationSystems::Movement,
         SimulationSystems::Matchmaking,
+        SimulationSystems::Economy,
         SimulationSystems::Shots,
         SimulationSystems::Damage,
         SimulationSystems::AntiCheat,

@@ -1,0 +1,53 @@
+//! The economy's rules: players' requests about their items and currencies (equip, unequip, use,
+//! discard, buy), checked against what they own, the catalog and the shop, and applied as events.
+//! Applied events go out as [`InventoryApplied`] / [`WalletApplied`] (persistence records them,
+//! clients are told); refusals as [`ItemRefused`], and a request for what the player does not own
+//! or cannot pay for is evidence for anti-cheat.
+
+mod requests;
+
+pub use requests::{
+    InventoryApplied, ItemCooldowns, ItemRefused, ItemRequest, ItemRequested, WalletApplied,
+    apply_item_requests,
+};
+
+use crate::anticheat::CheatEvidence;
+use crate::phases::SimulationSystems;
+use arbiter_components::config::EconomySettings;
+use arbiter_components::inventory::{Inventory, Wallet};
+use arbiter_components::items::Catalog;
+use arbiter_components::player::PlayerId;
+use arbiter_components::shop::Shop;
+use arbiter_components::tick::{ServerTick, TickRate};
+use bevy_app::{App, FixedUpdate, Plugin};
+use bevy_ecs::schedule::IntoScheduleConfigs;
+
+/// Item requests in the Economy phase; every player carries an inventory, a wallet and its item
+/// cooldowns.
+#[derive(Debug, Default)]
+pub struct EconomyPlugin;
+
+impl Plugin for EconomyPlugin {
+    fn build(&self, app: &mut App) {
+        app.register_required_components::<PlayerId, Inventory>()
+            .register_required_components::<PlayerId, Wallet>()
+            .register_required_components::<PlayerId, ItemCooldowns>()
+            .init_resource::<Catalog>()
+            .init_resource::<Shop>()
+            .init_resource::<EconomySettings>()
+            .init_resource::<ServerTick>()
+            .init_resource::<TickRate>()
+            .add_message::<ItemRequested>()
+            .add_message::<InventoryApplied>()
+            .add_message::<WalletApplied>()
+            .add_message::<ItemRefused>()
+            .add_message::<CheatEvidence>()
+            .add_systems(
+                FixedUpdate,
+                apply_item_requests.in_set(SimulationSystems::Economy),
+            );
+    }
+}
+
+#[cfg(test)]
+mod tests;
