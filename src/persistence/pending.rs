@@ -355,4 +355,85 @@ mod tests {
         );
         assert_eq!(retried.durable[0].version, 2);
     }
+
+    #[test]
+    fn an_object_s_failed_batch_goes_back_under_its_newer_changes_once_each() {
+        use crate::persistence::object::{ObjectJournal, ObjectKey};
+        use crate::persistence::part::StoredPart;
+        use serde::{Deserialize, Serialize};
+
+        #[derive(
+            bevy_ecs::component::Component, Debug, Clone, Default, PartialEq, Serialize, Deserialize,
+        )]
+        struct Tally(i64);
+        #[derive(Debug, Serialize, Deserialize)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        enum TallyEvent {
+            Counted,
+        }
+        impl StoredPart for Tally {
+            const NAME: &'static str = "tally";
+            const TABLE: crate::persistence::part::TableSpec =
+                crate::persistence::part::TableSpec {
+                    name: "test_tally",
+                    columns: &[],
+                    key_columns: 0,
+                };
+            const EVENTS: &'static [&'static str] = &["counted"];
+            type Event = TallyEvent;
+            fn apply(&mut self, _: &TallyEvent) {
+                self.0 += 1;
+            }
+            fn to_rows(&self) -> Vec<crate::persistence::part::Row> {
+                Vec::new()
+            }
+            fn from_rows(_: Vec<crate::persistence::part::Row>) -> Result<Self, String> {
+                Ok(Self::default())
+            }
+        }
+
+        let key = ObjectKey::new("tally", 3);
+        let mut journal = ObjectJournal::loaded(&ObjectRecord::new(key.clone()), 0);
+        let mut pending = PendingShard::default();
+        for at in 0..3 {
+            journal
+                .record_event::<Tally>(&TallyEvent::Counted, at)
+                .expect("recorded");
+            pending.add_object(
+                Entity::PLACEHOLDER,
+                journal.take_changes(NEVER, at).expect("changes"),
+            );
+        }
+        let failed = pending.take();
+        assert_eq!(
+            (failed.batch.objects.len(), failed.batch.object_events.len()),
+            (1, 3)
+        );
+        journal
+            .record_event::<Tally>(&TallyEvent::Counted, 9)
+            .expect("recorded");
+        pending.add_object(
+            Entity::PLACEHOLDER,
+            journal.take_changes(NEVER, 9).expect("changes"),
+        );
+        pending.restore(failed);
+
+        let retried = pending.take();
+        assert_eq!(retried.batch.objects.len(), 1, "one head");
+        assert_eq!(
+            retried.batch.objects[0].version, 4,
+            "the newer head is kept"
+        );
+        assert_eq!(
+            retried
+                .batch
+                .object_events
+                .iter()
+                .map(|event| event.seq)
+                .collect::<Vec<_>>(),
+            [1, 2, 3, 4],
+            "every event once, in order"
+        );
+        assert_eq!(retried.durable_objects[0].key, key);
+    }
 }
