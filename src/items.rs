@@ -1,60 +1,42 @@
 //! The item catalog: `assets/config/items.toml`, or the compiled-in copy when the file is absent.
 //! Checked on its own and against the weapons table; errors name `file:line:column`.
 
-use crate::toml_file::{ReadError, TomlError, line_and_column, parse_toml, read_text};
+use crate::toml_file::{DataFileError, load_data_file, parse_data};
 use arbiter_components::combat::Weapons;
 use arbiter_components::items::Catalog;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Where the catalog is looked for.
 pub const ITEMS_FILE: &str = "assets/config/items.toml";
 
 const SHIPPED_ITEMS: &str = include_str!("../assets/config/items.toml");
 
-/// Why the catalog could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
-    #[error(transparent)]
-    Read(#[from] ReadError),
-    #[error(transparent)]
-    Syntax(#[from] TomlError),
-    #[error("{}:{line}:{column}: {problem}", origin.display())]
-    Invalid {
-        origin: PathBuf,
-        line: usize,
-        column: usize,
-        problem: String,
-    },
-}
-
 /// Reads `path` if it exists, else the shipped catalog, and checks it against `weapons`.
-pub fn load_catalog(path: &Path, weapons: &Weapons) -> Result<Catalog, CatalogError> {
-    if !path.is_file() {
-        return parse_catalog(SHIPPED_ITEMS, Path::new("<shipped>/items.toml"), weapons);
-    }
-    let text = read_text(path, "item catalog")?;
-    parse_catalog(&text, path, weapons)
+pub fn load_catalog(path: &Path, weapons: &Weapons) -> Result<Catalog, DataFileError> {
+    load_data_file(
+        path,
+        "item catalog",
+        SHIPPED_ITEMS,
+        "<shipped>/items.toml",
+        check(weapons),
+    )
 }
 
-/// Parses and checks a catalog; a problem points at the line where the id it is about is written
-/// (the top of the file for an id that is missing).
+/// Parses and checks a catalog.
 pub fn parse_catalog(
     text: &str,
     origin: &Path,
     weapons: &Weapons,
-) -> Result<Catalog, CatalogError> {
-    let catalog: Catalog = parse_toml(text, origin)?;
-    catalog.validate(weapons).map_err(|problem| {
-        let offset = text.find(&format!("\"{}\"", problem.id)).unwrap_or(0);
-        let (line, column) = line_and_column(text, offset);
-        CatalogError::Invalid {
-            origin: origin.to_owned(),
-            line,
-            column,
-            problem: problem.message,
-        }
-    })?;
-    Ok(catalog)
+) -> Result<Catalog, DataFileError> {
+    parse_data(text, origin, check(weapons))
+}
+
+fn check(weapons: &Weapons) -> impl FnOnce(&Catalog) -> Result<(), (String, String)> {
+    move |catalog| {
+        catalog
+            .validate(weapons)
+            .map_err(|problem| (problem.id, problem.message))
+    }
 }
 
 #[cfg(test)]

@@ -97,6 +97,7 @@ pub mod read;
 pub mod runtime;
 pub mod serve;
 pub mod settings;
+pub mod shop;
 pub mod shutdown;
 pub mod store_commands;
 pub mod telemetry;

@@ -58,6 +58,64 @@ pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// A value that parsed but breaks a rule, pointed at the line where the id it is about is written
+/// (the top of the file when the id is not in it).
+#[derive(Debug, thiserror::Error)]
+#[error("{}:{line}:{column}: {problem}", origin.display())]
+pub struct InvalidValue {
+    pub origin: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub problem: String,
+}
+
+/// Why a data file (the item catalog, the shop) could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DataFileError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Syntax(#[from] TomlError),
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+}
+
+/// Reads the data file at `path` (`what` it is, for messages), or `shipped` (named `shipped_origin`)
+/// when the file is absent, then checks it: `check` names the id a problem is about.
+pub(crate) fn load_data_file<T: DeserializeOwned>(
+    path: &Path,
+    what: &'static str,
+    shipped: &str,
+    shipped_origin: &str,
+    check: impl FnOnce(&T) -> Result<(), (String, String)>,
+) -> Result<T, DataFileError> {
+    if !path.is_file() {
+        return parse_data(shipped, Path::new(shipped_origin), check);
+    }
+    let text = read_text(path, what)?;
+    parse_data(&text, path, check)
+}
+
+/// Parses `text` (from `origin`) and checks it: see [`load_data_file`].
+pub(crate) fn parse_data<T: DeserializeOwned>(
+    text: &str,
+    origin: &Path,
+    check: impl FnOnce(&T) -> Result<(), (String, String)>,
+) -> Result<T, DataFileError> {
+    let value: T = parse_toml(text, origin)?;
+    check(&value).map_err(|(id, problem)| {
+        let offset = text.find(&format!("\"{id}\"")).unwrap_or(0);
+        let (line, column) = line_and_column(text, offset);
+        InvalidValue {
+            origin: origin.to_owned(),
+            line,
+            column,
+            problem,
+        }
+    })?;
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,14 @@ fn no_env(_: &str) -> Option<String> {
     None
 }
 
+/// The item catalog of `directory`, checked against its weapons table.
+fn catalog(directory: &Path) -> arbiter_components::items::Catalog {
+    let weapons = arbiter::weapons::load_weapons(&directory.join("weapons.toml"))
+        .unwrap_or_else(|error| panic!("{error}"));
+    arbiter::items::load_catalog(&directory.join("items.toml"), &weapons)
+        .unwrap_or_else(|error| panic!("{error}"))
+}
+
 #[test]
 fn every_file_in_assets_config_parses_and_validates() {
     let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/config");
@@ -18,9 +26,12 @@ fn every_file_in_assets_config_parses_and_validates() {
             arbiter::weapons::load_weapons(&path).unwrap_or_else(|error| panic!("{error}"));
             checked += 1;
         } else if path.file_name().is_some_and(|name| name == "items.toml") {
-            let weapons = arbiter::weapons::load_weapons(&directory.join("weapons.toml"))
+            catalog(&directory);
+            checked += 1;
+        } else if path.file_name().is_some_and(|name| name == "shop.toml") {
+            let shop = arbiter::shop::load_shop(&path, &catalog(&directory))
                 .unwrap_or_else(|error| panic!("{error}"));
-            arbiter::items::load_catalog(&path, &weapons).unwrap_or_else(|error| panic!("{error}"));
+            assert!(!shop.offers.is_empty(), "the shipped shop sells something");
             checked += 1;
         } else if path
             .extension()
@@ -31,8 +42,8 @@ fn every_file_in_assets_config_parses_and_validates() {
         }
     }
     assert!(
-        checked >= 3,
-        "server.toml, weapons.toml and items.toml in {}",
+        checked >= 4,
+        "server.toml, weapons.toml, items.toml and shop.toml in {}",
         directory.display()
     );
 }

@@ -1,6 +1,6 @@
 //! The shop (`assets/config/shop.toml`): offers of items for a price in a currency.
 
-use crate::items::Catalog;
+use crate::items::{Catalog, CatalogProblem};
 use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -36,30 +36,107 @@ impl Shop {
 
     /// Offer ids unique; every item and currency in the catalog; a quantity that fits a stack (one
     /// unit of an instance item); a price above 0 and within a balance.
-    pub fn validate(&self, catalog: &Catalog) -> Result<(), String> {
+    pub fn validate(&self, catalog: &Catalog) -> Result<(), CatalogProblem> {
         let mut seen = HashSet::new();
         for offer in &self.offers {
-            let id = &offer.id;
-            if !seen.insert(id.as_str()) {
-                return Err(format!("offer {id:?} is defined twice"));
+            let problem = |message: String| CatalogProblem {
+                id: offer.id.clone(),
+                message,
+            };
+            if !seen.insert(offer.id.as_str()) {
+                return Err(problem(format!("offer {:?} is defined twice", offer.id)));
             }
-            let item = catalog
-                .item(&offer.item)
-                .ok_or_else(|| format!("offer {id:?}: no item {:?} in the catalog", offer.item))?;
-            if catalog.currency(&offer.currency).is_none() {
-                return Err(format!(
-                    "offer {id:?}: no currency {:?} in the catalog",
-                    offer.currency
-                ));
-            }
-            let most = if item.stackable { item.max_stack } else { 1 };
-            if !(1..=most).contains(&offer.qty) {
-                return Err(format!("offer {id:?}: qty must be 1 to {most}"));
-            }
-            if offer.price == 0 || offer.price > i64::MAX as u64 {
-                return Err(format!("offer {id:?}: price must be 1 to {}", i64::MAX));
-            }
+            offer.validate(catalog).map_err(problem)?;
         }
         Ok(())
+    }
+}
+
+impl Offer {
+    fn validate(&self, catalog: &Catalog) -> Result<(), String> {
+        let id = &self.id;
+        let item = catalog
+            .item(&self.item)
+            .ok_or_else(|| format!("offer {id:?}: no item {:?} in the catalog", self.item))?;
+        if catalog.currency(&self.currency).is_none() {
+            return Err(format!(
+                "offer {id:?}: no currency {:?} in the catalog",
+                self.currency
+            ));
+        }
+        let most = if item.stackable { item.max_stack } else { 1 };
+        if !(1..=most).contains(&self.qty) {
+            return Err(format!("offer {id:?}: qty must be 1 to {most}"));
+        }
+        if self.price == 0 || self.price > i64::MAX as u64 {
+            return Err(format!("offer {id:?}: price must be 1 to {}", i64::MAX));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::items::{CurrencySpec, ItemKind, ItemSpec, Rarity};
+
+    fn catalog() -> Catalog {
+        let item = |id: &str, max_stack: u32| ItemSpec {
+            id: id.into(),
+            name: id.into(),
+            kind: ItemKind::Material,
+            stackable: max_stack > 1,
+            max_stack,
+            tradable: true,
+            rarity: Rarity::Common,
+            cooldown_secs: 0.0,
+            heal: 0,
+        };
+        Catalog {
+            currencies: vec![CurrencySpec {
+                id: "coins".into(),
+                name: "Coins".into(),
+            }],
+            items: vec![item("statue", 1), item("scrap", 10)],
+        }
+    }
+
+    fn offer(id: &str, item: &str, qty: u32, price: u64) -> Offer {
+        Offer {
+            id: id.into(),
+            item: item.into(),
+            qty,
+            currency: "coins".into(),
+            price,
+        }
+    }
+
+    #[test]
+    fn offers_must_name_what_exists_and_fit_a_stack() {
+        let catalog = catalog();
+        let shop = |offers: Vec<Offer>| Shop { offers }.validate(&catalog);
+        assert_eq!(shop(vec![offer("a", "scrap", 10, 5)]), Ok(()));
+        let refused = |offers| shop(offers).expect_err("refused");
+        assert_eq!(refused(vec![offer("a", "gold", 1, 5)]).id, "a");
+        assert!(
+            refused(vec![offer("a", "scrap", 11, 5)])
+                .message
+                .contains("qty")
+        );
+        assert!(
+            refused(vec![offer("a", "statue", 2, 5)])
+                .message
+                .contains("qty must be 1 to 1")
+        );
+        assert!(
+            refused(vec![offer("a", "scrap", 1, 0)])
+                .message
+                .contains("price")
+        );
+        let twice = refused(vec![offer("a", "scrap", 1, 5), offer("a", "statue", 1, 5)]);
+        assert!(twice.message.contains("twice"), "{twice}");
+        let mut in_gems = offer("b", "scrap", 1, 5);
+        in_gems.currency = "gems".into();
+        assert!(refused(vec![in_gems]).message.contains("currency"));
     }
 }
