@@ -260,6 +260,45 @@ fn a_tampered_part_row_fails_verify_and_a_lost_row_is_recovered_from_the_log() {
             .expect("lose the row");
         let loaded = store.load_players(&[9]).await;
         assert_eq!(loaded.players, vec![bob.stored()]);
+        assert_eq!(
+            verify_players(&store, &[9]).await.expect("verify"),
+            vec![],
+            "read repair: the load rewrote the row and its part rows from the log"
+        );
+    });
+}
+
+#[test]
+fn a_part_without_events_in_a_flush_keeps_its_rows_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let urls = sqlite_shards(&dir, 1);
+    runtime().block_on(async {
+        let store = Store::open(&urls)
+            .expect("the store opens")
+            .with_parts(parts());
+        store.migrate().await.expect("migrations");
+        let mut ada = Player::new(5);
+        ada.badge(earned("first_blood"));
+        assert_eq!(
+            store.write(0, &ada.batch(false)).await.expect("write"),
+            4,
+            "events, the badge rows (delete, insert), the player"
+        );
+        ada.happen(PlayerEvent::MatchPlayed {
+            match_id: 1,
+            outcome: arbiter::persistence::MatchOutcome::Loss,
+            kills: 0,
+            deaths: 2,
+            rating: 1490.0,
+            uncertainty: 300.0,
+        });
+        assert_eq!(
+            store.write(0, &ada.batch(false)).await.expect("write"),
+            2,
+            "only the event and the player: the badges did not change"
+        );
+        assert_eq!(store.load_players(&[5]).await.players, vec![ada.stored()]);
+        assert_eq!(verify_players(&store, &[5]).await.expect("verify"), vec![]);
     });
 }
 

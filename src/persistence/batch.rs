@@ -2,16 +2,23 @@
 
 use super::object::{ObjectEvent, ObjectRecord};
 use super::part::{PartError, Row, StoredParts, TableSpec};
-use super::record::{PlayerRecord, StoredEvent};
+use super::record::{PlayerEvent, PlayerRecord, StoredEvent};
 use std::collections::{HashMap, HashSet};
 
 /// Changed players (their state after the events, parts included), their new events, and snapshots
 /// due; and the same for changed objects.
+///
+/// A player's part rows are rewritten only when the batch holds an event of that part for it (the
+/// batch holds every event since the version stored, so a part without one is unchanged and its rows
+/// still right), or when the player is listed in `repaired`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ShardBatch {
     pub players: Vec<PlayerRecord>,
     pub events: Vec<StoredEvent>,
     pub snapshots: Vec<PlayerRecord>,
+    /// Players whose part rows are rewritten whatever their events: rebuilt from their log (read
+    /// repair) or moved to another shard.
+    pub repaired: Vec<u64>,
     pub objects: Vec<ObjectRecord>,
     pub object_events: Vec<ObjectEvent>,
     pub object_snapshots: Vec<ObjectRecord>,
@@ -64,7 +71,8 @@ impl PartWrite {
 
 impl ShardBatch {
     pub fn is_empty(&self) -> bool {
-        self.players.is_empty()
+        self.repaired.is_empty()
+            && self.players.is_empty()
             && self.events.is_empty()
             && self.snapshots.is_empty()
             && self.objects.is_empty()
@@ -73,7 +81,8 @@ impl ShardBatch {
     }
 
     /// Every registered part's table writes for this batch's players and objects (kinds in
-    /// `objects`). A state held as `null` (it did not serialize) leaves that owner's rows alone.
+    /// `objects`). A state held as `null` (it did not serialize) leaves that owner's rows alone, and
+    /// so does a part that did not change (see [`ShardBatch`]).
     pub(crate) fn part_writes(
         &self,
         parts: &StoredParts,
@@ -83,11 +92,22 @@ impl ShardBatch {
             .entries()
             .map(|entry| PartWrite::new(entry.table(), PartOwners::Players))
             .collect();
+        let mut changed: HashSet<(u64, &str)> = HashSet::new();
+        for stored in &self.events {
+            if let PlayerEvent::Part(event) = &stored.event
+                && let Some(entry) = parts.entries().find(|entry| entry.folds(event.kind()))
+            {
+                changed.insert((stored.player_id, entry.name()));
+            }
+        }
+        let repaired: HashSet<u64> = self.repaired.iter().copied().collect();
         for player in &self.players {
             parts.check_known(&player.parts)?;
             for (write, entry) in writes.iter_mut().zip(parts.entries()) {
                 let state = player.parts.get(entry.name());
-                if state.is_some_and(|state| state.is_null()) {
+                let unchanged =
+                    !changed.contains(&(player.id, entry.name())) && !repaired.contains(&player.id);
+                if unchanged || state.is_some_and(|state| state.is_null()) {
                     continue;
                 }
                 let rows = state.map(|state| entry.rows(state)).transpose()?;

@@ -331,6 +331,7 @@ impl Store {
                         .await
                         .map_err(StoreError::query(source))?,
                     snapshots: history.snapshot.into_iter().collect(),
+                    repaired: vec![id],
                     ..ShardBatch::default()
                 };
                 self.write(target, &batch).await?;
@@ -355,6 +356,7 @@ async fn load_shard(
     attach_parts(backend, parts, shard, &mut rows).await?;
     let mut players: HashMap<u64, PlayerRecord> =
         rows.into_iter().map(|row| (row.id, row)).collect();
+    let mut repaired = ShardBatch::default();
     for (id, newest_seq) in heads {
         let behind = players.get(&id).is_none_or(|row| row.version < newest_seq);
         if behind {
@@ -364,8 +366,21 @@ async fn load_shard(
                 .map_err(StoreError::query(shard))?;
             let replayed = replay(id, history.snapshot, &history.events, parts)
                 .map_err(|source| StoreError::Part { shard, source })?;
+            repaired.players.push(replayed.clone());
+            repaired.repaired.push(id);
             players.insert(id, replayed);
         }
+    }
+    if !repaired.is_empty() {
+        // Read repair: the row and part rows are rewritten from the log now, so they are right
+        // again before anything else is written on top of them.
+        let writes = repaired
+            .part_writes(parts, &StoredParts::default())
+            .map_err(|source| StoreError::Part { shard, source })?;
+        backend
+            .write(&repaired, &writes)
+            .await
+            .map_err(StoreError::query(shard))?;
     }
     let mut players: Vec<PlayerRecord> = players.into_values().collect();
     players.sort_by_key(|player| player.id);
