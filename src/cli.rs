@@ -66,7 +66,8 @@ pub struct ReplayArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct VerifyArgs {
     /// Check a random sample of up to N players per shard instead of all of them (stored objects
-    /// are always checked in full).
+    /// are always checked in full; with a sample, an instance held twice is found only when both
+    /// holders are in it).
     #[arg(long, value_name = "N")]
     pub sample: Option<u64>,
 }

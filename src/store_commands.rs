@@ -3,6 +3,7 @@
 
 use crate::cli::{ReplayArgs, VerifyArgs};
 use crate::config::{LoadedConfig, process_env};
+use crate::economy::audit_economy;
 use crate::persistence::{Store, verify_objects, verify_players};
 use crate::runtime::AsyncRuntime;
 use crate::settings::ServerConfig;
@@ -17,7 +18,9 @@ use std::path::Path;
 /// It blocks, so call it at start-up, not from async code.
 pub fn open_store(config: &ServerConfig) -> anyhow::Result<Store> {
     let urls = config.persistence.shard_urls(&config.server.data_dir);
-    let store = Store::open(&urls).context("persistence.shards")?;
+    let store = Store::open(&urls)
+        .context("persistence.shards")?
+        .with_parts(crate::economy::economy_parts());
     crate::runtime::pool_runtime()
         .block_on(store.migrate())
         .context("persistence.shards")?;
@@ -99,7 +102,8 @@ fn replay_report<R: serde::Serialize + PartialEq>(
     (report, matches)
 }
 
-/// Checks the invariant for every player (or a random sample per shard); prints each mismatch and a
+/// Checks the invariant for every player (or a random sample per shard) and object, and the
+/// economy's (conservation, instances held once); prints each mismatch and violation and a
 /// summary, and exits 1 on any mismatch.
 pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<AppExit> {
     let (store, runtime) = open_configured(config_path)?;
@@ -107,6 +111,7 @@ pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<A
     let mismatches = runtime.block_on(verify_players(&store, &ids))?;
     let keys = runtime.block_on(store.object_keys())?;
     let object_mismatches = runtime.block_on(verify_objects(&store, &keys))?;
+    let violations = runtime.block_on(audit_economy(&store, &ids))?;
     let mut out = std::io::stdout().lock();
     for mismatch in &mismatches {
         writeln!(
@@ -126,19 +131,29 @@ pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<A
             serde_json::to_string(&mismatch.replayed)?
         )?;
     }
+    for violation in &violations {
+        writeln!(
+            out,
+            "ECONOMY player {}: {}",
+            violation.player_id, violation.problem
+        )?;
+    }
     writeln!(
         out,
-        "checked {} player(s) and {} object(s) on {} shard(s): {} mismatch(es)",
+        "checked {} player(s) and {} object(s) on {} shard(s): {} mismatch(es), {} economy violation(s)",
         ids.len(),
         keys.len(),
         store.shard_count(),
-        mismatches.len() + object_mismatches.len()
+        mismatches.len() + object_mismatches.len(),
+        violations.len()
     )?;
-    Ok(if mismatches.is_empty() && object_mismatches.is_empty() {
-        AppExit::Success
-    } else {
-        AppExit::error()
-    })
+    Ok(
+        if mismatches.is_empty() && object_mismatches.is_empty() && violations.is_empty() {
+            AppExit::Success
+        } else {
+            AppExit::error()
+        },
+    )
 }
 
 /// Moves players to their own shard after shards were appended to `[persistence] shards`.
