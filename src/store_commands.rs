@@ -21,10 +21,15 @@ pub fn open_store(config: &ServerConfig) -> anyhow::Result<Store> {
     let store = Store::open(&urls)
         .context("persistence.shards")?
         .with_parts(crate::economy::economy_parts());
-    crate::runtime::pool_runtime()
-        .block_on(store.migrate())
-        .context("persistence.shards")?;
+    migrate_store(&store).context("persistence.shards")?;
     Ok(store)
+}
+
+/// Applies the migrations to an opened store (with its parts and object kinds), blocking until they
+/// are done. The connections it opens live on the process-wide pool runtime, so they stay usable by
+/// any app or runtime afterwards. Call it at start-up, not from async code.
+pub fn migrate_store(store: &Store) -> Result<(), crate::persistence::StoreError> {
+    crate::runtime::pool_runtime().block_on(store.migrate())
 }
 
 fn open_configured(config_path: Option<&Path>) -> anyhow::Result<(Store, AsyncRuntime)> {

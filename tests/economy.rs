@@ -7,9 +7,8 @@ use arbiter::persistence::{Progress, Store, verify_players};
 use arbiter::settings::ServerConfig;
 use arbiter_components::inventory::{EquipSlot, InstanceId, Inventory, InventoryEvent, Wallet};
 use arbiter_components::items::Catalog;
-use arbiter_components::player::PlayerId;
 use arbiter_testing::databases::{on_postgres, sqlite_shards};
-use arbiter_testing::persisted_app::{persisted_app, step_until};
+use arbiter_testing::persisted_app::{log_in, persisted_app, step_until};
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
 use std::path::Path;
@@ -34,19 +33,8 @@ fn server(shards: &[String]) -> (App, Store) {
     let store = Store::open(shards)
         .expect("the store opens")
         .with_parts(economy_parts());
-    arbiter_testing::databases::runtime()
-        .block_on(store.migrate())
-        .expect("migrations");
+    arbiter::store_commands::migrate_store(&store).expect("migrations");
     (persisted_app(config, &store, false), store)
-}
-
-fn logged_in(app: &mut App) -> Entity {
-    let player = app.world_mut().spawn(PlayerId(PLAYER)).id();
-    assert!(step_until(app, 300, |app| app
-        .world()
-        .get::<Progress>(player)
-        .is_some()));
-    player
 }
 
 /// Applies an inventory event made by `make` from the player's inventory, and records it.
@@ -85,9 +73,11 @@ fn wallet_change(app: &mut App, player: Entity, delta: i64, reason: &str) {
 }
 
 fn round_trip(shards: Vec<String>) {
+    // One runtime for the test's own queries, alive as long as the connections it opens.
+    let runtime = arbiter_testing::databases::runtime();
     let catalog = catalog();
     let (mut app, store) = server(&shards);
-    let player = logged_in(&mut app);
+    let player = log_in(&mut app, PLAYER);
     assert_eq!(
         app.world().get::<Inventory>(player),
         Some(&Inventory::default())
@@ -136,10 +126,9 @@ fn round_trip(shards: Vec<String>) {
     drop(app);
 
     let (mut app, _) = server(&shards);
-    let player = logged_in(&mut app);
+    let player = log_in(&mut app, PLAYER);
     assert_eq!(app.world().get::<Inventory>(player), Some(&inventory));
     assert_eq!(app.world().get::<Wallet>(player), Some(&wallet));
-    let runtime = arbiter_testing::databases::runtime();
     let history = runtime.block_on(store.history(PLAYER)).expect("history");
     let kinds: Vec<&str> = history
         .events

@@ -317,7 +317,7 @@ fn server_with_rosters(shards: Vec<String>) -> (App, Store) {
     let store = Store::open(&shards)
         .expect("the store opens")
         .with_objects(kinds());
-    runtime().block_on(store.migrate()).expect("migrations");
+    arbiter::store_commands::migrate_store(&store).expect("migrations");
     (persisted_app(config, &store, false), store)
 }
 

@@ -9,9 +9,8 @@ use arbiter::persistence::{
     verify_players,
 };
 use arbiter::settings::ServerConfig;
-use arbiter_components::player::PlayerId;
 use arbiter_testing::databases::{on_postgres, on_sqlite, runtime, sqlite_shards};
-use arbiter_testing::persisted_app::{persisted_app, step_until};
+use arbiter_testing::persisted_app::{log_in, persisted_app, step_until};
 use bevy_app::App;
 use bevy_ecs::component::Component;
 use serde::{Deserialize, Serialize};
@@ -81,6 +80,15 @@ impl StoredPart for Badges {
 
 fn parts() -> StoredParts {
     StoredParts::default().with::<Badges>()
+}
+
+/// The store on `urls` with badges, migrated.
+async fn badge_store(urls: &[String]) -> Store {
+    let store = Store::open(urls)
+        .expect("the store opens")
+        .with_parts(parts());
+    store.migrate().await.expect("migrations and part tables");
+    store
 }
 
 /// A player as the world keeps it: its record and its badges, each change an event.
@@ -157,10 +165,7 @@ fn earned(badge: &str) -> BadgeEvent {
 }
 
 async fn round_trip(urls: Vec<String>) {
-    let store = Store::open(&urls)
-        .expect("the store opens")
-        .with_parts(parts());
-    store.migrate().await.expect("migrations and part tables");
+    let store = badge_store(&urls).await;
     let mut ada = Player::new(7);
     ada.badge(earned("first_blood"));
     ada.badge(earned("first_blood"));
@@ -231,10 +236,7 @@ fn a_tampered_part_row_fails_verify_and_a_lost_row_is_recovered_from_the_log() {
     let dir = tempfile::tempdir().expect("temp dir");
     let urls = sqlite_shards(&dir, 1);
     runtime().block_on(async {
-        let store = Store::open(&urls)
-            .expect("the store opens")
-            .with_parts(parts());
-        store.migrate().await.expect("migrations");
+        let store = badge_store(&urls).await;
         let mut bob = Player::new(9);
         bob.badge(earned("first_blood"));
         store.write(0, &bob.batch(true)).await.expect("write");
@@ -273,10 +275,7 @@ fn a_part_without_events_in_a_flush_keeps_its_rows_untouched() {
     let dir = tempfile::tempdir().expect("temp dir");
     let urls = sqlite_shards(&dir, 1);
     runtime().block_on(async {
-        let store = Store::open(&urls)
-            .expect("the store opens")
-            .with_parts(parts());
-        store.migrate().await.expect("migrations");
+        let store = badge_store(&urls).await;
         let mut ada = Player::new(5);
         ada.badge(earned("first_blood"));
         assert_eq!(
@@ -350,7 +349,7 @@ fn server_with_badges(shards: Vec<String>) -> App {
     let store = Store::open(&shards)
         .expect("the store opens")
         .with_parts(parts());
-    runtime().block_on(store.migrate()).expect("migrations");
+    arbiter::store_commands::migrate_store(&store).expect("migrations");
     persisted_app(config, &store, false)
 }
 
@@ -359,11 +358,7 @@ fn a_part_arrives_with_its_player_at_login_and_its_changes_are_written_behind_th
     let dir = tempfile::tempdir().expect("temp dir");
     let shards = sqlite_shards(&dir, 2);
     let mut app = server_with_badges(shards.clone());
-    let player = app.world_mut().spawn(PlayerId(7)).id();
-    assert!(step_until(&mut app, 300, |app| app
-        .world()
-        .get::<Progress>(player)
-        .is_some()));
+    let player = log_in(&mut app, 7);
     assert_eq!(app.world().get::<Badges>(player), Some(&Badges::default()));
 
     for badge in ["first_blood", "first_blood", "survivor"] {
@@ -389,11 +384,7 @@ fn a_part_arrives_with_its_player_at_login_and_its_changes_are_written_behind_th
     drop(app);
 
     let mut app = server_with_badges(shards);
-    let player = app.world_mut().spawn(PlayerId(7)).id();
-    assert!(step_until(&mut app, 300, |app| app
-        .world()
-        .get::<Progress>(player)
-        .is_some()));
+    let player = log_in(&mut app, 7);
     assert_eq!(
         app.world().get::<Badges>(player),
         Some(&held),

@@ -171,6 +171,22 @@ impl Catalog {
 }
 
 impl ItemSpec {
+    /// An item named by its id, common, not tradable, stackable up to `max_stack` when that is above
+    /// 1; change the fields for the rest.
+    pub fn new(id: &str, kind: ItemKind, max_stack: u32) -> Self {
+        Self {
+            id: id.into(),
+            name: id.into(),
+            kind,
+            stackable: max_stack > 1,
+            max_stack: max_stack.max(1),
+            tradable: false,
+            rarity: Rarity::Common,
+            cooldown_secs: 0.0,
+            heal: 0,
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         let id = &self.id;
         if self.stackable && !(1..=MAX_STACK_LIMIT).contains(&self.max_stack) {
@@ -208,17 +224,7 @@ mod tests {
     use crate::combat::WeaponSpec;
 
     fn item(id: &str, kind: ItemKind) -> ItemSpec {
-        ItemSpec {
-            id: id.into(),
-            name: id.into(),
-            kind,
-            stackable: false,
-            max_stack: 1,
-            tradable: true,
-            rarity: Rarity::Common,
-            cooldown_secs: 0.0,
-            heal: 0,
-        }
+        ItemSpec::new(id, kind, 1)
     }
 
     fn catalog() -> Catalog {

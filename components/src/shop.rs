@@ -78,20 +78,10 @@ impl Offer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::items::{CurrencySpec, ItemKind, ItemSpec, Rarity};
+    use crate::items::{CurrencySpec, ItemKind, ItemSpec};
 
     fn catalog() -> Catalog {
-        let item = |id: &str, max_stack: u32| ItemSpec {
-            id: id.into(),
-            name: id.into(),
-            kind: ItemKind::Material,
-            stackable: max_stack > 1,
-            max_stack,
-            tradable: true,
-            rarity: Rarity::Common,
-            cooldown_secs: 0.0,
-            heal: 0,
-        };
+        let item = |id: &str, max_stack: u32| ItemSpec::new(id, ItemKind::Material, max_stack);
         Catalog {
             currencies: vec![CurrencySpec {
                 id: "coins".into(),

@@ -39,3 +39,20 @@ pub fn step_until(app: &mut App, ticks: u32, done: impl Fn(&App) -> bool) -> boo
     }
     done(app)
 }
+
+/// Spawns player `player_id` as a connection would and steps `app` until its progress is loaded (or
+/// registered); returns its entity.
+pub fn log_in(app: &mut App, player_id: u64) -> arbiter::prelude::Entity {
+    let player = app
+        .world_mut()
+        .spawn(arbiter::prelude::PlayerId(player_id))
+        .id();
+    assert!(
+        step_until(app, 300, |app| app
+            .world()
+            .get::<arbiter::persistence::Progress>(player)
+            .is_some()),
+        "player {player_id} did not load"
+    );
+    player
+}

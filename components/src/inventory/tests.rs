@@ -1,22 +1,12 @@
 use super::*;
-use crate::items::{CurrencySpec, ItemSpec, Rarity};
+use crate::items::{CurrencySpec, ItemSpec};
 use proptest::prelude::*;
 
 const OWNER: u64 = 77;
 const CAPACITY: u32 = 4;
 
 fn spec(id: &str, kind: ItemKind, max_stack: u32) -> ItemSpec {
-    ItemSpec {
-        id: id.into(),
-        name: id.into(),
-        kind,
-        stackable: max_stack > 1,
-        max_stack,
-        tradable: true,
-        rarity: Rarity::Common,
-        cooldown_secs: 0.0,
-        heal: 0,
-    }
+    ItemSpec::new(id, kind, max_stack)
 }
 
 fn catalog() -> Catalog {

@@ -3,7 +3,7 @@
 
 use super::*;
 use arbiter_components::inventory::{EquipSlot, InstanceId, InventoryError, InventoryEvent};
-use arbiter_components::items::{CurrencySpec, ItemKind, ItemSpec, Rarity};
+use arbiter_components::items::{CurrencySpec, ItemKind, ItemSpec};
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::player::Health;
 use arbiter_components::shop::Offer;
@@ -14,22 +14,14 @@ use bevy_ecs::world::World;
 
 const OWNER: u64 = 9;
 
+/// A consumable cools down 1 s and heals 30.
 fn item(id: &str, kind: ItemKind, max_stack: u32) -> ItemSpec {
-    ItemSpec {
-        id: id.into(),
-        name: id.into(),
-        kind,
-        stackable: max_stack > 1,
-        max_stack,
-        tradable: true,
-        rarity: Rarity::Common,
-        cooldown_secs: if kind == ItemKind::Consumable {
-            1.0
-        } else {
-            0.0
-        },
-        heal: if kind == ItemKind::Consumable { 30 } else { 0 },
+    let mut item = ItemSpec::new(id, kind, max_stack);
+    if kind == ItemKind::Consumable {
+        item.cooldown_secs = 1.0;
+        item.heal = 30;
     }
+    item
 }
 
 fn world() -> World {
@@ -128,6 +120,14 @@ const RIFLE: InstanceId = InstanceId {
     serial: 0,
 };
 
+fn equip_rifle() -> ItemRequest {
+    ItemRequest::Equip {
+        slot: EquipSlot::Primary,
+        item: "rifle".into(),
+        instance: Some(RIFLE),
+    }
+}
+
 #[test]
 fn a_purchase_takes_the_price_and_gives_the_item_in_one_step() {
     let mut world = world();
@@ -221,11 +221,7 @@ fn equip_then_use_in_one_tick_works_in_order_and_the_cooldown_holds() {
         &mut world,
         player,
         &[
-            ItemRequest::Equip {
-                slot: EquipSlot::Primary,
-                item: "rifle".into(),
-                instance: Some(RIFLE),
-            },
+            equip_rifle(),
             ItemRequest::Use {
                 item: "medkit".into(),
             },
@@ -313,11 +309,7 @@ fn requests_for_what_is_not_owned_are_refused_as_evidence() {
         &mut world,
         player,
         &[
-            ItemRequest::Equip {
-                slot: EquipSlot::Primary,
-                item: "rifle".into(),
-                instance: Some(RIFLE),
-            },
+            equip_rifle(),
             ItemRequest::Discard {
                 item: "medkit".into(),
                 qty: 3,
