@@ -76,7 +76,7 @@ fn round_trip(shards: Vec<String>) {
     // One runtime for the test's own queries, alive as long as the connections it opens.
     let runtime = arbiter_testing::databases::runtime();
     let catalog = catalog();
-    let (mut app, store) = server(&shards);
+    let (mut app, _) = server(&shards);
     let player = log_in(&mut app, PLAYER);
     assert_eq!(
         app.world().get::<Inventory>(player),
@@ -125,7 +125,8 @@ fn round_trip(shards: Vec<String>) {
     );
     drop(app);
 
-    let (mut app, _) = server(&shards);
+    // The new server's store: the old one's pool may hold connections of the dropped app's runtime.
+    let (mut app, store) = server(&shards);
     let player = log_in(&mut app, PLAYER);
     assert_eq!(app.world().get::<Inventory>(player), Some(&inventory));
     assert_eq!(app.world().get::<Wallet>(player), Some(&wallet));
@@ -185,7 +186,7 @@ fn the_economy_audit_names_a_duplicated_instance_and_items_no_log_gave() {
     let dir = tempfile::tempdir().expect("temp dir");
     let shards = sqlite_shards(&dir, 1);
     round_trip(shards.clone());
-    let (_, store) = server(&shards);
+    let (_app, store) = server(&shards);
     let runtime = arbiter_testing::databases::runtime();
     let violations = runtime.block_on(async {
         let pool = sqlx::SqlitePool::connect(&shards[0]).await.expect("connects");
