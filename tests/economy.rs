@@ -8,7 +8,7 @@ use arbiter::settings::ServerConfig;
 use arbiter_components::inventory::{EquipSlot, InstanceId, Inventory, InventoryEvent, Wallet};
 use arbiter_components::items::Catalog;
 use arbiter_testing::databases::{on_postgres, sqlite_shards};
-use arbiter_testing::persisted_app::{log_in, persisted_app, step_until};
+use arbiter_testing::persisted_app::{log_in, persisted_app, step_until_durable};
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
 use std::path::Path;
@@ -110,10 +110,7 @@ fn round_trip(shards: Vec<String>) {
     });
     app.update();
     assert!(
-        step_until(&mut app, 900, |app| app
-            .world()
-            .get::<Progress>(player)
-            .is_some_and(Progress::is_durable)),
+        step_until_durable(&mut app, player),
         "written behind the tick"
     );
     let inventory = app.world().get::<Inventory>(player).cloned().expect("held");

@@ -10,7 +10,7 @@ use arbiter::persistence::{
 };
 use arbiter::settings::ServerConfig;
 use arbiter_testing::databases::{on_postgres, on_sqlite, runtime, sqlite_shards};
-use arbiter_testing::persisted_app::{log_in, persisted_app, step_until};
+use arbiter_testing::persisted_app::{log_in, persisted_app, step_until_durable};
 use bevy_app::App;
 use bevy_ecs::component::Component;
 use serde::{Deserialize, Serialize};
@@ -373,10 +373,7 @@ fn a_part_arrives_with_its_player_at_login_and_its_changes_are_written_behind_th
         app.update();
     }
     assert!(
-        step_until(&mut app, 900, |app| app
-            .world()
-            .get::<Progress>(player)
-            .is_some_and(Progress::is_durable)),
+        step_until_durable(&mut app, player),
         "the badges become durable"
     );
     let held = app.world().get::<Badges>(player).cloned().expect("badges");

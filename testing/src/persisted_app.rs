@@ -56,3 +56,13 @@ pub fn log_in(app: &mut App, player_id: u64) -> arbiter::prelude::Entity {
     );
     player
 }
+
+/// Steps `app` until everything `player` did is in the database (at most 900 ticks: a 5 s flush
+/// interval and its write); returns whether it got there.
+pub fn step_until_durable(app: &mut App, player: arbiter::prelude::Entity) -> bool {
+    step_until(app, 900, |app| {
+        app.world()
+            .get::<arbiter::persistence::Progress>(player)
+            .is_some_and(arbiter::persistence::Progress::is_durable)
+    })
+}
