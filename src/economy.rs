@@ -1,12 +1,16 @@
-//! What players own, stored: the inventory and the wallet are player parts (see
+//! What players own, in the server: the economy's data files and plugin, and, stored, the inventory and the wallet are player parts (see
 //! [`crate::persistence::part`]) with tables of their own on the player's shard, their events in the
 //! player's log — the audit log of every item and currency change.
 
 mod audit;
+mod data;
 mod inventory_part;
+mod plugin;
 mod wallet_part;
 
 pub use audit::{EconomyViolation, audit_economy};
+pub use data::EconomyData;
+pub use plugin::EconomyDataPlugin;
 
 use crate::persistence::StoredParts;
 

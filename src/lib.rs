@@ -95,6 +95,7 @@ pub mod net;
 pub mod persistence;
 pub mod phase;
 pub mod read;
+pub mod rewards;
 pub mod runtime;
 pub mod serve;
 pub mod settings;
@@ -114,6 +115,7 @@ use arbiter_systems::SimulationPlugins;
 use arbiter_systems::map::Maps;
 use bevy_app::{PluginGroup, PluginGroupBuilder};
 use config::{ConfigPlugin, LoadedConfig};
+use economy::{EconomyData, EconomyDataPlugin};
 use maps::{MapError, MapsPlugin};
 use net::{NetPlugin, NetSetupError, NetworkSetup};
 use persistence::{PersistencePlugin, Store};
@@ -134,6 +136,7 @@ pub struct ServerPlugins {
     config: LoadedConfig,
     maps: Maps,
     weapons: Weapons,
+    economy: Option<EconomyData>,
     network: Option<NetPlugin>,
     admin: Option<AdminPlugin>,
     persistence: Option<(ReadPlugin, PersistencePlugin)>,
@@ -145,6 +148,7 @@ impl ServerPlugins {
             config,
             maps: Maps::default(),
             weapons: Weapons::default(),
+            economy: None,
             network: None,
             admin: None,
             persistence: None,
@@ -161,6 +165,13 @@ impl ServerPlugins {
     /// Uses `weapons` instead of the built-in rifle.
     pub fn with_weapons(mut self, weapons: Weapons) -> Self {
         self.weapons = weapons;
+        self
+    }
+
+    /// Uses this catalog, shop and rewards instead of one item per weapon, nothing sold and the
+    /// first weapon as the starter kit.
+    pub fn with_economy(mut self, economy: EconomyData) -> Self {
+        self.economy = Some(economy);
         self
     }
 
@@ -197,6 +208,10 @@ impl ServerPlugins {
 
 impl PluginGroup for ServerPlugins {
     fn build(self) -> PluginGroupBuilder {
+        let economy = self
+            .economy
+            .unwrap_or_else(|| EconomyData::for_weapons(&self.weapons));
+        let persisted = self.persistence.is_some();
         let mut group = PluginGroupBuilder::start::<Self>()
             .add(TelemetryPlugin)
             .add(ShutdownPlugin)
@@ -204,7 +219,8 @@ impl PluginGroup for ServerPlugins {
             .add(MapsPlugin(self.maps))
             .add(WeaponsPlugin(self.weapons))
             .add(TickPlugin)
-            .add_group(SimulationPlugins);
+            .add_group(SimulationPlugins)
+            .add(EconomyDataPlugin::new(economy, persisted));
         // The admin endpoint serves tokens from the network's issuer, so the network comes first.
         if let Some(network) = self.network {
             group = group.add(network);

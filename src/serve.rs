@@ -3,6 +3,7 @@
 use crate::ServerPlugins;
 use crate::cli::ServeArgs;
 use crate::config::{ConfigSource, LoadedConfig, process_env};
+use crate::economy::EconomyData;
 use crate::maps::{MAPS_DIR, load_maps};
 use crate::shutdown::SignalPlugin;
 use crate::store_commands::open_store;
@@ -36,10 +37,17 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
     let maps = load_maps(Path::new(MAPS_DIR))?;
     let weapons = load_weapons(Path::new(WEAPONS_FILE))?;
     tracing::info!(maps = ?maps.names().collect::<Vec<_>>(), "maps loaded");
+    let economy = EconomyData::load(&weapons)?;
+    tracing::info!(
+        items = economy.catalog.items.len(),
+        offers = economy.shop.offers.len(),
+        "item catalog, shop and rewards loaded"
+    );
     app.add_plugins(
         ServerPlugins::new(loaded)
             .with_maps(maps)?
             .with_weapons(weapons)
+            .with_economy(economy)
             .with_network()?
             .with_admin()?
             .with_persistence(store),

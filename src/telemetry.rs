@@ -1,6 +1,7 @@
 //! Logs and metrics.
 
 mod anticheat;
+mod economy;
 pub mod logging;
 mod matches;
 mod matchmaking;
@@ -10,6 +11,7 @@ mod shots;
 use crate::phase::{ConfigSystems, TickSystems};
 use crate::settings::LogSettings;
 use arbiter_components::combat::Weapons;
+use arbiter_components::items::Catalog;
 use arbiter_systems::SimulationSystems;
 use bevy_app::{App, First, FixedUpdate, Plugin, PostUpdate};
 use bevy_ecs::schedule::{IntoScheduleConfigs, common_conditions::resource_changed};
@@ -29,7 +31,7 @@ impl Plugin for TelemetryPlugin {
         );
     }
 
-    /// Matchmaking, shot and match metrics only where those rules are installed.
+    /// Matchmaking, shot, match and economy metrics only where those rules are installed.
     fn finish(&self, app: &mut App) {
         if app
             .world()
@@ -55,6 +57,12 @@ impl Plugin for TelemetryPlugin {
                     (anticheat::record_anticheat, matches::record_matches)
                         .in_set(TickSystems::Metrics),
                 );
+        }
+        if app.world().contains_resource::<Catalog>() {
+            app.add_systems(
+                PostUpdate,
+                economy::record_economy.in_set(TickSystems::Metrics),
+            );
         }
     }
 }

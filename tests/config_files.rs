@@ -33,6 +33,14 @@ fn every_file_in_assets_config_parses_and_validates() {
                 .unwrap_or_else(|error| panic!("{error}"));
             assert!(!shop.offers.is_empty(), "the shipped shop sells something");
             checked += 1;
+        } else if path.file_name().is_some_and(|name| name == "rewards.toml") {
+            let rewards = arbiter::rewards::load_rewards(&path, &catalog(&directory))
+                .unwrap_or_else(|error| panic!("{error}"));
+            assert!(
+                !rewards.starter_kit.items.is_empty(),
+                "the shipped starter kit holds items"
+            );
+            checked += 1;
         } else if path
             .extension()
             .is_some_and(|extension| extension == "toml")
@@ -42,8 +50,8 @@ fn every_file_in_assets_config_parses_and_validates() {
         }
     }
     assert!(
-        checked >= 4,
-        "server.toml, weapons.toml, items.toml and shop.toml in {}",
+        checked >= 5,
+        "server.toml, weapons.toml, items.toml, shop.toml and rewards.toml in {}",
         directory.display()
     );
 }

@@ -92,6 +92,8 @@ pub enum ShotRejection {
     /// The shooter is dead.
     Dead,
     UnknownWeapon,
+    /// The shooter's inventory has no instance of the weapon equipped.
+    NotOwned,
 }
 
 impl ShotRejection {
@@ -104,6 +106,7 @@ impl ShotRejection {
             ShotRejection::NotInMatch => "not_in_match",
             ShotRejection::Dead => "dead",
             ShotRejection::UnknownWeapon => "unknown_weapon",
+            ShotRejection::NotOwned => "not_owned",
         }
     }
 }

@@ -65,6 +65,8 @@ pub enum InventoryError {
     NotInMatch,
     #[error("no such offer in the shop")]
     UnknownOffer,
+    #[error("the player's items are still loading")]
+    NotLoaded,
 }
 
 impl InventoryError {
@@ -84,6 +86,7 @@ impl InventoryError {
             InventoryError::NotAlive => "not_alive",
             InventoryError::NotInMatch => "not_in_match",
             InventoryError::UnknownOffer => "unknown_offer",
+            InventoryError::NotLoaded => "not_loaded",
         }
     }
 }

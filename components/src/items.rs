@@ -88,6 +88,9 @@ impl CatalogProblem {
     }
 }
 
+/// Longest id of an item, currency or offer.
+pub const MAX_ID_LEN: usize = 64;
+
 /// Largest stack any item may have: a stack's count always fits in a 32-bit integer with room.
 pub const MAX_STACK_LIMIT: u32 = 1_000_000;
 
@@ -102,6 +105,22 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// One item per weapon of `weapons` and the currency `coins`: the catalog of a server given no
+    /// items file.
+    pub fn for_weapons(weapons: &Weapons) -> Self {
+        Self {
+            currencies: vec![CurrencySpec {
+                id: "coins".into(),
+                name: "Coins".into(),
+            }],
+            items: weapons
+                .weapons
+                .iter()
+                .map(|weapon| ItemSpec::new(&weapon.name, ItemKind::Weapon, 1))
+                .collect(),
+        }
+    }
+
     pub fn item(&self, id: &str) -> Option<&ItemSpec> {
         self.items.iter().find(|item| item.id == id)
     }
@@ -122,7 +141,7 @@ impl Catalog {
             .chain(self.items.iter().map(|item| ("item", item.id.as_str())));
         for (what, id) in ids {
             let well_formed = !id.is_empty()
-                && id.len() <= 64
+                && id.len() <= MAX_ID_LEN
                 && id
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
@@ -247,6 +266,14 @@ mod tests {
         assert_eq!(catalog().validate(&Weapons::default()), Ok(()));
         assert_eq!(catalog().item("medkit").map(|item| item.max_stack), Some(5));
         assert!(catalog().currency("coins").is_some());
+    }
+
+    #[test]
+    fn the_catalog_made_for_a_weapons_table_is_valid_for_it() {
+        let weapons = Weapons::default();
+        let catalog = Catalog::for_weapons(&weapons);
+        assert_eq!(catalog.validate(&weapons), Ok(()));
+        assert_eq!(catalog.items.len(), weapons.weapons.len());
     }
 
     #[test]

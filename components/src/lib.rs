@@ -16,6 +16,7 @@ pub mod matchmaking;
 pub mod messages;
 pub mod player;
 pub mod protocol;
+pub mod rewards;
 pub mod session;
 pub mod shop;
 pub mod tick;

@@ -19,3 +19,10 @@ pub struct KickRequest {
     pub player: Entity,
     pub reason: KickReason,
 }
+
+/// A player new to the game, registered now: the economy gives it its starter kit. Persistence
+/// writes it when it registers a player; a server without persistence, for every arrival.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlayerRegistered {
+    pub player: Entity,
+}

@@ -9,18 +9,20 @@
 mod channels;
 mod client_message;
 mod codec;
+mod economy;
 mod server_message;
 
 pub use channels::{ClientChannel, ServerChannel, connection_config};
 pub use client_message::{ClientMessage, InputFrame};
 pub use codec::{DecodeError, decode_client, decode_server, encode};
+pub use economy::{InventoryDelta, InventoryView, ItemRefusal, ItemRequest};
 pub use server_message::{
     EntityState, ErrorCode, KickReason, ScoreLine, ServerMessage, ShotOutcome,
 };
 
 /// Version of this protocol. Bump it on any change to a message or channel: it is folded into the
 /// netcode protocol id, so clients of another version are refused at connect.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// "ARBITER" in ASCII, the high bytes of the netcode protocol id.
 const PROTOCOL_MAGIC: u64 = 0x4152_4249_5445_5200;

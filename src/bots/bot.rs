@@ -194,7 +194,11 @@ impl Bot {
                     .push(now_us.saturating_sub(client_time_us) as f64 / 1000.0);
             }
             ServerMessage::QueueTimedOut => self.joined_queue = false,
-            ServerMessage::MatchLive { .. } | ServerMessage::Error { .. } => {}
+            ServerMessage::MatchLive { .. }
+            | ServerMessage::Error { .. }
+            | ServerMessage::Inventory(_)
+            | ServerMessage::InventoryChanged(_)
+            | ServerMessage::ItemRefused(_) => {}
         }
     }
 

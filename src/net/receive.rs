@@ -35,11 +35,15 @@ pub(super) fn receive_client_messages(
                 }
                 processed += 1;
                 let message = match decode_client(&bytes, max_bytes) {
-                    Ok(message) if message.channel() == channel => message,
-                    Ok(_) => {
+                    Ok(message) if message.channel() != channel => {
                         abuse.record(Violation::WrongChannel);
                         continue;
                     }
+                    Ok(message) if !message.is_well_formed() => {
+                        abuse.record(Violation::Malformed);
+                        continue;
+                    }
+                    Ok(message) => message,
                     Err(DecodeError::TooLarge { .. }) => {
                         abuse.record(Violation::Oversized);
                         continue;
@@ -51,9 +55,6 @@ pub(super) fn receive_client_messages(
                 };
                 match requests.route(player, message) {
                     None => {}
-                    Some(NetRequest::Input(frame)) if !frame.is_well_formed() => {
-                        abuse.record(Violation::Malformed);
-                    }
                     Some(NetRequest::Input(frame)) => {
                         if let Err(refusal) = inputs.push(frame, next_tick) {
                             metrics::counter!(MESSAGES_DROPPED_TOTAL, "reason" => refusal.as_str())

@@ -3,6 +3,7 @@
 //! wire enum; a new request is a variant, an arm here and the rule's own message.
 
 use arbiter_components::protocol::{ClientMessage, InputFrame};
+use arbiter_systems::economy::ItemRequested;
 use arbiter_systems::matchmaking::{QueueJoinRequested, QueueLeaveRequested};
 use arbiter_systems::shots::FireRequested;
 use bevy_app::App;
@@ -23,6 +24,7 @@ pub(super) struct RequestWriters<'w> {
     fire: MessageWriter<'w, FireRequested>,
     join_queue: MessageWriter<'w, QueueJoinRequested>,
     leave_queue: MessageWriter<'w, QueueLeaveRequested>,
+    item: MessageWriter<'w, ItemRequested>,
 }
 
 impl RequestWriters<'_> {
@@ -55,6 +57,9 @@ impl RequestWriters<'_> {
             ClientMessage::LeaveQueue => {
                 self.leave_queue.write(QueueLeaveRequested { player });
             }
+            ClientMessage::Item(request) => {
+                self.item.write(ItemRequested { player, request });
+            }
         }
         None
     }
@@ -65,12 +70,14 @@ impl RequestWriters<'_> {
 pub(super) fn add_request_messages(app: &mut App) {
     app.add_message::<FireRequested>()
         .add_message::<QueueJoinRequested>()
-        .add_message::<QueueLeaveRequested>();
+        .add_message::<QueueLeaveRequested>()
+        .add_message::<ItemRequested>();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arbiter_components::protocol::ItemRequest;
     use bevy_ecs::message::Messages;
     use bevy_ecs::system::RunSystemOnce;
     use bevy_ecs::world::World;
@@ -97,8 +104,11 @@ mod tests {
             },
             ClientMessage::JoinQueue { mode: 2 },
             ClientMessage::LeaveQueue,
+            ClientMessage::Item(ItemRequest::Buy {
+                offer: "rifle".into(),
+            }),
         ];
-        let mut covered = [false; 5];
+        let mut covered = [false; 6];
         for message in &all {
             covered[match message {
                 ClientMessage::Input(_) => 0,
@@ -106,6 +116,7 @@ mod tests {
                 ClientMessage::Fire { .. } => 2,
                 ClientMessage::JoinQueue { .. } => 3,
                 ClientMessage::LeaveQueue => 4,
+                ClientMessage::Item(_) => 5,
             }] = true;
         }
         assert!(covered.iter().all(|seen| *seen), "a sample per variant");
@@ -119,6 +130,7 @@ mod tests {
             world.init_resource::<Messages<FireRequested>>();
             world.init_resource::<Messages<QueueJoinRequested>>();
             world.init_resource::<Messages<QueueLeaveRequested>>();
+            world.init_resource::<Messages<ItemRequested>>();
             let player = world.spawn_empty().id();
             let sent = message.clone();
             let local = world
@@ -138,8 +150,15 @@ mod tests {
                 .resource_mut::<Messages<QueueLeaveRequested>>()
                 .drain()
                 .collect();
-            let destinations =
-                usize::from(local.is_some()) + fire.len() + joins.len() + leaves.len();
+            let items: Vec<ItemRequested> = world
+                .resource_mut::<Messages<ItemRequested>>()
+                .drain()
+                .collect();
+            let destinations = usize::from(local.is_some())
+                + fire.len()
+                + joins.len()
+                + leaves.len()
+                + items.len();
             assert_eq!(destinations, 1, "{message:?}");
             match message {
                 ClientMessage::Input(frame) => assert_eq!(local, Some(NetRequest::Input(frame))),
@@ -155,6 +174,9 @@ mod tests {
                 }
                 ClientMessage::LeaveQueue => {
                     assert_eq!(leaves[0], QueueLeaveRequested { player });
+                }
+                ClientMessage::Item(request) => {
+                    assert_eq!(items[0], ItemRequested { player, request });
                 }
             }
         }

@@ -6,8 +6,10 @@ use super::abuse::Abuse;
 use super::transport::GameServer;
 use crate::settings::NetSettings;
 use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL};
+use arbiter_components::config::EconomySettings;
+use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::player::{Loading, PlayerId};
-use arbiter_components::protocol::{KickReason, ServerMessage};
+use arbiter_components::protocol::{InventoryView, KickReason, ServerMessage};
 use arbiter_components::session::{AwaitingReconnect, Session};
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::component::Component;
@@ -118,15 +120,17 @@ pub(super) struct AwaitingWelcome;
 /// Connected, not welcomed yet, nothing left to load.
 type ReadyToWelcome = (With<AwaitingWelcome>, Without<Loading>);
 
-/// Welcomes connected players whose progress is ready (at once when nothing loads it).
+/// Welcomes connected players whose progress is ready (at once when nothing loads it), then sends
+/// their whole inventory and wallet when the economy is installed.
 pub(super) fn send_welcomes(
     mut commands: Commands,
     mut server: ResMut<GameServer>,
     tick: Res<ServerTick>,
     rate: Res<TickRate>,
-    ready: Query<(Entity, &Session, &PlayerId), ReadyToWelcome>,
+    economy: Option<Res<EconomySettings>>,
+    ready: Query<(Entity, &Session, &PlayerId, Option<Owned>), ReadyToWelcome>,
 ) {
-    for (entity, session, player) in &ready {
+    for (entity, session, player, owned) in &ready {
         server.send(
             session.client_id,
             &ServerMessage::Welcome {
@@ -135,9 +139,16 @@ pub(super) fn send_welcomes(
                 tick_rate_hz: rate.hz(),
             },
         );
+        if let (Some((inventory, wallet)), Some(economy)) = (owned, &economy) {
+            let view = InventoryView::new(inventory, wallet, economy.inventory_capacity);
+            server.send(session.client_id, &ServerMessage::Inventory(view));
+        }
         commands.entity(entity).remove::<AwaitingWelcome>();
     }
 }
+
+/// What a player owns, sent whole after `Welcome`.
+type Owned<'a> = (&'a Inventory, &'a Wallet);
 
 /// Keeps a disconnected player in the world after its reconnect grace period is over, and a
 /// reconnect still resumes it. Persistence puts it on players whose progress is not durable yet.

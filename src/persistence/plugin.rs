@@ -18,10 +18,15 @@ use crate::runtime::AsyncRuntime;
 use crate::settings::PersistenceSettings;
 use crate::shutdown::Shutdown;
 use arbiter_components::match_events::{MatchCompleted, RatingChanged};
-use arbiter_components::messages::KickRequest;
+use arbiter_components::messages::{KickRequest, PlayerRegistered};
 use arbiter_components::tick::TickRate;
 use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
-use bevy_ecs::schedule::IntoScheduleConfigs;
+use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
+
+/// Where a feature turns the tick's applied changes into its players' events (`Progress`), in
+/// `PostUpdate` before the flush collects them.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RecordEvents;
 
 /// Loads players at login and writes their progress behind the tick, to `store` (already migrated).
 #[derive(Debug)]
@@ -50,6 +55,8 @@ impl Plugin for PersistencePlugin {
             .add_message::<MatchCompleted>()
             .add_message::<RatingChanged>()
             .add_message::<KickRequest>()
+            .add_message::<PlayerRegistered>()
+            .configure_sets(PostUpdate, RecordEvents.in_set(TickSystems::Persist))
             .add_systems(
                 PreUpdate,
                 block_despawn_until_durable
@@ -72,11 +79,11 @@ impl Plugin for PersistencePlugin {
             .add_systems(
                 PostUpdate,
                 (
-                    record_match_results,
-                    collect_changed.run_if(flush_due),
-                    hand_over,
+                    record_match_results.in_set(RecordEvents),
+                    (collect_changed.run_if(flush_due), hand_over)
+                        .chain()
+                        .after(RecordEvents),
                 )
-                    .chain()
                     .in_set(TickSystems::Persist),
             )
             .add_systems(Shutdown, flush_everything);

@@ -111,7 +111,7 @@ impl Progress {
 }
 
 /// Milliseconds since the Unix epoch, the time stamp of events.
-pub(super) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_millis() as i64)

@@ -40,6 +40,11 @@ pub const PERSIST_LOADS_TOTAL: &str = "arbiter_persist_loads_total";
 pub const PERSIST_BACKPRESSURE_TOTAL: &str = "arbiter_persist_backpressure_total";
 pub const PERSIST_PART_ERRORS_TOTAL: &str = "arbiter_persist_part_errors_total";
 pub const PERSIST_OBJECT_LOADS_TOTAL: &str = "arbiter_persist_object_loads_total";
+pub const ECONOMY_ITEMS_TOTAL: &str = "arbiter_economy_items_total";
+pub const ECONOMY_CURRENCY_CREATED_TOTAL: &str = "arbiter_economy_currency_created_total";
+pub const ECONOMY_CURRENCY_DESTROYED_TOTAL: &str = "arbiter_economy_currency_destroyed_total";
+pub const ECONOMY_REFUSALS_TOTAL: &str = "arbiter_economy_refusals_total";
+pub const ECONOMY_GRANTS_SKIPPED_TOTAL: &str = "arbiter_economy_grants_skipped_total";
 pub const QUERY_DURATION_SECONDS: &str = "arbiter_query_duration_seconds";
 pub const CACHE_REQUESTS_TOTAL: &str = "arbiter_cache_requests_total";
 pub const REDIS_UP: &str = "arbiter_redis_up";
@@ -150,6 +155,26 @@ fn describe() {
         "Client messages dropped, by reason (rate_limited, oversized, malformed, wrong_channel, input_too_old, input_too_far_ahead, send_budget)."
     );
     describe_counter!(KICKS_TOTAL, "Clients kicked, by reason.");
+    describe_counter!(
+        ECONOMY_ITEMS_TOTAL,
+        "Item units moved, by movement (granted, bought, used, discarded) and item."
+    );
+    describe_counter!(
+        ECONOMY_CURRENCY_CREATED_TOTAL,
+        "Currency paid into wallets (starter kits, match pay, grants), by currency."
+    );
+    describe_counter!(
+        ECONOMY_CURRENCY_DESTROYED_TOTAL,
+        "Currency taken from wallets (purchases), by currency."
+    );
+    describe_counter!(
+        ECONOMY_REFUSALS_TOTAL,
+        "Item requests refused, by reason (not_owned, insufficient_funds, inventory_full, ...)."
+    );
+    describe_counter!(
+        ECONOMY_GRANTS_SKIPPED_TOTAL,
+        "Rewards not given because they did not fit, by reason."
+    );
     describe_counter!(
         SPEED_HACK_SIGNALS_TOTAL,
         "One-second windows in which a client sent inputs for more ticks than elapsed."

@@ -1,29 +1,34 @@
 //! The economy's rules: players' requests about their items and currencies (equip, unequip, use,
-//! discard, buy), checked against what they own, the catalog and the shop, and applied as events.
+//! discard, buy), checked against what they own, the catalog and the shop, and applied as events;
+//! and the server-side sources: a new player's starter kit, a finished match's pay and loot.
 //! Applied events go out as [`InventoryApplied`] / [`WalletApplied`] (persistence records them,
 //! clients are told); refusals as [`ItemRefused`], and a request for what the player does not own
 //! or cannot pay for is evidence for anti-cheat.
 
+mod ledger;
 mod requests;
+mod sources;
 
-pub use requests::{
-    InventoryApplied, ItemCooldowns, ItemRefused, ItemRequest, ItemRequested, WalletApplied,
-    apply_item_requests,
-};
+pub use ledger::{InventoryApplied, ItemRefused, Ledger, WalletApplied};
+pub use requests::{ItemCooldowns, ItemRequested, apply_item_requests};
+pub use sources::{GrantSkipped, grant_starter_kits, pay_match_rewards};
 
 use crate::anticheat::CheatEvidence;
 use crate::phases::SimulationSystems;
 use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::items::Catalog;
+use arbiter_components::match_events::MatchCompleted;
+use arbiter_components::messages::{Outbound, PlayerRegistered};
 use arbiter_components::player::PlayerId;
+use arbiter_components::rewards::Rewards;
 use arbiter_components::shop::Shop;
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::schedule::IntoScheduleConfigs;
 
-/// Item requests in the Economy phase; every player carries an inventory, a wallet and its item
-/// cooldowns.
+/// Starter kits, match rewards and item requests, in that order, in the Economy phase; every
+/// player carries an inventory, a wallet and its item cooldowns.
 #[derive(Debug, Default)]
 pub struct EconomyPlugin;
 
@@ -34,6 +39,7 @@ impl Plugin for EconomyPlugin {
             .register_required_components::<PlayerId, ItemCooldowns>()
             .init_resource::<Catalog>()
             .init_resource::<Shop>()
+            .init_resource::<Rewards>()
             .init_resource::<EconomySettings>()
             .init_resource::<ServerTick>()
             .init_resource::<TickRate>()
@@ -41,10 +47,16 @@ impl Plugin for EconomyPlugin {
             .add_message::<InventoryApplied>()
             .add_message::<WalletApplied>()
             .add_message::<ItemRefused>()
+            .add_message::<GrantSkipped>()
             .add_message::<CheatEvidence>()
+            .add_message::<PlayerRegistered>()
+            .add_message::<Outbound>()
+            .add_message::<MatchCompleted>()
             .add_systems(
                 FixedUpdate,
-                apply_item_requests.in_set(SimulationSystems::Economy),
+                (grant_starter_kits, pay_match_rewards, apply_item_requests)
+                    .chain()
+                    .in_set(SimulationSystems::Economy),
             );
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::anticheat::AntiCheatPlugin;
 use crate::damage::DamagePlugin;
+use crate::economy::EconomyPlugin;
 use crate::input::InputPlugin;
 use crate::lifecycle::MatchesPlugin;
 use crate::matchmaking::MatchmakingPlugin;
@@ -23,6 +24,7 @@ impl PluginGroup for SimulationPlugins {
             .add(InputPlugin)
             .add(MovementPlugin)
             .add(MatchmakingPlugin)
+            .add(EconomyPlugin)
             .add(ShotsPlugin)
             .add(DamagePlugin)
             .add(AntiCheatPlugin)

@@ -1,6 +1,7 @@
 //! What a client sends.
 
 use super::ClientChannel;
+use super::economy::ItemRequest;
 use serde::{Deserialize, Serialize};
 
 /// One frame of player input, for one server tick.
@@ -53,9 +54,21 @@ pub enum ClientMessage {
     LeaveQueue,
     /// Round-trip probe; the server answers `Pong` with the same `client_time_us`.
     Ping { client_time_us: u64 },
+    /// Equip, unequip, use, discard or buy; answered by `InventoryChanged` or `ItemRefused`.
+    Item(ItemRequest),
 }
 
 impl ClientMessage {
+    /// Whether its values are in range (inputs) and its ids of a possible length (item requests);
+    /// anything else is a malformed message.
+    pub fn is_well_formed(&self) -> bool {
+        match self {
+            ClientMessage::Input(frame) => frame.is_well_formed(),
+            ClientMessage::Item(request) => request.is_well_formed(),
+            _ => true,
+        }
+    }
+
     /// The channel this message must be sent on.
     pub fn channel(&self) -> ClientChannel {
         match self {

@@ -51,7 +51,10 @@ fn decode<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, DecodeEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::{EquipSlot, InstanceId, Inventory, InventoryError, Wallet};
+    use crate::items::Catalog;
     use crate::protocol::{EntityState, InputFrame};
+    use crate::protocol::{InventoryDelta, InventoryView, ItemRefusal, ItemRequest};
     use proptest::prelude::*;
 
     #[test]
@@ -77,6 +80,19 @@ mod tests {
             ClientMessage::Ping {
                 client_time_us: 123_456,
             },
+            ClientMessage::Item(ItemRequest::Equip {
+                slot: EquipSlot::Secondary,
+                item: "pistol".into(),
+                instance: Some(InstanceId {
+                    origin: 7,
+                    serial: 3,
+                }),
+            }),
+            ClientMessage::Item(ItemRequest::Discard {
+                item: "scrap".into(),
+                qty: 5,
+                instance: None,
+            }),
         ];
         for message in messages {
             assert_eq!(decode_client(&encode(&message), 1024), Ok(message));
@@ -105,6 +121,22 @@ mod tests {
             [
                 0x00, 0x01, 0, 0, 0, 0, 0x00, 0x00, 0x80, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0, 0x00
             ]
+        );
+        assert_eq!(
+            encode(&ClientMessage::Item(ItemRequest::Buy {
+                offer: "rifle".into()
+            })),
+            [0x05, 0x04, 0x05, b'r', b'i', b'f', b'l', b'e']
+        );
+        let refused = ServerMessage::ItemRefused(ItemRefusal {
+            request: ItemRequest::UseItem {
+                item: "medkit".into(),
+            },
+            reason: InventoryError::OnCooldown,
+        });
+        assert_eq!(
+            encode(&refused),
+            [0x0D, 0x02, 0x06, b'm', b'e', b'd', b'k', b'i', b't', 0x09]
         );
     }
 
@@ -137,6 +169,25 @@ mod tests {
             }],
         };
         assert_eq!(decode_server(&encode(&snapshot)), Ok(snapshot));
+        let changed = ServerMessage::InventoryChanged(InventoryDelta::Balance {
+            currency: "coins".into(),
+            delta: -100,
+            balance: 20,
+            reason: "purchase:rifle".into(),
+        });
+        assert_eq!(decode_server(&encode(&changed)), Ok(changed));
+        let mut inventory = Inventory::default();
+        let granted = inventory
+            .grant(&catalog(), "rifle", 1, 10, 9, "starter_kit")
+            .expect("fits");
+        inventory.apply(&granted);
+        let whole =
+            ServerMessage::Inventory(InventoryView::new(&inventory, &Wallet::default(), 10));
+        assert_eq!(decode_server(&encode(&whole)), Ok(whole));
+    }
+
+    fn catalog() -> Catalog {
+        Catalog::for_weapons(&crate::combat::Weapons::default())
     }
 
     #[test]

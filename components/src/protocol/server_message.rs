@@ -1,6 +1,7 @@
 //! What the server sends.
 
 use super::ServerChannel;
+use super::economy::{InventoryDelta, InventoryView, ItemRefusal};
 use serde::{Deserialize, Serialize};
 
 /// State of one player as it appears in a snapshot.
@@ -132,6 +133,12 @@ pub enum ServerMessage {
         client_time_us: u64,
         server_tick: u64,
     },
+    /// The client's items and currencies, whole: once, right after `Welcome`.
+    Inventory(InventoryView),
+    /// One change to the client's items or currencies, in the order they happened.
+    InventoryChanged(InventoryDelta),
+    /// An item request was refused; nothing changed.
+    ItemRefused(ItemRefusal),
 }
 
 impl ServerMessage {

@@ -1,14 +1,16 @@
 //! One system applies every item request of the tick, in the order they arrived (equip, then use,
 //! in one tick, works as the player meant).
 
+use super::ledger::Ledger;
 use crate::anticheat::CheatEvidence;
 use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{
-    EquipSlot, InstanceId, Inventory, InventoryError, InventoryEvent, Wallet, WalletEvent,
+    Inventory, InventoryError, InventoryEvent, Wallet, WalletEvent,
 };
 use arbiter_components::items::Catalog;
 use arbiter_components::matchmaking::InMatch;
-use arbiter_components::player::{Health, PlayerId};
+use arbiter_components::player::{Health, Loading, PlayerId};
+use arbiter_components::protocol::ItemRequest;
 use arbiter_components::shop::Shop;
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::change_detection::Mut;
@@ -19,57 +21,11 @@ use bevy_ecs::query::Has;
 use bevy_ecs::system::{Query, Res};
 use std::collections::HashMap;
 
-/// What a player asks of its items. One message type for all of them keeps their order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ItemRequest {
-    Equip {
-        slot: EquipSlot,
-        item: String,
-        instance: Option<InstanceId>,
-    },
-    Unequip {
-        slot: EquipSlot,
-    },
-    Use {
-        item: String,
-    },
-    Discard {
-        item: String,
-        qty: u32,
-        instance: Option<InstanceId>,
-    },
-    Buy {
-        offer: String,
-    },
-}
-
 /// A player's item request, decoded from the wire.
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
 pub struct ItemRequested {
     pub player: Entity,
     pub request: ItemRequest,
-}
-
-/// An inventory event the rules applied to `player`'s inventory.
-#[derive(Message, Debug, Clone, PartialEq, Eq)]
-pub struct InventoryApplied {
-    pub player: Entity,
-    pub event: InventoryEvent,
-}
-
-/// A wallet event the rules applied to `player`'s wallet.
-#[derive(Message, Debug, Clone, PartialEq, Eq)]
-pub struct WalletApplied {
-    pub player: Entity,
-    pub event: WalletEvent,
-}
-
-/// A refused item request; nothing changed.
-#[derive(Message, Debug, Clone, PartialEq, Eq)]
-pub struct ItemRefused {
-    pub player: Entity,
-    pub request: ItemRequest,
-    pub reason: InventoryError,
 }
 
 /// When each consumable may be used again, by server tick.
@@ -97,6 +53,7 @@ type Owner<'a> = (
     &'a mut ItemCooldowns,
     Option<&'a mut Health>,
     Has<InMatch>,
+    Has<Loading>,
 );
 
 /// One player of [`Owner`], fetched.
@@ -106,6 +63,7 @@ type OwnerItem<'w> = (
     Mut<'w, Wallet>,
     Mut<'w, ItemCooldowns>,
     Option<Mut<'w, Health>>,
+    bool,
     bool,
 );
 
@@ -131,9 +89,7 @@ pub fn apply_item_requests(
     tick: Res<ServerTick>,
     rate: Res<TickRate>,
     mut players: Query<Owner>,
-    mut inventory_applied: MessageWriter<InventoryApplied>,
-    mut wallet_applied: MessageWriter<WalletApplied>,
-    mut refused: MessageWriter<ItemRefused>,
+    mut ledger: Ledger,
     mut evidence: MessageWriter<CheatEvidence>,
 ) {
     let rules = Rules {
@@ -150,18 +106,10 @@ pub fn apply_item_requests(
         match decide(&rules, &mut owner, request) {
             Ok(applied) => {
                 if let Some(event) = applied.wallet {
-                    owner.2.apply(&event);
-                    wallet_applied.write(WalletApplied {
-                        player: *player,
-                        event,
-                    });
+                    ledger.wallet(*player, &mut owner.2, event);
                 }
                 if let Some(event) = applied.inventory {
-                    owner.1.apply(&event);
-                    inventory_applied.write(InventoryApplied {
-                        player: *player,
-                        event,
-                    });
+                    ledger.inventory(*player, &mut owner.1, event);
                 }
             }
             Err(reason) => {
@@ -175,11 +123,7 @@ pub fn apply_item_requests(
                         reason: reason.as_str(),
                     });
                 }
-                refused.write(ItemRefused {
-                    player: *player,
-                    request: request.clone(),
-                    reason,
-                });
+                ledger.refuse(*player, request, reason);
             }
         }
     }
@@ -188,9 +132,13 @@ pub fn apply_item_requests(
 /// Checks one request; a use also heals and starts the cooldown here (they are not stored).
 fn decide(
     rules: &Rules,
-    (id, inventory, wallet, cooldowns, health, in_match): &mut OwnerItem<'_>,
+    (id, inventory, wallet, cooldowns, health, in_match, loading): &mut OwnerItem<'_>,
     request: &ItemRequest,
 ) -> Result<Applied, InventoryError> {
+    // Until it has loaded, the inventory is a placeholder the stored one will replace.
+    if *loading {
+        return Err(InventoryError::NotLoaded);
+    }
     let catalog = rules.catalog;
     let inventory_only = |event| {
         Ok(Applied {
@@ -210,7 +158,7 @@ fn decide(
             qty,
             instance,
         } => inventory_only(inventory.discard(item, *qty, *instance)?),
-        ItemRequest::Use { item } => {
+        ItemRequest::UseItem { item } => {
             let event = inventory.use_one(catalog, item)?;
             let health = health.as_mut().filter(|health| health.is_alive());
             let Some(health) = health else {

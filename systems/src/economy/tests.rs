@@ -5,7 +5,9 @@ use super::*;
 use arbiter_components::inventory::{EquipSlot, InstanceId, InventoryError, InventoryEvent};
 use arbiter_components::items::{CurrencySpec, ItemKind, ItemSpec};
 use arbiter_components::matchmaking::InMatch;
+use arbiter_components::messages::Outbound;
 use arbiter_components::player::Health;
+use arbiter_components::protocol::ItemRequest;
 use arbiter_components::shop::Offer;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
@@ -64,6 +66,7 @@ fn world() -> World {
     world.init_resource::<Messages<WalletApplied>>();
     world.init_resource::<Messages<ItemRefused>>();
     world.init_resource::<Messages<CheatEvidence>>();
+    world.init_resource::<Messages<Outbound>>();
     world
 }
 
@@ -222,10 +225,10 @@ fn equip_then_use_in_one_tick_works_in_order_and_the_cooldown_holds() {
         player,
         &[
             equip_rifle(),
-            ItemRequest::Use {
+            ItemRequest::UseItem {
                 item: "medkit".into(),
             },
-            ItemRequest::Use {
+            ItemRequest::UseItem {
                 item: "medkit".into(),
             },
         ],
@@ -254,7 +257,7 @@ fn equip_then_use_in_one_tick_works_in_order_and_the_cooldown_holds() {
     for _ in 0..60 {
         world.resource_mut::<ServerTick>().advance();
     }
-    let use_one = ItemRequest::Use {
+    let use_one = ItemRequest::UseItem {
         item: "medkit".into(),
     };
     assert_eq!(
@@ -278,7 +281,7 @@ fn items_are_used_only_alive_and_in_a_match() {
     let mut world = world();
     let player = player(&mut world, 10);
     run(&mut world, player, &[buy("medkits")]);
-    let use_one = ItemRequest::Use {
+    let use_one = ItemRequest::UseItem {
         item: "medkit".into(),
     };
     world.entity_mut(player).remove::<InMatch>();
@@ -315,7 +318,7 @@ fn requests_for_what_is_not_owned_are_refused_as_evidence() {
                 qty: 3,
                 instance: None,
             },
-            ItemRequest::Use {
+            ItemRequest::UseItem {
                 item: "medkit".into(),
             },
             ItemRequest::Equip {

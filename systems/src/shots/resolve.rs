@@ -10,6 +10,7 @@ use crate::map::Maps;
 use arbiter_components::combat::{Shot, ShotRejection, ShotVerdict, Weapons};
 use arbiter_components::config::AnticheatSettings;
 use arbiter_components::history::PositionHistory;
+use arbiter_components::inventory::Inventory;
 use arbiter_components::matchmaking::{InMatch, Match, Team};
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::{Health, LeftMatch, PlayerId, Respawning};
@@ -52,6 +53,7 @@ type ShooterData<'a> = (
     Option<&'a LeftMatch>,
     &'a PositionHistory,
     Option<&'a Session>,
+    Option<&'a Inventory>,
     &'a mut FireState,
 );
 
@@ -98,9 +100,13 @@ pub fn judge_shots(
             let weapon = weapons
                 .get(shot.weapon)
                 .ok_or(ShotRejection::UnknownWeapon)?;
-            let (.., mut fire) = shooters
+            let (.., inventory, mut fire) = shooters
                 .get_mut(shot.shooter)
                 .map_err(|_| ShotRejection::NotInMatch)?;
+            // Without the economy (no inventory) every weapon is everyone's.
+            if inventory.is_some_and(|inventory| !inventory.has_equipped_weapon(&weapon.name)) {
+                return Err(ShotRejection::NotOwned);
+            }
             fire.admit(
                 shot.weapon,
                 shot.claimed_tick,
@@ -129,7 +135,7 @@ pub fn judge_shots(
             if let Err(rejection) = admitted {
                 return ShotVerdict::Rejected(*rejection);
             }
-            let Ok((in_match, team, respawning, left_match, history, session, _)) =
+            let Ok((in_match, team, respawning, left_match, history, session, ..)) =
                 shooters.get(shot.shooter)
             else {
                 return ShotVerdict::Rejected(ShotRejection::NotInMatch);

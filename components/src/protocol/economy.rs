@@ -1,0 +1,203 @@
+//! Items on the wire: what a client asks of its items, the whole inventory once after `Welcome`,
+//! then each change as a delta. Wire types of their own: the stored events are internally tagged
+//! JSON, which postcard cannot carry.
+
+use crate::inventory::{
+    EquipSlot, InstanceId, Inventory, InventoryError, InventoryEvent, Loadout, Wallet, WalletEvent,
+};
+use crate::items::MAX_ID_LEN;
+use serde::{Deserialize, Serialize};
+
+/// What a player asks of its items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ItemRequest {
+    /// Put a weapon instance (primary, secondary) or a consumable item (consumable, no instance)
+    /// in `slot`.
+    Equip {
+        slot: EquipSlot,
+        item: String,
+        instance: Option<InstanceId>,
+    },
+    Unequip {
+        slot: EquipSlot,
+    },
+    /// Use one unit of a consumable (alive, in a match, not cooling down).
+    UseItem {
+        item: String,
+    },
+    /// Throw away `qty` units of a stack, or the one `instance`.
+    Discard {
+        item: String,
+        qty: u32,
+        instance: Option<InstanceId>,
+    },
+    /// Buy shop offer `offer` once.
+    Buy {
+        offer: String,
+    },
+}
+
+impl ItemRequest {
+    /// Whether its ids are of a length an id can have; anything else is a malformed message.
+    pub fn is_well_formed(&self) -> bool {
+        let id = |id: &String| !id.is_empty() && id.len() <= MAX_ID_LEN;
+        match self {
+            ItemRequest::Equip { item, .. }
+            | ItemRequest::UseItem { item }
+            | ItemRequest::Discard { item, .. } => id(item),
+            ItemRequest::Buy { offer } => id(offer),
+            ItemRequest::Unequip { .. } => true,
+        }
+    }
+}
+
+/// A player's items and currencies, whole: sent once after `Welcome`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InventoryView {
+    /// Slots the inventory has (one per stack, one per instance).
+    pub capacity: u32,
+    /// Stackable items: `(item, units)`.
+    pub stacks: Vec<(String, u32)>,
+    /// Instances: `(id, item)`.
+    pub instances: Vec<(InstanceId, String)>,
+    pub loadout: Loadout,
+    /// `(currency, balance)`; a currency not listed is at 0.
+    pub wallet: Vec<(String, u64)>,
+}
+
+impl InventoryView {
+    pub fn new(inventory: &Inventory, wallet: &Wallet, capacity: u32) -> Self {
+        Self {
+            capacity,
+            stacks: inventory
+                .stacks()
+                .iter()
+                .map(|(item, qty)| (item.clone(), *qty))
+                .collect(),
+            instances: inventory
+                .instances()
+                .iter()
+                .map(|(instance, item)| (*instance, item.clone()))
+                .collect(),
+            loadout: inventory.loadout().clone(),
+            wallet: wallet
+                .balances()
+                .iter()
+                .map(|(currency, balance)| (currency.clone(), *balance))
+                .collect(),
+        }
+    }
+}
+
+/// One change to a player's items or currencies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InventoryDelta {
+    /// `qty` units of `item` received (granted, bought, looted); `instances` lists the minted
+    /// instances of an item that is not stackable.
+    Added {
+        item: String,
+        qty: u32,
+        instances: Vec<InstanceId>,
+        reason: String,
+    },
+    /// `qty` units of `item` gone (used, discarded), or the listed instances.
+    Removed {
+        item: String,
+        qty: u32,
+        instances: Vec<InstanceId>,
+        reason: String,
+    },
+    Equipped {
+        slot: EquipSlot,
+        item: String,
+        instance: Option<InstanceId>,
+    },
+    Unequipped {
+        slot: EquipSlot,
+    },
+    /// `currency` changed by `delta` to `balance`.
+    Balance {
+        currency: String,
+        delta: i64,
+        balance: u64,
+        reason: String,
+    },
+}
+
+impl InventoryDelta {
+    /// The delta a client sees for an applied inventory event.
+    pub fn of_item(event: &InventoryEvent) -> Self {
+        match event {
+            InventoryEvent::ItemGranted {
+                item,
+                qty,
+                instances,
+                reason,
+            } => InventoryDelta::Added {
+                item: item.clone(),
+                qty: *qty,
+                instances: instances.clone(),
+                reason: reason.clone(),
+            },
+            InventoryEvent::ItemBought {
+                offer,
+                item,
+                qty,
+                instances,
+            } => InventoryDelta::Added {
+                item: item.clone(),
+                qty: *qty,
+                instances: instances.clone(),
+                reason: format!("purchase:{offer}"),
+            },
+            InventoryEvent::ItemUsed { item } => InventoryDelta::Removed {
+                item: item.clone(),
+                qty: 1,
+                instances: Vec::new(),
+                reason: "used".into(),
+            },
+            InventoryEvent::ItemDiscarded {
+                item,
+                qty,
+                instances,
+            } => InventoryDelta::Removed {
+                item: item.clone(),
+                qty: *qty,
+                instances: instances.clone(),
+                reason: "discarded".into(),
+            },
+            InventoryEvent::ItemEquipped {
+                slot,
+                instance,
+                item,
+            } => InventoryDelta::Equipped {
+                slot: *slot,
+                item: item.clone(),
+                instance: *instance,
+            },
+            InventoryEvent::ItemUnequipped { slot } => InventoryDelta::Unequipped { slot: *slot },
+        }
+    }
+
+    /// The delta a client sees for an applied wallet event, with the balance after it.
+    pub fn of_currency(event: &WalletEvent, balance: u64) -> Self {
+        let WalletEvent::CurrencyChanged {
+            currency,
+            delta,
+            reason,
+        } = event;
+        InventoryDelta::Balance {
+            currency: currency.clone(),
+            delta: *delta,
+            balance,
+            reason: reason.clone(),
+        }
+    }
+}
+
+/// A refused item request, echoed with its typed reason; nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRefusal {
+    pub request: ItemRequest,
+    pub reason: InventoryError,
+}

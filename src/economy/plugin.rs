@@ -1,0 +1,82 @@
+//! The economy in the server: its data as resources, a new player's registration when nothing
+//! stores players, and (with persistence) every applied change recorded as the player's event.
+
+use super::data::EconomyData;
+use crate::persistence::{Progress, RecordEvents, now_ms};
+use arbiter_components::inventory::{Inventory, Wallet};
+use arbiter_components::messages::PlayerRegistered;
+use arbiter_components::player::PlayerId;
+use arbiter_systems::economy::{InventoryApplied, WalletApplied};
+use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
+use bevy_ecs::entity::Entity;
+use bevy_ecs::message::{MessageReader, MessageWriter};
+use bevy_ecs::query::Added;
+use bevy_ecs::schedule::IntoScheduleConfigs;
+use bevy_ecs::system::Query;
+
+/// Puts the catalog, shop and rewards in the world and wires the economy to persistence.
+#[derive(Debug)]
+pub struct EconomyDataPlugin {
+    data: EconomyData,
+    persisted: bool,
+}
+
+impl EconomyDataPlugin {
+    /// `persisted`: whether persistence registers players (else every arrival is new).
+    pub fn new(data: EconomyData, persisted: bool) -> Self {
+        Self { data, persisted }
+    }
+}
+
+impl Plugin for EconomyDataPlugin {
+    fn build(&self, app: &mut App) {
+        let data = self.data.clone();
+        app.insert_resource(data.catalog)
+            .insert_resource(data.shop)
+            .insert_resource(data.rewards)
+            .add_message::<PlayerRegistered>()
+            .add_message::<InventoryApplied>()
+            .add_message::<WalletApplied>();
+        if self.persisted {
+            app.add_systems(PostUpdate, record_economy_events.in_set(RecordEvents));
+        } else {
+            app.add_systems(PreUpdate, register_arrivals);
+        }
+    }
+}
+
+/// Without persistence nobody is stored, so every player that arrives is new.
+fn register_arrivals(
+    arrivals: Query<Entity, Added<PlayerId>>,
+    mut registered: MessageWriter<PlayerRegistered>,
+) {
+    for player in &arrivals {
+        registered.write(PlayerRegistered { player });
+    }
+}
+
+/// Records the tick's applied inventory and wallet events on their players, for the next flush.
+fn record_economy_events(
+    mut inventory: MessageReader<InventoryApplied>,
+    mut wallet: MessageReader<WalletApplied>,
+    mut players: Query<&mut Progress>,
+) {
+    let at_ms = now_ms();
+    for InventoryApplied { player, event } in inventory.read() {
+        if let Ok(mut progress) = players.get_mut(*player) {
+            record(progress.record_part_event::<Inventory>(event, at_ms));
+        }
+    }
+    for WalletApplied { player, event } in wallet.read() {
+        if let Ok(mut progress) = players.get_mut(*player) {
+            record(progress.record_part_event::<Wallet>(event, at_ms));
+        }
+    }
+}
+
+/// An event that does not serialize is a bug in its type; it is logged, never silently lost.
+fn record(recorded: Result<(), serde_json::Error>) {
+    if let Err(error) = recorded {
+        tracing::error!(%error, "an economy event does not serialize; not recorded");
+    }
+}
