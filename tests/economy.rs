@@ -1,31 +1,33 @@
-//! The inventory and the wallet stored with their player: changed by the rules' events in the server
-//! app, written behind the tick in the player's transaction, loaded with the player by a new server,
+//! The inventory and the wallet stored with their player: a new player's starter kit and its
+//! requests applied by the rules in the server app, written behind the tick in the player's transaction, loaded with the player by a new server,
 //! replayed and verified — on SQLite and PostgreSQL.
 
-use arbiter::economy::{audit_economy, economy_parts};
-use arbiter::persistence::{Progress, Store, verify_players};
+use arbiter::economy::{EconomyData, audit_economy, economy_parts};
+use arbiter::persistence::{Store, verify_players};
 use arbiter::settings::ServerConfig;
-use arbiter_components::inventory::{EquipSlot, InstanceId, Inventory, InventoryEvent, Wallet};
-use arbiter_components::items::Catalog;
+use arbiter_components::inventory::{EquipSlot, InstanceId, Inventory, InventoryError, Wallet};
+use arbiter_components::protocol::ItemRequest;
+use arbiter_systems::economy::{ItemRefused, ItemRequested};
 use arbiter_testing::databases::{on_postgres, sqlite_shards};
-use arbiter_testing::persisted_app::{log_in, persisted_app, step_until_durable};
+use arbiter_testing::persisted_app::{log_in, persisted_app_with, step_until_durable};
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
+use bevy_ecs::message::Messages;
 use std::path::Path;
 
-const CAPACITY: u32 = 30;
 const PLAYER: u64 = 4242;
 
-fn catalog() -> Catalog {
-    arbiter::items::load_catalog(
-        Path::new(arbiter::items::ITEMS_FILE),
+/// The shipped catalog, shop and rewards (a rifle and two medkits equipped, 200 coins).
+fn economy() -> EconomyData {
+    EconomyData::load(
         &arbiter::weapons::load_weapons(Path::new(arbiter::weapons::WEAPONS_FILE))
             .expect("weapons"),
     )
-    .expect("the shipped catalog")
+    .expect("the shipped economy")
 }
 
-/// The server app on `shards` with the economy's parts, flushing every 5 s; and its store.
+/// The server app on `shards` with the shipped economy and its parts, flushing every 5 s; and its
+/// store.
 fn server(shards: &[String]) -> (App, Store) {
     let mut config = ServerConfig::default();
     config.persistence.shards = shards.to_vec();
@@ -34,91 +36,117 @@ fn server(shards: &[String]) -> (App, Store) {
         .expect("the store opens")
         .with_parts(economy_parts());
     arbiter::store_commands::migrate_store(&store).expect("migrations");
-    (persisted_app(config, &store, false), store)
+    let app = persisted_app_with(config, &store, false, |plugins| {
+        plugins.with_economy(economy())
+    });
+    (app, store)
 }
 
-/// Applies an inventory event made by `make` from the player's inventory, and records it.
-fn inventory_change(
-    app: &mut App,
-    player: Entity,
-    make: impl FnOnce(&Inventory) -> InventoryEvent,
-) {
-    let mut entity = app.world_mut().entity_mut(player);
-    let event = make(entity.get::<Inventory>().expect("an inventory"));
-    entity
-        .get_mut::<Inventory>()
-        .expect("inventory")
-        .apply(&event);
-    entity
-        .get_mut::<Progress>()
-        .expect("progress")
-        .record_part_event::<Inventory>(&event, 1_700_000_000_000)
-        .expect("recorded");
-}
-
-fn wallet_change(app: &mut App, player: Entity, delta: i64, reason: &str) {
-    let catalog = catalog();
-    let mut entity = app.world_mut().entity_mut(player);
-    let event = entity
-        .get::<Wallet>()
-        .expect("a wallet")
-        .change(&catalog, "coins", delta, reason)
-        .expect("allowed");
-    entity.get_mut::<Wallet>().expect("wallet").apply(&event);
-    entity
-        .get_mut::<Progress>()
-        .expect("progress")
-        .record_part_event::<Wallet>(&event, 1_700_000_000_000)
-        .expect("recorded");
+/// Sends `requests` from `player` to the rules as the network would, and runs one tick; returns
+/// the refusals.
+fn request(app: &mut App, player: Entity, requests: &[ItemRequest]) -> Vec<InventoryError> {
+    let mut refused = app
+        .world_mut()
+        .resource_mut::<Messages<ItemRefused>>()
+        .get_cursor_current();
+    for request in requests {
+        app.world_mut().write_message(ItemRequested {
+            player,
+            request: request.clone(),
+        });
+    }
+    app.update();
+    refused
+        .read(app.world().resource::<Messages<ItemRefused>>())
+        .filter(|refusal| refusal.player == player)
+        .map(|refusal| refusal.reason.clone())
+        .collect()
 }
 
 fn round_trip(shards: Vec<String>) {
     // One runtime for the test's own queries, alive as long as the connections it opens.
     let runtime = arbiter_testing::databases::runtime();
-    let catalog = catalog();
     let (mut app, _) = server(&shards);
     let player = log_in(&mut app, PLAYER);
-    assert_eq!(
-        app.world().get::<Inventory>(player),
-        Some(&Inventory::default())
-    );
-
-    wallet_change(&mut app, player, 500, "starter_kit");
-    inventory_change(&mut app, player, |held| {
-        held.grant(&catalog, "medkit", 3, CAPACITY, PLAYER, "starter_kit")
-            .expect("fits")
-    });
-    wallet_change(&mut app, player, -120, "purchase:rifle");
-    inventory_change(&mut app, player, |held| {
-        held.buy(&catalog, "rifle_offer", "rifle", 1, CAPACITY, PLAYER)
-            .expect("fits")
-    });
-    let rifle = InstanceId {
-        origin: PLAYER,
-        serial: 0,
-    };
-    inventory_change(&mut app, player, |held| {
-        held.equip(&catalog, EquipSlot::Primary, "rifle", Some(rifle))
-            .expect("owned")
-    });
-    inventory_change(&mut app, player, |held| {
-        held.equip(&catalog, EquipSlot::Consumable, "medkit", None)
-            .expect("owned")
-    });
-    inventory_change(&mut app, player, |held| {
-        held.use_one(&catalog, "medkit").expect("held")
-    });
     app.update();
+    let kit = app.world().get::<Inventory>(player).cloned().expect("held");
+    assert!(kit.has_equipped_weapon("rifle"), "the starter kit: {kit:?}");
+    assert_eq!(kit.count("medkit"), 2);
+
+    assert_eq!(
+        request(
+            &mut app,
+            player,
+            &[ItemRequest::Buy {
+                offer: "pistol".into()
+            }]
+        ),
+        vec![]
+    );
+    let pistol = app
+        .world()
+        .get::<Inventory>(player)
+        .and_then(|held| {
+            held.instances()
+                .iter()
+                .find(|(_, item)| *item == "pistol")
+                .map(|(instance, _)| *instance)
+        })
+        .expect("bought");
+    assert_eq!(
+        pistol,
+        InstanceId {
+            origin: PLAYER,
+            serial: 1
+        },
+        "the kit's rifle took serial 0"
+    );
+    let refused = request(
+        &mut app,
+        player,
+        &[
+            ItemRequest::Equip {
+                slot: EquipSlot::Secondary,
+                item: "pistol".into(),
+                instance: Some(pistol),
+            },
+            ItemRequest::Discard {
+                item: "medkit".into(),
+                qty: 1,
+                instance: None,
+            },
+            // Refused, and nothing changes: more than held, money not there, an unknown item.
+            ItemRequest::Discard {
+                item: "medkit".into(),
+                qty: 5,
+                instance: None,
+            },
+            ItemRequest::Buy {
+                offer: "camo_skin".into(),
+            },
+            ItemRequest::UseItem {
+                item: "golden_gun".into(),
+            },
+        ],
+    );
+    assert_eq!(
+        refused,
+        vec![
+            InventoryError::NotOwned,
+            InventoryError::InsufficientFunds,
+            InventoryError::UnknownItem
+        ]
+    );
     assert!(
         step_until_durable(&mut app, player),
         "written behind the tick"
     );
     let inventory = app.world().get::<Inventory>(player).cloned().expect("held");
     let wallet = app.world().get::<Wallet>(player).cloned().expect("held");
-    assert!(inventory.has_equipped_weapon("rifle"));
+    assert!(inventory.has_equipped_weapon("rifle") && inventory.has_equipped_weapon("pistol"));
     assert_eq!(
         (inventory.count("medkit"), wallet.balance("coins")),
-        (2, 380)
+        (1, 140)
     );
     drop(app);
 
@@ -137,15 +165,17 @@ fn round_trip(shards: Vec<String>) {
         kinds,
         [
             "registered",
-            "currency_changed",
             "item_granted",
+            "item_equipped",
+            "item_granted",
+            "item_equipped",
             "currency_changed",
             "item_bought",
+            "currency_changed",
             "item_equipped",
-            "item_equipped",
-            "item_used"
+            "item_discarded"
         ],
-        "every change is an event: the audit log"
+        "every change is an event, a tick's item events before its currency events: the audit log"
     );
     assert_eq!(
         runtime
@@ -209,7 +239,7 @@ fn the_economy_audit_names_a_duplicated_instance_and_items_no_log_gave() {
         [
             (
                 PLAYER,
-                "holds 9 medkit, its log gives 2 (granted and bought less used and discarded)"
+                "holds 9 medkit, its log gives 1 (granted and bought less used and discarded)"
             ),
             (99, "holds rifle that its log never gave it"),
             (99, "holds instance 4242:0 also held by player 4242"),

@@ -2,17 +2,20 @@
 //! coalesced into one upsert per flush, the tick goes on while a big flush is in flight, and an
 //! outage in the middle of play loses nothing and stores nothing twice.
 
+use arbiter::economy::EconomyData;
 use arbiter::persistence::{
     MatchOutcome, PersistStats, PersistenceLink, PlayerEvent, Progress, Store, verify_players,
 };
 use arbiter::runtime::AsyncRuntime;
 use arbiter::settings::{PersistenceSettings, ServerConfig};
 use arbiter::store_commands::open_store;
+use arbiter_components::combat::Weapons;
 use arbiter_components::messages::KickRequest;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::KickReason;
+use arbiter_components::rewards::Rewards;
 use arbiter_testing::databases::{PostgresDatabases, sqlite_shards};
-use arbiter_testing::persisted_app::persisted_app;
+use arbiter_testing::persisted_app::persisted_app_with;
 use arbiter_testing::proxy::FlakyProxy;
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
@@ -33,7 +36,14 @@ impl PersistedServer {
         config.persistence.shards = shards;
         config.persistence.flush_interval_secs = flush_interval_secs;
         let store = open_store(&config).expect("the store opens and migrates");
-        let app = persisted_app(config, &store, false);
+        // No starter kit: these tests count the match results' events alone.
+        let economy = EconomyData {
+            rewards: Rewards::default(),
+            ..EconomyData::for_weapons(&Weapons::default())
+        };
+        let app = persisted_app_with(config, &store, false, |plugins| {
+            plugins.with_economy(economy)
+        });
         let runtime = app.world().resource::<AsyncRuntime>().clone();
         Self {
             app,

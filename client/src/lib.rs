@@ -23,6 +23,7 @@
 
 mod conditioner;
 mod connection;
+pub mod inventory;
 pub mod token;
 
 pub use arbiter_components::{kinematics, protocol, tick};

@@ -3,6 +3,7 @@
 
 use super::data::EconomyData;
 use crate::persistence::{Progress, RecordEvents, now_ms};
+use crate::phase::TickSystems;
 use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::messages::PlayerRegistered;
 use arbiter_components::player::PlayerId;
@@ -40,7 +41,7 @@ impl Plugin for EconomyDataPlugin {
         if self.persisted {
             app.add_systems(PostUpdate, record_economy_events.in_set(RecordEvents));
         } else {
-            app.add_systems(PreUpdate, register_arrivals);
+            app.add_systems(PreUpdate, register_arrivals.in_set(TickSystems::Load));
         }
     }
 }

@@ -11,10 +11,20 @@ use arbiter::settings::ServerConfig;
 /// query API) at `admin.bind` when `admin`. Its async work runs on the app's own
 /// [`AsyncRuntime`](arbiter::runtime::AsyncRuntime) resource.
 pub fn persisted_app(config: ServerConfig, store: &Store, admin: bool) -> App {
-    let plugins = ServerPlugins::new(LoadedConfig {
+    persisted_app_with(config, store, admin, |plugins| plugins)
+}
+
+/// [`persisted_app`], with `adjust` choosing more of the server (its economy, its weapons).
+pub fn persisted_app_with(
+    config: ServerConfig,
+    store: &Store,
+    admin: bool,
+    adjust: impl FnOnce(ServerPlugins) -> ServerPlugins,
+) -> App {
+    let plugins = adjust(ServerPlugins::new(LoadedConfig {
         config,
         source: ConfigSource::Embedded,
-    })
+    }))
     .with_persistence(store.clone());
     let mut app = App::new();
     app.add_plugins(if admin {

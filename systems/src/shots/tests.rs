@@ -6,6 +6,8 @@ use crate::map::{MapGeometry, Maps, test_map};
 use arbiter_components::combat::{Shot, ShotRejection, ShotVerdict};
 use arbiter_components::config::AnticheatSettings;
 use arbiter_components::history::PositionHistory;
+use arbiter_components::inventory::{EquipSlot, Inventory};
+use arbiter_components::items::Catalog;
 use arbiter_components::matchmaking::{InMatch, Match, Team};
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::{Health, PlayerId};
@@ -130,6 +132,72 @@ fn fire_becomes_a_judged_shot_and_a_shot_result() {
         shots.iter(&world).count(),
         0,
         "shot entities are gone after judging"
+    );
+}
+
+/// Fires weapon 0 from `shooter` at chest height along +X and returns the verdict.
+fn fire_once(world: &mut World, shooter: Entity, client_tick: u64) -> ShotVerdict {
+    let pitch = ((1.2 - EYE_HEIGHT_M) / 20.0f32).atan();
+    world.write_message(FireRequested {
+        player: shooter,
+        client_tick,
+        yaw: -std::f32::consts::FRAC_PI_2,
+        pitch,
+        weapon: 0,
+        target: Some(2),
+    });
+    world.run_system_once(spawn_shots).expect("runs");
+    world.flush();
+    world.run_system_once(judge_shots).expect("runs");
+    world.run_system_once(apply_shot_verdicts).expect("runs");
+    world.flush();
+    let verdicts: Vec<ShotVerdict> = world
+        .resource_mut::<Messages<ShotJudged>>()
+        .drain()
+        .map(|judged| judged.verdict)
+        .collect();
+    verdicts[0]
+}
+
+#[test]
+fn a_player_with_an_inventory_fires_only_the_weapon_it_has_equipped() {
+    let mut world = world();
+    let shooter = player(&mut world, 1, Vec3::new(-10.0, 0.0, 15.0));
+    let target = player(&mut world, 2, Vec3::new(10.0, 0.0, 15.0));
+    world.entity_mut(shooter).insert(Inventory::default());
+    assert_eq!(
+        fire_once(&mut world, shooter, NOW - 15),
+        ShotVerdict::Rejected(ShotRejection::NotOwned)
+    );
+    let evidence: Vec<CheatEvidence> = world
+        .resource_mut::<Messages<CheatEvidence>>()
+        .drain()
+        .collect();
+    assert_eq!(evidence.len(), 1, "firing what one lacks is evidence");
+    assert_eq!(evidence[0].reason, "not_owned");
+
+    let catalog = Catalog::for_weapons(&Weapons::default());
+    let mut inventory = Inventory::default();
+    let granted = inventory
+        .grant(&catalog, "rifle", 1, 10, 1, "test")
+        .expect("fits");
+    inventory.apply(&granted);
+    let instance = *inventory.instances().keys().next().expect("one rifle");
+    // Held but not equipped: still refused.
+    world.entity_mut(shooter).insert(inventory.clone());
+    assert_eq!(
+        fire_once(&mut world, shooter, NOW - 14),
+        ShotVerdict::Rejected(ShotRejection::NotOwned)
+    );
+    let equipped = inventory
+        .equip(&catalog, EquipSlot::Primary, "rifle", Some(instance))
+        .expect("a weapon goes in primary");
+    inventory.apply(&equipped);
+    world.entity_mut(shooter).insert(inventory);
+    world.entity_mut(shooter).insert(FireState::default());
+    assert_eq!(
+        fire_once(&mut world, shooter, NOW - 15),
+        ShotVerdict::Hit { target, damage: 25 }
     );
 }
 
