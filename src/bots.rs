@@ -4,6 +4,7 @@
 mod aim;
 mod bot;
 mod guest;
+mod items;
 mod report;
 mod rng;
 mod swarm;

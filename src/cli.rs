@@ -134,6 +134,9 @@ pub enum Behavior {
     Speedhack,
     /// Claim ticks 650 ms in the past, to shoot where opponents were.
     Backtrack,
+    /// Fire a weapon it does not own, equip a forged instance, use a consumable it lacks and buy
+    /// what it cannot pay for.
+    Itemhack,
 }
 
 impl Behavior {
@@ -145,6 +148,7 @@ impl Behavior {
             Behavior::Longshot => "longshot",
             Behavior::Speedhack => "speedhack",
             Behavior::Backtrack => "backtrack",
+            Behavior::Itemhack => "itemhack",
         }
     }
 }

@@ -9,6 +9,7 @@ use arbiter::settings::{NetSettings, PersistenceSettings};
 use arbiter_client::token::user_data_for_player;
 use arbiter_client::{ArbiterClient, LinkConditioner};
 use arbiter_components::input::InputBuffer;
+use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::{
     ClientChannel, ClientMessage, InputFrame, KickReason, ServerMessage, protocol_id,
@@ -620,15 +621,24 @@ fn a_client_behind_a_slow_jittery_lossy_link_still_connects_and_gets_snapshots()
     );
 }
 
+/// One bot as the server holds it after the run.
+struct BotOnServer {
+    behavior: Behavior,
+    suspicion: f32,
+    /// Its inventory and wallet, while its entity is still there.
+    items: Option<(Inventory, Wallet)>,
+}
+
 /// Bots in full matches on the arena: 2 s warm-up, 20 s live, 1 s respawns. Each step is one tick and
 /// one frame of every bot; `latency_ms` each way and `jitter_ms` on every packet. Plays until every
-/// bot saw a match end (at most 3,000 ticks) and returns the report and, per player id, the
-/// server's suspicion score at the end.
+/// bot saw a match end and `also_until` holds (at most 3,000 ticks), and returns the report and, per bot, what the server
+/// holds of it at the end.
 fn play_matches(
     behaviors: &[Behavior],
     latency_ms: u64,
     jitter_ms: u64,
-) -> (BotsReport, Vec<(Behavior, f32)>) {
+    also_until: impl Fn(&BotsReport) -> bool,
+) -> (BotsReport, Vec<BotOnServer>) {
     let mut server = TestServer::start_with(|config| {
         config.matches.warmup_secs = 2;
         config.matches.time_limit_secs = 20;
@@ -651,18 +661,30 @@ fn play_matches(
         swarm.play_frame(net::TICK, step * net::TICK.as_micros() as u64);
         std::thread::sleep(Duration::from_micros(200));
         let report = swarm.report();
-        if report.matches_completed >= behaviors.len() as u64 - report.kicked {
+        if report.matches_completed >= behaviors.len() as u64 - report.kicked && also_until(&report)
+        {
             break;
         }
     }
-    let suspicion: Vec<(Behavior, f32)> = swarm
+    let suspicion: Vec<BotOnServer> = swarm
         .players()
         .into_iter()
         .map(|(player_id, behavior)| {
-            let score = entity_of(&server, player_id)
-                .and_then(|entity| server.app.world().get::<Suspicion>(entity))
-                .map_or(0.0, Suspicion::score);
-            (behavior, score)
+            let entity = entity_of(&server, player_id);
+            let get = |entity| server.app.world().entity(entity);
+            BotOnServer {
+                behavior,
+                suspicion: entity
+                    .and_then(|entity| get(entity).get::<Suspicion>())
+                    .map_or(0.0, Suspicion::score),
+                items: entity.and_then(|entity| {
+                    let held = get(entity);
+                    Some((
+                        held.get::<Inventory>()?.clone(),
+                        held.get::<Wallet>()?.clone(),
+                    ))
+                }),
+            }
         })
         .collect();
     swarm.leave();
@@ -672,7 +694,7 @@ fn play_matches(
 #[test]
 fn twenty_honest_bots_150_ms_away_with_jitter_play_full_matches_and_are_never_refused() {
     // 150 ms each way (a 300 ms round trip), ±20 ms on every packet.
-    let (report, suspicion) = play_matches(&[Behavior::Honest; 20], 150, 20);
+    let (report, suspicion) = play_matches(&[Behavior::Honest; 20], 150, 20, |_| true);
 
     let honest = &report.behaviors["honest"];
     assert_eq!(
@@ -692,9 +714,16 @@ fn twenty_honest_bots_150_ms_away_with_jitter_play_full_matches_and_are_never_re
     assert!(honest.kills > 0, "{report:#?}");
     let worst = suspicion
         .iter()
-        .map(|(_, score)| *score)
+        .map(|bot| bot.suspicion)
         .fold(0.0, f32::max);
     assert_eq!(worst, 0.0, "no honest bot raised suspicion");
+    // Each bought a pistol from the shop, equipped it and fired it, never refused.
+    assert_eq!(honest.purchases, 20, "{report:#?}");
+    assert!(honest.item_refusals.is_empty(), "{report:#?}");
+    for bot in &suspicion {
+        let (inventory, _) = bot.items.as_ref().expect("still on the server");
+        assert!(inventory.has_equipped_weapon("pistol"), "{inventory:?}");
+    }
 }
 
 #[test]
@@ -705,10 +734,16 @@ fn every_cheating_behaviour_among_honest_bots_is_kicked_and_no_honest_bot_is() {
         Behavior::Longshot,
         Behavior::Speedhack,
         Behavior::Backtrack,
+        Behavior::Itemhack,
     ];
     let mut behaviors = vec![Behavior::Honest; 15];
     behaviors.extend(cheats);
-    let (report, suspicion) = play_matches(&behaviors, 40, 10);
+    // Cheaters play on after a match until they are kicked (or the run ends and the test fails).
+    let (report, suspicion) = play_matches(&behaviors, 40, 10, |report| {
+        cheats
+            .iter()
+            .all(|cheat| report.behaviors[cheat.as_str()].kicked == 1)
+    });
 
     for cheat in cheats {
         let played = &report.behaviors[cheat.as_str()];
@@ -722,10 +757,64 @@ fn every_cheating_behaviour_among_honest_bots_is_kicked_and_no_honest_bot_is() {
     let honest = &report.behaviors["honest"];
     assert_eq!(honest.kicked, 0, "{report:#?}");
     assert!(honest.rejections.is_empty(), "{:?}", honest.rejections);
+    assert!(honest.item_refusals.is_empty(), "{report:#?}");
     let flag_score = arbiter_components::config::AnticheatSettings::default().flag_score;
-    for (behavior, score) in &suspicion {
-        if *behavior == Behavior::Honest {
-            assert!(*score < flag_score, "an honest bot at suspicion {score}");
+    for bot in &suspicion {
+        if bot.behavior == Behavior::Honest {
+            assert!(
+                bot.suspicion < flag_score,
+                "an honest bot at suspicion {}",
+                bot.suspicion
+            );
         }
     }
+    // The item hacker: every forged request refused, and what it holds is its starter kit alone.
+    let hacker = &report.behaviors["itemhack"];
+    assert_eq!(hacker.purchases, 0, "{hacker:#?}");
+    assert!(
+        hacker.rejections.keys().all(|reason| reason == "not_owned"),
+        "each forged shot refused as not owned: {hacker:#?}"
+    );
+    for reason in ["not_owned", "insufficient_funds"] {
+        assert!(hacker.item_refusals.contains_key(reason), "{hacker:#?}");
+    }
+    let economy = arbiter::economy::EconomyData::load(
+        &arbiter::weapons::load_weapons(std::path::Path::new(arbiter::weapons::WEAPONS_FILE))
+            .expect("weapons"),
+    )
+    .expect("the shipped economy");
+    let kit_coins: u64 = economy
+        .rewards
+        .starter_kit
+        .currencies
+        .iter()
+        .map(|amount| amount.amount)
+        .sum();
+    let (inventory, wallet) = suspicion
+        .iter()
+        .find(|bot| bot.behavior == Behavior::Itemhack)
+        .and_then(|bot| bot.items.clone())
+        .expect("a kicked player waits out its reconnect grace");
+    // What it holds is the kit plus what matches paid it before its kick (a kicked cheater
+    // forfeits the rest): nothing bought, used or forged.
+    let paid = hacker.item_changes.get("coins:match").copied().unwrap_or(0);
+    assert_eq!(
+        wallet.balance("coins") as i64,
+        kit_coins as i64 + paid,
+        "its balance untouched: {hacker:#?}"
+    );
+    for source in ["purchase", "used", "discarded", "coins:purchase"] {
+        assert!(!hacker.item_changes.contains_key(source), "{hacker:#?}");
+    }
+    for kit in &economy.rewards.starter_kit.items {
+        assert!(
+            inventory.count(&kit.item) >= u64::from(kit.qty),
+            "{inventory:?}"
+        );
+    }
+    assert_eq!(
+        inventory.count("pistol"),
+        0,
+        "the weapon it forged is not held"
+    );
 }

@@ -125,7 +125,11 @@ impl OwnedItems {
         [self.loadout.primary, self.loadout.secondary]
             .into_iter()
             .flatten()
-            .any(|instance| self.instances.get(&instance).is_some_and(|held| held == item))
+            .any(|instance| {
+                self.instances
+                    .get(&instance)
+                    .is_some_and(|held| held == item)
+            })
     }
 }
 

@@ -66,6 +66,11 @@ pub struct LeftMatch {
     pub at_tick: u64,
 }
 
+/// On a player kicked by anti-cheat, while its entity lives (a reconnect resumes it marked): it
+/// earns nothing from the matches it is still on the roster of.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ForfeitsRewards;
+
 /// On a player whose stored progress is still being loaded: its rating and stats are not known yet,
 /// so it cannot queue. The tick never waits for the load.
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,14 +1,20 @@
 //! One simulated player: plays a frame at a time as its behaviour says, counts what happens to it.
 
 use super::aim::{Pick, plan_shot, yaw_pitch};
+use super::items::BotItems;
 use super::rng::BotRng;
 use super::view::MatchView;
 use crate::cli::Behavior;
+use crate::economy::EconomyData;
 use crate::maps::shipped_maps;
 use crate::weapons::{WEAPONS_FILE, load_weapons};
 use arbiter_client::ArbiterClient;
-use arbiter_client::protocol::{ClientMessage, InputFrame, ServerMessage, ShotOutcome};
+use arbiter_client::protocol::{
+    ClientMessage, InputFrame, InventoryDelta, ServerMessage, ShotOutcome,
+};
 use arbiter_components::combat::Weapons;
+use arbiter_components::items::Catalog;
+use arbiter_components::shop::Shop;
 use arbiter_systems::map::Maps;
 use bevy_math::Vec3;
 use std::collections::BTreeMap;
@@ -43,23 +49,35 @@ pub(super) struct BotStats {
     /// Rejected shots by the server's reason.
     pub(super) rejections: BTreeMap<String, u64>,
     pub(super) kills: u64,
+    /// Shop purchases the server confirmed.
+    pub(super) purchases: u64,
+    /// Refused item requests by the server's reason.
+    pub(super) item_refusals: BTreeMap<String, u64>,
+    /// Units and currency the server moved, by source (see [`BehaviorReport::item_changes`]).
+    pub(super) item_changes: BTreeMap<String, i64>,
     pub(super) rtt_samples_ms: Vec<f64>,
 }
 
-/// What a bot needs to know of the game: the maps it may play on and the weapons table, the same
-/// the server uses.
+/// What a bot needs to know of the game: the maps it may play on, the weapons table, the item
+/// catalog and the shop, the same the server uses.
 #[derive(Debug, Clone)]
 pub struct Arsenal {
     maps: Arc<Maps>,
     weapons: Arc<Weapons>,
+    catalog: Arc<Catalog>,
+    shop: Arc<Shop>,
 }
 
 impl Arsenal {
-    /// The shipped maps and `assets/config/weapons.toml` (or its shipped copy).
+    /// The shipped maps and `assets/config/{weapons,items,shop}.toml` (or their shipped copies).
     pub fn shipped() -> anyhow::Result<Self> {
+        let weapons = load_weapons(Path::new(WEAPONS_FILE))?;
+        let economy = EconomyData::load(&weapons)?;
         Ok(Self {
             maps: Arc::new(shipped_maps()?),
-            weapons: Arc::new(load_weapons(Path::new(WEAPONS_FILE))?),
+            weapons: Arc::new(weapons),
+            catalog: Arc::new(economy.catalog),
+            shop: Arc::new(economy.shop),
         })
     }
 }
@@ -76,6 +94,7 @@ pub(super) struct Bot {
     next_input_tick: u64,
     tick_rate_hz: u32,
     view: MatchView,
+    items: BotItems,
     /// The tick the last shot claimed, so an honest bot never claims faster than its weapon fires.
     last_claimed_tick: Option<u64>,
     done: bool,
@@ -89,9 +108,11 @@ impl Bot {
         behavior: Behavior,
         arsenal: Arsenal,
     ) -> Self {
+        let items = BotItems::new(behavior, &arsenal.weapons, &arsenal.catalog, &arsenal.shop);
         Self {
             client,
             behavior,
+            items,
             arsenal,
             rng: BotRng::new(seed),
             seed,
@@ -137,6 +158,12 @@ impl Bot {
         for _ in 0..inputs {
             self.send_input();
         }
+        for request in self
+            .items
+            .requests(self.frame, self.view.me, self.view.map.is_some())
+        {
+            self.client.send(&ClientMessage::Item(request));
+        }
         self.maybe_fire();
         if self.frame.is_multiple_of(PING_EVERY_FRAMES) {
             self.client.send(&ClientMessage::Ping {
@@ -147,6 +174,9 @@ impl Bot {
     }
 
     fn observe(&mut self, message: ServerMessage, now_us: u64) {
+        if let Some(reason) = self.items.observe(&message) {
+            *self.stats.item_refusals.entry(reason).or_default() += 1;
+        }
         match message {
             ServerMessage::Welcome {
                 player_id,
@@ -197,8 +227,8 @@ impl Bot {
             ServerMessage::MatchLive { .. }
             | ServerMessage::Error { .. }
             | ServerMessage::Inventory(_)
-            | ServerMessage::InventoryChanged(_)
             | ServerMessage::ItemRefused(_) => {}
+            ServerMessage::InventoryChanged(delta) => self.count_change(&delta),
         }
     }
 
@@ -211,16 +241,36 @@ impl Bot {
     }
 
     /// The weapon this behaviour fires: the rifle, or for a long shot the shortest-ranged weapon.
+    fn count_change(&mut self, delta: &InventoryDelta) {
+        let source = |reason: &str| reason.split(':').next().unwrap_or_default().to_owned();
+        let (key, amount) = match delta {
+            InventoryDelta::Added { qty, reason, .. } => (source(reason), i64::from(*qty)),
+            InventoryDelta::Removed { qty, reason, .. } => (source(reason), -i64::from(*qty)),
+            InventoryDelta::Equipped { .. } => ("equipped".to_owned(), 1),
+            InventoryDelta::Unequipped { .. } => ("unequipped".to_owned(), 1),
+            InventoryDelta::Balance {
+                currency,
+                delta,
+                reason,
+                ..
+            } => (format!("{currency}:{}", source(reason)), *delta),
+        };
+        if matches!(delta, InventoryDelta::Added { reason, .. } if reason.starts_with("purchase:"))
+        {
+            self.stats.purchases += 1;
+        }
+        *self.stats.item_changes.entry(key).or_default() += amount;
+    }
+
+    /// The weapon it fires: the one its items say (bought and equipped, or an item hacker's),
+    /// else the first of the table (the starter kit's).
     fn weapon(&self) -> (u8, f32, f32) {
         let weapons = &self.arsenal.weapons.weapons;
-        let index = match self.behavior {
-            Behavior::Longshot => weapons
-                .iter()
-                .enumerate()
-                .min_by(|left, right| left.1.max_range_m.total_cmp(&right.1.max_range_m))
-                .map_or(0, |(index, _)| index),
-            _ => 0,
-        };
+        let index = self
+            .items
+            .firing()
+            .and_then(|item| weapons.iter().position(|weapon| weapon.name == item))
+            .unwrap_or(0);
         weapons.get(index).map_or((0, 1.0, 1.0), |weapon| {
             (index as u8, weapon.max_range_m, weapon.fire_rate_hz)
         })

@@ -17,6 +17,14 @@ pub struct BehaviorReport {
     /// Rejected shots by the server's reason.
     pub rejections: BTreeMap<String, u64>,
     pub kills: u64,
+    /// Shop purchases the server confirmed.
+    pub purchases: u64,
+    /// Refused item requests by the server's reason.
+    pub item_refusals: BTreeMap<String, u64>,
+    /// What the server moved, by source: item units added (+) or removed (−) by `starter_kit`,
+    /// `purchase`, `match`, `loot`, `grant`, `used`, `discarded`; currency as `CURRENCY:source`;
+    /// `equipped` and `unequipped` slot changes.
+    pub item_changes: BTreeMap<String, i64>,
 }
 
 impl BehaviorReport {
@@ -32,6 +40,13 @@ impl BehaviorReport {
             *self.rejections.entry(reason.clone()).or_default() += count;
         }
         self.kills += stats.kills;
+        self.purchases += stats.purchases;
+        for (reason, count) in &stats.item_refusals {
+            *self.item_refusals.entry(reason.clone()).or_default() += count;
+        }
+        for (source, amount) in &stats.item_changes {
+            *self.item_changes.entry(source.clone()).or_default() += amount;
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use crate::phases::SimulationSystems;
 use arbiter_components::config::AnticheatSettings;
 use arbiter_components::input::InputCadenceAnomalies;
 use arbiter_components::messages::KickRequest;
-use arbiter_components::player::PlayerId;
+use arbiter_components::player::{ForfeitsRewards, PlayerId};
 use arbiter_components::protocol::KickReason;
 use arbiter_components::tick::TickRate;
 use bevy_app::{App, FixedUpdate, Plugin};
@@ -16,7 +16,7 @@ use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::{Message, MessageReader, MessageWriter};
 use bevy_ecs::schedule::IntoScheduleConfigs;
-use bevy_ecs::system::{Query, Res};
+use bevy_ecs::system::{Commands, Query, Res};
 use std::collections::VecDeque;
 
 /// Suspicion added by one speed-hack signal (a second in which more ticks of input arrived than passed).
@@ -115,6 +115,7 @@ pub fn score_suspicion(
     mut players: Query<(Entity, &mut Suspicion, Option<&InputCadenceAnomalies>)>,
     mut acted: MessageWriter<AntiCheatActed>,
     mut kicks: MessageWriter<KickRequest>,
+    mut commands: Commands,
 ) {
     let ticks_per_half_life = rate.ticks_in_secs(settings.score_half_life_secs) as f32;
     let decay = 0.5f32.powf(1.0 / ticks_per_half_life);
@@ -151,6 +152,7 @@ pub fn score_suspicion(
             suspicion.reached = Some(action);
             let evidence: Vec<&'static str> = suspicion.evidence.iter().copied().collect();
             if action == AntiCheatAction::Kick {
+                commands.entity(player).insert(ForfeitsRewards);
                 kicks.write(KickRequest {
                     player,
                     reason: KickReason::Cheating(format!(

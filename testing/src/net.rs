@@ -7,6 +7,7 @@ use arbiter::bevy_app::Plugins;
 use arbiter::client::ArbiterClient;
 use arbiter::components::protocol::ServerMessage;
 use arbiter::config::{ConfigSource, LoadedConfig};
+use arbiter::economy::EconomyData;
 use arbiter::maps::shipped_maps;
 use arbiter::net::{GameServer, Sessions, TokenIssuer};
 use arbiter::prelude::App;
@@ -119,13 +120,16 @@ impl TestServerBuilder {
         } = self;
         let store =
             persistent.then(|| open_store(&config).expect("the embedded store opens and migrates"));
+        let weapons = load_weapons(Path::new(WEAPONS_FILE)).expect("weapons load");
+        let economy = EconomyData::load(&weapons).expect("the shipped economy loads");
         let plugins = ServerPlugins::new(LoadedConfig {
             config,
             source: ConfigSource::Embedded,
         })
         .with_maps(shipped_maps().expect("shipped maps load"))
         .expect("the configured maps exist")
-        .with_weapons(load_weapons(Path::new(WEAPONS_FILE)).expect("weapons load"))
+        .with_weapons(weapons)
+        .with_economy(economy)
         .with_network()
         .expect("network binds");
         let mut app = App::new();

@@ -7,10 +7,11 @@ use arbiter_components::inventory::{EquipSlot, Inventory, InventoryError, Invent
 use arbiter_components::items::{Catalog, ItemKind};
 use arbiter_components::match_events::MatchCompleted;
 use arbiter_components::messages::PlayerRegistered;
-use arbiter_components::player::PlayerId;
+use arbiter_components::player::{ForfeitsRewards, PlayerId};
 use arbiter_components::rewards::{MatchResult, Rewards};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::{Message, MessageReader, MessageWriter};
+use bevy_ecs::query::Without;
 use bevy_ecs::system::{Query, Res};
 use std::collections::HashMap;
 
@@ -121,13 +122,14 @@ pub fn grant_starter_kits(
     }
 }
 
-/// Pays every player on a finished match's scoreboard for its result and kills, and draws its loot.
+/// Pays every player on a finished match's scoreboard for its result and kills, and draws its loot
+/// (a player kicked by anti-cheat forfeits both).
 pub fn pay_match_rewards(
     mut completed: MessageReader<MatchCompleted>,
     catalog: Res<Catalog>,
     rewards: Res<Rewards>,
     settings: Res<EconomySettings>,
-    mut players: Query<Receiver>,
+    mut players: Query<Receiver, Without<ForfeitsRewards>>,
     entities: Query<(Entity, &PlayerId)>,
     mut ledger: Ledger,
     mut skipped: MessageWriter<GrantSkipped>,

@@ -90,7 +90,13 @@ fn a_registered_player_gets_the_kit_with_its_weapons_equipped_and_the_client_is_
     assert_eq!(inventory.count("scrap"), 1);
     assert!(inventory.has_equipped_weapon("rifle"), "primary");
     assert!(inventory.has_equipped_weapon("pistol"), "secondary");
-    assert_eq!(world.get::<Wallet>(player).expect("wallet").balance("coins"), 100);
+    assert_eq!(
+        world
+            .get::<Wallet>(player)
+            .expect("wallet")
+            .balance("coins"),
+        100
+    );
     let applied: Vec<InventoryEvent> = world
         .resource_mut::<Messages<InventoryApplied>>()
         .drain()
@@ -146,13 +152,27 @@ fn a_finished_match_pays_for_the_result_and_each_kill() {
     let loser = player(&mut world, 2);
     world.write_message(completed(Some(0), &[(1, 0, 3), (2, 1, 1)]));
     world.run_system_once(pay_match_rewards).expect("runs");
-    let coins = |world: &World, player| world.get::<Wallet>(player).expect("wallet").balance("coins");
+    let coins = |world: &World, player| {
+        world
+            .get::<Wallet>(player)
+            .expect("wallet")
+            .balance("coins")
+    };
     assert_eq!(coins(&world, winner), 50 + 3 * 5);
     assert_eq!(coins(&world, loser), 20 + 5);
     world.resource_mut::<Messages<MatchCompleted>>().clear();
     world.write_message(completed(None, &[(1, 0, 0)]));
     world.run_system_once(pay_match_rewards).expect("runs");
     assert_eq!(coins(&world, winner), 65 + 30, "a draw pays its own amount");
+    world.resource_mut::<Messages<MatchCompleted>>().clear();
+    world.entity_mut(loser).insert(ForfeitsRewards);
+    world.write_message(completed(Some(1), &[(2, 1, 4)]));
+    world.run_system_once(pay_match_rewards).expect("runs");
+    assert_eq!(
+        coins(&world, loser),
+        25,
+        "a player kicked for cheating forfeits its pay"
+    );
 }
 
 #[test]
@@ -172,8 +192,14 @@ fn loot_is_drawn_per_player_from_the_table_of_its_result_and_repeats_for_a_repla
     let loser = player(&mut world, 2);
     world.write_message(completed(Some(1), &[(1, 1, 0), (2, 0, 0)]));
     world.run_system_once(pay_match_rewards).expect("runs");
-    assert_eq!(world.get::<Inventory>(winner).expect("inv").count("scrap"), 4);
-    assert_eq!(world.get::<Inventory>(loser).expect("inv").count("scrap"), 0);
+    assert_eq!(
+        world.get::<Inventory>(winner).expect("inv").count("scrap"),
+        4
+    );
+    assert_eq!(
+        world.get::<Inventory>(loser).expect("inv").count("scrap"),
+        0
+    );
     assert_eq!(mix(77, 1), mix(77, 1));
     assert_ne!(mix(77, 1), mix(77, 2));
 }

@@ -1,0 +1,164 @@
+//! What a bot does with its items. Honest bots (and the long-shot cheat) buy the weapon they want
+//! from the shop and equip it; an item hacker fires, equips, uses and buys what it does not have.
+
+use crate::cli::Behavior;
+use arbiter_client::inventory::OwnedItems;
+use arbiter_client::protocol::{ItemRequest, ServerMessage};
+use arbiter_components::combat::Weapons;
+use arbiter_components::inventory::{EquipSlot, InstanceId};
+use arbiter_components::items::{Catalog, ItemKind};
+use arbiter_components::shop::{Offer, Shop};
+
+/// An item hacker asks for what it lacks every this many frames.
+const HACK_EVERY_FRAMES: u64 = 120;
+
+/// A bot's items and its plan for them.
+#[derive(Debug, Clone)]
+pub(super) struct BotItems {
+    pub(super) owned: OwnedItems,
+    /// The shop offer of the weapon the bot wants in its secondary slot.
+    wanted: Option<Offer>,
+    /// A request is on its way: wait for its answer before asking again.
+    waiting: bool,
+    hacker: bool,
+    /// Consumables of the catalog, and the shop's offers: what an item hacker asks for.
+    consumables: Vec<String>,
+    offers: Vec<Offer>,
+}
+
+impl BotItems {
+    pub(super) fn new(
+        behavior: Behavior,
+        weapons: &Weapons,
+        catalog: &Catalog,
+        shop: &Shop,
+    ) -> Self {
+        let weapon_offers = || {
+            shop.offers.iter().filter(|offer| {
+                catalog
+                    .item(&offer.item)
+                    .is_some_and(|item| item.kind == ItemKind::Weapon)
+            })
+        };
+        let first_weapon = weapons.weapons.first().map(|weapon| weapon.name.as_str());
+        let range_of = |offer: &&Offer| {
+            weapons
+                .weapons
+                .iter()
+                .find(|weapon| weapon.name == offer.item)
+                .map_or(f32::MAX, |weapon| weapon.max_range_m)
+        };
+        let wanted = match behavior {
+            // The cheapest weapon the kit lacks.
+            Behavior::Honest => weapon_offers()
+                .filter(|offer| Some(offer.item.as_str()) != first_weapon)
+                .min_by_key(|offer| offer.price),
+            // The shortest-ranged weapon, to shoot beyond its range.
+            Behavior::Longshot => {
+                weapon_offers().min_by(|left, right| range_of(left).total_cmp(&range_of(right)))
+            }
+            // The longest-ranged weapon the kit lacks, never bought: fired at whoever is in reach.
+            Behavior::Itemhack => weapon_offers()
+                .filter(|offer| Some(offer.item.as_str()) != first_weapon)
+                .max_by(|left, right| range_of(left).total_cmp(&range_of(right))),
+            _ => None,
+        };
+        Self {
+            owned: OwnedItems::default(),
+            wanted: wanted.cloned(),
+            waiting: false,
+            hacker: behavior == Behavior::Itemhack,
+            consumables: catalog
+                .items
+                .iter()
+                .filter(|item| item.kind == ItemKind::Consumable)
+                .map(|item| item.id.clone())
+                .collect(),
+            offers: shop.offers.clone(),
+        }
+    }
+
+    /// Folds a server message in; returns the reason if it refused a request.
+    pub(super) fn observe(&mut self, message: &ServerMessage) -> Option<String> {
+        if self.owned.observe(message) {
+            self.waiting = false;
+        }
+        match message {
+            ServerMessage::ItemRefused(refusal) => {
+                self.waiting = false;
+                Some(refusal.reason.as_str().to_owned())
+            }
+            _ => None,
+        }
+    }
+
+    /// The weapon item the bot fires: the one it wanted once equipped (an item hacker's at once),
+    /// else the kit's.
+    pub(super) fn firing(&self) -> Option<&str> {
+        let wanted = self.wanted.as_ref()?;
+        (self.hacker || self.owned.has_equipped(&wanted.item)).then_some(wanted.item.as_str())
+    }
+
+    /// The requests to send this frame; an item hacker forges them in matches, slowly enough to
+    /// fire forged shots too before it is kicked.
+    pub(super) fn requests(&mut self, frame: u64, me: u64, in_match: bool) -> Vec<ItemRequest> {
+        if !self.owned.known {
+            return Vec::new();
+        }
+        if self.hacker {
+            return if in_match && frame.is_multiple_of(HACK_EVERY_FRAMES) {
+                self.hacks(me)
+            } else {
+                Vec::new()
+            };
+        }
+        let Some(wanted) = &self.wanted else {
+            return Vec::new();
+        };
+        if self.waiting || self.owned.has_equipped(&wanted.item) {
+            return Vec::new();
+        }
+        let request = match self.owned.instance_of(&wanted.item) {
+            Some(instance) => ItemRequest::Equip {
+                slot: EquipSlot::Secondary,
+                item: wanted.item.clone(),
+                instance: Some(instance),
+            },
+            None if self.owned.balance(&wanted.currency) >= wanted.price => ItemRequest::Buy {
+                offer: wanted.id.clone(),
+            },
+            None => return Vec::new(),
+        };
+        self.waiting = true;
+        vec![request]
+    }
+
+    /// An item hacker's requests: equip a forged instance of the weapon it wants, use a consumable
+    /// it lacks, buy an offer it cannot pay for.
+    fn hacks(&self, me: u64) -> Vec<ItemRequest> {
+        let equip = self.wanted.as_ref().map(|offer| ItemRequest::Equip {
+            slot: EquipSlot::Primary,
+            item: offer.item.clone(),
+            instance: Some(InstanceId {
+                origin: me,
+                serial: u64::MAX,
+            }),
+        });
+        let use_lacking = self
+            .consumables
+            .iter()
+            .find(|item| self.owned.count(item) == 0)
+            .map(|item| ItemRequest::UseItem { item: item.clone() });
+        let buy_unpaid = self
+            .offers
+            .iter()
+            .find(|offer| offer.price > self.owned.balance(&offer.currency))
+            .map(|offer| ItemRequest::Buy {
+                offer: offer.id.clone(),
+            });
+        [equip, use_lacking, buy_unpaid]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
