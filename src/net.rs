@@ -196,8 +196,8 @@ impl Plugin for NetPlugin {
             .add_systems(
                 PostUpdate,
                 (
-                    sessions::send_welcomes,
                     outbound::deliver_outbound,
+                    sessions::send_welcomes,
                     outbound::carry_out_kicks,
                     snapshots::send_snapshots,
                     snapshots::send_packets,

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod board;
 mod cache;
+pub mod inventory;
 pub mod leaderboards;
 mod model;
 pub mod outbox;

@@ -3,6 +3,7 @@
 //! the routes that exist.
 
 use super::board::{Board, Standing};
+use super::inventory::InventoryReport;
 use super::model::{LiveMatch, Profile, ReadModel};
 use super::presence::SessionInfo;
 use crate::telemetry::metrics::QUERY_DURATION_SECONDS;
@@ -157,6 +158,29 @@ async fn get_player(State(model): Model, Path(raw): Path<String>) -> Reply<Profi
     timed("/v1/players/{id}", started, reply)
 }
 
+/// A player's items, loadout and wallet, as of its last committed flush.
+#[utoipa::path(get, path = "/v1/players/{id}/inventory",
+    params(("id" = String, Path, description = "Player id, a non-negative whole number")),
+    responses(
+        (status = 200, body = InventoryReport),
+        (status = 400, body = ApiError, description = "The id is not a non-negative whole number"),
+        (status = 404, body = ApiError, description = "No such player"),
+        (status = 503, body = ApiError, description = "Neither the cache nor the player's database can answer"),
+    ))]
+async fn get_inventory(State(model): Model, Path(raw): Path<String>) -> Reply<InventoryReport> {
+    let started = Instant::now();
+    let reply = async {
+        let id = player_id(&raw)?;
+        match model.inventory(id).await {
+            Ok(Some(report)) => Ok(Json(report)),
+            Ok(None) => Err(Failure::not_found(format!("no player {id}"))),
+            Err(error) => Err(Failure::unavailable(error.0)),
+        }
+    }
+    .await;
+    timed("/v1/players/{id}/inventory", started, reply)
+}
+
 /// A player's place on a leaderboard.
 #[utoipa::path(get, path = "/v1/players/{id}/rank",
     params(("id" = String, Path, description = "Player id"), BoardQuery),
@@ -290,6 +314,7 @@ struct ApiDoc;
 pub fn router(model: Arc<ReadModel>) -> axum::Router {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(get_player))
+        .routes(routes!(get_inventory))
         .routes(routes!(get_rank))
         .routes(routes!(get_leaderboard))
         .routes(routes!(get_around))

@@ -4,6 +4,7 @@
 
 use super::board::{Board, Standing};
 use super::cache::{MatchSummary, ProfileCache, StoredProfile};
+use super::inventory::InventoryReport;
 use super::leaderboards::Leaderboards;
 use super::presence::{Presence, SessionInfo};
 use super::single_flight::SingleFlight;
@@ -99,23 +100,13 @@ impl ReadModel {
     pub async fn profile(&self, player_id: u64) -> Result<Option<Profile>, Unavailable> {
         // Three lookups at once: on Redis they share one multiplexed connection, so a cache hit
         // costs about one round trip, not three.
-        let (cached, standing, online) = tokio::join!(
-            self.cache.get(player_id),
+        let (stored, standing, online) = tokio::join!(
+            self.stored(player_id),
             self.boards.standing(Board::Rating, player_id),
             self.presence.lookup(player_id)
         );
-        let stored = match cached {
-            Some(stored) => stored,
-            None => {
-                let loaded = self
-                    .flights
-                    .run(player_id, || self.load_profile(player_id))
-                    .await?;
-                match loaded {
-                    Some(stored) => stored,
-                    None => return Ok(None),
-                }
-            }
+        let Some(stored) = stored? else {
+            return Ok(None);
         };
         let rank = standing.map(|standing| standing.rank);
         let StoredProfile {
@@ -136,6 +127,26 @@ impl ReadModel {
             online,
             last_matches,
         }))
+    }
+
+    /// A player's items and currencies, through the same cache and databases as its profile.
+    pub async fn inventory(&self, player_id: u64) -> Result<Option<InventoryReport>, Unavailable> {
+        let Some(stored) = self.stored(player_id).await? else {
+            return Ok(None);
+        };
+        InventoryReport::of(&stored.record)
+            .map(Some)
+            .map_err(Unavailable)
+    }
+
+    /// The stored player: cache, else one database read however many ask at once.
+    async fn stored(&self, player_id: u64) -> Result<Option<StoredProfile>, Unavailable> {
+        if let Some(stored) = self.cache.get(player_id).await {
+            return Ok(Some(stored));
+        }
+        self.flights
+            .run(player_id, || self.load_profile(player_id))
+            .await
     }
 
     /// The cache once more (a flight that just ended may have filled it), then the replica, then the
