@@ -9,6 +9,8 @@ use arbiter::read::{Board, ReadModel, SharedReadModel};
 use arbiter::runtime::AsyncRuntime;
 use arbiter::settings::{CacheBackend, PersistenceSettings, ServerConfig};
 use arbiter::store_commands::open_store;
+use arbiter_components::inventory::{EquipSlot, Inventory};
+use arbiter_components::items::Catalog;
 use arbiter_components::matchmaking::Match;
 use arbiter_components::player::PlayerId;
 use arbiter_components::session::Session;
@@ -165,8 +167,9 @@ fn entry_ids(json: &Value) -> Vec<u64> {
         .collect()
 }
 
-const ROUTES: [&str; 6] = [
+const ROUTES: [&str; 7] = [
     "/v1/players/{id}",
+    "/v1/players/{id}/inventory",
     "/v1/players/{id}/rank",
     "/v1/leaderboard",
     "/v1/leaderboard/around/{id}",
@@ -219,6 +222,17 @@ fn every_route_answers(server: &mut QueryServer) {
         server.expect(&format!("/v1/players/{bad}"), 400);
     }
     server.expect("/v1/players/999999", 404);
+
+    let inventory = server.expect("/v1/players/5/inventory", 200);
+    assert_eq!(inventory["id"], 5);
+    assert_eq!(
+        inventory["instances"],
+        Value::Array(Vec::new()),
+        "{inventory}"
+    );
+    assert_eq!(inventory["wallet"], Value::Array(Vec::new()), "{inventory}");
+    server.expect("/v1/players/x/inventory", 400);
+    server.expect("/v1/players/999999/inventory", 404);
 
     let rank = server.expect("/v1/players/5/rank?board=kills", 200);
     let expected = sorted_ids(Board::Kills)
@@ -412,6 +426,26 @@ fn cache_behaves(server: &mut QueryServer) {
             },
             1_800_000_000_500,
         );
+    // …and is given a rifle, equipped, recorded as the rules record it.
+    let catalog = server.app.world().resource::<Catalog>().clone();
+    let mut held = Inventory::default();
+    let granted = held
+        .grant(&catalog, "rifle", 1, 10, 9, "grant:test")
+        .expect("fits");
+    held.apply(&granted);
+    let instance = *held.instances().keys().next().expect("the rifle");
+    let equipped = held
+        .equip(&catalog, EquipSlot::Primary, "rifle", Some(instance))
+        .expect("a weapon");
+    held.apply(&equipped);
+    let mut entity = server.app.world_mut().entity_mut(player);
+    let mut progress = entity.get_mut::<Progress>().expect("progress");
+    for event in [&granted, &equipped] {
+        progress
+            .record_part_event::<Inventory>(event, 1_800_000_000_600)
+            .expect("recorded");
+    }
+    entity.insert(held);
     server
         .app
         .world_mut()
@@ -423,6 +457,13 @@ fn cache_behaves(server: &mut QueryServer) {
     let profile = server.expect("/v1/players/9", 200);
     assert_eq!(profile["rating"], 1234.5);
     assert_eq!(profile["last_matches"][0]["match_id"], 1000);
+    // The inventory comes from the same cached player: no second database read.
+    let settled = reads(server);
+    let inventory = server.expect("/v1/players/9/inventory", 200);
+    assert_eq!(reads(server), settled, "a cache hit");
+    assert_eq!(inventory["instances"][0]["id"], "9:0", "{inventory}");
+    assert_eq!(inventory["instances"][0]["item"], "rifle");
+    assert_eq!(inventory["instances"][0]["slot"], "primary");
 
     // TTL: 1 s in this server (a player no flush touches).
     server.expect("/v1/players/10", 200);
