@@ -28,6 +28,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Check that every player's stored row equals its replayed history; exit 1 on any mismatch.
     Verify(VerifyArgs),
+    /// Give a player items or currency (operators): queued on its shard, applied once by the server
+    /// at its next login, or within a second or two when it is online.
+    Grant(GrantArgs),
     /// After appending shards to `[persistence] shards` (server stopped): move the players that now
     /// belong to another shard there.
     Rebalance,
@@ -61,6 +64,26 @@ pub struct ReplayArgs {
     /// The stored object to replay, as KIND:ID (e.g. guild:42).
     #[arg(long, value_name = "KIND:ID")]
     pub object: Option<crate::persistence::ObjectKey>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct GrantArgs {
+    /// The player to give to.
+    #[arg(long)]
+    pub player_id: u64,
+    /// An item or currency id of `assets/config/items.toml`.
+    #[arg(long)]
+    pub item: String,
+    /// Units (or amount of currency), 1 or more.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub qty: u32,
+    /// Why, for the audit log (the player's events).
+    #[arg(long)]
+    pub reason: String,
+    /// Give at most once: the same command again with this key does nothing [default: a new key,
+    /// so every run gives again].
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -4,12 +4,16 @@
 
 mod audit;
 mod data;
+mod grant_claims;
+mod grant_delivery;
+mod grant_mailbox;
 mod inventory_part;
 mod plugin;
 mod wallet_part;
 
 pub use audit::{EconomyViolation, audit_economy};
 pub use data::EconomyData;
+pub use grant_claims::GrantClaims;
 pub use plugin::EconomyDataPlugin;
 
 use crate::persistence::StoredParts;
@@ -19,4 +23,5 @@ pub fn economy_parts() -> StoredParts {
     StoredParts::default()
         .with::<arbiter_components::inventory::Inventory>()
         .with::<arbiter_components::inventory::Wallet>()
+        .with::<GrantClaims>()
 }

@@ -211,7 +211,10 @@ impl PluginGroup for ServerPlugins {
         let economy = self
             .economy
             .unwrap_or_else(|| EconomyData::for_weapons(&self.weapons));
-        let persisted = self.persistence.is_some();
+        let store = self
+            .persistence
+            .as_ref()
+            .map(|(_, persistence)| persistence.store().clone());
         let mut group = PluginGroupBuilder::start::<Self>()
             .add(TelemetryPlugin)
             .add(ShutdownPlugin)
@@ -220,7 +223,7 @@ impl PluginGroup for ServerPlugins {
             .add(WeaponsPlugin(self.weapons))
             .add(TickPlugin)
             .add_group(SimulationPlugins)
-            .add(EconomyDataPlugin::new(economy, persisted));
+            .add(EconomyDataPlugin::new(economy, store));
         // The admin endpoint serves tokens from the network's issuer, so the network comes first.
         if let Some(network) = self.network {
             group = group.add(network);

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Migrate => arbiter::store_commands::migrate(config.as_deref()),
         Command::Replay(args) => arbiter::store_commands::replay(config.as_deref(), &args),
         Command::Verify(args) => arbiter::store_commands::verify(config.as_deref(), &args),
+        Command::Grant(args) => arbiter::store_commands::grant(config.as_deref(), &args),
         Command::Rebalance => arbiter::store_commands::rebalance(config.as_deref()),
         Command::Events(EventsCommand::Tail(args)) => {
             arbiter::read::tail::tail(config.as_deref(), &args).map(|()| AppExit::Success)

@@ -43,5 +43,7 @@ pub use plugin::{PersistencePlugin, RecordEvents};
 pub use progress::{Progress, now_ms};
 pub use record::{MatchOutcome, PartEvent, PlayerEvent, PlayerRecord, StoredEvent};
 pub use snapshot::SnapshotPolicy;
-pub use store::{LoadedPlayers, ObjectHistory, PlayerHistory, ShardFailure, Store};
+pub use store::{
+    LoadedPlayers, ObjectHistory, PlayerHistory, Queued, QueuedGrant, ShardFailure, Store,
+};
 pub use verify::{Mismatch, ObjectMismatch, verify_objects, verify_players};

@@ -1,12 +1,14 @@
 //! `arbiter migrate`, `arbiter replay --player-id N | --object KIND:ID`, `arbiter verify [--sample N]` and
 //! `arbiter rebalance`: the store's operator commands. Each opens the shards of `[persistence]` and migrates them first.
 
-use crate::cli::{ReplayArgs, VerifyArgs};
+use crate::cli::{GrantArgs, ReplayArgs, VerifyArgs};
 use crate::config::{LoadedConfig, process_env};
-use crate::economy::audit_economy;
-use crate::persistence::{Store, verify_objects, verify_players};
+use crate::economy::{EconomyData, audit_economy};
+use crate::items::ITEMS_FILE;
+use crate::persistence::{Queued, QueuedGrant, Store, verify_objects, verify_players};
 use crate::runtime::AsyncRuntime;
 use crate::settings::ServerConfig;
+use crate::weapons::{WEAPONS_FILE, load_weapons};
 use anyhow::Context;
 use bevy_app::AppExit;
 use std::io::Write;
@@ -36,6 +38,70 @@ fn open_configured(config_path: Option<&Path>) -> anyhow::Result<(Store, AsyncRu
     let config = LoadedConfig::load(config_path, &process_env)?.config;
     let store = open_store(&config)?;
     Ok((store, AsyncRuntime::start()))
+}
+
+/// Queues an operator grant on the player's shard, after checking the item (or currency) and the
+/// quantity against the catalog. Exits 0 when queued or already queued under the same key, 2 when
+/// the key was used for another grant.
+pub fn grant(config_path: Option<&Path>, args: &GrantArgs) -> anyhow::Result<AppExit> {
+    let weapons = load_weapons(Path::new(WEAPONS_FILE))?;
+    let catalog = EconomyData::load(&weapons)?.catalog;
+    if let Some(spec) = catalog.item(&args.item) {
+        if spec.stackable && args.qty > spec.max_stack {
+            anyhow::bail!(
+                "--qty {}: a stack of {} holds at most {}",
+                args.qty,
+                args.item,
+                spec.max_stack
+            );
+        }
+    } else if catalog.currency(&args.item).is_none() {
+        anyhow::bail!(
+            "--item {:?} is neither an item nor a currency of {ITEMS_FILE}",
+            args.item
+        );
+    }
+    if args.reason.trim().is_empty() {
+        anyhow::bail!("--reason must say why");
+    }
+    let (store, runtime) = open_configured(config_path)?;
+    let created_at_ms = crate::persistence::now_ms();
+    let key = args.idempotency_key.clone().unwrap_or_else(|| {
+        format!(
+            "cli-{created_at_ms}-{}-{}",
+            std::process::id(),
+            args.player_id
+        )
+    });
+    let grant = QueuedGrant {
+        key: key.clone(),
+        player_id: args.player_id,
+        item: args.item.clone(),
+        qty: args.qty,
+        reason: args.reason.clone(),
+        created_at_ms,
+    };
+    let mut out = std::io::stdout().lock();
+    match runtime.block_on(store.queue_grant(&grant))? {
+        Queued::New => writeln!(
+            out,
+            "queued grant {key}: {} x {} to player {} on shard {}",
+            args.qty,
+            args.item,
+            args.player_id,
+            store.shard_of(args.player_id)
+        )?,
+        Queued::Again => writeln!(out, "grant {key} was already queued: nothing to do")?,
+        Queued::KeyTaken(other) => {
+            writeln!(
+                out,
+                "key {key} was used for another grant ({} x {} to player {}): nothing queued",
+                other.qty, other.item, other.player_id
+            )?;
+            return Ok(AppExit::from_code(2));
+        }
+    }
+    Ok(AppExit::Success)
 }
 
 /// Applies the migrations to every shard.

@@ -1,14 +1,19 @@
 //! The economy in the server: its data as resources, a new player's registration when nothing
-//! stores players, and (with persistence) every applied change recorded as the player's event.
+//! stores players, and (with persistence) every applied change recorded as the player's event and
+//! operator grants delivered from the databases.
 
 use super::data::EconomyData;
-use crate::persistence::{Progress, RecordEvents, now_ms};
+use super::grant_delivery::{apply_grants, look_up_grants};
+use super::grant_mailbox::GrantMailbox;
+use crate::persistence::{Progress, RecordEvents, Store, now_ms};
 use crate::phase::TickSystems;
+use crate::runtime::AsyncRuntime;
 use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::messages::PlayerRegistered;
 use arbiter_components::player::PlayerId;
-use arbiter_systems::economy::{InventoryApplied, WalletApplied};
-use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
+use arbiter_systems::SimulationSystems;
+use arbiter_systems::economy::{InventoryApplied, WalletApplied, grant_starter_kits};
+use bevy_app::{App, FixedUpdate, Plugin, PostUpdate, PreUpdate};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::{MessageReader, MessageWriter};
 use bevy_ecs::query::Added;
@@ -19,13 +24,13 @@ use bevy_ecs::system::Query;
 #[derive(Debug)]
 pub struct EconomyDataPlugin {
     data: EconomyData,
-    persisted: bool,
+    /// Where players are stored, if anywhere (else every arrival is new).
+    store: Option<Store>,
 }
 
 impl EconomyDataPlugin {
-    /// `persisted`: whether persistence registers players (else every arrival is new).
-    pub fn new(data: EconomyData, persisted: bool) -> Self {
-        Self { data, persisted }
+    pub fn new(data: EconomyData, store: Option<Store>) -> Self {
+        Self { data, store }
     }
 }
 
@@ -38,8 +43,20 @@ impl Plugin for EconomyDataPlugin {
             .add_message::<PlayerRegistered>()
             .add_message::<InventoryApplied>()
             .add_message::<WalletApplied>();
-        if self.persisted {
-            app.add_systems(PostUpdate, record_economy_events.in_set(RecordEvents));
+        if let Some(store) = &self.store {
+            let runtime = app
+                .world_mut()
+                .get_resource_or_init::<AsyncRuntime>()
+                .clone();
+            app.insert_resource(GrantMailbox::start(store.clone(), &runtime))
+                .add_systems(PostUpdate, record_economy_events.in_set(RecordEvents))
+                .add_systems(
+                    FixedUpdate,
+                    (look_up_grants, apply_grants)
+                        .chain()
+                        .in_set(SimulationSystems::Economy)
+                        .before(grant_starter_kits),
+                );
         } else {
             app.add_systems(PreUpdate, register_arrivals.in_set(TickSystems::Load));
         }

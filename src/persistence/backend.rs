@@ -2,6 +2,7 @@
 //! backends do (bulk upserts: multi-row VALUES on SQLite, UNNEST of arrays on PostgreSQL).
 
 mod dialect;
+mod grant_queries;
 mod object_queries;
 mod postgres;
 mod rows;
@@ -11,6 +12,7 @@ use super::batch::{PartWrite, ShardBatch};
 use super::object::{ObjectEvent, ObjectKey, ObjectRecord};
 use super::part::{Row, TableSpec};
 use super::record::{PlayerRecord, StoredEvent};
+use super::store::QueuedGrant;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -218,6 +220,34 @@ impl Backend {
         table: &TableSpec,
     ) -> Result<(), sqlx::Error> {
         on_backend!(self, delete_object(key, table))
+    }
+
+    /// Queues `grant` unless its key is taken; returns whether it was queued.
+    pub(super) async fn queue_grant(&self, grant: &QueuedGrant) -> Result<bool, sqlx::Error> {
+        on_backend!(self, queue_grant(grant))
+    }
+
+    pub(super) async fn grant_by_key(&self, key: &str) -> Result<Option<QueuedGrant>, sqlx::Error> {
+        on_backend!(self, grant_by_key(key))
+    }
+
+    /// Every grant queued for `player_id`, oldest first.
+    pub(super) async fn grants_for(&self, player_id: u64) -> Result<Vec<QueuedGrant>, sqlx::Error> {
+        on_backend!(self, grants_for(player_id))
+    }
+
+    /// Up to `limit` grants queued after `seq`, with their seqs.
+    pub(super) async fn grants_after(
+        &self,
+        seq: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, QueuedGrant)>, sqlx::Error> {
+        on_backend!(self, grants_after(seq, limit))
+    }
+
+    /// The seq of the newest queued grant (0 when there is none).
+    pub(super) async fn grants_head(&self) -> Result<i64, sqlx::Error> {
+        on_backend!(self, grants_head())
     }
 
     /// The ids of this shard's players (with a row, or only events: a lost row): all in id order,

@@ -38,6 +38,10 @@ impl PersistencePlugin {
     pub fn new(store: Store) -> Self {
         Self { store }
     }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
 }
 
 impl Plugin for PersistencePlugin {

@@ -1,8 +1,10 @@
 //! The sharded store: which shard holds whom, batch loads across shards in parallel with partial
 //! results, and one transaction per shard per write. Stored objects' side is in `objects`.
 
+mod grants;
 mod objects;
 
+pub use grants::{Queued, QueuedGrant};
 pub use objects::ObjectHistory;
 
 use super::backend::{Backend, StoredHistory};

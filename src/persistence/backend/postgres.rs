@@ -2,6 +2,7 @@
 //! per table per flush).
 
 use super::dialect::dialect_queries;
+use super::grant_queries::grant_queries;
 use super::object_queries::object_queries;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::{PartOwners, PartWrite, ShardBatch};
@@ -389,6 +390,18 @@ object_queries! {
         "DELETE FROM object_events WHERE kind = $1 AND id = $2",
         "DELETE FROM object_snapshots WHERE kind = $1 AND id = $2",
     ],
+}
+
+grant_queries! {
+    pool: PgPool,
+    insert: "INSERT INTO grants (key, player_id, item, qty, reason, created_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
+    by_key: "SELECT key, player_id, item, qty, reason, created_at_ms FROM grants WHERE key = $1",
+    for_player: "SELECT key, player_id, item, qty, reason, created_at_ms FROM grants \
+                 WHERE player_id = $1 ORDER BY seq",
+    after: "SELECT seq, key, player_id, item, qty, reason, created_at_ms FROM grants \
+            WHERE seq > $1 ORDER BY seq LIMIT $2",
+    head: "SELECT MAX(seq) FROM grants",
 }
 
 /// Marks relayed events published.

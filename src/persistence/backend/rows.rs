@@ -148,3 +148,22 @@ pub(super) fn object_state(record: &ObjectRecord) -> String {
     serde_json::to_string(record)
         .unwrap_or_else(|error| unreachable!("object records always serialize: {error}"))
 }
+
+/// A `grants` row: key, player, item, qty, reason, time.
+pub(super) type GrantRow = (String, i64, String, i64, String, i64);
+
+/// A queued grant from its row; a quantity outside 1..=u32::MAX is a corrupt row.
+pub(super) fn grant(
+    (key, player_id, item, qty, reason, created_at_ms): GrantRow,
+) -> Result<crate::persistence::QueuedGrant, sqlx::Error> {
+    let qty = u32::try_from(qty)
+        .map_err(|_| sqlx::Error::Decode(format!("grant {key}: qty {qty} out of range").into()))?;
+    Ok(crate::persistence::QueuedGrant {
+        key,
+        player_id: player_id as u64,
+        item,
+        qty,
+        reason,
+        created_at_ms,
+    })
+}

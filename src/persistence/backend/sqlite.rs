@@ -1,6 +1,7 @@
 //! SQLite: multi-row statements, chunked under SQLite's bind-parameter limit.
 
 use super::dialect::dialect_queries;
+use super::grant_queries::grant_queries;
 use super::object_queries::object_queries;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::{PartOwners, PartWrite, ShardBatch};
@@ -362,6 +363,18 @@ object_queries! {
         "DELETE FROM object_events WHERE kind = ? AND id = ?",
         "DELETE FROM object_snapshots WHERE kind = ? AND id = ?",
     ],
+}
+
+grant_queries! {
+    pool: SqlitePool,
+    insert: "INSERT INTO grants (key, player_id, item, qty, reason, created_at_ms) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+    by_key: "SELECT key, player_id, item, qty, reason, created_at_ms FROM grants WHERE key = ?",
+    for_player: "SELECT key, player_id, item, qty, reason, created_at_ms FROM grants \
+                 WHERE player_id = ? ORDER BY seq",
+    after: "SELECT seq, key, player_id, item, qty, reason, created_at_ms FROM grants \
+            WHERE seq > ? ORDER BY seq LIMIT ?",
+    head: "SELECT MAX(seq) FROM grants",
 }
 
 /// Marks relayed events published.

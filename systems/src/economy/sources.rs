@@ -124,6 +124,10 @@ pub fn grant_starter_kits(
 
 /// Pays every player on a finished match's scoreboard for its result and kills, and draws its loot
 /// (a player kicked by anti-cheat forfeits both).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system: its parameters are what it reads and writes"
+)]
 pub fn pay_match_rewards(
     mut completed: MessageReader<MatchCompleted>,
     catalog: Res<Catalog>,
