@@ -40,6 +40,13 @@ fn open_configured(config_path: Option<&Path>) -> anyhow::Result<(Store, AsyncRu
     Ok((store, AsyncRuntime::start()))
 }
 
+fn inventory_capacity(config_path: Option<&Path>) -> anyhow::Result<u32> {
+    Ok(LoadedConfig::load(config_path, &process_env)?
+        .config
+        .economy
+        .inventory_capacity)
+}
+
 /// Queues an operator grant on the player's shard, after checking the item (or currency) and the
 /// quantity against the catalog. Exits 0 when queued or already queued under the same key, 2 when
 /// the key was used for another grant.
@@ -182,7 +189,8 @@ pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<A
     let mismatches = runtime.block_on(verify_players(&store, &ids))?;
     let keys = runtime.block_on(store.object_keys())?;
     let object_mismatches = runtime.block_on(verify_objects(&store, &keys))?;
-    let violations = runtime.block_on(audit_economy(&store, &ids))?;
+    let capacity = inventory_capacity(config_path)?;
+    let violations = runtime.block_on(audit_economy(&store, &ids, capacity))?;
     let mut out = std::io::stdout().lock();
     for mismatch in &mismatches {
         writeln!(

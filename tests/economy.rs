@@ -16,6 +16,8 @@ use bevy_ecs::message::Messages;
 use std::path::Path;
 
 const PLAYER: u64 = 4242;
+/// The default inventory capacity.
+const CAPACITY: u32 = 40;
 
 /// The shipped catalog, shop and rewards (a rifle and two medkits equipped, 200 coins).
 fn economy() -> EconomyData {
@@ -185,7 +187,7 @@ fn round_trip(shards: Vec<String>) {
     );
     assert_eq!(
         runtime
-            .block_on(audit_economy(&store, &[PLAYER]))
+            .block_on(audit_economy(&store, &[PLAYER], CAPACITY))
             .expect("audit"),
         vec![],
         "held = granted − used − discarded − spent"
@@ -228,7 +230,7 @@ fn the_economy_audit_names_a_duplicated_instance_and_items_no_log_gave() {
         ] {
             sqlx::query(statement).execute(&pool).await.expect("tamper");
         }
-        audit_economy(&store, &[PLAYER, 99]).await.expect("audit")
+        audit_economy(&store, &[PLAYER, 99], 2).await.expect("audit")
     });
     let problems: Vec<(u64, &str)> = violations
         .iter()
@@ -237,6 +239,7 @@ fn the_economy_audit_names_a_duplicated_instance_and_items_no_log_gave() {
     assert_eq!(
         problems,
         [
+            (PLAYER, "uses 3 slots of an inventory of 2"),
             (
                 PLAYER,
                 "holds 9 medkit, its log gives 1 (granted and bought less used and discarded)"

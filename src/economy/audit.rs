@@ -1,7 +1,10 @@
 //! The economy's invariants over what is stored: for every player, per item and per currency, what
 //! is held equals what its log granted and bought less what it used, discarded and spent; no
-//! balance is negative; and every item instance is held by exactly one player across all shards.
+//! balance is negative (a stored negative balance does not decode); the inventory fits its capacity;
+//! each operator grant was applied at most once; and every item instance is held by exactly one
+//! player across all shards.
 
+use super::grant_claims::GrantClaimEvent;
 use crate::persistence::{PlayerEvent, Store, StoreError};
 use arbiter_components::inventory::{InstanceId, Inventory, InventoryEvent, Wallet, WalletEvent};
 use serde::Deserialize;
@@ -14,11 +17,12 @@ pub struct EconomyViolation {
     pub problem: String,
 }
 
-/// Audits `ids` (all players, for the instance rule to be complete); the first database error stops
-/// it.
+/// Audits `ids` (all players, for the instance rule to be complete) against an inventory of
+/// `capacity` slots; the first database error stops it.
 pub async fn audit_economy(
     store: &Store,
     ids: &[u64],
+    capacity: u32,
 ) -> Result<Vec<EconomyViolation>, StoreError> {
     let mut violations = Vec::new();
     let mut holders: HashMap<InstanceId, u64> = HashMap::new();
@@ -43,7 +47,16 @@ pub async fn audit_economy(
                 continue;
             }
         };
+        if inventory.slots_used() > capacity {
+            violation(format!(
+                "uses {} slots of an inventory of {capacity}",
+                inventory.slots_used()
+            ));
+        }
         let flows = Flows::of(&store.events(player_id).await?);
+        for key in flows.grants_claimed_twice() {
+            violation(format!("grant {key} was applied more than once"));
+        }
         for (item, expected) in &flows.items {
             let held = i128::from(inventory.count(item));
             if held != *expected {
@@ -95,11 +108,13 @@ fn decode<T: Default + for<'de> Deserialize<'de>>(
     )
 }
 
-/// What a player's log says flowed in and out, per item and per currency.
+/// What a player's log says flowed in and out, per item and per currency, and how often each
+/// operator grant was claimed.
 #[derive(Debug, Default)]
 struct Flows {
     items: BTreeMap<String, i128>,
     currencies: BTreeMap<String, i128>,
+    claims: BTreeMap<String, u32>,
 }
 
 impl Flows {
@@ -111,6 +126,10 @@ impl Flows {
             };
             if let Ok(event) = InventoryEvent::deserialize(event.data()) {
                 flows.item(&event);
+            } else if let Ok(GrantClaimEvent::GrantClaimed { key }) =
+                GrantClaimEvent::deserialize(event.data())
+            {
+                *flows.claims.entry(key).or_default() += 1;
             } else if let Ok(WalletEvent::CurrencyChanged {
                 currency, delta, ..
             }) = WalletEvent::deserialize(event.data())
@@ -119,6 +138,13 @@ impl Flows {
             }
         }
         flows
+    }
+
+    fn grants_claimed_twice(&self) -> impl Iterator<Item = &String> {
+        self.claims
+            .iter()
+            .filter(|(_, claims)| **claims > 1)
+            .map(|(key, _)| key)
     }
 
     fn item(&mut self, event: &InventoryEvent) {
