@@ -9,10 +9,11 @@ mod grant_delivery;
 mod grant_mailbox;
 mod inventory_part;
 mod plugin;
+mod reload;
 mod wallet_part;
 
 pub use audit::{EconomyViolation, audit_economy};
-pub use data::EconomyData;
+pub use data::{EconomyData, EconomyFiles};
 pub use grant_claims::GrantClaims;
 pub use plugin::EconomyDataPlugin;
 

@@ -87,6 +87,7 @@ mod build_once;
 pub mod cli;
 pub mod config;
 pub mod economy;
+mod file_watch;
 pub mod items;
 pub mod maps;
 #[cfg(test)]

@@ -39,13 +39,14 @@ pub struct ConfigReloads {
 }
 
 impl ConfigReloads {
-    pub(super) fn channel(watcher: notify::RecommendedWatcher) -> (Sender<Reload>, Self) {
-        let (sender, receiver) = mpsc::channel();
-        let reloads = Self {
+    pub(super) fn watching(
+        watcher: notify::RecommendedWatcher,
+        receiver: Receiver<Reload>,
+    ) -> Self {
+        Self {
             receiver: Mutex::new(receiver),
             _watcher: Some(watcher),
-        };
-        (sender, reloads)
+        }
     }
 
     /// Reloads that will never receive anything (embedded defaults, or the watcher failed).

@@ -9,7 +9,7 @@ use arbiter_components::combat::Weapons;
 use arbiter_components::items::Catalog;
 use arbiter_components::rewards::Rewards;
 use arbiter_components::shop::Shop;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What exists, what is sold and what is given.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -17,6 +17,42 @@ pub struct EconomyData {
     pub catalog: Catalog,
     pub shop: Shop,
     pub rewards: Rewards,
+    /// The files it was read from, watched for hot reload; none for data built in code.
+    pub files: Option<EconomyFiles>,
+}
+
+/// Where the economy's three files are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EconomyFiles {
+    pub items: PathBuf,
+    pub shop: PathBuf,
+    pub rewards: PathBuf,
+}
+
+impl EconomyFiles {
+    /// `items.toml`, `shop.toml` and `rewards.toml` in `directory`.
+    pub fn in_directory(directory: &Path) -> Self {
+        Self {
+            items: directory.join("items.toml"),
+            shop: directory.join("shop.toml"),
+            rewards: directory.join("rewards.toml"),
+        }
+    }
+
+    pub fn paths(&self) -> Vec<PathBuf> {
+        vec![self.items.clone(), self.shop.clone(), self.rewards.clone()]
+    }
+}
+
+impl Default for EconomyFiles {
+    /// Their places under the working directory.
+    fn default() -> Self {
+        Self {
+            items: ITEMS_FILE.into(),
+            shop: SHOP_FILE.into(),
+            rewards: REWARDS_FILE.into(),
+        }
+    }
 }
 
 impl EconomyData {
@@ -28,32 +64,24 @@ impl EconomyData {
             rewards: Rewards::first_weapon_of(&catalog),
             shop: Shop::default(),
             catalog,
+            files: None,
         }
     }
 
     /// Reads `items.toml`, `shop.toml` and `rewards.toml` from their places under the working
     /// directory (each falls back to its shipped copy when absent).
     pub fn load(weapons: &Weapons) -> Result<Self, DataFileError> {
-        Self::load_from(
-            (
-                Path::new(ITEMS_FILE),
-                Path::new(SHOP_FILE),
-                Path::new(REWARDS_FILE),
-            ),
-            weapons,
-        )
+        Self::load_from(&EconomyFiles::default(), weapons)
     }
 
     /// Reads the catalog, shop and rewards files at these paths.
-    pub fn load_from(
-        (items, shop, rewards): (&Path, &Path, &Path),
-        weapons: &Weapons,
-    ) -> Result<Self, DataFileError> {
-        let catalog = load_catalog(items, weapons)?;
+    pub fn load_from(files: &EconomyFiles, weapons: &Weapons) -> Result<Self, DataFileError> {
+        let catalog = load_catalog(&files.items, weapons)?;
         Ok(Self {
-            shop: load_shop(shop, &catalog)?,
-            rewards: load_rewards(rewards, &catalog)?,
+            shop: load_shop(&files.shop, &catalog)?,
+            rewards: load_rewards(&files.rewards, &catalog)?,
             catalog,
+            files: Some(files.clone()),
         })
     }
 }

@@ -5,15 +5,18 @@
 use super::data::EconomyData;
 use super::grant_delivery::{apply_grants, look_up_grants};
 use super::grant_mailbox::GrantMailbox;
+use super::reload::{EconomyReloads, apply_economy_reloads};
 use crate::persistence::{Progress, RecordEvents, Store, now_ms};
+use crate::phase::ConfigSystems;
 use crate::phase::TickSystems;
 use crate::runtime::AsyncRuntime;
+use arbiter_components::combat::Weapons;
 use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::messages::PlayerRegistered;
 use arbiter_components::player::PlayerId;
 use arbiter_systems::SimulationSystems;
 use arbiter_systems::economy::{InventoryApplied, WalletApplied, grant_starter_kits};
-use bevy_app::{App, FixedUpdate, Plugin, PostUpdate, PreUpdate};
+use bevy_app::{App, First, FixedUpdate, Plugin, PostUpdate, PreUpdate};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::{MessageReader, MessageWriter};
 use bevy_ecs::query::Added;
@@ -37,6 +40,22 @@ impl EconomyDataPlugin {
 impl Plugin for EconomyDataPlugin {
     fn build(&self, app: &mut App) {
         let data = self.data.clone();
+        if let Some(files) = &data.files {
+            let weapons = app
+                .world()
+                .get_resource::<Weapons>()
+                .cloned()
+                .unwrap_or_default();
+            match EconomyReloads::watch(files, &data.catalog, weapons, self.store.clone()) {
+                Ok(reloads) => {
+                    app.insert_resource(reloads)
+                        .add_systems(First, apply_economy_reloads.in_set(ConfigSystems::Apply));
+                }
+                Err(error) => {
+                    tracing::error!(%error, "cannot watch the economy's files; hot reload is off");
+                }
+            }
+        }
         app.insert_resource(data.catalog)
             .insert_resource(data.shop)
             .insert_resource(data.rewards)

@@ -112,6 +112,17 @@ impl Backend {
         on_backend!(self, load_part(table, ids))
     }
 
+    /// Up to `limit` `(owner, value)` pairs of a part's rows whose text `column` is one of `values`.
+    pub(super) async fn part_owners(
+        &self,
+        table: &TableSpec,
+        column: &str,
+        values: &[String],
+        limit: u32,
+    ) -> Result<Vec<(u64, String)>, sqlx::Error> {
+        on_backend!(self, part_owners(table, column, values, limit))
+    }
+
     /// The `players` rows of `ids` that exist, and each one's highest event seq (which exceeds the
     /// row's version when the row is missing or behind: the recovery path).
     pub(super) async fn load(

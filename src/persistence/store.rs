@@ -10,7 +10,7 @@ pub use objects::ObjectHistory;
 use super::backend::{Backend, StoredHistory};
 use super::batch::ShardBatch;
 use super::error::StoreError;
-use super::part::{PartEntry, Row, StoredParts, TableSpec};
+use super::part::{PartEntry, Row, StoredPart, StoredParts, TableSpec};
 use super::record::{PlayerRecord, StoredEvent, replay};
 use super::shard::shard_of;
 use serde_json::Value;
@@ -241,6 +241,31 @@ impl Store {
             .recent_events(player_id, kind, limit)
             .await
             .map_err(StoreError::query(shard))
+    }
+
+    /// Up to `limit` per shard of the `(owner, value)` pairs of part `P`'s rows whose text `column`
+    /// is one of `values`: who holds what a catalog change would remove. `column` is one of the
+    /// part's own column names.
+    pub async fn part_owners<P: StoredPart>(
+        &self,
+        column: &'static str,
+        values: &[String],
+        limit: u32,
+    ) -> Result<Vec<(u64, String)>, StoreError> {
+        debug_assert!(P::TABLE.columns.iter().any(|known| known.name == column));
+        let mut owners = Vec::new();
+        if values.is_empty() {
+            return Ok(owners);
+        }
+        for (shard, backend) in self.shards.iter().enumerate() {
+            owners.extend(
+                backend
+                    .part_owners(&P::TABLE, column, values, limit)
+                    .await
+                    .map_err(StoreError::query(shard))?,
+            );
+        }
+        Ok(owners)
     }
 
     /// Up to `limit` stored rows of `shard` after the stored id `after` (ids as stored, i64; start at

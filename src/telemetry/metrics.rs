@@ -44,6 +44,7 @@ pub const ECONOMY_ITEMS_TOTAL: &str = "arbiter_economy_items_total";
 pub const ECONOMY_CURRENCY_CREATED_TOTAL: &str = "arbiter_economy_currency_created_total";
 pub const ECONOMY_CURRENCY_DESTROYED_TOTAL: &str = "arbiter_economy_currency_destroyed_total";
 pub const ECONOMY_REFUSALS_TOTAL: &str = "arbiter_economy_refusals_total";
+pub const ECONOMY_RELOADS_TOTAL: &str = "arbiter_economy_reloads_total";
 pub const ECONOMY_GRANTS_TOTAL: &str = "arbiter_economy_grants_total";
 pub const ECONOMY_GRANTS_SKIPPED_TOTAL: &str = "arbiter_economy_grants_skipped_total";
 pub const QUERY_DURATION_SECONDS: &str = "arbiter_query_duration_seconds";
@@ -171,6 +172,10 @@ fn describe() {
     describe_counter!(
         ECONOMY_REFUSALS_TOTAL,
         "Item requests refused, by reason (not_owned, insufficient_funds, inventory_full, ...)."
+    );
+    describe_counter!(
+        ECONOMY_RELOADS_TOTAL,
+        "Reloads of items.toml, shop.toml and rewards.toml, by result (ok, refused)."
     );
     describe_counter!(
         ECONOMY_GRANTS_TOTAL,

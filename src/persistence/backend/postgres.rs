@@ -343,6 +343,29 @@ pub(super) async fn load_part(
     found.iter().map(|row| rows::part_row(row, table)).collect()
 }
 
+/// Up to `limit` `(owner, value)` pairs of a part's rows whose text `column` is one of `values`.
+pub(super) async fn part_owners(
+    pool: &PgPool,
+    table: &TableSpec,
+    column: &str,
+    values: &[String],
+    limit: u32,
+) -> Result<Vec<(u64, String)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT owner_id, {column} FROM {} WHERE {column} = ANY($1) LIMIT $2",
+        table.name
+    );
+    let found: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(values)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|(owner, value)| (owner as u64, value))
+        .collect())
+}
+
 /// One column of a batch, as the array `UNNEST` takes.
 fn column<T, V>(items: &[T], pick: impl Fn(&T) -> V) -> Vec<V> {
     items.iter().map(pick).collect()

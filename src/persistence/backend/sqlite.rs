@@ -299,6 +299,30 @@ pub(super) async fn load_part(
     Ok(rows)
 }
 
+/// Up to `limit` `(owner, value)` pairs of a part's rows whose text `column` is one of `values`.
+pub(super) async fn part_owners(
+    pool: &SqlitePool,
+    table: &TableSpec,
+    column: &str,
+    values: &[String],
+    limit: u32,
+) -> Result<Vec<(u64, String)>, sqlx::Error> {
+    let mut query = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT owner_id, {column} FROM {} WHERE {column} IN (",
+        table.name
+    ));
+    let mut list = query.separated(", ");
+    for value in values {
+        list.push_bind(value.as_str());
+    }
+    query.push(") LIMIT ").push_bind(i64::from(limit));
+    let found: Vec<(i64, String)> = query.build_query_as().fetch_all(pool).await?;
+    Ok(found
+        .into_iter()
+        .map(|(owner, value)| (owner as u64, value))
+        .collect())
+}
+
 /// Inserts `items` as multi-row statements, as many rows of `columns` values each as the bind
 /// parameter limit allows: `head`, the values that `bind` pushes for each item, then `tail`. Returns
 /// the statements it took.
