@@ -18,9 +18,8 @@
 //!    finished async work (loaded players, committed flushes) with `try_recv`.
 //! 3. **Simulate** (`FixedUpdate`, exactly one fixed step per tick) — the rules of
 //!    `arbiter_systems` (`SimulationPlugins`), ordered by [`arbiter_systems::SimulationSystems`]:
-//!    inputs → movement → matchmaking → economy → shots → damage → anti-cheat → match lifecycle
-//!    (`EconomyPlugin` is not in `SimulationPlugins` yet: its requests are not routed). Add your own
-//!    rules here.
+//!    inputs → movement → matchmaking → economy → shots → damage → anti-cheat → match lifecycle.
+//!    Add your own rules here.
 //! 4. **Send** (`PostUpdate`) — snapshots and events to clients, within each connection's budget;
 //!    then **Publish** (sessions and live matches to the read side).
 //! 5. **Persist** (`PostUpdate`, after Publish) — hand changed state to the async writer. Never

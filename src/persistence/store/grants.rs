@@ -1,6 +1,6 @@
 //! Operator grants: items or currency queued for a player in its shard's `grants` table, whether
 //! or not it is online, each under an idempotency key. The server applies each to its player once
-//! (see `crate::economy::grants`).
+//! (the economy's grant delivery).
 
 use super::Store;
 use crate::persistence::error::StoreError;
