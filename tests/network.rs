@@ -631,7 +631,7 @@ struct BotOnServer {
 
 /// Bots in full matches on the arena: 2 s warm-up, 20 s live, 1 s respawns. Each step is one tick and
 /// one frame of every bot; `latency_ms` each way and `jitter_ms` on every packet. Plays until every
-/// bot saw a match end and `also_until` holds (at most 3,000 ticks), and returns the report and, per bot, what the server
+/// bot saw a match end and `also_until` holds (at most 6,000 ticks), and returns the report and, per bot, what the server
 /// holds of it at the end.
 fn play_matches(
     behaviors: &[Behavior],
@@ -643,6 +643,8 @@ fn play_matches(
         config.matches.warmup_secs = 2;
         config.matches.time_limit_secs = 20;
         config.matches.respawn_secs = 1;
+        // Kicked players stay in the world to the end of the run, to be inspected.
+        config.net.reconnect_grace_secs = 600;
     });
     let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped maps and weapons"));
     for (index, behavior) in behaviors.iter().enumerate() {
@@ -656,7 +658,7 @@ fn play_matches(
             .expect("client socket");
         swarm.add(client, *behavior);
     }
-    for step in 0..3000u64 {
+    for step in 0..6000u64 {
         server.app.update();
         swarm.play_frame(net::TICK, step * net::TICK.as_micros() as u64);
         std::thread::sleep(Duration::from_micros(200));

@@ -322,7 +322,8 @@ impl Bot {
         let (pick, error) = match self.behavior {
             Behavior::Wallhack => (Pick::Hidden, 0.0),
             Behavior::Longshot => (Pick::BeyondRange, 0.0),
-            Behavior::Backtrack => (Pick::Nearest, 0.0),
+            // Shooting at whoever is nearest in range, seen or not, as often as it can.
+            Behavior::Backtrack | Behavior::Rapidfire => (Pick::Nearest, 0.0),
             _ => (Pick::Visible, AIM_ERROR_RAD),
         };
         let opponents: Vec<_> = self.view.living_opponents(entities).copied().collect();

@@ -88,29 +88,10 @@ fn fire_becomes_a_judged_shot_and_a_shot_result() {
     let mut world = world();
     let shooter = player(&mut world, 1, Vec3::new(-10.0, 0.0, 15.0));
     let target = player(&mut world, 2, Vec3::new(10.0, 0.0, 15.0));
-    // Straight along +X at chest height: yaw −π/2 looks down +X.
-    let pitch = ((1.2 - EYE_HEIGHT_M) / 20.0f32).atan();
-    world.write_message(FireRequested {
-        player: shooter,
-        client_tick: NOW - 15,
-        yaw: -std::f32::consts::FRAC_PI_2,
-        pitch,
-        weapon: 0,
-        target: Some(2),
-    });
-
-    world.run_system_once(spawn_shots).expect("runs");
-    world.flush();
-    world.run_system_once(judge_shots).expect("runs");
-    world.run_system_once(apply_shot_verdicts).expect("runs");
-    world.flush();
-
-    let verdicts: Vec<ShotVerdict> = world
-        .resource_mut::<Messages<ShotJudged>>()
-        .drain()
-        .map(|judged| judged.verdict)
-        .collect();
-    assert_eq!(verdicts, vec![ShotVerdict::Hit { target, damage: 25 }]);
+    assert_eq!(
+        fire_once(&mut world, shooter, NOW - 15),
+        ShotVerdict::Hit { target, damage: 25 }
+    );
     let results: Vec<ServerMessage> = world
         .resource_mut::<Messages<Outbound>>()
         .drain()
@@ -135,7 +116,8 @@ fn fire_becomes_a_judged_shot_and_a_shot_result() {
     );
 }
 
-/// Fires weapon 0 from `shooter` at chest height along +X and returns the verdict.
+/// Fires weapon 0 from `shooter` at chest height straight along +X (yaw −π/2 looks down +X),
+/// claiming player 2, through the whole path; returns the verdict.
 fn fire_once(world: &mut World, shooter: Entity, client_tick: u64) -> ShotVerdict {
     let pitch = ((1.2 - EYE_HEIGHT_M) / 20.0f32).atan();
     world.write_message(FireRequested {
@@ -156,7 +138,10 @@ fn fire_once(world: &mut World, shooter: Entity, client_tick: u64) -> ShotVerdic
         .drain()
         .map(|judged| judged.verdict)
         .collect();
-    verdicts[0]
+    let [verdict] = verdicts[..] else {
+        panic!("one shot, one verdict: {verdicts:?}");
+    };
+    verdict
 }
 
 #[test]
