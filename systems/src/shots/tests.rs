@@ -129,6 +129,8 @@ fn fire_once(world: &mut World, shooter: Entity, client_tick: u64) -> ShotVerdic
         target: Some(2),
     });
     world.run_system_once(spawn_shots).expect("runs");
+    // A one-off system reads every buffered request: this one must not be read again.
+    world.resource_mut::<Messages<FireRequested>>().clear();
     world.flush();
     world.run_system_once(judge_shots).expect("runs");
     world.run_system_once(apply_shot_verdicts).expect("runs");
