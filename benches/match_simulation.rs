@@ -1,23 +1,33 @@
 //! The whole simulation with 100 concurrent 10-player matches on the arena and no network: 1,000
 //! players walking (inputs every tick) and each firing 10 shots/s at a random opponent where it saw
 //! it 100 ms ago, with a small aim error and a claimed hit — so walls, misses, hits, deaths and
-//! respawns all happen. One `App::update` is one tick at 128 Hz; only the update is timed.
+//! respawns all happen. Every player holds 100 items (a rifle, equipped, and 99 stacks) and ten
+//! players buy from the shop every tick. One `App::update` is one tick at 128 Hz; only the update
+//! is timed.
 //!
 //! `cargo bench --bench match_simulation`
 
 use arbiter::ServerPlugins;
 use arbiter::config::LoadedConfig;
+use arbiter::economy::EconomyData;
 use arbiter::maps::shipped_maps;
 use arbiter::weapons::{WEAPONS_FILE, load_weapons};
-use arbiter_components::combat::ShotVerdict;
+use arbiter_components::combat::{ShotVerdict, Weapons};
 use arbiter_components::history::PositionHistory;
 use arbiter_components::input::InputBuffer;
+use arbiter_components::inventory::Inventory;
+use arbiter_components::items::{Catalog, ItemKind};
 use arbiter_components::matchmaking::{InMatch, Match, MatchState, Team};
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::InputFrame;
+use arbiter_components::protocol::ItemRequest;
+use arbiter_components::rewards::{CurrencyAmount, KitItem, Rewards, StarterKit};
+use arbiter_components::shop::{Offer, Shop};
 use arbiter_components::tick::ServerTick;
+use arbiter_systems::economy::{ItemRefused, ItemRequested};
 use arbiter_systems::matchmaking::MatchFormed;
 use arbiter_systems::shots::{EYE_HEIGHT_M, FireRequested, ShotJudged};
+use arbiter_testing::items;
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
@@ -36,10 +46,52 @@ const CLAIM_AGE_TICKS: u64 = 13;
 /// 128 Hz / 13 ≈ 9.8 shots per second per player.
 const FIRE_EVERY_TICKS: u64 = 13;
 const WARMUP_TICKS: u64 = 256;
+const BUYERS_PER_TICK: usize = 10;
 const MEASURED_TICKS: usize = 2560;
 
 fn no_env(_: &str) -> Option<String> {
     None
+}
+
+/// One item per weapon and 99 materials; the kit: the first weapon, equipped, 10 of each material
+/// and coins for every purchase of the run; the shop sells material_0 for 1 coin.
+fn economy(weapons: &Weapons) -> EconomyData {
+    let mut catalog = Catalog::for_weapons(weapons);
+    catalog.items.extend(items::materials(99).items);
+    let mut kit: Vec<KitItem> = catalog
+        .items
+        .iter()
+        .filter(|item| item.kind == ItemKind::Material)
+        .map(|item| KitItem {
+            item: item.id.clone(),
+            qty: 10,
+            equip: false,
+        })
+        .collect();
+    kit.extend(Rewards::first_weapon_of(&catalog).starter_kit.items);
+    EconomyData {
+        shop: Shop {
+            offers: vec![Offer {
+                id: "material_0".into(),
+                item: "material_0".into(),
+                qty: 1,
+                currency: "coins".into(),
+                price: 1,
+            }],
+        },
+        rewards: Rewards {
+            starter_kit: StarterKit {
+                items: kit,
+                currencies: vec![CurrencyAmount {
+                    currency: "coins".into(),
+                    amount: 1_000_000,
+                }],
+            },
+            ..Rewards::default()
+        },
+        catalog,
+        files: None,
+    }
 }
 
 /// The server app without network or admin, 100 live matches of 10 on the arena.
@@ -48,10 +100,13 @@ fn app() -> (App, Vec<Vec<Entity>>) {
     loaded.config.server.tick_rate_hz = TICK_RATE_HZ;
     loaded.config.matches.score_limit = 10_000;
     loaded.config.matches.time_limit_secs = 7200;
+    loaded.config.economy.inventory_capacity = 200;
+    let weapons = load_weapons(Path::new(WEAPONS_FILE)).expect("weapons");
     let plugins = ServerPlugins::new(loaded)
         .with_maps(shipped_maps().expect("shipped maps"))
         .expect("arena ships")
-        .with_weapons(load_weapons(Path::new(WEAPONS_FILE)).expect("weapons"));
+        .with_economy(economy(&weapons))
+        .with_weapons(weapons);
     let mut app = App::new();
     app.add_plugins(plugins);
     app.finish();
@@ -135,6 +190,15 @@ fn feed(app: &mut App, rosters: &[Vec<Entity>], rng: &mut StdRng) {
         }
     }
     world.write_message_batch(fires);
+    // Ten purchases a tick, round the rosters.
+    let players: Vec<Entity> = rosters.iter().flatten().copied().collect();
+    let buyers = (0..BUYERS_PER_TICK).map(|index| ItemRequested {
+        player: players[(now as usize * BUYERS_PER_TICK + index) % players.len()],
+        request: ItemRequest::Buy {
+            offer: "material_0".into(),
+        },
+    });
+    world.write_message_batch(buyers);
 }
 
 fn position_at(world: &bevy_ecs::world::World, player: Entity, tick: u64) -> Option<Vec3> {
@@ -148,6 +212,16 @@ fn main() {
         feed(&mut app, &rosters, &mut rng);
         app.update();
     }
+    let held = app
+        .world()
+        .get::<Inventory>(rosters[0][0])
+        .map_or(0, Inventory::slots_used);
+    assert_eq!(held, 100, "every player holds 100 items");
+    let mut refusals = app
+        .world()
+        .resource::<Messages<ItemRefused>>()
+        .get_cursor_current();
+    let mut refused = 0;
     let mut verdicts: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut cursor = app
         .world()
@@ -168,14 +242,18 @@ fn main() {
             };
             *verdicts.entry(label).or_default() += 1;
         }
+        refused += refusals
+            .read(app.world().resource::<Messages<ItemRefused>>())
+            .count();
     }
+    assert_eq!(refused, 0, "every purchase applied");
     nanos.sort_unstable();
     let micros = |quantile: f64| nanos[(nanos.len() as f64 * quantile) as usize] as f64 / 1000.0;
     let shots: u64 = verdicts.values().sum();
     #[expect(clippy::print_stderr, reason = "the figures BENCHMARKS.md quotes")]
     {
         eprintln!(
-            "{MATCHES} matches x {} players at {TICK_RATE_HZ} Hz, {MEASURED_TICKS} ticks: p50 {:.0} µs, p90 {:.0} µs, p99 {:.0} µs, max {:.0} µs; {:.1} shots/tick; verdicts {verdicts:?}",
+            "{MATCHES} matches x {} players (100 items each, {BUYERS_PER_TICK} purchases/tick) at {TICK_RATE_HZ} Hz, {MEASURED_TICKS} ticks: p50 {:.0} µs, p90 {:.0} µs, p99 {:.0} µs, max {:.0} µs; {:.1} shots/tick; verdicts {verdicts:?}",
             2 * TEAM_SIZE,
             micros(0.50),
             micros(0.90),

@@ -1,5 +1,6 @@
 //! Persistence: flush throughput (player upserts per second in one shard transaction, 1 k / 10 k /
-//! 100 k players) on SQLite and PostgreSQL, a 10 k-player load over 4 shards, the recovery of one
+//! 100 k players) on SQLite and PostgreSQL, a 10 k-player load over 4 shards (and the same players
+//! holding 200 items each: goal ≤ 250 ms on PostgreSQL), the recovery of one
 //! player from a snapshot and 1,000 events, and the write reduction of write-behind (statements per
 //! player change, 1,000 players changing every tick at 60 Hz for 60 s), and tick durations while a
 //! 100 k-player flush is in flight.
@@ -15,6 +16,7 @@ use arbiter::settings::ServerConfig;
 use arbiter::store_commands::open_store;
 use arbiter_components::player::PlayerId;
 use arbiter_testing::databases::{PostgresDatabases, sqlite_shards};
+use arbiter_testing::items;
 use arbiter_testing::persisted_app::persisted_app;
 use bevy_app::App;
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -111,6 +113,43 @@ fn sharded_load(c: &mut Criterion, backend: &str, runtime: &AsyncRuntime, store:
             loaded
         });
     });
+}
+
+/// 10 k players holding 200 items each (2 M inventory rows) over 4 shards, in one batch load.
+fn sharded_load_with_items(
+    c: &mut Criterion,
+    backend: &str,
+    runtime: &AsyncRuntime,
+    store: &Store,
+) {
+    const PLAYERS: u64 = 10_000;
+    let catalog = items::materials(200);
+    let mut batches = vec![ShardBatch::default(); store.shard_count()];
+    for id in 1..=PLAYERS {
+        let mut record = PlayerRecord::new(id);
+        record.version = 2;
+        items::store_inventory(&mut record, &items::holding_all(&catalog, id));
+        let batch = &mut batches[store.shard_of(id)];
+        batch.repaired.push(id);
+        batch.players.push(record);
+    }
+    runtime.block_on(async {
+        for (shard, batch) in batches.iter().enumerate() {
+            store.write(shard, batch).await.expect("populated");
+        }
+    });
+    let ids: Vec<u64> = (1..=PLAYERS).collect();
+    let mut group = c.benchmark_group(format!("load_10k_with_200_items_over_4_shards_{backend}"));
+    group.sample_size(10);
+    group.bench_function("load", |b| {
+        b.iter(|| {
+            let loaded = runtime.block_on(store.load_players(black_box(&ids)));
+            assert_eq!(loaded.players.len(), PLAYERS as usize);
+            assert!(loaded.players[0].parts.contains_key("inventory"));
+            loaded
+        });
+    });
+    group.finish();
 }
 
 /// A player whose row is behind its events: rebuilt from its snapshot and 1,000 later events.
@@ -296,6 +335,9 @@ fn run_groups(c: &mut Criterion, backend: &str, runtime: &AsyncRuntime, store: &
     }
     if wanted("load_10k_over_4_shards") {
         sharded_load(c, backend, runtime, store);
+    }
+    if wanted("load_10k_with_200_items_over_4_shards") {
+        sharded_load_with_items(c, backend, runtime, store);
     }
     if wanted("recover_one_player_from_snapshot_and_1000_events") {
         recovery(c, backend, runtime, store);

@@ -1,6 +1,7 @@
 //! The read side: rank and top-10 on a 1 M-player leaderboard (in process, and Redis), session
 //! lookups (in process, and Redis), and profile reads through the HTTP query API at 5,000 requests/s
-//! on loopback, cache hits against misses (SQLite primary; in-process cache, and Redis).
+//! on loopback, cache hits against misses (SQLite primary; in-process cache, and Redis); inventory
+//! reads of 200-item inventories the same way (in-process cache).
 //!
 //! Redis runs against 127.0.0.1:6379, database 14 (emptied first); without it those parts are skipped
 //! with a message. Percentiles are printed for the Redis and HTTP parts (criterion shows medians).
@@ -14,8 +15,9 @@ use arbiter::read::{SessionInfo, SharedReadModel};
 use arbiter::runtime::AsyncRuntime;
 use arbiter::settings::{CacheBackend, ServerConfig};
 use arbiter::store_commands::open_store;
+use arbiter_components::items::Catalog;
 use arbiter_testing::persisted_app::persisted_app;
-use arbiter_testing::redis_server;
+use arbiter_testing::{items, redis_server};
 use bevy_app::App;
 use criterion::Criterion;
 use rand::{RngExt, SeedableRng};
@@ -148,8 +150,14 @@ fn redis_parts(runtime: &AsyncRuntime, url: &str) {
     print(format!("session_lookup_redis: {}", percentiles(samples)));
 }
 
-/// The server app with persistence, the read side and the admin endpoint, `players` stored.
-fn query_server(redis: Option<&str>, players: u64, dir: &tempfile::TempDir) -> (App, SocketAddr) {
+/// The server app with persistence, the read side and the admin endpoint, `players` stored (each
+/// holding 10 of every item of `holding`, when given).
+fn query_server(
+    redis: Option<&str>,
+    players: u64,
+    holding: Option<&Catalog>,
+    dir: &tempfile::TempDir,
+) -> (App, SocketAddr) {
     let mut config = ServerConfig::default();
     config.server.data_dir = dir.path().display().to_string();
     config.admin.bind = std::net::TcpListener::bind("127.0.0.1:0")
@@ -167,6 +175,10 @@ fn query_server(redis: Option<&str>, players: u64, dir: &tempfile::TempDir) -> (
             let mut record = PlayerRecord::new(id);
             record.version = 1;
             record.rating = score(id) as f64 / 1000.0;
+            if let Some(catalog) = holding {
+                items::store_inventory(&mut record, &items::holding_all(catalog, id));
+                batch.repaired.push(id);
+            }
             batch.players.push(record);
         }
         store.write(0, &batch).await.expect("populated");
@@ -265,7 +277,7 @@ fn profile_reads(redis: Option<&str>, label: &str) {
     const PLAYERS: u64 = 40_000;
     const HOT: u64 = 1_000;
     let dir = tempfile::tempdir().expect("temp dir");
-    let (_app, admin) = query_server(redis, PLAYERS, &dir);
+    let (_app, admin) = query_server(redis, PLAYERS, None, &dir);
     // Warm the hot set, then: hits on it, and misses on players never read before.
     load(admin, 5_000, 1, |n| format!("/v1/players/{}", n % HOT + 1));
     let hits = load(admin, 5_000, 5, |n| format!("/v1/players/{}", n % HOT + 1));
@@ -276,6 +288,33 @@ fn profile_reads(redis: Option<&str>, label: &str) {
     let misses = load(admin, 5_000, 5, |n| format!("/v1/players/{}", HOT + 1 + n));
     print(format!(
         "profile_read_miss_{label} at 5000 req/s: {}",
+        percentiles(misses)
+    ));
+}
+
+/// Inventory reads (200 items each) through the query API: hits on a warm hot set, misses on
+/// players never read before. Goals: hit p99 ≤ 1 ms, miss p99 ≤ 3 ms.
+fn inventory_reads(redis: Option<&str>, label: &str) {
+    const PLAYERS: u64 = 6_000;
+    const HOT: u64 = 1_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let catalog = items::materials(200);
+    let (_app, admin) = query_server(redis, PLAYERS, Some(&catalog), &dir);
+    load(admin, 2_000, 1, |n| {
+        format!("/v1/players/{}/inventory", n % HOT + 1)
+    });
+    let hits = load(admin, 2_000, 5, |n| {
+        format!("/v1/players/{}/inventory", n % HOT + 1)
+    });
+    print(format!(
+        "inventory_read_hit_{label} (200 items) at 2000 req/s: {}",
+        percentiles(hits)
+    ));
+    let misses = load(admin, 2_000, 2, |n| {
+        format!("/v1/players/{}/inventory", HOT + 1 + n)
+    });
+    print(format!(
+        "inventory_read_miss_{label} (200 items) at 2000 req/s: {}",
         percentiles(misses)
     ));
 }
@@ -293,6 +332,9 @@ fn main() {
         && let Some(url) = &redis
     {
         redis_parts(&runtime, url);
+    }
+    if wanted("inventory") {
+        inventory_reads(None, "in_process_cache");
     }
     if wanted("profile") {
         profile_reads(None, "in_process_cache");

@@ -84,11 +84,19 @@ impl OwnedItems {
                 slot,
                 item,
                 instance,
-            } => match slot {
-                EquipSlot::Primary => self.loadout.primary = *instance,
-                EquipSlot::Secondary => self.loadout.secondary = *instance,
-                EquipSlot::Consumable => self.loadout.consumable = Some(item.clone()),
-            },
+            } => {
+                // An instance sits in one slot: equipping it elsewhere moves it.
+                for equipped in [&mut self.loadout.primary, &mut self.loadout.secondary] {
+                    if instance.is_some() && *equipped == *instance {
+                        *equipped = None;
+                    }
+                }
+                match slot {
+                    EquipSlot::Primary => self.loadout.primary = *instance,
+                    EquipSlot::Secondary => self.loadout.secondary = *instance,
+                    EquipSlot::Consumable => self.loadout.consumable = Some(item.clone()),
+                }
+            }
             InventoryDelta::Unequipped { slot } => match slot {
                 EquipSlot::Primary => self.loadout.primary = None,
                 EquipSlot::Secondary => self.loadout.secondary = None,

@@ -420,11 +420,17 @@ impl Inventory {
                 slot,
                 instance,
                 item,
-            } => match slot {
-                EquipSlot::Primary => self.loadout.primary = *instance,
-                EquipSlot::Secondary => self.loadout.secondary = *instance,
-                EquipSlot::Consumable => self.loadout.consumable = Some(item.clone()),
-            },
+            } => {
+                // An instance sits in one slot: equipping it elsewhere moves it.
+                if let Some(instance) = instance {
+                    self.unequip_instance(*instance);
+                }
+                match slot {
+                    EquipSlot::Primary => self.loadout.primary = *instance,
+                    EquipSlot::Secondary => self.loadout.secondary = *instance,
+                    EquipSlot::Consumable => self.loadout.consumable = Some(item.clone()),
+                }
+            }
             InventoryEvent::ItemUnequipped { slot } => match slot {
                 EquipSlot::Primary => self.loadout.primary = None,
                 EquipSlot::Secondary => self.loadout.secondary = None,

@@ -6,6 +6,7 @@ use super::data::EconomyData;
 use super::grant_delivery::{apply_grants, look_up_grants};
 use super::grant_mailbox::GrantMailbox;
 use super::reload::{EconomyReloads, apply_economy_reloads};
+use crate::config::apply_reloaded_config;
 use crate::persistence::{Progress, RecordEvents, Store, now_ms};
 use crate::phase::ConfigSystems;
 use crate::phase::TickSystems;
@@ -48,8 +49,12 @@ impl Plugin for EconomyDataPlugin {
                 .unwrap_or_default();
             match EconomyReloads::watch(files, &data.catalog, weapons, self.store.clone()) {
                 Ok(reloads) => {
-                    app.insert_resource(reloads)
-                        .add_systems(First, apply_economy_reloads.in_set(ConfigSystems::Apply));
+                    app.insert_resource(reloads).add_systems(
+                        First,
+                        apply_economy_reloads
+                            .in_set(ConfigSystems::Apply)
+                            .after(apply_reloaded_config),
+                    );
                 }
                 Err(error) => {
                     tracing::error!(%error, "cannot watch the economy's files; hot reload is off");

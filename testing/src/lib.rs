@@ -13,6 +13,7 @@
 //! | [`redis_server`] | a fresh Redis database per test |
 //! | [`proxy`] | [`proxy::FlakyProxy`]: a TCP proxy that cuts a database's connections and restores them |
 //! | [`http`] | a minimal HTTP/1.1 client for the admin endpoint, and Prometheus samples |
+//! | [`items`] | big inventories: a catalog of materials, a stored player holding them |
 //! | [`process`] | [`process::ServerProcess`]: the binary as a child process, signalled and waited for |
 //!
 //! Tests that need PostgreSQL or Redis say that they skipped when it does not answer — except under
@@ -59,6 +60,7 @@
 pub mod app;
 pub mod databases;
 pub mod http;
+pub mod items;
 pub mod net;
 pub mod persisted_app;
 pub mod process;

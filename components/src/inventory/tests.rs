@@ -278,3 +278,32 @@ proptest! {
         prop_assert_eq!(replayed, inventory);
     }
 }
+
+#[test]
+fn equipping_an_equipped_instance_in_the_other_slot_moves_it() {
+    let catalog = catalog();
+    let mut inventory = Inventory::default();
+    apply(&mut inventory, |held| {
+        held.grant(&catalog, "rifle", 1, CAPACITY, OWNER, "test")
+    })
+    .expect("granted");
+    let rifle = InstanceId {
+        origin: OWNER,
+        serial: 0,
+    };
+    for slot in [EquipSlot::Primary, EquipSlot::Secondary] {
+        apply(&mut inventory, |held| {
+            held.equip(&catalog, slot, "rifle", Some(rifle))
+        })
+        .expect("equipped");
+    }
+    assert_eq!(
+        inventory.loadout(),
+        &Loadout {
+            primary: None,
+            secondary: Some(rifle),
+            consumable: None,
+        },
+        "one instance, one slot"
+    );
+}

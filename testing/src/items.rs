@@ -1,0 +1,41 @@
+//! Big inventories for benches and tests: a catalog of stackable materials and a stored player
+//! holding some of each.
+
+use arbiter::components::inventory::Inventory;
+use arbiter::components::items::{Catalog, CurrencySpec, ItemKind, ItemSpec};
+use arbiter::persistence::{PlayerRecord, StoredPart};
+
+/// A catalog of `count` materials (`material_0`, …, stacks of up to 1,000) and `coins`.
+pub fn materials(count: u32) -> Catalog {
+    Catalog {
+        currencies: vec![CurrencySpec {
+            id: "coins".into(),
+            name: "Coins".into(),
+        }],
+        items: (0..count)
+            .map(|index| ItemSpec::new(&format!("material_{index}"), ItemKind::Material, 1000))
+            .collect(),
+    }
+}
+
+/// `owner`'s inventory holding 10 of every item of `catalog`.
+pub fn holding_all(catalog: &Catalog, owner: u64) -> Inventory {
+    let mut inventory = Inventory::default();
+    let capacity = u32::try_from(catalog.items.len()).unwrap_or(u32::MAX);
+    for item in &catalog.items {
+        let event = inventory
+            .grant(catalog, &item.id, 10, capacity, owner, "bench")
+            .expect("every item fits");
+        inventory.apply(&event);
+    }
+    inventory
+}
+
+/// `record` with `inventory` as its stored part (write it with the player in
+/// `ShardBatch::repaired`, so its rows are written without the events that made it).
+pub fn store_inventory(record: &mut PlayerRecord, inventory: &Inventory) {
+    record.parts.insert(
+        Inventory::NAME.to_owned(),
+        serde_json::to_value(inventory).expect("an inventory serializes"),
+    );
+}
