@@ -10,11 +10,12 @@ mod grant_mailbox;
 mod inventory_part;
 mod plugin;
 mod reload;
+mod starter_kit;
 mod wallet_part;
 
 pub use audit::{EconomyViolation, audit_economy};
 pub use data::{EconomyData, EconomyFiles};
-pub use grant_claims::GrantClaims;
+pub use grant_claims::{GrantClaims, RESERVED_CLAIM_PREFIX};
 pub use plugin::EconomyDataPlugin;
 
 use crate::persistence::StoredParts;

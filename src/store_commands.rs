@@ -3,7 +3,7 @@
 
 use crate::cli::{GrantArgs, ReplayArgs, VerifyArgs};
 use crate::config::{LoadedConfig, process_env};
-use crate::economy::{EconomyData, audit_economy};
+use crate::economy::{EconomyData, RESERVED_CLAIM_PREFIX, audit_economy};
 use crate::items::ITEMS_FILE;
 use crate::persistence::{Queued, QueuedGrant, Store, verify_objects, verify_players};
 use crate::runtime::AsyncRuntime;
@@ -70,6 +70,13 @@ pub fn grant(config_path: Option<&Path>, args: &GrantArgs) -> anyhow::Result<App
     }
     if args.reason.trim().is_empty() {
         anyhow::bail!("--reason must say why");
+    }
+    if let Some(key) = &args.idempotency_key
+        && (key.is_empty() || key.starts_with(RESERVED_CLAIM_PREFIX))
+    {
+        anyhow::bail!(
+            "--idempotency-key {key:?}: give a key that is not empty and does not start with {RESERVED_CLAIM_PREFIX:?} (the server's own)"
+        );
     }
     let (store, runtime) = open_configured(config_path)?;
     let created_at_ms = crate::persistence::now_ms();

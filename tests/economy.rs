@@ -167,6 +167,7 @@ fn round_trip(shards: Vec<String>) {
         kinds,
         [
             "registered",
+            "grant_claimed",
             "item_granted",
             "item_equipped",
             "item_granted",
@@ -192,6 +193,44 @@ fn round_trip(shards: Vec<String>) {
         vec![],
         "held = granted − used − discarded − spent"
     );
+}
+
+#[test]
+fn a_player_stored_before_the_starter_kit_existed_gets_it_once_at_its_next_login() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let shards = sqlite_shards(&dir, 1);
+    let (app, store) = server(&shards);
+    // Stored by an older server: a registered player with no items at all.
+    let mut record = arbiter::persistence::PlayerRecord::new(PLAYER);
+    let registered = arbiter::persistence::PlayerEvent::Registered {
+        name: "veteran".into(),
+    };
+    record.apply(1, 1_700_000_000_000, &registered);
+    let mut batch = arbiter::persistence::ShardBatch::default();
+    batch.events.push(arbiter::persistence::StoredEvent {
+        player_id: PLAYER,
+        seq: 1,
+        at_ms: 1_700_000_000_000,
+        event: registered,
+    });
+    batch.players.push(record);
+    arbiter_testing::databases::runtime()
+        .block_on(store.write(store.shard_of(PLAYER), &batch))
+        .expect("stored");
+    drop(app);
+
+    for login in 0..2 {
+        let (mut app, _) = server(&shards);
+        let player = log_in(&mut app, PLAYER);
+        app.update();
+        let inventory = app.world().get::<Inventory>(player).cloned().expect("held");
+        assert!(
+            inventory.has_equipped_weapon("rifle"),
+            "login {login}: {inventory:?}"
+        );
+        assert_eq!(inventory.count("rifle"), 1, "login {login}: the kit once");
+        assert!(step_until_durable(&mut app, player));
+    }
 }
 
 #[test]

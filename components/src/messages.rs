@@ -20,9 +20,10 @@ pub struct KickRequest {
     pub reason: KickReason,
 }
 
-/// A player new to the game, registered now: the economy gives it its starter kit. Persistence
-/// writes it when it registers a player; a server without persistence, for every arrival.
+/// A player that has not had the starter kit yet: the economy gives it. A server that stores
+/// players sends it once per player (a new one, or one stored before the kit existed), recorded
+/// with the kit; a server without persistence, for every arrival.
 #[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PlayerRegistered {
+pub struct StarterKitDue {
     pub player: Entity,
 }

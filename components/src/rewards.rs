@@ -40,6 +40,12 @@ pub struct StarterKit {
     pub currencies: Vec<CurrencyAmount>,
 }
 
+impl StarterKit {
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.currencies.is_empty()
+    }
+}
+
 /// Currency paid to every rated player of a finished match.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,8 +1,8 @@
 //! The keys of the operator grants a player has received, stored as a part of the player: a grant
 //! is applied once, and its claim is written in the same transaction as its item's event.
 
-use crate::persistence::StoredPart;
 use crate::persistence::part::{Column, ColumnKind, Row, SqlValue, TableSpec};
+use crate::persistence::{Progress, StoredPart, now_ms};
 use bevy_ecs::component::Component;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -20,9 +20,23 @@ pub enum GrantClaimEvent {
     GrantClaimed { key: String },
 }
 
+/// Claim keys the server itself uses; operators' idempotency keys may not start with it.
+pub const RESERVED_CLAIM_PREFIX: &str = "arbiter:";
+
 impl GrantClaims {
     pub fn contains(&self, key: &str) -> bool {
         self.keys.contains(key)
+    }
+
+    /// Claims `key` and records the claim on the player's log, to be written with what it gave.
+    pub(super) fn claim(&mut self, key: &str, progress: &mut Progress) {
+        let claimed = GrantClaimEvent::GrantClaimed {
+            key: key.to_owned(),
+        };
+        StoredPart::apply(self, &claimed);
+        if let Err(error) = progress.record_part_event::<GrantClaims>(&claimed, now_ms()) {
+            tracing::error!(%error, "a grant claim does not serialize; not recorded");
+        }
     }
 }
 

@@ -2,9 +2,9 @@
 //! key (its claim is recorded with the item's event, in the same flush). A grant that does not fit
 //! stays unclaimed and is tried again at the player's next login.
 
-use super::grant_claims::{GrantClaimEvent, GrantClaims};
+use super::grant_claims::GrantClaims;
 use super::grant_mailbox::GrantMailbox;
-use crate::persistence::{Progress, QueuedGrant, now_ms};
+use crate::persistence::{Progress, QueuedGrant};
 use crate::telemetry::metrics::ECONOMY_GRANTS_TOTAL;
 use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{Inventory, InventoryError, Wallet};
@@ -120,12 +120,6 @@ fn apply(
         let event = inventory.grant(catalog, &grant.item, grant.qty, capacity, id.0, &reason)?;
         ledger.inventory(entity, inventory, event);
     }
-    let claimed = GrantClaimEvent::GrantClaimed {
-        key: grant.key.clone(),
-    };
-    crate::persistence::StoredPart::apply(&mut **claims, &claimed);
-    if let Err(error) = progress.record_part_event::<GrantClaims>(&claimed, now_ms()) {
-        tracing::error!(%error, "a grant claim does not serialize; not recorded");
-    }
+    claims.claim(&grant.key, progress);
     Ok(true)
 }

@@ -6,6 +6,7 @@ use super::data::EconomyData;
 use super::grant_delivery::{apply_grants, look_up_grants};
 use super::grant_mailbox::GrantMailbox;
 use super::reload::{EconomyReloads, apply_economy_reloads};
+use super::starter_kit::starter_kits_due_at_login;
 use crate::config::apply_reloaded_config;
 use crate::persistence::{Progress, RecordEvents, Store, now_ms};
 use crate::phase::ConfigSystems;
@@ -13,7 +14,7 @@ use crate::phase::TickSystems;
 use crate::runtime::AsyncRuntime;
 use arbiter_components::combat::Weapons;
 use arbiter_components::inventory::{Inventory, Wallet};
-use arbiter_components::messages::PlayerRegistered;
+use arbiter_components::messages::StarterKitDue;
 use arbiter_components::player::PlayerId;
 use arbiter_systems::SimulationSystems;
 use arbiter_systems::economy::{InventoryApplied, WalletApplied, grant_starter_kits};
@@ -64,7 +65,7 @@ impl Plugin for EconomyDataPlugin {
         app.insert_resource(data.catalog)
             .insert_resource(data.shop)
             .insert_resource(data.rewards)
-            .add_message::<PlayerRegistered>()
+            .add_message::<StarterKitDue>()
             .add_message::<InventoryApplied>()
             .add_message::<WalletApplied>();
         if let Some(store) = &self.store {
@@ -76,7 +77,7 @@ impl Plugin for EconomyDataPlugin {
                 .add_systems(PostUpdate, record_economy_events.in_set(RecordEvents))
                 .add_systems(
                     FixedUpdate,
-                    (look_up_grants, apply_grants)
+                    (starter_kits_due_at_login, look_up_grants, apply_grants)
                         .chain()
                         .in_set(SimulationSystems::Economy)
                         .before(grant_starter_kits),
@@ -90,10 +91,10 @@ impl Plugin for EconomyDataPlugin {
 /// Without persistence nobody is stored, so every player that arrives is new.
 fn register_arrivals(
     arrivals: Query<Entity, Added<PlayerId>>,
-    mut registered: MessageWriter<PlayerRegistered>,
+    mut registered: MessageWriter<StarterKitDue>,
 ) {
     for player in &arrivals {
-        registered.write(PlayerRegistered { player });
+        registered.write(StarterKitDue { player });
     }
 }
 

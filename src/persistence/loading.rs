@@ -7,7 +7,7 @@ use super::loader::LoadRequest;
 use super::progress::{Progress, now_ms};
 use crate::settings::PersistenceSettings;
 use crate::telemetry::metrics::{PERSIST_BACKPRESSURE_TOTAL, PERSIST_LOADS_TOTAL};
-use arbiter_components::messages::{KickRequest, PlayerRegistered};
+use arbiter_components::messages::KickRequest;
 use arbiter_components::player::{Loading, PlayerId};
 use arbiter_components::protocol::KickReason;
 use bevy_ecs::entity::Entity;
@@ -55,13 +55,11 @@ pub(super) fn start_loading(
     }
 }
 
-/// Gives loaded players their progress, rating and stats; registers players stored nowhere (and
-/// says so: the economy gives them their starter kit).
+/// Gives loaded players their progress, rating and stats; registers players stored nowhere.
 pub(super) fn finish_loading(
     mut commands: Commands,
     mut link: ResMut<PersistenceLink>,
     waiting: Query<&PlayerId, With<Loading>>,
-    mut registered: MessageWriter<PlayerRegistered>,
 ) {
     while let Ok(loaded) = link.loaded.try_recv() {
         // The player may have left (and its entity been reused) while it loaded.
@@ -71,15 +69,10 @@ pub(super) fn finish_loading(
         let now = now_ms();
         let (progress, result) = match loaded.record {
             Some(record) => (Progress::loaded(record, now), "stored"),
-            None => {
-                registered.write(PlayerRegistered {
-                    player: loaded.entity,
-                });
-                (
-                    Progress::registered(loaded.key, format!("player-{}", loaded.key), now),
-                    "new",
-                )
-            }
+            None => (
+                Progress::registered(loaded.key, format!("player-{}", loaded.key), now),
+                "new",
+            ),
         };
         metrics::counter!(PERSIST_LOADS_TOTAL, "result" => result).increment(1);
         let record = progress.record();

@@ -18,7 +18,7 @@ use crate::runtime::AsyncRuntime;
 use crate::settings::PersistenceSettings;
 use crate::shutdown::Shutdown;
 use arbiter_components::match_events::{MatchCompleted, RatingChanged};
-use arbiter_components::messages::{KickRequest, PlayerRegistered};
+use arbiter_components::messages::KickRequest;
 use arbiter_components::tick::TickRate;
 use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
@@ -59,7 +59,6 @@ impl Plugin for PersistencePlugin {
             .add_message::<MatchCompleted>()
             .add_message::<RatingChanged>()
             .add_message::<KickRequest>()
-            .add_message::<PlayerRegistered>()
             .configure_sets(PostUpdate, RecordEvents.in_set(TickSystems::Persist))
             .add_systems(
                 PreUpdate,

@@ -19,7 +19,7 @@ use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::items::Catalog;
 use arbiter_components::match_events::MatchCompleted;
-use arbiter_components::messages::{Outbound, PlayerRegistered};
+use arbiter_components::messages::{Outbound, StarterKitDue};
 use arbiter_components::player::PlayerId;
 use arbiter_components::rewards::Rewards;
 use arbiter_components::shop::Shop;
@@ -49,7 +49,7 @@ impl Plugin for EconomyPlugin {
             .add_message::<ItemRefused>()
             .add_message::<GrantSkipped>()
             .add_message::<CheatEvidence>()
-            .add_message::<PlayerRegistered>()
+            .add_message::<StarterKitDue>()
             .add_message::<Outbound>()
             .add_message::<MatchCompleted>()
             .add_systems(

@@ -6,7 +6,7 @@ use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{EquipSlot, Inventory, InventoryError, InventoryEvent, Wallet};
 use arbiter_components::items::{Catalog, ItemKind};
 use arbiter_components::match_events::MatchCompleted;
-use arbiter_components::messages::PlayerRegistered;
+use arbiter_components::messages::StarterKitDue;
 use arbiter_components::player::{ForfeitsRewards, PlayerId};
 use arbiter_components::rewards::{MatchResult, Rewards};
 use bevy_ecs::entity::Entity;
@@ -83,7 +83,7 @@ impl Source<'_> {
 
 /// Gives each newly registered player the starter kit.
 pub fn grant_starter_kits(
-    mut registered: MessageReader<PlayerRegistered>,
+    mut registered: MessageReader<StarterKitDue>,
     catalog: Res<Catalog>,
     rewards: Res<Rewards>,
     settings: Res<EconomySettings>,
@@ -96,7 +96,7 @@ pub fn grant_starter_kits(
         capacity: settings.inventory_capacity,
     };
     let kit = &rewards.starter_kit;
-    for PlayerRegistered { player } in registered.read() {
+    for StarterKitDue { player } in registered.read() {
         let Ok((id, mut inventory, mut wallet)) = players.get_mut(*player) else {
             continue;
         };

@@ -48,7 +48,7 @@ fn world(capacity: u32) -> World {
     world.insert_resource(EconomySettings {
         inventory_capacity: capacity,
     });
-    world.init_resource::<Messages<PlayerRegistered>>();
+    world.init_resource::<Messages<StarterKitDue>>();
     world.init_resource::<Messages<MatchCompleted>>();
     world.init_resource::<Messages<InventoryApplied>>();
     world.init_resource::<Messages<WalletApplied>>();
@@ -65,7 +65,7 @@ fn player(world: &mut World, id: u64) -> Entity {
 }
 
 fn register(world: &mut World, player: Entity) {
-    world.write_message(PlayerRegistered { player });
+    world.write_message(StarterKitDue { player });
     world.run_system_once(grant_starter_kits).expect("runs");
 }
 
