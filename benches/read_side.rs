@@ -317,6 +317,13 @@ fn inventory_reads(redis: Option<&str>, label: &str) {
         "inventory_read_miss_{label} (200 items) at 2000 req/s: {}",
         percentiles(misses)
     ));
+    let unloaded = load(admin, 200, 5, |n| {
+        format!("/v1/players/{}/inventory", HOT + 4_001 + n)
+    });
+    print(format!(
+        "inventory_read_miss_{label} (200 items) at 200 req/s: {}",
+        percentiles(unloaded)
+    ));
 }
 
 fn main() {
