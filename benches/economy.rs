@@ -13,9 +13,9 @@ use arbiter_components::player::{Health, PlayerId};
 use arbiter_components::protocol::ItemRequest;
 use arbiter_components::shop::{Offer, Shop};
 use arbiter_components::tick::{ServerTick, TickRate};
-use arbiter_systems::anticheat::CheatEvidence;
 use arbiter_systems::economy::{
-    InventoryApplied, ItemCooldowns, ItemRefused, ItemRequested, WalletApplied, apply_item_requests,
+    InventoryApplied, ItemCooldowns, ItemRefused, ItemRequested, WalletApplied,
+    apply_item_requests, init_messages,
 };
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
@@ -62,12 +62,7 @@ fn world() -> (World, Vec<Entity>) {
     });
     world.init_resource::<ServerTick>();
     world.init_resource::<TickRate>();
-    world.init_resource::<Messages<ItemRequested>>();
-    world.init_resource::<Messages<InventoryApplied>>();
-    world.init_resource::<Messages<WalletApplied>>();
-    world.init_resource::<Messages<ItemRefused>>();
-    world.init_resource::<Messages<CheatEvidence>>();
-    world.init_resource::<Messages<Outbound>>();
+    init_messages(&mut world);
     let game = world.spawn_empty().id();
     let players = (1..=PLAYERS)
         .map(|id| {

@@ -2,7 +2,7 @@
 //! `InventoryChanged` folded in order. The server's copy is the truth; this one is for showing it
 //! and for asking only for what is there.
 
-use arbiter_components::inventory::{EquipSlot, InstanceId, Loadout};
+use arbiter_components::inventory::{InstanceId, Loadout};
 use arbiter_components::protocol::{InventoryDelta, InventoryView, ServerMessage};
 use std::collections::BTreeMap;
 
@@ -66,42 +66,20 @@ impl OwnedItems {
                     *held = held.saturating_sub(*qty);
                     if *held == 0 {
                         self.stacks.remove(item);
-                        if self.loadout.consumable.as_ref() == Some(item) {
-                            self.loadout.consumable = None;
-                        }
+                        self.loadout.remove_consumable(item);
                     }
                 }
                 for instance in instances {
                     self.instances.remove(instance);
-                    for slot in [&mut self.loadout.primary, &mut self.loadout.secondary] {
-                        if *slot == Some(*instance) {
-                            *slot = None;
-                        }
-                    }
+                    self.loadout.remove_instance(*instance);
                 }
             }
             InventoryDelta::Equipped {
                 slot,
                 item,
                 instance,
-            } => {
-                // An instance sits in one slot: equipping it elsewhere moves it.
-                for equipped in [&mut self.loadout.primary, &mut self.loadout.secondary] {
-                    if instance.is_some() && *equipped == *instance {
-                        *equipped = None;
-                    }
-                }
-                match slot {
-                    EquipSlot::Primary => self.loadout.primary = *instance,
-                    EquipSlot::Secondary => self.loadout.secondary = *instance,
-                    EquipSlot::Consumable => self.loadout.consumable = Some(item.clone()),
-                }
-            }
-            InventoryDelta::Unequipped { slot } => match slot {
-                EquipSlot::Primary => self.loadout.primary = None,
-                EquipSlot::Secondary => self.loadout.secondary = None,
-                EquipSlot::Consumable => self.loadout.consumable = None,
-            },
+            } => self.loadout.equip(*slot, item, *instance),
+            InventoryDelta::Unequipped { slot } => self.loadout.unequip(*slot),
             InventoryDelta::Balance {
                 currency, balance, ..
             } => {

@@ -36,6 +36,45 @@ pub struct Loadout {
     pub consumable: Option<String>,
 }
 
+impl Loadout {
+    /// Puts `instance` (weapon slots) or `item` (the consumable slot) in `slot`; an instance sits in
+    /// one slot, so equipping it elsewhere moves it.
+    pub fn equip(&mut self, slot: EquipSlot, item: &str, instance: Option<InstanceId>) {
+        if let Some(instance) = instance {
+            self.remove_instance(instance);
+        }
+        match slot {
+            EquipSlot::Primary => self.primary = instance,
+            EquipSlot::Secondary => self.secondary = instance,
+            EquipSlot::Consumable => self.consumable = Some(item.to_owned()),
+        }
+    }
+
+    pub fn unequip(&mut self, slot: EquipSlot) {
+        match slot {
+            EquipSlot::Primary => self.primary = None,
+            EquipSlot::Secondary => self.secondary = None,
+            EquipSlot::Consumable => self.consumable = None,
+        }
+    }
+
+    /// Empties the weapon slot that holds `instance` (it is gone).
+    pub fn remove_instance(&mut self, instance: InstanceId) {
+        for slot in [&mut self.primary, &mut self.secondary] {
+            if *slot == Some(instance) {
+                *slot = None;
+            }
+        }
+    }
+
+    /// Empties the consumable slot if it holds `item` (none is left).
+    pub fn remove_consumable(&mut self, item: &str) {
+        if self.consumable.as_deref() == Some(item) {
+            self.consumable = None;
+        }
+    }
+}
+
 /// Why a request about items or currency was refused; nothing changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum InventoryError {
@@ -413,29 +452,15 @@ impl Inventory {
                 }
                 for instance in instances {
                     self.instances.remove(instance);
-                    self.unequip_instance(*instance);
+                    self.loadout.remove_instance(*instance);
                 }
             }
             InventoryEvent::ItemEquipped {
                 slot,
                 instance,
                 item,
-            } => {
-                // An instance sits in one slot: equipping it elsewhere moves it.
-                if let Some(instance) = instance {
-                    self.unequip_instance(*instance);
-                }
-                match slot {
-                    EquipSlot::Primary => self.loadout.primary = *instance,
-                    EquipSlot::Secondary => self.loadout.secondary = *instance,
-                    EquipSlot::Consumable => self.loadout.consumable = Some(item.clone()),
-                }
-            }
-            InventoryEvent::ItemUnequipped { slot } => match slot {
-                EquipSlot::Primary => self.loadout.primary = None,
-                EquipSlot::Secondary => self.loadout.secondary = None,
-                EquipSlot::Consumable => self.loadout.consumable = None,
-            },
+            } => self.loadout.equip(*slot, item, *instance),
+            InventoryEvent::ItemUnequipped { slot } => self.loadout.unequip(*slot),
         }
     }
 
@@ -456,17 +481,7 @@ impl Inventory {
             *held = held.saturating_sub(qty);
             if *held == 0 {
                 self.stacks.remove(item);
-                if self.loadout.consumable.as_deref() == Some(item) {
-                    self.loadout.consumable = None;
-                }
-            }
-        }
-    }
-
-    fn unequip_instance(&mut self, instance: InstanceId) {
-        for slot in [&mut self.loadout.primary, &mut self.loadout.secondary] {
-            if *slot == Some(instance) {
-                *slot = None;
+                self.loadout.remove_consumable(item);
             }
         }
     }

@@ -25,7 +25,9 @@ use arbiter_components::rewards::Rewards;
 use arbiter_components::shop::Shop;
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_app::{App, FixedUpdate, Plugin};
+use bevy_ecs::message::Messages;
 use bevy_ecs::schedule::IntoScheduleConfigs;
+use bevy_ecs::world::World;
 
 /// Starter kits, match rewards and item requests, in that order, in the Economy phase; every
 /// player carries an inventory, a wallet and its item cooldowns.
@@ -59,6 +61,20 @@ impl Plugin for EconomyPlugin {
                     .in_set(SimulationSystems::Economy),
             );
     }
+}
+
+/// Registers the economy's messages on a bare `World`: for tests and benches that run its systems
+/// without an `App`.
+pub fn init_messages(world: &mut World) {
+    world.init_resource::<Messages<ItemRequested>>();
+    world.init_resource::<Messages<InventoryApplied>>();
+    world.init_resource::<Messages<WalletApplied>>();
+    world.init_resource::<Messages<ItemRefused>>();
+    world.init_resource::<Messages<GrantSkipped>>();
+    world.init_resource::<Messages<CheatEvidence>>();
+    world.init_resource::<Messages<StarterKitDue>>();
+    world.init_resource::<Messages<Outbound>>();
+    world.init_resource::<Messages<MatchCompleted>>();
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@ use super::*;
 use arbiter_components::inventory::{EquipSlot, InstanceId, InventoryError, InventoryEvent};
 use arbiter_components::items::{CurrencySpec, ItemKind, ItemSpec};
 use arbiter_components::matchmaking::InMatch;
-use arbiter_components::messages::Outbound;
 use arbiter_components::player::Health;
 use arbiter_components::protocol::ItemRequest;
 use arbiter_components::shop::Offer;
@@ -61,12 +60,7 @@ fn world() -> World {
     });
     world.init_resource::<ServerTick>();
     world.init_resource::<TickRate>();
-    world.init_resource::<Messages<ItemRequested>>();
-    world.init_resource::<Messages<InventoryApplied>>();
-    world.init_resource::<Messages<WalletApplied>>();
-    world.init_resource::<Messages<ItemRefused>>();
-    world.init_resource::<Messages<CheatEvidence>>();
-    world.init_resource::<Messages<Outbound>>();
+    init_messages(&mut world);
     world
 }
 

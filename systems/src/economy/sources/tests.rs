@@ -48,13 +48,7 @@ fn world(capacity: u32) -> World {
     world.insert_resource(EconomySettings {
         inventory_capacity: capacity,
     });
-    world.init_resource::<Messages<StarterKitDue>>();
-    world.init_resource::<Messages<MatchCompleted>>();
-    world.init_resource::<Messages<InventoryApplied>>();
-    world.init_resource::<Messages<WalletApplied>>();
-    world.init_resource::<Messages<ItemRefused>>();
-    world.init_resource::<Messages<GrantSkipped>>();
-    world.init_resource::<Messages<Outbound>>();
+    super::super::init_messages(&mut world);
     world
 }
 
@@ -77,8 +71,7 @@ fn skipped(world: &mut World) -> Vec<InventoryError> {
         .collect()
 }
 
-use super::super::ItemRefused;
-use super::super::ledger::{InventoryApplied, WalletApplied};
+use super::super::ledger::InventoryApplied;
 
 #[test]
 fn a_registered_player_gets_the_kit_with_its_weapons_equipped_and_the_client_is_told() {
