@@ -115,10 +115,8 @@ fn play(ops: &[Op]) {
     let queries = runtime();
     let mut loaded = queries.block_on(store.load_players(&[PLAYER]));
     let record = loaded.players.pop().expect("stored");
-    let stored = |name: &str| record.parts.get(name).cloned().unwrap_or_default();
-    let stored_inventory: Inventory =
-        serde_json::from_value(stored("inventory")).unwrap_or_default();
-    let stored_wallet: Wallet = serde_json::from_value(stored("wallet")).unwrap_or_default();
+    let stored_inventory: Inventory = record.part().expect("the stored inventory decodes");
+    let stored_wallet: Wallet = record.part().expect("the stored wallet decodes");
     assert_eq!(
         stored_inventory, inventory,
         "stored inventory = the world's"

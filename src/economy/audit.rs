@@ -37,13 +37,10 @@ pub async fn audit_economy(
         let mut violation = |problem: String| {
             violations.push(EconomyViolation { player_id, problem });
         };
-        let (inventory, wallet) = match (
-            decode::<Inventory>(record.parts.get("inventory")),
-            decode::<Wallet>(record.parts.get("wallet")),
-        ) {
+        let (inventory, wallet) = match (record.part::<Inventory>(), record.part::<Wallet>()) {
             (Ok(inventory), Ok(wallet)) => (inventory, wallet),
             (Err(problem), _) | (_, Err(problem)) => {
-                violation(problem);
+                violation(format!("stored part does not decode: {problem}"));
                 continue;
             }
         };
@@ -95,17 +92,6 @@ pub async fn audit_economy(
         }
     }
     Ok(violations)
-}
-
-fn decode<T: Default + for<'de> Deserialize<'de>>(
-    state: Option<&serde_json::Value>,
-) -> Result<T, String> {
-    state.map_or_else(
-        || Ok(T::default()),
-        |state| {
-            T::deserialize(state).map_err(|error| format!("stored part does not decode: {error}"))
-        },
-    )
 }
 
 /// What a player's log says flowed in and out, per item and per currency, and how often each

@@ -13,6 +13,7 @@
 mod entry;
 mod table;
 
+pub(crate) use entry::decode_part;
 pub(crate) use entry::{CapturedPart, PartEntry, parts_json};
 pub use entry::{PartError, StoredParts};
 pub(crate) use table::Dialect;

@@ -96,6 +96,11 @@ pub struct PlayerRecord {
 }
 
 impl PlayerRecord {
+    /// Its part `P` as stored (the default state when absent).
+    pub fn part<P: super::StoredPart>(&self) -> Result<P, PartError> {
+        super::part::decode_part(self.parts.get(P::NAME))
+    }
+
     /// A player before any event: the default rating, no history.
     pub fn new(id: u64) -> Self {
         let rating = arbiter_components::matchmaking::Rating::DEFAULT;

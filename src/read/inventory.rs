@@ -1,7 +1,7 @@
 //! A player's items and currencies as the query API shows them: read from the player's stored
 //! parts, so they come through the profile cache (and go from it on each committed flush).
 
-use crate::persistence::{PlayerRecord, StoredPart};
+use crate::persistence::PlayerRecord;
 use arbiter_components::inventory::{InstanceId, Inventory, Wallet};
 use serde::{Deserialize, Serialize};
 
@@ -49,8 +49,8 @@ impl InventoryReport {
     /// The report of `record`'s stored parts; a part that is absent is empty. `Err` names a part
     /// that does not decode.
     pub fn of(record: &PlayerRecord) -> Result<Self, String> {
-        let inventory: Inventory = part(record)?;
-        let wallet: Wallet = part(record)?;
+        let inventory: Inventory = record.part().map_err(|error| error.to_string())?;
+        let wallet: Wallet = record.part().map_err(|error| error.to_string())?;
         let loadout = inventory.loadout();
         let slot = |instance: &InstanceId| {
             if loadout.primary == Some(*instance) {
@@ -90,15 +90,5 @@ impl InventoryReport {
                 })
                 .collect(),
         })
-    }
-}
-
-fn part<P: StoredPart + Default + serde::de::DeserializeOwned>(
-    record: &PlayerRecord,
-) -> Result<P, String> {
-    match record.parts.get(P::NAME) {
-        None => Ok(P::default()),
-        Some(value) => serde_json::from_value(value.clone())
-            .map_err(|error| format!("part {} does not decode: {error}", P::NAME)),
     }
 }

@@ -70,12 +70,17 @@ pub(crate) trait PartEntry: Debug + Send + Sync {
 #[derive(Debug)]
 struct Entry<P>(PhantomData<fn() -> P>);
 
+/// Part `P` from its JSON state; the default state when it is absent.
+pub(crate) fn decode_part<P: StoredPart>(state: Option<&Value>) -> Result<P, PartError> {
+    state.map_or_else(
+        || Ok(P::default()),
+        |state| P::deserialize(state).map_err(|error| PartError::new(P::NAME, error)),
+    )
+}
+
 impl<P: StoredPart> Entry<P> {
     fn decode(state: Option<&Value>) -> Result<P, PartError> {
-        state.map_or_else(
-            || Ok(P::default()),
-            |state| P::deserialize(state).map_err(|error| PartError::new(P::NAME, error)),
-        )
+        decode_part(state)
     }
 
     fn encode(part: &P) -> Result<Option<Value>, PartError> {
