@@ -200,10 +200,10 @@ fn a_client_buys_equips_and_fires_a_weapon_while_one_it_lacks_is_refused() {
     let entity = server.app.world().entity(player);
     let inventory = entity.get::<Inventory>().expect("inventory");
     let wallet = entity.get::<Wallet>().expect("wallet");
-    assert_eq!(&owned.stacks, inventory.stacks());
-    assert_eq!(&owned.instances, inventory.instances());
-    assert_eq!(&owned.loadout, inventory.loadout());
-    assert_eq!(&owned.wallet, wallet.balances());
+    assert_eq!(owned.inventory.stacks(), inventory.stacks());
+    assert_eq!(owned.inventory.instances(), inventory.instances());
+    assert_eq!(owned.inventory.loadout(), inventory.loadout());
+    assert_eq!(owned.wallet.balances(), wallet.balances());
 }
 
 #[test]

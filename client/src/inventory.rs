@@ -1,10 +1,10 @@
 //! The client's copy of what its player owns: the `Inventory` message, then every
-//! `InventoryChanged` folded in order. The server's copy is the truth; this one is for showing it
-//! and for asking only for what is there.
+//! `InventoryChanged` folded in order — by the same fold as the server's, so the copy cannot drift
+//! by a rule of its own. The server's copy is the truth; this one is for showing it and for asking
+//! only for what is there.
 
-use arbiter_components::inventory::{InstanceId, Loadout};
-use arbiter_components::protocol::{InventoryDelta, InventoryView, ServerMessage};
-use std::collections::BTreeMap;
+use arbiter_components::inventory::{InstanceId, Inventory, Wallet};
+use arbiter_components::protocol::{InventoryView, ServerMessage};
 
 /// What the player holds, as the server last said.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -12,10 +12,8 @@ pub struct OwnedItems {
     /// Whether the whole inventory has arrived (after `Welcome`).
     pub known: bool,
     pub capacity: u32,
-    pub stacks: BTreeMap<String, u32>,
-    pub instances: BTreeMap<InstanceId, String>,
-    pub loadout: Loadout,
-    pub wallet: BTreeMap<String, u64>,
+    pub inventory: Inventory,
+    pub wallet: Wallet,
 }
 
 impl OwnedItems {
@@ -23,105 +21,60 @@ impl OwnedItems {
     pub fn observe(&mut self, message: &ServerMessage) -> bool {
         match message {
             ServerMessage::Inventory(view) => self.replace(view),
-            ServerMessage::InventoryChanged(delta) => self.apply(delta),
+            ServerMessage::InventoryChanged(delta) => match delta.as_event() {
+                Ok(event) => self.inventory.apply(&event),
+                Err(event) => self.wallet.apply(&event),
+            },
             _ => return false,
         }
         true
     }
 
     fn replace(&mut self, view: &InventoryView) {
+        let inventory = Inventory::restore(
+            view.stacks.iter().cloned().collect(),
+            view.instances.iter().cloned().collect(),
+            view.loadout.clone(),
+            0,
+        );
         *self = Self {
             known: true,
             capacity: view.capacity,
-            stacks: view.stacks.iter().cloned().collect(),
-            instances: view.instances.iter().cloned().collect(),
-            loadout: view.loadout.clone(),
-            wallet: view.wallet.iter().cloned().collect(),
+            // The server only sends a consistent inventory; one that is not shows as empty.
+            inventory: inventory.unwrap_or_default(),
+            wallet: Wallet::restore(view.wallet.iter().cloned().collect()),
         };
-    }
-
-    fn apply(&mut self, delta: &InventoryDelta) {
-        match delta {
-            InventoryDelta::Added {
-                item,
-                qty,
-                instances,
-                ..
-            } => {
-                if instances.is_empty() {
-                    *self.stacks.entry(item.clone()).or_default() += qty;
-                }
-                for instance in instances {
-                    self.instances.insert(*instance, item.clone());
-                }
-            }
-            InventoryDelta::Removed {
-                item,
-                qty,
-                instances,
-                ..
-            } => {
-                if instances.is_empty() {
-                    let held = self.stacks.entry(item.clone()).or_default();
-                    *held = held.saturating_sub(*qty);
-                    if *held == 0 {
-                        self.stacks.remove(item);
-                        self.loadout.remove_consumable(item);
-                    }
-                }
-                for instance in instances {
-                    self.instances.remove(instance);
-                    self.loadout.remove_instance(*instance);
-                }
-            }
-            InventoryDelta::Equipped {
-                slot,
-                item,
-                instance,
-            } => self.loadout.equip(*slot, item, *instance),
-            InventoryDelta::Unequipped { slot } => self.loadout.unequip(*slot),
-            InventoryDelta::Balance {
-                currency, balance, ..
-            } => {
-                self.wallet.insert(currency.clone(), *balance);
-            }
-        }
     }
 
     /// Units of `item` held.
     pub fn count(&self, item: &str) -> u64 {
-        let stacked = self.stacks.get(item).copied().map_or(0, u64::from);
-        stacked + self.instances.values().filter(|held| *held == item).count() as u64
+        self.inventory.count(item)
     }
 
     pub fn balance(&self, currency: &str) -> u64 {
-        self.wallet.get(currency).copied().unwrap_or(0)
+        self.wallet.balance(currency)
     }
 
     /// An instance of `item` held, if any.
     pub fn instance_of(&self, item: &str) -> Option<InstanceId> {
-        self.instances
+        self.inventory
+            .instances()
             .iter()
             .find(|(_, held)| *held == item)
             .map(|(instance, _)| *instance)
     }
 
-    /// The item equipped in `primary` or `secondary` that is `item`.
+    /// Whether an instance of weapon `item` is equipped in `primary` or `secondary`.
     pub fn has_equipped(&self, item: &str) -> bool {
-        [self.loadout.primary, self.loadout.secondary]
-            .into_iter()
-            .flatten()
-            .any(|instance| {
-                self.instances
-                    .get(&instance)
-                    .is_some_and(|held| held == item)
-            })
+        self.inventory.has_equipped_weapon(item)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arbiter_components::inventory::Loadout;
+    use arbiter_components::protocol::InventoryDelta;
 
     const RIFLE: InstanceId = InstanceId {
         origin: 3,
@@ -169,7 +122,11 @@ mod tests {
         }
         assert_eq!(owned.balance("coins"), 40);
         assert_eq!(owned.count("medkit"), 0);
-        assert_eq!(owned.loadout, Loadout::default(), "nothing left equipped");
+        assert_eq!(
+            owned.inventory.loadout(),
+            &Loadout::default(),
+            "nothing left equipped"
+        );
         assert_eq!(owned.instance_of("rifle"), None);
     }
 }

@@ -179,6 +179,56 @@ impl InventoryDelta {
         }
     }
 
+    /// The event a client folds to follow the server (the inverse of [`Self::of_item`] and
+    /// [`Self::of_currency`]: used and discarded units fold alike).
+    pub fn as_event(&self) -> Result<InventoryEvent, WalletEvent> {
+        Ok(match self.clone() {
+            InventoryDelta::Added {
+                item,
+                qty,
+                instances,
+                reason,
+            } => InventoryEvent::ItemGranted {
+                item,
+                qty,
+                instances,
+                reason,
+            },
+            InventoryDelta::Removed {
+                item,
+                qty,
+                instances,
+                ..
+            } => InventoryEvent::ItemDiscarded {
+                item,
+                qty,
+                instances,
+            },
+            InventoryDelta::Equipped {
+                slot,
+                item,
+                instance,
+            } => InventoryEvent::ItemEquipped {
+                slot,
+                instance,
+                item,
+            },
+            InventoryDelta::Unequipped { slot } => InventoryEvent::ItemUnequipped { slot },
+            InventoryDelta::Balance {
+                currency,
+                delta,
+                reason,
+                ..
+            } => {
+                return Err(WalletEvent::CurrencyChanged {
+                    currency,
+                    delta,
+                    reason,
+                });
+            }
+        })
+    }
+
     /// The delta a client sees for an applied wallet event, with the balance after it.
     pub fn of_currency(event: &WalletEvent, balance: u64) -> Self {
         let WalletEvent::CurrencyChanged {
