@@ -80,8 +80,8 @@ pub struct GrantArgs {
     /// Why, for the audit log (the player's events).
     #[arg(long)]
     pub reason: String,
-    /// Give at most once: the same command again with this key does nothing [default: a new key,
-    /// so every run gives again].
+    /// Give at most once: the same command again with this key does nothing. Keys are unique per
+    /// shard, so put the player in the key [default: a new key, so every run gives again].
     #[arg(long)]
     pub idempotency_key: Option<String>,
 }

@@ -34,17 +34,13 @@ pub fn migrate_store(store: &Store) -> Result<(), crate::persistence::StoreError
     crate::runtime::pool_runtime().block_on(store.migrate())
 }
 
-fn open_configured(config_path: Option<&Path>) -> anyhow::Result<(Store, AsyncRuntime)> {
+/// The configured store, migrated, with a runtime to query it; and the config it was read from.
+fn open_configured(
+    config_path: Option<&Path>,
+) -> anyhow::Result<(Store, AsyncRuntime, ServerConfig)> {
     let config = LoadedConfig::load(config_path, &process_env)?.config;
     let store = open_store(&config)?;
-    Ok((store, AsyncRuntime::start()))
-}
-
-fn inventory_capacity(config_path: Option<&Path>) -> anyhow::Result<u32> {
-    Ok(LoadedConfig::load(config_path, &process_env)?
-        .config
-        .economy
-        .inventory_capacity)
+    Ok((store, AsyncRuntime::start(), config))
 }
 
 /// Queues an operator grant on the player's shard, after checking the item (or currency) and the
@@ -78,7 +74,7 @@ pub fn grant(config_path: Option<&Path>, args: &GrantArgs) -> anyhow::Result<App
             "--idempotency-key {key:?}: give a key that is not empty and does not start with {RESERVED_CLAIM_PREFIX:?} (the server's own)"
         );
     }
-    let (store, runtime) = open_configured(config_path)?;
+    let (store, runtime, _) = open_configured(config_path)?;
     let created_at_ms = crate::persistence::now_ms();
     let key = args.idempotency_key.clone().unwrap_or_else(|| {
         format!(
@@ -120,7 +116,7 @@ pub fn grant(config_path: Option<&Path>, args: &GrantArgs) -> anyhow::Result<App
 
 /// Applies the migrations to every shard.
 pub fn migrate(config_path: Option<&Path>) -> anyhow::Result<AppExit> {
-    let (store, _runtime) = open_configured(config_path)?;
+    let (store, _runtime, _) = open_configured(config_path)?;
     writeln!(
         std::io::stdout(),
         "migrated {} shard(s): schema up to date",
@@ -132,7 +128,7 @@ pub fn migrate(config_path: Option<&Path>) -> anyhow::Result<AppExit> {
 /// Prints a player's (or a stored object's) stored row next to what its snapshot and events replay
 /// to, as JSON; exits 1 when they differ.
 pub fn replay(config_path: Option<&Path>, args: &ReplayArgs) -> anyhow::Result<AppExit> {
-    let (store, runtime) = open_configured(config_path)?;
+    let (store, runtime, _) = open_configured(config_path)?;
     let (report, matches) = match (&args.object, args.player_id) {
         (Some(key), _) => {
             let history = runtime.block_on(store.object_history(key))?;
@@ -188,15 +184,15 @@ fn replay_report<R: serde::Serialize + PartialEq>(
 }
 
 /// Checks the invariant for every player (or a random sample per shard) and object, and the
-/// economy's (conservation, instances held once); prints each mismatch and violation and a
+/// economy's (conservation, capacity, grants applied once, instances held once); prints each mismatch and violation and a
 /// summary, and exits 1 on any mismatch.
 pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<AppExit> {
-    let (store, runtime) = open_configured(config_path)?;
+    let (store, runtime, config) = open_configured(config_path)?;
     let ids = runtime.block_on(store.player_ids(args.sample))?;
     let mismatches = runtime.block_on(verify_players(&store, &ids))?;
     let keys = runtime.block_on(store.object_keys())?;
     let object_mismatches = runtime.block_on(verify_objects(&store, &keys))?;
-    let capacity = inventory_capacity(config_path)?;
+    let capacity = config.economy.inventory_capacity;
     let violations = runtime.block_on(audit_economy(&store, &ids, capacity))?;
     let mut out = std::io::stdout().lock();
     for mismatch in &mismatches {
@@ -244,7 +240,7 @@ pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<A
 
 /// Moves players to their own shard after shards were appended to `[persistence] shards`.
 pub fn rebalance(config_path: Option<&Path>) -> anyhow::Result<AppExit> {
-    let (store, runtime) = open_configured(config_path)?;
+    let (store, runtime, _) = open_configured(config_path)?;
     let moved = runtime.block_on(store.rebalance())?;
     writeln!(
         std::io::stdout(),

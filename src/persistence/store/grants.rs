@@ -49,7 +49,8 @@ impl Store {
         Ok(match stored {
             Some(stored) if same_grant(&stored, grant) => Queued::Again,
             Some(stored) => Queued::KeyTaken(stored),
-            // The key is taken on another shard's row that vanished since: report it as taken.
+            // The insert saw the key but the row is gone (grants are never deleted): refuse
+            // rather than guess.
             None => Queued::KeyTaken(grant.clone()),
         })
     }
