@@ -6,7 +6,7 @@
 
 use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{Inventory, Wallet};
-use arbiter_components::items::{Catalog, CurrencySpec, ItemKind, ItemSpec};
+use arbiter_components::items::{Catalog, ItemKind, ItemSpec};
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::{Health, PlayerId};
@@ -35,13 +35,7 @@ fn catalog() -> Catalog {
     tonic.heal = 1;
     items.push(tonic);
     items.push(ItemSpec::new("bolt", ItemKind::Material, 1_000_000));
-    Catalog {
-        currencies: vec![CurrencySpec {
-            id: "coins".into(),
-            name: "Coins".into(),
-        }],
-        items,
-    }
+    Catalog::with_coins(items)
 }
 
 /// 1,000 players in a match, each holding 100 stacks and plenty of coins.

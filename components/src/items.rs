@@ -108,16 +108,23 @@ impl Catalog {
     /// One item per weapon of `weapons` and the currency `coins`: the catalog of a server given no
     /// items file.
     pub fn for_weapons(weapons: &Weapons) -> Self {
+        Self::with_coins(
+            weapons
+                .weapons
+                .iter()
+                .map(|weapon| ItemSpec::new(&weapon.name, ItemKind::Weapon, 1))
+                .collect(),
+        )
+    }
+
+    /// `items` and one currency, `coins`.
+    pub fn with_coins(items: Vec<ItemSpec>) -> Self {
         Self {
             currencies: vec![CurrencySpec {
                 id: "coins".into(),
                 name: "Coins".into(),
             }],
-            items: weapons
-                .weapons
-                .iter()
-                .map(|weapon| ItemSpec::new(&weapon.name, ItemKind::Weapon, 1))
-                .collect(),
+            items,
         }
     }
 
@@ -252,13 +259,7 @@ mod tests {
         medkit.max_stack = 5;
         medkit.cooldown_secs = 2.0;
         medkit.heal = 50;
-        Catalog {
-            currencies: vec![CurrencySpec {
-                id: "coins".into(),
-                name: "Coins".into(),
-            }],
-            items: vec![item("rifle", ItemKind::Weapon), medkit],
-        }
+        Catalog::with_coins(vec![item("rifle", ItemKind::Weapon), medkit])
     }
 
     #[test]

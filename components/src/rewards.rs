@@ -220,19 +220,13 @@ impl Rewards {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::items::{CurrencySpec, ItemSpec};
+    use crate::items::ItemSpec;
 
     fn catalog() -> Catalog {
-        Catalog {
-            currencies: vec![CurrencySpec {
-                id: "coins".into(),
-                name: "Coins".into(),
-            }],
-            items: vec![
-                ItemSpec::new("scrap", ItemKind::Material, 10),
-                ItemSpec::new("rifle", ItemKind::Weapon, 1),
-            ],
-        }
+        Catalog::with_coins(vec![
+            ItemSpec::new("scrap", ItemKind::Material, 10),
+            ItemSpec::new("rifle", ItemKind::Weapon, 1),
+        ])
     }
 
     fn entry(item: Option<&str>, weight: u32) -> LootEntry {

@@ -78,17 +78,11 @@ impl Offer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::items::{CurrencySpec, ItemKind, ItemSpec};
+    use crate::items::{ItemKind, ItemSpec};
 
     fn catalog() -> Catalog {
         let item = |id: &str, max_stack: u32| ItemSpec::new(id, ItemKind::Material, max_stack);
-        Catalog {
-            currencies: vec![CurrencySpec {
-                id: "coins".into(),
-                name: "Coins".into(),
-            }],
-            items: vec![item("statue", 1), item("scrap", 10)],
-        }
+        Catalog::with_coins(vec![item("statue", 1), item("scrap", 10)])
     }
 
     fn offer(id: &str, item: &str, qty: u32, price: u64) -> Offer {

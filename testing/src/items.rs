@@ -2,20 +2,16 @@
 //! holding some of each.
 
 use arbiter::components::inventory::Inventory;
-use arbiter::components::items::{Catalog, CurrencySpec, ItemKind, ItemSpec};
+use arbiter::components::items::{Catalog, ItemKind, ItemSpec};
 use arbiter::persistence::{PlayerRecord, StoredPart};
 
 /// A catalog of `count` materials (`material_0`, …, stacks of up to 1,000) and `coins`.
 pub fn materials(count: u32) -> Catalog {
-    Catalog {
-        currencies: vec![CurrencySpec {
-            id: "coins".into(),
-            name: "Coins".into(),
-        }],
-        items: (0..count)
+    Catalog::with_coins(
+        (0..count)
             .map(|index| ItemSpec::new(&format!("material_{index}"), ItemKind::Material, 1000))
             .collect(),
-    }
+    )
 }
 
 /// `owner`'s inventory holding 10 of every item of `catalog`.

@@ -1,5 +1,5 @@
 use super::*;
-use crate::items::{CurrencySpec, ItemSpec};
+use crate::items::ItemSpec;
 use proptest::prelude::*;
 
 const OWNER: u64 = 77;
@@ -10,18 +10,12 @@ fn spec(id: &str, kind: ItemKind, max_stack: u32) -> ItemSpec {
 }
 
 fn catalog() -> Catalog {
-    Catalog {
-        currencies: vec![CurrencySpec {
-            id: "coins".into(),
-            name: "Coins".into(),
-        }],
-        items: vec![
-            spec("rifle", ItemKind::Weapon, 1),
-            spec("pistol", ItemKind::Weapon, 1),
-            spec("medkit", ItemKind::Consumable, 5),
-            spec("wood", ItemKind::Material, 100),
-        ],
-    }
+    Catalog::with_coins(vec![
+        spec("rifle", ItemKind::Weapon, 1),
+        spec("pistol", ItemKind::Weapon, 1),
+        spec("medkit", ItemKind::Consumable, 5),
+        spec("wood", ItemKind::Material, 100),
+    ])
 }
 
 /// Makes the event with `make` and folds it in, as a rule does.

@@ -3,7 +3,7 @@
 
 use super::*;
 use arbiter_components::inventory::{EquipSlot, InstanceId, InventoryError, InventoryEvent};
-use arbiter_components::items::{CurrencySpec, ItemKind, ItemSpec};
+use arbiter_components::items::{ItemKind, ItemSpec};
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::player::Health;
 use arbiter_components::protocol::ItemRequest;
@@ -27,16 +27,10 @@ fn item(id: &str, kind: ItemKind, max_stack: u32) -> ItemSpec {
 
 fn world() -> World {
     let mut world = World::new();
-    world.insert_resource(Catalog {
-        currencies: vec![CurrencySpec {
-            id: "coins".into(),
-            name: "Coins".into(),
-        }],
-        items: vec![
-            item("rifle", ItemKind::Weapon, 1),
-            item("medkit", ItemKind::Consumable, 5),
-        ],
-    });
+    world.insert_resource(Catalog::with_coins(vec![
+        item("rifle", ItemKind::Weapon, 1),
+        item("medkit", ItemKind::Consumable, 5),
+    ]));
     world.insert_resource(Shop {
         offers: vec![
             Offer {

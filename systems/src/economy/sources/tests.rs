@@ -2,7 +2,7 @@
 
 use super::*;
 use arbiter_components::inventory::InventoryEvent;
-use arbiter_components::items::{CurrencySpec, ItemSpec};
+use arbiter_components::items::ItemSpec;
 use arbiter_components::messages::Outbound;
 use arbiter_components::protocol::ScoreLine;
 use arbiter_components::rewards::{CurrencyAmount, KitItem, LootEntry, MatchPay, StarterKit};
@@ -12,17 +12,11 @@ use bevy_ecs::world::World;
 
 fn world(capacity: u32) -> World {
     let mut world = World::new();
-    world.insert_resource(Catalog {
-        currencies: vec![CurrencySpec {
-            id: "coins".into(),
-            name: "Coins".into(),
-        }],
-        items: vec![
-            ItemSpec::new("rifle", ItemKind::Weapon, 1),
-            ItemSpec::new("pistol", ItemKind::Weapon, 1),
-            ItemSpec::new("scrap", ItemKind::Material, 100),
-        ],
-    });
+    world.insert_resource(Catalog::with_coins(vec![
+        ItemSpec::new("rifle", ItemKind::Weapon, 1),
+        ItemSpec::new("pistol", ItemKind::Weapon, 1),
+        ItemSpec::new("scrap", ItemKind::Material, 100),
+    ]));
     let kit = |item: &str, equip| KitItem {
         item: item.into(),
         qty: 1,
