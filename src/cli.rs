@@ -147,7 +147,7 @@ pub enum Behavior {
     /// Join the queue, move towards opponents, and fire at visible ones within range with a
     /// human-like aim error, claiming what they saw one round trip plus interpolation ago.
     Honest,
-    /// Fire every frame, far faster than the weapon allows.
+    /// Fire every frame, far faster than the weapon allows, at the nearest opponent in range.
     Rapidfire,
     /// Shoot opponents hidden behind walls, claiming the hit.
     Wallhack,
