@@ -262,10 +262,11 @@ fn the_economy_audit_names_a_duplicated_instance_and_items_no_log_gave() {
             // A copy of player 4242's rifle, held by player 99 whose log gave it nothing.
             "INSERT INTO players (id, name, rating, uncertainty, kills, deaths, wins, losses, matches, \
              version, updated_at_ms) VALUES (99, 'dupe', 1500, 500, 0, 0, 0, 0, 0, 0, 0)",
-            "INSERT INTO inventory_items (owner_id, entry, item, origin, serial, qty, slot) \
-             VALUES (99, 'instance', 'rifle', 4242, 0, 1, '')",
+            "INSERT INTO inventories (owner_id, next_serial, holdings) \
+             VALUES (99, 0, char(10) || 'rifle #4242:0')",
             // Medkits out of thin air.
-            "UPDATE inventory_items SET qty = 9 WHERE owner_id = 4242 AND entry = 'stack'",
+            "UPDATE inventories SET holdings = \
+             replace(holdings, char(10) || 'medkit 1', char(10) || 'medkit 9') WHERE owner_id = 4242",
         ] {
             sqlx::query(statement).execute(&pool).await.expect("tamper");
         }

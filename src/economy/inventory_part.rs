@@ -1,40 +1,38 @@
-//! The inventory as a stored part: one row per stack, per instance, for the equipped consumable and
-//! for the serial counter (`entry` says which), and the `item_*` events.
+//! The inventory as a stored part: one row per player holding its next serial and its holdings
+//! packed as keyed lines, so a login reads one value per player and not one row per item; and the
+//! `item_*` events.
 
 use crate::persistence::StoredPart;
-use crate::persistence::part::{Column, ColumnKind, Row, SqlValue, TableSpec};
+use crate::persistence::part::keyed_lines::{self, KeyedLines};
+use crate::persistence::part::{Column, ColumnKind, HeldIn, Row, SqlValue, TableSpec};
 use arbiter_components::inventory::{InstanceId, Inventory, InventoryEvent, Loadout};
 use std::collections::BTreeMap;
 
-const STACK: &str = "stack";
-const INSTANCE: &str = "instance";
-const CONSUMABLE: &str = "consumable";
-const SERIAL: &str = "serial";
+/// Where a stored inventory says which items it holds.
+pub(crate) const HELD_ITEMS: HeldIn = HeldIn::LineKeys("holdings");
 
-/// The slot column of an instance row.
 const PRIMARY: &str = "primary";
 const SECONDARY: &str = "secondary";
-
-const fn column(name: &'static str, kind: ColumnKind) -> Column {
-    Column { name, kind }
-}
+const CONSUMABLE: &str = "consumable";
 
 impl StoredPart for Inventory {
     const NAME: &'static str = "inventory";
-    /// Keyed by `(entry, item, origin, serial)`: a stack is `(stack, item, 0, 0)` with its `qty`, an
-    /// instance `(instance, item, origin, serial)` with its `slot`, the equipped consumable
-    /// `(consumable, item, 0, 0)`, the next serial `(serial, "", 0, 0)` in `qty`.
+    /// `holdings` has a line per stack, `<item> <qty>`, and per instance,
+    /// `<item> #<origin>:<serial>`; an equipped one ends with its slot (`medkit 3 consumable`,
+    /// `rifle #7:1 primary`).
     const TABLE: TableSpec = TableSpec {
-        name: "inventory_items",
+        name: "inventories",
         columns: &[
-            column("entry", ColumnKind::Text),
-            column("item", ColumnKind::Text),
-            column("origin", ColumnKind::Integer),
-            column("serial", ColumnKind::Integer),
-            column("qty", ColumnKind::Integer),
-            column("slot", ColumnKind::Text),
+            Column {
+                name: "next_serial",
+                kind: ColumnKind::Integer,
+            },
+            Column {
+                name: "holdings",
+                kind: ColumnKind::Text,
+            },
         ],
-        key_columns: 4,
+        key_columns: 0,
     };
     const EVENTS: &'static [&'static str] = &[
         "item_granted",
@@ -51,87 +49,82 @@ impl StoredPart for Inventory {
     }
 
     fn to_rows(&self) -> Vec<Row> {
-        let row = |entry: &str, item: &str, origin: u64, serial: u64, qty: u64, slot: &str| {
-            vec![
-                SqlValue::Text(entry.to_owned()),
-                SqlValue::Text(item.to_owned()),
-                SqlValue::Integer(origin as i64),
-                SqlValue::Integer(serial as i64),
-                SqlValue::Integer(qty as i64),
-                SqlValue::Text(slot.to_owned()),
-            ]
-        };
+        if *self == Self::default() {
+            return Vec::new();
+        }
         let loadout = self.loadout();
-        let slot_of = |instance: &InstanceId| {
-            if loadout.primary == Some(*instance) {
-                PRIMARY
-            } else if loadout.secondary == Some(*instance) {
-                SECONDARY
-            } else {
-                ""
+        let mut holdings = KeyedLines::with_capacity(24 * self.slots_used() as usize);
+        for (item, qty) in self.stacks() {
+            match loadout.consumable.as_deref() == Some(item) {
+                true => holdings.push(item, format_args!("{qty} {CONSUMABLE}")),
+                false => holdings.push(item, qty),
             }
-        };
-        let stacks = self
-            .stacks()
-            .iter()
-            .map(|(item, qty)| row(STACK, item, 0, 0, u64::from(*qty), ""));
-        let instances = self.instances().iter().map(|(instance, item)| {
-            row(
-                INSTANCE,
-                item,
-                instance.origin,
-                instance.serial,
-                1,
-                slot_of(instance),
-            )
-        });
-        let consumable = loadout
-            .consumable
-            .iter()
-            .map(|item| row(CONSUMABLE, item, 0, 0, 0, CONSUMABLE));
-        let serial =
-            (self.next_serial() > 0).then(|| row(SERIAL, "", 0, 0, self.next_serial(), ""));
-        stacks
-            .chain(instances)
-            .chain(consumable)
-            .chain(serial)
-            .collect()
+        }
+        for (instance, item) in self.instances() {
+            let InstanceId { origin, serial } = instance;
+            match slot_of(loadout, *instance) {
+                Some(slot) => holdings.push(item, format_args!("#{origin}:{serial} {slot}")),
+                None => holdings.push(item, format_args!("#{origin}:{serial}")),
+            }
+        }
+        vec![vec![
+            SqlValue::Integer(self.next_serial() as i64),
+            SqlValue::Text(holdings.into_string()),
+        ]]
     }
 
     fn from_rows(rows: Vec<Row>) -> Result<Self, String> {
+        let [row] = rows.as_slice() else {
+            return Err(format!("{} inventory rows for one player", rows.len()));
+        };
+        let [next_serial, holdings] = row.as_slice() else {
+            return Err(format!("an inventory row has {} values", row.len()));
+        };
         let mut stacks = BTreeMap::new();
         let mut instances = BTreeMap::new();
         let mut loadout = Loadout::default();
-        let mut next_serial = 0;
-        for row in rows {
-            let [entry, item, origin, serial, qty, slot] = row.as_slice() else {
-                return Err(format!("an inventory row has {} values", row.len()));
-            };
-            let item = item.as_str()?.to_owned();
-            let qty = qty.as_i64()?;
-            match entry.as_str()? {
-                STACK => {
-                    let qty = u32::try_from(qty).map_err(|_| format!("a stack of {qty} {item}"))?;
-                    stacks.insert(item, qty);
-                }
-                INSTANCE => {
+        for entry in keyed_lines::entries(holdings.as_str()?) {
+            let (item, held) = entry?;
+            let (amount, slot) = held.split_once(' ').unwrap_or((held, ""));
+            let unreadable = || format!("an unreadable holding: {item} {held}");
+            match amount.strip_prefix('#') {
+                Some(id) => {
+                    let (origin, serial) = id.split_once(':').ok_or_else(unreadable)?;
                     let instance = InstanceId {
-                        origin: origin.as_i64()? as u64,
-                        serial: serial.as_i64()? as u64,
+                        origin: origin.parse().map_err(|_| unreadable())?,
+                        serial: serial.parse().map_err(|_| unreadable())?,
                     };
-                    match slot.as_str()? {
+                    match slot {
                         PRIMARY => loadout.primary = Some(instance),
                         SECONDARY => loadout.secondary = Some(instance),
                         "" => {}
-                        other => return Err(format!("an instance in slot {other:?}")),
+                        _ => return Err(unreadable()),
                     }
-                    instances.insert(instance, item);
+                    instances.insert(instance, item.to_owned());
                 }
-                CONSUMABLE => loadout.consumable = Some(item),
-                SERIAL => next_serial = qty as u64,
-                other => return Err(format!("an inventory row of kind {other:?}")),
+                None => {
+                    match slot {
+                        CONSUMABLE => loadout.consumable = Some(item.to_owned()),
+                        "" => {}
+                        _ => return Err(unreadable()),
+                    }
+                    stacks.insert(item.to_owned(), amount.parse().map_err(|_| unreadable())?);
+                }
             }
         }
+        let next_serial = u64::try_from(next_serial.as_i64()?)
+            .map_err(|_| format!("a negative next serial {next_serial:?}"))?;
         Inventory::restore(stacks, instances, loadout, next_serial)
+    }
+}
+
+/// The weapon slot `instance` is equipped in.
+fn slot_of(loadout: &Loadout, instance: InstanceId) -> Option<&'static str> {
+    if loadout.primary == Some(instance) {
+        Some(PRIMARY)
+    } else if loadout.secondary == Some(instance) {
+        Some(SECONDARY)
+    } else {
+        None
     }
 }

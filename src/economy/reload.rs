@@ -5,6 +5,8 @@
 //! nothing; the error says why.
 
 use super::data::{EconomyData, EconomyFiles};
+use super::inventory_part::HELD_ITEMS;
+use super::wallet_part::HELD_CURRENCIES;
 use crate::file_watch::watch_files;
 use crate::persistence::Store;
 use crate::telemetry::metrics::ECONOMY_RELOADS_TOTAL;
@@ -111,10 +113,10 @@ impl Removed {
     fn check_stored(&self, store: &Store) -> Result<(), String> {
         let runtime = crate::runtime::pool_runtime();
         let items = runtime
-            .block_on(store.part_owners::<Inventory>("item", &self.items, HOLDERS_SHOWN))
+            .block_on(store.part_owners::<Inventory>(HELD_ITEMS, &self.items, HOLDERS_SHOWN))
             .map_err(|error| format!("cannot check who holds the removed items: {error}"))?;
         let currencies = runtime
-            .block_on(store.part_owners::<Wallet>("currency", &self.currencies, HOLDERS_SHOWN))
+            .block_on(store.part_owners::<Wallet>(HELD_CURRENCIES, &self.currencies, HOLDERS_SHOWN))
             .map_err(|error| format!("cannot check who holds the removed currencies: {error}"))?;
         match items.into_iter().chain(currencies).next() {
             Some((player_id, id)) => Err(refusal(&id, player_id)),

@@ -1,9 +1,12 @@
 //! The wallet as a stored part: one row per currency held, `currency_changed` events.
 
 use crate::persistence::StoredPart;
-use crate::persistence::part::{Column, ColumnKind, Row, SqlValue, TableSpec};
+use crate::persistence::part::{Column, ColumnKind, HeldIn, Row, SqlValue, TableSpec};
 use arbiter_components::inventory::{Wallet, WalletEvent};
 use std::collections::BTreeMap;
+
+/// Where a stored wallet says which currencies it holds.
+pub(crate) const HELD_CURRENCIES: HeldIn = HeldIn::Column("currency");
 
 impl StoredPart for Wallet {
     const NAME: &'static str = "wallet";

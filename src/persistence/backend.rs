@@ -10,7 +10,7 @@ mod sqlite;
 
 use super::batch::{PartWrite, ShardBatch};
 use super::object::{ObjectEvent, ObjectKey, ObjectRecord};
-use super::part::{Row, TableSpec};
+use super::part::{HeldIn, Row, TableSpec};
 use super::record::{PlayerRecord, StoredEvent};
 use super::store::QueuedGrant;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -112,15 +112,15 @@ impl Backend {
         on_backend!(self, load_part(table, ids))
     }
 
-    /// Up to `limit` `(owner, value)` pairs of a part's rows whose text `column` is one of `values`.
+    /// Up to `limit` `(owner, value)` pairs of a part's rows that hold one of `values`.
     pub(super) async fn part_owners(
         &self,
         table: &TableSpec,
-        column: &str,
+        held_in: HeldIn,
         values: &[String],
         limit: u32,
     ) -> Result<Vec<(u64, String)>, sqlx::Error> {
-        on_backend!(self, part_owners(table, column, values, limit))
+        on_backend!(self, part_owners(table, held_in, values, limit))
     }
 
     /// The `players` rows of `ids` that exist, and each one's highest event seq (which exceeds the

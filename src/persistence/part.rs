@@ -11,13 +11,14 @@
 //! [`Progress::record_part_event`]: super::Progress::record_part_event
 
 mod entry;
+pub mod keyed_lines;
 mod table;
 
 pub(crate) use entry::decode_part;
 pub(crate) use entry::{CapturedPart, PartEntry, parts_json};
 pub use entry::{PartError, StoredParts};
 pub(crate) use table::Dialect;
-pub use table::{Column, ColumnKind, Row, SqlValue, TableSpec};
+pub use table::{Column, ColumnKind, HeldIn, Row, SqlValue, TableSpec};
 
 use bevy_ecs::component::{Component, Mutable};
 use serde::Serialize;

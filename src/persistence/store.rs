@@ -10,7 +10,7 @@ pub use objects::ObjectHistory;
 use super::backend::{Backend, StoredHistory};
 use super::batch::ShardBatch;
 use super::error::StoreError;
-use super::part::{PartEntry, Row, StoredPart, StoredParts, TableSpec};
+use super::part::{HeldIn, PartEntry, Row, StoredPart, StoredParts, TableSpec};
 use super::record::{PlayerRecord, StoredEvent, replay};
 use super::shard::shard_of;
 use serde_json::Value;
@@ -243,16 +243,16 @@ impl Store {
             .map_err(StoreError::query(shard))
     }
 
-    /// Up to `limit` per shard of the `(owner, value)` pairs of part `P`'s rows whose text `column`
-    /// is one of `values`: who holds what a catalog change would remove. `column` is one of the
-    /// part's own column names.
+    /// Up to `limit` per shard (and per value, for line keys) of the `(owner, value)` pairs of part
+    /// `P`'s rows that hold one of `values`: who holds what a catalog change would remove.
+    /// `held_in` names one of the part's own text columns.
     pub async fn part_owners<P: StoredPart>(
         &self,
-        column: &'static str,
+        held_in: HeldIn,
         values: &[String],
         limit: u32,
     ) -> Result<Vec<(u64, String)>, StoreError> {
-        debug_assert!(P::TABLE.columns.iter().any(|known| known.name == column));
+        debug_assert!(P::TABLE.columns.iter().any(|known| known.name == held_in.column()));
         let mut owners = Vec::new();
         if values.is_empty() {
             return Ok(owners);
@@ -260,7 +260,7 @@ impl Store {
         for (shard, backend) in self.shards.iter().enumerate() {
             owners.extend(
                 backend
-                    .part_owners(&P::TABLE, column, values, limit)
+                    .part_owners(&P::TABLE, held_in, values, limit)
                     .await
                     .map_err(StoreError::query(shard))?,
             );

@@ -1,7 +1,7 @@
 //! Queries that are the same on both backends but for the SQL dialect: written once as a macro that
 //! each backend instantiates with its statements.
 
-/// Defines `history`, `events_after`, `recent_events`, `players_after`, `delete`, `player_ids`,
+/// Defines `history`, `events_after`, `line_key_owners`, `recent_events`, `players_after`, `delete`, `player_ids`,
 /// `unpublished`, `unpublished_count`, `create_part_tables` and `delete_parts` for a pool type and
 /// its SQL.
 macro_rules! dialect_queries {
@@ -9,6 +9,7 @@ macro_rules! dialect_queries {
         pool: $pool:ty,
         connection: $connection:ty,
         dialect: $dialect:expr,
+        line_key_owners: $line_key_owners:literal,
         delete_part: $delete_part:literal,
         row: $row:literal,
         latest_snapshot: $snapshot:literal,
@@ -147,6 +148,29 @@ macro_rules! dialect_queries {
                     .await?;
             }
             Ok(())
+        }
+
+        /// Up to `limit` `(owner, value)` pairs of a part's rows whose keyed-lines `column` has a
+        /// line keyed by one of `values`. One query per value: they are the few keys a catalog
+        /// change removes.
+        async fn line_key_owners(
+            pool: &$pool,
+            table: &crate::persistence::part::TableSpec,
+            column: &str,
+            values: &[String],
+            limit: u32,
+        ) -> Result<Vec<(u64, String)>, sqlx::Error> {
+            let sql = format!($line_key_owners, table.name, column);
+            let mut owners = Vec::new();
+            for value in values {
+                let found: Vec<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(crate::persistence::part::keyed_lines::key_needle(value))
+                    .bind(i64::from(limit))
+                    .fetch_all(pool)
+                    .await?;
+                owners.extend(found.into_iter().map(|(owner,)| (owner as u64, value.clone())));
+            }
+            Ok(owners)
         }
 
         /// Removes an owner's rows from the parts' tables.

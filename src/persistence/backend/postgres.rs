@@ -7,7 +7,7 @@ use super::object_queries::object_queries;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::{PartOwners, PartWrite, ShardBatch};
 use crate::persistence::object::{ObjectKey, ObjectRecord};
-use crate::persistence::part::{ColumnKind, Dialect, Row, SqlValue, TableSpec};
+use crate::persistence::part::{HeldIn, ColumnKind, Dialect, Row, SqlValue, TableSpec};
 use crate::persistence::record::{PlayerRecord, StoredEvent};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
@@ -343,27 +343,29 @@ pub(super) async fn load_part(
     found.iter().map(|row| rows::part_row(row, table)).collect()
 }
 
-/// Up to `limit` `(owner, value)` pairs of a part's rows whose text `column` is one of `values`.
+/// Up to `limit` `(owner, value)` pairs of a part's rows that hold one of `values`.
 pub(super) async fn part_owners(
     pool: &PgPool,
     table: &TableSpec,
-    column: &str,
+    held_in: HeldIn,
     values: &[String],
     limit: u32,
 ) -> Result<Vec<(u64, String)>, sqlx::Error> {
-    let sql = format!(
-        "SELECT owner_id, {column} FROM {} WHERE {column} = ANY($1) LIMIT $2",
-        table.name
-    );
-    let found: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(values)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await?;
-    Ok(found
-        .into_iter()
-        .map(|(owner, value)| (owner as u64, value))
-        .collect())
+    match held_in {
+        HeldIn::Column(column) => {
+            let sql = format!(
+                "SELECT owner_id, {column} FROM {} WHERE {column} = ANY($1) LIMIT $2",
+                table.name
+            );
+            let found: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(sql))
+                .bind(values)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            Ok(rows::owned_values(found))
+        }
+        HeldIn::LineKeys(column) => line_key_owners(pool, table, column, values, limit).await,
+    }
 }
 
 /// One column of a batch, as the array `UNNEST` takes.
@@ -375,6 +377,7 @@ dialect_queries! {
     pool: PgPool,
     connection: PgConnection,
     dialect: Dialect::Postgres,
+    line_key_owners: "SELECT owner_id FROM {} WHERE strpos({}, $1) > 0 LIMIT $2",
     delete_part: "DELETE FROM {} WHERE owner_id = $1",
     row: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, \
           updated_at_ms FROM players WHERE id = $1",

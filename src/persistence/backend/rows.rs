@@ -108,6 +108,14 @@ where
     Ok((owner as u64, values))
 }
 
+/// `(owner, value)` pairs as the store hands them out.
+pub(super) fn owned_values(found: Vec<(i64, String)>) -> Vec<(u64, String)> {
+    found
+        .into_iter()
+        .map(|(owner, value)| (owner as u64, value))
+        .collect()
+}
+
 /// An object's head as stored: its version and time, its state still to be read from its rows.
 pub(super) fn object_head(key: &ObjectKey, version: i64, at_ms: i64) -> ObjectRecord {
     ObjectRecord {

@@ -6,7 +6,7 @@ use super::object_queries::object_queries;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::{PartOwners, PartWrite, ShardBatch};
 use crate::persistence::object::{ObjectKey, ObjectRecord};
-use crate::persistence::part::{Dialect, Row, SqlValue, TableSpec};
+use crate::persistence::part::{HeldIn, Dialect, Row, SqlValue, TableSpec};
 use crate::persistence::record::{PlayerRecord, StoredEvent};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
@@ -299,28 +299,30 @@ pub(super) async fn load_part(
     Ok(rows)
 }
 
-/// Up to `limit` `(owner, value)` pairs of a part's rows whose text `column` is one of `values`.
+/// Up to `limit` `(owner, value)` pairs of a part's rows that hold one of `values`.
 pub(super) async fn part_owners(
     pool: &SqlitePool,
     table: &TableSpec,
-    column: &str,
+    held_in: HeldIn,
     values: &[String],
     limit: u32,
 ) -> Result<Vec<(u64, String)>, sqlx::Error> {
-    let mut query = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT owner_id, {column} FROM {} WHERE {column} IN (",
-        table.name
-    ));
-    let mut list = query.separated(", ");
-    for value in values {
-        list.push_bind(value.as_str());
+    match held_in {
+        HeldIn::Column(column) => {
+            let mut query = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT owner_id, {column} FROM {} WHERE {column} IN (",
+                table.name
+            ));
+            let mut list = query.separated(", ");
+            for value in values {
+                list.push_bind(value.as_str());
+            }
+            query.push(") LIMIT ").push_bind(i64::from(limit));
+            let found: Vec<(i64, String)> = query.build_query_as().fetch_all(pool).await?;
+            Ok(rows::owned_values(found))
+        }
+        HeldIn::LineKeys(column) => line_key_owners(pool, table, column, values, limit).await,
     }
-    query.push(") LIMIT ").push_bind(i64::from(limit));
-    let found: Vec<(i64, String)> = query.build_query_as().fetch_all(pool).await?;
-    Ok(found
-        .into_iter()
-        .map(|(owner, value)| (owner as u64, value))
-        .collect())
 }
 
 /// Inserts `items` as multi-row statements, as many rows of `columns` values each as the bind
@@ -349,6 +351,7 @@ dialect_queries! {
     pool: SqlitePool,
     connection: SqliteConnection,
     dialect: Dialect::Sqlite,
+    line_key_owners: "SELECT owner_id FROM {} WHERE instr({}, ?) > 0 LIMIT ?",
     delete_part: "DELETE FROM {} WHERE owner_id = ?",
     row: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, \
           updated_at_ms FROM players WHERE id = ?",

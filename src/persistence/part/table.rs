@@ -35,6 +35,26 @@ pub enum SqlValue {
 /// One row of a part's table, without the owner column.
 pub type Row = Vec<SqlValue>;
 
+/// Where a part's rows say what an owner holds, for [`Store::part_owners`].
+///
+/// [`Store::part_owners`]: crate::persistence::Store::part_owners
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldIn {
+    /// A text column whose value is the key held (`wallet_balances.currency`).
+    Column(&'static str),
+    /// A text column of [keyed lines](super::keyed_lines), one line per key held
+    /// (`inventories.holdings`).
+    LineKeys(&'static str),
+}
+
+impl HeldIn {
+    pub fn column(self) -> &'static str {
+        match self {
+            HeldIn::Column(column) | HeldIn::LineKeys(column) => column,
+        }
+    }
+}
+
 impl SqlValue {
     pub fn kind(&self) -> ColumnKind {
         match self {
