@@ -128,7 +128,7 @@ fn sharded_load_with_items(
     for id in 1..=PLAYERS {
         let mut record = PlayerRecord::new(id);
         record.version = 2;
-        items::store_inventory(&mut record, &items::holding_all(&catalog, id));
+        record.set_part(items::holding_all(&catalog, id));
         let batch = &mut batches[store.shard_of(id)];
         batch.repaired.push(id);
         batch.players.push(record);

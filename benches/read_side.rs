@@ -176,7 +176,7 @@ fn query_server(
             record.version = 1;
             record.rating = score(id) as f64 / 1000.0;
             if let Some(catalog) = holding {
-                items::store_inventory(&mut record, &items::holding_all(catalog, id));
+                record.set_part(items::holding_all(catalog, id));
                 batch.repaired.push(id);
             }
             batch.players.push(record);

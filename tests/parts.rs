@@ -130,15 +130,10 @@ impl Player {
         ));
     }
 
-    /// The record as the writer stores it: with the badges as JSON.
+    /// The record as the writer stores it.
     fn stored(&self) -> PlayerRecord {
         let mut record = self.record.clone();
-        if self.badges != Badges::default() {
-            record.parts.insert(
-                "badges".into(),
-                serde_json::to_value(&self.badges).expect("badges serialize"),
-            );
-        }
+        record.set_part(self.badges.clone());
         record
     }
 
@@ -188,13 +183,13 @@ async fn round_trip(urls: Vec<String>) {
     let loaded = store.load_players(&[7]).await;
     assert!(loaded.failed.is_empty());
     assert_eq!(loaded.players, vec![ada.stored()]);
-    let badges = Badges::deserialize(&loaded.players[0].parts["badges"]).expect("decodes");
-    assert_eq!(badges, ada.badges);
+    assert_eq!(loaded.players[0].part::<Badges>(), Ok(ada.badges.clone()));
 
     // Snapshot (with its badges) plus the later events replays to the stored row, parts included.
     let history = store.history(7).await.expect("history");
     let snapshot = history.snapshot.clone().expect("a snapshot");
-    assert_eq!(snapshot.parts["badges"]["earned"]["sharpshooter"], 1);
+    let badges = snapshot.parts["badges"].to_json().expect("JSON");
+    assert_eq!(badges["earned"]["sharpshooter"], 1);
     assert_eq!(history.events.len(), 2);
     assert_eq!(history.row.as_ref(), Some(&history.replayed));
     assert_eq!(verify_players(&store, &[7]).await.expect("verify"), vec![]);
@@ -251,7 +246,7 @@ fn a_tampered_part_row_fails_verify_and_a_lost_row_is_recovered_from_the_log() {
         let mismatches = verify_players(&store, &[9]).await.expect("verify");
         assert_eq!(mismatches.len(), 1, "the tampered row is found");
         assert_eq!(
-            mismatches[0].replayed.parts["badges"]["earned"]["first_blood"],
+            mismatches[0].replayed.part::<Badges>().expect("decodes").earned["first_blood"],
             2
         );
 

@@ -80,8 +80,9 @@ impl StoredPart for Inventory {
         let [next_serial, holdings] = row.as_slice() else {
             return Err(format!("an inventory row has {} values", row.len()));
         };
-        let mut stacks = BTreeMap::new();
-        let mut instances = BTreeMap::new();
+        // Lines are written in key order, so the maps are built in bulk from sorted lists.
+        let mut stacks = Vec::new();
+        let mut instances = Vec::new();
         let mut loadout = Loadout::default();
         for entry in keyed_lines::entries(holdings.as_str()?) {
             let (item, held) = entry?;
@@ -100,7 +101,7 @@ impl StoredPart for Inventory {
                         "" => {}
                         _ => return Err(unreadable()),
                     }
-                    instances.insert(instance, item.to_owned());
+                    instances.push((instance, item.to_owned()));
                 }
                 None => {
                     match slot {
@@ -108,13 +109,18 @@ impl StoredPart for Inventory {
                         "" => {}
                         _ => return Err(unreadable()),
                     }
-                    stacks.insert(item.to_owned(), amount.parse().map_err(|_| unreadable())?);
+                    stacks.push((item.to_owned(), amount.parse().map_err(|_| unreadable())?));
                 }
             }
         }
         let next_serial = u64::try_from(next_serial.as_i64()?)
             .map_err(|_| format!("a negative next serial {next_serial:?}"))?;
-        Inventory::restore(stacks, instances, loadout, next_serial)
+        Inventory::restore(
+            BTreeMap::from_iter(stacks),
+            BTreeMap::from_iter(instances),
+            loadout,
+            next_serial,
+        )
     }
 }
 

@@ -107,7 +107,7 @@ impl ShardBatch {
                 let state = player.parts.get(entry.name());
                 let unchanged =
                     !changed.contains(&(player.id, entry.name())) && !repaired.contains(&player.id);
-                if unchanged || state.is_some_and(|state| state.is_null()) {
+                if unchanged {
                     continue;
                 }
                 let rows = state.map(|state| entry.rows(state)).transpose()?;
@@ -124,9 +124,6 @@ impl ShardBatch {
                 part: kind.to_owned(),
                 problem: "no stored object kind of that name is registered".into(),
             })?;
-            if object.state.as_ref().is_some_and(|state| state.is_null()) {
-                continue;
-            }
             let rows = object
                 .state
                 .as_ref()

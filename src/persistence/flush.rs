@@ -12,6 +12,7 @@ use super::writer::FlushCommand;
 use crate::settings::PersistenceSettings;
 use crate::shutdown::ShutdownWaits;
 use arbiter_components::tick::{ServerTick, TickRate};
+use std::collections::BTreeMap;
 use bevy_ecs::change_detection::DetectChangesMut;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::query::{Changed, Or, With, Without};
@@ -164,11 +165,11 @@ fn take_changes(
             .is_ok_and(|progress| progress.has_unsaved())
         {
             let parts = journals.p2().get(entity).map_or_else(
-                |_| Vec::new(),
+                |_| BTreeMap::new(),
                 |whole| {
                     link.parts
                         .entries()
-                        .filter_map(|entry| entry.capture(whole))
+                        .filter_map(|entry| Some((entry.name().to_owned(), entry.capture(whole)?)))
                         .collect()
                 },
             );

@@ -14,6 +14,7 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::message::MessageWriter;
 use bevy_ecs::query::{With, Without};
 use bevy_ecs::system::{Commands, Query, Res, ResMut};
+use std::collections::BTreeMap;
 
 /// Players that neither have their progress nor are loading it: new arrivals.
 type NotLoadedYet = (Without<Progress>, Without<Loading>);
@@ -67,8 +68,13 @@ pub(super) fn finish_loading(
             continue;
         }
         let now = now_ms();
+        let mut parts = BTreeMap::new();
         let (progress, result) = match loaded.record {
-            Some(record) => (Progress::loaded(record, now), "stored"),
+            Some(mut record) => {
+                // The parts move into their components; the record keeps its head only.
+                parts = std::mem::take(&mut record.parts);
+                (Progress::loaded(record, now), "stored")
+            }
             None => (
                 Progress::registered(loaded.key, format!("player-{}", loaded.key), now),
                 "new",
@@ -78,7 +84,7 @@ pub(super) fn finish_loading(
         let record = progress.record();
         let mut entity = commands.entity(loaded.entity);
         for part in link.parts.entries() {
-            if let Err(error) = part.insert(&mut entity, record.parts.get(part.name())) {
+            if let Err(error) = part.insert(&mut entity, parts.remove(part.name())) {
                 // Checked when the part was loaded: only a part changed between load and here.
                 tracing::error!(player_id = loaded.key, %error, "stored part does not decode");
             }

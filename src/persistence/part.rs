@@ -12,11 +12,12 @@
 
 mod entry;
 pub mod keyed_lines;
+mod state;
 mod table;
 
-pub(crate) use entry::decode_part;
-pub(crate) use entry::{CapturedPart, PartEntry, parts_json};
+pub(crate) use entry::PartEntry;
 pub use entry::{PartError, StoredParts};
+pub use state::PartState;
 pub(crate) use table::Dialect;
 pub use table::{Column, ColumnKind, HeldIn, Row, SqlValue, TableSpec};
 

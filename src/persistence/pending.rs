@@ -4,11 +4,11 @@
 
 use super::batch::ShardBatch;
 use super::object::{ObjectChanges, ObjectEvent, ObjectKey, ObjectRecord};
-use super::part::parts_json;
+use super::part::PartState;
 use super::progress::PlayerChanges;
 use super::record::{PlayerRecord, StoredEvent};
 use bevy_ecs::entity::Entity;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -200,6 +200,19 @@ impl TakenBatch {
     }
 }
 
+/// `state` as a snapshot holds it. `None` if it does not serialize (a bug in the part's
+/// `Serialize`): logged and counted, and no snapshot is taken; its rows are written all the same.
+fn as_json(part: &str, state: &PartState) -> Option<PartState> {
+    state
+        .as_json()
+        .inspect_err(|error| {
+            metrics::counter!(crate::telemetry::metrics::PERSIST_PART_ERRORS_TOTAL, "part" => part.to_owned())
+                .increment(1);
+            tracing::error!(part, %error, "a part does not serialize; no snapshot is taken");
+        })
+        .ok()
+}
+
 /// One shard's waiting changes.
 #[derive(Debug, Default)]
 pub(super) struct PendingShard {
@@ -217,8 +230,7 @@ impl PendingShard {
         self.len() == 0
     }
 
-    /// Adds a player's changes. Its parts become JSON here; a snapshot is kept only if every part
-    /// serialized.
+    /// Adds a player's changes. A snapshot holds its parts as JSON, made here, off the tick.
     pub(super) fn add(&mut self, entity: Entity, changes: PlayerChanges) {
         let PlayerChanges {
             mut record,
@@ -226,13 +238,24 @@ impl PendingShard {
             snapshot,
             parts,
         } = changes;
-        record.parts = parts_json(&parts);
-        let complete = record.parts.values().all(|state| !state.is_null());
-        let snapshot = (snapshot && complete).then(|| record.clone());
+        record.parts = parts;
+        let snapshot = snapshot
+            .then(|| {
+                let parts = record
+                    .parts
+                    .iter()
+                    .map(|(name, state)| Some((name.clone(), as_json(name, state)?)))
+                    .collect::<Option<BTreeMap<_, _>>>()?;
+                Some(PlayerRecord {
+                    parts,
+                    ..record.clone()
+                })
+            })
+            .flatten();
         self.players.merge(entity, record, events, snapshot);
     }
 
-    /// Adds an object's changes, its part as JSON (`null`: it did not serialize, no snapshot).
+    /// Adds an object's changes; a snapshot holds its part as JSON.
     pub(super) fn add_object(&mut self, entity: Entity, changes: ObjectChanges) {
         let ObjectChanges {
             mut record,
@@ -240,9 +263,19 @@ impl PendingShard {
             snapshot,
             part,
         } = changes;
-        record.state = part.and_then(|part| parts_json(&[part]).into_values().next());
-        let complete = record.state.as_ref().is_none_or(|state| !state.is_null());
-        let snapshot = (snapshot && complete).then(|| record.clone());
+        record.state = part;
+        let snapshot = snapshot
+            .then(|| {
+                let state = match &record.state {
+                    Some(state) => Some(as_json(&record.key.kind, state)?),
+                    None => None,
+                };
+                Some(ObjectRecord {
+                    state,
+                    ..record.clone()
+                })
+            })
+            .flatten();
         self.objects.merge(entity, record, events, snapshot);
     }
 

@@ -1,11 +1,11 @@
 //! A player's persisted state in the world: its record, the events not yet handed to the writer, and
 //! how far the database has caught up. Its change ticks are the write-behind dirty flag.
 
-use super::part::{CapturedPart, StoredPart};
+use super::part::{PartState, StoredPart};
 use super::record::{PartEvent, PlayerEvent, PlayerRecord, StoredEvent};
 use super::snapshot::{SnapshotClock, SnapshotPolicy};
 use bevy_ecs::component::Component;
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A player's stored progress as the world knows it (newer than the database between flushes).
@@ -20,13 +20,13 @@ pub struct Progress {
 }
 
 /// One player's changes since the last flush, on their way to the writer, with its parts as they
-/// are now (the writer turns them into JSON, off the tick).
+/// are now.
 #[derive(Debug, Clone)]
 pub struct PlayerChanges {
     pub record: PlayerRecord,
     pub events: Vec<StoredEvent>,
     pub snapshot: bool,
-    pub(super) parts: Vec<Arc<dyn CapturedPart>>,
+    pub(super) parts: BTreeMap<String, PartState>,
 }
 
 impl Progress {
@@ -105,7 +105,7 @@ impl Progress {
             snapshot: self
                 .snapshot
                 .take_if_due(self.record.version, policy, now_ms),
-            parts: Vec::new(),
+            parts: BTreeMap::new(),
         })
     }
 }

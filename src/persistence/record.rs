@@ -1,7 +1,7 @@
 //! A player's stored state and the events that change it. The state is a fold of the events: this is
 //! the invariant persistence keeps (`players` row = latest snapshot + the events after it).
 
-use super::part::{PartError, StoredParts};
+use super::part::{PartError, PartState, StoredParts};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -89,16 +89,26 @@ pub struct PlayerRecord {
     pub version: u64,
     /// Milliseconds since the Unix epoch of the last event folded in.
     pub updated_at_ms: i64,
-    /// Feature parts by name, as JSON; a part in its default state is absent. Stored in the parts'
-    /// own tables and in snapshots.
+    /// Feature parts by name; a part in its default state is absent. Stored in the parts' own
+    /// tables and, as JSON, in snapshots.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub parts: BTreeMap<String, Value>,
+    pub parts: BTreeMap<String, PartState>,
 }
 
 impl PlayerRecord {
     /// Its part `P` as stored (the default state when absent).
     pub fn part<P: super::StoredPart>(&self) -> Result<P, PartError> {
-        super::part::decode_part(self.parts.get(P::NAME))
+        self.parts
+            .get(P::NAME)
+            .map_or_else(|| Ok(P::default()), |state| Ok(state.get::<P>()?.into_owned()))
+    }
+
+    /// Sets its part `P` (removing it in its default state, which is stored as no rows).
+    pub fn set_part<P: super::StoredPart>(&mut self, part: P) {
+        match part == P::default() {
+            true => self.parts.remove(P::NAME),
+            false => self.parts.insert(P::NAME.to_owned(), PartState::new(part)),
+        };
     }
 
     /// A player before any event: the default rating, no history.

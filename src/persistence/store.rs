@@ -10,10 +10,9 @@ pub use objects::ObjectHistory;
 use super::backend::{Backend, StoredHistory};
 use super::batch::ShardBatch;
 use super::error::StoreError;
-use super::part::{HeldIn, PartEntry, Row, StoredPart, StoredParts, TableSpec};
+use super::part::{HeldIn, PartEntry, PartState, Row, StoredPart, StoredParts, TableSpec};
 use super::record::{PlayerRecord, StoredEvent, replay};
 use super::shard::shard_of;
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use tokio::task::JoinSet;
 
@@ -454,7 +453,7 @@ async fn part_states(
     entry: &dyn PartEntry,
     shard: usize,
     owners: &[u64],
-) -> Result<HashMap<u64, Value>, StoreError> {
+) -> Result<HashMap<u64, PartState>, StoreError> {
     let mut by_owner: HashMap<u64, Vec<Row>> = HashMap::new();
     for (owner, row) in backend
         .load_part(entry.table(), owners)

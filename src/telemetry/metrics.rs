@@ -257,7 +257,7 @@ fn describe() {
     );
     describe_counter!(
         PERSIST_PART_ERRORS_TOTAL,
-        "Feature parts that did not serialize at a flush, by part (their stored rows were kept)."
+        "Feature parts that did not serialize for a snapshot, by part (no snapshot was taken; their rows were written)."
     );
     describe_counter!(
         PERSIST_OBJECT_LOADS_TOTAL,

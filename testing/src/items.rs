@@ -3,7 +3,6 @@
 
 use arbiter::components::inventory::Inventory;
 use arbiter::components::items::{Catalog, ItemKind, ItemSpec};
-use arbiter::persistence::{PlayerRecord, StoredPart};
 
 /// A catalog of `count` materials (`material_0`, …, stacks of up to 1,000) and `coins`.
 pub fn materials(count: u32) -> Catalog {
@@ -25,13 +24,4 @@ pub fn holding_all(catalog: &Catalog, owner: u64) -> Inventory {
         inventory.apply(&event);
     }
     inventory
-}
-
-/// `record` with `inventory` as its stored part (write it with the player in
-/// `ShardBatch::repaired`, so its rows are written without the events that made it).
-pub fn store_inventory(record: &mut PlayerRecord, inventory: &Inventory) {
-    record.parts.insert(
-        Inventory::NAME.to_owned(),
-        serde_json::to_value(inventory).expect("an inventory serializes"),
-    );
 }

@@ -2,11 +2,10 @@
 //! and how far the database has caught up. Its change ticks are the write-behind dirty flag.
 
 use super::record::{ObjectEvent, ObjectKey, ObjectRecord};
-use crate::persistence::part::{CapturedPart, StoredPart};
+use crate::persistence::part::{PartState, StoredPart};
 use crate::persistence::record::PartEvent;
 use crate::persistence::snapshot::{SnapshotClock, SnapshotPolicy};
 use bevy_ecs::component::Component;
-use std::sync::Arc;
 
 /// An object entity whose stored state is being loaded; its journal and part arrive when it is.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,15 +24,15 @@ pub struct ObjectJournal {
     snapshot: SnapshotClock,
 }
 
-/// One object's changes since the last flush, on their way to the writer, with its part as it is now
-/// (the writer turns it into JSON, off the tick).
+/// One object's changes since the last flush, on their way to the writer, with its part as it is
+/// now.
 #[derive(Debug, Clone)]
 pub struct ObjectChanges {
     /// The object's head; its `state` is filled in by the writer from `part`.
     pub record: ObjectRecord,
     pub events: Vec<ObjectEvent>,
     pub snapshot: bool,
-    pub(crate) part: Option<Arc<dyn CapturedPart>>,
+    pub(crate) part: Option<PartState>,
 }
 
 impl ObjectJournal {

@@ -53,14 +53,14 @@ pub(crate) fn finish_loading_objects(
         } else {
             "new"
         };
-        let record = loaded
+        let mut record = loaded
             .record
             .unwrap_or_else(|| ObjectRecord::new(loaded.key.clone()));
         metrics::counter!(PERSIST_OBJECT_LOADS_TOTAL, "kind" => loaded.key.kind.clone(), "result" => result)
             .increment(1);
         let mut entity = commands.entity(loaded.entity);
         if let Some(part) = link.objects.get(&loaded.key.kind)
-            && let Err(error) = part.insert(&mut entity, record.state.as_ref())
+            && let Err(error) = part.insert(&mut entity, record.state.take())
         {
             // Checked when it was loaded: only a part changed between load and here.
             tracing::error!(key = %loaded.key, %error, "stored object does not decode");

@@ -1,10 +1,9 @@
 //! An object's stored state and events: the state is the fold of the events, as for players.
 
-use crate::persistence::part::{PartError, StoredParts};
+use crate::persistence::part::{PartError, PartState, StoredParts};
 use crate::persistence::record::PartEvent;
 use bevy_ecs::component::Component;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// Names one stored object: its kind (the name of the part that holds its state) and its id. Spawn
 /// an entity with it to have persistence load that object.
@@ -55,9 +54,9 @@ pub struct ObjectRecord {
     pub version: u64,
     /// Milliseconds since the Unix epoch of the last event folded in.
     pub updated_at_ms: i64,
-    /// The part's state as JSON; `None` in its default state (no rows).
+    /// The part's state; `None` in its default state (no rows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<Value>,
+    pub state: Option<PartState>,
 }
 
 impl ObjectRecord {
@@ -96,7 +95,7 @@ pub fn replay_object(
     let mut record = snapshot.unwrap_or_else(|| ObjectRecord::new(key.clone()));
     for stored in events {
         if stored.seq > record.version {
-            record.state = entry.fold(record.state.as_ref(), stored.event.data())?;
+            record.state = entry.fold(record.state.take(), stored.event.data())?;
             record.version = stored.seq;
             record.updated_at_ms = stored.at_ms;
         }
