@@ -115,13 +115,15 @@ fn play(ops: &[Op]) {
     let queries = runtime();
     let mut loaded = queries.block_on(store.load_players(&[PLAYER]));
     let record = loaded.players.pop().expect("stored");
-    let stored_inventory: Inventory = record.part().expect("the stored inventory decodes");
-    let stored_wallet: Wallet = record.part().expect("the stored wallet decodes");
+    let stored_inventory = record
+        .part::<Inventory>()
+        .expect("the stored inventory decodes");
+    let stored_wallet = record.part::<Wallet>().expect("the stored wallet decodes");
     assert_eq!(
-        stored_inventory, inventory,
+        *stored_inventory, inventory,
         "stored inventory = the world's"
     );
-    assert_eq!(stored_wallet, wallet, "stored wallet = the world's");
+    assert_eq!(*stored_wallet, wallet, "stored wallet = the world's");
     assert_eq!(
         queries
             .block_on(verify_players(&store, &[PLAYER]))

@@ -183,7 +183,8 @@ async fn round_trip(urls: Vec<String>) {
     let loaded = store.load_players(&[7]).await;
     assert!(loaded.failed.is_empty());
     assert_eq!(loaded.players, vec![ada.stored()]);
-    assert_eq!(loaded.players[0].part::<Badges>(), Ok(ada.badges.clone()));
+    let badges = loaded.players[0].part::<Badges>().expect("decodes");
+    assert_eq!(*badges, ada.badges);
 
     // Snapshot (with its badges) plus the later events replays to the stored row, parts included.
     let history = store.history(7).await.expect("history");
@@ -246,7 +247,11 @@ fn a_tampered_part_row_fails_verify_and_a_lost_row_is_recovered_from_the_log() {
         let mismatches = verify_players(&store, &[9]).await.expect("verify");
         assert_eq!(mismatches.len(), 1, "the tampered row is found");
         assert_eq!(
-            mismatches[0].replayed.part::<Badges>().expect("decodes").earned["first_blood"],
+            mismatches[0]
+                .replayed
+                .part::<Badges>()
+                .expect("decodes")
+                .earned["first_blood"],
             2
         );
 

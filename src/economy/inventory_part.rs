@@ -80,13 +80,15 @@ impl StoredPart for Inventory {
         let [next_serial, holdings] = row.as_slice() else {
             return Err(format!("an inventory row has {} values", row.len()));
         };
+        let holdings = holdings.as_str()?;
         // Lines are written in key order, so the maps are built in bulk from sorted lists.
-        let mut stacks = Vec::new();
+        let lines = memchr::memchr_iter(b'\n', holdings.as_bytes()).count();
+        let mut stacks = Vec::with_capacity(lines);
         let mut instances = Vec::new();
         let mut loadout = Loadout::default();
-        for entry in keyed_lines::entries(holdings.as_str()?) {
+        for entry in keyed_lines::entries(holdings) {
             let (item, held) = entry?;
-            let (amount, slot) = held.split_once(' ').unwrap_or((held, ""));
+            let (amount, slot) = keyed_lines::split_word(held);
             let unreadable = || format!("an unreadable holding: {item} {held}");
             match amount.strip_prefix('#') {
                 Some(id) => {
@@ -96,18 +98,18 @@ impl StoredPart for Inventory {
                         serial: serial.parse().map_err(|_| unreadable())?,
                     };
                     match slot {
-                        PRIMARY => loadout.primary = Some(instance),
-                        SECONDARY => loadout.secondary = Some(instance),
-                        "" => {}
-                        _ => return Err(unreadable()),
+                        Some(PRIMARY) => loadout.primary = Some(instance),
+                        Some(SECONDARY) => loadout.secondary = Some(instance),
+                        None => {}
+                        Some(_) => return Err(unreadable()),
                     }
                     instances.push((instance, item.to_owned()));
                 }
                 None => {
                     match slot {
-                        CONSUMABLE => loadout.consumable = Some(item.to_owned()),
-                        "" => {}
-                        _ => return Err(unreadable()),
+                        Some(CONSUMABLE) => loadout.consumable = Some(item.to_owned()),
+                        None => {}
+                        Some(_) => return Err(unreadable()),
                     }
                     stacks.push((item.to_owned(), amount.parse().map_err(|_| unreadable())?));
                 }

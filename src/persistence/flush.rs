@@ -12,7 +12,6 @@ use super::writer::FlushCommand;
 use crate::settings::PersistenceSettings;
 use crate::shutdown::ShutdownWaits;
 use arbiter_components::tick::{ServerTick, TickRate};
-use std::collections::BTreeMap;
 use bevy_ecs::change_detection::DetectChangesMut;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::query::{Changed, Or, With, Without};
@@ -20,6 +19,7 @@ use bevy_ecs::resource::IsResource;
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Local, ParamSet, Query, Res, ResMut};
 use bevy_ecs::world::EntityRef;
+use std::collections::BTreeMap;
 
 /// Run condition: a flush interval has passed since the last flush. While it is false the flush
 /// system does not run, so its change detection covers every change since its last run.

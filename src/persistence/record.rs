@@ -4,6 +4,7 @@
 use super::part::{PartError, PartState, StoredParts};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// How a match ended for one player.
@@ -96,11 +97,11 @@ pub struct PlayerRecord {
 }
 
 impl PlayerRecord {
-    /// Its part `P` as stored (the default state when absent).
-    pub fn part<P: super::StoredPart>(&self) -> Result<P, PartError> {
+    /// Its part `P` as stored (the default state when absent), borrowed unless it had to be decoded.
+    pub fn part<P: super::StoredPart>(&self) -> Result<Cow<'_, P>, PartError> {
         self.parts
             .get(P::NAME)
-            .map_or_else(|| Ok(P::default()), |state| Ok(state.get::<P>()?.into_owned()))
+            .map_or_else(|| Ok(Cow::Owned(P::default())), PartState::get)
     }
 
     /// Sets its part `P` (removing it in its default state, which is stored as no rows).

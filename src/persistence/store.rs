@@ -251,7 +251,12 @@ impl Store {
         values: &[String],
         limit: u32,
     ) -> Result<Vec<(u64, String)>, StoreError> {
-        debug_assert!(P::TABLE.columns.iter().any(|known| known.name == held_in.column()));
+        debug_assert!(
+            P::TABLE
+                .columns
+                .iter()
+                .any(|known| known.name == held_in.column())
+        );
         let mut owners = Vec::new();
         if values.is_empty() {
             return Ok(owners);

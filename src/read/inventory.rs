@@ -49,8 +49,10 @@ impl InventoryReport {
     /// The report of `record`'s stored parts; a part that is absent is empty. `Err` names a part
     /// that does not decode.
     pub fn of(record: &PlayerRecord) -> Result<Self, String> {
-        let inventory: Inventory = record.part().map_err(|error| error.to_string())?;
-        let wallet: Wallet = record.part().map_err(|error| error.to_string())?;
+        let inventory = record
+            .part::<Inventory>()
+            .map_err(|error| error.to_string())?;
+        let wallet = record.part::<Wallet>().map_err(|error| error.to_string())?;
         let loadout = inventory.loadout();
         let slot = |instance: &InstanceId| {
             if loadout.primary == Some(*instance) {

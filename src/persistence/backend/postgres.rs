@@ -7,7 +7,7 @@ use super::object_queries::object_queries;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::{PartOwners, PartWrite, ShardBatch};
 use crate::persistence::object::{ObjectKey, ObjectRecord};
-use crate::persistence::part::{HeldIn, ColumnKind, Dialect, Row, SqlValue, TableSpec};
+use crate::persistence::part::{ColumnKind, Dialect, HeldIn, Row, SqlValue, TableSpec};
 use crate::persistence::record::{PlayerRecord, StoredEvent};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;

@@ -6,7 +6,7 @@ use super::object_queries::object_queries;
 use super::rows::{self, PlayerRow};
 use crate::persistence::batch::{PartOwners, PartWrite, ShardBatch};
 use crate::persistence::object::{ObjectKey, ObjectRecord};
-use crate::persistence::part::{HeldIn, Dialect, Row, SqlValue, TableSpec};
+use crate::persistence::part::{Dialect, HeldIn, Row, SqlValue, TableSpec};
 use crate::persistence::record::{PlayerRecord, StoredEvent};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};

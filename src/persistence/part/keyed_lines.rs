@@ -33,14 +33,32 @@ impl KeyedLines {
 
 /// The `(key, rest)` entries of `text`, in order; an entry without a key and a rest is an error.
 pub fn entries(text: &str) -> impl Iterator<Item = Result<(&str, &str), String>> {
-    let mut lines = text.split('\n');
-    let first = lines.next().filter(|before| !before.is_empty());
+    // Split on bytes: a login reads millions of lines, and '\n' and ' ' are ASCII, so every cut
+    // falls on a character boundary.
+    let bytes = text.as_bytes();
+    let starts = memchr::memchr_iter(b'\n', bytes).map(|newline| newline + 1);
+    let ends = memchr::memchr_iter(b'\n', bytes)
+        .skip(1)
+        .chain(std::iter::once(bytes.len()));
+    let first = text.split('\n').next().filter(|before| !before.is_empty());
     let stray = first.map(|before| Err(format!("text before the first line: {before:?}")));
-    stray.into_iter().chain(lines.map(|line| {
-        line.split_once(' ')
-            .filter(|(key, _)| !key.is_empty())
-            .ok_or_else(|| format!("a line without a key and a value: {line:?}"))
-    }))
+    stray
+        .into_iter()
+        .chain(starts.zip(ends).map(move |(start, end)| {
+            let line = &text[start..end];
+            match split_word(line) {
+                ("", _) | (_, None) => Err(format!("a line without a key and a value: {line:?}")),
+                (key, Some(rest)) => Ok((key, rest)),
+            }
+        }))
+}
+
+/// `text` up to its first space, and what follows that space, if there is one.
+pub fn split_word(text: &str) -> (&str, Option<&str>) {
+    match memchr::memchr(b' ', text.as_bytes()) {
+        Some(space) => (&text[..space], Some(&text[space + 1..])),
+        None => (text, None),
+    }
 }
 
 /// What a text holding an entry keyed `key` contains.
@@ -60,7 +78,10 @@ mod tests {
         let text = lines.into_string();
         assert_eq!(text, "\nmedkit 3 consumable\nrifle #7:1");
         let read: Vec<_> = entries(&text).collect();
-        assert_eq!(read, vec![Ok(("medkit", "3 consumable")), Ok(("rifle", "#7:1"))]);
+        assert_eq!(
+            read,
+            vec![Ok(("medkit", "3 consumable")), Ok(("rifle", "#7:1"))]
+        );
         assert_eq!(entries("").count(), 0);
     }
 
