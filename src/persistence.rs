@@ -41,9 +41,12 @@ pub use object::{ObjectJournal, ObjectKey, ObjectRecord};
 pub use part::{StoredPart, StoredParts};
 pub use plugin::{PersistencePlugin, RecordEvents};
 pub use progress::{Progress, now_ms};
-pub use record::{MatchOutcome, PartEvent, PlayerEvent, PlayerRecord, StoredEvent};
+pub use record::{
+    MatchOutcome, PartEvent, PlayerEvent, PlayerRecord, StoredEvent, Transfer, TransferLeg,
+};
 pub use snapshot::SnapshotPolicy;
 pub use store::{
-    LoadedPlayers, ObjectHistory, PlayerHistory, Queued, QueuedGrant, ShardFailure, Store,
+    LoadedPlayers, ObjectHistory, PlayerHistory, Queued, QueuedGrant, RolledForward, ShardFailure,
+    Store,
 };
 pub use verify::{Mismatch, ObjectMismatch, verify_objects, verify_players};

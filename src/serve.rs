@@ -6,7 +6,7 @@ use crate::config::{ConfigSource, LoadedConfig, process_env};
 use crate::economy::EconomyData;
 use crate::maps::{MAPS_DIR, load_maps};
 use crate::shutdown::SignalPlugin;
-use crate::store_commands::open_store;
+use crate::store_commands::{complete_transfers, open_store};
 use crate::telemetry::logging;
 use crate::weapons::{WEAPONS_FILE, load_weapons};
 use anyhow::Context;
@@ -29,6 +29,7 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
     );
 
     let store = open_store(&loaded.config)?;
+    complete_transfers(&store)?;
     tracing::info!(
         shards = store.shard_count(),
         "player store ready (migrations applied)"

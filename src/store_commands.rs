@@ -27,6 +27,32 @@ pub fn open_store(config: &ServerConfig) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// Completes the transfers a crash left half-written (see [`Store::complete_transfers`]), blocking.
+/// Run it before the server takes logins: a transfer it cannot complete is an error, because a
+/// player loaded without its leg of a transfer could spend what it already gave.
+pub fn complete_transfers(store: &Store) -> anyhow::Result<()> {
+    let done = crate::runtime::pool_runtime().block_on(store.complete_transfers());
+    if done.open > 0 {
+        tracing::info!(
+            open = done.open,
+            legs_written = done.legs_written,
+            "transfers completed across shards"
+        );
+    }
+    if done.left_open.is_empty() {
+        return Ok(());
+    }
+    for (transfer, error) in &done.left_open {
+        tracing::error!(transfer, %error, "a transfer cannot be completed");
+    }
+    anyhow::bail!(
+        "{} transfer(s) cannot be completed (first: {}: {}); the server does not start until they can",
+        done.left_open.len(),
+        done.left_open[0].0,
+        done.left_open[0].1
+    )
+}
+
 /// Applies the migrations to an opened store (with its parts and object kinds), blocking until they
 /// are done. The connections it opens live on the process-wide pool runtime, so they stay usable by
 /// any app or runtime afterwards. Call it at start-up, not from async code.
@@ -194,6 +220,7 @@ pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<A
     let object_mismatches = runtime.block_on(verify_objects(&store, &keys))?;
     let capacity = config.economy.inventory_capacity;
     let violations = runtime.block_on(audit_economy(&store, &ids, capacity))?;
+    let half_written = runtime.block_on(store.half_written_transfers())?;
     let mut out = std::io::stdout().lock();
     for mismatch in &mismatches {
         writeln!(
@@ -220,17 +247,30 @@ pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<A
             violation.player_id, violation.problem
         )?;
     }
+    for (transfer, missing) in &half_written {
+        writeln!(
+            out,
+            "TRANSFER {transfer}: no leg stored for player(s) {missing:?} (the server completes \
+             it at its next start; while one runs, a transfer may be between its two commits)"
+        )?;
+    }
     writeln!(
         out,
-        "checked {} player(s) and {} object(s) on {} shard(s): {} mismatch(es), {} economy violation(s)",
+        "checked {} player(s) and {} object(s) on {} shard(s): {} mismatch(es), {} economy \
+         violation(s), {} half-written transfer(s)",
         ids.len(),
         keys.len(),
         store.shard_count(),
         mismatches.len() + object_mismatches.len(),
-        violations.len()
+        violations.len(),
+        half_written.len()
     )?;
     Ok(
-        if mismatches.is_empty() && object_mismatches.is_empty() && violations.is_empty() {
+        if mismatches.is_empty()
+            && object_mismatches.is_empty()
+            && violations.is_empty()
+            && half_written.is_empty()
+        {
             AppExit::Success
         } else {
             AppExit::error()

@@ -114,7 +114,8 @@ impl Deployment {
         assert!(verify.status.success(), "{stdout}");
         assert!(
             stdout.contains(&format!(
-                "checked {BOTS} player(s) and 0 object(s) on 1 shard(s): 0 mismatch(es), 0 economy violation(s)"
+                "checked {BOTS} player(s) and 0 object(s) on 1 shard(s): 0 mismatch(es), 0 economy \
+                 violation(s), 0 half-written transfer(s)"
             )),
             "{stdout}"
         );

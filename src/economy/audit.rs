@@ -5,7 +5,7 @@
 //! player across all shards.
 
 use super::grant_claims::GrantClaimEvent;
-use crate::persistence::{PlayerEvent, Store, StoreError};
+use crate::persistence::{Store, StoreError};
 use arbiter_components::inventory::{InstanceId, Inventory, InventoryEvent, Wallet, WalletEvent};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -106,10 +106,10 @@ struct Flows {
 impl Flows {
     fn of(events: &[crate::persistence::StoredEvent]) -> Self {
         let mut flows = Self::default();
-        for stored in events {
-            let PlayerEvent::Part(event) = &stored.event else {
-                continue;
-            };
+        for event in events
+            .iter()
+            .flat_map(|stored| stored.event.part_events(stored.player_id))
+        {
             if let Ok(event) = InventoryEvent::deserialize(event.data()) {
                 flows.item(&event);
             } else if let Ok(GrantClaimEvent::GrantClaimed { key }) =

@@ -7,11 +7,12 @@ mod object_queries;
 mod postgres;
 mod rows;
 mod sqlite;
+mod transfer_queries;
 
 use super::batch::{PartWrite, ShardBatch};
 use super::object::{ObjectEvent, ObjectKey, ObjectRecord};
 use super::part::{HeldIn, Row, TableSpec};
-use super::record::{PlayerRecord, StoredEvent};
+use super::record::{PlayerRecord, StoredEvent, Transfer};
 use super::store::QueuedGrant;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -259,6 +260,29 @@ impl Backend {
     /// The seq of the newest queued grant (0 when there is none).
     pub(super) async fn grants_head(&self) -> Result<i64, sqlx::Error> {
         on_backend!(self, grants_head())
+    }
+
+    /// The transfer journal rows (only those not yet known complete, when `open_only`), with
+    /// their owners.
+    pub(super) async fn transfer_rows(
+        &self,
+        open_only: bool,
+    ) -> Result<Vec<(u64, Transfer)>, sqlx::Error> {
+        on_backend!(self, transfer_rows(open_only))
+    }
+
+    /// Whether `owner`'s leg of transfer `id` is stored on this shard.
+    pub(super) async fn holds_transfer_leg(
+        &self,
+        id: &str,
+        owner: u64,
+    ) -> Result<bool, sqlx::Error> {
+        on_backend!(self, holds_transfer_leg(id, owner))
+    }
+
+    /// Marks this shard's rows of transfer `id` complete.
+    pub(super) async fn complete_transfer(&self, id: &str) -> Result<(), sqlx::Error> {
+        on_backend!(self, complete_transfer(id))
     }
 
     /// The ids of this shard's players (with a row, or only events: a lost row): all in id order,

@@ -2,7 +2,7 @@
 
 use super::object::{ObjectEvent, ObjectRecord};
 use super::part::{PartError, Row, StoredParts, TableSpec};
-use super::record::{PlayerEvent, PlayerRecord, StoredEvent};
+use super::record::{PlayerEvent, PlayerRecord, StoredEvent, Transfer};
 use std::collections::{HashMap, HashSet};
 
 /// Changed players (their state after the events, parts included), their new events, and snapshots
@@ -70,6 +70,18 @@ impl PartWrite {
 }
 
 impl ShardBatch {
+    /// The transfer events among its events, each with the player that recorded it: each one's
+    /// journal row is written with it.
+    pub(crate) fn transfers(&self) -> Vec<(&StoredEvent, &Transfer)> {
+        self.events
+            .iter()
+            .filter_map(|stored| match &stored.event {
+                PlayerEvent::Transfer(transfer) => Some((stored, transfer)),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.repaired.is_empty()
             && self.players.is_empty()
@@ -81,8 +93,7 @@ impl ShardBatch {
     }
 
     /// Every registered part's table writes for this batch's players and objects (kinds in
-    /// `objects`). A state held as `null` (it did not serialize) leaves that owner's rows alone, and
-    /// so does a part that did not change (see [`ShardBatch`]).
+    /// `objects`). A part that did not change leaves that owner's rows alone (see [`ShardBatch`]).
     pub(crate) fn part_writes(
         &self,
         parts: &StoredParts,
@@ -94,10 +105,10 @@ impl ShardBatch {
             .collect();
         let mut changed: HashSet<(u64, &str)> = HashSet::new();
         for stored in &self.events {
-            if let PlayerEvent::Part(event) = &stored.event
-                && let Some(entry) = parts.entries().find(|entry| entry.folds(event.kind()))
-            {
-                changed.insert((stored.player_id, entry.name()));
+            for event in stored.event.part_events(stored.player_id) {
+                if let Some(entry) = parts.entries().find(|entry| entry.folds(event.kind())) {
+                    changed.insert((stored.player_id, entry.name()));
+                }
             }
         }
         let repaired: HashSet<u64> = self.repaired.iter().copied().collect();

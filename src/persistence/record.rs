@@ -32,9 +32,41 @@ pub enum PlayerEvent {
         rating: f64,
         uncertainty: f64,
     },
+    /// The player's share of a transfer between owners (a trade): the whole transfer, of which
+    /// the player's own leg is folded into its parts. Its shard's transaction also writes the
+    /// transfer's journal row (see [`super::transfer`]).
+    Transfer(Transfer),
     /// An event of a feature's part (see [`super::part`]), folded by that part.
     #[serde(untagged)]
     Part(PartEvent),
+}
+
+/// Part events of several owners that happen together or not at all: each owner records the whole
+/// transfer as one event and folds its own leg.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// Unique across shards: the first leg's owner and the seq of its transfer event (`7:12`).
+    pub id: String,
+    /// Milliseconds since the Unix epoch when it happened: every leg's event is of that time.
+    pub at_ms: i64,
+    pub legs: Vec<TransferLeg>,
+}
+
+/// One owner's part events in a transfer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransferLeg {
+    pub owner: u64,
+    pub events: Vec<PartEvent>,
+}
+
+impl Transfer {
+    /// The part events of `owner`'s leg (none if it has no leg).
+    pub fn leg_of(&self, owner: u64) -> impl Iterator<Item = &PartEvent> {
+        self.legs
+            .iter()
+            .filter(move |leg| leg.owner == owner)
+            .flat_map(|leg| &leg.events)
+    }
 }
 
 /// A part's event as stored: a JSON object whose `type` names it (`item_granted`).
@@ -64,11 +96,24 @@ impl PartEvent {
 }
 
 impl PlayerEvent {
+    /// The part events this event folds into player `id`'s parts: itself, or its leg of a
+    /// transfer.
+    pub fn part_events(&self, id: u64) -> Box<dyn Iterator<Item = &PartEvent> + '_> {
+        match self {
+            PlayerEvent::Part(event) => Box::new(std::iter::once(event)),
+            PlayerEvent::Transfer(transfer) => Box::new(transfer.leg_of(id)),
+            PlayerEvent::Registered { .. } | PlayerEvent::MatchPlayed { .. } => {
+                Box::new(std::iter::empty())
+            }
+        }
+    }
+
     /// The `type` column of `player_events`.
     pub fn kind(&self) -> &str {
         match self {
             PlayerEvent::Registered { .. } => "registered",
             PlayerEvent::MatchPlayed { .. } => "match_played",
+            PlayerEvent::Transfer(_) => "transfer",
             PlayerEvent::Part(event) => event.kind(),
         }
     }
@@ -156,7 +201,7 @@ impl PlayerRecord {
     /// feature's rules in the world.
     pub fn apply(&mut self, seq: u64, at_ms: i64, event: &PlayerEvent) {
         match event {
-            PlayerEvent::Part(_) => {}
+            PlayerEvent::Part(_) | PlayerEvent::Transfer(_) => {}
             PlayerEvent::Registered { name } => self.name.clone_from(name),
             PlayerEvent::MatchPlayed {
                 outcome,
@@ -205,7 +250,7 @@ pub fn replay(
     for stored in events {
         if stored.seq > record.version {
             record.apply(stored.seq, stored.at_ms, &stored.event);
-            if let PlayerEvent::Part(event) = &stored.event {
+            for event in stored.event.part_events(id) {
                 parts.fold(&mut record.parts, event.data())?;
             }
         }
@@ -267,6 +312,42 @@ mod tests {
         // From a snapshot at seq 2 plus the events after it: the same state.
         let snapshot = replay(7, None, &stored[..2], &parts).expect("replays");
         assert_eq!(replay(7, Some(snapshot), &stored, &parts), Ok(record));
+    }
+
+    #[test]
+    fn a_transfer_is_one_event_for_each_owner_that_folds_only_its_own_leg() {
+        let leg = |owner: u64, delta: i64| TransferLeg {
+            owner,
+            events: vec![
+                PartEvent::new(&serde_json::json!({ "type": "coins_moved", "delta": delta }))
+                    .expect("an object with a type"),
+            ],
+        };
+        let event = PlayerEvent::Transfer(Transfer {
+            id: "7:3".into(),
+            at_ms: 9,
+            legs: vec![leg(7, -5), leg(8, 5)],
+        });
+        let json = serde_json::to_string(&event).expect("json");
+        assert!(
+            json.starts_with(r#"{"type":"transfer","id":"7:3""#),
+            "{json}"
+        );
+        assert_eq!(event.kind(), "transfer");
+        assert_eq!(
+            serde_json::from_str::<PlayerEvent>(&json).expect("parses"),
+            event
+        );
+        let deltas = |owner| -> Vec<i64> {
+            event
+                .part_events(owner)
+                .map(|part| part.data()["delta"].as_i64().expect("a delta"))
+                .collect()
+        };
+        assert_eq!(
+            (deltas(7), deltas(8), deltas(9)),
+            (vec![-5], vec![5], vec![])
+        );
     }
 
     #[test]

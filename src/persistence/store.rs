@@ -3,9 +3,11 @@
 
 mod grants;
 mod objects;
+mod transfers;
 
 pub use grants::{Queued, QueuedGrant};
 pub use objects::ObjectHistory;
+pub use transfers::RolledForward;
 
 use super::backend::{Backend, StoredHistory};
 use super::batch::ShardBatch;

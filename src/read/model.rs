@@ -203,7 +203,9 @@ impl ReadModel {
                     rating,
                     at_ms: stored.at_ms,
                 }),
-                PlayerEvent::Registered { .. } | PlayerEvent::Part(_) => None,
+                PlayerEvent::Registered { .. }
+                | PlayerEvent::Transfer(_)
+                | PlayerEvent::Part(_) => None,
             })
             .take(LAST_MATCHES as usize)
             .collect();

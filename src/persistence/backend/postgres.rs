@@ -5,6 +5,7 @@ use super::dialect::dialect_queries;
 use super::grant_queries::grant_queries;
 use super::object_queries::object_queries;
 use super::rows::{self, PlayerRow};
+use super::transfer_queries::transfer_queries;
 use crate::persistence::batch::{PartOwners, PartWrite, ShardBatch};
 use crate::persistence::object::{ObjectKey, ObjectRecord};
 use crate::persistence::part::{ColumnKind, Dialect, HeldIn, Row, SqlValue, TableSpec};
@@ -68,6 +69,21 @@ pub(super) async fn write(
         .bind(column(events, |event| event.event.kind().to_owned()))
         .bind(column(events, rows::payload))
         .bind(column(events, |event| event.at_ms))
+        .execute(&mut *tx)
+        .await?;
+        statements += 1;
+    }
+    let transfers = batch.transfers();
+    if !transfers.is_empty() {
+        sqlx::query(
+            "INSERT INTO transfers (transfer_id, owner_id, transfer, at_ms) \
+             SELECT * FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::int8[]) \
+             ON CONFLICT (transfer_id, owner_id) DO NOTHING",
+        )
+        .bind(column(&transfers, |(_, transfer)| transfer.id.clone()))
+        .bind(column(&transfers, |(event, _)| event.player_id as i64))
+        .bind(column(&transfers, |(_, transfer)| rows::transfer(transfer)))
+        .bind(column(&transfers, |(event, _)| event.at_ms))
         .execute(&mut *tx)
         .await?;
         statements += 1;
@@ -416,6 +432,14 @@ object_queries! {
         "DELETE FROM object_events WHERE kind = $1 AND id = $2",
         "DELETE FROM object_snapshots WHERE kind = $1 AND id = $2",
     ],
+}
+
+transfer_queries! {
+    pool: PgPool,
+    all: "SELECT owner_id, transfer FROM transfers",
+    open: "SELECT owner_id, transfer FROM transfers WHERE NOT completed",
+    holds: "SELECT 1::int8 FROM transfers WHERE transfer_id = $1 AND owner_id = $2",
+    complete: "UPDATE transfers SET completed = true WHERE transfer_id = $1",
 }
 
 grant_queries! {

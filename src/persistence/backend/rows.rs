@@ -3,7 +3,7 @@
 
 use crate::persistence::object::{ObjectEvent, ObjectKey, ObjectRecord};
 use crate::persistence::part::{ColumnKind, Row, SqlValue, TableSpec};
-use crate::persistence::record::{PlayerEvent, PlayerRecord, StoredEvent};
+use crate::persistence::record::{PlayerEvent, PlayerRecord, StoredEvent, Transfer};
 
 /// A `players` row or a snapshot's state, column by column.
 #[derive(Debug, sqlx::FromRow)]
@@ -75,6 +75,16 @@ pub(super) fn snapshot(state: &str) -> Result<PlayerRecord, sqlx::Error> {
 pub(super) fn payload(event: &StoredEvent) -> String {
     serde_json::to_string(&event.event)
         .unwrap_or_else(|error| unreachable!("player events always serialize: {error}"))
+}
+
+pub(super) fn transfer(transfer: &Transfer) -> String {
+    serde_json::to_string(transfer)
+        .unwrap_or_else(|error| unreachable!("transfers always serialize: {error}"))
+}
+
+/// A transfer's journal row as stored.
+pub(super) fn stored_transfer(json: &str) -> Result<Transfer, sqlx::Error> {
+    serde_json::from_str(json).map_err(|error| sqlx::Error::Decode(Box::new(error)))
 }
 
 pub(super) fn state(record: &PlayerRecord) -> String {

@@ -4,6 +4,7 @@ use super::dialect::dialect_queries;
 use super::grant_queries::grant_queries;
 use super::object_queries::object_queries;
 use super::rows::{self, PlayerRow};
+use super::transfer_queries::transfer_queries;
 use crate::persistence::batch::{PartOwners, PartWrite, ShardBatch};
 use crate::persistence::object::{ObjectKey, ObjectRecord};
 use crate::persistence::part::{Dialect, HeldIn, Row, SqlValue, TableSpec};
@@ -99,6 +100,20 @@ pub(super) async fn write(
                 .push_bind(event.seq as i64)
                 .push_bind(event.event.kind())
                 .push_bind(rows::payload(event))
+                .push_bind(event.at_ms);
+        },
+    )
+    .await?;
+    statements += insert_chunks(
+        &mut tx,
+        &batch.transfers(),
+        4,
+        "INSERT INTO transfers (transfer_id, owner_id, transfer, at_ms) ",
+        " ON CONFLICT (transfer_id, owner_id) DO NOTHING",
+        |mut row, (event, transfer)| {
+            row.push_bind(transfer.id.clone())
+                .push_bind(event.player_id as i64)
+                .push_bind(rows::transfer(transfer))
                 .push_bind(event.at_ms);
         },
     )
@@ -390,6 +405,14 @@ object_queries! {
         "DELETE FROM object_events WHERE kind = ? AND id = ?",
         "DELETE FROM object_snapshots WHERE kind = ? AND id = ?",
     ],
+}
+
+transfer_queries! {
+    pool: SqlitePool,
+    all: "SELECT owner_id, transfer FROM transfers",
+    open: "SELECT owner_id, transfer FROM transfers WHERE completed = 0",
+    holds: "SELECT 1 FROM transfers WHERE transfer_id = ? AND owner_id = ?",
+    complete: "UPDATE transfers SET completed = 1 WHERE transfer_id = ?",
 }
 
 grant_queries! {

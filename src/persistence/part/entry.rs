@@ -120,6 +120,9 @@ impl<P: StoredPart> PartEntry for Entry<P> {
     }
 }
 
+/// The `type`s of the events a player records itself, which no part's event may take.
+const PLAYER_EVENT_TYPES: [&str; 3] = ["registered", "match_played", "transfer"];
+
 /// The parts a store keeps for its players, in registration order.
 #[derive(Debug, Clone, Default)]
 pub struct StoredParts {
@@ -134,6 +137,12 @@ impl StoredParts {
     }
 
     fn register(self, entry: Arc<dyn PartEntry>, events: &[&str]) -> Self {
+        if let Some(kind) = events.iter().find(|kind| PLAYER_EVENT_TYPES.contains(kind)) {
+            panic!(
+                "event type {kind} of part {} is a player event's",
+                entry.name()
+            );
+        }
         for known in self.entries.iter() {
             assert!(
                 known.name() != entry.name() && known.table().name != entry.table().name,

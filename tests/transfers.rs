@@ -1,0 +1,204 @@
+//! Transfers between players on two shards, both-or-neither across a crash between the two shards'
+//! commits: the stored leg is rolled forward onto the other shard at start-up, once, however often
+//! that runs, on SQLite and on PostgreSQL, whichever shard committed first.
+
+use arbiter::components::inventory::{Wallet, WalletEvent};
+use arbiter::economy::{audit_economy, economy_parts};
+use arbiter::persistence::record::replay;
+use arbiter::persistence::{
+    PartEvent, PlayerEvent, PlayerRecord, ShardBatch, Store, StoredEvent, Transfer, TransferLeg,
+    verify_players,
+};
+use arbiter_testing::databases::{on_postgres, on_sqlite};
+
+const COINS: i64 = 100;
+const PRICE: i64 = 30;
+
+fn coins(delta: i64, reason: &str) -> PartEvent {
+    PartEvent::new(&WalletEvent::CurrencyChanged {
+        currency: "coins".into(),
+        delta,
+        reason: reason.into(),
+    })
+    .expect("a wallet event serializes")
+}
+
+/// `events` of player `id` from seq `from`, and the record they fold `record` into.
+fn folded(
+    store: &Store,
+    id: u64,
+    record: Option<PlayerRecord>,
+    from: u64,
+    events: Vec<PlayerEvent>,
+) -> (PlayerRecord, Vec<StoredEvent>) {
+    let events: Vec<StoredEvent> = events
+        .into_iter()
+        .zip(from..)
+        .map(|(event, seq)| StoredEvent {
+            player_id: id,
+            seq,
+            at_ms: 1_000 + seq as i64,
+            event,
+        })
+        .collect();
+    let record = replay(id, record, &events, store.parts()).expect("folds");
+    (record, events)
+}
+
+/// Writes player `id`, registered and granted 100 coins (version 2).
+async fn stored_with_coins(store: &Store, id: u64) -> PlayerRecord {
+    let (record, events) = folded(
+        store,
+        id,
+        None,
+        1,
+        vec![
+            PlayerEvent::Registered {
+                name: format!("p{id}"),
+            },
+            PlayerEvent::Part(coins(COINS, "grant:test")),
+        ],
+    );
+    let batch = ShardBatch {
+        players: vec![record.clone()],
+        events,
+        ..ShardBatch::default()
+    };
+    store
+        .write(store.shard_of(id), &batch)
+        .await
+        .expect("written");
+    record
+}
+
+/// What one player's shard commits of the transfer: its transfer event, folded.
+fn leg_batch(store: &Store, record: &PlayerRecord, transfer: &Transfer) -> ShardBatch {
+    let (record, events) = folded(
+        store,
+        record.id,
+        Some(record.clone()),
+        record.version + 1,
+        vec![PlayerEvent::Transfer(transfer.clone())],
+    );
+    ShardBatch {
+        players: vec![record],
+        events,
+        ..ShardBatch::default()
+    }
+}
+
+async fn balance(store: &Store, id: u64) -> u64 {
+    let mut loaded = store.load_players(&[id]).await;
+    assert!(loaded.failed.is_empty(), "{:?}", loaded.failed);
+    let record = loaded.players.pop().expect("stored");
+    record.part::<Wallet>().expect("decodes").balance("coins")
+}
+
+/// Buyer 1 pays seller `seller` 30 coins; only `committed`'s shard commits before the "crash".
+async fn crash_between_commits(urls: Vec<String>, seller_commits_first: bool) {
+    let store = Store::open(&urls)
+        .expect("the store opens")
+        .with_parts(economy_parts());
+    store.migrate().await.expect("migrated");
+    let buyer_id = 1;
+    let seller_id = (2..)
+        .find(|id| store.shard_of(*id) != store.shard_of(buyer_id))
+        .expect("a player on the other shard");
+    let buyer = stored_with_coins(&store, buyer_id).await;
+    let seller = stored_with_coins(&store, seller_id).await;
+    let transfer = Transfer {
+        id: format!("{buyer_id}:{}", buyer.version + 1),
+        at_ms: 5_000,
+        legs: vec![
+            TransferLeg {
+                owner: buyer_id,
+                events: vec![coins(-PRICE, "trade")],
+            },
+            TransferLeg {
+                owner: seller_id,
+                events: vec![coins(PRICE, "trade")],
+            },
+        ],
+    };
+    let (committed, lost) = if seller_commits_first {
+        (&seller, buyer_id)
+    } else {
+        (&buyer, seller_id)
+    };
+    store
+        .write(
+            store.shard_of(committed.id),
+            &leg_batch(&store, committed, &transfer),
+        )
+        .await
+        .expect("one shard commits");
+
+    let half = store.half_written_transfers().await.expect("checked");
+    assert_eq!(half, vec![(transfer.id.clone(), vec![lost])]);
+    let ids = [buyer_id, seller_id];
+    assert_eq!(verify_players(&store, &ids).await.expect("verify"), vec![]);
+
+    // Start-up rolls the missing leg forward; a second run (a crash during the first, or a
+    // restart) finds nothing left to do.
+    let first = store.complete_transfers().await;
+    assert!(first.left_open.is_empty(), "{:?}", first.left_open);
+    assert_eq!((first.open, first.legs_written), (1, 1));
+    let second = store.complete_transfers().await;
+    assert!(second.left_open.is_empty(), "{:?}", second.left_open);
+    assert_eq!((second.open, second.legs_written), (0, 0));
+
+    assert_eq!(balance(&store, buyer_id).await, (COINS - PRICE) as u64);
+    assert_eq!(balance(&store, seller_id).await, (COINS + PRICE) as u64);
+    for id in ids {
+        let events = store.events(id).await.expect("events");
+        let transfers = events
+            .iter()
+            .filter(|stored| matches!(stored.event, PlayerEvent::Transfer(_)))
+            .count();
+        assert_eq!(transfers, 1, "player {id} holds its leg once");
+    }
+    assert_eq!(
+        store.half_written_transfers().await.expect("checked"),
+        vec![]
+    );
+    assert_eq!(verify_players(&store, &ids).await.expect("verify"), vec![]);
+    assert_eq!(
+        audit_economy(&store, &ids, 40).await.expect("audit"),
+        vec![]
+    );
+
+    // The leg the world retries after the crash, if its batch comes back, is not written twice.
+    let retried = leg_batch(&store, committed, &transfer);
+    store
+        .write(store.shard_of(committed.id), &retried)
+        .await
+        .expect("a retried batch is harmless");
+    assert_eq!(
+        balance(&store, committed.id).await,
+        if seller_commits_first {
+            (COINS + PRICE) as u64
+        } else {
+            (COINS - PRICE) as u64
+        }
+    );
+}
+
+#[test]
+fn on_sqlite_a_transfer_whose_buyer_committed_first_is_completed_once_at_start_up() {
+    on_sqlite(2, |urls| crash_between_commits(urls, false));
+}
+
+#[test]
+fn on_sqlite_a_transfer_whose_seller_committed_first_is_completed_once_at_start_up() {
+    on_sqlite(2, |urls| crash_between_commits(urls, true));
+}
+
+#[test]
+fn on_postgres_a_transfer_whose_buyer_committed_first_is_completed_once_at_start_up() {
+    on_postgres(2, |urls| crash_between_commits(urls, false));
+}
+
+#[test]
+fn on_postgres_a_transfer_whose_seller_committed_first_is_completed_once_at_start_up() {
+    on_postgres(2, |urls| crash_between_commits(urls, true));
+}
