@@ -2,7 +2,9 @@
 //! commits: the stored leg is rolled forward onto the other shard at start-up, once, however often
 //! that runs, on SQLite and on PostgreSQL, whichever shard committed first.
 
-use arbiter::components::inventory::{Wallet, WalletEvent};
+use arbiter::components::inventory::{
+    Inventory, InventoryEvent, TradedItems, Wallet, WalletEvent, trade_reason,
+};
 use arbiter::economy::{audit_economy, economy_parts};
 use arbiter::persistence::record::replay;
 use arbiter::persistence::{
@@ -13,6 +15,8 @@ use arbiter_testing::databases::{on_postgres, on_sqlite};
 
 const COINS: i64 = 100;
 const PRICE: i64 = 30;
+const WOOD: u32 = 10;
+const SOLD: u32 = 4;
 
 fn coins(delta: i64, reason: &str) -> PartEvent {
     PartEvent::new(&WalletEvent::CurrencyChanged {
@@ -21,6 +25,26 @@ fn coins(delta: i64, reason: &str) -> PartEvent {
         reason: reason.into(),
     })
     .expect("a wallet event serializes")
+}
+
+fn part(event: &InventoryEvent) -> PartEvent {
+    PartEvent::new(event).expect("an inventory event serializes")
+}
+
+/// A trade share: `gave` and `got` units of wood.
+fn wood_traded(trade: &str, gave: u32, got: u32) -> PartEvent {
+    let wood = |qty| TradedItems {
+        stacks: [("wood".to_owned(), qty)]
+            .into_iter()
+            .filter(|(_, qty)| *qty > 0)
+            .collect(),
+        ..TradedItems::default()
+    };
+    part(&InventoryEvent::ItemsTraded {
+        trade: trade.into(),
+        gave: wood(gave),
+        got: wood(got),
+    })
 }
 
 /// `events` of player `id` from seq `from`, and the record they fold `record` into.
@@ -45,7 +69,7 @@ fn folded(
     (record, events)
 }
 
-/// Writes player `id`, registered and granted 100 coins (version 2).
+/// Writes player `id`, registered and granted 100 coins and 10 wood (version 3).
 async fn stored_with_coins(store: &Store, id: u64) -> PlayerRecord {
     let (record, events) = folded(
         store,
@@ -57,6 +81,12 @@ async fn stored_with_coins(store: &Store, id: u64) -> PlayerRecord {
                 name: format!("p{id}"),
             },
             PlayerEvent::Part(coins(COINS, "grant:test")),
+            PlayerEvent::Part(part(&InventoryEvent::ItemGranted {
+                item: "wood".into(),
+                qty: WOOD,
+                instances: Vec::new(),
+                reason: "grant:test".into(),
+            })),
         ],
     );
     let batch = ShardBatch {
@@ -87,14 +117,18 @@ fn leg_batch(store: &Store, record: &PlayerRecord, transfer: &Transfer) -> Shard
     }
 }
 
-async fn balance(store: &Store, id: u64) -> u64 {
+/// Player `id`'s stored coins and wood.
+async fn holdings(store: &Store, id: u64) -> (u64, u64) {
     let mut loaded = store.load_players(&[id]).await;
     assert!(loaded.failed.is_empty(), "{:?}", loaded.failed);
     let record = loaded.players.pop().expect("stored");
-    record.part::<Wallet>().expect("decodes").balance("coins")
+    let coins = record.part::<Wallet>().expect("decodes").balance("coins");
+    let wood = record.part::<Inventory>().expect("decodes").count("wood");
+    (coins, wood)
 }
 
-/// Buyer 1 pays seller `seller` 30 coins; only `committed`'s shard commits before the "crash".
+/// Buyer 1 pays a seller on the other shard 30 coins for 4 wood; only one shard commits before
+/// the "crash".
 async fn crash_between_commits(urls: Vec<String>, seller_commits_first: bool) {
     let store = Store::open(&urls)
         .expect("the store opens")
@@ -106,17 +140,19 @@ async fn crash_between_commits(urls: Vec<String>, seller_commits_first: bool) {
         .expect("a player on the other shard");
     let buyer = stored_with_coins(&store, buyer_id).await;
     let seller = stored_with_coins(&store, seller_id).await;
+    let id = format!("{buyer_id}:{}", buyer.version + 1);
+    let reason = trade_reason(&id);
     let transfer = Transfer {
-        id: format!("{buyer_id}:{}", buyer.version + 1),
+        id: id.clone(),
         at_ms: 5_000,
         legs: vec![
             TransferLeg {
                 owner: buyer_id,
-                events: vec![coins(-PRICE, "trade")],
+                events: vec![coins(-PRICE, &reason), wood_traded(&id, 0, SOLD)],
             },
             TransferLeg {
                 owner: seller_id,
-                events: vec![coins(PRICE, "trade")],
+                events: vec![coins(PRICE, &reason), wood_traded(&id, SOLD, 0)],
             },
         ],
     };
@@ -147,8 +183,10 @@ async fn crash_between_commits(urls: Vec<String>, seller_commits_first: bool) {
     assert!(second.left_open.is_empty(), "{:?}", second.left_open);
     assert_eq!((second.open, second.legs_written), (0, 0));
 
-    assert_eq!(balance(&store, buyer_id).await, (COINS - PRICE) as u64);
-    assert_eq!(balance(&store, seller_id).await, (COINS + PRICE) as u64);
+    let bought = ((COINS - PRICE) as u64, u64::from(WOOD + SOLD));
+    let sold = ((COINS + PRICE) as u64, u64::from(WOOD - SOLD));
+    assert_eq!(holdings(&store, buyer_id).await, bought);
+    assert_eq!(holdings(&store, seller_id).await, sold);
     for id in ids {
         let events = store.events(id).await.expect("events");
         let transfers = events
@@ -174,12 +212,8 @@ async fn crash_between_commits(urls: Vec<String>, seller_commits_first: bool) {
         .await
         .expect("a retried batch is harmless");
     assert_eq!(
-        balance(&store, committed.id).await,
-        if seller_commits_first {
-            (COINS + PRICE) as u64
-        } else {
-            (COINS - PRICE) as u64
-        }
+        holdings(&store, committed.id).await,
+        if seller_commits_first { sold } else { bought }
     );
 }
 

@@ -7,6 +7,10 @@ use bevy_ecs::component::Component;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod traded;
+
+pub use traded::{TRADE_REASON_PREFIX, TradedItems, trade_reason};
+
 /// One item instance, unique across all shards and restarts without coordination: the player it
 /// was minted for and that player's serial, which only grows and is stored with the inventory (a
 /// serial lost in a crash was never durable, so no durable id is ever minted twice).
@@ -106,6 +110,8 @@ pub enum InventoryError {
     UnknownOffer,
     #[error("the player's items are still loading")]
     NotLoaded,
+    #[error("that item cannot be traded")]
+    NotTradable,
 }
 
 impl InventoryError {
@@ -126,6 +132,7 @@ impl InventoryError {
             InventoryError::NotInMatch => "not_in_match",
             InventoryError::UnknownOffer => "unknown_offer",
             InventoryError::NotLoaded => "not_loaded",
+            InventoryError::NotTradable => "not_tradable",
         }
     }
 }
@@ -171,6 +178,12 @@ pub enum InventoryEvent {
     },
     ItemUnequipped {
         slot: EquipSlot,
+    },
+    /// This side's share of a settled trade: what it gave and what it got.
+    ItemsTraded {
+        trade: String,
+        gave: TradedItems,
+        got: TradedItems,
     },
 }
 
@@ -461,6 +474,7 @@ impl Inventory {
                 item,
             } => self.loadout.equip(*slot, item, *instance),
             InventoryEvent::ItemUnequipped { slot } => self.loadout.unequip(*slot),
+            InventoryEvent::ItemsTraded { gave, got, .. } => self.exchange(gave, got),
         }
     }
 

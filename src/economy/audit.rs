@@ -134,12 +134,25 @@ impl Flows {
     }
 
     fn item(&mut self, event: &InventoryEvent) {
+        if let InventoryEvent::ItemsTraded { gave, got, .. } = event {
+            for (items, sign) in [(gave, -1), (got, 1)] {
+                for (item, qty) in &items.stacks {
+                    *self.items.entry(item.clone()).or_default() += sign * i128::from(*qty);
+                }
+                for item in items.instances.values() {
+                    *self.items.entry(item.clone()).or_default() += sign;
+                }
+            }
+            return;
+        }
         let (item, change) = match event {
             InventoryEvent::ItemGranted { item, qty, .. }
             | InventoryEvent::ItemBought { item, qty, .. } => (item, i128::from(*qty)),
             InventoryEvent::ItemUsed { item } => (item, -1),
             InventoryEvent::ItemDiscarded { item, qty, .. } => (item, -i128::from(*qty)),
-            InventoryEvent::ItemEquipped { .. } | InventoryEvent::ItemUnequipped { .. } => return,
+            InventoryEvent::ItemEquipped { .. }
+            | InventoryEvent::ItemUnequipped { .. }
+            | InventoryEvent::ItemsTraded { .. } => return,
         };
         *self.items.entry(item.clone()).or_default() += change;
     }

@@ -41,6 +41,7 @@ impl StoredPart for Inventory {
         "item_discarded",
         "item_equipped",
         "item_unequipped",
+        "items_traded",
     ];
     type Event = InventoryEvent;
 

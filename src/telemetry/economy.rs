@@ -5,7 +5,7 @@ use crate::telemetry::metrics::{
     ECONOMY_CURRENCY_CREATED_TOTAL, ECONOMY_CURRENCY_DESTROYED_TOTAL, ECONOMY_GRANTS_SKIPPED_TOTAL,
     ECONOMY_ITEMS_TOTAL, ECONOMY_REFUSALS_TOTAL,
 };
-use arbiter_components::inventory::{InventoryEvent, WalletEvent};
+use arbiter_components::inventory::{InventoryEvent, TRADE_REASON_PREFIX, WalletEvent};
 use arbiter_components::player::PlayerId;
 use arbiter_systems::economy::{GrantSkipped, InventoryApplied, ItemRefused, WalletApplied};
 use bevy_ecs::message::MessageReader;
@@ -24,17 +24,23 @@ pub(super) fn record_economy(
             InventoryEvent::ItemBought { item, qty, .. } => ("bought", item, *qty),
             InventoryEvent::ItemUsed { item } => ("used", item, 1),
             InventoryEvent::ItemDiscarded { item, qty, .. } => ("discarded", item, *qty),
-            InventoryEvent::ItemEquipped { .. } | InventoryEvent::ItemUnequipped { .. } => {
-                continue;
-            }
+            // Equipping moves nothing; a trade moves items between players, making none.
+            InventoryEvent::ItemEquipped { .. }
+            | InventoryEvent::ItemUnequipped { .. }
+            | InventoryEvent::ItemsTraded { .. } => continue,
         };
         metrics::counter!(ECONOMY_ITEMS_TOTAL, "movement" => movement, "item" => item.clone())
             .increment(u64::from(qty));
     }
     for WalletApplied { event, .. } in wallet.read() {
         let WalletEvent::CurrencyChanged {
-            currency, delta, ..
+            currency,
+            delta,
+            reason,
         } = event;
+        if reason.starts_with(TRADE_REASON_PREFIX) {
+            continue;
+        }
         let name = if *delta >= 0 {
             ECONOMY_CURRENCY_CREATED_TOTAL
         } else {

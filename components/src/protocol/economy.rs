@@ -3,10 +3,12 @@
 //! JSON, which postcard cannot carry.
 
 use crate::inventory::{
-    EquipSlot, InstanceId, Inventory, InventoryError, InventoryEvent, Loadout, Wallet, WalletEvent,
+    EquipSlot, InstanceId, Inventory, InventoryError, InventoryEvent, Loadout, TradedItems, Wallet,
+    WalletEvent, trade_reason,
 };
 use crate::items::MAX_ID_LEN;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What a player asks of its items.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,9 +127,10 @@ pub enum InventoryDelta {
 }
 
 impl InventoryDelta {
-    /// The delta a client sees for an applied inventory event.
-    pub fn of_item(event: &InventoryEvent) -> Self {
-        match event {
+    /// The deltas a client sees for an applied inventory event (a trade gives one per item that
+    /// went and one per item that came).
+    pub fn of_item(event: &InventoryEvent) -> Vec<Self> {
+        let delta = match event {
             InventoryEvent::ItemGranted {
                 item,
                 qty,
@@ -176,7 +179,24 @@ impl InventoryDelta {
                 instance: *instance,
             },
             InventoryEvent::ItemUnequipped { slot } => InventoryDelta::Unequipped { slot: *slot },
-        }
+            InventoryEvent::ItemsTraded { trade, gave, got } => {
+                let reason = trade_reason(trade);
+                let removed = moved(gave, |item, qty, instances| InventoryDelta::Removed {
+                    item,
+                    qty,
+                    instances,
+                    reason: reason.clone(),
+                });
+                let added = moved(got, |item, qty, instances| InventoryDelta::Added {
+                    item,
+                    qty,
+                    instances,
+                    reason: reason.clone(),
+                });
+                return removed.chain(added).collect();
+            }
+        };
+        vec![delta]
     }
 
     /// The event a client folds to follow the server (the inverse of [`Self::of_item`] and
@@ -250,4 +270,26 @@ impl InventoryDelta {
 pub struct ItemRefusal {
     pub request: ItemRequest,
     pub reason: InventoryError,
+}
+
+/// One delta per item of `items`: a stack's units, or an item's instances.
+fn moved<'a>(
+    items: &'a TradedItems,
+    delta: impl Fn(String, u32, Vec<InstanceId>) -> InventoryDelta + 'a,
+) -> impl Iterator<Item = InventoryDelta> + 'a {
+    let mut instances: BTreeMap<&String, Vec<InstanceId>> = BTreeMap::new();
+    for (instance, item) in &items.instances {
+        instances.entry(item).or_default().push(*instance);
+    }
+    let stacks = items
+        .stacks
+        .iter()
+        .map(|(item, qty)| (item.clone(), *qty, Vec::new()));
+    let instances = instances.into_iter().map(|(item, ids)| {
+        let qty = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+        (item.clone(), qty, ids)
+    });
+    stacks
+        .chain(instances)
+        .map(move |(item, qty, ids)| delta(item, qty, ids))
 }

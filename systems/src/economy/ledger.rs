@@ -44,7 +44,9 @@ pub struct Ledger<'w> {
 impl Ledger<'_> {
     pub fn inventory(&mut self, player: Entity, inventory: &mut Inventory, event: InventoryEvent) {
         inventory.apply(&event);
-        self.tell(player, InventoryDelta::of_item(&event));
+        for delta in InventoryDelta::of_item(&event) {
+            self.tell(player, delta);
+        }
         self.inventory.write(InventoryApplied { player, event });
     }
 

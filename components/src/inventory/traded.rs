@@ -1,0 +1,160 @@
+//! Items that change hands in a trade: what one side offers, checked against what it holds, and
+//! its whole share of a settled trade (what it gave and got) checked for room and folded as one
+//! event, so both sides' changes are one fact each in their logs.
+
+use super::{InstanceId, Inventory, InventoryError, InventoryEvent, instance_list};
+use crate::items::Catalog;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How a trade's changes name it, as their reason (`trade:7:12`): they move items and currency
+/// between players, and neither create nor destroy any.
+pub fn trade_reason(trade: &str) -> String {
+    format!("{TRADE_REASON_PREFIX}{trade}")
+}
+
+/// The start of a trade's reason.
+pub const TRADE_REASON_PREFIX: &str = "trade:";
+
+/// Items moving one way in a trade.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradedItems {
+    /// Units of stackable items.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stacks: BTreeMap<String, u32>,
+    /// Instances, each with its item.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        with = "instance_list"
+    )]
+    pub instances: BTreeMap<InstanceId, String>,
+}
+
+impl TradedItems {
+    pub fn is_empty(&self) -> bool {
+        self.stacks.is_empty() && self.instances.is_empty()
+    }
+}
+
+impl Inventory {
+    /// An offer of `stacks` (item, units) and `instances`, if each is held and tradable; the
+    /// instances' items are filled in from what is held.
+    pub fn offer(
+        &self,
+        catalog: &Catalog,
+        stacks: &[(String, u32)],
+        instances: &[InstanceId],
+    ) -> Result<TradedItems, InventoryError> {
+        let mut offered = TradedItems::default();
+        for (item, qty) in stacks {
+            let spec = catalog.item(item).ok_or(InventoryError::UnknownItem)?;
+            if !spec.stackable || *qty == 0 {
+                return Err(InventoryError::InvalidQuantity);
+            }
+            let total = offered.stacks.entry(item.clone()).or_default();
+            *total = total
+                .checked_add(*qty)
+                .ok_or(InventoryError::InvalidQuantity)?;
+        }
+        for instance in instances {
+            let item = self
+                .instances
+                .get(instance)
+                .ok_or(InventoryError::NotOwned)?;
+            offered.instances.insert(*instance, item.clone());
+        }
+        self.check_offered(catalog, &offered)?;
+        Ok(offered)
+    }
+
+    /// Whether everything in `offered` is still held and tradable.
+    pub fn check_offered(
+        &self,
+        catalog: &Catalog,
+        offered: &TradedItems,
+    ) -> Result<(), InventoryError> {
+        let items = offered.stacks.keys().chain(offered.instances.values());
+        for item in items {
+            let spec = catalog.item(item).ok_or(InventoryError::UnknownItem)?;
+            if !spec.tradable {
+                return Err(InventoryError::NotTradable);
+            }
+        }
+        let stacks_held = offered
+            .stacks
+            .iter()
+            .all(|(item, qty)| self.stacks.get(item).is_some_and(|held| held >= qty));
+        let instances_held = offered
+            .instances
+            .iter()
+            .all(|(instance, item)| self.instances.get(instance) == Some(item));
+        match stacks_held && instances_held {
+            true => Ok(()),
+            false => Err(InventoryError::NotOwned),
+        }
+    }
+
+    /// This side's share of settled trade `trade`: it gives `gave` and gets `got`, if it still holds
+    /// what it gives and what it gets fits (`capacity` slots, stack limits).
+    pub fn trade(
+        &self,
+        catalog: &Catalog,
+        trade: &str,
+        gave: &TradedItems,
+        got: &TradedItems,
+        capacity: u32,
+    ) -> Result<InventoryEvent, InventoryError> {
+        self.check_offered(catalog, gave)?;
+        let mut slots = i64::from(self.slots_used());
+        for (item, qty) in &gave.stacks {
+            if self.stacks.get(item) == Some(qty) {
+                slots -= 1;
+            }
+        }
+        slots -= gave.instances.len() as i64;
+        for (item, qty) in &got.stacks {
+            let spec = catalog.item(item).ok_or(InventoryError::UnknownItem)?;
+            let kept = self.stacks.get(item).copied().unwrap_or(0)
+                - gave.stacks.get(item).copied().unwrap_or(0);
+            if u64::from(kept) + u64::from(*qty) > u64::from(spec.max_stack) {
+                return Err(InventoryError::StackFull);
+            }
+            if kept == 0 {
+                slots += 1;
+            }
+        }
+        slots += got.instances.len() as i64;
+        if slots > i64::from(capacity) {
+            return Err(InventoryError::InventoryFull);
+        }
+        Ok(InventoryEvent::ItemsTraded {
+            trade: trade.to_owned(),
+            gave: gave.clone(),
+            got: got.clone(),
+        })
+    }
+
+    /// Folds a trade share: what was given goes (unequipped if it was), what was got comes. Got
+    /// instances keep their ids, and this inventory's next serial is untouched: they were minted
+    /// elsewhere.
+    pub(super) fn exchange(&mut self, gave: &TradedItems, got: &TradedItems) {
+        for (item, qty) in &gave.stacks {
+            self.remove_units(item, *qty);
+        }
+        for instance in gave.instances.keys() {
+            self.instances.remove(instance);
+            self.loadout.remove_instance(*instance);
+        }
+        for (item, qty) in &got.stacks {
+            let held = self.stacks.entry(item.clone()).or_default();
+            *held = held.saturating_add(*qty);
+        }
+        for (instance, item) in &got.instances {
+            self.instances.insert(*instance, item.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
