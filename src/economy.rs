@@ -10,6 +10,7 @@ mod grant_mailbox;
 mod inventory_part;
 mod plugin;
 mod reload;
+mod settlement;
 mod starter_kit;
 mod wallet_part;
 

@@ -36,6 +36,7 @@ mod writer;
 pub use batch::ShardBatch;
 pub use commit_feed::CommitFeed;
 pub use error::StoreError;
+pub use flush::FlushNow;
 pub use link::{PersistStats, PersistenceLink};
 pub use object::{ObjectJournal, ObjectKey, ObjectRecord};
 pub use part::{StoredPart, StoredParts};

@@ -2,31 +2,22 @@
 //! requests applied by the rules in the server app, written behind the tick in the player's transaction, loaded with the player by a new server,
 //! replayed and verified — on SQLite and PostgreSQL.
 
-use arbiter::economy::{EconomyData, audit_economy, economy_parts};
+use arbiter::economy::{audit_economy, economy_parts};
 use arbiter::persistence::{Store, verify_players};
 use arbiter::settings::ServerConfig;
 use arbiter_components::inventory::{EquipSlot, InstanceId, Inventory, InventoryError, Wallet};
 use arbiter_components::protocol::ItemRequest;
 use arbiter_systems::economy::{ItemRefused, ItemRequested};
 use arbiter_testing::databases::{on_postgres, sqlite_shards};
+use arbiter_testing::items::shipped_economy;
 use arbiter_testing::persisted_app::{log_in, persisted_app_with, step_until_durable};
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
-use std::path::Path;
 
 const PLAYER: u64 = 4242;
 /// The default inventory capacity.
 const CAPACITY: u32 = 40;
-
-/// The shipped catalog, shop and rewards (a rifle and two medkits equipped, 200 coins).
-fn economy() -> EconomyData {
-    EconomyData::load(
-        &arbiter::weapons::load_weapons(Path::new(arbiter::weapons::WEAPONS_FILE))
-            .expect("weapons"),
-    )
-    .expect("the shipped economy")
-}
 
 /// The server app on `shards` with the shipped economy and its parts, flushing every 5 s; and its
 /// store.
@@ -39,7 +30,7 @@ fn server(shards: &[String]) -> (App, Store) {
         .with_parts(economy_parts());
     arbiter::store_commands::migrate_store(&store).expect("migrations");
     let app = persisted_app_with(config, &store, false, |plugins| {
-        plugins.with_economy(economy())
+        plugins.with_economy(shipped_economy())
     });
     (app, store)
 }

@@ -10,11 +10,11 @@ use arbiter_components::inventory::{EquipSlot, InstanceId, Inventory, Wallet};
 use arbiter_components::protocol::ItemRequest;
 use arbiter_systems::economy::ItemRequested;
 use arbiter_testing::databases::{runtime, sqlite_shards};
+use arbiter_testing::items::shipped_economy;
 use arbiter_testing::persisted_app::{log_in, persisted_app_with, step_until_durable};
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
 use proptest::prelude::*;
-use std::path::Path;
 
 const PLAYER: u64 = 77;
 const SLOTS: [EquipSlot; 3] = [
@@ -73,14 +73,6 @@ fn request(op: Op, inventory: &Inventory, economy: &EconomyData) -> ItemRequest 
     }
 }
 
-fn economy() -> EconomyData {
-    EconomyData::load(
-        &arbiter::weapons::load_weapons(Path::new(arbiter::weapons::WEAPONS_FILE))
-            .expect("weapons"),
-    )
-    .expect("the shipped economy")
-}
-
 fn owned(app: &App, player: Entity) -> (Inventory, Wallet) {
     let entity = app.world().entity(player);
     (
@@ -96,7 +88,7 @@ fn play(ops: &[Op]) {
     config.persistence.flush_interval_secs = 1;
     let capacity = config.economy.inventory_capacity;
     let store = open_store(&config).expect("store");
-    let economy = economy();
+    let economy = shipped_economy();
     let data = economy.clone();
     let mut app = persisted_app_with(config, &store, false, |plugins| plugins.with_economy(data));
     let player = log_in(&mut app, PLAYER);

@@ -20,3 +20,4 @@ pub mod rewards;
 pub mod session;
 pub mod shop;
 pub mod tick;
+pub mod trade;

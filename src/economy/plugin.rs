@@ -6,6 +6,7 @@ use super::data::EconomyData;
 use super::grant_delivery::{apply_grants, look_up_grants};
 use super::grant_mailbox::GrantMailbox;
 use super::reload::{EconomyReloads, apply_economy_reloads};
+use super::settlement::{FencedTrades, settle_trades};
 use super::starter_kit::starter_kits_due_at_login;
 use crate::config::apply_reloaded_config;
 use crate::persistence::{Progress, RecordEvents, Store, now_ms};
@@ -16,6 +17,7 @@ use arbiter_components::combat::Weapons;
 use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::messages::StarterKitDue;
 use arbiter_components::player::PlayerId;
+use arbiter_components::trade::{SettleTrade, TradeFailed, TradeSettled};
 use arbiter_systems::SimulationSystems;
 use arbiter_systems::economy::{InventoryApplied, WalletApplied, grant_starter_kits};
 use bevy_app::{App, First, FixedUpdate, Plugin, PostUpdate, PreUpdate};
@@ -67,14 +69,24 @@ impl Plugin for EconomyDataPlugin {
             .insert_resource(data.rewards)
             .add_message::<StarterKitDue>()
             .add_message::<InventoryApplied>()
-            .add_message::<WalletApplied>();
+            .add_message::<WalletApplied>()
+            .add_message::<SettleTrade>()
+            .add_message::<TradeSettled>()
+            .add_message::<TradeFailed>()
+            .init_resource::<FencedTrades>();
         if let Some(store) = &self.store {
             let runtime = app
                 .world_mut()
                 .get_resource_or_init::<AsyncRuntime>()
                 .clone();
             app.insert_resource(GrantMailbox::start(store.clone(), &runtime))
-                .add_systems(PostUpdate, record_economy_events.in_set(RecordEvents))
+                // Trades settle after the tick's other changes are recorded, so the fence sees them.
+                .add_systems(
+                    PostUpdate,
+                    (record_economy_events, settle_trades)
+                        .chain()
+                        .in_set(RecordEvents),
+                )
                 .add_systems(
                     FixedUpdate,
                     (starter_kits_due_at_login, look_up_grants, apply_grants)
@@ -83,7 +95,8 @@ impl Plugin for EconomyDataPlugin {
                         .before(grant_starter_kits),
                 );
         } else {
-            app.add_systems(PreUpdate, register_arrivals.in_set(TickSystems::Load));
+            app.add_systems(PreUpdate, register_arrivals.in_set(TickSystems::Load))
+                .add_systems(PostUpdate, settle_trades.in_set(RecordEvents));
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::shutdown::ShutdownWaits;
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::change_detection::DetectChangesMut;
 use bevy_ecs::entity::Entity;
+use bevy_ecs::message::{Message, MessageReader};
 use bevy_ecs::query::{Changed, Or, With, Without};
 use bevy_ecs::resource::IsResource;
 use bevy_ecs::resource::Resource;
@@ -49,6 +50,22 @@ fn snapshot_policy(settings: &PersistenceSettings) -> SnapshotPolicy {
 #[derive(Resource, Debug, Default)]
 pub(super) struct HandOver {
     queue: Vec<Entity>,
+}
+
+/// Write this player's (or object's) changes now rather than at the next flush interval: a rule
+/// that must not act on unsaved state (a trade's settlement) asks for it, and acts once the
+/// changes are durable.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlushNow(pub Entity);
+
+/// Queues the entities asked for with [`FlushNow`]; the hand-over of this tick takes them.
+pub(super) fn queue_flush_requests(
+    mut hand_over: ResMut<HandOver>,
+    mut requests: MessageReader<FlushNow>,
+) {
+    hand_over
+        .queue
+        .extend(requests.read().map(|FlushNow(entity)| *entity));
 }
 
 /// Players handed to the writer per tick: a big flush is spread over a few ticks rather than

@@ -5,7 +5,8 @@
 use super::commit_feed::CommitFeed;
 use super::despawn::block_despawn_until_durable;
 use super::flush::{
-    HandOver, apply_flush_reports, collect_changed, flush_due, flush_everything, hand_over,
+    FlushNow, HandOver, apply_flush_reports, collect_changed, flush_due, flush_everything,
+    hand_over, queue_flush_requests,
 };
 use super::link::{PersistStats, PersistenceLink};
 use super::loading::{finish_loading, start_loading};
@@ -59,6 +60,7 @@ impl Plugin for PersistencePlugin {
             .add_message::<MatchCompleted>()
             .add_message::<RatingChanged>()
             .add_message::<KickRequest>()
+            .add_message::<FlushNow>()
             .configure_sets(PostUpdate, RecordEvents.in_set(TickSystems::Persist))
             .add_systems(
                 PreUpdate,
@@ -83,7 +85,11 @@ impl Plugin for PersistencePlugin {
                 PostUpdate,
                 (
                     record_match_results.in_set(RecordEvents),
-                    (collect_changed.run_if(flush_due), hand_over)
+                    (
+                        collect_changed.run_if(flush_due),
+                        queue_flush_requests,
+                        hand_over,
+                    )
                         .chain()
                         .after(RecordEvents),
                 )

@@ -2,7 +2,7 @@
 //! how far the database has caught up. Its change ticks are the write-behind dirty flag.
 
 use super::part::{PartState, StoredPart};
-use super::record::{PartEvent, PlayerEvent, PlayerRecord, StoredEvent};
+use super::record::{PartEvent, PlayerEvent, PlayerRecord, StoredEvent, Transfer};
 use super::snapshot::{SnapshotClock, SnapshotPolicy};
 use bevy_ecs::component::Component;
 use std::collections::BTreeMap;
@@ -92,6 +92,22 @@ impl Progress {
 
     pub fn has_unsaved(&self) -> bool {
         !self.unsaved.is_empty()
+    }
+
+    /// Nothing of this player waits for the database: what the world holds is what is stored.
+    pub fn is_settled(&self) -> bool {
+        !self.has_unsaved() && self.is_durable()
+    }
+
+    /// Records the player's share of `transfer`, whose leg of part events the rules have just
+    /// applied to its parts. A transfer is recorded only while [`Self::is_settled`]: its leg then
+    /// lands on exactly the stored state, which is what completing it after a crash relies on.
+    pub fn record_transfer(&mut self, transfer: Transfer, at_ms: i64) {
+        debug_assert!(
+            self.is_settled(),
+            "a transfer recorded over unsaved changes"
+        );
+        self.record_event(PlayerEvent::Transfer(transfer), at_ms);
     }
 
     /// Takes the changes since the last flush, with a snapshot if `policy` says one is due.

@@ -3,6 +3,7 @@
 
 use arbiter::components::inventory::Inventory;
 use arbiter::components::items::{Catalog, ItemKind, ItemSpec};
+use arbiter::economy::EconomyData;
 
 /// A catalog of `count` materials (`material_0`, …, stacks of up to 1,000) and `coins`.
 pub fn materials(count: u32) -> Catalog {
@@ -24,4 +25,13 @@ pub fn holding_all(catalog: &Catalog, owner: u64) -> Inventory {
         inventory.apply(&event);
     }
     inventory
+}
+
+/// The economy that ships in `assets/config` (catalog, shop, rewards), checked against the shipped
+/// weapons.
+pub fn shipped_economy() -> EconomyData {
+    let weapons =
+        arbiter::weapons::load_weapons(std::path::Path::new(arbiter::weapons::WEAPONS_FILE))
+            .expect("the shipped weapons");
+    EconomyData::load(&weapons).expect("the shipped economy")
 }

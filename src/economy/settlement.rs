@@ -1,0 +1,253 @@
+//! Settling trades: both sides' items and currency move in one system run or not at all, and each
+//! side records the whole trade as one transfer event (see `persistence::store::transfers`).
+//!
+//! The fence: a trade settles only when neither side has changes waiting for the database. Until
+//! then it asks for them to be written now ([`FlushNow`]) and tries again on a later tick; the tick
+//! never waits. So each side's leg lands on exactly its stored state, and a crash after one side's
+//! shard committed is completed from that shard at the next start.
+
+use crate::persistence::{FlushNow, PartEvent, Progress, Transfer, TransferLeg, now_ms};
+use arbiter_components::config::EconomySettings;
+use arbiter_components::inventory::{
+    Inventory, InventoryError, InventoryEvent, Wallet, WalletEvent, trade_reason,
+};
+use arbiter_components::items::Catalog;
+use arbiter_components::messages::Outbound;
+use arbiter_components::player::PlayerId;
+use arbiter_components::protocol::{InventoryDelta, ServerMessage};
+use arbiter_components::tick::{ServerTick, TickRate};
+use arbiter_components::trade::{SettleTrade, TradeFailed, TradeFailure, TradeSettled, TradeSide};
+use bevy_ecs::change_detection::Mut;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::message::{MessageReader, MessageWriter};
+use bevy_ecs::resource::Resource;
+use bevy_ecs::system::{Query, Res, ResMut, SystemParam};
+use std::collections::BTreeMap;
+
+/// How long a trade waits for its sides' earlier changes to be stored before it is given up.
+const FENCE_TIMEOUT_SECS: u32 = 10;
+
+/// Trades waiting at the fence, each with the tick it first asked to settle.
+#[derive(Resource, Debug, Default)]
+pub(crate) struct FencedTrades(Vec<(SettleTrade, u64)>);
+
+/// A side of a trade as settlement reads and changes it.
+type Side<'a> = (
+    &'a PlayerId,
+    &'a mut Inventory,
+    &'a mut Wallet,
+    Option<&'a mut Progress>,
+);
+
+/// One side, fetched.
+type SideItem<'w> = (
+    &'w PlayerId,
+    Mut<'w, Inventory>,
+    Mut<'w, Wallet>,
+    Option<Mut<'w, Progress>>,
+);
+
+/// One side's checked share: its inventory event (none if no items move for it) and its wallet
+/// events.
+struct Share {
+    items: Option<InventoryEvent>,
+    currencies: Vec<WalletEvent>,
+}
+
+/// Where a settlement's messages go.
+#[derive(SystemParam)]
+pub(crate) struct Announce<'w> {
+    settled: MessageWriter<'w, TradeSettled>,
+    failed: MessageWriter<'w, TradeFailed>,
+    outbound: MessageWriter<'w, Outbound>,
+    flush: MessageWriter<'w, FlushNow>,
+}
+
+/// The tick, to time trades out at the fence.
+#[derive(SystemParam)]
+pub(crate) struct FenceClock<'w> {
+    tick: Res<'w, ServerTick>,
+    rate: Res<'w, TickRate>,
+}
+
+/// Settles the trades asked for this tick and those waiting at the fence.
+pub(crate) fn settle_trades(
+    mut requests: MessageReader<SettleTrade>,
+    mut fenced: ResMut<FencedTrades>,
+    mut sides: Query<Side>,
+    catalog: Res<Catalog>,
+    settings: Res<EconomySettings>,
+    clock: FenceClock,
+    mut announce: Announce,
+) {
+    let now = clock.tick.get();
+    let timeout = clock.rate.ticks_in_secs(FENCE_TIMEOUT_SECS);
+    let due: Vec<(SettleTrade, u64)> = std::mem::take(&mut fenced.0)
+        .into_iter()
+        .chain(requests.read().map(|request| (request.clone(), now)))
+        .collect();
+    for (trade, since) in due {
+        let players = trade.sides.each_ref().map(|side| side.player);
+        let fail = |announce: &mut Announce, reason| {
+            announce.failed.write(TradeFailed {
+                trade: trade.trade,
+                players,
+                reason,
+            });
+        };
+        let Ok([mut first, mut second]) = sides.get_many_mut(players) else {
+            fail(&mut announce, TradeFailure::PlayerGone);
+            continue;
+        };
+        let unsettled: Vec<Entity> = [(&first, players[0]), (&second, players[1])]
+            .into_iter()
+            .filter(|(side, _)| {
+                side.3
+                    .as_ref()
+                    .is_some_and(|progress| !progress.is_settled())
+            })
+            .map(|(_, player)| player)
+            .collect();
+        if !unsettled.is_empty() {
+            if now.saturating_sub(since) >= timeout {
+                fail(&mut announce, TradeFailure::StorageUnavailable);
+            } else {
+                for player in unsettled {
+                    announce.flush.write(FlushNow(player));
+                }
+                fenced.0.push((trade, since));
+            }
+            continue;
+        }
+        let capacity = settings.inventory_capacity;
+        let id = transfer_id(&trade, &first);
+        let [one, other] = &trade.sides;
+        let shares = share(&catalog, &id, &first, one, other, capacity)
+            .map_err(|reason| TradeFailure::Refused { side: 0, reason })
+            .and_then(|first_share| {
+                share(&catalog, &id, &second, other, one, capacity)
+                    .map(|second_share| [first_share, second_share])
+                    .map_err(|reason| TradeFailure::Refused { side: 1, reason })
+            });
+        let shares = match shares {
+            Ok(shares) => shares,
+            Err(reason) => {
+                fail(&mut announce, reason);
+                continue;
+            }
+        };
+        let Some(legs) = legs(&first, &second, &shares) else {
+            fail(&mut announce, TradeFailure::StorageUnavailable);
+            continue;
+        };
+        let transfer = Transfer {
+            id: id.clone(),
+            at_ms: now_ms(),
+            legs,
+        };
+        for ((side, share), player) in [(&mut first, &shares[0]), (&mut second, &shares[1])]
+            .into_iter()
+            .zip(players)
+        {
+            apply(side, share, player, &mut announce);
+            if let Some(progress) = side.3.as_mut() {
+                progress.record_transfer(transfer.clone(), transfer.at_ms);
+                announce.flush.write(FlushNow(player));
+            }
+        }
+        announce.settled.write(TradeSettled {
+            trade: trade.trade,
+            transfer: id,
+            players,
+        });
+    }
+}
+
+/// Unique across shards and restarts: the first side's id and the seq its transfer event takes.
+/// Without persistence, the trade's own number.
+fn transfer_id(trade: &SettleTrade, first: &SideItem<'_>) -> String {
+    match &first.3 {
+        Some(progress) => format!("{}:{}", first.0.0, progress.record().version + 1),
+        None => format!("trade-{}", trade.trade),
+    }
+}
+
+/// `side`'s checked share: it gives `gives`, gets `gets`.
+fn share(
+    catalog: &Catalog,
+    id: &str,
+    side: &SideItem<'_>,
+    gives: &TradeSide,
+    gets: &TradeSide,
+    capacity: u32,
+) -> Result<Share, InventoryError> {
+    let items = match gives.items.is_empty() && gets.items.is_empty() {
+        true => None,
+        false => Some(
+            side.1
+                .trade(catalog, id, &gives.items, &gets.items, capacity)?,
+        ),
+    };
+    let mut deltas: BTreeMap<&String, i128> = BTreeMap::new();
+    for (currency, amount) in &gives.currencies {
+        *deltas.entry(currency).or_default() -= i128::from(*amount);
+    }
+    for (currency, amount) in &gets.currencies {
+        *deltas.entry(currency).or_default() += i128::from(*amount);
+    }
+    let reason = trade_reason(id);
+    let currencies = deltas
+        .into_iter()
+        .filter(|(_, delta)| *delta != 0)
+        .map(|(currency, delta)| {
+            let delta = i64::try_from(delta).map_err(|_| InventoryError::Overflow)?;
+            side.2.change(catalog, currency, delta, &reason)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Share { items, currencies })
+}
+
+/// Each side's leg, as stored: its share's events. `None` if one does not serialize (a bug).
+fn legs(
+    first: &SideItem<'_>,
+    second: &SideItem<'_>,
+    shares: &[Share; 2],
+) -> Option<Vec<TransferLeg>> {
+    [first.0.0, second.0.0]
+        .into_iter()
+        .zip(shares)
+        .map(|(owner, share)| {
+            let items = share.items.iter().map(PartEvent::new);
+            let currencies = share.currencies.iter().map(PartEvent::new);
+            let events = items.chain(currencies).collect::<Result<Vec<_>, _>>();
+            match events {
+                Ok(events) => Some(TransferLeg { owner, events }),
+                Err(error) => {
+                    tracing::error!(%error, "a trade's event does not serialize; not settled");
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// Folds a side's share into its inventory and wallet, and tells its client.
+fn apply(side: &mut SideItem<'_>, share: &Share, player: Entity, announce: &mut Announce) {
+    let mut tell = |delta| {
+        announce.outbound.write(Outbound {
+            player,
+            message: ServerMessage::InventoryChanged(delta),
+        });
+    };
+    if let Some(event) = &share.items {
+        side.1.apply(event);
+        InventoryDelta::of_item(event)
+            .into_iter()
+            .for_each(&mut tell);
+    }
+    for event in &share.currencies {
+        side.2.apply(event);
+        let WalletEvent::CurrencyChanged { currency, .. } = event;
+        tell(InventoryDelta::of_currency(event, side.2.balance(currency)));
+    }
+}

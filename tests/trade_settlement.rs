@@ -1,0 +1,176 @@
+//! Settling a trade in the server app, players on two shards: it waits at the fence while a side
+//! has changes not yet stored (and has them written at once), then moves both sides in one tick,
+//! and each side's shard stores the trade once; the store verifies clean.
+
+use arbiter::economy::audit_economy;
+use arbiter::persistence::{PlayerEvent, Store, verify_players};
+use arbiter::settings::ServerConfig;
+use arbiter::store_commands::open_store;
+use arbiter_components::inventory::{InstanceId, Inventory, TradedItems, Wallet};
+use arbiter_components::player::PlayerId;
+use arbiter_components::protocol::ItemRequest;
+use arbiter_components::trade::{SettleTrade, TradeSettled, TradeSide};
+use arbiter_systems::economy::ItemRequested;
+use arbiter_testing::databases::{on_postgres, runtime, sqlite_shards};
+use arbiter_testing::items::shipped_economy;
+use arbiter_testing::persisted_app::{log_in, persisted_app_with, step_until, step_until_durable};
+use bevy_app::App;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::message::Messages;
+use std::collections::BTreeMap;
+
+const BUYER: u64 = 1;
+const PRICE: u64 = 100;
+const STARTER_COINS: u64 = 200;
+const PISTOL_PRICE: u64 = 60;
+
+fn holdings(app: &App, player: Entity) -> (Inventory, Wallet) {
+    let entity = app.world().entity(player);
+    (
+        entity.get::<Inventory>().cloned().expect("an inventory"),
+        entity.get::<Wallet>().cloned().expect("a wallet"),
+    )
+}
+
+fn settled(app: &App) -> Vec<TradeSettled> {
+    let messages = app.world().resource::<Messages<TradeSettled>>();
+    messages.iter_current_update_messages().cloned().collect()
+}
+
+/// The seller's starter rifle and a medkit for 100 of the buyer's coins; the buyer buys a pistol
+/// in the tick the trade is asked to settle, so the fence holds it until that is stored.
+fn settle_across_shards(urls: Vec<String>) {
+    let mut config = ServerConfig::default();
+    config.persistence.shards = urls;
+    // Far longer than the test: only the fence's own flushes write anything.
+    config.persistence.flush_interval_secs = 3600;
+    let store = open_store(&config).expect("the store");
+    let seller_id = (2..)
+        .find(|id| store.shard_of(*id) != store.shard_of(BUYER))
+        .expect("a player on the other shard");
+    let mut app = persisted_app_with(config, &store, false, |plugins| {
+        plugins.with_economy(shipped_economy())
+    });
+    let buyer = log_in(&mut app, BUYER);
+    let seller = log_in(&mut app, seller_id);
+    app.update();
+    let (seller_kit, _) = holdings(&app, seller);
+    let rifle: InstanceId = *seller_kit
+        .instances()
+        .keys()
+        .next()
+        .expect("a starter rifle");
+
+    app.world_mut().write_message(ItemRequested {
+        player: buyer,
+        request: ItemRequest::Buy {
+            offer: "pistol".into(),
+        },
+    });
+    app.world_mut().write_message(SettleTrade {
+        trade: 7,
+        sides: [
+            TradeSide {
+                player: buyer,
+                items: TradedItems::default(),
+                currencies: BTreeMap::from([("coins".to_owned(), PRICE)]),
+            },
+            TradeSide {
+                player: seller,
+                items: TradedItems {
+                    stacks: BTreeMap::from([("medkit".to_owned(), 1)]),
+                    instances: BTreeMap::from([(rifle, "rifle".to_owned())]),
+                },
+                currencies: BTreeMap::new(),
+            },
+        ],
+    });
+    app.update();
+    assert!(
+        settled(&app).is_empty(),
+        "held at the fence: the purchase is not stored"
+    );
+    let (_, wallet) = holdings(&app, buyer);
+    assert_eq!(wallet.balance("coins"), STARTER_COINS - PISTOL_PRICE);
+
+    assert!(
+        step_until(&mut app, 200, |app| !settled(app).is_empty()),
+        "settles once the purchase is stored"
+    );
+    let done = settled(&app);
+    assert_eq!(done[0].players, [buyer, seller]);
+    let (bought, paid) = holdings(&app, buyer);
+    let (sold, earned) = holdings(&app, seller);
+    assert_eq!(paid.balance("coins"), STARTER_COINS - PISTOL_PRICE - PRICE);
+    assert_eq!(earned.balance("coins"), STARTER_COINS + PRICE);
+    assert_eq!((bought.count("rifle"), bought.count("medkit")), (2, 3));
+    assert_eq!(
+        bought.instances().get(&rifle).map(String::as_str),
+        Some("rifle")
+    );
+    assert_eq!((sold.count("rifle"), sold.count("medkit")), (0, 1));
+    assert_eq!(sold.loadout().primary, None, "the sold rifle was equipped");
+
+    assert!(
+        step_until_durable(&mut app, buyer),
+        "the buyer's leg is stored"
+    );
+    assert!(
+        step_until_durable(&mut app, seller),
+        "the seller's leg is stored"
+    );
+    let ids = [BUYER, seller_id];
+    let queries = runtime();
+    queries.block_on(async {
+        for (id, player) in ids.into_iter().zip([buyer, seller]) {
+            let events = store.events(id).await.expect("events");
+            let transfers: Vec<&str> = events
+                .iter()
+                .filter_map(|stored| match &stored.event {
+                    PlayerEvent::Transfer(transfer) => Some(transfer.id.as_str()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(transfers, [done[0].transfer.as_str()], "player {id}");
+            let stored = store
+                .load_players(&[id])
+                .await
+                .players
+                .pop()
+                .expect("stored");
+            let (inventory, wallet) = holdings(&app, player);
+            assert_eq!(*stored.part::<Inventory>().expect("decodes"), inventory);
+            assert_eq!(*stored.part::<Wallet>().expect("decodes"), wallet);
+        }
+        check_clean(&store, &ids).await;
+    });
+    assert_eq!(
+        app.world().get::<PlayerId>(buyer).map(|id| id.0),
+        Some(BUYER)
+    );
+}
+
+async fn check_clean(store: &Store, ids: &[u64]) {
+    assert_eq!(verify_players(store, ids).await.expect("verify"), vec![]);
+    assert_eq!(audit_economy(store, ids, 40).await.expect("audit"), vec![]);
+    assert_eq!(
+        store.half_written_transfers().await.expect("checked"),
+        vec![]
+    );
+}
+
+#[test]
+fn on_sqlite_a_trade_waits_for_unsaved_changes_then_settles_both_sides_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    settle_across_shards(sqlite_shards(&dir, 2));
+}
+
+#[test]
+fn on_postgres_a_trade_waits_for_unsaved_changes_then_settles_both_sides_once() {
+    // The server app runs its own runtime: the test runs on a thread of its own.
+    on_postgres(2, |urls| async move {
+        std::thread::spawn(move || settle_across_shards(urls))
+            .join()
+            .expect("the trade settles");
+    });
+}
