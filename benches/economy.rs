@@ -53,6 +53,7 @@ fn world() -> (World, Vec<Entity>) {
     });
     world.insert_resource(EconomySettings {
         inventory_capacity: 200,
+        ..EconomySettings::default()
     });
     world.init_resource::<ServerTick>();
     world.init_resource::<TickRate>();

@@ -9,8 +9,11 @@ use arbiter::store_commands::open_store;
 use arbiter_components::inventory::{InstanceId, Inventory, TradedItems, Wallet};
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::ItemRequest;
-use arbiter_components::trade::{SettleTrade, TradeSettled, TradeSide};
+use arbiter_components::trade::{
+    SettleTrade, TradeLock, TradePhase, TradeRequest, TradeRequested, TradeSettled, TradeSide,
+};
 use arbiter_systems::economy::ItemRequested;
+use arbiter_systems::trade::Trade;
 use arbiter_testing::databases::{on_postgres, runtime, sqlite_shards};
 use arbiter_testing::items::shipped_economy;
 use arbiter_testing::persisted_app::{log_in, persisted_app_with, step_until, step_until_durable};
@@ -150,6 +153,85 @@ fn settle_across_shards(urls: Vec<String>) {
     );
 }
 
+/// Sends `request` from `player` and steps until the trade (if any is left) is in `phase`.
+fn ask(app: &mut App, player: Entity, request: TradeRequest, phase: Option<TradePhase>) {
+    app.world_mut()
+        .write_message(TradeRequested { player, request });
+    let reached = step_until(app, 50, |app| {
+        let mut trades = app
+            .world()
+            .try_query::<&Trade>()
+            .expect("trades are components");
+        trades.iter(app.world()).next().map(|trade| trade.phase) == phase
+    });
+    assert!(reached, "the trade reaches {phase:?}");
+}
+
+/// Two players trade through their requests, from invitation to settlement, in the server app.
+fn trade_by_requests(urls: Vec<String>) {
+    let mut config = ServerConfig::default();
+    config.persistence.shards = urls;
+    let store = open_store(&config).expect("the store");
+    let mut app = persisted_app_with(config, &store, false, |plugins| {
+        plugins.with_economy(shipped_economy())
+    });
+    let (a, b) = (log_in(&mut app, 11), log_in(&mut app, 12));
+    app.update();
+    ask(
+        &mut app,
+        a,
+        TradeRequest::Invite { player_id: 12 },
+        Some(TradePhase::Invited),
+    );
+    let trade = {
+        let mut trades = app.world_mut().query::<&Trade>();
+        trades.single(app.world()).expect("one trade").id
+    };
+    ask(
+        &mut app,
+        b,
+        TradeRequest::Respond {
+            trade,
+            accept: true,
+        },
+        Some(TradePhase::Offer),
+    );
+    let medkit = TradeRequest::SetOffer {
+        trade,
+        stacks: vec![("medkit".into(), 2)],
+        instances: Vec::new(),
+        currencies: Vec::new(),
+    };
+    ask(&mut app, a, medkit, Some(TradePhase::Offer));
+    let coins = TradeRequest::SetOffer {
+        trade,
+        stacks: Vec::new(),
+        instances: Vec::new(),
+        currencies: vec![("coins".into(), 25)],
+    };
+    ask(&mut app, b, coins, Some(TradePhase::Offer));
+    // Both accept the offers (version 2), then both accept them under review (version 3).
+    let accept = |version| TradeRequest::Accept { trade, version };
+    ask(&mut app, a, accept(2), Some(TradePhase::Offer));
+    ask(&mut app, b, accept(2), Some(TradePhase::Review));
+    ask(&mut app, a, accept(3), Some(TradePhase::Review));
+    ask(&mut app, b, accept(3), None);
+    let (a_items, a_coins) = holdings(&app, a);
+    let (b_items, b_coins) = holdings(&app, b);
+    assert_eq!(
+        (a_items.count("medkit"), a_coins.balance("coins")),
+        (0, STARTER_COINS + 25)
+    );
+    assert_eq!(
+        (b_items.count("medkit"), b_coins.balance("coins")),
+        (4, STARTER_COINS - 25)
+    );
+    assert!(
+        app.world().get::<TradeLock>(a).is_none(),
+        "unlocked once settled"
+    );
+}
+
 async fn check_clean(store: &Store, ids: &[u64]) {
     assert_eq!(verify_players(store, ids).await.expect("verify"), vec![]);
     assert_eq!(audit_economy(store, ids, 40).await.expect("audit"), vec![]);
@@ -163,6 +245,12 @@ async fn check_clean(store: &Store, ids: &[u64]) {
 fn on_sqlite_a_trade_waits_for_unsaved_changes_then_settles_both_sides_once() {
     let dir = tempfile::tempdir().expect("temp dir");
     settle_across_shards(sqlite_shards(&dir, 2));
+}
+
+#[test]
+fn two_players_trade_by_their_requests_from_invitation_to_settlement() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    trade_by_requests(sqlite_shards(&dir, 2));
 }
 
 #[test]

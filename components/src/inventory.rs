@@ -112,6 +112,8 @@ pub enum InventoryError {
     NotLoaded,
     #[error("that item cannot be traded")]
     NotTradable,
+    #[error("it is offered in a trade under review")]
+    OfferedInTrade,
 }
 
 impl InventoryError {
@@ -133,6 +135,7 @@ impl InventoryError {
             InventoryError::UnknownOffer => "unknown_offer",
             InventoryError::NotLoaded => "not_loaded",
             InventoryError::NotTradable => "not_tradable",
+            InventoryError::OfferedInTrade => "offered_in_trade",
         }
     }
 }

@@ -64,10 +64,16 @@ pub(crate) struct Announce<'w> {
 }
 
 /// The tick, to time trades out at the fence.
-#[derive(SystemParam)]
+#[derive(SystemParam, Debug)]
 pub(crate) struct FenceClock<'w> {
     tick: Res<'w, ServerTick>,
     rate: Res<'w, TickRate>,
+}
+
+impl std::fmt::Debug for Announce<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Announce").finish_non_exhaustive()
+    }
 }
 
 /// Settles the trades asked for this tick and those waiting at the fence.

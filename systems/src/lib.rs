@@ -16,6 +16,7 @@ pub mod movement;
 pub mod phases;
 pub mod shots;
 pub mod simulation;
+pub mod trade;
 
 pub use phases::SimulationSystems;
 pub use simulation::SimulationPlugins;

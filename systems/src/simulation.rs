@@ -9,6 +9,7 @@ use crate::matchmaking::MatchmakingPlugin;
 use crate::movement::MovementPlugin;
 use crate::phases::PhasesPlugin;
 use crate::shots::ShotsPlugin;
+use crate::trade::TradePlugin;
 use bevy_app::{PluginGroup, PluginGroupBuilder};
 
 /// The rules: one plugin per rule module, each in its phase of [`crate::SimulationSystems`]. An
@@ -25,6 +26,7 @@ impl PluginGroup for SimulationPlugins {
             .add(MovementPlugin)
             .add(MatchmakingPlugin)
             .add(EconomyPlugin)
+            .add(TradePlugin)
             .add(ShotsPlugin)
             .add(DamagePlugin)
             .add(AntiCheatPlugin)

@@ -13,6 +13,7 @@ use arbiter_components::player::{Health, Loading, PlayerId};
 use arbiter_components::protocol::ItemRequest;
 use arbiter_components::shop::Shop;
 use arbiter_components::tick::{ServerTick, TickRate};
+use arbiter_components::trade::TradeLock;
 use bevy_ecs::change_detection::Mut;
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
@@ -54,6 +55,7 @@ type Owner<'a> = (
     Option<&'a mut Health>,
     Has<InMatch>,
     Has<Loading>,
+    Option<&'a TradeLock>,
 );
 
 /// One player of [`Owner`], fetched.
@@ -65,6 +67,7 @@ type OwnerItem<'w> = (
     Option<Mut<'w, Health>>,
     bool,
     bool,
+    Option<&'w TradeLock>,
 );
 
 /// The rules' view of the tick: catalog, shop, capacity, time.
@@ -132,12 +135,15 @@ pub fn apply_item_requests(
 /// Checks one request; a use also heals and starts the cooldown here (they are not stored).
 fn decide(
     rules: &Rules,
-    (id, inventory, wallet, cooldowns, health, in_match, loading): &mut OwnerItem<'_>,
+    (id, inventory, wallet, cooldowns, health, in_match, loading, lock): &mut OwnerItem<'_>,
     request: &ItemRequest,
 ) -> Result<Applied, InventoryError> {
     // Until it has loaded, the inventory is a placeholder the stored one will replace.
     if *loading {
         return Err(InventoryError::NotLoaded);
+    }
+    if lock.is_some_and(|lock| lock.covers(request, rules.shop)) {
+        return Err(InventoryError::OfferedInTrade);
     }
     let catalog = rules.catalog;
     let inventory_only = |event| {

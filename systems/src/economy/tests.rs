@@ -51,6 +51,7 @@ fn world() -> World {
     });
     world.insert_resource(EconomySettings {
         inventory_capacity: 2,
+        ..EconomySettings::default()
     });
     world.init_resource::<ServerTick>();
     world.init_resource::<TickRate>();

@@ -41,6 +41,7 @@ fn world(capacity: u32) -> World {
     });
     world.insert_resource(EconomySettings {
         inventory_capacity: capacity,
+        ..EconomySettings::default()
     });
     super::super::init_messages(&mut world);
     world

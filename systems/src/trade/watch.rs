@@ -1,0 +1,105 @@
+//! What ends a trade besides its players' requests: timeouts, a side leaving or entering a match,
+//! an offer no longer held; and settlement's answer.
+
+use super::{Trade, TradeNews, TradeParties};
+use arbiter_components::config::EconomySettings;
+use arbiter_components::inventory::{Inventory, Wallet};
+use arbiter_components::items::Catalog;
+use arbiter_components::matchmaking::InMatch;
+use arbiter_components::tick::{ServerTick, TickRate};
+use arbiter_components::trade::{TradeCancel, TradeFailed, TradePhase, TradeSettled, TradeSide};
+use bevy_ecs::entity::Entity;
+use bevy_ecs::message::MessageReader;
+use bevy_ecs::query::Has;
+use bevy_ecs::system::{Query, Res, SystemParam};
+
+/// The clock and limits trades are timed against.
+#[derive(SystemParam, Debug)]
+pub struct TradeClock<'w> {
+    tick: Res<'w, ServerTick>,
+    rate: Res<'w, TickRate>,
+    settings: Res<'w, EconomySettings>,
+}
+
+/// Cancels each open trade that timed out, lost a side, has a side in a match, or offers what is
+/// no longer held. A trade being settled is settlement's to end.
+pub fn watch_trades(
+    trades: Query<(Entity, &Trade, Option<&TradeParties>)>,
+    sides: Query<(&Inventory, &Wallet, Has<InMatch>)>,
+    catalog: Res<Catalog>,
+    clock: TradeClock,
+    mut news: TradeNews,
+) {
+    let now = clock.tick.get();
+    for (entity, trade, parties) in &trades {
+        if trade.phase == TradePhase::Settling {
+            continue;
+        }
+        let limit = match trade.phase {
+            TradePhase::Invited => clock.settings.trade_invite_secs,
+            _ => clock.settings.trade_idle_secs,
+        };
+        let reason = if parties.is_none_or(|parties| parties.len() < 2) {
+            Some(TradeCancel::Disconnected)
+        } else if trade.sides.iter().any(|side| {
+            sides
+                .get(side.player)
+                .is_ok_and(|(_, _, in_match)| in_match)
+        }) {
+            Some(TradeCancel::EnteredMatch)
+        } else if now.saturating_sub(trade.changed_at) >= clock.rate.ticks_in_secs(limit) {
+            Some(match trade.phase {
+                TradePhase::Invited => TradeCancel::InviteExpired,
+                _ => TradeCancel::Idle,
+            })
+        } else if !trade
+            .sides
+            .iter()
+            .all(|side| still_held(side, &sides, &catalog))
+        {
+            Some(TradeCancel::OfferInvalid)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            news.cancel(entity, trade, reason);
+        }
+    }
+}
+
+/// Whether `side` still holds all it offers.
+fn still_held(
+    side: &TradeSide,
+    sides: &Query<(&Inventory, &Wallet, Has<InMatch>)>,
+    catalog: &Catalog,
+) -> bool {
+    sides.get(side.player).is_ok_and(|(inventory, wallet, _)| {
+        inventory.check_offered(catalog, &side.items).is_ok()
+            && side
+                .currencies
+                .iter()
+                .all(|(currency, amount)| wallet.balance(currency) >= *amount)
+    })
+}
+
+/// Ends trades that settlement settled or refused (refused: cancelled with its reason).
+pub fn finish_trades(
+    mut settled: MessageReader<TradeSettled>,
+    mut failed: MessageReader<TradeFailed>,
+    trades: Query<(Entity, &Trade)>,
+    mut news: TradeNews,
+) {
+    let settled = settled.read().map(|settled| (settled.trade, None));
+    let failed = failed
+        .read()
+        .map(|failed| (failed.trade, Some(failed.reason.clone())));
+    for (id, failure) in settled.chain(failed).collect::<Vec<_>>() {
+        let Some((entity, trade)) = trades.iter().find(|(_, trade)| trade.id == id) else {
+            continue;
+        };
+        match failure {
+            None => news.end(entity, trade),
+            Some(reason) => news.cancel(entity, trade, TradeCancel::NotSettled(reason)),
+        }
+    }
+}
