@@ -7,6 +7,7 @@ mod matches;
 mod matchmaking;
 pub mod metrics;
 mod shots;
+mod trades;
 
 use crate::phase::{ConfigSystems, TickSystems};
 use crate::settings::LogSettings;
@@ -61,7 +62,7 @@ impl Plugin for TelemetryPlugin {
         if app.world().contains_resource::<Catalog>() {
             app.add_systems(
                 PostUpdate,
-                economy::record_economy.in_set(TickSystems::Metrics),
+                (economy::record_economy, trades::record_trades).in_set(TickSystems::Metrics),
             );
         }
     }

@@ -7,6 +7,7 @@
 //! shard committed is completed from that shard at the next start.
 
 use crate::persistence::{FlushNow, PartEvent, Progress, Transfer, TransferLeg, now_ms};
+use crate::telemetry::metrics::TRADE_SETTLE_SECONDS;
 use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{
     Inventory, InventoryError, InventoryEvent, Wallet, WalletEvent, trade_reason,
@@ -161,6 +162,8 @@ pub(crate) fn settle_trades(
                 announce.flush.write(FlushNow(player));
             }
         }
+        let waited = clock.rate.secs_of(now.saturating_sub(since));
+        metrics::histogram!(TRADE_SETTLE_SECONDS).record(f64::from(waited));
         announce.settled.write(TradeSettled {
             trade: trade.trade,
             transfer: id,

@@ -47,6 +47,9 @@ pub const ECONOMY_REFUSALS_TOTAL: &str = "arbiter_economy_refusals_total";
 pub const ECONOMY_RELOADS_TOTAL: &str = "arbiter_economy_reloads_total";
 pub const ECONOMY_GRANTS_TOTAL: &str = "arbiter_economy_grants_total";
 pub const ECONOMY_GRANTS_SKIPPED_TOTAL: &str = "arbiter_economy_grants_skipped_total";
+pub const TRADES_OPENED_TOTAL: &str = "arbiter_trades_opened_total";
+pub const TRADES_TOTAL: &str = "arbiter_trades_total";
+pub const TRADE_SETTLE_SECONDS: &str = "arbiter_trade_settle_seconds";
 pub const QUERY_DURATION_SECONDS: &str = "arbiter_query_duration_seconds";
 pub const CACHE_REQUESTS_TOTAL: &str = "arbiter_cache_requests_total";
 pub const REDIS_UP: &str = "arbiter_redis_up";
@@ -184,6 +187,16 @@ fn describe() {
     describe_counter!(
         ECONOMY_GRANTS_SKIPPED_TOTAL,
         "Rewards not given because they did not fit, by reason."
+    );
+    describe_counter!(TRADES_OPENED_TOTAL, "Trades opened (invitations sent).");
+    describe_counter!(
+        TRADES_TOTAL,
+        "Trades ended, by result (settled, cancelled) and, for cancelled ones, reason."
+    );
+    describe_histogram!(
+        TRADE_SETTLE_SECONDS,
+        Unit::Seconds,
+        "From both sides' last accept to the settlement, including the wait for their earlier changes to be stored."
     );
     describe_counter!(
         SPEED_HACK_SIGNALS_TOTAL,
