@@ -15,6 +15,7 @@ pub mod presence;
 pub mod redis_link;
 mod single_flight;
 pub mod tail;
+pub mod trades;
 
 pub use board::{Board, Standing};
 pub use cache::MatchSummary;

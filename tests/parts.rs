@@ -413,7 +413,7 @@ fn a_player_s_latest_matches_are_found_however_many_part_events_came_between() {
         }
         store.write(0, &ada.batch(false)).await.expect("write");
         let matches: Vec<u64> = store
-            .recent_events(3, "match_played", 10)
+            .recent_events(3, "match_played", u64::MAX, 10)
             .await
             .expect("recent events")
             .into_iter()

@@ -167,9 +167,10 @@ fn entry_ids(json: &Value) -> Vec<u64> {
         .collect()
 }
 
-const ROUTES: [&str; 7] = [
+const ROUTES: [&str; 8] = [
     "/v1/players/{id}",
     "/v1/players/{id}/inventory",
+    "/v1/players/{id}/trades",
     "/v1/players/{id}/rank",
     "/v1/leaderboard",
     "/v1/leaderboard/around/{id}",
@@ -233,6 +234,14 @@ fn every_route_answers(server: &mut QueryServer) {
     assert_eq!(inventory["wallet"], Value::Array(Vec::new()), "{inventory}");
     server.expect("/v1/players/x/inventory", 400);
     server.expect("/v1/players/999999/inventory", 404);
+
+    let trades = server.expect("/v1/players/5/trades?limit=5", 200);
+    assert_eq!(trades["trades"], Value::Array(Vec::new()), "{trades}");
+    assert_eq!(trades["next_before"], Value::Null, "{trades}");
+    server.expect("/v1/players/x/trades", 400);
+    server.expect("/v1/players/5/trades?limit=0", 400);
+    server.expect("/v1/players/5/trades?before=x", 400);
+    server.expect("/v1/players/999999/trades", 404);
 
     let rank = server.expect("/v1/players/5/rank?board=kills", 200);
     let expected = sorted_ids(Board::Kills)

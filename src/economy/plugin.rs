@@ -9,7 +9,7 @@ use super::reload::{EconomyReloads, apply_economy_reloads};
 use super::settlement::{FencedTrades, settle_trades};
 use super::starter_kit::starter_kits_due_at_login;
 use crate::config::apply_reloaded_config;
-use crate::persistence::{Progress, RecordEvents, Store, now_ms};
+use crate::persistence::{FlushNow, Progress, RecordEvents, Store, now_ms};
 use crate::phase::ConfigSystems;
 use crate::phase::TickSystems;
 use crate::runtime::AsyncRuntime;
@@ -73,6 +73,8 @@ impl Plugin for EconomyDataPlugin {
             .add_message::<SettleTrade>()
             .add_message::<TradeSettled>()
             .add_message::<TradeFailed>()
+            // Settlement asks for flushes; without persistence nothing reads them.
+            .add_message::<FlushNow>()
             .init_resource::<FencedTrades>();
         if let Some(store) = &self.store {
             let runtime = app

@@ -142,14 +142,15 @@ impl Backend {
         on_backend!(self, events_after(id, 0))
     }
 
-    /// A player's latest `limit` events of type `kind`, newest first.
+    /// A player's latest `limit` events of type `kind` before seq `before`, newest first.
     pub(super) async fn recent_events(
         &self,
         id: u64,
         kind: &str,
+        before: u64,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, sqlx::Error> {
-        on_backend!(self, recent_events(id, kind, limit))
+        on_backend!(self, recent_events(id, kind, before, limit))
     }
 
     /// A page of rows in stored-id order, after the stored id `after`.

@@ -229,17 +229,18 @@ impl Store {
         })
     }
 
-    /// A player's latest `limit` events of type `kind` (`match_played`), newest first, however many
-    /// events of other types came between them.
+    /// A player's latest `limit` events of type `kind` (`match_played`) with a seq below `before`
+    /// (`u64::MAX`: the latest), newest first, however many events of other types came between them.
     pub async fn recent_events(
         &self,
         player_id: u64,
         kind: &str,
+        before: u64,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let shard = self.shard_of(player_id);
         self.shards[shard]
-            .recent_events(player_id, kind, limit)
+            .recent_events(player_id, kind, before, limit)
             .await
             .map_err(StoreError::query(shard))
     }

@@ -6,6 +6,7 @@ use super::board::{Board, Standing};
 use super::inventory::InventoryReport;
 use super::model::{LiveMatch, Profile, ReadModel};
 use super::presence::SessionInfo;
+use super::trades::TradesPage;
 use crate::telemetry::metrics::QUERY_DURATION_SECONDS;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -181,6 +182,52 @@ async fn get_inventory(State(model): Model, Path(raw): Path<String>) -> Reply<In
     timed("/v1/players/{id}/inventory", started, reply)
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TradesQuery {
+    /// Trades to return, 1–100 (default 20).
+    pub limit: Option<u32>,
+    /// Only trades older than this one (its `seq`; the previous page's `next_before`).
+    pub before: Option<u64>,
+}
+
+/// Most trades on one page.
+const MAX_TRADES_PAGE: u32 = 100;
+
+/// A player's settled trades, newest first, a page at a time.
+#[utoipa::path(get, path = "/v1/players/{id}/trades",
+    params(("id" = String, Path, description = "Player id, a non-negative whole number"), TradesQuery),
+    responses(
+        (status = 200, body = TradesPage),
+        (status = 400, body = ApiError, description = "A bad id, limit or cursor"),
+        (status = 404, body = ApiError, description = "No such player"),
+        (status = 503, body = ApiError, description = "The player's database cannot answer"),
+    ))]
+async fn get_trades(
+    State(model): Model,
+    Path(raw): Path<String>,
+    parsed: Result<Query<TradesQuery>, QueryRejection>,
+) -> Reply<TradesPage> {
+    let started = Instant::now();
+    let reply = async {
+        let id = player_id(&raw)?;
+        let TradesQuery { limit, before } = query(parsed)?;
+        let limit = limit.unwrap_or(20);
+        if !(1..=MAX_TRADES_PAGE).contains(&limit) {
+            return Err(Failure::bad_request(format!(
+                "limit {limit} is out of range 1-{MAX_TRADES_PAGE}"
+            )));
+        }
+        match model.trades(id, before.unwrap_or(u64::MAX), limit).await {
+            Ok(Some(page)) => Ok(Json(page)),
+            Ok(None) => Err(Failure::not_found(format!("no player {id}"))),
+            Err(error) => Err(Failure::unavailable(error.0)),
+        }
+    }
+    .await;
+    timed("/v1/players/{id}/trades", started, reply)
+}
+
 /// A player's place on a leaderboard.
 #[utoipa::path(get, path = "/v1/players/{id}/rank",
     params(("id" = String, Path, description = "Player id"), BoardQuery),
@@ -315,6 +362,7 @@ pub fn router(model: Arc<ReadModel>) -> axum::Router {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(get_player))
         .routes(routes!(get_inventory))
+        .routes(routes!(get_trades))
         .routes(routes!(get_rank))
         .routes(routes!(get_leaderboard))
         .routes(routes!(get_around))

@@ -8,6 +8,7 @@ use super::inventory::InventoryReport;
 use super::leaderboards::Leaderboards;
 use super::presence::{Presence, SessionInfo};
 use super::single_flight::SingleFlight;
+use super::trades::{TradeSummary, TradesPage};
 use crate::persistence::{PlayerEvent, PlayerRecord, Store};
 use serde::{Deserialize, Serialize};
 use std::sync::RwLock;
@@ -139,6 +140,37 @@ impl ReadModel {
             .map_err(Unavailable)
     }
 
+    /// Up to `limit` of a player's settled trades with a seq below `before`, newest first, from
+    /// its shard's primary (pages are not cached: each is one indexed read); `None` for a player
+    /// stored nowhere.
+    pub async fn trades(
+        &self,
+        player_id: u64,
+        before: u64,
+        limit: u32,
+    ) -> Result<Option<TradesPage>, Unavailable> {
+        if self.stored(player_id).await?.is_none() {
+            return Ok(None);
+        }
+        let events = self
+            .store
+            .recent_events(player_id, "transfer", before, limit)
+            .await
+            .map_err(|error| Unavailable(error.to_string()))?;
+        let trades: Vec<TradeSummary> = events
+            .iter()
+            .filter_map(|stored| TradeSummary::of(player_id, stored))
+            .collect();
+        let next_before = (trades.len() == limit as usize)
+            .then(|| trades.last().map(|trade| trade.seq))
+            .flatten();
+        Ok(Some(TradesPage {
+            id: player_id,
+            trades,
+            next_before,
+        }))
+    }
+
     /// The stored player: cache, else one database read however many ask at once.
     async fn stored(&self, player_id: u64) -> Result<Option<StoredProfile>, Unavailable> {
         if let Some(stored) = self.cache.get(player_id).await {
@@ -182,7 +214,7 @@ impl ReadModel {
             return Ok(None);
         };
         let events = store
-            .recent_events(player_id, "match_played", LAST_MATCHES)
+            .recent_events(player_id, "match_played", u64::MAX, LAST_MATCHES)
             .await
             .map_err(unavailable)?;
         let last_matches = events

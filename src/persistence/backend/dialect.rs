@@ -62,16 +62,18 @@ macro_rules! dialect_queries {
             super::rows::events(&rows)
         }
 
-        /// A player's latest `limit` events of type `kind`, newest first.
+        /// A player's latest `limit` events of type `kind` before seq `before`, newest first.
         pub(super) async fn recent_events(
             pool: &$pool,
             id: u64,
             kind: &str,
+            before: u64,
             limit: u32,
         ) -> Result<Vec<crate::persistence::record::StoredEvent>, sqlx::Error> {
             let rows: Vec<super::rows::EventRow> = sqlx::query_as($recent)
                 .bind(id as i64)
                 .bind(kind)
+                .bind(i64::try_from(before).unwrap_or(i64::MAX))
                 .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await?;

@@ -402,7 +402,7 @@ dialect_queries! {
     events_after: "SELECT player_id, seq, at_ms, payload::text FROM player_events \
                    WHERE player_id = $1 AND seq > $2 ORDER BY seq",
     recent_events: "SELECT player_id, seq, at_ms, payload::text FROM player_events \
-                    WHERE player_id = $1 AND type = $2 ORDER BY seq DESC LIMIT $3",
+                    WHERE player_id = $1 AND type = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4",
     players_after: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, \
                     version, updated_at_ms FROM players WHERE id > $1 ORDER BY id LIMIT $2",
     delete: [

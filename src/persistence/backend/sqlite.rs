@@ -375,7 +375,7 @@ dialect_queries! {
     events_after: "SELECT player_id, seq, at_ms, payload FROM player_events \
                    WHERE player_id = ? AND seq > ? ORDER BY seq",
     recent_events: "SELECT player_id, seq, at_ms, payload FROM player_events \
-                    WHERE player_id = ? AND type = ? ORDER BY seq DESC LIMIT ?",
+                    WHERE player_id = ? AND type = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
     players_after: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, \
                     version, updated_at_ms FROM players WHERE id > ? ORDER BY id LIMIT ?",
     delete: [
