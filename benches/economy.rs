@@ -5,7 +5,7 @@
 //! `cargo bench --bench economy`
 
 use arbiter_components::config::EconomySettings;
-use arbiter_components::inventory::{Inventory, Wallet};
+use arbiter_components::inventory::Inventory;
 use arbiter_components::items::{Catalog, ItemKind, ItemSpec};
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::messages::Outbound;
@@ -17,6 +17,7 @@ use arbiter_systems::economy::{
     InventoryApplied, ItemCooldowns, ItemRefused, ItemRequested, WalletApplied,
     apply_item_requests, init_messages,
 };
+use arbiter_testing::items;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
 use bevy_ecs::system::{IntoSystem, System};
@@ -69,11 +70,7 @@ fn world() -> (World, Vec<Entity>) {
                     .expect("fits");
                 inventory.apply(&event);
             }
-            let mut wallet = Wallet::default();
-            let event = wallet
-                .change(&catalog, "coins", 1_000_000_000, "bench")
-                .expect("credit");
-            wallet.apply(&event);
+            let wallet = items::wallet_with(&catalog, "coins", 1_000_000_000);
             world
                 .spawn((
                     PlayerId(id),

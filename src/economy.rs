@@ -18,6 +18,7 @@ pub use audit::{EconomyViolation, audit_economy};
 pub use data::{EconomyData, EconomyFiles};
 pub use grant_claims::{GrantClaims, RESERVED_CLAIM_PREFIX};
 pub use plugin::EconomyDataPlugin;
+pub use settlement::{FencedTrades, settle_trades};
 
 use crate::persistence::StoredParts;
 

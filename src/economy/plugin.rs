@@ -98,7 +98,12 @@ impl Plugin for EconomyDataPlugin {
                 );
         } else {
             app.add_systems(PreUpdate, register_arrivals.in_set(TickSystems::Load))
-                .add_systems(PostUpdate, settle_trades.in_set(RecordEvents));
+                .add_systems(
+                    PostUpdate,
+                    settle_trades
+                        .in_set(RecordEvents)
+                        .in_set(TickSystems::Persist),
+                );
         }
     }
 }

@@ -30,7 +30,7 @@ const FENCE_TIMEOUT_SECS: u32 = 10;
 
 /// Trades waiting at the fence, each with the tick it first asked to settle.
 #[derive(Resource, Debug, Default)]
-pub(crate) struct FencedTrades(Vec<(SettleTrade, u64)>);
+pub struct FencedTrades(Vec<(SettleTrade, u64)>);
 
 /// A side of a trade as settlement reads and changes it.
 type Side<'a> = (
@@ -57,7 +57,7 @@ struct Share {
 
 /// Where a settlement's messages go.
 #[derive(SystemParam)]
-pub(crate) struct Announce<'w> {
+pub struct Announce<'w> {
     settled: MessageWriter<'w, TradeSettled>,
     failed: MessageWriter<'w, TradeFailed>,
     outbound: MessageWriter<'w, Outbound>,
@@ -66,7 +66,7 @@ pub(crate) struct Announce<'w> {
 
 /// The tick, to time trades out at the fence.
 #[derive(SystemParam, Debug)]
-pub(crate) struct FenceClock<'w> {
+pub struct FenceClock<'w> {
     tick: Res<'w, ServerTick>,
     rate: Res<'w, TickRate>,
 }
@@ -78,7 +78,7 @@ impl std::fmt::Debug for Announce<'_> {
 }
 
 /// Settles the trades asked for this tick and those waiting at the fence.
-pub(crate) fn settle_trades(
+pub fn settle_trades(
     mut requests: MessageReader<SettleTrade>,
     mut fenced: ResMut<FencedTrades>,
     mut sides: Query<Side>,

@@ -1,7 +1,7 @@
 //! Big inventories for benches and tests: a catalog of stackable materials and a stored player
 //! holding some of each.
 
-use arbiter::components::inventory::Inventory;
+use arbiter::components::inventory::{Inventory, Wallet};
 use arbiter::components::items::{Catalog, ItemKind, ItemSpec};
 use arbiter::economy::EconomyData;
 
@@ -34,4 +34,14 @@ pub fn shipped_economy() -> EconomyData {
         arbiter::weapons::load_weapons(std::path::Path::new(arbiter::weapons::WEAPONS_FILE))
             .expect("the shipped weapons");
     EconomyData::load(&weapons).expect("the shipped economy")
+}
+
+/// A wallet holding `amount` of `currency`.
+pub fn wallet_with(catalog: &Catalog, currency: &str, amount: i64) -> Wallet {
+    let mut wallet = Wallet::default();
+    let event = wallet
+        .change(catalog, currency, amount, "bench")
+        .expect("a credit of a known currency");
+    wallet.apply(&event);
+    wallet
 }
