@@ -45,3 +45,18 @@ pub fn wallet_with(catalog: &Catalog, currency: &str, amount: i64) -> Wallet {
     wallet.apply(&event);
     wallet
 }
+
+/// Asserts that `ids`' stored state replays from their logs, that the economy audit finds nothing
+/// (conservation, capacity, unique instances), and that no transfer is half-written.
+pub async fn assert_store_clean(store: &arbiter::persistence::Store, ids: &[u64]) {
+    let mismatches = arbiter::persistence::verify_players(store, ids)
+        .await
+        .expect("verify runs");
+    assert_eq!(mismatches, vec![]);
+    let violations = arbiter::economy::audit_economy(store, ids, 40)
+        .await
+        .expect("the audit runs");
+    assert_eq!(violations, vec![]);
+    let half_written = store.half_written_transfers().await.expect("checked");
+    assert_eq!(half_written, vec![]);
+}
