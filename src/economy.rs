@@ -7,6 +7,7 @@ mod data;
 mod grant_claims;
 mod grant_delivery;
 mod grant_mailbox;
+mod in_doubt;
 mod inventory_part;
 mod plugin;
 mod reload;
@@ -17,6 +18,7 @@ mod wallet_part;
 pub use audit::{EconomyViolation, audit_economy};
 pub use data::{EconomyData, EconomyFiles};
 pub use grant_claims::{GrantClaims, RESERVED_CLAIM_PREFIX};
+pub use in_doubt::TradesInDoubt;
 pub use plugin::EconomyDataPlugin;
 pub use settlement::{FencedTrades, settle_trades};
 

@@ -2,6 +2,7 @@
 //! has changes not yet stored (and has them written at once), then moves both sides in one tick,
 //! and each side's shard stores the trade once; the store verifies clean.
 
+use arbiter::economy::TradesInDoubt;
 use arbiter::persistence::PlayerEvent;
 use arbiter::settings::ServerConfig;
 use arbiter::store_commands::open_store;
@@ -101,6 +102,8 @@ fn settle_across_shards(urls: Vec<String>) {
     );
     let done = settled(&app);
     assert_eq!(done[0].players, [buyer, seller]);
+    let in_doubt = |app: &App| app.world().resource::<TradesInDoubt>().len();
+    assert_eq!(in_doubt(&app), 1, "settled, not yet stored");
     let (bought, paid) = holdings(&app, buyer);
     let (sold, earned) = holdings(&app, seller);
     assert_eq!(paid.balance("coins"), STARTER_COINS - PISTOL_PRICE - PRICE);
@@ -120,6 +123,10 @@ fn settle_across_shards(urls: Vec<String>) {
     assert!(
         step_until_durable(&mut app, seller),
         "the seller's leg is stored"
+    );
+    assert!(
+        step_until(&mut app, 5, |app| in_doubt(app) == 0),
+        "no longer in doubt"
     );
     let ids = [BUYER, seller_id];
     let queries = runtime();

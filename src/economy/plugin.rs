@@ -5,6 +5,7 @@
 use super::data::EconomyData;
 use super::grant_delivery::{apply_grants, look_up_grants};
 use super::grant_mailbox::GrantMailbox;
+use super::in_doubt::{TradesInDoubt, count_trades_in_doubt};
 use super::reload::{EconomyReloads, apply_economy_reloads};
 use super::settlement::{FencedTrades, settle_trades};
 use super::starter_kit::starter_kits_due_at_login;
@@ -75,7 +76,8 @@ impl Plugin for EconomyDataPlugin {
             .add_message::<TradeFailed>()
             // Settlement asks for flushes; without persistence nothing reads them.
             .add_message::<FlushNow>()
-            .init_resource::<FencedTrades>();
+            .init_resource::<FencedTrades>()
+            .init_resource::<TradesInDoubt>();
         if let Some(store) = &self.store {
             let runtime = app
                 .world_mut()
@@ -85,7 +87,7 @@ impl Plugin for EconomyDataPlugin {
                 // Trades settle after the tick's other changes are recorded, so the fence sees them.
                 .add_systems(
                     PostUpdate,
-                    (record_economy_events, settle_trades)
+                    (record_economy_events, settle_trades, count_trades_in_doubt)
                         .chain()
                         .in_set(RecordEvents),
                 )

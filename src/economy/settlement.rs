@@ -6,6 +6,7 @@
 //! never waits. So each side's leg lands on exactly its stored state, and a crash after one side's
 //! shard committed is completed from that shard at the next start.
 
+use super::in_doubt::TradesInDoubt;
 use crate::persistence::{FlushNow, PartEvent, Progress, Transfer, TransferLeg, now_ms};
 use crate::telemetry::metrics::TRADE_SETTLE_SECONDS;
 use arbiter_components::config::EconomySettings;
@@ -64,6 +65,13 @@ pub struct Announce<'w> {
     flush: MessageWriter<'w, FlushNow>,
 }
 
+/// What a trade is checked against: the catalog and the inventory capacity.
+#[derive(SystemParam, Debug)]
+pub struct TradeTerms<'w> {
+    catalog: Res<'w, Catalog>,
+    settings: Res<'w, EconomySettings>,
+}
+
 /// The tick, to time trades out at the fence.
 #[derive(SystemParam, Debug)]
 pub struct FenceClock<'w> {
@@ -81,9 +89,9 @@ impl std::fmt::Debug for Announce<'_> {
 pub fn settle_trades(
     mut requests: MessageReader<SettleTrade>,
     mut fenced: ResMut<FencedTrades>,
+    mut in_doubt: ResMut<TradesInDoubt>,
     mut sides: Query<Side>,
-    catalog: Res<Catalog>,
-    settings: Res<EconomySettings>,
+    terms: TradeTerms,
     clock: FenceClock,
     mut announce: Announce,
 ) {
@@ -126,13 +134,13 @@ pub fn settle_trades(
             }
             continue;
         }
-        let capacity = settings.inventory_capacity;
+        let (catalog, capacity) = (&terms.catalog, terms.settings.inventory_capacity);
         let id = transfer_id(&trade, &first);
         let [one, other] = &trade.sides;
-        let shares = share(&catalog, &id, &first, one, other, capacity)
+        let shares = share(catalog, &id, &first, one, other, capacity)
             .map_err(|reason| TradeFailure::Refused { side: 0, reason })
             .and_then(|first_share| {
-                share(&catalog, &id, &second, other, one, capacity)
+                share(catalog, &id, &second, other, one, capacity)
                     .map(|second_share| [first_share, second_share])
                     .map_err(|reason| TradeFailure::Refused { side: 1, reason })
             });
@@ -152,16 +160,21 @@ pub fn settle_trades(
             at_ms: now_ms(),
             legs,
         };
-        for ((side, share), player) in [(&mut first, &shares[0]), (&mut second, &shares[1])]
-            .into_iter()
-            .zip(players)
+        let mut versions = [0; 2];
+        for (((side, share), player), version) in
+            [(&mut first, &shares[0]), (&mut second, &shares[1])]
+                .into_iter()
+                .zip(players)
+                .zip(&mut versions)
         {
             apply(side, share, player, &mut announce);
             if let Some(progress) = side.3.as_mut() {
                 progress.record_transfer(transfer.clone(), transfer.at_ms);
+                *version = progress.record().version;
                 announce.flush.write(FlushNow(player));
             }
         }
+        in_doubt.settled([(players[0], versions[0]), (players[1], versions[1])]);
         let waited = clock.rate.secs_of(now.saturating_sub(since));
         metrics::histogram!(TRADE_SETTLE_SECONDS).record(f64::from(waited));
         announce.settled.write(TradeSettled {

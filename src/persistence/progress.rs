@@ -94,6 +94,11 @@ impl Progress {
         !self.unsaved.is_empty()
     }
 
+    /// Whether the database holds this player up to `version`.
+    pub fn is_durable_at(&self, version: u64) -> bool {
+        self.durable_version >= version
+    }
+
     /// Nothing of this player waits for the database: what the world holds is what is stored.
     pub fn is_settled(&self) -> bool {
         !self.has_unsaved() && self.is_durable()

@@ -49,6 +49,7 @@ pub const ECONOMY_GRANTS_TOTAL: &str = "arbiter_economy_grants_total";
 pub const ECONOMY_GRANTS_SKIPPED_TOTAL: &str = "arbiter_economy_grants_skipped_total";
 pub const TRADES_OPENED_TOTAL: &str = "arbiter_trades_opened_total";
 pub const TRADES_TOTAL: &str = "arbiter_trades_total";
+pub const TRADES_IN_DOUBT: &str = "arbiter_trades_in_doubt";
 pub const TRADE_SETTLE_SECONDS: &str = "arbiter_trade_settle_seconds";
 pub const QUERY_DURATION_SECONDS: &str = "arbiter_query_duration_seconds";
 pub const CACHE_REQUESTS_TOTAL: &str = "arbiter_cache_requests_total";
@@ -189,6 +190,10 @@ fn describe() {
         "Rewards not given because they did not fit, by reason."
     );
     describe_counter!(TRADES_OPENED_TOTAL, "Trades opened (invitations sent).");
+    describe_gauge!(
+        TRADES_IN_DOUBT,
+        "Settled trades with a side not yet stored (a crash now leaves them to the roll-forward)."
+    );
     describe_counter!(
         TRADES_TOTAL,
         "Trades ended, by result (settled, cancelled) and, for cancelled ones, reason."
