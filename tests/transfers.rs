@@ -236,6 +236,42 @@ fn on_postgres_a_transfer_whose_seller_committed_first_is_completed_once_at_star
     on_postgres(2, |urls| crash_between_commits(urls, true));
 }
 
+/// A transfer naming a player stored nowhere cannot be completed: it is left open, with why, and
+/// stays reported, rather than being half-applied.
+async fn a_transfer_to_nobody(urls: Vec<String>) {
+    let store = Store::open(&urls)
+        .expect("the store opens")
+        .with_parts(economy_parts());
+    store.migrate().await.expect("migrated");
+    let buyer = stored_with_coins(&store, 1).await;
+    let nobody = PlayerRecord::new(
+        (2..)
+            .find(|id| store.shard_of(*id) != store.shard_of(1))
+            .expect("an id on the other shard"),
+    );
+    let transfer = sale(&buyer, &nobody, PRICE, 0);
+    let batch = leg_batch(&store, &buyer, &transfer);
+    store
+        .write(store.shard_of(1), &batch)
+        .await
+        .expect("written");
+    for _ in 0..2 {
+        let done = store.complete_transfers().await;
+        assert_eq!((done.open, done.legs_written), (1, 0));
+        assert_eq!(done.left_open.len(), 1);
+        assert_eq!(done.left_open[0].0, transfer.id);
+        let why = done.left_open[0].1.to_string();
+        assert!(why.contains("stored nowhere"), "{why}");
+    }
+    let half = store.half_written_transfers().await.expect("checked");
+    assert_eq!(half, vec![(transfer.id.clone(), vec![nobody.id])]);
+}
+
+#[test]
+fn a_transfer_that_cannot_be_completed_is_left_open_and_reported() {
+    on_sqlite(2, a_transfer_to_nobody);
+}
+
 /// Where a crash stops a trade's two commits.
 #[derive(Debug, Clone, Copy)]
 enum Crash {
