@@ -14,11 +14,10 @@ use arbiter_components::inventory::{
     Inventory, InventoryError, InventoryEvent, Wallet, WalletEvent, trade_reason,
 };
 use arbiter_components::items::Catalog;
-use arbiter_components::messages::Outbound;
 use arbiter_components::player::PlayerId;
-use arbiter_components::protocol::{InventoryDelta, ServerMessage};
 use arbiter_components::tick::{ServerTick, TickRate};
 use arbiter_components::trade::{SettleTrade, TradeFailed, TradeFailure, TradeSettled, TradeSide};
+use arbiter_systems::economy::Ledger;
 use bevy_ecs::change_detection::Mut;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::{MessageReader, MessageWriter};
@@ -56,12 +55,12 @@ struct Share {
     currencies: Vec<WalletEvent>,
 }
 
-/// Where a settlement's messages go.
+/// Where a settlement's messages go: its outcome, the sides' changes (to their clients), flushes.
 #[derive(SystemParam)]
 pub struct Announce<'w> {
     settled: MessageWriter<'w, TradeSettled>,
     failed: MessageWriter<'w, TradeFailed>,
-    outbound: MessageWriter<'w, Outbound>,
+    ledger: Ledger<'w>,
     flush: MessageWriter<'w, FlushNow>,
 }
 
@@ -114,24 +113,23 @@ pub fn settle_trades(
             fail(&mut announce, TradeFailure::PlayerGone);
             continue;
         };
-        let unsettled: Vec<Entity> = [(&first, players[0]), (&second, players[1])]
-            .into_iter()
-            .filter(|(side, _)| {
-                side.3
-                    .as_ref()
-                    .is_some_and(|progress| !progress.is_settled())
-            })
-            .map(|(_, player)| player)
-            .collect();
-        if !unsettled.is_empty() {
+        let progress = [&first.3, &second.3].map(Option::as_ref);
+        if progress
+            .iter()
+            .flatten()
+            .any(|progress| !progress.is_settled())
+        {
             if now.saturating_sub(since) >= timeout {
                 fail(&mut announce, TradeFailure::StorageUnavailable);
-            } else {
-                for player in unsettled {
+                continue;
+            }
+            // Changes already on their way to the database need no second asking.
+            for (player, progress) in players.into_iter().zip(progress) {
+                if progress.is_some_and(|progress| progress.has_unsaved()) {
                     announce.flush.write(FlushNow(player));
                 }
-                fenced.0.push((trade, since));
             }
+            fenced.0.push((trade, since));
             continue;
         }
         let (catalog, capacity) = (&terms.catalog, terms.settings.inventory_capacity);
@@ -160,21 +158,28 @@ pub fn settle_trades(
             at_ms: now_ms(),
             legs,
         };
-        let mut versions = [0; 2];
-        for (((side, share), player), version) in
-            [(&mut first, &shares[0]), (&mut second, &shares[1])]
-                .into_iter()
-                .zip(players)
-                .zip(&mut versions)
+        let mut recorded = Vec::with_capacity(2);
+        for ((side, share), player) in [(&mut first, &shares[0]), (&mut second, &shares[1])]
+            .into_iter()
+            .zip(players)
         {
-            apply(side, share, player, &mut announce);
-            if let Some(progress) = side.3.as_mut() {
+            let (_, inventory, wallet, progress) = side;
+            announce.ledger.trade_share(
+                player,
+                (inventory, wallet),
+                share.items.as_ref(),
+                &share.currencies,
+            );
+            if let Some(progress) = progress.as_mut() {
                 progress.record_transfer(transfer.clone(), transfer.at_ms);
-                *version = progress.record().version;
+                recorded.push((player, progress.record().version));
                 announce.flush.write(FlushNow(player));
             }
         }
-        in_doubt.settled([(players[0], versions[0]), (players[1], versions[1])]);
+        // Without persistence nothing is stored, so nothing is in doubt.
+        if let Ok(sides) = <[(Entity, u64); 2]>::try_from(recorded) {
+            in_doubt.settled(sides);
+        }
         let waited = clock.rate.secs_of(now.saturating_sub(since));
         metrics::histogram!(TRADE_SETTLE_SECONDS).record(f64::from(waited));
         announce.settled.write(TradeSettled {
@@ -251,25 +256,4 @@ fn legs(
             }
         })
         .collect()
-}
-
-/// Folds a side's share into its inventory and wallet, and tells its client.
-fn apply(side: &mut SideItem<'_>, share: &Share, player: Entity, announce: &mut Announce) {
-    let mut tell = |delta| {
-        announce.outbound.write(Outbound {
-            player,
-            message: ServerMessage::InventoryChanged(delta),
-        });
-    };
-    if let Some(event) = &share.items {
-        side.1.apply(event);
-        InventoryDelta::of_item(event)
-            .into_iter()
-            .for_each(&mut tell);
-    }
-    for event in &share.currencies {
-        side.2.apply(event);
-        let WalletEvent::CurrencyChanged { currency, .. } = event;
-        tell(InventoryDelta::of_currency(event, side.2.balance(currency)));
-    }
 }

@@ -98,14 +98,13 @@ impl PartEvent {
 impl PlayerEvent {
     /// The part events this event folds into player `id`'s parts: itself, or its leg of a
     /// transfer.
-    pub fn part_events(&self, id: u64) -> Box<dyn Iterator<Item = &PartEvent> + '_> {
-        match self {
-            PlayerEvent::Part(event) => Box::new(std::iter::once(event)),
-            PlayerEvent::Transfer(transfer) => Box::new(transfer.leg_of(id)),
-            PlayerEvent::Registered { .. } | PlayerEvent::MatchPlayed { .. } => {
-                Box::new(std::iter::empty())
-            }
-        }
+    pub fn part_events(&self, id: u64) -> impl Iterator<Item = &PartEvent> {
+        let (own, leg) = match self {
+            PlayerEvent::Part(event) => (Some(event), None),
+            PlayerEvent::Transfer(transfer) => (None, Some(transfer.leg_of(id))),
+            PlayerEvent::Registered { .. } | PlayerEvent::MatchPlayed { .. } => (None, None),
+        };
+        own.into_iter().chain(leg.into_iter().flatten())
     }
 
     /// The `type` column of `player_events`.

@@ -43,21 +43,47 @@ pub struct Ledger<'w> {
 
 impl Ledger<'_> {
     pub fn inventory(&mut self, player: Entity, inventory: &mut Inventory, event: InventoryEvent) {
-        inventory.apply(&event);
-        for delta in InventoryDelta::of_item(&event) {
-            self.tell(player, delta);
-        }
+        self.fold_item(player, inventory, &event);
         self.inventory.write(InventoryApplied { player, event });
     }
 
     pub fn wallet(&mut self, player: Entity, wallet: &mut Wallet, event: WalletEvent) {
-        wallet.apply(&event);
-        let WalletEvent::CurrencyChanged { currency, .. } = &event;
+        self.fold_currency(player, wallet, &event);
+        self.wallet.write(WalletApplied { player, event });
+    }
+
+    /// Applies one side's share of a settled trade and tells its client. It is not announced as
+    /// [`InventoryApplied`] / [`WalletApplied`]: the settlement records the whole trade as one
+    /// transfer of both sides.
+    pub fn trade_share(
+        &mut self,
+        player: Entity,
+        (inventory, wallet): (&mut Inventory, &mut Wallet),
+        items: Option<&InventoryEvent>,
+        currencies: &[WalletEvent],
+    ) {
+        if let Some(event) = items {
+            self.fold_item(player, inventory, event);
+        }
+        for event in currencies {
+            self.fold_currency(player, wallet, event);
+        }
+    }
+
+    fn fold_item(&mut self, player: Entity, inventory: &mut Inventory, event: &InventoryEvent) {
+        inventory.apply(event);
+        for delta in InventoryDelta::of_item(event) {
+            self.tell(player, delta);
+        }
+    }
+
+    fn fold_currency(&mut self, player: Entity, wallet: &mut Wallet, event: &WalletEvent) {
+        wallet.apply(event);
+        let WalletEvent::CurrencyChanged { currency, .. } = event;
         self.tell(
             player,
-            InventoryDelta::of_currency(&event, wallet.balance(currency)),
+            InventoryDelta::of_currency(event, wallet.balance(currency)),
         );
-        self.wallet.write(WalletApplied { player, event });
     }
 
     /// Announces a refused request (the client gets its typed reason); nothing changed.

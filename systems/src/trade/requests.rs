@@ -60,19 +60,20 @@ pub fn handle_trade_requests(
                     news.commands.entity(to).insert(InTrade(entity));
                 })
             }
-            _ => in_trade(*player, request, &players, &mut trades).and_then(|(entity, trade)| {
-                let mut trade = trade;
-                change(
-                    *player,
-                    request,
-                    entity,
-                    &mut trade,
-                    &players,
-                    &catalog,
-                    tick.get(),
-                    &mut news,
-                )
-            }),
+            _ => {
+                in_trade(*player, request, &players, &mut trades).and_then(|(entity, mut trade)| {
+                    change(
+                        *player,
+                        request,
+                        entity,
+                        &mut trade,
+                        &players,
+                        &catalog,
+                        tick.get(),
+                        &mut news,
+                    )
+                })
+            }
         };
         if let Err(reason) = result {
             news.refused.write(TradeRefused {

@@ -8,6 +8,7 @@ use arbiter_components::items::Catalog;
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::tick::{ServerTick, TickRate};
 use arbiter_components::trade::{TradeCancel, TradeFailed, TradePhase, TradeSettled, TradeSide};
+use bevy_ecs::change_detection::{DetectChanges, Ref};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::MessageReader;
 use bevy_ecs::query::Has;
@@ -25,7 +26,7 @@ pub struct TradeClock<'w> {
 /// no longer held. A trade being settled is settlement's to end.
 pub fn watch_trades(
     trades: Query<(Entity, &Trade, Option<&TradeParties>)>,
-    sides: Query<(&Inventory, &Wallet, Has<InMatch>)>,
+    sides: Query<TradingSide>,
     catalog: Res<Catalog>,
     clock: TradeClock,
     mut news: TradeNews,
@@ -67,18 +68,21 @@ pub fn watch_trades(
     }
 }
 
-/// Whether `side` still holds all it offers.
-fn still_held(
-    side: &TradeSide,
-    sides: &Query<(&Inventory, &Wallet, Has<InMatch>)>,
-    catalog: &Catalog,
-) -> bool {
+/// A trading player as the watch reads it; `Ref`s tell whether its holdings changed since the
+/// last tick.
+type TradingSide = (Ref<'static, Inventory>, Ref<'static, Wallet>, Has<InMatch>);
+
+/// Whether `side` still holds all it offers. Checked only when its inventory or wallet changed
+/// since the last run (an offer is checked when it is made): most ticks, nothing is re-checked.
+fn still_held(side: &TradeSide, sides: &Query<TradingSide>, catalog: &Catalog) -> bool {
     sides.get(side.player).is_ok_and(|(inventory, wallet, _)| {
-        inventory.check_offered(catalog, &side.items).is_ok()
-            && side
-                .currencies
-                .iter()
-                .all(|(currency, amount)| wallet.balance(currency) >= *amount)
+        let unchanged = !inventory.is_changed() && !wallet.is_changed();
+        unchanged
+            || (inventory.check_offered(catalog, &side.items).is_ok()
+                && side
+                    .currencies
+                    .iter()
+                    .all(|(currency, amount)| wallet.balance(currency) >= *amount))
     })
 }
 
