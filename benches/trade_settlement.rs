@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench trade_settlement`
 
-use arbiter::economy::{FencedTrades, settle_trades};
+use arbiter::economy::{FencedTrades, TradesInDoubt, settle_trades};
+use arbiter_systems::economy::init_messages;
 use arbiter::persistence::{FlushNow, PlayerRecord, Progress, SnapshotPolicy};
 use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{Inventory, TradedItems};
@@ -47,11 +48,12 @@ fn world() -> (World, Vec<Entity>) {
     world.init_resource::<ServerTick>();
     world.init_resource::<TickRate>();
     world.init_resource::<FencedTrades>();
+    world.init_resource::<TradesInDoubt>();
+    init_messages(&mut world);
     for messages in [
         World::init_resource::<Messages<SettleTrade>>,
         World::init_resource::<Messages<TradeSettled>>,
         World::init_resource::<Messages<TradeFailed>>,
-        World::init_resource::<Messages<Outbound>>,
         World::init_resource::<Messages<FlushNow>>,
     ] {
         messages(&mut world);
@@ -142,6 +144,8 @@ fn settlement(criterion: &mut Criterion) {
                 world.resource_mut::<Messages<Outbound>>().update();
                 world.resource_mut::<Messages<FlushNow>>().update();
                 store_everything(&mut world);
+                // Stored now: no longer in doubt (the server's own count runs each tick).
+                world.insert_resource(TradesInDoubt::default());
             }
             spent
         });
