@@ -5,7 +5,6 @@
 //! `cargo bench --bench trade_settlement`
 
 use arbiter::economy::{FencedTrades, TradesInDoubt, settle_trades};
-use arbiter_systems::economy::init_messages;
 use arbiter::persistence::{FlushNow, PlayerRecord, Progress, SnapshotPolicy};
 use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{Inventory, TradedItems};
@@ -14,6 +13,7 @@ use arbiter_components::messages::Outbound;
 use arbiter_components::player::PlayerId;
 use arbiter_components::tick::{ServerTick, TickRate};
 use arbiter_components::trade::{SettleTrade, TradeFailed, TradeSettled, TradeSide};
+use arbiter_systems::economy::init_messages;
 use arbiter_testing::items;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
