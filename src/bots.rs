@@ -8,13 +8,14 @@ mod items;
 mod report;
 mod rng;
 mod swarm;
+mod trading;
 mod view;
 
 pub use bot::Arsenal;
 pub use report::{BehaviorReport, BotsReport};
 pub use swarm::Swarm;
 
-use crate::cli::{Behavior, BotsArgs};
+use crate::cli::BotsArgs;
 use anyhow::{Context, bail};
 use arbiter_client::{ArbiterClient, LinkConditioner};
 use std::io::Write;
@@ -63,7 +64,7 @@ pub fn play(args: &BotsArgs) -> anyhow::Result<BotsReport> {
         let behavior = if index < cheaters {
             args.behavior
         } else {
-            Behavior::Honest
+            args.behavior.counterpart()
         };
         swarm.add(client, behavior);
     }

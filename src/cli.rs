@@ -121,7 +121,8 @@ pub struct BotsArgs {
     pub duration: f64,
     #[arg(long, value_enum, default_value_t = Behavior::Honest)]
     pub behavior: Behavior,
-    /// How many of the bots play `--behavior`; the others play honest [default: all of them].
+    /// How many of the bots play `--behavior`; the others play honest (traders, for `duper`)
+    /// [default: all of them].
     #[arg(long)]
     pub cheaters: Option<u32>,
     /// Simulated one-way latency added to every packet, in milliseconds, both ways: 75 gives a
@@ -160,6 +161,13 @@ pub enum Behavior {
     /// Fire a weapon it does not own, equip a forged instance, use a consumable it lacks and buy
     /// what it cannot pay for.
     Itemhack,
+    /// Stay out of matches and trade random tradable items and coins with another trading bot,
+    /// back and forth (bots pair in the order they connect).
+    Trader,
+    /// Trade like a trader, with a trick each trade: accept a stale version, switch its offer right
+    /// after the other side accepted, use or discard what it offered under review, and after a few
+    /// trades disconnect in the middle of settling one. Its partners are traders.
+    Duper,
 }
 
 impl Behavior {
@@ -172,6 +180,22 @@ impl Behavior {
             Behavior::Speedhack => "speedhack",
             Behavior::Backtrack => "backtrack",
             Behavior::Itemhack => "itemhack",
+            Behavior::Trader => "trader",
+            Behavior::Duper => "duper",
+        }
+    }
+
+    /// Whether it trades (and stays out of matches, which would cancel its trades).
+    pub fn trades(self) -> bool {
+        matches!(self, Behavior::Trader | Behavior::Duper)
+    }
+
+    /// What the bots that do not play this behaviour play: honest, or for a duper, honest
+    /// traders to cheat.
+    pub fn counterpart(self) -> Self {
+        match self {
+            Behavior::Duper => Behavior::Trader,
+            _ => Behavior::Honest,
         }
     }
 }

@@ -11,6 +11,7 @@ mod client_message;
 mod codec;
 mod economy;
 mod server_message;
+mod trade;
 
 pub use channels::{ClientChannel, ServerChannel, connection_config};
 pub use client_message::{ClientMessage, InputFrame};
@@ -19,10 +20,11 @@ pub use economy::{InventoryDelta, InventoryView, ItemRefusal, ItemRequest};
 pub use server_message::{
     EntityState, ErrorCode, KickReason, ScoreLine, ServerMessage, ShotOutcome,
 };
+pub use trade::{MAX_OFFER_LINES, TradeOffer, TradeOutcome, TradeView};
 
 /// Version of this protocol. Bump it on any change to a message or channel: it is folded into the
 /// netcode protocol id, so clients of another version are refused at connect.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// "ARBITER" in ASCII, the high bytes of the netcode protocol id.
 const PROTOCOL_MAGIC: u64 = 0x4152_4249_5445_5200;

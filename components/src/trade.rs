@@ -74,6 +74,22 @@ pub enum TradeRefusal {
     Items(InventoryError),
 }
 
+impl TradeRefusal {
+    /// Its name in metrics, logs and bot reports.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TradeRefusal::NoSuchPlayer => "no_such_player",
+            TradeRefusal::SelfTrade => "self_trade",
+            TradeRefusal::Busy => "busy",
+            TradeRefusal::InMatch => "in_match",
+            TradeRefusal::NoSuchTrade => "no_such_trade",
+            TradeRefusal::WrongPhase => "wrong_phase",
+            TradeRefusal::StaleVersion => "stale_version",
+            TradeRefusal::Items(error) => error.as_str(),
+        }
+    }
+}
+
 /// A refused trade request.
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
 pub struct TradeRefused {
@@ -107,7 +123,7 @@ pub struct TradeChanged {
 }
 
 /// Why a trade ended without settling; nothing moved.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TradeCancel {
     /// The invited player said no.
     Declined,
@@ -125,6 +141,22 @@ pub enum TradeCancel {
     OfferInvalid,
     /// Settlement refused it.
     NotSettled(TradeFailure),
+}
+
+impl TradeCancel {
+    /// Its name in metrics, logs and bot reports.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TradeCancel::Declined => "declined",
+            TradeCancel::InviteExpired => "invite_expired",
+            TradeCancel::Idle => "idle",
+            TradeCancel::CancelledBy(_) => "cancelled",
+            TradeCancel::Disconnected => "disconnected",
+            TradeCancel::EnteredMatch => "entered_match",
+            TradeCancel::OfferInvalid => "offer_invalid",
+            TradeCancel::NotSettled(_) => "not_settled",
+        }
+    }
 }
 
 /// Trade `trade` ended without settling.
@@ -168,7 +200,7 @@ pub struct TradeFailed {
 }
 
 /// Why a trade did not settle.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TradeFailure {
     /// A side left before it settled.
     PlayerGone,

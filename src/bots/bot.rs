@@ -3,6 +3,7 @@
 use super::aim::{Pick, plan_shot, yaw_pitch};
 use super::items::BotItems;
 use super::rng::BotRng;
+use super::trading::BotTrades;
 use super::view::MatchView;
 use crate::cli::Behavior;
 use crate::economy::EconomyData;
@@ -95,6 +96,7 @@ pub(super) struct Bot {
     tick_rate_hz: u32,
     view: MatchView,
     items: BotItems,
+    pub(super) trades: BotTrades,
     /// The tick the last shot claimed, so an honest bot never claims faster than its weapon fires.
     last_claimed_tick: Option<u64>,
     done: bool,
@@ -109,7 +111,9 @@ impl Bot {
         arsenal: Arsenal,
     ) -> Self {
         let items = BotItems::new(behavior, &arsenal.weapons, &arsenal.catalog, &arsenal.shop);
+        let trades = BotTrades::new(behavior, seed, &arsenal.catalog, &arsenal.shop);
         Self {
+            trades,
             client,
             behavior,
             items,
@@ -146,7 +150,8 @@ impl Bot {
             return;
         }
         self.stats.connected = true;
-        if !self.joined_queue {
+        // A trader stays in the lobby: entering a match would cancel its trade.
+        if !self.joined_queue && !self.behavior.trades() {
             self.client.send(&ClientMessage::JoinQueue { mode: 0 });
             self.joined_queue = true;
         }
@@ -164,6 +169,15 @@ impl Bot {
         {
             self.client.send(&ClientMessage::Item(request));
         }
+        for request in self.trades.requests(self.frame, now_us, &self.items.owned) {
+            self.client.send(&request);
+        }
+        if self.trades.leaving {
+            let _ = self.client.flush();
+            self.leave();
+            self.done = true;
+            return;
+        }
         self.maybe_fire();
         if self.frame.is_multiple_of(PING_EVERY_FRAMES) {
             self.client.send(&ClientMessage::Ping {
@@ -177,6 +191,8 @@ impl Bot {
         if let Some(reason) = self.items.observe(&message) {
             *self.stats.item_refusals.entry(reason).or_default() += 1;
         }
+        self.trades
+            .observe(&message, self.view.me, self.frame, now_us);
         match message {
             ServerMessage::Welcome {
                 player_id,
@@ -227,7 +243,10 @@ impl Bot {
             ServerMessage::MatchLive { .. }
             | ServerMessage::Error { .. }
             | ServerMessage::Inventory(_)
-            | ServerMessage::ItemRefused(_) => {}
+            | ServerMessage::ItemRefused(_)
+            | ServerMessage::TradeChanged(_)
+            | ServerMessage::TradeEnded { .. }
+            | ServerMessage::TradeRefused { .. } => {}
             ServerMessage::InventoryChanged(delta) => self.count_change(&delta),
         }
     }

@@ -1,6 +1,7 @@
 //! The bots' report: totals over all bots, the same per behaviour, and RTT percentiles.
 
 use super::bot::{Bot, BotStats};
+use super::trading::TradeStats;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -25,10 +26,23 @@ pub struct BehaviorReport {
     /// `purchase`, `match`, `loot`, `grant`, `used`, `discarded`; currency as `CURRENCY:source`;
     /// `equipped` and `unequipped` slot changes.
     pub item_changes: BTreeMap<String, i64>,
+    /// Trades this behaviour's bots saw settle (each trade counts once per side).
+    pub trades_settled: u64,
+    /// Trades that ended unsettled, by the server's reason (once per side).
+    pub trades_cancelled: BTreeMap<String, u64>,
+    /// Refused trade requests, by the server's reason.
+    pub trade_refusals: BTreeMap<String, u64>,
 }
 
 impl BehaviorReport {
-    fn add(&mut self, stats: &BotStats) {
+    fn add(&mut self, stats: &BotStats, trades: &TradeStats) {
+        self.trades_settled += trades.settled;
+        for (reason, count) in &trades.cancelled {
+            *self.trades_cancelled.entry(reason.clone()).or_default() += count;
+        }
+        for (reason, count) in &trades.refusals {
+            *self.trade_refusals.entry(reason.clone()).or_default() += count;
+        }
         self.bots += 1;
         self.kicked += u64::from(stats.kicked);
         self.matches_completed += stats.matches_completed;
@@ -74,6 +88,12 @@ pub struct BotsReport {
     pub behaviors: BTreeMap<String, BehaviorReport>,
     pub rtt_ms_p50: Option<f64>,
     pub rtt_ms_p99: Option<f64>,
+    /// Settled trades seen by the bots.
+    pub trades_settled: u64,
+    /// From a trade's last accept (the later of its two sides' accepts under review) to
+    /// `TradeEnded` on that client, in milliseconds, over the settled trades.
+    pub trade_settle_ms_p50: Option<f64>,
+    pub trade_settle_ms_p99: Option<f64>,
 }
 
 impl BotsReport {
@@ -91,8 +111,16 @@ impl BotsReport {
             behaviors
                 .entry(bot.behavior.as_str().to_owned())
                 .or_default()
-                .add(&bot.stats);
+                .add(&bot.stats, &bot.trades.stats);
         }
+        // Each side measures from its own accept; the later accept is the trade's last one.
+        let mut settle_us: BTreeMap<u64, u64> = BTreeMap::new();
+        for (trade, us) in bots.iter().flat_map(|bot| &bot.trades.stats.settle_us) {
+            let shortest = settle_us.entry(*trade).or_insert(*us);
+            *shortest = (*shortest).min(*us);
+        }
+        let mut settle_ms: Vec<f64> = settle_us.values().map(|us| *us as f64 / 1000.0).collect();
+        settle_ms.sort_by(f64::total_cmp);
         Self {
             bots: bots.len() as u64,
             connected: count(|bot| bot.stats.connected),
@@ -109,6 +137,9 @@ impl BotsReport {
             behaviors,
             rtt_ms_p50: percentile(&rtts, 0.50),
             rtt_ms_p99: percentile(&rtts, 0.99),
+            trades_settled: settle_us.len() as u64,
+            trade_settle_ms_p50: percentile(&settle_ms, 0.50),
+            trade_settle_ms_p99: percentile(&settle_ms, 0.99),
         }
     }
 }

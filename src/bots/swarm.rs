@@ -41,6 +41,23 @@ impl Swarm {
         for bot in &mut self.bots {
             bot.play_frame(elapsed, now_us);
         }
+        self.pair_traders();
+    }
+
+    /// Pairs trading bots in the order they were added (the first of each pair invites), once both
+    /// of a pair are welcomed.
+    fn pair_traders(&mut self) {
+        let trading: Vec<usize> = (0..self.bots.len())
+            .filter(|index| self.bots[*index].behavior.trades())
+            .collect();
+        for pair in trading.chunks_exact(2) {
+            let ids = [pair[0], pair[1]].map(|index| self.bots[index].player_id());
+            if self.bots[pair[0]].trades.is_paired() || ids.contains(&0) {
+                continue;
+            }
+            self.bots[pair[0]].trades.pair(ids[1], true);
+            self.bots[pair[1]].trades.pair(ids[0], false);
+        }
     }
 
     /// Disconnects every bot politely.

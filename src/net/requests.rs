@@ -3,6 +3,7 @@
 //! wire enum; a new request is a variant, an arm here and the rule's own message.
 
 use arbiter_components::protocol::{ClientMessage, InputFrame};
+use arbiter_components::trade::TradeRequested;
 use arbiter_systems::economy::ItemRequested;
 use arbiter_systems::matchmaking::{QueueJoinRequested, QueueLeaveRequested};
 use arbiter_systems::shots::FireRequested;
@@ -25,6 +26,7 @@ pub(super) struct RequestWriters<'w> {
     join_queue: MessageWriter<'w, QueueJoinRequested>,
     leave_queue: MessageWriter<'w, QueueLeaveRequested>,
     item: MessageWriter<'w, ItemRequested>,
+    trade: MessageWriter<'w, TradeRequested>,
 }
 
 impl RequestWriters<'_> {
@@ -60,6 +62,9 @@ impl RequestWriters<'_> {
             ClientMessage::Item(request) => {
                 self.item.write(ItemRequested { player, request });
             }
+            ClientMessage::Trade(request) => {
+                self.trade.write(TradeRequested { player, request });
+            }
         }
         None
     }
@@ -71,13 +76,15 @@ pub(super) fn add_request_messages(app: &mut App) {
     app.add_message::<FireRequested>()
         .add_message::<QueueJoinRequested>()
         .add_message::<QueueLeaveRequested>()
-        .add_message::<ItemRequested>();
+        .add_message::<ItemRequested>()
+        .add_message::<TradeRequested>();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use arbiter_components::protocol::ItemRequest;
+    use arbiter_components::trade::TradeRequest;
     use bevy_ecs::message::Messages;
     use bevy_ecs::system::RunSystemOnce;
     use bevy_ecs::world::World;
@@ -107,8 +114,9 @@ mod tests {
             ClientMessage::Item(ItemRequest::Buy {
                 offer: "rifle".into(),
             }),
+            ClientMessage::Trade(TradeRequest::Cancel { trade: 4 }),
         ];
-        let mut covered = [false; 6];
+        let mut covered = [false; 7];
         for message in &all {
             covered[match message {
                 ClientMessage::Input(_) => 0,
@@ -117,6 +125,7 @@ mod tests {
                 ClientMessage::JoinQueue { .. } => 3,
                 ClientMessage::LeaveQueue => 4,
                 ClientMessage::Item(_) => 5,
+                ClientMessage::Trade(_) => 6,
             }] = true;
         }
         assert!(covered.iter().all(|seen| *seen), "a sample per variant");
@@ -131,6 +140,7 @@ mod tests {
             world.init_resource::<Messages<QueueJoinRequested>>();
             world.init_resource::<Messages<QueueLeaveRequested>>();
             world.init_resource::<Messages<ItemRequested>>();
+            world.init_resource::<Messages<TradeRequested>>();
             let player = world.spawn_empty().id();
             let sent = message.clone();
             let local = world
@@ -154,11 +164,16 @@ mod tests {
                 .resource_mut::<Messages<ItemRequested>>()
                 .drain()
                 .collect();
+            let trades: Vec<TradeRequested> = world
+                .resource_mut::<Messages<TradeRequested>>()
+                .drain()
+                .collect();
             let destinations = usize::from(local.is_some())
                 + fire.len()
                 + joins.len()
                 + leaves.len()
-                + items.len();
+                + items.len()
+                + trades.len();
             assert_eq!(destinations, 1, "{message:?}");
             match message {
                 ClientMessage::Input(frame) => assert_eq!(local, Some(NetRequest::Input(frame))),
@@ -177,6 +192,9 @@ mod tests {
                 }
                 ClientMessage::Item(request) => {
                     assert_eq!(items[0], ItemRequested { player, request });
+                }
+                ClientMessage::Trade(request) => {
+                    assert_eq!(trades[0], TradeRequested { player, request });
                 }
             }
         }

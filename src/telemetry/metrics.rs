@@ -49,6 +49,7 @@ pub const ECONOMY_GRANTS_TOTAL: &str = "arbiter_economy_grants_total";
 pub const ECONOMY_GRANTS_SKIPPED_TOTAL: &str = "arbiter_economy_grants_skipped_total";
 pub const TRADES_OPENED_TOTAL: &str = "arbiter_trades_opened_total";
 pub const TRADES_TOTAL: &str = "arbiter_trades_total";
+pub const TRADE_REFUSALS_TOTAL: &str = "arbiter_trade_refusals_total";
 pub const TRADES_IN_DOUBT: &str = "arbiter_trades_in_doubt";
 pub const TRADE_SETTLE_SECONDS: &str = "arbiter_trade_settle_seconds";
 pub const QUERY_DURATION_SECONDS: &str = "arbiter_query_duration_seconds";
@@ -197,6 +198,10 @@ fn describe() {
     describe_counter!(
         TRADES_TOTAL,
         "Trades ended, by result (settled, cancelled) and, for cancelled ones, reason."
+    );
+    describe_counter!(
+        TRADE_REFUSALS_TOTAL,
+        "Trade requests refused, by reason (stale_version, busy, offered_in_trade, ...)."
     );
     describe_histogram!(
         TRADE_SETTLE_SECONDS,

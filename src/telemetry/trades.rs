@@ -1,9 +1,9 @@
-//! Trade metrics: trades opened, how they ended (cancellations by reason), and how long the
-//! settlement took from the last accept.
+//! Trade metrics: trades opened, how they ended (cancellations by reason), refused requests by
+//! reason. (The settle latency is recorded where trades settle.)
 
-use crate::telemetry::metrics::{TRADES_OPENED_TOTAL, TRADES_TOTAL};
+use crate::telemetry::metrics::{TRADE_REFUSALS_TOTAL, TRADES_OPENED_TOTAL, TRADES_TOTAL};
 use arbiter_components::trade::{
-    TradeCancel, TradeCancelled, TradeChanged, TradePhase, TradeSettled,
+    TradeCancelled, TradeChanged, TradePhase, TradeRefused, TradeSettled,
 };
 use bevy_ecs::message::MessageReader;
 
@@ -11,6 +11,7 @@ pub(super) fn record_trades(
     mut changed: MessageReader<TradeChanged>,
     mut settled: MessageReader<TradeSettled>,
     mut cancelled: MessageReader<TradeCancelled>,
+    mut refused: MessageReader<TradeRefused>,
 ) {
     let opened = changed
         .read()
@@ -20,21 +21,10 @@ pub(super) fn record_trades(
     metrics::counter!(TRADES_TOTAL, "result" => "settled", "reason" => "")
         .increment(settled.read().count() as u64);
     for cancel in cancelled.read() {
-        metrics::counter!(TRADES_TOTAL, "result" => "cancelled", "reason" => reason(&cancel.reason))
+        metrics::counter!(TRADES_TOTAL, "result" => "cancelled", "reason" => cancel.reason.as_str())
             .increment(1);
     }
-}
-
-/// A cancellation's reason as a metric label.
-fn reason(cancel: &TradeCancel) -> &'static str {
-    match cancel {
-        TradeCancel::Declined => "declined",
-        TradeCancel::InviteExpired => "invite_expired",
-        TradeCancel::Idle => "idle",
-        TradeCancel::CancelledBy(_) => "cancelled",
-        TradeCancel::Disconnected => "disconnected",
-        TradeCancel::EnteredMatch => "entered_match",
-        TradeCancel::OfferInvalid => "offer_invalid",
-        TradeCancel::NotSettled(_) => "not_settled",
+    for refusal in refused.read() {
+        metrics::counter!(TRADE_REFUSALS_TOTAL, "reason" => refusal.reason.as_str()).increment(1);
     }
 }

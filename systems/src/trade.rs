@@ -7,14 +7,17 @@
 //! [`TradeSettled`] or [`TradeFailed`].
 
 mod requests;
+mod tell;
 mod watch;
 
 pub use requests::handle_trade_requests;
+pub use tell::{TradeReports, tell_traders};
 pub use watch::{finish_trades, watch_trades};
 
 use crate::phases::SimulationSystems;
 use arbiter_components::config::EconomySettings;
 use arbiter_components::items::Catalog;
+use arbiter_components::messages::Outbound;
 use arbiter_components::shop::Shop;
 use arbiter_components::tick::{ServerTick, TickRate};
 use arbiter_components::trade::{
@@ -129,7 +132,7 @@ impl TradeNews<'_, '_> {
 }
 
 /// Invitations, offers, accepts, cancellations and timeouts in the Economy phase, after item
-/// requests (an item used this tick invalidates an offer this tick).
+/// requests (an item used this tick invalidates an offer this tick); then the news to clients.
 #[derive(Debug, Default)]
 pub struct TradePlugin;
 
@@ -148,9 +151,15 @@ impl Plugin for TradePlugin {
             .add_message::<SettleTrade>()
             .add_message::<TradeSettled>()
             .add_message::<TradeFailed>()
+            .add_message::<Outbound>()
             .add_systems(
                 FixedUpdate,
-                (finish_trades, handle_trade_requests, watch_trades)
+                (
+                    finish_trades,
+                    handle_trade_requests,
+                    watch_trades,
+                    tell_traders,
+                )
                     .chain()
                     .in_set(SimulationSystems::Economy)
                     .after(crate::economy::apply_item_requests),

@@ -2,6 +2,7 @@
 
 use super::ClientChannel;
 use super::economy::ItemRequest;
+use crate::trade::TradeRequest;
 use serde::{Deserialize, Serialize};
 
 /// One frame of player input, for one server tick.
@@ -56,15 +57,19 @@ pub enum ClientMessage {
     Ping { client_time_us: u64 },
     /// Equip, unequip, use, discard or buy; answered by `InventoryChanged` or `ItemRefused`.
     Item(ItemRequest),
+    /// Invite, answer, offer, accept or cancel; answered by `TradeChanged`, `TradeEnded` or
+    /// `TradeRefused`.
+    Trade(TradeRequest),
 }
 
 impl ClientMessage {
-    /// Whether its values are in range (inputs) and its ids of a possible length (item requests);
-    /// anything else is a malformed message.
+    /// Whether its values are in range (inputs), its ids of a possible length (item and trade
+    /// requests) and its offer of a possible size; anything else is a malformed message.
     pub fn is_well_formed(&self) -> bool {
         match self {
             ClientMessage::Input(frame) => frame.is_well_formed(),
             ClientMessage::Item(request) => request.is_well_formed(),
+            ClientMessage::Trade(request) => request.is_well_formed(),
             _ => true,
         }
     }

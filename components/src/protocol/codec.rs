@@ -55,6 +55,8 @@ mod tests {
     use crate::items::Catalog;
     use crate::protocol::{EntityState, InputFrame};
     use crate::protocol::{InventoryDelta, InventoryView, ItemRefusal, ItemRequest};
+    use crate::protocol::{MAX_OFFER_LINES, TradeOffer, TradeOutcome, TradeView};
+    use crate::trade::{TradeCancel, TradePhase, TradeRefusal, TradeRequest};
     use proptest::prelude::*;
 
     #[test]
@@ -92,6 +94,20 @@ mod tests {
                 item: "scrap".into(),
                 qty: 5,
                 instance: None,
+            }),
+            ClientMessage::Trade(TradeRequest::Invite { player_id: 12 }),
+            ClientMessage::Trade(TradeRequest::SetOffer {
+                trade: 3,
+                stacks: vec![("scrap".into(), 4)],
+                instances: vec![InstanceId {
+                    origin: 7,
+                    serial: 3,
+                }],
+                currencies: vec![("coins".into(), 250)],
+            }),
+            ClientMessage::Trade(TradeRequest::Accept {
+                trade: 3,
+                version: 2,
             }),
         ];
         for message in messages {
@@ -138,6 +154,26 @@ mod tests {
             encode(&refused),
             [0x0D, 0x02, 0x06, b'm', b'e', b'd', b'k', b'i', b't', 0x09]
         );
+        assert_eq!(
+            encode(&ClientMessage::Trade(TradeRequest::Accept {
+                trade: 7,
+                version: 2
+            })),
+            [0x06, 0x03, 0x07, 0x02]
+        );
+        let stale = ServerMessage::TradeRefused {
+            request: TradeRequest::Accept {
+                trade: 7,
+                version: 1,
+            },
+            reason: TradeRefusal::StaleVersion,
+        };
+        assert_eq!(encode(&stale), [0x10, 0x03, 0x07, 0x01, 0x06]);
+        let declined = ServerMessage::TradeEnded {
+            trade: 7,
+            outcome: TradeOutcome::Cancelled(TradeCancel::Declined),
+        };
+        assert_eq!(encode(&declined), [0x0F, 0x07, 0x01, 0x00]);
     }
 
     #[test]
@@ -184,6 +220,49 @@ mod tests {
         let whole =
             ServerMessage::Inventory(InventoryView::new(&inventory, &Wallet::default(), 10));
         assert_eq!(decode_server(&encode(&whole)), Ok(whole));
+        let offer = |player_id, accepted| TradeOffer {
+            player_id,
+            stacks: vec![("scrap".into(), 3)],
+            instances: vec![(
+                InstanceId {
+                    origin: 9,
+                    serial: 0,
+                },
+                "rifle".into(),
+            )],
+            currencies: vec![("coins".into(), 40)],
+            accepted,
+        };
+        let trade = ServerMessage::TradeChanged(TradeView {
+            trade: 4,
+            phase: TradePhase::Review,
+            version: 3,
+            sides: [offer(1, true), offer(2, false)],
+        });
+        assert_eq!(decode_server(&encode(&trade)), Ok(trade));
+        let settled = ServerMessage::TradeEnded {
+            trade: 4,
+            outcome: TradeOutcome::Settled {
+                transfer: "1:17".into(),
+            },
+        };
+        assert_eq!(decode_server(&encode(&settled)), Ok(settled));
+    }
+
+    #[test]
+    fn an_offer_of_impossible_size_or_ids_is_malformed() {
+        let offer = |stacks: Vec<(String, u32)>| {
+            ClientMessage::Trade(TradeRequest::SetOffer {
+                trade: 1,
+                stacks,
+                instances: Vec::new(),
+                currencies: Vec::new(),
+            })
+        };
+        assert!(offer(vec![("scrap".into(), 1)]).is_well_formed());
+        assert!(!offer(vec![(String::new(), 1)]).is_well_formed());
+        assert!(!offer(vec![("x".repeat(65), 1)]).is_well_formed());
+        assert!(!offer(vec![("scrap".into(), 1); MAX_OFFER_LINES + 1]).is_well_formed());
     }
 
     fn catalog() -> Catalog {

@@ -2,6 +2,8 @@
 
 use super::ServerChannel;
 use super::economy::{InventoryDelta, InventoryView, ItemRefusal};
+use super::trade::{TradeOutcome, TradeView};
+use crate::trade::{TradeRefusal, TradeRequest};
 use serde::{Deserialize, Serialize};
 
 /// State of one player as it appears in a snapshot.
@@ -139,6 +141,18 @@ pub enum ServerMessage {
     InventoryChanged(InventoryDelta),
     /// An item request was refused; nothing changed.
     ItemRefused(ItemRefusal),
+    /// A trade the client is in changed (or began: an invitation, to both sides).
+    TradeChanged(TradeView),
+    /// A trade the client was in ended.
+    TradeEnded {
+        trade: u64,
+        outcome: TradeOutcome,
+    },
+    /// A trade request was refused, echoed with its reason; nothing changed.
+    TradeRefused {
+        request: TradeRequest,
+        reason: TradeRefusal,
+    },
 }
 
 impl ServerMessage {

@@ -5,6 +5,7 @@ use arbiter_components::inventory::{Inventory, InventoryError, TradedItems, Wall
 use arbiter_components::items::Catalog;
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::player::PlayerId;
+use arbiter_components::session::AwaitingReconnect;
 use arbiter_components::tick::ServerTick;
 use arbiter_components::trade::{
     SettleTrade, TradeCancel, TradeLock, TradePhase, TradeRefusal, TradeRefused, TradeRequest,
@@ -24,6 +25,7 @@ type Trader<'a> = (
     &'a Wallet,
     Has<InMatch>,
     Option<&'a InTrade>,
+    Has<AwaitingReconnect>,
 );
 
 pub fn handle_trade_requests(
@@ -94,13 +96,14 @@ fn invite(
 ) -> Result<[Entity; 2], TradeRefusal> {
     let (to, ..) = players
         .iter()
-        .find(|(_, id, ..)| id.0 == player_id)
+        .find(|(_, id, .., reconnecting)| id.0 == player_id && !reconnecting)
         .ok_or(TradeRefusal::NoSuchPlayer)?;
     if to == from {
         return Err(TradeRefusal::SelfTrade);
     }
     for side in [from, to] {
-        let (.., in_match, in_trade) = players.get(side).map_err(|_| TradeRefusal::NoSuchPlayer)?;
+        let (.., in_match, in_trade, _) =
+            players.get(side).map_err(|_| TradeRefusal::NoSuchPlayer)?;
         if in_trade.is_some() || started.contains(&side) {
             return Err(TradeRefusal::Busy);
         }
@@ -119,7 +122,7 @@ fn in_trade<'q>(
     players: &Query<Trader>,
     trades: &'q mut Query<&mut Trade>,
 ) -> Result<(Entity, bevy_ecs::change_detection::Mut<'q, Trade>), TradeRefusal> {
-    let (.., in_trade) = players.get(player).map_err(|_| TradeRefusal::NoSuchTrade)?;
+    let (.., in_trade, _) = players.get(player).map_err(|_| TradeRefusal::NoSuchTrade)?;
     let entity = in_trade.ok_or(TradeRefusal::NoSuchTrade)?.0;
     let trade = trades
         .get_mut(entity)

@@ -6,6 +6,8 @@ use arbiter_components::inventory::{Inventory, InventoryEvent, Wallet, WalletEve
 use arbiter_components::items::{ItemKind, ItemSpec};
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::player::PlayerId;
+use arbiter_components::protocol::{ServerMessage, TradeOutcome};
+use arbiter_components::session::AwaitingReconnect;
 use arbiter_components::trade::{TradeFailure, TradeRefusal, TradeRequest};
 use bevy_ecs::message::Messages;
 use bevy_ecs::system::RunSystemOnce;
@@ -30,6 +32,7 @@ fn world() -> World {
     world.init_resource::<Messages<SettleTrade>>();
     world.init_resource::<Messages<TradeSettled>>();
     world.init_resource::<Messages<TradeFailed>>();
+    world.init_resource::<Messages<Outbound>>();
     world
 }
 
@@ -283,6 +286,20 @@ fn a_trade_is_cancelled_when_it_times_out_loses_a_side_or_its_offer() {
 
     let trade_after = opened(&mut world, a, b);
     assert_ne!(trade, trade_after);
+    // A connection that dropped ends the trade at once, though the player may come back.
+    world
+        .entity_mut(b)
+        .insert(AwaitingReconnect { since_tick: 0 });
+    assert_eq!(tick(&mut world, &[]).cancelled, [TradeCancel::Disconnected]);
+    let said = tick(&mut world, &[(a, TradeRequest::Invite { player_id: 2 })]);
+    assert_eq!(
+        said.refused,
+        [TradeRefusal::NoSuchPlayer],
+        "b is not online"
+    );
+    world.entity_mut(b).remove::<AwaitingReconnect>();
+
+    opened(&mut world, a, b);
     world.despawn(b);
     assert_eq!(tick(&mut world, &[]).cancelled, [TradeCancel::Disconnected]);
 
@@ -300,4 +317,77 @@ fn a_trade_is_cancelled_when_it_times_out_loses_a_side_or_its_offer() {
         tick(&mut world, &[]).cancelled,
         [TradeCancel::NotSettled(TradeFailure::StorageUnavailable)]
     );
+}
+
+/// What `tell_traders` says to each player for the news written so far.
+fn told(world: &mut World, players: [Entity; 2]) -> [Vec<ServerMessage>; 2] {
+    world.run_system_once(tell_traders).expect("runs");
+    drain::<TradeChanged>(world);
+    drain::<TradeCancelled>(world);
+    drain::<TradeRefused>(world);
+    drain::<TradeSettled>(world);
+    let outbound: Vec<Outbound> = drain(world);
+    players.map(|player| {
+        outbound
+            .iter()
+            .filter(|message| message.player == player)
+            .map(|message| message.message.clone())
+            .collect()
+    })
+}
+
+#[test]
+fn clients_hear_of_their_trades_by_player_id_and_only_their_own_refusals() {
+    let mut world = world();
+    let (a, b) = (player(&mut world, 1), player(&mut world, 2));
+    world.write_message(TradeRequested {
+        player: a,
+        request: TradeRequest::Invite { player_id: 2 },
+    });
+    world.run_system_once(handle_trade_requests).expect("runs");
+    drain::<TradeRequested>(&mut world);
+    let [to_a, to_b] = told(&mut world, [a, b]);
+    assert_eq!(to_a, to_b, "both sides see the invitation");
+    let ServerMessage::TradeChanged(view) = &to_a[0] else {
+        panic!("a trade view, got {to_a:?}");
+    };
+    assert_eq!(view.sides.each_ref().map(|side| side.player_id), [1, 2]);
+    assert_eq!(view.phase, TradePhase::Invited);
+    let trade = view.trade;
+
+    world.write_message(TradeRequested {
+        player: a,
+        request: TradeRequest::Respond {
+            trade,
+            accept: true,
+        },
+    });
+    world.run_system_once(handle_trade_requests).expect("runs");
+    drain::<TradeRequested>(&mut world);
+    let [to_a, to_b] = told(&mut world, [a, b]);
+    assert!(to_b.is_empty(), "b hears nothing of a's refused request");
+    assert!(
+        matches!(
+            &to_a[..],
+            [ServerMessage::TradeRefused {
+                reason: TradeRefusal::WrongPhase,
+                ..
+            }]
+        ),
+        "{to_a:?}"
+    );
+
+    world.write_message(TradeSettled {
+        trade,
+        transfer: "1:5".into(),
+        players: [a, b],
+    });
+    let [to_a, to_b] = told(&mut world, [a, b]);
+    let settled = ServerMessage::TradeEnded {
+        trade,
+        outcome: TradeOutcome::Settled {
+            transfer: "1:5".into(),
+        },
+    };
+    assert_eq!((to_a, to_b), (vec![settled.clone()], vec![settled]));
 }

@@ -6,6 +6,7 @@ use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::items::Catalog;
 use arbiter_components::matchmaking::InMatch;
+use arbiter_components::session::AwaitingReconnect;
 use arbiter_components::tick::{ServerTick, TickRate};
 use arbiter_components::trade::{TradeCancel, TradeFailed, TradePhase, TradeSettled, TradeSide};
 use bevy_ecs::change_detection::{DetectChanges, Ref};
@@ -40,12 +41,18 @@ pub fn watch_trades(
             TradePhase::Invited => clock.settings.trade_invite_secs,
             _ => clock.settings.trade_idle_secs,
         };
-        let reason = if parties.is_none_or(|parties| parties.len() < 2) {
+        let gone = parties.is_none_or(|parties| parties.len() < 2)
+            || trade.sides.iter().any(|side| {
+                sides
+                    .get(side.player)
+                    .is_ok_and(|(.., reconnecting)| reconnecting)
+            });
+        let reason = if gone {
             Some(TradeCancel::Disconnected)
         } else if trade.sides.iter().any(|side| {
             sides
                 .get(side.player)
-                .is_ok_and(|(_, _, in_match)| in_match)
+                .is_ok_and(|(_, _, in_match, _)| in_match)
         }) {
             Some(TradeCancel::EnteredMatch)
         } else if now.saturating_sub(trade.changed_at) >= clock.rate.ticks_in_secs(limit) {
@@ -69,13 +76,18 @@ pub fn watch_trades(
 }
 
 /// A trading player as the watch reads it; `Ref`s tell whether its holdings changed since the
-/// last tick.
-type TradingSide = (Ref<'static, Inventory>, Ref<'static, Wallet>, Has<InMatch>);
+/// last tick. A player waiting to reconnect has left, as far as its trade goes.
+type TradingSide = (
+    Ref<'static, Inventory>,
+    Ref<'static, Wallet>,
+    Has<InMatch>,
+    Has<AwaitingReconnect>,
+);
 
 /// Whether `side` still holds all it offers. Checked only when its inventory or wallet changed
 /// since the last run (an offer is checked when it is made): most ticks, nothing is re-checked.
 fn still_held(side: &TradeSide, sides: &Query<TradingSide>, catalog: &Catalog) -> bool {
-    sides.get(side.player).is_ok_and(|(inventory, wallet, _)| {
+    sides.get(side.player).is_ok_and(|(inventory, wallet, ..)| {
         let unchanged = !inventory.is_changed() && !wallet.is_changed();
         unchanged
             || (inventory.check_offered(catalog, &side.items).is_ok()
