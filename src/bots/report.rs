@@ -32,11 +32,14 @@ pub struct BehaviorReport {
     pub trades_cancelled: BTreeMap<String, u64>,
     /// Refused trade requests, by the server's reason.
     pub trade_refusals: BTreeMap<String, u64>,
+    /// Bots that disconnected right after their last accept, in the middle of a trade (dupers).
+    pub trade_walkouts: u64,
 }
 
 impl BehaviorReport {
     fn add(&mut self, stats: &BotStats, trades: &TradeStats) {
         self.trades_settled += trades.settled;
+        self.trade_walkouts += u64::from(trades.walked_out);
         for (reason, count) in &trades.cancelled {
             *self.trades_cancelled.entry(reason.clone()).or_default() += count;
         }

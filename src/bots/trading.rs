@@ -49,6 +49,8 @@ pub(super) struct TradeStats {
     pub(super) refusals: BTreeMap<String, u64>,
     /// Per settled trade: microseconds from this bot's accept under review to its `TradeEnded`.
     pub(super) settle_us: BTreeMap<u64, u64>,
+    /// It disconnected right after its last accept (a duper's last trick).
+    pub(super) walked_out: bool,
 }
 
 /// One trade in progress, as the bot follows it.
@@ -249,6 +251,10 @@ impl BotTrades {
             }
             TradePhase::Offer | TradePhase::Review
                 if following.accepted != Some(version)
+                    // A switching duper waits for the other side to accept first.
+                    && !(trick == Some(Trick::SwitchAfterAccept)
+                        && !following.trick_done
+                        && view.phase == TradePhase::Offer)
                     && !mine.accepted
                     && (offers(mine) || !following.offered_something)
                     && (offers(theirs) || theirs.accepted) =>
@@ -269,6 +275,7 @@ impl BotTrades {
                 self.leaving = self.duper
                     && view.phase == TradePhase::Review
                     && self.stats.settled >= DISCONNECT_AFTER_SETTLED;
+                self.stats.walked_out = self.leaving;
             }
             _ => {}
         }
