@@ -110,7 +110,7 @@ fn leg_batch(store: &Store, record: &PlayerRecord, transfer: &Transfer) -> Shard
         record.id,
         Some(record.clone()),
         record.version + 1,
-        vec![PlayerEvent::Transfer(transfer.clone())],
+        vec![PlayerEvent::Transfer(std::sync::Arc::new(transfer.clone()))],
     );
     ShardBatch {
         players: vec![record],

@@ -6,6 +6,10 @@ use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
+mod index;
+
+use index::ItemIndex;
+
 /// What an item is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -102,6 +106,8 @@ pub struct Catalog {
     pub currencies: Vec<CurrencySpec>,
     #[serde(default)]
     pub items: Vec<ItemSpec>,
+    #[serde(skip)]
+    index: ItemIndex,
 }
 
 impl Catalog {
@@ -125,11 +131,12 @@ impl Catalog {
                 name: "Coins".into(),
             }],
             items,
+            index: ItemIndex::default(),
         }
     }
 
     pub fn item(&self, id: &str) -> Option<&ItemSpec> {
-        self.items.iter().find(|item| item.id == id)
+        self.index.find(&self.items, id)
     }
 
     pub fn currency(&self, id: &str) -> Option<&CurrencySpec> {
@@ -260,6 +267,19 @@ mod tests {
         medkit.cooldown_secs = 2.0;
         medkit.heal = 50;
         Catalog::with_coins(vec![item("rifle", ItemKind::Weapon), medkit])
+    }
+
+    #[test]
+    fn items_are_found_by_id_even_after_the_list_changed_under_the_index() {
+        let mut catalog = catalog();
+        assert_eq!(catalog.item("rifle").map(|item| item.kind), Some(ItemKind::Weapon));
+        assert!(catalog.item("pistol").is_none());
+        catalog.items.swap(0, 1);
+        catalog.items.push(item("pistol", ItemKind::Weapon));
+        assert_eq!(catalog.item("rifle").map(|item| &*item.id), Some("rifle"));
+        assert_eq!(catalog.item("medkit").map(|item| &*item.id), Some("medkit"));
+        assert_eq!(catalog.item("pistol").map(|item| &*item.id), Some("pistol"));
+        assert_eq!(catalog, catalog.clone(), "equal by their lists");
     }
 
     #[test]

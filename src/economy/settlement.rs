@@ -24,6 +24,7 @@ use bevy_ecs::message::{MessageReader, MessageWriter};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Query, Res, ResMut, SystemParam};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How long a trade waits for its sides' earlier changes to be stored before it is given up.
 const FENCE_TIMEOUT_SECS: u32 = 10;
@@ -153,11 +154,11 @@ pub fn settle_trades(
             fail(&mut announce, TradeFailure::StorageUnavailable);
             continue;
         };
-        let transfer = Transfer {
+        let transfer = Arc::new(Transfer {
             id: id.clone(),
             at_ms: now_ms(),
             legs,
-        };
+        });
         let mut recorded = Vec::with_capacity(2);
         for ((side, share), player) in [(&mut first, &shares[0]), (&mut second, &shares[1])]
             .into_iter()

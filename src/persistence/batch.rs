@@ -76,7 +76,7 @@ impl ShardBatch {
         self.events
             .iter()
             .filter_map(|stored| match &stored.event {
-                PlayerEvent::Transfer(transfer) => Some((stored, transfer)),
+                PlayerEvent::Transfer(transfer) => Some((stored, &**transfer)),
                 _ => None,
             })
             .collect()

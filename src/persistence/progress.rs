@@ -6,6 +6,7 @@ use super::record::{PartEvent, PlayerEvent, PlayerRecord, StoredEvent, Transfer}
 use super::snapshot::{SnapshotClock, SnapshotPolicy};
 use bevy_ecs::component::Component;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A player's stored progress as the world knows it (newer than the database between flushes).
@@ -107,7 +108,7 @@ impl Progress {
     /// Records the player's share of `transfer`, whose leg of part events the rules have just
     /// applied to its parts. A transfer is recorded only while [`Self::is_settled`]: its leg then
     /// lands on exactly the stored state, which is what completing it after a crash relies on.
-    pub fn record_transfer(&mut self, transfer: Transfer, at_ms: i64) {
+    pub fn record_transfer(&mut self, transfer: Arc<Transfer>, at_ms: i64) {
         debug_assert!(
             self.is_settled(),
             "a transfer recorded over unsaved changes"

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How a match ended for one player.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,8 +35,8 @@ pub enum PlayerEvent {
     },
     /// The player's share of a transfer between owners (a trade): the whole transfer, of which
     /// the player's own leg is folded into its parts. Its shard's transaction also writes the
-    /// transfer's journal row (see [`super::transfer`]).
-    Transfer(Transfer),
+    /// transfer's journal row (see [`super::transfer`]). Shared: both sides hold the same one.
+    Transfer(Arc<Transfer>),
     /// An event of a feature's part (see [`super::part`]), folded by that part.
     #[serde(untagged)]
     Part(PartEvent),
@@ -260,6 +261,7 @@ pub fn replay(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     fn played(outcome: MatchOutcome, kills: u32, rating: f64) -> PlayerEvent {
         PlayerEvent::MatchPlayed {
@@ -322,11 +324,11 @@ mod tests {
                     .expect("an object with a type"),
             ],
         };
-        let event = PlayerEvent::Transfer(Transfer {
+        let event = PlayerEvent::Transfer(Arc::new(Transfer {
             id: "7:3".into(),
             at_ms: 9,
             legs: vec![leg(7, -5), leg(8, 5)],
-        });
+        }));
         let json = serde_json::to_string(&event).expect("json");
         assert!(
             json.starts_with(r#"{"type":"transfer","id":"7:3""#),

@@ -116,6 +116,7 @@ impl TradedGoods {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
     use crate::persistence::{PartEvent, Transfer, TransferLeg};
     use arbiter_components::inventory::InstanceId;
     use std::collections::BTreeMap;
@@ -153,7 +154,7 @@ mod tests {
             player_id: 7,
             seq: 12,
             at_ms: 99,
-            event: PlayerEvent::Transfer(Transfer {
+            event: PlayerEvent::Transfer(Arc::new(Transfer {
                 id: "7:12".into(),
                 at_ms: 99,
                 legs: vec![
@@ -163,7 +164,7 @@ mod tests {
                         events: Vec::new(),
                     },
                 ],
-            }),
+            })),
         };
         let summary = TradeSummary::of(7, &stored).expect("a trade");
         assert_eq!(

@@ -10,6 +10,7 @@ use super::{Store, load_shard};
 use crate::persistence::batch::ShardBatch;
 use crate::persistence::error::StoreError;
 use crate::persistence::record::{PlayerEvent, StoredEvent, Transfer, replay};
+use std::sync::Arc;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What completing the open transfers did.
@@ -133,7 +134,7 @@ impl Store {
             player_id: owner,
             seq: stored.version + 1,
             at_ms: transfer.at_ms,
-            event: PlayerEvent::Transfer(transfer.clone()),
+            event: PlayerEvent::Transfer(Arc::new(transfer.clone())),
         };
         let record = replay(
             owner,
