@@ -15,7 +15,7 @@ mod settlement;
 mod starter_kit;
 mod wallet_part;
 
-pub use audit::{EconomyViolation, audit_economy};
+pub use audit::{EconomyAudit, EconomyViolation, audit_economy};
 pub use data::{EconomyData, EconomyFiles};
 pub use grant_claims::{GrantClaims, RESERVED_CLAIM_PREFIX};
 pub use in_doubt::TradesInDoubt;

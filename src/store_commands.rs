@@ -219,7 +219,8 @@ pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<A
     let keys = runtime.block_on(store.object_keys())?;
     let object_mismatches = runtime.block_on(verify_objects(&store, &keys))?;
     let capacity = config.economy.inventory_capacity;
-    let violations = runtime.block_on(audit_economy(&store, &ids, capacity))?;
+    let audit = runtime.block_on(audit_economy(&store, &ids, capacity))?;
+    let violations = audit.violations;
     let half_written = runtime.block_on(store.half_written_transfers())?;
     let mut out = std::io::stdout().lock();
     for mismatch in &mismatches {
@@ -254,6 +255,12 @@ pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<A
              it at its next start; while one runs, a transfer may be between its two commits)"
         )?;
     }
+    let held: Vec<String> = audit
+        .held
+        .iter()
+        .map(|(id, amount)| format!("{id}={amount}"))
+        .collect();
+    writeln!(out, "held in total: {}", held.join(" "))?;
     writeln!(
         out,
         "checked {} player(s) and {} object(s) on {} shard(s): {} mismatch(es), {} economy \

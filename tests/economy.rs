@@ -180,7 +180,8 @@ fn round_trip(shards: Vec<String>) {
     assert_eq!(
         runtime
             .block_on(audit_economy(&store, &[PLAYER], CAPACITY))
-            .expect("audit"),
+            .expect("audit")
+            .violations,
         vec![],
         "held = granted − used − discarded − spent"
     );
@@ -261,7 +262,10 @@ fn the_economy_audit_names_a_duplicated_instance_and_items_no_log_gave() {
         ] {
             sqlx::query(statement).execute(&pool).await.expect("tamper");
         }
-        audit_economy(&store, &[PLAYER, 99], 2).await.expect("audit")
+        audit_economy(&store, &[PLAYER, 99], 2)
+            .await
+            .expect("audit")
+            .violations
     });
     let problems: Vec<(u64, &str)> = violations
         .iter()

@@ -125,7 +125,8 @@ fn play(ops: &[Op]) {
     assert_eq!(
         queries
             .block_on(audit_economy(&store, &[PLAYER], capacity))
-            .expect("audit"),
+            .expect("audit")
+            .violations,
         vec![]
     );
 }

@@ -129,7 +129,9 @@ fn trade_rifle_for_coins(players: &mut [Player; 2]) {
     seller.send(TradeRequest::Invite {
         player_id: buyer.id,
     });
-    until(players, "the invitation", |[_, buyer]| buyer.trade().is_some());
+    until(players, "the invitation", |[_, buyer]| {
+        buyer.trade().is_some()
+    });
     let trade = players[1].trade().expect("seen").trade;
     players[1].send(TradeRequest::Respond {
         trade,
@@ -160,9 +162,9 @@ fn trade_rifle_for_coins(players: &mut [Player; 2]) {
     for phase in [TradePhase::Offer, TradePhase::Review] {
         until(players, "both offers at one version", |players| {
             players.iter().all(|player| {
-                player.trade().is_some_and(|view| {
-                    view.phase == phase && !view.sides[1].currencies.is_empty()
-                })
+                player
+                    .trade()
+                    .is_some_and(|view| view.phase == phase && !view.sides[1].currencies.is_empty())
             }) && players[0].trade().map(|view| view.version)
                 == players[1].trade().map(|view| view.version)
         });
@@ -243,7 +245,9 @@ fn trades_with_a_shard_cut(cut: usize) {
     proxy.cut();
     trade_rifle_for_coins(&mut players);
     wait_metric(admin, "arbiter_trades_in_doubt", 1.0, &mut players);
-    let half = setup.block_on(store.half_written_transfers()).expect("read");
+    let half = setup
+        .block_on(store.half_written_transfers())
+        .expect("read");
     assert_eq!(half.len(), 1, "one side stored, the other not: {half:?}");
     assert_eq!(half[0].1, vec![buyer_id]);
     // Play goes on: the server keeps ticking and answering while the trade is in doubt.
@@ -253,12 +257,11 @@ fn trades_with_a_shard_cut(cut: usize) {
     });
     proxy.restore();
     wait_metric(admin, "arbiter_trades_in_doubt", 0.0, &mut players);
-    let half = setup.block_on(store.half_written_transfers()).expect("read");
+    let half = setup
+        .block_on(store.half_written_transfers())
+        .expect("read");
     assert_eq!(half, vec![], "completed once the shard was back");
-    let after_first = [
-        (STARTER_COINS + PRICE, 0),
-        (STARTER_COINS - PRICE, 2),
-    ];
+    let after_first = [(STARTER_COINS + PRICE, 0), (STARTER_COINS - PRICE, 2)];
     assert_eq!(setup.block_on(stored_holdings(&store, ids)), after_first);
 
     // Second trade: the buyer sells a rifle back, and the server dies before the shard is back.
@@ -268,14 +271,18 @@ fn trades_with_a_shard_cut(cut: usize) {
     wait_metric(admin, "arbiter_trades_in_doubt", 1.0, &mut players);
     server.signal("KILL");
     assert!(!server.wait_exit(Duration::from_secs(10)).success());
-    let half = setup.block_on(store.half_written_transfers()).expect("read");
+    let half = setup
+        .block_on(store.half_written_transfers())
+        .expect("read");
     assert_eq!(half.len(), 1, "{half:?}");
     proxy.restore();
 
     // The next start completes it before anyone logs in; verify agrees.
     let mut server = ServerProcess::start(env!("CARGO_BIN_EXE_arbiter"), &config);
     server.admin_address();
-    let half = setup.block_on(store.half_written_transfers()).expect("read");
+    let half = setup
+        .block_on(store.half_written_transfers())
+        .expect("read");
     assert_eq!(half, vec![], "completed at start");
     assert_eq!(
         setup.block_on(stored_holdings(&store, ids)),
@@ -284,6 +291,11 @@ fn trades_with_a_shard_cut(cut: usize) {
     setup.block_on(assert_store_clean(&store, &ids));
     let verify = arbiter(&config, &["verify"]);
     assert!(verify.contains("0 half-written transfer(s)"), "{verify}");
+    // Two starter kits in all, however they changed hands.
+    assert!(
+        verify.contains("held in total: coins=400 medkit=4 rifle=2\n"),
+        "{verify}"
+    );
     server.signal("TERM");
     assert!(server.wait_exit(Duration::from_secs(15)).success());
     drop(store);

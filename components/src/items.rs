@@ -272,7 +272,10 @@ mod tests {
     #[test]
     fn items_are_found_by_id_even_after_the_list_changed_under_the_index() {
         let mut catalog = catalog();
-        assert_eq!(catalog.item("rifle").map(|item| item.kind), Some(ItemKind::Weapon));
+        assert_eq!(
+            catalog.item("rifle").map(|item| item.kind),
+            Some(ItemKind::Weapon)
+        );
         assert!(catalog.item("pistol").is_none());
         catalog.items.swap(0, 1);
         catalog.items.push(item("pistol", ItemKind::Weapon));

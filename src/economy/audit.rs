@@ -17,14 +17,24 @@ pub struct EconomyViolation {
     pub problem: String,
 }
 
+/// What an audit found: the broken invariants, and what the audited players hold in total.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EconomyAudit {
+    pub violations: Vec<EconomyViolation>,
+    /// Units of each item and balance of each currency, summed over the players: what a
+    /// conservation check across players (trades move, never create) compares.
+    pub held: BTreeMap<String, u128>,
+}
+
 /// Audits `ids` (all players, for the instance rule to be complete) against an inventory of
 /// `capacity` slots; the first database error stops it.
 pub async fn audit_economy(
     store: &Store,
     ids: &[u64],
     capacity: u32,
-) -> Result<Vec<EconomyViolation>, StoreError> {
+) -> Result<EconomyAudit, StoreError> {
     let mut violations = Vec::new();
+    let mut held: BTreeMap<String, u128> = BTreeMap::new();
     let mut holders: HashMap<InstanceId, u64> = HashMap::new();
     for &player_id in ids {
         let mut loaded = store.load_players(&[player_id]).await;
@@ -44,6 +54,19 @@ pub async fn audit_economy(
                 continue;
             }
         };
+        let units = inventory
+            .stacks()
+            .iter()
+            .map(|(item, qty)| (item, u64::from(*qty)));
+        let instances = inventory.instances().values().map(|item| (item, 1));
+        for (id, amount) in units.chain(instances).chain(
+            wallet
+                .balances()
+                .iter()
+                .map(|(currency, balance)| (currency, *balance)),
+        ) {
+            *held.entry(id.clone()).or_default() += u128::from(amount);
+        }
         if inventory.slots_used() > capacity {
             violation(format!(
                 "uses {} slots of an inventory of {capacity}",
@@ -91,7 +114,7 @@ pub async fn audit_economy(
             }
         }
     }
-    Ok(violations)
+    Ok(EconomyAudit { violations, held })
 }
 
 /// What a player's log says flowed in and out, per item and per currency, and how often each

@@ -116,10 +116,10 @@ impl TradedGoods {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use crate::persistence::{PartEvent, Transfer, TransferLeg};
     use arbiter_components::inventory::InstanceId;
     use std::collections::BTreeMap;
+    use std::sync::Arc;
 
     #[test]
     fn a_transfer_event_reads_as_what_the_player_gave_and_got() {

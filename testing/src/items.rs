@@ -55,7 +55,8 @@ pub async fn assert_store_clean(store: &arbiter::persistence::Store, ids: &[u64]
     assert_eq!(mismatches, vec![]);
     let violations = arbiter::economy::audit_economy(store, ids, 40)
         .await
-        .expect("the audit runs");
+        .expect("the audit runs")
+        .violations;
     assert_eq!(violations, vec![]);
     let half_written = store.half_written_transfers().await.expect("checked");
     assert_eq!(half_written, vec![]);

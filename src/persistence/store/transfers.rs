@@ -10,8 +10,8 @@ use super::{Store, load_shard};
 use crate::persistence::batch::ShardBatch;
 use crate::persistence::error::StoreError;
 use crate::persistence::record::{PlayerEvent, StoredEvent, Transfer, replay};
-use std::sync::Arc;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// What completing the open transfers did.
 #[derive(Debug, Default)]
