@@ -150,27 +150,27 @@ pub fn settle_trades(
                 continue;
             }
         };
-        let Some(legs) = legs(&first, &second, &shares) else {
-            fail(&mut announce, TradeFailure::StorageUnavailable);
-            continue;
-        };
-        let transfer = Arc::new(Transfer {
-            id: id.clone(),
-            at_ms: now_ms(),
-            legs,
-        });
-        let mut recorded = Vec::with_capacity(2);
         for ((side, share), player) in [(&mut first, &shares[0]), (&mut second, &shares[1])]
             .into_iter()
             .zip(players)
         {
-            let (_, inventory, wallet, progress) = side;
+            let (_, inventory, wallet, _) = side;
             announce.ledger.trade_share(
                 player,
                 (inventory, wallet),
                 share.items.as_ref(),
                 &share.currencies,
             );
+        }
+        let owners = [first.0.0, second.0.0];
+        let transfer = Arc::new(Transfer {
+            id: id.clone(),
+            at_ms: now_ms(),
+            legs: owners.into_iter().zip(shares).map(leg).collect(),
+        });
+        let mut recorded = Vec::with_capacity(2);
+        for (side, player) in [&mut first, &mut second].into_iter().zip(players) {
+            let progress = &mut side.3;
             if let Some(progress) = progress.as_mut() {
                 progress.record_transfer(transfer.clone(), transfer.at_ms);
                 recorded.push((player, progress.record().version));
@@ -235,26 +235,12 @@ fn share(
     Ok(Share { items, currencies })
 }
 
-/// Each side's leg, as stored: its share's events. `None` if one does not serialize (a bug).
-fn legs(
-    first: &SideItem<'_>,
-    second: &SideItem<'_>,
-    shares: &[Share; 2],
-) -> Option<Vec<TransferLeg>> {
-    [first.0.0, second.0.0]
-        .into_iter()
-        .zip(shares)
-        .map(|(owner, share)| {
-            let items = share.items.iter().map(PartEvent::new);
-            let currencies = share.currencies.iter().map(PartEvent::new);
-            let events = items.chain(currencies).collect::<Result<Vec<_>, _>>();
-            match events {
-                Ok(events) => Some(TransferLeg { owner, events }),
-                Err(error) => {
-                    tracing::error!(%error, "a trade's event does not serialize; not settled");
-                    None
-                }
-            }
-        })
-        .collect()
+/// A side's leg, as stored: its share's events, turned into JSON by the writer.
+fn leg((owner, share): (u64, Share)) -> TransferLeg {
+    let items = share.items.into_iter().map(PartEvent::deferred);
+    let currencies = share.currencies.into_iter().map(PartEvent::deferred);
+    TransferLeg {
+        owner,
+        events: items.chain(currencies).collect(),
+    }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// How a match ended for one player.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,10 +70,14 @@ impl Transfer {
     }
 }
 
-/// A part's event as stored: a JSON object whose `type` names it (`item_granted`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct PartEvent(Value);
+/// A part's event as stored: a JSON object whose `type` names it (`item_granted`). One made by
+/// [`PartEvent::deferred`] stays typed until its JSON is first needed — by the writer, off the
+/// tick.
+#[derive(Clone)]
+pub struct PartEvent {
+    json: OnceLock<Value>,
+    typed: Option<Arc<dyn Fn() -> Value + Send + Sync>>,
+}
 
 impl PartEvent {
     /// `event` as stored; `None` unless it serializes to an object with a string `type`.
@@ -84,15 +88,68 @@ impl PartEvent {
                 "a part event must serialize to an object with a string `type` (#[serde(tag = \"type\")])",
             ));
         }
-        Ok(Self(value))
+        Ok(Self::stored(value))
+    }
+
+    /// `event`, turned into JSON when first needed. For the rules' own tagged events
+    /// (`#[serde(tag = "type")]`), which always serialize: the tick pays one allocation, not a
+    /// JSON tree. One that would not serialize is stored as `null` and logged.
+    pub fn deferred<E: Serialize + Send + Sync + 'static>(event: E) -> Self {
+        Self {
+            json: OnceLock::new(),
+            typed: Some(Arc::new(move || {
+                serde_json::to_value(&event).unwrap_or_else(|error| {
+                    tracing::error!(%error, "a part event does not serialize; stored as null");
+                    Value::Null
+                })
+            })),
+        }
+    }
+
+    fn stored(value: Value) -> Self {
+        Self {
+            json: OnceLock::from(value),
+            typed: None,
+        }
     }
 
     pub fn kind(&self) -> &str {
-        self.0.get("type").and_then(Value::as_str).unwrap_or("")
+        self.data()
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     pub fn data(&self) -> &Value {
-        &self.0
+        self.json
+            .get_or_init(|| self.typed.as_ref().map_or(Value::Null, |json| json()))
+    }
+}
+
+impl std::fmt::Debug for PartEvent {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_tuple("PartEvent")
+            .field(self.data())
+            .finish()
+    }
+}
+
+impl PartialEq for PartEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.data() == other.data()
+    }
+}
+
+impl Serialize for PartEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.data().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for PartEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(Self::stored)
     }
 }
 
