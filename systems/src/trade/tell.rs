@@ -56,23 +56,20 @@ pub fn tell_traders(
         };
         tell(&players, ServerMessage::TradeChanged(view));
     }
-    for cancelled in reports.cancelled.read() {
+    let cancelled = reports.cancelled.read().map(|cancelled| {
         let outcome = TradeOutcome::Cancelled(cancelled.reason.clone());
-        let message = ServerMessage::TradeEnded {
-            trade: cancelled.trade,
-            outcome,
-        };
-        tell(&cancelled.players, message);
-    }
-    for settled in reports.settled.read() {
-        let outcome = TradeOutcome::Settled {
-            transfer: settled.transfer.clone(),
-        };
-        let message = ServerMessage::TradeEnded {
-            trade: settled.trade,
-            outcome,
-        };
-        tell(&settled.players, message);
+        (cancelled.trade, cancelled.players, outcome)
+    });
+    let settled = reports.settled.read().map(|settled| {
+        let transfer = settled.transfer.clone();
+        (
+            settled.trade,
+            settled.players,
+            TradeOutcome::Settled { transfer },
+        )
+    });
+    for (trade, players, outcome) in cancelled.chain(settled) {
+        tell(&players, ServerMessage::TradeEnded { trade, outcome });
     }
     for refused in reports.refused.read() {
         let message = ServerMessage::TradeRefused {
