@@ -8,6 +8,7 @@ use arbiter::economy::economy_parts;
 use arbiter::persistence::Store;
 use arbiter_client::ArbiterClient;
 use arbiter_client::inventory::OwnedItems;
+use arbiter_client::trade::TradeTracker;
 use arbiter_components::inventory::{InstanceId, Inventory, Wallet};
 use arbiter_components::protocol::{ClientMessage, ServerMessage, TradeOutcome, TradeView};
 use arbiter_components::trade::{TradePhase, TradeRequest};
@@ -31,6 +32,7 @@ struct Player {
     /// Since the last trade began.
     heard: Vec<ServerMessage>,
     owned: OwnedItems,
+    trades: TradeTracker,
 }
 
 impl Player {
@@ -42,6 +44,7 @@ impl Player {
             client: ArbiterClient::connect(token, None).expect("client socket"),
             heard: Vec::new(),
             owned: OwnedItems::default(),
+            trades: TradeTracker::default(),
         }
     }
 
@@ -50,6 +53,7 @@ impl Player {
         let _ = self.client.update(Duration::from_millis(10));
         for message in self.client.receive() {
             self.owned.observe(&message);
+            self.trades.observe(&message);
             self.heard.push(message);
         }
         let _ = self.client.flush();
@@ -60,12 +64,9 @@ impl Player {
         let _ = self.client.flush();
     }
 
-    /// The newest view of a trade it was told of.
+    /// The trade it is in, as last shown.
     fn trade(&self) -> Option<&TradeView> {
-        self.heard.iter().rev().find_map(|message| match message {
-            ServerMessage::TradeChanged(view) => Some(view),
-            _ => None,
-        })
+        self.trades.current()
     }
 
     fn settled(&self) -> bool {

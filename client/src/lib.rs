@@ -25,6 +25,7 @@ mod conditioner;
 mod connection;
 pub mod inventory;
 pub mod token;
+pub mod trade;
 
 pub use arbiter_components::{kinematics, protocol, tick};
 pub use conditioner::LinkConditioner;

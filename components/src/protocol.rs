@@ -13,6 +13,8 @@ mod economy;
 mod server_message;
 mod trade;
 
+/// The trade enums on the wire, so that a client needs this module alone.
+pub use crate::trade::{TradeCancel, TradeFailure, TradePhase, TradeRefusal, TradeRequest};
 pub use channels::{ClientChannel, ServerChannel, connection_config};
 pub use client_message::{ClientMessage, InputFrame};
 pub use codec::{DecodeError, decode_client, decode_server, encode};

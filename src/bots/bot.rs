@@ -191,8 +191,7 @@ impl Bot {
         if let Some(reason) = self.items.observe(&message) {
             *self.stats.item_refusals.entry(reason).or_default() += 1;
         }
-        self.trades
-            .observe(&message, self.view.me, self.frame, now_us);
+        self.trades.observe(&message, self.frame, now_us);
         match message {
             ServerMessage::Welcome {
                 player_id,

@@ -8,8 +8,9 @@ use super::rng::BotRng;
 use crate::cli::Behavior;
 use arbiter_client::inventory::OwnedItems;
 use arbiter_client::protocol::{
-    ClientMessage, ItemRequest, ServerMessage, TradeOffer, TradeOutcome, TradeView,
+    ClientMessage, ItemRequest, ServerMessage, TradeOffer, TradeOutcome,
 };
+use arbiter_client::trade::TradeTracker;
 use arbiter_components::items::Catalog;
 use arbiter_components::shop::Shop;
 use arbiter_components::trade::{TradePhase, TradeRequest};
@@ -53,12 +54,10 @@ pub(super) struct TradeStats {
     pub(super) walked_out: bool,
 }
 
-/// One trade in progress, as the bot follows it.
+/// What the bot did in the trade in progress (the trade itself is its tracker's).
 #[derive(Debug, Clone)]
 struct Following {
-    view: TradeView,
-    /// This bot's side (0: it invited).
-    side: usize,
+    trade: u64,
     offered: bool,
     /// Its offer was not empty: it accepts only once the server shows it (an accept of the
     /// version before its own offer would be stale).
@@ -76,6 +75,7 @@ pub(super) struct BotTrades {
     duper: bool,
     /// The partner's player id and whether this bot invites it.
     partner: Option<(u64, bool)>,
+    tracker: TradeTracker,
     following: Option<Following>,
     inviting: bool,
     next_invite_frame: u64,
@@ -93,6 +93,7 @@ impl BotTrades {
         Self {
             duper: behavior == Behavior::Duper,
             partner: None,
+            tracker: TradeTracker::default(),
             following: None,
             inviting: false,
             next_invite_frame: 0,
@@ -122,22 +123,17 @@ impl BotTrades {
         self.partner.is_some()
     }
 
-    /// Folds a server message in; `me` is this bot's player id.
-    pub(super) fn observe(&mut self, message: &ServerMessage, me: u64, frame: u64, now_us: u64) {
+    /// Folds a server message in.
+    pub(super) fn observe(&mut self, message: &ServerMessage, frame: u64, now_us: u64) {
+        self.tracker.observe(message);
         match message {
             ServerMessage::TradeChanged(view) => {
                 self.inviting = false;
-                let Some(side) = view.sides.iter().position(|side| side.player_id == me) else {
-                    return;
-                };
-                match &mut self.following {
-                    Some(following) if following.view.trade == view.trade => {
-                        following.view = view.clone();
-                    }
+                match &self.following {
+                    Some(following) if following.trade == view.trade => {}
                     _ => {
                         self.following = Some(Following {
-                            view: view.clone(),
-                            side,
+                            trade: view.trade,
                             offered: false,
                             offered_something: false,
                             accepted: None,
@@ -148,7 +144,7 @@ impl BotTrades {
                 }
             }
             ServerMessage::TradeEnded { trade, outcome } => {
-                let Some(following) = self.following.take_if(|f| f.view.trade == *trade) else {
+                let Some(following) = self.following.take_if(|f| f.trade == *trade) else {
                     return;
                 };
                 match outcome {
@@ -216,18 +212,21 @@ impl BotTrades {
         now_us: u64,
         owned: &OwnedItems,
     ) -> Vec<ClientMessage> {
-        let view = &following.view;
+        let (Some(view), Some(side)) = (self.tracker.current().cloned(), self.tracker.my_side())
+        else {
+            return Vec::new();
+        };
         let (id, version) = (view.trade, view.version);
         let trick = self.duper.then(|| {
             TRICKS[(self.stats.settled as usize
                 + self.stats.cancelled.values().sum::<u64>() as usize)
                 % TRICKS.len()]
         });
-        let mine = &view.sides[following.side];
-        let theirs = &view.sides[1 - following.side];
+        let mine = &view.sides[side];
+        let theirs = &view.sides[1 - side];
         let mut sent = Vec::new();
         match view.phase {
-            TradePhase::Invited if following.side == 1 && following.accepted.is_none() => {
+            TradePhase::Invited if side == 1 && following.accepted.is_none() => {
                 following.accepted = Some(version);
                 sent.push(trade(TradeRequest::Respond {
                     trade: id,
