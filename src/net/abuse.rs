@@ -29,6 +29,20 @@ pub enum Violation {
 }
 
 impl Violation {
+    const ALL: [Violation; 4] = [
+        Violation::OverRateLimit,
+        Violation::Oversized,
+        Violation::Malformed,
+        Violation::WrongChannel,
+    ];
+
+    /// Each violation's series of dropped messages exists from the start (at 0), for dashboards.
+    pub(super) fn count_from_zero() {
+        for violation in Self::ALL {
+            metrics::counter!(MESSAGES_DROPPED_TOTAL, "reason" => violation.label()).increment(0);
+        }
+    }
+
     fn label(self) -> &'static str {
         match self {
             Violation::OverRateLimit => "rate_limited",

@@ -76,14 +76,7 @@ impl GameServer {
 
     /// Tells the client why, then closes its connection after this tick's packets are sent.
     pub fn kick(&mut self, client_id: u64, reason: KickReason) {
-        let label = match &reason {
-            KickReason::Flooding => "flooding",
-            KickReason::Malformed => "malformed",
-            KickReason::LoggedInElsewhere => "logged_in_elsewhere",
-            KickReason::ServerShutdown => "server_shutdown",
-            KickReason::Cheating(_) => "cheating",
-            KickReason::ServerBusy => "server_busy",
-        };
+        let label = reason.as_str();
         tracing::info!(client_id, reason = label, "kicking client");
         metrics::counter!(KICKS_TOTAL, "reason" => label).increment(1);
         self.send(client_id, &ServerMessage::Kicked { reason });

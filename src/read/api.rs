@@ -111,8 +111,10 @@ pub struct PageQuery {
     #[serde(default)]
     pub board: Board,
     /// Entries to return, 1–1000 (default 10).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
     /// Entries to skip from the top (default 0).
+    #[param(minimum = 0)]
     pub offset: Option<u64>,
 }
 
@@ -123,6 +125,7 @@ pub struct AroundQuery {
     #[serde(default)]
     pub board: Board,
     /// Places above and below the player, 0–500 (default 5).
+    #[param(minimum = 0, maximum = 500)]
     pub radius: Option<u64>,
 }
 
@@ -138,7 +141,7 @@ pub struct LeaderboardPage {
 
 /// A player's profile: rating, stats, rank, online status, last matches.
 #[utoipa::path(get, path = "/v1/players/{id}",
-    params(("id" = String, Path, description = "Player id, a non-negative whole number")),
+    params(("id" = u64, Path, minimum = 0, description = "Player id: a whole number (ids the server issues stay below 2^53, exact in JavaScript)")),
     responses(
         (status = 200, body = Profile),
         (status = 400, body = ApiError, description = "The id is not a non-negative whole number"),
@@ -161,7 +164,7 @@ async fn get_player(State(model): Model, Path(raw): Path<String>) -> Reply<Profi
 
 /// A player's items, loadout and wallet, as of its last committed flush.
 #[utoipa::path(get, path = "/v1/players/{id}/inventory",
-    params(("id" = String, Path, description = "Player id, a non-negative whole number")),
+    params(("id" = u64, Path, minimum = 0, description = "Player id: a whole number (ids the server issues stay below 2^53, exact in JavaScript)")),
     responses(
         (status = 200, body = InventoryReport),
         (status = 400, body = ApiError, description = "The id is not a non-negative whole number"),
@@ -186,8 +189,10 @@ async fn get_inventory(State(model): Model, Path(raw): Path<String>) -> Reply<In
 #[into_params(parameter_in = Query)]
 pub struct TradesQuery {
     /// Trades to return, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// Only trades older than this one (its `seq`; the previous page's `next_before`).
+    #[param(minimum = 0)]
     pub before: Option<u64>,
 }
 
@@ -196,7 +201,7 @@ const MAX_TRADES_PAGE: u32 = 100;
 
 /// A player's settled trades, newest first, a page at a time.
 #[utoipa::path(get, path = "/v1/players/{id}/trades",
-    params(("id" = String, Path, description = "Player id, a non-negative whole number"), TradesQuery),
+    params(("id" = u64, Path, minimum = 0, description = "Player id: a whole number (ids the server issues stay below 2^53, exact in JavaScript)"), TradesQuery),
     responses(
         (status = 200, body = TradesPage),
         (status = 400, body = ApiError, description = "A bad id, limit or cursor"),
@@ -230,7 +235,7 @@ async fn get_trades(
 
 /// A player's place on a leaderboard.
 #[utoipa::path(get, path = "/v1/players/{id}/rank",
-    params(("id" = String, Path, description = "Player id"), BoardQuery),
+    params(("id" = u64, Path, minimum = 0, description = "Player id: a whole number (ids the server issues stay below 2^53, exact in JavaScript)"), BoardQuery),
     responses(
         (status = 200, body = Standing),
         (status = 400, body = ApiError),
@@ -289,7 +294,7 @@ async fn get_leaderboard(
 
 /// The places around a player.
 #[utoipa::path(get, path = "/v1/leaderboard/around/{id}",
-    params(("id" = String, Path, description = "Player id"), AroundQuery),
+    params(("id" = u64, Path, minimum = 0, description = "Player id: a whole number (ids the server issues stay below 2^53, exact in JavaScript)"), AroundQuery),
     responses(
         (status = 200, body = Vec<Standing>),
         (status = 400, body = ApiError),
@@ -323,7 +328,7 @@ async fn get_around(
 
 /// Whether a player is online, and on which server.
 #[utoipa::path(get, path = "/v1/sessions/{id}",
-    params(("id" = String, Path, description = "Player id")),
+    params(("id" = u64, Path, minimum = 0, description = "Player id: a whole number (ids the server issues stay below 2^53, exact in JavaScript)")),
     responses(
         (status = 200, body = SessionInfo),
         (status = 400, body = ApiError),

@@ -1,5 +1,6 @@
 //! Metric names, and the process-wide Prometheus recorder `/metrics` renders.
 
+use arbiter_components::protocol::KickReason;
 use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
@@ -303,8 +304,16 @@ fn describe() {
         REDIS_UP,
         "1 if the last Redis call succeeded, 0 if it failed (the read side fell back)."
     );
-    // Both results exist from the start, so a dashboard shows 0 rather than no series.
+    // These exist from the start, so a dashboard or an alert (deploy/) sees 0 rather than no
+    // series.
     for result in ["ok", "error"] {
         metrics::counter!(CONFIG_RELOADS_TOTAL, "result" => result).increment(0);
     }
+    for reason in KickReason::NAMES {
+        metrics::counter!(KICKS_TOTAL, "reason" => reason).increment(0);
+    }
+    for counter in [TICK_OVERRUNS_TOTAL, TICKS_DROPPED_TOTAL] {
+        metrics::counter!(counter).increment(0);
+    }
+    metrics::counter!(TRADES_TOTAL, "result" => "settled", "reason" => "").increment(0);
 }

@@ -48,6 +48,31 @@ pub enum KickReason {
     ServerBusy,
 }
 
+impl KickReason {
+    /// Every reason's name in metrics and logs, for series that exist before the first kick.
+    pub const NAMES: [&'static str; 6] = [
+        "flooding",
+        "malformed",
+        "logged_in_elsewhere",
+        "server_shutdown",
+        "cheating",
+        "server_busy",
+    ];
+
+    /// Its name in metrics and logs.
+    pub fn as_str(&self) -> &'static str {
+        let index = match self {
+            KickReason::Flooding => 0,
+            KickReason::Malformed => 1,
+            KickReason::LoggedInElsewhere => 2,
+            KickReason::ServerShutdown => 3,
+            KickReason::Cheating(_) => 4,
+            KickReason::ServerBusy => 5,
+        };
+        Self::NAMES[index]
+    }
+}
+
 /// Outcome of a `Fire`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ShotOutcome {
