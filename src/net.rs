@@ -131,7 +131,7 @@ impl NetPlugin {
 
 impl Plugin for NetPlugin {
     fn build(&self, app: &mut App) {
-        abuse::Violation::count_from_zero();
+        Violation::count_from_zero();
         let setup = self.setup.take();
         let settings = app
             .world_mut()
