@@ -83,6 +83,20 @@ fn player_id(raw: &str) -> Result<u64, Failure> {
     })
 }
 
+/// The largest offset or cursor the API takes: what the document's `int64` allows, so that a
+/// client generated from it never sends what the server refuses, nor the reverse.
+const MAX_POSITION: u64 = i64::MAX as u64;
+
+/// `value` of parameter `name`, if it is within [`MAX_POSITION`].
+fn position(name: &str, value: u64) -> Result<u64, Failure> {
+    match value <= MAX_POSITION {
+        true => Ok(value),
+        false => Err(Failure::bad_request(format!(
+            "{name} {value} is out of range 0-{MAX_POSITION}"
+        ))),
+    }
+}
+
 /// Query parameters, with a JSON 400 when they do not parse.
 fn query<T>(parsed: Result<Query<T>, QueryRejection>) -> Result<T, Failure> {
     parsed
@@ -223,7 +237,11 @@ async fn get_trades(
                 "limit {limit} is out of range 1-{MAX_TRADES_PAGE}"
             )));
         }
-        match model.trades(id, before.unwrap_or(u64::MAX), limit).await {
+        let before = match before {
+            Some(before) => position("before", before)?,
+            None => u64::MAX,
+        };
+        match model.trades(id, before, limit).await {
             Ok(Some(page)) => Ok(Json(page)),
             Ok(None) => Err(Failure::not_found(format!("no player {id}"))),
             Err(error) => Err(Failure::unavailable(error.0)),
@@ -280,7 +298,7 @@ async fn get_leaderboard(
                 "limit {limit} is out of range 1-{MAX_PAGE}"
             )));
         }
-        let offset = offset.unwrap_or(0);
+        let offset = position("offset", offset.unwrap_or(0))?;
         Ok(Json(LeaderboardPage {
             board,
             offset,
