@@ -199,7 +199,7 @@ fn redis_parts(runtime: &AsyncRuntime, url: &str) {
     print(format!("session_lookup_redis: {}", percentiles(samples)));
 }
 
-/// The server app with persistence, the read side and the admin endpoint, `players` stored (each
+/// The server app with persistence, the read side and the query endpoint, `players` stored (each
 /// holding 10 of every item of `holding`, when given).
 fn query_server(
     redis: Option<&str>,
@@ -209,14 +209,15 @@ fn query_server(
 ) -> (App, SocketAddr) {
     let mut config = ServerConfig::default();
     config.server.data_dir = dir.path().display().to_string();
-    config.admin.bind = std::net::TcpListener::bind("127.0.0.1:0")
+    config.query.bind = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("a free port");
+    config.admin.bind = "127.0.0.1:0".parse().expect("literal address");
     if let Some(url) = redis {
         config.cache.backend = CacheBackend::Redis;
         config.cache.redis_url = url.into();
     }
-    let admin = config.admin.bind;
+    let query = config.query.bind;
     let store = open_store(&config).expect("store");
     AsyncRuntime::start().block_on(async {
         let mut batch = ShardBatch::default();
@@ -239,7 +240,7 @@ fn query_server(
         assert!(Instant::now() < deadline, "leaderboards never built");
         std::thread::sleep(Duration::from_millis(20));
     }
-    (app, admin)
+    (app, query)
 }
 
 /// One keep-alive HTTP/1.1 connection: GET `path`, read the whole response.
@@ -275,7 +276,7 @@ async fn get(stream: &mut BufReader<tokio::net::TcpStream>, path: &str) -> std::
 
 /// `rate` requests/s for `seconds` over 16 keep-alive connections; `path(n)` is the n-th path.
 fn load(
-    admin: SocketAddr,
+    query: SocketAddr,
     rate: u32,
     seconds: u32,
     path: impl Fn(u64) -> String + Send + Sync + 'static,
@@ -294,7 +295,7 @@ fn load(
             let path = path.clone();
             tasks.spawn(async move {
                 let mut stream = BufReader::new(
-                    tokio::net::TcpStream::connect(admin)
+                    tokio::net::TcpStream::connect(query)
                         .await
                         .expect("connect"),
                 );
@@ -326,12 +327,12 @@ fn profile_reads(redis: Option<&str>, label: &str) {
     const PLAYERS: u64 = 40_000;
     const HOT: u64 = 1_000;
     let dir = tempfile::tempdir().expect("temp dir");
-    let (_app, admin) = query_server(redis, PLAYERS, None, &dir);
+    let (_app, query) = query_server(redis, PLAYERS, None, &dir);
     // Warm the hot set, then: hits on it, and misses on players never read before.
-    load(admin, 5_000, 1, |n| format!("/v1/players/{}", n % HOT + 1));
+    load(query, 5_000, 1, |n| format!("/v1/players/{}", n % HOT + 1));
     let runtime = AsyncRuntime::start();
     let answered = redis.map(|url| RedisCalls::before(&runtime, url, "get"));
-    let hits = load(admin, 5_000, 5, |n| format!("/v1/players/{}", n % HOT + 1));
+    let hits = load(query, 5_000, 5, |n| format!("/v1/players/{}", n % HOT + 1));
     if let Some(answered) = answered {
         answered.assert_all(&runtime, hits.len());
     }
@@ -339,7 +340,7 @@ fn profile_reads(redis: Option<&str>, label: &str) {
         "profile_read_hit_{label} at 5000 req/s: {}",
         percentiles(hits)
     ));
-    let misses = load(admin, 5_000, 5, |n| format!("/v1/players/{}", HOT + 1 + n));
+    let misses = load(query, 5_000, 5, |n| format!("/v1/players/{}", HOT + 1 + n));
     print(format!(
         "profile_read_miss_{label} at 5000 req/s: {}",
         percentiles(misses)
@@ -353,25 +354,25 @@ fn inventory_reads(redis: Option<&str>, label: &str) {
     const HOT: u64 = 1_000;
     let dir = tempfile::tempdir().expect("temp dir");
     let catalog = items::materials(200);
-    let (_app, admin) = query_server(redis, PLAYERS, Some(&catalog), &dir);
-    load(admin, 2_000, 1, |n| {
+    let (_app, query) = query_server(redis, PLAYERS, Some(&catalog), &dir);
+    load(query, 2_000, 1, |n| {
         format!("/v1/players/{}/inventory", n % HOT + 1)
     });
-    let hits = load(admin, 2_000, 5, |n| {
+    let hits = load(query, 2_000, 5, |n| {
         format!("/v1/players/{}/inventory", n % HOT + 1)
     });
     print(format!(
         "inventory_read_hit_{label} (200 items) at 2000 req/s: {}",
         percentiles(hits)
     ));
-    let misses = load(admin, 2_000, 2, |n| {
+    let misses = load(query, 2_000, 2, |n| {
         format!("/v1/players/{}/inventory", HOT + 1 + n)
     });
     print(format!(
         "inventory_read_miss_{label} (200 items) at 2000 req/s: {}",
         percentiles(misses)
     ));
-    let unloaded = load(admin, 200, 5, |n| {
+    let unloaded = load(query, 200, 5, |n| {
         format!("/v1/players/{}/inventory", HOT + 4_001 + n)
     });
     print(format!(

@@ -23,7 +23,7 @@ work = tempfile.mkdtemp()
 config = os.path.join(work, "server.toml")
 with open(config, "w") as file:
     file.write(f'[server]\ntick_rate_hz = 60\nbind = "127.0.0.1:{game_port}"\ndata_dir = "{work}/data"\n'
-               f'[admin]\nbind = "127.0.0.1:0"\n')
+               f'[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n')
 log = open(os.path.join(work, "log"), "w+")
 server = subprocess.Popen([binary, "--config", config], stderr=log, env={**os.environ, "ARBITER_LOG_FORMAT": "json"})
 admin = None

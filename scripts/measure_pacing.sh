@@ -16,6 +16,8 @@ bind = "127.0.0.1:0"
 data_dir = "$dir/data"
 [admin]
 bind = "127.0.0.1:0"
+[query]
+bind = "127.0.0.1:0"
 TOML
 ARBITER_LOG_FORMAT=json ./target/release/arbiter --config "$dir/server.toml" 2> "$dir/log" &
 pid=$!

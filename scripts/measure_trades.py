@@ -28,7 +28,7 @@ work = tempfile.mkdtemp()
 config = os.path.join(work, "server.toml")
 with open(config, "w") as file:
     file.write(f'[server]\nbind = "127.0.0.1:{game_port}"\ndata_dir = "{work}/data"\n'
-               f'[net]\nguest_tokens = true\n[admin]\nbind = "127.0.0.1:0"\n'
+               f'[net]\nguest_tokens = true\n[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n'
                f'[persistence]\nshards = ["sqlite://{work}/shard0.db", "sqlite://{work}/shard1.db"]\n')
 
 

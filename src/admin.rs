@@ -1,5 +1,6 @@
-//! The admin HTTP endpoint: `GET /health`, `GET /metrics` and `POST /v1/tokens`, served on the async
-//! runtime.
+//! The two HTTP endpoints. Admin, for operators: `GET /health`, `GET /metrics`, `POST /v1/tokens`,
+//! behind `admin.token` when set. Query, for the public: the read-only `/v1` API and its OpenAPI
+//! document. Each on its own listener, with a per-address rate limit and a body-size limit.
 
 mod health;
 mod status;
@@ -8,10 +9,12 @@ mod tokens;
 pub use status::{StatusBoard, publish_status};
 
 use crate::build_once::BuildOnce;
+use crate::http::{self, Limits};
 use crate::net::TokenIssuer;
 use crate::phase::TickSystems;
 use crate::read::SharedReadModel;
 use crate::runtime::AsyncRuntime;
+use crate::settings::{AdminSettings, QuerySettings};
 use crate::shutdown::Shutdown;
 use crate::telemetry::metrics::prometheus;
 use axum::Router;
@@ -20,34 +23,45 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use bevy_app::{App, Plugin, PostUpdate};
 use bevy_ecs::schedule::IntoScheduleConfigs;
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::time::Duration;
 
 /// How often histogram samples are folded into their buckets when nobody scrapes `/metrics`, so memory
 /// stays bounded on an unscraped server.
 const METRICS_UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Serves the admin endpoint on a listener bound before the app starts, so a taken port is a
-/// start-up error rather than a log line.
+/// Serves both endpoints on listeners bound before the app starts, so a taken port is a start-up
+/// error rather than a log line.
 #[derive(Debug)]
 pub struct AdminPlugin {
-    listener: BuildOnce<TcpListener>,
+    admin: BuildOnce<(TcpListener, Limits)>,
+    query: BuildOnce<(TcpListener, Limits)>,
 }
 
 impl AdminPlugin {
-    /// Binds `address` (port 0 picks a free port).
-    pub fn bind(address: SocketAddr) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(address)?;
-        listener.set_nonblocking(true)?;
+    /// Binds `admin.bind` and `query.bind` (port 0 picks a free port).
+    pub fn bind(admin: &AdminSettings, query: &QuerySettings) -> std::io::Result<Self> {
+        let admin_limits = Limits {
+            requests_per_sec: admin.requests_per_sec,
+            max_body_bytes: admin.max_body_bytes,
+            token: admin.token.clone(),
+        };
+        let query_limits = Limits {
+            requests_per_sec: query.requests_per_sec,
+            max_body_bytes: query.max_body_bytes,
+            token: String::new(),
+        };
         Ok(Self {
-            listener: BuildOnce::new(listener),
+            admin: BuildOnce::new((http::bind(admin.bind, "admin.bind")?, admin_limits)),
+            query: BuildOnce::new((http::bind(query.bind, "query.bind")?, query_limits)),
         })
     }
 }
 
 impl Plugin for AdminPlugin {
     fn build(&self, app: &mut App) {
-        let listener = self.listener.take();
+        let (admin, admin_limits) = self.admin.take();
+        let (query, query_limits) = self.query.take();
         let board = StatusBoard::default();
         let runtime = app
             .world_mut()
@@ -58,17 +72,11 @@ impl Plugin for AdminPlugin {
             .add_systems(PostUpdate, publish_status.in_set(TickSystems::Metrics))
             .add_systems(Shutdown, publish_status);
 
-        match listener.local_addr() {
-            Ok(addr) => {
-                tracing::info!(%addr, "admin endpoint listening (GET /health, GET /metrics)")
-            }
-            Err(error) => tracing::warn!(%error, "admin endpoint listening on an unknown address"),
-        }
+        log_address(
+            &admin,
+            "admin endpoint listening (GET /health, GET /metrics)",
+        );
         let issuer = app.world().get_resource::<TokenIssuer>().cloned();
-        let queries = app
-            .world()
-            .get_resource::<SharedReadModel>()
-            .map(|model| crate::read::api::router(model.0.clone()));
         let router = Router::new()
             .route("/health", get(health::health))
             .route("/metrics", get(render_metrics))
@@ -77,17 +85,16 @@ impl Plugin for AdminPlugin {
                 Router::new()
                     .route("/v1/tokens", post(tokens::issue_guest_token))
                     .with_state(issuer),
-            )
-            .merge(queries.unwrap_or_default());
-        runtime.spawn(async move {
-            let served = async {
-                let listener = tokio::net::TcpListener::from_std(listener)?;
-                axum::serve(listener, router).await
-            };
-            if let Err(error) = served.await {
-                tracing::error!(%error, "admin endpoint stopped");
+            );
+        http::serve(&runtime, admin, router, admin_limits, "admin");
+        match app.world().get_resource::<SharedReadModel>() {
+            Some(model) => {
+                log_address(&query, "query endpoint listening (GET /v1/…)");
+                let router = crate::read::api::router(model.0.clone());
+                http::serve(&runtime, query, router, query_limits, "query");
             }
-        });
+            None => tracing::info!("no query API: it reads stored players, and persistence is off"),
+        }
         runtime.spawn(async {
             let mut upkeep = tokio::time::interval(METRICS_UPKEEP_INTERVAL);
             loop {
@@ -95,6 +102,13 @@ impl Plugin for AdminPlugin {
                 prometheus().run_upkeep();
             }
         });
+    }
+}
+
+fn log_address(listener: &TcpListener, message: &'static str) {
+    match listener.local_addr() {
+        Ok(addr) => tracing::info!(%addr, "{message}"),
+        Err(error) => tracing::warn!(%error, "{message} on an unknown address"),
     }
 }
 

@@ -39,9 +39,10 @@ pub fn play(args: &BotsArgs) -> anyhow::Result<BotsReport> {
     let cheaters = args.cheaters.unwrap_or(args.count);
     let mut swarm = Swarm::new(Arsenal::shipped()?);
     for index in 0..args.count {
-        let guest = guest::fetch_token(&args.admin).with_context(|| {
-            format!("bot {index}: cannot get a guest token from {}", args.admin)
-        })?;
+        let guest =
+            guest::fetch_token(&args.admin, args.admin_token.as_deref()).with_context(|| {
+                format!("bot {index}: cannot get a guest token from {}", args.admin)
+            })?;
         if let Some(server) = args.server
             && !guest.token_server_addresses.contains(&server)
         {

@@ -113,6 +113,9 @@ pub struct BotsArgs {
     /// Admin endpoint that issues guest tokens (`POST /v1/tokens`).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub admin: String,
+    /// The admin endpoint's bearer token, when it has one (`admin.token`).
+    #[arg(long, env = "ARBITER_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
     /// Number of bots, each with its own socket and token.
     #[arg(long, default_value_t = 10)]
     pub count: u32,

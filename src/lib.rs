@@ -73,6 +73,7 @@
 
 pub mod admin;
 pub mod bots;
+mod http;
 pub mod prelude;
 
 pub use arbiter_client as client;
@@ -195,13 +196,10 @@ impl ServerPlugins {
         self
     }
 
-    /// Binds the admin endpoint at `admin.bind`.
+    /// Binds the HTTP endpoints: admin at `admin.bind`, the query API at `query.bind`.
     pub fn with_admin(mut self) -> std::io::Result<Self> {
-        let address = self.config.config.admin.bind;
-        let admin = AdminPlugin::bind(address).map_err(|error| {
-            std::io::Error::new(error.kind(), format!("admin.bind {address}: {error}"))
-        })?;
-        self.admin = Some(admin);
+        let config = &self.config.config;
+        self.admin = Some(AdminPlugin::bind(&config.admin, &config.query)?);
         Ok(self)
     }
 }

@@ -13,6 +13,7 @@ mod cache;
 mod log;
 mod net;
 mod persistence;
+mod query;
 mod server;
 
 pub use admin::AdminSettings;
@@ -20,6 +21,7 @@ pub use cache::{CacheBackend, CacheSettings};
 pub use log::{LogFormat, LogLevel, LogSettings};
 pub use net::NetSettings;
 pub use persistence::PersistenceSettings;
+pub use query::QuerySettings;
 pub use server::ServerSettings;
 
 use arbiter_components::config::{
@@ -43,6 +45,7 @@ pub struct ServerConfig {
     pub persistence: PersistenceSettings,
     pub cache: CacheSettings,
     pub admin: AdminSettings,
+    pub query: QuerySettings,
     pub log: LogSettings,
 }
 
@@ -58,6 +61,8 @@ impl ServerConfig {
         self.economy.validate()?;
         self.persistence.validate()?;
         self.cache.validate()?;
+        self.admin.validate()?;
+        self.query.validate()?;
         Ok(())
     }
 
@@ -75,6 +80,8 @@ impl ServerConfig {
             .keep_restart_only_from(&running.cache, &mut changed);
         self.admin
             .keep_restart_only_from(&running.admin, &mut changed);
+        self.query
+            .keep_restart_only_from(&running.query, &mut changed);
         self.log.keep_restart_only_from(&running.log, &mut changed);
         changed
     }

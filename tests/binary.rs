@@ -50,7 +50,7 @@ fn serves_health_and_metrics_reloads_its_config_and_stops_on_sigterm() {
             &config,
             format!(
                 "[server]\ntick_rate_hz = {tick_rate_hz}\nbind = \"127.0.0.1:0\"\ndata_dir = {data_dir:?}\n\n\
-                 [admin]\nbind = \"127.0.0.1:0\"\n"
+                 [admin]\nbind = \"127.0.0.1:0\"\n[query]\nbind = \"127.0.0.1:0\"\n"
             ),
         )
         .expect("write config");
@@ -159,7 +159,7 @@ fn bots_and_cli_tokens_play_against_the_real_server_and_guest_tokens_can_be_turn
             &config,
             format!(
                 "[server]\nbind = \"127.0.0.1:{game_port}\"\ndata_dir = {data_dir:?}\n\
-                 [net]\nguest_tokens = {guest_tokens}\n[admin]\nbind = \"127.0.0.1:0\"\n"
+                 [net]\nguest_tokens = {guest_tokens}\n[admin]\nbind = \"127.0.0.1:0\"\n[query]\nbind = \"127.0.0.1:0\"\n"
             ),
         )
         .expect("write config");

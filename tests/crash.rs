@@ -34,7 +34,7 @@ impl Deployment {
             &config,
             format!(
                 "[server]\nbind = \"127.0.0.1:{game_port}\"\ndata_dir = {:?}\n\
-                 [net]\nguest_tokens = true\n[admin]\nbind = \"127.0.0.1:0\"\n\
+                 [net]\nguest_tokens = true\n[admin]\nbind = \"127.0.0.1:0\"\n[query]\nbind = \"127.0.0.1:0\"\n\
                  [matches]\nwarmup_secs = 1\ntime_limit_secs = 10\nrespawn_secs = 1\n\
                  [persistence]\nflush_interval_secs = {flush_interval_secs}\n",
                 data_dir.display().to_string()

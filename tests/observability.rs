@@ -69,7 +69,7 @@ fn every_metric_the_dashboard_and_the_alerts_name_is_in_metrics() {
         &config,
         format!(
             "[server]\nbind = \"127.0.0.1:{game_port}\"\ndata_dir = {:?}\n\
-             [admin]\nbind = \"127.0.0.1:0\"\n[persistence]\nflush_interval_secs = 1\n\
+             [admin]\nbind = \"127.0.0.1:0\"\n[query]\nbind = \"127.0.0.1:0\"\n[persistence]\nflush_interval_secs = 1\n\
              [cache]\nbackend = \"redis\"\nredis_url = {redis:?}\n",
             dir.path().join("data").display().to_string()
         ),
@@ -77,6 +77,7 @@ fn every_metric_the_dashboard_and_the_alerts_name_is_in_metrics() {
     .expect("write config");
     let mut server = ServerProcess::start(env!("CARGO_BIN_EXE_arbiter"), &config);
     let admin = server.admin_address();
+    let query = server.query_address();
     let token = Command::new(env!("CARGO_BIN_EXE_arbiter"))
         .args(["token", "--player-id", "7", "--config"])
         .arg(&config)
@@ -92,7 +93,7 @@ fn every_metric_the_dashboard_and_the_alerts_name_is_in_metrics() {
         let _ = client.update(Duration::from_millis(10));
         client.receive().for_each(drop);
         let _ = client.flush();
-        let (status, _) = http::get(admin, "/v1/players/7").expect("a query");
+        let (status, _) = http::get(query, "/v1/players/7").expect("a query");
         assert!(status == 200 || status == 404, "{status}");
         let (_, metrics) = http::get(admin, "/metrics").expect("GET /metrics");
         let present = metric_names(&metrics);

@@ -40,11 +40,12 @@ fn record(id: u64) -> PlayerRecord {
     record
 }
 
-/// A server app with persistence, the read side and the admin endpoint, over 2 SQLite shards holding
+/// A server app with persistence, the read side and both HTTP endpoints, over 2 SQLite shards holding
 /// players 1..=PLAYERS.
 struct QueryServer {
     app: App,
     admin: SocketAddr,
+    query: SocketAddr,
     /// For the test's own async calls (the app has its own).
     runtime: AsyncRuntime,
     model: Arc<ReadModel>,
@@ -61,12 +62,13 @@ impl QueryServer {
             .map(|shard| format!("sqlite://{}/shard{shard}.db", dir.path().display()))
             .collect();
         config.admin.bind = free_port();
+        config.query.bind = free_port();
         if let Some(url) = redis_url {
             config.cache.backend = CacheBackend::Redis;
             config.cache.redis_url = url;
         }
         adjust(&mut config);
-        let admin = config.admin.bind;
+        let (admin, query) = (config.admin.bind, config.query.bind);
         let store = open_store(&config).expect("store");
         let runtime = AsyncRuntime::start();
         runtime.block_on(populate(&store));
@@ -75,6 +77,7 @@ impl QueryServer {
         let mut server = Self {
             app,
             admin,
+            query,
             runtime,
             model,
             store,
@@ -97,7 +100,7 @@ impl QueryServer {
     }
 
     fn get(&self, path: &str) -> (u16, Value) {
-        let (status, body) = http::get(self.admin, path).expect("the admin endpoint answers");
+        let (status, body) = http::get(self.query, path).expect("the query endpoint answers");
         let json = serde_json::from_str(&body)
             .unwrap_or_else(|error| panic!("{path}: not JSON ({error}): {body}"));
         (status, json)
@@ -278,7 +281,7 @@ fn every_route_answers(server: &mut QueryServer) {
     assert_eq!(matches[0]["state"], "warmup");
 
     // The document parses as OpenAPI 3.1, and every operation's parameters and responses resolve.
-    let (status, raw) = http::get(server.admin, "/v1/openapi.json").expect("GET openapi.json");
+    let (status, raw) = http::get(server.query, "/v1/openapi.json").expect("GET openapi.json");
     assert_eq!(status, 200);
     let spec = oas3::from_json(&raw).expect("a valid OpenAPI document");
     assert!(spec.openapi.starts_with("3.1"), "{}", spec.openapi);
@@ -729,4 +732,45 @@ fn players_who_connect_and_leave_at_once_end_up_offline() {
     for id in &players {
         server.expect(&format!("/v1/sessions/{id}"), 404);
     }
+}
+
+#[test]
+fn the_public_query_api_and_the_admin_endpoint_are_apart_and_each_guarded() {
+    let server = QueryServer::start(None, |config| {
+        config.admin.token = "s3cret".into();
+        config.query.requests_per_sec = 20;
+        config.query.max_body_bytes = 1024;
+    });
+    let bearer = [("Authorization", "Bearer s3cret")];
+    let send = |address, path: &str, headers: &[(&str, &str)]| {
+        http::exchange(address, "GET", path, headers, b"").expect("an answer")
+    };
+    // Each endpoint serves its own routes only.
+    assert_eq!(send(server.query, "/metrics", &[]).status, 404);
+    assert_eq!(send(server.admin, "/v1/players/5", &bearer).status, 404);
+    // The admin endpoint wants its token, except for probes of /health.
+    assert_eq!(send(server.admin, "/health", &[]).status, 200);
+    let refused = send(server.admin, "/metrics", &[]);
+    assert_eq!(refused.status, 401, "{refused:?}");
+    assert_eq!(refused.header("www-authenticate"), Some("Bearer"));
+    let wrong = [("Authorization", "Bearer s3cres")];
+    assert_eq!(send(server.admin, "/metrics", &wrong).status, 401);
+    assert_eq!(send(server.admin, "/metrics", &bearer).status, 200);
+    // A body over the limit is refused before anything reads it.
+    let big = vec![b'x'; 4096];
+    let too_big = http::exchange(server.query, "GET", "/v1/matches", &[], &big).expect("an answer");
+    assert_eq!(too_big.status, 413, "{too_big:?}");
+    // Past its rate, an address is told when to come back, and counted.
+    let throttled = (0..100)
+        .map(|_| send(server.query, "/v1/matches", &[]))
+        .find(|response| response.status == 429)
+        .expect("throttled within 100 requests at 20 per second");
+    let retry_after: u64 = throttled
+        .header("retry-after")
+        .and_then(|value| value.parse().ok())
+        .expect("a Retry-After in seconds");
+    assert!(retry_after >= 1, "{throttled:?}");
+    let metrics = send(server.admin, "/metrics", &bearer).body;
+    let throttled = http::metric_value(&metrics, "arbiter_http_throttled_total");
+    assert!(throttled.is_some_and(|count| count >= 1.0), "{throttled:?}");
 }

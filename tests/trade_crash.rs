@@ -205,7 +205,7 @@ fn write_config(dir: &Path, shards: &[String]) -> PathBuf {
         &config,
         format!(
             "[server]\nbind = \"127.0.0.1:{game_port}\"\ndata_dir = {:?}\n\
-             [admin]\nbind = \"127.0.0.1:0\"\n[persistence]\nshards = {shards:?}\n",
+             [admin]\nbind = \"127.0.0.1:0\"\n[query]\nbind = \"127.0.0.1:0\"\n[persistence]\nshards = {shards:?}\n",
             dir.join("data").display().to_string()
         ),
     )

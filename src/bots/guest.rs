@@ -12,8 +12,9 @@ pub(super) struct GuestToken {
     pub(super) token_server_addresses: Vec<SocketAddr>,
 }
 
-/// Asks `admin_url` (`http://host:port`) for a guest token.
-pub(super) fn fetch_token(admin_url: &str) -> anyhow::Result<GuestToken> {
+/// Asks `admin_url` (`http://host:port`) for a guest token, with the admin endpoint's bearer
+/// `token` when it has one.
+pub(super) fn fetch_token(admin_url: &str, token: Option<&str>) -> anyhow::Result<GuestToken> {
     let authority = admin_url
         .strip_prefix("http://")
         .context("--admin must be an http:// URL")?
@@ -24,9 +25,12 @@ pub(super) fn fetch_token(admin_url: &str) -> anyhow::Result<GuestToken> {
         .with_context(|| format!("{authority} resolves to no address"))?;
     let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let authorization = token
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
     write!(
         stream,
-        "POST /v1/tokens HTTP/1.1\r\nHost: {authority}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "POST /v1/tokens HTTP/1.1\r\nHost: {authority}\r\n{authorization}Content-Length: 0\r\nConnection: close\r\n\r\n"
     )?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;

@@ -138,6 +138,7 @@ fn install_sections(world: &mut World, config: &ServerConfig) {
         persistence,
         cache,
         admin,
+        query,
         log,
     } = config;
     set_if_changed(world, server);
@@ -151,6 +152,7 @@ fn install_sections(world: &mut World, config: &ServerConfig) {
     set_if_changed(world, persistence);
     set_if_changed(world, cache);
     set_if_changed(world, admin);
+    set_if_changed(world, query);
     set_if_changed(world, log);
 }
 

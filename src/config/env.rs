@@ -7,9 +7,11 @@ use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
 /// The variables read, and the setting each one replaces.
-pub const ENV_OVERRIDES: [(&str, &str); 5] = [
+pub const ENV_OVERRIDES: [(&str, &str); 7] = [
     ("ARBITER_BIND", "server.bind"),
     ("ARBITER_ADMIN_BIND", "admin.bind"),
+    ("ARBITER_ADMIN_TOKEN", "admin.token"),
+    ("ARBITER_QUERY_BIND", "query.bind"),
     ("ARBITER_DATABASE_URL", "persistence.shards"),
     ("ARBITER_REDIS_URL", "cache.redis_url"),
     ("ARBITER_LOG_FORMAT", "log.format"),
@@ -35,6 +37,8 @@ pub(crate) fn apply_env_overrides(
         match key {
             "server.bind" => config.server.bind = parse_address(var, &value)?,
             "admin.bind" => config.admin.bind = parse_address(var, &value)?,
+            "admin.token" => config.admin.token = value,
+            "query.bind" => config.query.bind = parse_address(var, &value)?,
             "persistence.shards" => config.persistence.shards = split_urls(&value),
             "cache.redis_url" => config.cache.redis_url = value,
             "log.format" => config.log.format = parse_enum::<LogFormat>(var, &value)?,

@@ -54,6 +54,7 @@ pub const TRADE_REFUSALS_TOTAL: &str = "arbiter_trade_refusals_total";
 pub const TRADES_IN_DOUBT: &str = "arbiter_trades_in_doubt";
 pub const TRADE_SETTLE_SECONDS: &str = "arbiter_trade_settle_seconds";
 pub const QUERY_DURATION_SECONDS: &str = "arbiter_query_duration_seconds";
+pub const HTTP_THROTTLED_TOTAL: &str = "arbiter_http_throttled_total";
 pub const CACHE_REQUESTS_TOTAL: &str = "arbiter_cache_requests_total";
 pub const REDIS_UP: &str = "arbiter_redis_up";
 pub const OUTBOX_PENDING: &str = "arbiter_outbox_pending";
@@ -291,6 +292,10 @@ fn describe() {
         QUERY_DURATION_SECONDS,
         Unit::Seconds,
         "Time the query API took per request, by route."
+    );
+    describe_counter!(
+        HTTP_THROTTLED_TOTAL,
+        "HTTP requests refused with 429 because their address exceeded its rate limit."
     );
     describe_counter!(
         CACHE_REQUESTS_TOTAL,

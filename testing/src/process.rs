@@ -20,6 +20,8 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct ServerProcess {
     child: Child,
     log_lines: Receiver<String>,
+    /// Lines read while looking for another, kept for the next look.
+    read: std::cell::RefCell<Vec<String>>,
 }
 
 impl Drop for ServerProcess {
@@ -51,27 +53,52 @@ impl ServerProcess {
                 }
             }
         });
-        Self { child, log_lines }
+        Self {
+            child,
+            log_lines,
+            read: std::cell::RefCell::default(),
+        }
     }
 
     /// Reads the log until the admin endpoint reports the address it bound.
     pub fn admin_address(&self) -> SocketAddr {
+        self.logged_address("admin endpoint listening")
+    }
+
+    /// Reads the log until the query API reports the address it bound.
+    pub fn query_address(&self) -> SocketAddr {
+        self.logged_address("query endpoint listening")
+    }
+
+    /// The `addr` of the first log event whose message starts with `message`.
+    fn logged_address(&self, message: &str) -> SocketAddr {
+        let address = |line: &String| {
+            let Ok(event) = serde_json::from_str::<serde_json::Value>(line) else {
+                panic!("log line is not JSON although ARBITER_LOG_FORMAT=json: {line}");
+            };
+            let fields = &event["fields"];
+            let matches = fields["message"]
+                .as_str()
+                .is_some_and(|logged| logged.starts_with(message));
+            fields["addr"]
+                .as_str()
+                .filter(|_| matches)
+                .map(|address| address.parse().expect("a socket address"))
+        };
+        if let Some(found) = self.read.borrow().iter().find_map(address) {
+            return found;
+        }
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let line = self
                 .log_lines
                 .recv_timeout(remaining)
-                .expect("the server logs its admin address before the timeout");
-            let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
-                panic!("log line is not JSON although ARBITER_LOG_FORMAT=json: {line}");
-            };
-            let fields = &event["fields"];
-            let is_admin = fields["message"]
-                .as_str()
-                .is_some_and(|message| message.starts_with("admin endpoint listening"));
-            if let (true, Some(address)) = (is_admin, fields["addr"].as_str()) {
-                return address.parse().expect("a socket address");
+                .unwrap_or_else(|_| panic!("the server logs {message:?} before the timeout"));
+            let found = address(&line);
+            self.read.borrow_mut().push(line);
+            if let Some(found) = found {
+                return found;
             }
         }
     }
