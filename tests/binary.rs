@@ -2,6 +2,7 @@
 //! its config file, plays against `arbiter bots`, and stops on SIGTERM with exit code 0.
 
 use arbiter_testing::http;
+use arbiter_testing::net::free_udp_port;
 use arbiter_testing::process::ServerProcess;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
@@ -141,13 +142,6 @@ fn refuses_to_start_on_a_broken_config_file_and_says_where() {
 }
 
 /// A UDP port that was free a moment ago, for a server whose port a token must name in advance.
-fn free_udp_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0")
-        .and_then(|socket| socket.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 #[test]
 fn bots_and_cli_tokens_play_against_the_real_server_and_guest_tokens_can_be_turned_off() {
     let directory = tempfile::tempdir().expect("temp dir");

@@ -25,10 +25,7 @@ impl Deployment {
     fn new(flush_interval_secs: u32) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let data_dir = dir.path().join("data");
-        let game_port = std::net::UdpSocket::bind("127.0.0.1:0")
-            .and_then(|socket| socket.local_addr())
-            .expect("a free port")
-            .port();
+        let game_port = arbiter_testing::net::free_udp_port();
         let config = dir.path().join("server.toml");
         std::fs::write(
             &config,

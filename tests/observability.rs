@@ -60,10 +60,7 @@ fn every_metric_the_dashboard_and_the_alerts_name_is_in_metrics() {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let game_port = std::net::UdpSocket::bind("127.0.0.1:0")
-        .and_then(|socket| socket.local_addr())
-        .expect("a free port")
-        .port();
+    let game_port = arbiter_testing::net::free_udp_port();
     let config = dir.path().join("server.toml");
     std::fs::write(
         &config,

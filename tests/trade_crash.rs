@@ -197,10 +197,7 @@ async fn stored_holdings(store: &Store, ids: [u64; 2]) -> [(u64, u64); 2] {
 
 fn write_config(dir: &Path, shards: &[String]) -> PathBuf {
     let config = dir.join("server.toml");
-    let game_port = std::net::UdpSocket::bind("127.0.0.1:0")
-        .and_then(|socket| socket.local_addr())
-        .expect("a free port")
-        .port();
+    let game_port = arbiter_testing::net::free_udp_port();
     std::fs::write(
         &config,
         format!(

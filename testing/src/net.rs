@@ -23,6 +23,14 @@ use std::time::Duration;
 /// The length of one step: a tick at 60 Hz, and the client frame that goes with it.
 pub const TICK: Duration = Duration::from_micros(16_667);
 
+/// A UDP port free on loopback now, for a game server's config file.
+pub fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .and_then(|socket| socket.local_addr())
+        .expect("a free port")
+        .port()
+}
+
 /// A config for tests: loopback, a free port, the private data directory `data_dir`, 60 Hz.
 pub fn test_config(data_dir: &tempfile::TempDir) -> ServerConfig {
     let mut config = ServerConfig::default();
