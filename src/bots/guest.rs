@@ -12,9 +12,30 @@ pub(super) struct GuestToken {
     pub(super) token_server_addresses: Vec<SocketAddr>,
 }
 
+/// How often a token request refused for its rate (`429`) is tried again, waiting as told.
+const THROTTLED_RETRIES: u32 = 20;
+
 /// Asks `admin_url` (`http://host:port`) for a guest token, with the admin endpoint's bearer
-/// `token` when it has one.
+/// `token` when it has one; when throttled, waits the `Retry-After` it is given and asks again.
 pub(super) fn fetch_token(admin_url: &str, token: Option<&str>) -> anyhow::Result<GuestToken> {
+    let mut attempt = 0;
+    loop {
+        match request_token(admin_url, token)? {
+            Ok(guest) => return Ok(guest),
+            Err(retry_after) if attempt < THROTTLED_RETRIES => {
+                attempt += 1;
+                std::thread::sleep(retry_after);
+            }
+            Err(_) => bail!("{admin_url} kept answering 429 Too Many Requests"),
+        }
+    }
+}
+
+/// One request: the token, or how long the endpoint asked to wait.
+fn request_token(
+    admin_url: &str,
+    token: Option<&str>,
+) -> anyhow::Result<Result<GuestToken, Duration>> {
     let authority = admin_url
         .strip_prefix("http://")
         .context("--admin must be an http:// URL")?
@@ -37,6 +58,17 @@ pub(super) fn fetch_token(admin_url: &str, token: Option<&str>) -> anyhow::Resul
     let (head, body) = response
         .split_once("\r\n\r\n")
         .context("not an HTTP response")?;
+    if head.starts_with("HTTP/1.1 429") {
+        let seconds = head
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("retry-after")
+                    .then(|| value.trim().parse::<u64>().ok())?
+            })
+            .unwrap_or(1);
+        return Ok(Err(Duration::from_secs(seconds)));
+    }
     if !head.starts_with("HTTP/1.1 200") {
         bail!("{}: {body}", head.lines().next().unwrap_or_default());
     }
@@ -51,8 +83,8 @@ pub(super) fn fetch_token(admin_url: &str, token: Option<&str>) -> anyhow::Resul
                 .collect()
         })
         .unwrap_or_default();
-    Ok(GuestToken {
+    Ok(Ok(GuestToken {
         token,
         token_server_addresses,
-    })
+    }))
 }

@@ -39,7 +39,7 @@ impl Default for AdminSettings {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             token: String::new(),
-            requests_per_sec: 50,
+            requests_per_sec: 200,
             max_body_bytes: 65_536,
         }
     }

@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""A soak test of the release binary: MINUTES of waves of bots of every behaviour (honest players in
+matches, traders, a duper, cheats), connecting, leaving and coming back, on two PostgreSQL shards —
+one reached through a TCP proxy (socat) that is cut for 30 s in the middle — with its own Redis
+(another port, so nothing else using the machine's Redis is disturbed) restarted in the middle too.
+Every 10 s it samples the server's RSS, the tick p99 over the last 10 s (from the histogram), and
+error counters; at the end it stops the server with SIGTERM and runs `arbiter verify`.
+
+Needs: PostgreSQL on 127.0.0.1:5432 (trust auth), redis-server and socat on PATH.
+Usage: scripts/soak.py [MINUTES]       (default 30)
+"""
+import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
+
+minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 30
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
+binary = os.path.join(root, "target/release/arbiter")
+work = tempfile.mkdtemp()
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def psql(statement):
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", statement],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+databases = [f"arbiter_soak_{os.getpid()}_{n}" for n in range(2)]
+for name in databases:
+    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql(f"CREATE DATABASE {name}")
+
+redis_port, proxy_port = free_port(), free_port()
+game_port = free_port(socket.SOCK_DGRAM)
+
+
+def start_redis():
+    return subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+
+
+def start_proxy():
+    return subprocess.Popen(["socat", f"TCP-LISTEN:{proxy_port},fork,reuseaddr,bind=127.0.0.1",
+                             "TCP:127.0.0.1:5432"], start_new_session=True)
+
+
+def stop_group(process):
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+redis, proxy = start_redis(), start_proxy()
+shards = [f"postgres://postgres@127.0.0.1:5432/{databases[0]}",
+          f"postgres://postgres@127.0.0.1:{proxy_port}/{databases[1]}"]
+config = os.path.join(work, "server.toml")
+with open(config, "w") as file:
+    file.write(f'[server]\nbind = "127.0.0.1:{game_port}"\ndata_dir = "{work}/data"\n'
+               f'[net]\nguest_tokens = true\n[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n'
+               f'[matches]\nwarmup_secs = 2\ntime_limit_secs = 30\n'
+               f'[persistence]\nshards = {json.dumps(shards)}\n'
+               f'[cache]\nbackend = "redis"\nredis_url = "redis://127.0.0.1:{redis_port}"\n')
+time.sleep(0.5)
+log = open(os.path.join(work, "log"), "w+")
+server = subprocess.Popen([binary, "--config", config], stderr=log,
+                          env={**os.environ, "ARBITER_LOG_FORMAT": "json"})
+admin = None
+for _ in range(300):
+    log.seek(0)
+    for line in log:
+        if "admin endpoint listening" in line:
+            admin = json.loads(line)["fields"]["addr"]
+    if admin or server.poll() is not None:
+        break
+    time.sleep(0.1)
+if not admin:
+    log.seek(0)
+    sys.exit(f"server did not start: {log.read()[-3000:]}")
+
+
+def scrape():
+    text = urllib.request.urlopen(f"http://{admin}/metrics").read().decode()
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = float(value)
+    return samples
+
+
+def total(samples, prefix):
+    return sum(value for name, value in samples.items()
+               if name == prefix or name.startswith(prefix + "{"))
+
+
+def tick_p99(before, after):
+    """p99 of the ticks between two scrapes, from the histogram's buckets (upper bound)."""
+    buckets = []
+    for name, value in after.items():
+        match = re.match(r'arbiter_tick_duration_seconds_bucket\{le="([^"]+)"\}', name)
+        if match:
+            buckets.append((float(match.group(1)), value - before.get(name, 0.0)))
+    buckets.sort()
+    count = buckets[-1][1] if buckets else 0
+    for bound, cumulative in buckets:
+        if count and cumulative >= 0.99 * count:
+            return bound
+    return None
+
+
+def rss_mb():
+    with open(f"/proc/{server.pid}/status") as status:
+        return int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1)) / 1024
+
+
+WAVES = [("honest", 40, None), ("trader", 20, None), ("duper", 4, 2), ("itemhack", 10, 2),
+         ("rapidfire", 10, 2), ("speedhack", 10, 2)]
+reports, running = [], []
+
+
+def launch_wave(duration):
+    for behavior, count, cheaters in WAVES:
+        args = [binary, "bots", "--behavior", behavior, "--count", str(count), "--duration",
+                str(duration), "--admin", f"http://{admin}", "--server", f"127.0.0.1:{game_port}",
+                "--latency-ms", "20", "--jitter-ms", "5", "--loss", "0.01"]
+        if cheaters is not None:
+            args += ["--cheaters", str(cheaters)]
+        running.append((behavior, subprocess.Popen(args, stdout=subprocess.PIPE)))
+
+
+def collect_finished():
+    for entry in list(running):
+        behavior, process = entry
+        if process.poll() is not None:
+            out = process.stdout.read()
+            try:
+                reports.append((behavior, json.loads(out)))
+            except json.JSONDecodeError:
+                reports.append((behavior, {"error": out.decode(errors="replace")[-500:]}))
+            running.remove(entry)
+
+
+start = time.monotonic()
+end = start + minutes * 60
+previous = scrape()
+rows = []
+events = []
+next_wave = start
+cut_at, redis_at = start + minutes * 60 * 0.4, start + minutes * 60 * 0.6
+outage = "before"
+while time.monotonic() < end:
+    now = time.monotonic()
+    if now >= next_wave:
+        launch_wave(90)
+        next_wave = now + 60   # waves overlap: bots leave and others connect throughout
+    if outage == "before" and now >= cut_at:
+        stop_group(proxy)
+        outage = "cut"
+        events.append((round(now - start), "PostgreSQL shard 1 cut"))
+    if outage == "cut" and now >= cut_at + 30:
+        proxy = start_proxy()
+        outage = "over"
+        events.append((round(now - start), "PostgreSQL shard 1 back"))
+    if redis is not None and now >= redis_at:
+        redis.send_signal(signal.SIGKILL)
+        redis.wait()
+        redis = start_redis()
+        events.append((round(now - start), "Redis restarted"))
+        redis_at = float("inf")
+    time.sleep(10)
+    collect_finished()
+    current = scrape()
+    rows.append({
+        "t_s": round(time.monotonic() - start),
+        "rss_mb": round(rss_mb(), 1),
+        "tick_p99_ms": (lambda p: None if p is None else p * 1000)(tick_p99(previous, current)),
+        "clients": current.get("arbiter_connected_clients", 0),
+        "pending_players": current.get("arbiter_persist_pending_players", 0),
+        "persist_failures": total(current, "arbiter_persist_failures_total"),
+        "overruns": current.get("arbiter_tick_overruns_total", 0),
+        "kicks": total(current, "arbiter_kicks_total"),
+        "trades_in_doubt": current.get("arbiter_trades_in_doubt", 0),
+    })
+    previous = current
+    print(json.dumps(rows[-1]), flush=True)
+
+for _, process in running:
+    process.wait()
+collect_finished()
+server.send_signal(signal.SIGTERM)
+exit_code = server.wait(timeout=120)
+log.seek(0)
+panics = sum(1 for line in log if "panicked" in line)
+verify = subprocess.run([binary, "verify", "--config", config], capture_output=True, text=True)
+stop_group(proxy)
+redis.send_signal(signal.SIGKILL)
+for name in databases:
+    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+warm = [row for row in rows if row["t_s"] >= 120] or rows
+rss_growth = (warm[-1]["rss_mb"] - warm[0]["rss_mb"]) / warm[0]["rss_mb"] * 100
+disconnects = sum(report.get("disconnects", 0) for _, report in reports)
+kicked = {}
+for behavior, report in reports:
+    kicked[behavior] = kicked.get(behavior, 0) + report.get("kicked", 0)
+print("events:", events)
+print(f"server exit code {exit_code}, panics in the log {panics}")
+print(f"RSS after warm-up {warm[0]['rss_mb']} MB -> {warm[-1]['rss_mb']} MB ({rss_growth:+.1f} %)")
+p99s = [row["tick_p99_ms"] for row in rows if row["tick_p99_ms"] is not None]
+print(f"tick p99 per 10 s: first third max {max(p99s[:len(p99s)//3] or [0])} ms, "
+      f"last third max {max(p99s[-len(p99s)//3:] or [0])} ms")
+print(f"bot reports {len(reports)}, kicked by behaviour {kicked}, disconnects without a kick {disconnects}")
+print("verify:", verify.stdout.strip().splitlines()[-1] if verify.stdout.strip() else verify.stderr[-500:])
+sys.exit(0 if verify.returncode == 0 and panics == 0 and exit_code == 0 else 1)
