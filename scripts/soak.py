@@ -206,6 +206,10 @@ for name in databases:
 warm = [row for row in rows if row["t_s"] >= 120] or rows
 rss_growth = (warm[-1]["rss_mb"] - warm[0]["rss_mb"]) / warm[0]["rss_mb"] * 100
 disconnects = sum(report.get("disconnects", 0) for _, report in reports)
+disconnect_reasons = {}
+for _, report in reports:
+    for reason, count in report.get("disconnect_reasons", {}).items():
+        disconnect_reasons[reason] = disconnect_reasons.get(reason, 0) + count
 kicked = {}
 for behavior, report in reports:
     kicked[behavior] = kicked.get(behavior, 0) + report.get("kicked", 0)
@@ -215,6 +219,7 @@ print(f"RSS after warm-up {warm[0]['rss_mb']} MB -> {warm[-1]['rss_mb']} MB ({rs
 p99s = [row["tick_p99_ms"] for row in rows if row["tick_p99_ms"] is not None]
 print(f"tick p99 per 10 s: first third max {max(p99s[:len(p99s)//3] or [0])} ms, "
       f"last third max {max(p99s[-len(p99s)//3:] or [0])} ms")
-print(f"bot reports {len(reports)}, kicked by behaviour {kicked}, disconnects without a kick {disconnects}")
+print(f"bot reports {len(reports)}, kicked by behaviour {kicked}, disconnects without a kick "
+      f"{disconnects} {disconnect_reasons}")
 print("verify:", verify.stdout.strip().splitlines()[-1] if verify.stdout.strip() else verify.stderr[-500:])
 sys.exit(0 if verify.returncode == 0 and panics == 0 and exit_code == 0 else 1)

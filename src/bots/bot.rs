@@ -38,6 +38,9 @@ const AIM_ERROR_RAD: f32 = 0.008;
 pub(super) struct BotStats {
     pub(super) connected: bool,
     pub(super) disconnected: bool,
+    /// Why the transport says the connection ended, when it dropped without a `Kicked` message
+    /// (`DisconnectedByServer`: the server closed it, e.g. a kick whose message was lost).
+    pub(super) disconnect_reason: Option<String>,
     pub(super) kicked: bool,
     pub(super) matches_played: u64,
     pub(super) matches_completed: u64,
@@ -139,6 +142,12 @@ impl Bot {
         self.frame += 1;
         if self.client.update(elapsed).is_err() {
             self.stats.disconnected = self.stats.connected && !self.stats.kicked;
+            if self.stats.disconnected {
+                self.stats.disconnect_reason = self
+                    .client
+                    .disconnect_reason()
+                    .map(|reason| format!("{reason:?}"));
+            }
             self.done = true;
             return;
         }

@@ -77,6 +77,9 @@ pub struct BotsReport {
     pub failed_connects: u64,
     /// Bots whose connection dropped without a kick.
     pub disconnects: u64,
+    /// Those by the transport's reason: `DisconnectedByServer` (the server closed the connection,
+    /// e.g. a kick whose `Kicked` message was lost on the way), `ConnectionTimedOut`, …
+    pub disconnect_reasons: BTreeMap<String, u64>,
     pub kicked: u64,
     /// `MatchFound` messages received.
     pub matches_played: u64,
@@ -109,6 +112,11 @@ impl BotsReport {
             .flat_map(|bot| bot.stats.rtt_samples_ms.iter().copied())
             .collect();
         rtts.sort_by(f64::total_cmp);
+        let mut disconnect_reasons: BTreeMap<String, u64> = BTreeMap::new();
+        for bot in bots.iter().filter(|bot| bot.stats.disconnected) {
+            let reason = bot.stats.disconnect_reason.as_deref().unwrap_or("unknown");
+            *disconnect_reasons.entry(reason.to_owned()).or_default() += 1;
+        }
         let mut behaviors: BTreeMap<String, BehaviorReport> = BTreeMap::new();
         for bot in bots {
             behaviors
@@ -129,6 +137,7 @@ impl BotsReport {
             connected: count(|bot| bot.stats.connected),
             failed_connects: count(|bot| !bot.stats.connected),
             disconnects: count(|bot| bot.stats.disconnected),
+            disconnect_reasons,
             kicked: count(|bot| bot.stats.kicked),
             matches_played: sum(|bot| bot.stats.matches_played),
             matches_completed: sum(|bot| bot.stats.matches_completed),
