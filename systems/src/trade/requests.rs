@@ -15,7 +15,7 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::message::MessageReader;
 use bevy_ecs::query::Has;
 use bevy_ecs::system::{Query, Res, ResMut};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A player as trading reads it.
 type Trader<'a> = (
@@ -39,10 +39,20 @@ pub fn handle_trade_requests(
 ) {
     // Trades started this tick: their `InTrade` links arrive with the commands, after this run.
     let mut started: HashSet<Entity> = HashSet::new();
+    // Online players by id, gathered once for this run's invitations (none: never gathered).
+    let mut online: Option<HashMap<u64, Entity>> = None;
     for TradeRequested { player, request } in requests.read() {
         let result = match request {
             TradeRequest::Invite { player_id } => {
-                invite(*player, *player_id, &players, &mut started).map(|[from, to]| {
+                let online = online.get_or_insert_with(|| {
+                    players
+                        .iter()
+                        .filter(|(.., reconnecting)| !reconnecting)
+                        .map(|(entity, id, ..)| (id.0, entity))
+                        .collect()
+                });
+                let to = online.get(player_id).copied();
+                invite(*player, to, &players, &mut started).map(|[from, to]| {
                     next_id.0 += 1;
                     let trade = Trade {
                         id: next_id.0,
@@ -87,17 +97,14 @@ pub fn handle_trade_requests(
     }
 }
 
-/// The two sides of a new trade, if `from` may invite `player_id`.
+/// The two sides of a new trade, if `from` may invite `to` (the online player of the invited id).
 fn invite(
     from: Entity,
-    player_id: u64,
+    to: Option<Entity>,
     players: &Query<Trader>,
     started: &mut HashSet<Entity>,
 ) -> Result<[Entity; 2], TradeRefusal> {
-    let (to, ..) = players
-        .iter()
-        .find(|(_, id, .., reconnecting)| id.0 == player_id && !reconnecting)
-        .ok_or(TradeRefusal::NoSuchPlayer)?;
+    let to = to.ok_or(TradeRefusal::NoSuchPlayer)?;
     if to == from {
         return Err(TradeRefusal::SelfTrade);
     }

@@ -1,7 +1,7 @@
 //! What ends a trade besides its players' requests: timeouts, a side leaving or entering a match,
 //! an offer no longer held; and settlement's answer.
 
-use super::{Trade, TradeNews, TradeParties};
+use super::{InTrade, Trade, TradeNews, TradeParties};
 use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::items::Catalog;
@@ -102,15 +102,24 @@ fn still_held(side: &TradeSide, sides: &Query<TradingSide>, catalog: &Catalog) -
 pub fn finish_trades(
     mut settled: MessageReader<TradeSettled>,
     mut failed: MessageReader<TradeFailed>,
+    links: Query<&InTrade>,
     trades: Query<(Entity, &Trade)>,
     mut news: TradeNews,
 ) {
-    let settled = settled.read().map(|settled| (settled.trade, None));
+    let settled = settled
+        .read()
+        .map(|settled| (settled.trade, settled.players, None));
     let failed = failed
         .read()
-        .map(|failed| (failed.trade, Some(failed.reason.clone())));
-    for (id, failure) in settled.chain(failed).collect::<Vec<_>>() {
-        let Some((entity, trade)) = trades.iter().find(|(_, trade)| trade.id == id) else {
+        .map(|failed| (failed.trade, failed.players, Some(failed.reason.clone())));
+    for (id, players, failure) in settled.chain(failed).collect::<Vec<_>>() {
+        // Through a side still linked to it; only when both sides are gone, by a search.
+        let linked = players
+            .iter()
+            .filter_map(|player| links.get(*player).ok())
+            .find_map(|link| trades.get(link.0).ok().filter(|(_, trade)| trade.id == id));
+        let found = linked.or_else(|| trades.iter().find(|(_, trade)| trade.id == id));
+        let Some((entity, trade)) = found else {
             continue;
         };
         match failure {
