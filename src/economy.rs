@@ -20,7 +20,7 @@ pub use data::{EconomyData, EconomyFiles};
 pub use grant_claims::{GrantClaims, RESERVED_CLAIM_PREFIX};
 pub use in_doubt::TradesInDoubt;
 pub use plugin::EconomyDataPlugin;
-pub use settlement::{FencedTrades, settle_trades};
+pub use settlement::{FenceClock, FencedTrades, settle_trades};
 
 use crate::persistence::StoredParts;
 

@@ -88,6 +88,7 @@ pub mod cli;
 pub mod config;
 pub mod economy;
 mod file_watch;
+pub mod guild;
 pub mod items;
 pub mod maps;
 #[cfg(test)]
@@ -117,6 +118,7 @@ use arbiter_systems::map::Maps;
 use bevy_app::{PluginGroup, PluginGroupBuilder};
 use config::{ConfigPlugin, LoadedConfig};
 use economy::{EconomyData, EconomyDataPlugin};
+use guild::GuildStoragePlugin;
 use maps::{MapError, MapsPlugin};
 use net::{NetPlugin, NetSetupError, NetworkSetup};
 use persistence::{PersistencePlugin, Store};
@@ -213,6 +215,7 @@ impl PluginGroup for ServerPlugins {
             .persistence
             .as_ref()
             .map(|(_, persistence)| persistence.store().clone());
+        let persistent = store.is_some();
         let mut group = PluginGroupBuilder::start::<Self>()
             .add(TelemetryPlugin)
             .add(ShutdownPlugin)
@@ -221,7 +224,8 @@ impl PluginGroup for ServerPlugins {
             .add(WeaponsPlugin(self.weapons))
             .add(TickPlugin)
             .add_group(SimulationPlugins)
-            .add(EconomyDataPlugin::new(economy, store));
+            .add(EconomyDataPlugin::new(economy, store))
+            .add(GuildStoragePlugin::new(persistent));
         // The admin endpoint serves tokens from the network's issuer, so the network comes first.
         if let Some(network) = self.network {
             group = group.add(network);

@@ -25,8 +25,8 @@ pub use query::QuerySettings;
 pub use server::ServerSettings;
 
 use arbiter_components::config::{
-    AnticheatSettings, EconomySettings, InvalidSetting, MatchSettings, MatchmakingSettings,
-    MovementSettings,
+    AnticheatSettings, EconomySettings, GuildSettings, InvalidSetting, MatchSettings,
+    MatchmakingSettings, MovementSettings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +42,7 @@ pub struct ServerConfig {
     pub movement: MovementSettings,
     pub anticheat: AnticheatSettings,
     pub economy: EconomySettings,
+    pub guilds: GuildSettings,
     pub persistence: PersistenceSettings,
     pub cache: CacheSettings,
     pub admin: AdminSettings,
@@ -59,6 +60,7 @@ impl ServerConfig {
         self.movement.validate()?;
         self.anticheat.validate()?;
         self.economy.validate()?;
+        self.guilds.validate()?;
         self.persistence.validate()?;
         self.cache.validate()?;
         self.admin.validate()?;

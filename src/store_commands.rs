@@ -22,7 +22,10 @@ pub fn open_store(config: &ServerConfig) -> anyhow::Result<Store> {
     let urls = config.persistence.shard_urls(&config.server.data_dir);
     let store = Store::open(&urls)
         .context("persistence.shards")?
-        .with_parts(crate::economy::economy_parts());
+        .with_parts(crate::guild::guild_player_parts(
+            crate::economy::economy_parts(),
+        ))
+        .with_objects(crate::guild::guild_objects());
     migrate_store(&store).context("persistence.shards")?;
     Ok(store)
 }
@@ -251,8 +254,9 @@ pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<A
     for (transfer, missing) in &half_written {
         writeln!(
             out,
-            "TRANSFER {transfer}: no leg stored for player(s) {missing:?} (the server completes \
-             it at its next start; while one runs, a transfer may be between its two commits)"
+            "TRANSFER {transfer}: no leg stored for {} (the server completes \
+             it at its next start; while one runs, a transfer may be between its two commits)",
+            missing.join(", ")
         )?;
     }
     let held: Vec<String> = audit

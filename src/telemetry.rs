@@ -2,6 +2,7 @@
 
 mod anticheat;
 mod economy;
+mod guilds;
 pub mod logging;
 mod matches;
 mod matchmaking;
@@ -62,7 +63,12 @@ impl Plugin for TelemetryPlugin {
         if app.world().contains_resource::<Catalog>() {
             app.add_systems(
                 PostUpdate,
-                (economy::record_economy, trades::record_trades).in_set(TickSystems::Metrics),
+                (
+                    economy::record_economy,
+                    trades::record_trades,
+                    guilds::record_guilds,
+                )
+                    .in_set(TickSystems::Metrics),
             );
         }
     }

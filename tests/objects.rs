@@ -3,7 +3,7 @@
 //! (version-guarded rows, events once each, snapshots), loaded by key, replayed, verified and moved
 //! by rebalance — on SQLite and PostgreSQL — and written behind the tick from an object entity.
 
-use arbiter::persistence::object::ObjectEvent;
+use arbiter::persistence::object::{ObjectChange, ObjectEvent};
 use arbiter::persistence::part::{Column, ColumnKind, PartState, Row, SqlValue, TableSpec};
 use arbiter::persistence::{
     ObjectJournal, ObjectKey, ObjectRecord, PartEvent, PersistStats, ShardBatch, Store, StoredPart,
@@ -117,7 +117,7 @@ impl StoredRoster {
             key: self.head.key.clone(),
             seq,
             at_ms,
-            event: PartEvent::new(&event).expect("a roster event serializes"),
+            event: ObjectChange::Part(PartEvent::new(&event).expect("a roster event serializes")),
         });
     }
 

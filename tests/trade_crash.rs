@@ -247,7 +247,7 @@ fn trades_with_a_shard_cut(cut: usize) {
         .block_on(store.half_written_transfers())
         .expect("read");
     assert_eq!(half.len(), 1, "one side stored, the other not: {half:?}");
-    assert_eq!(half[0].1, vec![buyer_id]);
+    assert_eq!(half[0].1, vec![buyer_id.to_string()]);
     // Play goes on: the server keeps ticking and answering while the trade is in doubt.
     let ticks = metric(admin, "arbiter_ticks_total").expect("ticks");
     until(&mut players, "more ticks", |_| {

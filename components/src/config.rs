@@ -8,6 +8,7 @@
 
 mod anticheat;
 mod economy;
+mod guilds;
 mod invalid;
 mod matches;
 mod matchmaking;
@@ -15,6 +16,7 @@ mod movement;
 
 pub use anticheat::AnticheatSettings;
 pub use economy::EconomySettings;
+pub use guilds::GuildSettings;
 pub use invalid::{InvalidSetting, check_range};
 pub use matches::MatchSettings;
 pub use matchmaking::MatchmakingSettings;

@@ -5,6 +5,7 @@
 
 pub mod combat;
 pub mod config;
+pub mod guild;
 pub mod history;
 pub mod input;
 pub mod inventory;

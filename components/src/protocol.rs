@@ -10,15 +10,18 @@ mod channels;
 mod client_message;
 mod codec;
 mod economy;
+mod guild;
 mod server_message;
 mod trade;
 
-/// The trade enums on the wire, so that a client needs this module alone.
+/// The guild and trade types on the wire, so that a client needs this module alone.
+pub use crate::guild::{GuildRefusal, GuildRequest, GuildRole};
 pub use crate::trade::{TradeCancel, TradeFailure, TradePhase, TradeRefusal, TradeRequest};
 pub use channels::{ClientChannel, ServerChannel, connection_config};
 pub use client_message::{ClientMessage, InputFrame};
 pub use codec::{DecodeError, decode_client, decode_server, encode};
 pub use economy::{InventoryDelta, InventoryView, ItemRefusal, ItemRequest};
+pub use guild::{GuildChange, GuildChatLine, GuildMemberView, GuildView};
 pub use server_message::{
     EntityState, ErrorCode, KickReason, ScoreLine, ServerMessage, ShotOutcome,
 };
@@ -26,7 +29,7 @@ pub use trade::{MAX_OFFER_LINES, TradeOffer, TradeOutcome, TradeView};
 
 /// Version of this protocol. Bump it on any change to a message or channel: it is folded into the
 /// netcode protocol id, so clients of another version are refused at connect.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// "ARBITER" in ASCII, the high bytes of the netcode protocol id.
 const PROTOCOL_MAGIC: u64 = 0x4152_4249_5445_5200;

@@ -254,7 +254,13 @@ impl Bot {
             | ServerMessage::ItemRefused(_)
             | ServerMessage::TradeChanged(_)
             | ServerMessage::TradeEnded { .. }
-            | ServerMessage::TradeRefused { .. } => {}
+            | ServerMessage::TradeRefused { .. }
+            | ServerMessage::Guild(_)
+            | ServerMessage::GuildChanged { .. }
+            | ServerMessage::GuildInvited { .. }
+            | ServerMessage::GuildApplied { .. }
+            | ServerMessage::GuildChat { .. }
+            | ServerMessage::GuildRefused { .. } => {}
             ServerMessage::InventoryChanged(delta) => self.count_change(&delta),
         }
     }

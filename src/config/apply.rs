@@ -135,6 +135,7 @@ fn install_sections(world: &mut World, config: &ServerConfig) {
         movement,
         anticheat,
         economy,
+        guilds,
         persistence,
         cache,
         admin,
@@ -149,6 +150,7 @@ fn install_sections(world: &mut World, config: &ServerConfig) {
     set_if_changed(world, movement);
     set_if_changed(world, anticheat);
     set_if_changed(world, economy);
+    set_if_changed(world, guilds);
     set_if_changed(world, persistence);
     set_if_changed(world, cache);
     set_if_changed(world, admin);

@@ -72,11 +72,25 @@ pub struct TradeTerms<'w> {
     settings: Res<'w, EconomySettings>,
 }
 
-/// The tick, to time trades out at the fence.
+/// The tick, to time trades (and guild joins) out at the fence.
 #[derive(SystemParam, Debug)]
 pub struct FenceClock<'w> {
     tick: Res<'w, ServerTick>,
     rate: Res<'w, TickRate>,
+}
+
+impl FenceClock<'_> {
+    pub fn now(&self) -> u64 {
+        self.tick.get()
+    }
+
+    pub fn ticks_in_secs(&self, secs: u32) -> u64 {
+        self.rate.ticks_in_secs(secs)
+    }
+
+    pub fn secs_of(&self, ticks: u64) -> f32 {
+        self.rate.secs_of(ticks)
+    }
 }
 
 impl std::fmt::Debug for Announce<'_> {
@@ -155,7 +169,7 @@ pub fn settle_trades(
             .zip(players)
         {
             let (_, inventory, wallet, _) = side;
-            announce.ledger.trade_share(
+            announce.ledger.transfer_share(
                 player,
                 (inventory, wallet),
                 share.items.as_ref(),
@@ -239,8 +253,5 @@ fn share(
 fn leg((owner, share): (u64, Share)) -> TransferLeg {
     let items = share.items.into_iter().map(PartEvent::deferred);
     let currencies = share.currencies.into_iter().map(PartEvent::deferred);
-    TransferLeg {
-        owner,
-        events: items.chain(currencies).collect(),
-    }
+    TransferLeg::player(owner, items.chain(currencies).collect())
 }

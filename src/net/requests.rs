@@ -2,6 +2,7 @@
 //! pings) or the typed request message of the rule that owns it. This match is the only one on the
 //! wire enum; a new request is a variant, an arm here and the rule's own message.
 
+use arbiter_components::guild::GuildRequested;
 use arbiter_components::protocol::{ClientMessage, InputFrame};
 use arbiter_components::trade::TradeRequested;
 use arbiter_systems::economy::ItemRequested;
@@ -27,6 +28,7 @@ pub(super) struct RequestWriters<'w> {
     leave_queue: MessageWriter<'w, QueueLeaveRequested>,
     item: MessageWriter<'w, ItemRequested>,
     trade: MessageWriter<'w, TradeRequested>,
+    guild: MessageWriter<'w, GuildRequested>,
 }
 
 impl RequestWriters<'_> {
@@ -65,6 +67,9 @@ impl RequestWriters<'_> {
             ClientMessage::Trade(request) => {
                 self.trade.write(TradeRequested { player, request });
             }
+            ClientMessage::Guild(request) => {
+                self.guild.write(GuildRequested { player, request });
+            }
         }
         None
     }
@@ -77,12 +82,14 @@ pub(super) fn add_request_messages(app: &mut App) {
         .add_message::<QueueJoinRequested>()
         .add_message::<QueueLeaveRequested>()
         .add_message::<ItemRequested>()
-        .add_message::<TradeRequested>();
+        .add_message::<TradeRequested>()
+        .add_message::<GuildRequested>();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arbiter_components::guild::GuildRequest;
     use arbiter_components::protocol::ItemRequest;
     use arbiter_components::trade::TradeRequest;
     use bevy_ecs::message::Messages;
@@ -115,8 +122,9 @@ mod tests {
                 offer: "rifle".into(),
             }),
             ClientMessage::Trade(TradeRequest::Cancel { trade: 4 }),
+            ClientMessage::Guild(GuildRequest::Leave),
         ];
-        let mut covered = [false; 7];
+        let mut covered = [false; 8];
         for message in &all {
             covered[match message {
                 ClientMessage::Input(_) => 0,
@@ -126,6 +134,7 @@ mod tests {
                 ClientMessage::LeaveQueue => 4,
                 ClientMessage::Item(_) => 5,
                 ClientMessage::Trade(_) => 6,
+                ClientMessage::Guild(_) => 7,
             }] = true;
         }
         assert!(covered.iter().all(|seen| *seen), "a sample per variant");
@@ -141,6 +150,7 @@ mod tests {
             world.init_resource::<Messages<QueueLeaveRequested>>();
             world.init_resource::<Messages<ItemRequested>>();
             world.init_resource::<Messages<TradeRequested>>();
+            world.init_resource::<Messages<GuildRequested>>();
             let player = world.spawn_empty().id();
             let sent = message.clone();
             let local = world
@@ -168,7 +178,12 @@ mod tests {
                 .resource_mut::<Messages<TradeRequested>>()
                 .drain()
                 .collect();
+            let guilds: Vec<GuildRequested> = world
+                .resource_mut::<Messages<GuildRequested>>()
+                .drain()
+                .collect();
             let destinations = usize::from(local.is_some())
+                + guilds.len()
                 + fire.len()
                 + joins.len()
                 + leaves.len()
@@ -195,6 +210,9 @@ mod tests {
                 }
                 ClientMessage::Trade(request) => {
                     assert_eq!(trades[0], TradeRequested { player, request });
+                }
+                ClientMessage::Guild(request) => {
+                    assert_eq!(guilds[0], GuildRequested { player, request });
                 }
             }
         }

@@ -268,17 +268,19 @@ impl Backend {
     pub(super) async fn transfer_rows(
         &self,
         open_only: bool,
-    ) -> Result<Vec<(u64, Transfer)>, sqlx::Error> {
+    ) -> Result<Vec<((String, u64), Transfer)>, sqlx::Error> {
         on_backend!(self, transfer_rows(open_only))
     }
 
-    /// Whether `owner`'s leg of transfer `id` is stored on this shard.
+    /// Whether the leg of transfer `id` of the owner of kind `kind` (`""`: a player) and id
+    /// `owner` is stored on this shard.
     pub(super) async fn holds_transfer_leg(
         &self,
         id: &str,
+        kind: &str,
         owner: u64,
     ) -> Result<bool, sqlx::Error> {
-        on_backend!(self, holds_transfer_leg(id, owner))
+        on_backend!(self, holds_transfer_leg(id, kind, owner))
     }
 
     /// Marks this shard's rows of transfer `id` complete.

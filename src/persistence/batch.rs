@@ -1,6 +1,6 @@
 //! What one flush writes to one shard, in one transaction.
 
-use super::object::{ObjectEvent, ObjectRecord};
+use super::object::{ObjectChange, ObjectEvent, ObjectRecord};
 use super::part::{PartError, Row, StoredParts, TableSpec};
 use super::record::{PlayerEvent, PlayerRecord, StoredEvent, Transfer};
 use std::collections::{HashMap, HashSet};
@@ -22,6 +22,15 @@ pub struct ShardBatch {
     pub objects: Vec<ObjectRecord>,
     pub object_events: Vec<ObjectEvent>,
     pub object_snapshots: Vec<ObjectRecord>,
+}
+
+/// One owner's row of the transfer journal: its kind (`""`: a player) and id, and its transfer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JournalRow<'a> {
+    pub(crate) owner_kind: &'a str,
+    pub(crate) owner: u64,
+    pub(crate) at_ms: i64,
+    pub(crate) transfer: &'a Transfer,
 }
 
 /// Whose versions guard a part write: the players' (in `players`) or one object kind's (in
@@ -70,16 +79,31 @@ impl PartWrite {
 }
 
 impl ShardBatch {
-    /// The transfer events among its events, each with the player that recorded it: each one's
-    /// journal row is written with it.
-    pub(crate) fn transfers(&self) -> Vec<(&StoredEvent, &Transfer)> {
-        self.events
+    /// The transfer events among its players' and objects' events, each with the owner that
+    /// recorded it: each one's journal row is written with it.
+    pub(crate) fn transfers(&self) -> Vec<JournalRow<'_>> {
+        let players = self.events.iter().filter_map(|stored| match &stored.event {
+            PlayerEvent::Transfer(transfer) => Some(JournalRow {
+                owner_kind: "",
+                owner: stored.player_id,
+                at_ms: stored.at_ms,
+                transfer,
+            }),
+            _ => None,
+        });
+        let objects = self
+            .object_events
             .iter()
             .filter_map(|stored| match &stored.event {
-                PlayerEvent::Transfer(transfer) => Some((stored, &**transfer)),
-                _ => None,
-            })
-            .collect()
+                ObjectChange::Transfer(transfer) => Some(JournalRow {
+                    owner_kind: &stored.key.kind,
+                    owner: stored.key.id,
+                    at_ms: stored.at_ms,
+                    transfer,
+                }),
+                ObjectChange::Part(_) => None,
+            });
+        players.chain(objects).collect()
     }
 
     pub fn is_empty(&self) -> bool {

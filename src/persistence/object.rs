@@ -20,4 +20,4 @@ mod record;
 
 pub use journal::{ObjectChanges, ObjectJournal, ObjectLoading};
 pub(super) use loading::{finish_loading_objects, start_loading_objects};
-pub use record::{ObjectEvent, ObjectKey, ObjectRecord, replay_object};
+pub use record::{ObjectChange, ObjectEvent, ObjectKey, ObjectRecord, replay_object};

@@ -1,6 +1,7 @@
 //! A player's stored state and the events that change it. The state is a fold of the events: this is
 //! the invariant persistence keeps (`players` row = latest snapshot + the events after it).
 
+use super::object::ObjectKey;
 use super::part::{PartError, PartState, StoredParts};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -53,19 +54,61 @@ pub struct Transfer {
     pub legs: Vec<TransferLeg>,
 }
 
-/// One owner's part events in a transfer.
+/// One owner's part events in a transfer. The owner is a player, or a stored object of kind
+/// `object` (a guild): the same id may name both, so the kind is part of who owns a leg.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TransferLeg {
     pub owner: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
     pub events: Vec<PartEvent>,
 }
 
+impl TransferLeg {
+    /// A player's leg.
+    pub fn player(owner: u64, events: Vec<PartEvent>) -> Self {
+        Self {
+            owner,
+            object: None,
+            events,
+        }
+    }
+
+    /// A stored object's leg.
+    pub fn object(key: &ObjectKey, events: Vec<PartEvent>) -> Self {
+        Self {
+            owner: key.id,
+            object: Some(key.kind.clone()),
+            events,
+        }
+    }
+
+    /// The kind of its owner as the journal stores it: `""` for a player, else the object's kind.
+    pub fn owner_kind(&self) -> &str {
+        self.object.as_deref().unwrap_or("")
+    }
+}
+
 impl Transfer {
-    /// The part events of `owner`'s leg (none if it has no leg).
+    /// The part events of player `owner`'s leg (none if it has no leg).
     pub fn leg_of(&self, owner: u64) -> impl Iterator<Item = &PartEvent> {
+        self.leg_of_kind("", owner)
+    }
+
+    /// The part events of object `key`'s leg (none if it has no leg).
+    pub fn leg_of_object<'a>(&'a self, key: &'a ObjectKey) -> impl Iterator<Item = &'a PartEvent> {
+        self.leg_of_kind(&key.kind, key.id)
+    }
+
+    /// The part events of the leg of the owner of kind `kind` (`""`: a player) and id `owner`.
+    pub fn leg_of_kind<'a>(
+        &'a self,
+        kind: &'a str,
+        owner: u64,
+    ) -> impl Iterator<Item = &'a PartEvent> {
         self.legs
             .iter()
-            .filter(move |leg| leg.owner == owner)
+            .filter(move |leg| leg.owner == owner && leg.owner_kind() == kind)
             .flat_map(|leg| &leg.events)
     }
 }
@@ -376,6 +419,7 @@ mod tests {
     fn a_transfer_is_one_event_for_each_owner_that_folds_only_its_own_leg() {
         let leg = |owner: u64, delta: i64| TransferLeg {
             owner,
+            object: None,
             events: vec![
                 PartEvent::new(&serde_json::json!({ "type": "coins_moved", "delta": delta }))
                     .expect("an object with a type"),

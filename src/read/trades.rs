@@ -63,8 +63,8 @@ impl TradeSummary {
             with: transfer
                 .legs
                 .iter()
+                .filter(|leg| leg.object.is_none() && leg.owner != id)
                 .map(|leg| leg.owner)
-                .filter(|owner| *owner != id)
                 .collect(),
             gave: TradedGoods::default(),
             got: TradedGoods::default(),
@@ -143,13 +143,13 @@ mod tests {
             delta: 30,
             reason: "trade:7:12".into(),
         };
-        let leg = TransferLeg {
-            owner: 7,
-            events: vec![
+        let leg = TransferLeg::player(
+            7,
+            vec![
                 PartEvent::new(&items).expect("serializes"),
                 PartEvent::new(&coins).expect("serializes"),
             ],
-        };
+        );
         let stored = StoredEvent {
             player_id: 7,
             seq: 12,
@@ -157,13 +157,7 @@ mod tests {
             event: PlayerEvent::Transfer(Arc::new(Transfer {
                 id: "7:12".into(),
                 at_ms: 99,
-                legs: vec![
-                    leg,
-                    TransferLeg {
-                        owner: 8,
-                        events: Vec::new(),
-                    },
-                ],
+                legs: vec![leg, TransferLeg::player(8, Vec::new())],
             })),
         };
         let summary = TradeSummary::of(7, &stored).expect("a trade");

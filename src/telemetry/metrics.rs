@@ -53,6 +53,9 @@ pub const TRADES_TOTAL: &str = "arbiter_trades_total";
 pub const TRADE_REFUSALS_TOTAL: &str = "arbiter_trade_refusals_total";
 pub const TRADES_IN_DOUBT: &str = "arbiter_trades_in_doubt";
 pub const TRADE_SETTLE_SECONDS: &str = "arbiter_trade_settle_seconds";
+pub const GUILD_OPERATIONS_TOTAL: &str = "arbiter_guild_operations_total";
+pub const GUILD_CHAT_MESSAGES_TOTAL: &str = "arbiter_guild_chat_messages_total";
+pub const GUILD_JOIN_SECONDS: &str = "arbiter_guild_join_seconds";
 pub const QUERY_DURATION_SECONDS: &str = "arbiter_query_duration_seconds";
 pub const HTTP_THROTTLED_TOTAL: &str = "arbiter_http_throttled_total";
 pub const CACHE_REQUESTS_TOTAL: &str = "arbiter_cache_requests_total";
@@ -211,6 +214,19 @@ fn describe() {
         "From both sides' last accept to the settlement, including the wait for their earlier changes to be stored."
     );
     describe_counter!(
+        GUILD_OPERATIONS_TOTAL,
+        "Guild operations by kind (founded, joined, kicked, chat, ...) and result (ok, or the refusal's reason)."
+    );
+    describe_counter!(
+        GUILD_CHAT_MESSAGES_TOTAL,
+        "Guild chat lines, by result (sent; too_long, too_fast: dropped)."
+    );
+    describe_histogram!(
+        GUILD_JOIN_SECONDS,
+        Unit::Seconds,
+        "From a founding or join being asked for to both sides holding it, including the wait for their earlier changes to be stored."
+    );
+    describe_counter!(
         SPEED_HACK_SIGNALS_TOTAL,
         "One-second windows in which a client sent inputs for more ticks than elapsed."
     );
@@ -321,4 +337,7 @@ fn describe() {
         metrics::counter!(counter).increment(0);
     }
     metrics::counter!(TRADES_TOTAL, "result" => "settled", "reason" => "").increment(0);
+    for result in ["sent", "chat_too_long", "chat_too_fast"] {
+        metrics::counter!(GUILD_CHAT_MESSAGES_TOTAL, "result" => result).increment(0);
+    }
 }

@@ -6,6 +6,7 @@ pub mod ambiguity;
 pub mod anticheat;
 pub mod damage;
 pub mod economy;
+pub mod guild;
 pub mod input;
 pub mod lifecycle;
 pub mod map;

@@ -3,6 +3,7 @@
 use crate::anticheat::AntiCheatPlugin;
 use crate::damage::DamagePlugin;
 use crate::economy::EconomyPlugin;
+use crate::guild::GuildPlugin;
 use crate::input::InputPlugin;
 use crate::lifecycle::MatchesPlugin;
 use crate::matchmaking::MatchmakingPlugin;
@@ -27,6 +28,7 @@ impl PluginGroup for SimulationPlugins {
             .add(MatchmakingPlugin)
             .add(EconomyPlugin)
             .add(TradePlugin)
+            .add(GuildPlugin)
             .add(ShotsPlugin)
             .add(DamagePlugin)
             .add(AntiCheatPlugin)

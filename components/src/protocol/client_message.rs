@@ -2,6 +2,7 @@
 
 use super::ClientChannel;
 use super::economy::ItemRequest;
+use crate::guild::GuildRequest;
 use crate::trade::TradeRequest;
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +61,9 @@ pub enum ClientMessage {
     /// Invite, answer, offer, accept or cancel; answered by `TradeChanged`, `TradeEnded` or
     /// `TradeRefused`.
     Trade(TradeRequest),
+    /// Found, invite, apply, answer, leave, manage members, disband or chat; answered by `Guild`,
+    /// `GuildChanged`, `GuildChat` or `GuildRefused`.
+    Guild(GuildRequest),
 }
 
 impl ClientMessage {
@@ -70,6 +74,7 @@ impl ClientMessage {
             ClientMessage::Input(frame) => frame.is_well_formed(),
             ClientMessage::Item(request) => request.is_well_formed(),
             ClientMessage::Trade(request) => request.is_well_formed(),
+            ClientMessage::Guild(request) => request.is_well_formed(),
             _ => true,
         }
     }

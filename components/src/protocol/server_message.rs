@@ -2,7 +2,9 @@
 
 use super::ServerChannel;
 use super::economy::{InventoryDelta, InventoryView, ItemRefusal};
+use super::guild::{GuildChange, GuildChatLine, GuildView};
 use super::trade::{TradeOutcome, TradeView};
+use crate::guild::{GuildRefusal, GuildRequest};
 use crate::trade::{TradeRefusal, TradeRequest};
 use serde::{Deserialize, Serialize};
 
@@ -177,6 +179,36 @@ pub enum ServerMessage {
     TradeRefused {
         request: TradeRequest,
         reason: TradeRefusal,
+    },
+    /// The client's guild, whole: when the client comes online in one, founds or joins one.
+    Guild(GuildView),
+    /// One change of the client's guild; a change that takes the client out ends its membership.
+    GuildChanged {
+        guild: u64,
+        change: GuildChange,
+    },
+    /// Guild `guild` (`name`, `tag`) invites the client; answer with `AnswerInvite`.
+    GuildInvited {
+        guild: u64,
+        name: String,
+        tag: String,
+        by: u64,
+    },
+    /// To the guild's online leader and officers: `player_id` applied to join.
+    GuildApplied {
+        guild: u64,
+        player_id: u64,
+    },
+    /// Chat of the client's guild: one line as it is said, or the kept history (oldest first)
+    /// when the client comes online or joins.
+    GuildChat {
+        guild: u64,
+        lines: Vec<GuildChatLine>,
+    },
+    /// A guild request was refused, echoed with its reason; nothing changed.
+    GuildRefused {
+        request: GuildRequest,
+        reason: GuildRefusal,
     },
 }
 

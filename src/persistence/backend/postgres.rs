@@ -76,14 +76,17 @@ pub(super) async fn write(
     let transfers = batch.transfers();
     if !transfers.is_empty() {
         sqlx::query(
-            "INSERT INTO transfers (transfer_id, owner_id, transfer, at_ms) \
-             SELECT * FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::int8[]) \
-             ON CONFLICT (transfer_id, owner_id) DO NOTHING",
+            "INSERT INTO transfers (transfer_id, owner_kind, owner_id, transfer, at_ms) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[]) \
+             ON CONFLICT (transfer_id, owner_kind, owner_id) DO NOTHING",
         )
-        .bind(column(&transfers, |(_, transfer)| transfer.id.clone()))
-        .bind(column(&transfers, |(event, _)| event.player_id as i64))
-        .bind(column(&transfers, |(_, transfer)| rows::transfer(transfer)))
-        .bind(column(&transfers, |(event, _)| event.at_ms))
+        .bind(column(&transfers, |journal| journal.transfer.id.clone()))
+        .bind(column(&transfers, |journal| journal.owner_kind.to_owned()))
+        .bind(column(&transfers, |journal| journal.owner as i64))
+        .bind(column(&transfers, |journal| {
+            rows::transfer(journal.transfer)
+        }))
+        .bind(column(&transfers, |journal| journal.at_ms))
         .execute(&mut *tx)
         .await?;
         statements += 1;
@@ -436,9 +439,10 @@ object_queries! {
 
 transfer_queries! {
     pool: PgPool,
-    all: "SELECT owner_id, transfer FROM transfers",
-    open: "SELECT owner_id, transfer FROM transfers WHERE NOT completed",
-    holds: "SELECT 1::int8 FROM transfers WHERE transfer_id = $1 AND owner_id = $2",
+    all: "SELECT owner_kind, owner_id, transfer FROM transfers",
+    open: "SELECT owner_kind, owner_id, transfer FROM transfers WHERE NOT completed",
+    holds: "SELECT 1::int8 FROM transfers \
+            WHERE transfer_id = $1 AND owner_kind = $2 AND owner_id = $3",
     complete: "UPDATE transfers SET completed = true WHERE transfer_id = $1",
 }
 

@@ -107,14 +107,15 @@ pub(super) async fn write(
     statements += insert_chunks(
         &mut tx,
         &batch.transfers(),
-        4,
-        "INSERT INTO transfers (transfer_id, owner_id, transfer, at_ms) ",
-        " ON CONFLICT (transfer_id, owner_id) DO NOTHING",
-        |mut row, (event, transfer)| {
-            row.push_bind(transfer.id.clone())
-                .push_bind(event.player_id as i64)
-                .push_bind(rows::transfer(transfer))
-                .push_bind(event.at_ms);
+        5,
+        "INSERT INTO transfers (transfer_id, owner_kind, owner_id, transfer, at_ms) ",
+        " ON CONFLICT (transfer_id, owner_kind, owner_id) DO NOTHING",
+        |mut row, journal| {
+            row.push_bind(journal.transfer.id.clone())
+                .push_bind(journal.owner_kind.to_owned())
+                .push_bind(journal.owner as i64)
+                .push_bind(rows::transfer(journal.transfer))
+                .push_bind(journal.at_ms);
         },
     )
     .await?;
@@ -409,9 +410,9 @@ object_queries! {
 
 transfer_queries! {
     pool: SqlitePool,
-    all: "SELECT owner_id, transfer FROM transfers",
-    open: "SELECT owner_id, transfer FROM transfers WHERE completed = 0",
-    holds: "SELECT 1 FROM transfers WHERE transfer_id = ? AND owner_id = ?",
+    all: "SELECT owner_kind, owner_id, transfer FROM transfers",
+    open: "SELECT owner_kind, owner_id, transfer FROM transfers WHERE completed = 0",
+    holds: "SELECT 1 FROM transfers WHERE transfer_id = ? AND owner_kind = ? AND owner_id = ?",
     complete: "UPDATE transfers SET completed = 1 WHERE transfer_id = ?",
 }
 

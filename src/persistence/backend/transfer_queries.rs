@@ -11,26 +11,31 @@ macro_rules! transfer_queries {
         complete: $complete:literal $(,)?
     ) => {
         /// The journal rows (only those not yet known complete, when `open_only`): each row's
-        /// owner and its transfer.
+        /// owner (its kind, `""` for a player, and id) and its transfer.
         pub(super) async fn transfer_rows(
             pool: &$pool,
             open_only: bool,
-        ) -> Result<Vec<(u64, crate::persistence::Transfer)>, sqlx::Error> {
+        ) -> Result<Vec<((String, u64), crate::persistence::Transfer)>, sqlx::Error> {
             let query = if open_only { $open } else { $all };
-            let rows: Vec<(i64, String)> = sqlx::query_as(query).fetch_all(pool).await?;
+            let rows: Vec<(String, i64, String)> = sqlx::query_as(query).fetch_all(pool).await?;
             rows.into_iter()
-                .map(|(owner, json)| Ok((owner as u64, super::rows::stored_transfer(&json)?)))
+                .map(|(kind, owner, json)| {
+                    Ok(((kind, owner as u64), super::rows::stored_transfer(&json)?))
+                })
                 .collect()
         }
 
-        /// Whether `owner`'s leg of transfer `id` is stored here.
+        /// Whether the leg of transfer `id` of the owner of kind `kind` (`""`: a player) and id
+        /// `owner` is stored here.
         pub(super) async fn holds_transfer_leg(
             pool: &$pool,
             id: &str,
+            kind: &str,
             owner: u64,
         ) -> Result<bool, sqlx::Error> {
             let found: Option<(i64,)> = sqlx::query_as($holds)
                 .bind(id)
+                .bind(kind)
                 .bind(owner as i64)
                 .fetch_optional(pool)
                 .await?;

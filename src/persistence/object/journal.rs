@@ -1,9 +1,9 @@
 //! An object's persisted state in the world: its version, the events not yet handed to the writer,
 //! and how far the database has caught up. Its change ticks are the write-behind dirty flag.
 
-use super::record::{ObjectEvent, ObjectKey, ObjectRecord};
+use super::record::{ObjectChange, ObjectEvent, ObjectKey, ObjectRecord};
 use crate::persistence::part::{PartState, StoredPart};
-use crate::persistence::record::PartEvent;
+use crate::persistence::record::{PartEvent, Transfer};
 use crate::persistence::snapshot::{SnapshotClock, SnapshotPolicy};
 use bevy_ecs::component::Component;
 
@@ -72,6 +72,22 @@ impl ObjectJournal {
             P::NAME,
             event.kind()
         );
+        self.push(ObjectChange::Part(event), at_ms);
+        Ok(())
+    }
+
+    /// Records the object's share of `transfer`, whose leg the rules have just applied to its
+    /// part. Like a player's, only while [`Self::is_durable`]: the leg then lands on exactly the
+    /// stored state, so a crash before this shard commits leaves it exactly before the leg.
+    pub fn record_transfer(&mut self, transfer: std::sync::Arc<Transfer>, at_ms: i64) {
+        debug_assert!(
+            self.is_settled(),
+            "a transfer recorded over unsaved changes"
+        );
+        self.push(ObjectChange::Transfer(transfer), at_ms);
+    }
+
+    fn push(&mut self, event: ObjectChange, at_ms: i64) {
         self.version += 1;
         self.updated_at_ms = at_ms;
         self.unsaved.push(ObjectEvent {
@@ -80,7 +96,6 @@ impl ObjectJournal {
             at_ms,
             event,
         });
-        Ok(())
     }
 
     /// Whether everything recorded is in the database: only then may the entity go.
@@ -91,6 +106,11 @@ impl ObjectJournal {
     /// The writer confirmed `version` durable.
     pub fn confirm_durable(&mut self, version: u64) {
         self.durable_version = self.durable_version.max(version);
+    }
+
+    /// Nothing recorded and nothing on its way to the database: a transfer may be recorded.
+    pub fn is_settled(&self) -> bool {
+        !self.has_unsaved() && self.is_durable()
     }
 
     pub fn has_unsaved(&self) -> bool {

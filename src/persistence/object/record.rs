@@ -1,9 +1,10 @@
 //! An object's stored state and events: the state is the fold of the events, as for players.
 
 use crate::persistence::part::{PartError, PartState, StoredParts};
-use crate::persistence::record::PartEvent;
+use crate::persistence::record::{PartEvent, Transfer};
 use bevy_ecs::component::Component;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Names one stored object: its kind (the name of the part that holds its state) and its id. Spawn
 /// an entity with it to have persistence load that object.
@@ -77,7 +78,35 @@ pub struct ObjectEvent {
     pub key: ObjectKey,
     pub seq: u64,
     pub at_ms: i64,
-    pub event: PartEvent,
+    pub event: ObjectChange,
+}
+
+/// What an object's event is: one of its part's events, or its share of a transfer with other
+/// owners (a deposit into a guild's bank), of which it folds only its own leg.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ObjectChange {
+    Transfer(Arc<Transfer>),
+    #[serde(untagged)]
+    Part(PartEvent),
+}
+
+impl ObjectChange {
+    /// The `type` column of `object_events`.
+    pub fn kind(&self) -> &str {
+        match self {
+            ObjectChange::Transfer(_) => "transfer",
+            ObjectChange::Part(event) => event.kind(),
+        }
+    }
+
+    /// The part events it folds into object `key`'s part: itself, or its leg of a transfer.
+    pub fn part_events<'a>(&'a self, key: &'a ObjectKey) -> Vec<&'a PartEvent> {
+        match self {
+            ObjectChange::Part(event) => vec![event],
+            ObjectChange::Transfer(transfer) => transfer.leg_of_object(key).collect(),
+        }
+    }
 }
 
 /// Rebuilds an object from a snapshot (or nothing) and the events after it, in seq order, its state
@@ -95,7 +124,9 @@ pub fn replay_object(
     let mut record = snapshot.unwrap_or_else(|| ObjectRecord::new(key.clone()));
     for stored in events {
         if stored.seq > record.version {
-            record.state = entry.fold(record.state.take(), stored.event.data())?;
+            for event in stored.event.part_events(key) {
+                record.state = entry.fold(record.state.take(), event.data())?;
+            }
             record.version = stored.seq;
             record.updated_at_ms = stored.at_ms;
         }

@@ -149,7 +149,7 @@ async fn history(
     })
 }
 
-async fn load_shard_objects(
+pub(super) async fn load_shard_objects(
     backend: &Backend,
     kinds: &StoredParts,
     shard: usize,

@@ -6,10 +6,14 @@
 //! journal row found on another: rolled forward, never back. Writing a leg is idempotent (a leg
 //! already stored is skipped), so this may stop anywhere and run again.
 
+use super::objects::load_shard_objects;
 use super::{Store, load_shard};
 use crate::persistence::batch::ShardBatch;
 use crate::persistence::error::StoreError;
-use crate::persistence::record::{PlayerEvent, StoredEvent, Transfer, replay};
+use crate::persistence::object::{
+    ObjectChange, ObjectEvent, ObjectKey, ObjectRecord, replay_object,
+};
+use crate::persistence::record::{PlayerEvent, StoredEvent, Transfer, TransferLeg, replay};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -55,9 +59,10 @@ impl Store {
     }
 
     /// Transfers stored on some of their legs' shards but not all (with the owners whose leg is
-    /// missing): after [`Store::complete_transfers`] there are none. For `arbiter verify`.
-    pub async fn half_written_transfers(&self) -> Result<Vec<(String, Vec<u64>)>, StoreError> {
-        let mut held: BTreeSet<(String, u64)> = BTreeSet::new();
+    /// missing, as `kind:id` for an object's and the id for a player's): after
+    /// [`Store::complete_transfers`] there are none. For `arbiter verify`.
+    pub async fn half_written_transfers(&self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let mut held: BTreeSet<(String, (String, u64))> = BTreeSet::new();
         let mut transfers: BTreeMap<String, Transfer> = BTreeMap::new();
         for (shard, backend) in self.shards.iter().enumerate() {
             for (owner, transfer) in backend
@@ -72,11 +77,17 @@ impl Store {
         Ok(transfers
             .into_iter()
             .filter_map(|(id, transfer)| {
-                let missing: Vec<u64> = transfer
+                let missing: Vec<String> = transfer
                     .legs
                     .iter()
-                    .map(|leg| leg.owner)
-                    .filter(|owner| !held.contains(&(id.clone(), *owner)))
+                    .filter(|leg| {
+                        let owner = (leg.owner_kind().to_owned(), leg.owner);
+                        !held.contains(&(id.clone(), owner))
+                    })
+                    .map(|leg| match &leg.object {
+                        Some(kind) => ObjectKey::new(kind.as_str(), leg.owner).to_string(),
+                        None => leg.owner.to_string(),
+                    })
                     .collect();
                 (!missing.is_empty()).then_some((id, missing))
             })
@@ -91,11 +102,14 @@ impl Store {
             let shard = self.shard_of(leg.owner);
             shards.insert(shard);
             let held = self.shards[shard]
-                .holds_transfer_leg(&transfer.id, leg.owner)
+                .holds_transfer_leg(&transfer.id, leg.owner_kind(), leg.owner)
                 .await
                 .map_err(StoreError::query(shard))?;
             if !held {
-                self.write_leg(shard, leg.owner, transfer).await?;
+                match &leg.object {
+                    None => self.write_leg(shard, leg.owner, transfer).await?,
+                    Some(_) => self.write_object_leg(shard, leg, transfer).await?,
+                }
                 written += 1;
             }
         }
@@ -146,6 +160,42 @@ impl Store {
         let batch = ShardBatch {
             players: vec![record],
             events: vec![event],
+            ..ShardBatch::default()
+        };
+        self.write(shard, &batch).await.map(drop)
+    }
+
+    /// Appends the transfer event to the object's stored log and folds its leg into the object's
+    /// stored state, in one transaction on its shard. An object stored nowhere starts from its
+    /// default state: a guild's first event may be its share of a transfer.
+    async fn write_object_leg(
+        &self,
+        shard: usize,
+        leg: &TransferLeg,
+        transfer: &Transfer,
+    ) -> Result<(), StoreError> {
+        let key = ObjectKey::new(leg.owner_kind(), leg.owner);
+        let backend = &self.shards[shard];
+        let stored = load_shard_objects(backend, &self.objects, shard, vec![key.clone()])
+            .await?
+            .pop()
+            .unwrap_or_else(|| ObjectRecord::new(key.clone()));
+        let event = ObjectEvent {
+            key: key.clone(),
+            seq: stored.version + 1,
+            at_ms: transfer.at_ms,
+            event: ObjectChange::Transfer(Arc::new(transfer.clone())),
+        };
+        let record = replay_object(
+            &key,
+            Some(stored),
+            std::slice::from_ref(&event),
+            &self.objects,
+        )
+        .map_err(|source| StoreError::Part { shard, source })?;
+        let batch = ShardBatch {
+            objects: vec![record],
+            object_events: vec![event],
             ..ShardBatch::default()
         };
         self.write(shard, &batch).await.map(drop)

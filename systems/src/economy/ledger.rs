@@ -52,10 +52,11 @@ impl Ledger<'_> {
         self.wallet.write(WalletApplied { player, event });
     }
 
-    /// Applies one side's share of a settled trade and tells its client. It is not announced as
-    /// [`InventoryApplied`] / [`WalletApplied`]: the settlement records the whole trade as one
-    /// transfer of both sides.
-    pub fn trade_share(
+    /// Applies one side's share of a transfer (a settled trade, a guild's price) and tells its
+    /// client. It is not announced as
+    /// [`InventoryApplied`] / [`WalletApplied`]: the settlement records the whole transfer as one
+    /// event of every side.
+    pub fn transfer_share(
         &mut self,
         player: Entity,
         (inventory, wallet): (&mut Inventory, &mut Wallet),

@@ -1,0 +1,395 @@
+//! Guilds: a named group of players with roles, stored as an object of its own (sharded by the
+//! guild's id), and each player's side of it, the guild it belongs to, stored with the player.
+//!
+//! The guild's member list is the truth. A player's [`Membership`] is set in the same transfer
+//! that adds it to a guild (both or neither, across shards and crashes), so no guild lists a
+//! player whose membership names another guild; a membership left behind by a kick or a disband
+//! while the player was away is found out, and cleared, when it next logs in.
+
+mod request;
+
+pub use request::{
+    GuildRefusal, GuildRequest, GuildRequested, MAX_CHAT_BYTES, MAX_NAME_CHARS, is_valid_name,
+    is_valid_tag,
+};
+
+use bevy_ecs::component::Component;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a member may do: a leader everything, an officer invite, kick members and accept
+/// applications, a member deposit and chat.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GuildRole {
+    #[default]
+    Member,
+    Officer,
+    Leader,
+}
+
+impl GuildRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuildRole::Member => "member",
+            GuildRole::Officer => "officer",
+            GuildRole::Leader => "leader",
+        }
+    }
+
+    /// Whether it may invite, accept applications and kick members.
+    pub fn manages_members(self) -> bool {
+        self >= GuildRole::Officer
+    }
+}
+
+/// A guild's id: derived from its name, lower-cased, so that a name is unique without an index
+/// of all names — founding a guild of a taken name finds that guild under that id. Never 0, and
+/// below 2^63 (a signed 64-bit column and a JSON integer keep it exactly).
+pub fn guild_id_of(name: &str) -> u64 {
+    // FNV-1a: stable across builds and platforms, unlike the standard library's hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in name.trim().to_lowercase().bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (hash >> 1).max(1)
+}
+
+/// A guild's stored state: the fold of its events. A guild with no members does not exist (never
+/// founded, or disbanded): its name is free again.
+#[derive(Component, Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guild {
+    name: String,
+    tag: String,
+    /// Player ids and their roles; exactly one leader while the guild exists.
+    members: BTreeMap<u64, GuildRole>,
+    banned: BTreeSet<u64>,
+}
+
+/// Something that happened to a guild, with who did it (`by`, a player id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum GuildEvent {
+    /// Founded by `leader`, its first member.
+    GuildFounded {
+        name: String,
+        tag: String,
+        leader: u64,
+    },
+    /// `player` joined: invited by `by`, or its application accepted by `by`.
+    GuildJoined {
+        player: u64,
+        by: u64,
+    },
+    GuildLeft {
+        player: u64,
+    },
+    GuildKicked {
+        player: u64,
+        by: u64,
+    },
+    /// `player` may not join again until unbanned; a member is removed.
+    GuildBanned {
+        player: u64,
+        by: u64,
+    },
+    GuildUnbanned {
+        player: u64,
+        by: u64,
+    },
+    /// Promoted to officer or demoted to member.
+    GuildRoleChanged {
+        player: u64,
+        role: GuildRole,
+        by: u64,
+    },
+    /// The leader made `to` leader and became an officer.
+    GuildLeaderChanged {
+        from: u64,
+        to: u64,
+    },
+    /// Every member left with it; bans are forgotten and the name is free.
+    GuildDisbanded {
+        by: u64,
+    },
+}
+
+impl GuildEvent {
+    /// The stored `type` of each guild event.
+    pub const TYPES: &'static [&'static str] = &[
+        "guild_founded",
+        "guild_joined",
+        "guild_left",
+        "guild_kicked",
+        "guild_banned",
+        "guild_unbanned",
+        "guild_role_changed",
+        "guild_leader_changed",
+        "guild_disbanded",
+    ];
+
+    /// Its name in metrics and logs: its stored type without the `guild_` prefix.
+    pub fn kind(&self) -> &'static str {
+        let index = match self {
+            GuildEvent::GuildFounded { .. } => 0,
+            GuildEvent::GuildJoined { .. } => 1,
+            GuildEvent::GuildLeft { .. } => 2,
+            GuildEvent::GuildKicked { .. } => 3,
+            GuildEvent::GuildBanned { .. } => 4,
+            GuildEvent::GuildUnbanned { .. } => 5,
+            GuildEvent::GuildRoleChanged { .. } => 6,
+            GuildEvent::GuildLeaderChanged { .. } => 7,
+            GuildEvent::GuildDisbanded { .. } => 8,
+        };
+        &Self::TYPES[index]["guild_".len()..]
+    }
+
+    /// The player it takes out of the guild, if any (the disbanding leader's members are all
+    /// taken out, see [`Guild::apply`]).
+    pub fn removes(&self) -> Option<u64> {
+        match self {
+            GuildEvent::GuildLeft { player }
+            | GuildEvent::GuildKicked { player, .. }
+            | GuildEvent::GuildBanned { player, .. } => Some(*player),
+            _ => None,
+        }
+    }
+}
+
+impl Guild {
+    pub fn exists(&self) -> bool {
+        !self.members.is_empty()
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+
+    /// Player ids and roles, by id.
+    pub fn members(&self) -> &BTreeMap<u64, GuildRole> {
+        &self.members
+    }
+
+    pub fn banned(&self) -> &BTreeSet<u64> {
+        &self.banned
+    }
+
+    pub fn role_of(&self, player: u64) -> Option<GuildRole> {
+        self.members.get(&player).copied()
+    }
+
+    pub fn leader(&self) -> Option<u64> {
+        self.members
+            .iter()
+            .find(|(_, role)| **role == GuildRole::Leader)
+            .map(|(player, _)| *player)
+    }
+
+    pub fn is_banned(&self, player: u64) -> bool {
+        self.banned.contains(&player)
+    }
+
+    /// Folds one event in. Events are checked before they happen; folding trusts them.
+    pub fn apply(&mut self, event: &GuildEvent) {
+        match event {
+            GuildEvent::GuildFounded { name, tag, leader } => {
+                *self = Guild {
+                    name: name.clone(),
+                    tag: tag.clone(),
+                    members: BTreeMap::from([(*leader, GuildRole::Leader)]),
+                    banned: BTreeSet::new(),
+                };
+            }
+            GuildEvent::GuildJoined { player, .. } => {
+                self.members.insert(*player, GuildRole::Member);
+            }
+            GuildEvent::GuildLeft { player } | GuildEvent::GuildKicked { player, .. } => {
+                self.members.remove(player);
+            }
+            GuildEvent::GuildBanned { player, .. } => {
+                self.members.remove(player);
+                self.banned.insert(*player);
+            }
+            GuildEvent::GuildUnbanned { player, .. } => {
+                self.banned.remove(player);
+            }
+            GuildEvent::GuildRoleChanged { player, role, .. } => {
+                if let Some(held) = self.members.get_mut(player) {
+                    *held = *role;
+                }
+            }
+            GuildEvent::GuildLeaderChanged { from, to } => {
+                self.members.insert(*from, GuildRole::Officer);
+                self.members.insert(*to, GuildRole::Leader);
+            }
+            GuildEvent::GuildDisbanded { .. } => *self = Guild::default(),
+        }
+    }
+
+    /// The guild as its stored rows hold it; `None` if they break a guild's invariants (no name,
+    /// not exactly one leader, a banned member).
+    pub fn from_parts(
+        name: String,
+        tag: String,
+        members: BTreeMap<u64, GuildRole>,
+        banned: BTreeSet<u64>,
+    ) -> Result<Self, String> {
+        let leaders = members
+            .values()
+            .filter(|role| **role == GuildRole::Leader)
+            .count();
+        if !members.is_empty() && leaders != 1 {
+            return Err(format!("{leaders} leaders"));
+        }
+        if !members.is_empty() && name.is_empty() {
+            return Err("a guild without a name".into());
+        }
+        if let Some(player) = members.keys().find(|player| banned.contains(player)) {
+            return Err(format!("member {player} is banned"));
+        }
+        Ok(Self {
+            name,
+            tag,
+            members,
+            banned,
+        })
+    }
+}
+
+/// A player's side of guild membership, stored with the player: the guild it joined last and has
+/// not left. See the module's documentation for why it can be stale, and how that is resolved.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    guild: Option<u64>,
+}
+
+/// A change of a player's membership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum MembershipEvent {
+    /// Joined (or founded) `guild`.
+    MembershipBegan { guild: u64 },
+    /// Left `guild`, was removed from it, or it was disbanded.
+    MembershipEnded { guild: u64 },
+}
+
+impl Membership {
+    pub fn guild(&self) -> Option<u64> {
+        self.guild
+    }
+
+    pub fn in_guild(guild: u64) -> Self {
+        Self { guild: Some(guild) }
+    }
+
+    pub fn apply(&mut self, event: &MembershipEvent) {
+        match event {
+            MembershipEvent::MembershipBegan { guild } => self.guild = Some(*guild),
+            MembershipEvent::MembershipEnded { guild } => {
+                if self.guild == Some(*guild) {
+                    self.guild = None;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_and_its_other_cases_name_the_same_guild() {
+        let id = guild_id_of("Iron Wolves");
+        assert_eq!(id, guild_id_of("iron wolves"));
+        assert_eq!(id, guild_id_of("  IRON WOLVES "));
+        assert_ne!(id, guild_id_of("Iron Wolf"));
+        assert!(id > 0 && id < 1 << 63);
+    }
+
+    #[test]
+    fn founding_joining_and_disbanding_fold_into_the_member_list() {
+        let mut guild = Guild::default();
+        assert!(!guild.exists());
+        guild.apply(&GuildEvent::GuildFounded {
+            name: "Iron Wolves".into(),
+            tag: "IW".into(),
+            leader: 1,
+        });
+        guild.apply(&GuildEvent::GuildJoined { player: 2, by: 1 });
+        guild.apply(&GuildEvent::GuildJoined { player: 3, by: 1 });
+        guild.apply(&GuildEvent::GuildRoleChanged {
+            player: 2,
+            role: GuildRole::Officer,
+            by: 1,
+        });
+        guild.apply(&GuildEvent::GuildBanned { player: 3, by: 2 });
+        guild.apply(&GuildEvent::GuildLeaderChanged { from: 1, to: 2 });
+        assert_eq!(guild.leader(), Some(2));
+        assert_eq!(guild.role_of(1), Some(GuildRole::Officer));
+        assert_eq!(guild.role_of(3), None);
+        assert!(guild.is_banned(3));
+        let rebuilt = Guild::from_parts(
+            guild.name().into(),
+            guild.tag().into(),
+            guild.members().clone(),
+            guild.banned().clone(),
+        );
+        assert_eq!(rebuilt, Ok(guild.clone()));
+        guild.apply(&GuildEvent::GuildDisbanded { by: 2 });
+        assert_eq!(guild, Guild::default());
+    }
+
+    #[test]
+    fn stored_rows_with_two_leaders_or_a_banned_member_are_refused() {
+        let two = BTreeMap::from([(1, GuildRole::Leader), (2, GuildRole::Leader)]);
+        assert!(Guild::from_parts("a".into(), "A".into(), two, BTreeSet::new()).is_err());
+        let one = BTreeMap::from([(1, GuildRole::Leader)]);
+        assert!(Guild::from_parts("a".into(), "A".into(), one, BTreeSet::from([1])).is_err());
+    }
+
+    #[test]
+    fn a_membership_ends_only_for_the_guild_it_names() {
+        let mut membership = Membership::default();
+        membership.apply(&MembershipEvent::MembershipBegan { guild: 5 });
+        membership.apply(&MembershipEvent::MembershipEnded { guild: 6 });
+        assert_eq!(membership.guild(), Some(5));
+        membership.apply(&MembershipEvent::MembershipEnded { guild: 5 });
+        assert_eq!(membership.guild(), None);
+    }
+
+    #[test]
+    fn every_event_has_a_distinct_stored_type() {
+        let events = [
+            GuildEvent::GuildFounded {
+                name: "a".into(),
+                tag: "A".into(),
+                leader: 1,
+            },
+            GuildEvent::GuildJoined { player: 2, by: 1 },
+            GuildEvent::GuildLeft { player: 2 },
+            GuildEvent::GuildKicked { player: 2, by: 1 },
+            GuildEvent::GuildBanned { player: 2, by: 1 },
+            GuildEvent::GuildUnbanned { player: 2, by: 1 },
+            GuildEvent::GuildRoleChanged {
+                player: 2,
+                role: GuildRole::Officer,
+                by: 1,
+            },
+            GuildEvent::GuildLeaderChanged { from: 1, to: 2 },
+            GuildEvent::GuildDisbanded { by: 1 },
+        ];
+        for (event, stored) in events.iter().zip(GuildEvent::TYPES) {
+            let json = serde_json::to_value(event).expect("serializes");
+            assert_eq!(json["type"], *stored);
+            assert_eq!(format!("guild_{}", event.kind()), *stored);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Wires guilds to persistence, or to memory without it.
+
+use super::loading::{load_new_guilds, start_guilds_empty, unload_idle_guilds};
+use super::recording::record_guild_events;
+use super::settlement::{FencedJoins, settle_guild_joins};
+use crate::economy::settle_trades;
+use crate::persistence::{FlushNow, RecordEvents};
+use crate::phase::TickSystems;
+use arbiter_systems::SimulationSystems;
+use bevy_app::{App, FixedUpdate, Plugin, PostUpdate};
+use bevy_ecs::schedule::IntoScheduleConfigs;
+
+/// Loads and unloads guild entities, carries out joins and records guild events — with a store,
+/// durably; without one, in memory.
+#[derive(Debug)]
+pub struct GuildStoragePlugin {
+    persistent: bool,
+}
+
+impl GuildStoragePlugin {
+    pub fn new(persistent: bool) -> Self {
+        Self { persistent }
+    }
+}
+
+impl Plugin for GuildStoragePlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<FencedJoins>()
+            // Settlement asks for flushes; without persistence nothing reads them.
+            .add_message::<FlushNow>();
+        if self.persistent {
+            app.add_systems(
+                FixedUpdate,
+                load_new_guilds
+                    .after(SimulationSystems::Economy)
+                    .in_set(TickSystems::Simulate),
+            )
+            .add_systems(
+                PostUpdate,
+                (record_guild_events, settle_guild_joins, unload_idle_guilds)
+                    .chain()
+                    .after(settle_trades)
+                    .in_set(RecordEvents),
+            );
+        } else {
+            app.add_systems(
+                FixedUpdate,
+                start_guilds_empty
+                    .after(SimulationSystems::Economy)
+                    .in_set(TickSystems::Simulate),
+            )
+            .add_systems(
+                PostUpdate,
+                settle_guild_joins
+                    .after(settle_trades)
+                    .in_set(RecordEvents)
+                    .in_set(TickSystems::Persist),
+            );
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! Guilds in the world. A guild is an entity named by [`GuildId`]; it is ready once its stored
+//! [`Guild`](arbiter_components::guild::Guild) has arrived (the shell loads it: an entity spawned with only its id is loading).
+//! Online members are linked to it by [`GuildMemberOf`]; invitations, applications and chat live
+//! on its [`GuildDesk`] while it is in the world.
+//!
+//! Most operations change only the guild: the rules apply them here and announce them as
+//! [`GuildApplied`] (the shell records them in the guild's log). Founding and joining change the
+//! guild and the player together — a member row on one shard, the player's [`Membership`] (and,
+//! for a founding, its payment) on another — so the rules hand them to the shell as [`JoinGuild`],
+//! which moves both sides as one transfer and answers with [`GuildJoined`] or [`JoinFailed`].
+
+mod chat;
+mod joining;
+mod presence;
+mod requests;
+mod tell;
+
+pub use chat::ChatWindow;
+pub use joining::{finish_joins, serve_waiting_requests};
+pub use presence::link_online_members;
+pub use requests::handle_guild_requests;
+pub use tell::{GuildNews, tell_guild_members};
+
+use crate::phases::SimulationSystems;
+use arbiter_components::config::GuildSettings;
+use arbiter_components::guild::{
+    GuildEvent, GuildRefusal, GuildRequest, GuildRequested, Membership, MembershipEvent,
+};
+use arbiter_components::messages::Outbound;
+use arbiter_components::player::PlayerId;
+use arbiter_components::protocol::GuildChatLine;
+use arbiter_components::tick::{ServerTick, TickRate};
+use bevy_app::{App, FixedUpdate, Plugin};
+use bevy_ecs::component::Component;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::message::Message;
+use bevy_ecs::resource::Resource;
+use bevy_ecs::schedule::IntoScheduleConfigs;
+use std::collections::{HashMap, VecDeque};
+
+/// A guild entity's id (its stored object's id).
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GuildId(pub u64);
+
+/// An online player's link to its guild's entity (its membership checked against the guild).
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+#[relationship(relationship_target = OnlineMembers)]
+pub struct GuildMemberOf(pub Entity);
+
+/// On a guild entity: its members in the world, kept in step with their [`GuildMemberOf`] by bevy.
+#[derive(Component, Debug, Default, PartialEq, Eq)]
+#[relationship_target(relationship = GuildMemberOf)]
+pub struct OnlineMembers(Vec<Entity>);
+
+impl OnlineMembers {
+    pub fn iter(&self) -> impl Iterator<Item = Entity> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// On a player whose founding or joining is with the shell: it cannot start another.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JoiningGuild;
+
+/// What a guild keeps in the world only: waiting invitations and applications, recent chat, the
+/// joins under way, and when it was last used (the shell unloads idle guilds).
+#[derive(Component, Debug, Default, Clone, PartialEq, Eq)]
+pub struct GuildDesk {
+    /// `(invited player, inviter, expiry tick)`.
+    pub invitations: Vec<(u64, u64, u64)>,
+    /// `(applicant, expiry tick)`.
+    pub applications: Vec<(u64, u64)>,
+    pub chat: VecDeque<GuildChatLine>,
+    /// Foundings and joins handed to the shell and not answered yet: they count as members
+    /// against the size limit, and a founding under way makes the name taken.
+    pub joins_under_way: u32,
+    pub last_used_tick: u64,
+}
+
+/// Every guild entity in the world (ready or loading), by id.
+#[derive(Resource, Debug, Default)]
+pub struct GuildDirectory(pub HashMap<u64, Entity>);
+
+impl GuildDirectory {
+    /// The entity of guild `id`, spawned (loading, used at tick `now`) if it is not in the world.
+    pub fn entity_of(
+        &mut self,
+        commands: &mut bevy_ecs::system::Commands,
+        id: u64,
+        now: u64,
+    ) -> Entity {
+        *self.0.entry(id).or_insert_with(|| {
+            let desk = GuildDesk {
+                last_used_tick: now,
+                ..GuildDesk::default()
+            };
+            commands.spawn((GuildId(id), desk)).id()
+        })
+    }
+}
+
+/// A guild request refused, for the player's client.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub struct GuildRefused {
+    pub player: Entity,
+    pub request: GuildRequest,
+    pub reason: GuildRefusal,
+}
+
+/// The rules applied `event` to guild `id`'s stored guild this tick.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub struct GuildApplied {
+    pub guild: Entity,
+    pub id: u64,
+    pub event: GuildEvent,
+}
+
+/// The rules applied `event` to the player's [`Membership`] this tick.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MembershipApplied {
+    pub player: Entity,
+    pub event: MembershipEvent,
+}
+
+/// For the shell: make `player` join guild `guild` (id `id`) by `event` (a founding or a join),
+/// paying `price` — the guild's and the player's sides together or not at all.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub struct JoinGuild {
+    pub player: Entity,
+    pub guild: Entity,
+    pub id: u64,
+    pub event: GuildEvent,
+    /// `(currency, amount)` the player pays (a founding).
+    pub price: Option<(String, u64)>,
+    /// What the player asked, to refuse it by if the join fails.
+    pub request: GuildRequest,
+}
+
+/// From the shell: the join happened; both sides hold it.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub struct GuildJoined {
+    pub player: Entity,
+    pub guild: Entity,
+    pub id: u64,
+    pub event: GuildEvent,
+}
+
+/// From the shell: the join did not happen; nothing moved.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+pub struct JoinFailed {
+    pub player: Entity,
+    pub guild: Entity,
+    pub request: GuildRequest,
+    pub reason: GuildRefusal,
+}
+
+/// Requests, then joins waiting for their guild, then the joins the shell finished, then the news
+/// to clients, in the Economy phase; every player carries its membership and its chat window.
+#[derive(Debug, Default)]
+pub struct GuildPlugin;
+
+impl Plugin for GuildPlugin {
+    fn build(&self, app: &mut App) {
+        app.register_required_components::<PlayerId, Membership>()
+            .register_required_components::<PlayerId, ChatWindow>()
+            .init_resource::<GuildSettings>()
+            .init_resource::<GuildDirectory>()
+            .init_resource::<joining::WaitingForGuilds>()
+            .init_resource::<ServerTick>()
+            .init_resource::<TickRate>()
+            .add_message::<GuildRequested>()
+            .add_message::<GuildRefused>()
+            .add_message::<GuildApplied>()
+            .add_message::<MembershipApplied>()
+            .add_message::<JoinGuild>()
+            .add_message::<GuildJoined>()
+            .add_message::<JoinFailed>()
+            .add_message::<GuildNews>()
+            .add_message::<Outbound>()
+            .add_systems(
+                FixedUpdate,
+                (
+                    finish_joins,
+                    link_online_members,
+                    handle_guild_requests,
+                    serve_waiting_requests,
+                    tell_guild_members,
+                )
+                    .chain()
+                    .in_set(SimulationSystems::Economy)
+                    .after(crate::trade::tell_traders),
+            );
+    }
+}
+
+#[cfg(test)]
+mod tests;
