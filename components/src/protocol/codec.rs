@@ -118,6 +118,13 @@ mod tests {
     /// The worked examples in docs/protocol.md.
     #[test]
     fn documented_example_bytes() {
+        let chat = ClientMessage::Guild(crate::guild::GuildRequest::Chat { text: "hi".into() });
+        assert_eq!(encode(&chat), [0x07, 0x0D, 0x02, b'h', b'i']);
+        let refused = ServerMessage::GuildRefused {
+            request: crate::guild::GuildRequest::Leave,
+            reason: crate::guild::GuildRefusal::LeaderMustTransfer,
+        };
+        assert_eq!(encode(&refused), [0x16, 0x05, 0x0B]);
         assert_eq!(
             encode(&ClientMessage::Ping {
                 client_time_us: 300
