@@ -3,6 +3,7 @@
 //! out as transfers between the player and the guild (see `settlement`); and the rules' guild
 //! events recorded in the guild's log, membership events in the player's.
 
+mod calendar;
 mod loading;
 mod plugin;
 mod recording;

@@ -6,16 +6,24 @@
 //! player whose membership names another guild; a membership left behind by a kick or a disband
 //! while the player was away is found out, and cleared, when it next logs in.
 
+mod bank;
 mod request;
 
+pub use bank::{BankMove, GuildBank};
 pub use request::{
     GuildRefusal, GuildRequest, GuildRequested, MAX_CHAT_BYTES, MAX_NAME_CHARS, is_valid_name,
     is_valid_tag,
 };
 
 use bevy_ecs::component::Component;
+use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Today: days since the Unix epoch (UTC), for the bank's daily limits. The rules have no clock;
+/// the server sets it every tick.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CalendarDay(pub u32);
 
 /// What a member may do: a leader everything, an officer invite, kick members and accept
 /// applications, a member deposit and chat.
@@ -67,6 +75,9 @@ pub struct Guild {
     /// Player ids and their roles; exactly one leader while the guild exists.
     members: BTreeMap<u64, GuildRole>,
     banned: BTreeSet<u64>,
+    bank: GuildBank,
+    /// What each member withdrew on its last day of withdrawals: `(day, units)`.
+    withdrawn: BTreeMap<u64, (u32, u64)>,
 }
 
 /// Something that happened to a guild, with who did it (`by`, a player id).
@@ -111,9 +122,21 @@ pub enum GuildEvent {
         from: u64,
         to: u64,
     },
-    /// Every member left with it; bans are forgotten and the name is free.
+    /// Every member left with it; bans are forgotten and the name is free. Only a guild with an
+    /// empty bank is disbanded.
     GuildDisbanded {
         by: u64,
+    },
+    /// `by` put `moved` into the bank.
+    GuildBankDeposited {
+        by: u64,
+        moved: BankMove,
+    },
+    /// `by` took `moved` out of the bank on `day` (days since the Unix epoch, UTC).
+    GuildBankWithdrawn {
+        by: u64,
+        moved: BankMove,
+        day: u32,
     },
 }
 
@@ -129,6 +152,8 @@ impl GuildEvent {
         "guild_role_changed",
         "guild_leader_changed",
         "guild_disbanded",
+        "guild_bank_deposited",
+        "guild_bank_withdrawn",
     ];
 
     /// Its name in metrics and logs: its stored type without the `guild_` prefix.
@@ -143,6 +168,8 @@ impl GuildEvent {
             GuildEvent::GuildRoleChanged { .. } => 6,
             GuildEvent::GuildLeaderChanged { .. } => 7,
             GuildEvent::GuildDisbanded { .. } => 8,
+            GuildEvent::GuildBankDeposited { .. } => 9,
+            GuildEvent::GuildBankWithdrawn { .. } => 10,
         };
         &Self::TYPES[index]["guild_".len()..]
     }
@@ -196,6 +223,24 @@ impl Guild {
         self.banned.contains(&player)
     }
 
+    pub fn bank(&self) -> &GuildBank {
+        &self.bank
+    }
+
+    /// What each member withdrew on its last day of withdrawals: `(day, units)`.
+    pub fn withdrawn(&self) -> &BTreeMap<u64, (u32, u64)> {
+        &self.withdrawn
+    }
+
+    /// Units `player` may still withdraw on `day` under a daily limit of `limit`.
+    pub fn withdrawable(&self, player: u64, day: u32, limit: u64) -> u64 {
+        let used = match self.withdrawn.get(&player) {
+            Some((last, units)) if *last == day => *units,
+            _ => 0,
+        };
+        limit.saturating_sub(used)
+    }
+
     /// Folds one event in. Events are checked before they happen; folding trusts them.
     pub fn apply(&mut self, event: &GuildEvent) {
         match event {
@@ -204,7 +249,7 @@ impl Guild {
                     name: name.clone(),
                     tag: tag.clone(),
                     members: BTreeMap::from([(*leader, GuildRole::Leader)]),
-                    banned: BTreeSet::new(),
+                    ..Guild::default()
                 };
             }
             GuildEvent::GuildJoined { player, .. } => {
@@ -230,16 +275,27 @@ impl Guild {
                 self.members.insert(*to, GuildRole::Leader);
             }
             GuildEvent::GuildDisbanded { .. } => *self = Guild::default(),
+            GuildEvent::GuildBankDeposited { moved, .. } => self.bank.deposit(moved),
+            GuildEvent::GuildBankWithdrawn { by, moved, day } => {
+                self.bank.withdraw(moved);
+                let units = moved.size();
+                let entry = self.withdrawn.entry(*by).or_insert((*day, 0));
+                *entry = match entry.0 == *day {
+                    true => (*day, entry.1.saturating_add(units)),
+                    false => (*day, units),
+                };
+            }
         }
     }
 
-    /// The guild as its stored rows hold it; `None` if they break a guild's invariants (no name,
-    /// not exactly one leader, a banned member).
+    /// The guild as its stored rows hold it; an error if they break a guild's invariants (no
+    /// name, not exactly one leader, a banned member, a bank or withdrawals without members).
     pub fn from_parts(
-        name: String,
-        tag: String,
+        (name, tag): (String, String),
         members: BTreeMap<u64, GuildRole>,
         banned: BTreeSet<u64>,
+        bank: GuildBank,
+        withdrawn: BTreeMap<u64, (u32, u64)>,
     ) -> Result<Self, String> {
         let leaders = members
             .values()
@@ -254,11 +310,16 @@ impl Guild {
         if let Some(player) = members.keys().find(|player| banned.contains(player)) {
             return Err(format!("member {player} is banned"));
         }
+        if members.is_empty() && !(bank.is_empty() && withdrawn.is_empty() && banned.is_empty()) {
+            return Err("a guild without members holds a bank, bans or withdrawals".into());
+        }
         Ok(Self {
             name,
             tag,
             members,
             banned,
+            bank,
+            withdrawn,
         })
     }
 }
@@ -337,10 +398,11 @@ mod tests {
         assert_eq!(guild.role_of(3), None);
         assert!(guild.is_banned(3));
         let rebuilt = Guild::from_parts(
-            guild.name().into(),
-            guild.tag().into(),
+            (guild.name().into(), guild.tag().into()),
             guild.members().clone(),
             guild.banned().clone(),
+            guild.bank().clone(),
+            guild.withdrawn().clone(),
         );
         assert_eq!(rebuilt, Ok(guild.clone()));
         guild.apply(&GuildEvent::GuildDisbanded { by: 2 });
@@ -349,10 +411,54 @@ mod tests {
 
     #[test]
     fn stored_rows_with_two_leaders_or_a_banned_member_are_refused() {
+        let refused = |members, banned| {
+            let names = ("a".to_owned(), "A".to_owned());
+            Guild::from_parts(
+                names,
+                members,
+                banned,
+                GuildBank::default(),
+                BTreeMap::new(),
+            )
+            .is_err()
+        };
         let two = BTreeMap::from([(1, GuildRole::Leader), (2, GuildRole::Leader)]);
-        assert!(Guild::from_parts("a".into(), "A".into(), two, BTreeSet::new()).is_err());
+        assert!(refused(two, BTreeSet::new()));
         let one = BTreeMap::from([(1, GuildRole::Leader)]);
-        assert!(Guild::from_parts("a".into(), "A".into(), one, BTreeSet::from([1])).is_err());
+        assert!(refused(one, BTreeSet::from([1])));
+    }
+
+    #[test]
+    fn withdrawals_count_against_the_day_they_were_made_on() {
+        let mut guild = Guild::default();
+        guild.apply(&GuildEvent::GuildFounded {
+            name: "a".into(),
+            tag: "A".into(),
+            leader: 1,
+        });
+        let coins = |amount| BankMove {
+            currencies: BTreeMap::from([("coins".to_owned(), amount)]),
+            ..BankMove::default()
+        };
+        let withdraw = |amount, day| GuildEvent::GuildBankWithdrawn {
+            by: 1,
+            moved: coins(amount),
+            day,
+        };
+        let deposit = GuildEvent::GuildBankDeposited {
+            by: 1,
+            moved: coins(100),
+        };
+        guild.apply(&deposit);
+        assert!(guild.bank().holds(&coins(100)) && !guild.bank().holds(&coins(101)));
+        guild.apply(&withdraw(30, 7));
+        guild.apply(&withdraw(20, 7));
+        assert_eq!(guild.withdrawable(1, 7, 60), 10);
+        assert_eq!(guild.withdrawable(1, 8, 60), 60, "a new day, a new limit");
+        assert_eq!(guild.bank().currencies["coins"], 50);
+        guild.apply(&withdraw(50, 8));
+        assert!(guild.bank().is_empty(), "nothing left is nothing held");
+        assert_eq!(guild.withdrawn()[&1], (8, 50));
     }
 
     #[test]
@@ -385,7 +491,17 @@ mod tests {
             },
             GuildEvent::GuildLeaderChanged { from: 1, to: 2 },
             GuildEvent::GuildDisbanded { by: 1 },
+            GuildEvent::GuildBankDeposited {
+                by: 1,
+                moved: BankMove::default(),
+            },
+            GuildEvent::GuildBankWithdrawn {
+                by: 1,
+                moved: BankMove::default(),
+                day: 1,
+            },
         ];
+        assert_eq!(events.len(), GuildEvent::TYPES.len());
         for (event, stored) in events.iter().zip(GuildEvent::TYPES) {
             let json = serde_json::to_value(event).expect("serializes");
             assert_eq!(json["type"], *stored);

@@ -579,19 +579,19 @@ impl Wallet {
 }
 
 /// Instances as a list of `(id, item)` pairs.
-mod instance_list {
+pub(crate) mod instance_list {
     use super::InstanceId;
     use serde::{Deserialize, Deserializer, Serializer};
     use std::collections::BTreeMap;
 
-    pub(super) fn serialize<S: Serializer>(
+    pub(crate) fn serialize<S: Serializer>(
         instances: &BTreeMap<InstanceId, String>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(instances)
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<BTreeMap<InstanceId, String>, D::Error> {
         Ok(Vec::<(InstanceId, String)>::deserialize(deserializer)?

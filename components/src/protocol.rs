@@ -21,7 +21,7 @@ pub use channels::{ClientChannel, ServerChannel, connection_config};
 pub use client_message::{ClientMessage, InputFrame};
 pub use codec::{DecodeError, decode_client, decode_server, encode};
 pub use economy::{InventoryDelta, InventoryView, ItemRefusal, ItemRequest};
-pub use guild::{GuildChange, GuildChatLine, GuildMemberView, GuildView};
+pub use guild::{BankView, GuildChange, GuildChatLine, GuildMemberView, GuildView};
 pub use server_message::{
     EntityState, ErrorCode, KickReason, ScoreLine, ServerMessage, ShotOutcome,
 };

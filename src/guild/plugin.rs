@@ -1,13 +1,16 @@
 //! Wires guilds to persistence, or to memory without it.
 
+use super::calendar::track_calendar_day;
 use super::loading::{load_new_guilds, start_guilds_empty, unload_idle_guilds};
 use super::recording::record_guild_events;
 use super::settlement::{FencedJoins, settle_guild_joins};
 use crate::economy::settle_trades;
 use crate::persistence::{FlushNow, RecordEvents};
+use crate::phase::ConfigSystems;
 use crate::phase::TickSystems;
+use arbiter_components::guild::CalendarDay;
 use arbiter_systems::SimulationSystems;
-use bevy_app::{App, FixedUpdate, Plugin, PostUpdate};
+use bevy_app::{App, First, FixedUpdate, Plugin, PostUpdate};
 use bevy_ecs::schedule::IntoScheduleConfigs;
 
 /// Loads and unloads guild entities, carries out joins and records guild events — with a store,
@@ -26,6 +29,8 @@ impl GuildStoragePlugin {
 impl Plugin for GuildStoragePlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<FencedJoins>()
+            .init_resource::<CalendarDay>()
+            .add_systems(First, track_calendar_day.in_set(ConfigSystems::Sync))
             // Settlement asks for flushes; without persistence nothing reads them.
             .add_message::<FlushNow>();
         if self.persistent {

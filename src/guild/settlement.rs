@@ -13,12 +13,15 @@ use crate::persistence::{
     FlushNow, ObjectJournal, ObjectKey, PartEvent, Progress, Transfer, TransferLeg, now_ms,
 };
 use crate::telemetry::metrics::GUILD_JOIN_SECONDS;
+use arbiter_components::config::{EconomySettings, GuildSettings};
 use arbiter_components::guild::{Guild, GuildEvent, GuildRefusal, Membership, MembershipEvent};
-use arbiter_components::inventory::{Inventory, Wallet, WalletEvent};
+use arbiter_components::inventory::{
+    Inventory, InventoryError, InventoryEvent, TradedItems, Wallet, WalletEvent,
+};
 use arbiter_components::items::Catalog;
 use arbiter_components::player::PlayerId;
 use arbiter_systems::economy::Ledger;
-use arbiter_systems::guild::{GuildJoined, JoinFailed, JoinGuild};
+use arbiter_systems::guild::{GuildTransfer, GuildTransferFailed, GuildTransferred};
 use bevy_ecs::change_detection::Mut;
 use bevy_ecs::message::{MessageReader, MessageWriter};
 use bevy_ecs::resource::Resource;
@@ -30,7 +33,7 @@ const FENCE_TIMEOUT_SECS: u32 = 10;
 
 /// Joins waiting at the fence, each with the tick it first asked.
 #[derive(Resource, Debug, Default)]
-pub struct FencedJoins(Vec<(JoinGuild, u64)>);
+pub struct FencedJoins(Vec<(GuildTransfer, u64)>);
 
 /// A joining player as settlement reads and changes it.
 type Joiner<'a> = (
@@ -53,11 +56,19 @@ type JoinerItem<'w> = (
 /// A guild as settlement reads and changes it.
 type Joined<'a> = (&'a mut Guild, Option<&'a mut ObjectJournal>);
 
+/// What a transfer is checked against: the catalog, the inventory capacity, the bank's limits.
+#[derive(SystemParam, Debug)]
+pub struct TransferTerms<'w> {
+    catalog: Res<'w, Catalog>,
+    economy: Res<'w, EconomySettings>,
+    guilds: Res<'w, GuildSettings>,
+}
+
 /// Where a join's outcome goes.
 #[derive(SystemParam)]
 pub struct JoinNews<'w> {
-    joined: MessageWriter<'w, GuildJoined>,
-    failed: MessageWriter<'w, JoinFailed>,
+    joined: MessageWriter<'w, GuildTransferred>,
+    failed: MessageWriter<'w, GuildTransferFailed>,
     flush: MessageWriter<'w, FlushNow>,
     ledger: Ledger<'w>,
 }
@@ -69,10 +80,11 @@ impl std::fmt::Debug for JoinNews<'_> {
 }
 
 impl JoinNews<'_> {
-    fn fail(&mut self, join: &JoinGuild, reason: GuildRefusal) {
-        self.failed.write(JoinFailed {
+    fn fail(&mut self, join: &GuildTransfer, reason: GuildRefusal) {
+        self.failed.write(GuildTransferFailed {
             player: join.player,
             guild: join.guild,
+            event: join.event.clone(),
             request: join.request.clone(),
             reason,
         });
@@ -81,17 +93,17 @@ impl JoinNews<'_> {
 
 /// Carries out the joins asked for this tick and those waiting at the fence.
 pub fn settle_guild_joins(
-    mut requests: MessageReader<JoinGuild>,
+    mut requests: MessageReader<GuildTransfer>,
     mut fenced: ResMut<FencedJoins>,
     mut players: Query<Joiner>,
     mut guilds: Query<Joined>,
-    catalog: Res<Catalog>,
+    terms: TransferTerms,
     clock: FenceClock,
     mut news: JoinNews,
 ) {
     let now = clock.now();
     let timeout = clock.ticks_in_secs(FENCE_TIMEOUT_SECS);
-    let due: Vec<(JoinGuild, u64)> = std::mem::take(&mut fenced.0)
+    let due: Vec<(GuildTransfer, u64)> = std::mem::take(&mut fenced.0)
         .into_iter()
         .chain(requests.read().map(|join| (join.clone(), now)))
         .collect();
@@ -119,11 +131,11 @@ pub fn settle_guild_joins(
             fenced.0.push((join, since));
             continue;
         }
-        match carry_out(&join, &mut player, &mut guild, &catalog, &mut news) {
+        match carry_out(&join, &mut player, &mut guild, &terms, &mut news) {
             Ok(()) => {
                 let waited = clock.secs_of(now.saturating_sub(since));
                 metrics::histogram!(GUILD_JOIN_SECONDS).record(f64::from(waited));
-                news.joined.write(GuildJoined {
+                news.joined.write(GuildTransferred {
                     player: join.player,
                     guild: join.guild,
                     id: join.id,
@@ -135,82 +147,167 @@ pub fn settle_guild_joins(
     }
 }
 
-/// Checks the join again against both sides as they are now, applies it to both and records it
-/// on both as one transfer.
+/// The player's share of a transfer: its inventory event (if items move), its currency changes,
+/// its membership change.
+#[derive(Debug, Default)]
+struct Share {
+    items: Option<InventoryEvent>,
+    currencies: Vec<WalletEvent>,
+    membership: Option<MembershipEvent>,
+}
+
+/// Checks the transfer again against both sides as they are now, applies it to both and records
+/// it on both as one transfer.
 fn carry_out(
-    join: &JoinGuild,
-    (player_id, membership, inventory, wallet, progress): &mut JoinerItem<'_>,
+    due: &GuildTransfer,
+    player: &mut JoinerItem<'_>,
     (guild, journal): &mut (Mut<Guild>, Option<Mut<ObjectJournal>>),
-    catalog: &Catalog,
+    terms: &TransferTerms,
     news: &mut JoinNews,
 ) -> Result<(), GuildRefusal> {
-    if membership.guild().is_some() {
-        return Err(GuildRefusal::AlreadyInGuild);
-    }
-    match &join.event {
-        GuildEvent::GuildFounded { .. } if guild.exists() => return Err(GuildRefusal::NameTaken),
-        GuildEvent::GuildJoined { .. } if !guild.exists() => {
-            return Err(GuildRefusal::NoSuchGuild);
-        }
-        GuildEvent::GuildJoined { player, .. } if guild.is_banned(*player) => {
-            return Err(GuildRefusal::Banned);
-        }
-        _ => {}
-    }
-    let payment = match &join.price {
-        Some((currency, price)) => {
-            let delta = -i64::try_from(*price).unwrap_or(i64::MAX);
-            let reason = format!("guild_founded:{}", join.id);
-            let paid = wallet
-                .change(catalog, currency, delta, &reason)
-                .map_err(|_| GuildRefusal::CannotAfford {
-                    currency: currency.clone(),
-                    price: *price,
-                })?;
-            Some(paid)
-        }
-        None => None,
+    let (player_id, membership, inventory, wallet, progress) = player;
+    let id = match progress {
+        Some(progress) => format!("{}:{}", player_id.0, progress.record().version + 1),
+        None => format!("{}:guild:{}", player_id.0, due.id),
     };
-    let began = MembershipEvent::MembershipBegan { guild: join.id };
-    news.ledger
-        .transfer_share(join.player, (inventory, wallet), None, payment.as_slice());
-    membership.apply(&began);
-    guild.apply(&join.event);
+    let share = share(
+        due,
+        (player_id.0, membership, inventory, wallet),
+        guild,
+        terms,
+        &id,
+    )?;
+    news.ledger.transfer_share(
+        due.player,
+        (inventory, wallet),
+        share.items.as_ref(),
+        &share.currencies,
+    );
+    if let Some(change) = &share.membership {
+        membership.apply(change);
+    }
+    guild.apply(&due.event);
     if let (Some(progress), Some(journal)) = (progress.as_mut(), journal.as_mut()) {
-        let transfer = Arc::new(transfer(
-            player_id.0,
-            progress.record().version,
-            join,
-            payment,
-            began,
-        ));
+        let transfer = Arc::new(transfer(id, player_id.0, due, share));
         progress.record_transfer(transfer.clone(), transfer.at_ms);
         journal.record_transfer(transfer.clone(), transfer.at_ms);
-        news.flush.write(FlushNow(join.player));
-        news.flush.write(FlushNow(join.guild));
+        news.flush.write(FlushNow(due.player));
+        news.flush.write(FlushNow(due.guild));
     }
     Ok(())
 }
 
-/// The join as stored: the player's leg (its payment, its membership) and the guild's (its
-/// event), named by the player's id and the seq its transfer event takes.
-fn transfer(
-    player: u64,
-    version: u64,
-    join: &JoinGuild,
-    payment: Option<WalletEvent>,
-    began: MembershipEvent,
-) -> Transfer {
-    let mut player_events: Vec<PartEvent> = payment.into_iter().map(PartEvent::deferred).collect();
-    player_events.push(PartEvent::deferred(began));
+/// The player's checked share of `due`, named `id`.
+fn share(
+    due: &GuildTransfer,
+    (player, membership, inventory, wallet): (u64, &Membership, &Inventory, &Wallet),
+    guild: &Guild,
+    terms: &TransferTerms,
+    id: &str,
+) -> Result<Share, GuildRefusal> {
+    let (catalog, capacity) = (&terms.catalog, terms.economy.inventory_capacity);
+    let none = TradedItems::default();
+    let change = |currency: &str, delta: i64, reason: &str| {
+        wallet
+            .change(catalog, currency, delta, reason)
+            .map_err(GuildRefusal::Items)
+    };
+    let signed = |amount: u64| {
+        i64::try_from(amount).map_err(|_| GuildRefusal::Items(InventoryError::Overflow))
+    };
+    match &due.event {
+        GuildEvent::GuildFounded { .. } | GuildEvent::GuildJoined { .. } => {
+            if membership.guild().is_some() {
+                return Err(GuildRefusal::AlreadyInGuild);
+            }
+            match &due.event {
+                GuildEvent::GuildFounded { .. } if guild.exists() => {
+                    return Err(GuildRefusal::NameTaken);
+                }
+                GuildEvent::GuildJoined { .. } if !guild.exists() => {
+                    return Err(GuildRefusal::NoSuchGuild);
+                }
+                _ if guild.is_banned(player) => return Err(GuildRefusal::Banned),
+                _ => {}
+            }
+            let currencies = match &due.price {
+                Some((currency, price)) => {
+                    let reason = format!("guild_founded:{}", due.id);
+                    vec![change(currency, -signed(*price)?, &reason).map_err(|_| {
+                        GuildRefusal::CannotAfford {
+                            currency: currency.clone(),
+                            price: *price,
+                        }
+                    })?]
+                }
+                None => Vec::new(),
+            };
+            Ok(Share {
+                items: None,
+                currencies,
+                membership: Some(MembershipEvent::MembershipBegan { guild: due.id }),
+            })
+        }
+        GuildEvent::GuildBankDeposited { moved, .. } => {
+            guild.role_of(player).ok_or(GuildRefusal::NotInGuild)?;
+            let items = (!moved.items.is_empty())
+                .then(|| inventory.trade(catalog, id, &moved.items, &none, capacity))
+                .transpose()
+                .map_err(GuildRefusal::Items)?;
+            let reason = format!("guild_bank:{}", due.id);
+            let currencies = moved
+                .currencies
+                .iter()
+                .map(|(currency, amount)| change(currency, -signed(*amount)?, &reason))
+                .collect::<Result<_, _>>()?;
+            Ok(Share {
+                items,
+                currencies,
+                membership: None,
+            })
+        }
+        GuildEvent::GuildBankWithdrawn { moved, day, .. } => {
+            let role = guild.role_of(player).ok_or(GuildRefusal::NotInGuild)?;
+            if !guild.bank().holds(moved) {
+                return Err(GuildRefusal::BankShort);
+            }
+            let left = guild.withdrawable(player, *day, terms.guilds.daily_limit(role));
+            if moved.size() > left {
+                return Err(GuildRefusal::OverDailyLimit { left });
+            }
+            let items = (!moved.items.is_empty())
+                .then(|| inventory.trade(catalog, id, &none, &moved.items, capacity))
+                .transpose()
+                .map_err(GuildRefusal::Items)?;
+            let reason = format!("guild_bank:{}", due.id);
+            let currencies = moved
+                .currencies
+                .iter()
+                .map(|(currency, amount)| change(currency, signed(*amount)?, &reason))
+                .collect::<Result<_, _>>()?;
+            Ok(Share {
+                items,
+                currencies,
+                membership: None,
+            })
+        }
+        other => unreachable!("only joins and the bank are transfers, not {other:?}"),
+    }
+}
+
+/// The transfer as stored: the player's leg (its share) and the guild's (its event).
+fn transfer(id: String, player: u64, due: &GuildTransfer, share: Share) -> Transfer {
+    let items = share.items.into_iter().map(PartEvent::deferred);
+    let currencies = share.currencies.into_iter().map(PartEvent::deferred);
+    let membership = share.membership.into_iter().map(PartEvent::deferred);
     Transfer {
-        id: format!("{player}:{}", version + 1),
+        id,
         at_ms: now_ms(),
         legs: vec![
-            TransferLeg::player(player, player_events),
+            TransferLeg::player(player, items.chain(currencies).chain(membership).collect()),
             TransferLeg::object(
-                &ObjectKey::new(GUILD_KIND, join.id),
-                vec![PartEvent::deferred(join.event.clone())],
+                &ObjectKey::new(GUILD_KIND, due.id),
+                vec![PartEvent::deferred(due.event.clone())],
             ),
         ],
     }

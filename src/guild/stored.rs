@@ -6,7 +6,10 @@
 use crate::persistence::StoredPart;
 use crate::persistence::part::keyed_lines::{self, KeyedLines};
 use crate::persistence::part::{Column, ColumnKind, Row, SqlValue, TableSpec};
-use arbiter_components::guild::{Guild, GuildEvent, GuildRole, Membership, MembershipEvent};
+use arbiter_components::guild::{
+    Guild, GuildBank, GuildEvent, GuildRole, Membership, MembershipEvent,
+};
+use arbiter_components::inventory::InstanceId;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The kind of a guild's stored object.
@@ -33,6 +36,14 @@ impl StoredPart for Guild {
                 name: "banned",
                 kind: ColumnKind::Text,
             },
+            Column {
+                name: "bank",
+                kind: ColumnKind::Text,
+            },
+            Column {
+                name: "withdrawn",
+                kind: ColumnKind::Text,
+            },
         ],
         key_columns: 0,
     };
@@ -56,11 +67,31 @@ impl StoredPart for Guild {
         for player in self.banned() {
             banned.push(&player.to_string(), '-');
         }
+        let bank = self.bank();
+        let mut held = KeyedLines::default();
+        for (currency, amount) in &bank.currencies {
+            held.push(&format!("{CURRENCY}{currency}"), amount);
+        }
+        for (item, qty) in &bank.stacks {
+            held.push(&format!("{STACK}{item}"), qty);
+        }
+        for (instance, item) in &bank.instances {
+            held.push(
+                &format!("{INSTANCE}{}:{}", instance.origin, instance.serial),
+                item,
+            );
+        }
+        let mut withdrawn = KeyedLines::default();
+        for (player, (day, units)) in self.withdrawn() {
+            withdrawn.push(&player.to_string(), format_args!("{day} {units}"));
+        }
         vec![vec![
             SqlValue::Text(self.name().to_owned()),
             SqlValue::Text(self.tag().to_owned()),
             SqlValue::Text(members.into_string()),
             SqlValue::Text(banned.into_string()),
+            SqlValue::Text(held.into_string()),
+            SqlValue::Text(withdrawn.into_string()),
         ]]
     }
 
@@ -68,7 +99,7 @@ impl StoredPart for Guild {
         let [row] = rows.as_slice() else {
             return Err(format!("{} guild rows for one guild", rows.len()));
         };
-        let [name, tag, members, banned] = row.as_slice() else {
+        let [name, tag, members, banned, bank, withdrawn] = row.as_slice() else {
             return Err(format!("a guild row has {} values", row.len()));
         };
         let members = keyed_lines::entries(members.as_str()?)
@@ -80,13 +111,63 @@ impl StoredPart for Guild {
         let banned = keyed_lines::entries(banned.as_str()?)
             .map(|entry| player_id(entry?.0))
             .collect::<Result<BTreeSet<_>, String>>()?;
+        let withdrawn = keyed_lines::entries(withdrawn.as_str()?)
+            .map(|entry| {
+                let (player, rest) = entry?;
+                let (day, units) = rest
+                    .split_once(' ')
+                    .ok_or_else(|| format!("a withdrawal without day and units: {rest:?}"))?;
+                let day = day
+                    .parse()
+                    .map_err(|error| format!("day {day:?}: {error}"))?;
+                let units = units
+                    .parse()
+                    .map_err(|error| format!("units {units:?}: {error}"))?;
+                Ok((player_id(player)?, (day, units)))
+            })
+            .collect::<Result<BTreeMap<_, _>, String>>()?;
         Guild::from_parts(
-            name.as_str()?.to_owned(),
-            tag.as_str()?.to_owned(),
+            (name.as_str()?.to_owned(), tag.as_str()?.to_owned()),
             members,
             banned,
+            bank_of(bank.as_str()?)?,
+            withdrawn,
         )
     }
+}
+
+/// A bank line's key starts with what it holds: a currency, a stack or an instance.
+const CURRENCY: &str = "c:";
+const STACK: &str = "s:";
+const INSTANCE: &str = "i:";
+
+fn bank_of(text: &str) -> Result<GuildBank, String> {
+    let mut bank = GuildBank::default();
+    for entry in keyed_lines::entries(text) {
+        let (key, rest) = entry?;
+        let number = |text: &str| {
+            text.parse::<u64>()
+                .map_err(|error| format!("bank line {key} {text:?}: {error}"))
+        };
+        if let Some(currency) = key.strip_prefix(CURRENCY) {
+            bank.currencies.insert(currency.to_owned(), number(rest)?);
+        } else if let Some(item) = key.strip_prefix(STACK) {
+            let qty = u32::try_from(number(rest)?).map_err(|error| format!("{key}: {error}"))?;
+            bank.stacks.insert(item.to_owned(), qty);
+        } else if let Some(instance) = key.strip_prefix(INSTANCE) {
+            let (origin, serial) = instance
+                .split_once(':')
+                .ok_or_else(|| format!("instance {instance:?} is not ORIGIN:SERIAL"))?;
+            let instance = InstanceId {
+                origin: number(origin)?,
+                serial: number(serial)?,
+            };
+            bank.instances.insert(instance, rest.to_owned());
+        } else {
+            return Err(format!("a bank line of no known kind: {key:?}"));
+        }
+    }
+    Ok(bank)
 }
 
 fn player_id(text: &str) -> Result<u64, String> {
@@ -150,6 +231,22 @@ mod tests {
         });
         guild.apply(&GuildEvent::GuildJoined { player: 8, by: 7 });
         guild.apply(&GuildEvent::GuildBanned { player: 9, by: 7 });
+        let mut moved = arbiter_components::guild::BankMove::default();
+        moved.currencies.insert("coins".into(), 40);
+        moved.items.stacks.insert("wood".into(), 3);
+        let instance = InstanceId {
+            origin: 7,
+            serial: 2,
+        };
+        moved.items.instances.insert(instance, "rifle".into());
+        guild.apply(&GuildEvent::GuildBankDeposited { by: 8, moved });
+        let mut coins = arbiter_components::guild::BankMove::default();
+        coins.currencies.insert("coins".into(), 15);
+        guild.apply(&GuildEvent::GuildBankWithdrawn {
+            by: 8,
+            moved: coins,
+            day: 20_000,
+        });
         assert_eq!(Guild::from_rows(guild.to_rows()), Ok(guild));
         assert!(Guild::default().to_rows().is_empty());
         let membership = Membership::in_guild(1 << 62);
@@ -164,6 +261,8 @@ mod tests {
                 SqlValue::Text("Iron Wolves".into()),
                 SqlValue::Text("IW".into()),
                 SqlValue::Text(members.into()),
+                SqlValue::Text(String::new()),
+                SqlValue::Text(String::new()),
                 SqlValue::Text(String::new()),
             ]]
         };

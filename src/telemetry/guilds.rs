@@ -3,12 +3,12 @@
 
 use crate::telemetry::metrics::{GUILD_CHAT_MESSAGES_TOTAL, GUILD_OPERATIONS_TOTAL};
 use arbiter_components::guild::GuildRefusal;
-use arbiter_systems::guild::{GuildApplied, GuildJoined, GuildNews, GuildRefused};
+use arbiter_systems::guild::{GuildApplied, GuildNews, GuildRefused, GuildTransferred};
 use bevy_ecs::message::MessageReader;
 
 pub(super) fn record_guilds(
     mut applied: MessageReader<GuildApplied>,
-    mut joined: MessageReader<GuildJoined>,
+    mut joined: MessageReader<GuildTransferred>,
     mut refused: MessageReader<GuildRefused>,
     mut news: MessageReader<GuildNews>,
 ) {

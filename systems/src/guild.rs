@@ -1,14 +1,17 @@
 //! Guilds in the world. A guild is an entity named by [`GuildId`]; it is ready once its stored
-//! [`Guild`](arbiter_components::guild::Guild) has arrived (the shell loads it: an entity spawned with only its id is loading).
+//! [`Guild`](arbiter_components::guild::Guild) has arrived (the shell loads it: an entity
+//! spawned with only its id is loading).
 //! Online members are linked to it by [`GuildMemberOf`]; invitations, applications and chat live
 //! on its [`GuildDesk`] while it is in the world.
 //!
 //! Most operations change only the guild: the rules apply them here and announce them as
-//! [`GuildApplied`] (the shell records them in the guild's log). Founding and joining change the
-//! guild and the player together — a member row on one shard, the player's [`Membership`] (and,
-//! for a founding, its payment) on another — so the rules hand them to the shell as [`JoinGuild`],
-//! which moves both sides as one transfer and answers with [`GuildJoined`] or [`JoinFailed`].
+//! [`GuildApplied`] (the shell records them in the guild's log). Founding, joining and the bank
+//! change the guild and the player together — the guild on one shard, the player's
+//! [`Membership`], payment or items on another — so the rules hand them to the shell as
+//! [`GuildTransfer`], which moves both sides as one transfer and answers with
+//! [`GuildTransferred`] or [`GuildTransferFailed`].
 
+mod bank;
 mod chat;
 mod joining;
 mod presence;
@@ -16,7 +19,7 @@ mod requests;
 mod tell;
 
 pub use chat::ChatWindow;
-pub use joining::{finish_joins, serve_waiting_requests};
+pub use joining::{finish_transfers, serve_waiting_requests};
 pub use presence::link_online_members;
 pub use requests::handle_guild_requests;
 pub use tell::{GuildNews, tell_guild_members};
@@ -24,8 +27,11 @@ pub use tell::{GuildNews, tell_guild_members};
 use crate::phases::SimulationSystems;
 use arbiter_components::config::GuildSettings;
 use arbiter_components::guild::{
-    GuildEvent, GuildRefusal, GuildRequest, GuildRequested, Membership, MembershipEvent,
+    CalendarDay, GuildEvent, GuildRefusal, GuildRequest, GuildRequested, Membership,
+    MembershipEvent,
 };
+use arbiter_components::inventory::{Inventory, Wallet};
+use arbiter_components::items::Catalog;
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::GuildChatLine;
@@ -130,48 +136,71 @@ pub struct MembershipApplied {
     pub event: MembershipEvent,
 }
 
-/// For the shell: make `player` join guild `guild` (id `id`) by `event` (a founding or a join),
-/// paying `price` — the guild's and the player's sides together or not at all.
+/// For the shell: `event` of guild `guild` (id `id`) and its share for `player` — a founding or
+/// a join (the player's membership, and `price` paid), a deposit (the player gives what the
+/// guild gets) or a withdrawal (the other way) — both sides together or not at all.
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
-pub struct JoinGuild {
+pub struct GuildTransfer {
     pub player: Entity,
     pub guild: Entity,
     pub id: u64,
     pub event: GuildEvent,
     /// `(currency, amount)` the player pays (a founding).
     pub price: Option<(String, u64)>,
-    /// What the player asked, to refuse it by if the join fails.
+    /// What the player asked, to refuse it by if the transfer fails.
     pub request: GuildRequest,
 }
 
-/// From the shell: the join happened; both sides hold it.
+impl GuildTransfer {
+    /// Whether it adds the player to the guild (a founding or a join), rather than moving bank
+    /// contents.
+    pub fn is_join(&self) -> bool {
+        is_join(&self.event)
+    }
+}
+
+/// Whether `event` adds a member (a founding or a join).
+pub fn is_join(event: &GuildEvent) -> bool {
+    matches!(
+        event,
+        GuildEvent::GuildFounded { .. } | GuildEvent::GuildJoined { .. }
+    )
+}
+
+/// From the shell: the transfer happened; both sides hold it.
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
-pub struct GuildJoined {
+pub struct GuildTransferred {
     pub player: Entity,
     pub guild: Entity,
     pub id: u64,
     pub event: GuildEvent,
 }
 
-/// From the shell: the join did not happen; nothing moved.
+/// From the shell: the transfer did not happen; nothing moved.
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
-pub struct JoinFailed {
+pub struct GuildTransferFailed {
     pub player: Entity,
     pub guild: Entity,
+    pub event: GuildEvent,
     pub request: GuildRequest,
     pub reason: GuildRefusal,
 }
 
-/// Requests, then joins waiting for their guild, then the joins the shell finished, then the news
+/// Requests, then joins waiting for their guild, then the transfers the shell finished, then the news
 /// to clients, in the Economy phase; every player carries its membership and its chat window.
 #[derive(Debug, Default)]
 pub struct GuildPlugin;
 
 impl Plugin for GuildPlugin {
     fn build(&self, app: &mut App) {
+        // The bank reads what players hold; the economy's plugin may have required these already.
+        let _ = app.try_register_required_components::<PlayerId, Inventory>();
+        let _ = app.try_register_required_components::<PlayerId, Wallet>();
         app.register_required_components::<PlayerId, Membership>()
             .register_required_components::<PlayerId, ChatWindow>()
             .init_resource::<GuildSettings>()
+            .init_resource::<Catalog>()
+            .init_resource::<CalendarDay>()
             .init_resource::<GuildDirectory>()
             .init_resource::<joining::WaitingForGuilds>()
             .init_resource::<ServerTick>()
@@ -180,15 +209,15 @@ impl Plugin for GuildPlugin {
             .add_message::<GuildRefused>()
             .add_message::<GuildApplied>()
             .add_message::<MembershipApplied>()
-            .add_message::<JoinGuild>()
-            .add_message::<GuildJoined>()
-            .add_message::<JoinFailed>()
+            .add_message::<GuildTransfer>()
+            .add_message::<GuildTransferred>()
+            .add_message::<GuildTransferFailed>()
             .add_message::<GuildNews>()
             .add_message::<Outbound>()
             .add_systems(
                 FixedUpdate,
                 (
-                    finish_joins,
+                    finish_transfers,
                     link_online_members,
                     handle_guild_requests,
                     serve_waiting_requests,

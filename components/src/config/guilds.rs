@@ -21,6 +21,11 @@ pub struct GuildSettings {
     pub chat_per_minute: u32,
     /// Chat messages a guild keeps, delivered to a member when it comes online (0–1000).
     pub chat_history: u32,
+    /// Units (items and currencies together) a member may withdraw from the bank per day
+    /// (0–10^12; 0: none). A leader's withdrawals are not limited.
+    pub bank_daily_limit_member: u64,
+    /// The same for an officer.
+    pub bank_daily_limit_officer: u64,
 }
 
 impl Default for GuildSettings {
@@ -33,11 +38,22 @@ impl Default for GuildSettings {
             chat_max_bytes: 256,
             chat_per_minute: 20,
             chat_history: 100,
+            bank_daily_limit_member: 100,
+            bank_daily_limit_officer: 1000,
         }
     }
 }
 
 impl GuildSettings {
+    /// Units a member of `role` may withdraw per day (`u64::MAX` for the leader: no limit).
+    pub fn daily_limit(&self, role: crate::guild::GuildRole) -> u64 {
+        match role {
+            crate::guild::GuildRole::Member => self.bank_daily_limit_member,
+            crate::guild::GuildRole::Officer => self.bank_daily_limit_officer,
+            crate::guild::GuildRole::Leader => u64::MAX,
+        }
+    }
+
     pub fn validate(&self) -> Result<(), InvalidSetting> {
         check_range("guilds.price", self.price, 0..=1_000_000_000)?;
         check_range("guilds.max_members", self.max_members, 2..=10_000)?;
@@ -45,6 +61,17 @@ impl GuildSettings {
         check_range("guilds.chat_max_bytes", self.chat_max_bytes, 1..=2000)?;
         check_range("guilds.chat_per_minute", self.chat_per_minute, 1..=600)?;
         check_range("guilds.chat_history", self.chat_history, 0..=1000)?;
+        let limit = 0..=1_000_000_000_000;
+        check_range(
+            "guilds.bank_daily_limit_member",
+            self.bank_daily_limit_member,
+            limit.clone(),
+        )?;
+        check_range(
+            "guilds.bank_daily_limit_officer",
+            self.bank_daily_limit_officer,
+            limit,
+        )?;
         if self.price_currency.is_empty() {
             return Err(InvalidSetting::new(
                 "guilds.price_currency",

@@ -1,5 +1,8 @@
 //! What a player asks of its guild, and why the server may refuse it.
 
+use crate::inventory::{InstanceId, InventoryError};
+use crate::items::MAX_ID_LEN;
+use crate::protocol::MAX_OFFER_LINES;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Message;
 use serde::{Deserialize, Serialize};
@@ -71,6 +74,19 @@ pub enum GuildRequest {
     Chat {
         text: String,
     },
+    /// Puts units of stackable items, instances and amounts of currencies into the guild's bank
+    /// (any member; tradable items only).
+    Deposit {
+        stacks: Vec<(String, u32)>,
+        instances: Vec<InstanceId>,
+        currencies: Vec<(String, u64)>,
+    },
+    /// Takes them out of the bank (up to the daily limit of the member's role).
+    Withdraw {
+        stacks: Vec<(String, u32)>,
+        instances: Vec<InstanceId>,
+        currencies: Vec<(String, u64)>,
+    },
 }
 
 impl GuildRequest {
@@ -82,6 +98,16 @@ impl GuildRequest {
                 name.len() <= MAX_NAME_CHARS * 4 && tag.len() <= MAX_TAG_CHARS * 4
             }
             GuildRequest::Chat { text } => text.len() <= MAX_CHAT_BYTES,
+            GuildRequest::Deposit {
+                stacks,
+                instances,
+                currencies,
+            }
+            | GuildRequest::Withdraw {
+                stacks,
+                instances,
+                currencies,
+            } => lines_well_formed(stacks, instances, currencies),
             _ => true,
         }
     }
@@ -103,8 +129,24 @@ impl GuildRequest {
             GuildRequest::TransferLeadership { .. } => "transfer_leadership",
             GuildRequest::Disband => "disband",
             GuildRequest::Chat { .. } => "chat",
+            GuildRequest::Deposit { .. } => "deposit",
+            GuildRequest::Withdraw { .. } => "withdraw",
         }
     }
+}
+
+/// Whether lists of items and currencies are of a possible size, their ids of a possible length.
+fn lines_well_formed(
+    stacks: &[(String, u32)],
+    instances: &[InstanceId],
+    currencies: &[(String, u64)],
+) -> bool {
+    let id = |id: &String| !id.is_empty() && id.len() <= MAX_ID_LEN;
+    [stacks.len(), instances.len(), currencies.len()]
+        .iter()
+        .all(|lines| *lines <= MAX_OFFER_LINES)
+        && stacks.iter().all(|(item, _)| id(item))
+        && currencies.iter().all(|(currency, _)| id(currency))
 }
 
 /// Whether `name` is a possible guild name: 3–24 characters, letters, digits and single spaces,
@@ -166,11 +208,20 @@ pub enum GuildRefusal {
     ChatTooLong,
     /// More than `[guilds] chat_per_minute` chat messages in the last minute.
     ChatTooFast,
+    /// The player does not hold what it deposits (or it is not tradable), or what it withdraws
+    /// does not fit its inventory.
+    Items(InventoryError),
+    /// The bank does not hold what was asked for.
+    BankShort,
+    /// The member's role may withdraw `left` more units today (items and currencies together).
+    OverDailyLimit { left: u64 },
+    /// A guild whose bank holds anything is not disbanded: empty it first.
+    BankNotEmpty,
 }
 
 impl GuildRefusal {
     /// Every reason's name in metrics, for series that exist before the first refusal.
-    pub const NAMES: [&'static str; 16] = [
+    pub const NAMES: [&'static str; 20] = [
         "name_taken",
         "invalid_name",
         "invalid_tag",
@@ -187,6 +238,10 @@ impl GuildRefusal {
         "unavailable",
         "chat_too_long",
         "chat_too_fast",
+        "items",
+        "bank_short",
+        "over_daily_limit",
+        "bank_not_empty",
     ];
 
     /// Its name in metrics, logs and bot reports.
@@ -208,6 +263,10 @@ impl GuildRefusal {
             GuildRefusal::Unavailable => 13,
             GuildRefusal::ChatTooLong => 14,
             GuildRefusal::ChatTooFast => 15,
+            GuildRefusal::Items(_) => 16,
+            GuildRefusal::BankShort => 17,
+            GuildRefusal::OverDailyLimit { .. } => 18,
+            GuildRefusal::BankNotEmpty => 19,
         };
         Self::NAMES[index]
     }

@@ -1,8 +1,10 @@
 //! Guilds on the wire: the player's guild whole, each change of it, invitations, applications
 //! and chat. Players are named by id.
 
-use crate::guild::{Guild, GuildEvent, GuildRole};
+use crate::guild::{BankMove, Guild, GuildBank, GuildEvent, GuildRole};
+use crate::inventory::InstanceId;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// One member as its guild's other members see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +22,7 @@ pub struct GuildView {
     pub tag: String,
     /// By player id.
     pub members: Vec<GuildMemberView>,
+    pub bank: BankView,
 }
 
 impl GuildView {
@@ -38,6 +41,7 @@ impl GuildView {
                     online: online(*player_id),
                 })
                 .collect(),
+            bank: BankView::of_bank(guild.bank()),
         }
     }
 }
@@ -82,12 +86,67 @@ pub enum GuildChange {
         player_id: u64,
         online: bool,
     },
+    /// `player_id` put `moved` into the bank.
+    BankDeposited {
+        player_id: u64,
+        moved: BankView,
+    },
+    /// `player_id` took `moved` out of the bank.
+    BankWithdrawn {
+        player_id: u64,
+        moved: BankView,
+    },
+}
+
+/// Items and currencies in a guild's bank, or moving in or out of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankView {
+    /// Units of stackable items: `(item, units)`.
+    pub stacks: Vec<(String, u32)>,
+    /// Instances: `(id, item)`.
+    pub instances: Vec<(InstanceId, String)>,
+    /// `(currency, amount)`.
+    pub currencies: Vec<(String, u64)>,
+}
+
+impl BankView {
+    pub fn of_bank(bank: &GuildBank) -> Self {
+        Self::of(&bank.stacks, &bank.instances, &bank.currencies)
+    }
+
+    pub fn of_move(moved: &BankMove) -> Self {
+        Self::of(
+            &moved.items.stacks,
+            &moved.items.instances,
+            &moved.currencies,
+        )
+    }
+
+    fn of(
+        stacks: &BTreeMap<String, u32>,
+        instances: &BTreeMap<InstanceId, String>,
+        currencies: &BTreeMap<String, u64>,
+    ) -> Self {
+        Self {
+            stacks: stacks.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            instances: instances.iter().map(|(k, v)| (*k, v.clone())).collect(),
+            currencies: currencies.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        }
+    }
 }
 
 impl GuildChange {
     /// What members are told of a stored event; founding is told as the whole guild instead.
     pub fn of(event: &GuildEvent) -> Option<Self> {
         Some(match *event {
+            GuildEvent::GuildBankDeposited { by, ref moved } => GuildChange::BankDeposited {
+                player_id: by,
+                moved: BankView::of_move(moved),
+            },
+            GuildEvent::GuildBankWithdrawn { by, ref moved, .. } => GuildChange::BankWithdrawn {
+                player_id: by,
+                moved: BankView::of_move(moved),
+            },
             GuildEvent::GuildFounded { .. } => return None,
             GuildEvent::GuildJoined { player, by } => GuildChange::Joined {
                 player_id: player,

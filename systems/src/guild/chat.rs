@@ -1,7 +1,7 @@
 //! Guild chat: a member's line goes to every member online at once and into the guild's kept
 //! history; lines are limited in size and, per member, in rate.
 
-use super::requests::{GuildClock, GuildParts, GuildWriters};
+use super::requests::{GuildParts, GuildTerms, GuildWriters};
 use super::tell::GuildNews;
 use arbiter_components::guild::GuildRefusal;
 use arbiter_components::protocol::GuildChatLine;
@@ -22,18 +22,18 @@ pub(super) fn say(
     text: &str,
     window: &mut ChatWindow,
     guilds: &mut Query<GuildParts>,
-    clock: &GuildClock,
+    terms: &GuildTerms,
     out: &mut GuildWriters,
 ) -> Result<(), GuildRefusal> {
-    if text.is_empty() || text.len() > clock.settings.chat_max_bytes as usize {
+    if text.is_empty() || text.len() > terms.settings.chat_max_bytes as usize {
         return Err(GuildRefusal::ChatTooLong);
     }
-    let now = clock.now();
-    let minute = clock.rate.ticks_in_secs(60);
+    let now = terms.now();
+    let minute = terms.rate.ticks_in_secs(60);
     while window.0.front().is_some_and(|said| said + minute <= now) {
         window.0.pop_front();
     }
-    if window.0.len() >= clock.settings.chat_per_minute as usize {
+    if window.0.len() >= terms.settings.chat_per_minute as usize {
         return Err(GuildRefusal::ChatTooFast);
     }
     let Ok((.., mut desk, _)) = guilds.get_mut(guild) else {
@@ -45,7 +45,7 @@ pub(super) fn say(
         tick: now,
         text: text.to_owned(),
     };
-    let keep = clock.settings.chat_history as usize;
+    let keep = terms.settings.chat_history as usize;
     desk.chat.push_back(line.clone());
     while desk.chat.len() > keep {
         desk.chat.pop_front();

@@ -2,11 +2,12 @@
 //! application, whether the guild exists), and the end of joins the shell carried out.
 
 use super::requests::{
-    GuildClock, GuildParts, GuildWriters, Player, check_price, check_room, hand_over,
+    GuildParts, GuildTerms, GuildWriters, Player, check_price, check_room, hand_over,
 };
 use super::tell::GuildNews;
 use super::{
-    GuildDesk, GuildJoined, GuildMemberOf, GuildRefused, JoinFailed, JoinGuild, JoiningGuild,
+    GuildDesk, GuildMemberOf, GuildRefused, GuildTransfer, GuildTransferFailed, GuildTransferred,
+    JoiningGuild, is_join,
 };
 use arbiter_components::guild::{GuildEvent, GuildRefusal, GuildRequest};
 use arbiter_components::protocol::GuildChange;
@@ -47,21 +48,21 @@ pub fn serve_waiting_requests(
     mut waiting: ResMut<WaitingForGuilds>,
     players: Query<Player>,
     mut guilds: Query<GuildParts>,
-    clock: GuildClock,
+    terms: GuildTerms,
     mut out: GuildWriters,
 ) {
-    let timeout = clock.rate.ticks_in_secs(LOAD_TIMEOUT_SECS);
+    let timeout = terms.rate.ticks_in_secs(LOAD_TIMEOUT_SECS);
     let mut still = Vec::new();
     for asked in std::mem::take(&mut waiting.0) {
         let loaded = guilds
             .get(asked.guild)
             .is_ok_and(|(_, state, ..)| state.is_some());
-        if !loaded && clock.now().saturating_sub(asked.since) < timeout {
+        if !loaded && terms.now().saturating_sub(asked.since) < timeout {
             still.push(asked);
             continue;
         }
         let served = match loaded {
-            true => serve(&asked, &players, &mut guilds, &clock, &mut out),
+            true => serve(&asked, &players, &mut guilds, &terms, &mut out),
             false => Err(GuildRefusal::Unavailable),
         };
         if let Err(reason) = served {
@@ -79,7 +80,7 @@ fn serve(
     asked: &Waiting,
     players: &Query<Player>,
     guilds: &mut Query<GuildParts>,
-    clock: &GuildClock,
+    terms: &GuildTerms,
     out: &mut GuildWriters,
 ) -> Result<(), GuildRefusal> {
     let Ok((_, player_id, membership, _, joining, ..)) = players.get(asked.player) else {
@@ -91,19 +92,19 @@ fn serve(
     let Ok((id, Some(state), mut desk, _)) = guilds.get_mut(asked.guild) else {
         return Err(GuildRefusal::Unavailable);
     };
-    desk.last_used_tick = clock.now();
+    desk.last_used_tick = terms.now();
     match &asked.request {
         GuildRequest::Create { name, tag } => {
             // A founding under way holds the name as much as a guild that exists.
             if state.exists() || desk.joins_under_way > 0 {
                 return Err(GuildRefusal::NameTaken);
             }
-            check_price(asked.player, players, &clock.settings)?;
+            check_price(asked.player, players, &terms.settings)?;
             desk.joins_under_way += 1;
-            let price = &clock.settings;
+            let price = &terms.settings;
             hand_over(
                 out,
-                JoinGuild {
+                GuildTransfer {
                     player: asked.player,
                     guild: asked.guild,
                     id: id.0,
@@ -122,9 +123,9 @@ fn serve(
             if !state.exists() {
                 return Err(GuildRefusal::NoSuchGuild);
             }
-            check_room(&state, &desk, player_id.0, &clock.settings)?;
-            let expiry = clock.now() + clock.rate.ticks_in_secs(clock.settings.invite_secs);
-            let now = clock.now();
+            check_room(&state, &desk, player_id.0, &terms.settings)?;
+            let expiry = terms.now() + terms.rate.ticks_in_secs(terms.settings.invite_secs);
+            let now = terms.now();
             desk.applications
                 .retain(|(applicant, until)| *applicant != player_id.0 && *until > now);
             desk.applications.push((player_id.0, expiry));
@@ -138,15 +139,16 @@ fn serve(
     }
 }
 
-/// Links the players whose join the shell carried out to their guild and tells them (and the
-/// guild); frees those whose join failed.
-pub fn finish_joins(
-    mut joined: MessageReader<GuildJoined>,
-    mut failed: MessageReader<JoinFailed>,
+/// Ends the transfers the shell answered: a joined player is linked to its guild and told it
+/// whole, the guild told of the change; a failed transfer is refused to its player with why.
+pub fn finish_transfers(
+    mut done: MessageReader<GuildTransferred>,
+    mut failed: MessageReader<GuildTransferFailed>,
     mut desks: Query<&mut GuildDesk>,
     mut out: GuildWriters,
 ) {
-    let mut done = |guild: Entity, out: &mut GuildWriters, player: Entity| {
+    // A join no longer under way frees its player and its place in the guild.
+    let mut joined = |guild: Entity, out: &mut GuildWriters, player: Entity| {
         if let Ok(mut desk) = desks.get_mut(guild) {
             desk.joins_under_way = desk.joins_under_way.saturating_sub(1);
         }
@@ -154,25 +156,29 @@ pub fn finish_joins(
             player.remove::<JoiningGuild>();
         }
     };
-    for join in joined.read() {
-        done(join.guild, &mut out, join.player);
-        if let Ok(mut player) = out.commands.get_entity(join.player) {
-            player.insert(GuildMemberOf(join.guild));
+    for transfer in done.read() {
+        if is_join(&transfer.event) {
+            joined(transfer.guild, &mut out, transfer.player);
+            if let Ok(mut player) = out.commands.get_entity(transfer.player) {
+                player.insert(GuildMemberOf(transfer.guild));
+            }
+            out.news.write(GuildNews::Whole {
+                guild: transfer.guild,
+                player: transfer.player,
+            });
         }
-        if let Some(change) = GuildChange::of(&join.event) {
+        if let Some(change) = GuildChange::of(&transfer.event) {
             out.news.write(GuildNews::Changed {
-                guild: join.guild,
+                guild: transfer.guild,
                 change,
                 also: Vec::new(),
             });
         }
-        out.news.write(GuildNews::Whole {
-            guild: join.guild,
-            player: join.player,
-        });
     }
     for failure in failed.read() {
-        done(failure.guild, &mut out, failure.player);
+        if is_join(&failure.event) {
+            joined(failure.guild, &mut out, failure.player);
+        }
         out.refused.write(GuildRefused {
             player: failure.player,
             request: failure.request.clone(),

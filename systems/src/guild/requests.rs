@@ -2,19 +2,21 @@
 //! guild's rules, then applied (or handed on: a founding or an application waits for its guild
 //! to load, a join goes to the shell).
 
+use super::bank::{self, Lines};
 use super::chat::{ChatWindow, say};
 use super::joining::{Waiting, WaitingForGuilds};
 use super::tell::GuildNews;
 use super::{
-    GuildApplied, GuildDesk, GuildDirectory, GuildId, GuildMemberOf, GuildRefused, JoinGuild,
+    GuildApplied, GuildDesk, GuildDirectory, GuildId, GuildMemberOf, GuildRefused, GuildTransfer,
     JoiningGuild, MembershipApplied, OnlineMembers,
 };
 use arbiter_components::config::GuildSettings;
 use arbiter_components::guild::{
-    Guild, GuildEvent, GuildRefusal, GuildRequest, GuildRequested, GuildRole, Membership,
-    MembershipEvent, guild_id_of, is_valid_name, is_valid_tag,
+    CalendarDay, Guild, GuildEvent, GuildRefusal, GuildRequest, GuildRequested, GuildRole,
+    Membership, MembershipEvent, guild_id_of, is_valid_name, is_valid_tag,
 };
-use arbiter_components::inventory::Wallet;
+use arbiter_components::inventory::{Inventory, Wallet};
+use arbiter_components::items::Catalog;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::GuildChange;
 use arbiter_components::session::AwaitingReconnect;
@@ -35,6 +37,7 @@ pub(super) type Player<'a> = (
     Has<AwaitingReconnect>,
     &'a Wallet,
     &'a mut ChatWindow,
+    &'a Inventory,
 );
 
 /// A guild entity as the rules read and change it (its `Guild` absent while it loads).
@@ -52,7 +55,7 @@ pub struct GuildWriters<'w, 's> {
     pub(super) refused: MessageWriter<'w, GuildRefused>,
     pub(super) applied: MessageWriter<'w, GuildApplied>,
     pub(super) membership: MessageWriter<'w, MembershipApplied>,
-    pub(super) join: MessageWriter<'w, JoinGuild>,
+    pub(super) join: MessageWriter<'w, GuildTransfer>,
     pub(super) news: MessageWriter<'w, GuildNews>,
 }
 
@@ -64,15 +67,18 @@ impl std::fmt::Debug for GuildWriters<'_, '_> {
     }
 }
 
-/// The guild settings and the tick, for limits and expiries.
+/// What guild requests are checked against: the settings, the catalog, the tick (for expiries)
+/// and the day (for the bank's daily limits).
 #[derive(SystemParam, Debug)]
-pub struct GuildClock<'w> {
+pub struct GuildTerms<'w> {
     pub(super) settings: Res<'w, GuildSettings>,
+    pub(super) catalog: Res<'w, Catalog>,
     pub(super) tick: Res<'w, ServerTick>,
     pub(super) rate: Res<'w, TickRate>,
+    pub(super) day: Res<'w, CalendarDay>,
 }
 
-impl GuildClock<'_> {
+impl GuildTerms<'_> {
     pub(super) fn now(&self) -> u64 {
         self.tick.get()
     }
@@ -89,7 +95,7 @@ pub fn handle_guild_requests(
     mut guilds: Query<GuildParts>,
     mut directory: ResMut<GuildDirectory>,
     mut waiting: ResMut<WaitingForGuilds>,
-    clock: GuildClock,
+    terms: GuildTerms,
     mut out: GuildWriters,
 ) {
     // Online players by id, gathered once for this run's invitations (none: never gathered).
@@ -101,19 +107,19 @@ pub fn handle_guild_requests(
         let (actor, linked) = (id.0, link.map(|link| link.0));
         let free = membership.guild().is_none() && !joining;
         let result = match request {
-            GuildRequest::Create { name, tag } => found(*player, name, tag, free, &players, &clock)
+            GuildRequest::Create { name, tag } => found(*player, name, tag, free, &players, &terms)
                 .map(|guild_id| {
-                    let guild = directory.entity_of(&mut out.commands, guild_id, clock.now());
+                    let guild = directory.entity_of(&mut out.commands, guild_id, terms.now());
                     waiting
                         .0
-                        .push(Waiting::new(*player, guild, request, clock.now()));
+                        .push(Waiting::new(*player, guild, request, terms.now()));
                 }),
             GuildRequest::Apply { guild } => match free {
                 true => {
-                    let guild = directory.entity_of(&mut out.commands, *guild, clock.now());
+                    let guild = directory.entity_of(&mut out.commands, *guild, terms.now());
                     waiting
                         .0
-                        .push(Waiting::new(*player, guild, request, clock.now()));
+                        .push(Waiting::new(*player, guild, request, terms.now()));
                     Ok(())
                 }
                 false => Err(GuildRefusal::AlreadyInGuild),
@@ -125,7 +131,7 @@ pub fn handle_guild_requests(
                     actor,
                     request,
                 };
-                answer_invite(asked, guild, *accept, free, &mut guilds, &clock).map(|join| {
+                answer_invite(asked, guild, *accept, free, &mut guilds, &terms).map(|join| {
                     if let Some(join) = join {
                         hand_over(&mut out, join);
                     }
@@ -141,7 +147,7 @@ pub fn handle_guild_requests(
                         invited,
                         &players,
                         &mut guilds,
-                        &clock,
+                        &terms,
                         &mut out,
                     )
                 })
@@ -160,7 +166,7 @@ pub fn handle_guild_requests(
                         actor,
                         request,
                     };
-                    answer_application(asked, guild, answer, &players, &mut guilds, &clock).map(
+                    answer_application(asked, guild, answer, &players, &mut guilds, &terms).map(
                         |join| {
                             if let Some(join) = join {
                                 hand_over(&mut out, join);
@@ -170,7 +176,7 @@ pub fn handle_guild_requests(
                 })
             }
             GuildRequest::Chat { text } => own(membership, linked).and_then(|guild| {
-                let Ok((.., mut window)) = players.get_mut(*player) else {
+                let Ok((.., mut window, _)) = players.get_mut(*player) else {
                     return Err(GuildRefusal::NotInGuild);
                 };
                 say(
@@ -179,9 +185,45 @@ pub fn handle_guild_requests(
                     text,
                     &mut window,
                     &mut guilds,
-                    &clock,
+                    &terms,
                     &mut out,
                 )
+            }),
+            GuildRequest::Deposit {
+                stacks,
+                instances,
+                currencies,
+            } => own(membership, linked).and_then(|guild| {
+                let lines = Lines {
+                    stacks,
+                    instances,
+                    currencies,
+                };
+                let asked = bank::Asked {
+                    player: *player,
+                    actor,
+                    request,
+                };
+                bank::deposit(asked, guild, lines, &players, &guilds, &terms)
+                    .map(|transfer| hand_over(&mut out, transfer))
+            }),
+            GuildRequest::Withdraw {
+                stacks,
+                instances,
+                currencies,
+            } => own(membership, linked).and_then(|guild| {
+                let lines = Lines {
+                    stacks,
+                    instances,
+                    currencies,
+                };
+                let asked = bank::Asked {
+                    player: *player,
+                    actor,
+                    request,
+                };
+                bank::withdraw(asked, guild, lines, &guilds, &terms)
+                    .map(|transfer| hand_over(&mut out, transfer))
             }),
             GuildRequest::Leave
             | GuildRequest::Kick { .. }
@@ -192,7 +234,7 @@ pub fn handle_guild_requests(
             | GuildRequest::TransferLeadership { .. }
             | GuildRequest::Disband => own(membership, linked).and_then(|guild| {
                 manage(guild, actor, request, &mut guilds)
-                    .map(|event| apply(guild, event, &mut players, &mut guilds, &clock, &mut out))
+                    .map(|event| apply(guild, event, &mut players, &mut guilds, &terms, &mut out))
             }),
         };
         if let Err(reason) = result {
@@ -218,7 +260,7 @@ fn own(membership: &Membership, linked: Option<Entity>) -> Result<Entity, GuildR
 fn online_players(players: &Query<Player>) -> HashMap<u64, Entity> {
     players
         .iter()
-        .filter(|(.., reconnecting, _, _)| !reconnecting)
+        .filter(|(.., reconnecting, _, _, _)| !reconnecting)
         .map(|(entity, id, ..)| (id.0, entity))
         .collect()
 }
@@ -231,7 +273,7 @@ fn found(
     tag: &str,
     free: bool,
     players: &Query<Player>,
-    clock: &GuildClock,
+    terms: &GuildTerms,
 ) -> Result<u64, GuildRefusal> {
     if !is_valid_name(name) {
         return Err(GuildRefusal::InvalidName);
@@ -242,7 +284,7 @@ fn found(
     if !free {
         return Err(GuildRefusal::AlreadyInGuild);
     }
-    check_price(player, players, &clock.settings)?;
+    check_price(player, players, &terms.settings)?;
     Ok(guild_id_of(name))
 }
 
@@ -252,7 +294,7 @@ pub(super) fn check_price(
     players: &Query<Player>,
     settings: &GuildSettings,
 ) -> Result<(), GuildRefusal> {
-    let balance = players.get(player).map_or(0, |(.., wallet, _)| {
+    let balance = players.get(player).map_or(0, |(.., wallet, _, _)| {
         wallet.balance(&settings.price_currency)
     });
     match balance >= settings.price {
@@ -281,10 +323,12 @@ pub(super) fn check_room(
     }
 }
 
-/// Sends a join to the shell; the player waits for its answer.
-pub(super) fn hand_over(out: &mut GuildWriters, join: JoinGuild) {
-    out.commands.entity(join.player).insert(JoiningGuild);
-    out.join.write(join);
+/// Sends a transfer to the shell; a joining player waits for its answer.
+pub(super) fn hand_over(out: &mut GuildWriters, transfer: GuildTransfer) {
+    if transfer.is_join() {
+        out.commands.entity(transfer.player).insert(JoiningGuild);
+    }
+    out.join.write(transfer);
 }
 
 /// Who asked what.
@@ -301,7 +345,7 @@ fn invite(
     invited: Option<Entity>,
     players: &Query<Player>,
     guilds: &mut Query<GuildParts>,
-    clock: &GuildClock,
+    terms: &GuildTerms,
     out: &mut GuildWriters,
 ) -> Result<(), GuildRefusal> {
     let Ok((_, Some(state), mut desk, _)) = guilds.get_mut(guild) else {
@@ -318,11 +362,11 @@ fn invite(
     if membership.guild().is_some() || joining {
         return Err(GuildRefusal::AlreadyInGuild);
     }
-    check_room(&state, &desk, id.0, &clock.settings)?;
-    let now = clock.now();
+    check_room(&state, &desk, id.0, &terms.settings)?;
+    let now = terms.now();
     desk.invitations
         .retain(|(invited, _, expiry)| *invited != id.0 && *expiry > now);
-    desk.invitations.push((id.0, actor, clock.expiry()));
+    desk.invitations.push((id.0, actor, terms.expiry()));
     desk.last_used_tick = now;
     out.news.write(GuildNews::Invited {
         guild,
@@ -338,14 +382,14 @@ fn answer_invite(
     accept: bool,
     free: bool,
     guilds: &mut Query<GuildParts>,
-    clock: &GuildClock,
-) -> Result<Option<JoinGuild>, GuildRefusal> {
+    terms: &GuildTerms,
+) -> Result<Option<GuildTransfer>, GuildRefusal> {
     let Some((guild, (id, Some(state), mut desk, _))) =
         guild.and_then(|guild| guilds.get_mut(guild).ok().map(|parts| (guild, parts)))
     else {
         return Err(GuildRefusal::NoInvitation);
     };
-    let (now, actor) = (clock.now(), asked.actor);
+    let (now, actor) = (terms.now(), asked.actor);
     let Some(index) = desk
         .invitations
         .iter()
@@ -363,10 +407,10 @@ fn answer_invite(
     if !state.exists() {
         return Err(GuildRefusal::NoSuchGuild);
     }
-    check_room(&state, &desk, actor, &clock.settings)?;
+    check_room(&state, &desk, actor, &terms.settings)?;
     let (_, by, _) = desk.invitations.swap_remove(index);
     desk.joins_under_way += 1;
-    Ok(Some(JoinGuild {
+    Ok(Some(GuildTransfer {
         player: asked.player,
         guild,
         id: id.0,
@@ -389,8 +433,8 @@ fn answer_application(
     answer: Answer,
     players: &Query<Player>,
     guilds: &mut Query<GuildParts>,
-    clock: &GuildClock,
-) -> Result<Option<JoinGuild>, GuildRefusal> {
+    terms: &GuildTerms,
+) -> Result<Option<GuildTransfer>, GuildRefusal> {
     let Ok((id, Some(state), mut desk, _)) = guilds.get_mut(guild) else {
         return Err(GuildRefusal::Unavailable);
     };
@@ -400,7 +444,7 @@ fn answer_application(
     {
         return Err(GuildRefusal::NotAllowed);
     }
-    let now = clock.now();
+    let now = terms.now();
     let Some(index) = desk
         .applications
         .iter()
@@ -421,9 +465,9 @@ fn answer_application(
     if membership.guild().is_some() || joining {
         return Err(GuildRefusal::AlreadyInGuild);
     }
-    check_room(&state, &desk, answer.applicant_id, &clock.settings)?;
+    check_room(&state, &desk, answer.applicant_id, &terms.settings)?;
     desk.joins_under_way += 1;
-    Ok(Some(JoinGuild {
+    Ok(Some(GuildTransfer {
         player,
         guild,
         id: id.0,
@@ -464,6 +508,9 @@ fn manage(
         }
     };
     Ok(match *request {
+        GuildRequest::Leave | GuildRequest::Disband if leader && !state.bank().is_empty() => {
+            return Err(GuildRefusal::BankNotEmpty);
+        }
         GuildRequest::Leave => match (leader, state.members().len()) {
             (true, 1) => GuildEvent::GuildDisbanded { by: actor },
             (true, _) => return Err(GuildRefusal::LeaderMustTransfer),
@@ -535,7 +582,7 @@ fn apply(
     event: GuildEvent,
     players: &mut Query<Player>,
     guilds: &mut Query<GuildParts>,
-    clock: &GuildClock,
+    terms: &GuildTerms,
     out: &mut GuildWriters,
 ) {
     let Ok((id, Some(mut state), mut desk, online)) = guilds.get_mut(guild) else {
@@ -547,7 +594,7 @@ fn apply(
         other => other.removes().into_iter().collect(),
     };
     state.apply(&event);
-    desk.last_used_tick = clock.now();
+    desk.last_used_tick = terms.now();
     let mut also = Vec::new();
     for member in online.into_iter().flat_map(OnlineMembers::iter) {
         let Ok((entity, player_id, mut membership, ..)) = players.get_mut(member) else {

@@ -3,12 +3,16 @@
 //! at once (stored nowhere), and a join moves both sides at once (no database to wait for).
 
 use super::*;
-use arbiter_components::guild::{Guild, GuildRole, guild_id_of};
-use arbiter_components::inventory::{Wallet, WalletEvent};
+use arbiter_components::guild::GuildEvent;
+use arbiter_components::guild::{CalendarDay, Guild, GuildRole, guild_id_of};
+use arbiter_components::inventory::InventoryError;
+use arbiter_components::inventory::{Inventory, TradedItems, Wallet, WalletEvent};
+use arbiter_components::items::{ItemKind, ItemSpec};
 use arbiter_components::protocol::{GuildChange, ServerMessage};
 use bevy_app::App;
 use bevy_ecs::message::{MessageReader, MessageWriter, Messages};
 use bevy_ecs::query::{With, Without};
+use bevy_ecs::system::Res;
 use bevy_ecs::system::{Commands, Query};
 
 /// Guilds spawned for loading arrive at once, in their default (never founded) state.
@@ -18,44 +22,76 @@ fn load_at_once(mut commands: Commands, loading: Query<Entity, (With<GuildId>, W
     }
 }
 
-/// Carries out joins at once: the guild's event, the membership, the price.
-fn join_at_once(
-    mut joins: MessageReader<JoinGuild>,
+/// Carries out transfers at once: the guild's event, and the player's share of it (membership
+/// and price, or what goes into or out of the bank).
+fn transfer_at_once(
+    mut transfers: MessageReader<GuildTransfer>,
     mut guilds: Query<&mut Guild>,
-    mut players: Query<(&mut Membership, &mut Wallet)>,
-    mut joined: MessageWriter<GuildJoined>,
+    mut players: Query<(&mut Membership, &mut Wallet, &mut Inventory)>,
+    catalog: Res<Catalog>,
+    mut done: MessageWriter<GuildTransferred>,
 ) {
-    for join in joins.read() {
-        let (mut membership, mut wallet) = players.get_mut(join.player).expect("a player");
+    for due in transfers.read() {
+        let (mut membership, mut wallet, mut inventory) =
+            players.get_mut(due.player).expect("a player");
+        let none = TradedItems::default();
+        let (moved, sign) = match &due.event {
+            GuildEvent::GuildBankDeposited { moved, .. } => (Some(moved), -1),
+            GuildEvent::GuildBankWithdrawn { moved, .. } => (Some(moved), 1),
+            _ => (None, 0),
+        };
+        if let Some(moved) = moved {
+            let (gave, got) = match sign {
+                -1 => (&moved.items, &none),
+                _ => (&none, &moved.items),
+            };
+            let traded = inventory
+                .trade(&catalog, "bank", gave, got, 40)
+                .expect("checked");
+            inventory.apply(&traded);
+            for (currency, amount) in &moved.currencies {
+                wallet.apply(&WalletEvent::CurrencyChanged {
+                    currency: currency.clone(),
+                    delta: sign * *amount as i64,
+                    reason: "bank".into(),
+                });
+            }
+        } else {
+            membership.apply(&MembershipEvent::MembershipBegan { guild: due.id });
+        }
         guilds
-            .get_mut(join.guild)
+            .get_mut(due.guild)
             .expect("a guild")
-            .apply(&join.event);
-        membership.apply(&MembershipEvent::MembershipBegan { guild: join.id });
-        if let Some((currency, price)) = &join.price {
+            .apply(&due.event);
+        if let Some((currency, price)) = &due.price {
             wallet.apply(&WalletEvent::CurrencyChanged {
                 currency: currency.clone(),
                 delta: -(*price as i64),
                 reason: "guild".into(),
             });
         }
-        joined.write(GuildJoined {
-            player: join.player,
-            guild: join.guild,
-            id: join.id,
-            event: join.event.clone(),
+        done.write(GuildTransferred {
+            player: due.player,
+            guild: due.guild,
+            id: due.id,
+            event: due.event.clone(),
         });
     }
 }
 
 fn app(settings: GuildSettings) -> App {
     let mut app = App::new();
+    let wood = ItemSpec {
+        tradable: true,
+        ..ItemSpec::new("wood", ItemKind::Material, 100)
+    };
     app.add_plugins(GuildPlugin)
         .insert_resource(settings)
+        .insert_resource(Catalog::with_coins(vec![wood]))
         .insert_resource(TickRate::new(10))
         .add_systems(
             FixedUpdate,
-            (load_at_once, join_at_once)
+            (load_at_once, transfer_at_once)
                 .chain()
                 .after(tell_guild_members),
         );
@@ -72,15 +108,23 @@ fn settings() -> GuildSettings {
     }
 }
 
-/// A player with `coins`.
+/// A player with `coins` and 10 wood.
 fn player(app: &mut App, id: u64, coins: i64) -> Entity {
+    let catalog = app.world().resource::<Catalog>().clone();
+    let mut inventory = Inventory::default();
+    let wood = inventory
+        .grant(&catalog, "wood", 10, 40, id, "test")
+        .expect("fits");
+    inventory.apply(&wood);
     let mut wallet = Wallet::default();
     wallet.apply(&WalletEvent::CurrencyChanged {
         currency: "coins".into(),
         delta: coins,
         reason: "test".into(),
     });
-    app.world_mut().spawn((PlayerId(id), wallet)).id()
+    app.world_mut()
+        .spawn((PlayerId(id), wallet, inventory))
+        .id()
 }
 
 /// Runs one tick with `requests`; returns what each player was sent.
@@ -98,7 +142,10 @@ fn tick(app: &mut App, requests: &[(Entity, GuildRequest)]) -> Vec<(Entity, Serv
         .resource_mut::<Messages<GuildRequested>>()
         .drain()
         .count();
-    world.resource_mut::<Messages<JoinGuild>>().drain().count();
+    world
+        .resource_mut::<Messages<GuildTransfer>>()
+        .drain()
+        .count();
     world
         .resource_mut::<Messages<GuildApplied>>()
         .drain()
@@ -478,4 +525,100 @@ fn a_membership_the_guild_no_longer_holds_is_ended_when_its_player_comes_online(
         said.iter()
             .any(|(to, message)| *to == back && matches!(message, ServerMessage::Guild(_)))
     );
+}
+
+fn deposit(wood: u32, coins: u64) -> GuildRequest {
+    GuildRequest::Deposit {
+        stacks: vec![("wood".into(), wood)],
+        instances: Vec::new(),
+        currencies: vec![("coins".into(), coins)],
+    }
+}
+
+fn withdraw(wood: u32, coins: u64) -> GuildRequest {
+    GuildRequest::Withdraw {
+        stacks: (wood > 0)
+            .then(|| ("wood".to_owned(), wood))
+            .into_iter()
+            .collect(),
+        instances: Vec::new(),
+        currencies: (coins > 0)
+            .then(|| ("coins".to_owned(), coins))
+            .into_iter()
+            .collect(),
+    }
+}
+
+#[test]
+fn members_deposit_and_withdraw_up_to_their_role_s_daily_limit() {
+    let mut app = app(GuildSettings {
+        bank_daily_limit_member: 10,
+        bank_daily_limit_officer: 30,
+        ..settings()
+    });
+    app.insert_resource(CalendarDay(100));
+    let a = player(&mut app, 1, 200);
+    let [b, c] = [2, 3].map(|id| player(&mut app, id, 50));
+    founded(&mut app, a, &[(b, 2), (c, 3)]);
+    let said = settle(&mut app, &[(b, deposit(5, 40))]);
+    assert!(refusals(&said, b).is_empty(), "{said:?}");
+    let bank = state(&mut app, "Iron Wolves").bank().clone();
+    assert_eq!((bank.stacks["wood"], bank.currencies["coins"]), (5, 40));
+    assert_eq!(coins(&app, b), 10);
+    let told = GuildChange::BankDeposited {
+        player_id: 2,
+        moved: arbiter_components::protocol::BankView {
+            stacks: vec![("wood".into(), 5)],
+            instances: Vec::new(),
+            currencies: vec![("coins".into(), 40)],
+        },
+    };
+    assert!(
+        changes(&said, a).contains(&told),
+        "every member online hears it"
+    );
+    // What it does not hold, it cannot deposit.
+    let said = settle(&mut app, &[(b, deposit(1, 11))]);
+    assert_eq!(
+        refusals(&said, b),
+        vec![GuildRefusal::Items(InventoryError::InsufficientFunds)]
+    );
+    // A member may take 10 units a day: 6 now, then 4, then nothing more today.
+    settle(&mut app, &[(c, withdraw(1, 5))]);
+    settle(&mut app, &[(c, withdraw(0, 4))]);
+    let said = settle(&mut app, &[(c, withdraw(0, 1))]);
+    assert_eq!(
+        refusals(&said, c),
+        vec![GuildRefusal::OverDailyLimit { left: 0 }]
+    );
+    assert_eq!(coins(&app, c), 59);
+    // A new day, a new limit; an officer's is higher; the bank cannot give what it lacks.
+    app.insert_resource(CalendarDay(101));
+    settle(&mut app, &[(c, withdraw(0, 10))]);
+    settle(&mut app, &[(a, GuildRequest::Promote { player_id: 2 })]);
+    let said = settle(&mut app, &[(b, withdraw(0, 25))]);
+    assert_eq!(refusals(&said, b), vec![GuildRefusal::BankShort]);
+    let said = settle(&mut app, &[(b, withdraw(4, 21))]);
+    assert!(refusals(&said, b).is_empty(), "{said:?}");
+    assert!(state(&mut app, "Iron Wolves").bank().is_empty());
+}
+
+#[test]
+fn a_guild_with_anything_in_its_bank_is_not_disbanded() {
+    let mut app = app(settings());
+    let a = player(&mut app, 1, 200);
+    founded(&mut app, a, &[]);
+    settle(&mut app, &[(a, deposit(1, 1))]);
+    let said = settle(
+        &mut app,
+        &[(a, GuildRequest::Disband), (a, GuildRequest::Leave)],
+    );
+    assert_eq!(
+        refusals(&said, a),
+        vec![GuildRefusal::BankNotEmpty, GuildRefusal::BankNotEmpty]
+    );
+    settle(&mut app, &[(a, withdraw(1, 1))]);
+    let said = settle(&mut app, &[(a, GuildRequest::Disband)]);
+    assert!(refusals(&said, a).is_empty());
+    assert!(!state(&mut app, "Iron Wolves").exists());
 }
