@@ -15,11 +15,10 @@ use arbiter_components::trade::{TradePhase, TradeRequest};
 use arbiter_testing::databases::PostgresDatabases;
 use arbiter_testing::http;
 use arbiter_testing::items::assert_store_clean;
-use arbiter_testing::process::ServerProcess;
+use arbiter_testing::process::{ServerProcess, run_command, write_shard_config};
 use arbiter_testing::proxy::FlakyProxy;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const PRICE: u64 = 50;
@@ -87,14 +86,7 @@ impl Player {
 }
 
 fn arbiter(config: &Path, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_arbiter"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .output()
-        .expect("arbiter runs");
-    assert!(output.status.success(), "arbiter {args:?} failed");
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    run_command(env!("CARGO_BIN_EXE_arbiter"), config, args)
 }
 
 /// Pumps both players until `done`, failing after 15 s.
@@ -195,21 +187,6 @@ async fn stored_holdings(store: &Store, ids: [u64; 2]) -> [(u64, u64); 2] {
     })
 }
 
-fn write_config(dir: &Path, shards: &[String]) -> PathBuf {
-    let config = dir.join("server.toml");
-    let game_port = arbiter_testing::net::free_udp_port();
-    std::fs::write(
-        &config,
-        format!(
-            "[server]\nbind = \"127.0.0.1:{game_port}\"\ndata_dir = {:?}\n\
-             [admin]\nbind = \"127.0.0.1:0\"\n[query]\nbind = \"127.0.0.1:0\"\n[persistence]\nshards = {shards:?}\n",
-            dir.join("data").display().to_string()
-        ),
-    )
-    .expect("write config");
-    config
-}
-
 /// Two trades while shard `cut` is gone: the first completes when it comes back, the second
 /// after a `kill -9` and a restart.
 fn trades_with_a_shard_cut(cut: usize) {
@@ -222,7 +199,7 @@ fn trades_with_a_shard_cut(cut: usize) {
     let mut shards = direct.clone();
     shards[cut] = shards[cut].replace("127.0.0.1:5432", &proxy.addr.to_string());
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = write_config(dir.path(), &shards);
+    let config = write_shard_config(dir.path(), &shards);
     let store = Store::open(&direct)
         .expect("the store")
         .with_parts(economy_parts());

@@ -127,3 +127,38 @@ impl ServerProcess {
         }
     }
 }
+
+/// Runs `binary` with `args` and `--config config` (a command such as `token` or `verify`); its
+/// standard output. Panics if it fails.
+pub fn run_command(binary: impl AsRef<OsStr>, config: &Path, args: &[&str]) -> String {
+    let output = Command::new(binary)
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .output()
+        .expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Writes `dir/server.toml` for the real binary: the game socket on a free loopback port, admin
+/// and query on any, data in `dir/data`, players stored on `shards`; returns its path.
+pub fn write_shard_config(dir: &Path, shards: &[String]) -> std::path::PathBuf {
+    let config = dir.join("server.toml");
+    let game_port = crate::net::free_udp_port();
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nbind = \"127.0.0.1:{game_port}\"\ndata_dir = {:?}\n\
+             [admin]\nbind = \"127.0.0.1:0\"\n[query]\nbind = \"127.0.0.1:0\"\n\
+             [persistence]\nshards = {shards:?}\n",
+            dir.join("data").display().to_string()
+        ),
+    )
+    .expect("write config");
+    config
+}

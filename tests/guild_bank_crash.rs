@@ -1,0 +1,214 @@
+//! The real binary on two PostgreSQL shards, one behind a proxy that cuts it; a player on one
+//! shard, its guild on the other. A deposit made while one side's shard is gone is carried out
+//! in the game and half stored; it completes when the shard comes back. A withdrawal made while
+//! it is gone, followed by `kill -9`, is completed from its stored half at the next start. Nothing
+//! is duplicated or lost, whichever side's shard was cut: what the player and the bank hold adds
+//! up to the starter kit less the guild's price, and verify finds the store clean.
+
+use arbiter::economy::economy_parts;
+use arbiter::guild::{guild_objects, guild_player_parts};
+use arbiter::persistence::Store;
+use arbiter_client::ArbiterClient;
+use arbiter_components::guild::{GuildRequest, guild_id_of};
+use arbiter_components::protocol::{ClientMessage, GuildChange, ServerMessage};
+use arbiter_testing::databases::PostgresDatabases;
+use arbiter_testing::items::assert_store_clean;
+use arbiter_testing::process::{ServerProcess, run_command, write_shard_config};
+use arbiter_testing::proxy::FlakyProxy;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The starter kit's coins and the default price of a guild.
+const STARTER_COINS: u64 = 200;
+const PRICE: u64 = 100;
+const DEPOSIT: u64 = 50;
+const WITHDRAWAL: u64 = 20;
+
+/// The player's client and what it was told.
+struct Member {
+    client: ArbiterClient,
+    heard: Vec<ServerMessage>,
+}
+
+impl Member {
+    fn connect(config: &Path, id: u64) -> Self {
+        let token = arbiter(config, &["token", "--player-id", &id.to_string()]);
+        let token = arbiter_client::token::decode_token(token.trim()).expect("a token");
+        Self {
+            client: ArbiterClient::connect(token, None).expect("client socket"),
+            heard: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, request: GuildRequest) {
+        self.heard.clear();
+        self.client.send(&ClientMessage::Guild(request));
+        let _ = self.client.flush();
+    }
+
+    /// Pumps until `done` holds for what was heard, failing after 15 s.
+    fn until(&mut self, what: &str, done: impl Fn(&[ServerMessage]) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !done(&self.heard) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}: {:?}",
+                self.heard
+            );
+            // A connection lost to the kill is the test's doing, not a failure.
+            let _ = self.client.update(Duration::from_millis(10));
+            self.heard.extend(self.client.receive());
+            let _ = self.client.flush();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+fn arbiter(config: &Path, args: &[&str]) -> String {
+    run_command(env!("CARGO_BIN_EXE_arbiter"), config, args)
+}
+
+fn bank_moved(heard: &[ServerMessage]) -> bool {
+    heard.iter().any(|message| {
+        matches!(
+            message,
+            ServerMessage::GuildChanged {
+                change: GuildChange::BankDeposited { .. } | GuildChange::BankWithdrawn { .. },
+                ..
+            }
+        )
+    })
+}
+
+fn coins(amount: u64) -> Vec<(String, u64)> {
+    vec![("coins".to_owned(), amount)]
+}
+
+/// Polls the store until `count` transfers are half-written, failing after 15 s.
+fn until_half_written(store: &Store, runtime: &tokio::runtime::Runtime, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let half = runtime
+            .block_on(store.half_written_transfers())
+            .expect("read");
+        if half.len() == count {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "half-written: {half:?}, not {count}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A deposit and a withdrawal while the shard of the player (`cut_player`) or of its guild is gone.
+fn bank_with_a_shard_cut(cut_player: bool) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let Some(databases) = runtime.block_on(PostgresDatabases::create(2)) else {
+        return;
+    };
+    let direct = databases.urls();
+    let store = Store::open(&direct)
+        .expect("the store")
+        .with_parts(guild_player_parts(economy_parts()))
+        .with_objects(guild_objects());
+    // A guild name on one shard, a player on the other.
+    let name = (0..)
+        .map(|n| format!("Vault {n}"))
+        .find(|name| store.shard_of(guild_id_of(name)) == 1)
+        .expect("a name on shard 1");
+    let guild = guild_id_of(&name);
+    let player = (1..).find(|id| store.shard_of(*id) == 0).expect("an id");
+    let cut = if cut_player { 0 } else { 1 };
+    let proxy = FlakyProxy::start("127.0.0.1:5432".parse().expect("address"));
+    let mut shards = direct.clone();
+    shards[cut] = shards[cut].replace("127.0.0.1:5432", &proxy.addr.to_string());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_shard_config(dir.path(), &shards);
+
+    let mut server = ServerProcess::start(env!("CARGO_BIN_EXE_arbiter"), &config);
+    server.admin_address();
+    let mut member = Member::connect(&config, player);
+    member.until("the starter kit", |heard| {
+        heard
+            .iter()
+            .any(|message| matches!(message, ServerMessage::Inventory(_)))
+    });
+    member.send(GuildRequest::Create {
+        name: name.clone(),
+        tag: "VLT".into(),
+    });
+    member.until("the guild", |heard| {
+        heard
+            .iter()
+            .any(|message| matches!(message, ServerMessage::Guild(_)))
+    });
+    until_half_written(&store, &runtime, 0);
+
+    // A deposit: carried out in the game at once, half stored while the shard is gone, whole
+    // once it is back.
+    proxy.cut();
+    member.send(GuildRequest::Deposit {
+        stacks: Vec::new(),
+        instances: Vec::new(),
+        currencies: coins(DEPOSIT),
+    });
+    member.until("the deposit", bank_moved);
+    until_half_written(&store, &runtime, 1);
+    proxy.restore();
+    until_half_written(&store, &runtime, 0);
+
+    // A withdrawal, and the server killed before the shard is back.
+    proxy.cut();
+    member.send(GuildRequest::Withdraw {
+        stacks: Vec::new(),
+        instances: Vec::new(),
+        currencies: coins(WITHDRAWAL),
+    });
+    member.until("the withdrawal", bank_moved);
+    until_half_written(&store, &runtime, 1);
+    server.signal("KILL");
+    assert!(!server.wait_exit(Duration::from_secs(10)).success());
+    proxy.restore();
+    let mut server = ServerProcess::start(env!("CARGO_BIN_EXE_arbiter"), &config);
+    server.admin_address();
+    until_half_written(&store, &runtime, 0);
+
+    runtime.block_on(assert_store_clean(&store, &[player]));
+    let verify = arbiter(&config, &["verify"]);
+    assert!(verify.contains("0 half-written transfer(s)"), "{verify}");
+    // The starter kit less the guild's price, between the player and the bank.
+    let coins_held = STARTER_COINS - PRICE;
+    assert!(
+        verify.contains(&format!("held in total: coins={coins_held} ")),
+        "{verify}"
+    );
+    let (guilds, failed) =
+        runtime.block_on(store.load_objects(&[arbiter::persistence::ObjectKey::new(
+            arbiter::guild::GUILD_KIND,
+            guild,
+        )]));
+    assert!(failed.is_empty(), "{failed:?}");
+    let stored: arbiter_components::guild::Guild = guilds[0]
+        .state
+        .clone()
+        .expect("founded")
+        .into_part()
+        .expect("decodes");
+    assert_eq!(stored.bank().currencies["coins"], DEPOSIT - WITHDRAWAL);
+    server.signal("TERM");
+    assert!(server.wait_exit(Duration::from_secs(15)).success());
+    drop(store);
+    runtime.block_on(databases.drop_all());
+}
+
+#[test]
+fn bank_moves_whose_guilds_shard_is_cut_complete_when_it_returns_and_after_a_kill_9() {
+    bank_with_a_shard_cut(false);
+}
+
+#[test]
+fn bank_moves_whose_players_shard_is_cut_complete_when_it_returns_and_after_a_kill_9() {
+    bank_with_a_shard_cut(true);
+}
