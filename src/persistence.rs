@@ -34,7 +34,7 @@ mod verify;
 mod writer;
 
 pub use batch::ShardBatch;
-pub use commit_feed::CommitFeed;
+pub use commit_feed::{CommitFeed, Committed};
 pub use error::StoreError;
 pub use flush::FlushNow;
 pub use link::{PersistStats, PersistenceLink};

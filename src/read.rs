@@ -6,6 +6,7 @@
 pub mod api;
 pub mod board;
 mod cache;
+pub mod guilds;
 pub mod inventory;
 pub mod leaderboards;
 mod model;

@@ -2,13 +2,17 @@
 //! the OpenAPI document, leaderboards against a sort of the database, cache refresh on flush, TTL and
 //! single-flight, on the in-process implementation and on a real Redis — and with Redis unreachable.
 
+use arbiter::guild::GUILD_KIND;
+use arbiter::persistence::object::{ObjectChange, ObjectEvent, replay_object};
 use arbiter::persistence::{
-    MatchOutcome, PlayerEvent, PlayerRecord, Progress, ShardBatch, Store, StoredEvent,
+    MatchOutcome, ObjectKey, PartEvent, PlayerEvent, PlayerRecord, Progress, ShardBatch, Store,
+    StoredEvent,
 };
 use arbiter::read::{Board, ReadModel, SharedReadModel};
 use arbiter::runtime::AsyncRuntime;
 use arbiter::settings::{CacheBackend, PersistenceSettings, ServerConfig};
 use arbiter::store_commands::open_store;
+use arbiter_components::guild::{GuildEvent, guild_id_of};
 use arbiter_components::inventory::{EquipSlot, Inventory};
 use arbiter_components::items::Catalog;
 use arbiter_components::matchmaking::Match;
@@ -24,6 +28,40 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const PLAYERS: u64 = 300;
+/// Guilds "Guild 00" to "Guild 19": guild `g` holds players `10g + 1` (its leader) to `10g + 10`.
+const GUILDS: u64 = 20;
+/// Members whose mean rating ranks a guild (the default of `[guilds] board_top_members`).
+const TOP_MEMBERS: usize = 5;
+
+fn guild_name(guild: u64) -> String {
+    format!("Guild {guild:02}")
+}
+
+fn guild_members(guild: u64) -> Vec<u64> {
+    (guild * 10 + 1..=guild * 10 + 10).collect()
+}
+
+/// The expected guild leaderboard: guild ids by score (then id), both descending.
+fn sorted_guilds(board: Board) -> Vec<(u64, i64)> {
+    let mut scored: Vec<(u64, i64)> = (0..GUILDS)
+        .map(|guild| {
+            let mut scores: Vec<i64> = guild_members(guild)
+                .iter()
+                .map(|id| board.score(&record(*id)))
+                .collect();
+            let score = match board {
+                Board::Rating => {
+                    scores.sort_unstable_by(|a, b| b.cmp(a));
+                    scores[..TOP_MEMBERS].iter().sum::<i64>() / TOP_MEMBERS as i64
+                }
+                Board::Kills => scores.iter().sum(),
+            };
+            (guild_id_of(&guild_name(guild)), score)
+        })
+        .collect();
+    scored.sort_by_key(|(id, score)| std::cmp::Reverse((*score, *id)));
+    scored
+}
 
 /// Player `id`'s stored state: ratings and kills spread out, with ties.
 fn record(id: u64) -> PlayerRecord {
@@ -83,9 +121,13 @@ impl QueryServer {
             store,
             _dir: dir,
         };
-        server.wait("the leaderboards to be built", |server| {
-            server.model.board_len(Board::Rating) == PLAYERS as usize
-        });
+        server.wait(
+            "the leaderboards and the guild index to be built",
+            |server| {
+                server.model.board_len(Board::Rating) == PLAYERS as usize
+                    && server.model.guilds().len() == GUILDS as usize
+            },
+        );
         server
     }
 
@@ -149,6 +191,33 @@ async fn populate(store: &Store) {
         });
         batch.players.push(record);
     }
+    for guild in 0..GUILDS {
+        let key = ObjectKey::new(GUILD_KIND, guild_id_of(&guild_name(guild)));
+        let members = guild_members(guild);
+        let founded = GuildEvent::GuildFounded {
+            name: guild_name(guild),
+            tag: "G".into(),
+            leader: members[0],
+        };
+        let joined = members[1..].iter().map(|player| GuildEvent::GuildJoined {
+            player: *player,
+            by: members[0],
+        });
+        let events: Vec<ObjectEvent> = std::iter::once(founded)
+            .chain(joined)
+            .zip(1..)
+            .map(|(event, seq)| ObjectEvent {
+                key: key.clone(),
+                seq,
+                at_ms: 1_800_000_000_000,
+                event: ObjectChange::Part(PartEvent::new(&event).expect("json")),
+            })
+            .collect();
+        let head = replay_object(&key, None, &events, store.objects()).expect("folds");
+        let batch = &mut batches[store.shard_of(key.id)];
+        batch.objects.push(head);
+        batch.object_events.extend(events);
+    }
     for (shard, batch) in batches.iter().enumerate() {
         store.write(shard, batch).await.expect("populated");
     }
@@ -170,7 +239,7 @@ fn entry_ids(json: &Value) -> Vec<u64> {
         .collect()
 }
 
-const ROUTES: [&str; 8] = [
+const ROUTES: [&str; 12] = [
     "/v1/players/{id}",
     "/v1/players/{id}/inventory",
     "/v1/players/{id}/trades",
@@ -179,6 +248,10 @@ const ROUTES: [&str; 8] = [
     "/v1/leaderboard/around/{id}",
     "/v1/sessions/{id}",
     "/v1/matches",
+    "/v1/guilds/{id}",
+    "/v1/guilds/{id}/members",
+    "/v1/guilds",
+    "/v1/guilds/leaderboard",
 ];
 
 /// Every route: success, 400, 404; the OpenAPI document lists exactly these routes.
@@ -274,6 +347,72 @@ fn every_route_answers(server: &mut QueryServer) {
     assert!(session["server_id"].as_str().is_some());
     server.expect("/v1/sessions/nope", 400);
     server.expect("/v1/sessions/5", 404);
+
+    // Guilds: one, its members with who is online (player 7), a search, the boards, a profile's.
+    let first = guild_id_of(&guild_name(0));
+    let guild = server.expect(&format!("/v1/guilds/{first}"), 200);
+    assert_eq!(
+        (guild["name"].as_str(), guild["leader"].as_u64()),
+        (Some("Guild 00"), Some(1))
+    );
+    assert_eq!(guild["member_count"], 10);
+    assert!(guild["rank"].as_u64().is_some(), "{guild}");
+    let page = server.expect(&format!("/v1/guilds/{first}/members?limit=3&offset=5"), 200);
+    assert_eq!(page["total"], 10);
+    let members: Vec<(u64, bool)> = page["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|member| {
+            (
+                member["player_id"].as_u64().expect("id"),
+                member["online"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(members, vec![(6, false), (7, true), (8, false)]);
+    let found = server.expect("/v1/guilds?name_prefix=GUILD%201&limit=5", 200);
+    let names: Vec<&str> = found
+        .as_array()
+        .expect("guilds")
+        .iter()
+        .map(|guild| guild["name"].as_str().expect("a name"))
+        .collect();
+    assert_eq!(
+        names,
+        ["Guild 10", "Guild 11", "Guild 12", "Guild 13", "Guild 14"]
+    );
+    for board in Board::ALL {
+        let name = format!("{board:?}").to_lowercase();
+        let page = server.expect(
+            &format!("/v1/guilds/leaderboard?board={name}&limit=100"),
+            200,
+        );
+        assert_eq!(page["total"], GUILDS);
+        let listed: Vec<(u64, i64)> = page["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|entry| {
+                let id = entry["guild_id"].as_u64().expect("id");
+                (id, entry["score"].as_i64().expect("score"))
+            })
+            .collect();
+        assert_eq!(listed, sorted_guilds(board), "{name}");
+    }
+    assert_eq!(server.expect("/v1/players/7", 200)["guild"]["id"], first);
+    assert_eq!(server.expect("/v1/players/299", 200)["guild"], Value::Null);
+    for bad in [
+        "/v1/guilds/x",
+        "/v1/guilds/x/members",
+        "/v1/guilds/1/members?limit=0",
+        "/v1/guilds?limit=101",
+        "/v1/guilds/leaderboard?board=speed",
+    ] {
+        server.expect(bad, 400);
+    }
+    server.expect("/v1/guilds/999", 404);
+    server.expect("/v1/guilds/999/members", 404);
 
     let matches = server.expect("/v1/matches", 200);
     assert_eq!(matches[0]["match_id"], 42, "{matches}");

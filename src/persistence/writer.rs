@@ -3,10 +3,10 @@
 //! newer changes, and retries with backoff; nothing is dropped. What commits is reported back so the
 //! world knows which players are durable.
 
+use super::commit_feed::Committed;
 use super::object::{ObjectChanges, ObjectKey};
 use super::pending::{Durable, PendingShard, TakenBatch};
 use super::progress::PlayerChanges;
-use super::record::PlayerRecord;
 use super::store::Store;
 use crate::shutdown::ShutdownStepHandle;
 use crate::telemetry::metrics::{
@@ -70,7 +70,7 @@ pub(super) async fn run_writer(
     store: Store,
     mut commands: UnboundedReceiver<FlushCommand>,
     reports: UnboundedSender<FlushReport>,
-    commits: Option<UnboundedSender<Vec<PlayerRecord>>>,
+    commits: Option<UnboundedSender<Committed>>,
     backlog: Backlog,
 ) {
     let mut shards: Vec<ShardQueue> = (0..store.shard_count())
@@ -148,7 +148,7 @@ async fn write_round(
     store: &Store,
     shards: &mut [ShardQueue],
     reports: &UnboundedSender<FlushReport>,
-    commits: Option<&UnboundedSender<Vec<PlayerRecord>>>,
+    commits: Option<&UnboundedSender<Committed>>,
     backlog: &Backlog,
 ) {
     let mut round = JoinSet::new();
@@ -203,7 +203,7 @@ async fn write_round(
 }
 
 /// The report of a committed batch, and its player rows (for the read side).
-fn committed(shard: usize, taken: TakenBatch, statements: u64) -> (FlushReport, Vec<PlayerRecord>) {
+fn committed(shard: usize, taken: TakenBatch, statements: u64) -> (FlushReport, Committed) {
     let TakenBatch {
         batch,
         durable,
@@ -228,7 +228,11 @@ fn committed(shard: usize, taken: TakenBatch, statements: u64) -> (FlushReport, 
         events: batch.events.len() + batch.object_events.len(),
         snapshots: batch.snapshots.len() + batch.object_snapshots.len(),
     };
-    (report, batch.players)
+    let committed = Committed {
+        players: batch.players,
+        objects: batch.objects,
+    };
+    (report, committed)
 }
 
 fn publish_backlog(shards: &[ShardQueue], in_flight: usize, backlog: &Backlog) {

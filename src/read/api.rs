@@ -2,6 +2,8 @@
 //! OpenAPI document at `/v1/openapi.json` is generated from these very handlers, so it lists exactly
 //! the routes that exist.
 
+pub mod guilds;
+
 use super::board::{Board, Standing};
 use super::inventory::InventoryReport;
 use super::model::{LiveMatch, Profile, ReadModel};
@@ -376,7 +378,7 @@ async fn get_matches(State(model): Model) -> Json<Vec<LiveMatch>> {
 #[derive(OpenApi)]
 #[openapi(info(
     title = "Arbiter query API",
-    description = "Read-only views of players, leaderboards, sessions and matches."
+    description = "Read-only views of players, guilds, leaderboards, sessions and matches."
 ))]
 struct ApiDoc;
 
@@ -391,6 +393,10 @@ pub fn router(model: Arc<ReadModel>) -> axum::Router {
         .routes(routes!(get_around))
         .routes(routes!(get_session))
         .routes(routes!(get_matches))
+        .routes(routes!(guilds::get_guild))
+        .routes(routes!(guilds::get_members))
+        .routes(routes!(guilds::search_guilds))
+        .routes(routes!(guilds::get_guild_leaderboard))
         .with_state(model)
         .split_for_parts();
     let document = Arc::new(api);

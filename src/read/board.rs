@@ -79,6 +79,18 @@ impl MemoryBoard {
         self.order.insert((Reverse(score), Reverse(player_id)));
     }
 
+    /// Takes a player off the board.
+    pub fn remove(&mut self, player_id: u64) {
+        if let Some(score) = self.scores.remove(&player_id) {
+            self.order.remove(&(Reverse(score), Reverse(player_id)));
+        }
+    }
+
+    /// The player's score, if it is on the board.
+    pub fn score(&self, player_id: u64) -> Option<i64> {
+        self.scores.get(&player_id).copied()
+    }
+
     /// Sets a player's score only if the player is not on the board yet.
     pub fn set_if_absent(&mut self, player_id: u64, score: i64) {
         if !self.scores.contains_key(&player_id) {

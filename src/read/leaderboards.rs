@@ -56,6 +56,11 @@ impl Leaderboards {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// A player's score on the in-process board.
+    pub fn local_score(&self, board: Board, player_id: u64) -> Option<i64> {
+        self.read(board).score(player_id)
+    }
+
     /// Players on the in-process board.
     pub fn len(&self, board: Board) -> usize {
         self.read(board).len()

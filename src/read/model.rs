@@ -4,12 +4,13 @@
 
 use super::board::{Board, Standing};
 use super::cache::{MatchSummary, ProfileCache, StoredProfile};
+use super::guilds::{GuildBadge, GuildIndex};
 use super::inventory::InventoryReport;
 use super::leaderboards::Leaderboards;
 use super::presence::{Presence, SessionInfo};
 use super::single_flight::SingleFlight;
 use super::trades::{TradeSummary, TradesPage};
-use crate::persistence::{PlayerEvent, PlayerRecord, Store};
+use crate::persistence::{ObjectKey, ObjectRecord, PlayerEvent, PlayerRecord, Store};
 use serde::{Deserialize, Serialize};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +36,8 @@ pub struct Profile {
     pub matches: u64,
     /// Where the player is connected now; absent when offline.
     pub online: Option<SessionInfo>,
+    /// The guild the player is a member of, as last committed; absent when in none.
+    pub guild: Option<GuildBadge>,
     /// Newest first.
     pub last_matches: Vec<MatchSummary>,
 }
@@ -66,6 +69,7 @@ pub struct ReadModel {
     pub(super) cache: ProfileCache,
     pub(super) boards: Leaderboards,
     pub(super) presence: Presence,
+    pub(super) guilds: GuildIndex,
     flights: SingleFlight<u64, Result<Option<StoredProfile>, Unavailable>>,
     live: RwLock<Vec<LiveMatch>>,
     database_reads: AtomicU64,
@@ -78,6 +82,7 @@ impl ReadModel {
         cache: ProfileCache,
         boards: Leaderboards,
         presence: Presence,
+        guilds: GuildIndex,
     ) -> Self {
         Self {
             store,
@@ -85,6 +90,7 @@ impl ReadModel {
             cache,
             boards,
             presence,
+            guilds,
             flights: SingleFlight::default(),
             live: RwLock::default(),
             database_reads: AtomicU64::new(0),
@@ -126,6 +132,7 @@ impl ReadModel {
             losses: record.losses,
             matches: record.matches,
             online,
+            guild: self.guilds.badge(player_id),
             last_matches,
         }))
     }
@@ -287,6 +294,47 @@ impl ReadModel {
         let ids: Vec<u64> = records.iter().map(|record| record.id).collect();
         self.cache.invalidate(&ids).await;
         self.boards.update(records).await;
+        self.guilds
+            .players_changed(&ids, |board, player| self.boards.local_score(board, player));
+    }
+
+    /// Takes committed stored objects: guilds go into the guild index.
+    pub fn objects_committed(&self, records: &[ObjectRecord]) {
+        self.guilds.committed(records, |board, player| {
+            self.boards.local_score(board, player)
+        });
+    }
+
+    /// The guild index, for the query API.
+    pub fn guilds(&self) -> &GuildIndex {
+        &self.guilds
+    }
+
+    /// Whether `players` are online (on any server when Redis is configured), in order.
+    pub async fn online(&self, players: &[u64]) -> Vec<bool> {
+        self.presence.online(players).await
+    }
+
+    /// Fills the guild index from every database (after the player boards: guild scores are
+    /// made of their members' scores).
+    pub async fn rebuild_guilds(&self) -> Result<usize, Unavailable> {
+        let unavailable = |error: crate::persistence::StoreError| Unavailable(error.to_string());
+        let keys: Vec<ObjectKey> = self
+            .store
+            .object_keys()
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .filter(|key| key.kind == crate::guild::GUILD_KIND)
+            .collect();
+        for chunk in keys.chunks(REBUILD_PAGE as usize) {
+            let (records, mut failed) = self.store.load_objects(chunk).await;
+            if let Some(failure) = failed.pop() {
+                return Err(unavailable(failure.error));
+            }
+            self.objects_committed(&records);
+        }
+        Ok(self.guilds.len())
     }
 
     /// Refills the leaderboards from every database, a page at a time. Scores already on a board

@@ -5,16 +5,18 @@
 
 use super::board::Board;
 use super::cache::ProfileCache;
+use super::guilds::GuildIndex;
 use super::leaderboards::Leaderboards;
 use super::model::{LiveMatch, ReadModel};
 use super::outbox;
 use super::presence::{Presence, SESSION_TTL_SECS, SessionInfo};
 use super::redis_link::RedisLink;
-use crate::persistence::{CommitFeed, PlayerRecord, Store};
+use crate::persistence::{CommitFeed, Committed, Store};
 use crate::phase::TickSystems;
 use crate::runtime::AsyncRuntime;
 use crate::settings::ServerSettings;
 use crate::settings::{CacheBackend, CacheSettings, PersistenceSettings};
+use arbiter_components::config::GuildSettings;
 use arbiter_components::matchmaking::{Match, MatchState};
 use arbiter_components::player::PlayerId;
 use arbiter_components::session::Session;
@@ -92,17 +94,27 @@ impl Plugin for ReadPlugin {
             .get_resource_or_init::<PersistenceSettings>()
             .clone();
         let data_dir = server_data_dir(app);
+        let guild_settings = app
+            .world_mut()
+            .get_resource_or_init::<GuildSettings>()
+            .clone();
         let model = Arc::new(ReadModel::new(
             self.store.clone(),
             replicas(&persistence, &data_dir, &runtime),
             cache,
             Leaderboards::new(redis.clone()),
             Presence::new(redis),
+            GuildIndex::new(guild_settings.board_top_members),
         ));
-        let (commits, mut committed) = mpsc::unbounded_channel::<Vec<PlayerRecord>>();
+        let (commits, mut committed) = mpsc::unbounded_channel::<Committed>();
         let feed = model.clone();
         runtime.spawn(async move {
-            while let Some(records) = committed.recv().await {
+            while let Some(Committed {
+                players: records,
+                objects,
+            }) = committed.recv().await
+            {
+                feed.objects_committed(&objects);
                 feed.committed(&records).await;
                 // A profile read that raced this commit may have cached the row it replaced; a second
                 // invalidation a moment later removes that (reads take milliseconds).
@@ -189,6 +201,10 @@ async fn rebuild(model: &ReadModel) {
         Err(error) => {
             tracing::warn!(%error, "cannot build the leaderboards now; the next upkeep retries")
         }
+    }
+    match model.rebuild_guilds().await {
+        Ok(guilds) => tracing::info!(guilds, "guild index built from the databases"),
+        Err(error) => tracing::warn!(%error, "cannot build the guild index now"),
     }
 }
 

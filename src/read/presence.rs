@@ -77,6 +77,29 @@ impl Presence {
         self.local_lookup(player_id)
     }
 
+    /// Whether each of `players` is online: one `MGET` on Redis (every instance), else — or where
+    /// Redis does not know — this server's own sessions.
+    pub async fn online(&self, players: &[u64]) -> Vec<bool> {
+        let mut online: Vec<bool> = players
+            .iter()
+            .map(|player| self.local_lookup(*player).is_some())
+            .collect();
+        if let Some(redis) = &self.redis
+            && !players.is_empty()
+        {
+            let keys: Vec<String> = players.iter().map(|player| key(*player)).collect();
+            if let Ok(found) = redis
+                .command::<Vec<Option<String>>>(redis::cmd("MGET").arg(keys))
+                .await
+            {
+                for (here, there) in online.iter_mut().zip(found) {
+                    *here |= there.is_some();
+                }
+            }
+        }
+        online
+    }
+
     /// This server's own answer, without I/O.
     pub fn local_lookup(&self, player_id: u64) -> Option<SessionInfo> {
         self.local

@@ -26,6 +26,8 @@ pub struct GuildSettings {
     pub bank_daily_limit_member: u64,
     /// The same for an officer.
     pub bank_daily_limit_officer: u64,
+    /// Members whose mean rating ranks a guild on the rating guild leaderboard (1–100). Restart.
+    pub board_top_members: u32,
 }
 
 impl Default for GuildSettings {
@@ -40,6 +42,7 @@ impl Default for GuildSettings {
             chat_history: 100,
             bank_daily_limit_member: 100,
             bank_daily_limit_officer: 1000,
+            board_top_members: 5,
         }
     }
 }
@@ -72,6 +75,7 @@ impl GuildSettings {
             self.bank_daily_limit_officer,
             limit,
         )?;
+        check_range("guilds.board_top_members", self.board_top_members, 1..=100)?;
         if self.price_currency.is_empty() {
             return Err(InvalidSetting::new(
                 "guilds.price_currency",

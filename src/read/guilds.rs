@@ -1,0 +1,395 @@
+//! Guilds on the read side: every guild's name, tag, members and bank as last committed, found by
+//! id, by name prefix and by member, and the guild leaderboards — by the mean rating of a guild's
+//! best `[guilds] board_top_members` members and by its members' total kills. Fed by the writer's
+//! commits (guilds and players) and rebuilt from the databases at start; in process.
+
+use super::board::{Board, MemoryBoard};
+use crate::persistence::ObjectRecord;
+use arbiter_components::guild::{Guild, GuildRole};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::RwLock;
+
+/// One entry of a guild's bank: an item or currency and how much of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Amount {
+    pub id: String,
+    pub amount: u64,
+}
+
+/// What a guild's bank holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BankSummary {
+    pub currencies: Vec<Amount>,
+    /// Units per item, instances counted one each.
+    pub items: Vec<Amount>,
+}
+
+/// A guild as the query API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GuildSummary {
+    pub id: u64,
+    pub name: String,
+    pub tag: String,
+    pub leader: u64,
+    pub member_count: u64,
+    pub bank: BankSummary,
+    /// Place on the rating guild leaderboard (1 is the top).
+    pub rank: Option<u64>,
+}
+
+/// One member of a guild.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GuildMember {
+    pub player_id: u64,
+    /// `leader`, `officer` or `member`.
+    pub role: String,
+    pub online: bool,
+}
+
+/// A player's guild, in its profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GuildBadge {
+    pub id: u64,
+    pub name: String,
+    pub tag: String,
+    /// `leader`, `officer` or `member`.
+    pub role: String,
+}
+
+/// One place on a guild leaderboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GuildStanding {
+    /// 1 is the top.
+    pub rank: u64,
+    pub guild_id: u64,
+    pub name: String,
+    pub tag: String,
+    /// Rating board: the mean rating of the best members, times 1000; kills board: total kills.
+    pub score: i64,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    name: String,
+    tag: String,
+    /// By player id.
+    members: Vec<(u64, GuildRole)>,
+    bank: BankSummary,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    guilds: HashMap<u64, Entry>,
+    /// Lower-cased names, for prefix search.
+    names: BTreeMap<String, u64>,
+    member_of: HashMap<u64, u64>,
+    rating: MemoryBoard,
+    kills: MemoryBoard,
+}
+
+/// The guilds as last committed.
+#[derive(Debug)]
+pub struct GuildIndex {
+    index: RwLock<Index>,
+    /// Members whose ratings make a guild's rating score.
+    top_members: usize,
+}
+
+impl GuildIndex {
+    pub fn new(top_members: u32) -> Self {
+        Self {
+            index: RwLock::default(),
+            top_members: top_members.max(1) as usize,
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.index
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Index> {
+        self.index
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes committed guild records (other kinds are skipped); `score` is a player's score on a
+    /// player board, for the guild boards.
+    pub fn committed(&self, records: &[ObjectRecord], score: impl Fn(Board, u64) -> Option<i64>) {
+        let mut index = self.write();
+        for record in records
+            .iter()
+            .filter(|record| record.key.kind == crate::guild::GUILD_KIND)
+        {
+            let guild = match record.state.clone().map(|state| state.into_part::<Guild>()) {
+                Some(Ok(guild)) => guild,
+                None => Guild::default(),
+                Some(Err(error)) => {
+                    tracing::error!(guild = record.key.id, %error, "a committed guild does not decode");
+                    continue;
+                }
+            };
+            index.put(record.key.id, &guild);
+            self.rescore(&mut index, record.key.id, &score);
+        }
+    }
+
+    /// Players whose scores changed: their guilds' scores follow.
+    pub fn players_changed(&self, players: &[u64], score: impl Fn(Board, u64) -> Option<i64>) {
+        let mut index = self.write();
+        let mut guilds: Vec<u64> = players
+            .iter()
+            .filter_map(|player| index.member_of.get(player).copied())
+            .collect();
+        guilds.sort_unstable();
+        guilds.dedup();
+        for guild in guilds {
+            self.rescore(&mut index, guild, &score);
+        }
+    }
+
+    fn rescore(&self, index: &mut Index, guild: u64, score: &impl Fn(Board, u64) -> Option<i64>) {
+        let Some(entry) = index.guilds.get(&guild) else {
+            index.rating.remove(guild);
+            index.kills.remove(guild);
+            return;
+        };
+        let mut ratings: Vec<i64> = entry
+            .members
+            .iter()
+            .filter_map(|(player, _)| score(Board::Rating, *player))
+            .collect();
+        ratings.sort_unstable_by(|a, b| b.cmp(a));
+        ratings.truncate(self.top_members);
+        let mean = match ratings.len() {
+            0 => 0,
+            n => (ratings.iter().map(|r| i128::from(*r)).sum::<i128>() / n as i128) as i64,
+        };
+        let kills: i64 = entry
+            .members
+            .iter()
+            .filter_map(|(player, _)| score(Board::Kills, *player))
+            .sum();
+        index.rating.set(guild, mean);
+        index.kills.set(guild, kills);
+    }
+
+    pub fn len(&self) -> usize {
+        self.read().guilds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn summary(&self, id: u64) -> Option<GuildSummary> {
+        let index = self.read();
+        let entry = index.guilds.get(&id)?;
+        Some(GuildSummary {
+            id,
+            name: entry.name.clone(),
+            tag: entry.tag.clone(),
+            leader: entry
+                .members
+                .iter()
+                .find(|(_, role)| *role == GuildRole::Leader)
+                .map_or(0, |(player, _)| *player),
+            member_count: entry.members.len() as u64,
+            bank: entry.bank.clone(),
+            rank: index.rating.standing(id).map(|standing| standing.rank),
+        })
+    }
+
+    /// Members `offset..offset + limit` by player id, with the total; `None` for no such guild.
+    pub fn members(
+        &self,
+        id: u64,
+        offset: u64,
+        limit: u64,
+    ) -> Option<(u64, Vec<(u64, GuildRole)>)> {
+        let index = self.read();
+        let entry = index.guilds.get(&id)?;
+        let page = entry
+            .members
+            .iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(limit as usize)
+            .copied()
+            .collect();
+        Some((entry.members.len() as u64, page))
+    }
+
+    /// Up to `limit` guilds whose names start with `prefix` (in any case), by name.
+    pub fn search(&self, prefix: &str, limit: usize) -> Vec<GuildSummary> {
+        let prefix = prefix.to_lowercase();
+        let ids: Vec<u64> = self
+            .read()
+            .names
+            .range(prefix.clone()..)
+            .take_while(|(name, _)| name.starts_with(&prefix))
+            .take(limit)
+            .map(|(_, id)| *id)
+            .collect();
+        ids.into_iter().filter_map(|id| self.summary(id)).collect()
+    }
+
+    /// The guild a player is a member of, as committed.
+    pub fn badge(&self, player: u64) -> Option<GuildBadge> {
+        let index = self.read();
+        let id = *index.member_of.get(&player)?;
+        let entry = index.guilds.get(&id)?;
+        let role = entry
+            .members
+            .binary_search_by_key(&player, |(member, _)| *member)
+            .ok()
+            .map(|at| entry.members[at].1)?;
+        Some(GuildBadge {
+            id,
+            name: entry.name.clone(),
+            tag: entry.tag.clone(),
+            role: role.as_str().to_owned(),
+        })
+    }
+
+    /// A page of a guild leaderboard, with how many guilds are on it.
+    pub fn leaderboard(&self, board: Board, offset: u64, limit: u64) -> (u64, Vec<GuildStanding>) {
+        let index = self.read();
+        let memory = match board {
+            Board::Rating => &index.rating,
+            Board::Kills => &index.kills,
+        };
+        let entries = memory
+            .range(offset, limit)
+            .into_iter()
+            .filter_map(|standing| {
+                let entry = index.guilds.get(&standing.player_id)?;
+                Some(GuildStanding {
+                    rank: standing.rank,
+                    guild_id: standing.player_id,
+                    name: entry.name.clone(),
+                    tag: entry.tag.clone(),
+                    score: standing.score,
+                })
+            })
+            .collect();
+        (memory.len() as u64, entries)
+    }
+}
+
+impl Index {
+    /// Replaces guild `id` with `guild` (a guild that does not exist is removed).
+    fn put(&mut self, id: u64, guild: &Guild) {
+        if let Some(old) = self.guilds.remove(&id) {
+            self.names.remove(&old.name.to_lowercase());
+            for (player, _) in old.members {
+                if self.member_of.get(&player) == Some(&id) {
+                    self.member_of.remove(&player);
+                }
+            }
+        }
+        if !guild.exists() {
+            return;
+        }
+        let bank = guild.bank();
+        let mut items: BTreeMap<&str, u64> = BTreeMap::new();
+        for (item, qty) in &bank.stacks {
+            *items.entry(item).or_default() += u64::from(*qty);
+        }
+        for item in bank.instances.values() {
+            *items.entry(item).or_default() += 1;
+        }
+        let amount = |(id, amount): (&str, u64)| Amount {
+            id: id.to_owned(),
+            amount,
+        };
+        let entry = Entry {
+            name: guild.name().to_owned(),
+            tag: guild.tag().to_owned(),
+            members: guild.members().iter().map(|(p, r)| (*p, *r)).collect(),
+            bank: BankSummary {
+                currencies: bank
+                    .currencies
+                    .iter()
+                    .map(|(currency, held)| amount((currency, *held)))
+                    .collect(),
+                items: items.into_iter().map(amount).collect(),
+            },
+        };
+        for (player, _) in &entry.members {
+            self.member_of.insert(*player, id);
+        }
+        self.names.insert(entry.name.to_lowercase(), id);
+        self.guilds.insert(id, entry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::persistence::ObjectKey;
+    use crate::persistence::part::PartState;
+    use arbiter_components::guild::GuildEvent;
+
+    fn record(id: u64, guild: Guild) -> ObjectRecord {
+        ObjectRecord {
+            key: ObjectKey::new(crate::guild::GUILD_KIND, id),
+            version: 1,
+            updated_at_ms: 0,
+            state: guild.exists().then(|| PartState::new(guild)),
+        }
+    }
+
+    fn guild(name: &str, members: &[u64]) -> Guild {
+        let mut guild = Guild::default();
+        guild.apply(&GuildEvent::GuildFounded {
+            name: name.into(),
+            tag: "T".into(),
+            leader: members[0],
+        });
+        for player in &members[1..] {
+            guild.apply(&GuildEvent::GuildJoined {
+                player: *player,
+                by: members[0],
+            });
+        }
+        guild
+    }
+
+    #[test]
+    fn guilds_are_found_by_id_prefix_and_member_and_ranked_by_their_best_members() {
+        let index = GuildIndex::new(2);
+        // Ratings: player id × 100; kills: 1 each.
+        let score = |board: Board, player: u64| match board {
+            Board::Rating => Some(player as i64 * 100),
+            Board::Kills => Some(1),
+        };
+        index.committed(
+            &[
+                record(1, guild("Iron Wolves", &[10, 11, 1])),
+                record(2, guild("Iron Bears", &[5, 6, 7, 8])),
+            ],
+            score,
+        );
+        assert_eq!(index.summary(1).map(|s| s.member_count), Some(3));
+        let found: Vec<u64> = index.search("iron", 10).iter().map(|s| s.id).collect();
+        assert_eq!(found, vec![2, 1], "by name");
+        assert!(index.search("wolf", 10).is_empty());
+        assert_eq!(index.badge(11).map(|b| b.id), Some(1));
+        // Best two of wolves: 1100 and 1000; of bears: 800 and 700.
+        let (total, top) = index.leaderboard(Board::Rating, 0, 10);
+        assert_eq!(total, 2);
+        assert_eq!((top[0].guild_id, top[0].score), (1, 1050));
+        let (_, kills) = index.leaderboard(Board::Kills, 0, 10);
+        assert_eq!((kills[0].guild_id, kills[0].score), (2, 4));
+        let (count, page) = index.members(2, 1, 2).expect("a guild");
+        assert_eq!((count, page.len(), page[0].0), (4, 2, 6));
+        // A disbanded guild leaves the index, its members and its boards.
+        index.committed(&[record(1, Guild::default())], score);
+        assert_eq!(index.summary(1), None);
+        assert_eq!(index.badge(11), None);
+        assert_eq!(index.leaderboard(Board::Rating, 0, 10).0, 1);
+    }
+}
