@@ -6,7 +6,9 @@
 //! Redis runs against 127.0.0.1:6379, database 14 (emptied first); without it those parts are skipped
 //! with a message. Percentiles are printed for the Redis and HTTP parts (criterion shows medians).
 
-use arbiter::persistence::{PlayerRecord, ShardBatch};
+use arbiter::guild::GUILD_KIND;
+use arbiter::persistence::part::PartState;
+use arbiter::persistence::{ObjectKey, ObjectRecord, PlayerRecord, ShardBatch};
 use arbiter::read::board::{Board, MemoryBoard};
 use arbiter::read::leaderboards::Leaderboards;
 use arbiter::read::presence::Presence;
@@ -15,6 +17,7 @@ use arbiter::read::{SessionInfo, SharedReadModel};
 use arbiter::runtime::AsyncRuntime;
 use arbiter::settings::{CacheBackend, ServerConfig};
 use arbiter::store_commands::open_store;
+use arbiter_components::guild::{Guild, GuildEvent, guild_id_of};
 use arbiter_components::items::Catalog;
 use arbiter_testing::persisted_app::persisted_app;
 use arbiter_testing::{items, redis_server};
@@ -200,11 +203,13 @@ fn redis_parts(runtime: &AsyncRuntime, url: &str) {
 }
 
 /// The server app with persistence, the read side and the query endpoint, `players` stored (each
-/// holding 10 of every item of `holding`, when given).
+/// holding 10 of every item of `holding`, when given; all members of one guild, [`GUILD`], when
+/// `guild`).
 fn query_server(
     redis: Option<&str>,
     players: u64,
     holding: Option<&Catalog>,
+    guild: bool,
     dir: &tempfile::TempDir,
 ) -> (App, SocketAddr) {
     let mut config = ServerConfig::default();
@@ -232,11 +237,36 @@ fn query_server(
             batch.players.push(record);
         }
         store.write(0, &batch).await.expect("populated");
+        if guild {
+            let mut state = Guild::default();
+            state.apply(&GuildEvent::GuildFounded {
+                name: GUILD.into(),
+                tag: "BIG".into(),
+                leader: 1,
+            });
+            for player in 2..=players {
+                state.apply(&GuildEvent::GuildJoined { player, by: 1 });
+            }
+            let key = ObjectKey::new(GUILD_KIND, guild_id_of(GUILD));
+            let mut head = ObjectRecord::new(key.clone());
+            head.version = 1;
+            head.state = Some(PartState::new(state));
+            let batch = ShardBatch {
+                objects: vec![head],
+                ..ShardBatch::default()
+            };
+            store
+                .write(store.shard_of(key.id), &batch)
+                .await
+                .expect("guild stored");
+        }
     });
     let app = persisted_app(config, &store, true);
     let model = app.world().resource::<SharedReadModel>().0.clone();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while model.board_len(Board::Rating) < players as usize {
+    while model.board_len(Board::Rating) < players as usize
+        || model.guilds().len() < usize::from(guild)
+    {
         assert!(Instant::now() < deadline, "leaderboards never built");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -327,7 +357,7 @@ fn profile_reads(redis: Option<&str>, label: &str) {
     const PLAYERS: u64 = 40_000;
     const HOT: u64 = 1_000;
     let dir = tempfile::tempdir().expect("temp dir");
-    let (_app, query) = query_server(redis, PLAYERS, None, &dir);
+    let (_app, query) = query_server(redis, PLAYERS, None, false, &dir);
     // Warm the hot set, then: hits on it, and misses on players never read before.
     load(query, 5_000, 1, |n| format!("/v1/players/{}", n % HOT + 1));
     let runtime = AsyncRuntime::start();
@@ -354,7 +384,7 @@ fn inventory_reads(redis: Option<&str>, label: &str) {
     const HOT: u64 = 1_000;
     let dir = tempfile::tempdir().expect("temp dir");
     let catalog = items::materials(200);
-    let (_app, query) = query_server(redis, PLAYERS, Some(&catalog), &dir);
+    let (_app, query) = query_server(redis, PLAYERS, Some(&catalog), false, &dir);
     load(query, 2_000, 1, |n| {
         format!("/v1/players/{}/inventory", n % HOT + 1)
     });
@@ -381,6 +411,25 @@ fn inventory_reads(redis: Option<&str>, label: &str) {
     ));
 }
 
+/// The guild whose member list is read.
+const GUILD: &str = "Everyone";
+
+/// The whole member list of a 1,000-member guild (one page of 1,000, with who is online), at
+/// 2,000 requests/s: the guild index is in process, presence is one `MGET` on Redis.
+fn guild_member_reads(redis: Option<&str>, label: &str) {
+    const MEMBERS: u64 = 1_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_app, query) = query_server(redis, MEMBERS, None, true, &dir);
+    let path = format!("/v1/guilds/{}/members?limit=1000", guild_id_of(GUILD));
+    let warm = path.clone();
+    load(query, 2_000, 1, move |_| warm.clone());
+    let reads = load(query, 2_000, 5, move |_| path.clone());
+    print(format!(
+        "guild_members_{label} (1,000 members, one page) at 2000 req/s: {}",
+        percentiles(reads)
+    ));
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let only = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
@@ -394,6 +443,13 @@ fn main() {
         match &redis {
             Some(url) => redis_parts(&runtime, url),
             None => print("redis: SKIPPED, no Redis on 127.0.0.1:6379".into()),
+        }
+    }
+    if wanted("guild") {
+        guild_member_reads(None, "in_process_presence");
+        match &redis {
+            Some(url) => guild_member_reads(Some(url), "redis_presence"),
+            None => print("guild redis_presence: SKIPPED, no Redis on 127.0.0.1:6379".into()),
         }
     }
     if wanted("inventory") {

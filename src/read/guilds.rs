@@ -6,9 +6,21 @@
 use super::board::{Board, MemoryBoard};
 use crate::persistence::ObjectRecord;
 use arbiter_components::guild::{Guild, GuildRole};
+use axum::body::Bytes;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+/// How long a member page, as served, is served again: a big guild's list is read far more often
+/// than its members come and go. A commit of the guild drops its pages at once; who is online may
+/// be this much behind.
+const MEMBER_PAGE_TTL: Duration = Duration::from_secs(1);
+/// Member pages kept at most (all are dropped when it is reached).
+const MEMBER_PAGES_KEPT: usize = 10_000;
+
+/// A member page's key: guild, offset, limit.
+type PageKey = (u64, u64, u64);
 
 /// One entry of a guild's bank: an item or currency and how much of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -92,6 +104,7 @@ struct Index {
 #[derive(Debug)]
 pub struct GuildIndex {
     index: RwLock<Index>,
+    pages: Mutex<HashMap<PageKey, (Instant, Bytes)>>,
     /// Members whose ratings make a guild's rating score.
     top_members: usize,
 }
@@ -100,6 +113,7 @@ impl GuildIndex {
     pub fn new(top_members: u32) -> Self {
         Self {
             index: RwLock::default(),
+            pages: Mutex::default(),
             top_members: top_members.max(1) as usize,
         }
     }
@@ -134,7 +148,31 @@ impl GuildIndex {
             };
             index.put(record.key.id, &guild);
             self.rescore(&mut index, record.key.id, &score);
+            self.pages()
+                .retain(|(guild, ..), _| *guild != record.key.id);
         }
+    }
+
+    fn pages(&self) -> std::sync::MutexGuard<'_, HashMap<PageKey, (Instant, Bytes)>> {
+        self.pages
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A member page served less than [`MEMBER_PAGE_TTL`] ago, as it was served.
+    pub fn cached_page(&self, guild: u64, offset: u64, limit: u64) -> Option<Bytes> {
+        let pages = self.pages();
+        let (served, body) = pages.get(&(guild, offset, limit))?;
+        (served.elapsed() < MEMBER_PAGE_TTL).then(|| body.clone())
+    }
+
+    /// Keeps a member page as served.
+    pub fn cache_page(&self, guild: u64, offset: u64, limit: u64, body: Bytes) {
+        let mut pages = self.pages();
+        if pages.len() >= MEMBER_PAGES_KEPT {
+            pages.clear();
+        }
+        pages.insert((guild, offset, limit), (Instant::now(), body));
     }
 
     /// Players whose scores changed: their guilds' scores follow.

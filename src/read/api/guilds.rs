@@ -7,8 +7,11 @@ use crate::read::board::Board;
 use crate::read::guilds::{GuildMember, GuildStanding, GuildSummary};
 use arbiter_components::guild::MAX_NAME_CHARS;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -77,7 +80,8 @@ pub struct MembersPage {
     pub members: Vec<GuildMember>,
 }
 
-/// A guild's members, by player id, a page at a time, with their roles and who is online.
+/// A guild's members, by player id, a page at a time, with their roles and who is online (a page
+/// is served again for up to a second; a change of the guild drops it at once).
 #[utoipa::path(get, path = "/v1/guilds/{id}/members",
     params(("id" = u64, Path, minimum = 0, description = "Guild id (below 2^53)"), MembersQuery),
     responses(
@@ -89,7 +93,7 @@ pub(super) async fn get_members(
     State(model): Model,
     Path(raw): Path<String>,
     parsed: Result<Query<MembersQuery>, QueryRejection>,
-) -> Reply<MembersPage> {
+) -> Result<Response, Failure> {
     let started = Instant::now();
     let reply = async {
         let id = guild_id(&raw)?;
@@ -99,6 +103,9 @@ pub(super) async fn get_members(
         } = query(parsed)?;
         let limit = limit(asked, 100, MAX_PAGE)?;
         let offset = position("offset", offset.unwrap_or(0))?;
+        if let Some(body) = model.guilds().cached_page(id, offset, limit) {
+            return Ok(json_body(body));
+        }
         let (total, page) = model
             .guilds()
             .members(id, offset, limit)
@@ -114,15 +121,25 @@ pub(super) async fn get_members(
                 online,
             })
             .collect();
-        Ok(Json(MembersPage {
+        let page = MembersPage {
             guild: id,
             offset,
             total,
             members,
-        }))
+        };
+        let body = Bytes::from(serde_json::to_vec(&page).map_err(|error| {
+            Failure::unavailable(format!("the page does not serialize: {error}"))
+        })?);
+        model.guilds().cache_page(id, offset, limit, body.clone());
+        Ok(json_body(body))
     }
     .await;
     timed("/v1/guilds/{id}/members", started, reply)
+}
+
+/// A JSON body served as it is.
+fn json_body(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
