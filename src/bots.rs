@@ -7,6 +7,7 @@ mod guest;
 mod items;
 mod report;
 mod rng;
+mod social;
 mod swarm;
 mod trading;
 mod view;

@@ -171,6 +171,9 @@ pub enum Behavior {
     /// after the other side accepted, use or discard what it offered under review, and after a few
     /// trades disconnect in the middle of settling one. Its partners are traders.
     Duper,
+    /// Play honestly, and in groups of five (in the order they connect) found and join a guild,
+    /// then chat, deposit and withdraw coins now and then.
+    Social,
 }
 
 impl Behavior {
@@ -185,6 +188,7 @@ impl Behavior {
             Behavior::Itemhack => "itemhack",
             Behavior::Trader => "trader",
             Behavior::Duper => "duper",
+            Behavior::Social => "social",
         }
     }
 

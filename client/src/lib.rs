@@ -23,6 +23,7 @@
 
 mod conditioner;
 mod connection;
+pub mod guild;
 pub mod inventory;
 pub mod token;
 pub mod trade;

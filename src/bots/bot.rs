@@ -3,6 +3,7 @@
 use super::aim::{Pick, plan_shot, yaw_pitch};
 use super::items::BotItems;
 use super::rng::BotRng;
+use super::social::BotGuild;
 use super::trading::BotTrades;
 use super::view::MatchView;
 use crate::cli::Behavior;
@@ -100,6 +101,7 @@ pub(super) struct Bot {
     view: MatchView,
     items: BotItems,
     pub(super) trades: BotTrades,
+    pub(super) guild: BotGuild,
     /// The tick the last shot claimed, so an honest bot never claims faster than its weapon fires.
     last_claimed_tick: Option<u64>,
     done: bool,
@@ -117,6 +119,7 @@ impl Bot {
         let trades = BotTrades::new(behavior, seed, &arsenal.catalog, &arsenal.shop);
         Self {
             trades,
+            guild: BotGuild::new(seed),
             client,
             behavior,
             items,
@@ -181,6 +184,9 @@ impl Bot {
         for request in self.trades.requests(self.frame, now_us, &self.items.owned) {
             self.client.send(&request);
         }
+        if let Some(request) = self.guild.requests(self.frame, now_us) {
+            self.client.send(&request);
+        }
         if self.trades.leaving {
             let _ = self.client.flush();
             self.leave();
@@ -201,6 +207,7 @@ impl Bot {
             *self.stats.item_refusals.entry(reason).or_default() += 1;
         }
         self.trades.observe(&message, self.frame, now_us);
+        self.guild.observe(&message, now_us);
         match message {
             ServerMessage::Welcome {
                 player_id,

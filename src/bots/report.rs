@@ -1,6 +1,7 @@
 //! The bots' report: totals over all bots, the same per behaviour, and RTT percentiles.
 
 use super::bot::{Bot, BotStats};
+use super::social::GuildStats;
 use super::trading::TradeStats;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -34,10 +35,27 @@ pub struct BehaviorReport {
     pub trade_refusals: BTreeMap<String, u64>,
     /// Bots that disconnected right after their last accept, in the middle of a trade (dupers).
     pub trade_walkouts: u64,
+    /// Guild requests the server showed done, by kind (`create`, `joined`, `accept`, `chat`,
+    /// `deposit`, `withdraw`).
+    pub guild_done: BTreeMap<String, u64>,
+    /// Refused guild requests, by the server's reason.
+    pub guild_refusals: BTreeMap<String, u64>,
+    /// Guild requests never answered.
+    pub guild_unanswered: u64,
+    /// Guild chat lines heard.
+    pub guild_chat_heard: u64,
 }
 
 impl BehaviorReport {
-    fn add(&mut self, stats: &BotStats, trades: &TradeStats) {
+    fn add(&mut self, stats: &BotStats, trades: &TradeStats, guild: &GuildStats) {
+        for (kind, count) in &guild.done {
+            *self.guild_done.entry(kind.clone()).or_default() += count;
+        }
+        for (reason, count) in &guild.refusals {
+            *self.guild_refusals.entry(reason.clone()).or_default() += count;
+        }
+        self.guild_unanswered += guild.unanswered;
+        self.guild_chat_heard += guild.chat_heard;
         self.trades_settled += trades.settled;
         self.trade_walkouts += u64::from(trades.walked_out);
         for (reason, count) in &trades.cancelled {
@@ -100,6 +118,10 @@ pub struct BotsReport {
     /// `TradeEnded` on that client, in milliseconds, over the settled trades.
     pub trade_settle_ms_p50: Option<f64>,
     pub trade_settle_ms_p99: Option<f64>,
+    /// From a guild request (not an application) to the server's answer showing it done or
+    /// refused, on that client, in milliseconds.
+    pub guild_answer_ms_p50: Option<f64>,
+    pub guild_answer_ms_p99: Option<f64>,
 }
 
 impl BotsReport {
@@ -122,7 +144,7 @@ impl BotsReport {
             behaviors
                 .entry(bot.behavior.as_str().to_owned())
                 .or_default()
-                .add(&bot.stats, &bot.trades.stats);
+                .add(&bot.stats, &bot.trades.stats, &bot.guild.stats);
         }
         // Each side measures from its own accept; the later accept is the trade's last one.
         let mut settle_us: BTreeMap<u64, u64> = BTreeMap::new();
@@ -132,6 +154,12 @@ impl BotsReport {
         }
         let mut settle_ms: Vec<f64> = settle_us.values().map(|us| *us as f64 / 1000.0).collect();
         settle_ms.sort_by(f64::total_cmp);
+        let mut guild_ms: Vec<f64> = bots
+            .iter()
+            .flat_map(|bot| &bot.guild.stats.answer_us)
+            .map(|us| *us as f64 / 1000.0)
+            .collect();
+        guild_ms.sort_by(f64::total_cmp);
         Self {
             bots: bots.len() as u64,
             connected: count(|bot| bot.stats.connected),
@@ -152,6 +180,8 @@ impl BotsReport {
             trades_settled: settle_us.len() as u64,
             trade_settle_ms_p50: percentile(&settle_ms, 0.50),
             trade_settle_ms_p99: percentile(&settle_ms, 0.99),
+            guild_answer_ms_p50: percentile(&guild_ms, 0.50),
+            guild_answer_ms_p99: percentile(&guild_ms, 0.99),
         }
     }
 }

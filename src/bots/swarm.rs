@@ -3,6 +3,7 @@
 
 use super::bot::{Arsenal, Bot};
 use super::report::BotsReport;
+use super::social::{GROUP, Role};
 use crate::cli::Behavior;
 use arbiter_client::ArbiterClient;
 use std::time::Duration;
@@ -10,6 +11,8 @@ use std::time::Duration;
 pub struct Swarm {
     arsenal: Arsenal,
     bots: Vec<Bot>,
+    /// This run's number (from the clock), in its guilds' names.
+    run: u64,
 }
 
 impl std::fmt::Debug for Swarm {
@@ -23,16 +26,33 @@ impl std::fmt::Debug for Swarm {
 
 impl Swarm {
     pub fn new(arsenal: Arsenal) -> Self {
+        let run = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_micros() as u64);
         Self {
             arsenal,
             bots: Vec::new(),
+            run,
         }
     }
 
-    /// Adds a bot playing `behavior` over `client`.
+    /// Adds a bot playing `behavior` over `client`. Social bots are grouped as they are added.
     pub fn add(&mut self, client: ArbiterClient, behavior: Behavior) {
         let seed = self.bots.len() as u64;
-        let bot = Bot::new(client, seed, behavior, self.arsenal.clone());
+        let mut bot = Bot::new(client, seed, behavior, self.arsenal.clone());
+        if behavior == Behavior::Social {
+            let social = self
+                .bots
+                .iter()
+                .filter(|bot| bot.behavior == Behavior::Social)
+                .count();
+            // A name of its own per run: a store kept from an earlier run holds its guilds.
+            let name = format!("Bots {} {}", self.run % 1_000_000, social / GROUP);
+            bot.guild.assign(match social % GROUP {
+                0 => Role::Founder { name },
+                _ => Role::Joiner { name },
+            });
+        }
         self.bots.push(bot);
     }
 
