@@ -71,7 +71,7 @@ impl BotGuild {
             role: None,
             me: 0,
             tracker: GuildTracker::default(),
-            rng: BotRng::new(seed ^ 0x6775_696c_64),
+            rng: BotRng::new(seed.rotate_left(17)),
             asked: None,
             next_frame: 0,
             limit_reached: false,
