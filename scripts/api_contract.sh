@@ -34,9 +34,10 @@ bots=
 trap 'kill $server ${bots:-} 2>/dev/null || true; rm -rf "$dir"' EXIT
 admin="http://127.0.0.1:$admin_port"
 for _ in $(seq 100); do curl -sf "$admin/health" > /dev/null && break; sleep 0.1; done
-# Data: ten players play a match to its end; then ten more stay online during the run.
+# Data: ten players play a match to its end; then ten social players (two guilds, chatting and
+# banking) stay online during the run.
 "$binary" bots --count 10 --duration 14 --admin "$admin" --server "127.0.0.1:$game_port" > /dev/null
-"$binary" bots --count 10 --duration 600 --admin "$admin" --server "127.0.0.1:$game_port" > /dev/null &
+"$binary" bots --behavior social --count 10 --duration 600 --admin "$admin" --server "127.0.0.1:$game_port" > /dev/null &
 bots=$!
 sleep 2
 for seed in 2026 $RANDOM$RANDOM; do

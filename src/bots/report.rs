@@ -122,6 +122,8 @@ pub struct BotsReport {
     /// refused, on that client, in milliseconds.
     pub guild_answer_ms_p50: Option<f64>,
     pub guild_answer_ms_p99: Option<f64>,
+    /// The same p99 for each kind of request (`create`, `accept`, `chat`, `deposit`, `withdraw`).
+    pub guild_answer_ms_p99_by_kind: BTreeMap<String, f64>,
 }
 
 impl BotsReport {
@@ -154,12 +156,24 @@ impl BotsReport {
         }
         let mut settle_ms: Vec<f64> = settle_us.values().map(|us| *us as f64 / 1000.0).collect();
         settle_ms.sort_by(f64::total_cmp);
-        let mut guild_ms: Vec<f64> = bots
-            .iter()
-            .flat_map(|bot| &bot.guild.stats.answer_us)
-            .map(|us| *us as f64 / 1000.0)
-            .collect();
+        let mut guild_ms: Vec<f64> = Vec::new();
+        let mut guild_ms_by_kind: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for (kind, us) in bots.iter().flat_map(|bot| &bot.guild.stats.answer_us) {
+            let ms = *us as f64 / 1000.0;
+            guild_ms.push(ms);
+            guild_ms_by_kind
+                .entry((*kind).to_owned())
+                .or_default()
+                .push(ms);
+        }
         guild_ms.sort_by(f64::total_cmp);
+        let guild_answer_ms_p99_by_kind = guild_ms_by_kind
+            .into_iter()
+            .filter_map(|(kind, mut ms)| {
+                ms.sort_by(f64::total_cmp);
+                Some((kind, percentile(&ms, 0.99)?))
+            })
+            .collect();
         Self {
             bots: bots.len() as u64,
             connected: count(|bot| bot.stats.connected),
@@ -182,6 +196,7 @@ impl BotsReport {
             trade_settle_ms_p99: percentile(&settle_ms, 0.99),
             guild_answer_ms_p50: percentile(&guild_ms, 0.50),
             guild_answer_ms_p99: percentile(&guild_ms, 0.99),
+            guild_answer_ms_p99_by_kind,
         }
     }
 }

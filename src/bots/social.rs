@@ -36,8 +36,8 @@ pub(super) struct GuildStats {
     pub(super) done: BTreeMap<String, u64>,
     /// Refused requests, by the server's reason.
     pub(super) refusals: BTreeMap<String, u64>,
-    /// Microseconds from each timed request to its answer.
-    pub(super) answer_us: Vec<u64>,
+    /// Microseconds from each timed request to its answer, by the request's kind.
+    pub(super) answer_us: Vec<(&'static str, u64)>,
     /// Requests never answered within [`ANSWER_FRAMES`].
     pub(super) unanswered: u64,
     /// Chat lines heard (its own included).
@@ -138,7 +138,7 @@ impl BotGuild {
         {
             self.stats
                 .answer_us
-                .push(now_us.saturating_sub(asked.sent_us));
+                .push((asked.kind, now_us.saturating_sub(asked.sent_us)));
         }
     }
 

@@ -12,7 +12,7 @@ use crate::guild::stored::GUILD_KIND;
 use crate::persistence::{
     FlushNow, ObjectJournal, ObjectKey, PartEvent, Progress, Transfer, TransferLeg, now_ms,
 };
-use crate::telemetry::metrics::GUILD_JOIN_SECONDS;
+use crate::telemetry::metrics::GUILD_TRANSFER_SECONDS;
 use arbiter_components::config::{EconomySettings, GuildSettings};
 use arbiter_components::guild::{Guild, GuildEvent, GuildRefusal, Membership, MembershipEvent};
 use arbiter_components::inventory::{
@@ -134,7 +134,7 @@ pub fn settle_guild_joins(
         match carry_out(&join, &mut player, &mut guild, &terms, &mut news) {
             Ok(()) => {
                 let waited = clock.secs_of(now.saturating_sub(since));
-                metrics::histogram!(GUILD_JOIN_SECONDS).record(f64::from(waited));
+                metrics::histogram!(GUILD_TRANSFER_SECONDS).record(f64::from(waited));
                 news.joined.write(GuildTransferred {
                     player: join.player,
                     guild: join.guild,

@@ -55,7 +55,7 @@ pub const TRADES_IN_DOUBT: &str = "arbiter_trades_in_doubt";
 pub const TRADE_SETTLE_SECONDS: &str = "arbiter_trade_settle_seconds";
 pub const GUILD_OPERATIONS_TOTAL: &str = "arbiter_guild_operations_total";
 pub const GUILD_CHAT_MESSAGES_TOTAL: &str = "arbiter_guild_chat_messages_total";
-pub const GUILD_JOIN_SECONDS: &str = "arbiter_guild_join_seconds";
+pub const GUILD_TRANSFER_SECONDS: &str = "arbiter_guild_transfer_seconds";
 pub const QUERY_DURATION_SECONDS: &str = "arbiter_query_duration_seconds";
 pub const HTTP_THROTTLED_TOTAL: &str = "arbiter_http_throttled_total";
 pub const CACHE_REQUESTS_TOTAL: &str = "arbiter_cache_requests_total";
@@ -222,9 +222,9 @@ fn describe() {
         "Guild chat lines, by result (sent; too_long, too_fast: dropped)."
     );
     describe_histogram!(
-        GUILD_JOIN_SECONDS,
+        GUILD_TRANSFER_SECONDS,
         Unit::Seconds,
-        "From a founding or join being asked for to both sides holding it, including the wait for their earlier changes to be stored."
+        "From a founding, join, deposit or withdrawal being asked for to it being carried out on both sides, including the wait for their earlier changes to be stored."
     );
     describe_counter!(
         SPEED_HACK_SIGNALS_TOTAL,

@@ -145,8 +145,9 @@ fn json_body(body: Bytes) -> Response {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// The start of the names to find, in any case (default: every guild, by name).
-    #[param(max_length = 96)]
+    /// The start of the names to find, in any case (default: every guild, by name); at most as
+    /// long as a name, 24 characters.
+    #[param(max_length = 24)]
     pub name_prefix: Option<String>,
     /// Guilds to return, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
@@ -170,10 +171,9 @@ pub(super) async fn search_guilds(
              limit: asked,
          }| {
             let prefix = name_prefix.unwrap_or_default();
-            if prefix.len() > MAX_NAME_CHARS * 4 {
+            if prefix.chars().count() > MAX_NAME_CHARS {
                 return Err(Failure::bad_request(format!(
-                    "name_prefix is longer than a guild name can be ({} bytes)",
-                    MAX_NAME_CHARS * 4
+                    "name_prefix is longer than a guild name can be ({MAX_NAME_CHARS} characters)"
                 )));
             }
             let limit = limit(asked, 20, MAX_SEARCH)?;
