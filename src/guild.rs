@@ -3,6 +3,7 @@
 //! out as transfers between the player and the guild (see `settlement`); and the rules' guild
 //! events recorded in the guild's log, membership events in the player's.
 
+mod bank_audit;
 mod calendar;
 mod loading;
 mod plugin;
@@ -10,6 +11,7 @@ mod recording;
 mod settlement;
 mod stored;
 
+pub use bank_audit::{audit_guild_banks, audit_players_and_banks};
 pub use plugin::GuildStoragePlugin;
 pub use settlement::{FencedJoins, settle_guild_joins};
 pub use stored::GUILD_KIND;

@@ -3,7 +3,8 @@
 
 use crate::cli::{GrantArgs, ReplayArgs, VerifyArgs};
 use crate::config::{LoadedConfig, process_env};
-use crate::economy::{EconomyData, RESERVED_CLAIM_PREFIX, audit_economy};
+use crate::economy::{EconomyData, RESERVED_CLAIM_PREFIX};
+use crate::guild::audit_players_and_banks;
 use crate::items::ITEMS_FILE;
 use crate::persistence::{Queued, QueuedGrant, Store, verify_objects, verify_players};
 use crate::runtime::AsyncRuntime;
@@ -222,7 +223,7 @@ pub fn verify(config_path: Option<&Path>, args: &VerifyArgs) -> anyhow::Result<A
     let keys = runtime.block_on(store.object_keys())?;
     let object_mismatches = runtime.block_on(verify_objects(&store, &keys))?;
     let capacity = config.economy.inventory_capacity;
-    let audit = runtime.block_on(audit_economy(&store, &ids, capacity))?;
+    let audit = runtime.block_on(audit_players_and_banks(&store, &ids, capacity))?;
     let violations = audit.violations;
     let half_written = runtime.block_on(store.half_written_transfers())?;
     let mut out = std::io::stdout().lock();

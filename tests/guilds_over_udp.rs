@@ -5,7 +5,7 @@
 //! members come back as they were and the store verifies clean.
 
 use arbiter::guild::GUILD_KIND;
-use arbiter::persistence::{ObjectJournal, ObjectKey, Progress, Store, verify_objects};
+use arbiter::persistence::{ObjectKey, Store, verify_objects};
 use arbiter_client::{ArbiterClient, LinkConditioner};
 use arbiter_components::guild::{GuildRefusal, GuildRequest, GuildRole, guild_id_of};
 use arbiter_components::inventory::Wallet;
@@ -14,6 +14,7 @@ use arbiter_components::protocol::{ClientMessage, GuildChange, GuildView, Server
 use arbiter_testing::databases::{runtime, sqlite_shards};
 use arbiter_testing::items::assert_store_clean;
 use arbiter_testing::net::{TestServer, drain};
+use arbiter_testing::persisted_app::all_durable;
 use std::time::Duration;
 
 const NAME: &str = "Iron Wolves";
@@ -95,16 +96,7 @@ impl Table {
     /// Steps until every player's and guild's changes are stored.
     fn until_stored(&mut self) {
         for _ in 0..3000 {
-            let world = self.server.app.world_mut();
-            let players = world
-                .query::<&Progress>()
-                .iter(world)
-                .all(Progress::is_durable);
-            let guilds = world
-                .query::<&ObjectJournal>()
-                .iter(world)
-                .all(ObjectJournal::is_durable);
-            if players && guilds {
+            if all_durable(self.server.app.world_mut()) {
                 return;
             }
             self.server.step(&mut self.clients);

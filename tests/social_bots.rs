@@ -6,12 +6,13 @@
 use arbiter::bots::{Arsenal, BotsReport, Swarm};
 use arbiter::cli::Behavior;
 use arbiter::guild::GUILD_KIND;
-use arbiter::persistence::{ObjectJournal, Progress, verify_objects};
+use arbiter::persistence::verify_objects;
 use arbiter::store_commands::open_store;
 use arbiter_client::{ArbiterClient, LinkConditioner};
 use arbiter_testing::databases::runtime;
 use arbiter_testing::items::assert_store_clean;
 use arbiter_testing::net::{self, TestServer, test_config};
+use arbiter_testing::persisted_app::all_durable;
 use std::time::Duration;
 
 const BOTS: u64 = 10;
@@ -70,18 +71,7 @@ fn ten_social_bots_on_a_lossy_link_form_two_guilds_chat_and_bank_and_the_store_s
     assert!(social.guild_chat_heard > 0);
     assert!(report.guild_answer_ms_p99.is_some());
 
-    let stored = |server: &mut TestServer| {
-        let world = server.app.world_mut();
-        let players = world
-            .query::<&Progress>()
-            .iter(world)
-            .all(Progress::is_durable);
-        let guilds = world
-            .query::<&ObjectJournal>()
-            .iter(world)
-            .all(ObjectJournal::is_durable);
-        players && guilds
-    };
+    let stored = |server: &mut TestServer| all_durable(server.app.world_mut());
     for _ in 0..3000 {
         if stored(&mut server) {
             break;

@@ -2,14 +2,10 @@
 //! is held equals what its log granted and bought less what it used, discarded and spent; no
 //! balance is negative (a stored negative balance does not decode); the inventory fits its capacity;
 //! each operator grant was applied at most once; and every item instance is held by exactly one
-//! owner (a player or a guild's bank) across all shards.
+//! player across all shards (and by no guild's bank besides: see `guild::audit_players_and_banks`).
 
 use super::grant_claims::GrantClaimEvent;
-use crate::guild::GUILD_KIND;
-use crate::persistence::ObjectKey;
-use crate::persistence::part::PartState;
 use crate::persistence::{Store, StoreError};
-use arbiter_components::guild::Guild;
 use arbiter_components::inventory::{InstanceId, Inventory, InventoryEvent, Wallet, WalletEvent};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -21,15 +17,17 @@ pub struct EconomyViolation {
     pub problem: String,
 }
 
-/// What an audit found: the broken invariants, and what the audited players and every guild's
-/// bank hold in total.
+/// What an audit found: the broken invariants, and what the audited owners hold in total.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EconomyAudit {
     pub violations: Vec<EconomyViolation>,
-    /// Units of each item and balance of each currency, summed over the players and the guild
-    /// banks: what a conservation check across owners (trades and deposits move, never create)
-    /// compares.
+    /// Units of each item and balance of each currency, summed over the owners audited (players;
+    /// guild banks too, see `guild::audit_players_and_banks`): what a conservation check across
+    /// owners (trades and deposits move, never create) compares.
     pub held: BTreeMap<String, u128>,
+    /// Who holds each item instance (a player's id; 0 for a guild's bank), for the rule that one
+    /// owner holds it.
+    pub(crate) holders: HashMap<InstanceId, u64>,
 }
 
 /// Audits `ids` (all players, for the instance rule to be complete) against an inventory of
@@ -120,75 +118,11 @@ pub async fn audit_economy(
             }
         }
     }
-    audit_guild_banks(store, &mut held, &mut holders, &mut violations).await?;
-    Ok(EconomyAudit { violations, held })
-}
-
-/// Adds what the guilds' banks hold to `held`, and refuses an instance a bank holds that a
-/// player (or another bank) holds too. A guild's violation names it by the player id 0 and its
-/// own id in the text.
-async fn audit_guild_banks(
-    store: &Store,
-    held: &mut BTreeMap<String, u128>,
-    holders: &mut HashMap<InstanceId, u64>,
-    violations: &mut Vec<EconomyViolation>,
-) -> Result<(), StoreError> {
-    if store.objects().get(GUILD_KIND).is_none() {
-        return Ok(());
-    }
-    let keys: Vec<ObjectKey> = store
-        .object_keys()
-        .await?
-        .into_iter()
-        .filter(|key| key.kind == GUILD_KIND)
-        .collect();
-    let (guilds, mut failed) = store.load_objects(&keys).await;
-    if let Some(failure) = failed.pop() {
-        return Err(failure.error);
-    }
-    for record in guilds {
-        let guild: Guild = match record.state.map(PartState::into_part).transpose() {
-            Ok(guild) => guild.unwrap_or_default(),
-            Err(problem) => {
-                violations.push(EconomyViolation {
-                    player_id: 0,
-                    problem: format!("guild {} does not decode: {problem}", record.key.id),
-                });
-                continue;
-            }
-        };
-        let bank = guild.bank();
-        let units = bank
-            .stacks
-            .iter()
-            .map(|(item, qty)| (item, u64::from(*qty)));
-        let instances = bank.instances.values().map(|item| (item, 1));
-        for (id, amount) in units.chain(instances).chain(
-            bank.currencies
-                .iter()
-                .map(|(currency, amount)| (currency, *amount)),
-        ) {
-            *held.entry(id.clone()).or_default() += u128::from(amount);
-        }
-        for instance in bank.instances.keys() {
-            if let Some(other) = holders.insert(*instance, 0) {
-                violations.push(EconomyViolation {
-                    player_id: 0,
-                    problem: format!(
-                        "guild {} holds instance {}:{} also held by {}",
-                        record.key.id,
-                        instance.origin,
-                        instance.serial,
-                        match other {
-                            0 => "another guild".to_owned(),
-                            player => format!("player {player}"),
-                        }
-                    ),
-                });
-            }
-        }
-    }
-    Ok(())
+    Ok(EconomyAudit {
+        violations,
+        held,
+        holders,
+    })
 }
 
 /// What a player's log says flowed in and out, per item and per currency, and how often each

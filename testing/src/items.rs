@@ -53,7 +53,7 @@ pub async fn assert_store_clean(store: &arbiter::persistence::Store, ids: &[u64]
         .await
         .expect("verify runs");
     assert_eq!(mismatches, vec![]);
-    let violations = arbiter::economy::audit_economy(store, ids, 40)
+    let violations = arbiter::guild::audit_players_and_banks(store, ids, 40)
         .await
         .expect("the audit runs")
         .violations;

@@ -76,3 +76,16 @@ pub fn step_until_durable(app: &mut App, player: arbiter::prelude::Entity) -> bo
             .is_some_and(arbiter::persistence::Progress::is_durable)
     })
 }
+
+/// Whether every player's and every stored object's changes in `world` are in the database.
+pub fn all_durable(world: &mut arbiter::prelude::World) -> bool {
+    let players = world
+        .query::<&arbiter::persistence::Progress>()
+        .iter(world)
+        .all(arbiter::persistence::Progress::is_durable);
+    let objects = world
+        .query::<&arbiter::persistence::ObjectJournal>()
+        .iter(world)
+        .all(arbiter::persistence::ObjectJournal::is_durable);
+    players && objects
+}

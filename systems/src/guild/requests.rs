@@ -193,21 +193,8 @@ pub fn handle_guild_requests(
                 stacks,
                 instances,
                 currencies,
-            } => own(membership, linked).and_then(|guild| {
-                let lines = Lines {
-                    stacks,
-                    instances,
-                    currencies,
-                };
-                let asked = bank::Asked {
-                    player: *player,
-                    actor,
-                    request,
-                };
-                bank::deposit(asked, guild, lines, &players, &guilds, &terms)
-                    .map(|transfer| hand_over(&mut out, transfer))
-            }),
-            GuildRequest::Withdraw {
+            }
+            | GuildRequest::Withdraw {
                 stacks,
                 instances,
                 currencies,
@@ -222,8 +209,13 @@ pub fn handle_guild_requests(
                     actor,
                     request,
                 };
-                bank::withdraw(asked, guild, lines, &guilds, &terms)
-                    .map(|transfer| hand_over(&mut out, transfer))
+                match request {
+                    GuildRequest::Deposit { .. } => {
+                        bank::deposit(asked, guild, lines, &players, &guilds, &terms)
+                    }
+                    _ => bank::withdraw(asked, guild, lines, &guilds, &terms),
+                }
+                .map(|transfer| hand_over(&mut out, transfer))
             }),
             GuildRequest::Leave
             | GuildRequest::Kick { .. }
