@@ -20,7 +20,7 @@ mod tell;
 
 pub use chat::ChatWindow;
 pub use joining::{finish_transfers, serve_waiting_requests};
-pub use presence::link_online_members;
+pub use presence::{link_online_members, tell_member_offline};
 pub use requests::handle_guild_requests;
 pub use tell::{GuildNews, tell_guild_members};
 
@@ -214,6 +214,7 @@ impl Plugin for GuildPlugin {
             .add_message::<GuildTransferFailed>()
             .add_message::<GuildNews>()
             .add_message::<Outbound>()
+            .add_observer(tell_member_offline)
             .add_systems(
                 FixedUpdate,
                 (

@@ -10,6 +10,9 @@ use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::GuildChange;
 use arbiter_components::tick::ServerTick;
 use bevy_ecs::entity::Entity;
+use bevy_ecs::lifecycle::Remove;
+use bevy_ecs::message::MessageWriter;
+use bevy_ecs::observer::On;
 use bevy_ecs::query::Without;
 use bevy_ecs::system::{Query, Res, ResMut};
 
@@ -51,4 +54,28 @@ pub fn link_online_members(
             });
         }
     }
+}
+
+/// A member whose entity leaves the world (its reconnect grace over) goes offline: its guild is
+/// told. A member taken out of the guild (its membership ended first) is not "offline": its guild
+/// was told why it left.
+pub fn tell_member_offline(
+    removed: On<Remove<GuildMemberOf>>,
+    members: Query<(&PlayerId, &Membership, &GuildMemberOf)>,
+    mut news: MessageWriter<GuildNews>,
+) {
+    let Ok((player, membership, link)) = members.get(removed.entity) else {
+        return;
+    };
+    if membership.guild().is_none() {
+        return;
+    }
+    news.write(GuildNews::Changed {
+        guild: link.0,
+        change: GuildChange::Online {
+            player_id: player.0,
+            online: false,
+        },
+        also: Vec::new(),
+    });
 }

@@ -622,3 +622,33 @@ fn a_guild_with_anything_in_its_bank_is_not_disbanded() {
     assert!(refusals(&said, a).is_empty());
     assert!(!state(&mut app, "Iron Wolves").exists());
 }
+
+#[test]
+fn a_member_whose_entity_leaves_is_told_to_the_others_as_gone_offline() {
+    let mut app = app(settings());
+    let a = player(&mut app, 1, 100);
+    let b = player(&mut app, 2, 0);
+    founded(&mut app, a, &[(b, 2)]);
+    app.world_mut().despawn(b);
+    let said = settle(&mut app, &[]);
+    let offline = GuildChange::Online {
+        player_id: 2,
+        online: false,
+    };
+    assert_eq!(changes(&said, a), vec![offline]);
+    // A kick is told as a kick, not as going offline.
+    let c = player(&mut app, 3, 0);
+    settle(&mut app, &[(a, GuildRequest::Invite { player_id: 3 })]);
+    let guild = guild_id_of("Iron Wolves");
+    let accept = GuildRequest::AnswerInvite {
+        guild,
+        accept: true,
+    };
+    settle(&mut app, &[(c, accept)]);
+    let said = settle(&mut app, &[(a, GuildRequest::Kick { player_id: 3 })]);
+    let kicked = GuildChange::Kicked {
+        player_id: 3,
+        by: 1,
+    };
+    assert_eq!(changes(&said, a), vec![kicked]);
+}
