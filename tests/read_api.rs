@@ -497,6 +497,26 @@ fn on_redis_every_route_answers_and_a_lost_leaderboard_is_rebuilt() {
     every_route_answers(&mut server);
     leaderboards_agree_with_the_database(&server);
 
+    // The guild boards are in Redis too, and read from there: a score changed behind the
+    // server's back shows.
+    server.wait("the guild boards in Redis", |_| {
+        ["guild_leaderboard:rating", "guild_leaderboard:kills"]
+            .iter()
+            .all(|key| {
+                setup.block_on(redis_server::run::<u64>(&url, redis::cmd("ZCARD").arg(key)))
+                    == GUILDS
+            })
+    });
+    let last = sorted_guilds(Board::Kills).last().expect("a guild").0;
+    let mut tamper = redis::cmd("ZADD");
+    tamper
+        .arg("guild_leaderboard:kills")
+        .arg(1_000_000)
+        .arg(format!("{last:020}"));
+    setup.block_on(redis_server::run::<u64>(&url, &tamper));
+    let top = server.expect("/v1/guilds/leaderboard?board=kills&limit=1", 200);
+    assert_eq!(top["entries"][0]["guild_id"], last, "{top}");
+
     // Redis loses everything; the leaderboards come back from the databases by themselves, and
     // queries meanwhile are answered from the process, never from a partial Redis board.
     setup.block_on(redis_server::run::<()>(&url, &redis::cmd("FLUSHDB")));

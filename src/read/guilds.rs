@@ -1,14 +1,19 @@
 //! Guilds on the read side: every guild's name, tag, members and bank as last committed, found by
 //! id, by name prefix and by member, and the guild leaderboards — by the mean rating of a guild's
 //! best `[guilds] board_top_members` members and by its members' total kills. Fed by the writer's
-//! commits (guilds and players) and rebuilt from the databases at start; in process.
+//! commits (guilds and players) and rebuilt from the databases at start; in process, and the
+//! boards mirrored into the Redis sorted sets `guild_leaderboard:rating` and
+//! `guild_leaderboard:kills` when Redis is configured (read from there first, as the player
+//! boards are).
 
 use super::board::{Board, MemoryBoard};
+use super::redis_link::RedisLink;
 use crate::persistence::ObjectRecord;
 use arbiter_components::guild::{Guild, GuildRole};
 use axum::body::Bytes;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -21,6 +26,21 @@ const MEMBER_PAGES_KEPT: usize = 10_000;
 
 /// A member page's key: guild, offset, limit.
 type PageKey = (u64, u64, u64);
+
+/// A guild's new scores on both boards, or `None`: it left them.
+type ScoreChange = (u64, Option<(i64, i64)>);
+
+fn redis_key(board: Board) -> &'static str {
+    match board {
+        Board::Rating => "guild_leaderboard:rating",
+        Board::Kills => "guild_leaderboard:kills",
+    }
+}
+
+/// Zero-padded members sort lexicographically as numbers, so Redis breaks ties like the process.
+fn member(guild: u64) -> String {
+    format!("{guild:020}")
+}
 
 /// One entry of a guild's bank: an item or currency and how much of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -107,15 +127,93 @@ pub struct GuildIndex {
     pages: Mutex<HashMap<PageKey, (Instant, Bytes)>>,
     /// Members whose ratings make a guild's rating score.
     top_members: usize,
+    redis: Option<RedisLink>,
+    /// Whether Redis holds complete guild boards (after a rebuild).
+    redis_complete: AtomicBool,
 }
 
 impl GuildIndex {
-    pub fn new(top_members: u32) -> Self {
+    pub fn new(top_members: u32, redis: Option<RedisLink>) -> Self {
         Self {
             index: RwLock::default(),
             pages: Mutex::default(),
             top_members: top_members.max(1) as usize,
+            redis,
+            redis_complete: AtomicBool::new(false),
         }
+    }
+
+    /// Redis, when it holds complete guild boards.
+    fn complete_redis(&self) -> Option<&RedisLink> {
+        self.redis
+            .as_ref()
+            .filter(|_| self.redis_complete.load(Ordering::Acquire))
+    }
+
+    /// Puts score changes into the Redis boards (one pipeline); nothing without Redis. A failure
+    /// leaves Redis behind: reads fall back to the process until the next rebuild.
+    pub async fn mirror(&self, changes: &[ScoreChange]) {
+        let Some(redis) = &self.redis else {
+            return;
+        };
+        if changes.is_empty() {
+            return;
+        }
+        let mut pipeline = redis::pipe();
+        for (guild, scores) in changes {
+            match scores {
+                Some((rating, kills)) => {
+                    for (board, score) in [(Board::Rating, rating), (Board::Kills, kills)] {
+                        pipeline
+                            .cmd("ZADD")
+                            .arg(redis_key(board))
+                            .arg(score)
+                            .arg(member(*guild))
+                            .ignore();
+                    }
+                }
+                None => {
+                    for board in Board::ALL {
+                        pipeline
+                            .cmd("ZREM")
+                            .arg(redis_key(board))
+                            .arg(member(*guild))
+                            .ignore();
+                    }
+                }
+            }
+        }
+        if redis.pipeline::<()>(&pipeline).await.is_err() {
+            self.redis_complete.store(false, Ordering::Release);
+        }
+    }
+
+    /// Writes both boards into Redis whole (after the index was built from the databases).
+    pub async fn mirror_all(&self) {
+        let Some(redis) = &self.redis else {
+            return;
+        };
+        self.redis_complete.store(false, Ordering::Release);
+        let changes: Vec<ScoreChange> = {
+            let index = self.read();
+            index
+                .guilds
+                .keys()
+                .map(|guild| {
+                    let scores = index.rating.score(*guild).zip(index.kills.score(*guild));
+                    (*guild, scores)
+                })
+                .collect()
+        };
+        let mut unlink = redis::cmd("UNLINK");
+        for board in Board::ALL {
+            unlink.arg(redis_key(board));
+        }
+        if redis.command::<()>(&unlink).await.is_err() {
+            return;
+        }
+        self.redis_complete.store(true, Ordering::Release);
+        self.mirror(&changes).await;
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
@@ -131,8 +229,13 @@ impl GuildIndex {
     }
 
     /// Takes committed guild records (other kinds are skipped); `score` is a player's score on a
-    /// player board, for the guild boards.
-    pub fn committed(&self, records: &[ObjectRecord], score: impl Fn(Board, u64) -> Option<i64>) {
+    /// player board, for the guild boards. Returns the guilds' score changes, for [`Self::mirror`].
+    pub fn committed(
+        &self,
+        records: &[ObjectRecord],
+        score: impl Fn(Board, u64) -> Option<i64>,
+    ) -> Vec<ScoreChange> {
+        let mut changes = Vec::new();
         let mut index = self.write();
         for record in records
             .iter()
@@ -147,10 +250,11 @@ impl GuildIndex {
                 }
             };
             index.put(record.key.id, &guild);
-            self.rescore(&mut index, record.key.id, &score);
+            changes.push(self.rescore(&mut index, record.key.id, &score));
             self.pages()
                 .retain(|(guild, ..), _| *guild != record.key.id);
         }
+        changes
     }
 
     fn pages(&self) -> std::sync::MutexGuard<'_, HashMap<PageKey, (Instant, Bytes)>> {
@@ -175,8 +279,13 @@ impl GuildIndex {
         pages.insert((guild, offset, limit), (Instant::now(), body));
     }
 
-    /// Players whose scores changed: their guilds' scores follow.
-    pub fn players_changed(&self, players: &[u64], score: impl Fn(Board, u64) -> Option<i64>) {
+    /// Players whose scores changed: their guilds' scores follow (returned, for
+    /// [`Self::mirror`]).
+    pub fn players_changed(
+        &self,
+        players: &[u64],
+        score: impl Fn(Board, u64) -> Option<i64>,
+    ) -> Vec<ScoreChange> {
         let mut index = self.write();
         let mut guilds: Vec<u64> = players
             .iter()
@@ -184,16 +293,22 @@ impl GuildIndex {
             .collect();
         guilds.sort_unstable();
         guilds.dedup();
-        for guild in guilds {
-            self.rescore(&mut index, guild, &score);
-        }
+        guilds
+            .into_iter()
+            .map(|guild| self.rescore(&mut index, guild, &score))
+            .collect()
     }
 
-    fn rescore(&self, index: &mut Index, guild: u64, score: &impl Fn(Board, u64) -> Option<i64>) {
+    fn rescore(
+        &self,
+        index: &mut Index,
+        guild: u64,
+        score: &impl Fn(Board, u64) -> Option<i64>,
+    ) -> ScoreChange {
         let Some(entry) = index.guilds.get(&guild) else {
             index.rating.remove(guild);
             index.kills.remove(guild);
-            return;
+            return (guild, None);
         };
         let mut ratings: Vec<i64> = entry
             .members
@@ -213,6 +328,7 @@ impl GuildIndex {
             .sum();
         index.rating.set(guild, mean);
         index.kills.set(guild, kills);
+        (guild, Some((mean, kills)))
     }
 
     pub fn len(&self) -> usize {
@@ -292,8 +408,60 @@ impl GuildIndex {
         })
     }
 
-    /// A page of a guild leaderboard, with how many guilds are on it.
-    pub fn leaderboard(&self, board: Board, offset: u64, limit: u64) -> (u64, Vec<GuildStanding>) {
+    /// A page of a guild leaderboard, with how many guilds are on it: from Redis when it holds
+    /// the boards (shared by every instance), else from the process.
+    pub async fn leaderboard(
+        &self,
+        board: Board,
+        offset: u64,
+        limit: u64,
+    ) -> (u64, Vec<GuildStanding>) {
+        if let Some(redis) = self.complete_redis()
+            && limit > 0
+        {
+            let mut pipeline = redis::pipe();
+            pipeline
+                .cmd("ZCARD")
+                .arg(redis_key(board))
+                .cmd("ZREVRANGE")
+                .arg(redis_key(board))
+                .arg(offset)
+                .arg(offset + limit - 1)
+                .arg("WITHSCORES");
+            if let Ok((total, entries)) =
+                redis.pipeline::<(u64, Vec<(String, f64)>)>(&pipeline).await
+            {
+                let index = self.read();
+                let standings: Option<Vec<GuildStanding>> = entries
+                    .into_iter()
+                    .zip(offset + 1..)
+                    .map(|((member, score), rank)| {
+                        let guild_id: u64 = member.parse().ok()?;
+                        let entry = index.guilds.get(&guild_id)?;
+                        Some(GuildStanding {
+                            rank,
+                            guild_id,
+                            name: entry.name.clone(),
+                            tag: entry.tag.clone(),
+                            score: score as i64,
+                        })
+                    })
+                    .collect();
+                // A guild Redis knows and this process does not yet: the process answers.
+                if let Some(standings) = standings {
+                    return (total, standings);
+                }
+            }
+        }
+        self.local_leaderboard(board, offset, limit)
+    }
+
+    fn local_leaderboard(
+        &self,
+        board: Board,
+        offset: u64,
+        limit: u64,
+    ) -> (u64, Vec<GuildStanding>) {
         let index = self.read();
         let memory = match board {
             Board::Rating => &index.rating,
@@ -398,7 +566,7 @@ mod tests {
 
     #[test]
     fn guilds_are_found_by_id_prefix_and_member_and_ranked_by_their_best_members() {
-        let index = GuildIndex::new(2);
+        let index = GuildIndex::new(2, None);
         // Ratings: player id × 100; kills: 1 each.
         let score = |board: Board, player: u64| match board {
             Board::Rating => Some(player as i64 * 100),
@@ -417,10 +585,10 @@ mod tests {
         assert!(index.search("wolf", 10).is_empty());
         assert_eq!(index.badge(11).map(|b| b.id), Some(1));
         // Best two of wolves: 1100 and 1000; of bears: 800 and 700.
-        let (total, top) = index.leaderboard(Board::Rating, 0, 10);
+        let (total, top) = index.local_leaderboard(Board::Rating, 0, 10);
         assert_eq!(total, 2);
         assert_eq!((top[0].guild_id, top[0].score), (1, 1050));
-        let (_, kills) = index.leaderboard(Board::Kills, 0, 10);
+        let (_, kills) = index.local_leaderboard(Board::Kills, 0, 10);
         assert_eq!((kills[0].guild_id, kills[0].score), (2, 4));
         let (count, page) = index.members(2, 1, 2).expect("a guild");
         assert_eq!((count, page.len(), page[0].0), (4, 2, 6));
@@ -428,6 +596,6 @@ mod tests {
         index.committed(&[record(1, Guild::default())], score);
         assert_eq!(index.summary(1), None);
         assert_eq!(index.badge(11), None);
-        assert_eq!(index.leaderboard(Board::Rating, 0, 10).0, 1);
+        assert_eq!(index.local_leaderboard(Board::Rating, 0, 10).0, 1);
     }
 }

@@ -294,15 +294,18 @@ impl ReadModel {
         let ids: Vec<u64> = records.iter().map(|record| record.id).collect();
         self.cache.invalidate(&ids).await;
         self.boards.update(records).await;
-        self.guilds
+        let changes = self
+            .guilds
             .players_changed(&ids, |board, player| self.boards.local_score(board, player));
+        self.guilds.mirror(&changes).await;
     }
 
-    /// Takes committed stored objects: guilds go into the guild index.
-    pub fn objects_committed(&self, records: &[ObjectRecord]) {
-        self.guilds.committed(records, |board, player| {
+    /// Takes committed stored objects: guilds go into the guild index (and its boards).
+    pub async fn objects_committed(&self, records: &[ObjectRecord]) {
+        let changes = self.guilds.committed(records, |board, player| {
             self.boards.local_score(board, player)
         });
+        self.guilds.mirror(&changes).await;
     }
 
     /// The guild index, for the query API.
@@ -332,8 +335,11 @@ impl ReadModel {
             if let Some(failure) = failed.pop() {
                 return Err(unavailable(failure.error));
             }
-            self.objects_committed(&records);
+            self.guilds.committed(&records, |board, player| {
+                self.boards.local_score(board, player)
+            });
         }
+        self.guilds.mirror_all().await;
         Ok(self.guilds.len())
     }
 

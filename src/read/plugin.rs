@@ -103,8 +103,8 @@ impl Plugin for ReadPlugin {
             replicas(&persistence, &data_dir, &runtime),
             cache,
             Leaderboards::new(redis.clone()),
-            Presence::new(redis),
-            GuildIndex::new(guild_settings.board_top_members),
+            Presence::new(redis.clone()),
+            GuildIndex::new(guild_settings.board_top_members, redis),
         ));
         let (commits, mut committed) = mpsc::unbounded_channel::<Committed>();
         let feed = model.clone();
@@ -114,7 +114,7 @@ impl Plugin for ReadPlugin {
                 objects,
             }) = committed.recv().await
             {
-                feed.objects_committed(&objects);
+                feed.objects_committed(&objects).await;
                 feed.committed(&records).await;
                 // A profile read that raced this commit may have cached the row it replaced; a second
                 // invalidation a moment later removes that (reads take milliseconds).

@@ -219,22 +219,22 @@ pub(super) async fn get_guild_leaderboard(
     parsed: Result<Query<GuildBoardQuery>, QueryRejection>,
 ) -> Reply<GuildLeaderboardPage> {
     let started = Instant::now();
-    let reply = query(parsed).and_then(
-        |GuildBoardQuery {
-             board,
-             limit: asked,
-             offset,
-         }| {
-            let limit = limit(asked, 10, MAX_PAGE)?;
-            let offset = position("offset", offset.unwrap_or(0))?;
-            let (total, entries) = model.guilds().leaderboard(board, offset, limit);
-            Ok(Json(GuildLeaderboardPage {
-                board,
-                offset,
-                total,
-                entries,
-            }))
-        },
-    );
+    let reply = async {
+        let GuildBoardQuery {
+            board,
+            limit: asked,
+            offset,
+        } = query(parsed)?;
+        let limit = limit(asked, 10, MAX_PAGE)?;
+        let offset = position("offset", offset.unwrap_or(0))?;
+        let (total, entries) = model.guilds().leaderboard(board, offset, limit).await;
+        Ok(Json(GuildLeaderboardPage {
+            board,
+            offset,
+            total,
+            entries,
+        }))
+    }
+    .await;
     timed("/v1/guilds/leaderboard", started, reply)
 }
