@@ -153,23 +153,30 @@ impl GuildIndex {
     /// Puts score changes into the Redis boards (one pipeline); nothing without Redis. A failure
     /// leaves Redis behind: reads fall back to the process until the next rebuild.
     pub async fn mirror(&self, changes: &[ScoreChange]) {
+        if !self.write_redis(changes, false).await {
+            self.redis_complete.store(false, Ordering::Release);
+        }
+    }
+
+    /// Writes score changes into Redis (only for guilds not there yet, when `only_new`: a score a
+    /// commit wrote meanwhile is newer); whether it took them (`true` without Redis).
+    async fn write_redis(&self, changes: &[ScoreChange], only_new: bool) -> bool {
         let Some(redis) = &self.redis else {
-            return;
+            return true;
         };
         if changes.is_empty() {
-            return;
+            return true;
         }
         let mut pipeline = redis::pipe();
         for (guild, scores) in changes {
             match scores {
                 Some((rating, kills)) => {
                     for (board, score) in [(Board::Rating, rating), (Board::Kills, kills)] {
-                        pipeline
-                            .cmd("ZADD")
-                            .arg(redis_key(board))
-                            .arg(score)
-                            .arg(member(*guild))
-                            .ignore();
+                        let command = pipeline.cmd("ZADD").arg(redis_key(board));
+                        if only_new {
+                            command.arg("NX");
+                        }
+                        command.arg(score).arg(member(*guild)).ignore();
                     }
                 }
                 None => {
@@ -183,9 +190,7 @@ impl GuildIndex {
                 }
             }
         }
-        if redis.pipeline::<()>(&pipeline).await.is_err() {
-            self.redis_complete.store(false, Ordering::Release);
-        }
+        redis.pipeline::<()>(&pipeline).await.is_ok()
     }
 
     /// Writes both boards into Redis whole (after the index was built from the databases).
@@ -194,6 +199,13 @@ impl GuildIndex {
             return;
         };
         self.redis_complete.store(false, Ordering::Release);
+        let mut unlink = redis::cmd("UNLINK");
+        for board in Board::ALL {
+            unlink.arg(redis_key(board));
+        }
+        if redis.command::<()>(&unlink).await.is_err() {
+            return;
+        }
         let changes: Vec<ScoreChange> = {
             let index = self.read();
             index
@@ -205,15 +217,10 @@ impl GuildIndex {
                 })
                 .collect()
         };
-        let mut unlink = redis::cmd("UNLINK");
-        for board in Board::ALL {
-            unlink.arg(redis_key(board));
+        // Complete only once every guild is in: until then reads come from the process.
+        if self.write_redis(&changes, true).await {
+            self.redis_complete.store(true, Ordering::Release);
         }
-        if redis.command::<()>(&unlink).await.is_err() {
-            return;
-        }
-        self.redis_complete.store(true, Ordering::Release);
-        self.mirror(&changes).await;
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
