@@ -25,7 +25,7 @@ pub use guild::{BankView, GuildChange, GuildChatLine, GuildMemberView, GuildView
 pub use server_message::{
     EntityState, ErrorCode, KickReason, ScoreLine, ServerMessage, ShotOutcome,
 };
-pub use trade::{MAX_OFFER_LINES, TradeOffer, TradeOutcome, TradeView};
+pub use trade::{MAX_OFFER_LINES, TradeOffer, TradeOutcome, TradeView, lines_well_formed};
 
 /// Version of this protocol. Bump it on any change to a message or channel: it is folded into the
 /// netcode protocol id, so clients of another version are refused at connect.

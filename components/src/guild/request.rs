@@ -1,8 +1,7 @@
 //! What a player asks of its guild, and why the server may refuse it.
 
 use crate::inventory::{InstanceId, InventoryError};
-use crate::items::MAX_ID_LEN;
-use crate::protocol::MAX_OFFER_LINES;
+use crate::protocol::lines_well_formed;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Message;
 use serde::{Deserialize, Serialize};
@@ -133,20 +132,6 @@ impl GuildRequest {
             GuildRequest::Withdraw { .. } => "withdraw",
         }
     }
-}
-
-/// Whether lists of items and currencies are of a possible size, their ids of a possible length.
-fn lines_well_formed(
-    stacks: &[(String, u32)],
-    instances: &[InstanceId],
-    currencies: &[(String, u64)],
-) -> bool {
-    let id = |id: &String| !id.is_empty() && id.len() <= MAX_ID_LEN;
-    [stacks.len(), instances.len(), currencies.len()]
-        .iter()
-        .all(|lines| *lines <= MAX_OFFER_LINES)
-        && stacks.iter().all(|(item, _)| id(item))
-        && currencies.iter().all(|(currency, _)| id(currency))
 }
 
 /// Whether `name` is a possible guild name: 3–24 characters, letters, digits and single spaces,

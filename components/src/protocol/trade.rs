@@ -14,23 +14,31 @@ impl TradeRequest {
     /// Whether its ids are of a possible length and its offer of a possible size; anything else
     /// is a malformed message.
     pub fn is_well_formed(&self) -> bool {
-        let id = |id: &String| !id.is_empty() && id.len() <= MAX_ID_LEN;
         match self {
             TradeRequest::SetOffer {
                 stacks,
                 instances,
                 currencies,
                 ..
-            } => {
-                [stacks.len(), instances.len(), currencies.len()]
-                    .iter()
-                    .all(|lines| *lines <= MAX_OFFER_LINES)
-                    && stacks.iter().all(|(item, _)| id(item))
-                    && currencies.iter().all(|(currency, _)| id(currency))
-            }
+            } => lines_well_formed(stacks, instances, currencies),
             _ => true,
         }
     }
+}
+
+/// Whether lists of items and currencies (a trade offer, a bank move) are of a possible size and
+/// their ids of a possible length; anything else is a malformed message.
+pub fn lines_well_formed(
+    stacks: &[(String, u32)],
+    instances: &[InstanceId],
+    currencies: &[(String, u64)],
+) -> bool {
+    let id = |id: &String| !id.is_empty() && id.len() <= MAX_ID_LEN;
+    [stacks.len(), instances.len(), currencies.len()]
+        .iter()
+        .all(|lines| *lines <= MAX_OFFER_LINES)
+        && stacks.iter().all(|(item, _)| id(item))
+        && currencies.iter().all(|(currency, _)| id(currency))
 }
 
 /// What one side offers, as its client sees it.
