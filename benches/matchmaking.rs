@@ -36,6 +36,7 @@ fn ticket(id: usize, mode: u16, rating: i32, tick: u64) -> QueuedTicket {
             .unwrap_or_else(|| unreachable!("ids stay small")),
         mode,
         rating,
+        seats: 1,
         enqueued_tick: tick,
     }
 }

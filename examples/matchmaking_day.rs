@@ -104,6 +104,7 @@ fn arbiter(arrivals: &[Arrival], bucket_width: u32, expand_every_ticks: u64) -> 
                     .unwrap_or_else(|| unreachable!("ids stay small")),
                 mode: 0,
                 rating: arrivals[next].rating,
+                seats: 1,
                 enqueued_tick: now,
             };
             let _ = queue.enqueue(ticket);

@@ -3,6 +3,7 @@
 
 mod events;
 mod forming;
+mod packing;
 mod queue;
 mod requests;
 mod teams;
@@ -13,6 +14,7 @@ pub use requests::{
     QueueJoinRequested, QueueLeaveRequested, drop_tickets_of_disconnected, handle_queue_requests,
 };
 
+pub use packing::{max_party_size, team_capacities};
 pub use queue::{
     FormedMatch, MatchmakingQueue, QueueParams, QueuedTicket, TickOutcome, TicketHandle,
 };

@@ -1,20 +1,25 @@
 //! The matchmaking queue: waiting tickets indexed by skill bucket, matched with mutual acceptance.
 //!
-//! **Rules.** A ticket's bucket is `⌊rating / bucket_width⌋`. Its search radius is 0 when it enters
+//! **Rules.** A ticket is one player or a party, and holds that many *seats*; a match is exactly
+//! `match_size` seats that split into two teams with every party whole on one team. A ticket's bucket is `⌊rating / bucket_width⌋`. Its search radius is 0 when it enters
 //! and grows by one bucket every `expand_every_ticks`, up to `max_radius`. A ticket *accepts* a match
 //! when every member's bucket is within its own radius of its own bucket; a match is formed only if
 //! every member accepts it, so a long wait widens that ticket's window but never drags a fresh,
 //! far-rated player into its lobby. Among possible matches the queue takes the one whose tickets
-//! have waited longest in total, then the one with the smallest bucket span.
+//! have waited longest in total (per seat), then the one with the smallest bucket span. Within a
+//! bucket range the oldest tickets are taken, skipping one only when the match could then not be
+//! filled (see [`packing`](super::packing)).
 //!
 //! **Cost.** Within a bucket, tickets are kept oldest first, and radius only grows with age, so the
 //! tickets of a bucket that accept a distance `d` are a prefix; each bucket keeps `eligible[d]`, the
-//! length of that prefix. Whether a bucket range `[lo, hi]` holds a match is then a sum over its
-//! buckets, without looking at a single ticket. A tick examines only *dirty* buckets — those that got
+//! seats of that prefix. Whether a bucket range `[lo, hi]` has the seats for a match is then a sum
+//! over its buckets, without looking at a single ticket. Tickets are kept in one lane per party
+//! size, so forming a match reads only the few oldest of each size. A tick examines only *dirty* buckets — those that got
 //! a ticket or in which a ticket's radius grew (found by binary search in a tick-ordered FIFO) —
 //! because any match that became possible must contain such a ticket. Work per tick follows what
 //! changed, not how many tickets wait.
 
+use super::packing::{max_party_size, pick, team_capacities};
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
@@ -37,6 +42,8 @@ pub struct QueuedTicket {
     pub ticket: Entity,
     pub mode: u16,
     pub rating: i32,
+    /// Players on the ticket: 1, or a party's size.
+    pub seats: u32,
     pub enqueued_tick: u64,
 }
 
@@ -69,6 +76,7 @@ struct Entry {
     tick: u64,
     ticket: Entity,
     rating: i32,
+    seats: u32,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -86,14 +94,51 @@ struct Slot {
     radius: u32,
 }
 
-#[derive(Debug, Default)]
-struct Bucket {
+/// The tickets of one size in a bucket.
+#[derive(Debug)]
+struct Lane {
+    seats: u32,
     /// Oldest first; entries of removed tickets stay until they reach the front or are compacted.
     entries: VecDeque<Entry>,
     live: u32,
-    /// `eligible[d]`: live tickets whose radius is at least `d`.
+}
+
+impl Lane {
+    fn drop_dead_front(&mut self, generations: &[u32]) {
+        while self
+            .entries
+            .front()
+            .is_some_and(|entry| !is_live(generations, entry.handle))
+        {
+            self.entries.pop_front();
+        }
+    }
+
+    fn oldest_live(&self, generations: &[u32]) -> Option<u64> {
+        self.entries
+            .iter()
+            .find(|entry| is_live(generations, entry.handle))
+            .map(|entry| entry.tick)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Bucket {
+    /// One per ticket size present; solo tickets almost always alone.
+    lanes: Vec<Lane>,
+    live: u32,
+    /// `eligible[d]`: seats of the live tickets whose radius is at least `d`.
     eligible: Vec<u32>,
     dirty: bool,
+}
+
+impl Bucket {
+    fn oldest_live(&self, generations: &[u32]) -> Option<u64> {
+        self.lanes
+            .iter()
+            .filter_map(|lane| lane.oldest_live(generations))
+            .min()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -120,6 +165,7 @@ pub struct MatchmakingQueue {
 
 /// A candidate match: the tickets it would take (with their buckets) and how it ranks.
 struct Candidate {
+    /// Enqueue ticks summed over seats: every candidate has `match_size` seats, so lower is older.
     total_enqueue_ticks: u128,
     span: i32,
     lo: i32,
@@ -302,15 +348,32 @@ impl MatchmakingQueue {
         let mode = self.modes.entry(slot.ticket.mode).or_default();
         let bucket = mode.buckets.entry(slot.bucket).or_default();
         bucket.eligible.resize(levels, 0);
-        bucket.entries.push_back(Entry {
+        let seats = slot.ticket.seats;
+        let lane = match bucket.lanes.iter().position(|lane| lane.seats == seats) {
+            Some(index) => &mut bucket.lanes[index],
+            None => {
+                bucket.lanes.push(Lane {
+                    seats,
+                    entries: VecDeque::new(),
+                    live: 0,
+                });
+                bucket
+                    .lanes
+                    .last_mut()
+                    .unwrap_or_else(|| unreachable!("just pushed"))
+            }
+        };
+        lane.entries.push_back(Entry {
             handle,
             tick: slot.ticket.enqueued_tick,
             ticket: slot.ticket.ticket,
             rating: slot.ticket.rating,
+            seats,
         });
+        lane.live += 1;
         bucket.live += 1;
         for level in 0..=slot.radius as usize {
-            bucket.eligible[level] += 1;
+            bucket.eligible[level] += seats;
         }
         mark_dirty(mode, slot.bucket);
     }
@@ -321,6 +384,7 @@ impl MatchmakingQueue {
             self.slots[handle.slot as usize].radius, radius,
             "tracked and derived radius agree"
         );
+        let seats = self.slots[handle.slot as usize].ticket.seats;
         let generation = &mut self.generations[handle.slot as usize];
         *generation = generation.wrapping_add(1);
         self.free.push(handle.slot);
@@ -333,14 +397,22 @@ impl MatchmakingQueue {
         };
         bucket.live -= 1;
         for level in 0..=radius as usize {
-            bucket.eligible[level] -= 1;
+            bucket.eligible[level] -= seats;
         }
         if bucket.live == 0 {
             mode.buckets.remove(&bucket_id);
-        } else if bucket.entries.len() > 2 * bucket.live as usize + 32 {
+            return;
+        }
+        let Some(index) = bucket.lanes.iter().position(|lane| lane.seats == seats) else {
+            return;
+        };
+        let lane = &mut bucket.lanes[index];
+        lane.live -= 1;
+        if lane.live == 0 {
+            bucket.lanes.swap_remove(index);
+        } else if lane.entries.len() > 2 * lane.live as usize + 32 {
             let generations = &self.generations;
-            bucket
-                .entries
+            lane.entries
                 .retain(|entry| is_live(generations, entry.handle));
         }
     }
@@ -398,7 +470,7 @@ impl MatchmakingQueue {
             return;
         };
         for level in slot.radius as usize + 1..=radius as usize {
-            bucket.eligible[level] += 1;
+            bucket.eligible[level] += slot.ticket.seats;
         }
         slot.radius = radius;
         mark_dirty(mode, slot.bucket);
@@ -413,13 +485,8 @@ impl MatchmakingQueue {
         let oldest = |mode: &ModeQueue, generations: &[u32], bucket: i32| {
             mode.buckets
                 .get(&bucket)
-                .and_then(|bucket| {
-                    bucket
-                        .entries
-                        .iter()
-                        .find(|entry| is_live(generations, entry.handle))
-                })
-                .map_or(u64::MAX, |entry| entry.tick)
+                .and_then(|bucket| bucket.oldest_live(generations))
+                .unwrap_or(u64::MAX)
         };
         dirty.sort_by_key(|bucket| (oldest(mode, &self.generations, *bucket), *bucket));
         for bucket_id in dirty {
@@ -438,6 +505,7 @@ impl MatchmakingQueue {
                         ticket: entry.ticket,
                         mode: mode_id,
                         rating: entry.rating,
+                        seats: entry.seats,
                         enqueued_tick: entry.tick,
                     })
                     .collect();
@@ -457,14 +525,15 @@ impl MatchmakingQueue {
     fn best_match_through(&mut self, mode_id: u16, bucket_id: i32) -> Option<Candidate> {
         let oldest_tick = {
             let bucket = self.modes.get_mut(&mode_id)?.buckets.get_mut(&bucket_id)?;
-            while bucket
-                .entries
-                .front()
-                .is_some_and(|entry| !is_live(&self.generations, entry.handle))
-            {
-                bucket.entries.pop_front();
+            for lane in &mut bucket.lanes {
+                lane.drop_dead_front(&self.generations);
             }
-            bucket.entries.front()?.tick
+            bucket
+                .lanes
+                .iter()
+                .filter_map(|lane| lane.entries.front())
+                .map(|entry| entry.tick)
+                .min()?
         };
         // The oldest ticket has the largest radius: no range wider than it can use this bucket.
         let reach = self.radius_at(oldest_tick) as i32;
@@ -499,7 +568,9 @@ impl MatchmakingQueue {
                 if count < needed {
                     continue;
                 }
-                let candidate = self.select(mode, lo, hi);
+                let Some(candidate) = self.select(mode, lo, hi) else {
+                    continue;
+                };
                 let better = best.as_ref().is_none_or(|best| {
                     (candidate.total_enqueue_ticks, candidate.span, candidate.lo)
                         < (best.total_enqueue_ticks, best.span, best.lo)
@@ -512,35 +583,48 @@ impl MatchmakingQueue {
         best
     }
 
-    /// The `match_size` oldest tickets of `[lo, hi]` that accept the range.
-    fn select(&self, mode: &ModeQueue, lo: i32, hi: i32) -> Candidate {
-        let needed = self.params.match_size as usize;
-        let mut picked: Vec<(i32, Entry)> = Vec::with_capacity(needed * 2);
+    /// The oldest tickets of `[lo, hi]` that accept the range and fill a match exactly, if any do.
+    fn select(&self, mode: &ModeQueue, lo: i32, hi: i32) -> Option<Candidate> {
+        let match_size = self.params.match_size;
+        let largest_party = max_party_size(match_size).max(1);
+        let mut offered: Vec<(i32, Entry)> = Vec::with_capacity(match_size as usize * 2);
         for bucket_id in lo..=hi {
             let Some(bucket) = mode.buckets.get(&bucket_id) else {
                 continue;
             };
             let distance = (bucket_id - lo).max(hi - bucket_id) as u32;
-            picked.extend(
-                bucket
-                    .entries
-                    .iter()
-                    .filter(|entry| is_live(&self.generations, entry.handle))
-                    .take_while(|entry| self.radius_at(entry.tick) >= distance)
-                    .take(needed)
-                    .map(|entry| (bucket_id, *entry)),
-            );
+            for lane in bucket
+                .lanes
+                .iter()
+                .filter(|lane| lane.seats <= largest_party)
+            {
+                // A match holds at most this many tickets of the lane's size.
+                let usable = (match_size / lane.seats) as usize;
+                offered.extend(
+                    lane.entries
+                        .iter()
+                        .filter(|entry| is_live(&self.generations, entry.handle))
+                        .take_while(|entry| self.radius_at(entry.tick) >= distance)
+                        .take(usable)
+                        .map(|entry| (bucket_id, *entry)),
+                );
+            }
         }
-        picked.sort_unstable_by_key(|(_, entry)| (entry.tick, entry.handle.slot));
-        picked.truncate(needed);
+        offered.sort_unstable_by_key(|(_, entry)| (entry.tick, entry.handle.slot));
+        let seats: Vec<u32> = offered.iter().map(|(_, entry)| entry.seats).collect();
+        let chosen = pick(&seats, team_capacities(match_size))?;
+        let picked: Vec<(i32, Entry)> = chosen.into_iter().map(|index| offered[index]).collect();
         let buckets = picked.iter().map(|(bucket, _)| *bucket);
         let span = buckets.clone().max().unwrap_or(lo) - buckets.min().unwrap_or(lo);
-        Candidate {
-            total_enqueue_ticks: picked.iter().map(|(_, entry)| u128::from(entry.tick)).sum(),
+        Some(Candidate {
+            total_enqueue_ticks: picked
+                .iter()
+                .map(|(_, entry)| u128::from(entry.tick) * u128::from(entry.seats))
+                .sum(),
             span,
             lo,
             picked,
-        }
+        })
     }
 }
 

@@ -90,6 +90,7 @@ pub fn handle_queue_requests(
                 ticket: entity,
                 mode,
                 rating,
+                seats: 1,
                 enqueued_tick: tick.get(),
             });
             commands.entity(entity).insert(handle);

@@ -1,5 +1,7 @@
 //! Splitting a match into two teams of (nearly) equal strength, parties kept together.
 
+use super::packing::{assign, team_capacities};
+
 /// A ticket as team balancing sees it: how many players, and their mean rating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TeamUnit {
@@ -68,10 +70,43 @@ fn exhaustive(units: &[TeamUnit]) -> Vec<u8> {
         .collect()
 }
 
-/// Strongest first, each to the team with the lower total that still has room.
+/// Parties first, then solo players, strongest first within each; each to the weaker team where
+/// both teams can still be filled exactly, so parties stay whole and sizes come out equal. Units
+/// that admit no exact split (never a match the queue formed) go strongest first to the weaker team
+/// with room.
 fn greedy(units: &[TeamUnit]) -> Vec<u8> {
     let total: u32 = units.iter().map(|unit| unit.players).sum();
-    let capacity = [total.div_ceil(2), total / 2];
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    order.sort_by_key(|index| {
+        let unit = units[*index];
+        (unit.players == 1, std::cmp::Reverse(unit.rating))
+    });
+    let seats: Vec<u32> = order.iter().map(|index| units[*index].players).collect();
+    let mut strength = [0i64; 2];
+    let mut counted = 0;
+    let weaker = |position: usize, decided: &[u8]| {
+        for (at, team) in decided.iter().enumerate().skip(counted) {
+            let unit = units[order[at]];
+            strength[usize::from(*team)] += i64::from(unit.rating) * i64::from(unit.players);
+        }
+        counted = position;
+        u8::from(strength[1] < strength[0])
+    };
+    match assign(&seats, team_capacities(total), weaker) {
+        Some(in_order) => {
+            let mut teams = vec![0u8; units.len()];
+            for (position, team) in in_order.into_iter().enumerate() {
+                teams[order[position]] = team;
+            }
+            teams
+        }
+        None => strongest_to_weaker_with_room(units),
+    }
+}
+
+fn strongest_to_weaker_with_room(units: &[TeamUnit]) -> Vec<u8> {
+    let total: u32 = units.iter().map(|unit| unit.players).sum();
+    let capacity = team_capacities(total);
     let mut order: Vec<usize> = (0..units.len()).collect();
     order.sort_by_key(|index| std::cmp::Reverse(units[*index].rating));
     let mut teams = vec![0u8; units.len()];
@@ -155,5 +190,69 @@ mod tests {
             "{}",
             imbalance(&units, &teams)
         );
+    }
+
+    #[test]
+    fn large_matches_with_parties_keep_them_whole_in_equal_teams() {
+        // 3 + 3 + 2 + 2 + 2 and 24 solos: 36 players, 18 a side.
+        let mut units = vec![
+            TeamUnit {
+                players: 3,
+                rating: 2000,
+            },
+            TeamUnit {
+                players: 3,
+                rating: 1900,
+            },
+            TeamUnit {
+                players: 2,
+                rating: 1800,
+            },
+            TeamUnit {
+                players: 2,
+                rating: 1700,
+            },
+            TeamUnit {
+                players: 2,
+                rating: 1600,
+            },
+        ];
+        units.extend((0..24).map(|index| solo(1200 + index * 20)));
+        let teams = balance_teams(&units);
+        let size = |team| {
+            units
+                .iter()
+                .zip(&teams)
+                .filter(|(_, t)| **t == team)
+                .map(|(unit, _)| unit.players)
+                .sum::<u32>()
+        };
+        assert_eq!((size(0), size(1)), (18, 18));
+        assert!(
+            imbalance(&units, &teams) < 60.0,
+            "{}",
+            imbalance(&units, &teams)
+        );
+    }
+
+    #[test]
+    fn parties_that_cannot_split_evenly_still_get_teams_as_even_as_they_allow() {
+        // 17 pairs: 34 players, but pairs only make even teams, so 18 against 16 at best.
+        let units: Vec<_> = (0..17)
+            .map(|index| TeamUnit {
+                players: 2,
+                rating: 1500 + index,
+            })
+            .collect();
+        let teams = balance_teams(&units);
+        let size = |team| {
+            units
+                .iter()
+                .zip(&teams)
+                .filter(|(_, t)| **t == team)
+                .map(|(unit, _)| unit.players)
+                .sum::<u32>()
+        };
+        assert_eq!(size(0).abs_diff(size(1)), 2);
     }
 }

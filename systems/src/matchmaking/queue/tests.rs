@@ -1,4 +1,5 @@
 use super::*;
+use crate::matchmaking::teams::{TeamUnit, balance_teams};
 use proptest::prelude::*;
 use std::collections::HashSet;
 
@@ -15,6 +16,7 @@ fn ticket(id: u32, rating: i32, tick: u64) -> QueuedTicket {
         ticket: Entity::from_raw_u32(id).expect("valid index"),
         mode: 0,
         rating,
+        seats: 1,
         enqueued_tick: tick,
     }
 }
@@ -212,44 +214,73 @@ fn expected_radius(params: QueueParams, enqueued: u64, now: u64) -> u32 {
         as u32
 }
 
-/// Whether some `match_size` waiting tickets of one mode would all accept each other.
+/// Whether some waiting tickets of one mode would all accept each other and fill both teams
+/// exactly with every party whole.
 fn a_match_is_possible(queue: &MatchmakingQueue, now: u64) -> bool {
     let params = queue.params();
-    let waiting: Vec<(u16, i32, u32)> = queue
+    let waiting: Vec<(u16, i32, u32, u32)> = queue
         .waiting_tickets()
         .map(|(ticket, _)| {
             (
                 ticket.mode,
                 queue.bucket_of(ticket.rating),
                 expected_radius(params, ticket.enqueued_tick, now),
+                ticket.seats,
             )
         })
         .collect();
-    waiting.iter().any(|&(mode, lo, _)| {
-        waiting.iter().any(|&(other_mode, hi, _)| {
-            other_mode == mode
-                && hi >= lo
-                && waiting
-                    .iter()
-                    .filter(|&&(m, bucket, radius)| {
-                        m == mode
-                            && (lo..=hi).contains(&bucket)
-                            && (bucket - lo).max(hi - bucket) as u32 <= radius
-                    })
-                    .count()
-                    >= params.match_size as usize
+    let buckets: HashSet<(u16, i32)> = waiting
+        .iter()
+        .map(|&(mode, bucket, ..)| (mode, bucket))
+        .collect();
+    buckets.iter().any(|&(mode, lo)| {
+        buckets.iter().any(|&(other_mode, hi)| {
+            if other_mode != mode || hi < lo {
+                return false;
+            }
+            let seats: Vec<u32> = waiting
+                .iter()
+                .filter(|&&(m, bucket, radius, _)| {
+                    m == mode
+                        && (lo..=hi).contains(&bucket)
+                        && (bucket - lo).max(hi - bucket) as u32 <= radius
+                })
+                .map(|&(.., seats)| seats)
+                .collect();
+            teams_can_be_filled(&seats, params.match_size)
         })
     })
 }
 
+/// Every way to seat the tickets one by one (team 0, team 1 or not at all), as the set of
+/// (team 0, team 1) counts reached: can some reach both teams full?
+fn teams_can_be_filled(seats: &[u32], match_size: u32) -> bool {
+    let full = (match_size.div_ceil(2), match_size / 2);
+    let mut reached: HashSet<(u32, u32)> = HashSet::from([(0, 0)]);
+    for &size in seats {
+        let next: Vec<(u32, u32)> = reached
+            .iter()
+            .flat_map(|&(zero, one)| [(zero + size, one), (zero, one + size)])
+            .filter(|&(zero, one)| zero <= full.0 && one <= full.1)
+            .collect();
+        reached.extend(next);
+    }
+    reached.contains(&full)
+}
+
+/// Players on a new ticket: mostly solo, otherwise a party as large as a team allows.
+fn seats_strategy() -> impl Strategy<Value = u32> {
+    prop_oneof![7 => Just(1u32), 3 => 2u32..6]
+}
+
 #[derive(Debug, Clone)]
 struct Step {
-    arrivals: Vec<(i32, u16)>,
+    arrivals: Vec<(i32, u16, u32)>,
     leave: Option<usize>,
 }
 
 fn steps() -> impl Strategy<Value = Vec<Step>> {
-    let arrival = (800i32..2600, 0u16..2);
+    let arrival = (800i32..2600, 0u16..2, seats_strategy());
     let step = (
         proptest::collection::vec(arrival, 0..6),
         proptest::option::weighted(0.2, 0usize..1000),
@@ -259,7 +290,7 @@ fn steps() -> impl Strategy<Value = Vec<Step>> {
 }
 
 fn params() -> impl Strategy<Value = QueueParams> {
-    (20u32..300, 2u32..7, 1u64..6, 0u32..6, 3u64..40).prop_map(
+    (20u32..300, 2u32..11, 1u64..6, 0u32..6, 3u64..40).prop_map(
         |(bucket_width, match_size, expand_every_ticks, max_radius, timeout_ticks)| QueueParams {
             bucket_width,
             match_size,
@@ -274,15 +305,17 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_arrival_streams_keep_every_matchmaking_promise(params in params(), steps in steps()) {
+    fn random_arrival_streams_of_solos_and_parties_keep_every_matchmaking_promise(params in params(), steps in steps()) {
         let mut queue = MatchmakingQueue::new(params);
         let mut next_id = 1u32;
         let mut finished: HashSet<Entity> = HashSet::new();
         let mut waiting: Vec<(Entity, TicketHandle)> = Vec::new();
         for (offset, step) in steps.into_iter().enumerate() {
             let now = offset as u64 + 1;
-            for (rating, mode) in step.arrivals {
-                let new = QueuedTicket { ticket: Entity::from_raw_u32(next_id).expect("index"), mode, rating, enqueued_tick: now };
+            for (rating, mode, seats) in step.arrivals {
+                // Parties larger than a team are refused before they reach the queue.
+                let seats = seats.min(max_party_size(params.match_size)).max(1);
+                let new = QueuedTicket { ticket: Entity::from_raw_u32(next_id).expect("index"), mode, rating, seats, enqueued_tick: now };
                 next_id += 1;
                 let handle = queue.enqueue(new);
                 waiting.push((new.ticket, handle));
@@ -296,8 +329,15 @@ proptest! {
             let outcome = queue.run_tick(now);
 
             for formed in &outcome.matches {
-                // Exactly match_size distinct tickets of one mode, none seen before.
-                prop_assert_eq!(formed.tickets.len(), params.match_size as usize);
+                // Exactly match_size seats of distinct tickets of one mode, none seen before, that
+                // the team balancer splits into two full teams with every party whole.
+                let seats: u32 = formed.tickets.iter().map(|member| member.seats).sum();
+                prop_assert_eq!(seats, params.match_size);
+                let units: Vec<TeamUnit> = formed.tickets.iter().map(|member| TeamUnit { players: member.seats, rating: member.rating }).collect();
+                let teams = balance_teams(&units);
+                let mut team_sizes = [0u8, 1].map(|team| units.iter().zip(&teams).filter(|(_, t)| **t == team).map(|(unit, _)| unit.players).sum::<u32>());
+                team_sizes.sort_unstable_by(|a, b| b.cmp(a));
+                prop_assert_eq!(team_sizes, team_capacities(params.match_size));
                 for member in &formed.tickets {
                     prop_assert_eq!(member.mode, formed.mode);
                     prop_assert!(finished.insert(member.ticket), "ticket in two matches or matched after leaving");
