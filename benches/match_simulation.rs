@@ -134,6 +134,7 @@ fn app() -> (App, Vec<Vec<Entity>>) {
             match_entity,
             match_id,
             waits_ticks: Vec::new(),
+            ticket_seats: Vec::new(),
             rating_span: 0,
             team_imbalance: 0.0,
         });

@@ -5,6 +5,7 @@ mod aim;
 mod bot;
 mod guest;
 mod items;
+mod party;
 mod report;
 mod rng;
 mod social;

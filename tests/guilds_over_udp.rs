@@ -13,7 +13,7 @@ use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::{ClientMessage, GuildChange, GuildView, ServerMessage};
 use arbiter_testing::databases::{runtime, sqlite_shards};
 use arbiter_testing::items::assert_store_clean;
-use arbiter_testing::net::{TestServer, drain};
+use arbiter_testing::net::TestServer;
 use arbiter_testing::persisted_app::all_durable;
 use std::time::Duration;
 
@@ -69,27 +69,14 @@ impl Table {
 
     /// Steps until `done` holds for what was heard (at most 3,000 steps).
     fn until(&mut self, what: &str, done: impl Fn(&[Vec<ServerMessage>]) -> bool) {
-        for _ in 0..3000 {
-            if done(&self.heard) {
-                return;
-            }
-            self.server.step(&mut self.clients);
-            std::thread::sleep(Duration::from_micros(200));
-            for (client, heard) in self.clients.iter_mut().zip(&mut self.heard) {
-                heard.extend(drain(client));
-            }
-        }
-        panic!("{what} never happened; heard {:?}", self.heard);
+        self.server
+            .hear_until(&mut self.clients, &mut self.heard, what, done);
     }
 
     /// Steps `steps` times, hearing what comes.
     fn wait(&mut self, steps: usize) {
         for _ in 0..steps {
-            self.server.step(&mut self.clients);
-            std::thread::sleep(Duration::from_micros(200));
-            for (client, heard) in self.clients.iter_mut().zip(&mut self.heard) {
-                heard.extend(drain(client));
-            }
+            self.server.step_hearing(&mut self.clients, &mut self.heard);
         }
     }
 

@@ -1,7 +1,9 @@
 //! Social bots against a persistent server over real UDP, every packet through a lossy, jittery
 //! link: ten bots form two guilds of five (found, apply, accept), chat, deposit and withdraw
-//! coins while playing honestly; every request is answered, the few refusals are the ones the
-//! timing allows, and the store — players and guilds, banks included — verifies clean.
+//! coins while playing honestly, and each founder leads a party of three from its guild that it
+//! queues as one; every request is answered, the few refusals are the ones the timing allows, the
+//! two parties play their match together, and the store — players and guilds, banks included —
+//! verifies clean.
 
 use arbiter::bots::{Arsenal, BotsReport, Swarm};
 use arbiter::cli::Behavior;
@@ -18,6 +20,8 @@ use std::time::Duration;
 const BOTS: u64 = 10;
 /// Two guilds of five: two founders, eight who join.
 const GUILDS: u64 = 2;
+/// A party of three per guild.
+const IN_PARTIES: u64 = 6;
 
 /// Each guild's done requests: every kind at least this often over all its bots.
 fn busy(report: &BotsReport) -> bool {
@@ -27,6 +31,7 @@ fn busy(report: &BotsReport) -> bool {
             .all(|kind| social.guild_done.get(*kind).copied().unwrap_or(0) >= 2)
             && social.guild_done.get("create").copied().unwrap_or(0) == GUILDS
             && social.guild_done.get("joined").copied().unwrap_or(0) == BOTS - GUILDS
+            && social.party_matches >= IN_PARTIES
     })
 }
 
@@ -69,6 +74,8 @@ fn ten_social_bots_on_a_lossy_link_form_two_guilds_chat_and_bank_and_the_store_s
         "{social:#?}"
     );
     assert!(social.guild_chat_heard > 0);
+    assert!(social.party_refusals.is_empty(), "{social:#?}");
+    assert_eq!(social.party_queue_cancelled, 0, "{social:#?}");
     assert!(report.guild_answer_ms_p99.is_some());
 
     let stored = |server: &mut TestServer| all_durable(server.app.world_mut());

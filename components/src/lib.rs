@@ -15,6 +15,7 @@ pub mod map;
 pub mod match_events;
 pub mod matchmaking;
 pub mod messages;
+pub mod party;
 pub mod player;
 pub mod protocol;
 pub mod rewards;

@@ -11,17 +11,20 @@ mod client_message;
 mod codec;
 mod economy;
 mod guild;
+mod party;
 mod server_message;
 mod trade;
 
 /// The guild and trade types on the wire, so that a client needs this module alone.
 pub use crate::guild::{GuildRefusal, GuildRequest, GuildRole};
+pub use crate::party::{PartyRefusal, PartyRequest};
 pub use crate::trade::{TradeCancel, TradeFailure, TradePhase, TradeRefusal, TradeRequest};
 pub use channels::{ClientChannel, ServerChannel, connection_config};
 pub use client_message::{ClientMessage, InputFrame};
 pub use codec::{DecodeError, decode_client, decode_server, encode};
 pub use economy::{InventoryDelta, InventoryView, ItemRefusal, ItemRequest};
 pub use guild::{BankView, GuildChange, GuildChatLine, GuildMemberView, GuildView};
+pub use party::{PartyExit, PartyMemberView, PartyView, QueueCancel};
 pub use server_message::{
     EntityState, ErrorCode, KickReason, ScoreLine, ServerMessage, ShotOutcome,
 };
@@ -29,7 +32,7 @@ pub use trade::{MAX_OFFER_LINES, TradeOffer, TradeOutcome, TradeView, lines_well
 
 /// Version of this protocol. Bump it on any change to a message or channel: it is folded into the
 /// netcode protocol id, so clients of another version are refused at connect.
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// "ARBITER" in ASCII, the high bytes of the netcode protocol id.
 const PROTOCOL_MAGIC: u64 = 0x4152_4249_5445_5200;

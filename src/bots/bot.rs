@@ -2,6 +2,7 @@
 
 use super::aim::{Pick, plan_shot, yaw_pitch};
 use super::items::BotItems;
+use super::party::BotParty;
 use super::rng::BotRng;
 use super::social::BotGuild;
 use super::trading::BotTrades;
@@ -102,6 +103,7 @@ pub(super) struct Bot {
     items: BotItems,
     pub(super) trades: BotTrades,
     pub(super) guild: BotGuild,
+    pub(super) party: BotParty,
     /// The tick the last shot claimed, so an honest bot never claims faster than its weapon fires.
     last_claimed_tick: Option<u64>,
     done: bool,
@@ -120,6 +122,7 @@ impl Bot {
         Self {
             trades,
             guild: BotGuild::new(seed),
+            party: BotParty::default(),
             client,
             behavior,
             items,
@@ -163,7 +166,7 @@ impl Bot {
         }
         self.stats.connected = true;
         // A trader stays in the lobby: entering a match would cancel its trade.
-        if !self.joined_queue && !self.behavior.trades() {
+        if !self.joined_queue && !self.behavior.trades() && self.party.may_queue(self.frame) {
             self.client.send(&ClientMessage::JoinQueue { mode: 0 });
             self.joined_queue = true;
         }
@@ -187,6 +190,9 @@ impl Bot {
         if let Some(request) = self.guild.requests(self.frame, now_us) {
             self.client.send(&request);
         }
+        for request in self.party.requests(self.frame, &self.guild.other_members()) {
+            self.client.send(&request);
+        }
         if self.trades.leaving {
             let _ = self.client.flush();
             self.leave();
@@ -208,6 +214,7 @@ impl Bot {
         }
         self.trades.observe(&message, self.frame, now_us);
         self.guild.observe(&message, now_us);
+        self.party.observe(&message);
         match message {
             ServerMessage::Welcome {
                 player_id,
@@ -254,7 +261,9 @@ impl Bot {
                     .rtt_samples_ms
                     .push(now_us.saturating_sub(client_time_us) as f64 / 1000.0);
             }
-            ServerMessage::QueueTimedOut => self.joined_queue = false,
+            ServerMessage::QueueTimedOut | ServerMessage::QueueCancelled { .. } => {
+                self.joined_queue = false;
+            }
             ServerMessage::MatchLive { .. }
             | ServerMessage::Error { .. }
             | ServerMessage::Inventory(_)
@@ -267,7 +276,11 @@ impl Bot {
             | ServerMessage::GuildInvited { .. }
             | ServerMessage::GuildApplied { .. }
             | ServerMessage::GuildChat { .. }
-            | ServerMessage::GuildRefused { .. } => {}
+            | ServerMessage::GuildRefused { .. }
+            | ServerMessage::Party(_)
+            | ServerMessage::PartyInvited { .. }
+            | ServerMessage::PartyEnded { .. }
+            | ServerMessage::PartyRefused { .. } => {}
             ServerMessage::InventoryChanged(delta) => self.count_change(&delta),
         }
     }

@@ -1,8 +1,6 @@
 //! The bots' report: totals over all bots, the same per behaviour, and RTT percentiles.
 
-use super::bot::{Bot, BotStats};
-use super::social::GuildStats;
-use super::trading::TradeStats;
+use super::bot::Bot;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -44,10 +42,27 @@ pub struct BehaviorReport {
     pub guild_unanswered: u64,
     /// Guild chat lines heard.
     pub guild_chat_heard: u64,
+    /// Matches found while in a party of two or more (once per member).
+    pub party_matches: u64,
+    /// Refused party requests, by the server's reason.
+    pub party_refusals: BTreeMap<String, u64>,
+    /// Party tickets that left the queue without a match (once per member told).
+    pub party_queue_cancelled: u64,
 }
 
 impl BehaviorReport {
-    fn add(&mut self, stats: &BotStats, trades: &TradeStats, guild: &GuildStats) {
+    fn add(&mut self, bot: &Bot) {
+        let (stats, trades, guild, party) = (
+            &bot.stats,
+            &bot.trades.stats,
+            &bot.guild.stats,
+            &bot.party.stats,
+        );
+        self.party_matches += party.matches_in_party;
+        self.party_queue_cancelled += party.queue_cancelled;
+        for (reason, count) in &party.refusals {
+            *self.party_refusals.entry(reason.clone()).or_default() += count;
+        }
         for (kind, count) in &guild.done {
             *self.guild_done.entry(kind.clone()).or_default() += count;
         }
@@ -146,7 +161,7 @@ impl BotsReport {
             behaviors
                 .entry(bot.behavior.as_str().to_owned())
                 .or_default()
-                .add(&bot.stats, &bot.trades.stats, &bot.guild.stats);
+                .add(bot);
         }
         // Each side measures from its own accept; the later accept is the trade's last one.
         let mut settle_us: BTreeMap<u64, u64> = BTreeMap::new();

@@ -84,6 +84,18 @@ impl BotGuild {
         self.role = Some(role);
     }
 
+    /// Its guild's other members, by id (none without a guild).
+    pub(super) fn other_members(&self) -> Vec<u64> {
+        self.tracker.guild().map_or_else(Vec::new, |guild| {
+            guild
+                .members
+                .iter()
+                .map(|member| member.player_id)
+                .filter(|id| *id != self.me)
+                .collect()
+        })
+    }
+
     /// Folds in a server message; ends the request in flight if this answers it.
     pub(super) fn observe(&mut self, message: &ServerMessage, now_us: u64) {
         if let ServerMessage::Welcome { player_id, .. } = message {

@@ -52,6 +52,7 @@ impl Swarm {
                 0 => Role::Founder { name },
                 _ => Role::Joiner { name },
             });
+            bot.party.assign(social % GROUP == 0);
         }
         self.bots.push(bot);
     }

@@ -3,6 +3,7 @@
 //! wire enum; a new request is a variant, an arm here and the rule's own message.
 
 use arbiter_components::guild::GuildRequested;
+use arbiter_components::party::PartyRequested;
 use arbiter_components::protocol::{ClientMessage, InputFrame};
 use arbiter_components::trade::TradeRequested;
 use arbiter_systems::economy::ItemRequested;
@@ -29,6 +30,7 @@ pub(super) struct RequestWriters<'w> {
     item: MessageWriter<'w, ItemRequested>,
     trade: MessageWriter<'w, TradeRequested>,
     guild: MessageWriter<'w, GuildRequested>,
+    party: MessageWriter<'w, PartyRequested>,
 }
 
 impl RequestWriters<'_> {
@@ -70,6 +72,9 @@ impl RequestWriters<'_> {
             ClientMessage::Guild(request) => {
                 self.guild.write(GuildRequested { player, request });
             }
+            ClientMessage::Party(request) => {
+                self.party.write(PartyRequested { player, request });
+            }
         }
         None
     }
@@ -83,13 +88,15 @@ pub(super) fn add_request_messages(app: &mut App) {
         .add_message::<QueueLeaveRequested>()
         .add_message::<ItemRequested>()
         .add_message::<TradeRequested>()
-        .add_message::<GuildRequested>();
+        .add_message::<GuildRequested>()
+        .add_message::<PartyRequested>();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use arbiter_components::guild::GuildRequest;
+    use arbiter_components::party::PartyRequest;
     use arbiter_components::protocol::ItemRequest;
     use arbiter_components::trade::TradeRequest;
     use bevy_ecs::message::Messages;
@@ -123,8 +130,9 @@ mod tests {
             }),
             ClientMessage::Trade(TradeRequest::Cancel { trade: 4 }),
             ClientMessage::Guild(GuildRequest::Leave),
+            ClientMessage::Party(PartyRequest::Disband),
         ];
-        let mut covered = [false; 8];
+        let mut covered = [false; 9];
         for message in &all {
             covered[match message {
                 ClientMessage::Input(_) => 0,
@@ -135,6 +143,7 @@ mod tests {
                 ClientMessage::Item(_) => 5,
                 ClientMessage::Trade(_) => 6,
                 ClientMessage::Guild(_) => 7,
+                ClientMessage::Party(_) => 8,
             }] = true;
         }
         assert!(covered.iter().all(|seen| *seen), "a sample per variant");
@@ -151,6 +160,7 @@ mod tests {
             world.init_resource::<Messages<ItemRequested>>();
             world.init_resource::<Messages<TradeRequested>>();
             world.init_resource::<Messages<GuildRequested>>();
+            world.init_resource::<Messages<PartyRequested>>();
             let player = world.spawn_empty().id();
             let sent = message.clone();
             let local = world
@@ -182,8 +192,13 @@ mod tests {
                 .resource_mut::<Messages<GuildRequested>>()
                 .drain()
                 .collect();
+            let parties: Vec<PartyRequested> = world
+                .resource_mut::<Messages<PartyRequested>>()
+                .drain()
+                .collect();
             let destinations = usize::from(local.is_some())
                 + guilds.len()
+                + parties.len()
                 + fire.len()
                 + joins.len()
                 + leaves.len()
@@ -213,6 +228,9 @@ mod tests {
                 }
                 ClientMessage::Guild(request) => {
                     assert_eq!(guilds[0], GuildRequested { player, request });
+                }
+                ClientMessage::Party(request) => {
+                    assert_eq!(parties[0], PartyRequested { player, request });
                 }
             }
         }

@@ -26,6 +26,9 @@ pub const MATCHES_FORMED_TOTAL: &str = "arbiter_matches_formed_total";
 pub const QUEUE_TIMEOUTS_TOTAL: &str = "arbiter_queue_timeouts_total";
 pub const QUEUE_WAIT_SECONDS: &str = "arbiter_queue_wait_seconds";
 pub const MATCH_RATING_SPAN: &str = "arbiter_match_rating_span";
+pub const PARTY_TICKETS_WAITING: &str = "arbiter_party_tickets_waiting";
+pub const MATCH_TICKET_SEATS: &str = "arbiter_match_ticket_seats";
+pub const PARTIES: &str = "arbiter_parties";
 pub const SHOTS_TOTAL: &str = "arbiter_shots_total";
 pub const ANTICHEAT_ACTIONS_TOTAL: &str = "arbiter_anticheat_actions_total";
 pub const VALIDATION_DURATION_SECONDS: &str = "arbiter_validation_duration_seconds";
@@ -77,6 +80,8 @@ const QUEUE_WAIT_BUCKETS: [f64; 12] = [
     0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0,
 ];
 
+/// Players per ticket in a formed match: 1 for a solo player, else the party's size.
+const TICKET_SEATS_BUCKETS: [f64; 9] = [1.0, 2.0, 3.0, 4.0, 5.0, 8.0, 16.0, 32.0, 64.0];
 /// Rating spans within a match, in rating points.
 const RATING_SPAN_BUCKETS: [f64; 10] = [
     0.0, 25.0, 50.0, 100.0, 200.0, 300.0, 500.0, 750.0, 1000.0, 2000.0,
@@ -93,6 +98,7 @@ pub fn prometheus() -> &'static PrometheusHandle {
             (TICK_DURATION_SECONDS, &TICK_DURATION_BUCKETS[..]),
             (QUEUE_WAIT_SECONDS, &QUEUE_WAIT_BUCKETS[..]),
             (MATCH_RATING_SPAN, &RATING_SPAN_BUCKETS[..]),
+            (MATCH_TICKET_SEATS, &TICKET_SEATS_BUCKETS[..]),
             (VALIDATION_DURATION_SECONDS, &TICK_DURATION_BUCKETS[..]),
             (PERSIST_FLUSH_DURATION_SECONDS, &FLUSH_DURATION_BUCKETS[..]),
             (QUERY_DURATION_SECONDS, &TICK_DURATION_BUCKETS[..]),
@@ -245,6 +251,15 @@ fn describe() {
         MATCH_RATING_SPAN,
         "Highest minus lowest rating within a formed match."
     );
+    describe_gauge!(
+        PARTY_TICKETS_WAITING,
+        "Matchmaking tickets of parties (two or more players) waiting now."
+    );
+    describe_histogram!(
+        MATCH_TICKET_SEATS,
+        "Players per ticket in formed matches: 1 for a solo player, else the party's size."
+    );
+    describe_gauge!(PARTIES, "Parties in the server now.");
     describe_counter!(
         SHOTS_TOTAL,
         "Shots judged, by verdict (hit, miss, too_fast, out_of_range, no_line_of_sight, bad_tick, not_in_match, dead, unknown_weapon)."

@@ -14,6 +14,7 @@ pub mod matchmaking;
 #[cfg(test)]
 mod messages;
 pub mod movement;
+pub mod party;
 pub mod phases;
 pub mod shots;
 pub mod simulation;

@@ -11,7 +11,8 @@ mod teams;
 pub use events::{MatchFormed, TicketTimedOut};
 pub use forming::{MatchIds, queue_params, run_matchmaking, sync_queue_params};
 pub use requests::{
-    QueueJoinRequested, QueueLeaveRequested, drop_tickets_of_disconnected, handle_queue_requests,
+    QueueDesk, QueueJoinRequested, QueueLeaveRequested, drop_tickets_of_disconnected,
+    handle_queue_requests,
 };
 
 pub use packing::{max_party_size, team_capacities};

@@ -8,6 +8,7 @@ use crate::input::InputPlugin;
 use crate::lifecycle::MatchesPlugin;
 use crate::matchmaking::MatchmakingPlugin;
 use crate::movement::MovementPlugin;
+use crate::party::PartyPlugin;
 use crate::phases::PhasesPlugin;
 use crate::shots::ShotsPlugin;
 use crate::trade::TradePlugin;
@@ -26,6 +27,7 @@ impl PluginGroup for SimulationPlugins {
             .add(InputPlugin)
             .add(MovementPlugin)
             .add(MatchmakingPlugin)
+            .add(PartyPlugin)
             .add(EconomyPlugin)
             .add(TradePlugin)
             .add(GuildPlugin)

@@ -219,6 +219,38 @@ impl TestServer {
         }
     }
 
+    /// One step, then what each client received is added to its list in `heard`.
+    pub fn step_hearing(
+        &mut self,
+        clients: &mut [ArbiterClient],
+        heard: &mut [Vec<ServerMessage>],
+    ) {
+        self.step(clients);
+        // Loopback is fast but not instant; give the kernel a moment between steps.
+        std::thread::sleep(Duration::from_micros(200));
+        for (client, heard) in clients.iter_mut().zip(heard.iter_mut()) {
+            heard.extend(drain(client));
+        }
+    }
+
+    /// Steps, hearing, until `done` holds for what the clients heard (at most 3,000 steps);
+    /// panics naming `what` and showing what was heard otherwise.
+    pub fn hear_until(
+        &mut self,
+        clients: &mut [ArbiterClient],
+        heard: &mut [Vec<ServerMessage>],
+        what: &str,
+        done: impl Fn(&[Vec<ServerMessage>]) -> bool,
+    ) {
+        for _ in 0..3000 {
+            if done(heard) {
+                return;
+            }
+            self.step_hearing(clients, heard);
+        }
+        panic!("{what} never happened; heard {heard:?}");
+    }
+
     /// Steps until `done` holds, at most `max_steps` times; returns whether it held.
     pub fn step_until(
         &mut self,

@@ -2,7 +2,7 @@ use super::invalid::{InvalidSetting, check_range};
 use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
 
-/// `[matchmaking]`: skill buckets, widening and timeout. All hot: applied to waiting tickets at the
+/// `[matchmaking]`: skill buckets, widening, timeout and parties. All hot: applied to waiting tickets at the
 /// next tick.
 #[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -19,6 +19,11 @@ pub struct MatchmakingSettings {
     pub timeout_secs: u32,
     /// Maps new matches are played on, in rotation.
     pub maps: Vec<String>,
+    /// Seconds a party invitation waits for its answer (10–3600).
+    pub party_invite_secs: u32,
+    /// A party queues at its members' mean rating plus this times the gap between its best and
+    /// worst member (0–2).
+    pub party_spread_penalty: f64,
 }
 
 impl Default for MatchmakingSettings {
@@ -30,6 +35,8 @@ impl Default for MatchmakingSettings {
             max_radius: 10,
             timeout_secs: 60,
             maps: vec!["arena".into()],
+            party_invite_secs: 60,
+            party_spread_penalty: 0.25,
         }
     }
 }
@@ -45,6 +52,17 @@ impl MatchmakingSettings {
         )?;
         check_range("matchmaking.max_radius", self.max_radius, 0..=1000)?;
         check_range("matchmaking.timeout_secs", self.timeout_secs, 1..=3600)?;
+        check_range(
+            "matchmaking.party_invite_secs",
+            self.party_invite_secs,
+            10..=3600,
+        )?;
+        if !(0.0..=2.0).contains(&self.party_spread_penalty) {
+            return Err(InvalidSetting::new(
+                "matchmaking.party_spread_penalty",
+                "must be between 0 and 2",
+            ));
+        }
         if self.maps.is_empty() || self.maps.iter().any(String::is_empty) {
             return Err(InvalidSetting::new(
                 "matchmaking.maps",

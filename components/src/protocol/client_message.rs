@@ -3,6 +3,7 @@
 use super::ClientChannel;
 use super::economy::ItemRequest;
 use crate::guild::GuildRequest;
+use crate::party::PartyRequest;
 use crate::trade::TradeRequest;
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +65,9 @@ pub enum ClientMessage {
     /// Found, invite, apply, answer, leave, manage members, disband or chat; answered by `Guild`,
     /// `GuildChanged`, `GuildChat` or `GuildRefused`.
     Guild(GuildRequest),
+    /// Invite, answer, leave, kick or disband; answered by `Party`, `PartyInvited`, `PartyEnded`
+    /// or `PartyRefused`. The party's leader queues it with `JoinQueue`.
+    Party(PartyRequest),
 }
 
 impl ClientMessage {

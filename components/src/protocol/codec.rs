@@ -125,6 +125,13 @@ mod tests {
             reason: crate::guild::GuildRefusal::LeaderMustTransfer,
         };
         assert_eq!(encode(&refused), [0x16, 0x05, 0x0B]);
+        let invite = ClientMessage::Party(crate::party::PartyRequest::Invite { player_id: 5 });
+        assert_eq!(encode(&invite), [0x08, 0x00, 0x05]);
+        let cancelled = ServerMessage::QueueCancelled {
+            by: 3,
+            reason: super::super::QueueCancel::Disconnected,
+        };
+        assert_eq!(encode(&cancelled), [0x1B, 0x03, 0x01]);
         assert_eq!(
             encode(&ClientMessage::Ping {
                 client_time_us: 300

@@ -3,8 +3,10 @@
 use super::ServerChannel;
 use super::economy::{InventoryDelta, InventoryView, ItemRefusal};
 use super::guild::{GuildChange, GuildChatLine, GuildView};
+use super::party::{PartyExit, PartyView, QueueCancel};
 use super::trade::{TradeOutcome, TradeView};
 use crate::guild::{GuildRefusal, GuildRequest};
+use crate::party::{PartyRefusal, PartyRequest};
 use crate::trade::{TradeRefusal, TradeRequest};
 use serde::{Deserialize, Serialize};
 
@@ -209,6 +211,28 @@ pub enum ServerMessage {
     GuildRefused {
         request: GuildRequest,
         reason: GuildRefusal,
+    },
+    /// The client's party, whole: when it founds or joins one and whenever it changes.
+    Party(PartyView),
+    /// Party `party`'s leader `by` invites the client; answer with `Answer`.
+    PartyInvited {
+        party: u64,
+        by: u64,
+    },
+    /// The client is no longer in party `party`.
+    PartyEnded {
+        party: u64,
+        reason: PartyExit,
+    },
+    /// A party request was refused, echoed with its reason; nothing changed.
+    PartyRefused {
+        request: PartyRequest,
+        reason: PartyRefusal,
+    },
+    /// The client's party ticket left the queue without a match, because of player `by`.
+    QueueCancelled {
+        by: u64,
+        reason: QueueCancel,
     },
 }
 

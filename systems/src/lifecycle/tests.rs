@@ -81,6 +81,7 @@ fn a_formed_match_puts_each_team_on_its_spawn_points_alive_and_still() {
         match_entity,
         match_id: 1,
         waits_ticks: vec![0, 0],
+        ticket_seats: vec![1, 1],
         rating_span: 0,
         team_imbalance: 0.0,
     });

@@ -10,6 +10,8 @@ pub struct MatchFormed {
     pub match_id: u64,
     /// How long each ticket waited, in ticks.
     pub waits_ticks: Vec<u64>,
+    /// Players on each ticket: 1, or a party's size.
+    pub ticket_seats: Vec<u32>,
     /// Highest minus lowest ticket rating.
     pub rating_span: i32,
     /// |mean rating of team 0 − mean rating of team 1|.

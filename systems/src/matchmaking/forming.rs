@@ -144,6 +144,7 @@ pub fn run_matchmaking(
                 .iter()
                 .map(|ticket| now - ticket.enqueued_tick)
                 .collect(),
+            ticket_seats: found.tickets.iter().map(|ticket| ticket.seats).collect(),
             rating_span: ratings.clone().max().unwrap_or(0) - ratings.min().unwrap_or(0),
             team_imbalance: imbalance(&units, &assignment),
         });

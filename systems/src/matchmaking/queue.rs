@@ -157,6 +157,8 @@ pub struct MatchmakingQueue {
     generations: Vec<u32>,
     free: Vec<u32>,
     waiting: usize,
+    /// Waiting tickets of two or more players.
+    parties_waiting: usize,
     /// Every ticket in enqueue order (ticks never decrease), for timeouts and radius growth.
     fifo: VecDeque<FifoEntry>,
     modes: HashMap<u16, ModeQueue>,
@@ -180,6 +182,7 @@ impl MatchmakingQueue {
             generations: Vec::new(),
             free: Vec::new(),
             waiting: 0,
+            parties_waiting: 0,
             fifo: VecDeque::new(),
             modes: HashMap::default(),
             last_tick: 0,
@@ -204,6 +207,11 @@ impl MatchmakingQueue {
         self.waiting
     }
 
+    /// Party tickets (two or more players) waiting, all modes.
+    pub fn parties_waiting(&self) -> usize {
+        self.parties_waiting
+    }
+
     pub fn contains(&self, handle: TicketHandle) -> bool {
         self.is_live(handle)
     }
@@ -225,6 +233,7 @@ impl MatchmakingQueue {
             handle,
         });
         self.waiting += 1;
+        self.parties_waiting += usize::from(ticket.seats > 1);
         self.place(handle);
         handle
     }
@@ -389,6 +398,7 @@ impl MatchmakingQueue {
         *generation = generation.wrapping_add(1);
         self.free.push(handle.slot);
         self.waiting -= 1;
+        self.parties_waiting -= usize::from(seats > 1);
         let Some(mode) = self.modes.get_mut(&mode_id) else {
             return;
         };

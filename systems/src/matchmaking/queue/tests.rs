@@ -354,6 +354,8 @@ proptest! {
             for expired in &outcome.timed_out {
                 prop_assert!(finished.insert(expired.ticket));
             }
+            let parties = queue.waiting_tickets().filter(|(ticket, _)| ticket.seats > 1).count();
+            prop_assert_eq!(queue.parties_waiting(), parties);
             // No ticket outlives its timeout, and radii are what the rules say.
             for (ticket, radius) in queue.waiting_tickets() {
                 prop_assert!(now - ticket.enqueued_tick < params.timeout_ticks);
