@@ -163,6 +163,8 @@ pub struct MatchmakingQueue {
     fifo: VecDeque<FifoEntry>,
     modes: HashMap<u16, ModeQueue>,
     last_tick: u64,
+    /// Scratch for the tickets a bucket range offers, kept between searches.
+    offered: Vec<(i32, Entry)>,
 }
 
 /// A candidate match: the tickets it would take (with their buckets) and how it ranks.
@@ -186,6 +188,7 @@ impl MatchmakingQueue {
             fifo: VecDeque::new(),
             modes: HashMap::default(),
             last_tick: 0,
+            offered: Vec::new(),
         }
     }
 
@@ -245,7 +248,7 @@ impl MatchmakingQueue {
         }
         let slot = &self.slots[handle.slot as usize];
         let (mode, bucket, radius) = (slot.ticket.mode, slot.bucket, slot.radius);
-        self.release(mode, bucket, handle, radius);
+        self.release(mode, bucket, handle, radius, slot.ticket.seats);
         true
     }
 
@@ -387,13 +390,25 @@ impl MatchmakingQueue {
         mark_dirty(mode, slot.bucket);
     }
 
-    /// Frees a live ticket's slot and takes it out of its bucket's counts.
-    fn release(&mut self, mode_id: u16, bucket_id: i32, handle: TicketHandle, radius: u32) {
+    /// Frees a live ticket's slot and takes it out of its bucket's counts. Its radius and seats
+    /// come from the caller, who has them at hand: reading the slot here would cost a cache miss
+    /// per matched ticket.
+    fn release(
+        &mut self,
+        mode_id: u16,
+        bucket_id: i32,
+        handle: TicketHandle,
+        radius: u32,
+        seats: u32,
+    ) {
         debug_assert_eq!(
-            self.slots[handle.slot as usize].radius, radius,
-            "tracked and derived radius agree"
+            (
+                self.slots[handle.slot as usize].radius,
+                self.slots[handle.slot as usize].ticket.seats
+            ),
+            (radius, seats),
+            "tracked and derived radius and seats agree"
         );
-        let seats = self.slots[handle.slot as usize].ticket.seats;
         let generation = &mut self.generations[handle.slot as usize];
         *generation = generation.wrapping_add(1);
         self.free.push(handle.slot);
@@ -439,7 +454,8 @@ impl MatchmakingQueue {
                 let slot = &self.slots[entry.handle.slot as usize];
                 timed_out.push(slot.ticket);
                 let (mode, bucket, radius) = (slot.ticket.mode, slot.bucket, slot.radius);
-                self.release(mode, bucket, entry.handle, radius);
+                let seats = slot.ticket.seats;
+                self.release(mode, bucket, entry.handle, radius, seats);
                 self.fifo.pop_front();
             } else {
                 break;
@@ -521,7 +537,7 @@ impl MatchmakingQueue {
                     .collect();
                 for (bucket, entry) in candidate.picked {
                     let radius = self.radius_at(entry.tick);
-                    self.release(mode_id, bucket, entry.handle, radius);
+                    self.release(mode_id, bucket, entry.handle, radius, entry.seats);
                 }
                 matches.push(FormedMatch {
                     mode: mode_id,
@@ -547,7 +563,12 @@ impl MatchmakingQueue {
         };
         // The oldest ticket has the largest radius: no range wider than it can use this bucket.
         let reach = self.radius_at(oldest_tick) as i32;
-        let mode = self.modes.get(&mode_id)?;
+        // One buffer for every range's offer: a tick tries many ranges.
+        let mut offered = std::mem::take(&mut self.offered);
+        let Some(mode) = self.modes.get(&mode_id) else {
+            self.offered = offered;
+            return None;
+        };
         let max_span = self.params.max_radius as i32;
         let needed = self.params.match_size;
         // The eligibility counts of every bucket within reach, looked up once.
@@ -578,26 +599,45 @@ impl MatchmakingQueue {
                 if count < needed {
                     continue;
                 }
-                let Some(candidate) = self.select(mode, lo, hi) else {
+                let Some((total_enqueue_ticks, span)) = self.select(mode, lo, hi, &mut offered)
+                else {
                     continue;
                 };
-                let better = best.as_ref().is_none_or(|best| {
-                    (candidate.total_enqueue_ticks, candidate.span, candidate.lo)
-                        < (best.total_enqueue_ticks, best.span, best.lo)
-                });
-                if better {
-                    best = Some(candidate);
+                let rank = (total_enqueue_ticks, span, lo);
+                match &mut best {
+                    Some(best) if rank >= (best.total_enqueue_ticks, best.span, best.lo) => {}
+                    Some(best) => {
+                        (best.total_enqueue_ticks, best.span, best.lo) = rank;
+                        best.picked.clear();
+                        best.picked.extend_from_slice(&offered);
+                    }
+                    None => {
+                        best = Some(Candidate {
+                            total_enqueue_ticks,
+                            span,
+                            lo,
+                            picked: offered.clone(),
+                        });
+                    }
                 }
             }
         }
+        self.offered = offered;
         best
     }
 
-    /// The oldest tickets of `[lo, hi]` that accept the range and fill a match exactly, if any do.
-    fn select(&self, mode: &ModeQueue, lo: i32, hi: i32) -> Option<Candidate> {
+    /// The oldest tickets of `[lo, hi]` that accept the range and fill a match exactly, if any do:
+    /// left in `offered`, with the rank of the match they make (seat-weighted enqueue ticks, span).
+    fn select(
+        &self,
+        mode: &ModeQueue,
+        lo: i32,
+        hi: i32,
+        offered: &mut Vec<(i32, Entry)>,
+    ) -> Option<(u128, i32)> {
         let match_size = self.params.match_size;
         let largest_party = max_party_size(match_size).max(1);
-        let mut offered: Vec<(i32, Entry)> = Vec::with_capacity(match_size as usize * 2);
+        offered.clear();
         for bucket_id in lo..=hi {
             let Some(bucket) = mode.buckets.get(&bucket_id) else {
                 continue;
@@ -621,20 +661,30 @@ impl MatchmakingQueue {
             }
         }
         offered.sort_unstable_by_key(|(_, entry)| (entry.tick, entry.handle.slot));
-        let seats: Vec<u32> = offered.iter().map(|(_, entry)| entry.seats).collect();
-        let chosen = pick(&seats, team_capacities(match_size))?;
-        let picked: Vec<(i32, Entry)> = chosen.into_iter().map(|index| offered[index]).collect();
-        let buckets = picked.iter().map(|(bucket, _)| *bucket);
+        if offered.iter().all(|(_, entry)| entry.seats == 1) {
+            // Solo players only (the common case): the oldest fill the match.
+            if offered.len() < match_size as usize {
+                return None;
+            }
+            offered.truncate(match_size as usize);
+        } else {
+            let seats: Vec<u32> = offered.iter().map(|(_, entry)| entry.seats).collect();
+            let chosen = pick(&seats, team_capacities(match_size))?;
+            let mut next = chosen.into_iter().peekable();
+            let mut index = 0;
+            offered.retain(|_| {
+                let keep = next.next_if_eq(&index).is_some();
+                index += 1;
+                keep
+            });
+        }
+        let buckets = offered.iter().map(|(bucket, _)| *bucket);
         let span = buckets.clone().max().unwrap_or(lo) - buckets.min().unwrap_or(lo);
-        Some(Candidate {
-            total_enqueue_ticks: picked
-                .iter()
-                .map(|(_, entry)| u128::from(entry.tick) * u128::from(entry.seats))
-                .sum(),
-            span,
-            lo,
-            picked,
-        })
+        let total_enqueue_ticks = offered
+            .iter()
+            .map(|(_, entry)| u128::from(entry.tick) * u128::from(entry.seats))
+            .sum();
+        Some((total_enqueue_ticks, span))
     }
 }
 
