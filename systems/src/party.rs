@@ -2,7 +2,8 @@
 //! [`PartyMemberOf`], so bevy keeps its [`PartyMembers`] in step and takes a despawned player out.
 //! Nothing is stored: a party lasts across matches while its members are in the server.
 //!
-//! Requests are applied one at a time, each seeing the last one's effect (two answers in one tick
+//! Requests are applied in order, each seeing the effects of those before it: one that touches a
+//! player or party changed earlier in the tick waits for the next tick (two answers in one tick
 //! cannot overfill a party). A change of members takes the party's ticket out of the queue (its
 //! leader queues the new party); a member who disconnects takes it out too, and its party is told.
 //! Every change is told to every member as the party whole.
@@ -10,7 +11,7 @@
 mod requests;
 mod tell;
 
-pub use requests::{apply_party_request, handle_party_requests};
+pub use requests::{PartyRules, handle_party_requests};
 pub use tell::{lapse_party_invitations, tell_party_changes, tidy_parties};
 
 use crate::matchmaking::{handle_queue_requests, run_matchmaking, sync_queue_params};

@@ -13,10 +13,10 @@ use arbiter_components::protocol::{PartyExit, QueueCancel, ServerMessage};
 use arbiter_components::session::Session;
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::entity::Entity;
-use bevy_ecs::message::{MessageCursor, Messages};
+use bevy_ecs::message::MessageReader;
 use bevy_ecs::query::Has;
-use bevy_ecs::system::{In, Local, Query, Res, ResMut, SystemParam};
-use bevy_ecs::world::World;
+use bevy_ecs::system::{Local, Query, Res, ResMut, SystemParam};
+use std::collections::HashSet;
 
 /// A player as the party rules see it: id, party, waiting ticket, connected.
 type PartyPlayer = (
@@ -48,53 +48,93 @@ impl core::fmt::Debug for PartyRules<'_, '_> {
     }
 }
 
-/// Applies this tick's party requests in the order they came, each seeing the one before: two
-/// answers in one tick cannot both take a party's last place. Fails only if a resource the rules
-/// read is missing (the plugin initialises them all).
+/// Applies party requests in the order they came. Who is in which party changes at the end of the
+/// system (commands), so a request that touches a player or party whose members changed earlier
+/// this tick waits for the next tick (with every later request of its sender): each sees the
+/// effects of those before it, and two answers in one tick cannot both take a party's last place.
 pub fn handle_party_requests(
-    world: &mut World,
-    mut cursor: Local<MessageCursor<PartyRequested>>,
-) -> bevy_ecs::error::Result {
-    let requests: Vec<PartyRequested> = match world.get_resource::<Messages<PartyRequested>>() {
-        Some(messages) => cursor.read(messages).cloned().collect(),
-        None => return Ok(()),
-    };
-    for request in requests {
-        world.run_system_cached_with(apply_party_request, request)?;
-    }
-    Ok(())
-}
-
-/// Applies one party request, or refuses it with its reason.
-pub fn apply_party_request(In(requested): In<PartyRequested>, mut rules: PartyRules) {
-    let PartyRequested { player, request } = requested;
-    let Ok((_, &me, party, ..)) = rules.players.get(player) else {
-        return;
-    };
-    let party = party.map(|link| link.0);
-    let applied = match &request {
-        PartyRequest::Invite { player_id } => rules.invite(player, me, party, *player_id),
-        PartyRequest::Answer {
-            party: id,
-            accept: true,
-        } => rules.accept(player, party, *id),
-        PartyRequest::Answer {
-            party: id,
-            accept: false,
-        } => rules.decline(player, *id),
-        PartyRequest::Leave => rules.leave(player, party),
-        PartyRequest::Kick { player_id } => rules.kick(player, me, party, *player_id),
-        PartyRequest::Disband => rules.disband(player, party),
-    };
-    if let Err(reason) = applied {
-        rules.desk.outbound.write(Outbound {
-            player,
-            message: ServerMessage::PartyRefused { request, reason },
-        });
+    mut requests: MessageReader<PartyRequested>,
+    mut waiting: Local<Vec<PartyRequested>>,
+    mut rules: PartyRules,
+) {
+    let due: Vec<PartyRequested> = std::mem::take(&mut *waiting)
+        .into_iter()
+        .chain(requests.read().cloned())
+        .collect();
+    let mut touched: HashSet<Entity> = HashSet::new();
+    let mut held_back: HashSet<Entity> = HashSet::new();
+    for requested in due {
+        let touches = rules.touches(&requested);
+        if held_back.contains(&requested.player)
+            || touches.iter().any(|entity| touched.contains(entity))
+        {
+            held_back.insert(requested.player);
+            waiting.push(requested);
+            continue;
+        }
+        if rules.apply(requested) {
+            touched.extend(touches);
+        }
     }
 }
 
 impl PartyRules<'_, '_> {
+    /// The players and parties `requested` may change.
+    fn touches(&self, requested: &PartyRequested) -> Vec<Entity> {
+        let player = requested.player;
+        let party = self
+            .players
+            .get(player)
+            .ok()
+            .and_then(|(_, _, link, ..)| link)
+            .map(|link| link.0);
+        let mut touches: Vec<Entity> = [Some(player), party].into_iter().flatten().collect();
+        match &requested.request {
+            PartyRequest::Answer { party: id, .. } => touches.extend(self.directory.get(*id)),
+            PartyRequest::Kick { .. } | PartyRequest::Disband => {
+                touches.extend(party.into_iter().flat_map(|party| self.members_of(party)));
+            }
+            PartyRequest::Invite { .. } | PartyRequest::Leave => {}
+        }
+        touches
+    }
+
+    /// Applies one party request, or refuses it with its reason. Returns whether it changed who is
+    /// in a party (founding one included).
+    fn apply(&mut self, requested: PartyRequested) -> bool {
+        let PartyRequested { player, request } = requested;
+        let Ok((_, &me, party, ..)) = self.players.get(player) else {
+            return false;
+        };
+        let party = party.map(|link| link.0);
+        let applied = match &request {
+            PartyRequest::Invite { player_id } => self.invite(player, me, party, *player_id),
+            PartyRequest::Answer {
+                party: id,
+                accept: true,
+            } => self.accept(player, party, *id),
+            PartyRequest::Answer {
+                party: id,
+                accept: false,
+            } => self.decline(player, *id),
+            PartyRequest::Leave => self.leave(player, party),
+            PartyRequest::Kick { player_id } => self.kick(player, me, party, *player_id),
+            PartyRequest::Disband => self.disband(player, party),
+        };
+        let Err(reason) = applied else {
+            return match request {
+                PartyRequest::Invite { .. } => party.is_none(),
+                PartyRequest::Answer { accept, .. } => accept,
+                PartyRequest::Leave | PartyRequest::Kick { .. } | PartyRequest::Disband => true,
+            };
+        };
+        self.desk.outbound.write(Outbound {
+            player,
+            message: ServerMessage::PartyRefused { request, reason },
+        });
+        false
+    }
+
     fn invite(
         &mut self,
         player: Entity,

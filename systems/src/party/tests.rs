@@ -235,7 +235,7 @@ fn an_invitation_lapses_after_its_time_and_a_declined_one_is_gone() {
 }
 
 #[test]
-fn two_answers_in_one_tick_cannot_both_take_the_last_place() {
+fn two_answers_in_one_tick_cannot_both_take_the_last_place_the_second_waits_and_is_refused() {
     let mut app = app(6); // Teams of three.
     let ann = player(&mut app, 1, 1500);
     let bob = player(&mut app, 2, 1500);
@@ -256,6 +256,10 @@ fn two_answers_in_one_tick_cannot_both_take_the_last_place() {
         vec![answer(cat, party, true), answer(dan, party, true)],
     );
     assert!(refused(&sent, cat).is_empty());
+    // Dan's answer touches the party Cat just joined: it waits a tick, and finds it full.
+    assert!(refused(&sent, dan).is_empty());
+    assert_eq!(members_of(&app, ann), vec![ann, bob, cat]);
+    let sent = tick(&mut app, vec![]);
     assert_eq!(refused(&sent, dan), vec![PartyRefusal::Full]);
     assert_eq!(members_of(&app, ann), vec![ann, bob, cat]);
 }
