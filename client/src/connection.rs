@@ -93,6 +93,12 @@ impl ArbiterClient {
         Ok(())
     }
 
+    /// Puts the connection behind `link` from now on (or no simulated link): a network that
+    /// degrades mid-session. Datagrams held by the old link are dropped.
+    pub fn set_link(&mut self, link: Option<LinkConditioner>) {
+        self.link = link.map(|link| (link.clone(), link));
+    }
+
     pub fn is_connected(&self) -> bool {
         self.netcode.is_connected()
     }

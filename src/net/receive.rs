@@ -26,6 +26,17 @@ pub(super) fn receive_client_messages(
     // Inputs received now are for the tick about to be simulated.
     let next_tick = tick.get() + 1;
     for (player, session, mut inputs, mut abuse) in &mut clients {
+        if server.is_kicked(session.client_id) {
+            // Kicked: what it still sends is dropped unread until its connection closes.
+            for channel in ClientChannel::ALL {
+                while server
+                    .renet()
+                    .receive_message(session.client_id, channel)
+                    .is_some()
+                {}
+            }
+            continue;
+        }
         for channel in ClientChannel::ALL {
             let mut processed = 0;
             while let Some(bytes) = server.renet().receive_message(session.client_id, channel) {

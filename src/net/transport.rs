@@ -6,13 +6,25 @@ use crate::telemetry::metrics::{
     RECEIVE_BUDGET_EXHAUSTED_TOTAL,
 };
 use arbiter_client::token::player_id_from_user_data;
-use arbiter_components::protocol::{KickReason, ServerMessage, encode};
+use arbiter_components::protocol::{KickReason, ServerChannel, ServerMessage, encode};
 use bevy_ecs::resource::Resource;
 use renet::{ConnectionConfig, RenetServer};
 use renetcode::{NETCODE_MAX_PACKET_BYTES, NetcodeServer, ServerConfig, ServerResult};
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
+
+/// How long a kicked connection stays open at most for its `Kicked` to be acknowledged: several
+/// resends on a lossy link, and a client that never answers does not keep its slot for long.
+const KICK_LINGER: Duration = Duration::from_secs(2);
+
+/// A kicked client: nothing more is sent to it or read from it; its connection closes once its
+/// `Kicked` is acknowledged (so a lost packet does not lose the reason), or when the linger is up.
+#[derive(Debug, Clone, Copy)]
+struct Kicked {
+    client_id: u64,
+    linger_left: Duration,
+}
 
 /// The server end of the game protocol.
 #[derive(Resource)]
@@ -21,8 +33,10 @@ pub struct GameServer {
     netcode: NetcodeServer,
     renet: RenetServer,
     buffer: Box<[u8; NETCODE_MAX_PACKET_BYTES]>,
-    /// Clients to disconnect once the packets queued for them (their `Kicked`) are sent.
-    kicked: Vec<u64>,
+    /// Clients told `Kicked`, to disconnect once they acknowledge it.
+    kicked: Vec<Kicked>,
+    /// The event channel's memory: all of it free means every reliable message was acknowledged.
+    event_channel_bytes: usize,
 }
 
 impl std::fmt::Debug for GameServer {
@@ -37,12 +51,18 @@ impl std::fmt::Debug for GameServer {
 
 impl GameServer {
     pub fn new(socket: UdpSocket, netcode: ServerConfig, connection: ConnectionConfig) -> Self {
+        let event_channel_bytes = connection
+            .server_channels_config
+            .iter()
+            .find(|channel| channel.channel_id == u8::from(ServerChannel::Event))
+            .map_or(0, |channel| channel.max_memory_usage_bytes);
         Self {
             socket,
             netcode: NetcodeServer::new(netcode),
             renet: RenetServer::new(connection),
             buffer: Box::new([0; NETCODE_MAX_PACKET_BYTES]),
             kicked: Vec::new(),
+            event_channel_bytes,
         }
     }
 
@@ -66,27 +86,49 @@ impl GameServer {
         self.netcode.client_addr(client_id)
     }
 
-    /// Queues `message` for `client_id` on its channel; returns the encoded size.
+    /// Queues `message` for `client_id` on its channel; returns the encoded size. Nothing is sent
+    /// to a kicked client after its `Kicked`.
     pub fn send(&mut self, client_id: u64, message: &ServerMessage) -> usize {
+        if self.is_kicked(client_id) {
+            return 0;
+        }
         let bytes = encode(message);
         let len = bytes.len();
         self.renet.send_message(client_id, message.channel(), bytes);
         len
     }
 
-    /// Tells the client why, then closes its connection after this tick's packets are sent.
+    /// Tells the client why, then closes its connection once it acknowledged that (at most
+    /// [`KICK_LINGER`] later). A client kicked already is not kicked again.
     pub fn kick(&mut self, client_id: u64, reason: KickReason) {
+        if self.is_kicked(client_id) {
+            return;
+        }
         let label = reason.as_str();
         tracing::info!(client_id, reason = label, "kicking client");
         metrics::counter!(KICKS_TOTAL, "reason" => label).increment(1);
         self.send(client_id, &ServerMessage::Kicked { reason });
-        self.kicked.push(client_id);
+        self.kicked.push(Kicked {
+            client_id,
+            linger_left: KICK_LINGER,
+        });
+    }
+
+    /// Whether the client was kicked and its connection is about to close: what it sends is not
+    /// read any more.
+    pub fn is_kicked(&self, client_id: u64) -> bool {
+        self.kicked
+            .iter()
+            .any(|kicked| kicked.client_id == client_id)
     }
 
     /// Advances the connection clocks by `elapsed` and reads at most `max_packets` datagrams.
     pub fn receive(&mut self, elapsed: Duration, max_packets: usize) {
         self.netcode.update(elapsed);
         self.renet.update(elapsed);
+        for kicked in &mut self.kicked {
+            kicked.linger_left = kicked.linger_left.saturating_sub(elapsed);
+        }
         let (mut packets, mut bytes) = (0u64, 0u64);
         loop {
             if packets as usize >= max_packets {
@@ -123,7 +165,8 @@ impl GameServer {
         }
     }
 
-    /// Encrypts and sends every queued packet, then closes kicked connections.
+    /// Encrypts and sends every queued packet, then closes the kicked connections whose `Kicked`
+    /// was acknowledged or whose linger is up.
     pub fn send_packets(&mut self) {
         let mut sent = 0u64;
         for client_id in self.renet.clients_id() {
@@ -147,9 +190,17 @@ impl GameServer {
             }
         }
         metrics::counter!(BYTES_SENT_TOTAL).increment(sent);
-        for client_id in self.kicked.drain(..) {
-            self.renet.disconnect(client_id);
-        }
+        let (renet, event_channel_bytes) = (&mut self.renet, self.event_channel_bytes);
+        self.kicked.retain(|kicked| {
+            let acknowledged = renet
+                .channel_available_memory(kicked.client_id, ServerChannel::Event)
+                == event_channel_bytes;
+            let close = acknowledged || kicked.linger_left.is_zero();
+            if close {
+                renet.disconnect(kicked.client_id);
+            }
+            !close
+        });
     }
 
     /// Sends netcode's disconnect packets to every client at once (shutdown).
