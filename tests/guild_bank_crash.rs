@@ -6,8 +6,8 @@
 //! up to the starter kit less the guild's price, and verify finds the store clean.
 
 use arbiter::economy::economy_parts;
-use arbiter::guild::{guild_objects, guild_player_parts};
-use arbiter::persistence::Store;
+use arbiter::guild::{GUILD_KIND, guild_objects, guild_player_parts};
+use arbiter::persistence::{ObjectKey, Store};
 use arbiter_client::ArbiterClient;
 use arbiter_components::guild::{GuildRequest, guild_id_of};
 use arbiter_components::protocol::{ClientMessage, GuildChange, ServerMessage};
@@ -102,6 +102,23 @@ fn until_half_written(store: &Store, runtime: &tokio::runtime::Runtime, count: u
     }
 }
 
+/// Polls the store until the founding of `guild` is stored on both sides (the guild's row, and no
+/// leg missing), failing after 15 s: only then may a shard go, or the next transfer's fence waits
+/// for the founding's own writes.
+fn until_founding_stored(store: &Store, runtime: &tokio::runtime::Runtime, guild: u64) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let key = ObjectKey::new(GUILD_KIND, guild);
+    loop {
+        let (loaded, _) = runtime.block_on(store.load_objects(std::slice::from_ref(&key)));
+        if loaded.first().is_some_and(|object| object.state.is_some()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the guild was never stored");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    until_half_written(store, runtime, 0);
+}
+
 /// A deposit and a withdrawal while the shard of the player (`cut_player`) or of its guild is gone.
 fn bank_with_a_shard_cut(cut_player: bool) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -144,7 +161,7 @@ fn bank_with_a_shard_cut(cut_player: bool) {
             .iter()
             .any(|message| matches!(message, ServerMessage::Guild(_)))
     });
-    until_half_written(&store, &runtime, 0);
+    until_founding_stored(&store, &runtime, guild);
 
     // A deposit: carried out in the game at once, half stored while the shard is gone, whole
     // once it is back.
@@ -185,10 +202,7 @@ fn bank_with_a_shard_cut(cut_player: bool) {
         "{verify}"
     );
     let (guilds, failed) =
-        runtime.block_on(store.load_objects(&[arbiter::persistence::ObjectKey::new(
-            arbiter::guild::GUILD_KIND,
-            guild,
-        )]));
+        runtime.block_on(store.load_objects(&[ObjectKey::new(GUILD_KIND, guild)]));
     assert!(failed.is_empty(), "{failed:?}");
     let stored: arbiter_components::guild::Guild = guilds[0]
         .state
