@@ -19,7 +19,7 @@ pub use packing::{max_party_size, team_capacities};
 pub use queue::{
     FormedMatch, MatchmakingQueue, QueueParams, QueuedTicket, TickOutcome, TicketHandle,
 };
-pub use teams::{TeamUnit, balance_teams, imbalance};
+pub use teams::{TeamUnit, balance_teams, imbalance, team_sizes};
 
 use crate::phases::SimulationSystems;
 use arbiter_components::config::MatchmakingSettings;

@@ -18,19 +18,19 @@ pub fn max_party_size(match_size: u32) -> u32 {
 
 /// The possible team-0 seat counts of a set of tickets holding `total` seats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Splits {
+struct Splits {
     team0: u128,
     total: u32,
 }
 
 impl Splits {
     /// No ticket yet: both teams empty.
-    pub(super) fn empty() -> Self {
+    fn empty() -> Self {
         Self { team0: 1, total: 0 }
     }
 
     /// The splits once a ticket of `seats` joins, if any still fits the capacities.
-    pub(super) fn with(self, seats: u32, capacities: [u32; 2]) -> Option<Self> {
+    fn with(self, seats: u32, capacities: [u32; 2]) -> Option<Self> {
         if seats > 64 {
             return None;
         }
@@ -40,7 +40,7 @@ impl Splits {
     }
 
     /// Whether the set fills both teams exactly.
-    pub(super) fn is_full(self, capacities: [u32; 2]) -> bool {
+    fn is_full(self, capacities: [u32; 2]) -> bool {
         self.total == capacities[0] + capacities[1] && self.team0 != 0
     }
 }

@@ -41,8 +41,16 @@ pub fn imbalance(units: &[TeamUnit], teams: &[u8]) -> f64 {
     (mean(0) - mean(1)).abs()
 }
 
+/// Players on team 0 and on team 1.
+pub fn team_sizes(units: &[TeamUnit], teams: &[u8]) -> [u32; 2] {
+    let mut sizes = [0u32; 2];
+    for (unit, team) in units.iter().zip(teams) {
+        sizes[usize::from(*team)] += unit.players;
+    }
+    sizes
+}
+
 fn exhaustive(units: &[TeamUnit]) -> Vec<u8> {
-    let total: u32 = units.iter().map(|unit| unit.players).sum();
     let mut best: Option<((u32, f64), u32)> = None;
     // Unit 0 always in team 0: each split is considered once.
     for mask in 0..(1u32 << units.len().saturating_sub(1)) {
@@ -50,13 +58,8 @@ fn exhaustive(units: &[TeamUnit]) -> Vec<u8> {
         let teams: Vec<u8> = (0..units.len())
             .map(|index| u8::from(mask & (1 << index) != 0))
             .collect();
-        let team_one: u32 = units
-            .iter()
-            .zip(&teams)
-            .filter(|(_, team)| **team == 1)
-            .map(|(unit, _)| unit.players)
-            .sum();
-        let size_gap = (total - team_one).abs_diff(team_one);
+        let [zero, one] = team_sizes(units, &teams);
+        let size_gap = zero.abs_diff(one);
         let key = (size_gap, imbalance(units, &teams));
         if best.is_none_or(|(best_key, _)| {
             key.0 < best_key.0 || (key.0 == best_key.0 && key.1 < best_key.1)
@@ -168,15 +171,7 @@ mod tests {
             solo(1500),
         ];
         let teams = balance_teams(&units);
-        let size = |team| {
-            units
-                .iter()
-                .zip(&teams)
-                .filter(|(_, t)| **t == team)
-                .map(|(unit, _)| unit.players)
-                .sum::<u32>()
-        };
-        assert_eq!((size(0), size(1)), (5, 5));
+        assert_eq!(team_sizes(&units, &teams), [5, 5]);
         assert!(imbalance(&units, &teams) < 1e-9);
     }
 
@@ -219,15 +214,7 @@ mod tests {
         ];
         units.extend((0..24).map(|index| solo(1200 + index * 20)));
         let teams = balance_teams(&units);
-        let size = |team| {
-            units
-                .iter()
-                .zip(&teams)
-                .filter(|(_, t)| **t == team)
-                .map(|(unit, _)| unit.players)
-                .sum::<u32>()
-        };
-        assert_eq!((size(0), size(1)), (18, 18));
+        assert_eq!(team_sizes(&units, &teams), [18, 18]);
         assert!(
             imbalance(&units, &teams) < 60.0,
             "{}",
@@ -245,14 +232,7 @@ mod tests {
             })
             .collect();
         let teams = balance_teams(&units);
-        let size = |team| {
-            units
-                .iter()
-                .zip(&teams)
-                .filter(|(_, t)| **t == team)
-                .map(|(unit, _)| unit.players)
-                .sum::<u32>()
-        };
-        assert_eq!(size(0).abs_diff(size(1)), 2);
+        let [zero, one] = team_sizes(&units, &teams);
+        assert_eq!(zero.abs_diff(one), 2);
     }
 }

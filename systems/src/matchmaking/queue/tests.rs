@@ -1,5 +1,5 @@
 use super::*;
-use crate::matchmaking::teams::{TeamUnit, balance_teams};
+use crate::matchmaking::teams::{TeamUnit, balance_teams, team_sizes};
 use proptest::prelude::*;
 use std::collections::HashSet;
 
@@ -335,9 +335,9 @@ proptest! {
                 prop_assert_eq!(seats, params.match_size);
                 let units: Vec<TeamUnit> = formed.tickets.iter().map(|member| TeamUnit { players: member.seats, rating: member.rating }).collect();
                 let teams = balance_teams(&units);
-                let mut team_sizes = [0u8, 1].map(|team| units.iter().zip(&teams).filter(|(_, t)| **t == team).map(|(unit, _)| unit.players).sum::<u32>());
-                team_sizes.sort_unstable_by(|a, b| b.cmp(a));
-                prop_assert_eq!(team_sizes, team_capacities(params.match_size));
+                let mut sizes = team_sizes(&units, &teams);
+                sizes.sort_unstable_by(|a, b| b.cmp(a));
+                prop_assert_eq!(sizes, team_capacities(params.match_size));
                 for member in &formed.tickets {
                     prop_assert_eq!(member.mode, formed.mode);
                     prop_assert!(finished.insert(member.ticket), "ticket in two matches or matched after leaving");
