@@ -69,19 +69,6 @@ pub enum PartyRequest {
     Disband,
 }
 
-impl PartyRequest {
-    /// Its name in metrics and logs.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            PartyRequest::Invite { .. } => "invite",
-            PartyRequest::Answer { .. } => "answer",
-            PartyRequest::Leave => "leave",
-            PartyRequest::Kick { .. } => "kick",
-            PartyRequest::Disband => "disband",
-        }
-    }
-}
-
 /// A player's party request, for the party rules.
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
 pub struct PartyRequested {
@@ -112,31 +99,18 @@ pub enum PartyRefusal {
 }
 
 impl PartyRefusal {
-    /// Every reason's name in metrics, for series that exist before the first refusal.
-    pub const NAMES: [&'static str; 8] = [
-        "not_in_party",
-        "already_in_party",
-        "not_leader",
-        "no_such_player",
-        "full",
-        "no_invitation",
-        "queued",
-        "yourself",
-    ];
-
-    /// Its name in metrics, logs and bot reports.
+    /// Its name in logs and bot reports.
     pub fn as_str(&self) -> &'static str {
-        let index = match self {
-            PartyRefusal::NotInParty => 0,
-            PartyRefusal::AlreadyInParty => 1,
-            PartyRefusal::NotLeader => 2,
-            PartyRefusal::NoSuchPlayer => 3,
-            PartyRefusal::Full => 4,
-            PartyRefusal::NoInvitation => 5,
-            PartyRefusal::Queued => 6,
-            PartyRefusal::Yourself => 7,
-        };
-        Self::NAMES[index]
+        match self {
+            PartyRefusal::NotInParty => "not_in_party",
+            PartyRefusal::AlreadyInParty => "already_in_party",
+            PartyRefusal::NotLeader => "not_leader",
+            PartyRefusal::NoSuchPlayer => "no_such_player",
+            PartyRefusal::Full => "full",
+            PartyRefusal::NoInvitation => "no_invitation",
+            PartyRefusal::Queued => "queued",
+            PartyRefusal::Yourself => "yourself",
+        }
     }
 }
 

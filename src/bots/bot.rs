@@ -190,7 +190,8 @@ impl Bot {
         if let Some(request) = self.guild.requests(self.frame, now_us) {
             self.client.send(&request);
         }
-        for request in self.party.requests(self.frame, &self.guild.other_members()) {
+        let guild = &self.guild;
+        for request in self.party.requests(self.frame, || guild.other_members()) {
             self.client.send(&request);
         }
         if self.trades.leaving {

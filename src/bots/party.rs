@@ -62,8 +62,13 @@ impl BotParty {
     }
 
     /// This frame's party requests: answers to invitations, and a leader's next invitation to a
-    /// member of its guild (`guild_members`, by id) not in its party yet.
-    pub(super) fn requests(&mut self, frame: u64, guild_members: &[u64]) -> Vec<ClientMessage> {
+    /// member of its guild (`guild_members`, by id, asked for only when it invites) not in its
+    /// party yet.
+    pub(super) fn requests(
+        &mut self,
+        frame: u64,
+        guild_members: impl FnOnce() -> Vec<u64>,
+    ) -> Vec<ClientMessage> {
         let mut requests: Vec<ClientMessage> = Vec::new();
         if !self.social {
             return requests;
@@ -83,7 +88,7 @@ impl BotParty {
                         || party.members.iter().any(|member| member.player_id == *id)
                 })
             };
-            if let Some(player_id) = guild_members.iter().find(|id| !taken(id)) {
+            if let Some(player_id) = guild_members().iter().find(|id| !taken(id)) {
                 requests.push(ClientMessage::Party(PartyRequest::Invite {
                     player_id: *player_id,
                 }));
