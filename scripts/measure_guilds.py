@@ -8,38 +8,14 @@ on the client (p50, p99: founding, joining, chat, bank; an application is not ti
 
 Usage: scripts/measure_guilds.py [SECONDS] [BOTS]      (defaults 60, 50)
 """
-import json, os, signal, socket, subprocess, sys, tempfile, time
+import json, signal, subprocess, sys
+from arbiter_run import release_binary, sqlite_pair_config, start_server
 
 seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60
 count = int(sys.argv[2]) if len(sys.argv) > 2 else 50
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
-binary = os.path.join(root, "target/release/arbiter")
-
-with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-    probe.bind(("127.0.0.1", 0))
-    game_port = probe.getsockname()[1]
-work = tempfile.mkdtemp()
-config = os.path.join(work, "server.toml")
-with open(config, "w") as file:
-    file.write(f'[server]\nbind = "127.0.0.1:{game_port}"\ndata_dir = "{work}/data"\n'
-               f'[net]\nguest_tokens = true\n[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n'
-               f'[persistence]\nshards = ["sqlite://{work}/shard0.db", "sqlite://{work}/shard1.db"]\n')
-
-log = open(os.path.join(work, "log"), "w+")
-server = subprocess.Popen([binary, "--config", config], stderr=log,
-                          env={**os.environ, "ARBITER_LOG_FORMAT": "json"})
-admin = None
-for _ in range(300):
-    log.seek(0)
-    for line in log:
-        if "admin endpoint listening" in line:
-            admin = json.loads(line)["fields"]["addr"]
-    if admin or server.poll() is not None:
-        break
-    time.sleep(0.1)
-if not admin:
-    sys.exit("server did not start")
+binary = release_binary()
+work, config, game_port = sqlite_pair_config()
+server, admin, _ = start_server(binary, config, work)
 
 run = subprocess.run([binary, "bots", "--behavior", "social", "--count", str(count),
                       "--duration", str(seconds), "--admin", f"http://{admin}",

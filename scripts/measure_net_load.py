@@ -8,17 +8,14 @@ bot is connected count: CPU used / (clients x ticks) over that window.
 Usage: scripts/measure_net_load.py COUNT [SECONDS]     (e.g. 100, 500, 1000)
 """
 import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
+from arbiter_run import free_port, release_binary
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
-binary = os.path.join(root, "target/release/arbiter")
+binary = release_binary()
 clock_ticks = os.sysconf("SC_CLK_TCK")
 
-with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-    probe.bind(("127.0.0.1", 0))
-    game_port = probe.getsockname()[1]
+game_port = free_port(socket.SOCK_DGRAM)
 work = tempfile.mkdtemp()
 config = os.path.join(work, "server.toml")
 with open(config, "w") as file:

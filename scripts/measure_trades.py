@@ -11,41 +11,20 @@
 
 Usage: scripts/measure_trades.py [SECONDS] [TRADES] [BOTS]      (defaults 30, 10000, 100)
 """
-import json, os, random, re, signal, socket, sqlite3, subprocess, sys, tempfile, time
+import json, os, random, re, signal, sqlite3, subprocess, sys, time
+from arbiter_run import release_binary, sqlite_pair_config, start_server
 
 seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 30
 wanted = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
 count = int(sys.argv[3]) if len(sys.argv) > 3 else 100
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
-binary = os.path.join(root, "target/release/arbiter")
+binary = release_binary()
 rng = random.Random(2026)
-
-with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-    probe.bind(("127.0.0.1", 0))
-    game_port = probe.getsockname()[1]
-work = tempfile.mkdtemp()
-config = os.path.join(work, "server.toml")
-with open(config, "w") as file:
-    file.write(f'[server]\nbind = "127.0.0.1:{game_port}"\ndata_dir = "{work}/data"\n'
-               f'[net]\nguest_tokens = true\n[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n'
-               f'[persistence]\nshards = ["sqlite://{work}/shard0.db", "sqlite://{work}/shard1.db"]\n')
+work, config, game_port = sqlite_pair_config()
 
 
 def start():
-    log = open(os.path.join(work, "log"), "w+")
-    server = subprocess.Popen([binary, "--config", config], stderr=log,
-                              env={**os.environ, "ARBITER_LOG_FORMAT": "json"})
-    for _ in range(300):
-        log.seek(0)
-        for line in log:
-            if "admin endpoint listening" in line:
-                return server, json.loads(line)["fields"]["addr"]
-        if server.poll() is not None:
-            log.seek(0)
-            sys.exit(f"server exited at start: {log.read()[-2000:]}")
-        time.sleep(0.1)
-    sys.exit("server did not start")
+    server, admin, _ = start_server(binary, config, work)
+    return server, admin
 
 
 def bots(admin, duration):

@@ -10,18 +10,11 @@ Needs: PostgreSQL on 127.0.0.1:5432 (trust auth), redis-server and socat on PATH
 Usage: scripts/soak.py [MINUTES]       (default 30)
 """
 import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
+from arbiter_run import free_port, release_binary, start_server
 
 minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 30
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
-binary = os.path.join(root, "target/release/arbiter")
+binary = release_binary()
 work = tempfile.mkdtemp()
-
-
-def free_port(kind=socket.SOCK_STREAM):
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def psql(statement):
@@ -67,21 +60,7 @@ with open(config, "w") as file:
                f'[persistence]\nshards = {json.dumps(shards)}\n'
                f'[cache]\nbackend = "redis"\nredis_url = "redis://127.0.0.1:{redis_port}"\n')
 time.sleep(0.5)
-log = open(os.path.join(work, "log"), "w+")
-server = subprocess.Popen([binary, "--config", config], stderr=log,
-                          env={**os.environ, "ARBITER_LOG_FORMAT": "json"})
-admin = None
-for _ in range(300):
-    log.seek(0)
-    for line in log:
-        if "admin endpoint listening" in line:
-            admin = json.loads(line)["fields"]["addr"]
-    if admin or server.poll() is not None:
-        break
-    time.sleep(0.1)
-if not admin:
-    log.seek(0)
-    sys.exit(f"server did not start: {log.read()[-3000:]}")
+server, admin, log = start_server(binary, config, work)
 
 
 def scrape():

@@ -1,0 +1,49 @@
+"""What the measurement scripts share: the release binary built, a free loopback port, a
+two-SQLite-shard config for guest bots, and a server started with its admin address read from its
+JSON log."""
+import json, os, socket, subprocess, sys, tempfile, time
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def release_binary():
+    """Builds the release binary and returns its path."""
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
+    return os.path.join(root, "target/release/arbiter")
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def sqlite_pair_config():
+    """A work directory and a config in it: guest tokens, admin and query on free ports, two SQLite
+    shards. Returns (work, config path, game port)."""
+    game_port = free_port(socket.SOCK_DGRAM)
+    work = tempfile.mkdtemp()
+    config = os.path.join(work, "server.toml")
+    with open(config, "w") as file:
+        file.write(f'[server]\nbind = "127.0.0.1:{game_port}"\ndata_dir = "{work}/data"\n'
+                   f'[net]\nguest_tokens = true\n[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n'
+                   f'[persistence]\nshards = ["sqlite://{work}/shard0.db", "sqlite://{work}/shard1.db"]\n')
+    return work, config, game_port
+
+
+def start_server(binary, config, work):
+    """Starts the server logging JSON to WORK/log; returns (process, admin address, log file), or
+    exits with the log's tail if it does not come up."""
+    log = open(os.path.join(work, "log"), "w+")
+    server = subprocess.Popen([binary, "--config", config], stderr=log,
+                              env={**os.environ, "ARBITER_LOG_FORMAT": "json"})
+    for _ in range(300):
+        log.seek(0)
+        for line in log:
+            if "admin endpoint listening" in line:
+                return server, json.loads(line)["fields"]["addr"], log
+        if server.poll() is not None:
+            break
+        time.sleep(0.1)
+    log.seek(0)
+    sys.exit(f"server did not start: {log.read()[-3000:]}")
