@@ -31,11 +31,11 @@ def sqlite_pair_config():
     return work, config, game_port
 
 
-def start_server(binary, config, work):
-    """Starts the server logging JSON to WORK/log; returns (process, admin address, log file), or
-    exits with the log's tail if it does not come up."""
+def start_server(binary, config, work, prefix=()):
+    """Starts the server logging JSON to WORK/log, after PREFIX (e.g. a `taskset` pin); returns
+    (process, admin address, log file), or exits with the log's tail if it does not come up."""
     log = open(os.path.join(work, "log"), "w+")
-    server = subprocess.Popen([binary, "--config", config], stderr=log,
+    server = subprocess.Popen([*prefix, binary, "--config", config], stderr=log,
                               env={**os.environ, "ARBITER_LOG_FORMAT": "json"})
     for _ in range(300):
         log.seek(0)

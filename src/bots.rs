@@ -14,7 +14,7 @@ mod trading;
 mod view;
 
 pub use bot::Arsenal;
-pub use report::{BehaviorReport, BotsReport};
+pub use report::{BehaviorReport, BotsReport, CheaterReport};
 pub use swarm::Swarm;
 
 use crate::cli::BotsArgs;
@@ -37,9 +37,9 @@ pub fn play(args: &BotsArgs) -> anyhow::Result<BotsReport> {
     }
     let fps = args.fps.clamp(1, 1000);
     let frame = Duration::from_secs_f64(1.0 / f64::from(fps));
-    let started = Instant::now();
     let cheaters = args.cheaters.unwrap_or(args.count);
     let mut swarm = Swarm::new(Arsenal::shipped()?);
+    let started = Instant::now();
     for index in 0..args.count {
         let guest =
             guest::fetch_token(&args.admin, args.admin_token.as_deref()).with_context(|| {

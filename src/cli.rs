@@ -149,8 +149,12 @@ pub struct BotsArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Behavior {
     /// Join the queue, move towards opponents, and fire at visible ones within range with a
-    /// human-like aim error, claiming what they saw one round trip plus interpolation ago.
+    /// human-like aim error (0.008 rad) once they have been in sight for a human reaction time
+    /// (220 ms), claiming what they saw one round trip plus interpolation ago.
     Honest,
+    /// Play honestly with a skilled player's hands: a small aim error (0.002 rad) and a 150 ms
+    /// reaction.
+    Skilled,
     /// Fire every frame, far faster than the weapon allows, at the nearest opponent in range.
     Rapidfire,
     /// Shoot opponents hidden behind walls, claiming the hit.
@@ -161,6 +165,9 @@ pub enum Behavior {
     Speedhack,
     /// Claim ticks 650 ms in the past, to shoot where opponents were.
     Backtrack,
+    /// Aim perfectly and at once: fire at the nearest visible opponent the frame it comes into
+    /// sight, no aim error, snapping between targets (fire rate and claimed ticks honest).
+    Aimbot,
     /// Fire a weapon it does not own, equip a forged instance, use a consumable it lacks and buy
     /// what it cannot pay for.
     Itemhack,
@@ -180,6 +187,8 @@ impl Behavior {
     pub fn as_str(self) -> &'static str {
         match self {
             Behavior::Honest => "honest",
+            Behavior::Skilled => "skilled",
+            Behavior::Aimbot => "aimbot",
             Behavior::Rapidfire => "rapidfire",
             Behavior::Wallhack => "wallhack",
             Behavior::Longshot => "longshot",

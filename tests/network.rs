@@ -1,23 +1,18 @@
 //! The game network end to end: real UDP on 127.0.0.1, secure connect tokens, sessions, inputs,
-//! snapshots, reconnects, abuse, matchmaking, and bots (honest and cheating) playing full matches.
+//! snapshots, reconnects, abuse and matchmaking. Bots playing full matches are `tests/fairness.rs`'s.
 
-use arbiter::bots::{Arsenal, BotsReport, Swarm};
-use arbiter::cli::Behavior;
 use arbiter::net::{Sessions, TokenIssuer, load_or_create_key, unix_now};
 use arbiter::persistence::{PersistStats, Progress};
 use arbiter::settings::{NetSettings, PersistenceSettings};
 use arbiter_client::token::user_data_for_player;
 use arbiter_client::{ArbiterClient, LinkConditioner};
 use arbiter_components::input::InputBuffer;
-use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::messages::KickRequest;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::{
     ClientChannel, ClientMessage, InputFrame, KickReason, ServerMessage, protocol_id,
 };
-use arbiter_systems::anticheat::Suspicion;
-use arbiter_testing::net::{self, TestServer, drain};
-use bevy_ecs::entity::Entity;
+use arbiter_testing::net::{TestServer, drain};
 use renetcode::{ClientAuthentication, ConnectToken};
 use std::collections::HashMap;
 use std::net::UdpSocket;
@@ -162,25 +157,17 @@ fn refuses_expired_foreign_wrong_protocol_and_unsecure_clients() {
     );
 }
 
-fn entity_of(server: &TestServer, player_id: u64) -> Option<Entity> {
-    server
-        .app
-        .world()
-        .resource::<Sessions>()
-        .entity_of_player(PlayerId(player_id))
-}
-
 #[test]
 fn a_reconnect_within_the_grace_period_resumes_the_same_entity_and_after_it_the_entity_is_gone() {
     let mut server = TestServer::start_with(|config| config.net.reconnect_grace_secs = 1);
     let mut client = [connect(&server, 77)];
     assert!(server.step_until(&mut client, 120, |server, _| server.connected() == 1));
-    let entity = entity_of(&server, 77).expect("player entity");
+    let entity = server.entity_of(77).expect("player entity");
 
     client[0].disconnect();
     assert!(server.step_until(&mut [], 60, |server, _| server.connected() == 0));
     assert_eq!(
-        entity_of(&server, 77),
+        server.entity_of(77),
         Some(entity),
         "kept during the grace period"
     );
@@ -189,7 +176,7 @@ fn a_reconnect_within_the_grace_period_resumes_the_same_entity_and_after_it_the_
     client[0].reconnect(token).expect("socket");
     assert!(server.step_until(&mut client, 120, |server, _| server.connected() == 1));
     assert_eq!(
-        entity_of(&server, 77),
+        server.entity_of(77),
         Some(entity),
         "resumed the same entity"
     );
@@ -197,7 +184,7 @@ fn a_reconnect_within_the_grace_period_resumes_the_same_entity_and_after_it_the_
     client[0].disconnect();
     // 1 s of grace at 60 Hz, plus margin.
     server.step_until(&mut [], 90, |_, _| false);
-    assert_eq!(entity_of(&server, 77), None, "gone after the grace period");
+    assert_eq!(server.entity_of(77), None, "gone after the grace period");
     assert!(server.app.world().get_entity(entity).is_err());
 }
 
@@ -209,16 +196,17 @@ fn a_player_who_left_is_removed_only_once_its_progress_is_stored() {
     });
     let mut client = [connect(&server, 78)];
     let loaded = |server: &TestServer, _: &[ArbiterClient]| {
-        entity_of(server, 78)
+        server
+            .entity_of(78)
             .is_some_and(|entity| server.app.world().get::<Progress>(entity).is_some())
     };
     assert!(server.step_until(&mut client, 300, loaded));
-    let entity = entity_of(&server, 78).expect("player entity");
+    let entity = server.entity_of(78).expect("player entity");
 
     client[0].disconnect();
     // Well past 1 s of grace at 60 Hz: its registration is not stored yet, so it stays.
     server.step_until(&mut [], 150, |_, _| false);
-    assert_eq!(entity_of(&server, 78), Some(entity), "kept until stored");
+    assert_eq!(server.entity_of(78), Some(entity), "kept until stored");
     assert_eq!(server.app.world().resource::<PersistStats>().player_rows, 0);
 
     server
@@ -227,7 +215,7 @@ fn a_player_who_left_is_removed_only_once_its_progress_is_stored() {
         .resource_mut::<PersistenceSettings>()
         .flush_interval_secs = 1;
     assert!(
-        server.step_until(&mut [], 600, |server, _| entity_of(server, 78).is_none()),
+        server.step_until(&mut [], 600, |server, _| server.entity_of(78).is_none()),
         "removed once its flush committed"
     );
     assert!(server.app.world().get_entity(entity).is_err());
@@ -368,7 +356,7 @@ fn garbage_bad_messages_and_a_flood_never_panic_the_server_and_the_flooder_is_ki
     let buffered = server
         .app
         .world()
-        .get::<InputBuffer>(entity_of(&server, 3).expect("honest player"))
+        .get::<InputBuffer>(server.entity_of(3).expect("honest player"))
         .map(InputBuffer::last_applied_tick);
     assert!(
         buffered > Some(0),
@@ -417,7 +405,7 @@ fn inputs_for_more_ticks_than_elapsed_raise_a_speed_hack_signal_for_that_player_
     }
 
     let anomalies = |player_id| {
-        let entity = entity_of(&server, player_id).expect("player");
+        let entity = server.entity_of(player_id).expect("player");
         server
             .app
             .world()
@@ -437,7 +425,7 @@ fn snapshots_of_a_ten_player_match_stay_within_the_bandwidth_budget() {
     // One group that sees each other, without the match rules.
     let group = server.app.world_mut().spawn_empty().id();
     for player_id in 1..=10 {
-        let entity = entity_of(&server, player_id).expect("player");
+        let entity = server.entity_of(player_id).expect("player");
         server
             .app
             .world_mut()
@@ -482,7 +470,7 @@ fn snapshots_of_a_ten_player_match_stay_within_the_bandwidth_budget() {
 }
 
 fn snapshot_bytes(server: &TestServer, player_id: u64) -> u64 {
-    let entity = entity_of(server, player_id).expect("player");
+    let entity = server.entity_of(player_id).expect("player");
     server
         .app
         .world()
@@ -566,7 +554,7 @@ fn a_backtracking_cheater_is_kicked_and_an_honest_shooter_is_never_refused() {
         .spawn(Match::new(1, 0, "none".into(), [Vec::new(), Vec::new()], 0))
         .id();
     for player_id in [1, 2] {
-        let entity = entity_of(&server, player_id).expect("player");
+        let entity = server.entity_of(player_id).expect("player");
         server
             .app
             .world_mut()
@@ -664,205 +652,5 @@ fn a_client_behind_a_slow_jittery_lossy_link_still_connects_and_gets_snapshots()
     assert!(
         snapshots >= 90,
         "{snapshots} snapshots in 120 ticks at 5 % loss"
-    );
-}
-
-/// One bot as the server holds it after the run.
-struct BotOnServer {
-    behavior: Behavior,
-    suspicion: f32,
-    /// Its inventory and wallet, while its entity is still there.
-    items: Option<(Inventory, Wallet)>,
-}
-
-/// Bots in full matches on the arena: 2 s warm-up, 20 s live, 1 s respawns. Each step is one tick and
-/// one frame of every bot; `latency_ms` each way and `jitter_ms` on every packet. Plays until every
-/// bot saw a match end and `also_until` holds (at most 6,000 ticks), and returns the report and, per bot, what the server
-/// holds of it at the end.
-fn play_matches(
-    behaviors: &[Behavior],
-    latency_ms: u64,
-    jitter_ms: u64,
-    also_until: impl Fn(&BotsReport) -> bool,
-) -> (BotsReport, Vec<BotOnServer>) {
-    let mut server = TestServer::start_with(|config| {
-        config.matches.warmup_secs = 2;
-        config.matches.time_limit_secs = 20;
-        config.matches.respawn_secs = 1;
-        // Kicked players stay in the world to the end of the run, to be inspected.
-        config.net.reconnect_grace_secs = 600;
-    });
-    let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped maps and weapons"));
-    for (index, behavior) in behaviors.iter().enumerate() {
-        let link = LinkConditioner::new(
-            Duration::from_millis(latency_ms),
-            Duration::from_millis(jitter_ms),
-            0.0,
-            index as u64 + 1,
-        );
-        let client = ArbiterClient::connect(server.token(index as u64 + 1), Some(link))
-            .expect("client socket");
-        swarm.add(client, *behavior);
-    }
-    for step in 0..6000u64 {
-        server.app.update();
-        swarm.play_frame(net::TICK, step * net::TICK.as_micros() as u64);
-        std::thread::sleep(Duration::from_micros(200));
-        let report = swarm.report();
-        if report.matches_completed >= behaviors.len() as u64 - report.kicked && also_until(&report)
-        {
-            break;
-        }
-    }
-    let suspicion: Vec<BotOnServer> = swarm
-        .players()
-        .into_iter()
-        .map(|(player_id, behavior)| {
-            let entity = entity_of(&server, player_id);
-            let get = |entity| server.app.world().entity(entity);
-            BotOnServer {
-                behavior,
-                suspicion: entity
-                    .and_then(|entity| get(entity).get::<Suspicion>())
-                    .map_or(0.0, Suspicion::score),
-                items: entity.and_then(|entity| {
-                    let held = get(entity);
-                    Some((
-                        held.get::<Inventory>()?.clone(),
-                        held.get::<Wallet>()?.clone(),
-                    ))
-                }),
-            }
-        })
-        .collect();
-    swarm.leave();
-    (swarm.report(), suspicion)
-}
-
-#[test]
-fn twenty_honest_bots_150_ms_away_with_jitter_play_full_matches_and_are_never_refused() {
-    // 150 ms each way (a 300 ms round trip), ±20 ms on every packet.
-    let (report, suspicion) = play_matches(&[Behavior::Honest; 20], 150, 20, |_| true);
-
-    let honest = &report.behaviors["honest"];
-    assert_eq!(
-        honest.matches_completed, 20,
-        "every bot played a match to its end: {report:#?}"
-    );
-    assert_eq!(honest.kicked, 0);
-    assert!(
-        honest.rejections.is_empty(),
-        "honest shots refused: {:?}",
-        honest.rejections
-    );
-    assert!(
-        honest.shots_hit >= 20,
-        "lag-compensated hits were accepted: {report:#?}"
-    );
-    assert!(honest.kills > 0, "{report:#?}");
-    let worst = suspicion
-        .iter()
-        .map(|bot| bot.suspicion)
-        .fold(0.0, f32::max);
-    assert_eq!(worst, 0.0, "no honest bot raised suspicion");
-    // Each bought a pistol from the shop, equipped it and fired it, never refused.
-    assert_eq!(honest.purchases, 20, "{report:#?}");
-    assert!(honest.item_refusals.is_empty(), "{report:#?}");
-    for bot in &suspicion {
-        let (inventory, _) = bot.items.as_ref().expect("still on the server");
-        assert!(inventory.has_equipped_weapon("pistol"), "{inventory:?}");
-    }
-}
-
-#[test]
-fn every_cheating_behaviour_among_honest_bots_is_kicked_and_no_honest_bot_is() {
-    let cheats = [
-        Behavior::Rapidfire,
-        Behavior::Wallhack,
-        Behavior::Longshot,
-        Behavior::Speedhack,
-        Behavior::Backtrack,
-        Behavior::Itemhack,
-    ];
-    let mut behaviors = vec![Behavior::Honest; 15];
-    behaviors.extend(cheats);
-    // Cheaters play on after a match until they are kicked (or the run ends and the test fails).
-    let (report, suspicion) = play_matches(&behaviors, 40, 10, |report| {
-        cheats
-            .iter()
-            .all(|cheat| report.behaviors[cheat.as_str()].kicked == 1)
-    });
-
-    for cheat in cheats {
-        let played = &report.behaviors[cheat.as_str()];
-        assert_eq!(
-            played.kicked,
-            1,
-            "{} was not kicked: {played:#?}",
-            cheat.as_str()
-        );
-    }
-    let honest = &report.behaviors["honest"];
-    assert_eq!(honest.kicked, 0, "{report:#?}");
-    assert!(honest.rejections.is_empty(), "{:?}", honest.rejections);
-    assert!(honest.item_refusals.is_empty(), "{report:#?}");
-    let flag_score = arbiter_components::config::AnticheatSettings::default().flag_score;
-    for bot in &suspicion {
-        if bot.behavior == Behavior::Honest {
-            assert!(
-                bot.suspicion < flag_score,
-                "an honest bot at suspicion {}",
-                bot.suspicion
-            );
-        }
-    }
-    // The item hacker: every forged request refused, and what it holds is its starter kit alone.
-    let hacker = &report.behaviors["itemhack"];
-    assert_eq!(hacker.purchases, 0, "{hacker:#?}");
-    assert!(
-        hacker.rejections.keys().all(|reason| reason == "not_owned"),
-        "each forged shot refused as not owned: {hacker:#?}"
-    );
-    for reason in ["not_owned", "insufficient_funds"] {
-        assert!(hacker.item_refusals.contains_key(reason), "{hacker:#?}");
-    }
-    let economy = arbiter::economy::EconomyData::load(
-        &arbiter::weapons::load_weapons(std::path::Path::new(arbiter::weapons::WEAPONS_FILE))
-            .expect("weapons"),
-    )
-    .expect("the shipped economy");
-    let kit_coins: u64 = economy
-        .rewards
-        .starter_kit
-        .currencies
-        .iter()
-        .map(|amount| amount.amount)
-        .sum();
-    let (inventory, wallet) = suspicion
-        .iter()
-        .find(|bot| bot.behavior == Behavior::Itemhack)
-        .and_then(|bot| bot.items.clone())
-        .expect("a kicked player waits out its reconnect grace");
-    // What it holds is the kit plus what matches paid it before its kick (a kicked cheater
-    // forfeits the rest): nothing bought, used or forged.
-    let paid = hacker.item_changes.get("coins:match").copied().unwrap_or(0);
-    assert_eq!(
-        wallet.balance("coins") as i64,
-        kit_coins as i64 + paid,
-        "its balance untouched: {hacker:#?}"
-    );
-    for source in ["purchase", "used", "discarded", "coins:purchase"] {
-        assert!(!hacker.item_changes.contains_key(source), "{hacker:#?}");
-    }
-    for kit in &economy.rewards.starter_kit.items {
-        assert!(
-            inventory.count(&kit.item) >= u64::from(kit.qty),
-            "{inventory:?}"
-        );
-    }
-    assert_eq!(
-        inventory.count("pistol"),
-        0,
-        "the weapon it forged is not held"
     );
 }

@@ -5,11 +5,9 @@
 use super::rng::BotRng;
 use arbiter_client::protocol::EntityState;
 use arbiter_systems::map::MapGeometry;
-use arbiter_systems::shots::{EYE_HEIGHT_M, aim_direction, hitbox_distance};
+use arbiter_systems::shots::{CHEST_HEIGHT_M, EYE_HEIGHT_M, aim_direction, hitbox_distance};
 use bevy_math::Vec3;
 
-/// Where bots aim on a body: chest height above the feet.
-const CHEST_HEIGHT_M: f32 = 1.2;
 /// Shots are claimed on opponents up to this many times the weapon's range (the server traces as far).
 const CLAIM_RANGE_FACTOR: f32 = 4.0;
 

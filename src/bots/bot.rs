@@ -30,10 +30,20 @@ const PING_EVERY_FRAMES: u64 = 30;
 /// How far behind the newest snapshot an honest client renders, as the server assumes by default
 /// (`[anticheat] interp_delay_ms`).
 const INTERPOLATION_DELAY_MS: u64 = 100;
-/// How far back a backtracking cheat claims to have fired: beyond the default 500 ms rewind limit.
+/// How far back a backtracking cheat claims to have fired: 550 ms further back than an honest
+/// client's claim on the same connection, far beyond the default 200 ms tolerance.
 const BACKTRACK_MS: u64 = 650;
-/// Standard deviation of an honest bot's aim error, in radians (about half a degree).
-const AIM_ERROR_RAD: f32 = 0.008;
+
+/// How a bot's hands and eyes work: the standard deviation of its aim error in radians, and how
+/// long an opponent must have been in sight before it fires at it, in milliseconds.
+fn aim_profile(behavior: Behavior) -> (f32, u64) {
+    match behavior {
+        Behavior::Skilled => (0.002, 150),
+        Behavior::Aimbot => (0.0, 0),
+        // About half a degree; a typical human visual reaction.
+        _ => (0.008, 220),
+    }
+}
 
 /// What happened to one bot.
 #[derive(Debug, Default, Clone)]
@@ -62,6 +72,9 @@ pub(super) struct BotStats {
     /// Units and currency the server moved, by source (see [`BehaviorReport::item_changes`]).
     pub(super) item_changes: BTreeMap<String, i64>,
     pub(super) rtt_samples_ms: Vec<f64>,
+    /// When (on the caller's clock) a cheating bot first cheated, and when it was kicked.
+    pub(super) first_cheat_us: Option<u64>,
+    pub(super) kicked_us: Option<u64>,
 }
 
 /// What a bot needs to know of the game: the maps it may play on, the weapons table, the item
@@ -171,6 +184,7 @@ impl Bot {
             self.joined_queue = true;
         }
         let inputs = if self.behavior == Behavior::Speedhack {
+            self.cheated(now_us);
             2
         } else {
             1
@@ -182,6 +196,9 @@ impl Bot {
             .items
             .requests(self.frame, self.view.me, self.view.map.is_some())
         {
+            if self.behavior == Behavior::Itemhack {
+                self.cheated(now_us);
+            }
             self.client.send(&ClientMessage::Item(request));
         }
         for request in self.trades.requests(self.frame, now_us, &self.items.owned) {
@@ -200,7 +217,7 @@ impl Bot {
             self.done = true;
             return;
         }
-        self.maybe_fire();
+        self.maybe_fire(now_us);
         if self.frame.is_multiple_of(PING_EVERY_FRAMES) {
             self.client.send(&ClientMessage::Ping {
                 client_time_us: now_us,
@@ -229,6 +246,7 @@ impl Bot {
             ServerMessage::Snapshot { tick, entities, .. } => {
                 self.stats.snapshots_received += 1;
                 self.view.record(tick, entities);
+                self.track_sight(tick);
                 self.track_server_tick(tick);
             }
             ServerMessage::MatchFound {
@@ -256,7 +274,10 @@ impl Bot {
                     self.stats.kills += 1;
                 }
             }
-            ServerMessage::Kicked { .. } => self.stats.kicked = true,
+            ServerMessage::Kicked { .. } => {
+                self.stats.kicked = true;
+                self.stats.kicked_us = Some(now_us);
+            }
             ServerMessage::Pong { client_time_us, .. } => {
                 self.stats
                     .rtt_samples_ms
@@ -284,6 +305,24 @@ impl Bot {
             | ServerMessage::PartyRefused { .. } => {}
             ServerMessage::InventoryChanged(delta) => self.count_change(&delta),
         }
+    }
+
+    /// Notes when each opponent came into sight, from the newest snapshot.
+    fn track_sight(&mut self, tick: u64) {
+        let Some(map) = self
+            .view
+            .map
+            .as_ref()
+            .and_then(|name| self.arsenal.maps.get(name))
+        else {
+            return;
+        };
+        self.view.track_sight(tick, map);
+    }
+
+    /// Marks the moment a cheat first cheated.
+    fn cheated(&mut self, now_us: u64) {
+        self.stats.first_cheat_us.get_or_insert(now_us);
     }
 
     fn track_server_tick(&mut self, tick: u64) {
@@ -331,7 +370,7 @@ impl Bot {
     }
 
     /// Fires when the behaviour says so, claiming the tick it "saw".
-    fn maybe_fire(&mut self) {
+    fn maybe_fire(&mut self, now_us: u64) {
         let Some(map_name) = self.view.map.clone() else {
             return;
         };
@@ -355,11 +394,10 @@ impl Bot {
         // An honest client's claimed ticks advance with its render clock: never closer than the
         // weapon fires. A rapid-fire cheat ignores that.
         let gap = (f64::from(self.tick_rate_hz) / f64::from(fire_rate_hz)).ceil() as u64;
-        if self.behavior != Behavior::Rapidfire
-            && self
-                .last_claimed_tick
-                .is_some_and(|last| claimed < last + gap)
-        {
+        let too_soon = self
+            .last_claimed_tick
+            .is_some_and(|last| claimed < last + gap);
+        if too_soon && self.behavior != Behavior::Rapidfire {
             return;
         }
         let Some(me) = self.view.own(entities).copied() else {
@@ -373,14 +411,26 @@ impl Bot {
         if !me.alive || !alive_now {
             return;
         }
-        let (pick, error) = match self.behavior {
-            Behavior::Wallhack => (Pick::Hidden, 0.0),
-            Behavior::Longshot => (Pick::BeyondRange, 0.0),
+        let (error, reaction_ms) = aim_profile(self.behavior);
+        let pick = match self.behavior {
+            Behavior::Wallhack => Pick::Hidden,
+            Behavior::Longshot => Pick::BeyondRange,
             // Shooting at whoever is nearest in range, seen or not, as often as it can.
-            Behavior::Backtrack | Behavior::Rapidfire => (Pick::Nearest, 0.0),
-            _ => (Pick::Visible, AIM_ERROR_RAD),
+            Behavior::Backtrack | Behavior::Rapidfire => Pick::Nearest,
+            _ => Pick::Visible,
         };
-        let opponents: Vec<_> = self.view.living_opponents(entities).copied().collect();
+        // Honest hands fire only at opponents in sight for a reaction time by the claimed tick.
+        let reacted_by = claimed.checked_sub(self.ms_to_ticks(reaction_ms));
+        let opponents: Vec<_> = self
+            .view
+            .living_opponents(entities)
+            .filter(|opponent| {
+                pick != Pick::Visible
+                    || reaction_ms == 0
+                    || reacted_by.is_some_and(|by| self.view.in_sight_since(opponent.player_id, by))
+            })
+            .copied()
+            .collect();
         let Some(shot) = plan_shot(
             &me,
             opponents.iter(),
@@ -401,6 +451,18 @@ impl Bot {
         });
         self.last_claimed_tick = Some(claimed);
         self.stats.shots_sent += 1;
+        let cheat = match self.behavior {
+            Behavior::Rapidfire => too_soon,
+            Behavior::Wallhack
+            | Behavior::Longshot
+            | Behavior::Backtrack
+            | Behavior::Itemhack
+            | Behavior::Aimbot => true,
+            _ => false,
+        };
+        if cheat {
+            self.cheated(now_us);
+        }
     }
 
     /// Heads for the nearest opponent it knows of, weaving side to side; wanders in the lobby.

@@ -48,6 +48,17 @@ pub struct BehaviorReport {
     pub party_refusals: BTreeMap<String, u64>,
     /// Party tickets that left the queue without a match (once per member told).
     pub party_queue_cancelled: u64,
+    /// Each bot that cheated: its player id, when it first cheated (milliseconds on the bots'
+    /// clock, see [`BotsReport::started_unix_ms`]) and how many seconds later it was kicked.
+    pub cheaters: Vec<CheaterReport>,
+}
+
+/// One cheating bot's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheaterReport {
+    pub player_id: u64,
+    pub first_cheat_ms: u64,
+    pub kicked_after_secs: Option<f64>,
 }
 
 impl BehaviorReport {
@@ -81,6 +92,15 @@ impl BehaviorReport {
         }
         self.bots += 1;
         self.kicked += u64::from(stats.kicked);
+        if let Some(first) = stats.first_cheat_us {
+            self.cheaters.push(CheaterReport {
+                player_id: bot.player_id(),
+                first_cheat_ms: first / 1000,
+                kicked_after_secs: stats
+                    .kicked_us
+                    .map(|kicked| kicked.saturating_sub(first) as f64 / 1e6),
+            });
+        }
         self.matches_completed += stats.matches_completed;
         self.shots_sent += stats.shots_sent;
         self.shots_hit += stats.shots_hit;
@@ -103,6 +123,8 @@ impl BehaviorReport {
 /// Printed as one JSON object at the end of `arbiter bots`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BotsReport {
+    /// When the bots' clock started (Unix milliseconds): the zero of `first_cheat_ms`.
+    pub started_unix_ms: u64,
     pub bots: u64,
     /// Bots that completed the handshake.
     pub connected: u64,
@@ -142,7 +164,7 @@ pub struct BotsReport {
 }
 
 impl BotsReport {
-    pub(super) fn from_bots(bots: &[Bot]) -> Self {
+    pub(super) fn from_bots(bots: &[Bot], started_unix_ms: u64) -> Self {
         let count =
             |predicate: fn(&Bot) -> bool| bots.iter().filter(|bot| predicate(bot)).count() as u64;
         let sum = |field: fn(&Bot) -> u64| bots.iter().map(field).sum();
@@ -190,6 +212,7 @@ impl BotsReport {
             })
             .collect();
         Self {
+            started_unix_ms,
             bots: bots.len() as u64,
             connected: count(|bot| bot.stats.connected),
             failed_connects: count(|bot| !bot.stats.connected),

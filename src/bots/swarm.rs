@@ -11,7 +11,8 @@ use std::time::Duration;
 pub struct Swarm {
     arsenal: Arsenal,
     bots: Vec<Bot>,
-    /// This run's number (from the clock), in its guilds' names.
+    /// This run's number (the Unix time it started, in microseconds: the zero of the callers'
+    /// clock), in its guilds' names.
     run: u64,
 }
 
@@ -57,7 +58,8 @@ impl Swarm {
         self.bots.push(bot);
     }
 
-    /// One frame of every bot. `now_us` is the caller's clock, for ping round trips.
+    /// One frame of every bot. `now_us` is the caller's clock, counted from when the swarm was
+    /// made: for ping round trips and the cheaters' timelines.
     pub fn play_frame(&mut self, elapsed: Duration, now_us: u64) {
         for bot in &mut self.bots {
             bot.play_frame(elapsed, now_us);
@@ -97,6 +99,6 @@ impl Swarm {
     }
 
     pub fn report(&self) -> BotsReport {
-        BotsReport::from_bots(&self.bots)
+        BotsReport::from_bots(&self.bots, self.run / 1000)
     }
 }

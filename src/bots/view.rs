@@ -1,6 +1,9 @@
 //! What a bot knows of its match: the recent snapshots by tick, its own id and who is on which team.
 
 use arbiter_client::protocol::EntityState;
+use arbiter_systems::map::MapGeometry;
+use arbiter_systems::shots::{CHEST_HEIGHT_M, EYE_HEIGHT_M};
+use bevy_math::Vec3;
 use std::collections::BTreeMap;
 
 /// Snapshots older than this many ticks behind the newest are forgotten (a second at 64 Hz).
@@ -13,17 +16,63 @@ pub(super) struct MatchView {
     /// Player ids of the opposing team.
     pub(super) opponents: Vec<u64>,
     snapshots: BTreeMap<u64, Vec<EntityState>>,
+    /// Opponents in sight (chest in line of sight) in every snapshot since the tick held, as far
+    /// as the snapshots that arrived tell.
+    in_sight: BTreeMap<u64, u64>,
+    /// The newest snapshot sight was tracked on (older ones arriving late are not).
+    sight_tick: u64,
 }
 
 impl MatchView {
     pub(super) fn join(&mut self, map: String, opponents: Vec<u64>) {
         self.map = Some(map);
         self.opponents = opponents;
+        self.in_sight.clear();
     }
 
     pub(super) fn leave(&mut self) {
         self.map = None;
         self.opponents.clear();
+        self.in_sight.clear();
+    }
+
+    /// Updates who is in sight from the snapshot of `tick`, if it is the newest yet.
+    pub(super) fn track_sight(&mut self, tick: u64, map: &MapGeometry) {
+        if tick <= self.sight_tick {
+            return;
+        }
+        self.sight_tick = tick;
+        let Some(entities) = self.snapshots.get(&tick) else {
+            return;
+        };
+        let eye = entities
+            .iter()
+            .find(|entity| entity.player_id == self.me && entity.alive)
+            .map(|me| Vec3::from_array(me.position) + Vec3::Y * EYE_HEIGHT_M);
+        for opponent in &self.opponents {
+            let seen = eye.is_some_and(|eye| {
+                entities.iter().any(|entity| {
+                    entity.player_id == *opponent
+                        && entity.alive
+                        && map.line_of_sight(
+                            eye,
+                            Vec3::from_array(entity.position) + Vec3::Y * CHEST_HEIGHT_M,
+                        )
+                })
+            });
+            if seen {
+                self.in_sight.entry(*opponent).or_insert(tick);
+            } else {
+                self.in_sight.remove(opponent);
+            }
+        }
+    }
+
+    /// Whether `player` has been in sight since `tick` or earlier.
+    pub(super) fn in_sight_since(&self, player: u64, tick: u64) -> bool {
+        self.in_sight
+            .get(&player)
+            .is_some_and(|since| *since <= tick)
     }
 
     pub(super) fn record(&mut self, tick: u64, entities: Vec<EntityState>) {

@@ -4,13 +4,18 @@
 //! shot of weight 2 every 10 s settles near 9.7 — it may warn (a log line and a metric), never flag
 //! (10) or kick (20). A cheater refused several times a second crosses all three within seconds.
 
+mod aim;
+
+pub use aim::{AimRecord, HIDDEN_RUN_TICKS, aim_offset_rad, instant_reaction, observe_aim};
+
 use crate::phases::SimulationSystems;
+use crate::shots::ShotJudged;
 use arbiter_components::config::AnticheatSettings;
 use arbiter_components::input::InputCadenceAnomalies;
 use arbiter_components::messages::KickRequest;
 use arbiter_components::player::{ForfeitsRewards, PlayerId};
 use arbiter_components::protocol::KickReason;
-use arbiter_components::tick::TickRate;
+use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
@@ -41,14 +46,19 @@ pub struct AntiCheatPlugin;
 impl Plugin for AntiCheatPlugin {
     fn build(&self, app: &mut App) {
         app.register_required_components::<PlayerId, Suspicion>()
+            .register_required_components::<PlayerId, AimRecord>()
             .init_resource::<AnticheatSettings>()
             .init_resource::<TickRate>()
+            .init_resource::<ServerTick>()
             .add_message::<CheatEvidence>()
+            .add_message::<ShotJudged>()
             .add_message::<AntiCheatActed>()
             .add_message::<KickRequest>()
             .add_systems(
                 FixedUpdate,
-                score_suspicion.in_set(SimulationSystems::AntiCheat),
+                (observe_aim, score_suspicion)
+                    .chain()
+                    .in_set(SimulationSystems::AntiCheat),
             );
     }
 }
@@ -71,13 +81,22 @@ impl AntiCheatAction {
     }
 }
 
-/// An action taken, with the score and the recent evidence: for logs, metrics and (flags) persistence.
+/// An action taken, with the score and the recent evidence: for logs and metrics.
 #[derive(Message, Debug, Clone, PartialEq)]
 pub struct AntiCheatActed {
     pub player: Entity,
     pub action: AntiCheatAction,
     pub score: f32,
     pub evidence: Vec<&'static str>,
+    /// The figures behind a statistical flag (aim), for the reviewer.
+    pub detail: Option<String>,
+}
+
+/// A player flagged for review, and why: kept on the player's entity for operators to look at.
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct FlaggedForReview {
+    pub at_tick: u64,
+    pub evidence: String,
 }
 
 /// A player's suspicion.
@@ -95,11 +114,21 @@ impl Suspicion {
         self.score
     }
 
+    /// The recent reasons, oldest first.
+    pub fn evidence(&self) -> Vec<&'static str> {
+        self.evidence.iter().copied().collect()
+    }
+
     fn add(&mut self, weight: f32, reason: &'static str) {
         if weight <= 0.0 {
             return;
         }
         self.score += weight;
+        self.note(reason);
+    }
+
+    /// Keeps `reason` as evidence without adding to the score.
+    fn note(&mut self, reason: &'static str) {
         if self.evidence.len() == EVIDENCE_KEPT {
             self.evidence.pop_front();
         }
@@ -108,9 +137,14 @@ impl Suspicion {
 }
 
 /// Decays every score, adds this tick's evidence and speed-hack signals, and acts on thresholds.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system's parameters are its dependencies"
+)]
 pub fn score_suspicion(
     settings: Res<AnticheatSettings>,
     rate: Res<TickRate>,
+    tick: Res<ServerTick>,
     mut evidence: MessageReader<CheatEvidence>,
     mut players: Query<(Entity, &mut Suspicion, Option<&InputCadenceAnomalies>)>,
     mut acted: MessageWriter<AntiCheatActed>,
@@ -150,7 +184,13 @@ pub fn score_suspicion(
                 continue;
             }
             suspicion.reached = Some(action);
-            let evidence: Vec<&'static str> = suspicion.evidence.iter().copied().collect();
+            let evidence = suspicion.evidence();
+            if action == AntiCheatAction::Flag {
+                commands.entity(player).insert(FlaggedForReview {
+                    at_tick: tick.get(),
+                    evidence: format!("suspicion {:.1}: {}", suspicion.score, evidence.join(", ")),
+                });
+            }
             if action == AntiCheatAction::Kick {
                 commands.entity(player).insert(ForfeitsRewards);
                 kicks.write(KickRequest {
@@ -167,6 +207,7 @@ pub fn score_suspicion(
                 action,
                 score: suspicion.score,
                 evidence,
+                detail: None,
             });
         }
     }

@@ -161,6 +161,8 @@ mod tests {
             shooter,
             claimed_tick: 0,
             weapon: 0,
+            yaw: 0.0,
+            pitch: 0.0,
             verdict: ShotVerdict::Hit { target, damage },
         });
     }

@@ -8,8 +8,8 @@ mod suspicion;
 
 pub use fire_rate::FireState;
 pub use judge::{
-    EYE_HEIGHT_M, HITBOX_HALF_EXTENTS, Rules, Shooter, Target, aim_direction, check_claimed_tick,
-    hitbox_distance, judge,
+    CHEST_HEIGHT_M, EYE_HEIGHT_M, HITBOX_HALF_EXTENTS, Rules, Shooter, Target, aim_direction,
+    check_claimed_tick, hitbox_distance, judge,
 };
 pub use request::FireRequested;
 pub use resolve::{ShotJudged, apply_shot_verdicts, judge_shots, spawn_shots};

@@ -205,6 +205,14 @@ impl TestServer {
         ArbiterClient::connect(self.token(player_id), None).expect("client socket")
     }
 
+    /// The entity of `player_id`, while the server holds one.
+    pub fn entity_of(&self, player_id: u64) -> Option<arbiter::prelude::Entity> {
+        self.app
+            .world()
+            .resource::<Sessions>()
+            .entity_of_player(arbiter::components::player::PlayerId(player_id))
+    }
+
     /// How many clients are connected.
     pub fn connected(&self) -> usize {
         self.app.world().resource::<Sessions>().connected()

@@ -26,6 +26,16 @@ pub struct AnticheatSettings {
     pub flag_score: f32,
     /// ... and kicked (0.1–10000).
     pub kick_score: f32,
+    /// Aim statistics: a hit on an opponent that came into sight less than this many milliseconds
+    /// before the claimed tick is an instant reaction, beyond human (0–1000; 0 counts none).
+    pub aim_min_reaction_ms: u32,
+    /// Hits kept per player for the aim statistics (2–1000).
+    pub aim_window_hits: u32,
+    /// Instant reactions among those hits that flag the player for review (1–1000).
+    pub aim_instant_hits: u32,
+    /// A full window of hits whose median aim offset (from the line to the opponent's chest) is
+    /// below this many radians flags the player for review (0–0.1; 0 turns it off).
+    pub aim_precision_rad: f32,
 }
 
 impl Default for AnticheatSettings {
@@ -33,13 +43,17 @@ impl Default for AnticheatSettings {
         Self {
             max_fire_rate_hz: 10.0,
             max_shot_range_m: 1000.0,
-            max_rewind_ms: 500,
+            max_rewind_ms: 700,
             interp_delay_ms: 100,
             claim_tolerance_ms: 200,
             score_half_life_secs: 30,
             warn_score: 5.0,
             flag_score: 10.0,
             kick_score: 20.0,
+            aim_min_reaction_ms: 120,
+            aim_window_hits: 20,
+            aim_instant_hits: 3,
+            aim_precision_rad: 0.0005,
         }
     }
 }
@@ -62,6 +76,22 @@ impl AnticheatSettings {
             "anticheat.claim_tolerance_ms",
             self.claim_tolerance_ms,
             0..=1000,
+        )?;
+        check_range(
+            "anticheat.aim_min_reaction_ms",
+            self.aim_min_reaction_ms,
+            0..=1000,
+        )?;
+        check_range("anticheat.aim_window_hits", self.aim_window_hits, 2..=1000)?;
+        check_range(
+            "anticheat.aim_instant_hits",
+            self.aim_instant_hits,
+            1..=1000,
+        )?;
+        check_range(
+            "anticheat.aim_precision_rad",
+            self.aim_precision_rad,
+            0.0..=0.1,
         )
     }
 }

@@ -3,8 +3,14 @@
 use core::time::Duration;
 use renet::{ChannelConfig, ConnectionConfig, SendType};
 
-/// Resend interval of reliable channels; short, as game events matter more than bandwidth.
+/// Resend interval of the server's reliable channel; short, as game events matter more than bandwidth.
 const RELIABLE_RESEND: Duration = Duration::from_millis(200);
+/// Resend interval of the client's commands: about one frame, so every unacknowledged command rides
+/// again in each packet until the server acknowledges it. A lost `Fire` then costs one frame, not a
+/// 200 ms wait that also holds back every command behind it — the delay and bunching that made
+/// honest shots look late (`bad_tick`) or fast (`too_fast`) on lossy links. Commands are few and
+/// small; the copies cost a few hundred bytes a second.
+const COMMAND_RESEND: Duration = Duration::from_millis(15);
 
 /// Channels from client to server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,7 +62,7 @@ pub fn connection_config(send_budget_bytes_per_tick: u64) -> ConnectionConfig {
             channel(
                 ClientChannel::Command.into(),
                 SendType::ReliableOrdered {
-                    resend_time: RELIABLE_RESEND,
+                    resend_time: COMMAND_RESEND,
                 },
                 256 * 1024,
             ),

@@ -7,6 +7,7 @@ fn world() -> World {
     let mut world = World::new();
     world.insert_resource(AnticheatSettings::default());
     world.init_resource::<TickRate>();
+    world.init_resource::<ServerTick>();
     world.init_resource::<Messages<CheatEvidence>>();
     world.init_resource::<Messages<AntiCheatActed>>();
     world.init_resource::<Messages<KickRequest>>();

@@ -11,6 +11,8 @@ use bevy_math::Vec3;
 
 /// Eye height above a player's position (its feet), in metres.
 pub const EYE_HEIGHT_M: f32 = 1.6;
+/// Chest height above a player's feet, in metres: where aim is measured from (and bots aim).
+pub const CHEST_HEIGHT_M: f32 = 1.2;
 /// Half extents of a player's hitbox, centred this far above its feet: the body that collides with
 /// the map.
 pub const HITBOX_HALF_EXTENTS: Vec3 = crate::movement::PLAYER_HALF_EXTENTS;

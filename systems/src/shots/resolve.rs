@@ -23,12 +23,15 @@ use bevy_ecs::system::{Commands, Query, Res};
 use rayon::prelude::*;
 
 /// A shot's verdict, for damage, the shooter's `ShotResult`, anti-cheat scoring and metrics.
-#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
 pub struct ShotJudged {
     pub shot: Entity,
     pub shooter: Entity,
     pub claimed_tick: u64,
     pub weapon: u8,
+    /// The aim, for the aim statistics.
+    pub yaw: f32,
+    pub pitch: f32,
     pub verdict: ShotVerdict,
 }
 
@@ -86,6 +89,7 @@ pub fn judge_shots(
         rate: *rate,
         anticheat: &anticheat,
     };
+    let claim_window_ticks = rate.ticks_in_ms(anticheat.max_rewind_ms);
     let mut shots: Vec<(Entity, Shot)> =
         shots.iter().map(|(entity, shot)| (entity, *shot)).collect();
     if shots.is_empty() {
@@ -111,6 +115,7 @@ pub fn judge_shots(
                 shot.weapon,
                 shot.claimed_tick,
                 rules.now,
+                claim_window_ticks,
                 rules.rate,
                 weapon.fire_rate_hz,
             )
@@ -166,6 +171,8 @@ pub fn judge_shots(
             shooter: shot.shooter,
             claimed_tick: shot.claimed_tick,
             weapon: shot.weapon,
+            yaw: shot.yaw,
+            pitch: shot.pitch,
             verdict,
         });
     }

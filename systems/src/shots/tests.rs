@@ -203,6 +203,8 @@ fn refusals_are_evidence_for_anti_cheat_but_misses_and_lobby_or_death_shots_are_
             shooter,
             claimed_tick: 0,
             weapon: 0,
+            yaw: 0.0,
+            pitch: 0.0,
             verdict,
         });
     }

@@ -227,9 +227,9 @@ fn a_claimed_tick_must_fit_the_round_trip_and_the_rewind_limit() {
         Err(ShotRejection::BadTick),
         "the future"
     );
-    // 600 ms old: beyond the 500 ms rewind limit even for a 500 ms round trip.
+    // 750 ms old: beyond the 700 ms rewind limit even for a 600 ms round trip.
     assert_eq!(
-        check_claimed_tick(NOW - 36, 500.0, &rules),
+        check_claimed_tick(NOW - 45, 600.0, &rules),
         Err(ShotRejection::BadTick),
         "too old"
     );

@@ -1,0 +1,163 @@
+use super::*;
+use crate::map::test_map;
+
+const REACTION_TICKS: u64 = 7;
+/// The tick the opponent steps out from behind the wall.
+const APPEARS: u64 = 100;
+
+/// Shooter at the origin looking down −Z; a wall 5 m high from x = −2 to 2 at z = −10.
+fn walled() -> MapGeometry {
+    test_map(
+        "walled",
+        50.0,
+        &[(Vec3::new(-2.0, 0.0, -11.0), Vec3::new(2.0, 5.0, -10.0))],
+    )
+}
+
+fn history(ticks: std::ops::RangeInclusive<u64>, at: impl Fn(u64) -> Vec3) -> PositionHistory {
+    let mut history = PositionHistory::default();
+    for tick in ticks {
+        history.record(tick, at(tick), 200);
+    }
+    history
+}
+
+/// Behind the wall, then in the open from `APPEARS` on.
+fn stepping_out(tick: u64) -> Vec3 {
+    if tick < APPEARS {
+        Vec3::new(0.0, 0.0, -20.0)
+    } else {
+        Vec3::new(8.0, 0.0, -20.0)
+    }
+}
+
+#[test]
+fn a_hit_in_the_frames_after_an_opponent_appears_is_an_instant_reaction_and_a_later_one_is_not() {
+    let map = walled();
+    let shooter = history(0..=200, |_| Vec3::ZERO);
+    let target = history(0..=200, stepping_out);
+    for claimed in [APPEARS, APPEARS + 3, APPEARS + REACTION_TICKS - 1] {
+        assert_eq!(
+            instant_reaction(&map, &shooter, &target, claimed, REACTION_TICKS),
+            Some(true),
+            "claimed {claimed}"
+        );
+    }
+    for claimed in [APPEARS + REACTION_TICKS, APPEARS + 15, APPEARS + 60] {
+        assert_eq!(
+            instant_reaction(&map, &shooter, &target, claimed, REACTION_TICKS),
+            Some(false),
+            "claimed {claimed}"
+        );
+    }
+}
+
+#[test]
+fn an_opponent_out_of_sight_for_a_tick_or_two_is_not_a_new_target() {
+    let map = walled();
+    let shooter = history(0..=200, |_| Vec3::ZERO);
+    // In the open, except ticks 148 and 149 behind the wall.
+    let target = history(0..=200, |tick| {
+        if (148..150).contains(&tick) {
+            Vec3::new(0.0, 0.0, -20.0)
+        } else {
+            Vec3::new(8.0, 0.0, -20.0)
+        }
+    });
+    assert_eq!(
+        instant_reaction(&map, &shooter, &target, 151, REACTION_TICKS),
+        Some(false)
+    );
+}
+
+#[test]
+fn without_the_history_to_tell_or_across_a_spawn_the_reaction_is_unknown() {
+    let map = walled();
+    let shooter = history(95..=200, |_| Vec3::ZERO);
+    let target = history(0..=200, stepping_out);
+    assert_eq!(
+        instant_reaction(&map, &shooter, &target, APPEARS, REACTION_TICKS),
+        None,
+        "the shooter's history starts too late"
+    );
+    let mut respawned = history(0..=200, stepping_out);
+    respawned.teleport(APPEARS, stepping_out(APPEARS));
+    let shooter = history(0..=200, |_| Vec3::ZERO);
+    assert_eq!(
+        instant_reaction(&map, &shooter, &respawned, APPEARS + 2, REACTION_TICKS),
+        None
+    );
+}
+
+#[test]
+fn aim_offset_is_zero_on_the_chest_line_and_the_angle_off_it_otherwise() {
+    let eye = Vec3::new(0.0, EYE_HEIGHT_M, 0.0);
+    let feet = Vec3::new(3.0, 0.0, -25.0);
+    let towards = feet + Vec3::Y * CHEST_HEIGHT_M - eye;
+    let yaw = (-towards.x).atan2(-towards.z);
+    let pitch = towards.normalize().y.asin();
+    assert!(aim_offset_rad(eye, yaw, pitch, feet) < 1e-6);
+    let off = aim_offset_rad(eye, yaw + 0.002, pitch, feet);
+    assert!((off - 0.002).abs() < 1e-4, "{off}");
+}
+
+fn record(samples: impl IntoIterator<Item = (bool, f32)>) -> AimRecord {
+    let mut record = AimRecord::default();
+    for (instant, offset_rad) in samples {
+        record.push(
+            AimSample {
+                instant,
+                offset_rad,
+            },
+            20,
+        );
+    }
+    record
+}
+
+#[test]
+fn human_aim_is_never_assessed_as_an_aimbot() {
+    let settings = AnticheatSettings::default();
+    // A skilled player: offsets of a few milliradians, never an instant reaction, many hits.
+    let skilled = record((0..200).map(|hit| (false, 0.001 + (hit % 7) as f32 * 0.0007)));
+    assert_eq!(skilled.assess(&settings), None);
+}
+
+#[test]
+fn instant_reactions_flag_and_so_does_a_full_window_of_perfect_aim() {
+    let settings = AnticheatSettings::default();
+    let quick = record((0..12).map(|hit| (hit % 4 == 0, 0.004)));
+    let evidence = quick.assess(&settings).expect("3 instant reactions flag");
+    assert!(evidence.contains("3 of the last 12 hits"), "{evidence}");
+
+    let perfect_but_few = record((0..19).map(|_| (false, 1e-6)));
+    assert_eq!(
+        perfect_but_few.assess(&settings),
+        None,
+        "19 hits are not a full window"
+    );
+    let perfect = record((0..20).map(|_| (false, 1e-6)));
+    let evidence = perfect
+        .assess(&settings)
+        .expect("a full window of perfect aim");
+    assert!(
+        evidence.contains("median aim offset 0.00000 rad"),
+        "{evidence}"
+    );
+}
+
+#[test]
+fn the_window_keeps_only_the_last_hits() {
+    let settings = AnticheatSettings::default();
+    let mut old_instants = record((0..3).map(|_| (true, 0.004)));
+    for _ in 0..20 {
+        old_instants.push(
+            AimSample {
+                instant: false,
+                offset_rad: 0.004,
+            },
+            20,
+        );
+    }
+    assert_eq!(old_instants.assess(&settings), None);
+}
