@@ -7,8 +7,9 @@ core 0) meets 30 bots behind that link (pinned to core 1): 14 honest, 2 skilled 
 fast reactions) and 2 of each cheat (rapidfire, wallhack, longshot, speedhack, backtrack, itemhack,
 aimbot), one `arbiter bots` process per behaviour, for SECONDS. Printed per cell, as a Markdown
 table: honest and skilled shots refused (count and %), honest or skilled bots kicked or flagged, and
-per cheat how many of its bots were caught (kicked; the aimbot: flagged for review, from the
-server's log) and the median seconds from its first cheat to that.
+per cheat how many of its connected bots were caught (kicked; the aimbot: flagged for review, from
+the server's log) and the median seconds from its first cheat to that, and how many bots of the
+cell never connected.
 
 Usage: scripts/measure_fairness.py [SECONDS] [CELLS]      (defaults 45, all 27; CELLS like
        "20/0/0,300/50/5" picks cells by round trip / jitter / loss %)
@@ -73,7 +74,8 @@ def run_cell(rtt, jitter, loss):
         {player for message, player, _ in actions
          if "flagged" in message and player not in cheater_ids})
     row = {"cell": f"{rtt} ms / ±{jitter} ms / {loss} %", "shots": shots, "refused": refused,
-           "reasons": reasons, "touched": touched, "cheats": {}}
+           "reasons": reasons, "touched": touched, "cheats": {},
+           "unconnected": sum(report["failed_connects"] for report in reports.values())}
     for behavior in CHEATS:
         report = reports[behavior]
         times = []
@@ -86,7 +88,8 @@ def run_cell(rtt, jitter, loss):
                     times.append(max(0.0, min(flags) - cheated_at))
             elif cheater["kicked_after_secs"] is not None:
                 times.append(cheater["kicked_after_secs"])
-        row["cheats"][behavior] = (len(times), report["bots"], statistics.median(times) if times else None)
+        row["cheats"][behavior] = (len(times), report["connected"],
+                                   statistics.median(times) if times else None)
     return row
 
 
@@ -96,9 +99,9 @@ for rtt, jitter, loss in grid:
     rows.append(row)
     print(json.dumps(row), file=sys.stderr, flush=True)
 
-print("| round trip / jitter / loss | fair shots | refused | fair bots kicked or flagged | "
-      + " | ".join(CHEATS) + " |")
-print("|---|---|---|---|" + "---|" * len(CHEATS))
+print("| round trip / jitter / loss | bots never connected | fair shots | refused | "
+      "fair bots kicked or flagged | " + " | ".join(CHEATS) + " |")
+print("|---|---|---|---|---|" + "---|" * len(CHEATS))
 for row in rows:
     percent = 100 * row["refused"] / row["shots"] if row["shots"] else 0
     refused = f"{row['refused']} ({percent:.1f} %)" + (f" {row['reasons']}" if row["reasons"] else "")
@@ -106,4 +109,5 @@ for row in rows:
     for behavior in CHEATS:
         caught, bots, median = row["cheats"][behavior]
         cells.append(f"{caught}/{bots}" + (f", {median:.1f} s" if median is not None else ""))
-    print(f"| {row['cell']} | {row['shots']} | {refused} | {row['touched']} | " + " | ".join(cells) + " |")
+    print(f"| {row['cell']} | {row['unconnected']} | {row['shots']} | {refused} | {row['touched']} | "
+          + " | ".join(cells) + " |")

@@ -51,7 +51,7 @@ impl Default for AnticheatSettings {
             flag_score: 10.0,
             kick_score: 20.0,
             aim_min_reaction_ms: 120,
-            aim_window_hits: 20,
+            aim_window_hits: 10,
             aim_instant_hits: 3,
             aim_precision_rad: 0.0005,
         }

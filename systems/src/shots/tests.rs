@@ -217,7 +217,7 @@ fn refusals_are_evidence_for_anti_cheat_but_misses_and_lobby_or_death_shots_are_
         evidence,
         [CheatEvidence {
             player: shooter,
-            weight: 2.0,
+            weight: 5.0,
             reason: "no_line_of_sight"
         }]
     );

@@ -101,6 +101,11 @@ fn aim_offset_is_zero_on_the_chest_line_and_the_angle_off_it_otherwise() {
     assert!((off - 0.002).abs() < 1e-4, "{off}");
 }
 
+/// The default window of hits.
+fn window() -> usize {
+    AnticheatSettings::default().aim_window_hits as usize
+}
+
 fn record(samples: impl IntoIterator<Item = (bool, f32)>) -> AimRecord {
     let mut record = AimRecord::default();
     for (instant, offset_rad) in samples {
@@ -109,7 +114,7 @@ fn record(samples: impl IntoIterator<Item = (bool, f32)>) -> AimRecord {
                 instant,
                 offset_rad,
             },
-            20,
+            window(),
         );
     }
     record
@@ -126,17 +131,17 @@ fn human_aim_is_never_assessed_as_an_aimbot() {
 #[test]
 fn instant_reactions_flag_and_so_does_a_full_window_of_perfect_aim() {
     let settings = AnticheatSettings::default();
-    let quick = record((0..12).map(|hit| (hit % 4 == 0, 0.004)));
+    let quick = record((0..9).map(|hit| (hit % 4 == 0, 0.004)));
     let evidence = quick.assess(&settings).expect("3 instant reactions flag");
-    assert!(evidence.contains("3 of the last 12 hits"), "{evidence}");
+    assert!(evidence.contains("3 of the last 9 hits"), "{evidence}");
 
-    let perfect_but_few = record((0..19).map(|_| (false, 1e-6)));
+    let perfect_but_few = record((0..window() - 1).map(|_| (false, 1e-6)));
     assert_eq!(
         perfect_but_few.assess(&settings),
         None,
-        "19 hits are not a full window"
+        "one hit short of a full window"
     );
-    let perfect = record((0..20).map(|_| (false, 1e-6)));
+    let perfect = record((0..window()).map(|_| (false, 1e-6)));
     let evidence = perfect
         .assess(&settings)
         .expect("a full window of perfect aim");
@@ -150,13 +155,13 @@ fn instant_reactions_flag_and_so_does_a_full_window_of_perfect_aim() {
 fn the_window_keeps_only_the_last_hits() {
     let settings = AnticheatSettings::default();
     let mut old_instants = record((0..3).map(|_| (true, 0.004)));
-    for _ in 0..20 {
+    for _ in 0..window() {
         old_instants.push(
             AimSample {
                 instant: false,
                 offset_rad: 0.004,
             },
-            20,
+            window(),
         );
     }
     assert_eq!(old_instants.assess(&settings), None);
