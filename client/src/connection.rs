@@ -79,7 +79,7 @@ impl ArbiterClient {
             netcode,
             renet: RenetClient::new(connection_config(CLIENT_SEND_BUDGET)),
             buffer: Box::new([0; NETCODE_MAX_PACKET_BYTES]),
-            link: link.map(|link| (link.clone(), link.other_direction())),
+            link: link.map(|link| (link.clone(), link)),
             received: Vec::new(),
             malformed_received: 0,
         })
@@ -96,7 +96,7 @@ impl ArbiterClient {
     /// Puts the connection behind `link` from now on (or no simulated link): a network that
     /// degrades mid-session. Datagrams held by the old link are dropped.
     pub fn set_link(&mut self, link: Option<LinkConditioner>) {
-        self.link = link.map(|link| (link.clone(), link.other_direction()));
+        self.link = link.map(|link| (link.clone(), link));
     }
 
     pub fn is_connected(&self) -> bool {
