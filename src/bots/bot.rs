@@ -39,7 +39,12 @@ const BACKTRACK_MS: u64 = 650;
 fn aim_profile(behavior: Behavior) -> (f32, u64) {
     match behavior {
         Behavior::Skilled => (0.002, 150),
-        Behavior::Aimbot => (0.0, 0),
+        // Cheats aim dead on what they pick (a claimed hit through a wall must be on the line).
+        Behavior::Aimbot
+        | Behavior::Wallhack
+        | Behavior::Longshot
+        | Behavior::Backtrack
+        | Behavior::Rapidfire => (0.0, 0),
         // About half a degree; a typical human visual reaction.
         _ => (0.008, 220),
     }
