@@ -3,6 +3,7 @@
 
 mod abuse;
 mod keys;
+pub mod netcode;
 mod outbound;
 mod receive;
 mod requests;
@@ -16,13 +17,14 @@ pub use abuse::{Abuse, Violation};
 pub use keys::load_or_create_key;
 pub use sessions::{DespawnBlocker, Sessions};
 pub use snapshots::snapshot_due;
-pub use tokens::{GuestToken, TokenIssuer, unix_now};
+pub use tokens::{GuestToken, IssueError, TokenIssuer, unix_now};
 pub use transport::GameServer;
 
 use crate::build_once::BuildOnce;
 use crate::phase::TickSystems;
 use crate::settings::{NetSettings, ServerConfig};
 use crate::shutdown::Shutdown;
+use arbiter_client::netcode::KEY_BYTES as NETCODE_KEY_BYTES;
 use arbiter_components::messages::KickRequest;
 use arbiter_components::protocol::{KickReason, connection_config, protocol_id};
 use arbiter_components::session::Session;
@@ -30,7 +32,7 @@ use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet, common_conditions::resource_changed};
 use bevy_ecs::system::{Query, Res, ResMut};
 use bevy_time::{Real, Time};
-use renetcode::{NETCODE_KEY_BYTES, ServerAuthentication, ServerConfig as NetcodeConfig};
+use netcode::NetcodeConfig;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::PathBuf;
 
@@ -137,7 +139,7 @@ impl Plugin for NetPlugin {
             .world_mut()
             .get_resource_or_init::<NetSettings>()
             .clone();
-        let authentication = match setup.key {
+        match setup.key {
             Some(private_key) => {
                 let issuer =
                     TokenIssuer::new(private_key, setup.public_addresses.clone(), &settings);
@@ -147,21 +149,17 @@ impl Plugin for NetPlugin {
                         .in_set(TickSystems::Receive)
                         .run_if(resource_changed::<NetSettings>),
                 );
-                ServerAuthentication::Secure { private_key }
             }
-            None => {
-                tracing::warn!(
-                    "net.insecure = true: clients connect without tokens and can claim any player id"
-                );
-                ServerAuthentication::Unsecure
-            }
-        };
+            None => tracing::warn!(
+                "net.insecure = true: clients connect without tokens and can claim any player id"
+            ),
+        }
         let netcode = NetcodeConfig {
-            current_time: unix_now(),
-            max_clients: settings.max_clients as usize,
             protocol_id: protocol_id(),
+            private_key: setup.key,
             public_addresses: setup.public_addresses.clone(),
-            authentication,
+            max_clients: settings.max_clients as usize,
+            current_time: unix_now(),
         };
         let connection = connection_config(u64::from(settings.send_budget_bytes_per_tick));
         let server = GameServer::new(setup.socket, netcode, connection);

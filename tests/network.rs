@@ -4,6 +4,7 @@
 use arbiter::net::{Sessions, TokenIssuer, load_or_create_key, unix_now};
 use arbiter::persistence::{PersistStats, Progress};
 use arbiter::settings::{NetSettings, PersistenceSettings};
+use arbiter_client::netcode::{ConnectToken, PrivateToken, random_bytes};
 use arbiter_client::token::user_data_for_player;
 use arbiter_client::{ArbiterClient, LinkConditioner};
 use arbiter_components::input::InputBuffer;
@@ -13,7 +14,7 @@ use arbiter_components::protocol::{
     ClientChannel, ClientMessage, InputFrame, KickReason, ServerMessage, protocol_id,
 };
 use arbiter_testing::net::{TestServer, drain};
-use renetcode::{ClientAuthentication, ConnectToken};
+use renetcode::ClientAuthentication;
 use std::collections::HashMap;
 use std::net::UdpSocket;
 use std::time::Duration;
@@ -119,17 +120,16 @@ fn refuses_expired_foreign_wrong_protocol_and_unsecure_clients() {
     let foreign = TokenIssuer::new([7; 32], addresses.clone(), &NetSettings::default())
         .issue(2)
         .expect("token");
-    let other_protocol = ConnectToken::generate(
-        unix_now(),
-        protocol_id() ^ 1,
-        300,
-        3,
-        10,
-        addresses.clone(),
-        Some(&user_data_for_player(3)),
-        &key,
-    )
-    .expect("token");
+    let private = PrivateToken {
+        client_id: 3,
+        timeout_seconds: 10,
+        server_addresses: addresses.clone(),
+        client_to_server_key: random_bytes(),
+        server_to_client_key: random_bytes(),
+        user_data: user_data_for_player(3),
+    };
+    let now = unix_now().as_secs();
+    let other_protocol = ConnectToken::seal(&private, protocol_id() ^ 1, now, now + 300, &key);
     let unsecure = ClientAuthentication::Unsecure {
         protocol_id: protocol_id(),
         client_id: 4,

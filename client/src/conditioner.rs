@@ -26,6 +26,16 @@ impl LinkConditioner {
         }
     }
 
+    /// The same link for the other direction: equal delay, jitter and loss, drawn from its own random
+    /// stream (with one stream both ways, the n-th datagram out and the n-th in would be lost together).
+    pub fn other_direction(&self) -> Self {
+        Self {
+            rng: (self.rng.rotate_left(32) ^ 0x9E37_79B9_7F4A_7C15) | 1,
+            in_flight: VecDeque::new(),
+            ..self.clone()
+        }
+    }
+
     /// Accepts a datagram at time `now`; it is lost or released later by [`Self::release`].
     pub fn admit(&mut self, now: Duration, datagram: &[u8]) {
         if self.next_unit() < self.loss {
@@ -73,6 +83,21 @@ mod tests {
             (700..800).contains(&delivered),
             "{delivered} of 1000 delivered at 25% loss"
         );
+    }
+
+    #[test]
+    fn the_other_direction_loses_different_datagrams() {
+        let out = LinkConditioner::new(Duration::ZERO, Duration::ZERO, 0.5, 11);
+        let delivered = |mut link: LinkConditioner| -> Vec<u32> {
+            for index in 0..64u32 {
+                link.admit(Duration::ZERO, &index.to_le_bytes());
+            }
+            std::iter::from_fn(|| link.release(Duration::ZERO))
+                .map(|bytes| u32::from_le_bytes(bytes.try_into().expect("4 bytes")))
+                .collect()
+        };
+        let back = out.other_direction();
+        assert_ne!(delivered(out), delivered(back));
     }
 
     #[test]

@@ -2,13 +2,14 @@
 //! protocol's messages.
 
 use crate::conditioner::LinkConditioner;
+use crate::netcode::ConnectToken;
+use crate::token::to_renetcode;
 use arbiter_components::protocol::{
     ClientMessage, ServerChannel, ServerMessage, connection_config, decode_server, encode,
 };
 use renet::RenetClient;
 use renetcode::{
-    ClientAuthentication, ConnectToken, DisconnectReason, NETCODE_MAX_PACKET_BYTES, NetcodeClient,
-    NetcodeError,
+    ClientAuthentication, DisconnectReason, NETCODE_MAX_PACKET_BYTES, NetcodeClient, NetcodeError,
 };
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
@@ -60,7 +61,7 @@ impl ArbiterClient {
     ) -> Result<Self, ClientError> {
         Self::with_authentication(
             ClientAuthentication::Secure {
-                connect_token: token,
+                connect_token: to_renetcode(token),
             },
             link,
         )
@@ -79,7 +80,7 @@ impl ArbiterClient {
             netcode,
             renet: RenetClient::new(connection_config(CLIENT_SEND_BUDGET)),
             buffer: Box::new([0; NETCODE_MAX_PACKET_BYTES]),
-            link: link.map(|link| (link.clone(), link)),
+            link: link.map(|link| (link.clone(), link.other_direction())),
             received: Vec::new(),
             malformed_received: 0,
         })
@@ -96,7 +97,7 @@ impl ArbiterClient {
     /// Puts the connection behind `link` from now on (or no simulated link): a network that
     /// degrades mid-session. Datagrams held by the old link are dropped.
     pub fn set_link(&mut self, link: Option<LinkConditioner>) {
-        self.link = link.map(|link| (link.clone(), link));
+        self.link = link.map(|link| (link.clone(), link.other_direction()));
     }
 
     pub fn is_connected(&self) -> bool {

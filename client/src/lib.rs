@@ -25,6 +25,7 @@ mod conditioner;
 mod connection;
 pub mod guild;
 pub mod inventory;
+pub mod netcode;
 pub mod party;
 pub mod token;
 pub mod trade;

@@ -1,8 +1,8 @@
 //! Guest tokens from the admin endpoint's `POST /v1/tokens`, over a plain HTTP/1.1 request.
 
 use anyhow::{Context, bail};
+use arbiter_client::netcode::ConnectToken;
 use arbiter_client::token::decode_token;
-use renetcode::ConnectToken;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;

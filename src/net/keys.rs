@@ -1,6 +1,6 @@
 //! The private key that signs connect tokens: read from a file, or generated on first start.
 
-use renetcode::NETCODE_KEY_BYTES;
+use arbiter_client::netcode::{KEY_BYTES as NETCODE_KEY_BYTES, random_bytes};
 use std::io::Write;
 use std::path::Path;
 
@@ -36,7 +36,7 @@ fn create_key(path: &Path) -> std::io::Result<[u8; NETCODE_KEY_BYTES]> {
     {
         std::fs::create_dir_all(directory)?;
     }
-    let key = renetcode::generate_random_bytes::<NETCODE_KEY_BYTES>();
+    let key = random_bytes::<NETCODE_KEY_BYTES>();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -2,11 +2,11 @@
 //! client cannot pick someone else's id.
 
 use crate::settings::NetSettings;
+use arbiter_client::netcode::{ConnectToken, KEY_BYTES, PrivateToken, random_bytes};
 use arbiter_client::token::user_data_for_player;
 use arbiter_components::protocol::protocol_id;
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::Res;
-use renetcode::{ConnectToken, NETCODE_KEY_BYTES, TokenGenerationError};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -16,13 +16,25 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// 2^53 so JSON clients in JavaScript read them exactly.
 const GUEST_ID_BIT: u64 = 1 << 52;
 
+/// The most server addresses a netcode token can name.
+const MAX_TOKEN_ADDRESSES: usize = 32;
+
+/// Why no token could be issued.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum IssueError {
+    #[error(
+        "a connect token names 1 to {MAX_TOKEN_ADDRESSES} server addresses; this server has {0} (net.public_addresses)"
+    )]
+    Addresses(usize),
+}
+
 /// Issues connect tokens for this server. Shared with the admin endpoint's threads.
 #[derive(Resource, Debug, Clone)]
 pub struct TokenIssuer(Arc<Issuer>);
 
 #[derive(Debug)]
 struct Issuer {
-    key: [u8; NETCODE_KEY_BYTES],
+    key: [u8; KEY_BYTES],
     server_addresses: Vec<SocketAddr>,
     expire_secs: AtomicU32,
     timeout_secs: AtomicU32,
@@ -40,7 +52,7 @@ pub struct GuestToken {
 
 impl TokenIssuer {
     pub fn new(
-        key: [u8; NETCODE_KEY_BYTES],
+        key: [u8; KEY_BYTES],
         server_addresses: Vec<SocketAddr>,
         settings: &NetSettings,
     ) -> Self {
@@ -52,8 +64,7 @@ impl TokenIssuer {
             guests_enabled: AtomicBool::new(false),
             // Random start, so guests of a restarted server do not reuse the previous run's ids.
             next_guest: AtomicU64::new(
-                u64::from_le_bytes(renetcode::generate_random_bytes()) >> 24
-                    & (GUEST_ID_BIT / 2 - 1),
+                u64::from_le_bytes(random_bytes()) >> 24 & (GUEST_ID_BIT / 2 - 1),
             ),
         }));
         issuer.apply(settings);
@@ -78,7 +89,7 @@ impl TokenIssuer {
     }
 
     /// A token for `player_id`, valid from now for the configured lifetime.
-    pub fn issue(&self, player_id: u64) -> Result<ConnectToken, TokenGenerationError> {
+    pub fn issue(&self, player_id: u64) -> Result<ConnectToken, IssueError> {
         let expire_secs = self.0.expire_secs.load(Ordering::Relaxed);
         self.issue_at(player_id, unix_now(), u64::from(expire_secs))
     }
@@ -89,23 +100,33 @@ impl TokenIssuer {
         player_id: u64,
         issued_at: Duration,
         expire_secs: u64,
-    ) -> Result<ConnectToken, TokenGenerationError> {
+    ) -> Result<ConnectToken, IssueError> {
+        let addresses = &self.0.server_addresses;
+        if addresses.is_empty() || addresses.len() > MAX_TOKEN_ADDRESSES {
+            return Err(IssueError::Addresses(addresses.len()));
+        }
         let timeout_secs = self.0.timeout_secs.load(Ordering::Relaxed);
-        ConnectToken::generate(
-            issued_at,
+        let private = PrivateToken {
+            // A fresh transport id per token; the player id travels in the sealed user data.
+            client_id: u64::from_le_bytes(random_bytes()),
+            timeout_seconds: i32::try_from(timeout_secs).unwrap_or(i32::MAX),
+            server_addresses: addresses.clone(),
+            client_to_server_key: random_bytes(),
+            server_to_client_key: random_bytes(),
+            user_data: user_data_for_player(player_id),
+        };
+        let created = issued_at.as_secs();
+        Ok(ConnectToken::seal(
+            &private,
             protocol_id(),
-            expire_secs,
-            // A fresh transport id per token; the player id travels in the signed user data.
-            u64::from_le_bytes(renetcode::generate_random_bytes()),
-            i32::try_from(timeout_secs).unwrap_or(i32::MAX),
-            self.0.server_addresses.clone(),
-            Some(&user_data_for_player(player_id)),
+            created,
+            created + expire_secs,
             &self.0.key,
-        )
+        ))
     }
 
     /// A token for a new guest player, or `None` when `net.guest_tokens` is off.
-    pub fn issue_guest(&self) -> Option<Result<GuestToken, TokenGenerationError>> {
+    pub fn issue_guest(&self) -> Option<Result<GuestToken, IssueError>> {
         if !self.0.guests_enabled.load(Ordering::Relaxed) {
             return None;
         }

@@ -1,15 +1,16 @@
 //! The game socket: netcode (connect tokens, encryption) under renet (channels, reliability),
 //! driven from the tick. Reading is bounded per tick, so a flood delays packets instead of the tick.
 
+use super::netcode::{NetcodeConfig, NetcodeServer, Received};
 use crate::telemetry::metrics::{
     BYTES_RECEIVED_TOTAL, BYTES_SENT_TOTAL, KICKS_TOTAL, PACKETS_RECEIVED_TOTAL,
-    RECEIVE_BUDGET_EXHAUSTED_TOTAL,
+    PACKETS_REFUSED_TOTAL, RECEIVE_BUDGET_EXHAUSTED_TOTAL,
 };
+use arbiter_client::netcode::MAX_PACKET_BYTES;
 use arbiter_client::token::player_id_from_user_data;
 use arbiter_components::protocol::{KickReason, ServerChannel, ServerMessage, encode};
 use bevy_ecs::resource::Resource;
 use renet::{ConnectionConfig, RenetServer};
-use renetcode::{NETCODE_MAX_PACKET_BYTES, NetcodeServer, ServerConfig, ServerResult};
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
@@ -32,7 +33,7 @@ pub struct GameServer {
     socket: UdpSocket,
     netcode: NetcodeServer,
     renet: RenetServer,
-    buffer: Box<[u8; NETCODE_MAX_PACKET_BYTES]>,
+    buffer: Box<[u8; MAX_PACKET_BYTES]>,
     /// Clients told `Kicked`, to disconnect once they acknowledge it.
     kicked: Vec<Kicked>,
     /// The event channel's memory: all of it free means every reliable message was acknowledged.
@@ -50,7 +51,7 @@ impl std::fmt::Debug for GameServer {
 }
 
 impl GameServer {
-    pub fn new(socket: UdpSocket, netcode: ServerConfig, connection: ConnectionConfig) -> Self {
+    pub fn new(socket: UdpSocket, netcode: NetcodeConfig, connection: ConnectionConfig) -> Self {
         let event_channel_bytes = connection
             .server_channels_config
             .iter()
@@ -60,7 +61,7 @@ impl GameServer {
             socket,
             netcode: NetcodeServer::new(netcode),
             renet: RenetServer::new(connection),
-            buffer: Box::new([0; NETCODE_MAX_PACKET_BYTES]),
+            buffer: Box::new([0; MAX_PACKET_BYTES]),
             kicked: Vec::new(),
             event_channel_bytes,
         }
@@ -79,7 +80,7 @@ impl GameServer {
     pub fn player_id(&self, client_id: u64) -> Option<u64> {
         self.netcode
             .user_data(client_id)
-            .map(|user_data| player_id_from_user_data(&user_data))
+            .map(player_id_from_user_data)
     }
 
     pub fn client_addr(&self, client_id: u64) -> Option<SocketAddr> {
@@ -124,7 +125,11 @@ impl GameServer {
 
     /// Advances the connection clocks by `elapsed` and reads at most `max_packets` datagrams.
     pub fn receive(&mut self, elapsed: Duration, max_packets: usize) {
-        self.netcode.update(elapsed);
+        let socket = &self.socket;
+        let mut send = |packet: &[u8], addr: SocketAddr| reply(socket, packet, addr);
+        for client_id in self.netcode.update(elapsed, &mut send) {
+            self.renet.remove_connection(client_id);
+        }
         self.renet.update(elapsed);
         for kicked in &mut self.kicked {
             kicked.linger_left = kicked.linger_left.saturating_sub(elapsed);
@@ -135,12 +140,21 @@ impl GameServer {
                 metrics::counter!(RECEIVE_BUDGET_EXHAUSTED_TOTAL).increment(1);
                 break;
             }
-            match self.socket.recv_from(&mut self.buffer[..]) {
+            match socket.recv_from(&mut self.buffer[..]) {
                 Ok((len, addr)) => {
                     packets += 1;
                     bytes += len as u64;
-                    let result = self.netcode.process_packet(addr, &mut self.buffer[..len]);
-                    handle(result, &self.socket, &mut self.renet);
+                    match self
+                        .netcode
+                        .process(addr, &mut self.buffer[..len], &mut send)
+                    {
+                        Ok(received) => deliver(received, &mut self.renet),
+                        Err(refusal) => {
+                            tracing::trace!(%addr, %refusal, "netcode packet ignored");
+                            metrics::counter!(PACKETS_REFUSED_TOTAL, "reason" => refusal.as_str())
+                                .increment(1);
+                        }
+                    }
                 }
                 Err(error) if error.kind() == ErrorKind::WouldBlock => break,
                 // An ICMP "port unreachable" from a client that went away; the next read is fine.
@@ -154,14 +168,8 @@ impl GameServer {
         }
         metrics::counter!(PACKETS_RECEIVED_TOTAL).increment(packets);
         metrics::counter!(BYTES_RECEIVED_TOTAL).increment(bytes);
-
-        for client_id in self.netcode.clients_id() {
-            let result = self.netcode.update_client(client_id);
-            handle(result, &self.socket, &mut self.renet);
-        }
         for client_id in self.renet.disconnections_id() {
-            let result = self.netcode.disconnect(client_id);
-            handle(result, &self.socket, &mut self.renet);
+            self.netcode.disconnect(client_id, &mut send);
         }
     }
 
@@ -169,24 +177,17 @@ impl GameServer {
     /// was acknowledged or whose linger is up.
     pub fn send_packets(&mut self) {
         let mut sent = 0u64;
+        let socket = &self.socket;
+        let mut send = |packet: &[u8], addr: SocketAddr| {
+            reply(socket, packet, addr);
+            sent += packet.len() as u64;
+        };
         for client_id in self.renet.clients_id() {
             let Ok(packets) = self.renet.get_packets_to_send(client_id) else {
                 continue;
             };
             for packet in packets {
-                match self.netcode.generate_payload_packet(client_id, &packet) {
-                    Ok((addr, payload)) => match self.socket.send_to(payload, addr) {
-                        Ok(len) => sent += len as u64,
-                        Err(error) => {
-                            tracing::debug!(client_id, %addr, %error, "sending to client failed");
-                            break;
-                        }
-                    },
-                    Err(error) => {
-                        tracing::warn!(client_id, %error, "cannot encrypt a packet for client");
-                        break;
-                    }
-                }
+                self.netcode.send_payload(client_id, &packet, &mut send);
             }
         }
         metrics::counter!(BYTES_SENT_TOTAL).increment(sent);
@@ -205,46 +206,33 @@ impl GameServer {
 
     /// Sends netcode's disconnect packets to every client at once (shutdown).
     pub fn disconnect_all(&mut self) {
-        for client_id in self.netcode.clients_id() {
-            let result = self.netcode.disconnect(client_id);
-            handle(result, &self.socket, &mut self.renet);
+        let socket = &self.socket;
+        let clients: Vec<u64> = self.netcode.client_ids().collect();
+        for client_id in clients {
+            self.netcode
+                .disconnect(client_id, &mut |packet, addr| reply(socket, packet, addr));
+            self.renet.remove_connection(client_id);
         }
     }
 }
 
-/// Applies one netcode outcome: a reply to send, a payload for renet, a connection change.
-fn handle(result: ServerResult<'_, '_>, socket: &UdpSocket, renet: &mut RenetServer) {
-    let reply = |packet: &[u8], addr: SocketAddr| {
-        if let Err(error) = socket.send_to(packet, addr) {
-            tracing::debug!(%addr, %error, "sending a netcode reply failed");
-        }
-    };
-    match result {
-        ServerResult::None => {}
-        ServerResult::PacketToSend { payload, addr } => reply(payload, addr),
-        ServerResult::Payload { client_id, payload } => {
+/// Hands what a packet carried to renet: a new connection, a payload, a goodbye.
+fn deliver(received: Received<'_>, renet: &mut RenetServer) {
+    match received {
+        Received::Nothing => {}
+        Received::Connected { client_id } => renet.add_connection(client_id),
+        Received::Payload { client_id, payload } => {
             if renet.process_packet_from(payload, client_id).is_err() {
                 tracing::debug!(client_id, "payload for a client renet does not know");
             }
         }
-        ServerResult::ClientConnected {
-            client_id,
-            addr,
-            payload,
-            ..
-        } => {
-            renet.add_connection(client_id);
-            reply(payload, addr);
-        }
-        ServerResult::ClientDisconnected {
-            client_id,
-            addr,
-            payload,
-        } => {
-            renet.remove_connection(client_id);
-            if let Some(payload) = payload {
-                reply(payload, addr);
-            }
-        }
+        Received::Disconnected { client_id } => renet.remove_connection(client_id),
+    }
+}
+
+/// Sends one datagram; a failure (the client went away) is only worth a debug line.
+fn reply(socket: &UdpSocket, packet: &[u8], addr: SocketAddr) {
+    if let Err(error) = socket.send_to(packet, addr) {
+        tracing::debug!(%addr, %error, "sending to a client failed");
     }
 }

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 #[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NetSettings {
-    /// Most clients connected at once (1–1024, netcode's limit per server). Restart only.
+    /// Most clients connected at once (1–65,536; connections are found in O(1)). Restart only.
     pub max_clients: u32,
     /// Addresses written into connect tokens: where clients should send packets. Empty: the bound
     /// address (127.0.0.1 when bound to 0.0.0.0). Restart only.
@@ -77,7 +77,7 @@ impl Default for NetSettings {
 
 impl NetSettings {
     pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
-        check_range("net.max_clients", self.max_clients, 1..=1024)?;
+        check_range("net.max_clients", self.max_clients, 1..=65_536)?;
         check_range("net.token_expire_secs", self.token_expire_secs, 1..=86_400)?;
         check_range(
             "net.connection_timeout_secs",

@@ -5,6 +5,7 @@
 use arbiter::ServerPlugins;
 use arbiter::bevy_app::Plugins;
 use arbiter::client::ArbiterClient;
+use arbiter::client::netcode::ConnectToken;
 use arbiter::components::protocol::ServerMessage;
 use arbiter::config::{ConfigSource, LoadedConfig};
 use arbiter::economy::EconomyData;
@@ -14,7 +15,6 @@ use arbiter::prelude::App;
 use arbiter::settings::ServerConfig;
 use arbiter::store_commands::open_store;
 use arbiter::weapons::{WEAPONS_FILE, load_weapons};
-use renetcode::ConnectToken;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;

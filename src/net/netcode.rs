@@ -1,0 +1,292 @@
+//! Arbiter's netcode 1.02 server, written from the standard: the handshake, encrypted packets,
+//! replay protection, keep-alives and timeouts. Connections are found by address and by client id
+//! in O(1); capacity comes from config. Sockets stay outside: every packet to send goes through a
+//! `send` callback, so the state machine is tested without one.
+//!
+//! Unlike renetcode's server it keeps sending a keep-alive before each payload until the client
+//! answers (the standard's *confirmed* flag), so a lost keep-alive cannot strand a client
+//! half-connected, and every packet it sends carries 1 to 8 sequence bytes.
+
+mod client;
+mod handshake;
+
+use arbiter_client::netcode::{
+    Header, KEY_BYTES, MAX_PACKET_BYTES, PacketError, PacketKey, PacketKind, USER_DATA_BYTES,
+    open_packet, random_bytes,
+};
+use client::Client;
+use handshake::Handshakes;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Keep-alives go to a client that was sent nothing for this long.
+const KEEP_ALIVE_INTERVAL: Duration = Duration::from_millis(100);
+/// Disconnect packets sent at once, so one lost datagram does not leave the client waiting.
+const REDUNDANT_DISCONNECTS: usize = 10;
+
+/// Why a packet was ignored. Counted by label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Packet(#[from] PacketError),
+    #[error("the token does not name this server's address")]
+    NotForThisServer,
+    #[error("this address or client id is connected already")]
+    AlreadyConnected,
+    #[error("the token was used from another address")]
+    TokenReused,
+    #[error("the server is full (told so)")]
+    Full,
+    #[error("too many handshakes in progress")]
+    TooManyHandshakes,
+    #[error("a packet type this side does not accept")]
+    Unexpected,
+    #[error("no connection or handshake from this address")]
+    UnknownAddress,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Packet(error) => error.as_str(),
+            Self::NotForThisServer => "not_for_this_server",
+            Self::AlreadyConnected => "already_connected",
+            Self::TokenReused => "token_reused",
+            Self::Full => "full",
+            Self::TooManyHandshakes => "too_many_handshakes",
+            Self::Unexpected => "unexpected",
+            Self::UnknownAddress => "unknown_address",
+        }
+    }
+}
+
+/// What a packet meant to the application.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Received<'a> {
+    /// A handshake packet or a keep-alive: nothing for the application.
+    Nothing,
+    Connected {
+        client_id: u64,
+    },
+    Payload {
+        client_id: u64,
+        payload: &'a [u8],
+    },
+    Disconnected {
+        client_id: u64,
+    },
+}
+
+/// The server's settings.
+#[derive(Debug, Clone)]
+pub struct NetcodeConfig {
+    pub protocol_id: u64,
+    /// The key tokens are sealed with; `None` (insecure mode) accepts tokens sealed with zeros for
+    /// any address.
+    pub private_key: Option<[u8; KEY_BYTES]>,
+    pub public_addresses: Vec<SocketAddr>,
+    pub max_clients: usize,
+    /// Unix time at start; the server's clock then advances by [`NetcodeServer::update`].
+    pub current_time: Duration,
+}
+
+/// The netcode server.
+#[derive(Debug)]
+pub struct NetcodeServer {
+    config: NetcodeConfig,
+    key: [u8; KEY_BYTES],
+    time: Duration,
+    handshakes: Handshakes,
+    clients: HashMap<u64, Client>,
+    by_address: HashMap<SocketAddr, u64>,
+    free_indices: Vec<u32>,
+    next_index: u32,
+    out: Box<[u8; MAX_PACKET_BYTES]>,
+}
+
+impl NetcodeServer {
+    pub fn new(config: NetcodeConfig) -> Self {
+        Self {
+            key: config.private_key.unwrap_or([0; KEY_BYTES]),
+            time: config.current_time,
+            handshakes: Handshakes::new(
+                PacketKey::new(&random_bytes()),
+                config.max_clients.saturating_mul(4).max(64),
+            ),
+            clients: HashMap::with_capacity(config.max_clients),
+            by_address: HashMap::with_capacity(config.max_clients),
+            free_indices: Vec::new(),
+            next_index: 0,
+            out: Box::new([0; MAX_PACKET_BYTES]),
+            config,
+        }
+    }
+
+    pub fn client_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.clients.keys().copied()
+    }
+
+    pub fn user_data(&self, client_id: u64) -> Option<&[u8; USER_DATA_BYTES]> {
+        self.clients.get(&client_id).map(|client| &client.user_data)
+    }
+
+    pub fn client_addr(&self, client_id: u64) -> Option<SocketAddr> {
+        self.clients.get(&client_id).map(|client| client.address)
+    }
+
+    /// Reads one datagram from `from`. Replies (challenge, keep-alive, denied) go out through
+    /// `send`; a payload is returned to the caller, decrypted in place in `packet`.
+    pub fn process<'p>(
+        &mut self,
+        from: SocketAddr,
+        packet: &'p mut [u8],
+        send: &mut impl FnMut(&[u8], SocketAddr),
+    ) -> Result<Received<'p>, Refusal> {
+        if packet.first() == Some(&(PacketKind::Request as u8)) {
+            return self.process_request(from, packet, send);
+        }
+        let header = Header::read(packet)?;
+        if let Some(&client_id) = self.by_address.get(&from) {
+            return self.process_from_client(client_id, &header, packet);
+        }
+        if header.kind != PacketKind::Response {
+            return Err(Refusal::UnknownAddress);
+        }
+        self.process_response(from, &header, packet, send)
+    }
+
+    fn process_from_client<'p>(
+        &mut self,
+        client_id: u64,
+        header: &Header,
+        packet: &'p mut [u8],
+    ) -> Result<Received<'p>, Refusal> {
+        let client = self
+            .clients
+            .get_mut(&client_id)
+            .unwrap_or_else(|| unreachable!("by_address names connected clients only"));
+        if !header.kind.replay_protected() {
+            return Err(if header.kind == PacketKind::Response {
+                Refusal::AlreadyConnected
+            } else {
+                Refusal::Unexpected
+            });
+        }
+        if client.replay.already_received(header.sequence) {
+            return Err(PacketError::Replayed.into());
+        }
+        let body = open_packet(packet, header, &client.receive_key, self.config.protocol_id)?;
+        client.replay.advance(header.sequence);
+        client.last_received = self.time;
+        match header.kind {
+            PacketKind::KeepAlive => {
+                client.confirmed = true;
+                Ok(Received::Nothing)
+            }
+            PacketKind::Payload => {
+                client.confirmed = true;
+                Ok(Received::Payload {
+                    client_id,
+                    payload: body,
+                })
+            }
+            _ => {
+                self.remove(client_id);
+                Ok(Received::Disconnected { client_id })
+            }
+        }
+    }
+
+    /// Sends `payload` to a connected client, preceded by a keep-alive while the client has not
+    /// answered yet. Returns whether the client exists.
+    pub fn send_payload(
+        &mut self,
+        client_id: u64,
+        payload: &[u8],
+        send: &mut impl FnMut(&[u8], SocketAddr),
+    ) -> bool {
+        let Some(client) = self.clients.get_mut(&client_id) else {
+            return false;
+        };
+        if !client.confirmed {
+            let len = client.keep_alive(
+                &mut self.out[..],
+                self.config.max_clients,
+                self.config.protocol_id,
+            );
+            send(&self.out[..len], client.address);
+        }
+        let len = client.write(
+            &mut self.out[..],
+            PacketKind::Payload,
+            payload,
+            self.config.protocol_id,
+        );
+        client.last_sent = self.time;
+        send(&self.out[..len], client.address);
+        true
+    }
+
+    /// Advances the clock: keep-alives to quiet clients, timeouts, stale handshakes. Returns the
+    /// clients that timed out (they were told with disconnect packets).
+    pub fn update(
+        &mut self,
+        elapsed: Duration,
+        send: &mut impl FnMut(&[u8], SocketAddr),
+    ) -> Vec<u64> {
+        self.time += elapsed;
+        let (time, protocol_id, max_clients) =
+            (self.time, self.config.protocol_id, self.config.max_clients);
+        let mut timed_out = Vec::new();
+        for (&client_id, client) in &mut self.clients {
+            if client.timed_out(time) {
+                timed_out.push(client_id);
+            } else if time.saturating_sub(client.last_sent) >= KEEP_ALIVE_INTERVAL {
+                let len = client.keep_alive(&mut self.out[..], max_clients, protocol_id);
+                client.last_sent = time;
+                send(&self.out[..len], client.address);
+            }
+        }
+        for &client_id in &timed_out {
+            self.disconnect(client_id, send);
+        }
+        self.handshakes.expire(time);
+        timed_out
+    }
+
+    /// Tells a client it is disconnected (several packets) and frees its slot.
+    pub fn disconnect(&mut self, client_id: u64, send: &mut impl FnMut(&[u8], SocketAddr)) {
+        let Some(client) = self.clients.get_mut(&client_id) else {
+            return;
+        };
+        for _ in 0..REDUNDANT_DISCONNECTS {
+            let len = client.write(
+                &mut self.out[..],
+                PacketKind::Disconnect,
+                &[],
+                self.config.protocol_id,
+            );
+            send(&self.out[..len], client.address);
+        }
+        self.remove(client_id);
+    }
+
+    fn remove(&mut self, client_id: u64) {
+        if let Some(client) = self.clients.remove(&client_id) {
+            self.by_address.remove(&client.address);
+            self.free_indices.push(client.index);
+        }
+    }
+
+    /// A slot index for a new client (the standard's *client index*), reusing freed ones.
+    fn take_index(&mut self) -> u32 {
+        self.free_indices.pop().unwrap_or_else(|| {
+            self.next_index += 1;
+            self.next_index - 1
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,64 @@
+//! One connected client: its keys, sequence, replay memory and clocks.
+
+use arbiter_client::netcode::{
+    PacketKey, PacketKind, ReplayProtection, USER_DATA_BYTES, write_packet,
+};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug)]
+pub(super) struct Client {
+    pub(super) address: SocketAddr,
+    /// The standard's client index, sent in keep-alives.
+    pub(super) index: u32,
+    pub(super) send_key: PacketKey,
+    pub(super) receive_key: PacketKey,
+    pub(super) user_data: [u8; USER_DATA_BYTES],
+    /// `None`: never times out (a token with negative timeout, for development).
+    pub(super) timeout: Option<Duration>,
+    pub(super) sequence: u64,
+    pub(super) replay: ReplayProtection,
+    /// Whether the client answered since connecting; until then every payload is preceded by a
+    /// keep-alive, which is what moves the client to *connected*.
+    pub(super) confirmed: bool,
+    pub(super) last_received: Duration,
+    pub(super) last_sent: Duration,
+}
+
+impl Client {
+    /// Writes the next packet to this client into `out`; returns its length.
+    pub(super) fn write(
+        &mut self,
+        out: &mut [u8],
+        kind: PacketKind,
+        data: &[u8],
+        protocol_id: u64,
+    ) -> usize {
+        let len = write_packet(out, kind, self.sequence, data, &self.send_key, protocol_id);
+        self.sequence += 1;
+        len
+    }
+
+    /// Writes a keep-alive: client index and max clients.
+    pub(super) fn keep_alive(
+        &mut self,
+        out: &mut [u8],
+        max_clients: usize,
+        protocol_id: u64,
+    ) -> usize {
+        let mut data = [0u8; 8];
+        data[..4].copy_from_slice(&self.index.to_le_bytes());
+        data[4..].copy_from_slice(&u32::try_from(max_clients).unwrap_or(u32::MAX).to_le_bytes());
+        self.write(out, PacketKind::KeepAlive, &data, protocol_id)
+    }
+
+    pub(super) fn timed_out(&self, now: Duration) -> bool {
+        self.timeout
+            .is_some_and(|timeout| now.saturating_sub(self.last_received) >= timeout)
+    }
+}
+
+/// The timeout a token asks for; negative means none.
+pub(super) fn timeout_of(timeout_seconds: i32) -> Option<Duration> {
+    u64::try_from(timeout_seconds).ok().map(Duration::from_secs)
+}

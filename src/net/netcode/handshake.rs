@@ -1,0 +1,261 @@
+//! The handshake: a connection request earns a challenge; the challenge's response, from the same
+//! address, earns a slot. Between the two the server keeps an *encryption mapping* per address,
+//! and remembers each token's tag so a token cannot be used from a second address.
+
+use super::client::{Client, timeout_of};
+use super::{NetcodeServer, Received, Refusal};
+use arbiter_client::netcode::{
+    ChallengeToken, ConnectionRequest, Header, MAC_BYTES, PacketError, PacketKey, PacketKind,
+    PrivateToken, ReplayProtection, USER_DATA_BYTES, open_challenge_token, open_packet,
+    seal_challenge_token, write_packet,
+};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// How often spent tokens whose expiry passed are forgotten.
+const TOKEN_PRUNE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// An address that was sent a challenge.
+#[derive(Debug)]
+struct Pending {
+    client_id: u64,
+    send_key: PacketKey,
+    receive_key: PacketKey,
+    user_data: [u8; USER_DATA_BYTES],
+    timeout: Option<Duration>,
+    expire_timestamp: u64,
+    sequence: u64,
+    /// The mapping lapses after the token's timeout without a packet.
+    last_received: Duration,
+}
+
+/// A token already used, and from where.
+#[derive(Debug, Clone, Copy)]
+struct SpentToken {
+    address: SocketAddr,
+    expire_timestamp: u64,
+}
+
+#[derive(Debug)]
+pub(super) struct Handshakes {
+    challenge_key: PacketKey,
+    challenge_sequence: u64,
+    pending: HashMap<SocketAddr, Pending>,
+    max_pending: usize,
+    spent: HashMap<[u8; MAC_BYTES], SpentToken>,
+    pruned_at: Duration,
+}
+
+impl Handshakes {
+    pub(super) fn new(challenge_key: PacketKey, max_pending: usize) -> Self {
+        Self {
+            challenge_key,
+            challenge_sequence: 0,
+            pending: HashMap::new(),
+            max_pending,
+            spent: HashMap::new(),
+            pruned_at: Duration::ZERO,
+        }
+    }
+
+    /// Forgets handshakes that went quiet and spent tokens that expired.
+    pub(super) fn expire(&mut self, now: Duration) {
+        self.pending.retain(|_, pending| {
+            now.as_secs() < pending.expire_timestamp
+                && pending
+                    .timeout
+                    .is_none_or(|timeout| now.saturating_sub(pending.last_received) < timeout)
+        });
+        if now.saturating_sub(self.pruned_at) >= TOKEN_PRUNE_INTERVAL {
+            self.pruned_at = now;
+            self.spent
+                .retain(|_, spent| now.as_secs() < spent.expire_timestamp);
+        }
+    }
+}
+
+impl NetcodeServer {
+    /// A connection request, checked in the standard's order; answered with a challenge (smaller
+    /// than the request, so no amplification) or, when full, a denial.
+    pub(super) fn process_request<'p>(
+        &mut self,
+        from: SocketAddr,
+        packet: &[u8],
+        send: &mut impl FnMut(&[u8], SocketAddr),
+    ) -> Result<Received<'p>, Refusal> {
+        let request = ConnectionRequest::read(packet, self.config.protocol_id)?;
+        if request.expire_timestamp <= self.time.as_secs() {
+            return Err(PacketError::Expired.into());
+        }
+        let token = PrivateToken::open(
+            request.private_data,
+            self.config.protocol_id,
+            request.expire_timestamp,
+            request.nonce,
+            &self.key,
+        )
+        .map_err(|_| PacketError::Unauthentic)?;
+        if self.config.private_key.is_some()
+            && !self
+                .config
+                .public_addresses
+                .iter()
+                .any(|address| token.server_addresses.contains(address))
+        {
+            return Err(Refusal::NotForThisServer);
+        }
+        if self.by_address.contains_key(&from) || self.clients.contains_key(&token.client_id) {
+            return Err(Refusal::AlreadyConnected);
+        }
+        let mut tag = [0u8; MAC_BYTES];
+        tag.copy_from_slice(&request.private_data[request.private_data.len() - MAC_BYTES..]);
+        let handshakes = &mut self.handshakes;
+        match handshakes.spent.get(&tag) {
+            Some(spent) if spent.address != from => return Err(Refusal::TokenReused),
+            Some(_) => {}
+            None => {
+                handshakes.spent.insert(
+                    tag,
+                    SpentToken {
+                        address: from,
+                        expire_timestamp: request.expire_timestamp,
+                    },
+                );
+            }
+        }
+        let send_key = PacketKey::new(&token.server_to_client_key);
+        if self.clients.len() >= self.config.max_clients {
+            let len = write_packet(
+                &mut self.out[..],
+                PacketKind::Denied,
+                0,
+                &[],
+                &send_key,
+                self.config.protocol_id,
+            );
+            send(&self.out[..len], from);
+            return Err(Refusal::Full);
+        }
+        if !handshakes.pending.contains_key(&from)
+            && handshakes.pending.len() >= handshakes.max_pending
+        {
+            return Err(Refusal::TooManyHandshakes);
+        }
+        let pending = handshakes.pending.entry(from).or_insert_with(|| Pending {
+            client_id: token.client_id,
+            send_key,
+            receive_key: PacketKey::new(&token.client_to_server_key),
+            user_data: token.user_data,
+            timeout: timeout_of(token.timeout_seconds),
+            expire_timestamp: request.expire_timestamp,
+            sequence: 0,
+            last_received: self.time,
+        });
+        pending.last_received = self.time;
+        let challenge_sequence = handshakes.challenge_sequence;
+        handshakes.challenge_sequence += 1;
+        let sealed = seal_challenge_token(
+            &ChallengeToken {
+                client_id: pending.client_id,
+                user_data: pending.user_data,
+            },
+            challenge_sequence,
+            &handshakes.challenge_key,
+        );
+        let mut data = [0u8; 8 + 300];
+        data[..8].copy_from_slice(&challenge_sequence.to_le_bytes());
+        data[8..].copy_from_slice(&sealed);
+        let len = write_packet(
+            &mut self.out[..],
+            PacketKind::Challenge,
+            pending.sequence,
+            &data,
+            &pending.send_key,
+            self.config.protocol_id,
+        );
+        pending.sequence += 1;
+        send(&self.out[..len], from);
+        Ok(Received::Nothing)
+    }
+
+    /// A challenge response from an address that was challenged: the client gets a slot and a
+    /// keep-alive.
+    pub(super) fn process_response<'p>(
+        &mut self,
+        from: SocketAddr,
+        header: &Header,
+        packet: &mut [u8],
+        send: &mut impl FnMut(&[u8], SocketAddr),
+    ) -> Result<Received<'p>, Refusal> {
+        let pending = self
+            .handshakes
+            .pending
+            .get(&from)
+            .ok_or(Refusal::UnknownAddress)?;
+        let body = open_packet(
+            packet,
+            header,
+            &pending.receive_key,
+            self.config.protocol_id,
+        )?;
+        let (sequence, sealed) = body.split_at(8);
+        let mut sequence_bytes = [0u8; 8];
+        sequence_bytes.copy_from_slice(sequence);
+        let challenge = open_challenge_token(
+            sealed,
+            u64::from_le_bytes(sequence_bytes),
+            &self.handshakes.challenge_key,
+        )?;
+        if self.clients.contains_key(&challenge.client_id) {
+            return Err(Refusal::AlreadyConnected);
+        }
+        if self.clients.len() >= self.config.max_clients {
+            let pending = self
+                .handshakes
+                .pending
+                .get_mut(&from)
+                .unwrap_or_else(|| unreachable!("looked up above"));
+            let len = write_packet(
+                &mut self.out[..],
+                PacketKind::Denied,
+                pending.sequence,
+                &[],
+                &pending.send_key,
+                self.config.protocol_id,
+            );
+            pending.sequence += 1;
+            send(&self.out[..len], from);
+            return Err(Refusal::Full);
+        }
+        let pending = self
+            .handshakes
+            .pending
+            .remove(&from)
+            .unwrap_or_else(|| unreachable!("looked up above"));
+        let index = self.take_index();
+        let mut client = Client {
+            address: from,
+            index,
+            send_key: pending.send_key,
+            receive_key: pending.receive_key,
+            user_data: challenge.user_data,
+            timeout: pending.timeout,
+            sequence: pending.sequence,
+            replay: ReplayProtection::default(),
+            confirmed: false,
+            last_received: self.time,
+            last_sent: self.time,
+        };
+        let len = client.keep_alive(
+            &mut self.out[..],
+            self.config.max_clients,
+            self.config.protocol_id,
+        );
+        send(&self.out[..len], from);
+        let client_id = challenge.client_id;
+        self.clients.insert(client_id, client);
+        self.by_address.insert(from, client_id);
+        Ok(Received::Connected { client_id })
+    }
+}
