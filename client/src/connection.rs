@@ -1,6 +1,7 @@
 //! A connection to an Arbiter server: netcode handshake and encryption, renet channels, and the
 //! protocol's messages.
 
+use crate::bundle::{Bundler, frames};
 use crate::conditioner::LinkConditioner;
 use crate::netcode::ConnectToken;
 use crate::token::to_renetcode;
@@ -38,6 +39,8 @@ pub struct ArbiterClient {
     buffer: Box<[u8; NETCODE_MAX_PACKET_BYTES]>,
     /// Simulated network, applied to both directions.
     link: Option<(LinkConditioner, LinkConditioner)>,
+    /// Packs each flush's renet packets into one payload (see [`crate::bundle`]).
+    bundler: Bundler,
     received: Vec<ServerMessage>,
     malformed_received: u64,
 }
@@ -81,6 +84,7 @@ impl ArbiterClient {
             renet: RenetClient::new(connection_config(CLIENT_SEND_BUDGET)),
             buffer: Box::new([0; NETCODE_MAX_PACKET_BYTES]),
             link: link.map(|link| (link.clone(), link.other_direction())),
+            bundler: Bundler::default(),
             received: Vec::new(),
             malformed_received: 0,
         })
@@ -117,7 +121,8 @@ impl ArbiterClient {
         self.renet.rtt() * 1000.0
     }
 
-    /// Server messages that could not be decoded so far (a protocol mismatch if ever non-zero).
+    /// Server messages and bundles that could not be decoded so far (a protocol mismatch if ever
+    /// non-zero).
     pub fn malformed_received(&self) -> u64 {
         self.malformed_received
     }
@@ -138,7 +143,7 @@ impl ArbiterClient {
                     None => {
                         if let Some(payload) = self.netcode.process_packet(&mut self.buffer[..len])
                         {
-                            self.renet.process_packet(payload);
+                            unbundle(payload, &mut self.renet, &mut self.malformed_received);
                         }
                     }
                 },
@@ -156,7 +161,7 @@ impl ArbiterClient {
             let now = self.netcode.current_time();
             while let Some(mut datagram) = incoming.release(now) {
                 if let Some(payload) = self.netcode.process_packet(&mut datagram) {
-                    self.renet.process_packet(payload);
+                    unbundle(payload, &mut self.renet, &mut self.malformed_received);
                 }
             }
         }
@@ -202,11 +207,17 @@ impl ArbiterClient {
         self.renet.send_message(channel, bytes);
     }
 
-    /// Encrypts and sends everything queued.
+    /// Encrypts and sends everything queued: one datagram, unless it exceeds one payload.
     pub fn flush(&mut self) -> Result<(), ClientError> {
         if self.netcode.is_connected() {
+            let mut bundles = Vec::new();
+            let mut keep = |bundle: &[u8]| bundles.push(bundle.to_vec());
             for packet in self.renet.get_packets_to_send() {
-                let (addr, payload) = self.netcode.generate_payload_packet(&packet)?;
+                self.bundler.push(&packet, &mut keep);
+            }
+            self.bundler.finish(&mut keep);
+            for bundle in bundles {
+                let (addr, payload) = self.netcode.generate_payload_packet(&bundle)?;
                 let payload = payload.to_vec();
                 self.transmit(&payload, addr)?;
             }
@@ -243,6 +254,16 @@ impl ArbiterClient {
                 Ok(())
             }
             None => send_ignoring_unreachable(&self.socket, datagram, addr),
+        }
+    }
+}
+
+/// Hands a bundle's packets to renet; a malformed frame is counted and ends the bundle.
+fn unbundle(payload: &[u8], renet: &mut RenetClient, malformed: &mut u64) {
+    for frame in frames(payload) {
+        match frame {
+            Ok(packet) => renet.process_packet(packet),
+            Err(_) => *malformed += 1,
         }
     }
 }

@@ -4,8 +4,9 @@
 use super::netcode::{NetcodeConfig, NetcodeServer, Received};
 use crate::telemetry::metrics::{
     BYTES_RECEIVED_TOTAL, BYTES_SENT_TOTAL, KICKS_TOTAL, PACKETS_RECEIVED_TOTAL,
-    PACKETS_REFUSED_TOTAL, RECEIVE_BUDGET_EXHAUSTED_TOTAL,
+    PACKETS_REFUSED_TOTAL, PACKETS_SENT_TOTAL, RECEIVE_BUDGET_EXHAUSTED_TOTAL,
 };
+use arbiter_client::bundle::{Bundler, frames};
 use arbiter_client::netcode::MAX_PACKET_BYTES;
 use arbiter_client::token::player_id_from_user_data;
 use arbiter_components::protocol::{KickReason, ServerChannel, ServerMessage, encode};
@@ -34,6 +35,8 @@ pub struct GameServer {
     netcode: NetcodeServer,
     renet: RenetServer,
     buffer: Box<[u8; MAX_PACKET_BYTES]>,
+    /// Packs a client's packets of the tick into one payload.
+    bundler: Bundler,
     /// Clients told `Kicked`, to disconnect once they acknowledge it.
     kicked: Vec<Kicked>,
     /// The event channel's memory: all of it free means every reliable message was acknowledged.
@@ -62,6 +65,7 @@ impl GameServer {
             netcode: NetcodeServer::new(netcode),
             renet: RenetServer::new(connection),
             buffer: Box::new([0; MAX_PACKET_BYTES]),
+            bundler: Bundler::default(),
             kicked: Vec::new(),
             event_channel_bytes,
         }
@@ -176,20 +180,27 @@ impl GameServer {
     /// Encrypts and sends every queued packet, then closes the kicked connections whose `Kicked`
     /// was acknowledged or whose linger is up.
     pub fn send_packets(&mut self) {
-        let mut sent = 0u64;
+        let (mut sent, mut datagrams) = (0u64, 0u64);
         let socket = &self.socket;
         let mut send = |packet: &[u8], addr: SocketAddr| {
             reply(socket, packet, addr);
             sent += packet.len() as u64;
+            datagrams += 1;
         };
         for client_id in self.renet.clients_id() {
             let Ok(packets) = self.renet.get_packets_to_send(client_id) else {
                 continue;
             };
-            for packet in packets {
-                self.netcode.send_payload(client_id, &packet, &mut send);
+            let netcode = &mut self.netcode;
+            let mut send_bundle = |bundle: &[u8]| {
+                netcode.send_payload(client_id, bundle, &mut send);
+            };
+            for packet in &packets {
+                self.bundler.push(packet, &mut send_bundle);
             }
+            self.bundler.finish(&mut send_bundle);
         }
+        metrics::counter!(PACKETS_SENT_TOTAL).increment(datagrams);
         metrics::counter!(BYTES_SENT_TOTAL).increment(sent);
         let (renet, event_channel_bytes) = (&mut self.renet, self.event_channel_bytes);
         self.kicked.retain(|kicked| {
@@ -222,8 +233,15 @@ fn deliver(received: Received<'_>, renet: &mut RenetServer) {
         Received::Nothing => {}
         Received::Connected { client_id } => renet.add_connection(client_id),
         Received::Payload { client_id, payload } => {
-            if renet.process_packet_from(payload, client_id).is_err() {
-                tracing::debug!(client_id, "payload for a client renet does not know");
+            for frame in frames(payload) {
+                let Ok(packet) = frame else {
+                    metrics::counter!(PACKETS_REFUSED_TOTAL, "reason" => "malformed_bundle")
+                        .increment(1);
+                    break;
+                };
+                if renet.process_packet_from(packet, client_id).is_err() {
+                    tracing::debug!(client_id, "payload for a client renet does not know");
+                }
             }
         }
         Received::Disconnected { client_id } => renet.remove_connection(client_id),

@@ -17,6 +17,7 @@ pub const CONNECTIONS_TOTAL: &str = "arbiter_connections_total";
 pub const PACKETS_RECEIVED_TOTAL: &str = "arbiter_packets_received_total";
 pub const BYTES_RECEIVED_TOTAL: &str = "arbiter_bytes_received_total";
 pub const BYTES_SENT_TOTAL: &str = "arbiter_bytes_sent_total";
+pub const PACKETS_SENT_TOTAL: &str = "arbiter_packets_sent_total";
 pub const PACKETS_REFUSED_TOTAL: &str = "arbiter_packets_refused_total";
 pub const RECEIVE_BUDGET_EXHAUSTED_TOTAL: &str = "arbiter_receive_budget_exhausted_total";
 pub const MESSAGES_DROPPED_TOTAL: &str = "arbiter_messages_dropped_total";
@@ -156,8 +157,12 @@ fn describe() {
         "UDP datagrams read from the game socket."
     );
     describe_counter!(
+        PACKETS_SENT_TOTAL,
+        "UDP datagrams sent on the game socket (one per client per tick in steady play)."
+    );
+    describe_counter!(
         PACKETS_REFUSED_TOTAL,
-        "Datagrams the netcode layer ignored, by reason (too_small, unknown_type, sequence_bytes, wrong_protocol, expired, unauthentic, body_size, replayed, not_for_this_server, already_connected, token_reused, full, too_many_handshakes, unexpected, unknown_address)."
+        "Datagrams the netcode layer ignored, by reason (too_small, unknown_type, sequence_bytes, wrong_protocol, expired, unauthentic, body_size, replayed, not_for_this_server, already_connected, token_reused, full, too_many_handshakes, unexpected, unknown_address, malformed_bundle)."
     );
     describe_counter!(
         BYTES_RECEIVED_TOTAL,

@@ -65,5 +65,6 @@ pub mod net;
 pub mod persisted_app;
 pub mod process;
 pub mod proxy;
+pub mod python;
 pub mod redis_server;
 mod unavailable;
