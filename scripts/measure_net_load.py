@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Server CPU per client per tick under bot load, on loopback.
 
-Starts the release server (60 Hz), runs `arbiter bots` in a second process, and samples the server's
-user+sys CPU time (/proc/<pid>/stat) and its /metrics once a second. Only the seconds in which every
-bot is connected count: CPU used / (clients x ticks) over that window.
+Starts the release server (60 Hz) pinned to core 0 and `arbiter bots` pinned to core 1 (taskset), and
+samples the server's user+sys CPU time (/proc/<pid>/stat) and its /metrics once a second. Only the
+seconds in which every bot is connected count: CPU used / (clients x ticks) over that window, and
+datagrams per client per tick each way from the server's own counters.
 
 Usage: scripts/measure_net_load.py COUNT [SECONDS]     (e.g. 100, 500, 1000)
 """
 import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
-from arbiter_run import free_port, release_binary
+from arbiter_run import free_port, release_binary, start_server
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20
@@ -20,19 +21,9 @@ work = tempfile.mkdtemp()
 config = os.path.join(work, "server.toml")
 with open(config, "w") as file:
     file.write(f'[server]\ntick_rate_hz = 60\nbind = "127.0.0.1:{game_port}"\ndata_dir = "{work}/data"\n'
+               f'[net]\nmax_clients = {max(count, 1024)}\n'
                f'[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n')
-log = open(os.path.join(work, "log"), "w+")
-server = subprocess.Popen([binary, "--config", config], stderr=log, env={**os.environ, "ARBITER_LOG_FORMAT": "json"})
-admin = None
-for _ in range(100):
-    log.seek(0)
-    for line in log:
-        if "admin endpoint listening" in line:
-            admin = json.loads(line)["fields"]["addr"]
-    if admin:
-        break
-    time.sleep(0.1)
-assert admin, "server did not start"
+server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c", "0"))
 
 def metric(text, name):
     match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
@@ -43,9 +34,11 @@ def sample():
     with open(f"/proc/{server.pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / clock_ticks
-    return time.monotonic(), cpu, metric(text, "arbiter_ticks_total"), metric(text, "arbiter_connected_clients"), metric(text, "arbiter_tick_overruns_total"), metric(text, "arbiter_bytes_sent_total")
+    return (time.monotonic(), cpu, metric(text, "arbiter_ticks_total"), metric(text, "arbiter_connected_clients"),
+            metric(text, "arbiter_tick_overruns_total"), metric(text, "arbiter_bytes_sent_total"),
+            metric(text, "arbiter_packets_received_total"), metric(text, "arbiter_packets_sent_total"))
 
-bots = subprocess.Popen([binary, "bots", "--count", str(count), "--duration", str(seconds),
+bots = subprocess.Popen(["taskset", "-c", "1", binary, "bots", "--count", str(count), "--duration", str(seconds),
                          "--admin", f"http://{admin}"], stdout=subprocess.PIPE)
 samples = []
 while bots.poll() is None:
@@ -68,3 +61,5 @@ print(f"server cpu               {cpu / wall * 100:.1f} % of one core")
 print(f"cpu per client per tick  {cpu / (count * ticks) * 1e6:.2f} us")
 print(f"tick overruns in window  {last[4] - first[4]:.0f}")
 print(f"wire bytes per client/s  {(last[5] - first[5]) / wall / count:.0f}")
+print(f"datagrams in per client per tick   {(last[6] - first[6]) / (count * ticks):.2f}")
+print(f"datagrams out per client per tick  {(last[7] - first[7]) / (count * ticks):.2f}")

@@ -4,6 +4,7 @@
 use crate::bundle::{Bundler, frames};
 use crate::conditioner::LinkConditioner;
 use crate::netcode::ConnectToken;
+use crate::snapshots::SnapshotHistory;
 use crate::token::to_renetcode;
 use arbiter_components::protocol::{
     ClientMessage, ServerChannel, ServerMessage, connection_config, decode_server, encode,
@@ -41,6 +42,8 @@ pub struct ArbiterClient {
     link: Option<(LinkConditioner, LinkConditioner)>,
     /// Packs each flush's renet packets into one payload (see [`crate::bundle`]).
     bundler: Bundler,
+    /// Reconstructs delta snapshots and knows which one to acknowledge.
+    snapshots: SnapshotHistory,
     received: Vec<ServerMessage>,
     malformed_received: u64,
 }
@@ -85,6 +88,7 @@ impl ArbiterClient {
             buffer: Box::new([0; NETCODE_MAX_PACKET_BYTES]),
             link: link.map(|link| (link.clone(), link.other_direction())),
             bundler: Bundler::default(),
+            snapshots: SnapshotHistory::default(),
             received: Vec::new(),
             malformed_received: 0,
         })
@@ -179,9 +183,9 @@ impl ArbiterClient {
         self.renet.update(elapsed);
         for channel in ServerChannel::ALL {
             while let Some(bytes) = self.renet.receive_message(channel) {
-                match decode_server(&bytes) {
-                    Ok(message) => self.received.push(message),
-                    Err(_) => self.malformed_received += 1,
+                match decode_server(&bytes).map(|message| self.snapshots.reconstruct(message)) {
+                    Ok(Ok(message)) => self.received.push(message),
+                    Ok(Err(_)) | Err(_) => self.malformed_received += 1,
                 }
             }
         }
@@ -210,6 +214,9 @@ impl ArbiterClient {
     /// Encrypts and sends everything queued: one datagram, unless it exceeds one payload.
     pub fn flush(&mut self) -> Result<(), ClientError> {
         if self.netcode.is_connected() {
+            if let Some(tick) = self.snapshots.take_acknowledgement() {
+                self.send(&ClientMessage::AckSnapshot { tick });
+            }
             let mut bundles = Vec::new();
             let mut keep = |bundle: &[u8]| bundles.push(bundle.to_vec());
             for packet in self.renet.get_packets_to_send() {

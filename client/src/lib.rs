@@ -28,9 +28,11 @@ pub mod guild;
 pub mod inventory;
 pub mod netcode;
 pub mod party;
+mod snapshots;
 pub mod token;
 pub mod trade;
 
 pub use arbiter_components::{kinematics, protocol, tick};
 pub use conditioner::LinkConditioner;
 pub use connection::{ArbiterClient, ClientError};
+pub use snapshots::SnapshotError;

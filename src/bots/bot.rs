@@ -307,7 +307,9 @@ impl Bot {
             | ServerMessage::Party(_)
             | ServerMessage::PartyInvited { .. }
             | ServerMessage::PartyEnded { .. }
-            | ServerMessage::PartyRefused { .. } => {}
+            | ServerMessage::PartyRefused { .. }
+            // arbiter_client hands these over as `Snapshot`s.
+            | ServerMessage::DeltaSnapshot { .. } => {}
             ServerMessage::InventoryChanged(delta) => self.count_change(&delta),
         }
     }

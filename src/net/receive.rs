@@ -3,6 +3,7 @@
 
 use super::abuse::{Abuse, Violation};
 use super::requests::{NetRequest, RequestWriters};
+use super::snapshots::SnapshotBaseline;
 use super::transport::GameServer;
 use crate::settings::NetSettings;
 use crate::telemetry::metrics::{MESSAGES_DROPPED_TOTAL, SPEED_HACK_SIGNALS_TOTAL};
@@ -18,14 +19,20 @@ pub(super) fn receive_client_messages(
     mut server: ResMut<GameServer>,
     net: Res<NetSettings>,
     tick: Res<ServerTick>,
-    mut clients: Query<(Entity, &Session, &mut InputBuffer, &mut Abuse)>,
+    mut clients: Query<(
+        Entity,
+        &Session,
+        &mut InputBuffer,
+        &mut Abuse,
+        &mut SnapshotBaseline,
+    )>,
     mut requests: RequestWriters,
 ) {
     let limit = net.max_messages_per_tick as usize;
     let max_bytes = net.max_message_bytes as usize;
     // Inputs received now are for the tick about to be simulated.
     let next_tick = tick.get() + 1;
-    for (player, session, mut inputs, mut abuse) in &mut clients {
+    for (player, session, mut inputs, mut abuse, mut baseline) in &mut clients {
         if server.is_kicked(session.client_id) {
             // Kicked: what it still sends is dropped unread until its connection closes.
             for channel in ClientChannel::ALL {
@@ -71,6 +78,9 @@ pub(super) fn receive_client_messages(
                             metrics::counter!(MESSAGES_DROPPED_TOTAL, "reason" => refusal.as_str())
                                 .increment(1);
                         }
+                    }
+                    Some(NetRequest::AckSnapshot { tick: acked }) => {
+                        baseline.acknowledge(acked, tick.get());
                     }
                     Some(NetRequest::Ping { client_time_us }) => {
                         server.send(

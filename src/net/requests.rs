@@ -19,6 +19,7 @@ use bevy_ecs::system::SystemParam;
 pub(super) enum NetRequest {
     Input(InputFrame),
     Ping { client_time_us: u64 },
+    AckSnapshot { tick: u64 },
 }
 
 /// The writers of every rule's typed requests.
@@ -41,6 +42,7 @@ impl RequestWriters<'_> {
             ClientMessage::Ping { client_time_us } => {
                 return Some(NetRequest::Ping { client_time_us });
             }
+            ClientMessage::AckSnapshot { tick } => return Some(NetRequest::AckSnapshot { tick }),
             ClientMessage::Fire {
                 client_tick,
                 yaw,
@@ -131,8 +133,9 @@ mod tests {
             ClientMessage::Trade(TradeRequest::Cancel { trade: 4 }),
             ClientMessage::Guild(GuildRequest::Leave),
             ClientMessage::Party(PartyRequest::Disband),
+            ClientMessage::AckSnapshot { tick: 12 },
         ];
-        let mut covered = [false; 9];
+        let mut covered = [false; 10];
         for message in &all {
             covered[match message {
                 ClientMessage::Input(_) => 0,
@@ -144,6 +147,7 @@ mod tests {
                 ClientMessage::Trade(_) => 6,
                 ClientMessage::Guild(_) => 7,
                 ClientMessage::Party(_) => 8,
+                ClientMessage::AckSnapshot { .. } => 9,
             }] = true;
         }
         assert!(covered.iter().all(|seen| *seen), "a sample per variant");
@@ -209,6 +213,9 @@ mod tests {
                 ClientMessage::Input(frame) => assert_eq!(local, Some(NetRequest::Input(frame))),
                 ClientMessage::Ping { client_time_us } => {
                     assert_eq!(local, Some(NetRequest::Ping { client_time_us }));
+                }
+                ClientMessage::AckSnapshot { tick } => {
+                    assert_eq!(local, Some(NetRequest::AckSnapshot { tick }));
                 }
                 ClientMessage::Fire { client_tick, .. } => {
                     assert_eq!((fire[0].player, fire[0].client_tick), (player, client_tick));

@@ -3,6 +3,7 @@
 //! who does not come back within the grace period is despawned.
 
 use super::abuse::Abuse;
+use super::snapshots::SnapshotBaseline;
 use super::transport::GameServer;
 use crate::settings::NetSettings;
 use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL};
@@ -79,13 +80,24 @@ pub(super) fn track_connections(
                         };
                         commands
                             .entity(entity)
-                            .insert((session, Abuse::default(), AwaitingWelcome))
+                            .insert((
+                                session,
+                                Abuse::default(),
+                                SnapshotBaseline::default(),
+                                AwaitingWelcome,
+                            ))
                             .remove::<AwaitingReconnect>();
                         (entity, result)
                     }
                     None => {
                         let entity = commands
-                            .spawn((player, session, Abuse::default(), AwaitingWelcome))
+                            .spawn((
+                                player,
+                                session,
+                                Abuse::default(),
+                                SnapshotBaseline::default(),
+                                AwaitingWelcome,
+                            ))
                             .id();
                         sessions.by_player.insert(player, entity);
                         (entity, "new")
@@ -102,7 +114,7 @@ pub(super) fn track_connections(
                 tracing::info!(client_id, %reason, "client disconnected");
                 commands
                     .entity(entity)
-                    .remove::<(Session, Abuse)>()
+                    .remove::<(Session, Abuse, SnapshotBaseline)>()
                     .insert(AwaitingReconnect {
                         since_tick: tick.get(),
                     });

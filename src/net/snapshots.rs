@@ -1,5 +1,8 @@
 //! Snapshots: each connected client receives, at the snapshot rate, the state of the players it can
-//! see (its match, or itself outside a match) and the last input tick applied for it.
+//! see (its *group*: its match, or itself outside a match) and the last input tick applied for it.
+//! States are quantised and encoded against the newest snapshot of the same group the client
+//! acknowledged, while the server still keeps it; otherwise in full. One encoding per group and
+//! baseline is shared by every client that needs it.
 
 use super::transport::GameServer;
 use crate::settings::NetSettings;
@@ -8,12 +11,19 @@ use arbiter_components::input::InputBuffer;
 use arbiter_components::kinematics::{Position, Velocity};
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::player::{Aim, Health, PlayerId};
-use arbiter_components::protocol::{EntityState, ServerChannel, ServerMessage, encode};
+use arbiter_components::protocol::{
+    QuantisedState, ServerChannel, ServerMessage, encode, encode_delta,
+};
 use arbiter_components::session::Session;
 use arbiter_components::tick::{ServerTick, TickRate};
+use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::system::{Local, Query, Res, ResMut};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+
+/// Snapshots of each group kept as possible baselines: half a second at 60 snapshots a second,
+/// more than a round trip on any playable link. An older acknowledgement gets a full snapshot.
+const HISTORY: usize = 32;
 
 /// Whether a snapshot goes out at `tick` for a snapshot rate of `rate_hz` (0: every tick).
 pub fn snapshot_due(tick: u64, rate_hz: u32, tick_rate_hz: u32) -> bool {
@@ -24,7 +34,67 @@ pub fn snapshot_due(tick: u64, rate_hz: u32, tick_rate_hz: u32) -> bool {
     tick * rate / ticks != tick.saturating_sub(1) * rate / ticks
 }
 
+/// What a client's next snapshot may be encoded against.
+#[derive(Component, Debug, Default)]
+pub(super) struct SnapshotBaseline {
+    group: Option<Entity>,
+    /// First tick sent for `group`: an acknowledgement of an earlier tick is of another group.
+    since_tick: u64,
+    acked: Option<u64>,
+}
+
+impl SnapshotBaseline {
+    /// Records the client's acknowledgement of the snapshot of `tick`; a tick from the future (a
+    /// lying client) is ignored, an older one changes nothing.
+    pub(super) fn acknowledge(&mut self, tick: u64, now: u64) {
+        if tick >= self.since_tick && tick <= now {
+            self.acked = Some(self.acked.map_or(tick, |acked| acked.max(tick)));
+        }
+    }
+}
+
+/// The recent snapshots of one group, oldest first.
+#[derive(Debug, Default)]
+struct GroupHistory {
+    snapshots: VecDeque<(u64, Vec<QuantisedState>)>,
+    /// This tick's states, sorted by player id.
+    current: Vec<QuantisedState>,
+    live: bool,
+}
+
+impl GroupHistory {
+    fn baseline(&self, tick: u64) -> Option<&[QuantisedState]> {
+        self.snapshots
+            .iter()
+            .find(|(at, _)| *at == tick)
+            .map(|(_, states)| states.as_slice())
+    }
+
+    /// Files this tick's states as a baseline, reusing the oldest snapshot's memory.
+    fn keep(&mut self, tick: u64) {
+        let mut kept = if self.snapshots.len() >= HISTORY {
+            self.snapshots
+                .pop_front()
+                .map(|(_, states)| states)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        kept.clear();
+        kept.extend_from_slice(&self.current);
+        self.snapshots.push_back((tick, kept));
+    }
+}
+
+/// Every group's history, and this tick's encodings by group and baseline tick (0: full).
+#[derive(Debug, Default)]
+pub(super) struct SnapshotMemory {
+    groups: HashMap<Entity, GroupHistory>,
+    encodings: HashMap<(Entity, u64), Vec<u8>>,
+}
+
 type VisiblePlayer<'a> = (
+    Entity,
     &'a PlayerId,
     &'a Position,
     &'a Velocity,
@@ -33,16 +103,8 @@ type VisiblePlayer<'a> = (
     Option<&'a InMatch>,
 );
 
-fn entity_state((player, position, velocity, aim, health, _): VisiblePlayer<'_>) -> EntityState {
-    EntityState {
-        player_id: player.0,
-        position: position.0.to_array(),
-        velocity: velocity.0.to_array(),
-        yaw: aim.yaw,
-        pitch: aim.pitch,
-        health: health.0,
-        alive: health.is_alive(),
-    }
+fn quantised((_, player, position, velocity, aim, health, _): VisiblePlayer<'_>) -> QuantisedState {
+    QuantisedState::of(player, position, velocity, aim, health)
 }
 
 /// Sends one snapshot per connected client, within each connection's send budget.
@@ -52,30 +114,72 @@ pub(super) fn send_snapshots(
     rate: Res<TickRate>,
     tick: Res<ServerTick>,
     players: Query<VisiblePlayer<'static>>,
-    mut clients: Query<(&mut Session, &InputBuffer, VisiblePlayer<'static>)>,
-    mut matches: Local<HashMap<Entity, Vec<EntityState>>>,
+    mut clients: Query<(
+        &mut Session,
+        &mut SnapshotBaseline,
+        &InputBuffer,
+        VisiblePlayer<'static>,
+    )>,
+    mut memory: Local<SnapshotMemory>,
 ) {
     if !snapshot_due(tick.get(), net.snapshot_rate_hz, rate.hz()) {
         return;
     }
-    matches.values_mut().for_each(Vec::clear);
+    let tick = tick.get();
+    let SnapshotMemory { groups, encodings } = &mut *memory;
+    encodings.clear();
+    for history in groups.values_mut() {
+        history.current.clear();
+        history.live = false;
+    }
     for player in &players {
-        if let Some(membership) = player.5 {
-            matches
-                .entry(membership.0)
-                .or_default()
-                .push(entity_state(player));
+        if let Some(membership) = player.6 {
+            let history = groups.entry(membership.0).or_default();
+            history.current.push(quantised(player));
+            history.live = true;
         }
     }
-    for (mut session, inputs, own) in &mut clients {
-        let entities = match own.5.and_then(|membership| matches.get(&membership.0)) {
-            Some(members) => members.clone(),
-            None => vec![entity_state(own)],
+    for (_, _, _, own) in &clients {
+        if own.6.is_none() {
+            let history = groups.entry(own.0).or_default();
+            history.current.push(quantised(own));
+            history.live = true;
+        }
+    }
+    groups.retain(|_, history| history.live);
+    for history in groups.values_mut() {
+        history
+            .current
+            .sort_unstable_by_key(|state| state.player_id);
+    }
+
+    for (mut session, mut baseline, inputs, own) in &mut clients {
+        let group = own.6.map_or(own.0, |membership| membership.0);
+        if baseline.group != Some(group) {
+            *baseline = SnapshotBaseline {
+                group: Some(group),
+                since_tick: tick,
+                acked: None,
+            };
+        }
+        let Some(history) = groups.get(&group) else {
+            continue;
         };
-        let snapshot = ServerMessage::Snapshot {
-            tick: tick.get(),
+        let base = baseline
+            .acked
+            .and_then(|acked| history.baseline(acked).map(|states| (acked, states)));
+        let delta = encodings
+            .entry((group, base.map_or(0, |(at, _)| at)))
+            .or_insert_with(|| {
+                let mut bytes = Vec::new();
+                encode_delta(base.map(|(_, states)| states), &history.current, &mut bytes);
+                bytes
+            });
+        let snapshot = ServerMessage::DeltaSnapshot {
+            tick,
+            baseline_age: base.map_or(0, |(at, _)| u32::try_from(tick - at).unwrap_or(0)),
             ack_input_tick: inputs.last_applied_tick(),
-            entities,
+            delta: delta.clone(),
         };
         let bytes = encode(&snapshot);
         let len = bytes.len();
@@ -90,6 +194,9 @@ pub(super) fn send_snapshots(
         } else {
             metrics::counter!(MESSAGES_DROPPED_TOTAL, "reason" => "send_budget").increment(1);
         }
+    }
+    for history in groups.values_mut() {
+        history.keep(tick);
     }
 }
 

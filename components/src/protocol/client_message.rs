@@ -68,6 +68,9 @@ pub enum ClientMessage {
     /// Invite, answer, leave, kick or disband; answered by `Party`, `PartyInvited`, `PartyEnded`
     /// or `PartyRefused`. The party's leader queues it with `JoinQueue`.
     Party(PartyRequest),
+    /// The newest snapshot the client has reconstructed: the server encodes later snapshots as
+    /// deltas against it. Unreliable; `arbiter_client` sends it whenever a newer snapshot arrived.
+    AckSnapshot { tick: u64 },
 }
 
 impl ClientMessage {
@@ -86,7 +89,7 @@ impl ClientMessage {
     /// The channel this message must be sent on.
     pub fn channel(&self) -> ClientChannel {
         match self {
-            ClientMessage::Input(_) => ClientChannel::Input,
+            ClientMessage::Input(_) | ClientMessage::AckSnapshot { .. } => ClientChannel::Input,
             _ => ClientChannel::Command,
         }
     }

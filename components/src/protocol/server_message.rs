@@ -111,7 +111,8 @@ pub enum ServerMessage {
         tick_rate_hz: u32,
     },
     /// The players of the client's match (or the client alone outside a match) at `tick`, and the
-    /// last input tick the server applied for this client (for client-side reconciliation).
+    /// last input tick the server applied for this client (for client-side reconciliation). The
+    /// wire carries it as `DeltaSnapshot`; `arbiter_client` reconstructs it into this.
     Snapshot {
         tick: u64,
         ack_input_tick: u64,
@@ -234,13 +235,25 @@ pub enum ServerMessage {
         by: u64,
         reason: QueueCancel,
     },
+    /// What the server sends in place of `Snapshot`: the same snapshot, quantised and encoded
+    /// against the snapshot of tick `tick - baseline_age` that the client acknowledged
+    /// (`baseline_age` 0: against nothing, a full snapshot). `arbiter_client` reconstructs it and
+    /// hands the application a `Snapshot`. Layout of `delta`: `docs/protocol.md`.
+    DeltaSnapshot {
+        tick: u64,
+        baseline_age: u32,
+        ack_input_tick: u64,
+        delta: Vec<u8>,
+    },
 }
 
 impl ServerMessage {
     /// The channel this message must be sent on.
     pub fn channel(&self) -> ServerChannel {
         match self {
-            ServerMessage::Snapshot { .. } => ServerChannel::Snapshot,
+            ServerMessage::Snapshot { .. } | ServerMessage::DeltaSnapshot { .. } => {
+                ServerChannel::Snapshot
+            }
             _ => ServerChannel::Event,
         }
     }

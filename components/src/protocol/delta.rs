@@ -1,0 +1,291 @@
+//! Delta snapshots: each player's state quantised, then encoded against a snapshot the client
+//! acknowledged (its *baseline*), or against nothing (a full snapshot). Decoding yields exactly the
+//! quantised state the server encoded, whatever was lost or reordered in between, because the
+//! server encodes only against snapshots the client says it holds. The layout is in
+//! `docs/protocol.md` (*Delta snapshots*).
+
+use super::EntityState;
+use crate::kinematics::{Position, Velocity};
+use crate::player::{Aim, Health, PlayerId};
+use core::f32::consts::TAU;
+
+/// Centimetres per metre: positions travel in whole centimetres, velocities in cm/s.
+const CENTIMETRES: f32 = 100.0;
+/// Angle units per turn: yaw and pitch travel in 1/65,536 of a turn (~0.1 mrad).
+const ANGLE_UNITS: f32 = 65_536.0;
+
+const SAME_PLAYERS: u8 = 0x01;
+const POSITION: u8 = 0x01;
+const VELOCITY: u8 = 0x02;
+const AIM: u8 = 0x04;
+const HEALTH: u8 = 0x08;
+const ALIVE: u8 = 0x10;
+
+/// One player's state at the wire's resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QuantisedState {
+    pub player_id: u64,
+    /// Centimetres.
+    pub position: [i32; 3],
+    /// Centimetres per second.
+    pub velocity: [i32; 3],
+    /// Turns / 65,536, wrapping.
+    pub yaw: u16,
+    /// Turns / 65,536, wrapping.
+    pub pitch: u16,
+    pub health: u16,
+    pub alive: bool,
+}
+
+impl QuantisedState {
+    /// A player's state, from its components.
+    pub fn of(
+        player: &PlayerId,
+        position: &Position,
+        velocity: &Velocity,
+        aim: &Aim,
+        health: &Health,
+    ) -> Self {
+        Self::from_state(&EntityState {
+            player_id: player.0,
+            position: position.0.to_array(),
+            velocity: velocity.0.to_array(),
+            yaw: aim.yaw,
+            pitch: aim.pitch,
+            health: health.0,
+            alive: health.is_alive(),
+        })
+    }
+
+    pub fn from_state(state: &EntityState) -> Self {
+        Self {
+            player_id: state.player_id,
+            position: state.position.map(centimetres),
+            velocity: state.velocity.map(centimetres),
+            yaw: angle_units(state.yaw),
+            pitch: angle_units(state.pitch),
+            health: state.health,
+            alive: state.alive,
+        }
+    }
+
+    /// The state the client sees: metres, and angles in (-π, π].
+    pub fn to_state(&self) -> EntityState {
+        EntityState {
+            player_id: self.player_id,
+            position: self.position.map(|value| value as f32 / CENTIMETRES),
+            velocity: self.velocity.map(|value| value as f32 / CENTIMETRES),
+            yaw: radians(self.yaw),
+            pitch: radians(self.pitch),
+            health: self.health,
+            alive: self.alive,
+        }
+    }
+}
+
+fn centimetres(metres: f32) -> i32 {
+    // `as` saturates; NaN becomes 0.
+    (metres * CENTIMETRES).round() as i32
+}
+
+fn angle_units(radians: f32) -> u16 {
+    ((radians / TAU * ANGLE_UNITS).round() as i64).rem_euclid(65_536) as u16
+}
+
+fn radians(units: u16) -> f32 {
+    f32::from(units as i16) * TAU / ANGLE_UNITS
+}
+
+/// Why a delta could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DeltaError {
+    #[error("the delta is cut short or has bytes left over")]
+    Truncated,
+    #[error("the delta says the players are the baseline's, but there is no baseline")]
+    NoBaseline,
+    #[error("a varint is longer than its type")]
+    Varint,
+    #[error("too many players for one snapshot")]
+    TooMany,
+}
+
+/// Appends the encoding of `current` against `baseline` (`None`: a full snapshot) to `out`.
+/// Both lists are sorted by player id, as the server keeps them.
+pub fn encode_delta(
+    baseline: Option<&[QuantisedState]>,
+    current: &[QuantisedState],
+    out: &mut Vec<u8>,
+) {
+    let same_players = baseline.is_some_and(|baseline| {
+        baseline.len() == current.len()
+            && baseline
+                .iter()
+                .zip(current)
+                .all(|(old, new)| old.player_id == new.player_id)
+    });
+    if same_players {
+        out.push(SAME_PLAYERS);
+    } else {
+        out.push(0);
+        write_varint(out, current.len() as u64);
+        let mut previous = 0;
+        for state in current {
+            write_varint(out, state.player_id.wrapping_sub(previous));
+            previous = state.player_id;
+        }
+    }
+    let zero = QuantisedState::default();
+    for state in current {
+        let old = baseline
+            .and_then(|baseline| find(baseline, state.player_id))
+            .unwrap_or(&zero);
+        let mut mask = if state.alive { ALIVE } else { 0 };
+        mask |= if state.position != old.position {
+            POSITION
+        } else {
+            0
+        };
+        mask |= if state.velocity != old.velocity {
+            VELOCITY
+        } else {
+            0
+        };
+        mask |= if (state.yaw, state.pitch) != (old.yaw, old.pitch) {
+            AIM
+        } else {
+            0
+        };
+        mask |= if state.health != old.health {
+            HEALTH
+        } else {
+            0
+        };
+        out.push(mask);
+        if mask & POSITION != 0 {
+            write_vector(out, state.position, old.position);
+        }
+        if mask & VELOCITY != 0 {
+            write_vector(out, state.velocity, old.velocity);
+        }
+        if mask & AIM != 0 {
+            write_zigzag(out, i64::from(state.yaw.wrapping_sub(old.yaw) as i16));
+            write_zigzag(out, i64::from(state.pitch.wrapping_sub(old.pitch) as i16));
+        }
+        if mask & HEALTH != 0 {
+            write_zigzag(out, i64::from(state.health) - i64::from(old.health));
+        }
+    }
+}
+
+/// Decodes `data` against `baseline`; `max_players` bounds what a hostile server could make a
+/// client allocate.
+pub fn decode_delta(
+    baseline: Option<&[QuantisedState]>,
+    data: &[u8],
+    max_players: usize,
+) -> Result<Vec<QuantisedState>, DeltaError> {
+    let mut reader = Reader(data);
+    let mut states: Vec<QuantisedState> = if reader.byte()? & SAME_PLAYERS != 0 {
+        baseline.ok_or(DeltaError::NoBaseline)?.to_vec()
+    } else {
+        let count = usize::try_from(reader.varint()?).map_err(|_| DeltaError::TooMany)?;
+        if count > max_players {
+            return Err(DeltaError::TooMany);
+        }
+        let mut previous = 0u64;
+        let mut states = Vec::with_capacity(count);
+        for _ in 0..count {
+            previous = previous.wrapping_add(reader.varint()?);
+            let old = baseline.and_then(|baseline| find(baseline, previous));
+            states.push(old.copied().unwrap_or(QuantisedState {
+                player_id: previous,
+                ..QuantisedState::default()
+            }));
+        }
+        states
+    };
+    for state in &mut states {
+        let mask = reader.byte()?;
+        state.alive = mask & ALIVE != 0;
+        if mask & POSITION != 0 {
+            state.position = reader.vector(state.position)?;
+        }
+        if mask & VELOCITY != 0 {
+            state.velocity = reader.vector(state.velocity)?;
+        }
+        if mask & AIM != 0 {
+            state.yaw = state.yaw.wrapping_add(reader.zigzag()? as u16);
+            state.pitch = state.pitch.wrapping_add(reader.zigzag()? as u16);
+        }
+        if mask & HEALTH != 0 {
+            state.health = i64::from(state.health).wrapping_add(reader.zigzag()?) as u16;
+        }
+    }
+    if !reader.0.is_empty() {
+        return Err(DeltaError::Truncated);
+    }
+    Ok(states)
+}
+
+fn find(states: &[QuantisedState], player_id: u64) -> Option<&QuantisedState> {
+    states
+        .binary_search_by_key(&player_id, |state| state.player_id)
+        .ok()
+        .map(|index| &states[index])
+}
+
+fn write_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn write_zigzag(out: &mut Vec<u8>, value: i64) {
+    write_varint(out, ((value << 1) ^ (value >> 63)) as u64);
+}
+
+fn write_vector(out: &mut Vec<u8>, new: [i32; 3], old: [i32; 3]) {
+    for (new, old) in new.into_iter().zip(old) {
+        write_zigzag(out, i64::from(new) - i64::from(old));
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Result<u8, DeltaError> {
+        let (first, rest) = self.0.split_first().ok_or(DeltaError::Truncated)?;
+        self.0 = rest;
+        Ok(*first)
+    }
+
+    fn varint(&mut self) -> Result<u64, DeltaError> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(DeltaError::Varint)
+    }
+
+    fn zigzag(&mut self) -> Result<i64, DeltaError> {
+        let value = self.varint()?;
+        Ok((value >> 1) as i64 ^ -((value & 1) as i64))
+    }
+
+    fn vector(&mut self, old: [i32; 3]) -> Result<[i32; 3], DeltaError> {
+        let mut new = old;
+        for component in &mut new {
+            *component = i64::from(*component).wrapping_add(self.zigzag()?) as i32;
+        }
+        Ok(new)
+    }
+}
+
+#[cfg(test)]
+mod tests;
