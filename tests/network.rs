@@ -5,7 +5,7 @@ use arbiter::net::{Sessions, TokenIssuer, load_or_create_key, unix_now};
 use arbiter::persistence::{PersistStats, Progress};
 use arbiter::settings::{NetSettings, PersistenceSettings};
 use arbiter_client::netcode::{ConnectToken, PrivateToken, random_bytes};
-use arbiter_client::token::user_data_for_player;
+use arbiter_client::token::{insecure_token, user_data_for_player};
 use arbiter_client::{ArbiterClient, LinkConditioner};
 use arbiter_components::input::InputBuffer;
 use arbiter_components::messages::KickRequest;
@@ -14,7 +14,6 @@ use arbiter_components::protocol::{
     ClientChannel, ClientMessage, InputFrame, KickReason, ServerMessage, protocol_id,
 };
 use arbiter_testing::net::{TestServer, drain};
-use renetcode::ClientAuthentication;
 use std::collections::HashMap;
 use std::net::UdpSocket;
 use std::time::Duration;
@@ -130,18 +129,13 @@ fn refuses_expired_foreign_wrong_protocol_and_unsecure_clients() {
     };
     let now = unix_now().as_secs();
     let other_protocol = ConnectToken::seal(&private, protocol_id() ^ 1, now, now + 300, &key);
-    let unsecure = ClientAuthentication::Unsecure {
-        protocol_id: protocol_id(),
-        client_id: 4,
-        server_addr: addresses[0],
-        user_data: Some(user_data_for_player(4)),
-    };
+    let unsecure = insecure_token(4, addresses[0]);
 
     let mut clients = vec![
         ArbiterClient::connect(expired, None).expect("socket"),
         ArbiterClient::connect(foreign, None).expect("socket"),
         ArbiterClient::connect(other_protocol, None).expect("socket"),
-        ArbiterClient::with_authentication(unsecure, None).expect("socket"),
+        ArbiterClient::connect(unsecure, None).expect("socket"),
     ];
     let anyone_connected = server.step_until(&mut clients, 180, |_, clients| {
         clients.iter().any(ArbiterClient::is_connected)
@@ -220,6 +214,19 @@ fn a_player_who_left_is_removed_only_once_its_progress_is_stored() {
     );
     assert!(server.app.world().get_entity(entity).is_err());
     assert_eq!(server.app.world().resource::<PersistStats>().player_rows, 1);
+}
+
+#[test]
+fn an_insecure_server_takes_zero_key_tokens_and_the_player_id_they_name() {
+    let mut server = TestServer::start_with(|config| config.net.insecure = true);
+    let mut client =
+        [ArbiterClient::connect(insecure_token(808, server.addr), None).expect("socket")];
+    assert!(
+        server.step_until(&mut client, 300, |server, _| server
+            .entity_of(808)
+            .is_some()),
+        "the insecure client connected as player 808"
+    );
 }
 
 #[test]

@@ -3,19 +3,18 @@
 
 use crate::bundle::{Bundler, frames};
 use crate::conditioner::LinkConditioner;
-use crate::netcode::ConnectToken;
+use crate::netcode::{ConnectToken, DisconnectReason, MAX_PACKET_BYTES, NetcodeClient};
 use crate::snapshots::SnapshotHistory;
-use crate::token::to_renetcode;
 use arbiter_components::protocol::{
     ClientMessage, ServerChannel, ServerMessage, connection_config, decode_server, encode,
 };
 use renet::RenetClient;
-use renetcode::{
-    ClientAuthentication, DisconnectReason, NETCODE_MAX_PACKET_BYTES, NetcodeClient, NetcodeError,
-};
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+/// Disconnect packets sent on leaving, so one lost datagram does not leave the server waiting.
+const REDUNDANT_DISCONNECTS: usize = 3;
 
 /// Bytes per update a client may send; inputs and commands are small.
 const CLIENT_SEND_BUDGET: u64 = 16 * 1024;
@@ -25,8 +24,6 @@ const CLIENT_SEND_BUDGET: u64 = 16 * 1024;
 pub enum ClientError {
     #[error("socket: {0}")]
     Io(#[from] std::io::Error),
-    #[error("netcode: {0}")]
-    Netcode(#[from] NetcodeError),
     #[error("disconnected: {0}")]
     Disconnected(DisconnectReason),
 }
@@ -37,7 +34,7 @@ pub struct ArbiterClient {
     socket: UdpSocket,
     netcode: NetcodeClient,
     renet: RenetClient,
-    buffer: Box<[u8; NETCODE_MAX_PACKET_BYTES]>,
+    buffer: Box<[u8; MAX_PACKET_BYTES]>,
     /// Simulated network, applied to both directions.
     link: Option<(LinkConditioner, LinkConditioner)>,
     /// Packs each flush's renet packets into one payload (see [`crate::bundle`]).
@@ -52,7 +49,7 @@ impl std::fmt::Debug for ArbiterClient {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter
             .debug_struct("ArbiterClient")
-            .field("client_id", &self.netcode.client_id())
+            .field("server", &self.netcode.server_addr())
             .field("connected", &self.is_connected())
             .finish_non_exhaustive()
     }
@@ -65,27 +62,13 @@ impl ArbiterClient {
         token: ConnectToken,
         link: Option<LinkConditioner>,
     ) -> Result<Self, ClientError> {
-        Self::with_authentication(
-            ClientAuthentication::Secure {
-                connect_token: to_renetcode(token),
-            },
-            link,
-        )
-    }
-
-    /// Connects with any netcode authentication (tests use this for unsecure clients).
-    pub fn with_authentication(
-        authentication: ClientAuthentication,
-        link: Option<LinkConditioner>,
-    ) -> Result<Self, ClientError> {
         let socket = UdpSocket::bind(SocketAddr::from(([0, 0, 0, 0], 0)))?;
         socket.set_nonblocking(true)?;
-        let netcode = NetcodeClient::new(unix_now(), authentication)?;
         Ok(Self {
             socket,
-            netcode,
+            netcode: NetcodeClient::new(token),
             renet: RenetClient::new(connection_config(CLIENT_SEND_BUDGET)),
-            buffer: Box::new([0; NETCODE_MAX_PACKET_BYTES]),
+            buffer: Box::new([0; MAX_PACKET_BYTES]),
             link: link.map(|link| (link.clone(), link.other_direction())),
             bundler: Bundler::default(),
             snapshots: SnapshotHistory::default(),
@@ -138,15 +121,15 @@ impl ArbiterClient {
             self.renet.disconnect_due_to_transport();
             return Err(ClientError::Disconnected(reason));
         }
+        let server = self.netcode.server_addr();
         loop {
             match self.socket.recv_from(&mut self.buffer[..]) {
-                Ok((len, addr)) if addr == self.netcode.server_addr() => match &mut self.link {
+                Ok((len, addr)) if addr == server => match &mut self.link {
                     Some((_, incoming)) => {
-                        incoming.admit(self.netcode.current_time(), &self.buffer[..len])
+                        incoming.admit(self.netcode.current_time(), &self.buffer[..len]);
                     }
                     None => {
-                        if let Some(payload) = self.netcode.process_packet(&mut self.buffer[..len])
-                        {
+                        if let Some(payload) = self.netcode.process(&mut self.buffer[..len]) {
                             unbundle(payload, &mut self.renet, &mut self.malformed_received);
                         }
                     }
@@ -164,14 +147,14 @@ impl ArbiterClient {
         if let Some((_, incoming)) = &mut self.link {
             let now = self.netcode.current_time();
             while let Some(mut datagram) = incoming.release(now) {
-                if let Some(payload) = self.netcode.process_packet(&mut datagram) {
+                if let Some(payload) = self.netcode.process(&mut datagram) {
                     unbundle(payload, &mut self.renet, &mut self.malformed_received);
                 }
             }
         }
-        if let Some((packet, addr)) = self.netcode.update(elapsed) {
-            let packet = packet.to_vec();
-            self.transmit(&packet, addr)?;
+        let now = self.netcode.current_time() + elapsed;
+        if let Some(packet) = self.netcode.update(elapsed) {
+            transmit(&self.socket, &mut self.link, now, packet, server)?;
         }
         // Handshake and keep-alive packets wait in the simulated link too; let out what is due.
         self.release_outgoing()?;
@@ -217,17 +200,20 @@ impl ArbiterClient {
             if let Some(tick) = self.snapshots.take_acknowledgement() {
                 self.send(&ClientMessage::AckSnapshot { tick });
             }
-            let mut bundles = Vec::new();
-            let mut keep = |bundle: &[u8]| bundles.push(bundle.to_vec());
+            let (server, now) = (self.netcode.server_addr(), self.netcode.current_time());
+            let mut sent = Ok(());
+            let mut send_bundle = |bundle: &[u8]| {
+                if let Some(packet) = self.netcode.payload(bundle)
+                    && sent.is_ok()
+                {
+                    sent = transmit(&self.socket, &mut self.link, now, packet, server);
+                }
+            };
             for packet in self.renet.get_packets_to_send() {
-                self.bundler.push(&packet, &mut keep);
+                self.bundler.push(&packet, &mut send_bundle);
             }
-            self.bundler.finish(&mut keep);
-            for bundle in bundles {
-                let (addr, payload) = self.netcode.generate_payload_packet(&bundle)?;
-                let payload = payload.to_vec();
-                self.transmit(&payload, addr)?;
-            }
+            self.bundler.finish(&mut send_bundle);
+            sent?;
         }
         self.release_outgoing()
     }
@@ -243,25 +229,32 @@ impl ArbiterClient {
         Ok(())
     }
 
-    /// Says goodbye to the server (one disconnect packet) and stops.
+    /// Says goodbye to the server (a few disconnect packets) and stops.
     pub fn disconnect(&mut self) {
-        if self.netcode.is_disconnected() {
-            return;
-        }
-        if let Ok((addr, packet)) = self.netcode.disconnect() {
-            let _ = self.socket.send_to(packet, addr);
+        let server = self.netcode.server_addr();
+        if let Some(packet) = self.netcode.disconnect() {
+            for _ in 0..REDUNDANT_DISCONNECTS {
+                let _ = self.socket.send_to(packet, server);
+            }
         }
         self.renet.disconnect();
     }
+}
 
-    fn transmit(&mut self, datagram: &[u8], addr: SocketAddr) -> Result<(), ClientError> {
-        match &mut self.link {
-            Some((outgoing, _)) => {
-                outgoing.admit(self.netcode.current_time(), datagram);
-                Ok(())
-            }
-            None => send_ignoring_unreachable(&self.socket, datagram, addr),
+/// Sends a datagram now, or through the simulated link when there is one.
+fn transmit(
+    socket: &UdpSocket,
+    link: &mut Option<(LinkConditioner, LinkConditioner)>,
+    now: Duration,
+    datagram: &[u8],
+    addr: SocketAddr,
+) -> Result<(), ClientError> {
+    match link {
+        Some((outgoing, _)) => {
+            outgoing.admit(now, datagram);
+            Ok(())
         }
+        None => send_ignoring_unreachable(socket, datagram, addr),
     }
 }
 
@@ -293,10 +286,4 @@ fn send_ignoring_unreachable(
         }
         Err(error) => Err(error.into()),
     }
-}
-
-fn unix_now() -> Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
 }

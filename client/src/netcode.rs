@@ -3,11 +3,13 @@
 //! The server's state machine uses it; so can any client. Every reader takes untrusted bytes and
 //! answers with an error, never a panic.
 
+mod client;
 mod crypto;
 mod packet;
 mod replay;
 mod token;
 
+pub use client::{DisconnectReason, NetcodeClient};
 pub use crypto::{PacketKey, random_bytes};
 pub use packet::{
     ChallengeToken, ConnectionRequest, Header, PacketError, PacketKind, open_challenge_token,

@@ -1,9 +1,15 @@
 //! Connect tokens as text: base64 of netcode 1.02's 2,048-byte public connect token, as
 //! `arbiter token` and `POST /v1/tokens` hand them out.
 
-use crate::netcode::{ConnectToken, USER_DATA_BYTES};
+use crate::netcode::{ConnectToken, KEY_BYTES, PrivateToken, USER_DATA_BYTES, random_bytes};
+use arbiter_components::protocol::protocol_id;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use std::net::SocketAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds of silence before an insecure connection drops.
+const INSECURE_TIMEOUT_SECS: i32 = 15;
 
 /// Why a text token could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -25,25 +31,22 @@ pub fn decode_token(text: &str) -> Result<ConnectToken, TokenError> {
     Ok(ConnectToken::from_bytes(&bytes)?)
 }
 
-/// The token as renetcode's client takes it (its own layout, with a client id the server ignores).
-pub fn to_renetcode(token: ConnectToken) -> renetcode::ConnectToken {
-    let mut server_addresses = [None; 32];
-    for (slot, address) in server_addresses.iter_mut().zip(token.server_addresses) {
-        *slot = Some(address);
-    }
-    renetcode::ConnectToken {
-        client_id: 0,
-        version_info: *crate::netcode::VERSION_INFO,
-        protocol_id: token.protocol_id,
-        create_timestamp: token.create_timestamp,
-        expire_timestamp: token.expire_timestamp,
-        xnonce: token.nonce,
-        server_addresses,
-        client_to_server_key: token.client_to_server_key,
-        server_to_client_key: token.server_to_client_key,
-        private_data: *token.private_data,
-        timeout_seconds: token.timeout_seconds,
-    }
+/// A token for a server running with `net.insecure = true` (development only): sealed with the
+/// all-zero key, so anyone can make one, for any player id. A secure server refuses it.
+pub fn insecure_token(player_id: u64, server: SocketAddr) -> ConnectToken {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let private = PrivateToken {
+        client_id: u64::from_le_bytes(random_bytes()),
+        timeout_seconds: INSECURE_TIMEOUT_SECS,
+        server_addresses: vec![server],
+        client_to_server_key: random_bytes(),
+        server_to_client_key: random_bytes(),
+        user_data: user_data_for_player(player_id),
+    };
+    ConnectToken::seal(&private, protocol_id(), now, now + 300, &[0; KEY_BYTES])
 }
 
 /// Player id carried in a token's user data (its first 8 bytes, little-endian).

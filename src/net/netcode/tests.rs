@@ -3,7 +3,6 @@
 
 use super::*;
 use arbiter_client::netcode::{ConnectToken, PrivateToken, REQUEST_PACKET_BYTES};
-use arbiter_client::token::to_renetcode;
 use proptest::prelude::*;
 use renetcode::{ClientAuthentication, NetcodeClient};
 
@@ -51,6 +50,27 @@ fn token_with(
         NOW.as_secs() + expire,
         key,
     )
+}
+
+/// The token as renetcode's client takes it (its own layout, with a client id the server ignores).
+fn to_renetcode(token: ConnectToken) -> renetcode::ConnectToken {
+    let mut server_addresses = [None; 32];
+    for (slot, address) in server_addresses.iter_mut().zip(token.server_addresses) {
+        *slot = Some(address);
+    }
+    renetcode::ConnectToken {
+        client_id: 0,
+        version_info: *arbiter_client::netcode::VERSION_INFO,
+        protocol_id: token.protocol_id,
+        create_timestamp: token.create_timestamp,
+        expire_timestamp: token.expire_timestamp,
+        xnonce: token.nonce,
+        server_addresses,
+        client_to_server_key: token.client_to_server_key,
+        server_to_client_key: token.server_to_client_key,
+        private_data: *token.private_data,
+        timeout_seconds: token.timeout_seconds,
+    }
 }
 
 fn token(client_id: u64) -> ConnectToken {
