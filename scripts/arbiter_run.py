@@ -7,7 +7,10 @@ root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def release_binary():
-    """Builds the release binary and returns its path."""
+    """Builds the release binary and returns its path; `ARBITER_BINARY=path` uses that binary
+    instead (an older build, to compare on the same day)."""
+    if os.environ.get("ARBITER_BINARY"):
+        return os.environ["ARBITER_BINARY"]
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=root, check=True)
     return os.path.join(root, "target/release/arbiter")
 

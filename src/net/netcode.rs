@@ -15,6 +15,7 @@ use arbiter_client::netcode::{
     open_packet, random_bytes,
 };
 use client::Client;
+use foldhash::fast::RandomState;
 use handshake::Handshakes;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -98,8 +99,8 @@ pub struct NetcodeServer {
     key: [u8; KEY_BYTES],
     time: Duration,
     handshakes: Handshakes,
-    clients: HashMap<u64, Client>,
-    by_address: HashMap<SocketAddr, u64>,
+    clients: HashMap<u64, Client, RandomState>,
+    by_address: HashMap<SocketAddr, u64, RandomState>,
     free_indices: Vec<u32>,
     next_index: u32,
     out: Box<[u8; MAX_PACKET_BYTES]>,
@@ -114,8 +115,11 @@ impl NetcodeServer {
                 PacketKey::new(&random_bytes()),
                 config.max_clients.saturating_mul(4).max(64),
             ),
-            clients: HashMap::with_capacity(config.max_clients),
-            by_address: HashMap::with_capacity(config.max_clients),
+            clients: HashMap::with_capacity_and_hasher(config.max_clients, RandomState::default()),
+            by_address: HashMap::with_capacity_and_hasher(
+                config.max_clients,
+                RandomState::default(),
+            ),
             free_indices: Vec::new(),
             next_index: 0,
             out: Box::new([0; MAX_PACKET_BYTES]),

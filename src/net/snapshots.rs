@@ -12,7 +12,7 @@ use arbiter_components::kinematics::{Position, Velocity};
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::player::{Aim, Health, PlayerId};
 use arbiter_components::protocol::{
-    QuantisedState, ServerChannel, ServerMessage, encode, encode_delta,
+    QuantisedState, ServerChannel, encode_delta, encode_delta_snapshot,
 };
 use arbiter_components::session::Session;
 use arbiter_components::tick::{ServerTick, TickRate};
@@ -175,13 +175,12 @@ pub(super) fn send_snapshots(
                 encode_delta(base.map(|(_, states)| states), &history.current, &mut bytes);
                 bytes
             });
-        let snapshot = ServerMessage::DeltaSnapshot {
+        let bytes = encode_delta_snapshot(
             tick,
-            baseline_age: base.map_or(0, |(at, _)| u32::try_from(tick - at).unwrap_or(0)),
-            ack_input_tick: inputs.last_applied_tick(),
-            delta: delta.clone(),
-        };
-        let bytes = encode(&snapshot);
+            base.map_or(0, |(at, _)| u32::try_from(tick - at).unwrap_or(0)),
+            inputs.last_applied_tick(),
+            delta,
+        );
         let len = bytes.len();
         if server
             .renet()

@@ -177,6 +177,27 @@ pub fn encode_delta(
     }
 }
 
+/// The variant index of `ServerMessage::DeltaSnapshot` in postcard's encoding.
+const DELTA_SNAPSHOT_VARIANT: u64 = 28;
+
+/// `ServerMessage::DeltaSnapshot` encoded exactly as `encode` would, straight from a borrowed
+/// `delta`: the send path writes one buffer per client without copying the shared delta twice.
+pub fn encode_delta_snapshot(
+    tick: u64,
+    baseline_age: u32,
+    ack_input_tick: u64,
+    delta: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 + 10 + 5 + 10 + 5 + delta.len());
+    write_varint(&mut out, DELTA_SNAPSHOT_VARIANT);
+    write_varint(&mut out, tick);
+    write_varint(&mut out, u64::from(baseline_age));
+    write_varint(&mut out, ack_input_tick);
+    write_varint(&mut out, delta.len() as u64);
+    out.extend_from_slice(delta);
+    out
+}
+
 /// Decodes `data` against `baseline`; `max_players` bounds what a hostile server could make a
 /// client allocate.
 pub fn decode_delta(

@@ -202,3 +202,23 @@ fn the_documented_example_encodes_to_the_documented_bytes() {
         [0x00, 0x01, 0x05, 0x19, 0xC8, 0x01, 0x00, 0x63, 0xC8, 0x01]
     );
 }
+
+#[test]
+fn the_hand_written_delta_snapshot_encoding_is_postcards() {
+    for (tick, age, ack, delta) in [
+        (0, 0, 0, vec![]),
+        (1_234_567, 5, 1_234_560, vec![1, 2, 3]),
+        (u64::MAX, u32::MAX, 7, vec![9; 300]),
+    ] {
+        let message = crate::protocol::ServerMessage::DeltaSnapshot {
+            tick,
+            baseline_age: age,
+            ack_input_tick: ack,
+            delta: delta.clone(),
+        };
+        assert_eq!(
+            encode_delta_snapshot(tick, age, ack, &delta),
+            crate::protocol::encode(&message)
+        );
+    }
+}
