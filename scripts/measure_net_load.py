@@ -6,13 +6,16 @@ samples the server's user+sys CPU time (/proc/<pid>/stat) and its /metrics once 
 seconds in which every bot is connected count: CPU used / (clients x ticks) over that window, and
 datagrams per client per tick each way from the server's own counters.
 
-Usage: scripts/measure_net_load.py COUNT [SECONDS]     (e.g. 100, 500, 1000)
+Usage: scripts/measure_net_load.py COUNT [SECONDS] [LOSS]     (e.g. 100, 500, 1000; LOSS e.g. 0.05,
+       with 40 ms each way and ±10 ms of jitter, applied by the bots to both directions)
 """
 import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
 from arbiter_run import free_port, release_binary, start_server
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20
+loss = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+link = ["--loss", str(loss), "--latency-ms", "40", "--jitter-ms", "10"] if loss > 0 else []
 binary = release_binary()
 clock_ticks = os.sysconf("SC_CLK_TCK")
 
@@ -36,10 +39,13 @@ def sample():
     cpu = (int(fields[11]) + int(fields[12])) / clock_ticks
     return (time.monotonic(), cpu, metric(text, "arbiter_ticks_total"), metric(text, "arbiter_connected_clients"),
             metric(text, "arbiter_tick_overruns_total"), metric(text, "arbiter_bytes_sent_total"),
-            metric(text, "arbiter_packets_received_total"), metric(text, "arbiter_packets_sent_total"))
+            metric(text, "arbiter_packets_received_total"), metric(text, "arbiter_packets_sent_total"),
+            metric(text, "arbiter_snapshot_bytes_total"),
+            metric(text, 'arbiter_snapshots_sent_total{kind="delta"}') + metric(text, 'arbiter_snapshots_sent_total{kind="full"}'),
+            metric(text, 'arbiter_snapshots_sent_total{kind="delta"}'))
 
 bots = subprocess.Popen(["taskset", "-c", "1", binary, "bots", "--count", str(count), "--duration", str(seconds),
-                         "--admin", f"http://{admin}"], stdout=subprocess.PIPE)
+                         "--admin", f"http://{admin}", *link], stdout=subprocess.PIPE)
 samples = []
 while bots.poll() is None:
     samples.append(sample())
@@ -63,3 +69,6 @@ print(f"tick overruns in window  {last[4] - first[4]:.0f}")
 print(f"wire bytes per client/s  {(last[5] - first[5]) / wall / count:.0f}")
 print(f"datagrams in per client per tick   {(last[6] - first[6]) / (count * ticks):.2f}")
 print(f"datagrams out per client per tick  {(last[7] - first[7]) / (count * ticks):.2f}")
+snapshots = last[9] - first[9]
+if snapshots:
+    print(f"snapshot message mean bytes        {(last[8] - first[8]) / snapshots:.1f} ({(last[10] - first[10]) / snapshots * 100:.0f} % deltas)")

@@ -6,7 +6,9 @@
 
 use super::transport::GameServer;
 use crate::settings::NetSettings;
-use crate::telemetry::metrics::MESSAGES_DROPPED_TOTAL;
+use crate::telemetry::metrics::{
+    MESSAGES_DROPPED_TOTAL, SNAPSHOT_BYTES_TOTAL, SNAPSHOTS_SENT_TOTAL,
+};
 use arbiter_components::input::InputBuffer;
 use arbiter_components::kinematics::{Position, Velocity};
 use arbiter_components::matchmaking::InMatch;
@@ -153,6 +155,7 @@ pub(super) fn send_snapshots(
             .sort_unstable_by_key(|state| state.player_id);
     }
 
+    let (mut sent, mut sent_bytes, mut deltas, mut over_budget) = (0u64, 0u64, 0u64, 0u64);
     for (mut session, mut baseline, inputs, own) in &mut clients {
         let group = own.6.map_or(own.0, |membership| membership.0);
         if baseline.group != Some(group) {
@@ -190,10 +193,17 @@ pub(super) fn send_snapshots(
                 .renet()
                 .send_message(session.client_id, ServerChannel::Snapshot, bytes);
             session.bytes_sent += len as u64;
+            sent += 1;
+            sent_bytes += len as u64;
+            deltas += u64::from(base.is_some());
         } else {
-            metrics::counter!(MESSAGES_DROPPED_TOTAL, "reason" => "send_budget").increment(1);
+            over_budget += 1;
         }
     }
+    metrics::counter!(SNAPSHOTS_SENT_TOTAL, "kind" => "delta").increment(deltas);
+    metrics::counter!(SNAPSHOTS_SENT_TOTAL, "kind" => "full").increment(sent - deltas);
+    metrics::counter!(SNAPSHOT_BYTES_TOTAL).increment(sent_bytes);
+    metrics::counter!(MESSAGES_DROPPED_TOTAL, "reason" => "send_budget").increment(over_budget);
     for history in groups.values_mut() {
         history.keep(tick);
     }

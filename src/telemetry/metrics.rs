@@ -21,6 +21,8 @@ pub const PACKETS_SENT_TOTAL: &str = "arbiter_packets_sent_total";
 pub const PACKETS_REFUSED_TOTAL: &str = "arbiter_packets_refused_total";
 pub const RECEIVE_BUDGET_EXHAUSTED_TOTAL: &str = "arbiter_receive_budget_exhausted_total";
 pub const MESSAGES_DROPPED_TOTAL: &str = "arbiter_messages_dropped_total";
+pub const SNAPSHOTS_SENT_TOTAL: &str = "arbiter_snapshots_sent_total";
+pub const SNAPSHOT_BYTES_TOTAL: &str = "arbiter_snapshot_bytes_total";
 pub const KICKS_TOTAL: &str = "arbiter_kicks_total";
 pub const SPEED_HACK_SIGNALS_TOTAL: &str = "arbiter_speed_hack_signals_total";
 pub const TICKETS_WAITING: &str = "arbiter_tickets_waiting";
@@ -181,6 +183,15 @@ fn describe() {
     describe_counter!(
         MESSAGES_DROPPED_TOTAL,
         "Client messages dropped, by reason (rate_limited, oversized, malformed, wrong_channel, input_too_old, input_too_far_ahead, send_budget)."
+    );
+    describe_counter!(
+        SNAPSHOTS_SENT_TOTAL,
+        "Snapshots queued to clients, by kind (delta: against a snapshot the client acknowledged; full)."
+    );
+    describe_counter!(
+        SNAPSHOT_BYTES_TOTAL,
+        Unit::Bytes,
+        "Bytes of the snapshot messages queued to clients (before renet and netcode framing)."
     );
     describe_counter!(KICKS_TOTAL, "Clients kicked, by reason.");
     describe_counter!(
