@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(client_message server_message netcode_packet config_toml data_toml)
+[ ${#targets[@]} -gt 0 ] || targets=(client_message server_message netcode_packet connect_token bundle_frames delta_snapshot config_toml data_toml)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for target in "${targets[@]}"; do

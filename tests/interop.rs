@@ -6,7 +6,9 @@ use arbiter_testing::http;
 use arbiter_testing::net::free_udp_port;
 use arbiter_testing::process::{ServerProcess, run_command};
 use arbiter_testing::python::python_module_available;
+use std::net::UdpSocket;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 const CLIENT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -19,12 +21,13 @@ fn a_python_netcode_client_written_from_the_standard_connects_and_exchanges_payl
     }
     let directory = tempfile::tempdir().expect("temp dir");
     let config = directory.path().join("server.toml");
+    let game_port = free_udp_port();
     std::fs::write(
         &config,
         format!(
             "[server]\nbind = \"127.0.0.1:{}\"\ndata_dir = {:?}\n[admin]\nbind = \"127.0.0.1:0\"\n\
              [query]\nbind = \"127.0.0.1:0\"\n",
-            free_udp_port(),
+            game_port,
             directory.path().join("data").display().to_string()
         ),
     )
@@ -64,6 +67,28 @@ fn a_python_netcode_client_written_from_the_standard_connects_and_exchanges_payl
         Some(1.0),
         "{metrics}"
     );
+
+    // Datagrams that are not netcode, or from nobody the server knows, are ignored and counted.
+    let stranger = UdpSocket::bind("127.0.0.1:0").expect("socket");
+    stranger
+        .send_to(&[1, 2, 3], ("127.0.0.1", game_port))
+        .expect("send");
+    stranger
+        .send_to(&[0x15; 40], ("127.0.0.1", game_port))
+        .expect("send");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let refused = |reason: &str| {
+        let (_, metrics) = http::get(admin, "/metrics").expect("GET /metrics");
+        http::metric_value(
+            &metrics,
+            &format!("arbiter_packets_refused_total{{reason=\"{reason}\"}}"),
+        )
+    };
+    while refused("too_small").is_none() || refused("unknown_address").is_none() {
+        assert!(Instant::now() < deadline, "refusals were not counted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(refused("too_small"), Some(1.0));
 }
 
 /// Decoded length of standard base64 text.

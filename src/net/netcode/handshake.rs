@@ -10,6 +10,7 @@ use arbiter_client::netcode::{
     seal_challenge_token, write_packet,
 };
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -142,7 +143,9 @@ impl NetcodeServer {
         {
             return Err(Refusal::TooManyHandshakes);
         }
-        let pending = handshakes.pending.entry(from).or_insert_with(|| Pending {
+        // A second request from the same address keeps its mapping (and its packet sequence)
+        // when it carries the same token; a new token from that address starts over.
+        let fresh = Pending {
             client_id: token.client_id,
             send_key,
             receive_key: PacketKey::new(&token.client_to_server_key),
@@ -151,7 +154,15 @@ impl NetcodeServer {
             expire_timestamp: request.expire_timestamp,
             sequence: 0,
             last_received: self.time,
-        });
+        };
+        let pending = match handshakes.pending.entry(from) {
+            Entry::Occupied(entry) if entry.get().client_id == fresh.client_id => entry.into_mut(),
+            Entry::Occupied(mut entry) => {
+                entry.insert(fresh);
+                entry.into_mut()
+            }
+            Entry::Vacant(entry) => entry.insert(fresh),
+        };
         pending.last_received = self.time;
         let challenge_sequence = handshakes.challenge_sequence;
         handshakes.challenge_sequence += 1;

@@ -297,6 +297,18 @@ fn forged_foreign_expired_and_reused_tokens_are_refused_without_an_answer() {
 }
 
 #[test]
+fn a_new_token_from_an_address_mid_handshake_starts_the_handshake_over() {
+    let mut server = server(8);
+    let mut abandoned = client(token(1));
+    frame(&mut server, &mut abandoned, client_address(1), &mut |_| {
+        false
+    });
+    let mut second = client(token(2));
+    connect(&mut server, &mut second, client_address(1));
+    assert_eq!(server.client_ids().collect::<Vec<_>>(), vec![2]);
+}
+
+#[test]
 fn a_full_server_denies_and_the_client_learns_it() {
     let mut server = server(1);
     let mut first = client(token(1));
