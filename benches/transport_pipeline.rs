@@ -109,7 +109,6 @@ impl Pipeline {
             position: [id as i32 * 100, 0, 0],
             velocity: [300, 0, -200],
             health: 100,
-            alive: true,
             ..QuantisedState::default()
         };
         let groups = (0..CLIENTS / GROUP)
@@ -198,7 +197,7 @@ impl Pipeline {
             encode_delta(Some(baseline), now, &mut delta);
             for member in 1..=GROUP {
                 let client_id = group as u64 * GROUP + member;
-                let message = encode_delta_snapshot(self.tick, 1, self.tick - 1, &delta);
+                let message = encode_delta_snapshot(self.tick, 1, 1, &delta);
                 self.renet
                     .send_message(client_id, ServerChannel::Snapshot, message);
             }

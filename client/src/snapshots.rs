@@ -35,7 +35,7 @@ impl SnapshotHistory {
         let ServerMessage::DeltaSnapshot {
             tick,
             baseline_age,
-            ack_input_tick,
+            input_lag,
             delta,
         } = message
         else {
@@ -63,7 +63,7 @@ impl SnapshotHistory {
         self.newest = Some(self.newest.map_or(tick, |newest| newest.max(tick)));
         Ok(ServerMessage::Snapshot {
             tick,
-            ack_input_tick,
+            ack_input_tick: tick.saturating_sub(input_lag),
             entities,
         })
     }

@@ -181,7 +181,7 @@ pub(super) fn send_snapshots(
         let bytes = encode_delta_snapshot(
             tick,
             base.map_or(0, |(at, _)| u32::try_from(tick - at).unwrap_or(0)),
-            inputs.last_applied_tick(),
+            tick.saturating_sub(inputs.last_applied_tick()),
             delta,
         );
         let len = bytes.len();

@@ -15,11 +15,11 @@ const CENTIMETRES: f32 = 100.0;
 const ANGLE_UNITS: f32 = 65_536.0;
 
 const SAME_PLAYERS: u8 = 0x01;
+/// Mask bits of a player's fields: position x, y, z (bits 0–2), velocity x, y, z (3–5), aim, health.
 const POSITION: u8 = 0x01;
-const VELOCITY: u8 = 0x02;
-const AIM: u8 = 0x04;
-const HEALTH: u8 = 0x08;
-const ALIVE: u8 = 0x10;
+const VELOCITY: u8 = 0x08;
+const AIM: u8 = 0x40;
+const HEALTH: u8 = 0x80;
 
 /// One player's state at the wire's resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,8 +33,8 @@ pub struct QuantisedState {
     pub yaw: u16,
     /// Turns / 65,536, wrapping.
     pub pitch: u16,
+    /// Alive is health above zero, as on the server.
     pub health: u16,
-    pub alive: bool,
 }
 
 impl QuantisedState {
@@ -65,7 +65,6 @@ impl QuantisedState {
             yaw: angle_units(state.yaw),
             pitch: angle_units(state.pitch),
             health: state.health,
-            alive: state.alive,
         }
     }
 
@@ -78,7 +77,7 @@ impl QuantisedState {
             yaw: radians(self.yaw),
             pitch: radians(self.pitch),
             health: self.health,
-            alive: self.alive,
+            alive: self.health > 0,
         }
     }
 }
@@ -139,34 +138,24 @@ pub fn encode_delta(
         let old = baseline
             .and_then(|baseline| find(baseline, state.player_id))
             .unwrap_or(&zero);
-        let mut mask = if state.alive { ALIVE } else { 0 };
-        mask |= if state.position != old.position {
-            POSITION
-        } else {
-            0
-        };
-        mask |= if state.velocity != old.velocity {
-            VELOCITY
-        } else {
-            0
-        };
-        mask |= if (state.yaw, state.pitch) != (old.yaw, old.pitch) {
-            AIM
-        } else {
-            0
-        };
-        mask |= if state.health != old.health {
-            HEALTH
-        } else {
-            0
-        };
+        let mut mask = 0;
+        for axis in 0..3 {
+            if state.position[axis] != old.position[axis] {
+                mask |= POSITION << axis;
+            }
+            if state.velocity[axis] != old.velocity[axis] {
+                mask |= VELOCITY << axis;
+            }
+        }
+        if (state.yaw, state.pitch) != (old.yaw, old.pitch) {
+            mask |= AIM;
+        }
+        if state.health != old.health {
+            mask |= HEALTH;
+        }
         out.push(mask);
-        if mask & POSITION != 0 {
-            write_vector(out, state.position, old.position);
-        }
-        if mask & VELOCITY != 0 {
-            write_vector(out, state.velocity, old.velocity);
-        }
+        write_vector(out, mask, POSITION, state.position, old.position);
+        write_vector(out, mask, VELOCITY, state.velocity, old.velocity);
         if mask & AIM != 0 {
             write_zigzag(out, i64::from(state.yaw.wrapping_sub(old.yaw) as i16));
             write_zigzag(out, i64::from(state.pitch.wrapping_sub(old.pitch) as i16));
@@ -185,14 +174,14 @@ const DELTA_SNAPSHOT_VARIANT: u64 = 28;
 pub fn encode_delta_snapshot(
     tick: u64,
     baseline_age: u32,
-    ack_input_tick: u64,
+    input_lag: u64,
     delta: &[u8],
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(1 + 10 + 5 + 10 + 5 + delta.len());
     write_varint(&mut out, DELTA_SNAPSHOT_VARIANT);
     write_varint(&mut out, tick);
     write_varint(&mut out, u64::from(baseline_age));
-    write_varint(&mut out, ack_input_tick);
+    write_varint(&mut out, input_lag);
     write_varint(&mut out, delta.len() as u64);
     out.extend_from_slice(delta);
     out
@@ -227,13 +216,8 @@ pub fn decode_delta(
     };
     for state in &mut states {
         let mask = reader.byte()?;
-        state.alive = mask & ALIVE != 0;
-        if mask & POSITION != 0 {
-            state.position = reader.vector(state.position)?;
-        }
-        if mask & VELOCITY != 0 {
-            state.velocity = reader.vector(state.velocity)?;
-        }
+        reader.vector(mask, POSITION, &mut state.position)?;
+        reader.vector(mask, VELOCITY, &mut state.velocity)?;
         if mask & AIM != 0 {
             state.yaw = state.yaw.wrapping_add(reader.zigzag()? as u16);
             state.pitch = state.pitch.wrapping_add(reader.zigzag()? as u16);
@@ -267,9 +251,13 @@ fn write_zigzag(out: &mut Vec<u8>, value: i64) {
     write_varint(out, ((value << 1) ^ (value >> 63)) as u64);
 }
 
-fn write_vector(out: &mut Vec<u8>, new: [i32; 3], old: [i32; 3]) {
-    for (new, old) in new.into_iter().zip(old) {
-        write_zigzag(out, i64::from(new) - i64::from(old));
+/// The components of `new` whose bit (`first`, shifted by the axis) is set in `mask`, as
+/// differences from `old`.
+fn write_vector(out: &mut Vec<u8>, mask: u8, first: u8, new: [i32; 3], old: [i32; 3]) {
+    for axis in 0..3 {
+        if mask & first << axis != 0 {
+            write_zigzag(out, i64::from(new[axis]) - i64::from(old[axis]));
+        }
     }
 }
 
@@ -299,12 +287,13 @@ impl Reader<'_> {
         Ok((value >> 1) as i64 ^ -((value & 1) as i64))
     }
 
-    fn vector(&mut self, old: [i32; 3]) -> Result<[i32; 3], DeltaError> {
-        let mut new = old;
-        for component in &mut new {
-            *component = i64::from(*component).wrapping_add(self.zigzag()?) as i32;
+    fn vector(&mut self, mask: u8, first: u8, vector: &mut [i32; 3]) -> Result<(), DeltaError> {
+        for (axis, component) in vector.iter_mut().enumerate() {
+            if mask & first << axis != 0 {
+                *component = i64::from(*component).wrapping_add(self.zigzag()?) as i32;
+            }
         }
-        Ok(new)
+        Ok(())
     }
 }
 

@@ -237,12 +237,13 @@ pub enum ServerMessage {
     },
     /// What the server sends in place of `Snapshot`: the same snapshot, quantised and encoded
     /// against the snapshot of tick `tick - baseline_age` that the client acknowledged
-    /// (`baseline_age` 0: against nothing, a full snapshot). `arbiter_client` reconstructs it and
-    /// hands the application a `Snapshot`. Layout of `delta`: `docs/protocol.md`.
+    /// (`baseline_age` 0: against nothing, a full snapshot); the last input tick applied is
+    /// `tick - input_lag`. `arbiter_client` reconstructs it and hands the application a
+    /// `Snapshot`. Layout of `delta`: `docs/protocol.md`.
     DeltaSnapshot {
         tick: u64,
         baseline_age: u32,
-        ack_input_tick: u64,
+        input_lag: u64,
         delta: Vec<u8>,
     },
 }

@@ -59,8 +59,8 @@ fn a_full_snapshot_and_a_delta_decode_to_the_same_state_and_the_delta_is_small()
     let (delta_len, delta) = round_trip(Some(&baseline), &current);
     assert_eq!(full, current);
     assert_eq!(delta, current);
-    // Ten players moved 40 cm along two axes: a mask and three one-byte deltas each, and one flag byte.
-    assert_eq!(delta_len, 1 + 10 * 4);
+    // Ten players moved 40 cm along two axes: a mask and two one-byte deltas each, and one flag byte.
+    assert_eq!(delta_len, 1 + 10 * 3);
     assert!(
         full_len > 2 * delta_len,
         "full {full_len}, delta {delta_len}"
@@ -99,17 +99,15 @@ fn arbitrary_state() -> impl Strategy<Value = QuantisedState> {
         any::<u16>(),
         any::<u16>(),
         any::<u16>(),
-        any::<bool>(),
     )
         .prop_map(
-            |(player_id, position, velocity, yaw, pitch, health, alive)| QuantisedState {
+            |(player_id, position, velocity, yaw, pitch, health)| QuantisedState {
                 player_id,
                 position,
                 velocity,
                 yaw,
                 pitch,
                 health,
-                alive,
             },
         )
 }
@@ -192,14 +190,13 @@ fn the_documented_example_encodes_to_the_documented_bytes() {
         player_id: 5,
         position: [100, 0, -50],
         health: 100,
-        alive: true,
         ..QuantisedState::default()
     };
     let mut bytes = Vec::new();
     encode_delta(None, &[player], &mut bytes);
     assert_eq!(
         bytes,
-        [0x00, 0x01, 0x05, 0x19, 0xC8, 0x01, 0x00, 0x63, 0xC8, 0x01]
+        [0x00, 0x01, 0x05, 0x85, 0xC8, 0x01, 0x63, 0xC8, 0x01]
     );
 }
 
@@ -213,7 +210,7 @@ fn the_hand_written_delta_snapshot_encoding_is_postcards() {
         let message = crate::protocol::ServerMessage::DeltaSnapshot {
             tick,
             baseline_age: age,
-            ack_input_tick: ack,
+            input_lag: ack,
             delta: delta.clone(),
         };
         assert_eq!(
