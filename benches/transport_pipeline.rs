@@ -7,6 +7,7 @@
 //! `cargo bench --bench transport_pipeline`
 
 use arbiter::net::netcode::{NetcodeConfig, NetcodeServer, Received};
+use arbiter::net::unix_now;
 use arbiter_client::bundle::{Bundler, frames};
 use arbiter_client::netcode::{ConnectToken, NetcodeClient, PrivateToken, random_bytes};
 use arbiter_client::token::user_data_for_player;
@@ -54,10 +55,7 @@ fn peer(index: u64) -> Peer {
         server_to_client_key: random_bytes(),
         user_data: user_data_for_player(index + 1),
     };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
+    let now = unix_now().as_secs();
     Peer {
         address: SocketAddr::from(([10, 0, (index >> 8) as u8, index as u8], 4000)),
         netcode: NetcodeClient::new(ConnectToken::seal(
@@ -78,9 +76,7 @@ impl Pipeline {
             private_key: Some(KEY),
             public_addresses: vec![server_address()],
             max_clients: CLIENTS as usize,
-            current_time: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default(),
+            current_time: unix_now(),
         });
         let mut renet = RenetServer::new(connection_config(64 * 1024));
         let mut peers: Vec<Peer> = (0..CLIENTS).map(peer).collect();

@@ -12,8 +12,8 @@ mod token;
 pub use client::{DisconnectReason, NetcodeClient};
 pub use crypto::{PacketKey, random_bytes};
 pub use packet::{
-    ChallengeToken, ConnectionRequest, Header, PacketError, PacketKind, open_challenge_token,
-    open_packet, seal_challenge_token, write_packet,
+    ChallengeToken, ConnectionRequest, Header, Outbound, PacketError, PacketKind,
+    open_challenge_token, open_packet, seal_challenge_token, write_packet,
 };
 pub use replay::ReplayProtection;
 pub use token::{ConnectToken, PrivateToken, TokenError};

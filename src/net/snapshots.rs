@@ -59,9 +59,9 @@ impl SnapshotBaseline {
 #[derive(Debug, Default)]
 struct GroupHistory {
     snapshots: VecDeque<(u64, Vec<QuantisedState>)>,
-    /// This tick's states, sorted by player id.
+    /// This tick's states, sorted by player id; empty for a group no longer seen (a match that
+    /// ended, a player who joined one), whose history is then dropped.
     current: Vec<QuantisedState>,
-    live: bool,
 }
 
 impl GroupHistory {
@@ -132,23 +132,26 @@ pub(super) fn send_snapshots(
     encodings.clear();
     for history in groups.values_mut() {
         history.current.clear();
-        history.live = false;
     }
     for player in &players {
         if let Some(membership) = player.6 {
-            let history = groups.entry(membership.0).or_default();
-            history.current.push(quantised(player));
-            history.live = true;
+            groups
+                .entry(membership.0)
+                .or_default()
+                .current
+                .push(quantised(player));
         }
     }
     for (_, _, _, own) in &clients {
         if own.6.is_none() {
-            let history = groups.entry(own.0).or_default();
-            history.current.push(quantised(own));
-            history.live = true;
+            groups
+                .entry(own.0)
+                .or_default()
+                .current
+                .push(quantised(own));
         }
     }
-    groups.retain(|_, history| history.live);
+    groups.retain(|_, history| !history.current.is_empty());
     for history in groups.values_mut() {
         history
             .current

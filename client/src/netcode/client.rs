@@ -2,7 +2,7 @@
 //! keep-alives once connected, replay protection and the standard's timeouts. Sockets stay with the
 //! caller: it hands in what arrived and sends what this returns.
 
-use super::packet::{Header, open_packet, write_packet};
+use super::packet::{Header, Outbound, open_packet};
 use super::{
     CHALLENGE_TOKEN_BYTES, ConnectToken, ConnectionRequest, MAX_PACKET_BYTES, PacketKey,
     PacketKind, ReplayProtection,
@@ -45,7 +45,7 @@ enum State {
 pub struct NetcodeClient {
     token: ConnectToken,
     server: usize,
-    send_key: PacketKey,
+    outbound: Outbound,
     receive_key: PacketKey,
     state: State,
     /// Time since the client started.
@@ -53,7 +53,6 @@ pub struct NetcodeClient {
     state_since: Duration,
     last_sent: Option<Duration>,
     last_received: Duration,
-    sequence: u64,
     replay: ReplayProtection,
     /// The challenge's sequence and token, echoed in the response.
     challenge: [u8; 8 + CHALLENGE_TOKEN_BYTES],
@@ -63,7 +62,7 @@ pub struct NetcodeClient {
 impl NetcodeClient {
     pub fn new(token: ConnectToken) -> Self {
         Self {
-            send_key: PacketKey::new(&token.client_to_server_key),
+            outbound: Outbound::new(&token.client_to_server_key),
             receive_key: PacketKey::new(&token.server_to_client_key),
             token,
             server: 0,
@@ -72,7 +71,6 @@ impl NetcodeClient {
             state_since: Duration::ZERO,
             last_sent: None,
             last_received: Duration::ZERO,
-            sequence: 0,
             replay: ReplayProtection::default(),
             challenge: [0; 8 + CHALLENGE_TOKEN_BYTES],
             out: Box::new([0; MAX_PACKET_BYTES]),
@@ -226,15 +224,9 @@ impl NetcodeClient {
     }
 
     fn write(&mut self, kind: PacketKind, data: &[u8]) -> &[u8] {
-        let len = write_packet(
-            &mut self.out[..],
-            kind,
-            self.sequence,
-            data,
-            &self.send_key,
-            self.token.protocol_id,
-        );
-        self.sequence += 1;
+        let len = self
+            .outbound
+            .write(&mut self.out[..], kind, data, self.token.protocol_id);
         &self.out[..len]
     }
 

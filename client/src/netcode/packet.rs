@@ -3,8 +3,8 @@
 
 use super::crypto::PacketKey;
 use super::{
-    CHALLENGE_TOKEN_BYTES, MAC_BYTES, PRIVATE_TOKEN_BYTES, REQUEST_PACKET_BYTES, TOKEN_NONCE_BYTES,
-    TOLERATED_PAYLOAD_BYTES, USER_DATA_BYTES, VERSION_INFO,
+    CHALLENGE_TOKEN_BYTES, KEY_BYTES, MAC_BYTES, PRIVATE_TOKEN_BYTES, REQUEST_PACKET_BYTES,
+    TOKEN_NONCE_BYTES, TOLERATED_PAYLOAD_BYTES, USER_DATA_BYTES, VERSION_INFO,
 };
 
 /// The seven packet types.
@@ -187,6 +187,36 @@ pub fn write_packet(
         &mut out[body_start..len],
     );
     len
+}
+
+/// One direction of a connection, for the side that writes it: the key and the next sequence
+/// number. Every packet takes the next sequence, as the receiver's replay protection requires.
+#[derive(Debug)]
+pub struct Outbound {
+    key: PacketKey,
+    sequence: u64,
+}
+
+impl Outbound {
+    pub fn new(key: &[u8; KEY_BYTES]) -> Self {
+        Self {
+            key: PacketKey::new(key),
+            sequence: 0,
+        }
+    }
+
+    /// Writes the next packet of `kind` carrying `data` into `out`; returns its length.
+    pub fn write(
+        &mut self,
+        out: &mut [u8],
+        kind: PacketKind,
+        data: &[u8],
+        protocol_id: u64,
+    ) -> usize {
+        let len = write_packet(out, kind, self.sequence, data, &self.key, protocol_id);
+        self.sequence += 1;
+        len
+    }
 }
 
 /// A connection request, its clear fields checked for size, version and protocol.

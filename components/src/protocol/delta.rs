@@ -46,15 +46,14 @@ impl QuantisedState {
         aim: &Aim,
         health: &Health,
     ) -> Self {
-        Self::from_state(&EntityState {
+        Self {
             player_id: player.0,
-            position: position.0.to_array(),
-            velocity: velocity.0.to_array(),
-            yaw: aim.yaw,
-            pitch: aim.pitch,
+            position: position.0.to_array().map(centimetres),
+            velocity: velocity.0.to_array().map(centimetres),
+            yaw: angle_units(aim.yaw),
+            pitch: angle_units(aim.pitch),
             health: health.0,
-            alive: health.is_alive(),
-        })
+        }
     }
 
     pub fn from_state(state: &EntityState) -> Self {

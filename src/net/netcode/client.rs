@@ -1,8 +1,6 @@
 //! One connected client: its keys, sequence, replay memory and clocks.
 
-use arbiter_client::netcode::{
-    PacketKey, PacketKind, ReplayProtection, USER_DATA_BYTES, write_packet,
-};
+use arbiter_client::netcode::{Outbound, PacketKey, PacketKind, ReplayProtection, USER_DATA_BYTES};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -11,12 +9,11 @@ pub(super) struct Client {
     pub(super) address: SocketAddr,
     /// The standard's client index, sent in keep-alives.
     pub(super) index: u32,
-    pub(super) send_key: PacketKey,
+    pub(super) outbound: Outbound,
     pub(super) receive_key: PacketKey,
     pub(super) user_data: [u8; USER_DATA_BYTES],
     /// `None`: never times out (a token with negative timeout, for development).
     pub(super) timeout: Option<Duration>,
-    pub(super) sequence: u64,
     pub(super) replay: ReplayProtection,
     /// Whether the client answered since connecting; until then every payload is preceded by a
     /// keep-alive, which is what moves the client to *connected*.
@@ -34,9 +31,7 @@ impl Client {
         data: &[u8],
         protocol_id: u64,
     ) -> usize {
-        let len = write_packet(out, kind, self.sequence, data, &self.send_key, protocol_id);
-        self.sequence += 1;
-        len
+        self.outbound.write(out, kind, data, protocol_id)
     }
 
     /// Writes a keep-alive: client index and max clients.

@@ -5,9 +5,9 @@
 use super::client::{Client, timeout_of};
 use super::{NetcodeServer, Received, Refusal};
 use arbiter_client::netcode::{
-    ChallengeToken, ConnectionRequest, Header, MAC_BYTES, PacketError, PacketKey, PacketKind,
-    PrivateToken, ReplayProtection, USER_DATA_BYTES, open_challenge_token, open_packet,
-    seal_challenge_token, write_packet,
+    ChallengeToken, ConnectionRequest, Header, MAC_BYTES, Outbound, PacketError, PacketKey,
+    PacketKind, PrivateToken, ReplayProtection, USER_DATA_BYTES, open_challenge_token, open_packet,
+    seal_challenge_token,
 };
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -21,12 +21,11 @@ const TOKEN_PRUNE_INTERVAL: Duration = Duration::from_secs(1);
 #[derive(Debug)]
 struct Pending {
     client_id: u64,
-    send_key: PacketKey,
+    outbound: Outbound,
     receive_key: PacketKey,
     user_data: [u8; USER_DATA_BYTES],
     timeout: Option<Duration>,
     expire_timestamp: u64,
-    sequence: u64,
     /// The mapping lapses after the token's timeout without a packet.
     last_received: Duration,
 }
@@ -125,14 +124,12 @@ impl NetcodeServer {
                 );
             }
         }
-        let send_key = PacketKey::new(&token.server_to_client_key);
+        let mut outbound = Outbound::new(&token.server_to_client_key);
         if self.clients.len() >= self.config.max_clients {
-            let len = write_packet(
+            let len = outbound.write(
                 &mut self.out[..],
                 PacketKind::Denied,
-                0,
                 &[],
-                &send_key,
                 self.config.protocol_id,
             );
             send(&self.out[..len], from);
@@ -147,12 +144,11 @@ impl NetcodeServer {
         // when it carries the same token; a new token from that address starts over.
         let fresh = Pending {
             client_id: token.client_id,
-            send_key,
+            outbound,
             receive_key: PacketKey::new(&token.client_to_server_key),
             user_data: token.user_data,
             timeout: timeout_of(token.timeout_seconds),
             expire_timestamp: request.expire_timestamp,
-            sequence: 0,
             last_received: self.time,
         };
         let pending = match handshakes.pending.entry(from) {
@@ -177,15 +173,12 @@ impl NetcodeServer {
         let mut data = [0u8; 8 + 300];
         data[..8].copy_from_slice(&challenge_sequence.to_le_bytes());
         data[8..].copy_from_slice(&sealed);
-        let len = write_packet(
+        let len = pending.outbound.write(
             &mut self.out[..],
             PacketKind::Challenge,
-            pending.sequence,
             &data,
-            &pending.send_key,
             self.config.protocol_id,
         );
-        pending.sequence += 1;
         send(&self.out[..len], from);
         Ok(Received::Nothing)
     }
@@ -227,15 +220,12 @@ impl NetcodeServer {
                 .pending
                 .get_mut(&from)
                 .unwrap_or_else(|| unreachable!("looked up above"));
-            let len = write_packet(
+            let len = pending.outbound.write(
                 &mut self.out[..],
                 PacketKind::Denied,
-                pending.sequence,
                 &[],
-                &pending.send_key,
                 self.config.protocol_id,
             );
-            pending.sequence += 1;
             send(&self.out[..len], from);
             return Err(Refusal::Full);
         }
@@ -248,11 +238,10 @@ impl NetcodeServer {
         let mut client = Client {
             address: from,
             index,
-            send_key: pending.send_key,
+            outbound: pending.outbound,
             receive_key: pending.receive_key,
             user_data: challenge.user_data,
             timeout: pending.timeout,
-            sequence: pending.sequence,
             replay: ReplayProtection::default(),
             confirmed: false,
             last_received: self.time,
