@@ -221,7 +221,7 @@ impl NetcodeServer {
             );
             send(&self.out[..len], client.address);
         }
-        let len = client.write(
+        let len = client.outbound.write(
             &mut self.out[..],
             PacketKind::Payload,
             payload,
@@ -265,7 +265,7 @@ impl NetcodeServer {
             return;
         };
         for _ in 0..REDUNDANT_DISCONNECTS {
-            let len = client.write(
+            let len = client.outbound.write(
                 &mut self.out[..],
                 PacketKind::Disconnect,
                 &[],

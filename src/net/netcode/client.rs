@@ -23,17 +23,6 @@ pub(super) struct Client {
 }
 
 impl Client {
-    /// Writes the next packet to this client into `out`; returns its length.
-    pub(super) fn write(
-        &mut self,
-        out: &mut [u8],
-        kind: PacketKind,
-        data: &[u8],
-        protocol_id: u64,
-    ) -> usize {
-        self.outbound.write(out, kind, data, protocol_id)
-    }
-
     /// Writes a keep-alive: client index and max clients.
     pub(super) fn keep_alive(
         &mut self,
@@ -44,7 +33,8 @@ impl Client {
         let mut data = [0u8; 8];
         data[..4].copy_from_slice(&self.index.to_le_bytes());
         data[4..].copy_from_slice(&u32::try_from(max_clients).unwrap_or(u32::MAX).to_le_bytes());
-        self.write(out, PacketKind::KeepAlive, &data, protocol_id)
+        self.outbound
+            .write(out, PacketKind::KeepAlive, &data, protocol_id)
     }
 
     pub(super) fn timed_out(&self, now: Duration) -> bool {
