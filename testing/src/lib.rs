@@ -15,6 +15,7 @@
 //! | [`http`] | a minimal HTTP/1.1 client for the admin endpoint, and Prometheus samples |
 //! | [`items`] | big inventories: a catalog of materials, a stored player holding them |
 //! | [`process`] | [`process::ServerProcess`]: the binary as a child process, signalled and waited for |
+//! | [`tools`] | programs a test drives (a C compiler, valgrind, Mono), or a skip outside CI |
 //!
 //! Tests that need PostgreSQL or Redis say that they skipped when it does not answer — except under
 //! `CI=true`, where a missing service is a failure.
@@ -67,4 +68,5 @@ pub mod process;
 pub mod proxy;
 pub mod python;
 pub mod redis_server;
+pub mod tools;
 mod unavailable;

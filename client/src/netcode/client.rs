@@ -32,6 +32,20 @@ pub enum DisconnectReason {
     ByClient,
 }
 
+impl DisconnectReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisconnectReason::TokenExpired => "token_expired",
+            DisconnectReason::RequestTimedOut => "request_timed_out",
+            DisconnectReason::ResponseTimedOut => "response_timed_out",
+            DisconnectReason::Denied => "denied",
+            DisconnectReason::TimedOut => "timed_out",
+            DisconnectReason::ByServer => "by_server",
+            DisconnectReason::ByClient => "by_client",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     SendingRequest,

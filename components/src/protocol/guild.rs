@@ -136,6 +136,24 @@ impl BankView {
 }
 
 impl GuildChange {
+    /// Its name, and the player it is about (the new leader for `LeaderChanged`, who disbanded for
+    /// `Disbanded`).
+    pub fn describe(&self) -> (&'static str, u64) {
+        match *self {
+            GuildChange::Joined { player_id, .. } => ("joined", player_id),
+            GuildChange::Left { player_id } => ("left", player_id),
+            GuildChange::Kicked { player_id, .. } => ("kicked", player_id),
+            GuildChange::Banned { player_id, .. } => ("banned", player_id),
+            GuildChange::Unbanned { player_id, .. } => ("unbanned", player_id),
+            GuildChange::RoleChanged { player_id, .. } => ("role_changed", player_id),
+            GuildChange::LeaderChanged { to, .. } => ("leader_changed", to),
+            GuildChange::Disbanded { by } => ("disbanded", by),
+            GuildChange::Online { player_id, .. } => ("online", player_id),
+            GuildChange::BankDeposited { player_id, .. } => ("bank_deposited", player_id),
+            GuildChange::BankWithdrawn { player_id, .. } => ("bank_withdrawn", player_id),
+        }
+    }
+
     /// What members are told of a stored event; founding is told as the whole guild instead.
     pub fn of(event: &GuildEvent) -> Option<Self> {
         Some(match *event {

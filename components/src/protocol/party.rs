@@ -36,6 +36,16 @@ pub enum PartyExit {
     Disbanded,
 }
 
+impl PartyExit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartyExit::Left => "left",
+            PartyExit::Kicked => "kicked",
+            PartyExit::Disbanded => "disbanded",
+        }
+    }
+}
+
 /// Why a party's ticket left the queue without a match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum QueueCancel {
@@ -45,4 +55,14 @@ pub enum QueueCancel {
     Disconnected,
     /// A member joined, left or was removed: the leader queues the new party again.
     PartyChanged,
+}
+
+impl QueueCancel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueCancel::LeftQueue => "left_queue",
+            QueueCancel::Disconnected => "disconnected",
+            QueueCancel::PartyChanged => "party_changed",
+        }
+    }
 }

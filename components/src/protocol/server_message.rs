@@ -101,6 +101,16 @@ pub enum ErrorCode {
     Internal,
 }
 
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotAllowed => "not_allowed",
+            ErrorCode::Malformed => "malformed",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
 /// Every message the server can send.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ServerMessage {
