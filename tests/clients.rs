@@ -1,6 +1,7 @@
 //! Game clients in other languages through `arbiter_ffi`'s C API, against the real binary: the C
-//! example plays a match (and runs once under valgrind), and a Python `ctypes` program misuses the
-//! API in every way a binding can and sees error codes, never a crash.
+//! example plays a match (and runs once under valgrind), the C# binding runs under Mono (Unity's
+//! runtime is a fork of it), and a Python `ctypes` program misuses the API in every way a binding
+//! can and sees error codes, never a crash.
 
 use arbiter_testing::process::{ServerProcess, run_command};
 use arbiter_testing::python::python_module_available;
@@ -10,6 +11,7 @@ use std::process::{Command, Output};
 
 const FFI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ffi");
 const MISUSE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/misuse.py");
+const SMOKE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/Smoke.cs");
 
 /// A server whose matches are two players, start live at once and last the shortest time allowed.
 struct Server {
@@ -173,6 +175,39 @@ fn the_c_example_runs_under_valgrind_without_leaks_or_invalid_accesses() {
         "valgrind found errors:\n{stderr}"
     );
     assert_played_a_match(&output, [51, 52]);
+}
+
+#[test]
+fn the_csharp_binding_compiled_by_mono_connects_pings_disconnects_and_refuses_a_stale_handle() {
+    if !program_available("mcs", "apt-get install mono-mcs")
+        || !program_available("mono", "apt-get install mono-runtime")
+    {
+        return;
+    }
+    let server = Server::start();
+    let assembly = server.directory.path().join("smoke.exe");
+    let compiled = Command::new("mcs")
+        .args(["-unsafe", "-langversion:7.2", "-warnaserror"])
+        .arg(format!("-out:{}", assembly.display()))
+        .arg(format!("{FFI}/csharp/NativeMethods.g.cs"))
+        .arg(format!("{FFI}/csharp/ArbiterClient.cs"))
+        .arg(SMOKE)
+        .output()
+        .expect("mcs runs");
+    assert_success("mcs", &compiled);
+    let output = Command::new("mono")
+        .arg(&assembly)
+        .arg(server.token(71))
+        .env("LD_LIBRARY_PATH", library_dir())
+        .output()
+        .expect("mono runs");
+    assert_success("the C# smoke test", &output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("welcomed=71 pong=True"), "{stdout}");
+    assert!(
+        stdout.contains("stale=ARBITER_RESULT_INVALID_HANDLE"),
+        "{stdout}"
+    );
 }
 
 #[test]

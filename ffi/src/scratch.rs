@@ -1,7 +1,10 @@
 //! Borrowed data handed to the caller: strings and arrays that live until the next call on the same
 //! handle, when [`Scratch::clear`] drops them. Each is its own heap block, so keeping more of them
 //! never moves the ones already handed out.
-#![expect(unsafe_code, reason = "the borrowed views hold raw pointers, which are not Send")]
+#![expect(
+    unsafe_code,
+    reason = "the borrowed views hold raw pointers, which are not Send"
+)]
 
 use std::any::Any;
 use std::ffi::{c_char, CString};
