@@ -4,8 +4,13 @@
 //! does. The exported functions are called through function pointers, so no inlining across the
 //! boundary flatters them. Only the clients' work is timed; the two alternate which goes first.
 //!
-//! `taskset -c 1 cargo bench -p arbiter_ffi --bench frame_overhead` prints the medians.
-#![expect(unsafe_code, reason = "calls the exported functions as a C caller does")]
+//! Build with `cargo bench -p arbiter_ffi --bench frame_overhead --no-run`, then run the printed
+//! executable pinned (`taskset -c 1 target/release/deps/frame_overhead-… --bench`): it prints the
+//! medians.
+#![expect(
+    unsafe_code,
+    reason = "calls the exported functions as a C caller does"
+)]
 #![expect(clippy::print_stdout, reason = "a measurement prints its figures")]
 
 use arbiter_client::protocol::ServerMessage;
@@ -59,7 +64,8 @@ fn main() {
         unsafe {
             update(handle, TICK_SECONDS);
             while poll(handle, event.as_mut_ptr()) == 0 {
-                snapshots += usize::from(event.assume_init_ref().kind == ArbiterEventKind::Snapshot);
+                snapshots +=
+                    usize::from(event.assume_init_ref().kind == ArbiterEventKind::Snapshot);
             }
         }
         (start.elapsed(), snapshots)
