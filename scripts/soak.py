@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A soak test of the release binary: MINUTES of waves of bots of every behaviour (honest players in
-matches, traders, a duper, cheats), connecting, leaving and coming back, on two PostgreSQL shards —
+matches, traders, a duper, cheats), connecting, leaving and coming back as the same players, on two
+PostgreSQL shards —
 one reached through a TCP proxy (socat) that is cut for 30 s in the middle — with its own Redis
 (another port, so nothing else using the machine's Redis is disturbed) restarted in the middle too.
 Every 10 s it samples the server's RSS, the tick p99 over the last 10 s (from the histogram), and
@@ -101,12 +102,31 @@ def rss_mb():
 WAVES = [("honest", 40, None), ("trader", 20, None), ("duper", 4, 2), ("itemhack", 10, 2),
          ("rapidfire", 10, 2), ("speedhack", 10, 2)]
 reports, running = [], []
+waves_launched = 0
+
+
+def tokens_file(first_id, count):
+    """A file of connect tokens for players first_id .. first_id + count - 1 (`arbiter token`)."""
+    path = os.path.join(work, f"tokens-{first_id}")
+    with open(path, "w") as file:
+        for player in range(first_id, first_id + count):
+            token = subprocess.run([binary, "token", "--config", config, "--player-id", str(player)],
+                                   capture_output=True, text=True, check=True).stdout.strip()
+            file.write(token + "\n")
+    return path
 
 
 def launch_wave(duration):
-    for behavior, count, cheaters in WAVES:
+    """One wave of bots. The players return: waves alternate between two pools of player ids (a
+    wave overlaps the one before it, never the one before that), so every player comes back every
+    two minutes with what it had, and the server meets no new player after the first two waves."""
+    global waves_launched
+    pool = 100_000 * (1 + waves_launched % 2)
+    waves_launched += 1
+    for group, (behavior, count, cheaters) in enumerate(WAVES):
         args = [binary, "bots", "--behavior", behavior, "--count", str(count), "--duration",
-                str(duration), "--admin", f"http://{admin}", "--server", f"127.0.0.1:{game_port}",
+                str(duration), "--tokens", tokens_file(pool + 1000 * group, count),
+                "--server", f"127.0.0.1:{game_port}",
                 "--latency-ms", "20", "--jitter-ms", "5", "--loss", "0.01"]
         if cheaters is not None:
             args += ["--cheaters", str(cheaters)]

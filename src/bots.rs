@@ -10,6 +10,7 @@ mod report;
 mod rng;
 mod social;
 mod swarm;
+mod tokens_file;
 mod trading;
 mod view;
 
@@ -22,6 +23,14 @@ use anyhow::{Context, bail};
 use arbiter_client::{ArbiterClient, LinkConditioner};
 use std::io::Write;
 use std::time::{Duration, Instant};
+
+/// Where the bots' connect tokens come from.
+enum Tokens {
+    /// `--tokens FILE`: returning players.
+    File(std::vec::IntoIter<arbiter_client::netcode::ConnectToken>),
+    /// The admin endpoint's `POST /v1/tokens`: a fresh guest per bot.
+    Guests,
+}
 
 /// Runs the bots for `args.duration` seconds and prints the report.
 pub fn run(args: &BotsArgs) -> anyhow::Result<()> {
@@ -39,19 +48,25 @@ pub fn play(args: &BotsArgs) -> anyhow::Result<BotsReport> {
     let frame = Duration::from_secs_f64(1.0 / f64::from(fps));
     let cheaters = args.cheaters.unwrap_or(args.count);
     let mut swarm = Swarm::new(Arsenal::shipped()?);
+    let mut tokens = match &args.tokens {
+        Some(path) => Tokens::File(tokens_file::read(path, args.count)?.into_iter()),
+        None => Tokens::Guests,
+    };
     let started = Instant::now();
     for index in 0..args.count {
-        let guest =
-            guest::fetch_token(&args.admin, args.admin_token.as_deref()).with_context(|| {
-                format!("bot {index}: cannot get a guest token from {}", args.admin)
-            })?;
+        let token = match &mut tokens {
+            Tokens::File(tokens) => tokens.next().context("counted when the file was read")?,
+            Tokens::Guests => guest::fetch_token(&args.admin, args.admin_token.as_deref())
+                .with_context(|| {
+                    format!("bot {index}: cannot get a guest token from {}", args.admin)
+                })?,
+        };
         if let Some(server) = args.server
-            && !guest.token_server_addresses.contains(&server)
+            && !token.server_addresses.contains(&server)
         {
             bail!(
-                "{} issues tokens for {:?}, not for --server {server}",
-                args.admin,
-                guest.token_server_addresses
+                "bot {index}'s token is for {:?}, not for --server {server}",
+                token.server_addresses
             );
         }
         let link = (args.latency_ms > 0 || args.jitter_ms > 0 || args.loss > 0.0).then(|| {
@@ -62,8 +77,7 @@ pub fn play(args: &BotsArgs) -> anyhow::Result<BotsReport> {
                 u64::from(index) + 1,
             )
         });
-        let client =
-            ArbiterClient::connect(guest.token, link).context("cannot open a bot socket")?;
+        let client = ArbiterClient::connect(token, link).context("cannot open a bot socket")?;
         let behavior = if index < cheaters {
             args.behavior
         } else {

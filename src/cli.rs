@@ -116,6 +116,10 @@ pub struct BotsArgs {
     /// The admin endpoint's bearer token, when it has one (`admin.token`).
     #[arg(long, env = "ARBITER_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// A file of connect tokens (base64, one per line, e.g. from `arbiter token --player-id N`):
+    /// bot i connects with line i, as that returning player, instead of as a fresh guest.
+    #[arg(long)]
+    pub tokens: Option<PathBuf>,
     /// Number of bots, each with its own socket and token.
     #[arg(long, default_value_t = 10)]
     pub count: u32,

@@ -126,8 +126,16 @@ fn assert_played_a_match(output: &Output, ids: [u64; 2]) {
             assert_eq!(player[flag], "1", "{flag}: {players:?}");
         }
         let (answered, fired) = player["shots"].split_once('/').expect("answered/fired");
-        assert!(fired.parse::<u32>().expect("count") > 0, "{players:?}");
-        assert_eq!(answered, fired, "every shot gets a verdict: {players:?}");
+        let (answered, fired): (u32, u32) = (
+            answered.parse().expect("count"),
+            fired.parse().expect("count"),
+        );
+        // One shot every half second, round trips far shorter: only the last shot can still be in
+        // flight when the match ends, and a shot after the end gets no verdict.
+        assert!(
+            answered > 0 && answered + 1 >= fired,
+            "every shot but one in flight gets a verdict: {players:?}"
+        );
         assert!(
             player["snapshots"].parse::<u32>().expect("count") > 100,
             "{players:?}"

@@ -4,20 +4,15 @@ use anyhow::{Context, bail};
 use arbiter_client::netcode::ConnectToken;
 use arbiter_client::token::decode_token;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
-
-pub(super) struct GuestToken {
-    pub(super) token: ConnectToken,
-    pub(super) token_server_addresses: Vec<SocketAddr>,
-}
 
 /// How often a token request refused for its rate (`429`) is tried again, waiting as told.
 const THROTTLED_RETRIES: u32 = 20;
 
 /// Asks `admin_url` (`http://host:port`) for a guest token, with the admin endpoint's bearer
 /// `token` when it has one; when throttled, waits the `Retry-After` it is given and asks again.
-pub(super) fn fetch_token(admin_url: &str, token: Option<&str>) -> anyhow::Result<GuestToken> {
+pub(super) fn fetch_token(admin_url: &str, token: Option<&str>) -> anyhow::Result<ConnectToken> {
     let mut attempt = 0;
     loop {
         match request_token(admin_url, token)? {
@@ -35,7 +30,7 @@ pub(super) fn fetch_token(admin_url: &str, token: Option<&str>) -> anyhow::Resul
 fn request_token(
     admin_url: &str,
     token: Option<&str>,
-) -> anyhow::Result<Result<GuestToken, Duration>> {
+) -> anyhow::Result<Result<ConnectToken, Duration>> {
     let authority = admin_url
         .strip_prefix("http://")
         .context("--admin must be an http:// URL")?
@@ -74,17 +69,5 @@ fn request_token(
     }
     let json: serde_json::Value = serde_json::from_str(body)?;
     let token = decode_token(json["token"].as_str().context("no token in the response")?)?;
-    let token_server_addresses = json["server_addresses"]
-        .as_array()
-        .map(|addresses| {
-            addresses
-                .iter()
-                .filter_map(|address| address.as_str()?.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(Ok(GuestToken {
-        token,
-        token_server_addresses,
-    }))
+    Ok(Ok(token))
 }
