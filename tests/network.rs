@@ -384,6 +384,110 @@ fn garbage_bad_messages_and_a_flood_never_panic_the_server_and_the_flooder_is_ki
     }
 }
 
+/// Sends `count` datagrams from `flooder` to `server`: what a stranger throws at the socket, from
+/// one address — junk of every size, forged connection requests (netcode packet type 0, the
+/// standard's 1,078 bytes) and forged payload packets (type 5).
+fn flood(flooder: &UdpSocket, server: std::net::SocketAddr, count: usize, round: usize) {
+    for index in 0..count {
+        let seed = (round * count + index) as u64;
+        let datagram: Vec<u8> = match index % 4 {
+            0 => [vec![0], vec![(seed % 251) as u8; 1077]].concat(),
+            1 => [vec![5], seed.to_le_bytes().to_vec(), vec![7; 40]].concat(),
+            _ => (0..(seed % 1200) as usize)
+                .map(|byte| (seed as usize * 31 + byte * 17) as u8)
+                .collect(),
+        };
+        let _ = flooder.send_to(&datagram, server);
+    }
+}
+
+#[test]
+fn a_datagram_flood_from_one_address_leaves_the_connected_players_served_and_is_counted() {
+    let mut server = TestServer::start();
+    let mut clients = vec![
+        connect(&server, 1),
+        connect(&server, 2),
+        connect(&server, 3),
+    ];
+    assert!(server.step_until(&mut clients, 300, |server, _| server.connected() == 3));
+    let flooder = UdpSocket::bind("127.0.0.1:0").expect("socket");
+    let refused_before = metric_sum("arbiter_packets_refused_total");
+
+    // 2,000 datagrams a tick (120,000 a second) from one address: under the per-tick receive
+    // budget, which the server drains every tick. Then 6,000 a tick: over it — the server reads
+    // its budget and leaves the rest for the next tick, and the kernel drops what overflows.
+    for (per_tick, ticks) in [(2_000, 120), (6_000, 60)] {
+        let exhausted_before = metric_sum("arbiter_receive_budget_exhausted_total");
+        let mut snapshots = vec![0; clients.len()];
+        for round in 0..ticks {
+            flood(&flooder, server.addr, per_tick, round);
+            let tick = server
+                .app
+                .world()
+                .resource::<arbiter_components::tick::ServerTick>()
+                .get();
+            for client in &mut clients {
+                client.send(&input(tick + 1));
+            }
+            server.step(&mut clients);
+            std::thread::sleep(Duration::from_micros(200));
+            for (client, snapshots) in clients.iter_mut().zip(&mut snapshots) {
+                *snapshots += drain(client)
+                    .iter()
+                    .filter(|message| matches!(message, ServerMessage::Snapshot { .. }))
+                    .count();
+            }
+        }
+        if per_tick > 4096 {
+            let exhausted = metric_sum("arbiter_receive_budget_exhausted_total") - exhausted_before;
+            assert!(
+                exhausted >= ticks as f64 / 2.0,
+                "over the budget, ticks stop reading at it: {exhausted} of {ticks}"
+            );
+        }
+        assert_eq!(server.connected(), 3, "a flood of {per_tick} a tick");
+        assert!(clients.iter().all(ArbiterClient::is_connected));
+        for (player, snapshots) in (1..).zip(&snapshots) {
+            assert!(
+                *snapshots as f64 >= 0.95 * ticks as f64,
+                "player {player} under a flood of {per_tick} a tick: {snapshots}/{ticks} snapshots"
+            );
+            let applied = server
+                .app
+                .world()
+                .get::<InputBuffer>(server.entity_of(player).expect("player"))
+                .map(InputBuffer::last_applied_tick);
+            let now = server
+                .app
+                .world()
+                .resource::<arbiter_components::tick::ServerTick>()
+                .get();
+            assert!(
+                applied.is_some_and(|applied| applied + 10 >= now),
+                "player {player}'s inputs still applied under a flood of {per_tick}: {applied:?} at {now}"
+            );
+        }
+    }
+    let refused = metric_sum("arbiter_packets_refused_total") - refused_before;
+    assert!(
+        refused >= 200_000.0,
+        "the flood is counted by reason in arbiter_packets_refused_total: {refused}"
+    );
+}
+
+/// The sum of every series of counter `name` (every server in this test binary adds to it).
+fn metric_sum(name: &str) -> f64 {
+    arbiter::telemetry::metrics::prometheus()
+        .render()
+        .lines()
+        .filter(|line| {
+            line.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with(' ') || rest.starts_with('{'))
+        })
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
 #[test]
 fn inputs_for_more_ticks_than_elapsed_raise_a_speed_hack_signal_for_that_player_only() {
     let mut server = TestServer::start();
