@@ -78,11 +78,15 @@ fn link_of(link: Option<ArbiterLink>) -> Result<Option<LinkConditioner>, Arbiter
     )))
 }
 
-fn client_for(
+/// A new connection for `token`, through `link` when not null.
+///
+/// # Safety
+/// `token` is a NUL-terminated string; `link` is null or points to an `ArbiterLink`.
+unsafe fn client_for(
     token: *const c_char,
     link: *const ArbiterLink,
 ) -> Result<ArbiterClient, ArbiterResult> {
-    // SAFETY: the exported callers pass their own arguments on, under the same contract.
+    // SAFETY: passed on under the caller's contract.
     let (token, link) = unsafe { (text_arg(token, MAX_TOKEN_CHARS)?, optional_arg(link)) };
     let token = decode_token(token.trim()).map_err(|_| ArbiterResult::BadToken)?;
     ArbiterClient::connect(token, link_of(link)?).map_err(|_| ArbiterResult::Socket)
@@ -104,7 +108,8 @@ pub unsafe extern "C" fn arbiter_connect(
     if out.is_null() {
         return ArbiterResult::NullArgument as i32;
     }
-    let result = std::panic::catch_unwind(|| client_for(token, link));
+    // SAFETY: the caller guarantees `token` and `link` as `client_for` needs them.
+    let result = std::panic::catch_unwind(|| unsafe { client_for(token, link) });
     match result {
         Ok(Ok(client)) => {
             let handle = handles::insert(Session::new(client));
