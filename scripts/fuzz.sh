@@ -10,6 +10,10 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(client_message server_message netcode_packet connect_token bundle_frames delta_snapshot config_toml data_toml)
+if ! cargo +nightly fuzz --version > /dev/null 2>&1; then
+  echo "cargo-fuzz on the nightly toolchain is missing: rustup toolchain install nightly && cargo +nightly install cargo-fuzz --locked" >&2
+  exit 2
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for target in "${targets[@]}"; do

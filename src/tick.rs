@@ -5,11 +5,13 @@ mod meter;
 mod pacer;
 mod rate;
 mod runner;
+mod skipped;
 
 pub use meter::TickMeter;
 pub use pacer::{Pace, TickPacer};
 pub use rate::sync_tick_rate;
 pub use runner::run_paced;
+pub use skipped::SkippedTicks;
 
 use crate::phase::{ConfigSystems, TickSystems};
 use crate::settings::ServerSettings;
@@ -34,6 +36,7 @@ impl Plugin for TickPlugin {
             .init_resource::<ServerSettings>()
             .init_resource::<ServerTick>()
             .init_resource::<TickRate>()
+            .init_resource::<SkippedTicks>()
             // Messages are swapped first, so a config applied this tick never races that swap.
             .configure_sets(
                 First,

@@ -4,16 +4,17 @@
 use arbiter::net::{Sessions, TokenIssuer, load_or_create_key, unix_now};
 use arbiter::persistence::{PersistStats, Progress};
 use arbiter::settings::{NetSettings, PersistenceSettings};
+use arbiter::tick::SkippedTicks;
 use arbiter_client::netcode::{ConnectToken, PrivateToken, random_bytes};
 use arbiter_client::token::{insecure_token, user_data_for_player};
 use arbiter_client::{ArbiterClient, LinkConditioner};
-use arbiter_components::input::InputBuffer;
+use arbiter_components::input::{InputBuffer, InputCadenceAnomalies};
 use arbiter_components::messages::KickRequest;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::{
     ClientChannel, ClientMessage, InputFrame, KickReason, ServerMessage, protocol_id,
 };
-use arbiter_testing::net::{TestServer, drain};
+use arbiter_testing::net::{TICK, TestServer, drain};
 use std::collections::HashMap;
 use std::net::UdpSocket;
 use std::time::Duration;
@@ -475,6 +476,79 @@ fn a_datagram_flood_from_one_address_leaves_the_connected_players_served_and_is_
     );
 }
 
+/// A stall (a paused VM, the host swapping) makes the runner drop ticks; the clients kept playing
+/// meanwhile, so the next tick receives seconds of their inputs at once. Before the limits allowed
+/// for dropped ticks, a five-second stall in the soak test kicked 88 of 94 players for flooding.
+#[test]
+fn inputs_sent_while_the_server_stalled_are_not_taken_for_flooding_or_a_speed_hack() {
+    let mut server = TestServer::start();
+    let mut clients = vec![connect(&server, 1), connect(&server, 2)];
+    assert!(server.step_until(&mut clients, 300, |server, _| server.connected() == 2));
+    let server_tick = |server: &TestServer| {
+        server
+            .app
+            .world()
+            .resource::<arbiter_components::tick::ServerTick>()
+            .get()
+    };
+
+    // Two seconds of the clients' frames while the server runs no tick: 120 inputs each, more
+    // than `max_messages_per_tick` (16) plus `max_violations_per_window` (64).
+    let stalled_at = server_tick(&server);
+    for frame in 1..=120 {
+        for client in &mut clients {
+            client.send(&input(stalled_at + frame));
+            let _ = client.update(TICK);
+            let _ = client.flush();
+        }
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    // What the runner does when it resumes: those 120 ticks are dropped, not caught up.
+    server
+        .app
+        .world_mut()
+        .resource_mut::<SkippedTicks>()
+        .record(120);
+    server.step(&mut clients);
+    server
+        .app
+        .world_mut()
+        .resource_mut::<SkippedTicks>()
+        .record(0);
+
+    // Then two seconds of play as usual, through the input-cadence windows.
+    let mut kicked = Vec::new();
+    for _ in 0..120 {
+        let tick = server_tick(&server);
+        for client in &mut clients {
+            client.send(&input(tick + 1));
+        }
+        server.step(&mut clients);
+        std::thread::sleep(Duration::from_micros(200));
+        for client in &mut clients {
+            kicked.extend(
+                drain(client)
+                    .into_iter()
+                    .filter(|message| matches!(message, ServerMessage::Kicked { .. })),
+            );
+        }
+    }
+    assert_eq!(
+        kicked,
+        Vec::new(),
+        "nobody is kicked for a stall of the server's"
+    );
+    assert!(clients.iter().all(ArbiterClient::is_connected));
+    for player in [1, 2] {
+        let entity = server.entity_of(player).expect("still connected");
+        assert_eq!(
+            server.app.world().get::<InputCadenceAnomalies>(entity),
+            Some(&InputCadenceAnomalies(0)),
+            "player {player}'s clock is not taken for running fast"
+        );
+    }
+}
+
 /// The sum of every series of counter `name` (every server in this test binary adds to it).
 fn metric_sum(name: &str) -> f64 {
     arbiter::telemetry::metrics::prometheus()
@@ -520,7 +594,7 @@ fn inputs_for_more_ticks_than_elapsed_raise_a_speed_hack_signal_for_that_player_
         server
             .app
             .world()
-            .get::<arbiter_components::input::InputCadenceAnomalies>(entity)
+            .get::<InputCadenceAnomalies>(entity)
             .map(|anomalies| anomalies.0)
     };
     assert_eq!(anomalies(1), Some(0), "an honest client raises no signal");

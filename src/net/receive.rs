@@ -7,18 +7,21 @@ use super::snapshots::SnapshotBaseline;
 use super::transport::GameServer;
 use crate::settings::NetSettings;
 use crate::telemetry::metrics::{MESSAGES_DROPPED_TOTAL, SPEED_HACK_SIGNALS_TOTAL};
+use crate::tick::SkippedTicks;
 use arbiter_components::input::{InputBuffer, InputCadenceAnomalies};
 use arbiter_components::protocol::{ClientChannel, DecodeError, ServerMessage, decode_client};
 use arbiter_components::session::Session;
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::entity::Entity;
-use bevy_ecs::system::{Query, Res, ResMut};
+use bevy_ecs::system::{Local, Query, Res, ResMut};
 
-/// Drains every connected client's channels, at most `max_messages_per_tick` per channel.
+/// Drains every connected client's channels, at most `max_messages_per_tick` per channel for each
+/// tick of wall-clock time this tick stands for (more than one after a stall: [`SkippedTicks`]).
 pub(super) fn receive_client_messages(
     mut server: ResMut<GameServer>,
     net: Res<NetSettings>,
     tick: Res<ServerTick>,
+    skipped: Res<SkippedTicks>,
     mut clients: Query<(
         Entity,
         &Session,
@@ -28,7 +31,8 @@ pub(super) fn receive_client_messages(
     )>,
     mut requests: RequestWriters,
 ) {
-    let limit = net.max_messages_per_tick as usize;
+    let limit = usize::try_from(u64::from(net.max_messages_per_tick) * skipped.ticks_covered())
+        .unwrap_or(usize::MAX);
     let max_bytes = net.max_message_bytes as usize;
     // Inputs received now are for the tick about to be simulated.
     let next_tick = tick.get() + 1;
@@ -99,17 +103,22 @@ pub(super) fn receive_client_messages(
 
 /// Once a second, right after receiving, compares each player's inputs for new ticks with the ticks
 /// that elapsed; anti-cheat scores what it finds in the next simulation step.
+/// Ticks the runner dropped in the window count as elapsed: clients kept sending through a stall.
 pub(super) fn check_input_cadence(
     tick: Res<ServerTick>,
     rate: Res<TickRate>,
+    skipped: Res<SkippedTicks>,
+    mut skipped_before_window: Local<u64>,
     mut players: Query<(&mut InputBuffer, &mut InputCadenceAnomalies)>,
 ) {
     let window = rate.ticks_in_secs(1);
     if !tick.get().is_multiple_of(window) {
         return;
     }
+    let elapsed = window + (skipped.total() - *skipped_before_window);
+    *skipped_before_window = skipped.total();
     // A little slack for inputs that arrive in bursts after a network hiccup.
-    let allowed = window + window / 10 + 2;
+    let allowed = elapsed + elapsed / 10 + 2;
     for (mut inputs, mut anomalies) in &mut players {
         if inputs.take_received_count() > allowed {
             anomalies.0 += 1;

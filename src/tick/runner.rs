@@ -2,6 +2,7 @@
 
 use super::meter::TickMeter;
 use super::pacer::{Pace, TickPacer};
+use super::skipped::SkippedTicks;
 use crate::settings::ServerSettings;
 use crate::shutdown::{ShutdownSignal, run_shutdown};
 use bevy_app::{App, AppExit, PluginsState};
@@ -41,6 +42,9 @@ pub fn run_paced(mut app: App) -> AppExit {
                         "server fell behind; dropped ticks instead of catching up"
                     );
                 }
+                app.world_mut()
+                    .resource_mut::<SkippedTicks>()
+                    .record(dropped);
                 let started = Instant::now();
                 app.update();
                 meter.record_tick(started.elapsed(), period);

@@ -7,6 +7,7 @@
 use super::EntityState;
 use crate::kinematics::{Position, Velocity};
 use crate::player::{Aim, Health, PlayerId};
+use bits::{BitReader, BitWriter};
 use core::f32::consts::TAU;
 
 /// Centimetres per metre: positions travel in whole centimetres, velocities in cm/s.
@@ -15,11 +16,11 @@ const CENTIMETRES: f32 = 100.0;
 const ANGLE_UNITS: f32 = 65_536.0;
 
 const SAME_PLAYERS: u8 = 0x01;
-/// Mask bits of a player's fields: position x, y, z (bits 0–2), velocity x, y, z (3–5), aim, health.
-const POSITION: u8 = 0x01;
-const VELOCITY: u8 = 0x08;
-const AIM: u8 = 0x40;
-const HEALTH: u8 = 0x80;
+/// A player's fields in the order the delta carries them: position x, y, z, velocity x, y, z, yaw,
+/// pitch, health.
+const CHANNELS: usize = 9;
+/// Bits of a channel's width field (the width less one: 1 to 64 bits).
+const WIDTH_BITS: u32 = 6;
 
 /// One player's state at the wire's resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -105,6 +106,10 @@ pub enum DeltaError {
     Varint,
     #[error("too many players for one snapshot")]
     TooMany,
+    #[error("the last byte's unused bits are not zero")]
+    Padding,
+    #[error("a flag the protocol does not define is set")]
+    Flags,
 }
 
 /// Appends the encoding of `current` against `baseline` (`None`: a full snapshot) to `out`.
@@ -133,36 +138,74 @@ pub fn encode_delta(
         }
     }
     let zero = QuantisedState::default();
-    for state in current {
-        let old = baseline
-            .and_then(|baseline| find(baseline, state.player_id))
-            .unwrap_or(&zero);
-        let mut mask = 0;
-        for axis in 0..3 {
-            if state.position[axis] != old.position[axis] {
-                mask |= POSITION << axis;
+    let differences: Vec<[u64; CHANNELS]> = current
+        .iter()
+        .map(|state| {
+            let old = baseline
+                .and_then(|baseline| find(baseline, state.player_id))
+                .unwrap_or(&zero);
+            differences(state, old)
+        })
+        .collect();
+    let mut bits = BitWriter::new(out);
+    for channel in 0..CHANNELS {
+        let values = differences.iter().map(|fields| fields[channel]);
+        let width = values.clone().map(|value| 64 - value.leading_zeros()).max();
+        let Some(width) = width.filter(|width| *width > 0) else {
+            bits.bit(false);
+            continue;
+        };
+        bits.bit(true);
+        bits.write(u64::from(width - 1), WIDTH_BITS);
+        let changed = values.clone().filter(|value| *value != 0).count();
+        let sparse =
+            differences.len() + changed * (width as usize) < differences.len() * (width as usize);
+        bits.bit(sparse);
+        for value in values {
+            if sparse {
+                bits.bit(value != 0);
+                if value == 0 {
+                    continue;
+                }
             }
-            if state.velocity[axis] != old.velocity[axis] {
-                mask |= VELOCITY << axis;
-            }
-        }
-        if (state.yaw, state.pitch) != (old.yaw, old.pitch) {
-            mask |= AIM;
-        }
-        if state.health != old.health {
-            mask |= HEALTH;
-        }
-        out.push(mask);
-        write_vector(out, mask, POSITION, state.position, old.position);
-        write_vector(out, mask, VELOCITY, state.velocity, old.velocity);
-        if mask & AIM != 0 {
-            write_zigzag(out, i64::from(state.yaw.wrapping_sub(old.yaw) as i16));
-            write_zigzag(out, i64::from(state.pitch.wrapping_sub(old.pitch) as i16));
-        }
-        if mask & HEALTH != 0 {
-            write_zigzag(out, i64::from(state.health) - i64::from(old.health));
+            bits.write(value, width);
         }
     }
+}
+
+/// Each field of `new` as its zigzagged difference from `old`, in channel order. Angles differ
+/// by the wrapping 16-bit difference read as i16.
+fn differences(new: &QuantisedState, old: &QuantisedState) -> [u64; CHANNELS] {
+    let component = |new: i32, old: i32| zigzag(i64::from(new) - i64::from(old));
+    let angle = |new: u16, old: u16| zigzag(i64::from(new.wrapping_sub(old) as i16));
+    [
+        component(new.position[0], old.position[0]),
+        component(new.position[1], old.position[1]),
+        component(new.position[2], old.position[2]),
+        component(new.velocity[0], old.velocity[0]),
+        component(new.velocity[1], old.velocity[1]),
+        component(new.velocity[2], old.velocity[2]),
+        angle(new.yaw, old.yaw),
+        angle(new.pitch, old.pitch),
+        zigzag(i64::from(new.health) - i64::from(old.health)),
+    ]
+}
+
+/// Adds a zigzagged difference to one field of `state`, wrapping like the encoder's subtraction.
+fn apply(state: &mut QuantisedState, channel: usize, zigzagged: u64) {
+    let difference = (zigzagged >> 1) as i64 ^ -((zigzagged & 1) as i64);
+    let component = |value: &mut i32| *value = i64::from(*value).wrapping_add(difference) as i32;
+    match channel {
+        0..3 => component(&mut state.position[channel]),
+        3..6 => component(&mut state.velocity[channel - 3]),
+        6 => state.yaw = state.yaw.wrapping_add(difference as u16),
+        7 => state.pitch = state.pitch.wrapping_add(difference as u16),
+        _ => state.health = i64::from(state.health).wrapping_add(difference) as u16,
+    }
+}
+
+fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
 }
 
 /// The variant index of `ServerMessage::DeltaSnapshot` in postcard's encoding.
@@ -194,7 +237,11 @@ pub fn decode_delta(
     max_players: usize,
 ) -> Result<Vec<QuantisedState>, DeltaError> {
     let mut reader = Reader(data);
-    let mut states: Vec<QuantisedState> = if reader.byte()? & SAME_PLAYERS != 0 {
+    let flags = reader.byte()?;
+    if flags & !SAME_PLAYERS != 0 {
+        return Err(DeltaError::Flags);
+    }
+    let mut states: Vec<QuantisedState> = if flags & SAME_PLAYERS != 0 {
         baseline.ok_or(DeltaError::NoBaseline)?.to_vec()
     } else {
         let count = usize::try_from(reader.varint()?).map_err(|_| DeltaError::TooMany)?;
@@ -213,21 +260,21 @@ pub fn decode_delta(
         }
         states
     };
-    for state in &mut states {
-        let mask = reader.byte()?;
-        reader.vector(mask, POSITION, &mut state.position)?;
-        reader.vector(mask, VELOCITY, &mut state.velocity)?;
-        if mask & AIM != 0 {
-            state.yaw = state.yaw.wrapping_add(reader.zigzag()? as u16);
-            state.pitch = state.pitch.wrapping_add(reader.zigzag()? as u16);
+    let mut bits = BitReader::new(reader.0);
+    for channel in 0..CHANNELS {
+        if !bits.bit()? {
+            continue;
         }
-        if mask & HEALTH != 0 {
-            state.health = i64::from(state.health).wrapping_add(reader.zigzag()?) as u16;
+        let width = bits.read(WIDTH_BITS)? as u32 + 1;
+        let sparse = bits.bit()?;
+        for state in &mut states {
+            if sparse && !bits.bit()? {
+                continue;
+            }
+            apply(state, channel, bits.read(width)?);
         }
     }
-    if !reader.0.is_empty() {
-        return Err(DeltaError::Truncated);
-    }
+    bits.finish()?;
     Ok(states)
 }
 
@@ -244,20 +291,6 @@ fn write_varint(out: &mut Vec<u8>, mut value: u64) {
         value >>= 7;
     }
     out.push(value as u8);
-}
-
-fn write_zigzag(out: &mut Vec<u8>, value: i64) {
-    write_varint(out, ((value << 1) ^ (value >> 63)) as u64);
-}
-
-/// The components of `new` whose bit (`first`, shifted by the axis) is set in `mask`, as
-/// differences from `old`.
-fn write_vector(out: &mut Vec<u8>, mask: u8, first: u8, new: [i32; 3], old: [i32; 3]) {
-    for axis in 0..3 {
-        if mask & first << axis != 0 {
-            write_zigzag(out, i64::from(new[axis]) - i64::from(old[axis]));
-        }
-    }
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -280,21 +313,8 @@ impl Reader<'_> {
         }
         Err(DeltaError::Varint)
     }
-
-    fn zigzag(&mut self) -> Result<i64, DeltaError> {
-        let value = self.varint()?;
-        Ok((value >> 1) as i64 ^ -((value & 1) as i64))
-    }
-
-    fn vector(&mut self, mask: u8, first: u8, vector: &mut [i32; 3]) -> Result<(), DeltaError> {
-        for (axis, component) in vector.iter_mut().enumerate() {
-            if mask & first << axis != 0 {
-                *component = i64::from(*component).wrapping_add(self.zigzag()?) as i32;
-            }
-        }
-        Ok(())
-    }
 }
 
+mod bits;
 #[cfg(test)]
 mod tests;

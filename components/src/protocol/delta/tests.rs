@@ -59,8 +59,12 @@ fn a_full_snapshot_and_a_delta_decode_to_the_same_state_and_the_delta_is_small()
     let (delta_len, delta) = round_trip(Some(&baseline), &current);
     assert_eq!(full, current);
     assert_eq!(delta, current);
-    // Ten players moved 40 cm along two axes: a mask and two one-byte deltas each, and one flag byte.
-    assert_eq!(delta_len, 1 + 10 * 3);
+    // Ten players moved 40 cm along x and z: two channels of ten 7-bit values (each with a changed
+    // bit, a width and a mode bit), seven unchanged channels of one bit, after one flag byte.
+    assert_eq!(
+        delta_len,
+        1 + (2 * (1 + 6 + 1 + 10 * 7) + 7usize).div_ceil(8)
+    );
     assert!(
         full_len > 2 * delta_len,
         "full {full_len}, delta {delta_len}"
@@ -82,6 +86,10 @@ fn a_delta_without_its_baseline_or_cut_short_is_refused() {
     let mut bytes = Vec::new();
     encode_delta(Some(&baseline), &current, &mut bytes);
     assert_eq!(decode_delta(None, &bytes, 256), Err(DeltaError::NoBaseline));
+    assert_eq!(
+        decode_delta(Some(&baseline), &[0x02], 256),
+        Err(DeltaError::Flags)
+    );
     assert_eq!(
         decode_delta(Some(&baseline), &bytes[..bytes.len() - 1], 256),
         Err(DeltaError::Truncated)
@@ -196,7 +204,7 @@ fn the_documented_example_encodes_to_the_documented_bytes() {
     encode_delta(None, &[player], &mut bytes);
     assert_eq!(
         bytes,
-        [0x00, 0x01, 0x05, 0x85, 0xC8, 0x01, 0x63, 0xC8, 0x01]
+        [0x00, 0x01, 0x05, 0x0F, 0xC8, 0x1A, 0xC6, 0xE0, 0x01, 0x19]
     );
 }
 
