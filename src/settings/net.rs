@@ -40,6 +40,7 @@ pub struct NetSettings {
     /// Largest message accepted from a client, in bytes (16–65536).
     pub max_message_bytes: u32,
     /// Most messages processed per client, per channel, per tick (1–1000); the rest are dropped.
+    /// A tick after dropped ticks allows this many for each tick it stands for (`SkippedTicks`).
     pub max_messages_per_tick: u32,
     /// Length of the window over which a client's violations are counted, in seconds (1–60) ...
     pub abuse_window_secs: u32,
