@@ -150,14 +150,18 @@ pub fn encode_delta(
     let mut bits = BitWriter::new(out);
     for channel in 0..CHANNELS {
         let values = differences.iter().map(|fields| fields[channel]);
-        let width = values.clone().map(|value| 64 - value.leading_zeros()).max();
-        let Some(width) = width.filter(|width| *width > 0) else {
+        let (width, changed) = values.clone().fold((0, 0), |(width, changed), value| {
+            (
+                width.max(64 - value.leading_zeros()),
+                changed + usize::from(value != 0),
+            )
+        });
+        if width == 0 {
             bits.bit(false);
             continue;
-        };
+        }
         bits.bit(true);
         bits.write(u64::from(width - 1), WIDTH_BITS);
-        let changed = values.clone().filter(|value| *value != 0).count();
         let sparse =
             differences.len() + changed * (width as usize) < differences.len() * (width as usize);
         bits.bit(sparse);
@@ -193,7 +197,7 @@ fn differences(new: &QuantisedState, old: &QuantisedState) -> [u64; CHANNELS] {
 
 /// Adds a zigzagged difference to one field of `state`, wrapping like the encoder's subtraction.
 fn apply(state: &mut QuantisedState, channel: usize, zigzagged: u64) {
-    let difference = (zigzagged >> 1) as i64 ^ -((zigzagged & 1) as i64);
+    let difference = unzigzag(zigzagged);
     let component = |value: &mut i32| *value = i64::from(*value).wrapping_add(difference) as i32;
     match channel {
         0..3 => component(&mut state.position[channel]),
@@ -206,6 +210,10 @@ fn apply(state: &mut QuantisedState, channel: usize, zigzagged: u64) {
 
 fn zigzag(value: i64) -> u64 {
     ((value << 1) ^ (value >> 63)) as u64
+}
+
+fn unzigzag(value: u64) -> i64 {
+    (value >> 1) as i64 ^ -((value & 1) as i64)
 }
 
 /// The variant index of `ServerMessage::DeltaSnapshot` in postcard's encoding.
