@@ -32,7 +32,7 @@ enum Tokens {
     Guests,
 }
 
-/// Runs the bots for `args.duration` seconds and prints the report.
+/// Runs the bots for `args.duration` seconds (less with `--matches`) and prints the report.
 pub fn run(args: &BotsArgs) -> anyhow::Result<()> {
     let report = play(args)?;
     writeln!(std::io::stdout(), "{}", serde_json::to_string(&report)?)?;
@@ -48,6 +48,9 @@ pub fn play(args: &BotsArgs) -> anyhow::Result<BotsReport> {
     let frame = Duration::from_secs_f64(1.0 / f64::from(fps));
     let cheaters = args.cheaters.unwrap_or(args.count);
     let mut swarm = Swarm::new(Arsenal::shipped()?);
+    if let Some(matches) = args.matches {
+        swarm.stop_queueing_after(matches);
+    }
     let mut tokens = match &args.tokens {
         Some(path) => Tokens::File(tokens_file::read(path, args.count)?.into_iter()),
         None => Tokens::Guests,
@@ -88,7 +91,7 @@ pub fn play(args: &BotsArgs) -> anyhow::Result<BotsReport> {
 
     let end = Instant::now() + Duration::from_secs_f64(args.duration.max(0.0));
     let mut next_frame = Instant::now();
-    while Instant::now() < end {
+    while Instant::now() < end && !(args.matches.is_some() && swarm.finished()) {
         let now_us = started.elapsed().as_micros() as u64;
         swarm.play_frame(frame, now_us);
         next_frame += frame;

@@ -126,6 +126,10 @@ pub struct BotsArgs {
     /// Seconds to play before disconnecting and reporting.
     #[arg(long, default_value_t = 10.0)]
     pub duration: f64,
+    /// Leave early once every bot that queues has completed this many matches (or left): a run
+    /// that waits for its matches however long matchmaking takes. Such a bot stops queueing then.
+    #[arg(long)]
+    pub matches: Option<u64>,
     #[arg(long, value_enum, default_value_t = Behavior::Honest)]
     pub behavior: Behavior,
     /// How many of the bots play `--behavior`; the others play honest (traders, for `duper`)

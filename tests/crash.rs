@@ -56,10 +56,12 @@ impl Deployment {
             .expect("arbiter runs")
     }
 
-    /// Ten bots play one match to its end (1 s warm-up, 10 s live).
+    /// Ten bots play one match to its end (1 s warm-up, 10 s live), however long a loaded machine
+    /// takes to form it.
     fn play_one_match(&self, admin: SocketAddr) {
         let bots = Command::new(env!("CARGO_BIN_EXE_arbiter"))
-            .args(["bots", "--count", &BOTS.to_string(), "--duration", "14"])
+            .args(["bots", "--count", &BOTS.to_string()])
+            .args(["--duration", "60", "--matches", "1"])
             .arg("--admin")
             .arg(format!("http://{admin}"))
             .args(["--server", &format!("127.0.0.1:{}", self.game_port)])

@@ -114,6 +114,8 @@ pub(super) struct Bot {
     seed: u64,
     frame: u64,
     joined_queue: bool,
+    /// Matches to complete before it stops queueing (`--matches`); none: no limit.
+    matches_wanted: Option<u64>,
     /// Tick the next input is for: just ahead of the newest server tick seen.
     next_input_tick: u64,
     tick_rate_hz: u32,
@@ -134,6 +136,7 @@ impl Bot {
         seed: u64,
         behavior: Behavior,
         arsenal: Arsenal,
+        matches_wanted: Option<u64>,
     ) -> Self {
         let items = BotItems::new(behavior, &arsenal.weapons, &arsenal.catalog, &arsenal.shop);
         let trades = BotTrades::new(behavior, seed, &arsenal.catalog, &arsenal.shop);
@@ -149,6 +152,7 @@ impl Bot {
             seed,
             frame: 0,
             joined_queue: false,
+            matches_wanted,
             next_input_tick: 0,
             tick_rate_hz: 60,
             view: MatchView::default(),
@@ -183,8 +187,7 @@ impl Bot {
             return;
         }
         self.stats.connected = true;
-        // A trader stays in the lobby: entering a match would cancel its trade.
-        if !self.joined_queue && !self.behavior.trades() && self.party.may_queue(self.frame) {
+        if !self.joined_queue && self.wants_a_match() && self.party.may_queue(self.frame) {
             self.client.send(&ClientMessage::JoinQueue { mode: 0 });
             self.joined_queue = true;
         }
@@ -501,6 +504,20 @@ impl Bot {
     }
 
     /// The player id the server welcomed this bot as (0 before that).
+    /// Whether it queues: a trader stays in the lobby (entering a match would cancel its trade),
+    /// and a bot that has completed the matches it was asked for is finished with them.
+    fn wants_a_match(&self) -> bool {
+        !self.behavior.trades()
+            && self
+                .matches_wanted
+                .is_none_or(|wanted| self.stats.matches_completed < wanted)
+    }
+
+    /// Whether it has nothing left to play: gone, or every match it was asked for completed.
+    pub(super) fn finished(&self) -> bool {
+        self.done || (self.matches_wanted.is_some() && !self.wants_a_match())
+    }
+
     pub(super) fn player_id(&self) -> u64 {
         self.view.me
     }

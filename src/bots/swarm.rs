@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct Swarm {
     arsenal: Arsenal,
     bots: Vec<Bot>,
+    /// Matches each queueing bot completes before it stops queueing; none: no limit.
+    matches_wanted: Option<u64>,
     /// This run's number (the Unix time it started, in microseconds: the zero of the callers'
     /// clock), in its guilds' names.
     run: u64,
@@ -33,14 +35,32 @@ impl Swarm {
         Self {
             arsenal,
             bots: Vec::new(),
+            matches_wanted: None,
             run,
         }
+    }
+
+    /// Bots added from now on stop queueing once they have completed `matches`.
+    pub fn stop_queueing_after(&mut self, matches: u64) {
+        self.matches_wanted = Some(matches);
+    }
+
+    /// Whether every bot has nothing left to play (see [`Self::stop_queueing_after`]): gone, or
+    /// its matches completed. Never true for a bot without a match limit that is still connected.
+    pub fn finished(&self) -> bool {
+        self.bots.iter().all(Bot::finished)
     }
 
     /// Adds a bot playing `behavior` over `client`. Social bots are grouped as they are added.
     pub fn add(&mut self, client: ArbiterClient, behavior: Behavior) {
         let seed = self.bots.len() as u64;
-        let mut bot = Bot::new(client, seed, behavior, self.arsenal.clone());
+        let mut bot = Bot::new(
+            client,
+            seed,
+            behavior,
+            self.arsenal.clone(),
+            self.matches_wanted,
+        );
         if behavior == Behavior::Social {
             let social = self
                 .bots

@@ -6,7 +6,7 @@
 //! your binary's `CARGO_BIN_EXE_<name>`) from an integration test.
 
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -24,14 +24,40 @@ pub struct ServerProcess {
     read: std::cell::RefCell<Vec<String>>,
 }
 
+/// Log lines a failing test prints: the server's side of what went wrong.
+const LOG_LINES_ON_FAILURE: usize = 60;
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            self.print_log_tail();
+        }
     }
 }
 
 impl ServerProcess {
+    /// Prints the last lines the server logged (the reader ends when the killed process's pipe
+    /// closes), so a failed test shows the server's view next to its own message.
+    fn print_log_tail(&self) {
+        let mut lines = self.read.take();
+        while let Ok(line) = self.log_lines.recv_timeout(Duration::from_secs(2)) {
+            lines.push(line);
+        }
+        let skipped = lines.len().saturating_sub(LOG_LINES_ON_FAILURE);
+        // Straight to stderr (the harness captures only the print macros): into the CI log.
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(
+            stderr,
+            "--- the server's last {} log lines ---",
+            lines.len() - skipped
+        );
+        for line in &lines[skipped..] {
+            let _ = writeln!(stderr, "{line}");
+        }
+    }
+
     /// Runs `binary serve --config <config>`, logging JSON to a pipe this reads.
     pub fn start(binary: impl AsRef<OsStr>, config: &Path) -> Self {
         let mut child = Command::new(binary)
