@@ -4,8 +4,8 @@ matches, traders, a duper, cheats), connecting, leaving and coming back as the s
 PostgreSQL shards —
 one reached through a TCP proxy (socat) that is cut for 30 s in the middle — with its own Redis
 (another port, so nothing else using the machine's Redis is disturbed) restarted in the middle too.
-Every 10 s it samples the server's RSS, the tick p99 over the last 10 s (from the histogram), and
-error counters; at the end it stops the server with SIGTERM and runs `arbiter verify`.
+Every 10 s it samples the server's RSS (anonymous and file-backed), its live heap and world size (from
+its metrics), the tick p99 over the last 10 s (from the histogram), and error counters; at the end it stops the server with SIGTERM and runs `arbiter verify`.
 
 Needs: PostgreSQL on 127.0.0.1:5432 (trust auth), redis-server and socat on PATH.
 Usage: scripts/soak.py [MINUTES]       (default 30)
@@ -94,9 +94,13 @@ def tick_p99(before, after):
     return None
 
 
-def rss_mb():
+def memory_mb():
+    """The server's resident set and its two parts: anonymous memory (heap, stacks: what a leak
+    grows) and file-backed pages (the binary's code and data, paged in as code paths first run)."""
     with open(f"/proc/{server.pid}/status") as status:
-        return int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1)) / 1024
+        text = status.read()
+    field = lambda name: round(int(re.search(name + r":\s+(\d+)", text).group(1)) / 1024, 1)
+    return {"rss_mb": field("VmRSS"), "anon_mb": field("RssAnon"), "file_mb": field("RssFile")}
 
 
 WAVES = [("honest", 40, None), ("trader", 20, None), ("duper", 4, 2), ("itemhack", 10, 2),
@@ -177,7 +181,7 @@ while time.monotonic() < end:
     current = scrape()
     rows.append({
         "t_s": round(time.monotonic() - start),
-        "rss_mb": round(rss_mb(), 1),
+        **memory_mb(),
         "tick_p99_ms": (lambda p: None if p is None else p * 1000)(tick_p99(previous, current)),
         "clients": current.get("arbiter_connected_clients", 0),
         "pending_players": current.get("arbiter_persist_pending_players", 0),
@@ -185,6 +189,11 @@ while time.monotonic() < end:
         "overruns": current.get("arbiter_tick_overruns_total", 0),
         "kicks": total(current, "arbiter_kicks_total"),
         "trades_in_doubt": current.get("arbiter_trades_in_doubt", 0),
+        # What the server holds, as of its last release of free memory (server.release_memory_secs).
+        "heap_live_mb": round(current.get("arbiter_heap_in_use_bytes", 0) / 2**20, 1),
+        "heap_free_mb": round(current.get("arbiter_heap_free_bytes", 0) / 2**20, 1),
+        "entities": current.get("arbiter_world_entities", 0),
+        "archetypes": current.get("arbiter_world_archetypes", 0),
     })
     previous = current
     print(json.dumps(rows[-1]), flush=True)
@@ -203,7 +212,7 @@ for name in databases:
     psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 warm = [row for row in rows if row["t_s"] >= 120] or rows
-rss_growth = (warm[-1]["rss_mb"] - warm[0]["rss_mb"]) / warm[0]["rss_mb"] * 100
+growth = lambda key: (warm[-1][key] - warm[0][key]) / warm[0][key] * 100
 disconnects = sum(report.get("disconnects", 0) for _, report in reports)
 disconnect_reasons = {}
 for _, report in reports:
@@ -214,7 +223,9 @@ for behavior, report in reports:
     kicked[behavior] = kicked.get(behavior, 0) + report.get("kicked", 0)
 print("events:", events)
 print(f"server exit code {exit_code}, panics in the log {panics}")
-print(f"RSS after warm-up {warm[0]['rss_mb']} MB -> {warm[-1]['rss_mb']} MB ({rss_growth:+.1f} %)")
+for key, name in [("rss_mb", "RSS"), ("anon_mb", "anonymous"), ("file_mb", "file-backed"),
+                  ("heap_live_mb", "live heap")]:
+    print(f"{name} after warm-up {warm[0][key]} MB -> {warm[-1][key]} MB ({growth(key):+.1f} %)")
 p99s = [row["tick_p99_ms"] for row in rows if row["tick_p99_ms"] is not None]
 print(f"tick p99 per 10 s: first third max {max(p99s[:len(p99s)//3] or [0])} ms, "
       f"last third max {max(p99s[-len(p99s)//3:] or [0])} ms")

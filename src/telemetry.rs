@@ -6,14 +6,16 @@ mod guilds;
 pub mod logging;
 mod matches;
 mod matchmaking;
+mod memory;
 pub mod metrics;
 mod shots;
 mod trades;
 
 use crate::phase::{ConfigSystems, TickSystems};
-use crate::settings::LogSettings;
+use crate::settings::{LogSettings, ServerSettings};
 use arbiter_components::combat::Weapons;
 use arbiter_components::items::Catalog;
+use arbiter_components::tick::ServerTick;
 use arbiter_systems::SimulationSystems;
 use bevy_app::{App, First, FixedUpdate, Plugin, PostUpdate};
 use bevy_ecs::schedule::{IntoScheduleConfigs, common_conditions::resource_changed};
@@ -33,8 +35,19 @@ impl Plugin for TelemetryPlugin {
         );
     }
 
-    /// Matchmaking, shot, match and economy metrics only where those rules are installed.
+    /// Matchmaking, shot, match and economy metrics only where those rules are installed; heap
+    /// upkeep where there is a tick to time it.
     fn finish(&self, app: &mut App) {
+        if app.world().contains_resource::<ServerTick>() {
+            app.init_resource::<ServerSettings>()
+                .init_resource::<memory::HeapUpkeep>()
+                .add_systems(
+                    PostUpdate,
+                    memory::request_release
+                        .run_if(memory::release_due)
+                        .in_set(TickSystems::Metrics),
+                );
+        }
         if app
             .world()
             .contains_resource::<arbiter_systems::matchmaking::MatchmakingQueue>()

@@ -19,6 +19,16 @@ impl ServerTick {
     pub fn advance(&mut self) {
         self.0 += 1;
     }
+
+    /// The clock of a periodic task: whether `interval` ticks have passed since `*last`, moving
+    /// `*last` to now when they have.
+    pub fn passed_since(self, last: &mut u64, interval: u64) -> bool {
+        let passed = self.0 >= *last + interval;
+        if passed {
+            *last = self.0;
+        }
+        passed
+    }
 }
 
 /// The simulation's tick rate: the one place where seconds and milliseconds become ticks and back.
@@ -87,5 +97,20 @@ mod tests {
         assert_eq!(rate.secs_of(30), 0.5);
         assert_eq!(rate.ms_of(3), 50.0);
         assert_eq!(TickRate::new(0).hz(), 1);
+    }
+
+    #[test]
+    fn a_periodic_task_falls_due_once_per_interval() {
+        let mut tick = ServerTick::default();
+        let mut last = 0;
+        let mut due = Vec::new();
+        for _ in 0..10 {
+            tick.advance();
+            if tick.passed_since(&mut last, 3) {
+                due.push(tick.get());
+            }
+        }
+        assert_eq!(due, [3, 6, 9]);
+        assert_eq!(last, 9);
     }
 }

@@ -30,13 +30,10 @@ pub(super) fn flush_due(
     rate: Res<TickRate>,
     mut last_flush: Local<u64>,
 ) -> bool {
-    let interval = rate.ticks_in_secs(settings.flush_interval_secs);
-    if tick.get() >= *last_flush + interval {
-        *last_flush = tick.get();
-        true
-    } else {
-        false
-    }
+    tick.passed_since(
+        &mut last_flush,
+        rate.ticks_in_secs(settings.flush_interval_secs),
+    )
 }
 
 fn snapshot_policy(settings: &PersistenceSettings) -> SnapshotPolicy {

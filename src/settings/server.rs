@@ -20,6 +20,10 @@ pub struct ServerSettings {
     /// How long shutdown waits for its steps (final flush, disconnects) before giving up, in seconds
     /// (1–600). Hot.
     pub shutdown_timeout_secs: u32,
+    /// How often the allocator's free pages are handed back to the system, in seconds (0–3600;
+    /// 0: never). Without it the resident size stays at the high-water mark of fragmentation
+    /// that bursts (reconnects, a database outage) leave behind. Hot.
+    pub release_memory_secs: u32,
 }
 
 impl Default for ServerSettings {
@@ -30,6 +34,7 @@ impl Default for ServerSettings {
             bind: SocketAddr::from(([0, 0, 0, 0], 5000)),
             data_dir: "arbiter-data".into(),
             shutdown_timeout_secs: 10,
+            release_memory_secs: 30,
         }
     }
 }
@@ -42,6 +47,11 @@ impl ServerSettings {
             "server.shutdown_timeout_secs",
             self.shutdown_timeout_secs,
             1..=600,
+        )?;
+        check_range(
+            "server.release_memory_secs",
+            self.release_memory_secs,
+            0..=3600,
         )
     }
 

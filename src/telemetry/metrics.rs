@@ -68,6 +68,11 @@ pub const HTTP_THROTTLED_TOTAL: &str = "arbiter_http_throttled_total";
 pub const CACHE_REQUESTS_TOTAL: &str = "arbiter_cache_requests_total";
 pub const REDIS_UP: &str = "arbiter_redis_up";
 pub const OUTBOX_PENDING: &str = "arbiter_outbox_pending";
+pub const HEAP_IN_USE_BYTES: &str = "arbiter_heap_in_use_bytes";
+pub const HEAP_FREE_BYTES: &str = "arbiter_heap_free_bytes";
+pub const HEAP_RELEASE_SECONDS: &str = "arbiter_heap_release_seconds";
+pub const WORLD_ENTITIES: &str = "arbiter_world_entities";
+pub const WORLD_ARCHETYPES: &str = "arbiter_world_archetypes";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
 const TICK_DURATION_BUCKETS: [f64; 12] = [
@@ -106,6 +111,7 @@ pub fn prometheus() -> &'static PrometheusHandle {
             (VALIDATION_DURATION_SECONDS, &TICK_DURATION_BUCKETS[..]),
             (PERSIST_FLUSH_DURATION_SECONDS, &FLUSH_DURATION_BUCKETS[..]),
             (QUERY_DURATION_SECONDS, &TICK_DURATION_BUCKETS[..]),
+            (HEAP_RELEASE_SECONDS, &TICK_DURATION_BUCKETS[..]),
         ];
         let builder =
             buckets
@@ -360,6 +366,29 @@ fn describe() {
     describe_gauge!(
         REDIS_UP,
         "1 if the last Redis call succeeded, 0 if it failed (the read side fell back)."
+    );
+    describe_gauge!(
+        HEAP_IN_USE_BYTES,
+        Unit::Bytes,
+        "Bytes in live heap allocations (glibc's count, at the last release of free memory)."
+    );
+    describe_gauge!(
+        HEAP_FREE_BYTES,
+        Unit::Bytes,
+        "Bytes the allocator holds free for later allocations (at the last release)."
+    );
+    describe_histogram!(
+        HEAP_RELEASE_SECONDS,
+        Unit::Seconds,
+        "Time one release of the allocator's free pages took (off the tick's thread)."
+    );
+    describe_gauge!(
+        WORLD_ENTITIES,
+        "Entities in the ECS world (players, matches, trades, guilds…), at the last release."
+    );
+    describe_gauge!(
+        WORLD_ARCHETYPES,
+        "Distinct component sets in the ECS world, at the last release."
     );
     // These exist from the start, so a dashboard or an alert (deploy/) sees 0 rather than no
     // series.

@@ -1,0 +1,101 @@
+//! Memory upkeep: every `server.release_memory_secs` the allocator's free pages go back to the
+//! system, so the resident size follows the live heap instead of the high-water mark of
+//! fragmentation (see `arbiter_memory`), and what the process holds is reported — the heap, and
+//! the world's entities and archetypes, where a leak of game objects would show. The release runs
+//! on a thread of its own: it locks each allocator arena while walking it, which the tick must not
+//! wait for. The same thread keeps the metrics recorder's sample buffers bounded.
+
+use super::metrics::{
+    HEAP_FREE_BYTES, HEAP_IN_USE_BYTES, HEAP_RELEASE_SECONDS, WORLD_ARCHETYPES, WORLD_ENTITIES,
+    prometheus,
+};
+use crate::settings::ServerSettings;
+use arbiter_components::tick::{ServerTick, TickRate};
+use bevy_ecs::archetype::Archetypes;
+use bevy_ecs::entity::Entities;
+use bevy_ecs::resource::Resource;
+use bevy_ecs::system::{Local, Res};
+use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
+use std::time::{Duration, Instant};
+
+/// How often the Prometheus recorder's histogram samples are folded into their buckets. Until
+/// then every recorded sample (60 tick durations a second, one per validated shot…) is kept, and
+/// only a scrape of `/metrics` would fold them: a server nobody scrapes would grow without end.
+const METRICS_UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The way to the thread that releases, measures and keeps the metrics recorder bounded.
+#[derive(Resource, Debug)]
+pub(super) struct HeapUpkeep {
+    requests: SyncSender<()>,
+}
+
+impl Default for HeapUpkeep {
+    /// Starts the thread, with a first release and report at once (so the gauges exist from the
+    /// start); it ends when this resource (the app) is dropped.
+    fn default() -> Self {
+        // One request waits at most: a release still running when the next falls due skips it.
+        let (requests, pending) = mpsc::sync_channel::<()>(1);
+        let started = std::thread::Builder::new()
+            .name("arbiter-heap".into())
+            .spawn(move || {
+                loop {
+                    match pending.recv_timeout(METRICS_UPKEEP_INTERVAL) {
+                        Ok(()) => release_and_report(),
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => break,
+                    }
+                    prometheus().run_upkeep();
+                }
+            });
+        if let Err(error) = started {
+            tracing::warn!(%error, "no heap upkeep thread: free memory is not released");
+        }
+        let upkeep = Self { requests };
+        upkeep.request();
+        upkeep
+    }
+}
+
+fn release_and_report() {
+    let started = Instant::now();
+    arbiter_memory::release_free_pages();
+    metrics::histogram!(HEAP_RELEASE_SECONDS).record(started.elapsed().as_secs_f64());
+    if let Some(usage) = arbiter_memory::heap_usage() {
+        metrics::gauge!(HEAP_IN_USE_BYTES).set(usage.in_use as f64);
+        metrics::gauge!(HEAP_FREE_BYTES).set(usage.free as f64);
+    }
+}
+
+/// Run condition: `server.release_memory_secs` have passed since the last release (never when 0).
+pub(super) fn release_due(
+    tick: Res<ServerTick>,
+    settings: Res<ServerSettings>,
+    rate: Res<TickRate>,
+    mut last: Local<u64>,
+) -> bool {
+    settings.release_memory_secs != 0
+        && tick.passed_since(&mut last, rate.ticks_in_secs(settings.release_memory_secs))
+}
+
+impl HeapUpkeep {
+    /// Asks the thread for a release, unless one is still waiting.
+    fn request(&self) {
+        match self.requests.try_send(()) {
+            Ok(()) | Err(TrySendError::Full(())) => {}
+            Err(TrySendError::Disconnected(())) => {
+                tracing::debug!("the heap upkeep thread is gone");
+            }
+        }
+    }
+}
+
+/// Asks for a release when one is due (see [`release_due`]), and reports the world's size.
+pub(super) fn request_release(
+    upkeep: Res<HeapUpkeep>,
+    entities: &Entities,
+    archetypes: &Archetypes,
+) {
+    upkeep.request();
+    metrics::gauge!(WORLD_ENTITIES).set(entities.count_spawned() as f64);
+    metrics::gauge!(WORLD_ARCHETYPES).set(archetypes.len() as f64);
+}
