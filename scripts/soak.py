@@ -223,9 +223,21 @@ for behavior, report in reports:
     kicked[behavior] = kicked.get(behavior, 0) + report.get("kicked", 0)
 print("events:", events)
 print(f"server exit code {exit_code}, panics in the log {panics}")
+second_half = [row for row in rows if row["t_s"] >= minutes * 30] or rows
+
+
+def trend(key):
+    """Least-squares slope of `key` over the second half of the run, in MB per minute."""
+    xs, ys = [row["t_s"] / 60 for row in second_half], [row[key] for row in second_half]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / spread if spread else 0.0
+
+
 for key, name in [("rss_mb", "RSS"), ("anon_mb", "anonymous"), ("file_mb", "file-backed"),
                   ("heap_live_mb", "live heap")]:
-    print(f"{name} after warm-up {warm[0][key]} MB -> {warm[-1][key]} MB ({growth(key):+.1f} %)")
+    print(f"{name} after warm-up {warm[0][key]} MB -> {warm[-1][key]} MB ({growth(key):+.1f} %), "
+          f"second half's trend {trend(key):+.3f} MB/min")
 p99s = [row["tick_p99_ms"] for row in rows if row["tick_p99_ms"] is not None]
 print(f"tick p99 per 10 s: first third max {max(p99s[:len(p99s)//3] or [0])} ms, "
       f"last third max {max(p99s[-len(p99s)//3:] or [0])} ms")
