@@ -194,6 +194,8 @@ while time.monotonic() < end:
         "heap_free_mb": round(current.get("arbiter_heap_free_bytes", 0) / 2**20, 1),
         "entities": current.get("arbiter_world_entities", 0),
         "archetypes": current.get("arbiter_world_archetypes", 0),
+        "tables": current.get("arbiter_world_tables", 0),
+        "table_rows": current.get("arbiter_world_table_rows_reserved", 0),
     })
     previous = current
     print(json.dumps(rows[-1]), flush=True)

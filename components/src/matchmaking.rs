@@ -51,6 +51,7 @@ pub struct Ticket {
 
 /// On a player whose ticket is waiting.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+#[component(storage = "SparseSet")]
 pub struct Queued {
     pub ticket: Entity,
 }
@@ -59,6 +60,7 @@ pub struct Queued {
 /// and bevy removes it from the players when the match entity goes. Players in the same match see
 /// each other in snapshots.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[component(storage = "SparseSet")]
 #[relationship(relationship_target = MatchPlayers)]
 pub struct InMatch(pub Entity);
 
@@ -76,6 +78,7 @@ impl MatchPlayers {
 
 /// A player's team in its match: 0 or 1.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[component(storage = "SparseSet")]
 pub struct Team(pub u8);
 
 /// Where a match is in its life.

@@ -28,6 +28,7 @@ impl Party {
 /// A player's party: a relationship to the party entity, so bevy keeps [`PartyMembers`] in step
 /// and takes a despawned player out of its party.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[component(storage = "SparseSet")]
 #[relationship(relationship_target = PartyMembers)]
 pub struct PartyMemberOf(pub Entity);
 

@@ -54,6 +54,7 @@ pub struct MatchTally {
 
 /// On a dead player: it died at `died_at_tick` and comes back at a spawn point at `at_tick`.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+#[component(storage = "SparseSet")]
 pub struct Respawning {
     pub died_at_tick: u64,
     pub at_tick: u64,
@@ -62,6 +63,7 @@ pub struct Respawning {
 /// On a player back in the lobby: the tick its last match ended. Shots it fired before then that
 /// arrive late are misses, not cheats.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+#[component(storage = "SparseSet")]
 pub struct LeftMatch {
     pub at_tick: u64,
 }
@@ -69,9 +71,11 @@ pub struct LeftMatch {
 /// On a player kicked by anti-cheat, while its entity lives (a reconnect resumes it marked): it
 /// earns nothing from the matches it is still on the roster of.
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[component(storage = "SparseSet")]
 pub struct ForfeitsRewards;
 
 /// On a player whose stored progress is still being loaded: its rating and stats are not known yet,
 /// so it cannot queue. The tick never waits for the load.
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[component(storage = "SparseSet")]
 pub struct Loading;

@@ -19,6 +19,7 @@ pub struct Session {
 
 /// A player whose connection dropped; despawned if it does not come back within the grace period.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+#[component(storage = "SparseSet")]
 pub struct AwaitingReconnect {
     pub since_tick: u64,
 }

@@ -214,6 +214,7 @@ pub enum TradeFailure {
 /// On a player whose trade is under review or being settled: what it offered, which its item
 /// requests may not touch until the trade ends.
 #[derive(bevy_ecs::component::Component, Debug, Clone, PartialEq, Eq)]
+#[component(storage = "SparseSet")]
 pub struct TradeLock(pub TradeSide);
 
 impl TradeLock {

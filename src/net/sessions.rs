@@ -127,6 +127,7 @@ pub(super) fn track_connections(
 /// On a connected player not yet welcomed: `Welcome` waits until its progress has loaded, so a
 /// client may queue as soon as it is welcomed.
 #[derive(Component, Debug, Clone, Copy, Default)]
+#[component(storage = "SparseSet")]
 pub(super) struct AwaitingWelcome;
 
 /// Connected, not welcomed yet, nothing left to load.
@@ -167,6 +168,7 @@ type Owned<'a> = (&'a Inventory, &'a Wallet);
 /// Read only in [`NetSystems::Expire`](super::NetSystems::Expire), so a plugin that blocks despawns
 /// keeps it up to date on disconnected players before that step.
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[component(storage = "SparseSet")]
 pub struct DespawnBlocker;
 
 /// Despawns players whose reconnect grace period has run out, unless a [`DespawnBlocker`] keeps

@@ -7,14 +7,14 @@
 
 use super::metrics::{
     HEAP_FREE_BYTES, HEAP_IN_USE_BYTES, HEAP_RELEASE_SECONDS, WORLD_ARCHETYPES, WORLD_ENTITIES,
-    prometheus,
+    WORLD_TABLE_ROWS_RESERVED, WORLD_TABLES, prometheus,
 };
 use crate::settings::ServerSettings;
 use arbiter_components::tick::{ServerTick, TickRate};
-use bevy_ecs::archetype::Archetypes;
-use bevy_ecs::entity::Entities;
 use bevy_ecs::resource::Resource;
+use bevy_ecs::storage::Table;
 use bevy_ecs::system::{Local, Res};
+use bevy_ecs::world::World;
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
 use std::time::{Duration, Instant};
 
@@ -89,13 +89,17 @@ impl HeapUpkeep {
     }
 }
 
-/// Asks for a release when one is due (see [`release_due`]), and reports the world's size.
-pub(super) fn request_release(
-    upkeep: Res<HeapUpkeep>,
-    entities: &Entities,
-    archetypes: &Archetypes,
-) {
-    upkeep.request();
-    metrics::gauge!(WORLD_ENTITIES).set(entities.count_spawned() as f64);
-    metrics::gauge!(WORLD_ARCHETYPES).set(archetypes.len() as f64);
+/// Asks for a release when one is due (see [`release_due`]), and reports the world's size: a
+/// table keeps room for the most rows it ever held, so rows reserved across the tables grow as
+/// entities pass through new component sets.
+pub(super) fn request_release(world: &World) {
+    if let Some(upkeep) = world.get_resource::<HeapUpkeep>() {
+        upkeep.request();
+    }
+    let tables = &world.storages().tables;
+    let reserved: usize = tables.iter().map(Table::capacity).sum();
+    metrics::gauge!(WORLD_ENTITIES).set(world.entities().count_spawned() as f64);
+    metrics::gauge!(WORLD_ARCHETYPES).set(world.archetypes().len() as f64);
+    metrics::gauge!(WORLD_TABLES).set(tables.len() as f64);
+    metrics::gauge!(WORLD_TABLE_ROWS_RESERVED).set(reserved as f64);
 }

@@ -73,6 +73,8 @@ pub const HEAP_FREE_BYTES: &str = "arbiter_heap_free_bytes";
 pub const HEAP_RELEASE_SECONDS: &str = "arbiter_heap_release_seconds";
 pub const WORLD_ENTITIES: &str = "arbiter_world_entities";
 pub const WORLD_ARCHETYPES: &str = "arbiter_world_archetypes";
+pub const WORLD_TABLES: &str = "arbiter_world_tables";
+pub const WORLD_TABLE_ROWS_RESERVED: &str = "arbiter_world_table_rows_reserved";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
 const TICK_DURATION_BUCKETS: [f64; 12] = [
@@ -389,6 +391,14 @@ fn describe() {
     describe_gauge!(
         WORLD_ARCHETYPES,
         "Distinct component sets in the ECS world, at the last release."
+    );
+    describe_gauge!(
+        WORLD_TABLES,
+        "ECS tables (one per set of table-stored components), at the last release."
+    );
+    describe_gauge!(
+        WORLD_TABLE_ROWS_RESERVED,
+        "Rows the ECS tables keep room for (each the most it ever held), at the last release."
     );
     // These exist from the start, so a dashboard or an alert (deploy/) sees 0 rather than no
     // series.

@@ -94,6 +94,7 @@ pub struct AntiCheatActed {
 
 /// A player flagged for review, and why: kept on the player's entity for operators to look at.
 #[derive(Component, Debug, Clone, PartialEq)]
+#[component(storage = "SparseSet")]
 pub struct FlaggedForReview {
     pub at_tick: u64,
     pub evidence: String,

@@ -50,6 +50,7 @@ pub struct GuildId(pub u64);
 
 /// An online player's link to its guild's entity (its membership checked against the guild).
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+#[component(storage = "SparseSet")]
 #[relationship(relationship_target = OnlineMembers)]
 pub struct GuildMemberOf(pub Entity);
 
@@ -74,6 +75,7 @@ impl OnlineMembers {
 
 /// On a player whose founding or joining is with the shell: it cannot start another.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+#[component(storage = "SparseSet")]
 pub struct JoiningGuild;
 
 /// What a guild keeps in the world only: waiting invitations and applications, recent chat, the

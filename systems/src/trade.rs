@@ -34,6 +34,7 @@ use bevy_ecs::system::{Commands, SystemParam};
 
 /// The trade a player is in (one at a time).
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+#[component(storage = "SparseSet")]
 #[relationship(relationship_target = TradeParties)]
 pub struct InTrade(pub Entity);
 

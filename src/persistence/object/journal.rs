@@ -9,6 +9,7 @@ use bevy_ecs::component::Component;
 
 /// An object entity whose stored state is being loaded; its journal and part arrive when it is.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[component(storage = "SparseSet")]
 pub struct ObjectLoading;
 
 /// A loaded object's journal (newer than the database between flushes).
