@@ -91,7 +91,7 @@ pub fn play(args: &BotsArgs) -> anyhow::Result<BotsReport> {
 
     let end = Instant::now() + Duration::from_secs_f64(args.duration.max(0.0));
     let mut next_frame = Instant::now();
-    while Instant::now() < end && !(args.matches.is_some() && swarm.finished()) {
+    while Instant::now() < end && !swarm.finished() {
         let now_us = started.elapsed().as_micros() as u64;
         swarm.play_frame(frame, now_us);
         next_frame += frame;

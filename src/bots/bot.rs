@@ -513,9 +513,9 @@ impl Bot {
                 .is_none_or(|wanted| self.stats.matches_completed < wanted)
     }
 
-    /// Whether it has nothing left to play: gone, or every match it was asked for completed.
+    /// Whether it has nothing left to play: gone, or no match to queue for.
     pub(super) fn finished(&self) -> bool {
-        self.done || (self.matches_wanted.is_some() && !self.wants_a_match())
+        self.done || !self.wants_a_match()
     }
 
     pub(super) fn player_id(&self) -> u64 {

@@ -45,10 +45,10 @@ impl Swarm {
         self.matches_wanted = Some(matches);
     }
 
-    /// Whether every bot has nothing left to play (see [`Self::stop_queueing_after`]): gone, or
-    /// its matches completed. Never true for a bot without a match limit that is still connected.
+    /// Whether a match limit is set ([`Self::stop_queueing_after`]) and every bot has nothing
+    /// left to play: gone, or its matches completed. Without a limit the run's duration decides.
     pub fn finished(&self) -> bool {
-        self.bots.iter().all(Bot::finished)
+        self.matches_wanted.is_some() && self.bots.iter().all(Bot::finished)
     }
 
     /// Adds a bot playing `behavior` over `client`. Social bots are grouped as they are added.

@@ -1,7 +1,7 @@
 //! Memory upkeep: every `server.release_memory_secs` the allocator's free pages go back to the
 //! system, so the resident size follows the live heap instead of the high-water mark of
 //! fragmentation (see `arbiter_memory`), and what the process holds is reported — the heap, and
-//! the world's entities and archetypes, where a leak of game objects would show. The release runs
+//! the world's entities, archetypes and tables, where a leak of game objects would show. The release runs
 //! on a thread of its own: it locks each allocator arena while walking it, which the tick must not
 //! wait for. The same thread keeps the metrics recorder's sample buffers bounded.
 
@@ -93,9 +93,7 @@ impl HeapUpkeep {
 /// table keeps room for the most rows it ever held, so rows reserved across the tables grow as
 /// entities pass through new component sets.
 pub(super) fn request_release(world: &World) {
-    if let Some(upkeep) = world.get_resource::<HeapUpkeep>() {
-        upkeep.request();
-    }
+    world.resource::<HeapUpkeep>().request();
     let tables = &world.storages().tables;
     let reserved: usize = tables.iter().map(Table::capacity).sum();
     metrics::gauge!(WORLD_ENTITIES).set(world.entities().count_spawned() as f64);
