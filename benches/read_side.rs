@@ -6,6 +6,7 @@
 //! Redis runs against 127.0.0.1:6379, database 14 (emptied first); without it those parts are skipped
 //! with a message. Percentiles are printed for the Redis and HTTP parts (criterion shows medians).
 
+use arbiter::admin::EndpointAddrs;
 use arbiter::guild::GUILD_KIND;
 use arbiter::persistence::part::PartState;
 use arbiter::persistence::{ObjectKey, ObjectRecord, PlayerRecord, ShardBatch};
@@ -214,15 +215,12 @@ fn query_server(
 ) -> (App, SocketAddr) {
     let mut config = ServerConfig::default();
     config.server.data_dir = dir.path().display().to_string();
-    config.query.bind = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port");
     config.admin.bind = "127.0.0.1:0".parse().expect("literal address");
+    config.query.bind = config.admin.bind;
     if let Some(url) = redis {
         config.cache.backend = CacheBackend::Redis;
         config.cache.redis_url = url.into();
     }
-    let query = config.query.bind;
     let store = open_store(&config).expect("store");
     AsyncRuntime::start().block_on(async {
         let mut batch = ShardBatch::default();
@@ -262,6 +260,7 @@ fn query_server(
         }
     });
     let app = persisted_app(config, &store, true);
+    let query = app.world().resource::<EndpointAddrs>().query;
     let model = app.world().resource::<SharedReadModel>().0.clone();
     let deadline = Instant::now() + Duration::from_secs(60);
     while model.board_len(Board::Rating) < players as usize

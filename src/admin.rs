@@ -22,13 +22,18 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use bevy_app::{App, Plugin, PostUpdate};
+use bevy_ecs::resource::Resource;
 use bevy_ecs::schedule::IntoScheduleConfigs;
-use std::net::TcpListener;
-use std::time::Duration;
+use std::net::{SocketAddr, TcpListener};
 
-/// How often histogram samples are folded into their buckets when nobody scrapes `/metrics`, so memory
-/// stays bounded on an unscraped server.
-const METRICS_UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
+/// Where the two endpoints listen, as bound: with port 0 in the config, the port the system chose.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointAddrs {
+    /// The admin endpoint (`/health`, `/metrics`, `/v1/tokens`).
+    pub admin: SocketAddr,
+    /// The query endpoint (the read-only `/v1` API); bound even when it serves nothing.
+    pub query: SocketAddr,
+}
 
 /// Serves both endpoints on listeners bound before the app starts, so a taken port is a start-up
 /// error rather than a log line.
@@ -62,6 +67,9 @@ impl Plugin for AdminPlugin {
     fn build(&self, app: &mut App) {
         let (admin, admin_limits) = self.admin.take();
         let (query, query_limits) = self.query.take();
+        if let (Ok(admin), Ok(query)) = (admin.local_addr(), query.local_addr()) {
+            app.insert_resource(EndpointAddrs { admin, query });
+        }
         let board = StatusBoard::default();
         let runtime = app
             .world_mut()
@@ -95,13 +103,6 @@ impl Plugin for AdminPlugin {
             }
             None => tracing::info!("no query API: it reads stored players, and persistence is off"),
         }
-        runtime.spawn(async {
-            let mut upkeep = tokio::time::interval(METRICS_UPKEEP_INTERVAL);
-            loop {
-                upkeep.tick().await;
-                prometheus().run_upkeep();
-            }
-        });
     }
 }
 

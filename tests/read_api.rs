@@ -2,6 +2,7 @@
 //! the OpenAPI document, leaderboards against a sort of the database, cache refresh on flush, TTL and
 //! single-flight, on the in-process implementation and on a real Redis — and with Redis unreachable.
 
+use arbiter::admin::EndpointAddrs;
 use arbiter::guild::GUILD_KIND;
 use arbiter::persistence::object::{ObjectChange, ObjectEvent, replay_object};
 use arbiter::persistence::{
@@ -99,18 +100,18 @@ impl QueryServer {
         config.persistence.shards = (0..2)
             .map(|shard| format!("sqlite://{}/shard{shard}.db", dir.path().display()))
             .collect();
-        config.admin.bind = free_port();
-        config.query.bind = free_port();
+        config.admin.bind = "127.0.0.1:0".parse().expect("literal address");
+        config.query.bind = config.admin.bind;
         if let Some(url) = redis_url {
             config.cache.backend = CacheBackend::Redis;
             config.cache.redis_url = url;
         }
         adjust(&mut config);
-        let (admin, query) = (config.admin.bind, config.query.bind);
         let store = open_store(&config).expect("store");
         let runtime = AsyncRuntime::start();
         runtime.block_on(populate(&store));
         let app = persisted_app(config, &store, true);
+        let EndpointAddrs { admin, query } = *app.world().resource::<EndpointAddrs>();
         let model = app.world().resource::<SharedReadModel>().0.clone();
         let mut server = Self {
             app,
@@ -163,12 +164,6 @@ impl QueryServer {
         }
         json
     }
-}
-
-fn free_port() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
 }
 
 async fn populate(store: &Store) {
