@@ -20,6 +20,7 @@ const PARAMS: QueueParams = QueueParams {
     expand_every_ticks: 5 * 60,
     max_radius: 10,
     timeout_ticks: 60 * 60,
+    target_wait_ticks: 10 * 60,
 };
 
 fn normal_ratings(count: usize, seed: u64) -> Vec<i32> {

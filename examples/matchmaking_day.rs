@@ -1,9 +1,10 @@
-//! A simulated day of matchmaking: Arbiter's queue against the seed design's plain 1000-wide buckets
-//! (no mutual acceptance, no team balancing), on the same arrivals. Prints a markdown table.
+//! Simulated days of matchmaking: Arbiter's queue (with and without widening by the population
+//! around each ticket) against the seed design's plain 1000-wide buckets (no mutual acceptance, no
+//! team balancing), on the same arrivals. Prints a markdown table per day.
 //!
-//! Arrivals follow a day curve (Poisson, 1 to 5 per second, 3 on average), ratings are normal
-//! (mean 1500, σ 300), matches have 10 players, tickets time out after 60 s, radii grow every 5 s.
-//! Simulated at 10 ticks per second.
+//! Two days (see [`Day`]): an even one, and a realistic one with two skill populations, a quiet
+//! night and an evening burst. Matches have 10 players, tickets time out after 60 s, radii grow every
+//! 5 s (2 s in one column). Simulated at 10 ticks per second.
 //!
 //! `cargo run --release --example matchmaking_day`
 
@@ -11,8 +12,8 @@ use arbiter_systems::matchmaking::{
     MatchmakingQueue, QueueParams, QueuedTicket, TeamUnit, balance_teams, imbalance,
 };
 use bevy_ecs::entity::Entity;
-use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Normal, Poisson};
 use std::collections::VecDeque;
 use std::io::Write;
@@ -22,6 +23,7 @@ const DAY_TICKS: u64 = 24 * 60 * 60 * TICKS_PER_SECOND;
 const MATCH_SIZE: usize = 10;
 const TIMEOUT_TICKS: u64 = 60 * TICKS_PER_SECOND;
 const EXPAND_TICKS: u64 = 5 * TICKS_PER_SECOND;
+const TARGET_WAIT_TICKS: u64 = 10 * TICKS_PER_SECOND;
 
 #[derive(Debug, Clone, Copy)]
 struct Arrival {
@@ -65,35 +67,81 @@ impl Results {
     }
 }
 
-fn arrivals() -> Vec<Arrival> {
-    let mut rng = StdRng::seed_from_u64(2026);
-    let ratings =
-        Normal::new(1500.0f64, 300.0).unwrap_or_else(|_| unreachable!("valid parameters"));
-    let mut arrivals = Vec::new();
-    for tick in 0..DAY_TICKS {
-        let day_fraction = tick as f64 / DAY_TICKS as f64;
-        let per_second = 3.0 - 2.0 * (2.0 * std::f64::consts::PI * day_fraction).cos();
-        let poisson = Poisson::new(per_second / TICKS_PER_SECOND as f64)
-            .unwrap_or_else(|_| unreachable!("positive rate"));
-        for _ in 0..poisson.sample(&mut rng) as u64 {
-            arrivals.push(Arrival {
-                tick: tick + 1,
-                rating: ratings.sample(&mut rng).clamp(0.0, 4000.0) as i32,
-            });
-        }
-    }
-    arrivals
+/// Who arrives over a day: the rate along the day and the ratings.
+#[derive(Debug, Clone, Copy)]
+enum Day {
+    /// 1 to 5 arrivals per second along a cosine (3 on average), ratings normal (1500, σ 300).
+    Even,
+    /// A quiet night (0.3/s), a working day around 3/s and an evening burst of 12/s from 19:00 to
+    /// 21:00; 80 % of ratings around 1350 (σ 150), 20 % around 2100 (σ 250).
+    Realistic,
 }
 
-/// Arbiter: mutual acceptance, oldest first, balanced teams, with the given bucket width and
-/// widening interval.
-fn arbiter(arrivals: &[Arrival], bucket_width: u32, expand_every_ticks: u64) -> Results {
+/// Arrivals per second at each whole hour of [`Day::Realistic`] (the last is midnight again);
+/// linear in between.
+const REALISTIC_HOURLY_RATE: [f64; 25] = [
+    1.0, 0.6, 0.4, 0.3, 0.3, 0.4, 0.7, 1.2, 1.8, 2.2, 2.5, 2.8, 3.0, 3.0, 3.0, 3.2, 3.6, 4.5, 7.0,
+    12.0, 12.0, 8.0, 4.0, 2.0, 1.0,
+];
+
+impl Day {
+    fn per_second(self, day_fraction: f64) -> f64 {
+        match self {
+            Self::Even => 3.0 - 2.0 * (2.0 * std::f64::consts::PI * day_fraction).cos(),
+            Self::Realistic => {
+                let hours = day_fraction * 24.0;
+                let hour = (hours as usize).min(23);
+                let within = hours - hour as f64;
+                REALISTIC_HOURLY_RATE[hour] * (1.0 - within)
+                    + REALISTIC_HOURLY_RATE[hour + 1] * within
+            }
+        }
+    }
+
+    fn rating(self, rng: &mut StdRng) -> f64 {
+        let normal = |mean: f64, sigma: f64| {
+            Normal::new(mean, sigma).unwrap_or_else(|_| unreachable!("valid parameters"))
+        };
+        match self {
+            Self::Even => normal(1500.0, 300.0).sample(rng),
+            Self::Realistic if rng.random_bool(0.8) => normal(1350.0, 150.0).sample(rng),
+            Self::Realistic => normal(2100.0, 250.0).sample(rng),
+        }
+    }
+
+    fn arrivals(self) -> Vec<Arrival> {
+        let mut rng = StdRng::seed_from_u64(2026);
+        let mut arrivals = Vec::new();
+        for tick in 0..DAY_TICKS {
+            let per_second = self.per_second(tick as f64 / DAY_TICKS as f64);
+            let poisson = Poisson::new(per_second / TICKS_PER_SECOND as f64)
+                .unwrap_or_else(|_| unreachable!("positive rate"));
+            for _ in 0..poisson.sample(&mut rng) as u64 {
+                arrivals.push(Arrival {
+                    tick: tick + 1,
+                    rating: self.rating(&mut rng).clamp(0.0, 4000.0) as i32,
+                });
+            }
+        }
+        arrivals
+    }
+}
+
+/// Arbiter: mutual acceptance, oldest first, balanced teams, with the given bucket width, widening
+/// interval and target wait (0: no adaptive widening).
+fn arbiter(
+    arrivals: &[Arrival],
+    bucket_width: u32,
+    expand_every_ticks: u64,
+    target_wait_ticks: u64,
+) -> Results {
     let mut queue = MatchmakingQueue::new(QueueParams {
         bucket_width,
         match_size: MATCH_SIZE as u32,
         expand_every_ticks,
         max_radius: 10,
         timeout_ticks: TIMEOUT_TICKS,
+        target_wait_ticks,
     });
     let mut results = Results::default();
     let mut next = 0;
@@ -190,20 +238,48 @@ fn percentile(values: &mut [f64], quantile: f64) -> f64 {
 type Cell = fn(&mut Results, f64) -> String;
 
 fn main() -> std::io::Result<()> {
-    let arrivals = arrivals();
-    let mut runs = [
-        arbiter(&arrivals, 100, EXPAND_TICKS),
-        arbiter(&arrivals, 200, 2 * TICKS_PER_SECOND),
-        seed(&arrivals),
-    ];
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{} arrivals over a simulated day\n", arrivals.len())?;
-    writeln!(
-        out,
-        "| measure | Arbiter defaults (100-pt buckets, widen every 5 s) | Arbiter (200-pt buckets, widen every 2 s) | seed (1000-pt buckets) |"
-    )?;
-    writeln!(out, "|---|---|---|---|")?;
-    let total = arrivals.len() as f64;
+    for (day, title) in [
+        (
+            Day::Even,
+            "An even day (ratings 1500 ± 300, 1-5 arrivals/s)",
+        ),
+        (
+            Day::Realistic,
+            "A realistic day (80 % at 1350 ± 150, 20 % at 2100 ± 250; quiet night, evening burst of 12/s)",
+        ),
+    ] {
+        let arrivals = day.arrivals();
+        let runs = [
+            arbiter(&arrivals, 100, EXPAND_TICKS, TARGET_WAIT_TICKS),
+            arbiter(&arrivals, 100, EXPAND_TICKS, 0),
+            arbiter(&arrivals, 200, 2 * TICKS_PER_SECOND, 0),
+            seed(&arrivals),
+        ];
+        writeln!(out, "### {title}\n\n{} arrivals\n", arrivals.len())?;
+        print_table(
+            &mut out,
+            &[
+                "Arbiter defaults (100-pt buckets, widen every 5 s, target wait 10 s)",
+                "the same without a target wait",
+                "Arbiter without a target wait, 200-pt buckets, widen every 2 s",
+                "seed (1000-pt buckets)",
+            ],
+            runs,
+            arrivals.len() as f64,
+        )?;
+    }
+    Ok(())
+}
+
+fn print_table<const N: usize>(
+    out: &mut impl Write,
+    columns: &[&str; N],
+    mut runs: [Results; N],
+    total: f64,
+) -> std::io::Result<()> {
+    writeln!(out, "| measure | {} |", columns.join(" | "))?;
+    writeln!(out, "|---{}|", "|---".repeat(N))?;
     let rows: [(&str, Cell); 7] = [
         ("players matched", |results, _| {
             results.waits_secs.len().to_string()
@@ -245,5 +321,5 @@ fn main() -> std::io::Result<()> {
             .collect();
         writeln!(out, "| {label} | {} |", cells.join(" | "))?;
     }
-    Ok(())
+    writeln!(out)
 }

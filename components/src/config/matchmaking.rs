@@ -17,6 +17,9 @@ pub struct MatchmakingSettings {
     pub max_radius: u32,
     /// Seconds after which an unmatched ticket is dropped and its player told (1–3600).
     pub timeout_secs: u32,
+    /// The wait a ticket should find its match within (0–3600; 0: off): where too few players
+    /// arrive around a rating to fill a match in that time, its tickets widen faster.
+    pub target_wait_secs: u32,
     /// Maps new matches are played on, in rotation.
     pub maps: Vec<String>,
     /// Seconds a party invitation waits for its answer (10–3600).
@@ -34,6 +37,7 @@ impl Default for MatchmakingSettings {
             expand_every_secs: 5,
             max_radius: 10,
             timeout_secs: 60,
+            target_wait_secs: 10,
             maps: vec!["arena".into()],
             party_invite_secs: 60,
             party_spread_penalty: 0.25,
@@ -52,6 +56,11 @@ impl MatchmakingSettings {
         )?;
         check_range("matchmaking.max_radius", self.max_radius, 0..=1000)?;
         check_range("matchmaking.timeout_secs", self.timeout_secs, 1..=3600)?;
+        check_range(
+            "matchmaking.target_wait_secs",
+            self.target_wait_secs,
+            0..=3600,
+        )?;
         check_range(
             "matchmaking.party_invite_secs",
             self.party_invite_secs,

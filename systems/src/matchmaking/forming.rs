@@ -34,6 +34,7 @@ pub fn queue_params(settings: &MatchmakingSettings, rate: TickRate) -> QueuePara
         expand_every_ticks: rate.ticks_in_secs(settings.expand_every_secs),
         max_radius: settings.max_radius,
         timeout_ticks: rate.ticks_in_secs(settings.timeout_secs),
+        target_wait_ticks: rate.ticks_in_secs(settings.target_wait_secs),
     }
 }
 

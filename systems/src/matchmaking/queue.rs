@@ -2,7 +2,9 @@
 //!
 //! **Rules.** A ticket is one player or a party, and holds that many *seats*; a match is exactly
 //! `match_size` seats that split into two teams with every party whole on one team. A ticket's bucket is `⌊rating / bucket_width⌋`. Its search radius is 0 when it enters
-//! and grows by one bucket every `expand_every_ticks`, up to `max_radius`. A ticket *accepts* a match
+//! and grows by its bucket's *speed* (1 or more buckets) every `expand_every_ticks`, up to
+//! `max_radius`; the speed follows the population seen around the bucket and the target wait
+//! (see `queue/pace.rs`). A ticket *accepts* a match
 //! when every member's bucket is within its own radius of its own bucket; a match is formed only if
 //! every member accepts it, so a long wait widens that ticket's window but never drags a fresh,
 //! far-rated player into its lobby. Among possible matches the queue takes the one whose tickets
@@ -10,20 +12,24 @@
 //! bucket range the oldest tickets are taken, skipping one only when the match could then not be
 //! filled (see [`packing`](super::packing)).
 //!
-//! **Cost.** Within a bucket, tickets are kept oldest first, and radius only grows with age, so the
-//! tickets of a bucket that accept a distance `d` are a prefix; each bucket keeps `eligible[d]`, the
-//! seats of that prefix. Whether a bucket range `[lo, hi]` has the seats for a match is then a sum
+//! **Cost.** Within a bucket, tickets are kept oldest first, and a ticket's *level* (intervals
+//! waited) only grows with age while its radius is the level times a speed shared by the whole
+//! bucket, so the tickets of a bucket that accept a distance `d` are a prefix; each bucket keeps
+//! `at_level[l]`, the seats of the prefix at level `l` or more, which answers for any speed. Whether a bucket range `[lo, hi]` has the seats for a match is then a sum
 //! over its buckets, without looking at a single ticket. Tickets are kept in one lane per party
 //! size, so forming a match reads only the few oldest of each size. A tick examines only *dirty* buckets — those that got
 //! a ticket or in which a ticket's radius grew (found by binary search in a tick-ordered FIFO) —
 //! because any match that became possible must contain such a ticket. Work per tick follows what
 //! changed, not how many tickets wait.
 
+mod pace;
+
 use super::packing::{max_party_size, pick, team_capacities};
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
 use bevy_platform::collections::HashMap;
+use pace::{BucketPace, PaceRule, warm_up_factor};
 use std::collections::VecDeque;
 
 /// The queue's settings, in buckets and ticks.
@@ -34,6 +40,9 @@ pub struct QueueParams {
     pub expand_every_ticks: u64,
     pub max_radius: u32,
     pub timeout_ticks: u64,
+    /// The wait within which a ticket should find its match: buckets whose neighbourhood sees too
+    /// few arrivals for that widen faster (see `queue/pace.rs`). 0: every bucket widens at the plain pace.
+    pub target_wait_ticks: u64,
 }
 
 /// A ticket as the queue holds it.
@@ -91,7 +100,8 @@ struct FifoEntry {
 struct Slot {
     ticket: QueuedTicket,
     bucket: i32,
-    radius: u32,
+    /// Expansion intervals waited, up to `max_radius`: the radius is this times the bucket's speed.
+    level: u32,
 }
 
 /// The tickets of one size in a bucket.
@@ -127,12 +137,25 @@ struct Bucket {
     /// One per ticket size present; solo tickets almost always alone.
     lanes: Vec<Lane>,
     live: u32,
-    /// `eligible[d]`: seats of the live tickets whose radius is at least `d`.
-    eligible: Vec<u32>,
+    /// `at_level[l]`: seats of the live tickets whose level is at least `l`.
+    at_level: Vec<u32>,
+    /// Buckets of radius per level, the same for every ticket here (from [`BucketPace`]).
+    speed: u32,
     dirty: bool,
 }
 
 impl Bucket {
+    /// Seats of the live tickets whose radius reaches `distance` (at most `max_radius`).
+    fn eligible(&self, distance: u32, max_radius: u32) -> u32 {
+        if distance > max_radius {
+            return 0;
+        }
+        self.at_level
+            .get(level_for(distance, self.speed) as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
     fn oldest_live(&self, generations: &[u32]) -> Option<u64> {
         self.lanes
             .iter()
@@ -144,6 +167,10 @@ impl Bucket {
 #[derive(Debug, Default)]
 struct ModeQueue {
     buckets: HashMap<i32, Bucket>,
+    /// Every bucket that has seen an arrival, emptied or not.
+    paces: HashMap<i32, BucketPace>,
+    /// The tick of the first arrival counted in `paces`.
+    observed_since: Option<u64>,
     dirty: Vec<i32>,
 }
 
@@ -237,7 +264,7 @@ impl MatchmakingQueue {
         });
         self.waiting += 1;
         self.parties_waiting += usize::from(ticket.seats > 1);
-        self.place(handle);
+        self.arrive(handle);
         handle
     }
 
@@ -247,12 +274,13 @@ impl MatchmakingQueue {
             return false;
         }
         let slot = &self.slots[handle.slot as usize];
-        let (mode, bucket, radius) = (slot.ticket.mode, slot.bucket, slot.radius);
-        self.release(mode, bucket, handle, radius, slot.ticket.seats);
+        let (mode, bucket, level) = (slot.ticket.mode, slot.bucket, slot.level);
+        self.release(mode, bucket, handle, level, slot.ticket.seats);
         true
     }
 
-    /// Applies new settings to every waiting ticket (re-bucketed, radii recomputed).
+    /// Applies new settings to every waiting ticket (re-bucketed, radii recomputed; the population
+    /// counts start again from the waiting tickets, as if they had just arrived in order).
     pub fn set_params(&mut self, params: QueueParams) {
         let params = sanitize(params);
         if params == self.params {
@@ -260,15 +288,16 @@ impl MatchmakingQueue {
         }
         let regroup = params.bucket_width != self.params.bucket_width
             || params.max_radius != self.params.max_radius
-            || params.expand_every_ticks != self.params.expand_every_ticks;
+            || params.expand_every_ticks != self.params.expand_every_ticks
+            || params.target_wait_ticks != self.params.target_wait_ticks;
         self.params = params;
         if regroup {
             self.modes.clear();
             let handles: Vec<TicketHandle> = self.fifo.iter().map(|entry| entry.handle).collect();
             for handle in handles {
                 if self.is_live(handle) {
-                    self.slots[handle.slot as usize].radius = 0;
-                    self.place(handle);
+                    self.slots[handle.slot as usize].level = 0;
+                    self.arrive(handle);
                 }
             }
             self.grow_radii(0, self.last_tick);
@@ -298,7 +327,7 @@ impl MatchmakingQueue {
     /// Radius of a waiting ticket at the last tick run (for tests and diagnostics).
     pub fn radius_of(&self, handle: TicketHandle) -> Option<u32> {
         self.is_live(handle)
-            .then(|| self.slots[handle.slot as usize].radius)
+            .then(|| self.slot_radius(&self.slots[handle.slot as usize]))
     }
 
     /// Every waiting ticket with its current radius, for invariant checks.
@@ -308,8 +337,25 @@ impl MatchmakingQueue {
             .filter(|entry| self.is_live(entry.handle))
             .map(|entry| {
                 let slot = &self.slots[entry.handle.slot as usize];
-                (slot.ticket, slot.radius)
+                (slot.ticket, self.slot_radius(slot))
             })
+    }
+
+    /// Buckets of radius per expansion interval for tickets of `bucket` in `mode` (1 where no
+    /// ticket has arrived yet).
+    pub fn widening_speed(&self, mode: u16, bucket: i32) -> u32 {
+        self.modes
+            .get(&mode)
+            .and_then(|mode| mode.paces.get(&bucket))
+            .map_or(1, |pace| pace.speed.max(1))
+    }
+
+    fn slot_radius(&self, slot: &Slot) -> u32 {
+        radius(
+            slot.level,
+            self.widening_speed(slot.ticket.mode, slot.bucket),
+            self.params.max_radius,
+        )
     }
 
     /// Bucket of a rating under the current settings.
@@ -317,8 +363,8 @@ impl MatchmakingQueue {
         rating.div_euclid(self.params.bucket_width as i32)
     }
 
-    /// The radius rule: one bucket per expansion interval waited, up to the maximum.
-    fn radius_at(&self, enqueued_tick: u64) -> u32 {
+    /// Expansion intervals waited by a ticket enqueued at `enqueued_tick`, up to the maximum radius.
+    fn level_at(&self, enqueued_tick: u64) -> u32 {
         let intervals =
             self.last_tick.saturating_sub(enqueued_tick) / self.params.expand_every_ticks;
         intervals.min(u64::from(self.params.max_radius)) as u32
@@ -328,7 +374,7 @@ impl MatchmakingQueue {
         let slot = Slot {
             ticket,
             bucket: self.bucket_of(ticket.rating),
-            radius: 0,
+            level: 0,
         };
         match self.free.pop() {
             Some(index) => {
@@ -349,17 +395,19 @@ impl MatchmakingQueue {
         }
     }
 
-    /// Puts a live ticket at the back of its bucket, counted at its current radius.
-    fn place(&mut self, handle: TicketHandle) {
-        let levels = self.params.max_radius as usize + 1;
+    /// Counts a live ticket's arrival in its bucket's population, then puts it at the back of its
+    /// bucket, counted at its current level.
+    fn arrive(&mut self, handle: TicketHandle) {
+        let params = self.params;
+        let levels = params.max_radius as usize + 1;
         let slot = &mut self.slots[handle.slot as usize];
-        slot.bucket = slot
-            .ticket
-            .rating
-            .div_euclid(self.params.bucket_width as i32);
+        slot.bucket = slot.ticket.rating.div_euclid(params.bucket_width as i32);
+        let now = slot.ticket.enqueued_tick;
         let mode = self.modes.entry(slot.ticket.mode).or_default();
+        let speed = update_pace(mode, slot.bucket, slot.ticket.seats, now, params);
         let bucket = mode.buckets.entry(slot.bucket).or_default();
-        bucket.eligible.resize(levels, 0);
+        bucket.speed = speed;
+        bucket.at_level.resize(levels, 0);
         let seats = slot.ticket.seats;
         let lane = match bucket.lanes.iter().position(|lane| lane.seats == seats) {
             Some(index) => &mut bucket.lanes[index],
@@ -384,13 +432,13 @@ impl MatchmakingQueue {
         });
         lane.live += 1;
         bucket.live += 1;
-        for level in 0..=slot.radius as usize {
-            bucket.eligible[level] += seats;
+        for level in 0..=slot.level as usize {
+            bucket.at_level[level] += seats;
         }
         mark_dirty(mode, slot.bucket);
     }
 
-    /// Frees a live ticket's slot and takes it out of its bucket's counts. Its radius and seats
+    /// Frees a live ticket's slot and takes it out of its bucket's counts. Its level and seats
     /// come from the caller, who has them at hand: reading the slot here would cost a cache miss
     /// per matched ticket.
     fn release(
@@ -398,16 +446,16 @@ impl MatchmakingQueue {
         mode_id: u16,
         bucket_id: i32,
         handle: TicketHandle,
-        radius: u32,
+        level: u32,
         seats: u32,
     ) {
         debug_assert_eq!(
             (
-                self.slots[handle.slot as usize].radius,
+                self.slots[handle.slot as usize].level,
                 self.slots[handle.slot as usize].ticket.seats
             ),
-            (radius, seats),
-            "tracked and derived radius and seats agree"
+            (level, seats),
+            "tracked and derived level and seats agree"
         );
         let generation = &mut self.generations[handle.slot as usize];
         *generation = generation.wrapping_add(1);
@@ -421,8 +469,8 @@ impl MatchmakingQueue {
             return;
         };
         bucket.live -= 1;
-        for level in 0..=radius as usize {
-            bucket.eligible[level] -= seats;
+        for counted in &mut bucket.at_level[..=level as usize] {
+            *counted -= seats;
         }
         if bucket.live == 0 {
             mode.buckets.remove(&bucket_id);
@@ -453,9 +501,9 @@ impl MatchmakingQueue {
             } else if now.saturating_sub(entry.tick) >= self.params.timeout_ticks {
                 let slot = &self.slots[entry.handle.slot as usize];
                 timed_out.push(slot.ticket);
-                let (mode, bucket, radius) = (slot.ticket.mode, slot.bucket, slot.radius);
+                let (mode, bucket, level) = (slot.ticket.mode, slot.bucket, slot.level);
                 let seats = slot.ticket.seats;
-                self.release(mode, bucket, entry.handle, radius, seats);
+                self.release(mode, bucket, entry.handle, level, seats);
                 self.fifo.pop_front();
             } else {
                 break;
@@ -463,7 +511,7 @@ impl MatchmakingQueue {
         }
     }
 
-    /// Raises the radius of every ticket that crossed an expansion boundary in `(from, to]`.
+    /// Raises the level of every ticket that crossed an expansion boundary in `(from, to]`.
     fn grow_radii(&mut self, from: u64, to: u64) {
         let every = self.params.expand_every_ticks;
         for level in 1..=u64::from(self.params.max_radius) {
@@ -478,15 +526,15 @@ impl MatchmakingQueue {
             for position in start..end {
                 let handle = self.fifo[position].handle;
                 if self.is_live(handle) {
-                    self.raise_radius(handle.slot, level as u32);
+                    self.raise_level(handle.slot, level as u32);
                 }
             }
         }
     }
 
-    fn raise_radius(&mut self, index: u32, radius: u32) {
+    fn raise_level(&mut self, index: u32, level: u32) {
         let slot = &mut self.slots[index as usize];
-        if slot.radius >= radius {
+        if slot.level >= level {
             return;
         }
         let Some(mode) = self.modes.get_mut(&slot.ticket.mode) else {
@@ -495,10 +543,10 @@ impl MatchmakingQueue {
         let Some(bucket) = mode.buckets.get_mut(&slot.bucket) else {
             return;
         };
-        for level in slot.radius as usize + 1..=radius as usize {
-            bucket.eligible[level] += slot.ticket.seats;
+        for counted in &mut bucket.at_level[slot.level as usize + 1..=level as usize] {
+            *counted += slot.ticket.seats;
         }
-        slot.radius = radius;
+        slot.level = level;
         mark_dirty(mode, slot.bucket);
     }
 
@@ -536,8 +584,8 @@ impl MatchmakingQueue {
                     })
                     .collect();
                 for (bucket, entry) in candidate.picked {
-                    let radius = self.radius_at(entry.tick);
-                    self.release(mode_id, bucket, entry.handle, radius, entry.seats);
+                    let level = self.level_at(entry.tick);
+                    self.release(mode_id, bucket, entry.handle, level, entry.seats);
                 }
                 matches.push(FormedMatch {
                     mode: mode_id,
@@ -549,7 +597,7 @@ impl MatchmakingQueue {
 
     /// The best match whose bucket range contains `bucket_id`, if any.
     fn best_match_through(&mut self, mode_id: u16, bucket_id: i32) -> Option<Candidate> {
-        let oldest_tick = {
+        let (oldest_tick, speed) = {
             let bucket = self.modes.get_mut(&mode_id)?.buckets.get_mut(&bucket_id)?;
             for lane in &mut bucket.lanes {
                 lane.drop_dead_front(&self.generations);
@@ -559,31 +607,27 @@ impl MatchmakingQueue {
                 .iter()
                 .filter_map(|lane| lane.entries.front())
                 .map(|entry| entry.tick)
-                .min()?
+                .min()
+                .map(|tick| (tick, bucket.speed))?
         };
         // The oldest ticket has the largest radius: no range wider than it can use this bucket.
-        let reach = self.radius_at(oldest_tick) as i32;
+        let max_radius = self.params.max_radius;
+        let reach = radius(self.level_at(oldest_tick), speed, max_radius) as i32;
         // One buffer for every range's offer: a tick tries many ranges.
         let mut offered = std::mem::take(&mut self.offered);
         let Some(mode) = self.modes.get(&mode_id) else {
             self.offered = offered;
             return None;
         };
-        let max_span = self.params.max_radius as i32;
+        let max_span = max_radius as i32;
         let needed = self.params.match_size;
-        // The eligibility counts of every bucket within reach, looked up once.
-        let window: Vec<&[u32]> = (bucket_id - reach..=bucket_id + reach)
-            .map(|bucket| {
-                mode.buckets
-                    .get(&bucket)
-                    .map_or(&[][..], |bucket| &bucket.eligible[..])
-            })
+        // Every bucket within reach, looked up once.
+        let window: Vec<Option<&Bucket>> = (bucket_id - reach..=bucket_id + reach)
+            .map(|bucket| mode.buckets.get(&bucket))
             .collect();
         let eligible = |bucket: i32, distance: i32| -> u32 {
             window[(bucket - (bucket_id - reach)) as usize]
-                .get(distance as usize)
-                .copied()
-                .unwrap_or(0)
+                .map_or(0, |bucket| bucket.eligible(distance as u32, max_radius))
         };
         let mut best: Option<Candidate> = None;
         for lo in bucket_id - reach..=bucket_id {
@@ -642,7 +686,7 @@ impl MatchmakingQueue {
             let Some(bucket) = mode.buckets.get(&bucket_id) else {
                 continue;
             };
-            let distance = (bucket_id - lo).max(hi - bucket_id) as u32;
+            let level = level_for((bucket_id - lo).max(hi - bucket_id) as u32, bucket.speed);
             for lane in bucket
                 .lanes
                 .iter()
@@ -654,7 +698,7 @@ impl MatchmakingQueue {
                     lane.entries
                         .iter()
                         .filter(|entry| is_live(&self.generations, entry.handle))
-                        .take_while(|entry| self.radius_at(entry.tick) >= distance)
+                        .take_while(|entry| self.level_at(entry.tick) >= level)
                         .take(usable)
                         .map(|entry| (bucket_id, *entry)),
                 );
@@ -709,7 +753,70 @@ fn sanitize(params: QueueParams) -> QueueParams {
         expand_every_ticks: params.expand_every_ticks.max(1),
         max_radius: params.max_radius,
         timeout_ticks: params.timeout_ticks.max(1),
+        target_wait_ticks: params.target_wait_ticks,
     }
+}
+
+/// A ticket's radius: its level times its bucket's speed, up to the maximum.
+fn radius(level: u32, speed: u32, max_radius: u32) -> u32 {
+    level.saturating_mul(speed).min(max_radius)
+}
+
+/// The level from which tickets of a bucket widening at `speed` reach `distance`.
+fn level_for(distance: u32, speed: u32) -> u32 {
+    distance.div_ceil(speed.max(1))
+}
+
+/// Counts `seats` arriving in `bucket` at `now` and returns the bucket's speed, recomputed from
+/// the population around it when it is an expansion interval old: its own need, or a neighbour's
+/// whose window covers it — a sparse bucket's tickets can only match players nearer the crowd if
+/// those players widen as far.
+fn update_pace(
+    mode: &mut ModeQueue,
+    bucket: i32,
+    seats: u32,
+    now: u64,
+    params: QueueParams,
+) -> u32 {
+    let target = params.target_wait_ticks;
+    let pace = mode.paces.entry(bucket).or_default();
+    pace.record(seats, now, target);
+    if !pace.stale(now, params.expand_every_ticks) {
+        return pace.speed;
+    }
+    let rule = PaceRule {
+        match_size: params.match_size,
+        expand_every_ticks: params.expand_every_ticks,
+        max_radius: params.max_radius,
+        target_wait_ticks: target,
+    };
+    let since = *mode.observed_since.get_or_insert(now);
+    let warm_up = warm_up_factor(now - since.min(now), target);
+    let (paces, waiting) = (&mode.paces, &mode.buckets);
+    let at = |distance: u32| {
+        [bucket - distance as i32, bucket + distance as i32]
+            .into_iter()
+            .take(if distance == 0 { 1 } else { 2 })
+    };
+    let need = rule.need(|distance| {
+        at(distance)
+            .filter_map(|other| paces.get(&other))
+            .map(|pace| pace.rate(now, target) * warm_up)
+            .sum::<f64>()
+    });
+    // Only neighbours with tickets waiting ask for company.
+    let covering = (1..=params.max_radius)
+        .flat_map(|distance| {
+            at(distance)
+                .filter(|other| waiting.contains_key(other))
+                .filter_map(|other| paces.get(&other))
+                .map(move |pace| pace.need_reaching(distance, &rule))
+        })
+        .max()
+        .unwrap_or(0);
+    let pace = mode.paces.entry(bucket).or_default();
+    pace.set_speed(need, covering, now);
+    pace.speed
 }
 
 #[cfg(test)]

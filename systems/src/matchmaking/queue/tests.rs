@@ -9,6 +9,7 @@ const PARAMS: QueueParams = QueueParams {
     expand_every_ticks: 300,
     max_radius: 10,
     timeout_ticks: 3600,
+    target_wait_ticks: 0,
 };
 
 fn ticket(id: u32, rating: i32, tick: u64) -> QueuedTicket {
@@ -190,6 +191,28 @@ fn a_stale_handle_cannot_remove_a_newer_ticket() {
     assert_eq!(queue.waiting(), 1);
 }
 
+#[test]
+fn a_ticket_with_few_players_around_its_rating_widens_faster_than_one_in_a_crowd() {
+    let target_wait = QueueParams {
+        target_wait_ticks: 600,
+        ..PARAMS
+    };
+    // Sixty players around 1500 within one target wait: the crowd fills a match without widening.
+    let mut queue = MatchmakingQueue::new(target_wait);
+    for id in 1..=60 {
+        queue.enqueue(ticket(id, 1500, u64::from(id) * 10));
+        queue.run_tick(u64::from(id) * 10);
+    }
+    assert_eq!(queue.waiting(), 0);
+    let in_crowd = queue.enqueue(ticket(100, 1500, 700));
+    let alone = queue.enqueue(ticket(101, 3500, 700));
+    queue.run_tick(1000);
+    assert_eq!(queue.radius_of(in_crowd), Some(1));
+    // Nobody around 3500: the whole radius within the target wait (two intervals), 5 per interval.
+    assert_eq!(queue.radius_of(alone), Some(5));
+    assert_eq!(queue.widening_speed(0, queue.bucket_of(3500)), 5);
+}
+
 fn ticket_entity(id: u32) -> Entity {
     ticket(id, 0, 0).ticket
 }
@@ -208,10 +231,13 @@ fn new_settings_apply_to_waiting_tickets() {
     assert_eq!(queue.run_tick(2).matches.len(), 1);
 }
 
-/// What a ticket's radius must be at `now`.
-fn expected_radius(params: QueueParams, enqueued: u64, now: u64) -> u32 {
-    (now.saturating_sub(enqueued) / params.expand_every_ticks).min(u64::from(params.max_radius))
-        as u32
+/// What a ticket's radius must be at `now`: the intervals it waited times its bucket's speed, up
+/// to the maximum.
+fn expected_radius(queue: &MatchmakingQueue, ticket: &QueuedTicket, now: u64) -> u32 {
+    let params = queue.params();
+    let speed = queue.widening_speed(ticket.mode, queue.bucket_of(ticket.rating));
+    let intervals = now.saturating_sub(ticket.enqueued_tick) / params.expand_every_ticks;
+    (intervals * u64::from(speed)).min(u64::from(params.max_radius)) as u32
 }
 
 /// Whether some waiting tickets of one mode would all accept each other and fill both teams
@@ -224,7 +250,7 @@ fn a_match_is_possible(queue: &MatchmakingQueue, now: u64) -> bool {
             (
                 ticket.mode,
                 queue.bucket_of(ticket.rating),
-                expected_radius(params, ticket.enqueued_tick, now),
+                expected_radius(queue, &ticket, now),
                 ticket.seats,
             )
         })
@@ -290,15 +316,34 @@ fn steps() -> impl Strategy<Value = Vec<Step>> {
 }
 
 fn params() -> impl Strategy<Value = QueueParams> {
-    (20u32..300, 2u32..11, 1u64..6, 0u32..6, 3u64..40).prop_map(
-        |(bucket_width, match_size, expand_every_ticks, max_radius, timeout_ticks)| QueueParams {
-            bucket_width,
-            match_size,
-            expand_every_ticks,
-            max_radius,
-            timeout_ticks,
-        },
+    let target_wait_ticks = prop_oneof![Just(0u64), 1u64..30];
+    (
+        20u32..300,
+        2u32..11,
+        1u64..6,
+        0u32..6,
+        3u64..40,
+        target_wait_ticks,
     )
+        .prop_map(
+            |(
+                bucket_width,
+                match_size,
+                expand_every_ticks,
+                max_radius,
+                timeout_ticks,
+                target_wait_ticks,
+            )| {
+                QueueParams {
+                    bucket_width,
+                    match_size,
+                    expand_every_ticks,
+                    max_radius,
+                    timeout_ticks,
+                    target_wait_ticks,
+                }
+            },
+        )
 }
 
 proptest! {
@@ -344,7 +389,7 @@ proptest! {
                 }
                 // Every member accepts the match's buckets under its own radius at formation time.
                 for member in &formed.tickets {
-                    let radius = expected_radius(params, member.enqueued_tick, now);
+                    let radius = expected_radius(&queue, member, now);
                     let own = queue.bucket_of(member.rating);
                     for other in &formed.tickets {
                         prop_assert!((queue.bucket_of(other.rating) - own).unsigned_abs() <= radius);
@@ -359,7 +404,7 @@ proptest! {
             // No ticket outlives its timeout, and radii are what the rules say.
             for (ticket, radius) in queue.waiting_tickets() {
                 prop_assert!(now - ticket.enqueued_tick < params.timeout_ticks);
-                prop_assert_eq!(radius, expected_radius(params, ticket.enqueued_tick, now));
+                prop_assert_eq!(radius, expected_radius(&queue, &ticket, now));
             }
             // Nothing that could be matched is left waiting.
             prop_assert!(!a_match_is_possible(&queue, now), "a valid match was left in the queue at tick {}", now);
