@@ -8,6 +8,7 @@
 
 use arbiter::net::netcode::{NetcodeConfig, NetcodeServer, Received};
 use arbiter::net::unix_now;
+use arbiter::settings::NetSettings;
 use arbiter_client::bundle::{Bundler, frames};
 use arbiter_client::netcode::{ConnectToken, NetcodeClient, PrivateToken, random_bytes};
 use arbiter_client::token::user_data_for_player;
@@ -76,6 +77,7 @@ impl Pipeline {
             private_key: Some(KEY),
             public_addresses: vec![server_address()],
             max_clients: CLIENTS as usize,
+            requests_per_sec_per_address: NetSettings::default().connection_requests_per_sec,
             current_time: unix_now(),
         });
         let mut renet = RenetServer::new(connection_config(64 * 1024));

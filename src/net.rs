@@ -159,6 +159,7 @@ impl Plugin for NetPlugin {
             private_key: setup.key,
             public_addresses: setup.public_addresses.clone(),
             max_clients: settings.max_clients as usize,
+            requests_per_sec_per_address: settings.connection_requests_per_sec,
             current_time: unix_now(),
         };
         let connection = connection_config(u64::from(settings.send_budget_bytes_per_tick));

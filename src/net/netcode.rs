@@ -9,6 +9,7 @@
 
 mod client;
 mod handshake;
+mod request_limit;
 
 use arbiter_client::netcode::{
     Header, KEY_BYTES, MAX_PACKET_BYTES, PacketError, PacketKey, PacketKind, USER_DATA_BYTES,
@@ -41,6 +42,8 @@ pub enum Refusal {
     Full,
     #[error("too many handshakes in progress")]
     TooManyHandshakes,
+    #[error("more connection requests from this address than net.connection_requests_per_sec")]
+    RequestRateLimited,
     #[error("a packet type this side does not accept")]
     Unexpected,
     #[error("no connection or handshake from this address")]
@@ -56,6 +59,7 @@ impl Refusal {
             Self::TokenReused => "token_reused",
             Self::Full => "full",
             Self::TooManyHandshakes => "too_many_handshakes",
+            Self::RequestRateLimited => "request_rate_limited",
             Self::Unexpected => "unexpected",
             Self::UnknownAddress => "unknown_address",
         }
@@ -88,6 +92,9 @@ pub struct NetcodeConfig {
     pub private_key: Option<[u8; KEY_BYTES]>,
     pub public_addresses: Vec<SocketAddr>,
     pub max_clients: usize,
+    /// Connection requests one address may send per second (and at once); the rest are refused
+    /// before their token is decrypted.
+    pub requests_per_sec_per_address: u32,
     /// Unix time at start; the server's clock then advances by [`NetcodeServer::update`].
     pub current_time: Duration,
 }
@@ -114,6 +121,7 @@ impl NetcodeServer {
             handshakes: Handshakes::new(
                 PacketKey::new(&random_bytes()),
                 config.max_clients.saturating_mul(4).max(64),
+                config.requests_per_sec_per_address,
             ),
             // No room reserved for `max_clients`: a client takes ~1.4 KB in the table, and room
             // reserved up front is touched page by page as random client ids land in it, so the

@@ -10,6 +10,9 @@ use std::net::SocketAddr;
 pub struct NetSettings {
     /// Most clients connected at once (1–65,536; connections are found in O(1)). Restart only.
     pub max_clients: u32,
+    /// Connection requests one address (IP and port) may send per second, and at once
+    /// (1–100,000); the rest are refused before their token is decrypted. A connecting client sends 10 a second. Restart only.
+    pub connection_requests_per_sec: u32,
     /// Addresses written into connect tokens: where clients should send packets. Empty: the bound
     /// address (127.0.0.1 when bound to 0.0.0.0). Restart only.
     pub public_addresses: Vec<SocketAddr>,
@@ -56,6 +59,7 @@ impl Default for NetSettings {
     fn default() -> Self {
         Self {
             max_clients: 1024,
+            connection_requests_per_sec: 64,
             public_addresses: Vec::new(),
             private_key_file: String::new(),
             insecure: false,
@@ -79,6 +83,11 @@ impl Default for NetSettings {
 impl NetSettings {
     pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
         check_range("net.max_clients", self.max_clients, 1..=65_536)?;
+        check_range(
+            "net.connection_requests_per_sec",
+            self.connection_requests_per_sec,
+            1..=100_000,
+        )?;
         check_range("net.token_expire_secs", self.token_expire_secs, 1..=86_400)?;
         check_range(
             "net.connection_timeout_secs",
@@ -134,6 +143,12 @@ impl NetSettings {
             "net.max_clients",
             &mut self.max_clients,
             &running.max_clients,
+            changed,
+        );
+        keep_running(
+            "net.connection_requests_per_sec",
+            &mut self.connection_requests_per_sec,
+            &running.connection_requests_per_sec,
             changed,
         );
         keep_running(

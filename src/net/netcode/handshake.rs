@@ -3,6 +3,7 @@
 //! and remembers each token's tag so a token cannot be used from a second address.
 
 use super::client::{Client, timeout_of};
+use super::request_limit::RequestLimiter;
 use super::{NetcodeServer, Received, Refusal};
 use arbiter_client::netcode::{
     ChallengeToken, ConnectionRequest, Header, MAC_BYTES, Outbound, PacketError, PacketKey,
@@ -45,10 +46,11 @@ pub(super) struct Handshakes {
     max_pending: usize,
     spent: HashMap<[u8; MAC_BYTES], SpentToken>,
     pruned_at: Duration,
+    requests: RequestLimiter,
 }
 
 impl Handshakes {
-    pub(super) fn new(challenge_key: PacketKey, max_pending: usize) -> Self {
+    pub(super) fn new(challenge_key: PacketKey, max_pending: usize, requests_per_sec: u32) -> Self {
         Self {
             challenge_key,
             challenge_sequence: 0,
@@ -56,6 +58,7 @@ impl Handshakes {
             max_pending,
             spent: HashMap::new(),
             pruned_at: Duration::ZERO,
+            requests: RequestLimiter::new(requests_per_sec),
         }
     }
 
@@ -84,6 +87,9 @@ impl NetcodeServer {
         packet: &[u8],
         send: &mut impl FnMut(&[u8], SocketAddr),
     ) -> Result<Received<'p>, Refusal> {
+        if !self.handshakes.requests.allow(from, self.time) {
+            return Err(Refusal::RequestRateLimited);
+        }
         let request = ConnectionRequest::read(packet, self.config.protocol_id)?;
         if request.expire_timestamp <= self.time.as_secs() {
             return Err(PacketError::Expired.into());

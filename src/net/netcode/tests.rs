@@ -25,6 +25,7 @@ fn server(max_clients: usize) -> NetcodeServer {
         private_key: Some(KEY),
         public_addresses: vec![server_address()],
         max_clients,
+        requests_per_sec_per_address: 64,
         current_time: NOW,
     })
 }
@@ -294,6 +295,39 @@ fn forged_foreign_expired_and_reused_tokens_are_refused_without_an_answer() {
         wire.0[0].0.len() < REQUEST_PACKET_BYTES,
         "a challenge is smaller than the request"
     );
+}
+
+#[test]
+fn a_request_flood_from_one_address_is_cut_before_decryption_and_others_still_connect() {
+    let mut server = server(8);
+    let request = client(token(1))
+        .update(FRAME)
+        .expect("a request")
+        .0
+        .to_vec();
+    let mut wire = Wire::default();
+    let refusals: Vec<Option<Refusal>> = (0..200)
+        .map(|_| {
+            let mut packet = request.clone();
+            server
+                .process(client_address(1), &mut packet, &mut wire.sink())
+                .err()
+        })
+        .collect();
+    assert!(refusals[..64].iter().all(Option::is_none), "{refusals:?}");
+    assert!(
+        refusals[64..]
+            .iter()
+            .all(|refusal| *refusal == Some(Refusal::RequestRateLimited)),
+        "{refusals:?}"
+    );
+    assert_eq!(
+        wire.0.len(),
+        64,
+        "only requests within the allowance are answered"
+    );
+    let mut other = client(token(2));
+    connect(&mut server, &mut other, client_address(2));
 }
 
 #[test]
