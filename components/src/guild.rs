@@ -15,10 +15,15 @@ pub use request::{
     is_valid_tag,
 };
 
+use crate::protocol::GuildChatLine;
 use bevy_ecs::component::Component;
 use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Chat lines a guild keeps, at most: the largest `guilds.chat_history` allows. Members are sent
+/// the last `chat_history` of them.
+pub const MAX_KEPT_CHAT_LINES: usize = 1000;
 
 /// Today: days since the Unix epoch (UTC), for the bank's daily limits. The rules have no clock;
 /// the server sets it every tick.
@@ -78,6 +83,8 @@ pub struct Guild {
     bank: GuildBank,
     /// What each member withdrew on its last day of withdrawals: `(day, units)`.
     withdrawn: BTreeMap<u64, (u32, u64)>,
+    /// The last lines said in guild chat, oldest first (at most [`MAX_KEPT_CHAT_LINES`]).
+    chat: VecDeque<GuildChatLine>,
 }
 
 /// Something that happened to a guild, with who did it (`by`, a player id).
@@ -138,6 +145,12 @@ pub enum GuildEvent {
         moved: BankMove,
         day: u32,
     },
+    /// `from` said `text` in guild chat at server tick `tick`.
+    GuildChatSaid {
+        from: u64,
+        tick: u64,
+        text: String,
+    },
 }
 
 impl GuildEvent {
@@ -154,6 +167,7 @@ impl GuildEvent {
         "guild_disbanded",
         "guild_bank_deposited",
         "guild_bank_withdrawn",
+        "guild_chat_said",
     ];
 
     /// Its name in metrics and logs: its stored type without the `guild_` prefix.
@@ -170,6 +184,7 @@ impl GuildEvent {
             GuildEvent::GuildDisbanded { .. } => 8,
             GuildEvent::GuildBankDeposited { .. } => 9,
             GuildEvent::GuildBankWithdrawn { .. } => 10,
+            GuildEvent::GuildChatSaid { .. } => 11,
         };
         &Self::TYPES[index]["guild_".len()..]
     }
@@ -232,6 +247,11 @@ impl Guild {
         &self.withdrawn
     }
 
+    /// The last lines said in guild chat, oldest first.
+    pub fn chat(&self) -> &VecDeque<GuildChatLine> {
+        &self.chat
+    }
+
     /// Units `player` may still withdraw on `day` under a daily limit of `limit`.
     pub fn withdrawable(&self, player: u64, day: u32, limit: u64) -> u64 {
         let used = match self.withdrawn.get(&player) {
@@ -285,17 +305,29 @@ impl Guild {
                     false => (*day, units),
                 };
             }
+            GuildEvent::GuildChatSaid { from, tick, text } => {
+                self.chat.push_back(GuildChatLine {
+                    from: *from,
+                    tick: *tick,
+                    text: text.clone(),
+                });
+                while self.chat.len() > MAX_KEPT_CHAT_LINES {
+                    self.chat.pop_front();
+                }
+            }
         }
     }
 
     /// The guild as its stored rows hold it; an error if they break a guild's invariants (no
-    /// name, not exactly one leader, a banned member, a bank or withdrawals without members).
+    /// name, not exactly one leader, a banned member, a bank, withdrawals or chat without members,
+    /// more chat than is kept).
     pub fn from_parts(
         (name, tag): (String, String),
         members: BTreeMap<u64, GuildRole>,
         banned: BTreeSet<u64>,
         bank: GuildBank,
         withdrawn: BTreeMap<u64, (u32, u64)>,
+        chat: VecDeque<GuildChatLine>,
     ) -> Result<Self, String> {
         let leaders = members
             .values()
@@ -310,8 +342,13 @@ impl Guild {
         if let Some(player) = members.keys().find(|player| banned.contains(player)) {
             return Err(format!("member {player} is banned"));
         }
-        if members.is_empty() && !(bank.is_empty() && withdrawn.is_empty() && banned.is_empty()) {
-            return Err("a guild without members holds a bank, bans or withdrawals".into());
+        if members.is_empty()
+            && !(bank.is_empty() && withdrawn.is_empty() && banned.is_empty() && chat.is_empty())
+        {
+            return Err("a guild without members holds a bank, bans, withdrawals or chat".into());
+        }
+        if chat.len() > MAX_KEPT_CHAT_LINES {
+            return Err(format!("{} chat lines kept", chat.len()));
         }
         Ok(Self {
             name,
@@ -320,6 +357,7 @@ impl Guild {
             banned,
             bank,
             withdrawn,
+            chat,
         })
     }
 }
@@ -393,7 +431,13 @@ mod tests {
         });
         guild.apply(&GuildEvent::GuildBanned { player: 3, by: 2 });
         guild.apply(&GuildEvent::GuildLeaderChanged { from: 1, to: 2 });
+        guild.apply(&GuildEvent::GuildChatSaid {
+            from: 2,
+            tick: 40,
+            text: "hello".into(),
+        });
         assert_eq!(guild.leader(), Some(2));
+        assert_eq!(guild.chat().len(), 1);
         assert_eq!(guild.role_of(1), Some(GuildRole::Officer));
         assert_eq!(guild.role_of(3), None);
         assert!(guild.is_banned(3));
@@ -403,6 +447,7 @@ mod tests {
             guild.banned().clone(),
             guild.bank().clone(),
             guild.withdrawn().clone(),
+            guild.chat().clone(),
         );
         assert_eq!(rebuilt, Ok(guild.clone()));
         guild.apply(&GuildEvent::GuildDisbanded { by: 2 });
@@ -419,6 +464,7 @@ mod tests {
                 banned,
                 GuildBank::default(),
                 BTreeMap::new(),
+                VecDeque::new(),
             )
             .is_err()
         };
@@ -426,6 +472,27 @@ mod tests {
         assert!(refused(two, BTreeSet::new()));
         let one = BTreeMap::from([(1, GuildRole::Leader)]);
         assert!(refused(one, BTreeSet::from([1])));
+    }
+
+    #[test]
+    fn chat_keeps_the_last_lines_said_and_a_disband_forgets_them() {
+        let mut guild = Guild::default();
+        guild.apply(&GuildEvent::GuildFounded {
+            name: "a".into(),
+            tag: "A".into(),
+            leader: 1,
+        });
+        for tick in 0..MAX_KEPT_CHAT_LINES as u64 + 5 {
+            guild.apply(&GuildEvent::GuildChatSaid {
+                from: 1,
+                tick,
+                text: format!("line {tick}"),
+            });
+        }
+        assert_eq!(guild.chat().len(), MAX_KEPT_CHAT_LINES);
+        assert_eq!(guild.chat().front().map(|line| line.tick), Some(5));
+        guild.apply(&GuildEvent::GuildDisbanded { by: 1 });
+        assert!(guild.chat().is_empty());
     }
 
     #[test]
@@ -499,6 +566,11 @@ mod tests {
                 by: 1,
                 moved: BankMove::default(),
                 day: 1,
+            },
+            GuildEvent::GuildChatSaid {
+                from: 1,
+                tick: 2,
+                text: "hi".into(),
             },
         ];
         assert_eq!(events.len(), GuildEvent::TYPES.len());

@@ -11,7 +11,7 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::query::{Added, Without};
 use bevy_ecs::system::{Commands, Query, Res, ResMut};
 
-/// A guild nobody is online in stays this long after its last use (its chat history with it).
+/// A guild nobody is online in stays this long after its last use.
 const IDLE_GUILD_SECS: u32 = 300;
 /// A name looked up and found free (a founding refused or not yet made) stays this long.
 const IDLE_NOTHING_SECS: u32 = 30;

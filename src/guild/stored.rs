@@ -10,7 +10,8 @@ use arbiter_components::guild::{
     Guild, GuildBank, GuildEvent, GuildRole, Membership, MembershipEvent,
 };
 use arbiter_components::inventory::InstanceId;
-use std::collections::{BTreeMap, BTreeSet};
+use arbiter_components::protocol::GuildChatLine;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// The kind of a guild's stored object.
 pub const GUILD_KIND: &str = "guild";
@@ -42,6 +43,12 @@ impl StoredPart for Guild {
             },
             Column {
                 name: "withdrawn",
+                kind: ColumnKind::Text,
+            },
+            // The kept chat lines as a JSON array (their text is free-form), empty when none.
+            // Added after the first release: older rows get '' (see `create_part_tables`).
+            Column {
+                name: "chat",
                 kind: ColumnKind::Text,
             },
         ],
@@ -85,6 +92,11 @@ impl StoredPart for Guild {
         for (player, (day, units)) in self.withdrawn() {
             withdrawn.push(&player.to_string(), format_args!("{day} {units}"));
         }
+        let chat = match self.chat().is_empty() {
+            true => String::new(),
+            false => serde_json::to_string(self.chat())
+                .unwrap_or_else(|_| unreachable!("chat lines are plain data")),
+        };
         vec![vec![
             SqlValue::Text(self.name().to_owned()),
             SqlValue::Text(self.tag().to_owned()),
@@ -92,6 +104,7 @@ impl StoredPart for Guild {
             SqlValue::Text(banned.into_string()),
             SqlValue::Text(held.into_string()),
             SqlValue::Text(withdrawn.into_string()),
+            SqlValue::Text(chat),
         ]]
     }
 
@@ -99,7 +112,7 @@ impl StoredPart for Guild {
         let [row] = rows.as_slice() else {
             return Err(format!("{} guild rows for one guild", rows.len()));
         };
-        let [name, tag, members, banned, bank, withdrawn] = row.as_slice() else {
+        let [name, tag, members, banned, bank, withdrawn, chat] = row.as_slice() else {
             return Err(format!("a guild row has {} values", row.len()));
         };
         let members = keyed_lines::entries(members.as_str()?)
@@ -132,6 +145,7 @@ impl StoredPart for Guild {
             banned,
             bank_of(bank.as_str()?)?,
             withdrawn,
+            chat_of(chat.as_str()?)?,
         )
     }
 }
@@ -168,6 +182,13 @@ fn bank_of(text: &str) -> Result<GuildBank, String> {
         }
     }
     Ok(bank)
+}
+
+fn chat_of(text: &str) -> Result<VecDeque<GuildChatLine>, String> {
+    if text.is_empty() {
+        return Ok(VecDeque::new());
+    }
+    serde_json::from_str(text).map_err(|error| format!("chat lines: {error}"))
 }
 
 fn player_id(text: &str) -> Result<u64, String> {

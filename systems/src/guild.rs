@@ -1,8 +1,8 @@
 //! Guilds in the world. A guild is an entity named by [`GuildId`]; it is ready once its stored
 //! [`Guild`](arbiter_components::guild::Guild) has arrived (the shell loads it: an entity
 //! spawned with only its id is loading).
-//! Online members are linked to it by [`GuildMemberOf`]; invitations, applications and chat live
-//! on its [`GuildDesk`] while it is in the world.
+//! Online members are linked to it by [`GuildMemberOf`]; invitations and applications live on its
+//! [`GuildDesk`] while it is in the world; its chat history is part of the stored guild.
 //!
 //! Most operations change only the guild: the rules apply them here and announce them as
 //! [`GuildApplied`] (the shell records them in the guild's log). Founding, joining and the bank
@@ -34,7 +34,6 @@ use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::items::Catalog;
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::PlayerId;
-use arbiter_components::protocol::GuildChatLine;
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::component::Component;
@@ -42,7 +41,7 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Message;
 use bevy_ecs::resource::Resource;
 use bevy_ecs::schedule::IntoScheduleConfigs;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 /// A guild entity's id (its stored object's id).
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,15 +77,14 @@ impl OnlineMembers {
 #[component(storage = "SparseSet")]
 pub struct JoiningGuild;
 
-/// What a guild keeps in the world only: waiting invitations and applications, recent chat, the
-/// joins under way, and when it was last used (the shell unloads idle guilds).
+/// What a guild keeps in the world only: waiting invitations and applications, the joins under
+/// way, and when it was last used (the shell unloads idle guilds). Its chat is stored with it.
 #[derive(Component, Debug, Default, Clone, PartialEq, Eq)]
 pub struct GuildDesk {
     /// `(invited player, inviter, expiry tick)`.
     pub invitations: Vec<(u64, u64, u64)>,
     /// `(applicant, expiry tick)`.
     pub applications: Vec<(u64, u64)>,
-    pub chat: VecDeque<GuildChatLine>,
     /// Foundings and joins handed to the shell and not answered yet: they count as members
     /// against the size limit, and a founding under way makes the name taken.
     pub joins_under_way: u32,

@@ -190,6 +190,8 @@ impl GuildChange {
             },
             GuildEvent::GuildLeaderChanged { from, to } => GuildChange::LeaderChanged { from, to },
             GuildEvent::GuildDisbanded { by } => GuildChange::Disbanded { by },
+            // Told as `GuildChat`, not as a change of the guild.
+            GuildEvent::GuildChatSaid { .. } => return None,
         })
     }
 }

@@ -11,6 +11,7 @@ macro_rules! dialect_queries {
         dialect: $dialect:expr,
         line_key_owners: $line_key_owners:literal,
         delete_part: $delete_part:literal,
+        table_columns: $table_columns:literal,
         row: $row:literal,
         latest_snapshot: $snapshot:literal,
         events_after: $events:literal,
@@ -139,7 +140,8 @@ macro_rules! dialect_queries {
             super::rows::events(&rows)
         }
 
-        /// Creates the tables of the registered parts that do not exist yet.
+        /// Creates the tables of the registered parts that do not exist yet, and adds the columns
+        /// a part gained since its table was made (rows stored before hold the column's zero).
         pub(super) async fn create_part_tables(
             pool: &$pool,
             tables: &[&crate::persistence::part::TableSpec],
@@ -148,6 +150,17 @@ macro_rules! dialect_queries {
                 sqlx::query(sqlx::AssertSqlSafe(table.create_statement($dialect)))
                     .execute(pool)
                     .await?;
+                let existing: Vec<(String,)> = sqlx::query_as($table_columns)
+                    .bind(table.name)
+                    .fetch_all(pool)
+                    .await?;
+                let existing: Vec<&str> = existing.iter().map(|(name,)| name.as_str()).collect();
+                for statement in table.add_missing_columns(&existing, $dialect) {
+                    tracing::info!(table = table.name, %statement, "adding a part's new column");
+                    sqlx::query(sqlx::AssertSqlSafe(statement))
+                        .execute(pool)
+                        .await?;
+                }
             }
             Ok(())
         }

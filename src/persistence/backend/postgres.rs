@@ -398,6 +398,8 @@ dialect_queries! {
     dialect: Dialect::Postgres,
     line_key_owners: "SELECT owner_id FROM {} WHERE strpos({}, $1) > 0 LIMIT $2",
     delete_part: "DELETE FROM {} WHERE owner_id = $1",
+    table_columns: "SELECT column_name::text FROM information_schema.columns \
+                    WHERE table_schema = current_schema() AND table_name = $1",
     row: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, \
           updated_at_ms FROM players WHERE id = $1",
     latest_snapshot: "SELECT state::text FROM player_snapshots WHERE player_id = $1 \

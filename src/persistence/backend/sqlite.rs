@@ -369,6 +369,7 @@ dialect_queries! {
     dialect: Dialect::Sqlite,
     line_key_owners: "SELECT owner_id FROM {} WHERE instr({}, ?) > 0 LIMIT ?",
     delete_part: "DELETE FROM {} WHERE owner_id = ?",
+    table_columns: "SELECT name FROM pragma_table_info(?)",
     row: "SELECT id, name, rating, uncertainty, kills, deaths, wins, losses, matches, version, \
           updated_at_ms FROM players WHERE id = ?",
     latest_snapshot: "SELECT state FROM player_snapshots WHERE player_id = ? \

@@ -123,7 +123,8 @@ impl TableSpec {
             .join(", ")
     }
 
-    /// Creates the table if it does not exist yet. A changed table needs a migration of its own.
+    /// Creates the table if it does not exist yet; columns added to the spec later are added by
+    /// [`Self::add_missing_columns`]. Any other change needs a migration of its own.
     pub(crate) fn create_statement(&self, dialect: Dialect) -> String {
         let columns: Vec<String> =
             std::iter::once(format!(
@@ -153,6 +154,27 @@ impl TableSpec {
             columns.join(", "),
             key.join(", ")
         )
+    }
+
+    /// The statements that add the columns of this spec missing from `existing` (the table's
+    /// columns as stored), each holding its kind's zero in the rows already there.
+    pub(crate) fn add_missing_columns(&self, existing: &[&str], dialect: Dialect) -> Vec<String> {
+        self.columns
+            .iter()
+            .filter(|column| !existing.contains(&column.name))
+            .map(|column| {
+                let zero = match column.kind {
+                    ColumnKind::Integer | ColumnKind::Real => "0",
+                    ColumnKind::Text => "''",
+                };
+                format!(
+                    "ALTER TABLE {} ADD COLUMN {} {} NOT NULL DEFAULT {zero}",
+                    self.name,
+                    column.name,
+                    column.kind.sql_type(dialect)
+                )
+            })
+            .collect()
     }
 
     /// Checks that `row` has this table's shape.
@@ -195,6 +217,23 @@ mod tests {
         ],
         key_columns: 1,
     };
+
+    #[test]
+    fn only_the_columns_a_stored_table_lacks_are_added_with_their_kinds_zero() {
+        assert_eq!(
+            ITEMS.add_missing_columns(&["owner_id", "slot"], Dialect::Postgres),
+            vec!["ALTER TABLE test_items ADD COLUMN item TEXT NOT NULL DEFAULT ''".to_owned()]
+        );
+        assert_eq!(
+            ITEMS.add_missing_columns(&["owner_id", "item"], Dialect::Sqlite),
+            vec!["ALTER TABLE test_items ADD COLUMN slot INTEGER NOT NULL DEFAULT 0".to_owned()]
+        );
+        assert!(
+            ITEMS
+                .add_missing_columns(&["owner_id", "slot", "item"], Dialect::Sqlite)
+                .is_empty()
+        );
+    }
 
     #[test]
     fn a_table_is_spelled_in_each_dialect_with_the_owner_first_in_its_key() {

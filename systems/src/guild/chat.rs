@@ -1,9 +1,11 @@
 //! Guild chat: a member's line goes to every member online at once and into the guild's kept
-//! history; lines are limited in size and, per member, in rate.
+//! history — an event of the guild, stored with it like any other, so the history outlives the
+//! guild's unloading and restarts; lines are limited in size and, per member, in rate.
 
+use super::GuildApplied;
 use super::requests::{GuildParts, GuildTerms, GuildWriters};
 use super::tell::GuildNews;
-use arbiter_components::guild::GuildRefusal;
+use arbiter_components::guild::{GuildEvent, GuildRefusal};
 use arbiter_components::protocol::GuildChatLine;
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
@@ -36,7 +38,7 @@ pub(super) fn say(
     if window.0.len() >= terms.settings.chat_per_minute as usize {
         return Err(GuildRefusal::ChatTooFast);
     }
-    let Ok((.., mut desk, _)) = guilds.get_mut(guild) else {
+    let Ok((id, Some(mut state), mut desk, _)) = guilds.get_mut(guild) else {
         return Err(GuildRefusal::Unavailable);
     };
     window.0.push_back(now);
@@ -45,12 +47,18 @@ pub(super) fn say(
         tick: now,
         text: text.to_owned(),
     };
-    let keep = terms.settings.chat_history as usize;
-    desk.chat.push_back(line.clone());
-    while desk.chat.len() > keep {
-        desk.chat.pop_front();
-    }
+    let event = GuildEvent::GuildChatSaid {
+        from: actor,
+        tick: now,
+        text: line.text.clone(),
+    };
+    state.apply(&event);
     desk.last_used_tick = now;
+    out.applied.write(GuildApplied {
+        guild,
+        id: id.0,
+        event,
+    });
     out.news.write(GuildNews::Chat { guild, line });
     Ok(())
 }

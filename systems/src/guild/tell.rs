@@ -2,14 +2,15 @@
 //! whole guild and its recent chat to one that comes online or joins, chat lines, invitations,
 //! applications to those who answer them, and refusals to the one refused.
 
-use super::{GuildDesk, GuildId, GuildMemberOf, GuildRefused, OnlineMembers};
+use super::{GuildId, GuildMemberOf, GuildRefused, OnlineMembers};
+use arbiter_components::config::GuildSettings;
 use arbiter_components::guild::{Guild, GuildRole};
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::{GuildChange, GuildChatLine, GuildView, ServerMessage};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::{Message, MessageReader, MessageWriter};
-use bevy_ecs::system::Query;
+use bevy_ecs::system::{Query, Res};
 use std::collections::HashSet;
 
 /// Something to tell about a guild, gathered by the rules during the tick.
@@ -36,12 +37,7 @@ pub enum GuildNews {
 }
 
 /// A guild as telling reads it.
-type Told<'a> = (
-    &'a GuildId,
-    Option<&'a Guild>,
-    Option<&'a OnlineMembers>,
-    &'a GuildDesk,
-);
+type Told<'a> = (&'a GuildId, Option<&'a Guild>, Option<&'a OnlineMembers>);
 
 /// Sends this tick's guild news, in the order it happened, then the refusals.
 pub fn tell_guild_members(
@@ -49,6 +45,7 @@ pub fn tell_guild_members(
     mut refused: MessageReader<GuildRefused>,
     guilds: Query<Told>,
     players: Query<(&PlayerId, Option<&GuildMemberOf>)>,
+    settings: Res<GuildSettings>,
     mut outbound: MessageWriter<Outbound>,
 ) {
     let mut send = |player: Entity, message: ServerMessage| {
@@ -61,7 +58,7 @@ pub fn tell_guild_members(
                 change,
                 also,
             } => {
-                let Ok((id, _, online, _)) = guilds.get(*guild) else {
+                let Ok((id, _, online)) = guilds.get(*guild) else {
                     continue;
                 };
                 let message = ServerMessage::GuildChanged {
@@ -73,7 +70,7 @@ pub fn tell_guild_members(
                 }
             }
             GuildNews::Whole { guild, player } => {
-                let Ok((id, Some(state), online, desk)) = guilds.get(*guild) else {
+                let Ok((id, Some(state), online)) = guilds.get(*guild) else {
                     continue;
                 };
                 let online_ids: HashSet<u64> = members(online)
@@ -82,13 +79,15 @@ pub fn tell_guild_members(
                     .collect();
                 let view = GuildView::new(id.0, state, |member| online_ids.contains(&member));
                 send(*player, ServerMessage::Guild(view));
-                if !desk.chat.is_empty() {
-                    let lines = desk.chat.iter().cloned().collect();
+                let kept = state.chat();
+                let told = kept.len().min(settings.chat_history as usize);
+                if told > 0 {
+                    let lines = kept.iter().skip(kept.len() - told).cloned().collect();
                     send(*player, ServerMessage::GuildChat { guild: id.0, lines });
                 }
             }
             GuildNews::Chat { guild, line } => {
-                let Ok((id, _, online, _)) = guilds.get(*guild) else {
+                let Ok((id, _, online)) = guilds.get(*guild) else {
                     continue;
                 };
                 let message = ServerMessage::GuildChat {
@@ -111,7 +110,7 @@ pub fn tell_guild_members(
                 }
             }
             GuildNews::Applied { guild, player_id } => {
-                let Ok((id, Some(state), online, _)) = guilds.get(*guild) else {
+                let Ok((id, Some(state), online)) = guilds.get(*guild) else {
                     continue;
                 };
                 let managers = members(online).filter(|member| {
