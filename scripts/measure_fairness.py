@@ -7,9 +7,11 @@ core 0) meets 30 bots behind that link (pinned to core 1): 14 honest, 2 skilled 
 fast reactions) and 2 of each cheat (rapidfire, wallhack, longshot, speedhack, backtrack, itemhack,
 aimbot), one `arbiter bots` process per behaviour, for SECONDS. Printed per cell, as a Markdown
 table: honest and skilled shots refused (count and %), honest or skilled bots kicked or flagged, and
-per cheat how many of its connected bots were caught (kicked; the aimbot: flagged for review, from
-the server's log) and the median seconds from its first cheat to that, and how many bots of the
-cell never connected.
+per cheat how many of its bots that cheated were caught (kicked; the aimbot: flagged for review, from
+the server's log) out of how many cheated, and the median seconds from its first cheat to that, and
+how many bots of the cell never connected. (A bot that never cheated — an aimbot that never had an
+opponent in sight — cannot be caught and is not counted; the cheaters column of the bots' report
+lists those that did.)
 
 Usage: scripts/measure_fairness.py [SECONDS] [CELLS]      (defaults 45, all 27; CELLS like
        "20/0/0,300/50/5" picks cells by round trip / jitter / loss %)
@@ -88,7 +90,8 @@ def run_cell(rtt, jitter, loss):
                     times.append(max(0.0, min(flags) - cheated_at))
             elif cheater["kicked_after_secs"] is not None:
                 times.append(cheater["kicked_after_secs"])
-        row["cheats"][behavior] = (len(times), report["connected"],
+        cheated = len(report["behaviors"][behavior]["cheaters"])
+        row["cheats"][behavior] = (len(times), cheated,
                                    statistics.median(times) if times else None)
     return row
 

@@ -33,9 +33,11 @@ pub struct AnticheatSettings {
     pub aim_window_hits: u32,
     /// Instant reactions among those hits that flag the player for review (1–1000).
     pub aim_instant_hits: u32,
-    /// A full window of hits whose median aim offset (from the line to the opponent's chest) is
-    /// below this many radians flags the player for review (0–0.1; 0 turns it off).
+    /// A hit whose aim offset (from the line to the opponent's chest) is below this many radians
+    /// is dead-centre, beyond human hands (0–0.1; 0 counts none) ...
     pub aim_precision_rad: f32,
+    /// ... and this many dead-centre hits among the window flag the player for review (1–1000).
+    pub aim_precise_hits: u32,
 }
 
 impl Default for AnticheatSettings {
@@ -54,6 +56,7 @@ impl Default for AnticheatSettings {
             aim_window_hits: 10,
             aim_instant_hits: 3,
             aim_precision_rad: 0.0005,
+            aim_precise_hits: 4,
         }
     }
 }
@@ -92,6 +95,11 @@ impl AnticheatSettings {
             "anticheat.aim_precision_rad",
             self.aim_precision_rad,
             0.0..=0.1,
+        )?;
+        check_range(
+            "anticheat.aim_precise_hits",
+            self.aim_precise_hits,
+            1..=1000,
         )
     }
 }

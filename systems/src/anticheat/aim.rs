@@ -7,9 +7,10 @@
 //! - **precision**: the angle between the aim and the line from the shooter's eye to the opponent's
 //!   chest. Human aim scatters by milliradians from shot to shot; an aimbot's is zero.
 //!
-//! A player whose last `aim_window_hits` hits hold `aim_instant_hits` instant reactions, or (with a
-//! full window) whose median offset is below `aim_precision_rad`, is flagged for review with those
-//! figures. Never kicked, and nothing is added to the score that kicks: a statistic needs a human
+//! A player whose last `aim_window_hits` hits hold `aim_instant_hits` instant reactions, or
+//! `aim_precise_hits` dead-centre hits (offset below `aim_precision_rad`), is flagged for review
+//! with those figures. Counting dead-centre hits rather than waiting for a full window's median
+//! catches an aimbot that lands only a handful of hits in a match behind cover. Never kicked, and nothing is added to the score that kicks: a statistic needs a human
 //! to judge it.
 
 use super::{AntiCheatActed, AntiCheatAction, FlaggedForReview, Suspicion};
@@ -57,18 +58,23 @@ impl AimRecord {
     /// The evidence, if the window says aimbot.
     fn assess(&self, settings: &AnticheatSettings) -> Option<String> {
         let instant = self.hits.iter().filter(|hit| hit.instant).count();
+        let precise = self
+            .hits
+            .iter()
+            .filter(|hit| hit.offset_rad < settings.aim_precision_rad)
+            .count();
         let mut offsets: Vec<f32> = self.hits.iter().map(|hit| hit.offset_rad).collect();
         offsets.sort_by(f32::total_cmp);
         let median = offsets.get(offsets.len() / 2).copied()?;
-        let full = self.hits.len() >= settings.aim_window_hits as usize;
         let too_quick = instant >= settings.aim_instant_hits as usize;
-        let too_precise = full && median < settings.aim_precision_rad;
+        let too_precise = precise >= settings.aim_precise_hits as usize;
         (too_quick || too_precise).then(|| {
             format!(
                 "aimbot: {instant} of the last {} hits within {} ms of the target coming into sight, \
-                 median aim offset {median:.5} rad",
+                 {precise} within {} rad of the chest line, median aim offset {median:.5} rad",
                 self.hits.len(),
-                settings.aim_min_reaction_ms
+                settings.aim_min_reaction_ms,
+                settings.aim_precision_rad
             )
         })
     }
@@ -154,15 +160,16 @@ pub fn observe_aim(
         ) else {
             continue;
         };
-        let Some(instant) = instant_reaction(
+        // Unknown (too soon after a spawn to tell) counts as not instant; the aim is still measured,
+        // or an aimbot that kills as it spawns would leave most of its hits unmeasured.
+        let instant = instant_reaction(
             map,
             shooter_history,
             target_history,
             judged.claimed_tick,
             reaction_ticks,
-        ) else {
-            continue;
-        };
+        )
+        .unwrap_or(false);
         let Ok((mut record, mut suspicion)) = shooters.get_mut(judged.shooter) else {
             continue;
         };

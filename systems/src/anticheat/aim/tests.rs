@@ -129,24 +129,26 @@ fn human_aim_is_never_assessed_as_an_aimbot() {
 }
 
 #[test]
-fn instant_reactions_flag_and_so_does_a_full_window_of_perfect_aim() {
+fn instant_reactions_flag_and_so_do_a_few_dead_centre_hits() {
     let settings = AnticheatSettings::default();
     let quick = record((0..9).map(|hit| (hit % 4 == 0, 0.004)));
     let evidence = quick.assess(&settings).expect("3 instant reactions flag");
     assert!(evidence.contains("3 of the last 9 hits"), "{evidence}");
 
-    let perfect_but_few = record((0..window() - 1).map(|_| (false, 1e-6)));
+    let precise = settings.aim_precise_hits as usize;
+    let perfect_but_few = record((0..precise - 1).map(|_| (false, 1e-6)));
     assert_eq!(
         perfect_but_few.assess(&settings),
         None,
-        "one hit short of a full window"
+        "one dead-centre hit short"
     );
-    let perfect = record((0..window()).map(|_| (false, 1e-6)));
+    // Among human hits, dead-centre ones count wherever they fall in the window.
+    let perfect = record((0..window()).map(|hit| (false, if hit % 2 == 0 { 1e-6 } else { 0.004 })));
     let evidence = perfect
         .assess(&settings)
-        .expect("a full window of perfect aim");
+        .expect("five dead-centre hits of ten");
     assert!(
-        evidence.contains("median aim offset 0.00000 rad"),
+        evidence.contains("5 within 0.0005 rad of the chest line"),
         "{evidence}"
     );
 }
