@@ -29,7 +29,7 @@ use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
 use bevy_platform::collections::HashMap;
-use pace::{BucketPace, PaceRule, warm_up_factor};
+use pace::{BucketPace, need, warm_up_factor};
 use std::collections::VecDeque;
 
 /// The queue's settings, in buckets and ticks.
@@ -784,12 +784,6 @@ fn update_pace(
     if !pace.stale(now, params.expand_every_ticks) {
         return pace.speed;
     }
-    let rule = PaceRule {
-        match_size: params.match_size,
-        expand_every_ticks: params.expand_every_ticks,
-        max_radius: params.max_radius,
-        target_wait_ticks: target,
-    };
     let since = *mode.observed_since.get_or_insert(now);
     let warm_up = warm_up_factor(now - since.min(now), target);
     let (paces, waiting) = (&mode.paces, &mode.buckets);
@@ -798,7 +792,7 @@ fn update_pace(
             .into_iter()
             .take(if distance == 0 { 1 } else { 2 })
     };
-    let need = rule.need(|distance| {
+    let own_need = need(&params, |distance| {
         at(distance)
             .filter_map(|other| paces.get(&other))
             .map(|pace| pace.rate(now, target) * warm_up)
@@ -810,12 +804,12 @@ fn update_pace(
             at(distance)
                 .filter(|other| waiting.contains_key(other))
                 .filter_map(|other| paces.get(&other))
-                .map(move |pace| pace.need_reaching(distance, &rule))
+                .map(move |pace| pace.need_reaching(distance, &params))
         })
         .max()
         .unwrap_or(0);
     let pace = mode.paces.entry(bucket).or_default();
-    pace.set_speed(need, covering, now);
+    pace.set_speed(own_need, covering, now);
     pace.speed
 }
 

@@ -10,6 +10,8 @@
 //! All tickets of a bucket share its speed at any moment, so an older ticket never has a smaller
 //! radius than a younger one beside it — the order the queue's counts rely on.
 
+use super::QueueParams;
+
 /// Rates are averaged over this many target waits.
 const RATE_WINDOW_TARGETS: f64 = 30.0;
 
@@ -19,7 +21,7 @@ pub(super) struct BucketPace {
     /// Seats entering per tick, as of `rate_tick`.
     rate: f64,
     rate_tick: u64,
-    /// The speed this bucket's own neighbourhood needs ([`PaceRule::need`]); 0 until computed.
+    /// The speed this bucket's own neighbourhood needs ([`need`]); 0 until computed.
     need: u32,
     /// Buckets of radius per expansion interval: the largest need of a bucket whose window (the
     /// radius it reaches by the target wait) covers this one, its own included; 0 until computed.
@@ -47,8 +49,8 @@ impl BucketPace {
     }
 
     /// This bucket's own need, when its window at the target wait reaches `distance`.
-    pub(super) fn need_reaching(&self, distance: u32, rule: &PaceRule) -> u32 {
-        let reach = u64::from(self.need) * rule.intervals_in_target();
+    pub(super) fn need_reaching(&self, distance: u32, params: &QueueParams) -> u32 {
+        let reach = u64::from(self.need) * intervals_in_target(params);
         if u64::from(distance) <= reach {
             self.need
         } else {
@@ -79,57 +81,47 @@ pub(super) fn warm_up_factor(observed: u64, target_wait_ticks: u64) -> f64 {
     1.0 / (1.0 - (-watched / rate_window(target_wait_ticks)).exp())
 }
 
-/// What the speed of a bucket depends on, in buckets and ticks.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct PaceRule {
-    pub(super) match_size: u32,
-    pub(super) expand_every_ticks: u64,
-    pub(super) max_radius: u32,
-    /// 0: every bucket widens at speed 1.
-    pub(super) target_wait_ticks: u64,
+/// The speed a bucket needs under `params` whose neighbours at distance `d` (0 is itself) see
+/// `rate(d)` seats per tick, summed over both sides: the smallest that reaches, by the target wait,
+/// a radius within which a match's seats are expected to arrive in that time. 1 without a target.
+pub(super) fn need(params: &QueueParams, rate: impl Fn(u32) -> f64) -> u32 {
+    if params.target_wait_ticks == 0 || params.max_radius == 0 {
+        return 1;
+    }
+    let target = params.target_wait_ticks as f64;
+    let mut expected = 0.0;
+    let needed_radius = (0..=params.max_radius)
+        .find(|&distance| {
+            expected += rate(distance) * target;
+            expected >= f64::from(params.match_size)
+        })
+        .unwrap_or(params.max_radius);
+    (u64::from(needed_radius).div_ceil(intervals_in_target(params)))
+        .clamp(1, u64::from(params.max_radius)) as u32
 }
 
-impl PaceRule {
-    /// The speed a bucket needs whose neighbours at distance `d` (0 is itself) see `rate(d)` seats
-    /// per tick, summed over both sides: the smallest that reaches, by the target wait, a radius
-    /// within which a match's seats are expected to arrive in that time.
-    pub(super) fn need(&self, rate: impl Fn(u32) -> f64) -> u32 {
-        if self.target_wait_ticks == 0 || self.max_radius == 0 {
-            return 1;
-        }
-        let target = self.target_wait_ticks as f64;
-        let mut expected = 0.0;
-        let needed_radius = (0..=self.max_radius)
-            .find(|&distance| {
-                expected += rate(distance) * target;
-                expected >= f64::from(self.match_size)
-            })
-            .unwrap_or(self.max_radius);
-        (u64::from(needed_radius).div_ceil(self.intervals_in_target()))
-            .clamp(1, u64::from(self.max_radius)) as u32
-    }
-
-    /// Expansion intervals within the target wait (at least 1).
-    pub(super) fn intervals_in_target(&self) -> u64 {
-        (self.target_wait_ticks / self.expand_every_ticks.max(1)).max(1)
-    }
+/// Expansion intervals within the target wait (at least 1).
+fn intervals_in_target(params: &QueueParams) -> u64 {
+    (params.target_wait_ticks / params.expand_every_ticks.max(1)).max(1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const RULE: PaceRule = PaceRule {
+    const PARAMS: QueueParams = QueueParams {
+        bucket_width: 100,
         match_size: 10,
         expand_every_ticks: 50,
         max_radius: 10,
+        timeout_ticks: 3600,
         target_wait_ticks: 200,
     };
 
     #[test]
     fn a_bucket_whose_own_arrivals_fill_a_match_in_the_target_wait_keeps_the_plain_speed() {
         assert_eq!(
-            RULE.need(|distance| if distance == 0 { 0.1 } else { 0.0 }),
+            need(&PARAMS, |distance| if distance == 0 { 0.1 } else { 0.0 }),
             1
         );
     }
@@ -140,21 +132,21 @@ mod tests {
         // a match of 10 needs the bucket and its neighbours out to distance 5 on both sides (11
         // buckets); 4 intervals fit in the target wait, so 2 buckets per interval.
         let rate = |distance: u32| if distance == 0 { 0.005 } else { 0.01 };
-        assert_eq!(RULE.need(rate), 2);
+        assert_eq!(need(&PARAMS, rate), 2);
     }
 
     #[test]
     fn an_empty_neighbourhood_widens_to_the_maximum_in_one_interval_at_most_within_the_target() {
-        assert_eq!(RULE.need(|_| 0.0), 3);
+        assert_eq!(need(&PARAMS, |_| 0.0), 3);
     }
 
     #[test]
     fn without_a_target_wait_every_bucket_widens_at_the_plain_speed() {
-        let rule = PaceRule {
+        let params = QueueParams {
             target_wait_ticks: 0,
-            ..RULE
+            ..PARAMS
         };
-        assert_eq!(rule.need(|_| 0.0), 1);
+        assert_eq!(need(&params, |_| 0.0), 1);
     }
 
     #[test]
