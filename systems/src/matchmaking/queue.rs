@@ -779,13 +779,17 @@ fn update_pace(
     params: QueueParams,
 ) -> u32 {
     let target = params.target_wait_ticks;
+    if target == 0 {
+        // No target wait: every bucket widens at the plain speed, and nobody needs the counts.
+        return 1;
+    }
     let pace = mode.paces.entry(bucket).or_default();
     pace.record(seats, now, target);
     if !pace.stale(now, params.expand_every_ticks) {
         return pace.speed;
     }
     let since = *mode.observed_since.get_or_insert(now);
-    let warm_up = warm_up_factor(now - since.min(now), target);
+    let warm_up = warm_up_factor(now.saturating_sub(since), target);
     let (paces, waiting) = (&mode.paces, &mode.buckets);
     let at = |distance: u32| {
         [bucket - distance as i32, bucket + distance as i32]
