@@ -20,6 +20,7 @@ use bevy_ecs::component::Component;
 use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 
 /// Chat lines a guild keeps, at most: the largest `guilds.chat_history` allows. Members are sent
 /// the last `chat_history` of them.
@@ -83,8 +84,10 @@ pub struct Guild {
     bank: GuildBank,
     /// What each member withdrew on its last day of withdrawals: `(day, units)`.
     withdrawn: BTreeMap<u64, (u32, u64)>,
-    /// The last lines said in guild chat, oldest first (at most [`MAX_KEPT_CHAT_LINES`]).
-    chat: VecDeque<GuildChatLine>,
+    /// The last lines said in guild chat, oldest first (at most [`MAX_KEPT_CHAT_LINES`]). Shared:
+    /// each flush of a changed guild copies its state in the tick, and the lines are the bulk of it,
+    /// so they are copied only when a line is said while a copy is still on its way to the database.
+    chat: Arc<VecDeque<GuildChatLine>>,
 }
 
 /// Something that happened to a guild, with who did it (`by`, a player id).
@@ -306,13 +309,14 @@ impl Guild {
                 };
             }
             GuildEvent::GuildChatSaid { from, tick, text } => {
-                self.chat.push_back(GuildChatLine {
+                let chat = Arc::make_mut(&mut self.chat);
+                chat.push_back(GuildChatLine {
                     from: *from,
                     tick: *tick,
                     text: text.clone(),
                 });
-                while self.chat.len() > MAX_KEPT_CHAT_LINES {
-                    self.chat.pop_front();
+                while chat.len() > MAX_KEPT_CHAT_LINES {
+                    chat.pop_front();
                 }
             }
         }
@@ -357,7 +361,7 @@ impl Guild {
             banned,
             bank,
             withdrawn,
-            chat,
+            chat: Arc::new(chat),
         })
     }
 }
