@@ -12,7 +12,9 @@ use arbiter_components::messages::Outbound;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::encode;
 use arbiter_components::tick::ServerTick;
-use arbiter_systems::guild::{GuildDesk, GuildDirectory, GuildId, GuildMemberOf, GuildPlugin};
+use arbiter_systems::guild::{
+    GuildApplied, GuildDesk, GuildDirectory, GuildId, GuildMemberOf, GuildPlugin,
+};
 use bevy_app::{App, FixedUpdate};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
@@ -84,6 +86,12 @@ fn fan_out(criterion: &mut Criterion) {
                     .resource_mut::<Messages<GuildRequested>>()
                     .drain()
                     .count();
+                // The line as the guild's event, for the shell to record (not run here).
+                let recorded = world
+                    .resource_mut::<Messages<GuildApplied>>()
+                    .drain()
+                    .count();
+                assert_eq!(recorded, 1, "the line is a guild event");
                 world.resource_mut::<ServerTick>().advance();
             }
             spent
