@@ -88,6 +88,7 @@ pub mod cli;
 pub mod config;
 pub mod economy;
 mod file_watch;
+pub mod fleet;
 pub mod guild;
 pub mod items;
 pub mod maps;

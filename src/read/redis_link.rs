@@ -41,6 +41,15 @@ impl RedisLink {
         up(command.query_async(&mut connection).await)
     }
 
+    /// Runs a Lua script (by its hash, loading it on first use); keeps `arbiter_redis_up` current.
+    pub async fn script<T: FromRedisValue>(
+        &self,
+        invocation: &redis::ScriptInvocation<'_>,
+    ) -> Result<T, RedisError> {
+        let mut connection = self.manager.clone();
+        up(invocation.invoke_async(&mut connection).await)
+    }
+
     /// Runs a pipeline in one round trip; keeps `arbiter_redis_up` current.
     pub async fn pipeline<T: FromRedisValue>(
         &self,
