@@ -17,6 +17,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the server (the default).
     Serve(ServeArgs),
+    /// Run a fleet's matchmaker: `serve --role matchmaker`.
+    Matchmaker(ServeArgs),
     /// Print a connect token (base64) for a player, signed with this server's key.
     Token(TokenArgs),
     /// Run simulated players against a server and print a JSON report.
@@ -236,6 +238,21 @@ pub struct ServeArgs {
     /// embedded defaults].
     #[arg(long, short, value_name = "PATH", global = true)]
     pub config: Option<PathBuf>,
+    /// What this process does: everything (one machine), or one role of a fleet (`[fleet]`).
+    #[arg(long, value_enum, default_value_t = Role::All)]
+    pub role: Role,
+}
+
+/// The roles of the one binary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// Lobby, queue and matches in this process.
+    #[default]
+    All,
+    /// A fleet's lobby and queue: formed matches go to game servers (`arbiter matchmaker`).
+    Matchmaker,
+    /// A fleet's game server: runs only the matches placed on it.
+    Game,
 }
 
 impl Cli {

@@ -12,8 +12,11 @@
 //!
 //! All keys of a fleet share one hash tag (`{name}:…`), so the scripts also run on a Redis Cluster.
 
+pub mod bridge;
 pub mod claims;
+pub mod game;
 pub mod leader;
+pub mod matchmaker;
 pub mod registry;
 
 pub use claims::Claim;

@@ -1,4 +1,4 @@
-use arbiter::cli::{Cli, Command, EventsCommand};
+use arbiter::cli::{Cli, Command, EventsCommand, Role, ServeArgs};
 use bevy_app::AppExit;
 use clap::Parser;
 use std::process::ExitCode;
@@ -8,6 +8,10 @@ fn main() -> ExitCode {
     let config = cli.serve.config.clone();
     let outcome = match cli.into_command() {
         Command::Serve(args) => arbiter::serve::serve(&args),
+        Command::Matchmaker(args) => arbiter::serve::serve(&ServeArgs {
+            role: Role::Matchmaker,
+            ..args
+        }),
         Command::Token(args) => {
             arbiter::token::print_token(config.as_deref(), &args).map(|()| AppExit::Success)
         }

@@ -15,7 +15,7 @@ mod transport;
 
 pub use abuse::{Abuse, Violation};
 pub use keys::load_or_create_key;
-pub use sessions::{DespawnBlocker, Sessions};
+pub use sessions::{AwaitingWelcome, DespawnBlocker, Sessions};
 pub use snapshots::snapshot_due;
 pub use tokens::{GuestToken, IssueError, TokenIssuer, unix_now};
 pub use transport::GameServer;

@@ -1,9 +1,11 @@
 //! `arbiter serve`: load the config, set up logs, build the server app and run it until shutdown.
 
 use crate::ServerPlugins;
-use crate::cli::ServeArgs;
+use crate::cli::{Role, ServeArgs};
 use crate::config::{ConfigSource, LoadedConfig, process_env};
 use crate::economy::EconomyData;
+use crate::fleet::game::GameRolePlugin;
+use crate::fleet::matchmaker::MatchmakerRolePlugin;
 use crate::maps::{MAPS_DIR, load_maps};
 use crate::shutdown::SignalPlugin;
 use crate::store_commands::{complete_transfers, open_store};
@@ -23,11 +25,13 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
         ConfigSource::Embedded => tracing::info!("config: embedded defaults"),
     }
     tracing::info!(
+        role = ?args.role,
         tick_rate_hz = loaded.config.server.tick_rate_hz,
         version = env!("CARGO_PKG_VERSION"),
         "arbiter starting"
     );
 
+    let loaded_fleet = loaded.config.fleet.clone();
     let store = open_store(&loaded.config)?;
     complete_transfers(&store)?;
     tracing::info!(
@@ -54,6 +58,24 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
             .with_persistence(store),
     )
     .add_plugins(SignalPlugin);
+    match args.role {
+        Role::All => {}
+        Role::Matchmaker => {
+            app.add_plugins(MatchmakerRolePlugin {
+                settings: loaded_fleet,
+            });
+        }
+        Role::Game => {
+            if loaded_fleet.lobby_addresses.is_empty() {
+                anyhow::bail!(
+                    "--role game needs fleet.lobby_addresses: where players go after a match"
+                );
+            }
+            app.add_plugins(GameRolePlugin {
+                settings: loaded_fleet,
+            });
+        }
+    }
     if let Some(control) = log_control {
         app.insert_resource(control);
     }

@@ -10,6 +10,7 @@
 
 mod admin;
 mod cache;
+mod fleet;
 mod log;
 mod net;
 mod persistence;
@@ -18,6 +19,7 @@ mod server;
 
 pub use admin::AdminSettings;
 pub use cache::{CacheBackend, CacheSettings};
+pub use fleet::FleetSettings;
 pub use log::{LogFormat, LogLevel, LogSettings};
 pub use net::NetSettings;
 pub use persistence::PersistenceSettings;
@@ -48,6 +50,7 @@ pub struct ServerConfig {
     pub admin: AdminSettings,
     pub query: QuerySettings,
     pub log: LogSettings,
+    pub fleet: FleetSettings,
 }
 
 impl ServerConfig {
@@ -65,6 +68,7 @@ impl ServerConfig {
         self.cache.validate()?;
         self.admin.validate()?;
         self.query.validate()?;
+        self.fleet.validate()?;
         Ok(())
     }
 
@@ -85,6 +89,8 @@ impl ServerConfig {
         self.query
             .keep_restart_only_from(&running.query, &mut changed);
         self.log.keep_restart_only_from(&running.log, &mut changed);
+        self.fleet
+            .keep_restart_only_from(&running.fleet, &mut changed);
         changed
     }
 }

@@ -28,6 +28,7 @@ pub mod guild;
 pub mod inventory;
 pub mod netcode;
 pub mod party;
+pub mod seat;
 mod snapshots;
 pub mod token;
 pub mod trade;

@@ -2,6 +2,7 @@
 
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
+use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
 
 /// Skill as a Weng-Lin rating: an estimate and its uncertainty (one standard deviation), on the
@@ -74,6 +75,26 @@ impl MatchPlayers {
     pub fn players(&self) -> &[Entity] {
         &self.0
     }
+}
+
+/// Present when matches run in other processes (a fleet's matchmaker): formed matches become
+/// [`PlacedMatch`]es, handed to a game server, instead of [`Match`]es run here.
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct PlaceMatchesElsewhere;
+
+/// Present on a fleet's game server: nobody queues there (they queue at the matchmaker).
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct QueueClosed;
+
+/// On a match entity formed here for a game server elsewhere: its players are [`InMatch`] with it
+/// (so they cannot queue or trade) until they move to that server, or until no server could take
+/// the match.
+#[derive(Component, Debug, Clone, PartialEq)]
+pub struct PlacedMatch {
+    pub id: u64,
+    pub mode: u16,
+    pub map: String,
+    pub teams: [Vec<Entity>; 2],
 }
 
 /// A player's team in its match: 0 or 1.

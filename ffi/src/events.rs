@@ -688,6 +688,8 @@ impl ArbiterEvent {
                 (Kind::QueueCancelled, ArbiterEventBody { queue_cancelled })
             }
             ServerMessage::DeltaSnapshot { .. } => return None,
+            // Fleets (a matchmaker handing players to game servers) are not in the C API yet.
+            ServerMessage::Redirect { .. } => return None,
         };
         Some(Self::new(kind, body))
     }

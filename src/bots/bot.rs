@@ -12,6 +12,7 @@ use crate::economy::EconomyData;
 use crate::maps::shipped_maps;
 use crate::weapons::{WEAPONS_FILE, load_weapons};
 use arbiter_client::ArbiterClient;
+use arbiter_client::netcode::ConnectToken;
 use arbiter_client::protocol::{
     ClientMessage, InputFrame, InventoryDelta, ServerMessage, ShotOutcome,
 };
@@ -59,6 +60,8 @@ pub(super) struct BotStats {
     /// (`DisconnectedByServer`: the server closed it, e.g. a kick whose message was lost).
     pub(super) disconnect_reason: Option<String>,
     pub(super) kicked: bool,
+    /// Moves between the servers of a fleet (`Redirect`s followed).
+    pub(super) redirects: u64,
     pub(super) matches_played: u64,
     pub(super) matches_completed: u64,
     pub(super) inputs_sent: u64,
@@ -314,7 +317,27 @@ impl Bot {
             // arbiter_client hands these over as `Snapshot`s.
             | ServerMessage::DeltaSnapshot { .. } => {}
             ServerMessage::InventoryChanged(delta) => self.count_change(&delta),
+            ServerMessage::Redirect { token, .. } => self.follow(&token),
         }
+    }
+
+    /// Moves to the server a `Redirect` names (a fleet's game server, or back to the matchmaker).
+    fn follow(&mut self, token: &[u8]) {
+        self.stats.redirects += 1;
+        let followed = ConnectToken::from_bytes(token)
+            .map_err(|error| error.to_string())
+            .and_then(|token| {
+                self.client.disconnect();
+                self.client
+                    .reconnect(token)
+                    .map_err(|error| error.to_string())
+            });
+        if let Err(error) = followed {
+            tracing::warn!(%error, "a bot cannot follow a redirect");
+            self.done = true;
+        }
+        self.joined_queue = false;
+        self.view.leave();
     }
 
     /// Notes when each opponent came into sight, from the newest snapshot.

@@ -140,6 +140,8 @@ pub struct BotsReport {
     pub matches_played: u64,
     /// `MatchEnded` messages received: matches played to the end.
     pub matches_completed: u64,
+    /// Moves between the servers of a fleet (`Redirect`s followed): to a game server and back.
+    pub redirects: u64,
     pub inputs_sent: u64,
     pub snapshots_received: u64,
     pub shots_sent: u64,
@@ -221,6 +223,7 @@ impl BotsReport {
             kicked: count(|bot| bot.stats.kicked),
             matches_played: sum(|bot| bot.stats.matches_played),
             matches_completed: sum(|bot| bot.stats.matches_completed),
+            redirects: sum(|bot| bot.stats.redirects),
             inputs_sent: sum(|bot| bot.stats.inputs_sent),
             snapshots_received: sum(|bot| bot.stats.snapshots_received),
             shots_sent: sum(|bot| bot.stats.shots_sent),

@@ -141,6 +141,7 @@ fn install_sections(world: &mut World, config: &ServerConfig) {
         admin,
         query,
         log,
+        fleet,
     } = config;
     set_if_changed(world, server);
     set_if_changed(world, &TickRate::new(server.tick_rate_hz));
@@ -156,6 +157,7 @@ fn install_sections(world: &mut World, config: &ServerConfig) {
     set_if_changed(world, admin);
     set_if_changed(world, query);
     set_if_changed(world, log);
+    set_if_changed(world, fleet);
 }
 
 fn set_if_changed<R: Resource + Component<Mutability = Mutable> + PartialEq + Clone>(

@@ -128,7 +128,7 @@ pub(super) fn track_connections(
 /// client may queue as soon as it is welcomed.
 #[derive(Component, Debug, Clone, Copy, Default)]
 #[component(storage = "SparseSet")]
-pub(super) struct AwaitingWelcome;
+pub struct AwaitingWelcome;
 
 /// Connected, not welcomed yet, nothing left to load.
 type ReadyToWelcome = (With<AwaitingWelcome>, Without<Loading>);

@@ -2,7 +2,10 @@
 //! client cannot pick someone else's id.
 
 use crate::settings::NetSettings;
-use arbiter_client::netcode::{ConnectToken, KEY_BYTES, PrivateToken, random_bytes};
+use arbiter_client::netcode::{
+    ConnectToken, KEY_BYTES, PrivateToken, USER_DATA_BYTES, random_bytes,
+};
+use arbiter_client::seat::{Seat, SeatError};
 use arbiter_client::token::user_data_for_player;
 use arbiter_components::protocol::protocol_id;
 use bevy_ecs::resource::Resource;
@@ -26,6 +29,8 @@ pub enum IssueError {
         "a connect token names 1 to {MAX_TOKEN_ADDRESSES} server addresses; this server has {0} (net.public_addresses)"
     )]
     Addresses(usize),
+    #[error("the match seat cannot go into a token: {0}")]
+    Seat(#[from] SeatError),
 }
 
 /// Issues connect tokens for this server. Shared with the admin endpoint's threads.
@@ -101,7 +106,37 @@ impl TokenIssuer {
         issued_at: Duration,
         expire_secs: u64,
     ) -> Result<ConnectToken, IssueError> {
-        let addresses = &self.0.server_addresses;
+        self.seal(
+            &self.0.server_addresses,
+            user_data_for_player(player_id),
+            issued_at,
+            expire_secs,
+        )
+    }
+
+    /// A token for another server of the fleet (which shares this server's key): a seat in a
+    /// match on a game server at `server`, or, without a seat, the lobby at `server`.
+    pub fn issue_for(
+        &self,
+        player_id: u64,
+        server: &[SocketAddr],
+        seat: Option<&Seat>,
+        expire_secs: u64,
+    ) -> Result<ConnectToken, IssueError> {
+        let mut user_data = user_data_for_player(player_id);
+        if let Some(seat) = seat {
+            seat.write(&mut user_data)?;
+        }
+        self.seal(server, user_data, unix_now(), expire_secs)
+    }
+
+    fn seal(
+        &self,
+        addresses: &[SocketAddr],
+        user_data: [u8; USER_DATA_BYTES],
+        issued_at: Duration,
+        expire_secs: u64,
+    ) -> Result<ConnectToken, IssueError> {
         if addresses.is_empty() || addresses.len() > MAX_TOKEN_ADDRESSES {
             return Err(IssueError::Addresses(addresses.len()));
         }
@@ -110,10 +145,10 @@ impl TokenIssuer {
             // A fresh transport id per token; the player id travels in the sealed user data.
             client_id: u64::from_le_bytes(random_bytes()),
             timeout_seconds: i32::try_from(timeout_secs).unwrap_or(i32::MAX),
-            server_addresses: addresses.clone(),
+            server_addresses: addresses.to_vec(),
             client_to_server_key: random_bytes(),
             server_to_client_key: random_bytes(),
-            user_data: user_data_for_player(player_id),
+            user_data,
         };
         let created = issued_at.as_secs();
         Ok(ConnectToken::seal(

@@ -8,6 +8,7 @@ use crate::telemetry::metrics::{
 };
 use arbiter_client::bundle::{Bundler, frames};
 use arbiter_client::netcode::MAX_PACKET_BYTES;
+use arbiter_client::seat::Seat;
 use arbiter_client::token::player_id_from_user_data;
 use arbiter_components::protocol::{KickReason, ServerChannel, ServerMessage, encode};
 use bevy_ecs::resource::Resource;
@@ -85,6 +86,11 @@ impl GameServer {
         self.netcode
             .user_data(client_id)
             .map(player_id_from_user_data)
+    }
+
+    /// The match seat the client's connect token carries (tokens a fleet's matchmaker issues).
+    pub fn seat(&self, client_id: u64) -> Option<Seat> {
+        self.netcode.user_data(client_id).and_then(Seat::read)
     }
 
     pub fn client_addr(&self, client_id: u64) -> Option<SocketAddr> {

@@ -75,6 +75,9 @@ pub const WORLD_ENTITIES: &str = "arbiter_world_entities";
 pub const WORLD_ARCHETYPES: &str = "arbiter_world_archetypes";
 pub const WORLD_TABLES: &str = "arbiter_world_tables";
 pub const WORLD_TABLE_ROWS_RESERVED: &str = "arbiter_world_table_rows_reserved";
+pub const FLEET_PLACEMENT_SECONDS: &str = "arbiter_fleet_placement_seconds";
+pub const FLEET_PLACEMENTS_TOTAL: &str = "arbiter_fleet_placements_total";
+pub const FLEET_CLAIMS_LOST_TOTAL: &str = "arbiter_fleet_claims_lost_total";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
 const TICK_DURATION_BUCKETS: [f64; 12] = [
@@ -114,6 +117,7 @@ pub fn prometheus() -> &'static PrometheusHandle {
             (PERSIST_FLUSH_DURATION_SECONDS, &FLUSH_DURATION_BUCKETS[..]),
             (QUERY_DURATION_SECONDS, &TICK_DURATION_BUCKETS[..]),
             (HEAP_RELEASE_SECONDS, &TICK_DURATION_BUCKETS[..]),
+            (FLEET_PLACEMENT_SECONDS, &TICK_DURATION_BUCKETS[..]),
         ];
         let builder =
             buckets
@@ -134,6 +138,19 @@ pub fn prometheus() -> &'static PrometheusHandle {
 }
 
 fn describe() {
+    describe_histogram!(
+        FLEET_PLACEMENT_SECONDS,
+        Unit::Seconds,
+        "From a match formed on a fleet's matchmaker to every player's connect token queued for sending."
+    );
+    describe_counter!(
+        FLEET_PLACEMENTS_TOTAL,
+        "Matches a fleet's matchmaker formed, by result: placed on a game server, or not placed (no room, players held elsewhere, not leading)."
+    );
+    describe_counter!(
+        FLEET_CLAIMS_LOST_TOTAL,
+        "Players a fleet's game server found no longer claimed for their match (their claim lapsed): let go without writing for them."
+    );
     describe_counter!(TICKS_TOTAL, "Ticks run since start.");
     describe_gauge!(TICK_RATE_HZ, "Configured simulation ticks per second.");
     describe_histogram!(

@@ -50,17 +50,21 @@ pub enum KickReason {
     Cheating(String),
     /// The server cannot take new players now (its database is behind); try again later.
     ServerBusy,
+    /// A game server of a fleet takes only the players of the matches placed on it; connect
+    /// through the matchmaker.
+    NotExpected,
 }
 
 impl KickReason {
     /// Every reason's name in metrics and logs, for series that exist before the first kick.
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "flooding",
         "malformed",
         "logged_in_elsewhere",
         "server_shutdown",
         "cheating",
         "server_busy",
+        "not_expected",
     ];
 
     /// Its name in metrics and logs.
@@ -72,6 +76,7 @@ impl KickReason {
             KickReason::ServerShutdown => 3,
             KickReason::Cheating(_) => 4,
             KickReason::ServerBusy => 5,
+            KickReason::NotExpected => 6,
         };
         Self::NAMES[index]
     }
@@ -255,6 +260,14 @@ pub enum ServerMessage {
         baseline_age: u32,
         input_lag: u64,
         delta: Vec<u8>,
+    },
+    /// Connect to another server of the fleet with `token` (a netcode connect token, 2,048 bytes;
+    /// it names the server's addresses): the game server that runs match `match_id`, or, with
+    /// `None`, the matchmaker's lobby once the match is over. The token is valid for a short
+    /// time only; a client that does not use it in time is released and may queue again.
+    Redirect {
+        match_id: Option<u64>,
+        token: Vec<u8>,
     },
 }
 

@@ -5,7 +5,9 @@ use super::events::{MatchFormed, TicketTimedOut};
 use super::queue::{MatchmakingQueue, QueueParams};
 use super::teams::{TeamUnit, balance_teams, imbalance};
 use arbiter_components::config::MatchmakingSettings;
-use arbiter_components::matchmaking::{InMatch, Match, Queued, Team, Ticket};
+use arbiter_components::matchmaking::{
+    InMatch, Match, PlaceMatchesElsewhere, PlacedMatch, Queued, Team, Ticket,
+};
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::ServerMessage;
@@ -47,7 +49,8 @@ pub fn sync_queue_params(
     queue.set_params(queue_params(&settings, *rate));
 }
 
-/// Runs one tick of the queue and carries out what it decided.
+/// Runs one tick of the queue and carries out what it decided. With [`PlaceMatchesElsewhere`], a
+/// formed match is a [`PlacedMatch`] for a game server, and its players hear of it from there.
 #[expect(
     clippy::too_many_arguments,
     reason = "a system's parameters are its dependencies"
@@ -63,6 +66,7 @@ pub fn run_matchmaking(
     mut outbound: MessageWriter<Outbound>,
     mut formed: MessageWriter<MatchFormed>,
     mut timed_out: MessageWriter<TicketTimedOut>,
+    placed_elsewhere: Option<Res<PlaceMatchesElsewhere>>,
 ) {
     let now = tick.get();
     let outcome = queue.run_tick(now);
@@ -107,21 +111,32 @@ pub fn run_matchmaking(
                 .filter_map(|player| player_ids.get(*player).ok().map(|id| id.0))
                 .collect::<Vec<u64>>()
         });
-        let match_entity = commands
-            .spawn(Match::new(
+        let match_entity = if placed_elsewhere.is_some() {
+            commands.spawn(PlacedMatch {
+                id: match_id,
+                mode: found.mode,
+                map: map.clone(),
+                teams: teams.clone(),
+            })
+        } else {
+            commands.spawn(Match::new(
                 match_id,
                 found.mode,
                 map.clone(),
                 teams.clone(),
                 now,
             ))
-            .id();
+        }
+        .id();
         for (team, players) in teams.iter().enumerate() {
             for player in players {
                 commands
                     .entity(*player)
                     .try_remove::<Queued>()
                     .try_insert((InMatch(match_entity), Team(team as u8)));
+                if placed_elsewhere.is_some() {
+                    continue;
+                }
                 outbound.write(Outbound {
                     player: *player,
                     message: ServerMessage::MatchFound {

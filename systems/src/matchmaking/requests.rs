@@ -4,7 +4,7 @@
 use super::packing::max_party_size;
 use super::queue::{MatchmakingQueue, QueuedTicket, TicketHandle};
 use arbiter_components::config::MatchmakingSettings;
-use arbiter_components::matchmaking::{InMatch, Queued, Rating, Ticket};
+use arbiter_components::matchmaking::{InMatch, QueueClosed, Queued, Rating, Ticket};
 use arbiter_components::messages::Outbound;
 use arbiter_components::party::{Party, PartyMemberOf, PartyMembers, party_rating};
 use arbiter_components::player::{Loading, PlayerId};
@@ -53,6 +53,8 @@ pub struct QueueDesk<'w, 's> {
     queue: ResMut<'w, MatchmakingQueue>,
     tickets: Query<'w, 's, (&'static Ticket, Option<&'static TicketHandle>)>,
     player_ids: Query<'w, 's, &'static PlayerId>,
+    /// Present on a fleet's game server, where nobody queues.
+    closed: Option<Res<'w, QueueClosed>>,
 }
 
 impl core::fmt::Debug for QueueDesk<'_, '_> {
@@ -139,6 +141,13 @@ pub fn handle_queue_requests(
     // Commands apply after this system: remember who joined or left in this very batch.
     let mut changed_now: HashSet<Entity> = HashSet::new();
     for &QueueJoinRequested { player, mode } in joins.read() {
+        if desk.closed.is_some() {
+            desk.refuse(
+                player,
+                "this game server runs placed matches only; queue at the matchmaker".to_owned(),
+            );
+            continue;
+        }
         let Ok((.., party)) = players.get(player) else {
             continue;
         };

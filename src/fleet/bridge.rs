@@ -1,0 +1,363 @@
+//! Between the tick and the fleet's Redis: systems hand requests to a task on the async runtime and
+//! read its answers on a later tick, so the tick never waits on Redis.
+
+use super::{Claim, Fleet, ServerReport};
+use crate::net::TokenIssuer;
+use crate::read::redis_link::RedisLink;
+use crate::settings::FleetSettings;
+use arbiter_client::seat::Seat;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::resource::Resource;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+/// A match formed by this matchmaker, to put on a game server.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    /// The [`arbiter_components::matchmaking::PlacedMatch`] entity here.
+    pub local_match: Entity,
+    /// Unique in this process (below 2^32); the fleet-wide id adds the leader's epoch.
+    pub local_id: u64,
+    pub mode: u16,
+    pub map: String,
+    pub teams: [Vec<u64>; 2],
+    pub formed_at: Instant,
+}
+
+/// A match running (or gathering its players) on this game server.
+#[derive(Debug, Clone)]
+pub struct RunningMatch {
+    pub match_id: u64,
+    pub players: Vec<u64>,
+}
+
+/// What the tick asks of the fleet.
+#[derive(Debug)]
+pub enum ToFleet {
+    Place(Placement),
+    /// A game server's heartbeat: its matches, whose players' claims it keeps alive.
+    Report(Vec<RunningMatch>),
+    /// The match is over (or never started): its players may be matched again.
+    Release {
+        match_id: u64,
+        players: Vec<u64>,
+    },
+}
+
+/// What the fleet answers.
+#[derive(Debug)]
+pub enum FromFleet {
+    /// Every player of the match is claimed for it on `server`; a token per player, in roster order.
+    Placed {
+        local_match: Entity,
+        match_id: u64,
+        tokens: Vec<(u64, Vec<u8>)>,
+        formed_at: Instant,
+    },
+    /// No game server took the match, or its players could not be claimed; nothing is held.
+    NotPlaced { local_match: Entity, reason: String },
+    /// These players' claims lapsed: another match may hold them now.
+    ClaimsLost { match_id: u64, players: Vec<u64> },
+}
+
+/// The tick's end of the bridge.
+#[derive(Resource, Debug)]
+pub struct FleetLink {
+    requests: UnboundedSender<ToFleet>,
+    answers: UnboundedReceiver<FromFleet>,
+}
+
+impl FleetLink {
+    pub fn send(&self, request: ToFleet) {
+        if self.requests.send(request).is_err() {
+            tracing::error!("the fleet task is gone; fleet requests are dropped");
+        }
+    }
+
+    /// The next answer, if one arrived.
+    pub fn answer(&mut self) -> Option<FromFleet> {
+        self.answers.try_recv().ok()
+    }
+}
+
+/// How this process takes part in the fleet.
+#[derive(Debug, Clone)]
+pub struct FleetTaskSetup {
+    pub fleet: Fleet,
+    /// Seals the tokens for the fleet's other servers (they share its key).
+    pub issuer: TokenIssuer,
+    /// This process's name in the fleet (leadership, registry): unique per run.
+    pub node: String,
+    /// A game server's entry: where players reach it (the first address its tokens name), its
+    /// region and capacity.
+    pub address: SocketAddr,
+    pub region: String,
+    pub capacity: u32,
+    /// The regions a matchmaker places matches in, most preferred first.
+    pub regions: Vec<String>,
+    pub arrival_deadline: Duration,
+    pub heartbeat: Duration,
+    pub missed_heartbeats: u32,
+}
+
+impl FleetTaskSetup {
+    /// The fleet of `settings`, for the server whose tokens `issuer` seals.
+    pub fn new(settings: &FleetSettings, issuer: TokenIssuer) -> Result<Self, redis::RedisError> {
+        let link = RedisLink::lazy(&settings.redis_url)?;
+        let address = issuer
+            .server_addresses()
+            .first()
+            .copied()
+            .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
+        let run = u64::from_le_bytes(arbiter_client::netcode::random_bytes());
+        Ok(Self {
+            fleet: Fleet::new(link, &settings.name),
+            node: format!("{}/{address}/{run:016x}", settings.region),
+            issuer,
+            address,
+            region: settings.region.clone(),
+            capacity: settings.capacity,
+            regions: settings
+                .placement_regions()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            arrival_deadline: Duration::from_secs(u64::from(settings.arrival_deadline_secs)),
+            heartbeat: Duration::from_millis(u64::from(settings.heartbeat_ms)),
+            missed_heartbeats: settings.missed_heartbeats,
+        })
+    }
+
+    /// How long a report, a lease or a held claim lives without renewal.
+    fn lapse(&self) -> Duration {
+        self.heartbeat * self.missed_heartbeats
+    }
+}
+
+/// Starts the fleet task for a matchmaker (leading when it can) on `runtime`.
+pub fn start_matchmaker(
+    setup: FleetTaskSetup,
+    runtime: &crate::runtime::AsyncRuntime,
+) -> FleetLink {
+    let (link, requests, answers) = channels();
+    let epoch = Arc::new(AtomicU64::new(0));
+    runtime.spawn(keep_leading(setup.clone(), epoch.clone()));
+    runtime.spawn(serve_matchmaker(setup, epoch, requests, answers));
+    link
+}
+
+/// Starts the fleet task for a game server on `runtime`.
+pub fn start_game_server(
+    setup: FleetTaskSetup,
+    runtime: &crate::runtime::AsyncRuntime,
+) -> FleetLink {
+    let (link, requests, answers) = channels();
+    runtime.spawn(serve_game_server(setup, requests, answers));
+    link
+}
+
+fn channels() -> (
+    FleetLink,
+    UnboundedReceiver<ToFleet>,
+    UnboundedSender<FromFleet>,
+) {
+    let (requests, requests_out) = tokio::sync::mpsc::unbounded_channel();
+    let (answers_in, answers) = tokio::sync::mpsc::unbounded_channel();
+    (FleetLink { requests, answers }, requests_out, answers_in)
+}
+
+/// Takes the lease when free and renews it every third of its life; `epoch` is 0 while another
+/// node leads.
+async fn keep_leading(setup: FleetTaskSetup, epoch: Arc<AtomicU64>) {
+    let lease = setup.lapse();
+    loop {
+        let led = match setup.fleet.lead(&setup.node, lease).await {
+            Ok(led) => led.map_or(0, |epoch| epoch.0),
+            Err(error) => {
+                tracing::warn!(%error, "cannot reach the fleet's Redis to lead");
+                0
+            }
+        };
+        let before = epoch.swap(led, Ordering::Relaxed);
+        if before != led {
+            tracing::info!(
+                epoch = led,
+                node = setup.node,
+                "matchmaker leadership changed"
+            );
+        }
+        tokio::time::sleep(lease / 3).await;
+    }
+}
+
+async fn serve_matchmaker(
+    setup: FleetTaskSetup,
+    epoch: Arc<AtomicU64>,
+    mut requests: UnboundedReceiver<ToFleet>,
+    answers: UnboundedSender<FromFleet>,
+) {
+    while let Some(request) = requests.recv().await {
+        let ToFleet::Place(placement) = request else {
+            continue;
+        };
+        let local_match = placement.local_match;
+        let answer = match place(&setup, epoch.load(Ordering::Relaxed), placement).await {
+            Ok(placed) => placed,
+            Err(reason) => FromFleet::NotPlaced {
+                local_match,
+                reason,
+            },
+        };
+        if answers.send(answer).is_err() {
+            return;
+        }
+    }
+}
+
+/// Reserves a slot, claims every player (fenced by the epoch), and seals a token per player.
+async fn place(
+    setup: &FleetTaskSetup,
+    epoch: u64,
+    placement: Placement,
+) -> Result<FromFleet, String> {
+    if epoch == 0 {
+        return Err("this matchmaker does not lead".into());
+    }
+    let match_id = epoch << 32 | placement.local_id;
+    let regions: Vec<&str> = setup.regions.iter().map(String::as_str).collect();
+    let allocation = setup
+        .fleet
+        .allocate(match_id, &regions, setup.arrival_deadline)
+        .await
+        .map_err(|error| error.to_string())?
+        .ok_or("no game server has room")?;
+    let players: Vec<u64> = placement.teams.iter().flatten().copied().collect();
+    let claim = setup
+        .fleet
+        .claim(
+            super::Epoch(epoch),
+            match_id,
+            &players,
+            setup.arrival_deadline,
+        )
+        .await
+        .map_err(|error| error.to_string())?;
+    if claim != Claim::Claimed {
+        return Err(format!("players not claimed: {claim:?}"));
+    }
+    let team_sizes = placement.teams.each_ref().map(|team| team.len() as u8);
+    let mut tokens = Vec::with_capacity(players.len());
+    for (team, members) in placement.teams.iter().enumerate() {
+        let seat = Seat {
+            match_id,
+            team: team as u8,
+            team_sizes,
+            mode: placement.mode,
+            map: placement.map.clone(),
+        };
+        for player in members {
+            let token = setup
+                .issuer
+                .issue_for(
+                    *player,
+                    &[allocation.address],
+                    Some(&seat),
+                    setup.arrival_deadline.as_secs(),
+                )
+                .map_err(|error| error.to_string())?;
+            tokens.push((*player, token.to_bytes()));
+        }
+    }
+    Ok(FromFleet::Placed {
+        local_match: placement.local_match,
+        match_id,
+        tokens,
+        formed_at: placement.formed_at,
+    })
+}
+
+async fn serve_game_server(
+    setup: FleetTaskSetup,
+    mut requests: UnboundedReceiver<ToFleet>,
+    answers: UnboundedSender<FromFleet>,
+) {
+    while let Some(request) = requests.recv().await {
+        let outcome = match request {
+            ToFleet::Report(running) => report(&setup, &running, &answers).await,
+            ToFleet::Release { match_id, players } => {
+                setup.fleet.release(match_id, &players).await.map(|_| ())
+            }
+            ToFleet::Place(_) => Ok(()),
+        };
+        if let Err(error) = outcome {
+            tracing::warn!(%error, "fleet request failed");
+        }
+    }
+}
+
+/// Refreshes this server's entry and keeps its players' claims alive; tells the tick of lapsed ones.
+async fn report(
+    setup: &FleetTaskSetup,
+    running: &[RunningMatch],
+    answers: &UnboundedSender<FromFleet>,
+) -> Result<(), super::FleetError> {
+    let ids: Vec<u64> = running.iter().map(|found| found.match_id).collect();
+    setup
+        .fleet
+        .report(&ServerReport {
+            id: &setup.node,
+            address: setup.address,
+            region: &setup.region,
+            capacity: setup.capacity,
+            running: &ids,
+            draining: false,
+            ttl: setup.lapse(),
+        })
+        .await?;
+    for found in running {
+        let lost = setup
+            .fleet
+            .hold(found.match_id, &found.players, setup.lapse())
+            .await?;
+        if !lost.is_empty() {
+            let _ = answers.send(FromFleet::ClaimsLost {
+                match_id: found.match_id,
+                players: lost,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Starts a matchmaker's fleet task on the app's runtime and returns the tick's end.
+pub fn start_in_app_matchmaker(app: &mut bevy_app::App, settings: &FleetSettings) -> FleetLink {
+    let (setup, runtime) = setup_in_app(app, settings);
+    start_matchmaker(setup, &runtime)
+}
+
+/// Starts a game server's fleet task on the app's runtime and returns the tick's end.
+pub fn start_in_app_game_server(app: &mut bevy_app::App, settings: &FleetSettings) -> FleetLink {
+    let (setup, runtime) = setup_in_app(app, settings);
+    start_game_server(setup, &runtime)
+}
+
+/// The setup from the app's token issuer (the network plugin's), made inside the app's runtime.
+fn setup_in_app(
+    app: &mut bevy_app::App,
+    settings: &FleetSettings,
+) -> (FleetTaskSetup, crate::runtime::AsyncRuntime) {
+    let world = app.world_mut();
+    let runtime = world
+        .get_resource_or_init::<crate::runtime::AsyncRuntime>()
+        .clone();
+    let Some(issuer) = world.get_resource::<TokenIssuer>().cloned() else {
+        panic!("a fleet role needs the network (its token issuer) installed first");
+    };
+    let _inside = runtime.enter();
+    let setup = FleetTaskSetup::new(settings, issuer)
+        .unwrap_or_else(|error| panic!("fleet.redis_url: {error}"));
+    (setup, runtime)
+}

@@ -1,0 +1,133 @@
+//! `arbiter matchmaker`: the lobby and the queue of a fleet. A formed match is not run here: it is
+//! placed on a game server (a reserved slot, every player claimed), and each player is sent a
+//! `Redirect` with a connect token for that server carrying their seat.
+
+use super::bridge::{FleetLink, FromFleet, Placement, ToFleet};
+use crate::settings::FleetSettings;
+use crate::telemetry::metrics::{FLEET_PLACEMENT_SECONDS, FLEET_PLACEMENTS_TOTAL};
+use arbiter_components::matchmaking::{InMatch, PlaceMatchesElsewhere, PlacedMatch, Team};
+use arbiter_components::messages::Outbound;
+use arbiter_components::player::PlayerId;
+use arbiter_components::protocol::ServerMessage;
+use arbiter_systems::SimulationSystems;
+use arbiter_systems::matchmaking::run_matchmaking;
+use bevy_app::{App, FixedUpdate, Plugin};
+use bevy_ecs::entity::Entity;
+use bevy_ecs::message::MessageWriter;
+use bevy_ecs::query::Added;
+use bevy_ecs::schedule::IntoScheduleConfigs;
+use bevy_ecs::system::{Commands, Query, Res, ResMut};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// Places formed matches on the fleet's game servers instead of running them.
+#[derive(Debug)]
+pub struct MatchmakerRolePlugin {
+    /// Which fleet, and how this server takes part (its Redis link is made inside the runtime).
+    pub settings: FleetSettings,
+}
+
+impl Plugin for MatchmakerRolePlugin {
+    fn build(&self, app: &mut App) {
+        let link = super::bridge::start_in_app_matchmaker(app, &self.settings);
+        app.insert_resource(link);
+        app.insert_resource(PlaceMatchesElsewhere).add_systems(
+            FixedUpdate,
+            (send_formed_matches, carry_out_placements)
+                .chain()
+                .after(run_matchmaking)
+                .in_set(SimulationSystems::Matchmaking),
+        );
+    }
+}
+
+/// Hands each match formed this tick to the fleet task.
+fn send_formed_matches(
+    formed: Query<(Entity, &PlacedMatch), Added<PlacedMatch>>,
+    ids: Query<&PlayerId>,
+    link: Res<FleetLink>,
+) {
+    for (local_match, placed) in &formed {
+        let teams = placed.teams.each_ref().map(|team| {
+            team.iter()
+                .filter_map(|player| ids.get(*player).ok().map(|id| id.0))
+                .collect()
+        });
+        link.send(ToFleet::Place(Placement {
+            local_match,
+            local_id: placed.id,
+            mode: placed.mode,
+            map: placed.map.clone(),
+            teams,
+            formed_at: Instant::now(),
+        }));
+    }
+}
+
+/// Sends the placed players their tokens; players of a match no server took may queue again. Either
+/// way the match is done here.
+fn carry_out_placements(
+    mut commands: Commands,
+    mut link: ResMut<FleetLink>,
+    placed: Query<&PlacedMatch>,
+    ids: Query<&PlayerId>,
+    mut outbound: MessageWriter<Outbound>,
+) {
+    while let Some(answer) = link.answer() {
+        match answer {
+            FromFleet::Placed {
+                local_match,
+                match_id,
+                tokens,
+                formed_at,
+            } => {
+                let Ok(found) = placed.get(local_match) else {
+                    continue;
+                };
+                let tokens: HashMap<u64, Vec<u8>> = tokens.into_iter().collect();
+                for player in found.teams.iter().flatten() {
+                    let token = ids.get(*player).ok().and_then(|id| tokens.get(&id.0));
+                    if let Some(token) = token {
+                        outbound.write(Outbound {
+                            player: *player,
+                            message: ServerMessage::Redirect {
+                                match_id: Some(match_id),
+                                token: token.clone(),
+                            },
+                        });
+                    }
+                }
+                metrics::histogram!(FLEET_PLACEMENT_SECONDS)
+                    .record(formed_at.elapsed().as_secs_f64());
+                metrics::counter!(FLEET_PLACEMENTS_TOTAL, "result" => "placed").increment(1);
+                tracing::debug!(match_id, "match placed");
+                end_here(&mut commands, local_match, found);
+            }
+            FromFleet::NotPlaced {
+                local_match,
+                reason,
+            } => {
+                let Ok(found) = placed.get(local_match) else {
+                    continue;
+                };
+                tracing::warn!(%reason, match_id = found.id, "match not placed; its players may queue again");
+                metrics::counter!(FLEET_PLACEMENTS_TOTAL, "result" => "not_placed").increment(1);
+                for player in found.teams.iter().flatten() {
+                    outbound.write(Outbound {
+                        player: *player,
+                        message: ServerMessage::QueueTimedOut,
+                    });
+                }
+                end_here(&mut commands, local_match, found);
+            }
+            FromFleet::ClaimsLost { .. } => {}
+        }
+    }
+}
+
+fn end_here(commands: &mut Commands, local_match: Entity, found: &PlacedMatch) {
+    for player in found.teams.iter().flatten() {
+        commands.entity(*player).try_remove::<(InMatch, Team)>();
+    }
+    commands.entity(local_match).despawn();
+}

@@ -1,0 +1,94 @@
+use super::keep_running;
+use arbiter_components::config::{InvalidSetting, check_range};
+use bevy_ecs::resource::Resource;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// `[fleet]`: how a matchmaker (`arbiter matchmaker`) and game servers (`arbiter serve --role game`)
+/// share their state in Redis. Unused by `arbiter serve` alone. Restart only.
+#[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FleetSettings {
+    /// The fleet's name: every key in Redis starts with `{name}`; fleets may share a Redis.
+    pub name: String,
+    /// The Redis holding the fleet's registry, leadership and claims.
+    pub redis_url: String,
+    /// A game server's region.
+    pub region: String,
+    /// The regions a matchmaker places matches in, in order of preference (empty: `region`).
+    pub regions: Vec<String>,
+    /// Matches a game server runs at once (1–1000).
+    pub capacity: u32,
+    /// Seconds a matched player has to reach the game server (1–300); the connect token and the
+    /// reserved slot last as long.
+    pub arrival_deadline_secs: u32,
+    /// Milliseconds between a game server's reports, sent only while its tick advances (100–10000).
+    pub heartbeat_ms: u32,
+    /// Reports a game server may miss before the fleet drops it, and a matchmaker's lease in
+    /// heartbeats (2–60).
+    pub missed_heartbeats: u32,
+    /// Where a game server sends its players after their match: the matchmaker's public
+    /// addresses, as in its connect tokens. Required for `--role game`.
+    pub lobby_addresses: Vec<SocketAddr>,
+}
+
+impl Default for FleetSettings {
+    fn default() -> Self {
+        Self {
+            name: "arbiter".into(),
+            redis_url: "redis://127.0.0.1:6379".into(),
+            region: "local".into(),
+            regions: Vec::new(),
+            capacity: 8,
+            arrival_deadline_secs: 15,
+            heartbeat_ms: 1000,
+            missed_heartbeats: 3,
+            lobby_addresses: Vec::new(),
+        }
+    }
+}
+
+impl FleetSettings {
+    pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
+        if !self.redis_url.starts_with("redis://") && !self.redis_url.starts_with("rediss://") {
+            return Err(InvalidSetting::new(
+                "fleet.redis_url",
+                format!(
+                    "is {:?}; it must start with redis:// or rediss://",
+                    self.redis_url
+                ),
+            ));
+        }
+        if self.name.is_empty() || self.name.contains(['{', '}']) {
+            return Err(InvalidSetting::new(
+                "fleet.name",
+                format!("is {:?}; it must be non-empty, without braces", self.name),
+            ));
+        }
+        check_range("fleet.capacity", self.capacity, 1..=1000)?;
+        check_range(
+            "fleet.arrival_deadline_secs",
+            self.arrival_deadline_secs,
+            1..=300,
+        )?;
+        check_range("fleet.heartbeat_ms", self.heartbeat_ms, 100..=10_000)?;
+        check_range("fleet.missed_heartbeats", self.missed_heartbeats, 2..=60)
+    }
+
+    /// The regions to place matches in, most preferred first.
+    pub fn placement_regions(&self) -> Vec<&str> {
+        if self.regions.is_empty() {
+            vec![self.region.as_str()]
+        } else {
+            self.regions.iter().map(String::as_str).collect()
+        }
+    }
+
+    pub(super) fn keep_restart_only_from(
+        &mut self,
+        running: &Self,
+        changed: &mut Vec<&'static str>,
+    ) {
+        keep_running("fleet", self, running, changed);
+    }
+}

@@ -1,0 +1,199 @@
+//! A fleet on loopback, in one process: a matchmaker and two game servers sharing their state in a
+//! real Redis (registry mode) and one token key, and honest bots that know only the matchmaker.
+//! Every formed match is placed on a game server with room, its players move there with the tokens
+//! the matchmaker sealed, play it to the end, and come back to the lobby to queue again; no player
+//! is ever in two running matches, and a game server that runs matches only refuses a player who
+//! comes without a seat.
+
+use arbiter::bots::{Arsenal, Swarm};
+use arbiter::cli::Behavior;
+use arbiter::components::matchmaking::Match;
+use arbiter::components::player::PlayerId;
+use arbiter::fleet::game::GameRolePlugin;
+use arbiter::fleet::matchmaker::MatchmakerRolePlugin;
+use arbiter::settings::ServerConfig;
+use arbiter_client::ArbiterClient;
+use arbiter_client::protocol::{KickReason, ServerMessage};
+use arbiter_testing::databases::runtime;
+use arbiter_testing::net::{self, TestServer, drain};
+use arbiter_testing::redis_server;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::Duration;
+
+const BOTS: u64 = 8;
+/// Matches each bot plays before it stops queueing.
+const MATCHES_EACH: u64 = 3;
+
+/// Matches of four, short, one per game server at a time; heartbeats every 200 ms.
+fn fleet_config(config: &mut ServerConfig, key: &Path, redis: &str) {
+    config.net.private_key_file = key.display().to_string();
+    config.matchmaking.match_size = 4;
+    config.matches.warmup_secs = 1;
+    config.matches.time_limit_secs = 3;
+    config.fleet.redis_url = redis.to_owned();
+    config.fleet.name = "udp".into();
+    config.fleet.capacity = 1;
+    config.fleet.heartbeat_ms = 200;
+    // The tokens the fleet seals live `arrival_deadline_secs` of wall-clock time, while the servers
+    // here count time by their ticks, stepped faster than real time: enough for the whole run.
+    config.fleet.arrival_deadline_secs = 120;
+}
+
+struct Fleet {
+    matchmaker: TestServer,
+    games: Vec<TestServer>,
+}
+
+impl Fleet {
+    fn start(redis: &str, key_dir: &tempfile::TempDir, game_servers: usize) -> Self {
+        let key = key_dir.path().join("fleet.key");
+        let settings = |config: &ServerConfig| config.fleet.clone();
+        let (redis_for_mm, key_for_mm) = (redis.to_owned(), key.clone());
+        let mut mm_config = ServerConfig::default();
+        fleet_config(&mut mm_config, &key, redis);
+        let matchmaker = TestServer::builder()
+            .config(move |config| fleet_config(config, &key_for_mm, &redis_for_mm))
+            .plugin(MatchmakerRolePlugin {
+                settings: settings(&mm_config),
+            })
+            .start();
+        let games = (0..game_servers)
+            .map(|_| {
+                let mut game_config = mm_config.clone();
+                game_config.fleet.lobby_addresses = vec![matchmaker.addr];
+                let fleet = settings(&game_config);
+                let (redis, key) = (redis.to_owned(), key.clone());
+                let lobby = matchmaker.addr;
+                TestServer::builder()
+                    .config(move |config| {
+                        fleet_config(config, &key, &redis);
+                        config.fleet.lobby_addresses = vec![lobby];
+                    })
+                    .plugin(GameRolePlugin { settings: fleet })
+                    .start()
+            })
+            .collect();
+        Self { matchmaker, games }
+    }
+
+    fn update(&mut self) {
+        self.matchmaker.app.update();
+        for game in &mut self.games {
+            game.app.update();
+        }
+    }
+
+    /// Player ids in each running match, per game server.
+    fn running(&mut self) -> Vec<Vec<(u64, Vec<u64>)>> {
+        self.games
+            .iter_mut()
+            .map(|game| {
+                let world = game.app.world_mut();
+                let matches: Vec<(u64, Vec<arbiter::prelude::Entity>)> = world
+                    .query::<&Match>()
+                    .iter(world)
+                    .map(|found| (found.id, found.teams.concat()))
+                    .collect();
+                matches
+                    .into_iter()
+                    .map(|(id, players)| {
+                        let ids = players
+                            .iter()
+                            .filter_map(|player| world.get::<PlayerId>(*player).map(|id| id.0))
+                            .collect();
+                        (id, ids)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn bots_queue_at_the_matchmaker_play_on_the_game_servers_and_come_back_to_queue_again() {
+    let setup = runtime();
+    let Some(redis) = setup.block_on(redis_server::fresh_database(1)) else {
+        return;
+    };
+    let key_dir = tempfile::tempdir().expect("temp dir");
+    let mut fleet = Fleet::start(&redis, &key_dir, 2);
+    let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped assets"));
+    swarm.stop_queueing_after(MATCHES_EACH);
+    for id in 1..=BOTS {
+        swarm.add(fleet.matchmaker.connect(id), Behavior::Honest);
+    }
+
+    // Which match each player was seen in, and every match seen running, per game server.
+    let mut seen_in: HashMap<u64, u64> = HashMap::new();
+    let mut matches_per_server: Vec<HashSet<u64>> = vec![HashSet::new(); fleet.games.len()];
+    let mut step = 0u64;
+    while step < 6000 && !swarm.finished() {
+        fleet.update();
+        swarm.play_frame(net::TICK, step * net::TICK.as_micros() as u64);
+        let running = fleet.running();
+        let mut in_match_now: HashMap<u64, u64> = HashMap::new();
+        for (server, matches) in running.iter().enumerate() {
+            for (match_id, players) in matches {
+                matches_per_server[server].insert(*match_id);
+                for player in players {
+                    if let Some(other) = in_match_now.insert(*player, *match_id) {
+                        panic!("player {player} in matches {other} and {match_id} at once");
+                    }
+                    seen_in.insert(*player, *match_id);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_micros(500));
+        step += 1;
+    }
+    let report = swarm.report();
+    assert!(swarm.finished(), "{report:#?}");
+    assert_eq!(report.matches_completed, MATCHES_EACH * BOTS, "{report:#?}");
+    assert_eq!(report.kicked, 0, "{report:#?}");
+    // To a game server and back, for every match.
+    assert_eq!(report.redirects, 2 * MATCHES_EACH * BOTS, "{report:#?}");
+    assert_eq!(seen_in.len() as u64, BOTS);
+    assert!(
+        matches_per_server.iter().all(|matches| !matches.is_empty()),
+        "both game servers ran matches: {matches_per_server:?}"
+    );
+    assert_eq!(
+        matches_per_server.iter().map(HashSet::len).sum::<usize>() as u64,
+        MATCHES_EACH * BOTS / 4,
+        "every match ran once, on one server"
+    );
+    swarm.leave();
+}
+
+#[test]
+fn a_game_server_refuses_a_player_who_comes_without_a_seat() {
+    let setup = runtime();
+    let Some(redis) = setup.block_on(redis_server::fresh_database(0)) else {
+        return;
+    };
+    let key_dir = tempfile::tempdir().expect("temp dir");
+    let mut fleet = Fleet::start(&redis, &key_dir, 1);
+    // A token of the game server's own issuer, for player 5, names no match.
+    let mut client: ArbiterClient = fleet.games[0].connect(5);
+    let mut heard = Vec::new();
+    for _ in 0..300 {
+        fleet.update();
+        let _ = client.update(net::TICK);
+        heard.extend(drain(&mut client));
+        let _ = client.flush();
+        if heard
+            .iter()
+            .any(|message| matches!(message, ServerMessage::Kicked { .. }))
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(
+        heard.contains(&ServerMessage::Kicked {
+            reason: KickReason::NotExpected
+        }),
+        "{heard:?}"
+    );
+}
