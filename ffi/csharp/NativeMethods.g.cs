@@ -495,7 +495,8 @@ namespace Arbiter
     public unsafe partial struct ArbiterKicked
     {
         /// <summary>
-        ///  "flooding", "malformed", "logged_in_elsewhere", "server_shutdown", "cheating", "server_busy".
+        ///  "flooding", "malformed", "logged_in_elsewhere", "server_shutdown", "cheating", "server_busy",
+        ///  "not_expected".
         /// </summary>
         public byte* reason;
         /// <summary>

@@ -312,7 +312,8 @@ typedef struct ArbiterMatchEnded {
 } ArbiterMatchEnded;
 
 typedef struct ArbiterKicked {
-  // "flooding", "malformed", "logged_in_elsewhere", "server_shutdown", "cheating", "server_busy".
+  // "flooding", "malformed", "logged_in_elsewhere", "server_shutdown", "cheating", "server_busy",
+  // "not_expected".
   const char *reason;
   // What anti-cheat decided ("" for other reasons).
   const char *detail;

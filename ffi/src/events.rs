@@ -196,7 +196,8 @@ pub struct ArbiterMatchEnded {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct ArbiterKicked {
-    /// "flooding", "malformed", "logged_in_elsewhere", "server_shutdown", "cheating", "server_busy".
+    /// "flooding", "malformed", "logged_in_elsewhere", "server_shutdown", "cheating", "server_busy",
+    /// "not_expected".
     pub reason: *const c_char,
     /// What anti-cheat decided ("" for other reasons).
     pub detail: *const c_char,
