@@ -12,6 +12,7 @@
 //!
 //! All keys of a fleet share one hash tag (`{name}:…`), so the scripts also run on a Redis Cluster.
 
+pub mod agones;
 pub mod bridge;
 pub mod claims;
 pub mod game;

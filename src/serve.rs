@@ -4,9 +4,11 @@ use crate::ServerPlugins;
 use crate::cli::{Role, ServeArgs};
 use crate::config::{ConfigSource, LoadedConfig, process_env};
 use crate::economy::EconomyData;
+use crate::fleet::agones::AgonesSdk;
 use crate::fleet::game::GameRolePlugin;
 use crate::fleet::matchmaker::MatchmakerRolePlugin;
 use crate::maps::{MAPS_DIR, load_maps};
+use crate::settings::{FleetSettings, Orchestrator};
 use crate::shutdown::SignalPlugin;
 use crate::store_commands::{complete_transfers, open_store};
 use crate::telemetry::logging;
@@ -31,6 +33,12 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
         "arbiter starting"
     );
 
+    let mut loaded = loaded;
+    if args.role == Role::Game && loaded.config.fleet.orchestrator == Orchestrator::Agones {
+        let address = agones_address(&loaded.config.fleet)?;
+        tracing::info!(%address, "agones: players reach this game server here");
+        loaded.config.net.public_addresses = vec![address];
+    }
     let loaded_fleet = loaded.config.fleet.clone();
     let store = open_store(&loaded.config)?;
     complete_transfers(&store)?;
@@ -80,4 +88,19 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<AppExit> {
         app.insert_resource(control);
     }
     Ok(app.run())
+}
+
+/// How long a game server waits at start for Agones to give it an address.
+const AGONES_ADDRESS_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The address and port Agones opened for players (the token address of this game server).
+fn agones_address(fleet: &FleetSettings) -> anyhow::Result<std::net::SocketAddr> {
+    let sdk = AgonesSdk::on_port(fleet.agones_sdk_port);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start a runtime to ask the Agones SDK")?;
+    runtime
+        .block_on(sdk.wait_for_address(AGONES_ADDRESS_PATIENCE))
+        .context("fleet.orchestrator = \"agones\": cannot learn this game server's address")
 }

@@ -19,7 +19,7 @@ mod server;
 
 pub use admin::AdminSettings;
 pub use cache::{CacheBackend, CacheSettings};
-pub use fleet::FleetSettings;
+pub use fleet::{FleetSettings, Orchestrator};
 pub use log::{LogFormat, LogLevel, LogSettings};
 pub use net::NetSettings;
 pub use persistence::PersistenceSettings;

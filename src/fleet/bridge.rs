@@ -1,10 +1,13 @@
 //! Between the tick and the fleet's Redis: systems hand requests to a task on the async runtime and
 //! read its answers on a later tick, so the tick never waits on Redis.
 
+use super::agones::lifecycle::AgonesLifecycle;
+use super::agones::{AgonesSdk, Allocator};
 use super::{Claim, Fleet, ServerReport};
 use crate::net::TokenIssuer;
 use crate::read::redis_link::RedisLink;
-use crate::settings::FleetSettings;
+use crate::settings::{FleetSettings, Orchestrator};
+use crate::shutdown::ShutdownStepHandle;
 use arbiter_client::seat::Seat;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
@@ -45,6 +48,8 @@ pub enum ToFleet {
         match_id: u64,
         players: Vec<u64>,
     },
+    /// The server stops: no new matches for it; `done` when the fleet knows.
+    Shutdown(ShutdownStepHandle),
 }
 
 /// What the fleet answers.
@@ -101,6 +106,16 @@ pub struct FleetTaskSetup {
     pub arrival_deadline: Duration,
     pub heartbeat: Duration,
     pub missed_heartbeats: u32,
+    /// With Agones: the SDK sidecar (game servers) and the allocator (matchmakers) replace the
+    /// registry; claims and leadership stay in Redis.
+    pub agones: Option<AgonesSetup>,
+}
+
+/// The Agones side of a fleet.
+#[derive(Debug, Clone)]
+pub struct AgonesSetup {
+    pub sdk: AgonesSdk,
+    pub allocator: Allocator,
 }
 
 impl FleetTaskSetup {
@@ -128,6 +143,15 @@ impl FleetTaskSetup {
             arrival_deadline: Duration::from_secs(u64::from(settings.arrival_deadline_secs)),
             heartbeat: Duration::from_millis(u64::from(settings.heartbeat_ms)),
             missed_heartbeats: settings.missed_heartbeats,
+            agones: (settings.orchestrator == Orchestrator::Agones).then(|| AgonesSetup {
+                sdk: AgonesSdk::on_port(settings.agones_sdk_port),
+                allocator: Allocator {
+                    endpoint: settings.allocator_endpoint.clone(),
+                    namespace: settings.allocator_namespace.clone(),
+                    fleet: settings.allocator_fleet.clone(),
+                    counter: settings.agones_counter.clone(),
+                },
+            }),
         })
     }
 
@@ -228,12 +252,21 @@ async fn place(
     }
     let match_id = epoch << 32 | placement.local_id;
     let regions: Vec<&str> = setup.regions.iter().map(String::as_str).collect();
-    let allocation = setup
-        .fleet
-        .allocate(match_id, &regions, setup.arrival_deadline)
-        .await
-        .map_err(|error| error.to_string())?
-        .ok_or("no game server has room")?;
+    let server = match &setup.agones {
+        None => setup
+            .fleet
+            .allocate(match_id, &regions, setup.arrival_deadline)
+            .await
+            .map_err(|error| error.to_string())?
+            .map(|allocation| allocation.address),
+        Some(agones) => agones
+            .allocator
+            .allocate(match_id, &regions, setup.arrival_deadline)
+            .await
+            .map_err(|error| error.to_string())?
+            .map(|allocated| allocated.address),
+    }
+    .ok_or("no game server has room")?;
     let players: Vec<u64> = placement.teams.iter().flatten().copied().collect();
     let claim = setup
         .fleet
@@ -263,7 +296,7 @@ async fn place(
                 .issuer
                 .issue_for(
                     *player,
-                    &[allocation.address],
+                    &[server],
                     Some(&seat),
                     setup.arrival_deadline.as_secs(),
                 )
@@ -284,11 +317,36 @@ async fn serve_game_server(
     mut requests: UnboundedReceiver<ToFleet>,
     answers: UnboundedSender<FromFleet>,
 ) {
+    let mut lifecycle = setup.agones.clone().map(AgonesLifecycle::new);
     while let Some(request) = requests.recv().await {
         let outcome = match request {
-            ToFleet::Report(running) => report(&setup, &running, &answers).await,
+            ToFleet::Report(running) => {
+                if let Some(lifecycle) = &mut lifecycle {
+                    lifecycle.heartbeat(&setup, &running).await;
+                } else if let Err(error) = report(&setup, &running, false).await {
+                    tracing::warn!(%error, "cannot report to the fleet's registry");
+                }
+                hold(&setup, &running, &answers).await
+            }
             ToFleet::Release { match_id, players } => {
+                if let Some(lifecycle) = &mut lifecycle {
+                    lifecycle.settle(match_id).await;
+                }
                 setup.fleet.release(match_id, &players).await.map(|_| ())
+            }
+            ToFleet::Shutdown(done) => {
+                let left = match &lifecycle {
+                    Some(lifecycle) => lifecycle
+                        .shutdown()
+                        .await
+                        .map_err(|error| error.to_string()),
+                    None => report(&setup, &[], true)
+                        .await
+                        .map(|_| ())
+                        .map_err(|error| error.to_string()),
+                };
+                done.complete(left);
+                Ok(())
             }
             ToFleet::Place(_) => Ok(()),
         };
@@ -298,12 +356,12 @@ async fn serve_game_server(
     }
 }
 
-/// Refreshes this server's entry and keeps its players' claims alive; tells the tick of lapsed ones.
+/// Refreshes this server's registry entry (or takes it out of the offers while draining).
 async fn report(
     setup: &FleetTaskSetup,
     running: &[RunningMatch],
-    answers: &UnboundedSender<FromFleet>,
-) -> Result<(), super::FleetError> {
+    draining: bool,
+) -> Result<i64, super::FleetError> {
     let ids: Vec<u64> = running.iter().map(|found| found.match_id).collect();
     setup
         .fleet
@@ -313,10 +371,18 @@ async fn report(
             region: &setup.region,
             capacity: setup.capacity,
             running: &ids,
-            draining: false,
+            draining,
             ttl: setup.lapse(),
         })
-        .await?;
+        .await
+}
+
+/// Keeps this server's players' claims alive; tells the tick of lapsed ones.
+async fn hold(
+    setup: &FleetTaskSetup,
+    running: &[RunningMatch],
+    answers: &UnboundedSender<FromFleet>,
+) -> Result<(), super::FleetError> {
     for found in running {
         let lost = setup
             .fleet

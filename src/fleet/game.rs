@@ -8,6 +8,7 @@
 use super::bridge::{FleetLink, FromFleet, RunningMatch, ToFleet};
 use crate::net::{AwaitingWelcome, GameServer, TokenIssuer};
 use crate::settings::FleetSettings;
+use crate::shutdown::{Shutdown, ShutdownWaits};
 use crate::telemetry::metrics::FLEET_CLAIMS_LOST_TOTAL;
 use arbiter_client::seat::Seat;
 use arbiter_components::match_events::MatchCompleted;
@@ -56,7 +57,8 @@ impl Plugin for GameRolePlugin {
                         .chain()
                         .after(SimulationSystems::Lifecycle),
                 ),
-            );
+            )
+            .add_systems(Shutdown, leave_the_fleet);
     }
 }
 
@@ -103,14 +105,29 @@ fn admit_seated_players(
 fn gather_and_start_matches(
     mut commands: Commands,
     mut gatherings: ResMut<Gatherings>,
-    tick: Res<ServerTick>,
-    rate: Res<TickRate>,
+    (tick, rate): (Res<ServerTick>, Res<TickRate>),
     arrived: Query<(Entity, &Seated), Arrived>,
+    running: Query<(), With<Match>>,
     link: Res<FleetLink>,
     mut lobby: Lobby,
 ) {
     let now = tick.get();
     for (player, Seated(seat)) in &arrived {
+        let full = gatherings.0.len() + running.iter().len() >= lobby.settings.capacity as usize;
+        if full && !gatherings.0.contains_key(&seat.match_id) {
+            // Only when a placement outlived its reservation: never run more than the capacity.
+            tracing::warn!(
+                match_id = seat.match_id,
+                "no room for another match; player sent back"
+            );
+            commands.entity(player).remove::<Seated>();
+            lobby.send_back(&[player]);
+            link.send(ToFleet::Release {
+                match_id: seat.match_id,
+                players: lobby.player_ids(&[player]),
+            });
+            continue;
+        }
         let gathering = gatherings
             .0
             .entry(seat.match_id)
@@ -293,6 +310,11 @@ fn report_to_fleet(
         )
         .collect();
     link.send(ToFleet::Report(running));
+}
+
+/// On shutdown: the fleet offers this server no more matches (Agones: `Shutdown`).
+fn leave_the_fleet(link: Res<FleetLink>, mut waits: ResMut<ShutdownWaits>) {
+    link.send(ToFleet::Shutdown(waits.register("leave the fleet")));
 }
 
 /// A player whose claim lapsed may be in another match by now: this server lets them go.

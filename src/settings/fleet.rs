@@ -4,6 +4,17 @@ use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
+/// Who runs the game servers and hands them out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Orchestrator {
+    /// Game servers register themselves in Redis; matchmakers reserve slots there.
+    Registry,
+    /// Game servers are Agones `GameServer`s (lifecycle through the SDK sidecar); matchmakers ask
+    /// agones-allocator.
+    Agones,
+}
+
 /// `[fleet]`: how a matchmaker (`arbiter matchmaker`) and game servers (`arbiter serve --role game`)
 /// share their state in Redis. Unused by `arbiter serve` alone. Restart only.
 #[derive(Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +41,19 @@ pub struct FleetSettings {
     /// Where a game server sends its players after their match: the matchmaker's public
     /// addresses, as in its connect tokens. Required for `--role game`.
     pub lobby_addresses: Vec<SocketAddr>,
+    /// `registry` (Redis, no Kubernetes) or `agones`.
+    pub orchestrator: Orchestrator,
+    /// Agones: the SDK sidecar's REST port on loopback (0: `AGONES_SDK_HTTP_PORT`, which Agones
+    /// sets, else 9358).
+    pub agones_sdk_port: u16,
+    /// Agones: the GameServer counter of matches (count: matches placed, capacity: `capacity`).
+    pub agones_counter: String,
+    /// Agones: agones-allocator's REST endpoint, `host:port`, spoken over plain HTTP (install
+    /// Agones with the allocator's TLS off and keep the service inside the cluster).
+    pub allocator_endpoint: String,
+    /// Agones: the namespace and the Fleet whose game servers are allocated.
+    pub allocator_namespace: String,
+    pub allocator_fleet: String,
 }
 
 impl Default for FleetSettings {
@@ -44,6 +68,12 @@ impl Default for FleetSettings {
             heartbeat_ms: 1000,
             missed_heartbeats: 3,
             lobby_addresses: Vec::new(),
+            orchestrator: Orchestrator::Registry,
+            agones_sdk_port: 0,
+            agones_counter: "matches".into(),
+            allocator_endpoint: "agones-allocator.agones-system.svc.cluster.local:443".into(),
+            allocator_namespace: "default".into(),
+            allocator_fleet: "arbiter-game".into(),
         }
     }
 }
@@ -63,6 +93,12 @@ impl FleetSettings {
             return Err(InvalidSetting::new(
                 "fleet.name",
                 format!("is {:?}; it must be non-empty, without braces", self.name),
+            ));
+        }
+        if self.agones_counter.is_empty() || self.agones_counter.contains(['/', '?', '#']) {
+            return Err(InvalidSetting::new(
+                "fleet.agones_counter",
+                format!("is {:?}; it must be a counter name", self.agones_counter),
             ));
         }
         check_range("fleet.capacity", self.capacity, 1..=1000)?;

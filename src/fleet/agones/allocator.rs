@@ -1,0 +1,149 @@
+//! Asking agones-allocator for a game server (`AllocationService.Allocate` through its REST/JSON
+//! interface, `POST /gameserverallocation`, field names as in Agones' `allocation.proto`).
+//!
+//! For each region in order of preference: first a server of the fleet that is already
+//! `Allocated` and still has a free match slot on its counter, then a `Ready` one — so matches pack
+//! onto running servers and idle ones can be scaled down; the fullest first (counter priority,
+//! descending). The allocation increments the counter and annotates the game server with the
+//! match and the Unix second its players must arrive by, so a match whose players never come is
+//! taken off the counter by the game server itself.
+
+use super::http::{HttpError, request};
+use super::sdk::MATCH_ANNOTATION_PREFIX;
+use hyper::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::json;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// The label every game server of a fleet carries (set by Agones).
+const FLEET_LABEL: &str = "agones.dev/fleet";
+/// The label a Fleet's template gives its game servers to say where they run.
+pub const REGION_LABEL: &str = "arbiter.dev/region";
+
+/// agones-allocator, for one fleet.
+#[derive(Debug, Clone)]
+pub struct Allocator {
+    /// `host:port` of the allocator service.
+    pub endpoint: String,
+    pub namespace: String,
+    pub fleet: String,
+    /// The game servers' counter of matches.
+    pub counter: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct AllocationJson {
+    #[serde(rename = "gameServerName", default)]
+    game_server_name: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    ports: Vec<PortJson>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PortJson {
+    #[serde(default)]
+    name: String,
+    port: u16,
+}
+
+/// A game server the allocator gave a match to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allocated {
+    pub game_server: String,
+    pub address: SocketAddr,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AllocatorError {
+    #[error("agones-allocator: {0}")]
+    Http(#[from] HttpError),
+    #[error("agones-allocator: unexpected answer: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("agones-allocator: the allocated game server {0} has no usable address")]
+    Address(String),
+}
+
+impl Allocator {
+    /// The request for `match_id`, whose players must arrive within `deadline` (from `now_secs`).
+    pub fn request_body(
+        &self,
+        match_id: u64,
+        regions: &[&str],
+        deadline: Duration,
+        now_secs: u64,
+    ) -> serde_json::Value {
+        let counter = &self.counter;
+        let selectors: Vec<serde_json::Value> = regions
+            .iter()
+            .flat_map(|region| {
+                ["ALLOCATED", "READY"].map(|state| {
+                    json!({
+                        "matchLabels": { FLEET_LABEL: self.fleet, REGION_LABEL: region },
+                        "gameServerState": state,
+                        "counters": { counter: { "minAvailable": "1" } },
+                    })
+                })
+            })
+            .collect();
+        json!({
+            "namespace": self.namespace,
+            "gameServerSelectors": selectors,
+            "scheduling": "Packed",
+            "priorities": [{ "type": "Counter", "key": counter, "order": "Descending" }],
+            "counters": { counter: { "action": "Increment", "amount": "1" } },
+            "metadata": {
+                "annotations": {
+                    format!("{MATCH_ANNOTATION_PREFIX}{match_id}"):
+                        (now_secs + deadline.as_secs()).to_string(),
+                },
+            },
+        })
+    }
+
+    /// A game server for `match_id`, or `None` when no server of the fleet has room.
+    pub async fn allocate(
+        &self,
+        match_id: u64,
+        regions: &[&str],
+        deadline: Duration,
+    ) -> Result<Option<Allocated>, AllocatorError> {
+        let now = crate::net::unix_now().as_secs();
+        let body = self
+            .request_body(match_id, regions, deadline, now)
+            .to_string();
+        let answer = request(
+            &self.endpoint,
+            Method::POST,
+            "/gameserverallocation",
+            Some(body),
+        )
+        .await;
+        let bytes = match answer {
+            Ok(bytes) => bytes,
+            // gRPC's ResourceExhausted through the gateway: no game server matched any selector.
+            Err(HttpError::Status {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                ..
+            }) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        let allocation: AllocationJson = serde_json::from_slice(&bytes)?;
+        let port = allocation
+            .ports
+            .iter()
+            .find(|port| port.name == super::sdk::GAME_PORT_NAME)
+            .or(allocation.ports.first())
+            .map(|port| port.port);
+        let address = allocation.address.parse::<IpAddr>().ok().zip(port);
+        match address {
+            Some(address) => Ok(Some(Allocated {
+                game_server: allocation.game_server_name,
+                address: SocketAddr::from(address),
+            })),
+            None => Err(AllocatorError::Address(allocation.game_server_name)),
+        }
+    }
+}

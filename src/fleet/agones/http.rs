@@ -1,0 +1,70 @@
+//! One HTTP/1.1 request on a fresh connection: all the Agones SDK sidecar and agones-allocator need
+//! here (the sidecar is asked about once a second and may restart; an allocation is one request per
+//! match). A fresh connection per request means no pool to go stale when either restarts.
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use std::time::Duration;
+
+/// How long one request may take, connection included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Why a request got no usable answer.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("cannot connect to {0}: {1}")]
+    Connect(String, std::io::Error),
+    #[error("{0}")]
+    Protocol(#[from] hyper::Error),
+    #[error("no answer within {REQUEST_TIMEOUT:?}")]
+    Timeout,
+    #[error("answered {status}: {body}")]
+    Status { status: StatusCode, body: String },
+    #[error("bad request: {0}")]
+    Request(#[from] hyper::http::Error),
+}
+
+/// Sends `method path` with a JSON `body` to `server` (`host:port`); the answer's body when the
+/// status is 2xx.
+pub async fn request(
+    server: &str,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<Bytes, HttpError> {
+    tokio::time::timeout(REQUEST_TIMEOUT, send(server, method, path, body))
+        .await
+        .map_err(|_| HttpError::Timeout)?
+}
+
+async fn send(
+    server: &str,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<Bytes, HttpError> {
+    let stream = tokio::net::TcpStream::connect(server)
+        .await
+        .map_err(|error| HttpError::Connect(server.to_owned(), error))?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(hyper::header::HOST, server)
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body.unwrap_or_default())))?;
+    let response = sender.send_request(request).await?;
+    let status = response.status();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    if !status.is_success() {
+        return Err(HttpError::Status {
+            status,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        });
+    }
+    Ok(bytes)
+}

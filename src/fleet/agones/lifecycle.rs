@@ -1,0 +1,109 @@
+//! A game server's life under Agones, driven by its heartbeats — which the tick sends only while
+//! it advances, so a stalled server stops pinging and Agones marks it unhealthy:
+//!
+//! - the first heartbeat sets the match counter's capacity and calls `Ready`;
+//! - every heartbeat pings `Health`, and takes off the counter each match the allocator placed
+//!   here (annotated with its arrival deadline) whose players never came by that deadline;
+//! - a match that ends, or is called off, comes off the counter once;
+//! - `Shutdown` when the server stops.
+//!
+//! The allocator adds one to the counter per match (see [`super::allocator`]) and every match
+//! comes off it exactly once, so the count is the matches placed here and not yet over.
+
+use super::AgonesSdk;
+use super::allocator::Allocator;
+use super::sdk::MATCH_ANNOTATION_PREFIX;
+use crate::fleet::bridge::{AgonesSetup, FleetTaskSetup, RunningMatch};
+use std::collections::HashSet;
+
+#[derive(Debug)]
+pub struct AgonesLifecycle {
+    sdk: AgonesSdk,
+    counter: String,
+    ready: bool,
+    /// Matches whose players arrived here.
+    seen: HashSet<u64>,
+    /// Matches taken off the counter.
+    settled: HashSet<u64>,
+}
+
+impl AgonesLifecycle {
+    pub fn new(agones: AgonesSetup) -> Self {
+        let Allocator { counter, .. } = agones.allocator;
+        Self {
+            sdk: agones.sdk,
+            counter,
+            ready: false,
+            seen: HashSet::new(),
+            settled: HashSet::new(),
+        }
+    }
+
+    pub async fn heartbeat(&mut self, setup: &FleetTaskSetup, running: &[RunningMatch]) {
+        if !self.ready {
+            let readied = async {
+                self.sdk
+                    .set_counter_capacity(&self.counter, setup.capacity)
+                    .await?;
+                self.sdk.ready().await
+            };
+            match readied.await {
+                Ok(()) => {
+                    self.ready = true;
+                    tracing::info!("agones: ready");
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "agones: not ready yet");
+                    return;
+                }
+            }
+        }
+        if let Err(error) = self.sdk.health().await {
+            tracing::warn!(%error, "agones: health ping failed");
+        }
+        self.seen.extend(running.iter().map(|found| found.match_id));
+        self.settle_no_shows().await;
+    }
+
+    /// Takes off the counter the matches placed here whose players never arrived in time.
+    async fn settle_no_shows(&mut self) {
+        let info = match self.sdk.game_server().await {
+            Ok(info) => info,
+            Err(error) => {
+                tracing::warn!(%error, "agones: cannot read the game server");
+                return;
+            }
+        };
+        let now = crate::net::unix_now().as_secs();
+        for (key, value) in &info.annotations {
+            let Some(match_id) = key
+                .strip_prefix(MATCH_ANNOTATION_PREFIX)
+                .and_then(|id| id.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            let overdue = value.parse::<u64>().is_ok_and(|deadline| now > deadline);
+            if overdue && !self.seen.contains(&match_id) {
+                tracing::info!(match_id, "agones: players never arrived; slot freed");
+                self.settle(match_id).await;
+            }
+        }
+    }
+
+    /// Takes `match_id` off the counter, once.
+    pub async fn settle(&mut self, match_id: u64) {
+        if !self.settled.insert(match_id) {
+            return;
+        }
+        if let Err(error) = self.sdk.add_to_counter(&self.counter, -1).await {
+            tracing::warn!(%error, match_id, "agones: cannot take a match off the counter");
+            self.settled.remove(&match_id);
+        }
+    }
+
+    pub async fn shutdown(&self) -> Result<(), super::sdk::SdkError> {
+        self.sdk.shutdown().await?;
+        tracing::info!("agones: shutdown");
+        Ok(())
+    }
+}

@@ -1,0 +1,182 @@
+//! The Agones SDK, through the sidecar's REST gateway (`http://localhost:$AGONES_SDK_HTTP_PORT`),
+//! not the `agones` crate's gRPC: gRPC needs protoc-generated code or a tonic stack, and the
+//! gateway is the documented interface for exactly this case, plain JSON over HTTP/1.1 on loopback.
+//! Paths and bodies as in Agones' `sdk.swagger.json` and `beta.swagger.json` (counters).
+
+use super::http::{HttpError, request};
+use hyper::Method;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+/// The gateway's port when Agones does not say (`AGONES_SDK_HTTP_PORT`).
+const DEFAULT_HTTP_PORT: u16 = 9358;
+
+/// The port Agones opens for players is the one named so in the Fleet's template.
+pub const GAME_PORT_NAME: &str = "game";
+
+/// The annotation prefix with which an allocation tells a game server about a match placed on it
+/// (the value: the Unix second by which its players must have arrived).
+pub const MATCH_ANNOTATION_PREFIX: &str = "arbiter.dev/match-";
+
+/// The SDK sidecar of this game server's pod.
+#[derive(Debug, Clone, Copy)]
+pub struct AgonesSdk {
+    gateway: SocketAddr,
+}
+
+/// What the sidecar says about this game server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GameServerInfo {
+    /// `Scheduled`, `RequestReady`, `Ready`, `Allocated`, `Shutdown`, …
+    pub state: String,
+    /// Where players reach it: the node's address and the port named [`GAME_PORT_NAME`].
+    pub address: Option<SocketAddr>,
+    pub annotations: HashMap<String, String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct GameServerJson {
+    object_meta: ObjectMetaJson,
+    status: StatusJson,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct ObjectMetaJson {
+    annotations: HashMap<String, String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct StatusJson {
+    state: String,
+    address: String,
+    ports: Vec<PortJson>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+struct PortJson {
+    name: String,
+    port: u16,
+}
+
+/// Why the SDK call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SdkError {
+    #[error("agones sdk: {0}")]
+    Http(#[from] HttpError),
+    #[error("agones sdk: unexpected answer: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("agones sdk: the game server (state {0:?}) has no address and game port yet")]
+    NoAddress(String),
+}
+
+impl AgonesSdk {
+    /// The sidecar on loopback at `port`, or (0) at `AGONES_SDK_HTTP_PORT` or its default port.
+    pub fn on_port(port: u16) -> Self {
+        let port = match port {
+            0 => std::env::var("AGONES_SDK_HTTP_PORT")
+                .ok()
+                .and_then(|port| port.parse().ok())
+                .unwrap_or(DEFAULT_HTTP_PORT),
+            port => port,
+        };
+        Self::at(SocketAddr::from(([127, 0, 0, 1], port)))
+    }
+
+    /// Where players reach this game server, once Agones has placed it (retried: the sidecar may
+    /// start after the game server, and the address comes with scheduling).
+    pub async fn wait_for_address(
+        &self,
+        patience: std::time::Duration,
+    ) -> Result<SocketAddr, SdkError> {
+        let give_up = tokio::time::Instant::now() + patience;
+        loop {
+            let outcome = self.game_server().await;
+            if let Ok(GameServerInfo {
+                address: Some(address),
+                ..
+            }) = outcome
+            {
+                return Ok(address);
+            }
+            if tokio::time::Instant::now() >= give_up {
+                return outcome.and_then(|info| Err(SdkError::NoAddress(info.state)));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+
+    pub fn at(gateway: SocketAddr) -> Self {
+        Self { gateway }
+    }
+
+    pub async fn ready(&self) -> Result<(), SdkError> {
+        self.post("/ready").await
+    }
+
+    /// One health ping; Agones marks the server unhealthy after the Fleet's failure threshold.
+    pub async fn health(&self) -> Result<(), SdkError> {
+        self.post("/health").await
+    }
+
+    pub async fn shutdown(&self) -> Result<(), SdkError> {
+        self.post("/shutdown").await
+    }
+
+    pub async fn game_server(&self) -> Result<GameServerInfo, SdkError> {
+        let body = request(&self.gateway.to_string(), Method::GET, "/gameserver", None).await?;
+        let json: GameServerJson = serde_json::from_slice(&body)?;
+        let port = json
+            .status
+            .ports
+            .iter()
+            .find(|port| port.name == GAME_PORT_NAME)
+            .or(json.status.ports.first())
+            .map(|port| port.port);
+        let address = json.status.address.parse::<IpAddr>().ok();
+        Ok(GameServerInfo {
+            state: json.status.state,
+            address: address.zip(port).map(SocketAddr::from),
+            annotations: json.object_meta.annotations,
+        })
+    }
+
+    /// Sets the counter's capacity (matches this server can run).
+    pub async fn set_counter_capacity(&self, counter: &str, capacity: u32) -> Result<(), SdkError> {
+        self.patch_counter(counter, &format!(r#"{{"capacity":"{capacity}"}}"#))
+            .await
+    }
+
+    /// Adds `diff` (negative: takes away) to the counter's count.
+    pub async fn add_to_counter(&self, counter: &str, diff: i64) -> Result<(), SdkError> {
+        self.patch_counter(counter, &format!(r#"{{"countDiff":"{diff}"}}"#))
+            .await
+    }
+
+    async fn patch_counter(&self, counter: &str, body: &str) -> Result<(), SdkError> {
+        let path = format!("/v1beta1/counters/{counter}");
+        request(
+            &self.gateway.to_string(),
+            Method::PATCH,
+            &path,
+            Some(body.to_owned()),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn post(&self, path: &str) -> Result<(), SdkError> {
+        request(
+            &self.gateway.to_string(),
+            Method::POST,
+            path,
+            Some("{}".to_owned()),
+        )
+        .await?;
+        Ok(())
+    }
+}
