@@ -316,6 +316,11 @@ fn a_fleet_on_agones_keeps_the_lifecycle_the_counter_and_the_allocation_contract
         assert_eq!(request["namespace"], "default");
         assert_eq!(request["scheduling"], "Packed");
         assert_eq!(
+            request["priorities"],
+            json!([{ "type": "Counter", "key": "matches", "order": "Ascending" }]),
+            "the least available capacity (the fullest server) first"
+        );
+        assert_eq!(
             request["counters"]["matches"],
             json!({ "action": "Increment", "amount": "1" })
         );
@@ -354,6 +359,12 @@ fn a_fleet_on_agones_keeps_the_lifecycle_the_counter_and_the_allocation_contract
             "each match came off the counter once"
         );
     }
+    // Idle again: back to Ready, where the autoscaler may remove it.
+    let idle = Instant::now();
+    while lock(&shared).state != "Ready" && idle.elapsed() < Duration::from_secs(10) {
+        step(&mut matchmaker, &mut game);
+    }
+    assert_eq!(lock(&shared).state, "Ready", "idle after the matches");
 
     // A placement whose players never come: the game server frees its slot after the deadline.
     let allocator = arbiter::fleet::agones::Allocator {
@@ -372,6 +383,10 @@ fn a_fleet_on_agones_keeps_the_lifecycle_the_counter_and_the_allocation_contract
         step(&mut matchmaker, &mut game);
     }
     assert_eq!(lock(&shared).count, 0, "the no-show's slot came back");
+    while lock(&shared).state != "Ready" && waited.elapsed() < Duration::from_secs(10) {
+        step(&mut matchmaker, &mut game);
+    }
+    assert_eq!(lock(&shared).state, "Ready", "idle after the no-show");
 
     // Stopping: Shutdown is called before the server exits.
     game.app.world_mut().run_schedule(Shutdown);

@@ -3,8 +3,8 @@
 //!
 //! For each region in order of preference: first a server of the fleet that is already
 //! `Allocated` and still has a free match slot on its counter, then a `Ready` one — so matches pack
-//! onto running servers and idle ones can be scaled down; the fullest first (counter priority,
-//! descending). The allocation increments the counter and annotates the game server with the
+//! onto running servers and idle ones can be scaled down; the fullest first (counter priority
+//! "Ascending": Agones orders by the counter's available capacity, least first). The allocation increments the counter and annotates the game server with the
 //! match and the Unix second its players must arrive by, so a match whose players never come is
 //! taken off the counter by the game server itself.
 
@@ -92,7 +92,7 @@ impl Allocator {
             "namespace": self.namespace,
             "gameServerSelectors": selectors,
             "scheduling": "Packed",
-            "priorities": [{ "type": "Counter", "key": counter, "order": "Descending" }],
+            "priorities": [{ "type": "Counter", "key": counter, "order": "Ascending" }],
             "counters": { counter: { "action": "Increment", "amount": "1" } },
             "metadata": {
                 "annotations": {

@@ -5,14 +5,16 @@
 //! - every heartbeat pings `Health`, and takes off the counter each match the allocator placed
 //!   here (annotated with its arrival deadline) whose players never came by that deadline;
 //! - a match that ends, or is called off, comes off the counter once;
+//! - once nothing runs or is on its way here, `Ready` again: Agones never scales down an
+//!   `Allocated` game server, so an idle one goes back to `Ready` where the autoscaler may remove it;
 //! - `Shutdown` when the server stops.
 //!
 //! The allocator adds one to the counter per match (see [`super::allocator`]) and every match
 //! comes off it exactly once, so the count is the matches placed here and not yet over.
 
-use super::AgonesSdk;
 use super::allocator::Allocator;
 use super::sdk::MATCH_ANNOTATION_PREFIX;
+use super::{AgonesSdk, GameServerInfo};
 use crate::fleet::bridge::{AgonesSetup, FleetTaskSetup, RunningMatch};
 use std::collections::HashSet;
 
@@ -62,11 +64,6 @@ impl AgonesLifecycle {
             tracing::warn!(%error, "agones: health ping failed");
         }
         self.seen.extend(running.iter().map(|found| found.match_id));
-        self.settle_no_shows().await;
-    }
-
-    /// Takes off the counter the matches placed here whose players never arrived in time.
-    async fn settle_no_shows(&mut self) {
         let info = match self.sdk.game_server().await {
             Ok(info) => info,
             Err(error) => {
@@ -74,12 +71,21 @@ impl AgonesLifecycle {
                 return;
             }
         };
+        self.settle_no_shows(&info).await;
+        let idle = running.is_empty() && placed(&info).all(|id| self.settled.contains(&id));
+        if idle && info.state == "Allocated" {
+            match self.sdk.ready().await {
+                Ok(()) => tracing::info!("agones: idle; back to Ready"),
+                Err(error) => tracing::warn!(%error, "agones: cannot go back to Ready"),
+            }
+        }
+    }
+
+    /// Takes off the counter the matches placed here whose players never arrived in time.
+    async fn settle_no_shows(&mut self, info: &GameServerInfo) {
         let now = crate::net::unix_now().as_secs();
         for (key, value) in &info.annotations {
-            let Some(match_id) = key
-                .strip_prefix(MATCH_ANNOTATION_PREFIX)
-                .and_then(|id| id.parse::<u64>().ok())
-            else {
+            let Some(match_id) = match_id_of(key) else {
                 continue;
             };
             let overdue = value.parse::<u64>().is_ok_and(|deadline| now > deadline);
@@ -106,4 +112,16 @@ impl AgonesLifecycle {
         tracing::info!("agones: shutdown");
         Ok(())
     }
+}
+
+/// The match an annotation of an allocation names.
+fn match_id_of(annotation: &str) -> Option<u64> {
+    annotation
+        .strip_prefix(MATCH_ANNOTATION_PREFIX)
+        .and_then(|id| id.parse().ok())
+}
+
+/// The matches allocations placed on this game server (from its annotations).
+fn placed(info: &GameServerInfo) -> impl Iterator<Item = u64> + '_ {
+    info.annotations.keys().filter_map(|key| match_id_of(key))
 }
