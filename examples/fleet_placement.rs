@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
             id: &format!("game-{server}"),
             address: SocketAddr::from(([127, 0, 0, 1], 7000 + server)),
             region: "local",
-            capacity: 1000,
+            capacity: 10_000,
             running: &[],
             draining: false,
             ttl: Duration::from_secs(600),

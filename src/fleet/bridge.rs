@@ -217,27 +217,34 @@ async fn keep_leading(setup: FleetTaskSetup, epoch: Arc<AtomicU64>) {
     }
 }
 
+/// Places each match in a task of its own: a burst of matches formed in one tick is placed
+/// concurrently over the multiplexed Redis connection (every step is one atomic script, so
+/// concurrency cannot over-fill a server or claim a player twice).
 async fn serve_matchmaker(
     setup: FleetTaskSetup,
     epoch: Arc<AtomicU64>,
     mut requests: UnboundedReceiver<ToFleet>,
     answers: UnboundedSender<FromFleet>,
 ) {
+    let setup = Arc::new(setup);
     while let Some(request) = requests.recv().await {
         let ToFleet::Place(placement) = request else {
             continue;
         };
-        let local_match = placement.local_match;
-        let answer = match place(&setup, epoch.load(Ordering::Relaxed), placement).await {
-            Ok(placed) => placed,
-            Err(reason) => FromFleet::NotPlaced {
-                local_match,
-                reason,
-            },
-        };
-        if answers.send(answer).is_err() {
-            return;
-        }
+        let (setup, answers) = (setup.clone(), answers.clone());
+        let epoch = epoch.load(Ordering::Relaxed);
+        tokio::spawn(async move {
+            let local_match = placement.local_match;
+            let answer = match place(&setup, epoch, placement).await {
+                Ok(placed) => placed,
+                Err(reason) => FromFleet::NotPlaced {
+                    local_match,
+                    reason,
+                },
+            };
+            // The tick's end is gone only when the server is stopping.
+            let _ = answers.send(answer);
+        });
     }
 }
 
