@@ -17,7 +17,7 @@ pub use abuse::{Abuse, Violation};
 pub use keys::load_or_create_key;
 pub use sessions::{AwaitingWelcome, DespawnBlocker, Sessions};
 pub use snapshots::snapshot_due;
-pub use tokens::{GuestToken, IssueError, TokenIssuer, unix_now};
+pub use tokens::{GuestToken, IssueError, TokenIssuer, TokenPass, unix_now};
 pub use transport::GameServer;
 
 use crate::build_once::BuildOnce;

@@ -7,10 +7,12 @@
 
 use arbiter::bots::{Arsenal, Swarm};
 use arbiter::cli::Behavior;
-use arbiter::components::matchmaking::Match;
+use arbiter::components::matchmaking::{Match, MatchState};
 use arbiter::components::player::PlayerId;
+use arbiter::components::session::Session;
 use arbiter::fleet::game::GameRolePlugin;
 use arbiter::fleet::matchmaker::MatchmakerRolePlugin;
+use arbiter::net::Sessions;
 use arbiter::settings::ServerConfig;
 use arbiter_client::ArbiterClient;
 use arbiter_client::protocol::{KickReason, ServerMessage};
@@ -35,6 +37,8 @@ fn fleet_config(config: &mut ServerConfig, key: &Path, redis: &str) {
     config.fleet.name = "udp".into();
     config.fleet.capacity = 1;
     config.fleet.heartbeat_ms = 200;
+    // A fleet's clients notice a dead game server this fast (above the claims' 0.6 s lapse).
+    config.net.connection_timeout_secs = 5;
     // The tokens the fleet seals live `arrival_deadline_secs` of wall-clock time, while the servers
     // here count time by their ticks, stepped faster than real time: enough for the whole run.
     config.fleet.arrival_deadline_secs = 120;
@@ -84,6 +88,24 @@ impl Fleet {
         }
     }
 
+    /// Whether game server `index` runs a match that is live (past its warm-up).
+    fn live_on(&mut self, index: usize) -> bool {
+        let world = self.games[index].app.world_mut();
+        world
+            .query::<&Match>()
+            .iter(world)
+            .any(|found| found.state == MatchState::Live)
+    }
+
+    /// Whether `player` is connected to the matchmaker.
+    fn in_lobby(&mut self, player: u64) -> bool {
+        let world = self.matchmaker.app.world_mut();
+        let entity = world
+            .resource::<Sessions>()
+            .entity_of_player(PlayerId(player));
+        entity.is_some_and(|entity| world.get::<Session>(entity).is_some())
+    }
+
     /// Player ids in each running match, per game server.
     fn running(&mut self) -> Vec<Vec<(u64, Vec<u64>)>> {
         self.games
@@ -110,19 +132,42 @@ impl Fleet {
     }
 }
 
+/// A fleet of a matchmaker and two game servers on Redis database `database`, with honest bots
+/// connecting to the matchmaker; `None` when Redis is absent.
+struct Running {
+    fleet: Fleet,
+    swarm: Swarm,
+    _key_dir: tempfile::TempDir,
+}
+
+impl Running {
+    fn start(database: u8) -> Option<Self> {
+        let redis = runtime().block_on(redis_server::fresh_database(database))?;
+        let key_dir = tempfile::tempdir().expect("temp dir");
+        let fleet = Fleet::start(&redis, &key_dir, 2);
+        let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped assets"));
+        swarm.stop_queueing_after(MATCHES_EACH);
+        for id in 1..=BOTS {
+            swarm.add(fleet.matchmaker.connect(id), Behavior::Honest);
+        }
+        Some(Self {
+            fleet,
+            swarm,
+            _key_dir: key_dir,
+        })
+    }
+}
+
 #[test]
 fn bots_queue_at_the_matchmaker_play_on_the_game_servers_and_come_back_to_queue_again() {
-    let setup = runtime();
-    let Some(redis) = setup.block_on(redis_server::fresh_database(1)) else {
+    let Some(Running {
+        mut fleet,
+        mut swarm,
+        _key_dir,
+    }) = Running::start(1)
+    else {
         return;
     };
-    let key_dir = tempfile::tempdir().expect("temp dir");
-    let mut fleet = Fleet::start(&redis, &key_dir, 2);
-    let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped assets"));
-    swarm.stop_queueing_after(MATCHES_EACH);
-    for id in 1..=BOTS {
-        swarm.add(fleet.matchmaker.connect(id), Behavior::Honest);
-    }
 
     // Which match each player was seen in, and every match seen running, per game server.
     let mut seen_in: HashMap<u64, u64> = HashMap::new();
@@ -162,6 +207,63 @@ fn bots_queue_at_the_matchmaker_play_on_the_game_servers_and_come_back_to_queue_
         matches_per_server.iter().map(HashSet::len).sum::<usize>() as u64,
         MATCHES_EACH * BOTS / 4,
         "every match ran once, on one server"
+    );
+    swarm.leave();
+}
+
+/// A game server stops dead (its process gone: socket closed, no more reports) while its match is
+/// live. Its players' connections time out, they follow the fallback token they got on arrival back
+/// to the matchmaker's lobby, are queued again at once (their claims lapsed with the server's
+/// reports), and play their matches on the other game server.
+#[test]
+fn a_game_server_that_dies_mid_match_sends_its_players_back_to_be_matched_again() {
+    let Some(Running {
+        mut fleet,
+        mut swarm,
+        _key_dir,
+    }) = Running::start(2)
+    else {
+        return;
+    };
+    let mut killed: Option<(u64, Vec<u64>)> = None;
+    let mut back_after_frames: HashMap<u64, u64> = HashMap::new();
+    let mut step = 0u64;
+    while step < 8000 && !swarm.finished() {
+        fleet.update();
+        swarm.play_frame(net::TICK, step * net::TICK.as_micros() as u64);
+        if killed.is_none()
+            && let Some((_, players)) = fleet.running()[0].first().cloned()
+            && fleet.live_on(0)
+        {
+            drop(fleet.games.remove(0));
+            killed = Some((step, players));
+        }
+        if let Some((at, victims)) = &killed {
+            for victim in victims {
+                if !back_after_frames.contains_key(victim) && fleet.in_lobby(*victim) && step > *at
+                {
+                    back_after_frames.insert(*victim, step - at);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_micros(500));
+        step += 1;
+    }
+    let report = swarm.report();
+    let (_, victims) = killed.expect("a match ran on the first game server");
+    assert!(swarm.finished(), "{report:#?}");
+    assert_eq!(report.kicked, 0, "{report:#?}");
+    assert_eq!(report.matches_completed, MATCHES_EACH * BOTS, "{report:#?}");
+    assert_eq!(report.fallbacks, victims.len() as u64, "{report:#?}");
+    // Back in the lobby within 10 s of the server's death (ticks at 60 Hz, as the clients count).
+    assert_eq!(
+        back_after_frames.len(),
+        victims.len(),
+        "{back_after_frames:?}"
+    );
+    assert!(
+        back_after_frames.values().all(|frames| *frames <= 600),
+        "{back_after_frames:?}"
     );
     swarm.leave();
 }

@@ -1,19 +1,24 @@
-//! A seat in a match placed on a game server of a fleet: the matchmaker seals it into the player's
-//! connect token for that server (after the player id, in the token's user data), so the game server
-//! knows which match and team the player came for, and everything it needs to start the match when
-//! the whole roster has arrived — without asking anyone. The client cannot change it: the user data
-//! is encrypted with the key the fleet shares.
+//! What a fleet seals into a player's connect token besides the player id (in the token's user
+//! data, after the id, encrypted with the key the fleet shares, so the client cannot change it):
 //!
-//! Layout after the player id (bytes 0..8), little-endian: match id (8), team (1), players per team
-//! (2 × 1), mode (2), map name length (1) and the map name (UTF-8, at most [`MAX_MAP_BYTES`]).
-//! A token without a seat has a zero match id.
+//! - a [`Seat`]: the match on the game server the token is for, with everything that server needs
+//!   to start it when the whole roster has arrived — without asking anyone;
+//! - a [`Requeue`]: on a token back to the matchmaker after a match that did not happen (called off,
+//!   or its game server died): queue the player again at once, in the same mode.
+//!
+//! Layout after the player id (bytes 0..8), little-endian: a kind byte (0 nothing, 1 seat,
+//! 2 requeue), then for a seat: match id (8), team (1), players per team (2 × 1), mode (2), map name
+//! length (1), map name (UTF-8, at most [`MAX_MAP_BYTES`]); for a requeue: match id (8), mode (2).
 
 use crate::netcode::USER_DATA_BYTES;
 
 /// The longest map name a seat carries.
-pub const MAX_MAP_BYTES: usize = USER_DATA_BYTES - SEAT_START - 15;
+pub const MAX_MAP_BYTES: usize = USER_DATA_BYTES - PAYLOAD - 14;
 
-const SEAT_START: usize = 8;
+const KIND: usize = 8;
+const PAYLOAD: usize = 9;
+const SEAT: u8 = 1;
+const REQUEUE: u8 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seat {
@@ -25,6 +30,14 @@ pub struct Seat {
     pub team_sizes: [u8; 2],
     pub mode: u16,
     pub map: String,
+}
+
+/// Queue the player again at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requeue {
+    /// The match that did not happen.
+    pub match_id: u64,
+    pub mode: u16,
 }
 
 /// Why a seat cannot go into a token.
@@ -51,7 +64,8 @@ impl Seat {
         if map.len() > MAX_MAP_BYTES {
             return Err(SeatError::MapName(self.map.clone()));
         }
-        let seat = &mut user_data[SEAT_START..];
+        user_data[KIND] = SEAT;
+        let seat = &mut user_data[PAYLOAD..];
         seat[..8].copy_from_slice(&self.match_id.to_le_bytes());
         seat[8] = self.team;
         seat[9..11].copy_from_slice(&self.team_sizes);
@@ -64,7 +78,10 @@ impl Seat {
     /// The seat in user data, if the token has one (and it is well formed: the issuer is trusted,
     /// but a token from an older issuer may carry nothing).
     pub fn read(user_data: &[u8; USER_DATA_BYTES]) -> Option<Self> {
-        let seat = &user_data[SEAT_START..];
+        if user_data[KIND] != SEAT {
+            return None;
+        }
+        let seat = &user_data[PAYLOAD..];
         let match_id = u64::from_le_bytes(seat[..8].try_into().ok()?);
         let map_len = usize::from(seat[13]);
         if match_id == 0 || seat[8] > 1 || map_len > MAX_MAP_BYTES {
@@ -80,40 +97,71 @@ impl Seat {
     }
 }
 
+impl Requeue {
+    /// Writes the requeue into user data that already carries the player id.
+    pub fn write(&self, user_data: &mut [u8; USER_DATA_BYTES]) {
+        user_data[KIND] = REQUEUE;
+        let requeue = &mut user_data[PAYLOAD..];
+        requeue[..8].copy_from_slice(&self.match_id.to_le_bytes());
+        requeue[8..10].copy_from_slice(&self.mode.to_le_bytes());
+    }
+
+    pub fn read(user_data: &[u8; USER_DATA_BYTES]) -> Option<Self> {
+        if user_data[KIND] != REQUEUE {
+            return None;
+        }
+        let requeue = &user_data[PAYLOAD..];
+        Some(Self {
+            match_id: u64::from_le_bytes(requeue[..8].try_into().ok()?),
+            mode: u16::from_le_bytes([requeue[8], requeue[9]]),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::token::{player_id_from_user_data, user_data_for_player};
 
-    #[test]
-    fn a_seat_survives_the_user_data_next_to_the_player_id() {
-        let seat = Seat {
+    fn seat() -> Seat {
+        Seat {
             match_id: (7 << 32) | 12,
             team: 1,
             team_sizes: [5, 4],
             mode: 3,
             map: "x".repeat(MAX_MAP_BYTES),
-        };
+        }
+    }
+
+    #[test]
+    fn a_seat_survives_the_user_data_next_to_the_player_id() {
         let mut user_data = user_data_for_player(99);
         assert_eq!(Seat::read(&user_data), None, "no seat yet");
-        seat.write(&mut user_data).expect("fits");
-        assert_eq!(Seat::read(&user_data), Some(seat));
+        seat().write(&mut user_data).expect("fits");
+        assert_eq!(Seat::read(&user_data), Some(seat()));
+        assert_eq!(Requeue::read(&user_data), None, "a seat is no requeue");
         assert_eq!(player_id_from_user_data(&user_data), 99);
     }
 
     #[test]
-    fn a_seat_that_cannot_be_read_back_is_refused() {
-        let seat = Seat {
-            match_id: 1,
-            team: 0,
-            team_sizes: [1, 1],
-            mode: 0,
-            map: "m".into(),
+    fn a_requeue_survives_the_user_data_next_to_the_player_id() {
+        let requeue = Requeue {
+            match_id: 9,
+            mode: 2,
         };
+        let mut user_data = user_data_for_player(5);
+        requeue.write(&mut user_data);
+        assert_eq!(Requeue::read(&user_data), Some(requeue));
+        assert_eq!(Seat::read(&user_data), None, "a requeue is no seat");
+        assert_eq!(player_id_from_user_data(&user_data), 5);
+    }
+
+    #[test]
+    fn a_seat_that_cannot_be_read_back_is_refused() {
         let mut user_data = user_data_for_player(1);
         let long = Seat {
             map: "x".repeat(MAX_MAP_BYTES + 1),
-            ..seat.clone()
+            ..seat()
         };
         assert!(matches!(
             long.write(&mut user_data),
@@ -121,11 +169,11 @@ mod tests {
         ));
         let no_match = Seat {
             match_id: 0,
-            ..seat.clone()
+            ..seat()
         };
         assert_eq!(no_match.write(&mut user_data), Err(SeatError::NoMatch));
         assert_eq!(
-            Seat { team: 2, ..seat }.write(&mut user_data),
+            Seat { team: 2, ..seat() }.write(&mut user_data),
             Err(SeatError::Team(2))
         );
     }

@@ -690,7 +690,7 @@ impl ArbiterEvent {
             }
             ServerMessage::DeltaSnapshot { .. } => return None,
             // Fleets (a matchmaker handing players to game servers) are not in the C API yet.
-            ServerMessage::Redirect { .. } => return None,
+            ServerMessage::Redirect { .. } | ServerMessage::Fallback { .. } => return None,
         };
         Some(Self::new(kind, body))
     }

@@ -62,6 +62,8 @@ pub(super) struct BotStats {
     pub(super) kicked: bool,
     /// Moves between the servers of a fleet (`Redirect`s followed).
     pub(super) redirects: u64,
+    /// Returns to the lobby because a fleet's game server went silent (`Fallback` used).
+    pub(super) fallbacks: u64,
     pub(super) matches_played: u64,
     pub(super) matches_completed: u64,
     pub(super) inputs_sent: u64,
@@ -129,6 +131,8 @@ pub(super) struct Bot {
     pub(super) party: BotParty,
     /// The tick the last shot claimed, so an honest bot never claims faster than its weapon fires.
     last_claimed_tick: Option<u64>,
+    /// Where to go if a fleet's game server goes silent (`Fallback`).
+    fallback: Option<Vec<u8>>,
     done: bool,
     pub(super) stats: BotStats,
 }
@@ -160,6 +164,7 @@ impl Bot {
             tick_rate_hz: 60,
             view: MatchView::default(),
             last_claimed_tick: None,
+            fallback: None,
             done: false,
             stats: BotStats::default(),
         }
@@ -172,6 +177,12 @@ impl Bot {
         }
         self.frame += 1;
         if self.client.update(elapsed).is_err() {
+            if let Some(token) = self.fallback.take() {
+                // The game server went silent: back to the lobby, which queues it again.
+                self.stats.fallbacks += 1;
+                self.follow(&token);
+                return;
+            }
             self.stats.disconnected = self.stats.connected && !self.stats.kicked;
             if self.stats.disconnected {
                 self.stats.disconnect_reason = self
@@ -269,6 +280,7 @@ impl Bot {
             }
             ServerMessage::MatchEnded { .. } => {
                 self.stats.matches_completed += 1;
+                self.fallback = None;
                 self.view.leave();
                 self.joined_queue = false;
             }
@@ -318,6 +330,7 @@ impl Bot {
             | ServerMessage::DeltaSnapshot { .. } => {}
             ServerMessage::InventoryChanged(delta) => self.count_change(&delta),
             ServerMessage::Redirect { token, .. } => self.follow(&token),
+            ServerMessage::Fallback { token } => self.fallback = Some(token),
         }
     }
 

@@ -142,6 +142,8 @@ pub struct BotsReport {
     pub matches_completed: u64,
     /// Moves between the servers of a fleet (`Redirect`s followed): to a game server and back.
     pub redirects: u64,
+    /// Returns to the lobby because a fleet's game server went silent (`Fallback` tokens used).
+    pub fallbacks: u64,
     pub inputs_sent: u64,
     pub snapshots_received: u64,
     pub shots_sent: u64,
@@ -224,6 +226,7 @@ impl BotsReport {
             matches_played: sum(|bot| bot.stats.matches_played),
             matches_completed: sum(|bot| bot.stats.matches_completed),
             redirects: sum(|bot| bot.stats.redirects),
+            fallbacks: sum(|bot| bot.stats.fallbacks),
             inputs_sent: sum(|bot| bot.stats.inputs_sent),
             snapshots_received: sum(|bot| bot.stats.snapshots_received),
             shots_sent: sum(|bot| bot.stats.shots_sent),

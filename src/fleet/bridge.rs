@@ -4,7 +4,7 @@
 use super::agones::lifecycle::AgonesLifecycle;
 use super::agones::{AgonesSdk, Allocator};
 use super::{Claim, Fleet, ServerReport};
-use crate::net::TokenIssuer;
+use crate::net::{TokenIssuer, TokenPass};
 use crate::read::redis_link::RedisLink;
 use crate::settings::{FleetSettings, Orchestrator};
 use crate::shutdown::ShutdownStepHandle;
@@ -304,7 +304,7 @@ async fn place(
                 .issue_for(
                     *player,
                     &[server],
-                    Some(&seat),
+                    TokenPass::Seat(&seat),
                     setup.arrival_deadline.as_secs(),
                 )
                 .map_err(|error| error.to_string())?;

@@ -6,11 +6,12 @@
 //! matches here and the claims lapse.
 
 use super::bridge::{FleetLink, FromFleet, RunningMatch, ToFleet};
-use crate::net::{AwaitingWelcome, GameServer, TokenIssuer};
+use super::fallback::Fallbacks;
+use crate::net::{AwaitingWelcome, GameServer, TokenPass};
 use crate::settings::FleetSettings;
 use crate::shutdown::{Shutdown, ShutdownWaits};
 use crate::telemetry::metrics::FLEET_CLAIMS_LOST_TOTAL;
-use arbiter_client::seat::Seat;
+use arbiter_client::seat::{Requeue, Seat};
 use arbiter_components::match_events::MatchCompleted;
 use arbiter_components::matchmaking::{InMatch, Match, QueueClosed, Team};
 use arbiter_components::messages::{KickRequest, Outbound};
@@ -84,15 +85,18 @@ type Arrived = (
     With<Session>,
 );
 
-/// Reads each new connection's seat; a connection without one is refused.
+/// Reads each new connection's seat and gives the player its way back; a connection without a
+/// seat is refused.
 fn admit_seated_players(
     mut commands: Commands,
     mut server: ResMut<GameServer>,
-    connected: Query<(Entity, &Session), Added<Session>>,
+    connected: Query<(Entity, &Session, &PlayerId), Added<Session>>,
+    mut lobby: Lobby,
 ) {
-    for (player, session) in &connected {
+    for (player, session, id) in &connected {
         match server.seat(session.client_id) {
             Some(seat) => {
+                lobby.send_fallback(player, id.0, &seat);
                 commands.entity(player).insert(Seated(seat));
             }
             None => server.kick(session.client_id, KickReason::NotExpected),
@@ -113,15 +117,15 @@ fn gather_and_start_matches(
 ) {
     let now = tick.get();
     for (player, Seated(seat)) in &arrived {
-        let full = gatherings.0.len() + running.iter().len() >= lobby.settings.capacity as usize;
+        let full = gatherings.0.len() + running.iter().len() >= lobby.settings().capacity as usize;
         if full && !gatherings.0.contains_key(&seat.match_id) {
             // Only when a placement outlived its reservation: never run more than the capacity.
             tracing::warn!(
                 match_id = seat.match_id,
                 "no room for another match; player sent back"
             );
+            lobby.send_back(&[player], Back::Requeue);
             commands.entity(player).remove::<Seated>();
-            lobby.send_back(&[player]);
             link.send(ToFleet::Release {
                 match_id: seat.match_id,
                 players: lobby.player_ids(&[player]),
@@ -141,7 +145,7 @@ fn gather_and_start_matches(
             team.push(player);
         }
     }
-    let deadline = rate.ticks_in_secs(lobby.settings.arrival_deadline_secs);
+    let deadline = rate.ticks_in_secs(lobby.settings().arrival_deadline_secs);
     gatherings.0.retain(|&match_id, gathering| {
         for team in &mut gathering.teams {
             team.retain(|player| lobby.ids.contains(*player));
@@ -161,7 +165,7 @@ fn gather_and_start_matches(
             "not every player arrived in time; the match is called off"
         );
         let players: Vec<Entity> = gathering.teams.iter().flatten().copied().collect();
-        lobby.send_back(&players);
+        lobby.send_back(&players, Back::Requeue);
         link.send(ToFleet::Release {
             match_id,
             players: lobby.player_ids(&players),
@@ -211,10 +215,18 @@ fn start(
 /// The way back to the matchmaker's lobby, for connected players.
 #[derive(SystemParam)]
 struct Lobby<'w, 's> {
-    issuer: Res<'w, TokenIssuer>,
-    settings: Res<'w, FleetSettings>,
-    ids: Query<'w, 's, &'static PlayerId, With<Session>>,
+    fallbacks: Fallbacks<'w>,
+    ids: Query<'w, 's, (&'static PlayerId, Option<&'static Seated>), With<Session>>,
     outbound: MessageWriter<'w, Outbound>,
+}
+
+/// Why players go back to the lobby.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Back {
+    /// Their match ended: they queue again when they like.
+    Played,
+    /// Their match did not happen here: the lobby queues them again at once.
+    Requeue,
 }
 
 impl Lobby<'_, '_> {
@@ -222,33 +234,55 @@ impl Lobby<'_, '_> {
     fn player_ids(&self, players: &[Entity]) -> Vec<u64> {
         players
             .iter()
-            .filter_map(|player| self.ids.get(*player).ok().map(|id| id.0))
+            .filter_map(|player| self.ids.get(*player).ok().map(|(id, _)| id.0))
             .collect()
     }
 
-    /// Sends `players` back to the lobby, each with a token for it.
-    fn send_back(&mut self, players: &[Entity]) {
-        let expire = u64::from(self.settings.arrival_deadline_secs);
+    fn settings(&self) -> &FleetSettings {
+        self.fallbacks.settings()
+    }
+
+    /// Sends `players` back to the lobby now, each with a token for it.
+    fn send_back(&mut self, players: &[Entity], why: Back) {
+        let settings = self.fallbacks.settings();
+        let expire = u64::from(settings.arrival_deadline_secs);
         for player in players {
-            let Ok(id) = self.ids.get(*player) else {
+            let Ok((id, seated)) = self.ids.get(*player) else {
                 continue;
             };
-            match self
-                .issuer
-                .issue_for(id.0, &self.settings.lobby_addresses, None, expire)
-            {
-                Ok(token) => {
-                    self.outbound.write(Outbound {
-                        player: *player,
-                        message: ServerMessage::Redirect {
-                            match_id: None,
-                            token: token.to_bytes(),
-                        },
-                    });
-                }
-                Err(error) => tracing::error!(%error, "cannot issue a lobby token"),
+            let pass = match (why, seated) {
+                (Back::Requeue, Some(Seated(seat))) => TokenPass::Requeue(requeue_for(seat)),
+                _ => TokenPass::Lobby,
+            };
+            let lobby = &settings.lobby_addresses;
+            if let Some(token) = self.fallbacks.lobby_token(id.0, lobby, pass, expire) {
+                self.outbound.write(Outbound {
+                    player: *player,
+                    message: ServerMessage::Redirect {
+                        match_id: None,
+                        token,
+                    },
+                });
             }
         }
+    }
+
+    /// Gives an arriving player the way back for when this server goes silent.
+    fn send_fallback(&mut self, player: Entity, player_id: u64, seat: &Seat) {
+        let lobby = &self.fallbacks.settings().lobby_addresses;
+        if let Some(token) = self.fallbacks.token(player_id, lobby, requeue_for(seat)) {
+            self.outbound.write(Outbound {
+                player,
+                message: ServerMessage::Fallback { token },
+            });
+        }
+    }
+}
+
+fn requeue_for(seat: &Seat) -> Requeue {
+    Requeue {
+        match_id: seat.match_id,
+        mode: seat.mode,
     }
 }
 
@@ -261,7 +295,7 @@ fn return_players_after_match(
     mut lobby: Lobby,
 ) {
     let players: Vec<Entity> = finished.iter().collect();
-    lobby.send_back(&players);
+    lobby.send_back(&players, Back::Played);
     for player in players {
         commands.entity(player).remove::<Seated>();
     }

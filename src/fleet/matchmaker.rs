@@ -3,18 +3,25 @@
 //! `Redirect` with a connect token for that server carrying their seat.
 
 use super::bridge::{FleetLink, FromFleet, Placement, ToFleet};
+use super::fallback::Fallbacks;
+use crate::net::{AwaitingWelcome, GameServer};
 use crate::settings::FleetSettings;
 use crate::telemetry::metrics::{FLEET_PLACEMENT_SECONDS, FLEET_PLACEMENTS_TOTAL};
+use arbiter_client::seat::Requeue;
 use arbiter_components::matchmaking::{InMatch, PlaceMatchesElsewhere, PlacedMatch, Team};
 use arbiter_components::messages::Outbound;
+use arbiter_components::player::Loading;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::ServerMessage;
+use arbiter_components::session::Session;
 use arbiter_systems::SimulationSystems;
-use arbiter_systems::matchmaking::run_matchmaking;
+use arbiter_systems::matchmaking::{QueueJoinRequested, handle_queue_requests, run_matchmaking};
 use bevy_app::{App, FixedUpdate, Plugin};
+use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::MessageWriter;
 use bevy_ecs::query::Added;
+use bevy_ecs::query::{With, Without};
 use bevy_ecs::schedule::IntoScheduleConfigs;
 use bevy_ecs::system::{Commands, Query, Res, ResMut};
 use std::collections::HashMap;
@@ -33,11 +40,61 @@ impl Plugin for MatchmakerRolePlugin {
         app.insert_resource(link);
         app.insert_resource(PlaceMatchesElsewhere).add_systems(
             FixedUpdate,
-            (send_formed_matches, carry_out_placements)
-                .chain()
-                .after(run_matchmaking)
+            (
+                (note_requeues, requeue_returning_players)
+                    .chain()
+                    .before(handle_queue_requests),
+                (send_formed_matches, carry_out_placements)
+                    .chain()
+                    .after(run_matchmaking),
+            )
                 .in_set(SimulationSystems::Matchmaking),
         );
+    }
+}
+
+/// On a player back from a match that did not happen (its token carries a requeue): queued again
+/// as soon as it is welcomed.
+#[derive(Component, Debug, Clone, Copy)]
+#[component(storage = "SparseSet")]
+struct RequeueOnWelcome {
+    mode: u16,
+}
+
+/// Reads the requeue of each new connection's token.
+fn note_requeues(
+    mut commands: Commands,
+    server: Res<GameServer>,
+    connected: Query<(Entity, &Session), Added<Session>>,
+) {
+    for (player, session) in &connected {
+        if let Some(requeue) = server.requeue(session.client_id) {
+            tracing::info!(
+                match_id = requeue.match_id,
+                "player back from a match that did not happen; queued again"
+            );
+            commands
+                .entity(player)
+                .insert(RequeueOnWelcome { mode: requeue.mode });
+        }
+    }
+}
+
+/// Connected, loaded and welcomed.
+type Welcomed = (With<Session>, Without<Loading>, Without<AwaitingWelcome>);
+
+/// Queues the welcomed players that came back from a match that did not happen.
+fn requeue_returning_players(
+    mut commands: Commands,
+    returning: Query<(Entity, &RequeueOnWelcome), Welcomed>,
+    mut joins: MessageWriter<QueueJoinRequested>,
+) {
+    for (player, requeue) in &returning {
+        joins.write(QueueJoinRequested {
+            player,
+            mode: requeue.mode,
+        });
+        commands.entity(player).remove::<RequeueOnWelcome>();
     }
 }
 
@@ -72,6 +129,7 @@ fn carry_out_placements(
     placed: Query<&PlacedMatch>,
     ids: Query<&PlayerId>,
     mut outbound: MessageWriter<Outbound>,
+    fallbacks: Fallbacks,
 ) {
     while let Some(answer) = link.answer() {
         match answer {
@@ -85,9 +143,23 @@ fn carry_out_placements(
                     continue;
                 };
                 let tokens: HashMap<u64, Vec<u8>> = tokens.into_iter().collect();
+                let requeue = Requeue {
+                    match_id,
+                    mode: found.mode,
+                };
                 for player in found.teams.iter().flatten() {
-                    let token = ids.get(*player).ok().and_then(|id| tokens.get(&id.0));
-                    if let Some(token) = token {
+                    let Ok(id) = ids.get(*player) else {
+                        continue;
+                    };
+                    // Should the game server never answer, back here and queued again.
+                    let lobby = fallbacks.own_addresses();
+                    if let Some(token) = fallbacks.token(id.0, lobby, requeue) {
+                        outbound.write(Outbound {
+                            player: *player,
+                            message: ServerMessage::Fallback { token },
+                        });
+                    }
+                    if let Some(token) = tokens.get(&id.0) {
                         outbound.write(Outbound {
                             player: *player,
                             message: ServerMessage::Redirect {

@@ -5,7 +5,7 @@ use crate::settings::NetSettings;
 use arbiter_client::netcode::{
     ConnectToken, KEY_BYTES, PrivateToken, USER_DATA_BYTES, random_bytes,
 };
-use arbiter_client::seat::{Seat, SeatError};
+use arbiter_client::seat::{Requeue, Seat, SeatError};
 use arbiter_client::token::user_data_for_player;
 use arbiter_components::protocol::protocol_id;
 use bevy_ecs::resource::Resource;
@@ -31,6 +31,17 @@ pub enum IssueError {
     Addresses(usize),
     #[error("the match seat cannot go into a token: {0}")]
     Seat(#[from] SeatError),
+}
+
+/// What a token for another server of a fleet carries besides the player id.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenPass<'a> {
+    /// To the matchmaker's lobby, after a match.
+    Lobby,
+    /// To a game server, for a seat in a match there.
+    Seat(&'a Seat),
+    /// To the matchmaker's lobby after a match that did not happen: queued again at once.
+    Requeue(Requeue),
 }
 
 /// Issues connect tokens for this server. Shared with the admin endpoint's threads.
@@ -114,18 +125,19 @@ impl TokenIssuer {
         )
     }
 
-    /// A token for another server of the fleet (which shares this server's key): a seat in a
-    /// match on a game server at `server`, or, without a seat, the lobby at `server`.
+    /// A token for another server of the fleet at `server` (which shares this server's key).
     pub fn issue_for(
         &self,
         player_id: u64,
         server: &[SocketAddr],
-        seat: Option<&Seat>,
+        pass: TokenPass<'_>,
         expire_secs: u64,
     ) -> Result<ConnectToken, IssueError> {
         let mut user_data = user_data_for_player(player_id);
-        if let Some(seat) = seat {
-            seat.write(&mut user_data)?;
+        match pass {
+            TokenPass::Lobby => {}
+            TokenPass::Seat(seat) => seat.write(&mut user_data)?,
+            TokenPass::Requeue(requeue) => requeue.write(&mut user_data),
         }
         self.seal(server, user_data, unix_now(), expire_secs)
     }

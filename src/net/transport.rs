@@ -8,7 +8,7 @@ use crate::telemetry::metrics::{
 };
 use arbiter_client::bundle::{Bundler, frames};
 use arbiter_client::netcode::MAX_PACKET_BYTES;
-use arbiter_client::seat::Seat;
+use arbiter_client::seat::{Requeue, Seat};
 use arbiter_client::token::player_id_from_user_data;
 use arbiter_components::protocol::{KickReason, ServerChannel, ServerMessage, encode};
 use bevy_ecs::resource::Resource;
@@ -91,6 +91,11 @@ impl GameServer {
     /// The match seat the client's connect token carries (tokens a fleet's matchmaker issues).
     pub fn seat(&self, client_id: u64) -> Option<Seat> {
         self.netcode.user_data(client_id).and_then(Seat::read)
+    }
+
+    /// The requeue a token back to a fleet's lobby carries (the match before did not happen).
+    pub fn requeue(&self, client_id: u64) -> Option<Requeue> {
+        self.netcode.user_data(client_id).and_then(Requeue::read)
     }
 
     pub fn client_addr(&self, client_id: u64) -> Option<SocketAddr> {

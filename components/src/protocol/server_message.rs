@@ -269,6 +269,12 @@ pub enum ServerMessage {
         match_id: Option<u64>,
         token: Vec<u8>,
     },
+    /// Where to go if this server goes silent (a fleet's game server sends it on arrival): a
+    /// token for the matchmaker's lobby, valid as long as the match can last, that queues the
+    /// player again at once. Use it when the connection times out; a normal end brings `Redirect`.
+    Fallback {
+        token: Vec<u8>,
+    },
 }
 
 impl ServerMessage {

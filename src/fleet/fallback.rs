@@ -1,0 +1,61 @@
+//! The way back to a fleet's lobby for when a game server goes silent (it died, or never answered):
+//! a `Fallback` token that queues the player again at once, valid as long as a match can last. The
+//! matchmaker sends one with each `Redirect` to a game server, and the game server sends its own when
+//! the player arrives.
+
+use crate::net::{TokenIssuer, TokenPass};
+use crate::settings::FleetSettings;
+use arbiter_client::seat::Requeue;
+use arbiter_components::config::MatchSettings;
+use bevy_ecs::system::{Res, SystemParam};
+use std::net::SocketAddr;
+
+/// Beyond the longest a match can last, how long a fallback token stays valid.
+const MARGIN_SECS: u64 = 60;
+
+#[derive(SystemParam, Debug)]
+pub struct Fallbacks<'w> {
+    issuer: Res<'w, TokenIssuer>,
+    settings: Res<'w, FleetSettings>,
+    matches: Res<'w, MatchSettings>,
+}
+
+impl Fallbacks<'_> {
+    /// A requeue token for `player_id` to the lobby at `lobby`, valid through arrival, warm-up and
+    /// the time limit.
+    pub fn token(&self, player_id: u64, lobby: &[SocketAddr], requeue: Requeue) -> Option<Vec<u8>> {
+        let longest_match = u64::from(
+            self.settings.arrival_deadline_secs
+                + self.matches.warmup_secs
+                + self.matches.time_limit_secs,
+        ) + MARGIN_SECS;
+        self.lobby_token(player_id, lobby, TokenPass::Requeue(requeue), longest_match)
+    }
+
+    /// A token for `player_id` to the lobby at `lobby`, carrying `pass`, valid `expire_secs`.
+    pub fn lobby_token(
+        &self,
+        player_id: u64,
+        lobby: &[SocketAddr],
+        pass: TokenPass<'_>,
+        expire_secs: u64,
+    ) -> Option<Vec<u8>> {
+        match self.issuer.issue_for(player_id, lobby, pass, expire_secs) {
+            Ok(token) => Some(token.to_bytes()),
+            Err(error) => {
+                tracing::error!(%error, "cannot issue a lobby token");
+                None
+            }
+        }
+    }
+
+    /// This server's own addresses (a matchmaker's lobby).
+    pub fn own_addresses(&self) -> &[SocketAddr] {
+        self.issuer.server_addresses()
+    }
+
+    /// The fleet's settings.
+    pub fn settings(&self) -> &FleetSettings {
+        &self.settings
+    }
+}
