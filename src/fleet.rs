@@ -21,7 +21,7 @@ pub mod leader;
 pub mod matchmaker;
 pub mod registry;
 
-pub use claims::Claim;
+pub use claims::{Claim, MatchRecord};
 pub use leader::Epoch;
 pub use registry::{Allocation, ServerReport};
 

@@ -238,14 +238,14 @@ async fn a_claim_takes_every_player_of_the_match_or_none_and_a_deposed_leader_ta
         .expect("leads");
     assert_eq!(
         fleet
-            .claim(epoch, 1, &[10, 11], LONG)
+            .claim(epoch, 1, &[10, 11], None, LONG)
             .await
             .expect("Redis answers"),
         Claim::Claimed
     );
     assert_eq!(
         fleet
-            .claim(epoch, 2, &[12, 11], LONG)
+            .claim(epoch, 2, &[12, 11], None, LONG)
             .await
             .expect("Redis answers"),
         Claim::Taken {
@@ -260,7 +260,7 @@ async fn a_claim_takes_every_player_of_the_match_or_none_and_a_deposed_leader_ta
     );
     assert_eq!(
         fleet
-            .claim(epoch, 1, &[10, 11], LONG)
+            .claim(epoch, 1, &[10, 11], None, LONG)
             .await
             .expect("Redis answers"),
         Claim::Claimed,
@@ -269,7 +269,7 @@ async fn a_claim_takes_every_player_of_the_match_or_none_and_a_deposed_leader_ta
 
     assert_eq!(
         fleet
-            .claim(Epoch(epoch.0 + 1), 3, &[20], LONG)
+            .claim(Epoch(epoch.0 + 1), 3, &[20], None, LONG)
             .await
             .expect("Redis answers"),
         Claim::Fenced,
@@ -278,7 +278,7 @@ async fn a_claim_takes_every_player_of_the_match_or_none_and_a_deposed_leader_ta
     assert!(fleet.resign("one", epoch).await.expect("Redis answers"));
     assert_eq!(
         fleet
-            .claim(epoch, 3, &[20], LONG)
+            .claim(epoch, 3, &[20], None, LONG)
             .await
             .expect("Redis answers"),
         Claim::Fenced,
@@ -298,7 +298,7 @@ async fn the_game_server_keeps_its_claims_alive_and_learns_which_lapsed() {
     let short = Duration::from_millis(150);
     assert_eq!(
         fleet
-            .claim(epoch, 1, &[1, 2, 3], short)
+            .claim(epoch, 1, &[1, 2, 3], None, short)
             .await
             .expect("Redis answers"),
         Claim::Claimed
@@ -319,7 +319,7 @@ async fn the_game_server_keeps_its_claims_alive_and_learns_which_lapsed() {
     );
     assert_eq!(
         fleet
-            .claim(epoch, 2, &[3], LONG)
+            .claim(epoch, 2, &[3], None, LONG)
             .await
             .expect("Redis answers"),
         Claim::Claimed
@@ -375,7 +375,7 @@ async fn no_player_is_ever_in_two_matches_across_a_thousand_matches_with_fail_ov
                     _ => {}
                 }
                 match fleet
-                    .claim(epoch, match_id, &players, LONG)
+                    .claim(epoch, match_id, &players, None, LONG)
                     .await
                     .expect("claim")
                 {

@@ -268,6 +268,133 @@ fn a_game_server_that_dies_mid_match_sends_its_players_back_to_be_matched_again(
     swarm.leave();
 }
 
+/// Four players queued at the matchmaker, moved to the game server, in their match; one of them
+/// loses its connection and comes back through its fallback token: its match still runs (its claim
+/// is held), so the matchmaker sends it back to the same game server, and it plays the match out.
+#[test]
+fn a_player_who_drops_mid_match_is_sent_back_to_its_match() {
+    let setup = runtime();
+    let Some(redis) = setup.block_on(redis_server::fresh_database(3)) else {
+        return;
+    };
+    let key_dir = tempfile::tempdir().expect("temp dir");
+    let mut fleet = Fleet::start(&redis, &key_dir, 1);
+    let mut clients: Vec<ArbiterClient> = (1..=4).map(|id| fleet.matchmaker.connect(id)).collect();
+    let mut heard: Vec<Vec<ServerMessage>> = vec![Vec::new(); 4];
+    let run_until = |fleet: &mut Fleet,
+                     clients: &mut [ArbiterClient],
+                     heard: &mut [Vec<ServerMessage>],
+                     what: &str,
+                     done: &dyn Fn(&[Vec<ServerMessage>]) -> bool| {
+        for _ in 0..3000 {
+            fleet.update();
+            for (client, heard) in clients.iter_mut().zip(heard.iter_mut()) {
+                let _ = client.update(net::TICK);
+                let messages = drain(client).into_iter();
+                heard.extend(
+                    messages.filter(|message| !matches!(message, ServerMessage::Snapshot { .. })),
+                );
+                let _ = client.flush();
+            }
+            if done(heard) {
+                return;
+            }
+            std::thread::sleep(Duration::from_micros(300));
+        }
+        panic!("never: {what}; heard {heard:?}");
+    };
+    let welcomed = |heard: &[Vec<ServerMessage>]| {
+        heard.iter().all(|messages| {
+            messages
+                .iter()
+                .any(|message| matches!(message, ServerMessage::Welcome { .. }))
+        })
+    };
+    run_until(&mut fleet, &mut clients, &mut heard, "welcome", &welcomed);
+    // The game server's first report (a heartbeat after start) makes it known to the fleet.
+    for _ in 0..30 {
+        fleet.update();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for client in &mut clients {
+        client.send(&arbiter_client::protocol::ClientMessage::JoinQueue { mode: 0 });
+    }
+    let redirected = |heard: &[Vec<ServerMessage>]| {
+        heard
+            .iter()
+            .all(|messages| redirect_to_match(messages).is_some())
+    };
+    run_until(&mut fleet, &mut clients, &mut heard, "placed", &redirected);
+    let match_id = redirect_to_match(&heard[0]).expect("placed").0;
+    let fallback = heard[0]
+        .iter()
+        .find_map(|message| match message {
+            ServerMessage::Fallback { token } => Some(token.clone()),
+            _ => None,
+        })
+        .expect("a fallback came with the redirect");
+    for (client, heard) in clients.iter_mut().zip(heard.iter_mut()) {
+        let (_, token) = redirect_to_match(heard).expect("placed");
+        client.reconnect(connect_token(&token)).expect("socket");
+        heard.clear();
+    }
+    let found = |heard: &[Vec<ServerMessage>]| {
+        heard.iter().all(|messages| {
+            messages
+                .iter()
+                .any(|message| matches!(message, ServerMessage::MatchFound { .. }))
+        })
+    };
+    run_until(&mut fleet, &mut clients, &mut heard, "the match", &found);
+
+    // Player 1's connection dies; it comes back through its fallback.
+    clients[0]
+        .reconnect(connect_token(&fallback))
+        .expect("socket");
+    heard[0].clear();
+    let sent_back = |heard: &[Vec<ServerMessage>]| redirect_to_match(&heard[0]).is_some();
+    run_until(
+        &mut fleet,
+        &mut clients,
+        &mut heard,
+        "sent back",
+        &sent_back,
+    );
+    let (again, token) = redirect_to_match(&heard[0]).expect("sent back");
+    assert_eq!(again, match_id, "back to the same match");
+    clients[0].reconnect(connect_token(&token)).expect("socket");
+    heard[0].clear();
+    let ended = |heard: &[Vec<ServerMessage>]| {
+        heard.iter().all(|messages| {
+            messages.iter().any(|message| {
+                matches!(message, ServerMessage::MatchEnded { match_id: id, .. } if *id == match_id)
+            })
+        })
+    };
+    run_until(
+        &mut fleet,
+        &mut clients,
+        &mut heard,
+        "the match's end",
+        &ended,
+    );
+}
+
+/// The last `Redirect` to a game server heard: its match and token.
+fn redirect_to_match(heard: &[ServerMessage]) -> Option<(u64, Vec<u8>)> {
+    heard.iter().rev().find_map(|message| match message {
+        ServerMessage::Redirect {
+            match_id: Some(id),
+            token,
+        } => Some((*id, token.clone())),
+        _ => None,
+    })
+}
+
+fn connect_token(bytes: &[u8]) -> arbiter_client::netcode::ConnectToken {
+    arbiter_client::netcode::ConnectToken::from_bytes(bytes).expect("a connect token")
+}
+
 #[test]
 fn a_game_server_refuses_a_player_who_comes_without_a_seat() {
     let setup = runtime();

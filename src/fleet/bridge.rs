@@ -3,7 +3,7 @@
 
 use super::agones::lifecycle::AgonesLifecycle;
 use super::agones::{AgonesSdk, Allocator};
-use super::{Claim, Fleet, ServerReport};
+use super::{Claim, Fleet, MatchRecord, ServerReport};
 use crate::net::{TokenIssuer, TokenPass};
 use crate::read::redis_link::RedisLink;
 use crate::settings::{FleetSettings, Orchestrator};
@@ -50,6 +50,12 @@ pub enum ToFleet {
     },
     /// The server stops: no new matches for it; `done` when the fleet knows.
     Shutdown(ShutdownStepHandle),
+    /// A player came back to the matchmaker from a game server without finishing its match.
+    Returning {
+        player: Entity,
+        player_id: u64,
+        mode: u16,
+    },
 }
 
 /// What the fleet answers.
@@ -66,6 +72,15 @@ pub enum FromFleet {
     NotPlaced { local_match: Entity, reason: String },
     /// These players' claims lapsed: another match may hold them now.
     ClaimsLost { match_id: u64, players: Vec<u64> },
+    /// A returning player's match still runs: a token back to it.
+    Rejoin {
+        player: Entity,
+        match_id: u64,
+        mode: u16,
+        token: Vec<u8>,
+    },
+    /// A returning player's match is gone: queue it again.
+    Requeue { player: Entity, mode: u16 },
 }
 
 /// The tick's end of the bridge.
@@ -228,8 +243,20 @@ async fn serve_matchmaker(
 ) {
     let setup = Arc::new(setup);
     while let Some(request) = requests.recv().await {
-        let ToFleet::Place(placement) = request else {
-            continue;
+        let placement = match request {
+            ToFleet::Place(placement) => placement,
+            ToFleet::Returning {
+                player,
+                player_id,
+                mode,
+            } => {
+                let (setup, answers) = (setup.clone(), answers.clone());
+                tokio::spawn(async move {
+                    let _ = answers.send(returning(&setup, player, player_id, mode).await);
+                });
+                continue;
+            }
+            _ => continue,
         };
         let (setup, answers) = (setup.clone(), answers.clone());
         let epoch = epoch.load(Ordering::Relaxed);
@@ -275,12 +302,19 @@ async fn place(
     }
     .ok_or("no game server has room")?;
     let players: Vec<u64> = placement.teams.iter().flatten().copied().collect();
+    let record = MatchRecord {
+        address: server,
+        mode: placement.mode,
+        map: placement.map.clone(),
+        teams: placement.teams.clone(),
+    };
     let claim = setup
         .fleet
         .claim(
             super::Epoch(epoch),
             match_id,
             &players,
+            Some(&record),
             setup.arrival_deadline,
         )
         .await
@@ -288,28 +322,9 @@ async fn place(
     if claim != Claim::Claimed {
         return Err(format!("players not claimed: {claim:?}"));
     }
-    let team_sizes = placement.teams.each_ref().map(|team| team.len() as u8);
     let mut tokens = Vec::with_capacity(players.len());
-    for (team, members) in placement.teams.iter().enumerate() {
-        let seat = Seat {
-            match_id,
-            team: team as u8,
-            team_sizes,
-            mode: placement.mode,
-            map: placement.map.clone(),
-        };
-        for player in members {
-            let token = setup
-                .issuer
-                .issue_for(
-                    *player,
-                    &[server],
-                    TokenPass::Seat(&seat),
-                    setup.arrival_deadline.as_secs(),
-                )
-                .map_err(|error| error.to_string())?;
-            tokens.push((*player, token.to_bytes()));
-        }
+    for player in &players {
+        tokens.push((*player, seat_token(setup, match_id, &record, *player)?));
     }
     Ok(FromFleet::Placed {
         local_match: placement.local_match,
@@ -317,6 +332,64 @@ async fn place(
         tokens,
         formed_at: placement.formed_at,
     })
+}
+
+/// A token for `player`'s seat in the match of `record` (its team from the roster).
+fn seat_token(
+    setup: &FleetTaskSetup,
+    match_id: u64,
+    record: &MatchRecord,
+    player: u64,
+) -> Result<Vec<u8>, String> {
+    let team = u8::from(record.teams[1].contains(&player));
+    let seat = Seat {
+        match_id,
+        team,
+        team_sizes: record.teams.each_ref().map(|team| team.len() as u8),
+        mode: record.mode,
+        map: record.map.clone(),
+    };
+    setup
+        .issuer
+        .issue_for(
+            player,
+            &[record.address],
+            TokenPass::Seat(&seat),
+            setup.arrival_deadline.as_secs(),
+        )
+        .map(|token| token.to_bytes())
+        .map_err(|error| error.to_string())
+}
+
+/// Where a player who came back from a game server belongs: still in the match that holds its
+/// claim (it dropped; its game server lives) — a token back there — or queued again.
+async fn returning(setup: &FleetTaskSetup, player: Entity, player_id: u64, mode: u16) -> FromFleet {
+    let held = async {
+        let Some(match_id) = setup.fleet.claim_of(player_id).await? else {
+            return Ok(None);
+        };
+        let record = setup.fleet.match_record(match_id).await?;
+        Ok::<_, super::FleetError>(record.map(|record| (match_id, record)))
+    };
+    match held.await {
+        Ok(Some((match_id, record))) => match seat_token(setup, match_id, &record, player_id) {
+            Ok(token) => FromFleet::Rejoin {
+                player,
+                match_id,
+                mode: record.mode,
+                token,
+            },
+            Err(error) => {
+                tracing::error!(%error, "cannot issue a seat token");
+                FromFleet::Requeue { player, mode }
+            }
+        },
+        Ok(None) => FromFleet::Requeue { player, mode },
+        Err(error) => {
+            tracing::warn!(%error, "cannot look up a returning player's match; queued again");
+            FromFleet::Requeue { player, mode }
+        }
+    }
 }
 
 async fn serve_game_server(
@@ -355,7 +428,7 @@ async fn serve_game_server(
                 done.complete(left);
                 Ok(())
             }
-            ToFleet::Place(_) => Ok(()),
+            ToFleet::Place(_) | ToFleet::Returning { .. } => Ok(()),
         };
         if let Err(error) = outcome {
             tracing::warn!(%error, "fleet request failed");

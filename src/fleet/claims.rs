@@ -13,6 +13,16 @@ static HOLD: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scrip
 static RELEASE: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("scripts/release.lua")));
 
+/// Where a claimed match runs and who plays it: how a player who dropped is sent back to it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MatchRecord {
+    pub address: std::net::SocketAddr,
+    pub mode: u16,
+    pub map: String,
+    /// Player ids of team 0, then team 1.
+    pub teams: [Vec<u64>; 2],
+}
+
 /// What a claim for a match's players came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
@@ -26,20 +36,27 @@ pub enum Claim {
 
 impl Fleet {
     /// Claims all of `players` for `match_id` or none of them, as the leader of `epoch`, for `ttl`
-    /// (the time they have to reach the game server, which then keeps the claims alive).
+    /// (the time they have to reach the game server, which then keeps the claims alive), and
+    /// stores the match's `record` as long.
     pub async fn claim(
         &self,
         epoch: Epoch,
         match_id: u64,
         players: &[u64],
+        record: Option<&MatchRecord>,
         ttl: Duration,
     ) -> Result<Claim, FleetError> {
+        let record = record
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|error| FleetError::Reply(error.to_string()))?;
         let mut invocation = CLAIM.prepare_invoke();
         invocation
             .arg(self.prefix())
             .arg(epoch.0)
             .arg(match_id)
-            .arg(millis(ttl));
+            .arg(millis(ttl))
+            .arg(record.unwrap_or_default());
         for player in players {
             invocation.arg(player);
         }
@@ -80,6 +97,19 @@ impl Fleet {
             invocation.arg(player);
         }
         Ok(self.link().script(&invocation).await?)
+    }
+
+    /// The record of a claimed match, while its game server keeps it alive.
+    pub async fn match_record(&self, match_id: u64) -> Result<Option<MatchRecord>, FleetError> {
+        let record: Option<String> = self
+            .link()
+            .command(redis::cmd("GET").arg(format!("{}:match:{match_id}", self.prefix())))
+            .await?;
+        record
+            .map(|record| {
+                serde_json::from_str(&record).map_err(|error| FleetError::Reply(error.to_string()))
+            })
+            .transpose()
     }
 
     /// The match holding `player`, if any.

@@ -90,7 +90,8 @@ type Arrived = (
 fn admit_seated_players(
     mut commands: Commands,
     mut server: ResMut<GameServer>,
-    connected: Query<(Entity, &Session, &PlayerId), Added<Session>>,
+    // Every connection (new, resumed, or replacing an older one) starts awaiting its welcome.
+    connected: Query<(Entity, &Session, &PlayerId), Added<AwaitingWelcome>>,
     mut lobby: Lobby,
 ) {
     for (player, session, id) in &connected {

@@ -61,21 +61,26 @@ struct RequeueOnWelcome {
     mode: u16,
 }
 
-/// Reads the requeue of each new connection's token.
+/// Reads the requeue of each new connection's token, and asks the fleet whether the player's match
+/// still runs (then it only dropped, and goes back there) or is gone (then it is queued again).
 fn note_requeues(
-    mut commands: Commands,
     server: Res<GameServer>,
-    connected: Query<(Entity, &Session), Added<Session>>,
+    // Every connection (new, resumed, or replacing an older one) starts awaiting its welcome.
+    connected: Query<(Entity, &Session, &PlayerId), Added<AwaitingWelcome>>,
+    link: Res<FleetLink>,
 ) {
-    for (player, session) in &connected {
+    for (player, session, id) in &connected {
         if let Some(requeue) = server.requeue(session.client_id) {
             tracing::info!(
                 match_id = requeue.match_id,
-                "player back from a match that did not happen; queued again"
+                player_id = id.0,
+                "player back from a game server before its match ended"
             );
-            commands
-                .entity(player)
-                .insert(RequeueOnWelcome { mode: requeue.mode });
+            link.send(ToFleet::Returning {
+                player,
+                player_id: id.0,
+                mode: requeue.mode,
+            });
         }
     }
 }
@@ -191,6 +196,35 @@ fn carry_out_placements(
                     });
                 }
                 end_here(&mut commands, local_match, found);
+            }
+            FromFleet::Rejoin {
+                player,
+                match_id,
+                mode,
+                token,
+            } => {
+                let Ok(id) = ids.get(player) else {
+                    continue;
+                };
+                let requeue = Requeue { match_id, mode };
+                if let Some(fallback) = fallbacks.token(id.0, fallbacks.own_addresses(), requeue) {
+                    outbound.write(Outbound {
+                        player,
+                        message: ServerMessage::Fallback { token: fallback },
+                    });
+                }
+                outbound.write(Outbound {
+                    player,
+                    message: ServerMessage::Redirect {
+                        match_id: Some(match_id),
+                        token,
+                    },
+                });
+            }
+            FromFleet::Requeue { player, mode } => {
+                commands
+                    .entity(player)
+                    .try_insert(RequeueOnWelcome { mode });
             }
             FromFleet::ClaimsLost { .. } => {}
         }
