@@ -3,6 +3,8 @@
 //! when leadership changes hands in the middle of a claim.
 
 use arbiter::fleet::{Allocation, Claim, Epoch, Fleet, ServerReport};
+use arbiter::read::SessionInfo;
+use arbiter::read::presence::Presence;
 use arbiter::read::redis_link::RedisLink;
 use arbiter_testing::redis_server;
 use rand::rngs::StdRng;
@@ -467,4 +469,30 @@ fn leave(ledger: &std::sync::Mutex<HashMap<u64, u64>>, match_id: u64, players: &
             ledger.remove(player);
         }
     }
+}
+
+/// A player moves from the matchmaker to a game server: the matchmaker hears of the disconnect
+/// after the game server recorded the new session, and must not erase it.
+#[tokio::test]
+async fn a_session_recorded_by_another_server_survives_the_old_server_seeing_the_player_leave() {
+    let Some(url) = redis_server::fresh_database(11).await else {
+        return;
+    };
+    let link = || Some(RedisLink::lazy(&url).expect("a Redis URL"));
+    let (matchmaker, game) = (Presence::new(link()), Presence::new(link()));
+    let session = |server: &str| SessionInfo {
+        player_id: 7,
+        server_id: server.to_owned(),
+        connected_at_ms: 1,
+    };
+    matchmaker.connected(session("matchmaker")).await;
+    game.connected(session("game-1")).await;
+    matchmaker.disconnected(7).await;
+    assert_eq!(matchmaker.lookup(7).await, Some(session("game-1")));
+    game.disconnected(7).await;
+    assert_eq!(
+        matchmaker.lookup(7).await,
+        None,
+        "gone once its own server saw it leave"
+    );
 }

@@ -19,6 +19,17 @@ pub struct SessionInfo {
     pub connected_at_ms: i64,
 }
 
+/// Deletes a session entry only if it names the server (ARGV[1]) that saw the player leave.
+static FORGET: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r"local session = redis.call('GET', KEYS[1])
+        if session and cjson.decode(session).server_id == ARGV[1] then
+          return redis.call('DEL', KEYS[1])
+        end
+        return 0",
+    )
+});
+
 fn key(player_id: u64) -> String {
     format!("session:{player_id}")
 }
@@ -54,12 +65,14 @@ impl Presence {
         self.write_local().insert(session.player_id, session);
     }
 
+    /// Forgets a connection. In Redis only while the entry is still this server's: in a fleet the
+    /// player may already be connected to another server (its game server), whose entry stays.
     pub async fn disconnected(&self, player_id: u64) {
-        self.write_local().remove(&player_id);
-        if let Some(redis) = &self.redis {
-            let _ = redis
-                .command::<()>(redis::cmd("DEL").arg(key(player_id)))
-                .await;
+        let gone = self.write_local().remove(&player_id);
+        if let (Some(redis), Some(gone)) = (&self.redis, gone) {
+            let mut invocation = FORGET.prepare_invoke();
+            invocation.key(key(player_id)).arg(gone.server_id);
+            let _ = redis.script::<u8>(&invocation).await;
         }
     }
 
