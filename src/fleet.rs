@@ -17,6 +17,7 @@ pub mod bridge;
 pub mod claims;
 pub mod fallback;
 pub mod game;
+pub mod handoff;
 pub mod leader;
 pub mod matchmaker;
 pub mod registry;

@@ -14,12 +14,16 @@ use arbiter::fleet::game::GameRolePlugin;
 use arbiter::fleet::matchmaker::MatchmakerRolePlugin;
 use arbiter::net::Sessions;
 use arbiter::settings::ServerConfig;
+use arbiter::store_commands::open_store;
 use arbiter_client::ArbiterClient;
 use arbiter_client::protocol::{KickReason, ServerMessage};
-use arbiter_testing::databases::runtime;
+use arbiter_testing::databases::{runtime, sqlite_shards};
+use arbiter_testing::items::assert_store_clean;
 use arbiter_testing::net::{self, TestServer, drain};
+use arbiter_testing::persisted_app::all_durable;
 use arbiter_testing::redis_server;
 use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -51,34 +55,52 @@ struct Fleet {
 
 impl Fleet {
     fn start(redis: &str, key_dir: &tempfile::TempDir, game_servers: usize) -> Self {
+        Self::start_storing(redis, key_dir, game_servers, &[])
+    }
+
+    /// With `shards` (non-empty): every server stores players there, as a fleet shares its store.
+    fn start_storing(
+        redis: &str,
+        key_dir: &tempfile::TempDir,
+        game_servers: usize,
+        shards: &[String],
+    ) -> Self {
         let key = key_dir.path().join("fleet.key");
-        let settings = |config: &ServerConfig| config.fleet.clone();
-        let (redis_for_mm, key_for_mm) = (redis.to_owned(), key.clone());
-        let mut mm_config = ServerConfig::default();
-        fleet_config(&mut mm_config, &key, redis);
-        let matchmaker = TestServer::builder()
-            .config(move |config| fleet_config(config, &key_for_mm, &redis_for_mm))
-            .plugin(MatchmakerRolePlugin {
-                settings: settings(&mm_config),
-            })
-            .start();
+        let server = |lobby: Option<SocketAddr>| {
+            let (redis, key, stored) = (redis.to_owned(), key.clone(), shards.to_vec());
+            let mut settings = ServerConfig::default();
+            fleet_config(&mut settings, &key, &redis);
+            settings.fleet.lobby_addresses = lobby.into_iter().collect();
+            let builder = TestServer::builder().config(move |config| {
+                fleet_config(config, &key, &redis);
+                config.fleet.lobby_addresses = lobby.into_iter().collect();
+                if !stored.is_empty() {
+                    config.persistence.shards = stored;
+                }
+            });
+            let builder = if shards.is_empty() {
+                builder
+            } else {
+                builder.persistent()
+            };
+            (builder, settings.fleet)
+        };
+        let (builder, settings) = server(None);
+        let matchmaker = builder.plugin(MatchmakerRolePlugin { settings }).start();
         let games = (0..game_servers)
             .map(|_| {
-                let mut game_config = mm_config.clone();
-                game_config.fleet.lobby_addresses = vec![matchmaker.addr];
-                let fleet = settings(&game_config);
-                let (redis, key) = (redis.to_owned(), key.clone());
-                let lobby = matchmaker.addr;
-                TestServer::builder()
-                    .config(move |config| {
-                        fleet_config(config, &key, &redis);
-                        config.fleet.lobby_addresses = vec![lobby];
-                    })
-                    .plugin(GameRolePlugin { settings: fleet })
-                    .start()
+                let (builder, settings) = server(Some(matchmaker.addr));
+                builder.plugin(GameRolePlugin { settings }).start()
             })
             .collect();
         Self { matchmaker, games }
+    }
+
+    /// Whether every server has stored everything its players did.
+    fn all_stored(&mut self) -> bool {
+        std::iter::once(&mut self.matchmaker)
+            .chain(self.games.iter_mut())
+            .all(|server| all_durable(server.app.world_mut()))
     }
 
     fn update(&mut self) {
@@ -141,12 +163,15 @@ struct Running {
 }
 
 impl Running {
-    fn start(database: u8) -> Option<Self> {
+    /// Bots that stop queueing after `matches_each` matches (`None`: they never stop).
+    fn start(database: u8, matches_each: Option<u64>) -> Option<Self> {
         let redis = runtime().block_on(redis_server::fresh_database(database))?;
         let key_dir = tempfile::tempdir().expect("temp dir");
         let fleet = Fleet::start(&redis, &key_dir, 2);
         let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped assets"));
-        swarm.stop_queueing_after(MATCHES_EACH);
+        if let Some(matches) = matches_each {
+            swarm.stop_queueing_after(matches);
+        }
         for id in 1..=BOTS {
             swarm.add(fleet.matchmaker.connect(id), Behavior::Honest);
         }
@@ -164,7 +189,7 @@ fn bots_queue_at_the_matchmaker_play_on_the_game_servers_and_come_back_to_queue_
         mut fleet,
         mut swarm,
         _key_dir,
-    }) = Running::start(1)
+    }) = Running::start(1, Some(MATCHES_EACH))
     else {
         return;
     };
@@ -190,6 +215,15 @@ fn bots_queue_at_the_matchmaker_play_on_the_game_servers_and_come_back_to_queue_
             }
         }
         std::thread::sleep(Duration::from_micros(500));
+        step += 1;
+    }
+    // The last matches' players are sent back once their results are stored: a few ticks more.
+    for _ in 0..600 {
+        if (1..=BOTS).all(|id| fleet.in_lobby(id)) {
+            break;
+        }
+        fleet.update();
+        swarm.play_frame(net::TICK, step * net::TICK.as_micros() as u64);
         step += 1;
     }
     let report = swarm.report();
@@ -221,41 +255,53 @@ fn a_game_server_that_dies_mid_match_sends_its_players_back_to_be_matched_again(
         mut fleet,
         mut swarm,
         _key_dir,
-    }) = Running::start(2)
+    }) = Running::start(2, None)
     else {
         return;
     };
-    let mut killed: Option<(u64, Vec<u64>)> = None;
+    let mut killed: Option<(u64, u64, Vec<u64>)> = None;
     let mut back_after_frames: HashMap<u64, u64> = HashMap::new();
+    // Victims seen in a match again, on the surviving server.
+    let mut playing_again: HashSet<u64> = HashSet::new();
     let mut step = 0u64;
-    while step < 8000 && !swarm.finished() {
+    while step < 8000 {
         fleet.update();
         swarm.play_frame(net::TICK, step * net::TICK.as_micros() as u64);
+        let running = fleet.running();
         if killed.is_none()
-            && let Some((_, players)) = fleet.running()[0].first().cloned()
+            && let Some((match_id, players)) = running[0].first().cloned()
             && fleet.live_on(0)
         {
             drop(fleet.games.remove(0));
-            killed = Some((step, players));
+            killed = Some((step, match_id, players));
+            continue;
         }
-        if let Some((at, victims)) = &killed {
+        if let Some((at, dead_match, victims)) = &killed {
             for victim in victims {
                 if !back_after_frames.contains_key(victim) && fleet.in_lobby(*victim) && step > *at
                 {
                     back_after_frames.insert(*victim, step - at);
                 }
             }
+            for (match_id, players) in running.iter().flatten() {
+                let again = players.iter().filter(|player| victims.contains(player));
+                playing_again.extend(again.filter(|_| match_id != dead_match));
+            }
+            if playing_again.len() == victims.len() {
+                break;
+            }
         }
         std::thread::sleep(Duration::from_micros(500));
         step += 1;
     }
     let report = swarm.report();
-    let (_, victims) = killed.expect("a match ran on the first game server");
-    assert!(swarm.finished(), "{report:#?}");
+    let (_, _, victims) = killed.expect("a match ran on the first game server");
     assert_eq!(report.kicked, 0, "{report:#?}");
-    assert_eq!(report.matches_completed, MATCHES_EACH * BOTS, "{report:#?}");
-    assert_eq!(report.fallbacks, victims.len() as u64, "{report:#?}");
-    // Back in the lobby within 10 s of the server's death (ticks at 60 Hz, as the clients count).
+    // Every victim fell back; so may players placed on the dead server in the moments before the
+    // fleet dropped it (its last report still counted), who never reached it.
+    assert!(report.fallbacks >= victims.len() as u64, "{report:#?}");
+    // Back in the lobby within 10 s of the server's death (ticks at 60 Hz, as the clients count),
+    // and in a match again on the other server.
     assert_eq!(
         back_after_frames.len(),
         victims.len(),
@@ -265,6 +311,7 @@ fn a_game_server_that_dies_mid_match_sends_its_players_back_to_be_matched_again(
         back_after_frames.values().all(|frames| *frames <= 600),
         "{back_after_frames:?}"
     );
+    assert_eq!(playing_again.len(), victims.len(), "{report:#?}");
     swarm.leave();
 }
 
@@ -393,6 +440,68 @@ fn redirect_to_match(heard: &[ServerMessage]) -> Option<(u64, Vec<u8>)> {
 
 fn connect_token(bytes: &[u8]) -> arbiter_client::netcode::ConnectToken {
     arbiter_client::netcode::ConnectToken::from_bytes(bytes).expect("a connect token")
+}
+
+/// The matchmaker and both game servers store players in one shared store: each player's lobby
+/// purchases (stored by the matchmaker) and match results (stored by the game servers) are all
+/// there, in one history that replays to the stored row — nothing written twice, nothing lost to a
+/// server writing from a stale copy.
+#[test]
+fn players_moving_between_the_fleets_servers_keep_every_change_in_the_shared_store() {
+    let setup = runtime();
+    let Some(redis) = setup.block_on(redis_server::fresh_database(4)) else {
+        return;
+    };
+    let (key_dir, store_dir) = (
+        tempfile::tempdir().expect("temp dir"),
+        tempfile::tempdir().expect("temp dir"),
+    );
+    let shards = sqlite_shards(&store_dir, 1);
+    let mut fleet = Fleet::start_storing(&redis, &key_dir, 2, &shards);
+    let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped assets"));
+    swarm.stop_queueing_after(MATCHES_EACH);
+    for id in 1..=BOTS {
+        swarm.add(fleet.matchmaker.connect(id), Behavior::Honest);
+    }
+    let mut step = 0u64;
+    while step < 8000 && !swarm.finished() {
+        fleet.update();
+        swarm.play_frame(net::TICK, step * net::TICK.as_micros() as u64);
+        std::thread::sleep(Duration::from_micros(500));
+        step += 1;
+    }
+    let report = swarm.report();
+    assert!(swarm.finished(), "{report:#?}");
+    assert_eq!(report.matches_completed, MATCHES_EACH * BOTS, "{report:#?}");
+    assert!(
+        report.behaviors["honest"].purchases > 0,
+        "no lobby purchase to keep: {report:#?}"
+    );
+    swarm.leave();
+    for _ in 0..3000 {
+        fleet.update();
+        if fleet.all_stored() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert!(fleet.all_stored(), "everything was stored");
+
+    let mut config = ServerConfig::default();
+    config.persistence.shards = shards;
+    let store = open_store(&config).expect("the shared store");
+    let ids: Vec<u64> = (1..=BOTS).collect();
+    let loaded = setup.block_on(store.load_players(&ids));
+    assert!(loaded.failed.is_empty(), "{:?}", loaded.failed);
+    assert_eq!(loaded.players.len() as u64, BOTS);
+    for player in &loaded.players {
+        assert_eq!(
+            player.matches, MATCHES_EACH,
+            "player {}: {player:?}",
+            player.id
+        );
+    }
+    setup.block_on(assert_store_clean(&store, &ids));
 }
 
 #[test]

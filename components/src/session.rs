@@ -23,3 +23,10 @@ pub struct Session {
 pub struct AwaitingReconnect {
     pub since_tick: u64,
 }
+
+/// On a player this server sent to another server of its fleet (a `Redirect`): from then on this
+/// server neither reads what the client sends nor writes for the player, and forgets it as soon as
+/// it disconnects — the other server owns its progress now.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[component(storage = "SparseSet")]
+pub struct HandedOff;

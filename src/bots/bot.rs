@@ -133,6 +133,10 @@ pub(super) struct Bot {
     last_claimed_tick: Option<u64>,
     /// Where to go if a fleet's game server goes silent (`Fallback`).
     fallback: Option<Vec<u8>>,
+    /// Welcomed on this connection: its profile has loaded, it may queue.
+    welcomed: bool,
+    /// On a fleet's game server for a placed match (it does not queue there).
+    placed: bool,
     done: bool,
     pub(super) stats: BotStats,
 }
@@ -165,6 +169,8 @@ impl Bot {
             view: MatchView::default(),
             last_claimed_tick: None,
             fallback: None,
+            welcomed: false,
+            placed: false,
             done: false,
             stats: BotStats::default(),
         }
@@ -181,6 +187,7 @@ impl Bot {
                 // The game server went silent: back to the lobby, which queues it again.
                 self.stats.fallbacks += 1;
                 self.follow(&token);
+                self.placed = false;
                 return;
             }
             self.stats.disconnected = self.stats.connected && !self.stats.kicked;
@@ -201,7 +208,9 @@ impl Bot {
             return;
         }
         self.stats.connected = true;
-        if !self.joined_queue && self.wants_a_match() && self.party.may_queue(self.frame) {
+        // Queue once welcomed (the profile has loaded), and not on a fleet's game server.
+        let may_queue = self.welcomed && !self.placed && self.party.may_queue(self.frame);
+        if !self.joined_queue && self.wants_a_match() && may_queue {
             self.client.send(&ClientMessage::JoinQueue { mode: 0 });
             self.joined_queue = true;
         }
@@ -261,6 +270,7 @@ impl Bot {
                 server_tick,
                 tick_rate_hz,
             } => {
+                self.welcomed = true;
                 self.view.me = player_id;
                 self.tick_rate_hz = tick_rate_hz;
                 self.track_server_tick(server_tick);
@@ -329,7 +339,11 @@ impl Bot {
             // arbiter_client hands these over as `Snapshot`s.
             | ServerMessage::DeltaSnapshot { .. } => {}
             ServerMessage::InventoryChanged(delta) => self.count_change(&delta),
-            ServerMessage::Redirect { token, .. } => self.follow(&token),
+            ServerMessage::Redirect { token, match_id } => {
+                self.follow(&token);
+                // On a game server the bot waits for its match; back in the lobby it queues.
+                self.placed = match_id.is_some();
+            }
             ServerMessage::Fallback { token } => self.fallback = Some(token),
         }
     }
@@ -350,6 +364,7 @@ impl Bot {
             self.done = true;
         }
         self.joined_queue = false;
+        self.welcomed = false;
         self.view.leave();
     }
 

@@ -7,6 +7,7 @@
 
 use super::bridge::{FleetLink, FromFleet, RunningMatch, ToFleet};
 use super::fallback::Fallbacks;
+use super::handoff::{PendingHandoffs, add_handoffs, hand_off};
 use crate::net::{AwaitingWelcome, GameServer, TokenPass};
 use crate::settings::FleetSettings;
 use crate::shutdown::{Shutdown, ShutdownWaits};
@@ -41,6 +42,7 @@ impl Plugin for GameRolePlugin {
     fn build(&self, app: &mut App) {
         let link = super::bridge::start_in_app_game_server(app, &self.settings);
         app.insert_resource(link);
+        add_handoffs(app);
         app.insert_resource(QueueClosed)
             .init_resource::<Gatherings>()
             .add_message::<MatchCompleted>()
@@ -52,6 +54,7 @@ impl Plugin for GameRolePlugin {
                         .in_set(SimulationSystems::Matchmaking),
                     (
                         return_players_after_match,
+                        hand_off,
                         report_to_fleet,
                         let_go_of_lost_claims,
                     )
@@ -219,6 +222,7 @@ struct Lobby<'w, 's> {
     fallbacks: Fallbacks<'w>,
     ids: Query<'w, 's, (&'static PlayerId, Option<&'static Seated>), With<Session>>,
     outbound: MessageWriter<'w, Outbound>,
+    handoffs: ResMut<'w, PendingHandoffs>,
 }
 
 /// Why players go back to the lobby.
@@ -257,13 +261,11 @@ impl Lobby<'_, '_> {
             };
             let lobby = &settings.lobby_addresses;
             if let Some(token) = self.fallbacks.lobby_token(id.0, lobby, pass, expire) {
-                self.outbound.write(Outbound {
-                    player: *player,
-                    message: ServerMessage::Redirect {
-                        match_id: None,
-                        token,
-                    },
-                });
+                let redirect = ServerMessage::Redirect {
+                    match_id: None,
+                    token,
+                };
+                self.handoffs.push(*player, redirect);
             }
         }
     }

@@ -4,6 +4,7 @@
 
 use super::bridge::{FleetLink, FromFleet, Placement, ToFleet};
 use super::fallback::Fallbacks;
+use super::handoff::{PendingHandoffs, add_handoffs, hand_off};
 use crate::net::{AwaitingWelcome, GameServer};
 use crate::settings::FleetSettings;
 use crate::telemetry::metrics::{FLEET_PLACEMENT_SECONDS, FLEET_PLACEMENTS_TOTAL};
@@ -38,13 +39,14 @@ impl Plugin for MatchmakerRolePlugin {
     fn build(&self, app: &mut App) {
         let link = super::bridge::start_in_app_matchmaker(app, &self.settings);
         app.insert_resource(link);
+        add_handoffs(app);
         app.insert_resource(PlaceMatchesElsewhere).add_systems(
             FixedUpdate,
             (
                 (note_requeues, requeue_returning_players)
                     .chain()
                     .before(handle_queue_requests),
-                (send_formed_matches, carry_out_placements)
+                (send_formed_matches, carry_out_placements, hand_off)
                     .chain()
                     .after(run_matchmaking),
             )
@@ -135,6 +137,7 @@ fn carry_out_placements(
     ids: Query<&PlayerId>,
     mut outbound: MessageWriter<Outbound>,
     fallbacks: Fallbacks,
+    mut handoffs: ResMut<PendingHandoffs>,
 ) {
     while let Some(answer) = link.answer() {
         match answer {
@@ -165,13 +168,11 @@ fn carry_out_placements(
                         });
                     }
                     if let Some(token) = tokens.get(&id.0) {
-                        outbound.write(Outbound {
-                            player: *player,
-                            message: ServerMessage::Redirect {
-                                match_id: Some(match_id),
-                                token: token.clone(),
-                            },
-                        });
+                        let redirect = ServerMessage::Redirect {
+                            match_id: Some(match_id),
+                            token: token.clone(),
+                        };
+                        handoffs.push(*player, redirect);
                     }
                 }
                 metrics::histogram!(FLEET_PLACEMENT_SECONDS)
@@ -213,13 +214,11 @@ fn carry_out_placements(
                         message: ServerMessage::Fallback { token: fallback },
                     });
                 }
-                outbound.write(Outbound {
-                    player,
-                    message: ServerMessage::Redirect {
-                        match_id: Some(match_id),
-                        token,
-                    },
-                });
+                let redirect = ServerMessage::Redirect {
+                    match_id: Some(match_id),
+                    token,
+                };
+                handoffs.push(player, redirect);
             }
             FromFleet::Requeue { player, mode } => {
                 commands

@@ -10,10 +10,21 @@ use crate::telemetry::metrics::{MESSAGES_DROPPED_TOTAL, SPEED_HACK_SIGNALS_TOTAL
 use crate::tick::SkippedTicks;
 use arbiter_components::input::{InputBuffer, InputCadenceAnomalies};
 use arbiter_components::protocol::{ClientChannel, DecodeError, ServerMessage, decode_client};
-use arbiter_components::session::Session;
+use arbiter_components::session::{HandedOff, Session};
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::entity::Entity;
+use bevy_ecs::query::Has;
 use bevy_ecs::system::{Local, Query, Res, ResMut};
+
+/// A connected client as the receive path reads it.
+type Client<'a> = (
+    Entity,
+    &'a Session,
+    &'a mut InputBuffer,
+    &'a mut Abuse,
+    &'a mut SnapshotBaseline,
+    Has<HandedOff>,
+);
 
 /// Drains every connected client's channels, at most `max_messages_per_tick` per channel for each
 /// tick of wall-clock time this tick stands for (more than one after a stall: [`SkippedTicks`]).
@@ -22,13 +33,7 @@ pub(super) fn receive_client_messages(
     net: Res<NetSettings>,
     tick: Res<ServerTick>,
     skipped: Res<SkippedTicks>,
-    mut clients: Query<(
-        Entity,
-        &Session,
-        &mut InputBuffer,
-        &mut Abuse,
-        &mut SnapshotBaseline,
-    )>,
+    mut clients: Query<Client>,
     mut requests: RequestWriters,
 ) {
     let limit = usize::try_from(u64::from(net.max_messages_per_tick) * skipped.ticks_covered())
@@ -36,9 +41,10 @@ pub(super) fn receive_client_messages(
     let max_bytes = net.max_message_bytes as usize;
     // Inputs received now are for the tick about to be simulated.
     let next_tick = tick.get() + 1;
-    for (player, session, mut inputs, mut abuse, mut baseline) in &mut clients {
-        if server.is_kicked(session.client_id) {
-            // Kicked: what it still sends is dropped unread until its connection closes.
+    for (player, session, mut inputs, mut abuse, mut baseline, handed_off) in &mut clients {
+        if server.is_kicked(session.client_id) || handed_off {
+            // Kicked, or sent to another server of the fleet: what it still sends is dropped
+            // unread until its connection closes.
             for channel in ClientChannel::ALL {
                 while server
                     .renet()

@@ -11,11 +11,11 @@ use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::player::{Loading, PlayerId};
 use arbiter_components::protocol::{InventoryView, KickReason, ServerMessage};
-use arbiter_components::session::{AwaitingReconnect, Session};
+use arbiter_components::session::{AwaitingReconnect, HandedOff, Session};
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
-use bevy_ecs::query::{With, Without};
+use bevy_ecs::query::{Has, With, Without};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Commands, Query, Res, ResMut};
 use renet::ServerEvent;
@@ -50,6 +50,7 @@ pub(super) fn track_connections(
     mut sessions: ResMut<Sessions>,
     tick: Res<ServerTick>,
     live: Query<&Session>,
+    handed_off: Query<(), With<HandedOff>>,
 ) {
     while let Some(event) = server.renet().get_event() {
         match event {
@@ -68,6 +69,19 @@ pub(super) fn track_connections(
                     rtt_ms: 0.0,
                     bytes_sent: 0,
                 };
+                let stale = sessions
+                    .entity_of_player(player)
+                    .filter(|entity| handed_off.contains(*entity));
+                if let Some(stale) = stale {
+                    // Back from another server of the fleet, which owned the player meanwhile:
+                    // what this server still holds of it is stale; it is loaded afresh.
+                    if let Ok(older) = live.get(stale) {
+                        server.kick(older.client_id, KickReason::LoggedInElsewhere);
+                        sessions.by_client.remove(&older.client_id);
+                    }
+                    sessions.by_player.remove(&player);
+                    commands.entity(stale).despawn();
+                }
                 let (entity, result) = match sessions.entity_of_player(player) {
                     Some(entity) => {
                         let result = match live.get(entity) {
@@ -179,11 +193,16 @@ pub(super) fn expire_disconnected_players(
     tick: Res<ServerTick>,
     net: Res<NetSettings>,
     rate: Res<TickRate>,
-    waiting: Query<(Entity, &PlayerId, &AwaitingReconnect), Without<DespawnBlocker>>,
+    waiting: Query<
+        (Entity, &PlayerId, &AwaitingReconnect, Has<HandedOff>),
+        Without<DespawnBlocker>,
+    >,
 ) {
     let grace_ticks = rate.ticks_in_secs(net.reconnect_grace_secs);
-    for (entity, player, awaiting) in &waiting {
-        if tick.get().saturating_sub(awaiting.since_tick) >= grace_ticks {
+    for (entity, player, awaiting, handed_off) in &waiting {
+        // A player handed to another server of the fleet is not waited for: it lives there now.
+        let grace = if handed_off { 0 } else { grace_ticks };
+        if tick.get().saturating_sub(awaiting.since_tick) >= grace {
             tracing::info!(
                 player_id = player.0,
                 "reconnect grace period over; player removed"
