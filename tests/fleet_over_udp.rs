@@ -15,8 +15,8 @@ use arbiter::fleet::matchmaker::MatchmakerRolePlugin;
 use arbiter::net::Sessions;
 use arbiter::settings::ServerConfig;
 use arbiter::store_commands::open_store;
-use arbiter_client::ArbiterClient;
 use arbiter_client::protocol::{KickReason, ServerMessage};
+use arbiter_client::{ArbiterClient, LinkConditioner};
 use arbiter_testing::databases::{runtime, sqlite_shards};
 use arbiter_testing::items::assert_store_clean;
 use arbiter_testing::net::{self, TestServer, drain};
@@ -28,6 +28,8 @@ use std::path::Path;
 use std::time::Duration;
 
 const BOTS: u64 = 8;
+/// A match's length after its warm-up, in most tests.
+const SHORT_MATCH_SECS: u32 = 3;
 /// Matches each bot plays before it stops queueing.
 const MATCHES_EACH: u64 = 3;
 
@@ -36,7 +38,7 @@ fn fleet_config(config: &mut ServerConfig, key: &Path, redis: &str) {
     config.net.private_key_file = key.display().to_string();
     config.matchmaking.match_size = 4;
     config.matches.warmup_secs = 1;
-    config.matches.time_limit_secs = 3;
+    config.matches.time_limit_secs = SHORT_MATCH_SECS;
     config.fleet.redis_url = redis.to_owned();
     config.fleet.name = "udp".into();
     config.fleet.capacity = 1;
@@ -55,15 +57,17 @@ struct Fleet {
 
 impl Fleet {
     fn start(redis: &str, key_dir: &tempfile::TempDir, game_servers: usize) -> Self {
-        Self::start_storing(redis, key_dir, game_servers, &[])
+        Self::start_storing(redis, key_dir, game_servers, &[], SHORT_MATCH_SECS)
     }
 
     /// With `shards` (non-empty): every server stores players there, as a fleet shares its store.
+    /// Matches last `match_secs` after their warm-up.
     fn start_storing(
         redis: &str,
         key_dir: &tempfile::TempDir,
         game_servers: usize,
         shards: &[String],
+        match_secs: u32,
     ) -> Self {
         let key = key_dir.path().join("fleet.key");
         let server = |lobby: Option<SocketAddr>| {
@@ -73,6 +77,7 @@ impl Fleet {
             settings.fleet.lobby_addresses = lobby.into_iter().collect();
             let builder = TestServer::builder().config(move |config| {
                 fleet_config(config, &key, &redis);
+                config.matches.time_limit_secs = match_secs;
                 config.fleet.lobby_addresses = lobby.into_iter().collect();
                 if !stored.is_empty() {
                     config.persistence.shards = stored;
@@ -315,25 +320,23 @@ fn a_game_server_that_dies_mid_match_sends_its_players_back_to_be_matched_again(
     swarm.leave();
 }
 
-/// Four players queued at the matchmaker, moved to the game server, in their match; one of them
-/// loses its connection and comes back through its fallback token: its match still runs (its claim
-/// is held), so the matchmaker sends it back to the same game server, and it plays the match out.
+/// Four players queued at the matchmaker, moved to the game server (the client follows the
+/// `Redirect` by itself), in their match; then every datagram of player 1 is lost. Its connection
+/// times out, its client uses the fallback token back to the matchmaker, and since the match still
+/// runs (its claim is held) the matchmaker sends it back there, where it plays the match out.
 #[test]
-fn a_player_who_drops_mid_match_is_sent_back_to_its_match() {
+fn a_player_whose_connection_dies_mid_match_is_sent_back_to_its_match() {
     let setup = runtime();
     let Some(redis) = setup.block_on(redis_server::fresh_database(3)) else {
         return;
     };
     let key_dir = tempfile::tempdir().expect("temp dir");
-    let mut fleet = Fleet::start(&redis, &key_dir, 1);
+    // Long enough to outlast the dead connection's 5 s timeout.
+    let mut fleet = Fleet::start_storing(&redis, &key_dir, 1, &[], 30);
     let mut clients: Vec<ArbiterClient> = (1..=4).map(|id| fleet.matchmaker.connect(id)).collect();
     let mut heard: Vec<Vec<ServerMessage>> = vec![Vec::new(); 4];
-    let run_until = |fleet: &mut Fleet,
-                     clients: &mut [ArbiterClient],
-                     heard: &mut [Vec<ServerMessage>],
-                     what: &str,
-                     done: &dyn Fn(&[Vec<ServerMessage>]) -> bool| {
-        for _ in 0..3000 {
+    let step =
+        |fleet: &mut Fleet, clients: &mut [ArbiterClient], heard: &mut [Vec<ServerMessage>]| {
             fleet.update();
             for (client, heard) in clients.iter_mut().zip(heard.iter_mut()) {
                 let _ = client.update(net::TICK);
@@ -343,21 +346,19 @@ fn a_player_who_drops_mid_match_is_sent_back_to_its_match() {
                 );
                 let _ = client.flush();
             }
-            if done(heard) {
-                return;
-            }
             std::thread::sleep(Duration::from_micros(300));
-        }
-        panic!("never: {what}; heard {heard:?}");
+        };
+    let heard_by_all = |heard: &[Vec<ServerMessage>], what: &dyn Fn(&ServerMessage) -> bool| {
+        heard.iter().all(|messages| messages.iter().any(what))
     };
-    let welcomed = |heard: &[Vec<ServerMessage>]| {
-        heard.iter().all(|messages| {
-            messages
-                .iter()
-                .any(|message| matches!(message, ServerMessage::Welcome { .. }))
-        })
-    };
-    run_until(&mut fleet, &mut clients, &mut heard, "welcome", &welcomed);
+    let mut steps = 0;
+    while !heard_by_all(&heard, &|message| {
+        matches!(message, ServerMessage::Welcome { .. })
+    }) {
+        step(&mut fleet, &mut clients, &mut heard);
+        steps += 1;
+        assert!(steps < 3000, "never welcomed: {heard:?}");
+    }
     // The game server's first report (a heartbeat after start) makes it known to the fleet.
     for _ in 0..30 {
         fleet.update();
@@ -366,80 +367,59 @@ fn a_player_who_drops_mid_match_is_sent_back_to_its_match() {
     for client in &mut clients {
         client.send(&arbiter_client::protocol::ClientMessage::JoinQueue { mode: 0 });
     }
-    let redirected = |heard: &[Vec<ServerMessage>]| {
-        heard
-            .iter()
-            .all(|messages| redirect_to_match(messages).is_some())
-    };
-    run_until(&mut fleet, &mut clients, &mut heard, "placed", &redirected);
-    let match_id = redirect_to_match(&heard[0]).expect("placed").0;
-    let fallback = heard[0]
-        .iter()
-        .find_map(|message| match message {
-            ServerMessage::Fallback { token } => Some(token.clone()),
-            _ => None,
-        })
-        .expect("a fallback came with the redirect");
-    for (client, heard) in clients.iter_mut().zip(heard.iter_mut()) {
-        let (_, token) = redirect_to_match(heard).expect("placed");
-        client.reconnect(connect_token(&token)).expect("socket");
-        heard.clear();
+    while !heard_by_all(&heard, &|message| {
+        matches!(message, ServerMessage::MatchFound { .. })
+    }) {
+        step(&mut fleet, &mut clients, &mut heard);
+        steps += 1;
+        assert!(steps < 6000, "never in the match: {heard:?}");
     }
-    let found = |heard: &[Vec<ServerMessage>]| {
-        heard.iter().all(|messages| {
-            messages
-                .iter()
-                .any(|message| matches!(message, ServerMessage::MatchFound { .. }))
-        })
-    };
-    run_until(&mut fleet, &mut clients, &mut heard, "the match", &found);
+    let match_id = redirect_to_match(&heard[0]).expect("placed");
+    assert!(
+        clients
+            .iter()
+            .all(|client| client.redirects_followed() == 1)
+    );
 
-    // Player 1's connection dies; it comes back through its fallback.
-    clients[0]
-        .reconnect(connect_token(&fallback))
-        .expect("socket");
+    // Player 1's network loses everything; its client falls back to the matchmaker.
+    clients[0].set_link(Some(LinkConditioner::new(
+        Duration::ZERO,
+        Duration::ZERO,
+        1.0,
+        7,
+    )));
+    while clients[0].fallbacks_used() == 0 {
+        step(&mut fleet, &mut clients, &mut heard);
+        steps += 1;
+        assert!(steps < 9000, "never fell back");
+    }
+    clients[0].set_link(None);
     heard[0].clear();
-    let sent_back = |heard: &[Vec<ServerMessage>]| redirect_to_match(&heard[0]).is_some();
-    run_until(
-        &mut fleet,
-        &mut clients,
-        &mut heard,
-        "sent back",
-        &sent_back,
+    let ended = |message: &ServerMessage| matches!(message, ServerMessage::MatchEnded { match_id: id, .. } if *id == match_id);
+    while !heard_by_all(&heard, &ended) {
+        step(&mut fleet, &mut clients, &mut heard);
+        steps += 1;
+        assert!(
+            steps < 20_000,
+            "the match never ended for everyone: {heard:?}"
+        );
+    }
+    assert_eq!(
+        redirect_to_match(&heard[0]),
+        Some(match_id),
+        "sent back to the same match"
     );
-    let (again, token) = redirect_to_match(&heard[0]).expect("sent back");
-    assert_eq!(again, match_id, "back to the same match");
-    clients[0].reconnect(connect_token(&token)).expect("socket");
-    heard[0].clear();
-    let ended = |heard: &[Vec<ServerMessage>]| {
-        heard.iter().all(|messages| {
-            messages.iter().any(|message| {
-                matches!(message, ServerMessage::MatchEnded { match_id: id, .. } if *id == match_id)
-            })
-        })
-    };
-    run_until(
-        &mut fleet,
-        &mut clients,
-        &mut heard,
-        "the match's end",
-        &ended,
-    );
+    assert_eq!(clients[0].redirects_followed(), 2);
 }
 
-/// The last `Redirect` to a game server heard: its match and token.
-fn redirect_to_match(heard: &[ServerMessage]) -> Option<(u64, Vec<u8>)> {
+/// The match of the last `Redirect` to a game server heard.
+fn redirect_to_match(heard: &[ServerMessage]) -> Option<u64> {
     heard.iter().rev().find_map(|message| match message {
         ServerMessage::Redirect {
-            match_id: Some(id),
-            token,
-        } => Some((*id, token.clone())),
+            match_id: Some(id), ..
+        } => Some(*id),
         _ => None,
     })
-}
-
-fn connect_token(bytes: &[u8]) -> arbiter_client::netcode::ConnectToken {
-    arbiter_client::netcode::ConnectToken::from_bytes(bytes).expect("a connect token")
 }
 
 /// The matchmaker and both game servers store players in one shared store: each player's lobby
@@ -457,7 +437,7 @@ fn players_moving_between_the_fleets_servers_keep_every_change_in_the_shared_sto
         tempfile::tempdir().expect("temp dir"),
     );
     let shards = sqlite_shards(&store_dir, 1);
-    let mut fleet = Fleet::start_storing(&redis, &key_dir, 2, &shards);
+    let mut fleet = Fleet::start_storing(&redis, &key_dir, 2, &shards, SHORT_MATCH_SECS);
     let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped assets"));
     swarm.stop_queueing_after(MATCHES_EACH);
     for id in 1..=BOTS {

@@ -3,6 +3,7 @@
 
 use crate::bundle::{Bundler, frames};
 use crate::conditioner::LinkConditioner;
+use crate::fleet::FleetPath;
 use crate::netcode::{ConnectToken, DisconnectReason, MAX_PACKET_BYTES, NetcodeClient};
 use crate::snapshots::SnapshotHistory;
 use arbiter_components::protocol::{
@@ -43,6 +44,8 @@ pub struct ArbiterClient {
     snapshots: SnapshotHistory,
     received: Vec<ServerMessage>,
     malformed_received: u64,
+    /// A fleet's redirects and fallbacks, followed by the client itself.
+    fleet: FleetPath,
 }
 
 impl std::fmt::Debug for ArbiterClient {
@@ -74,6 +77,7 @@ impl ArbiterClient {
             snapshots: SnapshotHistory::default(),
             received: Vec::new(),
             malformed_received: 0,
+            fleet: FleetPath::default(),
         })
     }
 
@@ -116,11 +120,18 @@ impl ArbiterClient {
 
     /// Advances the connection by `elapsed`: reads datagrams, runs the handshake and keep-alives,
     /// and collects arrived messages for [`receive`](Self::receive).
+    ///
+    /// A fleet's `Redirect` is followed at once (the message is still handed over), and when the
+    /// server goes silent the last `Fallback` token is used instead of failing.
     pub fn update(&mut self, elapsed: Duration) -> Result<(), ClientError> {
         if let Some(reason) = self.netcode.disconnect_reason() {
+            if let Some(fallback) = self.fleet.take_fallback() {
+                return self.move_to(fallback);
+            }
             self.renet.disconnect_due_to_transport();
             return Err(ClientError::Disconnected(reason));
         }
+        let arrived_before = self.received.len();
         let server = self.netcode.server_addr();
         loop {
             match self.socket.recv_from(&mut self.buffer[..]) {
@@ -172,7 +183,32 @@ impl ArbiterClient {
                 }
             }
         }
+        match self.fleet.observe(&self.received[arrived_before..]) {
+            Some(next_server) => self.move_to(next_server),
+            None => Ok(()),
+        }
+    }
+
+    /// Leaves this server for the one `token` names, keeping what arrived and the fleet's path.
+    fn move_to(&mut self, token: ConnectToken) -> Result<(), ClientError> {
+        self.disconnect();
+        let link = self.link.as_ref().map(|(outgoing, _)| outgoing.clone());
+        let mut next = Self::connect(token, link)?;
+        next.received = std::mem::take(&mut self.received);
+        next.malformed_received = self.malformed_received;
+        next.fleet = std::mem::take(&mut self.fleet);
+        *self = next;
         Ok(())
+    }
+
+    /// `Redirect`s followed so far (to a fleet's game server and back).
+    pub fn redirects_followed(&self) -> u64 {
+        self.fleet.redirects()
+    }
+
+    /// `Fallback` tokens used so far (a fleet's server went silent).
+    pub fn fallbacks_used(&self) -> u64 {
+        self.fleet.fallbacks()
     }
 
     /// Messages that arrived since the last call.

@@ -24,6 +24,7 @@
 pub mod bundle;
 mod conditioner;
 mod connection;
+mod fleet;
 pub mod guild;
 pub mod inventory;
 pub mod netcode;

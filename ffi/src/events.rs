@@ -689,7 +689,8 @@ impl ArbiterEvent {
                 (Kind::QueueCancelled, ArbiterEventBody { queue_cancelled })
             }
             ServerMessage::DeltaSnapshot { .. } => return None,
-            // Fleets (a matchmaker handing players to game servers) are not in the C API yet.
+            // A fleet's moves: the client follows them by itself (a `WELCOME` from the next server
+            // follows); no event of their own yet.
             ServerMessage::Redirect { .. } | ServerMessage::Fallback { .. } => return None,
         };
         Some(Self::new(kind, body))

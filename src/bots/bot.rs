@@ -12,7 +12,6 @@ use crate::economy::EconomyData;
 use crate::maps::shipped_maps;
 use crate::weapons::{WEAPONS_FILE, load_weapons};
 use arbiter_client::ArbiterClient;
-use arbiter_client::netcode::ConnectToken;
 use arbiter_client::protocol::{
     ClientMessage, InputFrame, InventoryDelta, ServerMessage, ShotOutcome,
 };
@@ -131,8 +130,6 @@ pub(super) struct Bot {
     pub(super) party: BotParty,
     /// The tick the last shot claimed, so an honest bot never claims faster than its weapon fires.
     last_claimed_tick: Option<u64>,
-    /// Where to go if a fleet's game server goes silent (`Fallback`).
-    fallback: Option<Vec<u8>>,
     /// Welcomed on this connection: its profile has loaded, it may queue.
     welcomed: bool,
     /// On a fleet's game server for a placed match (it does not queue there).
@@ -168,7 +165,6 @@ impl Bot {
             tick_rate_hz: 60,
             view: MatchView::default(),
             last_claimed_tick: None,
-            fallback: None,
             welcomed: false,
             placed: false,
             done: false,
@@ -182,14 +178,8 @@ impl Bot {
             return;
         }
         self.frame += 1;
+        let fallbacks = self.client.fallbacks_used();
         if self.client.update(elapsed).is_err() {
-            if let Some(token) = self.fallback.take() {
-                // The game server went silent: back to the lobby, which queues it again.
-                self.stats.fallbacks += 1;
-                self.follow(&token);
-                self.placed = false;
-                return;
-            }
             self.stats.disconnected = self.stats.connected && !self.stats.kicked;
             if self.stats.disconnected {
                 self.stats.disconnect_reason = self
@@ -199,6 +189,11 @@ impl Bot {
             }
             self.done = true;
             return;
+        }
+        if self.client.fallbacks_used() > fallbacks {
+            // The game server went silent: the client went back to the lobby, which queues it.
+            self.stats.fallbacks += 1;
+            self.moved(false);
         }
         let messages: Vec<_> = self.client.receive().collect();
         for message in messages {
@@ -290,7 +285,6 @@ impl Bot {
             }
             ServerMessage::MatchEnded { .. } => {
                 self.stats.matches_completed += 1;
-                self.fallback = None;
                 self.view.leave();
                 self.joined_queue = false;
             }
@@ -339,32 +333,21 @@ impl Bot {
             // arbiter_client hands these over as `Snapshot`s.
             | ServerMessage::DeltaSnapshot { .. } => {}
             ServerMessage::InventoryChanged(delta) => self.count_change(&delta),
-            ServerMessage::Redirect { token, match_id } => {
-                self.follow(&token);
-                // On a game server the bot waits for its match; back in the lobby it queues.
-                self.placed = match_id.is_some();
+            ServerMessage::Redirect { match_id, .. } => {
+                self.stats.redirects += 1;
+                self.moved(match_id.is_some());
             }
-            ServerMessage::Fallback { token } => self.fallback = Some(token),
+            // The client keeps it, and uses it if the server goes silent.
+            ServerMessage::Fallback { .. } => {}
         }
     }
 
-    /// Moves to the server a `Redirect` names (a fleet's game server, or back to the matchmaker).
-    fn follow(&mut self, token: &[u8]) {
-        self.stats.redirects += 1;
-        let followed = ConnectToken::from_bytes(token)
-            .map_err(|error| error.to_string())
-            .and_then(|token| {
-                self.client.disconnect();
-                self.client
-                    .reconnect(token)
-                    .map_err(|error| error.to_string())
-            });
-        if let Err(error) = followed {
-            tracing::warn!(%error, "a bot cannot follow a redirect");
-            self.done = true;
-        }
+    /// Now on another server of a fleet (the client followed a `Redirect` or used its `Fallback`):
+    /// welcomed anew, out of any match view; on a game server (`placed`) it does not queue.
+    fn moved(&mut self, placed: bool) {
         self.joined_queue = false;
         self.welcomed = false;
+        self.placed = placed;
         self.view.leave();
     }
 
