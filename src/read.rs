@@ -9,6 +9,7 @@ mod cache;
 pub mod guilds;
 pub mod inventory;
 pub mod leaderboards;
+pub mod live;
 mod model;
 pub mod outbox;
 mod plugin;

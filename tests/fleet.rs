@@ -3,9 +3,10 @@
 //! when leadership changes hands in the middle of a claim.
 
 use arbiter::fleet::{Allocation, Claim, Epoch, Fleet, ServerReport};
-use arbiter::read::SessionInfo;
+use arbiter::read::live::LiveMatches;
 use arbiter::read::presence::Presence;
 use arbiter::read::redis_link::RedisLink;
+use arbiter::read::{LiveMatch, SessionInfo};
 use arbiter_testing::redis_server;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -495,4 +496,38 @@ async fn a_session_recorded_by_another_server_survives_the_old_server_seeing_the
         None,
         "gone once its own server saw it leave"
     );
+}
+
+/// Two servers of a fleet announce their matches; either answers with both, and a server whose
+/// matches ended answers with the other's only.
+#[tokio::test]
+async fn every_server_of_a_fleet_lists_the_matches_of_all_of_them() {
+    let Some(url) = redis_server::fresh_database(12).await else {
+        return;
+    };
+    let link = || Some(RedisLink::lazy(&url).expect("a Redis URL"));
+    let (one, two) = (LiveMatches::new(link()), LiveMatches::new(link()));
+    let live = |match_id: u64| LiveMatch {
+        match_id,
+        mode: 0,
+        map: "arena".into(),
+        state: "live".into(),
+        scores: [0, 0],
+        teams: [vec![match_id * 10], vec![match_id * 10 + 1]],
+    };
+    one.publish("10.0.0.1:5000".into(), vec![live(1)]).await;
+    two.publish("10.0.0.2:5000".into(), vec![live(2), live(3)])
+        .await;
+    let mut seen: Vec<u64> = one
+        .fleet()
+        .await
+        .iter()
+        .map(|found| found.match_id)
+        .collect();
+    seen.sort_unstable();
+    assert_eq!(seen, [1, 2, 3]);
+    two.publish("10.0.0.2:5000".into(), Vec::new()).await;
+    assert_eq!(one.fleet().await, vec![live(1)]);
+    assert_eq!(two.fleet().await, vec![live(1)]);
+    assert_eq!(two.local(), Vec::new());
 }

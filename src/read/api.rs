@@ -368,11 +368,12 @@ async fn get_session(State(model): Model, Path(raw): Path<String>) -> Reply<Sess
     timed("/v1/sessions/{id}", started, reply)
 }
 
-/// The matches being played on this server now.
+/// The matches being played now: in the whole fleet (every server sharing this server's Redis), or
+/// on this server without Redis.
 #[utoipa::path(get, path = "/v1/matches", responses((status = 200, body = Vec<LiveMatch>)))]
 async fn get_matches(State(model): Model) -> Json<Vec<LiveMatch>> {
     let started = Instant::now();
-    timed("/v1/matches", started, Json(model.live_matches()))
+    timed("/v1/matches", started, Json(model.live_matches().await))
 }
 
 #[derive(OpenApi)]

@@ -7,12 +7,12 @@ use super::cache::{MatchSummary, ProfileCache, StoredProfile};
 use super::guilds::{GuildBadge, GuildIndex};
 use super::inventory::InventoryReport;
 use super::leaderboards::Leaderboards;
+use super::live::LiveMatches;
 use super::presence::{Presence, SessionInfo};
 use super::single_flight::SingleFlight;
 use super::trades::{TradeSummary, TradesPage};
 use crate::persistence::{ObjectKey, ObjectRecord, PlayerEvent, PlayerRecord, Store};
 use serde::{Deserialize, Serialize};
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Matches listed in a profile.
@@ -71,7 +71,7 @@ pub struct ReadModel {
     pub(super) presence: Presence,
     pub(super) guilds: GuildIndex,
     flights: SingleFlight<u64, Result<Option<StoredProfile>, Unavailable>>,
-    live: RwLock<Vec<LiveMatch>>,
+    pub(super) live: LiveMatches,
     database_reads: AtomicU64,
 }
 
@@ -82,6 +82,7 @@ impl ReadModel {
         cache: ProfileCache,
         boards: Leaderboards,
         presence: Presence,
+        live: LiveMatches,
         guilds: GuildIndex,
     ) -> Self {
         Self {
@@ -92,7 +93,7 @@ impl ReadModel {
             presence,
             guilds,
             flights: SingleFlight::default(),
-            live: RwLock::default(),
+            live,
             database_reads: AtomicU64::new(0),
         }
     }
@@ -275,18 +276,10 @@ impl ReadModel {
         self.presence.lookup(player_id).await
     }
 
-    pub fn live_matches(&self) -> Vec<LiveMatch> {
-        self.live
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
-    }
-
-    pub(super) fn set_live_matches(&self, matches: Vec<LiveMatch>) {
-        *self
-            .live
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = matches;
+    /// The matches being played in the fleet (every server sharing this Redis), or on this server
+    /// without Redis.
+    pub async fn live_matches(&self) -> Vec<LiveMatch> {
+        self.live.fleet().await
     }
 
     /// A flush committed `records`: their cached profiles go, the leaderboards take their scores.

@@ -7,6 +7,7 @@ use super::board::Board;
 use super::cache::ProfileCache;
 use super::guilds::GuildIndex;
 use super::leaderboards::Leaderboards;
+use super::live::LiveMatches;
 use super::model::{LiveMatch, ReadModel};
 use super::outbox;
 use super::presence::{Presence, SESSION_TTL_SECS, SessionInfo};
@@ -27,7 +28,7 @@ use bevy_ecs::query::{Added, Changed};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::schedule::IntoScheduleConfigs;
 use bevy_ecs::schedule::common_conditions::resource_changed;
-use bevy_ecs::system::{Local, Query, Res};
+use bevy_ecs::system::{Local, Query, Res, SystemParam};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,6 +105,7 @@ impl Plugin for ReadPlugin {
             cache,
             Leaderboards::new(redis.clone()),
             Presence::new(redis.clone()),
+            LiveMatches::new(redis.clone()),
             GuildIndex::new(guild_settings.board_top_members, redis),
         ));
         let (commits, mut committed) = mpsc::unbounded_channel::<Committed>();
@@ -189,6 +191,7 @@ async fn upkeep(model: Arc<ReadModel>) {
             }
             _ = refreshes.tick() => {
                 model.presence.refresh().await;
+                model.live.refresh().await;
                 model.cache.sweep();
             }
         }
@@ -208,11 +211,13 @@ async fn rebuild(model: &ReadModel) {
     }
 }
 
-/// A change of who is online on this server.
+/// A change of who is online on this server, or of the matches it runs.
 #[derive(Debug)]
 enum PresenceChange {
     Connected(SessionInfo),
     Disconnected(u64),
+    /// This server (by name) and every match it runs now.
+    Matches(String, Vec<LiveMatch>),
 }
 
 /// Where presence changes go: one task applies them in order, so a quick disconnect can never be
@@ -228,6 +233,7 @@ async fn apply_presence(
         match change {
             PresenceChange::Connected(session) => model.presence.connected(session).await,
             PresenceChange::Disconnected(player_id) => model.presence.disconnected(player_id).await,
+            PresenceChange::Matches(server, matches) => model.live.publish(server, matches).await,
         }
     }
 }
@@ -235,7 +241,7 @@ async fn apply_presence(
 /// Tells the read model who connected and who left (on this server).
 fn publish_sessions(
     feed: Res<PresenceFeed>,
-    server: Res<ServerSettings>,
+    server: ServerName,
     arrived: Query<(Entity, &PlayerId), Added<Session>>,
     mut left: RemovedComponents<Session>,
     mut known: Local<HashMap<Entity, u64>>,
@@ -249,7 +255,7 @@ fn publish_sessions(
         known.insert(entity, player.0);
         let _ = feed.0.send(PresenceChange::Connected(SessionInfo {
             player_id: player.0,
-            server_id: server.bind.to_string(),
+            server_id: server.get(),
             connected_at_ms: crate::net::unix_now().as_millis() as i64,
         }));
     }
@@ -257,7 +263,8 @@ fn publish_sessions(
 
 /// Publishes the live matches when any match changed (formed, scored, went live, ended).
 fn publish_live_matches(
-    model: Res<SharedReadModel>,
+    feed: Res<PresenceFeed>,
+    server: ServerName,
     changed: Query<(), Changed<Match>>,
     mut ended: RemovedComponents<Match>,
     matches: Query<&Match>,
@@ -287,7 +294,25 @@ fn publish_live_matches(
             }),
         })
         .collect();
-    model.0.set_live_matches(live);
+    let _ = feed.0.send(PresenceChange::Matches(server.get(), live));
+}
+
+/// This server's name in a fleet's shared state: the first address its tokens name (unique per
+/// process, where the bind address may be the same wildcard for all), else its bind address.
+#[derive(SystemParam)]
+struct ServerName<'w> {
+    settings: Res<'w, ServerSettings>,
+    issuer: Option<Res<'w, crate::net::TokenIssuer>>,
+}
+
+impl ServerName<'_> {
+    fn get(&self) -> String {
+        let public = self
+            .issuer
+            .as_ref()
+            .and_then(|issuer| issuer.server_addresses().first().copied());
+        public.unwrap_or(self.settings.bind).to_string()
+    }
 }
 
 fn apply_cache_ttl(model: Res<SharedReadModel>, settings: Res<CacheSettings>) {
