@@ -60,8 +60,15 @@ impl ServerProcess {
 
     /// Runs `binary serve --config <config>`, logging JSON to a pipe this reads.
     pub fn start(binary: impl AsRef<OsStr>, config: &Path) -> Self {
+        Self::start_command(binary, &["serve"], config)
+    }
+
+    /// Runs `binary <command…> --config <config>` (`["matchmaker"]`, `["serve", "--role", "game"]`),
+    /// logging JSON to a pipe this reads.
+    pub fn start_command(binary: impl AsRef<OsStr>, command: &[&str], config: &Path) -> Self {
         let mut child = Command::new(binary)
-            .args(["serve", "--config"])
+            .args(command)
+            .arg("--config")
             .arg(config)
             .env("ARBITER_LOG_FORMAT", "json")
             .env_remove("RUST_LOG")
