@@ -62,6 +62,7 @@ async fn connect_sessions(presence: &Presence, count: u64) {
                 player_id: id,
                 server_id: "127.0.0.1:5000".into(),
                 connected_at_ms: 0,
+                match_id: None,
             })
             .await;
     }

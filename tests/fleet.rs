@@ -485,6 +485,7 @@ async fn a_session_recorded_by_another_server_survives_the_old_server_seeing_the
         player_id: 7,
         server_id: server.to_owned(),
         connected_at_ms: 1,
+        match_id: None,
     };
     matchmaker.connected(session("matchmaker")).await;
     game.connected(session("game-1")).await;

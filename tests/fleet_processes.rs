@@ -174,7 +174,10 @@ fn a_killed_game_server_sends_its_players_back_and_every_history_verifies_clean(
                 false
             },
         );
-        let (port, dead_match, _) = target.clone().expect("found");
+        let (port, dead_match, players) = target.clone().expect("found");
+        // A session says which server and which match.
+        let session = query(query_api, &format!("/v1/sessions/{}", players[0])).expect("online");
+        assert_eq!(session["match_id"].as_u64(), Some(dead_match), "{session}");
         // Every match on that server: its players are all victims.
         let victims: Vec<u64> = live_matches(query_api)
             .into_values()

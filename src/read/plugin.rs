@@ -18,18 +18,18 @@ use crate::runtime::AsyncRuntime;
 use crate::settings::ServerSettings;
 use crate::settings::{CacheBackend, CacheSettings, PersistenceSettings};
 use arbiter_components::config::GuildSettings;
-use arbiter_components::matchmaking::{Match, MatchState};
+use arbiter_components::matchmaking::{InMatch, Match, MatchState};
 use arbiter_components::player::PlayerId;
 use arbiter_components::session::Session;
 use bevy_app::{App, Plugin, PostUpdate};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::lifecycle::RemovedComponents;
-use bevy_ecs::query::{Added, Changed};
+use bevy_ecs::query::{Added, Changed, With};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::schedule::IntoScheduleConfigs;
 use bevy_ecs::schedule::common_conditions::resource_changed;
 use bevy_ecs::system::{Local, Query, Res, SystemParam};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedSender};
@@ -238,26 +238,52 @@ async fn apply_presence(
     }
 }
 
-/// Tells the read model who connected and who left (on this server).
+/// Tells the read model who connected and who left (on this server), and which match each
+/// connected player is in.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a system's parameters are its dependencies"
+)]
 fn publish_sessions(
     feed: Res<PresenceFeed>,
     server: ServerName,
-    arrived: Query<(Entity, &PlayerId), Added<Session>>,
+    arrived: Query<Entity, Added<Session>>,
+    moved: Query<Entity, (With<Session>, Changed<InMatch>)>,
+    mut left_match: RemovedComponents<InMatch>,
     mut left: RemovedComponents<Session>,
-    mut known: Local<HashMap<Entity, u64>>,
+    players: Query<(&PlayerId, Option<&InMatch>), With<Session>>,
+    matches: Query<&Match>,
+    mut known: Local<HashMap<Entity, SessionInfo>>,
 ) {
     for entity in left.read() {
-        if let Some(player_id) = known.remove(&entity) {
-            let _ = feed.0.send(PresenceChange::Disconnected(player_id));
+        if let Some(session) = known.remove(&entity) {
+            let _ = feed.0.send(PresenceChange::Disconnected(session.player_id));
         }
     }
-    for (entity, player) in &arrived {
-        known.insert(entity, player.0);
-        let _ = feed.0.send(PresenceChange::Connected(SessionInfo {
+    let changed: HashSet<Entity> = arrived
+        .iter()
+        .chain(moved.iter())
+        .chain(left_match.read())
+        .collect();
+    for entity in changed {
+        let Ok((player, in_match)) = players.get(entity) else {
+            continue;
+        };
+        let match_id = in_match
+            .and_then(|in_match| matches.get(in_match.0).ok())
+            .map(|found| found.id);
+        let session = known.entry(entity).or_insert_with(|| SessionInfo {
             player_id: player.0,
             server_id: server.get(),
             connected_at_ms: crate::net::unix_now().as_millis() as i64,
-        }));
+            match_id: None,
+        });
+        if arrived.contains(entity) {
+            session.server_id = server.get();
+            session.connected_at_ms = crate::net::unix_now().as_millis() as i64;
+        }
+        session.match_id = match_id;
+        let _ = feed.0.send(PresenceChange::Connected(session.clone()));
     }
 }
 

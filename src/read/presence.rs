@@ -17,6 +17,9 @@ pub struct SessionInfo {
     pub server_id: String,
     /// Milliseconds since the Unix epoch.
     pub connected_at_ms: i64,
+    /// The match the player is in on that server, if any.
+    #[serde(default)]
+    pub match_id: Option<u64>,
 }
 
 /// Deletes a session entry only if it names the server (ARGV[1]) that saw the player leave.
