@@ -251,6 +251,10 @@ fn a_killed_game_server_sends_its_players_back_and_every_history_verifies_clean(
         }
         let mut matchmaker = matchmaker;
         matchmaker.wait_exit(Duration::from_secs(30));
+        // The stopped matchmaker gave its lease up: another may lead at once.
+        let leader: Option<String> =
+            redis_server::run(&redis, redis::cmd("GET").arg("{processes}:leader")).await;
+        assert_eq!(leader, None);
         let verified = run_command(BINARY, &dirs[0].0, &["verify"]);
         assert!(
             verified.contains(&format!("checked {BOTS} player(s)"))

@@ -59,7 +59,7 @@ pub(super) struct BotStats {
     /// (`DisconnectedByServer`: the server closed it, e.g. a kick whose message was lost).
     pub(super) disconnect_reason: Option<String>,
     pub(super) kicked: bool,
-    /// Moves between the servers of a fleet (`Redirect`s followed).
+    /// Moves between the servers of a fleet (`Redirect`s its client followed).
     pub(super) redirects: u64,
     /// Returns to the lobby because a fleet's game server went silent (`Fallback` used).
     pub(super) fallbacks: u64,
@@ -178,7 +178,6 @@ impl Bot {
             return;
         }
         self.frame += 1;
-        let fallbacks = self.client.fallbacks_used();
         if self.client.update(elapsed).is_err() {
             self.stats.disconnected = self.stats.connected && !self.stats.kicked;
             if self.stats.disconnected {
@@ -190,9 +189,11 @@ impl Bot {
             self.done = true;
             return;
         }
-        if self.client.fallbacks_used() > fallbacks {
+        // The client follows a fleet's moves by itself and counts them.
+        self.stats.redirects = self.client.redirects_followed();
+        if self.client.fallbacks_used() > self.stats.fallbacks {
             // The game server went silent: the client went back to the lobby, which queues it.
-            self.stats.fallbacks += 1;
+            self.stats.fallbacks = self.client.fallbacks_used();
             self.moved(false);
         }
         let messages: Vec<_> = self.client.receive().collect();
@@ -333,10 +334,7 @@ impl Bot {
             // arbiter_client hands these over as `Snapshot`s.
             | ServerMessage::DeltaSnapshot { .. } => {}
             ServerMessage::InventoryChanged(delta) => self.count_change(&delta),
-            ServerMessage::Redirect { match_id, .. } => {
-                self.stats.redirects += 1;
-                self.moved(match_id.is_some());
-            }
+            ServerMessage::Redirect { match_id, .. } => self.moved(match_id.is_some()),
             // The client keeps it, and uses it if the server goes silent.
             ServerMessage::Fallback { .. } => {}
         }

@@ -5,6 +5,7 @@
 pub mod allocator;
 pub mod http;
 pub mod lifecycle;
+pub mod port;
 pub mod sdk;
 
 pub use allocator::{Allocated, Allocator};

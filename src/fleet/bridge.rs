@@ -183,8 +183,9 @@ pub fn start_matchmaker(
 ) -> FleetLink {
     let (link, requests, answers) = channels();
     let epoch = Arc::new(AtomicU64::new(0));
-    runtime.spawn(keep_leading(setup.clone(), epoch.clone()));
-    runtime.spawn(serve_matchmaker(setup, epoch, requests, answers));
+    let (stop, stopping) = tokio::sync::oneshot::channel();
+    runtime.spawn(keep_leading(setup.clone(), epoch.clone(), stopping));
+    runtime.spawn(serve_matchmaker(setup, epoch, requests, answers, stop));
     link
 }
 
@@ -210,7 +211,11 @@ fn channels() -> (
 
 /// Takes the lease when free and renews it every third of its life; `epoch` is 0 while another
 /// node leads.
-async fn keep_leading(setup: FleetTaskSetup, epoch: Arc<AtomicU64>) {
+async fn keep_leading(
+    setup: FleetTaskSetup,
+    epoch: Arc<AtomicU64>,
+    mut stopping: tokio::sync::oneshot::Receiver<ShutdownStepHandle>,
+) {
     let lease = setup.lapse();
     loop {
         let led = match setup.fleet.lead(&setup.node, lease).await {
@@ -228,7 +233,22 @@ async fn keep_leading(setup: FleetTaskSetup, epoch: Arc<AtomicU64>) {
                 "matchmaker leadership changed"
             );
         }
-        tokio::time::sleep(lease / 3).await;
+        tokio::select! {
+            () = tokio::time::sleep(lease / 3) => {}
+            stop = &mut stopping => {
+                // Stopping: give the lease up at once, so another matchmaker leads without
+                // waiting for it to lapse.
+                epoch.store(0, Ordering::Relaxed);
+                let resigned = match led {
+                    0 => Ok(false),
+                    led => setup.fleet.resign(&setup.node, super::Epoch(led)).await,
+                };
+                if let Ok(done) = stop {
+                    done.complete(resigned.map(|_| ()).map_err(|error| error.to_string()));
+                }
+                return;
+            }
+        }
     }
 }
 
@@ -240,8 +260,10 @@ async fn serve_matchmaker(
     epoch: Arc<AtomicU64>,
     mut requests: UnboundedReceiver<ToFleet>,
     answers: UnboundedSender<FromFleet>,
+    stop: tokio::sync::oneshot::Sender<ShutdownStepHandle>,
 ) {
     let setup = Arc::new(setup);
+    let mut stop = Some(stop);
     while let Some(request) = requests.recv().await {
         let placement = match request {
             ToFleet::Place(placement) => placement,
@@ -256,7 +278,13 @@ async fn serve_matchmaker(
                 });
                 continue;
             }
-            _ => continue,
+            ToFleet::Shutdown(done) => {
+                if let Some(stop) = stop.take() {
+                    let _ = stop.send(done);
+                }
+                continue;
+            }
+            ToFleet::Report(_) | ToFleet::Release { .. } => continue,
         };
         let (setup, answers) = (setup.clone(), answers.clone());
         let epoch = epoch.load(Ordering::Relaxed);
@@ -506,4 +534,13 @@ fn setup_in_app(
     let setup = FleetTaskSetup::new(settings, issuer)
         .unwrap_or_else(|error| panic!("fleet.redis_url: {error}"));
     (setup, runtime)
+}
+
+/// On shutdown: a game server is offered no more matches (Agones: `Shutdown`); a matchmaker gives
+/// up its lease. Shutdown waits until the fleet knows.
+pub fn leave_the_fleet(
+    link: bevy_ecs::system::Res<FleetLink>,
+    mut waits: bevy_ecs::system::ResMut<crate::shutdown::ShutdownWaits>,
+) {
+    link.send(ToFleet::Shutdown(waits.register("leave the fleet")));
 }

@@ -10,7 +10,7 @@ use super::fallback::Fallbacks;
 use super::handoff::{PendingHandoffs, add_handoffs, hand_off};
 use crate::net::{AwaitingWelcome, GameServer, TokenPass};
 use crate::settings::FleetSettings;
-use crate::shutdown::{Shutdown, ShutdownWaits};
+use crate::shutdown::Shutdown;
 use crate::telemetry::metrics::FLEET_CLAIMS_LOST_TOTAL;
 use arbiter_client::seat::{Requeue, Seat};
 use arbiter_components::match_events::MatchCompleted;
@@ -62,7 +62,7 @@ impl Plugin for GameRolePlugin {
                         .after(SimulationSystems::Lifecycle),
                 ),
             )
-            .add_systems(Shutdown, leave_the_fleet);
+            .add_systems(Shutdown, super::bridge::leave_the_fleet);
     }
 }
 
@@ -120,8 +120,9 @@ fn gather_and_start_matches(
     mut lobby: Lobby,
 ) {
     let now = tick.get();
+    let running = running.iter().len();
     for (player, Seated(seat)) in &arrived {
-        let full = gatherings.0.len() + running.iter().len() >= lobby.settings().capacity as usize;
+        let full = gatherings.0.len() + running >= lobby.settings().capacity as usize;
         if full && !gatherings.0.contains_key(&seat.match_id) {
             // Only when a placement outlived its reservation: never run more than the capacity.
             tracing::warn!(
@@ -347,11 +348,6 @@ fn report_to_fleet(
         )
         .collect();
     link.send(ToFleet::Report(running));
-}
-
-/// On shutdown: the fleet offers this server no more matches (Agones: `Shutdown`).
-fn leave_the_fleet(link: Res<FleetLink>, mut waits: ResMut<ShutdownWaits>) {
-    link.send(ToFleet::Shutdown(waits.register("leave the fleet")));
 }
 
 /// A player whose claim lapsed may be in another match by now: this server lets them go.

@@ -2,11 +2,12 @@
 //! placed on a game server (a reserved slot, every player claimed), and each player is sent a
 //! `Redirect` with a connect token for that server carrying their seat.
 
-use super::bridge::{FleetLink, FromFleet, Placement, ToFleet};
+use super::bridge::{FleetLink, FromFleet, Placement, ToFleet, leave_the_fleet};
 use super::fallback::Fallbacks;
 use super::handoff::{PendingHandoffs, add_handoffs, hand_off};
 use crate::net::{AwaitingWelcome, GameServer};
 use crate::settings::FleetSettings;
+use crate::shutdown::Shutdown;
 use crate::telemetry::metrics::{FLEET_PLACEMENT_SECONDS, FLEET_PLACEMENTS_TOTAL};
 use arbiter_client::seat::Requeue;
 use arbiter_components::matchmaking::{InMatch, PlaceMatchesElsewhere, PlacedMatch, Team};
@@ -24,7 +25,7 @@ use bevy_ecs::message::MessageWriter;
 use bevy_ecs::query::Added;
 use bevy_ecs::query::{With, Without};
 use bevy_ecs::schedule::IntoScheduleConfigs;
-use bevy_ecs::system::{Commands, Query, Res, ResMut};
+use bevy_ecs::system::{Commands, Query, Res, ResMut, SystemParam};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -40,18 +41,20 @@ impl Plugin for MatchmakerRolePlugin {
         let link = super::bridge::start_in_app_matchmaker(app, &self.settings);
         app.insert_resource(link);
         add_handoffs(app);
-        app.insert_resource(PlaceMatchesElsewhere).add_systems(
-            FixedUpdate,
-            (
-                (note_requeues, requeue_returning_players)
-                    .chain()
-                    .before(handle_queue_requests),
-                (send_formed_matches, carry_out_placements, hand_off)
-                    .chain()
-                    .after(run_matchmaking),
+        app.insert_resource(PlaceMatchesElsewhere)
+            .add_systems(
+                FixedUpdate,
+                (
+                    (note_requeues, requeue_returning_players)
+                        .chain()
+                        .before(handle_queue_requests),
+                    (send_formed_matches, carry_out_placements, hand_off)
+                        .chain()
+                        .after(run_matchmaking),
+                )
+                    .in_set(SimulationSystems::Matchmaking),
             )
-                .in_set(SimulationSystems::Matchmaking),
-        );
+            .add_systems(Shutdown, leave_the_fleet);
     }
 }
 
@@ -128,16 +131,45 @@ fn send_formed_matches(
     }
 }
 
+/// The way from the lobby to a game server: a fallback back here, then the hand-off's redirect.
+#[derive(SystemParam)]
+struct ToGameServer<'w, 's> {
+    ids: Query<'w, 's, &'static PlayerId>,
+    outbound: MessageWriter<'w, Outbound>,
+    fallbacks: Fallbacks<'w>,
+    handoffs: ResMut<'w, PendingHandoffs>,
+}
+
+impl ToGameServer<'_, '_> {
+    /// Sends `player` to match `match_id` with `token`; should the game server never answer, the
+    /// fallback brings it back here, queued again in `mode`.
+    fn send(&mut self, player: Entity, match_id: u64, mode: u16, token: Vec<u8>) {
+        let Ok(id) = self.ids.get(player) else {
+            return;
+        };
+        let requeue = Requeue { match_id, mode };
+        let lobby = self.fallbacks.own_addresses();
+        if let Some(fallback) = self.fallbacks.token(id.0, lobby, requeue) {
+            self.outbound.write(Outbound {
+                player,
+                message: ServerMessage::Fallback { token: fallback },
+            });
+        }
+        let redirect = ServerMessage::Redirect {
+            match_id: Some(match_id),
+            token,
+        };
+        self.handoffs.push(player, redirect);
+    }
+}
+
 /// Sends the placed players their tokens; players of a match no server took may queue again. Either
 /// way the match is done here.
 fn carry_out_placements(
     mut commands: Commands,
     mut link: ResMut<FleetLink>,
     placed: Query<&PlacedMatch>,
-    ids: Query<&PlayerId>,
-    mut outbound: MessageWriter<Outbound>,
-    fallbacks: Fallbacks,
-    mut handoffs: ResMut<PendingHandoffs>,
+    mut to_game: ToGameServer,
 ) {
     while let Some(answer) = link.answer() {
         match answer {
@@ -150,29 +182,15 @@ fn carry_out_placements(
                 let Ok(found) = placed.get(local_match) else {
                     continue;
                 };
-                let tokens: HashMap<u64, Vec<u8>> = tokens.into_iter().collect();
-                let requeue = Requeue {
-                    match_id,
-                    mode: found.mode,
-                };
+                let mut tokens: HashMap<u64, Vec<u8>> = tokens.into_iter().collect();
                 for player in found.teams.iter().flatten() {
-                    let Ok(id) = ids.get(*player) else {
-                        continue;
-                    };
-                    // Should the game server never answer, back here and queued again.
-                    let lobby = fallbacks.own_addresses();
-                    if let Some(token) = fallbacks.token(id.0, lobby, requeue) {
-                        outbound.write(Outbound {
-                            player: *player,
-                            message: ServerMessage::Fallback { token },
-                        });
-                    }
-                    if let Some(token) = tokens.get(&id.0) {
-                        let redirect = ServerMessage::Redirect {
-                            match_id: Some(match_id),
-                            token: token.clone(),
-                        };
-                        handoffs.push(*player, redirect);
+                    let token = to_game
+                        .ids
+                        .get(*player)
+                        .ok()
+                        .and_then(|id| tokens.remove(&id.0));
+                    if let Some(token) = token {
+                        to_game.send(*player, match_id, found.mode, token);
                     }
                 }
                 metrics::histogram!(FLEET_PLACEMENT_SECONDS)
@@ -191,7 +209,7 @@ fn carry_out_placements(
                 tracing::warn!(%reason, match_id = found.id, "match not placed; its players may queue again");
                 metrics::counter!(FLEET_PLACEMENTS_TOTAL, "result" => "not_placed").increment(1);
                 for player in found.teams.iter().flatten() {
-                    outbound.write(Outbound {
+                    to_game.outbound.write(Outbound {
                         player: *player,
                         message: ServerMessage::QueueTimedOut,
                     });
@@ -203,23 +221,7 @@ fn carry_out_placements(
                 match_id,
                 mode,
                 token,
-            } => {
-                let Ok(id) = ids.get(player) else {
-                    continue;
-                };
-                let requeue = Requeue { match_id, mode };
-                if let Some(fallback) = fallbacks.token(id.0, fallbacks.own_addresses(), requeue) {
-                    outbound.write(Outbound {
-                        player,
-                        message: ServerMessage::Fallback { token: fallback },
-                    });
-                }
-                let redirect = ServerMessage::Redirect {
-                    match_id: Some(match_id),
-                    token,
-                };
-                handoffs.push(player, redirect);
-            }
+            } => to_game.send(player, match_id, mode, token),
             FromFleet::Requeue { player, mode } => {
                 commands
                     .entity(player)

@@ -35,17 +35,20 @@ impl Default for CacheSettings {
     }
 }
 
+/// A Redis URL the client accepts: `redis://` or `rediss://` (TLS).
+pub(super) fn check_redis_url(key: &'static str, url: &str) -> Result<(), InvalidSetting> {
+    if url.starts_with("redis://") || url.starts_with("rediss://") {
+        return Ok(());
+    }
+    Err(InvalidSetting::new(
+        key,
+        format!("is {url:?}; it must start with redis:// or rediss://"),
+    ))
+}
+
 impl CacheSettings {
     pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
-        if !self.redis_url.starts_with("redis://") && !self.redis_url.starts_with("rediss://") {
-            return Err(InvalidSetting::new(
-                "cache.redis_url",
-                format!(
-                    "is {:?}; it must start with redis:// or rediss://",
-                    self.redis_url
-                ),
-            ));
-        }
+        check_redis_url("cache.redis_url", &self.redis_url)?;
         check_range("cache.profile_ttl_secs", self.profile_ttl_secs, 1..=86_400)
     }
 

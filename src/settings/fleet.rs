@@ -1,3 +1,4 @@
+use super::cache::check_redis_url;
 use super::keep_running;
 use arbiter_components::config::{InvalidSetting, check_range};
 use bevy_ecs::resource::Resource;
@@ -80,15 +81,7 @@ impl Default for FleetSettings {
 
 impl FleetSettings {
     pub(super) fn validate(&self) -> Result<(), InvalidSetting> {
-        if !self.redis_url.starts_with("redis://") && !self.redis_url.starts_with("rediss://") {
-            return Err(InvalidSetting::new(
-                "fleet.redis_url",
-                format!(
-                    "is {:?}; it must start with redis:// or rediss://",
-                    self.redis_url
-                ),
-            ));
-        }
+        check_redis_url("fleet.redis_url", &self.redis_url)?;
         if self.name.is_empty() || self.name.contains(['{', '}']) {
             return Err(InvalidSetting::new(
                 "fleet.name",

@@ -9,11 +9,12 @@
 //! taken off the counter by the game server itself.
 
 use super::http::{HttpError, request};
+use super::port::{Port, players_address};
 use super::sdk::MATCH_ANNOTATION_PREFIX;
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// The label every game server of a fleet carries (set by Agones).
@@ -39,14 +40,7 @@ struct AllocationJson {
     #[serde(default)]
     address: String,
     #[serde(default)]
-    ports: Vec<PortJson>,
-}
-
-#[derive(Debug, Deserialize)]
-struct PortJson {
-    #[serde(default)]
-    name: String,
-    port: u16,
+    ports: Vec<Port>,
 }
 
 /// A game server the allocator gave a match to.
@@ -131,17 +125,10 @@ impl Allocator {
             Err(error) => return Err(error.into()),
         };
         let allocation: AllocationJson = serde_json::from_slice(&bytes)?;
-        let port = allocation
-            .ports
-            .iter()
-            .find(|port| port.name == super::sdk::GAME_PORT_NAME)
-            .or(allocation.ports.first())
-            .map(|port| port.port);
-        let address = allocation.address.parse::<IpAddr>().ok().zip(port);
-        match address {
+        match players_address(&allocation.address, &allocation.ports) {
             Some(address) => Ok(Some(Allocated {
                 game_server: allocation.game_server_name,
-                address: SocketAddr::from(address),
+                address,
             })),
             None => Err(AllocatorError::Address(allocation.game_server_name)),
         }

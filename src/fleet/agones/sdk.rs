@@ -4,16 +4,14 @@
 //! Paths and bodies as in Agones' `sdk.swagger.json` and `beta.swagger.json` (counters).
 
 use super::http::{HttpError, request};
+use super::port::{Port, players_address};
 use hyper::Method;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 /// The gateway's port when Agones does not say (`AGONES_SDK_HTTP_PORT`).
 const DEFAULT_HTTP_PORT: u16 = 9358;
-
-/// The port Agones opens for players is the one named so in the Fleet's template.
-pub const GAME_PORT_NAME: &str = "game";
 
 /// The annotation prefix with which an allocation tells a game server about a match placed on it
 /// (the value: the Unix second by which its players must have arrived).
@@ -30,7 +28,7 @@ pub struct AgonesSdk {
 pub struct GameServerInfo {
     /// `Scheduled`, `RequestReady`, `Ready`, `Allocated`, `Shutdown`, …
     pub state: String,
-    /// Where players reach it: the node's address and the port named [`GAME_PORT_NAME`].
+    /// Where players reach it ([`players_address`]).
     pub address: Option<SocketAddr>,
     pub annotations: HashMap<String, String>,
 }
@@ -53,14 +51,7 @@ struct ObjectMetaJson {
 struct StatusJson {
     state: String,
     address: String,
-    ports: Vec<PortJson>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-struct PortJson {
-    name: String,
-    port: u16,
+    ports: Vec<Port>,
 }
 
 /// Why the SDK call failed.
@@ -130,17 +121,9 @@ impl AgonesSdk {
     pub async fn game_server(&self) -> Result<GameServerInfo, SdkError> {
         let body = request(&self.gateway.to_string(), Method::GET, "/gameserver", None).await?;
         let json: GameServerJson = serde_json::from_slice(&body)?;
-        let port = json
-            .status
-            .ports
-            .iter()
-            .find(|port| port.name == GAME_PORT_NAME)
-            .or(json.status.ports.first())
-            .map(|port| port.port);
-        let address = json.status.address.parse::<IpAddr>().ok();
         Ok(GameServerInfo {
+            address: players_address(&json.status.address, &json.status.ports),
             state: json.status.state,
-            address: address.zip(port).map(SocketAddr::from),
             annotations: json.object_meta.annotations,
         })
     }
