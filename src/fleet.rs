@@ -19,8 +19,10 @@ pub mod fallback;
 pub mod game;
 pub mod handoff;
 pub mod leader;
+pub mod lobby_fallback;
 pub mod matchmaker;
 pub mod registry;
+pub mod standby;
 
 pub use claims::{Claim, MatchRecord};
 pub use leader::Epoch;

@@ -125,7 +125,12 @@ impl ArbiterClient {
     /// server goes silent the last `Fallback` token is used instead of failing.
     pub fn update(&mut self, elapsed: Duration) -> Result<(), ClientError> {
         if let Some(reason) = self.netcode.disconnect_reason() {
-            if let Some(fallback) = self.fleet.take_fallback() {
+            // The server went silent, refused or closed: the fleet's way back, if any. Not when
+            // the application itself left.
+            let fallback = (reason != DisconnectReason::ByClient)
+                .then(|| self.fleet.take_fallback())
+                .flatten();
+            if let Some(fallback) = fallback {
                 return self.move_to(fallback);
             }
             self.renet.disconnect_due_to_transport();

@@ -16,8 +16,9 @@ pub(crate) struct FleetPath {
 }
 
 impl FleetPath {
-    /// Reads what arrived: keeps the newest fallback (dropped once back in the lobby), and returns
-    /// the server to move to if a `Redirect` came (the last one, if several).
+    /// Reads what arrived: keeps the newest fallback (dropped once back in the lobby, until the
+    /// lobby gives its own, and at a kick), and returns the server to move to if a `Redirect` came
+    /// (the last one, if several).
     pub(crate) fn observe(&mut self, messages: &[ServerMessage]) -> Option<ConnectToken> {
         let mut move_to = None;
         for message in messages {
@@ -31,6 +32,8 @@ impl FleetPath {
                     }
                     move_to = ConnectToken::from_bytes(token).ok();
                 }
+                // Sent away on purpose: going back would only be refused again.
+                ServerMessage::Kicked { .. } => self.fallback = None,
                 _ => {}
             }
         }
@@ -94,5 +97,15 @@ mod tests {
         }];
         assert_eq!(server_of(&path.observe(&back).expect("a redirect")), 5);
         assert!(path.take_fallback().is_none(), "dropped back in the lobby");
+    }
+
+    #[test]
+    fn a_kick_drops_the_fallback() {
+        let mut path = FleetPath::default();
+        path.observe(&[ServerMessage::Fallback { token: token(1) }]);
+        path.observe(&[ServerMessage::Kicked {
+            reason: arbiter_components::protocol::KickReason::NotExpected,
+        }]);
+        assert!(path.take_fallback().is_none());
     }
 }

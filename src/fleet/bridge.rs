@@ -3,7 +3,8 @@
 
 use super::agones::lifecycle::AgonesLifecycle;
 use super::agones::{AgonesSdk, Allocator};
-use super::{Claim, Fleet, MatchRecord, ServerReport};
+use super::leader::{Leadership, Standing};
+use super::{Claim, Epoch, Fleet, MatchRecord, ServerReport};
 use crate::net::{TokenIssuer, TokenPass};
 use crate::read::redis_link::RedisLink;
 use crate::settings::{FleetSettings, Orchestrator};
@@ -12,8 +13,8 @@ use arbiter_client::seat::Seat;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
 use std::net::SocketAddr;
+use crate::telemetry::metrics::FLEET_LEADING;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
@@ -50,11 +51,12 @@ pub enum ToFleet {
     },
     /// The server stops: no new matches for it; `done` when the fleet knows.
     Shutdown(ShutdownStepHandle),
-    /// A player came back to the matchmaker from a game server without finishing its match.
+    /// A player connected to the matchmaker: is a match holding it? `requeue_mode` when its token
+    /// says its match did not happen (it came back from a game server).
     Returning {
         player: Entity,
         player_id: u64,
-        mode: u16,
+        requeue_mode: Option<u16>,
     },
 }
 
@@ -72,7 +74,7 @@ pub enum FromFleet {
     NotPlaced { local_match: Entity, reason: String },
     /// These players' claims lapsed: another match may hold them now.
     ClaimsLost { match_id: u64, players: Vec<u64> },
-    /// A returning player's match still runs: a token back to it.
+    /// A connecting player's match still runs: a token back to it.
     Rejoin {
         player: Entity,
         match_id: u64,
@@ -88,9 +90,15 @@ pub enum FromFleet {
 pub struct FleetLink {
     requests: UnboundedSender<ToFleet>,
     answers: UnboundedReceiver<FromFleet>,
+    leadership: Leadership,
 }
 
 impl FleetLink {
+    /// A matchmaker's standing in the fleet (a game server's is always unknown).
+    pub fn standing(&self) -> Standing {
+        self.leadership.standing()
+    }
+
     pub fn send(&self, request: ToFleet) {
         if self.requests.send(request).is_err() {
             tracing::error!("the fleet task is gone; fleet requests are dropped");
@@ -182,10 +190,10 @@ pub fn start_matchmaker(
     runtime: &crate::runtime::AsyncRuntime,
 ) -> FleetLink {
     let (link, requests, answers) = channels();
-    let epoch = Arc::new(AtomicU64::new(0));
+    let leadership = link.leadership.clone();
     let (stop, stopping) = tokio::sync::oneshot::channel();
-    runtime.spawn(keep_leading(setup.clone(), epoch.clone(), stopping));
-    runtime.spawn(serve_matchmaker(setup, epoch, requests, answers, stop));
+    runtime.spawn(keep_leading(setup.clone(), leadership.clone(), stopping));
+    runtime.spawn(serve_matchmaker(setup, leadership, requests, answers, stop));
     link
 }
 
@@ -206,42 +214,48 @@ fn channels() -> (
 ) {
     let (requests, requests_out) = tokio::sync::mpsc::unbounded_channel();
     let (answers_in, answers) = tokio::sync::mpsc::unbounded_channel();
-    (FleetLink { requests, answers }, requests_out, answers_in)
+    let link = FleetLink {
+        requests,
+        answers,
+        leadership: Leadership::default(),
+    };
+    (link, requests_out, answers_in)
 }
 
-/// Takes the lease when free and renews it every third of its life; `epoch` is 0 while another
-/// node leads.
+/// Takes the lease when free and renews it every third of its life, recording where this
+/// matchmaker stands in `leadership`.
 async fn keep_leading(
     setup: FleetTaskSetup,
-    epoch: Arc<AtomicU64>,
+    leadership: Leadership,
     mut stopping: tokio::sync::oneshot::Receiver<ShutdownStepHandle>,
 ) {
     let lease = setup.lapse();
     loop {
-        let led = match setup.fleet.lead(&setup.node, lease).await {
-            Ok(led) => led.map_or(0, |epoch| epoch.0),
+        let standing = match setup.fleet.lead(&setup.node, lease).await {
+            Ok(Some(epoch)) => Standing::Leading(epoch),
+            Ok(None) => Standing::Following,
             Err(error) => {
                 tracing::warn!(%error, "cannot reach the fleet's Redis to lead");
-                0
+                Standing::Unknown
             }
         };
-        let before = epoch.swap(led, Ordering::Relaxed);
-        if before != led {
-            tracing::info!(
-                epoch = led,
-                node = setup.node,
-                "matchmaker leadership changed"
-            );
+        let before = leadership.set(standing);
+        if before != standing {
+            tracing::info!(?standing, node = setup.node, "matchmaker standing changed");
+            metrics::gauge!(FLEET_LEADING).set(f64::from(u8::from(matches!(
+                standing,
+                Standing::Leading(_)
+            ))));
         }
         tokio::select! {
             () = tokio::time::sleep(lease / 3) => {}
             stop = &mut stopping => {
                 // Stopping: give the lease up at once, so another matchmaker leads without
                 // waiting for it to lapse.
-                epoch.store(0, Ordering::Relaxed);
-                let resigned = match led {
-                    0 => Ok(false),
-                    led => setup.fleet.resign(&setup.node, super::Epoch(led)).await,
+                leadership.set(Standing::Unknown);
+                let resigned = match standing {
+                    Standing::Leading(epoch) => setup.fleet.resign(&setup.node, epoch).await,
+                    Standing::Following | Standing::Unknown => Ok(false),
                 };
                 if let Ok(done) = stop {
                     done.complete(resigned.map(|_| ()).map_err(|error| error.to_string()));
@@ -257,7 +271,7 @@ async fn keep_leading(
 /// concurrency cannot over-fill a server or claim a player twice).
 async fn serve_matchmaker(
     setup: FleetTaskSetup,
-    epoch: Arc<AtomicU64>,
+    leadership: Leadership,
     mut requests: UnboundedReceiver<ToFleet>,
     answers: UnboundedSender<FromFleet>,
     stop: tokio::sync::oneshot::Sender<ShutdownStepHandle>,
@@ -270,11 +284,14 @@ async fn serve_matchmaker(
             ToFleet::Returning {
                 player,
                 player_id,
-                mode,
+                requeue_mode,
             } => {
                 let (setup, answers) = (setup.clone(), answers.clone());
                 tokio::spawn(async move {
-                    let _ = answers.send(returning(&setup, player, player_id, mode).await);
+                    if let Some(answer) = returning(&setup, player, player_id, requeue_mode).await
+                    {
+                        let _ = answers.send(answer);
+                    }
                 });
                 continue;
             }
@@ -287,7 +304,7 @@ async fn serve_matchmaker(
             ToFleet::Report(_) | ToFleet::Release { .. } => continue,
         };
         let (setup, answers) = (setup.clone(), answers.clone());
-        let epoch = epoch.load(Ordering::Relaxed);
+        let epoch = leadership.epoch();
         tokio::spawn(async move {
             let local_match = placement.local_match;
             let answer = match place(&setup, epoch, placement).await {
@@ -306,13 +323,13 @@ async fn serve_matchmaker(
 /// Reserves a slot, claims every player (fenced by the epoch), and seals a token per player.
 async fn place(
     setup: &FleetTaskSetup,
-    epoch: u64,
+    epoch: Option<Epoch>,
     placement: Placement,
 ) -> Result<FromFleet, String> {
-    if epoch == 0 {
+    let Some(epoch) = epoch else {
         return Err("this matchmaker does not lead".into());
-    }
-    let match_id = epoch << 32 | placement.local_id;
+    };
+    let match_id = epoch.0 << 32 | placement.local_id;
     let regions: Vec<&str> = setup.regions.iter().map(String::as_str).collect();
     let server = match &setup.agones {
         None => setup
@@ -339,7 +356,7 @@ async fn place(
     let claim = setup
         .fleet
         .claim(
-            super::Epoch(epoch),
+            epoch,
             match_id,
             &players,
             Some(&record),
@@ -389,9 +406,15 @@ fn seat_token(
         .map_err(|error| error.to_string())
 }
 
-/// Where a player who came back from a game server belongs: still in the match that holds its
-/// claim (it dropped; its game server lives) — a token back there — or queued again.
-async fn returning(setup: &FleetTaskSetup, player: Entity, player_id: u64, mode: u16) -> FromFleet {
+/// Where a player who connected belongs: in the match that holds its claim (it dropped from its
+/// game server, which lives; or the matchmaker that placed it died before sending it there) — a
+/// token there — or, with `requeue_mode`, queued again; otherwise nothing to do.
+async fn returning(
+    setup: &FleetTaskSetup,
+    player: Entity,
+    player_id: u64,
+    requeue_mode: Option<u16>,
+) -> Option<FromFleet> {
     let held = async {
         let Some(match_id) = setup.fleet.claim_of(player_id).await? else {
             return Ok(None);
@@ -399,23 +422,24 @@ async fn returning(setup: &FleetTaskSetup, player: Entity, player_id: u64, mode:
         let record = setup.fleet.match_record(match_id).await?;
         Ok::<_, super::FleetError>(record.map(|record| (match_id, record)))
     };
+    let requeue = requeue_mode.map(|mode| FromFleet::Requeue { player, mode });
     match held.await {
         Ok(Some((match_id, record))) => match seat_token(setup, match_id, &record, player_id) {
-            Ok(token) => FromFleet::Rejoin {
+            Ok(token) => Some(FromFleet::Rejoin {
                 player,
                 match_id,
                 mode: record.mode,
                 token,
-            },
+            }),
             Err(error) => {
                 tracing::error!(%error, "cannot issue a seat token");
-                FromFleet::Requeue { player, mode }
+                requeue
             }
         },
-        Ok(None) => FromFleet::Requeue { player, mode },
+        Ok(None) => requeue,
         Err(error) => {
-            tracing::warn!(%error, "cannot look up a returning player's match; queued again");
-            FromFleet::Requeue { player, mode }
+            tracing::warn!(%error, "cannot look up a connecting player's match");
+            requeue
         }
     }
 }

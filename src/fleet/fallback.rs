@@ -1,7 +1,8 @@
 //! The way back to a fleet's lobby for when a game server goes silent (it died, or never answered):
 //! a `Fallback` token that queues the player again at once, valid as long as a match can last. The
 //! matchmaker sends one with each `Redirect` to a game server, and the game server sends its own when
-//! the player arrives.
+//! the player arrives. A matchmaker also gives each player in its lobby a plain one, so that when it
+//! dies its players reach another matchmaker.
 
 use crate::net::{TokenIssuer, TokenPass};
 use crate::settings::FleetSettings;
@@ -49,9 +50,18 @@ impl Fallbacks<'_> {
         }
     }
 
-    /// This server's own addresses (a matchmaker's lobby).
+    /// This server's own addresses.
     pub fn own_addresses(&self) -> &[SocketAddr] {
         self.issuer.server_addresses()
+    }
+
+    /// Where the fleet's lobby is: every matchmaker (`fleet.lobby_addresses`), or, when none is
+    /// configured, this server (a matchmaker on its own).
+    pub fn lobby(&self) -> &[SocketAddr] {
+        match self.settings.lobby_addresses.as_slice() {
+            [] => self.issuer.server_addresses(),
+            lobby => lobby,
+        }
     }
 
     /// The fleet's settings.

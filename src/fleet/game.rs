@@ -260,7 +260,7 @@ impl Lobby<'_, '_> {
                 (Back::Requeue, Some(Seated(seat))) => TokenPass::Requeue(requeue_for(seat)),
                 _ => TokenPass::Lobby,
             };
-            let lobby = &settings.lobby_addresses;
+            let lobby = self.fallbacks.lobby();
             if let Some(token) = self.fallbacks.lobby_token(id.0, lobby, pass, expire) {
                 let redirect = ServerMessage::Redirect {
                     match_id: None,
@@ -273,7 +273,7 @@ impl Lobby<'_, '_> {
 
     /// Gives an arriving player the way back for when this server goes silent.
     fn send_fallback(&mut self, player: Entity, player_id: u64, seat: &Seat) {
-        let lobby = &self.fallbacks.settings().lobby_addresses;
+        let lobby = self.fallbacks.lobby();
         if let Some(token) = self.fallbacks.token(player_id, lobby, requeue_for(seat)) {
             self.outbound.write(Outbound {
                 player,

@@ -3,7 +3,8 @@
 
 use super::{Fleet, FleetError, millis};
 use redis::Script;
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 static LEAD: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/lead.lua")));
@@ -12,6 +13,56 @@ static RESIGN: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scr
 /// A leadership term: claims made with it are accepted only while it is the current one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Epoch(pub u64);
+
+/// Where a matchmaker stands, as its lease task last learnt it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Leading(Epoch),
+    /// Another matchmaker holds the lease: this one's clients belong there.
+    Following,
+    /// Not known: Redis did not answer (or this process never asks, a game server).
+    Unknown,
+}
+
+/// A matchmaker's standing, shared by its lease task, its placements and its tick.
+#[derive(Debug, Clone, Default)]
+pub struct Leadership(Arc<AtomicU64>);
+
+/// [`Leadership`]'s encoding: an epoch is never 0 nor `u64::MAX`.
+const UNKNOWN: u64 = 0;
+const FOLLOWING: u64 = u64::MAX;
+
+impl Leadership {
+    pub fn standing(&self) -> Standing {
+        decode(self.0.load(Ordering::Relaxed))
+    }
+
+    /// Records `standing`; the one it replaces.
+    pub fn set(&self, standing: Standing) -> Standing {
+        let encoded = match standing {
+            Standing::Leading(epoch) => epoch.0,
+            Standing::Following => FOLLOWING,
+            Standing::Unknown => UNKNOWN,
+        };
+        decode(self.0.swap(encoded, Ordering::Relaxed))
+    }
+
+    /// The epoch this matchmaker leads in, if it leads.
+    pub fn epoch(&self) -> Option<Epoch> {
+        match self.standing() {
+            Standing::Leading(epoch) => Some(epoch),
+            Standing::Following | Standing::Unknown => None,
+        }
+    }
+}
+
+fn decode(encoded: u64) -> Standing {
+    match encoded {
+        UNKNOWN => Standing::Unknown,
+        FOLLOWING => Standing::Following,
+        epoch => Standing::Leading(Epoch(epoch)),
+    }
+}
 
 impl Fleet {
     /// Takes the lease if nobody holds it, or renews it if `node` does; the epoch `node` leads in,

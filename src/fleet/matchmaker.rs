@@ -5,6 +5,8 @@
 use super::bridge::{FleetLink, FromFleet, Placement, ToFleet, leave_the_fleet};
 use super::fallback::Fallbacks;
 use super::handoff::{PendingHandoffs, add_handoffs, hand_off};
+use super::lobby_fallback::{LobbyFallbacks, give_lobby_fallbacks};
+use super::standby::admit_unless_following;
 use crate::net::{AwaitingWelcome, GameServer};
 use crate::settings::FleetSettings;
 use crate::shutdown::Shutdown;
@@ -41,14 +43,21 @@ impl Plugin for MatchmakerRolePlugin {
         let link = super::bridge::start_in_app_matchmaker(app, &self.settings);
         app.insert_resource(link);
         add_handoffs(app);
-        app.insert_resource(PlaceMatchesElsewhere)
+        app.init_resource::<LobbyFallbacks>()
+            .insert_resource(PlaceMatchesElsewhere)
             .add_systems(
                 FixedUpdate,
                 (
-                    (note_requeues, requeue_returning_players)
+                    (find_where_players_belong, requeue_returning_players)
                         .chain()
                         .before(handle_queue_requests),
-                    (send_formed_matches, carry_out_placements, hand_off)
+                    (
+                        admit_unless_following,
+                        send_formed_matches,
+                        carry_out_placements,
+                        give_lobby_fallbacks,
+                        hand_off,
+                    )
                         .chain()
                         .after(run_matchmaking),
                 )
@@ -66,27 +75,30 @@ struct RequeueOnWelcome {
     mode: u16,
 }
 
-/// Reads the requeue of each new connection's token, and asks the fleet whether the player's match
-/// still runs (then it only dropped, and goes back there) or is gone (then it is queued again).
-fn note_requeues(
+/// Asks the fleet, for each new connection, where the player belongs: in a match that still holds
+/// its claim (it dropped from its game server, or this matchmaker took over from one that died while
+/// placing it) — then it goes back there — or, when its token carries a requeue (its match did not
+/// happen), in the queue again.
+fn find_where_players_belong(
     server: Res<GameServer>,
     // Every connection (new, resumed, or replacing an older one) starts awaiting its welcome.
     connected: Query<(Entity, &Session, &PlayerId), Added<AwaitingWelcome>>,
     link: Res<FleetLink>,
 ) {
     for (player, session, id) in &connected {
-        if let Some(requeue) = server.requeue(session.client_id) {
+        let requeue = server.requeue(session.client_id);
+        if let Some(requeue) = requeue {
             tracing::info!(
                 match_id = requeue.match_id,
                 player_id = id.0,
                 "player back from a game server before its match ended"
             );
-            link.send(ToFleet::Returning {
-                player,
-                player_id: id.0,
-                mode: requeue.mode,
-            });
         }
+        link.send(ToFleet::Returning {
+            player,
+            player_id: id.0,
+            requeue_mode: requeue.map(|requeue| requeue.mode),
+        });
     }
 }
 
@@ -148,7 +160,7 @@ impl ToGameServer<'_, '_> {
             return;
         };
         let requeue = Requeue { match_id, mode };
-        let lobby = self.fallbacks.own_addresses();
+        let lobby = self.fallbacks.lobby();
         if let Some(fallback) = self.fallbacks.token(id.0, lobby, requeue) {
             self.outbound.write(Outbound {
                 player,

@@ -40,6 +40,8 @@ pub enum Refusal {
     TokenReused,
     #[error("the server is full (told so)")]
     Full,
+    #[error("the server admits no new clients now, a standby matchmaker (told so)")]
+    NotAdmitting,
     #[error("too many handshakes in progress")]
     TooManyHandshakes,
     #[error("more connection requests from this address than net.connection_requests_per_sec")]
@@ -58,6 +60,7 @@ impl Refusal {
             Self::AlreadyConnected => "already_connected",
             Self::TokenReused => "token_reused",
             Self::Full => "full",
+            Self::NotAdmitting => "not_admitting",
             Self::TooManyHandshakes => "too_many_handshakes",
             Self::RequestRateLimited => "request_rate_limited",
             Self::Unexpected => "unexpected",
@@ -111,6 +114,10 @@ pub struct NetcodeServer {
     free_indices: Vec<u32>,
     next_index: u32,
     out: Box<[u8; MAX_PACKET_BYTES]>,
+    /// Whether new clients are let in; when not, their requests are denied (a standby
+    /// matchmaker, whose clients belong to the leader: the denial sends them to the token's next
+    /// address).
+    admitting: bool,
 }
 
 impl NetcodeServer {
@@ -132,7 +139,24 @@ impl NetcodeServer {
             free_indices: Vec::new(),
             next_index: 0,
             out: Box::new([0; MAX_PACKET_BYTES]),
+            admitting: true,
             config,
+        }
+    }
+
+    /// Lets new clients in, or denies them; connected clients stay either way.
+    pub fn set_admitting(&mut self, admitting: bool) {
+        self.admitting = admitting;
+    }
+
+    /// Why a new client is denied now, if it is.
+    fn denial(&self) -> Option<Refusal> {
+        if !self.admitting {
+            Some(Refusal::NotAdmitting)
+        } else if self.clients.len() >= self.config.max_clients {
+            Some(Refusal::Full)
+        } else {
+            None
         }
     }
 

@@ -81,6 +81,11 @@ impl GameServer {
         &mut self.renet
     }
 
+    /// Lets new clients in, or denies them (a standby matchmaker); connected clients stay.
+    pub fn set_admitting(&mut self, admitting: bool) {
+        self.netcode.set_admitting(admitting);
+    }
+
     /// The player id the client's connect token carries.
     pub fn player_id(&self, client_id: u64) -> Option<u64> {
         self.netcode

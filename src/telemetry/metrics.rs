@@ -78,6 +78,7 @@ pub const WORLD_TABLE_ROWS_RESERVED: &str = "arbiter_world_table_rows_reserved";
 pub const FLEET_PLACEMENT_SECONDS: &str = "arbiter_fleet_placement_seconds";
 pub const FLEET_PLACEMENTS_TOTAL: &str = "arbiter_fleet_placements_total";
 pub const FLEET_CLAIMS_LOST_TOTAL: &str = "arbiter_fleet_claims_lost_total";
+pub const FLEET_LEADING: &str = "arbiter_fleet_leading";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
 const TICK_DURATION_BUCKETS: [f64; 12] = [
@@ -150,6 +151,10 @@ fn describe() {
     describe_counter!(
         FLEET_CLAIMS_LOST_TOTAL,
         "Players a fleet's game server found no longer claimed for their match (their claim lapsed): let go without writing for them."
+    );
+    describe_gauge!(
+        FLEET_LEADING,
+        "1 while this matchmaker leads its fleet (places matches, admits clients), 0 otherwise."
     );
     describe_counter!(TICKS_TOTAL, "Ticks run since start.");
     describe_gauge!(TICK_RATE_HZ, "Configured simulation ticks per second.");

@@ -137,7 +137,9 @@ impl NetcodeClient {
                 self.last_sent = None;
             }
             (PacketKind::Denied, State::SendingRequest | State::SendingResponse) => {
-                self.enter(State::Disconnected(DisconnectReason::Denied));
+                // As the standard's reference client does: a denial moves on to the next server.
+                self.next_server_or(DisconnectReason::Denied);
+                return None;
             }
             (PacketKind::KeepAlive, State::SendingResponse) => self.enter(State::Connected),
             (PacketKind::KeepAlive, State::Connected) => {}
@@ -175,16 +177,11 @@ impl NetcodeClient {
                 return None;
             }
             State::SendingRequest | State::SendingResponse if quiet(self.state_since) => {
-                if self.server + 1 < self.token.server_addresses.len() {
-                    self.server += 1;
-                    self.enter(State::SendingRequest);
-                    self.last_sent = None;
-                } else {
-                    let reason = match self.state {
-                        State::SendingRequest => DisconnectReason::RequestTimedOut,
-                        _ => DisconnectReason::ResponseTimedOut,
-                    };
-                    self.enter(State::Disconnected(reason));
+                let reason = match self.state {
+                    State::SendingRequest => DisconnectReason::RequestTimedOut,
+                    _ => DisconnectReason::ResponseTimedOut,
+                };
+                if !self.next_server_or(reason) {
                     return None;
                 }
             }
@@ -247,6 +244,21 @@ impl NetcodeClient {
     fn enter(&mut self, state: State) {
         self.state = state;
         self.state_since = self.time;
+    }
+
+    /// Starts over with the token's next server; stops for `reason` when none is left. Whether a
+    /// next server was taken.
+    fn next_server_or(&mut self, reason: DisconnectReason) -> bool {
+        if self.server + 1 < self.token.server_addresses.len() {
+            self.server += 1;
+            self.replay = ReplayProtection::default();
+            self.enter(State::SendingRequest);
+            self.last_sent = None;
+            true
+        } else {
+            self.enter(State::Disconnected(reason));
+            false
+        }
     }
 }
 

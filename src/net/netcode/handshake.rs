@@ -80,7 +80,7 @@ impl Handshakes {
 
 impl NetcodeServer {
     /// A connection request, checked in the standard's order; answered with a challenge (smaller
-    /// than the request, so no amplification) or, when full, a denial.
+    /// than the request, so no amplification) or, when full or not admitting, a denial.
     pub(super) fn process_request<'p>(
         &mut self,
         from: SocketAddr,
@@ -116,6 +116,7 @@ impl NetcodeServer {
         }
         let mut tag = [0u8; MAC_BYTES];
         tag.copy_from_slice(&request.private_data[request.private_data.len() - MAC_BYTES..]);
+        let denial = self.denial();
         let handshakes = &mut self.handshakes;
         match handshakes.spent.get(&tag) {
             Some(spent) if spent.address != from => return Err(Refusal::TokenReused),
@@ -131,7 +132,7 @@ impl NetcodeServer {
             }
         }
         let mut outbound = Outbound::new(&token.server_to_client_key);
-        if self.clients.len() >= self.config.max_clients {
+        if let Some(denial) = denial {
             let len = outbound.write(
                 &mut self.out[..],
                 PacketKind::Denied,
@@ -139,7 +140,7 @@ impl NetcodeServer {
                 self.config.protocol_id,
             );
             send(&self.out[..len], from);
-            return Err(Refusal::Full);
+            return Err(denial);
         }
         if !handshakes.pending.contains_key(&from)
             && handshakes.pending.len() >= handshakes.max_pending
@@ -220,7 +221,7 @@ impl NetcodeServer {
         if self.clients.contains_key(&challenge.client_id) {
             return Err(Refusal::AlreadyConnected);
         }
-        if self.clients.len() >= self.config.max_clients {
+        if let Some(denial) = self.denial() {
             let pending = self
                 .handshakes
                 .pending
@@ -233,7 +234,7 @@ impl NetcodeServer {
                 self.config.protocol_id,
             );
             send(&self.out[..len], from);
-            return Err(Refusal::Full);
+            return Err(denial);
         }
         let pending = self
             .handshakes

@@ -362,6 +362,48 @@ fn a_full_server_denies_and_the_client_learns_it() {
 }
 
 #[test]
+fn a_server_not_admitting_denies_new_clients_keeps_its_own_and_admits_again_later() {
+    let mut server = server(8);
+    let mut first = client(token(1));
+    connect(&mut server, &mut first, client_address(1));
+    server.set_admitting(false);
+    let mut second = client(token(2));
+    let mut refusals = Vec::new();
+    for _ in 0..5 {
+        if let Some(Err(refusal)) = frame(&mut server, &mut second, client_address(2), &mut |_| {
+            false
+        }) {
+            refusals.push(refusal);
+        }
+    }
+    assert_eq!(refusals.first(), Some(&Refusal::NotAdmitting));
+    assert!(
+        second.disconnect_reason().is_some(),
+        "the client was told it was denied"
+    );
+    assert_eq!(server.client_ids().collect::<Vec<_>>(), vec![1]);
+    server.set_admitting(true);
+    let mut third = client(token(3));
+    for _ in 0..100 {
+        let mut wire = Wire::default();
+        if let Some((packet, _)) = third.update(FRAME) {
+            let _ = server.process(client_address(3), &mut packet.to_vec(), &mut wire.sink());
+        }
+        server.update(FRAME, &mut wire.sink());
+        // The first client's keep-alives go unread: it is not part of this exchange.
+        for (mut packet, to) in wire.0 {
+            if to == client_address(3) {
+                third.process_packet(&mut packet);
+            }
+        }
+    }
+    assert!(third.is_connected(), "admitted again");
+    let mut connected: Vec<u64> = server.client_ids().collect();
+    connected.sort_unstable();
+    assert_eq!(connected, vec![1, 3]);
+}
+
+#[test]
 fn a_silent_client_times_out_and_its_slot_is_reused() {
     let mut server = server(1);
     let mut first = client(token(1));

@@ -131,6 +131,22 @@ fn packets_with_another_key_or_protocol_are_ignored() {
 }
 
 #[test]
+fn a_denial_moves_to_the_next_server_and_the_last_one_s_denial_ends_it() {
+    let mut client = NetcodeClient::new(token(&["127.0.0.1:4000", "127.0.0.1:4001"]));
+    client.update(FRAME);
+    client.process(&mut from_server(PacketKind::Denied, 0, &[]));
+    assert!(client.is_connecting(), "on to the next server");
+    assert_eq!(
+        client.server_addr(),
+        "127.0.0.1:4001".parse().expect("address")
+    );
+    let request = client.update(FRAME).expect("a request at once").to_vec();
+    assert_eq!(request[0], PacketKind::Request as u8);
+    client.process(&mut from_server(PacketKind::Denied, 0, &[]));
+    assert_eq!(client.disconnect_reason(), Some(DisconnectReason::Denied));
+}
+
+#[test]
 fn an_unanswered_request_moves_to_the_next_server_then_times_out() {
     let mut client = NetcodeClient::new(token(&["127.0.0.1:4000", "127.0.0.1:4001"]));
     client.update(Duration::ZERO);
