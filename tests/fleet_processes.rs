@@ -1,9 +1,10 @@
-//! A fleet of real processes on loopback: one `arbiter matchmaker` and three
-//! `arbiter serve --role game`, sharing PostgreSQL shards, Redis and one token key; honest bots in
-//! this process know only the matchmaker. A game server is killed with SIGKILL while its match is
-//! live: its players are back in the matchmaker's lobby within 10 s and play on another server, and
-//! at the end every player's stored history verifies clean. Seen from outside, through the query
-//! API: `/v1/matches` (fleet-wide) and `/v1/sessions/{id}` (which server a player is on).
+//! Fleets of real processes on loopback: `arbiter matchmaker`s and `arbiter serve --role game`s,
+//! sharing PostgreSQL shards, Redis and one token key; honest bots in this process know only the
+//! matchmakers. Each test kills one process with SIGKILL at the worst moment — a game server while
+//! its match is live, the leading matchmaker while it places matches — and checks that the players
+//! play on, that no player is ever in two matches, and that every stored history verifies clean.
+//! Seen from outside, through the query API: `/v1/matches` (fleet-wide) and `/v1/sessions/{id}`
+//! (which server a player is on).
 
 use arbiter::bots::{Arsenal, Swarm};
 use arbiter::cli::Behavior;
@@ -25,14 +26,14 @@ const BOTS: u64 = 16;
 const BINARY: &str = env!("CARGO_BIN_EXE_arbiter");
 
 /// One process's config: its game socket on `port`, admin and query anywhere, the fleet's store,
-/// Redis and key; game servers send players back to `lobby`.
+/// Redis and key; the lobby is at `lobby` (every matchmaker).
 fn write_config(
     dir: &Path,
     port: u16,
     shards: &[String],
     redis: &str,
     key: &Path,
-    lobby: u16,
+    lobby: &[SocketAddr],
 ) -> PathBuf {
     let config = dir.join("server.toml");
     let text = format!(
@@ -44,9 +45,10 @@ fn write_config(
          [persistence]\nshards = {shards:?}\n\
          [cache]\nbackend = \"redis\"\nredis_url = {redis:?}\n\
          [fleet]\nname = \"processes\"\nredis_url = {redis:?}\ncapacity = 2\nheartbeat_ms = 200\n\
-         lobby_addresses = [\"127.0.0.1:{lobby}\"]\n",
+         lobby_addresses = {lobby}\n",
         data = dir.join("data").display().to_string(),
         key = key.display().to_string(),
+        lobby = toml_addresses(lobby),
     );
     std::fs::write(&config, text).expect("write config");
     config
@@ -85,6 +87,191 @@ fn live_matches(query_api: SocketAddr) -> HashMap<u64, Vec<u64>> {
         .collect()
 }
 
+fn toml_addresses(addresses: &[SocketAddr]) -> String {
+    let quoted: Vec<String> = addresses
+        .iter()
+        .map(|address| format!("\"{address}\""))
+        .collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// One process of a fleet.
+struct Member {
+    port: u16,
+    config: PathBuf,
+    process: ServerProcess,
+}
+
+/// A fleet's processes, and the key they seal tokens with.
+struct ProcessFleet {
+    /// Matchmakers in the order started: the first leads at first.
+    matchmakers: Vec<Member>,
+    /// Game servers by game port.
+    games: HashMap<u16, Member>,
+    issuer: TokenIssuer,
+    _root: tempfile::TempDir,
+}
+
+impl ProcessFleet {
+    /// Starts `matchmakers` matchmakers — the first leads before the next starts — and `games`
+    /// game servers.
+    fn start(shards: &[String], redis: &str, matchmakers: usize, games: usize) -> Self {
+        let root = tempfile::tempdir().expect("temp dir");
+        let key = root.path().join("fleet.key");
+        std::fs::write(&key, arbiter_client::netcode::random_bytes::<32>()).expect("key");
+        let lobby: Vec<SocketAddr> = (0..matchmakers)
+            .map(|_| loopback(free_udp_port()))
+            .collect();
+        let member = |name: String, port: u16, command: &[&str]| {
+            let dir = root.path().join(name);
+            std::fs::create_dir_all(&dir).expect("dir");
+            let config = write_config(&dir, port, shards, redis, &key, &lobby);
+            let process = ServerProcess::start_command(BINARY, command, &config);
+            // One at a time: each applies the migrations at start.
+            process.admin_address();
+            Member {
+                port,
+                config,
+                process,
+            }
+        };
+        let mut started = Vec::new();
+        for (n, address) in lobby.iter().enumerate() {
+            let matchmaker = member(format!("matchmaker-{n}"), address.port(), &["matchmaker"]);
+            if n == 0 {
+                wait_until_leading(&matchmaker);
+            }
+            started.push(matchmaker);
+        }
+        let games = (0..games)
+            .map(|n| {
+                let port = free_udp_port();
+                let game = member(format!("game-{n}"), port, &["serve", "--role", "game"]);
+                (port, game)
+            })
+            .collect();
+        let issuer = TokenIssuer::new(
+            std::fs::read(&key)
+                .expect("key")
+                .try_into()
+                .expect("32 bytes"),
+            lobby,
+            &NetSettings::default(),
+        );
+        Self {
+            matchmakers: started,
+            games,
+            issuer,
+            _root: root,
+        }
+    }
+
+    /// Clients for players `ids`, their tokens naming the matchmakers at `order`, in that order.
+    fn bots(&self, ids: std::ops::RangeInclusive<u64>, order: &[SocketAddr]) -> Vec<ArbiterClient> {
+        ids.map(|id| {
+            let token = self
+                .issuer
+                .issue_for(id, order, arbiter::net::TokenPass::Lobby, 300)
+                .expect("a token");
+            ArbiterClient::connect(token, None).expect("socket")
+        })
+        .collect()
+    }
+
+    /// Stops every live process, checks that the fleet's lease is free, and verifies every stored
+    /// history against its row (`verify` exits 0 only then) for `players` players.
+    async fn stop_and_verify(self, redis: &str, players: u64, dead: &[u16]) {
+        let alive = |member: &&Member| !dead.contains(&member.port);
+        for member in self.games.values().chain(&self.matchmakers).filter(alive) {
+            member.process.signal("TERM");
+        }
+        let config = self.matchmakers[0].config.clone();
+        for mut member in self.games.into_values().chain(self.matchmakers) {
+            if !dead.contains(&member.port) {
+                member.process.wait_exit(Duration::from_secs(30));
+            }
+        }
+        // A stopped matchmaker gives its lease up: another may lead at once.
+        let leader: Option<String> =
+            redis_server::run(redis, redis::cmd("GET").arg("{processes}:leader")).await;
+        assert_eq!(leader, None);
+        let verified = run_command(BINARY, &config, &["verify"]);
+        assert!(
+            verified.contains(&format!("checked {players} player(s)"))
+                && verified.contains(" 0 mismatch(es), 0 economy violation(s)"),
+            "{verified}"
+        );
+    }
+}
+
+/// Polls a matchmaker's metrics until it leads its fleet.
+fn wait_until_leading(matchmaker: &Member) {
+    let admin = matchmaker.process.admin_address();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, metrics) = get(admin, "/metrics").expect("GET /metrics");
+        if metrics
+            .lines()
+            .any(|line| line == "arbiter_fleet_leading 1")
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the matchmaker never leads");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Plays the bots frame by frame until `done` (checked every 200 ms), at most `limit`.
+fn play_until(
+    swarm: &mut Swarm,
+    started: Instant,
+    what: &str,
+    limit: Duration,
+    done: &mut dyn FnMut() -> bool,
+) -> Duration {
+    let frame = Duration::from_millis(16);
+    let since = Instant::now();
+    let mut last_check = Instant::now();
+    loop {
+        swarm.play_frame(frame, started.elapsed().as_micros() as u64);
+        std::thread::sleep(frame);
+        if last_check.elapsed() >= Duration::from_millis(200) {
+            last_check = Instant::now();
+            if done() {
+                return since.elapsed();
+            }
+        }
+        assert!(since.elapsed() < limit, "never: {what}");
+    }
+}
+
+/// Plays the bots frame by frame while `going_on` says so, at most a minute.
+fn play_while(swarm: &mut Swarm, started: Instant, what: &str, going_on: impl Fn(&Swarm) -> bool) {
+    let frame = Duration::from_millis(16);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while going_on(swarm) {
+        swarm.play_frame(frame, started.elapsed().as_micros() as u64);
+        std::thread::sleep(frame);
+        assert!(Instant::now() < deadline, "never: {what}");
+    }
+}
+
+/// Fails if a player is in two live matches at once.
+fn assert_no_player_in_two_matches(live: &HashMap<u64, Vec<u64>>) {
+    let mut seen: HashMap<u64, u64> = HashMap::new();
+    for (match_id, players) in live {
+        for player in players {
+            if let Some(other) = seen.insert(*player, *match_id) {
+                panic!("player {player} is in matches {other} and {match_id}");
+            }
+        }
+    }
+}
+
 #[test]
 fn a_killed_game_server_sends_its_players_back_and_every_history_verifies_clean() {
     let redis = arbiter_testing::databases::runtime().block_on(redis_server::fresh_database(5));
@@ -92,71 +279,20 @@ fn a_killed_game_server_sends_its_players_back_and_every_history_verifies_clean(
         return;
     };
     on_postgres(2, |shards| async move {
-        let root = tempfile::tempdir().expect("temp dir");
-        let key = root.path().join("fleet.key");
-        std::fs::write(&key, arbiter_client::netcode::random_bytes::<32>()).expect("key");
-        let lobby_port = free_udp_port();
-        let mut dirs = Vec::new();
-        for name in ["matchmaker", "game-1", "game-2", "game-3"] {
-            let dir = root.path().join(name);
-            std::fs::create_dir_all(&dir).expect("dir");
-            let port = if name == "matchmaker" {
-                lobby_port
-            } else {
-                free_udp_port()
-            };
-            dirs.push((
-                write_config(&dir, port, &shards, &redis, &key, lobby_port),
-                port,
-            ));
-        }
-        let matchmaker = ServerProcess::start_command(BINARY, &["matchmaker"], &dirs[0].0);
-        let query_api = matchmaker.query_address();
-        // One at a time: each applies the migrations at start.
-        let mut games: HashMap<u16, ServerProcess> = HashMap::new();
-        for (config, port) in &dirs[1..] {
-            let game = ServerProcess::start_command(BINARY, &["serve", "--role", "game"], config);
-            game.admin_address();
-            games.insert(*port, game);
-        }
-
-        let issuer = TokenIssuer::new(
-            std::fs::read(&key)
-                .expect("key")
-                .try_into()
-                .expect("32 bytes"),
-            vec![SocketAddr::from(([127, 0, 0, 1], lobby_port))],
-            &NetSettings::default(),
-        );
+        let fleet = ProcessFleet::start(&shards, &redis, 1, 3);
+        let query_api = fleet.matchmakers[0].process.query_address();
+        let lobby = [loopback(fleet.matchmakers[0].port)];
         let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped assets"));
-        for id in 1..=BOTS {
-            let token = issuer.issue(id).expect("a token");
-            swarm.add(
-                ArbiterClient::connect(token, None).expect("socket"),
-                Behavior::Honest,
-            );
+        for client in fleet.bots(1..=BOTS, &lobby) {
+            swarm.add(client, Behavior::Honest);
         }
-        let frame = Duration::from_millis(16);
         let started = Instant::now();
-        let mut play_until = |what: &str, limit: Duration, done: &mut dyn FnMut() -> bool| {
-            let since = Instant::now();
-            let mut last_check = Instant::now();
-            loop {
-                swarm.play_frame(frame, started.elapsed().as_micros() as u64);
-                std::thread::sleep(frame);
-                if last_check.elapsed() >= Duration::from_millis(200) {
-                    last_check = Instant::now();
-                    if done() {
-                        return since.elapsed();
-                    }
-                }
-                assert!(since.elapsed() < limit, "never: {what}");
-            }
-        };
 
         // A live match on a game server: its players are the victims of that server's death.
         let mut target: Option<(u16, u64, Vec<u64>)> = None;
         play_until(
+            &mut swarm,
+            started,
             "a live match on a game server",
             Duration::from_secs(90),
             &mut || {
@@ -166,7 +302,7 @@ fn a_killed_game_server_sends_its_players_back_and_every_history_verifies_clean(
                         .and_then(|player| server_of(query_api, *player));
                     let port =
                         server.and_then(|server| server.rsplit(':').next()?.parse::<u16>().ok());
-                    if let Some(port) = port.filter(|port| games.contains_key(port)) {
+                    if let Some(port) = port.filter(|port| fleet.games.contains_key(port)) {
                         target = Some((port, match_id, players));
                         return true;
                     }
@@ -188,24 +324,31 @@ fn a_killed_game_server_sends_its_players_back_and_every_history_verifies_clean(
             })
             .collect();
         assert!(!victims.is_empty());
-        games.get(&port).expect("the server").signal("KILL");
+        fleet.games[&port].process.signal("KILL");
 
         // Back: a victim's session names another server — the lobby, or already its next game
         // server (it passed through the lobby). Polled every 200 ms.
         let dead = format!("127.0.0.1:{port}");
         let killed_at = Instant::now();
         let mut back_after: HashMap<u64, Duration> = HashMap::new();
-        play_until("the victims back", Duration::from_secs(30), &mut || {
-            for victim in &victims {
-                let elsewhere = server_of(query_api, *victim).is_some_and(|server| server != dead);
-                if elsewhere {
-                    back_after
-                        .entry(*victim)
-                        .or_insert_with(|| killed_at.elapsed());
+        play_until(
+            &mut swarm,
+            started,
+            "the victims back",
+            Duration::from_secs(30),
+            &mut || {
+                for victim in &victims {
+                    let elsewhere =
+                        server_of(query_api, *victim).is_some_and(|server| server != dead);
+                    if elsewhere {
+                        back_after
+                            .entry(*victim)
+                            .or_insert_with(|| killed_at.elapsed());
+                    }
                 }
-            }
-            back_after.len() == victims.len()
-        });
+                back_after.len() == victims.len()
+            },
+        );
         assert!(
             back_after
                 .values()
@@ -215,6 +358,8 @@ fn a_killed_game_server_sends_its_players_back_and_every_history_verifies_clean(
 
         let mut playing_again: HashSet<u64> = HashSet::new();
         play_until(
+            &mut swarm,
+            started,
             "the victims in a match again",
             Duration::from_secs(90),
             &mut || {
@@ -228,38 +373,126 @@ fn a_killed_game_server_sends_its_players_back_and_every_history_verifies_clean(
             },
         );
         // Their new matches play to the end (and are stored by the servers that ran them).
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while swarm.report().matches_completed < victims.len() as u64 {
-            swarm.play_frame(frame, started.elapsed().as_micros() as u64);
-            std::thread::sleep(frame);
-            assert!(Instant::now() < deadline, "the new matches never ended");
-        }
+        play_while(&mut swarm, started, "the new matches ended", |swarm| {
+            swarm.report().matches_completed < victims.len() as u64
+        });
         let report = swarm.report();
         assert_eq!(report.kicked, 0, "{report:#?}");
         assert!(report.fallbacks >= victims.len() as u64, "{report:#?}");
         swarm.leave();
+        fleet.stop_and_verify(&redis, BOTS, &[port]).await;
+    });
+}
 
-        // Everyone stops; every history replays to its stored row (`verify` exits 0 only then).
-        for (game_port, game) in &games {
-            if *game_port != port {
-                game.signal("TERM");
-            }
+#[test]
+fn a_killed_leading_matchmaker_hands_its_players_to_the_standby_and_no_player_is_in_two_matches() {
+    let redis = arbiter_testing::databases::runtime().block_on(redis_server::fresh_database(6));
+    let Some(redis) = redis else {
+        return;
+    };
+    on_postgres(2, |shards| async move {
+        // 18 bots in matches of 4: two wait in the lobby whenever the rest play.
+        let bots = 18;
+        let fleet = ProcessFleet::start(&shards, &redis, 2, 2);
+        let (leader, standby) = (&fleet.matchmakers[0], &fleet.matchmakers[1]);
+        let (leader_at, standby_at) = (loopback(leader.port), loopback(standby.port));
+        let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped assets"));
+        // Half the bots try the standby first: it denies them, and they go on to the leader.
+        let half = bots / 2;
+        let clients = fleet
+            .bots(1..=half, &[leader_at, standby_at])
+            .into_iter()
+            .chain(fleet.bots(half + 1..=bots, &[standby_at, leader_at]));
+        for client in clients {
+            swarm.add(client, Behavior::Honest);
         }
-        matchmaker.signal("TERM");
-        for game in games.values_mut() {
-            game.wait_exit(Duration::from_secs(30));
-        }
-        let mut matchmaker = matchmaker;
-        matchmaker.wait_exit(Duration::from_secs(30));
-        // The stopped matchmaker gave its lease up: another may lead at once.
-        let leader: Option<String> =
-            redis_server::run(&redis, redis::cmd("GET").arg("{processes}:leader")).await;
-        assert_eq!(leader, None);
-        let verified = run_command(BINARY, &dirs[0].0, &["verify"]);
-        assert!(
-            verified.contains(&format!("checked {BOTS} player(s)"))
-                && verified.contains(" 0 mismatch(es), 0 economy violation(s)"),
-            "{verified}"
+        // A game server's query API: fleet-wide, and it outlives the matchmakers.
+        let query_api = fleet
+            .games
+            .values()
+            .next()
+            .expect("a game")
+            .process
+            .query_address();
+        let started = Instant::now();
+        // Every bot online, none on the standby: at the leader, or on a game server already.
+        let standby_name = standby_at.to_string();
+        play_until(
+            &mut swarm,
+            started,
+            "every bot online",
+            Duration::from_secs(60),
+            &mut || {
+                let servers: Vec<Option<String>> =
+                    (1..=bots).map(|id| server_of(query_api, id)).collect();
+                assert!(
+                    !servers.contains(&Some(standby_name.clone())),
+                    "{servers:?}"
+                );
+                servers.iter().all(Option::is_some)
+            },
         );
+
+        // Killed as soon as it has placed a match, with the others being formed and placed.
+        let leader_admin = leader.process.admin_address();
+        play_until(
+            &mut swarm,
+            started,
+            "a match placed",
+            Duration::from_secs(60),
+            &mut || {
+                let (_, metrics) = get(leader_admin, "/metrics").expect("GET /metrics");
+                metrics.lines().any(|line| {
+                    line.starts_with("arbiter_fleet_placements_total{result=\"placed\"}")
+                })
+            },
+        );
+        let lease: String =
+            redis_server::run(&redis, redis::cmd("GET").arg("{processes}:leader")).await;
+        let old_epoch: u64 = lease
+            .split(' ')
+            .next()
+            .and_then(|epoch| epoch.parse().ok())
+            .expect("an epoch");
+        leader.process.signal("KILL");
+        wait_until_leading(standby);
+
+        // Every bot plays a match the new leader placed (a later epoch in its id), reaching it
+        // from the lobby (its fallback) or from its game server (the next lobby address); and at
+        // no moment is a player in two matches.
+        let mut in_new_matches: HashSet<u64> = HashSet::new();
+        let all_again = play_until(
+            &mut swarm,
+            started,
+            "every bot in a match the new leader placed",
+            Duration::from_secs(150),
+            &mut || {
+                let live = live_matches(query_api);
+                assert_no_player_in_two_matches(&live);
+                for (match_id, players) in live {
+                    if match_id >> 32 > old_epoch {
+                        in_new_matches.extend(players);
+                    }
+                }
+                in_new_matches.len() == bots as usize
+            },
+        );
+        let report = swarm.report();
+        #[expect(clippy::print_stderr, reason = "the figure the README quotes")]
+        {
+            eprintln!(
+                "every bot in a match of the new leader {all_again:?} after the kill; {} fallback(s) used",
+                report.fallbacks
+            );
+        }
+        assert_eq!(report.kicked, 0, "{report:#?}");
+        assert!(
+            report.fallbacks >= 1,
+            "the lobby's bots used their fallback: {report:#?}"
+        );
+        swarm.leave();
+        fleet
+            .stop_and_verify(&redis, bots, &[leader_at.port()])
+            .await;
     });
 }

@@ -9,11 +9,11 @@ use crate::net::{TokenIssuer, TokenPass};
 use crate::read::redis_link::RedisLink;
 use crate::settings::{FleetSettings, Orchestrator};
 use crate::shutdown::ShutdownStepHandle;
+use crate::telemetry::metrics::FLEET_LEADING;
 use arbiter_client::seat::Seat;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
 use std::net::SocketAddr;
-use crate::telemetry::metrics::FLEET_LEADING;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -288,8 +288,7 @@ async fn serve_matchmaker(
             } => {
                 let (setup, answers) = (setup.clone(), answers.clone());
                 tokio::spawn(async move {
-                    if let Some(answer) = returning(&setup, player, player_id, requeue_mode).await
-                    {
+                    if let Some(answer) = returning(&setup, player, player_id, requeue_mode).await {
                         let _ = answers.send(answer);
                     }
                 });

@@ -37,7 +37,7 @@ pub struct LobbyFallbacks {
 pub struct FallbackRenewal(Instant);
 
 /// A player in this lobby: connected, not on its way to another server.
-type InLobby = (With<Session>, Without<HandedOff>);
+pub type InLobby = (With<Session>, Without<HandedOff>);
 
 /// Gives each newly welcomed player its fallback, and renews the ones due.
 pub fn give_lobby_fallbacks(

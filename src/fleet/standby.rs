@@ -9,12 +9,11 @@ use super::bridge::FleetLink;
 use super::fallback::Fallbacks;
 use super::handoff::PendingHandoffs;
 use super::leader::Standing;
+use super::lobby_fallback::InLobby;
 use crate::net::{GameServer, TokenPass};
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::ServerMessage;
-use arbiter_components::session::{HandedOff, Session};
 use bevy_ecs::entity::Entity;
-use bevy_ecs::query::{With, Without};
 use bevy_ecs::system::{Local, Query, Res, ResMut};
 
 /// Admits clients unless another matchmaker leads; sends the lobby on when this one stops leading.
@@ -22,7 +21,7 @@ pub fn admit_unless_following(
     link: Res<FleetLink>,
     server: Option<ResMut<GameServer>>,
     mut was_following: Local<bool>,
-    lobby: Query<(Entity, &PlayerId), (With<Session>, Without<HandedOff>)>,
+    lobby: Query<(Entity, &PlayerId), InLobby>,
     fallbacks: Fallbacks,
     mut handoffs: ResMut<PendingHandoffs>,
 ) {

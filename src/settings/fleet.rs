@@ -39,8 +39,9 @@ pub struct FleetSettings {
     /// Reports a game server may miss before the fleet drops it, and a matchmaker's lease in
     /// heartbeats (2–60).
     pub missed_heartbeats: u32,
-    /// Where a game server sends its players after their match: the matchmaker's public
-    /// addresses, as in its connect tokens. Required for `--role game`.
+    /// The lobby: every matchmaker's public address, as in connect tokens. Where a game server
+    /// sends its players after their match (required for `--role game`), and where a matchmaker's
+    /// lobby players fall back to should it die or stand by.
     pub lobby_addresses: Vec<SocketAddr>,
     /// `registry` (Redis, no Kubernetes) or `agones`.
     pub orchestrator: Orchestrator,

@@ -370,9 +370,9 @@ fn a_server_not_admitting_denies_new_clients_keeps_its_own_and_admits_again_late
     let mut second = client(token(2));
     let mut refusals = Vec::new();
     for _ in 0..5 {
-        if let Some(Err(refusal)) = frame(&mut server, &mut second, client_address(2), &mut |_| {
-            false
-        }) {
+        if let Some(Err(refusal)) =
+            frame(&mut server, &mut second, client_address(2), &mut |_| false)
+        {
             refusals.push(refusal);
         }
     }
