@@ -34,11 +34,26 @@ def sqlite_pair_config():
     return work, config, game_port
 
 
-def start_server(binary, config, work, prefix=()):
-    """Starts the server logging JSON to WORK/log, after PREFIX (e.g. a `taskset` pin); returns
-    (process, admin address, log file), or exits with the log's tail if it does not come up."""
+def load_config(count, net="", extra=""):
+    """A work directory and a config in it for a load of COUNT clients: 60 Hz, room for them all,
+    admin and query on free ports; NET adds lines to [net], EXTRA whole sections. Returns (work,
+    config path, game port)."""
+    game_port = free_port(socket.SOCK_DGRAM)
+    work = tempfile.mkdtemp()
+    config = os.path.join(work, "server.toml")
+    with open(config, "w") as file:
+        file.write(f'[server]\ntick_rate_hz = 60\nbind = "127.0.0.1:{game_port}"\ndata_dir = "{work}/data"\n'
+                   f'[net]\nmax_clients = {max(count, 1024)}\n{net}'
+                   f'[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n{extra}')
+    return work, config, game_port
+
+
+def start_server(binary, config, work, prefix=(), command=()):
+    """Starts the server logging JSON to WORK/log, after PREFIX (e.g. a `taskset` pin), running
+    COMMAND (e.g. `("matchmaker",)`; `serve` when empty); returns (process, admin address, log
+    file), or exits with the log's tail if it does not come up."""
     log = open(os.path.join(work, "log"), "w+")
-    server = subprocess.Popen([*prefix, binary, "--config", config], stderr=log,
+    server = subprocess.Popen([*prefix, binary, *command, "--config", config], stderr=log,
                               env={**os.environ, "ARBITER_LOG_FORMAT": "json"})
     for _ in range(300):
         log.seek(0)

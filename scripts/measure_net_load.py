@@ -9,8 +9,8 @@ datagrams per client per tick each way from the server's own counters.
 Usage: scripts/measure_net_load.py COUNT [SECONDS] [LOSS]     (e.g. 100, 500, 1000; LOSS e.g. 0.05,
        with 40 ms each way and ±10 ms of jitter, applied by the bots to both directions)
 """
-import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
-from arbiter_run import free_port, release_binary, start_server
+import json, os, re, signal, subprocess, sys, time, urllib.request
+from arbiter_run import load_config, release_binary, start_server
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20
@@ -19,13 +19,7 @@ link = ["--loss", str(loss), "--latency-ms", "40", "--jitter-ms", "10"] if loss 
 binary = release_binary()
 clock_ticks = os.sysconf("SC_CLK_TCK")
 
-game_port = free_port(socket.SOCK_DGRAM)
-work = tempfile.mkdtemp()
-config = os.path.join(work, "server.toml")
-with open(config, "w") as file:
-    file.write(f'[server]\ntick_rate_hz = 60\nbind = "127.0.0.1:{game_port}"\ndata_dir = "{work}/data"\n'
-               f'[net]\nmax_clients = {max(count, 1024)}\n'
-               f'[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n')
+work, config, game_port = load_config(count)
 server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c", "0"))
 
 def metric(text, name):

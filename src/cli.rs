@@ -191,6 +191,9 @@ pub enum Behavior {
     /// Play honestly, and in groups of five (in the order they connect) found and join a guild,
     /// then chat, deposit and withdraw coins now and then.
     Social,
+    /// Stay in the lobby, connected, pinging twice a second and never queueing: the load of a
+    /// lobby full of players.
+    Lobby,
 }
 
 impl Behavior {
@@ -208,12 +211,18 @@ impl Behavior {
             Behavior::Trader => "trader",
             Behavior::Duper => "duper",
             Behavior::Social => "social",
+            Behavior::Lobby => "lobby",
         }
     }
 
     /// Whether it trades (and stays out of matches, which would cancel its trades).
     pub fn trades(self) -> bool {
         matches!(self, Behavior::Trader | Behavior::Duper)
+    }
+
+    /// Whether it queues for matches.
+    pub fn queues(self) -> bool {
+        !self.trades() && self != Behavior::Lobby
     }
 
     /// What the bots that do not play this behaviour play: honest, or for a duper, honest

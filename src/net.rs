@@ -25,11 +25,13 @@ use crate::phase::TickSystems;
 use crate::settings::{NetSettings, ServerConfig};
 use crate::shutdown::Shutdown;
 use arbiter_client::netcode::KEY_BYTES as NETCODE_KEY_BYTES;
+use arbiter_components::matchmaking::PlaceMatchesElsewhere;
 use arbiter_components::messages::KickRequest;
 use arbiter_components::protocol::{KickReason, connection_config, protocol_id};
 use arbiter_components::session::Session;
 use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
-use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet, common_conditions::resource_changed};
+use bevy_ecs::schedule::common_conditions::{not, resource_changed, resource_exists};
+use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
 use bevy_ecs::system::{Query, Res, ResMut};
 use bevy_time::{Real, Time};
 use netcode::NetcodeConfig;
@@ -199,7 +201,9 @@ impl Plugin for NetPlugin {
                     outbound::deliver_outbound,
                     sessions::send_welcomes,
                     outbound::carry_out_kicks,
-                    snapshots::send_snapshots,
+                    // A fleet's matchmaker has no world to show: its players wait in the lobby,
+                    // their matches run on game servers.
+                    snapshots::send_snapshots.run_if(not(resource_exists::<PlaceMatchesElsewhere>)),
                     snapshots::send_packets,
                 )
                     .chain()

@@ -5,6 +5,7 @@ use crate::bundle::{Bundler, frames};
 use crate::conditioner::LinkConditioner;
 use crate::fleet::FleetPath;
 use crate::netcode::{ConnectToken, DisconnectReason, MAX_PACKET_BYTES, NetcodeClient};
+use crate::send_pace::SendPace;
 use crate::snapshots::SnapshotHistory;
 use arbiter_components::protocol::{
     ClientMessage, ServerChannel, ServerMessage, connection_config, decode_server, encode,
@@ -46,6 +47,8 @@ pub struct ArbiterClient {
     malformed_received: u64,
     /// A fleet's redirects and fallbacks, followed by the client itself.
     fleet: FleetPath,
+    /// When renet's packets go out.
+    pace: SendPace,
 }
 
 impl std::fmt::Debug for ArbiterClient {
@@ -67,10 +70,12 @@ impl ArbiterClient {
     ) -> Result<Self, ClientError> {
         let socket = UdpSocket::bind(SocketAddr::from(([0, 0, 0, 0], 0)))?;
         socket.set_nonblocking(true)?;
+        let config = connection_config(CLIENT_SEND_BUDGET);
         Ok(Self {
             socket,
             netcode: NetcodeClient::new(token),
-            renet: RenetClient::new(connection_config(CLIENT_SEND_BUDGET)),
+            renet: RenetClient::new(config.clone()),
+            pace: SendPace::new(&config),
             buffer: Box::new([0; MAX_PACKET_BYTES]),
             link: link.map(|link| (link.clone(), link.other_direction())),
             bundler: Bundler::default(),
@@ -224,6 +229,7 @@ impl ArbiterClient {
     /// Queues `message` on its channel; it leaves with the next [`flush`](Self::flush).
     pub fn send(&mut self, message: &ClientMessage) {
         self.renet.send_message(message.channel(), encode(message));
+        self.pace.queued();
     }
 
     /// Queues raw bytes on a channel, bypassing encoding: for tests of the server's defences.
@@ -233,15 +239,22 @@ impl ArbiterClient {
         bytes: Vec<u8>,
     ) {
         self.renet.send_message(channel, bytes);
+        self.pace.queued();
     }
 
-    /// Encrypts and sends everything queued: one datagram, unless it exceeds one payload.
+    /// Encrypts and sends everything queued: one datagram, unless it exceeds one payload. With
+    /// nothing queued and nothing awaiting an ack, only every
+    /// [`IDLE_SEND_INTERVAL`](arbiter_components::protocol::IDLE_SEND_INTERVAL) (renet's acks).
     pub fn flush(&mut self) -> Result<(), ClientError> {
         if self.netcode.is_connected() {
             if let Some(tick) = self.snapshots.take_acknowledgement() {
                 self.send(&ClientMessage::AckSnapshot { tick });
             }
             let (server, now) = (self.netcode.server_addr(), self.netcode.current_time());
+            if !self.pace.due(self.netcode.quiet_for(), &self.renet) {
+                return self.release_outgoing();
+            }
+            self.pace.sent();
             let mut sent = Ok(());
             let mut send_bundle = |bundle: &[u8]| {
                 if let Some(packet) = self.netcode.payload(bundle)

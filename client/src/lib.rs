@@ -30,6 +30,7 @@ pub mod inventory;
 pub mod netcode;
 pub mod party;
 pub mod seat;
+mod send_pace;
 mod snapshots;
 pub mod token;
 pub mod trade;

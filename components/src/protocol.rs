@@ -20,7 +20,7 @@ mod trade;
 pub use crate::guild::{GuildRefusal, GuildRequest, GuildRole};
 pub use crate::party::{PartyRefusal, PartyRequest};
 pub use crate::trade::{TradeCancel, TradeFailure, TradePhase, TradeRefusal, TradeRequest};
-pub use channels::{ClientChannel, ServerChannel, connection_config};
+pub use channels::{ClientChannel, IDLE_SEND_INTERVAL, ServerChannel, connection_config};
 pub use client_message::{ClientMessage, InputFrame};
 pub use codec::{DecodeError, decode_client, decode_server, encode};
 pub use delta::{DeltaError, QuantisedState, decode_delta, encode_delta, encode_delta_snapshot};

@@ -210,7 +210,10 @@ impl Bot {
             self.client.send(&ClientMessage::JoinQueue { mode: 0 });
             self.joined_queue = true;
         }
-        let inputs = if self.behavior == Behavior::Speedhack {
+        // Movement only in a match, as a game client sends it.
+        let inputs = if self.view.map.is_none() {
+            0
+        } else if self.behavior == Behavior::Speedhack {
             self.cheated(now_us);
             2
         } else {
@@ -535,11 +538,10 @@ impl Bot {
         self.stats.inputs_sent += 1;
     }
 
-    /// The player id the server welcomed this bot as (0 before that).
-    /// Whether it queues: a trader stays in the lobby (entering a match would cancel its trade),
-    /// and a bot that has completed the matches it was asked for is finished with them.
+    /// Whether it queues: a trader or a lobby bot stays in the lobby (entering a match would cancel
+    /// a trade), and a bot that has completed the matches it was asked for is finished with them.
     fn wants_a_match(&self) -> bool {
-        !self.behavior.trades()
+        self.behavior.queues()
             && self
                 .matches_wanted
                 .is_none_or(|wanted| self.stats.matches_completed < wanted)
@@ -550,6 +552,7 @@ impl Bot {
         self.done || !self.wants_a_match()
     }
 
+    /// The player id the server welcomed this bot as (0 before that).
     pub(super) fn player_id(&self) -> u64 {
         self.view.me
     }

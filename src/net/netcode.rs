@@ -172,6 +172,13 @@ impl NetcodeServer {
         self.clients.get(&client_id).map(|client| client.address)
     }
 
+    /// How long nothing was sent to the client (keep-alives included).
+    pub fn quiet_for(&self, client_id: u64) -> Option<Duration> {
+        self.clients
+            .get(&client_id)
+            .map(|client| self.time.saturating_sub(client.last_sent))
+    }
+
     /// Reads one datagram from `from`. Replies (challenge, keep-alive, denied) go out through
     /// `send`; a payload is returned to the caller, decrypted in place in `packet`.
     pub fn process<'p>(

@@ -192,9 +192,7 @@ pub(super) fn send_snapshots(
             .renet()
             .can_send_message(session.client_id, ServerChannel::Snapshot, len)
         {
-            server
-                .renet()
-                .send_message(session.client_id, ServerChannel::Snapshot, bytes);
+            server.send_bytes(session.client_id, ServerChannel::Snapshot, bytes);
             session.bytes_sent += len as u64;
             sent += 1;
             sent_bytes += len as u64;

@@ -10,9 +10,13 @@ use arbiter_client::bundle::{Bundler, frames};
 use arbiter_client::netcode::MAX_PACKET_BYTES;
 use arbiter_client::seat::{Requeue, Seat};
 use arbiter_client::token::player_id_from_user_data;
-use arbiter_components::protocol::{KickReason, ServerChannel, ServerMessage, encode};
+use arbiter_components::protocol::{
+    IDLE_SEND_INTERVAL, KickReason, ServerChannel, ServerMessage, encode,
+};
 use bevy_ecs::resource::Resource;
+use foldhash::fast::RandomState;
 use renet::{ConnectionConfig, RenetServer};
+use std::collections::HashSet;
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
@@ -42,6 +46,9 @@ pub struct GameServer {
     kicked: Vec<Kicked>,
     /// The event channel's memory: all of it free means every reliable message was acknowledged.
     event_channel_bytes: usize,
+    /// Clients sent a message, or heard from, this tick: their renet packets go out now. The
+    /// others (idle: a lobby) get theirs once they were sent nothing for [`IDLE_SEND_INTERVAL`].
+    due: HashSet<u64, RandomState>,
 }
 
 impl std::fmt::Debug for GameServer {
@@ -69,6 +76,7 @@ impl GameServer {
             bundler: Bundler::default(),
             kicked: Vec::new(),
             event_channel_bytes,
+            due: HashSet::default(),
         }
     }
 
@@ -115,8 +123,14 @@ impl GameServer {
         }
         let bytes = encode(message);
         let len = bytes.len();
-        self.renet.send_message(client_id, message.channel(), bytes);
+        self.send_bytes(client_id, message.channel(), bytes);
         len
+    }
+
+    /// Queues an encoded message for `client_id` on `channel`, to go out this tick.
+    pub fn send_bytes(&mut self, client_id: u64, channel: ServerChannel, bytes: Vec<u8>) {
+        self.renet.send_message(client_id, channel, bytes);
+        self.due.insert(client_id);
     }
 
     /// Tells the client why, then closes its connection once it acknowledged that (at most
@@ -172,6 +186,9 @@ impl GameServer {
                         .process(addr, &mut self.buffer[..len], &mut send)
                     {
                         Ok(received) => {
+                            if let Received::Payload { client_id, .. } = received {
+                                self.due.insert(client_id);
+                            }
                             if !deliver(received, &mut self.renet) {
                                 tally(&mut refused, "malformed_bundle");
                             }
@@ -213,6 +230,14 @@ impl GameServer {
             datagrams += 1;
         };
         for client_id in self.renet.clients_id() {
+            let idle = !self.due.contains(&client_id)
+                && self
+                    .netcode
+                    .quiet_for(client_id)
+                    .is_some_and(|quiet| quiet < IDLE_SEND_INTERVAL);
+            if idle {
+                continue;
+            }
             let Ok(packets) = self.renet.get_packets_to_send(client_id) else {
                 continue;
             };
@@ -225,6 +250,7 @@ impl GameServer {
             }
             self.bundler.finish(&mut send_bundle);
         }
+        self.due.clear();
         metrics::counter!(PACKETS_SENT_TOTAL).increment(datagrams);
         metrics::counter!(BYTES_SENT_TOTAL).increment(sent);
         let (renet, event_channel_bytes) = (&mut self.renet, self.event_channel_bytes);

@@ -81,8 +81,9 @@ pub const FLEET_CLAIMS_LOST_TOTAL: &str = "arbiter_fleet_claims_lost_total";
 pub const FLEET_LEADING: &str = "arbiter_fleet_leading";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
-const TICK_DURATION_BUCKETS: [f64; 12] = [
-    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002, 0.004, 0.008, 0.016, 0.033, 0.05, 0.1,
+const TICK_DURATION_BUCKETS: [f64; 14] = [
+    0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002, 0.003, 0.004, 0.005, 0.008, 0.016, 0.033,
+    0.05, 0.1,
 ];
 
 /// Database flushes: 1 ms to 30 s (a 100 k-player batch, a retry against a slow shard).

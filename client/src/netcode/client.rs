@@ -105,6 +105,11 @@ impl NetcodeClient {
         self.state == State::Connected
     }
 
+    /// How long nothing was sent to the server (keep-alives included); `None` before the first.
+    pub fn quiet_for(&self) -> Option<Duration> {
+        self.last_sent.map(|sent| self.time.saturating_sub(sent))
+    }
+
     pub fn is_connecting(&self) -> bool {
         matches!(self.state, State::SendingRequest | State::SendingResponse)
     }

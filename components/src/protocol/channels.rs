@@ -12,6 +12,13 @@ const RELIABLE_RESEND: Duration = Duration::from_millis(200);
 /// small; the copies cost a few hundred bytes a second.
 const COMMAND_RESEND: Duration = Duration::from_millis(15);
 
+/// How often an idle connection sends its renet packets (acks) either way. renet acknowledges
+/// every packet, acks included, so two idle peers sending whenever an ack is pending would trade
+/// datagrams every tick forever; at this pace an idle player (a lobby) costs ten a second each
+/// way, as netcode's keep-alives do. A side with a message to send, or (the server) one that just
+/// heard from its peer, sends at once.
+pub const IDLE_SEND_INTERVAL: Duration = Duration::from_millis(100);
+
 /// Channels from client to server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
