@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The matchmaker role's tick with a full lobby, on loopback.
 
-Starts `arbiter matchmaker` (release, 60 Hz, its fleet state in the local Redis, database 14) pinned
+Starts `arbiter matchmaker` (release, 60 Hz, its fleet state in the local Redis, database 13) pinned
 to core 0, and `arbiter bots --behavior lobby` pinned to core 1: COUNT clients connect, are welcomed
 (each gets a fallback token, as in a fleet of matchmakers) and stay in the lobby, pinging twice a
 second, never queueing. Over the seconds in which every bot is connected it reads the matchmaker's
@@ -20,7 +20,7 @@ clock_ticks = os.sysconf("SC_CLK_TCK")
 
 work, config, game_port = load_config(count, net="guest_tokens = true\n")
 with open(config, "a") as file:
-    file.write(f'[fleet]\nname = "lobby{os.getpid()}"\nredis_url = "redis://127.0.0.1:6379/14"\n'
+    file.write(f'[fleet]\nname = "lobby{os.getpid()}"\nredis_url = "redis://127.0.0.1:6379/13"\n'
                f'lobby_addresses = ["127.0.0.1:{game_port}"]\n')
 server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c", "0"),
                                   command=("matchmaker",))
