@@ -21,31 +21,34 @@ def free_port(kind=socket.SOCK_STREAM):
         return probe.getsockname()[1]
 
 
+def new_config(text):
+    """A fresh work directory with `server.toml` in it, whose text is TEXT(work, game port) for a
+    free loopback game port. Returns (work, config path, game port)."""
+    game_port = free_port(socket.SOCK_DGRAM)
+    work = tempfile.mkdtemp()
+    config = os.path.join(work, "server.toml")
+    with open(config, "w") as file:
+        file.write(text(work, game_port))
+    return work, config, game_port
+
+
 def sqlite_pair_config():
     """A work directory and a config in it: guest tokens, admin and query on free ports, two SQLite
     shards. Returns (work, config path, game port)."""
-    game_port = free_port(socket.SOCK_DGRAM)
-    work = tempfile.mkdtemp()
-    config = os.path.join(work, "server.toml")
-    with open(config, "w") as file:
-        file.write(f'[server]\nbind = "127.0.0.1:{game_port}"\ndata_dir = "{work}/data"\n'
-                   f'[net]\nguest_tokens = true\n[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n'
-                   f'[persistence]\nshards = ["sqlite://{work}/shard0.db", "sqlite://{work}/shard1.db"]\n')
-    return work, config, game_port
+    return new_config(lambda work, port:
+                      f'[server]\nbind = "127.0.0.1:{port}"\ndata_dir = "{work}/data"\n'
+                      f'[net]\nguest_tokens = true\n[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n'
+                      f'[persistence]\nshards = ["sqlite://{work}/shard0.db", "sqlite://{work}/shard1.db"]\n')
 
 
-def load_config(count, net="", extra=""):
+def load_config(count, net="", extra=lambda port: ""):
     """A work directory and a config in it for a load of COUNT clients: 60 Hz, room for them all,
-    admin and query on free ports; NET adds lines to [net], EXTRA whole sections. Returns (work,
-    config path, game port)."""
-    game_port = free_port(socket.SOCK_DGRAM)
-    work = tempfile.mkdtemp()
-    config = os.path.join(work, "server.toml")
-    with open(config, "w") as file:
-        file.write(f'[server]\ntick_rate_hz = 60\nbind = "127.0.0.1:{game_port}"\ndata_dir = "{work}/data"\n'
-                   f'[net]\nmax_clients = {max(count, 1024)}\n{net}'
-                   f'[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n{extra}')
-    return work, config, game_port
+    admin and query on free ports; NET adds lines to [net], EXTRA(game port) whole sections.
+    Returns (work, config path, game port)."""
+    return new_config(lambda work, port:
+                      f'[server]\ntick_rate_hz = 60\nbind = "127.0.0.1:{port}"\ndata_dir = "{work}/data"\n'
+                      f'[net]\nmax_clients = {max(count, 1024)}\n{net}'
+                      f'[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n' + extra(port))
 
 
 def start_server(binary, config, work, prefix=(), command=()):

@@ -18,10 +18,10 @@ seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30
 binary = release_binary()
 clock_ticks = os.sysconf("SC_CLK_TCK")
 
-work, config, game_port = load_config(count, net="guest_tokens = true\n")
-with open(config, "a") as file:
-    file.write(f'[fleet]\nname = "lobby{os.getpid()}"\nredis_url = "redis://127.0.0.1:6379/13"\n'
-               f'lobby_addresses = ["127.0.0.1:{game_port}"]\n')
+work, config, game_port = load_config(
+    count, net="guest_tokens = true\n",
+    extra=lambda port: f'[fleet]\nname = "lobby{os.getpid()}"\nredis_url = "redis://127.0.0.1:6379/13"\n'
+                       f'lobby_addresses = ["127.0.0.1:{port}"]\n')
 server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c", "0"),
                                   command=("matchmaker",))
 

@@ -53,7 +53,7 @@ pub enum ToFleet {
     Shutdown(ShutdownStepHandle),
     /// A player connected to the matchmaker: is a match holding it? `requeue_mode` when its token
     /// says its match did not happen (it came back from a game server).
-    Returning {
+    Connected {
         player: Entity,
         player_id: u64,
         requeue_mode: Option<u16>,
@@ -281,14 +281,16 @@ async fn serve_matchmaker(
     while let Some(request) = requests.recv().await {
         let placement = match request {
             ToFleet::Place(placement) => placement,
-            ToFleet::Returning {
+            ToFleet::Connected {
                 player,
                 player_id,
                 requeue_mode,
             } => {
                 let (setup, answers) = (setup.clone(), answers.clone());
                 tokio::spawn(async move {
-                    if let Some(answer) = returning(&setup, player, player_id, requeue_mode).await {
+                    if let Some(answer) =
+                        where_player_belongs(&setup, player, player_id, requeue_mode).await
+                    {
                         let _ = answers.send(answer);
                     }
                 });
@@ -408,7 +410,7 @@ fn seat_token(
 /// Where a player who connected belongs: in the match that holds its claim (it dropped from its
 /// game server, which lives; or the matchmaker that placed it died before sending it there) — a
 /// token there — or, with `requeue_mode`, queued again; otherwise nothing to do.
-async fn returning(
+async fn where_player_belongs(
     setup: &FleetTaskSetup,
     player: Entity,
     player_id: u64,
@@ -479,7 +481,7 @@ async fn serve_game_server(
                 done.complete(left);
                 Ok(())
             }
-            ToFleet::Place(_) | ToFleet::Returning { .. } => Ok(()),
+            ToFleet::Place(_) | ToFleet::Connected { .. } => Ok(()),
         };
         if let Err(error) = outcome {
             tracing::warn!(%error, "fleet request failed");

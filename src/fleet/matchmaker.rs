@@ -94,7 +94,7 @@ fn find_where_players_belong(
                 "player back from a game server before its match ended"
             );
         }
-        link.send(ToFleet::Returning {
+        link.send(ToFleet::Connected {
             player,
             player_id: id.0,
             requeue_mode: requeue.map(|requeue| requeue.mode),

@@ -19,19 +19,19 @@ use bevy_ecs::system::{Local, Query, Res, ResMut};
 /// Admits clients unless another matchmaker leads; sends the lobby on when this one stops leading.
 pub fn admit_unless_following(
     link: Res<FleetLink>,
-    server: Option<ResMut<GameServer>>,
+    mut server: ResMut<GameServer>,
     mut was_following: Local<bool>,
     lobby: Query<(Entity, &PlayerId), InLobby>,
     fallbacks: Fallbacks,
     mut handoffs: ResMut<PendingHandoffs>,
 ) {
     let following = link.standing() == Standing::Following;
-    if let Some(mut server) = server {
-        server.set_admitting(!following);
+    if following == *was_following {
+        return;
     }
-    let began_following = following && !*was_following;
     *was_following = following;
-    if !began_following || lobby.is_empty() {
+    server.set_admitting(!following);
+    if !following || lobby.is_empty() {
         return;
     }
     let addresses = fallbacks.lobby();

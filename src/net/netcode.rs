@@ -172,11 +172,12 @@ impl NetcodeServer {
         self.clients.get(&client_id).map(|client| client.address)
     }
 
-    /// How long nothing was sent to the client (keep-alives included).
-    pub fn quiet_for(&self, client_id: u64) -> Option<Duration> {
-        self.clients
-            .get(&client_id)
-            .map(|client| self.time.saturating_sub(client.last_sent))
+    /// Whether the connection is idle: nothing heard from the client since the clock last
+    /// advanced (this tick), and something sent to it within `interval`.
+    pub fn is_idle(&self, client_id: u64, interval: Duration) -> bool {
+        self.clients.get(&client_id).is_some_and(|client| {
+            client.last_received < self.time && self.time - client.last_sent < interval
+        })
     }
 
     /// Reads one datagram from `from`. Replies (challenge, keep-alive, denied) go out through

@@ -46,8 +46,9 @@ pub struct GameServer {
     kicked: Vec<Kicked>,
     /// The event channel's memory: all of it free means every reliable message was acknowledged.
     event_channel_bytes: usize,
-    /// Clients sent a message, or heard from, this tick: their renet packets go out now. The
-    /// others (idle: a lobby) get theirs once they were sent nothing for [`IDLE_SEND_INTERVAL`].
+    /// Clients queued a message this tick: their renet packets go out now, as do those of clients
+    /// heard from this tick. The others (idle: a lobby) get theirs once they were sent nothing for
+    /// [`IDLE_SEND_INTERVAL`].
     due: HashSet<u64, RandomState>,
 }
 
@@ -186,9 +187,6 @@ impl GameServer {
                         .process(addr, &mut self.buffer[..len], &mut send)
                     {
                         Ok(received) => {
-                            if let Received::Payload { client_id, .. } = received {
-                                self.due.insert(client_id);
-                            }
                             if !deliver(received, &mut self.renet) {
                                 tally(&mut refused, "malformed_bundle");
                             }
@@ -231,10 +229,7 @@ impl GameServer {
         };
         for client_id in self.renet.clients_id() {
             let idle = !self.due.contains(&client_id)
-                && self
-                    .netcode
-                    .quiet_for(client_id)
-                    .is_some_and(|quiet| quiet < IDLE_SEND_INTERVAL);
+                && self.netcode.is_idle(client_id, IDLE_SEND_INTERVAL);
             if idle {
                 continue;
             }

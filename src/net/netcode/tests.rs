@@ -134,6 +134,34 @@ fn connect(server: &mut NetcodeServer, client: &mut NetcodeClient, from: SocketA
 }
 
 #[test]
+fn a_connection_is_idle_while_unheard_this_tick_and_served_within_the_interval() {
+    let mut server = server(8);
+    let mut client = client(token(7));
+    connect(&mut server, &mut client, client_address(1));
+    let interval = Duration::from_millis(100);
+    let mut wire = Wire::default();
+    server.update(FRAME, &mut wire.sink());
+    assert!(server.send_payload(7, b"down", &mut wire.sink()));
+    assert!(
+        server.is_idle(7, interval),
+        "unheard this tick, just served"
+    );
+    let (_, packet) = client.generate_payload_packet(b"up").expect("payload");
+    let _ = server.process(client_address(1), &mut packet.to_vec(), &mut wire.sink());
+    assert!(!server.is_idle(7, interval), "heard this tick");
+    // Quiet both ways for longer than the interval (the timeout is 5 s).
+    let mut quiet = Wire::default();
+    server.update(Duration::from_millis(150), &mut quiet.sink());
+    let kept_alive = !quiet.0.is_empty();
+    assert_eq!(
+        server.is_idle(7, interval),
+        kept_alive,
+        "idle only if a keep-alive just went"
+    );
+    assert!(!server.is_idle(8, interval), "no such client");
+}
+
+#[test]
 fn a_renetcode_client_connects_and_payloads_cross_both_ways() {
     let mut server = server(8);
     let mut client = client(token(7));
