@@ -77,6 +77,8 @@ fn main() -> anyhow::Result<()> {
                 (first..first + 5).collect(),
                 (first + 5..first + 10).collect(),
             ],
+            // Each player's wait goes into the match record and its seat: as in a real placement.
+            waited_ms: (first..first + 10).map(|player| (player, 20_000)).collect(),
             formed_at: Instant::now(),
         }));
     };

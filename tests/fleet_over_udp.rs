@@ -7,15 +7,16 @@
 
 use arbiter::bots::{Arsenal, Swarm};
 use arbiter::cli::Behavior;
-use arbiter::components::matchmaking::{Match, MatchState};
+use arbiter::components::matchmaking::{Match, MatchState, Queued, Ticket};
 use arbiter::components::player::PlayerId;
 use arbiter::components::session::Session;
+use arbiter::components::tick::ServerTick;
 use arbiter::fleet::game::GameRolePlugin;
 use arbiter::fleet::matchmaker::MatchmakerRolePlugin;
 use arbiter::net::Sessions;
 use arbiter::settings::ServerConfig;
 use arbiter::store_commands::open_store;
-use arbiter_client::protocol::{KickReason, ServerMessage};
+use arbiter_client::protocol::{ClientMessage, KickReason, ServerMessage};
 use arbiter_client::{ArbiterClient, LinkConditioner};
 use arbiter_testing::databases::{runtime, sqlite_shards};
 use arbiter_testing::items::assert_store_clean;
@@ -45,45 +46,60 @@ fn fleet_config(config: &mut ServerConfig, key: &Path, redis: &str) {
     config.fleet.heartbeat_ms = 200;
     // A fleet's clients notice a dead game server this fast (above the claims' 0.6 s lapse).
     config.net.connection_timeout_secs = 5;
-    // The tokens the fleet seals live `arrival_deadline_secs` of wall-clock time, while the servers
-    // here count time by their ticks, stepped faster than real time: enough for the whole run.
-    config.fleet.arrival_deadline_secs = 120;
+}
+
+/// What a test sets for every server of its fleet.
+#[derive(Debug, Clone)]
+struct Setup {
+    /// Non-empty: every server stores players there, as a fleet shares its store.
+    shards: Vec<String>,
+    /// A match's length after its warm-up.
+    match_secs: u32,
+    /// The tokens the fleet seals live this long in wall-clock time, while the servers here count
+    /// time by their ticks, stepped faster than real time.
+    arrival_secs: u32,
+}
+
+impl Default for Setup {
+    /// Short matches, nothing stored, arrival deadlines that outlast the whole run.
+    fn default() -> Self {
+        Self {
+            shards: Vec::new(),
+            match_secs: SHORT_MATCH_SECS,
+            arrival_secs: 120,
+        }
+    }
 }
 
 struct Fleet {
     matchmaker: TestServer,
     games: Vec<TestServer>,
+    /// Holds the fleet's token key.
+    _key_dir: tempfile::TempDir,
 }
 
 impl Fleet {
-    fn start(redis: &str, key_dir: &tempfile::TempDir, game_servers: usize) -> Self {
-        Self::start_storing(redis, key_dir, game_servers, &[], SHORT_MATCH_SECS)
-    }
-
-    /// With `shards` (non-empty): every server stores players there, as a fleet shares its store.
-    /// Matches last `match_secs` after their warm-up.
-    fn start_storing(
-        redis: &str,
-        key_dir: &tempfile::TempDir,
-        game_servers: usize,
-        shards: &[String],
-        match_secs: u32,
-    ) -> Self {
+    /// A matchmaker and `game_servers` game servers sharing Redis database `database` (emptied);
+    /// `None` when Redis is absent.
+    fn on_database(database: u8, game_servers: usize, setup: &Setup) -> Option<Self> {
+        let redis = runtime().block_on(redis_server::fresh_database(database))?;
+        let key_dir = tempfile::tempdir().expect("temp dir");
         let key = key_dir.path().join("fleet.key");
         let server = |lobby: Option<SocketAddr>| {
-            let (redis, key, stored) = (redis.to_owned(), key.clone(), shards.to_vec());
-            let mut settings = ServerConfig::default();
-            fleet_config(&mut settings, &key, &redis);
-            settings.fleet.lobby_addresses = lobby.into_iter().collect();
-            let builder = TestServer::builder().config(move |config| {
+            let (redis, key, servers) = (redis.clone(), key.clone(), setup.clone());
+            let configure = move |config: &mut ServerConfig| {
                 fleet_config(config, &key, &redis);
-                config.matches.time_limit_secs = match_secs;
+                config.matches.time_limit_secs = servers.match_secs;
+                config.fleet.arrival_deadline_secs = servers.arrival_secs;
                 config.fleet.lobby_addresses = lobby.into_iter().collect();
-                if !stored.is_empty() {
-                    config.persistence.shards = stored;
+                if !servers.shards.is_empty() {
+                    config.persistence.shards = servers.shards.clone();
                 }
-            });
-            let builder = if shards.is_empty() {
+            };
+            let mut settings = ServerConfig::default();
+            configure(&mut settings);
+            let builder = TestServer::builder().config(configure);
+            let builder = if setup.shards.is_empty() {
                 builder
             } else {
                 builder.persistent()
@@ -98,7 +114,11 @@ impl Fleet {
                 builder.plugin(GameRolePlugin { settings }).start()
             })
             .collect();
-        Self { matchmaker, games }
+        Some(Self {
+            matchmaker,
+            games,
+            _key_dir: key_dir,
+        })
     }
 
     /// Whether every server has stored everything its players did.
@@ -122,6 +142,21 @@ impl Fleet {
             .query::<&Match>()
             .iter(world)
             .any(|found| found.state == MatchState::Live)
+    }
+
+    /// The matchmaker's tick now.
+    fn matchmaker_tick(&self) -> u64 {
+        self.matchmaker.app.world().resource::<ServerTick>().get()
+    }
+
+    /// The tick `player`'s ticket at the matchmaker counts its wait from, if it is queued there.
+    fn waiting_since(&mut self, player: u64) -> Option<u64> {
+        let world = self.matchmaker.app.world();
+        let entity = world
+            .resource::<Sessions>()
+            .entity_of_player(PlayerId(player))?;
+        let queued = world.get::<Queued>(entity)?;
+        Some(world.get::<Ticket>(queued.ticket)?.enqueued_tick)
     }
 
     /// Whether `player` is connected to the matchmaker.
@@ -164,15 +199,12 @@ impl Fleet {
 struct Running {
     fleet: Fleet,
     swarm: Swarm,
-    _key_dir: tempfile::TempDir,
 }
 
 impl Running {
     /// Bots that stop queueing after `matches_each` matches (`None`: they never stop).
     fn start(database: u8, matches_each: Option<u64>) -> Option<Self> {
-        let redis = runtime().block_on(redis_server::fresh_database(database))?;
-        let key_dir = tempfile::tempdir().expect("temp dir");
-        let fleet = Fleet::start(&redis, &key_dir, 2);
+        let fleet = Fleet::on_database(database, 2, &Setup::default())?;
         let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped assets"));
         if let Some(matches) = matches_each {
             swarm.stop_queueing_after(matches);
@@ -180,11 +212,7 @@ impl Running {
         for id in 1..=BOTS {
             swarm.add(fleet.matchmaker.connect(id), Behavior::Honest);
         }
-        Some(Self {
-            fleet,
-            swarm,
-            _key_dir: key_dir,
-        })
+        Some(Self { fleet, swarm })
     }
 }
 
@@ -193,7 +221,6 @@ fn bots_queue_at_the_matchmaker_play_on_the_game_servers_and_come_back_to_queue_
     let Some(Running {
         mut fleet,
         mut swarm,
-        _key_dir,
     }) = Running::start(1, Some(MATCHES_EACH))
     else {
         return;
@@ -259,7 +286,6 @@ fn a_game_server_that_dies_mid_match_sends_its_players_back_to_be_matched_again(
     let Some(Running {
         mut fleet,
         mut swarm,
-        _key_dir,
     }) = Running::start(2, None)
     else {
         return;
@@ -326,90 +352,201 @@ fn a_game_server_that_dies_mid_match_sends_its_players_back_to_be_matched_again(
 /// runs (its claim is held) the matchmaker sends it back there, where it plays the match out.
 #[test]
 fn a_player_whose_connection_dies_mid_match_is_sent_back_to_its_match() {
-    let setup = runtime();
-    let Some(redis) = setup.block_on(redis_server::fresh_database(3)) else {
+    // Long enough to outlast the dead connection's 5 s timeout.
+    let servers = Setup {
+        match_secs: 30,
+        ..Setup::default()
+    };
+    let Some(mut fleet) = Fleet::on_database(3, 1, &servers) else {
         return;
     };
-    let key_dir = tempfile::tempdir().expect("temp dir");
-    // Long enough to outlast the dead connection's 5 s timeout.
-    let mut fleet = Fleet::start_storing(&redis, &key_dir, 1, &[], 30);
-    let mut clients: Vec<ArbiterClient> = (1..=4).map(|id| fleet.matchmaker.connect(id)).collect();
-    let mut heard: Vec<Vec<ServerMessage>> = vec![Vec::new(); 4];
-    let step =
-        |fleet: &mut Fleet, clients: &mut [ArbiterClient], heard: &mut [Vec<ServerMessage>]| {
-            fleet.update();
-            for (client, heard) in clients.iter_mut().zip(heard.iter_mut()) {
-                let _ = client.update(net::TICK);
-                let messages = drain(client).into_iter();
-                heard.extend(
-                    messages.filter(|message| !matches!(message, ServerMessage::Snapshot { .. })),
-                );
-                let _ = client.flush();
-            }
-            std::thread::sleep(Duration::from_micros(300));
-        };
-    let heard_by_all = |heard: &[Vec<ServerMessage>], what: &dyn Fn(&ServerMessage) -> bool| {
-        heard.iter().all(|messages| messages.iter().any(what))
-    };
-    let mut steps = 0;
-    while !heard_by_all(&heard, &|message| {
-        matches!(message, ServerMessage::Welcome { .. })
-    }) {
-        step(&mut fleet, &mut clients, &mut heard);
-        steps += 1;
-        assert!(steps < 3000, "never welcomed: {heard:?}");
+    let mut players = Players::welcomed(&mut fleet, 4);
+    for client in &mut players.clients {
+        client.send(&ClientMessage::JoinQueue { mode: 0 });
     }
-    // The game server's first report (a heartbeat after start) makes it known to the fleet.
-    for _ in 0..30 {
-        fleet.update();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    for client in &mut clients {
-        client.send(&arbiter_client::protocol::ClientMessage::JoinQueue { mode: 0 });
-    }
-    while !heard_by_all(&heard, &|message| {
+    players.step_until_all_heard(&mut fleet, 6000, "in the match", |message| {
         matches!(message, ServerMessage::MatchFound { .. })
-    }) {
-        step(&mut fleet, &mut clients, &mut heard);
-        steps += 1;
-        assert!(steps < 6000, "never in the match: {heard:?}");
-    }
-    let match_id = redirect_to_match(&heard[0]).expect("placed");
+    });
+    let match_id = redirect_to_match(&players.heard[0]).expect("placed");
     assert!(
-        clients
+        players
+            .clients
             .iter()
             .all(|client| client.redirects_followed() == 1)
     );
 
     // Player 1's network loses everything; its client falls back to the matchmaker.
-    clients[0].set_link(Some(LinkConditioner::new(
-        Duration::ZERO,
-        Duration::ZERO,
-        1.0,
-        7,
-    )));
-    while clients[0].fallbacks_used() == 0 {
-        step(&mut fleet, &mut clients, &mut heard);
+    players.clients[0].set_link(Some(losing_everything()));
+    let mut steps = 0;
+    while players.clients[0].fallbacks_used() == 0 {
+        players.step(&mut fleet);
         steps += 1;
         assert!(steps < 9000, "never fell back");
     }
-    clients[0].set_link(None);
-    heard[0].clear();
-    let ended = |message: &ServerMessage| matches!(message, ServerMessage::MatchEnded { match_id: id, .. } if *id == match_id);
-    while !heard_by_all(&heard, &ended) {
-        step(&mut fleet, &mut clients, &mut heard);
-        steps += 1;
-        assert!(
-            steps < 20_000,
-            "the match never ended for everyone: {heard:?}"
-        );
-    }
+    players.clients[0].set_link(None);
+    players.heard[0].clear();
+    players.step_until_all_heard(&mut fleet, 20_000, "the match ended", |message| {
+        matches!(message, ServerMessage::MatchEnded { match_id: id, .. } if *id == match_id)
+    });
     assert_eq!(
-        redirect_to_match(&heard[0]),
+        redirect_to_match(&players.heard[0]),
         Some(match_id),
         "sent back to the same match"
     );
-    assert_eq!(clients[0].redirects_followed(), 2);
+    assert_eq!(players.clients[0].redirects_followed(), 2);
+}
+
+/// Three players wait two seconds in the queue for a fourth; the fourth comes, the match is placed,
+/// but the fourth's network dies before it reaches the game server. At the arrival deadline the
+/// game server calls the match off and sends the three back to the matchmaker, where they queue
+/// again — as old as they were when the match formed, not from zero.
+#[test]
+fn players_of_a_match_called_off_at_the_arrival_deadline_queue_again_with_the_wait_they_had() {
+    // Ten seconds of ticks to arrive. The seat tokens live as long in wall-clock time while the
+    // servers' clocks run ahead of it (they tick faster than real time here): ten seconds outlast
+    // that lead until the match is placed.
+    let servers = Setup {
+        arrival_secs: 10,
+        ..Setup::default()
+    };
+    let Some(mut fleet) = Fleet::on_database(5, 1, &servers) else {
+        return;
+    };
+    let mut players = Players::welcomed(&mut fleet, 4);
+    for client in &mut players.clients[..3] {
+        client.send(&ClientMessage::JoinQueue { mode: 0 });
+    }
+    for _ in 0..120 {
+        players.step(&mut fleet);
+    }
+    let queued_since: Vec<u64> = (1..=3)
+        .map(|id| fleet.waiting_since(id).expect("queued"))
+        .collect();
+    // The fourth asks to queue; once its request has left, its network dies both ways.
+    players.clients[3].send(&ClientMessage::JoinQueue { mode: 0 });
+    players.step(&mut fleet);
+    players.clients[3].set_link(Some(losing_everything()));
+    let mut steps = 0;
+    while (1..=3).any(|id| fleet.waiting_since(id).is_some()) {
+        players.step(&mut fleet);
+        steps += 1;
+        assert!(steps < 600, "no match formed: {}", players.summary());
+    }
+    let formed_at = fleet.matchmaker_tick();
+    let waited: Vec<u64> = queued_since.iter().map(|since| formed_at - since).collect();
+    assert!(waited.iter().all(|ticks| *ticks >= 120), "{waited:?}");
+
+    // Each of the three, once queued again: how long the matchmaker counts it as having waited.
+    let mut credited: [Option<u64>; 3] = [None; 3];
+    while credited.iter().any(Option::is_none) {
+        players.step(&mut fleet);
+        steps += 1;
+        assert!(
+            steps < 3000,
+            "not queued again: {credited:?} {}",
+            players.summary()
+        );
+        for (id, credit) in (1..=3).zip(&mut credited) {
+            if credit.is_none() && players.clients[id as usize - 1].redirects_followed() == 2 {
+                *credit = fleet
+                    .waiting_since(id)
+                    .map(|since| fleet.matchmaker_tick() - since);
+            }
+        }
+    }
+    let credited: Vec<u64> = credited.into_iter().flatten().collect();
+    // The tick it was queued, or the one after (as the tick was read).
+    for (had, credit) in waited.iter().zip(&credited) {
+        assert!(
+            credit.abs_diff(*had) <= 1,
+            "waited {waited:?} before, counted {credited:?} on return"
+        );
+    }
+    assert!(
+        players.heard[..3]
+            .iter()
+            .flatten()
+            .all(|message| *message != ServerMessage::QueueTimedOut),
+        "nobody timed out"
+    );
+}
+
+/// Test clients stepped by hand with the fleet, keeping what each heard (but snapshots).
+struct Players {
+    clients: Vec<ArbiterClient>,
+    heard: Vec<Vec<ServerMessage>>,
+}
+
+impl Players {
+    /// Players 1 to `count` connected to the matchmaker and welcomed there, once the game servers
+    /// are known to the fleet.
+    fn welcomed(fleet: &mut Fleet, count: u64) -> Self {
+        let mut players = Self {
+            clients: (1..=count).map(|id| fleet.matchmaker.connect(id)).collect(),
+            heard: vec![Vec::new(); count as usize],
+        };
+        players.step_until_all_heard(fleet, 3000, "welcomed", |message| {
+            matches!(message, ServerMessage::Welcome { .. })
+        });
+        // The game servers' first reports (a heartbeat after start) make them known to the fleet.
+        for _ in 0..30 {
+            fleet.update();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        players
+    }
+
+    /// A tick of every server, then a frame of every client.
+    fn step(&mut self, fleet: &mut Fleet) {
+        fleet.update();
+        for (client, heard) in self.clients.iter_mut().zip(self.heard.iter_mut()) {
+            let _ = client.update(net::TICK);
+            let messages = drain(client).into_iter();
+            heard.extend(
+                messages.filter(|message| !matches!(message, ServerMessage::Snapshot { .. })),
+            );
+            let _ = client.flush();
+        }
+        std::thread::sleep(Duration::from_micros(300));
+    }
+
+    /// What each player heard, one line each, without the tokens' bytes.
+    fn summary(&self) -> String {
+        let line = |heard: &Vec<ServerMessage>| {
+            let names: Vec<String> = heard
+                .iter()
+                .map(|message| match message {
+                    ServerMessage::Redirect { match_id, .. } => format!("Redirect({match_id:?})"),
+                    other => format!("{other:?}")
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric())
+                        .collect(),
+                })
+                .collect();
+            names.join(" ")
+        };
+        self.heard.iter().map(line).collect::<Vec<_>>().join("\n")
+    }
+
+    /// Steps until every player heard something `wanted`; fails after `limit` steps.
+    fn step_until_all_heard(
+        &mut self,
+        fleet: &mut Fleet,
+        limit: u32,
+        what: &str,
+        wanted: impl Fn(&ServerMessage) -> bool,
+    ) {
+        let mut steps = 0;
+        while !self.heard.iter().all(|heard| heard.iter().any(&wanted)) {
+            self.step(fleet);
+            steps += 1;
+            assert!(steps < limit, "not {what}: {}", self.summary());
+        }
+    }
+}
+
+fn losing_everything() -> LinkConditioner {
+    LinkConditioner::new(Duration::ZERO, Duration::ZERO, 1.0, 7)
 }
 
 /// The match of the last `Redirect` to a game server heard.
@@ -429,15 +566,15 @@ fn redirect_to_match(heard: &[ServerMessage]) -> Option<u64> {
 #[test]
 fn players_moving_between_the_fleets_servers_keep_every_change_in_the_shared_store() {
     let setup = runtime();
-    let Some(redis) = setup.block_on(redis_server::fresh_database(4)) else {
+    let store_dir = tempfile::tempdir().expect("temp dir");
+    let shards = sqlite_shards(&store_dir, 1);
+    let servers = Setup {
+        shards: shards.clone(),
+        ..Setup::default()
+    };
+    let Some(mut fleet) = Fleet::on_database(4, 2, &servers) else {
         return;
     };
-    let (key_dir, store_dir) = (
-        tempfile::tempdir().expect("temp dir"),
-        tempfile::tempdir().expect("temp dir"),
-    );
-    let shards = sqlite_shards(&store_dir, 1);
-    let mut fleet = Fleet::start_storing(&redis, &key_dir, 2, &shards, SHORT_MATCH_SECS);
     let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped assets"));
     swarm.stop_queueing_after(MATCHES_EACH);
     for id in 1..=BOTS {
@@ -486,12 +623,9 @@ fn players_moving_between_the_fleets_servers_keep_every_change_in_the_shared_sto
 
 #[test]
 fn a_game_server_refuses_a_player_who_comes_without_a_seat() {
-    let setup = runtime();
-    let Some(redis) = setup.block_on(redis_server::fresh_database(0)) else {
+    let Some(mut fleet) = Fleet::on_database(0, 1, &Setup::default()) else {
         return;
     };
-    let key_dir = tempfile::tempdir().expect("temp dir");
-    let mut fleet = Fleet::start(&redis, &key_dir, 1);
     // A token of the game server's own issuer, for player 5, names no match.
     let mut client: ArbiterClient = fleet.games[0].connect(5);
     let mut heard = Vec::new();

@@ -4,16 +4,21 @@
 //! - a [`Seat`]: the match on the game server the token is for, with everything that server needs
 //!   to start it when the whole roster has arrived — without asking anyone;
 //! - a [`Requeue`]: on a token back to the matchmaker after a match that did not happen (called off,
-//!   or its game server died): queue the player again at once, in the same mode.
+//!   or its game server died): queue the player again at once, in the same mode, with the wait it
+//!   had when the match formed.
+//!
+//! Both carry that wait as a duration, not a time: matchmakers and game servers need not agree on
+//! a clock, and whichever matchmaker the player comes back to credits it the same.
 //!
 //! Layout after the player id (bytes 0..8), little-endian: a kind byte (0 nothing, 1 seat,
-//! 2 requeue), then for a seat: match id (8), team (1), players per team (2 × 1), mode (2), map name
-//! length (1), map name (UTF-8, at most [`MAX_MAP_BYTES`]); for a requeue: match id (8), mode (2).
+//! 2 requeue), then for a seat: match id (8), team (1), players per team (2 × 1), mode (2), wait in
+//! ms (4), map name length (1), map name (UTF-8, at most [`MAX_MAP_BYTES`]); for a requeue: match
+//! id (8), mode (2), wait in ms (4), called off (1: 0 or 1).
 
 use crate::netcode::USER_DATA_BYTES;
 
 /// The longest map name a seat carries.
-pub const MAX_MAP_BYTES: usize = USER_DATA_BYTES - PAYLOAD - 14;
+pub const MAX_MAP_BYTES: usize = USER_DATA_BYTES - PAYLOAD - 18;
 
 const KIND: usize = 8;
 const PAYLOAD: usize = 9;
@@ -29,6 +34,8 @@ pub struct Seat {
     /// How many players each team has: the match starts when they all arrived.
     pub team_sizes: [u8; 2],
     pub mode: u16,
+    /// How long the player had queued for this match: kept should it not happen.
+    pub waited_ms: u32,
     pub map: String,
 }
 
@@ -38,6 +45,11 @@ pub struct Requeue {
     /// The match that did not happen.
     pub match_id: u64,
     pub mode: u16,
+    /// How long the player had queued for it: its ticket is as old as that.
+    pub waited_ms: u32,
+    /// Its game server called the match off (not every player arrived, or it had no room), rather
+    /// than went silent: the player queues again even while its claim still names the match.
+    pub called_off: bool,
 }
 
 /// Why a seat cannot go into a token.
@@ -70,8 +82,9 @@ impl Seat {
         seat[8] = self.team;
         seat[9..11].copy_from_slice(&self.team_sizes);
         seat[11..13].copy_from_slice(&self.mode.to_le_bytes());
-        seat[13] = map.len() as u8;
-        seat[14..14 + map.len()].copy_from_slice(map);
+        seat[13..17].copy_from_slice(&self.waited_ms.to_le_bytes());
+        seat[17] = map.len() as u8;
+        seat[18..18 + map.len()].copy_from_slice(map);
         Ok(())
     }
 
@@ -83,7 +96,7 @@ impl Seat {
         }
         let seat = &user_data[PAYLOAD..];
         let match_id = u64::from_le_bytes(seat[..8].try_into().ok()?);
-        let map_len = usize::from(seat[13]);
+        let map_len = usize::from(seat[17]);
         if match_id == 0 || seat[8] > 1 || map_len > MAX_MAP_BYTES {
             return None;
         }
@@ -92,7 +105,8 @@ impl Seat {
             team: seat[8],
             team_sizes: [seat[9], seat[10]],
             mode: u16::from_le_bytes([seat[11], seat[12]]),
-            map: String::from_utf8(seat[14..14 + map_len].to_vec()).ok()?,
+            waited_ms: u32::from_le_bytes(seat[13..17].try_into().ok()?),
+            map: String::from_utf8(seat[18..18 + map_len].to_vec()).ok()?,
         })
     }
 }
@@ -104,6 +118,8 @@ impl Requeue {
         let requeue = &mut user_data[PAYLOAD..];
         requeue[..8].copy_from_slice(&self.match_id.to_le_bytes());
         requeue[8..10].copy_from_slice(&self.mode.to_le_bytes());
+        requeue[10..14].copy_from_slice(&self.waited_ms.to_le_bytes());
+        requeue[14] = u8::from(self.called_off);
     }
 
     pub fn read(user_data: &[u8; USER_DATA_BYTES]) -> Option<Self> {
@@ -114,6 +130,8 @@ impl Requeue {
         Some(Self {
             match_id: u64::from_le_bytes(requeue[..8].try_into().ok()?),
             mode: u16::from_le_bytes([requeue[8], requeue[9]]),
+            waited_ms: u32::from_le_bytes(requeue[10..14].try_into().ok()?),
+            called_off: requeue[14] == 1,
         })
     }
 }
@@ -129,6 +147,7 @@ mod tests {
             team: 1,
             team_sizes: [5, 4],
             mode: 3,
+            waited_ms: 41_250,
             map: "x".repeat(MAX_MAP_BYTES),
         }
     }
@@ -148,6 +167,8 @@ mod tests {
         let requeue = Requeue {
             match_id: 9,
             mode: 2,
+            waited_ms: u32::MAX,
+            called_off: true,
         };
         let mut user_data = user_data_for_player(5);
         requeue.write(&mut user_data);

@@ -4,6 +4,7 @@ use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Skill as a Weng-Lin rating: an estimate and its uncertainty (one standard deviation), on the
 /// familiar 1500 scale (Weng-Lin's 25 ± 25/3, times 60). Matchmaking buckets on the estimate.
@@ -47,6 +48,8 @@ pub struct Ticket {
     /// Mean rating of the players.
     pub rating: i32,
     pub mode: u16,
+    /// The tick its wait counts from: when it joined, or earlier for players back from a match
+    /// that did not happen (they keep the wait they had).
     pub enqueued_tick: u64,
 }
 
@@ -95,6 +98,9 @@ pub struct PlacedMatch {
     pub mode: u16,
     pub map: String,
     pub teams: [Vec<Entity>; 2],
+    /// Ticks each player had waited in the queue: should the match not happen, they queue again
+    /// with that wait.
+    pub waited_ticks: HashMap<Entity, u64>,
 }
 
 /// A player's team in its match: 0 or 1.

@@ -10,9 +10,10 @@ use crate::read::redis_link::RedisLink;
 use crate::settings::{FleetSettings, Orchestrator};
 use crate::shutdown::ShutdownStepHandle;
 use crate::telemetry::metrics::FLEET_LEADING;
-use arbiter_client::seat::Seat;
+use arbiter_client::seat::{Requeue, Seat};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +29,8 @@ pub struct Placement {
     pub mode: u16,
     pub map: String,
     pub teams: [Vec<u64>; 2],
+    /// How long each player (by id) had queued, in ms: kept should the match not happen.
+    pub waited_ms: HashMap<u64, u32>,
     pub formed_at: Instant,
 }
 
@@ -51,12 +54,12 @@ pub enum ToFleet {
     },
     /// The server stops: no new matches for it; `done` when the fleet knows.
     Shutdown(ShutdownStepHandle),
-    /// A player connected to the matchmaker: is a match holding it? `requeue_mode` when its token
+    /// A player connected to the matchmaker: is a match holding it? `requeue` when its token
     /// says its match did not happen (it came back from a game server).
     Connected {
         player: Entity,
         player_id: u64,
-        requeue_mode: Option<u16>,
+        requeue: Option<Requeue>,
     },
 }
 
@@ -79,10 +82,12 @@ pub enum FromFleet {
         player: Entity,
         match_id: u64,
         mode: u16,
+        /// What the player had queued for the match, in ms.
+        waited_ms: u32,
         token: Vec<u8>,
     },
     /// A returning player's match is gone: queue it again.
-    Requeue { player: Entity, mode: u16 },
+    Requeue { player: Entity, requeue: Requeue },
 }
 
 /// The tick's end of the bridge.
@@ -284,12 +289,12 @@ async fn serve_matchmaker(
             ToFleet::Connected {
                 player,
                 player_id,
-                requeue_mode,
+                requeue,
             } => {
                 let (setup, answers) = (setup.clone(), answers.clone());
                 tokio::spawn(async move {
                     if let Some(answer) =
-                        where_player_belongs(&setup, player, player_id, requeue_mode).await
+                        where_player_belongs(&setup, player, player_id, requeue).await
                     {
                         let _ = answers.send(answer);
                     }
@@ -353,6 +358,7 @@ async fn place(
         mode: placement.mode,
         map: placement.map.clone(),
         teams: placement.teams.clone(),
+        waited_ms: placement.waited_ms,
     };
     let claim = setup
         .fleet
@@ -393,6 +399,7 @@ fn seat_token(
         team,
         team_sizes: record.teams.each_ref().map(|team| team.len() as u8),
         mode: record.mode,
+        waited_ms: record.waited_ms_of(player),
         map: record.map.clone(),
     };
     setup
@@ -409,13 +416,22 @@ fn seat_token(
 
 /// Where a player who connected belongs: in the match that holds its claim (it dropped from its
 /// game server, which lives; or the matchmaker that placed it died before sending it there) — a
-/// token there — or, with `requeue_mode`, queued again; otherwise nothing to do.
+/// token there — or, with `requeue`, queued again; otherwise nothing to do.
 async fn where_player_belongs(
     setup: &FleetTaskSetup,
     player: Entity,
     player_id: u64,
-    requeue_mode: Option<u16>,
+    requeue: Option<Requeue>,
 ) -> Option<FromFleet> {
+    if let Some(requeue) = requeue.filter(|requeue| requeue.called_off) {
+        // Its game server called the match off and releases the claims; released here too (only if
+        // it still names that match), so that the player, queued at once, is neither sent back to
+        // the match nor refused a new one while the old claim still shows.
+        if let Err(error) = setup.fleet.release(requeue.match_id, &[player_id]).await {
+            tracing::warn!(%error, "cannot release the claim of a called-off match");
+        }
+        return Some(FromFleet::Requeue { player, requeue });
+    }
     let held = async {
         let Some(match_id) = setup.fleet.claim_of(player_id).await? else {
             return Ok(None);
@@ -423,13 +439,14 @@ async fn where_player_belongs(
         let record = setup.fleet.match_record(match_id).await?;
         Ok::<_, super::FleetError>(record.map(|record| (match_id, record)))
     };
-    let requeue = requeue_mode.map(|mode| FromFleet::Requeue { player, mode });
+    let requeue = requeue.map(|requeue| FromFleet::Requeue { player, requeue });
     match held.await {
         Ok(Some((match_id, record))) => match seat_token(setup, match_id, &record, player_id) {
             Ok(token) => Some(FromFleet::Rejoin {
                 player,
                 match_id,
                 mode: record.mode,
+                waited_ms: record.waited_ms_of(player_id),
                 token,
             }),
             Err(error) => {

@@ -5,6 +5,7 @@
 
 use super::{Epoch, Fleet, FleetError, millis};
 use redis::Script;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -21,6 +22,16 @@ pub struct MatchRecord {
     pub map: String,
     /// Player ids of team 0, then team 1.
     pub teams: [Vec<u64>; 2],
+    /// How long each player had queued, in ms (by player id): kept should the match not happen.
+    #[serde(default)]
+    pub waited_ms: HashMap<u64, u32>,
+}
+
+impl MatchRecord {
+    /// How long `player` had queued for this match, in ms.
+    pub fn waited_ms_of(&self, player: u64) -> u32 {
+        self.waited_ms.get(&player).copied().unwrap_or(0)
+    }
 }
 
 /// What a claim for a match's players came to.

@@ -14,6 +14,10 @@ use std::net::SocketAddr;
 /// Beyond the longest a match can last, how long a fallback token stays valid.
 const MARGIN_SECS: u64 = 60;
 
+/// How long a token straight back to the lobby (the match ended, or was called off) stays valid:
+/// the move takes a moment, a minute covers a slow or briefly broken network.
+pub const RETURN_SECS: u64 = 60;
+
 #[derive(SystemParam, Debug)]
 pub struct Fallbacks<'w> {
     issuer: Res<'w, TokenIssuer>,

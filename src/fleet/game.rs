@@ -6,7 +6,7 @@
 //! matches here and the claims lapse.
 
 use super::bridge::{FleetLink, FromFleet, RunningMatch, ToFleet};
-use super::fallback::Fallbacks;
+use super::fallback::{Fallbacks, RETURN_SECS};
 use super::handoff::{PendingHandoffs, add_handoffs, hand_off};
 use crate::net::{AwaitingWelcome, GameServer, TokenPass};
 use crate::settings::FleetSettings;
@@ -250,18 +250,19 @@ impl Lobby<'_, '_> {
 
     /// Sends `players` back to the lobby now, each with a token for it.
     fn send_back(&mut self, players: &[Entity], why: Back) {
-        let settings = self.fallbacks.settings();
-        let expire = u64::from(settings.arrival_deadline_secs);
         for player in players {
             let Ok((id, seated)) = self.ids.get(*player) else {
                 continue;
             };
             let pass = match (why, seated) {
-                (Back::Requeue, Some(Seated(seat))) => TokenPass::Requeue(requeue_for(seat)),
+                (Back::Requeue, Some(Seated(seat))) => TokenPass::Requeue(Requeue {
+                    called_off: true,
+                    ..requeue_for(seat)
+                }),
                 _ => TokenPass::Lobby,
             };
             let lobby = self.fallbacks.lobby();
-            if let Some(token) = self.fallbacks.lobby_token(id.0, lobby, pass, expire) {
+            if let Some(token) = self.fallbacks.lobby_token(id.0, lobby, pass, RETURN_SECS) {
                 let redirect = ServerMessage::Redirect {
                     match_id: None,
                     token,
@@ -287,6 +288,8 @@ fn requeue_for(seat: &Seat) -> Requeue {
     Requeue {
         match_id: seat.match_id,
         mode: seat.mode,
+        waited_ms: seat.waited_ms,
+        called_off: false,
     }
 }
 

@@ -18,6 +18,7 @@ use arbiter_components::player::Loading;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::ServerMessage;
 use arbiter_components::session::Session;
+use arbiter_components::tick::TickRate;
 use arbiter_systems::SimulationSystems;
 use arbiter_systems::matchmaking::{QueueJoinRequested, handle_queue_requests, run_matchmaking};
 use bevy_app::{App, FixedUpdate, Plugin};
@@ -68,12 +69,10 @@ impl Plugin for MatchmakerRolePlugin {
 }
 
 /// On a player back from a match that did not happen (its token carries a requeue): queued again
-/// as soon as it is welcomed.
+/// as soon as it is welcomed, with the wait it had.
 #[derive(Component, Debug, Clone, Copy)]
 #[component(storage = "SparseSet")]
-struct RequeueOnWelcome {
-    mode: u16,
-}
+struct RequeueOnWelcome(Requeue);
 
 /// Asks the fleet, for each new connection, where the player belongs: in a match that still holds
 /// its claim (it dropped from its game server, or this matchmaker took over from one that died while
@@ -97,7 +96,7 @@ fn find_where_players_belong(
         link.send(ToFleet::Connected {
             player,
             player_id: id.0,
-            requeue_mode: requeue.map(|requeue| requeue.mode),
+            requeue,
         });
     }
 }
@@ -110,11 +109,13 @@ fn requeue_returning_players(
     mut commands: Commands,
     returning: Query<(Entity, &RequeueOnWelcome), Welcomed>,
     mut joins: MessageWriter<QueueJoinRequested>,
+    rate: Res<TickRate>,
 ) {
-    for (player, requeue) in &returning {
+    for (player, RequeueOnWelcome(requeue)) in &returning {
         joins.write(QueueJoinRequested {
             player,
             mode: requeue.mode,
+            waited_ticks: rate.ticks_in_ms(requeue.waited_ms),
         });
         commands.entity(player).remove::<RequeueOnWelcome>();
     }
@@ -125,6 +126,7 @@ fn send_formed_matches(
     formed: Query<(Entity, &PlacedMatch), Added<PlacedMatch>>,
     ids: Query<&PlayerId>,
     link: Res<FleetLink>,
+    rate: Res<TickRate>,
 ) {
     for (local_match, placed) in &formed {
         let teams = placed.teams.each_ref().map(|team| {
@@ -132,15 +134,31 @@ fn send_formed_matches(
                 .filter_map(|player| ids.get(*player).ok().map(|id| id.0))
                 .collect()
         });
+        let waited_ms = placed
+            .teams
+            .iter()
+            .flatten()
+            .filter_map(|player| {
+                let id = ids.get(*player).ok()?;
+                Some((id.0, waited_ms(placed, *player, *rate)))
+            })
+            .collect();
         link.send(ToFleet::Place(Placement {
             local_match,
             local_id: placed.id,
             mode: placed.mode,
             map: placed.map.clone(),
             teams,
+            waited_ms,
             formed_at: Instant::now(),
         }));
     }
+}
+
+/// How long `player` had queued for `placed`, in ms.
+fn waited_ms(placed: &PlacedMatch, player: Entity, rate: TickRate) -> u32 {
+    let ticks = placed.waited_ticks.get(&player).copied().unwrap_or(0);
+    rate.ms_of(ticks).round() as u32
 }
 
 /// The way from the lobby to a game server: a fallback back here, then the hand-off's redirect.
@@ -150,16 +168,22 @@ struct ToGameServer<'w, 's> {
     outbound: MessageWriter<'w, Outbound>,
     fallbacks: Fallbacks<'w>,
     handoffs: ResMut<'w, PendingHandoffs>,
+    rate: Res<'w, TickRate>,
 }
 
 impl ToGameServer<'_, '_> {
     /// Sends `player` to match `match_id` with `token`; should the game server never answer, the
-    /// fallback brings it back here, queued again in `mode`.
-    fn send(&mut self, player: Entity, match_id: u64, mode: u16, token: Vec<u8>) {
+    /// fallback brings it back here, queued again in `mode` as long as it had waited (`waited_ms`).
+    fn send(&mut self, player: Entity, match_id: u64, mode: u16, waited_ms: u32, token: Vec<u8>) {
         let Ok(id) = self.ids.get(player) else {
             return;
         };
-        let requeue = Requeue { match_id, mode };
+        let requeue = Requeue {
+            match_id,
+            mode,
+            waited_ms,
+            called_off: false,
+        };
         let lobby = self.fallbacks.lobby();
         if let Some(fallback) = self.fallbacks.token(id.0, lobby, requeue) {
             self.outbound.write(Outbound {
@@ -202,7 +226,8 @@ fn carry_out_placements(
                         .ok()
                         .and_then(|id| tokens.remove(&id.0));
                     if let Some(token) = token {
-                        to_game.send(*player, match_id, found.mode, token);
+                        let waited = waited_ms(found, *player, *to_game.rate);
+                        to_game.send(*player, match_id, found.mode, waited, token);
                     }
                 }
                 metrics::histogram!(FLEET_PLACEMENT_SECONDS)
@@ -232,12 +257,13 @@ fn carry_out_placements(
                 player,
                 match_id,
                 mode,
+                waited_ms,
                 token,
-            } => to_game.send(player, match_id, mode, token),
-            FromFleet::Requeue { player, mode } => {
+            } => to_game.send(player, match_id, mode, waited_ms, token),
+            FromFleet::Requeue { player, requeue } => {
                 commands
                     .entity(player)
-                    .try_insert(RequeueOnWelcome { mode });
+                    .try_insert(RequeueOnWelcome(requeue));
             }
             FromFleet::ClaimsLost { .. } => {}
         }

@@ -60,7 +60,7 @@ impl RequestWriters<'_> {
                 });
             }
             ClientMessage::JoinQueue { mode } => {
-                self.join_queue.write(QueueJoinRequested { player, mode });
+                self.join_queue.write(QueueJoinRequested::new(player, mode));
             }
             ClientMessage::LeaveQueue => {
                 self.leave_queue.write(QueueLeaveRequested { player });
@@ -222,7 +222,7 @@ mod tests {
                     assert_eq!(fire[0].target, Some(9));
                 }
                 ClientMessage::JoinQueue { mode } => {
-                    assert_eq!(joins[0], QueueJoinRequested { player, mode });
+                    assert_eq!(joins[0], QueueJoinRequested::new(player, mode));
                 }
                 ClientMessage::LeaveQueue => {
                     assert_eq!(leaves[0], QueueLeaveRequested { player });

@@ -112,11 +112,19 @@ pub fn run_matchmaking(
                 .collect::<Vec<u64>>()
         });
         let match_entity = if placed_elsewhere.is_some() {
+            let waited_ticks = members
+                .iter()
+                .flat_map(|ticket| {
+                    let waited = now.saturating_sub(ticket.enqueued_tick);
+                    ticket.players.iter().map(move |player| (*player, waited))
+                })
+                .collect();
             commands.spawn(PlacedMatch {
                 id: match_id,
                 mode: found.mode,
                 map: map.clone(),
                 teams: teams.clone(),
+                waited_ticks,
             })
         } else {
             commands.spawn(Match::new(

@@ -186,7 +186,8 @@ pub struct MatchmakingQueue {
     waiting: usize,
     /// Waiting tickets of two or more players.
     parties_waiting: usize,
-    /// Every ticket in enqueue order (ticks never decrease), for timeouts and radius growth.
+    /// Every ticket, oldest first by the tick its wait counts from (ticks never decrease), for
+    /// timeouts and radius growth.
     fifo: VecDeque<FifoEntry>,
     modes: HashMap<u16, ModeQueue>,
     last_tick: u64,
@@ -251,20 +252,40 @@ impl MatchmakingQueue {
     ///
     /// Tickets enter in time order: one stamped earlier than the newest waiting ticket or the last
     /// tick run is treated as entering then, so the oldest-first order the index relies on holds.
-    pub fn enqueue(&mut self, mut ticket: QueuedTicket) -> TicketHandle {
+    pub fn enqueue(&mut self, ticket: QueuedTicket) -> TicketHandle {
+        self.enqueue_having_waited(ticket, 0)
+    }
+
+    /// Adds a ticket that already waited `waited_ticks` for a match that did not happen (its game
+    /// server never started it): it takes its place among the tickets as if it had never left —
+    /// same age, same radius — but keeps at least one expansion interval before its timeout, so a
+    /// player who waited long is not timed out the moment it is back. Costs a move of the tickets
+    /// younger than it (insertion into time order); `waited_ticks` 0 is [`enqueue`](Self::enqueue).
+    pub fn enqueue_having_waited(
+        &mut self,
+        mut ticket: QueuedTicket,
+        waited_ticks: u64,
+    ) -> TicketHandle {
         let newest = self
             .fifo
             .back()
             .map_or(self.last_tick, |entry| entry.tick.max(self.last_tick));
-        ticket.enqueued_tick = ticket.enqueued_tick.max(newest);
+        let now = ticket.enqueued_tick.max(newest);
+        let longest_wait = self
+            .params
+            .timeout_ticks
+            .saturating_sub(self.params.expand_every_ticks);
+        ticket.enqueued_tick = now.saturating_sub(waited_ticks.min(longest_wait));
         let handle = self.allocate(ticket);
-        self.fifo.push_back(FifoEntry {
+        self.slots[handle.slot as usize].level = self.level_at(ticket.enqueued_tick);
+        let entry = FifoEntry {
             tick: ticket.enqueued_tick,
             handle,
-        });
+        };
+        insert_in_time_order(&mut self.fifo, entry, |entry| entry.tick);
         self.waiting += 1;
         self.parties_waiting += usize::from(ticket.seats > 1);
-        self.arrive(handle);
+        self.arrive(handle, now);
         handle
     }
 
@@ -296,8 +317,10 @@ impl MatchmakingQueue {
             let handles: Vec<TicketHandle> = self.fifo.iter().map(|entry| entry.handle).collect();
             for handle in handles {
                 if self.is_live(handle) {
-                    self.slots[handle.slot as usize].level = 0;
-                    self.arrive(handle);
+                    let slot = &mut self.slots[handle.slot as usize];
+                    slot.level = 0;
+                    let arrived = slot.ticket.enqueued_tick;
+                    self.arrive(handle, arrived);
                 }
             }
             self.grow_radii(0, self.last_tick);
@@ -322,6 +345,12 @@ impl MatchmakingQueue {
             self.match_mode(mode, &mut outcome.matches);
         }
         outcome
+    }
+
+    /// The tick a waiting ticket's wait counts from.
+    pub fn waiting_since(&self, handle: TicketHandle) -> Option<u64> {
+        self.is_live(handle)
+            .then(|| self.slots[handle.slot as usize].ticket.enqueued_tick)
     }
 
     /// Radius of a waiting ticket at the last tick run (for tests and diagnostics).
@@ -395,14 +424,13 @@ impl MatchmakingQueue {
         }
     }
 
-    /// Counts a live ticket's arrival in its bucket's population, then puts it at the back of its
-    /// bucket, counted at its current level.
-    fn arrive(&mut self, handle: TicketHandle) {
+    /// Counts a live ticket's arrival at `now` in its bucket's population, then puts it in its
+    /// bucket in time order (at the back, unless it had waited before), counted at its current level.
+    fn arrive(&mut self, handle: TicketHandle, now: u64) {
         let params = self.params;
         let levels = params.max_radius as usize + 1;
         let slot = &mut self.slots[handle.slot as usize];
         slot.bucket = slot.ticket.rating.div_euclid(params.bucket_width as i32);
-        let now = slot.ticket.enqueued_tick;
         let mode = self.modes.entry(slot.ticket.mode).or_default();
         let speed = update_pace(mode, slot.bucket, slot.ticket.seats, now, params);
         let bucket = mode.buckets.entry(slot.bucket).or_default();
@@ -423,13 +451,14 @@ impl MatchmakingQueue {
                     .unwrap_or_else(|| unreachable!("just pushed"))
             }
         };
-        lane.entries.push_back(Entry {
+        let entry = Entry {
             handle,
             tick: slot.ticket.enqueued_tick,
             ticket: slot.ticket.ticket,
             rating: slot.ticket.rating,
             seats,
-        });
+        };
+        insert_in_time_order(&mut lane.entries, entry, |entry| entry.tick);
         lane.live += 1;
         bucket.live += 1;
         for level in 0..=slot.level as usize {
@@ -729,6 +758,18 @@ impl MatchmakingQueue {
             .map(|(_, entry)| u128::from(entry.tick) * u128::from(entry.seats))
             .sum();
         Some((total_enqueue_ticks, span))
+    }
+}
+
+/// Puts `item` after every item of `items` (oldest first) not younger than it: at the back, in
+/// O(1), unless it is older than the newest; otherwise the younger ones move (the fewer side).
+fn insert_in_time_order<T>(items: &mut VecDeque<T>, item: T, tick: impl Fn(&T) -> u64) {
+    let at = tick(&item);
+    if items.back().is_none_or(|newest| tick(newest) <= at) {
+        items.push_back(item);
+    } else {
+        let position = items.partition_point(|other| tick(other) <= at);
+        items.insert(position, item);
     }
 }
 

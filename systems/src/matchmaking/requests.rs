@@ -35,6 +35,20 @@ type QueueStanding = (
 pub struct QueueJoinRequested {
     pub player: Entity,
     pub mode: u16,
+    /// Ticks the player already waited for a match that did not happen (0 for a player who just
+    /// asked): the ticket is as old as that.
+    pub waited_ticks: u64,
+}
+
+impl QueueJoinRequested {
+    /// A player's own request: it has waited for nothing yet.
+    pub fn new(player: Entity, mode: u16) -> Self {
+        Self {
+            player,
+            mode,
+            waited_ticks: 0,
+        }
+    }
 }
 
 /// A player asks to leave the queue.
@@ -89,17 +103,25 @@ impl QueueDesk<'_, '_> {
         self.commands.entity(ticket).try_despawn();
     }
 
-    /// Puts `players` in the queue as one ticket.
-    fn enqueue(&mut self, players: Vec<Entity>, rating: i32, mode: u16, tick: u64) {
+    /// Puts `players` in the queue as one ticket, as old as `waited_ticks` at tick `tick`.
+    fn enqueue(
+        &mut self,
+        players: Vec<Entity>,
+        rating: i32,
+        mode: u16,
+        tick: u64,
+        waited_ticks: u64,
+    ) {
         let seats = players.len() as u32;
         let ticket = self.commands.spawn_empty().id();
-        let handle = self.queue.enqueue(QueuedTicket {
+        let queued = QueuedTicket {
             ticket,
             mode,
             rating,
             seats,
             enqueued_tick: tick,
-        });
+        };
+        let handle = self.queue.enqueue_having_waited(queued, waited_ticks);
         for player in &players {
             self.commands.entity(*player).insert(Queued { ticket });
         }
@@ -108,7 +130,7 @@ impl QueueDesk<'_, '_> {
                 players,
                 rating,
                 mode,
-                enqueued_tick: tick,
+                enqueued_tick: self.queue.waiting_since(handle).unwrap_or(tick),
             },
             handle,
         ));
@@ -140,7 +162,12 @@ pub fn handle_queue_requests(
 ) {
     // Commands apply after this system: remember who joined or left in this very batch.
     let mut changed_now: HashSet<Entity> = HashSet::new();
-    for &QueueJoinRequested { player, mode } in joins.read() {
+    for &QueueJoinRequested {
+        player,
+        mode,
+        waited_ticks,
+    } in joins.read()
+    {
         if desk.closed.is_some() {
             desk.refuse(
                 player,
@@ -165,7 +192,7 @@ pub fn handle_queue_requests(
         match queue_rating(&members, &players, &changed_now, &settings) {
             Ok(rating) => {
                 changed_now.extend(&members);
-                desk.enqueue(members, rating, mode, tick.get());
+                desk.enqueue(members, rating, mode, tick.get(), waited_ticks);
             }
             Err(why) => desk.refuse(player, why),
         }

@@ -44,7 +44,7 @@ fn player(world: &mut World, id: u64, rating: i32) -> Entity {
 }
 
 fn join(world: &mut World, player: Entity) {
-    world.write_message(QueueJoinRequested { player, mode: 0 });
+    world.write_message(QueueJoinRequested::new(player, 0));
 }
 
 fn leave(world: &mut World, player: Entity) {

@@ -60,7 +60,7 @@ fn tick(app: &mut App, asks: Vec<Ask>) -> Vec<(Entity, ServerMessage)> {
                 world.write_message(PartyRequested { player, request });
             }
             Ask::Join(player) => {
-                world.write_message(QueueJoinRequested { player, mode: 0 });
+                world.write_message(QueueJoinRequested::new(player, 0));
             }
             Ask::Leave(player) => {
                 world.write_message(QueueLeaveRequested { player });

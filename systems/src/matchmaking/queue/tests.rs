@@ -218,6 +218,45 @@ fn ticket_entity(id: u32) -> Entity {
 }
 
 #[test]
+fn a_ticket_back_from_a_match_that_did_not_happen_keeps_its_age_and_radius() {
+    let mut queue = MatchmakingQueue::new(PARAMS);
+    let stayed = queue.enqueue(ticket(1, 2000, 100));
+    let younger = queue.enqueue(ticket(2, 2000, 500));
+    queue.run_tick(1000);
+    // Back at tick 1000 after waiting 700 ticks before its match was formed: as old as ticket 1.
+    let back = queue.enqueue_having_waited(ticket(3, 2000, 1000), 900);
+    assert_eq!(queue.radius_of(back), queue.radius_of(stayed));
+    assert_eq!(queue.radius_of(back), Some(3));
+    queue.run_tick(1001);
+    let order: Vec<u64> = queue
+        .waiting_tickets()
+        .map(|(ticket, _)| ticket.enqueued_tick)
+        .collect();
+    assert_eq!(order, [100, 100, 500], "oldest first");
+    assert!(queue.contains(younger));
+}
+
+#[test]
+fn a_returning_ticket_keeps_one_expansion_interval_before_its_timeout() {
+    let mut queue = MatchmakingQueue::new(PARAMS);
+    queue.run_tick(5000);
+    let long = queue.enqueue_having_waited(ticket(1, 900, 5000), 10_000);
+    let credited = queue
+        .waiting_tickets()
+        .map(|(ticket, _)| 5000 - ticket.enqueued_tick)
+        .next();
+    assert_eq!(
+        credited,
+        Some(PARAMS.timeout_ticks - PARAMS.expand_every_ticks)
+    );
+    let outcome = queue.run_tick(5000 + PARAMS.expand_every_ticks - 1);
+    assert!(outcome.timed_out.is_empty(), "not timed out on return");
+    assert!(queue.contains(long));
+    let outcome = queue.run_tick(5000 + PARAMS.expand_every_ticks);
+    assert_eq!(outcome.timed_out.len(), 1);
+}
+
+#[test]
 fn new_settings_apply_to_waiting_tickets() {
     let mut queue = MatchmakingQueue::new(PARAMS);
     for id in 1..=4 {
@@ -301,12 +340,14 @@ fn seats_strategy() -> impl Strategy<Value = u32> {
 
 #[derive(Debug, Clone)]
 struct Step {
-    arrivals: Vec<(i32, u16, u32)>,
+    /// Rating, mode, seats, and the ticks a returning ticket already waited (mostly 0: new).
+    arrivals: Vec<(i32, u16, u32, u64)>,
     leave: Option<usize>,
 }
 
 fn steps() -> impl Strategy<Value = Vec<Step>> {
-    let arrival = (800i32..2600, 0u16..2, seats_strategy());
+    let waited = prop_oneof![8 => Just(0u64), 2 => 0u64..60];
+    let arrival = (800i32..2600, 0u16..2, seats_strategy(), waited);
     let step = (
         proptest::collection::vec(arrival, 0..6),
         proptest::option::weighted(0.2, 0usize..1000),
@@ -357,12 +398,12 @@ proptest! {
         let mut waiting: Vec<(Entity, TicketHandle)> = Vec::new();
         for (offset, step) in steps.into_iter().enumerate() {
             let now = offset as u64 + 1;
-            for (rating, mode, seats) in step.arrivals {
+            for (rating, mode, seats, waited) in step.arrivals {
                 // Parties larger than a team are refused before they reach the queue.
                 let seats = seats.min(max_party_size(params.match_size)).max(1);
                 let new = QueuedTicket { ticket: Entity::from_raw_u32(next_id).expect("index"), mode, rating, seats, enqueued_tick: now };
                 next_id += 1;
-                let handle = queue.enqueue(new);
+                let handle = queue.enqueue_having_waited(new, waited);
                 waiting.push((new.ticket, handle));
             }
             if let Some(pick) = step.leave.filter(|_| !waiting.is_empty()) {
