@@ -15,6 +15,7 @@
 pub mod agones;
 pub mod bridge;
 pub mod claims;
+pub mod drain;
 pub mod fallback;
 pub mod game;
 pub mod handoff;

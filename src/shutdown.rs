@@ -3,10 +3,13 @@
 //! A plugin registers a step by adding a system to the [`Shutdown`] schedule. A step that finishes
 //! asynchronously (a final database flush) takes a handle from [`ShutdownWaits::register`] and
 //! completes it from wherever the work ends; the runner waits for every handle, up to
-//! `server.shutdown_timeout_secs`.
+//! `server.shutdown_timeout_secs`. Before all that, a server with work a stop would cut short (a
+//! [`DrainHold`]) keeps ticking until it is done.
 
+mod drain;
 mod signals;
 
+pub use drain::DrainHold;
 pub use signals::SignalPlugin;
 
 use crate::settings::ServerSettings;

@@ -5,21 +5,22 @@
 //! fleet, with bots, play through it: the lifecycle calls come in order, health pings come only
 //! while the game server's tick advances, the counter stays exact across matches (and across a
 //! placement whose players never come), allocation requests carry the documented fields, and a
-//! stopping server calls Shutdown.
+//! server asked to stop drains — labelled as taking no match, so the allocator passes it over —
+//! before it calls Shutdown.
 
 use arbiter::bots::{Arsenal, Swarm};
 use arbiter::cli::Behavior;
 use arbiter::fleet::game::GameRolePlugin;
 use arbiter::fleet::matchmaker::MatchmakerRolePlugin;
 use arbiter::settings::{Orchestrator, ServerConfig};
-use arbiter::shutdown::Shutdown;
+use arbiter::shutdown::{DrainHold, Shutdown, ShutdownSignal};
 use arbiter_testing::databases::runtime;
 use arbiter_testing::net::{self, TestServer};
 use arbiter_testing::redis_server;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -35,6 +36,8 @@ const CAPACITY: i64 = 2;
 struct GameServer {
     state: String,
     port: u16,
+    /// Those of the Fleet's template, and those set through the SDK (prefixed as Agones does).
+    labels: BTreeMap<String, String>,
     annotations: BTreeMap<String, String>,
     count: i64,
     capacity: i64,
@@ -73,6 +76,19 @@ async fn game_server(State(shared): State<Shared>) -> Json<Value> {
             "ports": [{ "name": "game", "port": server.port }],
         },
     }))
+}
+
+/// `PUT /metadata/label`: `{"key", "value"}`, stored under `agones.dev/sdk-<key>`.
+async fn label(State(shared): State<Shared>, Json(label): Json<Value>) -> Json<Value> {
+    let mut server = lock(&shared);
+    server.calls.push(format!("PUT /metadata/label {label}"));
+    let (key, value) = (label["key"].as_str(), label["value"].as_str());
+    if let (Some(key), Some(value)) = (key, value) {
+        server
+            .labels
+            .insert(format!("agones.dev/sdk-{key}"), value.to_owned());
+    }
+    Json(json!({}))
 }
 
 /// `PATCH /v1beta1/counters/{name}`: count, capacity or countDiff, as int64 strings.
@@ -124,14 +140,19 @@ async fn allocate(
             "Allocated" => "ALLOCATED",
             _ => return false,
         };
-        let labels = &selector["matchLabels"];
+        let labels = selector["matchLabels"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let labelled = labels
+            .iter()
+            .all(|(key, value)| server.labels.get(key).map(String::as_str) == value.as_str());
         let min_available = selector["counters"]["matches"]["minAvailable"]
             .as_str()
             .and_then(|min| min.parse::<i64>().ok())
             .unwrap_or(0);
         selector["gameServerState"] == state
-            && labels["agones.dev/fleet"] == "arbiter-game"
-            && labels["arbiter.dev/region"] == "eu"
+            && labelled
             && server.capacity - server.count >= min_available
     });
     if !matches {
@@ -169,6 +190,7 @@ fn stand_in(runtime: &tokio::runtime::Runtime, shared: Shared) -> SocketAddr {
         .route("/health", post(lifecycle))
         .route("/shutdown", post(lifecycle))
         .route("/gameserver", get(game_server))
+        .route("/metadata/label", put(label))
         .route("/v1beta1/counters/{name}", patch(counter))
         .route("/gameserverallocation", post(allocate))
         .with_state(shared);
@@ -218,6 +240,10 @@ fn a_fleet_on_agones_keeps_the_lifecycle_the_counter_and_the_allocation_contract
     };
     let shared: Shared = Arc::new(Mutex::new(GameServer {
         state: "Scheduled".into(),
+        labels: BTreeMap::from([
+            ("agones.dev/fleet".to_owned(), "arbiter-game".to_owned()),
+            ("arbiter.dev/region".to_owned(), "eu".to_owned()),
+        ]),
         ..GameServer::default()
     }));
     let stand_in = stand_in(&runtime, shared.clone());
@@ -264,7 +290,12 @@ fn a_fleet_on_agones_keeps_the_lifecycle_the_counter_and_the_allocation_contract
             "{:?}",
             server.calls
         );
-        assert_eq!(server.calls[1], "POST /ready", "{:?}", server.calls);
+        assert_eq!(
+            server.calls[1], r#"PUT /metadata/label {"key":"arbiter-accepting","value":"true"}"#,
+            "{:?}",
+            server.calls
+        );
+        assert_eq!(server.calls[2], "POST /ready", "{:?}", server.calls);
         assert_eq!(server.state, "Ready");
     }
 
@@ -339,6 +370,10 @@ fn a_fleet_on_agones_keeps_the_lifecycle_the_counter_and_the_allocation_contract
         for selector in selectors {
             assert_eq!(selector["matchLabels"]["agones.dev/fleet"], "arbiter-game");
             assert_eq!(selector["matchLabels"]["arbiter.dev/region"], "eu");
+            assert_eq!(
+                selector["matchLabels"]["agones.dev/sdk-arbiter-accepting"],
+                "true"
+            );
             assert_eq!(selector["counters"]["matches"]["minAvailable"], "1");
         }
         let annotations = request["metadata"]["annotations"]
@@ -388,7 +423,21 @@ fn a_fleet_on_agones_keeps_the_lifecycle_the_counter_and_the_allocation_contract
     }
     assert_eq!(lock(&shared).state, "Ready", "idle after the no-show");
 
-    // Stopping: Shutdown is called before the server exits.
+    // Asked to stop: it drains — labelled as taking no match, so the allocator passes it over —
+    // and, with nothing running, lets the stop go on; Shutdown is called before the server exits.
+    game.app.world().resource::<ShutdownSignal>().request();
+    let draining = Instant::now();
+    let accepting =
+        |shared: &Shared| lock(shared).labels["agones.dev/sdk-arbiter-accepting"].clone();
+    while accepting(&shared) == "true" && draining.elapsed() < Duration::from_secs(5) {
+        step(&mut matchmaker, &mut game);
+    }
+    assert_eq!(accepting(&shared), "false");
+    let refused = runtime
+        .block_on(allocator.allocate(1000, &["eu"], Duration::from_secs(1)))
+        .expect("the allocator answers");
+    assert_eq!(refused, None, "a draining server takes no match");
+    assert!(!game.app.world().resource::<DrainHold>().is_busy());
     game.app.world_mut().run_schedule(Shutdown);
     let stopping = Instant::now();
     while calls(&shared, "POST /shutdown") == 0 && stopping.elapsed() < Duration::from_secs(5) {

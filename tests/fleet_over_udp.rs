@@ -15,6 +15,7 @@ use arbiter::fleet::game::GameRolePlugin;
 use arbiter::fleet::matchmaker::MatchmakerRolePlugin;
 use arbiter::net::Sessions;
 use arbiter::settings::ServerConfig;
+use arbiter::shutdown::{DrainHold, ShutdownSignal};
 use arbiter::store_commands::open_store;
 use arbiter_client::protocol::{ClientMessage, KickReason, ServerMessage};
 use arbiter_client::{ArbiterClient, LinkConditioner};
@@ -160,12 +161,13 @@ impl Fleet {
     }
 
     /// Whether `player` is connected to the matchmaker.
-    fn in_lobby(&mut self, player: u64) -> bool {
-        let world = self.matchmaker.app.world_mut();
-        let entity = world
-            .resource::<Sessions>()
-            .entity_of_player(PlayerId(player));
-        entity.is_some_and(|entity| world.get::<Session>(entity).is_some())
+    fn in_lobby(&self, player: u64) -> bool {
+        is_connected(&self.matchmaker, player)
+    }
+
+    /// Whether `player` is connected to game server `index`.
+    fn on_game_server(&self, index: usize, player: u64) -> bool {
+        is_connected(&self.games[index], player)
     }
 
     /// Player ids in each running match, per game server.
@@ -192,6 +194,14 @@ impl Fleet {
             })
             .collect()
     }
+}
+
+fn is_connected(server: &TestServer, player: u64) -> bool {
+    let world = server.app.world();
+    let entity = world
+        .resource::<Sessions>()
+        .entity_of_player(PlayerId(player));
+    entity.is_some_and(|entity| world.get::<Session>(entity).is_some())
 }
 
 /// A fleet of a matchmaker and two game servers on Redis database `database`, with honest bots
@@ -344,6 +354,95 @@ fn a_game_server_that_dies_mid_match_sends_its_players_back_to_be_matched_again(
     );
     assert_eq!(playing_again.len(), victims.len(), "{report:#?}");
     swarm.leave();
+}
+
+/// A game server asked to stop while its match is live drains: the match plays out, its players go
+/// back to the lobby, no new match is placed there (the other server takes them), and only then
+/// does it let the stop go on.
+#[test]
+fn a_game_server_asked_to_stop_plays_its_match_out_and_takes_no_new_one_before_it_stops() {
+    let Some(Running {
+        mut fleet,
+        mut swarm,
+    }) = Running::start(6, None)
+    else {
+        return;
+    };
+    let mut step = 0u64;
+    while !fleet.live_on(0) {
+        play_a_frame(&mut fleet, &mut swarm, &mut step);
+        assert!(step < 6000, "no live match on the first game server");
+    }
+    let draining: Vec<u64> = fleet.running()[0].iter().map(|(id, _)| *id).collect();
+    let players: Vec<u64> = fleet.running()[0]
+        .iter()
+        .flat_map(|(_, players)| players.clone())
+        .collect();
+    fleet.games[0]
+        .app
+        .world()
+        .resource::<ShutdownSignal>()
+        .request();
+
+    // Matches seen on each server from now on, and whether the stop was still held.
+    let mut seen: Vec<HashSet<u64>> = vec![HashSet::new(); 2];
+    let mut held_until_players_left = true;
+    let mut returned: HashSet<u64> = HashSet::new();
+    let mut drained_at = None;
+    while drained_at.is_none() {
+        play_a_frame(&mut fleet, &mut swarm, &mut step);
+        assert!(step < 20_000, "the game server never drained: {seen:?}");
+        for (server, matches) in fleet.running().iter().enumerate() {
+            seen[server].extend(matches.iter().map(|(id, _)| *id));
+        }
+        let hold = *fleet.games[0].app.world().resource::<DrainHold>();
+        let players_here = players
+            .iter()
+            .any(|player| fleet.on_game_server(0, *player));
+        returned.extend(players.iter().filter(|player| fleet.in_lobby(**player)));
+        held_until_players_left &= hold.is_busy() || !players_here;
+        if !hold.is_busy() {
+            drained_at = Some(step);
+        }
+    }
+    // Matches keep being placed meanwhile, all on the other server.
+    let target = seen[1].len() + 2;
+    while seen[1].len() < target {
+        play_a_frame(&mut fleet, &mut swarm, &mut step);
+        assert!(step < 30_000, "no more matches placed: {seen:?}");
+        for (server, matches) in fleet.running().iter().enumerate() {
+            seen[server].extend(matches.iter().map(|(id, _)| *id));
+        }
+        let hold = *fleet.games[0].app.world().resource::<DrainHold>();
+        assert!(!hold.is_busy(), "busy again after draining");
+        returned.extend(players.iter().filter(|player| fleet.in_lobby(**player)));
+    }
+    let report = swarm.report();
+    assert!(
+        held_until_players_left,
+        "the stop was let go while the match's players were still there"
+    );
+    assert_eq!(
+        seen[0].iter().copied().collect::<Vec<_>>(),
+        draining,
+        "no new match on the draining server"
+    );
+    assert_eq!(
+        returned.len(),
+        players.len(),
+        "its players came back to the lobby"
+    );
+    assert_eq!(report.kicked, 0, "{report:#?}");
+    assert_eq!(report.fallbacks, 0, "nobody fell back: {report:#?}");
+    swarm.leave();
+}
+
+/// A tick of every server and a frame of the bots; counts the step.
+fn play_a_frame(fleet: &mut Fleet, swarm: &mut Swarm, step: &mut u64) {
+    fleet.update();
+    swarm.play_frame(net::TICK, *step * net::TICK.as_micros() as u64);
+    std::thread::sleep(Duration::from_micros(500));
+    *step += 1;
 }
 
 /// Four players queued at the matchmaker, moved to the game server (the client follows the

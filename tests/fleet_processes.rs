@@ -2,7 +2,8 @@
 //! sharing PostgreSQL shards, Redis and one token key; honest bots in this process know only the
 //! matchmakers. Each test kills one process with SIGKILL at the worst moment — a game server while
 //! its match is live, the leading matchmaker while it places matches — and checks that the players
-//! play on, that no player is ever in two matches, and that every stored history verifies clean.
+//! play on, that no player is ever in two matches, and that every stored history verifies clean. A
+//! game server sent SIGTERM mid-match drains: the match plays out before the process exits.
 //! Seen from outside, through the query API: `/v1/matches` (fleet-wide) and `/v1/sessions/{id}`
 //! (which server a player is on).
 
@@ -260,6 +261,28 @@ fn play_while(swarm: &mut Swarm, started: Instant, what: &str, going_on: impl Fn
     }
 }
 
+/// A live match on a game server of `fleet` other than those at `except` (by port): the server's
+/// port, the match and its players. Its first player's session names it (a dead server's list
+/// lingers a while after its players moved on).
+fn live_match_on_a_game_server(
+    query_api: SocketAddr,
+    fleet: &ProcessFleet,
+    except: &[u16],
+) -> Option<(u16, u64, Vec<u64>)> {
+    live_matches(query_api)
+        .into_iter()
+        .find_map(|(match_id, players)| {
+            let session = query(query_api, &format!("/v1/sessions/{}", players.first()?))?;
+            if session["match_id"].as_u64() != Some(match_id) {
+                return None;
+            }
+            let server = session["server_id"].as_str()?;
+            let port = server.rsplit(':').next()?.parse::<u16>().ok()?;
+            let wanted = fleet.games.contains_key(&port) && !except.contains(&port);
+            wanted.then_some((port, match_id, players))
+        })
+}
+
 /// Fails if a player is in two live matches at once.
 fn assert_no_player_in_two_matches(live: &HashMap<u64, Vec<u64>>) {
     let mut seen: HashMap<u64, u64> = HashMap::new();
@@ -279,7 +302,7 @@ fn a_killed_game_server_sends_its_players_back_and_every_history_verifies_clean(
         return;
     };
     on_postgres(2, |shards| async move {
-        let fleet = ProcessFleet::start(&shards, &redis, 1, 3);
+        let mut fleet = ProcessFleet::start(&shards, &redis, 1, 3);
         let query_api = fleet.matchmakers[0].process.query_address();
         let lobby = [loopback(fleet.matchmakers[0].port)];
         let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped assets"));
@@ -296,18 +319,8 @@ fn a_killed_game_server_sends_its_players_back_and_every_history_verifies_clean(
             "a live match on a game server",
             Duration::from_secs(90),
             &mut || {
-                for (match_id, players) in live_matches(query_api) {
-                    let server = players
-                        .first()
-                        .and_then(|player| server_of(query_api, *player));
-                    let port =
-                        server.and_then(|server| server.rsplit(':').next()?.parse::<u16>().ok());
-                    if let Some(port) = port.filter(|port| fleet.games.contains_key(port)) {
-                        target = Some((port, match_id, players));
-                        return true;
-                    }
-                }
-                false
+                target = live_match_on_a_game_server(query_api, &fleet, &[]);
+                target.is_some()
             },
         );
         let (port, dead_match, players) = target.clone().expect("found");
@@ -379,8 +392,54 @@ fn a_killed_game_server_sends_its_players_back_and_every_history_verifies_clean(
         let report = swarm.report();
         assert_eq!(report.kicked, 0, "{report:#?}");
         assert!(report.fallbacks >= victims.len() as u64, "{report:#?}");
+
+        // Another game server asked to stop (SIGTERM) while its match is live drains: the match
+        // plays out, its players come back the usual way (no fallback), and only then does the
+        // process exit, cleanly.
+        let mut draining: Option<(u16, u64, Vec<u64>)> = None;
+        play_until(
+            &mut swarm,
+            started,
+            "a live match on another game server",
+            Duration::from_secs(90),
+            &mut || {
+                draining = live_match_on_a_game_server(query_api, &fleet, &[port]);
+                draining.is_some()
+            },
+        );
+        let (drained_port, drained_match, drained_players) = draining.expect("found");
+        let before = swarm.report();
+        fleet.games[&drained_port].process.signal("TERM");
+        let drained = format!("127.0.0.1:{drained_port}");
+        play_until(
+            &mut swarm,
+            started,
+            "the drained match over and its players gone from its server",
+            Duration::from_secs(30),
+            &mut || {
+                !live_matches(query_api).contains_key(&drained_match)
+                    && drained_players.iter().all(|player| {
+                        server_of(query_api, *player).is_some_and(|server| server != drained)
+                    })
+            },
+        );
+        let after = swarm.report();
+        assert_eq!(after.fallbacks, before.fallbacks, "{after:#?}");
+        assert!(
+            after.matches_completed >= before.matches_completed + drained_players.len() as u64,
+            "the drained match was played to its end: {after:#?}"
+        );
+        let exit = fleet
+            .games
+            .get_mut(&drained_port)
+            .expect("the drained server")
+            .process
+            .wait_exit(Duration::from_secs(30));
+        assert!(exit.success(), "{exit:?}");
         swarm.leave();
-        fleet.stop_and_verify(&redis, BOTS, &[port]).await;
+        fleet
+            .stop_and_verify(&redis, BOTS, &[port, drained_port])
+            .await;
     });
 }
 

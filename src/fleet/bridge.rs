@@ -52,6 +52,8 @@ pub enum ToFleet {
         match_id: u64,
         players: Vec<u64>,
     },
+    /// A game server asked to stop: no new matches for it while the ones it has play out.
+    Drain,
     /// The server stops: no new matches for it; `done` when the fleet knows.
     Shutdown(ShutdownStepHandle),
     /// A player connected to the matchmaker: is a match holding it? `requeue` when its token
@@ -307,7 +309,7 @@ async fn serve_matchmaker(
                 }
                 continue;
             }
-            ToFleet::Report(_) | ToFleet::Release { .. } => continue,
+            ToFleet::Report(_) | ToFleet::Release { .. } | ToFleet::Drain => continue,
         };
         let (setup, answers) = (setup.clone(), answers.clone());
         let epoch = leadership.epoch();
@@ -468,15 +470,30 @@ async fn serve_game_server(
     answers: UnboundedSender<FromFleet>,
 ) {
     let mut lifecycle = setup.agones.clone().map(AgonesLifecycle::new);
+    let mut draining = false;
+    // The matches of the last heartbeat, for a report between heartbeats.
+    let mut last_running = Vec::new();
     while let Some(request) = requests.recv().await {
         let outcome = match request {
             ToFleet::Report(running) => {
                 if let Some(lifecycle) = &mut lifecycle {
                     lifecycle.heartbeat(&setup, &running).await;
-                } else if let Err(error) = report(&setup, &running, false).await {
+                } else if let Err(error) = report(&setup, &running, draining).await {
                     tracing::warn!(%error, "cannot report to the fleet's registry");
                 }
-                hold(&setup, &running, &answers).await
+                let held = hold(&setup, &running, &answers).await;
+                last_running = running;
+                held
+            }
+            ToFleet::Drain => {
+                draining = true;
+                match &mut lifecycle {
+                    Some(lifecycle) => {
+                        lifecycle.drain().await;
+                        Ok(())
+                    }
+                    None => report(&setup, &last_running, true).await.map(|_| ()),
+                }
             }
             ToFleet::Release { match_id, players } => {
                 if let Some(lifecycle) = &mut lifecycle {

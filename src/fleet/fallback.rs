@@ -10,9 +10,17 @@ use arbiter_client::seat::Requeue;
 use arbiter_components::config::MatchSettings;
 use bevy_ecs::system::{Res, SystemParam};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// Beyond the longest a match can last, how long a fallback token stays valid.
 const MARGIN_SECS: u64 = 60;
+
+/// The longest a match holds its players: arrival, warm-up and the time limit, and a margin for
+/// their way back.
+pub fn longest_match(fleet: &FleetSettings, matches: &MatchSettings) -> Duration {
+    let secs = fleet.arrival_deadline_secs + matches.warmup_secs + matches.time_limit_secs;
+    Duration::from_secs(u64::from(secs) + MARGIN_SECS)
+}
 
 /// How long a token straight back to the lobby (the match ended, or was called off) stays valid:
 /// the move takes a moment, a minute covers a slow or briefly broken network.
@@ -29,12 +37,8 @@ impl Fallbacks<'_> {
     /// A requeue token for `player_id` to the lobby at `lobby`, valid through arrival, warm-up and
     /// the time limit.
     pub fn token(&self, player_id: u64, lobby: &[SocketAddr], requeue: Requeue) -> Option<Vec<u8>> {
-        let longest_match = u64::from(
-            self.settings.arrival_deadline_secs
-                + self.matches.warmup_secs
-                + self.matches.time_limit_secs,
-        ) + MARGIN_SECS;
-        self.lobby_token(player_id, lobby, TokenPass::Requeue(requeue), longest_match)
+        let longest = longest_match(&self.settings, &self.matches).as_secs();
+        self.lobby_token(player_id, lobby, TokenPass::Requeue(requeue), longest)
     }
 
     /// A token for `player_id` to the lobby at `lobby`, carrying `pass`, valid `expire_secs`.

@@ -3,14 +3,15 @@
 //! arrived (or is called off at the arrival deadline); after it, its players are sent back to the
 //! lobby with a fresh token. While the tick advances the server reports itself to the registry and
 //! keeps its players' claims alive; a stalled tick reports nothing, so the fleet stops sending
-//! matches here and the claims lapse.
+//! matches here and the claims lapse. Asked to stop, it drains first ([`super::drain`]).
 
 use super::bridge::{FleetLink, FromFleet, RunningMatch, ToFleet};
+use super::drain::drain_before_stopping;
 use super::fallback::{Fallbacks, RETURN_SECS};
 use super::handoff::{PendingHandoffs, add_handoffs, hand_off};
 use crate::net::{AwaitingWelcome, GameServer, TokenPass};
 use crate::settings::FleetSettings;
-use crate::shutdown::Shutdown;
+use crate::shutdown::{DrainHold, Shutdown};
 use crate::telemetry::metrics::FLEET_CLAIMS_LOST_TOTAL;
 use arbiter_client::seat::{Requeue, Seat};
 use arbiter_components::match_events::MatchCompleted;
@@ -45,6 +46,7 @@ impl Plugin for GameRolePlugin {
         add_handoffs(app);
         app.insert_resource(QueueClosed)
             .init_resource::<Gatherings>()
+            .init_resource::<DrainHold>()
             .add_message::<MatchCompleted>()
             .add_systems(
                 FixedUpdate,
@@ -56,6 +58,7 @@ impl Plugin for GameRolePlugin {
                         return_players_after_match,
                         hand_off,
                         report_to_fleet,
+                        drain_before_stopping,
                         let_go_of_lost_claims,
                     )
                         .chain()
@@ -72,7 +75,13 @@ pub struct Seated(pub Seat);
 
 /// Matches whose players are arriving.
 #[derive(Resource, Debug, Default)]
-struct Gatherings(HashMap<u64, Gathering>);
+pub(super) struct Gatherings(HashMap<u64, Gathering>);
+
+impl Gatherings {
+    pub(super) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
 
 #[derive(Debug)]
 struct Gathering {

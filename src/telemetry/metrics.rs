@@ -79,6 +79,7 @@ pub const FLEET_PLACEMENT_SECONDS: &str = "arbiter_fleet_placement_seconds";
 pub const FLEET_PLACEMENTS_TOTAL: &str = "arbiter_fleet_placements_total";
 pub const FLEET_CLAIMS_LOST_TOTAL: &str = "arbiter_fleet_claims_lost_total";
 pub const FLEET_LEADING: &str = "arbiter_fleet_leading";
+pub const FLEET_DRAINING: &str = "arbiter_fleet_draining";
 
 /// Histogram buckets for tick durations: 50 µs up to 100 ms, dense around a 60–128 Hz budget.
 const TICK_DURATION_BUCKETS: [f64; 14] = [
@@ -156,6 +157,10 @@ fn describe() {
     describe_gauge!(
         FLEET_LEADING,
         "1 while this matchmaker leads its fleet (places matches, admits clients), 0 otherwise."
+    );
+    describe_gauge!(
+        FLEET_DRAINING,
+        "While a game server drains before stopping: what its stop still waits for (matches running or gathering, players connected); 0 when it may stop."
     );
     describe_counter!(TICKS_TOTAL, "Ticks run since start.");
     describe_gauge!(TICK_RATE_HZ, "Configured simulation ticks per second.");

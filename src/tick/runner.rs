@@ -4,7 +4,7 @@ use super::meter::TickMeter;
 use super::pacer::{Pace, TickPacer};
 use super::skipped::SkippedTicks;
 use crate::settings::ServerSettings;
-use crate::shutdown::{ShutdownSignal, run_shutdown};
+use crate::shutdown::{DrainHold, ShutdownSignal, run_shutdown};
 use bevy_app::{App, AppExit, PluginsState};
 use bevy_time::{Fixed, Time};
 use std::time::{Duration, Instant};
@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 const MAX_SLEEP: Duration = Duration::from_millis(50);
 
 /// The server's runner: sleeps until each tick's deadline (no busy wait), runs the tick, measures it,
-/// and on a shutdown request or an `AppExit` runs the shutdown steps.
+/// and on a shutdown request (once nothing holds it: [`DrainHold`]) or an `AppExit` runs the
+/// shutdown steps.
 pub fn run_paced(mut app: App) -> AppExit {
     finish_plugins(&mut app);
     let signal = app
@@ -23,10 +24,14 @@ pub fn run_paced(mut app: App) -> AppExit {
         .unwrap_or_default();
     let meter = TickMeter::default();
     let mut pacer = TickPacer::default();
+    let mut stop_requested: Option<Instant> = None;
 
     let exit = loop {
         if signal.is_requested() {
-            break AppExit::Success;
+            let since = stop_requested.get_or_insert_with(Instant::now).elapsed();
+            if !still_draining(&app, since) {
+                break AppExit::Success;
+            }
         }
         let period = app.world().resource::<Time<Fixed>>().timestep();
         let max_catch_up = Duration::from_millis(u64::from(
@@ -71,4 +76,21 @@ fn finish_plugins(app: &mut App) {
         app.finish();
         app.cleanup();
     }
+}
+
+/// Whether a stop requested `since` ago waits for work still running here.
+fn still_draining(app: &App, since: Duration) -> bool {
+    let Some(hold) = app.world().get_resource::<DrainHold>() else {
+        return false;
+    };
+    if hold.holds(since) {
+        return true;
+    }
+    if hold.is_busy() {
+        tracing::warn!(
+            waited_secs = since.as_secs(),
+            "stopping before the work here is done: the drain limit passed"
+        );
+    }
+    false
 }

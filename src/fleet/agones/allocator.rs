@@ -6,11 +6,12 @@
 //! onto running servers and idle ones can be scaled down; the fullest first (counter priority
 //! "Ascending": Agones orders by the counter's available capacity, least first). The allocation increments the counter and annotates the game server with the
 //! match and the Unix second its players must arrive by, so a match whose players never come is
-//! taken off the counter by the game server itself.
+//! taken off the counter by the game server itself. Only game servers that say they take matches
+//! (the SDK label [`ACCEPTING_LABEL`] "true") are asked: one draining before it stops is left alone.
 
 use super::http::{HttpError, request};
 use super::port::{Port, players_address};
-use super::sdk::MATCH_ANNOTATION_PREFIX;
+use super::sdk::{ACCEPTING_LABEL, MATCH_ANNOTATION_PREFIX, SDK_LABEL_PREFIX};
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
@@ -70,12 +71,17 @@ impl Allocator {
         now_secs: u64,
     ) -> serde_json::Value {
         let counter = &self.counter;
+        let accepting = format!("{SDK_LABEL_PREFIX}{ACCEPTING_LABEL}");
         let selectors: Vec<serde_json::Value> = regions
             .iter()
             .flat_map(|region| {
                 ["ALLOCATED", "READY"].map(|state| {
                     json!({
-                        "matchLabels": { FLEET_LABEL: self.fleet, REGION_LABEL: region },
+                        "matchLabels": {
+                            FLEET_LABEL: self.fleet,
+                            REGION_LABEL: region,
+                            accepting.as_str(): "true",
+                        },
                         "gameServerState": state,
                         "counters": { counter: { "minAvailable": "1" } },
                     })

@@ -1,19 +1,21 @@
 //! A game server's life under Agones, driven by its heartbeats — which the tick sends only while
 //! it advances, so a stalled server stops pinging and Agones marks it unhealthy:
 //!
-//! - the first heartbeat sets the match counter's capacity and calls `Ready`;
+//! - the first heartbeat sets the match counter's capacity, labels the server as taking matches,
+//!   and calls `Ready`;
 //! - every heartbeat pings `Health`, and takes off the counter each match the allocator placed
 //!   here (annotated with its arrival deadline) whose players never came by that deadline;
 //! - a match that ends, or is called off, comes off the counter once;
 //! - once nothing runs or is on its way here, `Ready` again: Agones never scales down an
 //!   `Allocated` game server, so an idle one goes back to `Ready` where the autoscaler may remove it;
-//! - `Shutdown` when the server stops.
+//! - asked to stop, the server drains: its label says it takes no more matches (so the allocator
+//!   passes it over), it stays `Allocated` until its matches are over, and calls `Shutdown` after.
 //!
 //! The allocator adds one to the counter per match (see [`super::allocator`]) and every match
 //! comes off it exactly once, so the count is the matches placed here and not yet over.
 
 use super::allocator::Allocator;
-use super::sdk::MATCH_ANNOTATION_PREFIX;
+use super::sdk::{ACCEPTING_LABEL, MATCH_ANNOTATION_PREFIX};
 use super::{AgonesSdk, GameServerInfo};
 use crate::fleet::bridge::{AgonesSetup, FleetTaskSetup, RunningMatch};
 use std::collections::HashSet;
@@ -23,6 +25,10 @@ pub struct AgonesLifecycle {
     sdk: AgonesSdk,
     counter: String,
     ready: bool,
+    /// Asked to stop: takes no new match and does not go back to `Ready`.
+    draining: bool,
+    /// The label says so (retried every heartbeat until it does).
+    drain_labelled: bool,
     /// Matches whose players arrived here.
     seen: HashSet<u64>,
     /// Matches taken off the counter.
@@ -36,6 +42,8 @@ impl AgonesLifecycle {
             sdk: agones.sdk,
             counter,
             ready: false,
+            draining: false,
+            drain_labelled: false,
             seen: HashSet::new(),
             settled: HashSet::new(),
         }
@@ -47,6 +55,8 @@ impl AgonesLifecycle {
                 self.sdk
                     .set_counter_capacity(&self.counter, setup.capacity)
                     .await?;
+                let accepting = if self.draining { "false" } else { "true" };
+                self.sdk.set_label(ACCEPTING_LABEL, accepting).await?;
                 self.sdk.ready().await
             };
             match readied.await {
@@ -63,6 +73,9 @@ impl AgonesLifecycle {
         if let Err(error) = self.sdk.health().await {
             tracing::warn!(%error, "agones: health ping failed");
         }
+        if self.draining {
+            self.label_draining().await;
+        }
         self.seen.extend(running.iter().map(|found| found.match_id));
         let info = match self.sdk.game_server().await {
             Ok(info) => info,
@@ -73,7 +86,7 @@ impl AgonesLifecycle {
         };
         self.settle_no_shows(&info).await;
         let idle = running.is_empty() && placed(&info).all(|id| self.settled.contains(&id));
-        if idle && info.state == "Allocated" {
+        if idle && info.state == "Allocated" && !self.draining {
             match self.sdk.ready().await {
                 Ok(()) => tracing::info!("agones: idle; back to Ready"),
                 Err(error) => tracing::warn!(%error, "agones: cannot go back to Ready"),
@@ -104,6 +117,25 @@ impl AgonesLifecycle {
         if let Err(error) = self.sdk.add_to_counter(&self.counter, -1).await {
             tracing::warn!(%error, match_id, "agones: cannot take a match off the counter");
             self.settled.remove(&match_id);
+        }
+    }
+
+    /// Takes no new match from now on: the allocator asks only servers labelled as taking them.
+    pub async fn drain(&mut self) {
+        self.draining = true;
+        self.label_draining().await;
+    }
+
+    async fn label_draining(&mut self) {
+        if self.drain_labelled {
+            return;
+        }
+        match self.sdk.set_label(ACCEPTING_LABEL, "false").await {
+            Ok(()) => {
+                self.drain_labelled = true;
+                tracing::info!("agones: draining; labelled as taking no new match");
+            }
+            Err(error) => tracing::warn!(%error, "agones: cannot label the server as draining"),
         }
     }
 

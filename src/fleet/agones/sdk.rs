@@ -17,6 +17,13 @@ const DEFAULT_HTTP_PORT: u16 = 9358;
 /// (the value: the Unix second by which its players must have arrived).
 pub const MATCH_ANNOTATION_PREFIX: &str = "arbiter.dev/match-";
 
+/// The label a game server sets through the SDK to say whether it takes new matches: "true" once
+/// it is ready, "false" while it drains before stopping.
+pub const ACCEPTING_LABEL: &str = "arbiter-accepting";
+
+/// Agones prefixes the labels a game server sets through the SDK with this.
+pub const SDK_LABEL_PREFIX: &str = "agones.dev/sdk-";
+
 /// The SDK sidecar of this game server's pod.
 #[derive(Debug, Clone, Copy)]
 pub struct AgonesSdk {
@@ -116,6 +123,19 @@ impl AgonesSdk {
 
     pub async fn shutdown(&self) -> Result<(), SdkError> {
         self.post("/shutdown").await
+    }
+
+    /// Sets the label `key` (Agones stores it as [`SDK_LABEL_PREFIX`] + `key`) to `value`.
+    pub async fn set_label(&self, key: &str, value: &str) -> Result<(), SdkError> {
+        let body = serde_json::json!({ "key": key, "value": value }).to_string();
+        request(
+            &self.gateway.to_string(),
+            Method::PUT,
+            "/metadata/label",
+            Some(body),
+        )
+        .await?;
+        Ok(())
     }
 
     pub async fn game_server(&self) -> Result<GameServerInfo, SdkError> {
