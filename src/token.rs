@@ -24,6 +24,7 @@ pub fn print_token(config_path: Option<&Path>, args: &TokenArgs) -> anyhow::Resu
     let key = load_or_create_key(&path).with_context(|| format!("token key {}", path.display()))?;
     let addresses = public_addresses(&config.net, config.server.bind);
     let issuer = TokenIssuer::new(key, addresses, &config.net);
+    issuer.enter_at(&config.fleet.lobby_addresses);
     let expire_secs = args.expire_secs.unwrap_or(config.net.token_expire_secs);
     let token = issuer
         .issue_at(args.player_id, unix_now(), u64::from(expire_secs))

@@ -13,7 +13,7 @@ use arbiter::components::session::Session;
 use arbiter::components::tick::ServerTick;
 use arbiter::fleet::game::GameRolePlugin;
 use arbiter::fleet::matchmaker::MatchmakerRolePlugin;
-use arbiter::net::Sessions;
+use arbiter::net::{Sessions, TokenIssuer};
 use arbiter::settings::ServerConfig;
 use arbiter::shutdown::{DrainHold, ShutdownSignal};
 use arbiter::store_commands::open_store;
@@ -718,6 +718,41 @@ fn players_moving_between_the_fleets_servers_keep_every_change_in_the_shared_sto
         );
     }
     setup.block_on(assert_store_clean(&store, &ids));
+}
+
+/// With the lobby listed (every matchmaker, in order), the tokens a matchmaker gives new players
+/// — guests of its admin endpoint — name them all, so a client lands on whichever leads.
+#[test]
+fn a_matchmakers_new_players_get_tokens_naming_every_matchmaker() {
+    let Some(redis) = runtime().block_on(redis_server::fresh_database(7)) else {
+        return;
+    };
+    let key_dir = tempfile::tempdir().expect("temp dir");
+    let key = key_dir.path().join("fleet.key");
+    let lobby: Vec<SocketAddr> = vec![
+        "127.0.0.1:7101".parse().expect("address"),
+        "127.0.0.1:7102".parse().expect("address"),
+    ];
+    let configure = {
+        let lobby = lobby.clone();
+        move |config: &mut ServerConfig| {
+            fleet_config(config, &key, &redis);
+            config.fleet.lobby_addresses = lobby.clone();
+        }
+    };
+    let mut settings = ServerConfig::default();
+    configure(&mut settings);
+    let mut matchmaker = TestServer::builder()
+        .config(configure)
+        .plugin(MatchmakerRolePlugin {
+            settings: settings.fleet,
+        })
+        .start();
+    matchmaker.app.update();
+    let issuer = matchmaker.app.world().resource::<TokenIssuer>();
+    assert_eq!(issuer.entry_addresses(), lobby);
+    assert_eq!(issuer.issue(9).expect("a token").server_addresses, lobby);
+    assert_eq!(issuer.server_addresses(), [matchmaker.addr], "its own");
 }
 
 #[test]

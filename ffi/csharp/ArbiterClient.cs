@@ -32,7 +32,7 @@ namespace Arbiter
     public sealed unsafe class ArbiterClient : IDisposable
     {
         /// <summary>The C API version this binding was written for.</summary>
-        public const uint AbiVersion = 1;
+        public const uint AbiVersion = 2;
 
         ulong handle;
 

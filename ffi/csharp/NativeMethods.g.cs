@@ -665,6 +665,15 @@ namespace Arbiter
         public byte* reason;
     }
 
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe partial struct ArbiterRedirected
+    {
+        /// <summary>
+        ///  The match the client goes to play; 0: back to the lobby.
+        /// </summary>
+        public ulong match_id;
+    }
+
     /// <summary>
     ///  The data of an event; `ArbiterEvent::kind` says which member is set.
     /// </summary>
@@ -717,6 +726,8 @@ namespace Arbiter
         public ArbiterQueueCancelled queue_cancelled;
         [FieldOffset(0)]
         public ArbiterDisconnected disconnected;
+        [FieldOffset(0)]
+        public ArbiterRedirected redirected;
         /// <summary>
         ///  Fixes the union's size, so later members do not change the ABI.
         /// </summary>
@@ -1179,6 +1190,12 @@ namespace Arbiter
         ///  `body.disconnected`: the connection ended (the last event of a connection).
         /// </summary>
         Disconnected = 27,
+        /// <summary>
+        ///  `body.redirected`: a fleet moves the client to another of its servers, and the client goes
+        ///  by itself — to the game server of a match, or back to the lobby. A `WELCOME` from there
+        ///  follows (a game to show a loading screen meanwhile).
+        /// </summary>
+        Redirected = 28,
     }
 
     /// <summary>

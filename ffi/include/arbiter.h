@@ -9,7 +9,7 @@
 
 // The version of this C API. A binding checks `arbiter_abi_version()` against the version it was
 // written for and refuses to run on a mismatch; it changes whenever a signature or a struct does.
-#define ARBITER_ABI_VERSION 1
+#define ARBITER_ABI_VERSION 2
 
 // Which member of `ArbiterEventBody` an event carries.
 enum ArbiterEventKind
@@ -71,6 +71,10 @@ enum ArbiterEventKind
   ARBITER_EVENT_KIND_QUEUE_CANCELLED = 26,
   // `body.disconnected`: the connection ended (the last event of a connection).
   ARBITER_EVENT_KIND_DISCONNECTED = 27,
+  // `body.redirected`: a fleet moves the client to another of its servers, and the client goes
+  // by itself — to the game server of a match, or back to the lobby. A `WELCOME` from there
+  // follows (a game to show a loading screen meanwhile).
+  ARBITER_EVENT_KIND_REDIRECTED = 28,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -424,6 +428,11 @@ typedef struct ArbiterDisconnected {
   const char *reason;
 } ArbiterDisconnected;
 
+typedef struct ArbiterRedirected {
+  // The match the client goes to play; 0: back to the lobby.
+  uint64_t match_id;
+} ArbiterRedirected;
+
 // The data of an event; `ArbiterEvent::kind` says which member is set.
 typedef union ArbiterEventBody {
   struct ArbiterWelcome welcome;
@@ -449,6 +458,7 @@ typedef union ArbiterEventBody {
   struct ArbiterPartyEnded party_ended;
   struct ArbiterQueueCancelled queue_cancelled;
   struct ArbiterDisconnected disconnected;
+  struct ArbiterRedirected redirected;
   // Fixes the union's size, so later members do not change the ABI.
   uint64_t reserved[8];
 } ArbiterEventBody;

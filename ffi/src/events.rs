@@ -72,6 +72,10 @@ pub enum ArbiterEventKind {
     QueueCancelled = 26,
     /// `body.disconnected`: the connection ended (the last event of a connection).
     Disconnected = 27,
+    /// `body.redirected`: a fleet moves the client to another of its servers, and the client goes
+    /// by itself — to the game server of a match, or back to the lobby. A `WELCOME` from there
+    /// follows (a game to show a loading screen meanwhile).
+    Redirected = 28,
 }
 
 /// One player in a snapshot.
@@ -356,6 +360,13 @@ pub struct ArbiterDisconnected {
     pub reason: *const c_char,
 }
 
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ArbiterRedirected {
+    /// The match the client goes to play; 0: back to the lobby.
+    pub match_id: u64,
+}
+
 /// The data of an event; `ArbiterEvent::kind` says which member is set.
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -383,6 +394,7 @@ pub union ArbiterEventBody {
     pub party_ended: ArbiterPartyEnded,
     pub queue_cancelled: ArbiterQueueCancelled,
     pub disconnected: ArbiterDisconnected,
+    pub redirected: ArbiterRedirected,
     /// Fixes the union's size, so later members do not change the ABI.
     pub reserved: [u64; 8],
 }
@@ -689,9 +701,17 @@ impl ArbiterEvent {
                 (Kind::QueueCancelled, ArbiterEventBody { queue_cancelled })
             }
             ServerMessage::DeltaSnapshot { .. } => return None,
-            // A fleet's moves: the client follows them by itself (a `WELCOME` from the next server
-            // follows); no event of their own yet.
-            ServerMessage::Redirect { .. } | ServerMessage::Fallback { .. } => return None,
+            // The client follows a fleet's moves by itself; the game hears where it goes.
+            ServerMessage::Redirect { match_id, .. } => (
+                Kind::Redirected,
+                ArbiterEventBody {
+                    redirected: ArbiterRedirected {
+                        match_id: match_id.unwrap_or(0),
+                    },
+                },
+            ),
+            // A way back the client keeps for itself.
+            ServerMessage::Fallback { .. } => return None,
         };
         Some(Self::new(kind, body))
     }
@@ -757,5 +777,34 @@ impl ArbiterChatLine {
             tick: line.tick,
             text: scratch.text(&line.text),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[expect(unsafe_code, reason = "reads the union member the event's kind names")]
+    fn redirected(message: &ServerMessage) -> Option<u64> {
+        let event = ArbiterEvent::of(message, &mut Scratch::default())?;
+        assert_eq!(event.kind, ArbiterEventKind::Redirected);
+        // SAFETY: `kind` says `redirected` is the member set.
+        Some(unsafe { event.body.redirected.match_id })
+    }
+
+    #[test]
+    fn a_redirect_says_where_the_client_goes_and_a_fallback_says_nothing() {
+        let to_match = ServerMessage::Redirect {
+            match_id: Some(7 << 32 | 3),
+            token: vec![1, 2, 3],
+        };
+        assert_eq!(redirected(&to_match), Some(7 << 32 | 3));
+        let to_lobby = ServerMessage::Redirect {
+            match_id: None,
+            token: vec![1],
+        };
+        assert_eq!(redirected(&to_lobby), Some(0));
+        let fallback = ServerMessage::Fallback { token: vec![1] };
+        assert!(ArbiterEvent::of(&fallback, &mut Scratch::default()).is_none());
     }
 }

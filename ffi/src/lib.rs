@@ -30,4 +30,4 @@ pub use result::ArbiterResult;
 
 /// The version of this C API. A binding checks `arbiter_abi_version()` against the version it was
 /// written for and refuses to run on a mismatch; it changes whenever a signature or a struct does.
-pub const ARBITER_ABI_VERSION: u32 = 1;
+pub const ARBITER_ABI_VERSION: u32 = 2;

@@ -27,7 +27,7 @@ pub(super) async fn issue_guest_token(State(issuer): State<Option<TokenIssuer>>)
             "player_id": guest.player_id,
             "token": encode_token(&guest.token),
             "expires_in_secs": guest.expires_in_secs,
-            "server_addresses": issuer.server_addresses(),
+            "server_addresses": issuer.entry_addresses(),
         }))
         .into_response(),
     }

@@ -8,6 +8,9 @@ use crate::net::{TokenIssuer, TokenPass};
 use crate::settings::FleetSettings;
 use arbiter_client::seat::Requeue;
 use arbiter_components::config::MatchSettings;
+use bevy_app::{App, PreUpdate};
+use bevy_ecs::schedule::IntoScheduleConfigs;
+use bevy_ecs::schedule::common_conditions::resource_changed;
 use bevy_ecs::system::{Res, SystemParam};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -75,5 +78,22 @@ impl Fallbacks<'_> {
     /// The fleet's settings.
     pub fn settings(&self) -> &FleetSettings {
         &self.settings
+    }
+}
+
+/// Keeps a matchmaker's new players' tokens naming the whole lobby, as the fleet's settings list it
+/// (reloads included).
+pub fn add_lobby_entry(app: &mut App) {
+    app.add_systems(
+        PreUpdate,
+        send_new_players_to_the_lobby.run_if(resource_changed::<FleetSettings>),
+    );
+}
+
+/// New players' tokens (the admin endpoint's guest tokens) name the lobby — every matchmaker, in
+/// order — once the fleet lists it, so a new player lands on whichever matchmaker leads.
+fn send_new_players_to_the_lobby(issuer: Option<Res<TokenIssuer>>, settings: Res<FleetSettings>) {
+    if let Some(issuer) = issuer {
+        issuer.enter_at(&settings.lobby_addresses);
     }
 }

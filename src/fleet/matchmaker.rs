@@ -3,7 +3,7 @@
 //! `Redirect` with a connect token for that server carrying their seat.
 
 use super::bridge::{FleetLink, FromFleet, Placement, ToFleet, leave_the_fleet};
-use super::fallback::Fallbacks;
+use super::fallback::{Fallbacks, add_lobby_entry};
 use super::handoff::{PendingHandoffs, add_handoffs, hand_off};
 use super::lobby_fallback::{LobbyFallbacks, give_lobby_fallbacks};
 use super::standby::admit_unless_following;
@@ -44,6 +44,7 @@ impl Plugin for MatchmakerRolePlugin {
         let link = super::bridge::start_in_app_matchmaker(app, &self.settings);
         app.insert_resource(link);
         add_handoffs(app);
+        add_lobby_entry(app);
         app.init_resource::<LobbyFallbacks>()
             .insert_resource(PlaceMatchesElsewhere)
             .add_systems(

@@ -11,8 +11,8 @@ use arbiter_components::protocol::protocol_id;
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::Res;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Guest player ids have bit 52 set, so they never collide with small account ids, and stay below
@@ -52,6 +52,8 @@ pub struct TokenIssuer(Arc<Issuer>);
 struct Issuer {
     key: [u8; KEY_BYTES],
     server_addresses: Vec<SocketAddr>,
+    /// Where a new player's token sends it: this server, or a fleet's every matchmaker.
+    entry: RwLock<Vec<SocketAddr>>,
     expire_secs: AtomicU32,
     timeout_secs: AtomicU32,
     guests_enabled: AtomicBool,
@@ -74,6 +76,7 @@ impl TokenIssuer {
     ) -> Self {
         let issuer = Self(Arc::new(Issuer {
             key,
+            entry: RwLock::new(server_addresses.clone()),
             server_addresses,
             expire_secs: AtomicU32::new(0),
             timeout_secs: AtomicU32::new(0),
@@ -104,6 +107,33 @@ impl TokenIssuer {
         &self.0.server_addresses
     }
 
+    /// Where new players' tokens send them ([`issue`](Self::issue), guests): this server unless
+    /// [`enter_at`](Self::enter_at) said otherwise.
+    pub fn entry_addresses(&self) -> Vec<SocketAddr> {
+        self.read_entry().clone()
+    }
+
+    /// Sends new players to `lobby` (a fleet's every matchmaker, in order) instead of this server;
+    /// an empty list: this server.
+    pub fn enter_at(&self, lobby: &[SocketAddr]) {
+        let entry = match lobby {
+            [] => self.0.server_addresses.clone(),
+            lobby => lobby.to_vec(),
+        };
+        *self
+            .0
+            .entry
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = entry;
+    }
+
+    fn read_entry(&self) -> std::sync::RwLockReadGuard<'_, Vec<SocketAddr>> {
+        self.0
+            .entry
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// A token for `player_id`, valid from now for the configured lifetime.
     pub fn issue(&self, player_id: u64) -> Result<ConnectToken, IssueError> {
         let expire_secs = self.0.expire_secs.load(Ordering::Relaxed);
@@ -118,7 +148,7 @@ impl TokenIssuer {
         expire_secs: u64,
     ) -> Result<ConnectToken, IssueError> {
         self.seal(
-            &self.0.server_addresses,
+            &self.read_entry(),
             user_data_for_player(player_id),
             issued_at,
             expire_secs,
@@ -196,4 +226,40 @@ pub fn unix_now() -> Duration {
 /// Applies reloaded token settings (`guest_tokens`, lifetimes).
 pub(super) fn sync_token_settings(settings: Res<NetSettings>, issuer: Res<TokenIssuer>) {
     issuer.apply(&settings);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addresses(ports: &[u16]) -> Vec<SocketAddr> {
+        ports
+            .iter()
+            .map(|port| SocketAddr::from(([127, 0, 0, 1], *port)))
+            .collect()
+    }
+
+    #[test]
+    fn new_players_are_sent_to_the_lobby_once_set_and_to_this_server_when_cleared() {
+        let settings = NetSettings {
+            guest_tokens: true,
+            ..NetSettings::default()
+        };
+        let issuer = TokenIssuer::new([3; KEY_BYTES], addresses(&[7000]), &settings);
+        let named = |issuer: &TokenIssuer| {
+            let guest = issuer.issue_guest().expect("guests on").expect("issued");
+            guest.token.server_addresses
+        };
+        assert_eq!(named(&issuer), addresses(&[7000]));
+        issuer.enter_at(&addresses(&[7100, 7101]));
+        assert_eq!(named(&issuer), addresses(&[7100, 7101]));
+        assert_eq!(issuer.entry_addresses(), addresses(&[7100, 7101]));
+        assert_eq!(
+            issuer.server_addresses(),
+            addresses(&[7000]),
+            "still this server's own"
+        );
+        issuer.enter_at(&[]);
+        assert_eq!(named(&issuer), addresses(&[7000]));
+    }
 }

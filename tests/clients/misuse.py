@@ -78,7 +78,7 @@ def main():
     checks = {}
     handle = c_uint64()
 
-    checks["abi version is 1"] = lib.arbiter_abi_version() == 1
+    checks["abi version is 2"] = lib.arbiter_abi_version() == 2
     checks["result names"] = lib.arbiter_result_name(WRONG_THREAD) == b"ARBITER_RESULT_WRONG_THREAD"
     checks["unknown result name"] = lib.arbiter_result_name(12345) == b"ARBITER_RESULT_UNKNOWN"
 
