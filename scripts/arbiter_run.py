@@ -1,6 +1,6 @@
 """What the measurement scripts share: the release binary built, a free loopback port, a
-two-SQLite-shard config for guest bots, and a server started with its admin address read from its
-JSON log."""
+two-SQLite-shard config for guest bots, fresh PostgreSQL databases, and a server started with its
+admin address read from its JSON log."""
 import json, os, socket, subprocess, sys, tempfile, time
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -68,3 +68,23 @@ def start_server(binary, config, work, prefix=(), command=()):
         time.sleep(0.1)
     log.seek(0)
     sys.exit(f"server did not start: {log.read()[-3000:]}")
+
+
+def psql(statement):
+    """Runs STATEMENT on the local PostgreSQL (127.0.0.1:5432, trust auth) as postgres."""
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", statement],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def fresh_databases(prefix, count):
+    """COUNT empty PostgreSQL databases named PREFIX_<pid>_<n>; returns their names."""
+    names = [f"{prefix}_{os.getpid()}_{n}" for n in range(count)]
+    drop_databases(names)
+    for name in names:
+        psql(f"CREATE DATABASE {name}")
+    return names
+
+
+def drop_databases(names):
+    for name in names:
+        psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -11,22 +11,14 @@ Needs: PostgreSQL on 127.0.0.1:5432 (trust auth), redis-server and socat on PATH
 Usage: scripts/soak.py [MINUTES]       (default 30)
 """
 import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
-from arbiter_run import free_port, release_binary, start_server
+from arbiter_run import drop_databases, free_port, fresh_databases, release_binary, start_server
 
 minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 30
 binary = release_binary()
 work = tempfile.mkdtemp()
 
 
-def psql(statement):
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", statement],
-                   check=True, stdout=subprocess.DEVNULL)
-
-
-databases = [f"arbiter_soak_{os.getpid()}_{n}" for n in range(2)]
-for name in databases:
-    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    psql(f"CREATE DATABASE {name}")
+databases = fresh_databases("arbiter_soak", 2)
 
 redis_port, proxy_port = free_port(), free_port()
 game_port = free_port(socket.SOCK_DGRAM)
@@ -210,8 +202,7 @@ panics = sum(1 for line in log if "panicked" in line)
 verify = subprocess.run([binary, "verify", "--config", config], capture_output=True, text=True)
 stop_group(proxy)
 redis.send_signal(signal.SIGKILL)
-for name in databases:
-    psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+drop_databases(databases)
 
 warm = [row for row in rows if row["t_s"] >= 120] or rows
 growth = lambda key: (warm[-1][key] - warm[0][key]) / warm[0][key] * 100

@@ -356,6 +356,33 @@ fn a_game_server_that_dies_mid_match_sends_its_players_back_to_be_matched_again(
     swarm.leave();
 }
 
+/// One game server with room for one match, and bots for two: while one match plays, the other
+/// group's match has nowhere to go. Its players stay in the queue — nobody is told their ticket
+/// timed out — and play once the server has room; every bot plays all its matches.
+#[test]
+fn players_wait_in_the_queue_while_every_game_server_is_full() {
+    let Some(mut fleet) = Fleet::on_database(8, 1, &Setup::default()) else {
+        return;
+    };
+    let mut swarm = Swarm::new(Arsenal::shipped().expect("shipped assets"));
+    swarm.stop_queueing_after(2);
+    for id in 1..=BOTS {
+        swarm.add(fleet.matchmaker.connect(id), Behavior::Honest);
+    }
+    let mut step = 0u64;
+    while step < 12_000 && !swarm.finished() {
+        play_a_frame(&mut fleet, &mut swarm, &mut step);
+        let running: usize = fleet.running().iter().map(Vec::len).sum();
+        assert!(running <= 1, "more matches than the fleet has room for");
+    }
+    let report = swarm.report();
+    assert!(swarm.finished(), "{report:#?}");
+    assert_eq!(report.matches_completed, 2 * BOTS, "{report:#?}");
+    assert_eq!(report.queue_timeouts, 0, "{report:#?}");
+    assert_eq!(report.kicked, 0, "{report:#?}");
+    swarm.leave();
+}
+
 /// A game server asked to stop while its match is live drains: the match plays out, its players go
 /// back to the lobby, no new match is placed there (the other server takes them), and only then
 /// does it let the stop go on.

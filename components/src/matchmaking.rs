@@ -85,6 +85,13 @@ impl MatchPlayers {
 #[derive(Resource, Debug, Clone, Copy, Default)]
 pub struct PlaceMatchesElsewhere;
 
+/// Present while formed matches have nowhere to go (a fleet whose game servers are all full): no
+/// match forms before tick `until_tick`, and the tickets keep waiting (and ageing) meanwhile.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchingPaused {
+    pub until_tick: u64,
+}
+
 /// Present on a fleet's game server: nobody queues there (they queue at the matchmaker).
 #[derive(Resource, Debug, Clone, Copy, Default)]
 pub struct QueueClosed;

@@ -65,6 +65,8 @@ pub(super) struct BotStats {
     pub(super) fallbacks: u64,
     pub(super) matches_played: u64,
     pub(super) matches_completed: u64,
+    /// Tickets the server took out of the queue without a match (`QueueTimedOut`).
+    pub(super) queue_timeouts: u64,
     pub(super) inputs_sent: u64,
     pub(super) snapshots_received: u64,
     pub(super) shots_sent: u64,
@@ -314,7 +316,11 @@ impl Bot {
                     .rtt_samples_ms
                     .push(now_us.saturating_sub(client_time_us) as f64 / 1000.0);
             }
-            ServerMessage::QueueTimedOut | ServerMessage::QueueCancelled { .. } => {
+            ServerMessage::QueueTimedOut => {
+                self.stats.queue_timeouts += 1;
+                self.joined_queue = false;
+            }
+            ServerMessage::QueueCancelled { .. } => {
                 self.joined_queue = false;
             }
             ServerMessage::MatchLive { .. }

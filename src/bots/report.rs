@@ -144,6 +144,8 @@ pub struct BotsReport {
     pub redirects: u64,
     /// Returns to the lobby because a fleet's game server went silent (`Fallback` tokens used).
     pub fallbacks: u64,
+    /// Tickets the server took out of the queue without a match (`QueueTimedOut`).
+    pub queue_timeouts: u64,
     pub inputs_sent: u64,
     pub snapshots_received: u64,
     pub shots_sent: u64,
@@ -226,6 +228,7 @@ impl BotsReport {
             matches_played: sum(|bot| bot.stats.matches_played),
             matches_completed: sum(|bot| bot.stats.matches_completed),
             redirects: sum(|bot| bot.stats.redirects),
+            queue_timeouts: sum(|bot| bot.stats.queue_timeouts),
             fallbacks: sum(|bot| bot.stats.fallbacks),
             inputs_sent: sum(|bot| bot.stats.inputs_sent),
             snapshots_received: sum(|bot| bot.stats.snapshots_received),

@@ -12,13 +12,16 @@ use crate::settings::FleetSettings;
 use crate::shutdown::Shutdown;
 use crate::telemetry::metrics::{FLEET_PLACEMENT_SECONDS, FLEET_PLACEMENTS_TOTAL};
 use arbiter_client::seat::Requeue;
-use arbiter_components::matchmaking::{InMatch, PlaceMatchesElsewhere, PlacedMatch, Team};
+use arbiter_components::matchmaking::{
+    InMatch, MatchingPaused, PlaceMatchesElsewhere, PlacedMatch, Team,
+};
 use arbiter_components::messages::Outbound;
+use arbiter_components::party::{Party, PartyMemberOf};
 use arbiter_components::player::Loading;
 use arbiter_components::player::PlayerId;
 use arbiter_components::protocol::ServerMessage;
 use arbiter_components::session::Session;
-use arbiter_components::tick::TickRate;
+use arbiter_components::tick::{ServerTick, TickRate};
 use arbiter_systems::SimulationSystems;
 use arbiter_systems::matchmaking::{QueueJoinRequested, handle_queue_requests, run_matchmaking};
 use bevy_app::{App, FixedUpdate, Plugin};
@@ -200,13 +203,54 @@ impl ToGameServer<'_, '_> {
     }
 }
 
-/// Sends the placed players their tokens; players of a match no server took may queue again. Either
-/// way the match is done here.
+/// The way back into the queue for the players of a match no game server took.
+#[derive(SystemParam)]
+struct BackToQueue<'w, 's> {
+    joins: MessageWriter<'w, QueueJoinRequested>,
+    parties: Query<'w, 's, &'static Party>,
+    members: Query<'w, 's, &'static PartyMemberOf>,
+    tick: Res<'w, ServerTick>,
+    rate: Res<'w, TickRate>,
+    settings: Res<'w, FleetSettings>,
+}
+
+impl BackToQueue<'_, '_> {
+    /// Queues the players of `found` again, each as old as it was when the match formed (a party
+    /// through its leader, as it queued), and pauses matching until the fleet's next heartbeats:
+    /// only they (or a match ending) make room, so forming the same match every tick in between
+    /// would only ask the fleet again and again. The players hear nothing: they are still waiting.
+    fn requeue(&mut self, commands: &mut Commands, found: &PlacedMatch) {
+        for &player in found.teams.iter().flatten() {
+            let led_by_another = self
+                .members
+                .get(player)
+                .ok()
+                .and_then(|member| self.parties.get(member.0).ok())
+                .is_some_and(|party| party.leader != player);
+            if led_by_another {
+                continue;
+            }
+            self.joins.write(QueueJoinRequested {
+                player,
+                mode: found.mode,
+                waited_ticks: found.waited_ticks.get(&player).copied().unwrap_or(0),
+            });
+        }
+        let pause = self.rate.ticks_in_ms(self.settings.heartbeat_ms).max(1);
+        commands.insert_resource(MatchingPaused {
+            until_tick: self.tick.get() + pause,
+        });
+    }
+}
+
+/// Sends the placed players their tokens; the players of a match no server took queue again with
+/// the wait they had. Either way the match is done here.
 fn carry_out_placements(
     mut commands: Commands,
     mut link: ResMut<FleetLink>,
     placed: Query<&PlacedMatch>,
     mut to_game: ToGameServer,
+    mut back_to_queue: BackToQueue,
 ) {
     while let Some(answer) = link.answer() {
         match answer {
@@ -244,14 +288,9 @@ fn carry_out_placements(
                 let Ok(found) = placed.get(local_match) else {
                     continue;
                 };
-                tracing::warn!(%reason, match_id = found.id, "match not placed; its players may queue again");
+                tracing::debug!(%reason, match_id = found.id, "match not placed; its players queue again");
                 metrics::counter!(FLEET_PLACEMENTS_TOTAL, "result" => "not_placed").increment(1);
-                for player in found.teams.iter().flatten() {
-                    to_game.outbound.write(Outbound {
-                        player: *player,
-                        message: ServerMessage::QueueTimedOut,
-                    });
-                }
+                back_to_queue.requeue(&mut commands, found);
                 end_here(&mut commands, local_match, found);
             }
             FromFleet::Rejoin {

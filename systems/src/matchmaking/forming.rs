@@ -6,7 +6,7 @@ use super::queue::{MatchmakingQueue, QueueParams};
 use super::teams::{TeamUnit, balance_teams, imbalance};
 use arbiter_components::config::MatchmakingSettings;
 use arbiter_components::matchmaking::{
-    InMatch, Match, PlaceMatchesElsewhere, PlacedMatch, Queued, Team, Ticket,
+    InMatch, Match, MatchingPaused, PlaceMatchesElsewhere, PlacedMatch, Queued, Team, Ticket,
 };
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::PlayerId;
@@ -50,7 +50,8 @@ pub fn sync_queue_params(
 }
 
 /// Runs one tick of the queue and carries out what it decided. With [`PlaceMatchesElsewhere`], a
-/// formed match is a [`PlacedMatch`] for a game server, and its players hear of it from there.
+/// formed match is a [`PlacedMatch`] for a game server, and its players hear of it from there;
+/// while [`MatchingPaused`], nothing runs (timeouts are caught up on afterwards).
 #[expect(
     clippy::too_many_arguments,
     reason = "a system's parameters are its dependencies"
@@ -67,8 +68,12 @@ pub fn run_matchmaking(
     mut formed: MessageWriter<MatchFormed>,
     mut timed_out: MessageWriter<TicketTimedOut>,
     placed_elsewhere: Option<Res<PlaceMatchesElsewhere>>,
+    paused: Option<Res<MatchingPaused>>,
 ) {
     let now = tick.get();
+    if paused.is_some_and(|paused| now < paused.until_tick) {
+        return;
+    }
     let outcome = queue.run_tick(now);
     for expired in outcome.timed_out {
         if let Ok(ticket) = tickets.get(expired.ticket) {
