@@ -2,9 +2,11 @@
 //! economy's data files.
 //!
 //! It watches the files' directories, not the files: editors save by writing a new file and
-//! renaming it over the old one, which a watch on the old inode would miss. A burst of events
-//! (write, chmod, rename) is debounced into one load; a save that leaves the bytes unchanged is
-//! ignored.
+//! renaming it over the old one, which a watch on the old inode would miss. A Kubernetes ConfigMap
+//! (or Secret) volume changes none of its files' names at all: each file is a symlink through
+//! `..data`, and an update swaps `..data` to a new directory atomically — so a change to an entry
+//! named `..something` counts too. A burst of events (write, chmod, rename) is debounced into one
+//! load; a save that leaves the bytes unchanged is ignored.
 
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::BTreeSet;
@@ -90,20 +92,88 @@ fn watch_loop<T>(
     }
 }
 
-/// Whether a watcher event may have changed one of the files we care about.
+/// Whether a watcher event may have changed one of the files we care about: it names one, or the
+/// hidden `..data` link (or its temporary twin) a ConfigMap volume's files resolve through.
 fn concerns(event: &notify::Result<notify::Event>, names: &[OsString]) -> bool {
     match event {
         Ok(event) => {
             !matches!(event.kind, EventKind::Access(_))
                 && event.paths.iter().any(|changed| {
-                    changed
-                        .file_name()
-                        .is_some_and(|name| names.iter().any(|watched| watched == name))
+                    changed.file_name().is_some_and(|name| {
+                        names.iter().any(|watched| watched == name)
+                            || name.as_encoded_bytes().starts_with(b"..")
+                    })
                 })
         }
         Err(error) => {
             tracing::warn!(%error, "file watcher reported an error");
             false
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    const DEBOUNCE: Duration = Duration::from_millis(50);
+
+    /// A ConfigMap volume as the kubelet lays it out: `server.toml -> ..data/server.toml`,
+    /// `..data -> ..<version>`; returns the path the server reads.
+    fn config_map(root: &Path, version: &str, text: &str) -> PathBuf {
+        let data = root.join(version);
+        std::fs::create_dir(&data).expect("version dir");
+        std::fs::write(data.join("server.toml"), text).expect("write");
+        symlink(version, root.join("..data")).expect("..data");
+        let file = root.join("server.toml");
+        symlink("..data/server.toml", &file).expect("file link");
+        file
+    }
+
+    /// An update as the kubelet makes it: a new version directory, `..data_tmp` pointing at it,
+    /// renamed over `..data` in one step, the old version removed.
+    fn update_config_map(root: &Path, old: &str, new: &str, text: &str) {
+        let data = root.join(new);
+        std::fs::create_dir(&data).expect("version dir");
+        std::fs::write(data.join("server.toml"), text).expect("write");
+        symlink(new, root.join("..data_tmp")).expect("..data_tmp");
+        std::fs::rename(root.join("..data_tmp"), root.join("..data")).expect("swap");
+        std::fs::remove_dir_all(root.join(old)).expect("old version");
+    }
+
+    #[test]
+    fn a_config_map_update_swapping_its_data_link_is_loaded() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let file = config_map(root.path(), "..2026_12_05_1", "version = 1\n");
+        let read = file.clone();
+        let (_watcher, loaded) = watch_files(&[file], DEBOUNCE, "test-watch", move || {
+            std::fs::read_to_string(&read).expect("readable through the links")
+        })
+        .expect("watching");
+        update_config_map(
+            root.path(),
+            "..2026_12_05_1",
+            "..2026_12_05_2",
+            "version = 2\n",
+        );
+        let text = loaded
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the update was noticed");
+        assert_eq!(text, "version = 2\n");
+    }
+
+    #[test]
+    fn a_change_to_another_file_beside_it_loads_nothing() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let file = root.path().join("server.toml");
+        std::fs::write(&file, "version = 1\n").expect("write");
+        let (_watcher, loaded) =
+            watch_files(std::slice::from_ref(&file), DEBOUNCE, "test-watch", || ())
+                .expect("watching");
+        std::fs::write(root.path().join("shard0.db"), "pages").expect("write");
+        assert!(loaded.recv_timeout(Duration::from_millis(500)).is_err());
+        std::fs::write(&file, "version = 2\n").expect("write");
+        assert!(loaded.recv_timeout(Duration::from_secs(10)).is_ok());
     }
 }
