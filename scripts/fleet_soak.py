@@ -11,14 +11,19 @@ matchmaker's placement histogram (match formed → every player's token queued),
 with SIGTERM — the game servers drain: the matches they run play out first — checks that each
 exited 0, and runs `arbiter verify` over both shards.
 
+With `kill`, halfway through it kills a game server running a live match with SIGKILL and times how
+long until each of its players' sessions (`/v1/sessions/{id}`) names another server: back in the
+lobby, or already on their next game server.
+
 Needs: PostgreSQL on 127.0.0.1:5432 (trust auth), Redis on 127.0.0.1:6379.
-Usage: scripts/fleet_soak.py [BOTS] [SECONDS]       (default 200 180)
+Usage: scripts/fleet_soak.py [BOTS] [SECONDS] [kill]       (default 200 180)
 """
 import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
 from arbiter_run import drop_databases, free_port, fresh_databases, release_binary, start_server
 
 bots_count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 180
+kill = len(sys.argv) > 3 and sys.argv[3] == "kill"
 binary = release_binary()
 work = tempfile.mkdtemp()
 redis_url = "redis://127.0.0.1:6379/14"
@@ -60,7 +65,8 @@ def member(name, port, command, extra_net=""):
         if query:
             break
         time.sleep(0.1)
-    return {"name": name, "process": process, "admin": admin, "query": query, "config": config}
+    return {"name": name, "port": port, "process": process, "admin": admin, "query": query,
+            "config": config}
 
 
 def get(address, path):
@@ -80,6 +86,36 @@ time.sleep(2)  # the game servers' first heartbeats make them known to the fleet
 bots = subprocess.Popen([binary, "bots", "--count", str(bots_count), "--duration", str(seconds),
                          "--admin", f"http://{matchmaker['admin']}"], stdout=subprocess.PIPE)
 polls, doubles, peak_live, seen_matches = 0, [], 0, set()
+started = time.monotonic()
+killed, victims, back_after = None, set(), {}
+# The killed server's matches: its list of them lingers in Redis a while after its death.
+dead_matches = set()
+
+
+def server_of(player):
+    try:
+        return json.loads(get(matchmaker["query"], f"/v1/sessions/{player}")).get("server_id")
+    except OSError:
+        return None
+
+
+def kill_a_game_server(live):
+    """Kills a game server with a live match; returns it and the players of its live matches."""
+    by_port = {game["port"]: game for game in games}
+    servers = {}
+    for found in live:
+        players = [player for team in found["teams"] for player in team]
+        server = server_of(players[0]) if players else None
+        port = int(server.rsplit(":", 1)[1]) if server else None
+        if port in by_port:
+            servers.setdefault(port, set()).update(players)
+    if not servers:
+        return None, set()
+    port, players = next(iter(servers.items()))
+    by_port[port]["process"].send_signal(signal.SIGKILL)
+    return by_port[port], players
+
+
 while bots.poll() is None:
     try:
         live = [found for found in json.loads(get(matchmaker["query"], "/v1/matches"))
@@ -91,11 +127,24 @@ while bots.poll() is None:
     peak_live = max(peak_live, len(live))
     in_match = {}
     for found in live:
+        if found["match_id"] in dead_matches:
+            continue
         seen_matches.add(found["match_id"])
         for player in (player for team in found["teams"] for player in team):
             if player in in_match and in_match[player] != found["match_id"]:
                 doubles.append((player, in_match[player], found["match_id"]))
             in_match[player] = found["match_id"]
+    if kill and killed is None and time.monotonic() - started >= seconds / 2:
+        killed, victims = kill_a_game_server(live)
+        killed_at = time.monotonic()
+        dead_matches = {found["match_id"] for found in live
+                        if {player for team in found["teams"] for player in team} <= victims}
+    if killed is not None:
+        dead = f"127.0.0.1:{killed['port']}"
+        for victim in victims - back_after.keys():
+            server = server_of(victim)
+            if server is not None and server != dead:
+                back_after[victim] = round(time.monotonic() - killed_at, 2)
     time.sleep(0.2)
 report = json.loads(bots.stdout.read())
 
@@ -113,10 +162,11 @@ def bucket_of(share):
 
 # Stop: the game servers first (they drain), then the matchmaker.
 exits, drained_in = {}, {}
-for game in games:
+alive = [game for game in games if game is not killed]
+for game in alive:
     game["process"].send_signal(signal.SIGTERM)
 stop_at = time.monotonic()
-for game in games:
+for game in alive:
     exits[game["name"]] = game["process"].wait(timeout=120)
     drained_in[game["name"]] = round(time.monotonic() - stop_at, 1)
 matchmaker["process"].send_signal(signal.SIGTERM)
@@ -134,9 +184,12 @@ summary = {
     "placement_p50_bucket_s": bucket_of(0.5), "placement_p99_bucket_s": bucket_of(0.99),
     "polls": polls, "players_in_two_live_matches": doubles[:10],
     "exit_codes": exits, "stopped_after_s": drained_in,
+    "killed": killed["name"] if killed else None, "victims": len(victims),
+    "victims_back": len(back_after), "victims_back_after_s_max": max(back_after.values(), default=None),
     "verify": (verify.stdout.strip().splitlines() or [verify.stderr[-300:]])[-1],
 }
 print(json.dumps(summary, indent=2))
 ok = not doubles and verify.returncode == 0 and all(code == 0 for code in exits.values()) \
+    and len(back_after) == len(victims) \
     and report.get("kicked") == 0
 sys.exit(0 if ok else 1)
