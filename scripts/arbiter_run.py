@@ -58,11 +58,17 @@ def start_server(binary, config, work, prefix=(), command=()):
     log = open(os.path.join(work, "log"), "w+")
     server = subprocess.Popen([*prefix, binary, *command, "--config", config], stderr=log,
                               env={**os.environ, "ARBITER_LOG_FORMAT": "json"})
+    return server, logged_address(server, log, "admin endpoint listening"), log
+
+
+def logged_address(server, log, message):
+    """The `addr` the running SERVER logged (JSON, to LOG) with MESSAGE; exits with the log's tail
+    if it never does."""
     for _ in range(300):
         log.seek(0)
         for line in log:
-            if "admin endpoint listening" in line:
-                return server, json.loads(line)["fields"]["addr"], log
+            if message in line:
+                return json.loads(line)["fields"]["addr"]
         if server.poll() is not None:
             break
         time.sleep(0.1)

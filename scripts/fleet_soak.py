@@ -19,7 +19,8 @@ Needs: PostgreSQL on 127.0.0.1:5432 (trust auth), Redis on 127.0.0.1:6379.
 Usage: scripts/fleet_soak.py [BOTS] [SECONDS] [kill]       (default 200 180)
 """
 import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
-from arbiter_run import drop_databases, free_port, fresh_databases, release_binary, start_server
+from arbiter_run import (drop_databases, free_port, fresh_databases, logged_address, release_binary,
+                         start_server)
 
 bots_count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 180
@@ -55,16 +56,7 @@ def member(name, port, command, extra_net=""):
             f'[fleet]\nname = "soak"\nredis_url = "{redis_url}"\ncapacity = 4\nheartbeat_ms = 500\n'
             f'lobby_addresses = ["127.0.0.1:{lobby_port}"]\n')
     process, admin, log = start_server(binary, config, directory, command=command)
-    log.seek(0)
-    query = None
-    for _ in range(100):
-        log.seek(0)
-        for line in log:
-            if "query endpoint listening" in line:
-                query = json.loads(line)["fields"]["addr"]
-        if query:
-            break
-        time.sleep(0.1)
+    query = logged_address(process, log, "query endpoint listening")
     return {"name": name, "port": port, "process": process, "admin": admin, "query": query,
             "config": config}
 

@@ -33,19 +33,20 @@ pub(super) fn drain_before_stopping(
     link: Res<FleetLink>,
     mut announced: Local<bool>,
 ) {
-    let held = gatherings.len() + matches.iter().len() + players.iter().len();
-    hold.set(held > 0, longest_match(&settings.0, &settings.1));
-    let asked = signal.is_some_and(|signal| signal.is_requested());
-    if !asked {
+    let busy = !gatherings.is_empty() || !matches.is_empty() || !players.is_empty();
+    hold.set(busy, longest_match(&settings.0, &settings.1));
+    if !signal.is_some_and(|signal| signal.is_requested()) {
         return;
     }
-    metrics::gauge!(FLEET_DRAINING).set(held as f64);
+    // Counted only once a stop was asked for: until then the tick needs no more than `busy`.
+    let (running, connected) = (matches.iter().len(), players.iter().len());
+    metrics::gauge!(FLEET_DRAINING).set((gatherings.len() + running + connected) as f64);
     if !*announced {
         *announced = true;
         tracing::info!(
-            matches = matches.iter().len(),
+            matches = running,
             gathering = gatherings.len(),
-            players = players.iter().len(),
+            players = connected,
             "asked to stop: draining (no new matches; the ones here play out); signal again to stop now"
         );
         link.send(ToFleet::Drain);

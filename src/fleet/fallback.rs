@@ -8,6 +8,7 @@ use crate::net::{TokenIssuer, TokenPass};
 use crate::settings::FleetSettings;
 use arbiter_client::seat::Requeue;
 use arbiter_components::config::MatchSettings;
+use arbiter_components::protocol::ServerMessage;
 use bevy_app::{App, PreUpdate};
 use bevy_ecs::schedule::IntoScheduleConfigs;
 use bevy_ecs::schedule::common_conditions::resource_changed;
@@ -25,9 +26,10 @@ pub fn longest_match(fleet: &FleetSettings, matches: &MatchSettings) -> Duration
     Duration::from_secs(u64::from(secs) + MARGIN_SECS)
 }
 
-/// How long a token straight back to the lobby (the match ended, or was called off) stays valid:
-/// the move takes a moment, a minute covers a slow or briefly broken network.
-pub const RETURN_SECS: u64 = 60;
+/// How long a token straight back to the lobby (the match ended or was called off, or another
+/// matchmaker leads) stays valid: the move takes a moment, a minute covers a slow or briefly broken
+/// network.
+const RETURN_SECS: u64 = 60;
 
 #[derive(SystemParam, Debug)]
 pub struct Fallbacks<'w> {
@@ -42,6 +44,15 @@ impl Fallbacks<'_> {
     pub fn token(&self, player_id: u64, lobby: &[SocketAddr], requeue: Requeue) -> Option<Vec<u8>> {
         let longest = longest_match(&self.settings, &self.matches).as_secs();
         self.lobby_token(player_id, lobby, TokenPass::Requeue(requeue), longest)
+    }
+
+    /// The `Redirect` that sends `player_id` straight back to the lobby, its token carrying `pass`.
+    pub fn redirect_to_lobby(&self, player_id: u64, pass: TokenPass<'_>) -> Option<ServerMessage> {
+        let token = self.lobby_token(player_id, self.lobby(), pass, RETURN_SECS)?;
+        Some(ServerMessage::Redirect {
+            match_id: None,
+            token,
+        })
     }
 
     /// A token for `player_id` to the lobby at `lobby`, carrying `pass`, valid `expire_secs`.

@@ -7,7 +7,7 @@
 
 use super::bridge::{FleetLink, FromFleet, RunningMatch, ToFleet};
 use super::drain::drain_before_stopping;
-use super::fallback::{Fallbacks, RETURN_SECS};
+use super::fallback::Fallbacks;
 use super::handoff::{PendingHandoffs, add_handoffs, hand_off};
 use crate::net::{AwaitingWelcome, GameServer, TokenPass};
 use crate::settings::FleetSettings;
@@ -80,6 +80,10 @@ pub(super) struct Gatherings(HashMap<u64, Gathering>);
 impl Gatherings {
     pub(super) fn len(&self) -> usize {
         self.0.len()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -270,12 +274,7 @@ impl Lobby<'_, '_> {
                 }),
                 _ => TokenPass::Lobby,
             };
-            let lobby = self.fallbacks.lobby();
-            if let Some(token) = self.fallbacks.lobby_token(id.0, lobby, pass, RETURN_SECS) {
-                let redirect = ServerMessage::Redirect {
-                    match_id: None,
-                    token,
-                };
+            if let Some(redirect) = self.fallbacks.redirect_to_lobby(id.0, pass) {
                 self.handoffs.push(*player, redirect);
             }
         }

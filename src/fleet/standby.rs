@@ -12,7 +12,6 @@ use super::leader::Standing;
 use super::lobby_fallback::InLobby;
 use crate::net::{GameServer, TokenPass};
 use arbiter_components::player::PlayerId;
-use arbiter_components::protocol::ServerMessage;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::system::{Local, Query, Res, ResMut};
 
@@ -42,14 +41,9 @@ pub fn admit_unless_following(
         );
         return;
     }
-    let expire = u64::from(fallbacks.settings().arrival_deadline_secs);
     let mut sent = 0_usize;
     for (player, id) in &lobby {
-        if let Some(token) = fallbacks.lobby_token(id.0, addresses, TokenPass::Lobby, expire) {
-            let redirect = ServerMessage::Redirect {
-                match_id: None,
-                token,
-            };
+        if let Some(redirect) = fallbacks.redirect_to_lobby(id.0, TokenPass::Lobby) {
             handoffs.push(player, redirect);
             sent += 1;
         }
