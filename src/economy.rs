@@ -18,7 +18,7 @@ mod wallet_part;
 pub use audit::{EconomyAudit, EconomyViolation, audit_economy};
 pub use data::{EconomyData, EconomyFiles};
 pub use grant_claims::{GrantClaims, RESERVED_CLAIM_PREFIX};
-pub use in_doubt::TradesInDoubt;
+pub use in_doubt::{TradesInDoubt, count_trades_in_doubt};
 pub use plugin::EconomyDataPlugin;
 pub use settlement::{FenceClock, FencedTrades, settle_trades};
 

@@ -483,13 +483,22 @@ impl Inventory {
 
     fn add(&mut self, item: &str, qty: u32, instances: &[InstanceId]) {
         if instances.is_empty() {
-            let held = self.stacks.entry(item.to_owned()).or_default();
-            *held = held.saturating_add(qty);
+            self.add_units(item, qty);
             return;
         }
         for instance in instances {
             self.instances.insert(*instance, item.to_owned());
             self.next_serial = self.next_serial.max(instance.serial + 1);
+        }
+    }
+
+    /// Adds units to a stack; the item's id is copied only for a stack not held yet.
+    fn add_units(&mut self, item: &str, qty: u32) {
+        match self.stacks.get_mut(item) {
+            Some(held) => *held = held.saturating_add(qty),
+            None => {
+                self.stacks.insert(item.to_owned(), qty);
+            }
         }
     }
 
@@ -570,10 +579,19 @@ impl Wallet {
         let WalletEvent::CurrencyChanged {
             currency, delta, ..
         } = event;
-        let balance = self.balances.entry(currency.clone()).or_default();
-        *balance = balance.saturating_add_signed(*delta);
-        if *balance == 0 {
-            self.balances.remove(currency);
+        match self.balances.get_mut(currency) {
+            Some(balance) => {
+                *balance = balance.saturating_add_signed(*delta);
+                if *balance == 0 {
+                    self.balances.remove(currency);
+                }
+            }
+            None => {
+                let balance = 0u64.saturating_add_signed(*delta);
+                if balance > 0 {
+                    self.balances.insert(currency.clone(), balance);
+                }
+            }
         }
     }
 }

@@ -28,10 +28,7 @@ impl TradesInDoubt {
 
 /// Forgets the trades both of whose sides are stored (a side whose entity is gone was stored:
 /// a player leaves only once durable), and sets the gauge.
-pub(crate) fn count_trades_in_doubt(
-    mut in_doubt: ResMut<TradesInDoubt>,
-    progress: Query<&Progress>,
-) {
+pub fn count_trades_in_doubt(mut in_doubt: ResMut<TradesInDoubt>, progress: Query<&Progress>) {
     in_doubt.0.retain(|sides| {
         sides.iter().any(|(player, version)| {
             progress

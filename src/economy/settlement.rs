@@ -23,6 +23,7 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::message::{MessageReader, MessageWriter};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Query, Res, ResMut, SystemParam};
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -99,7 +100,8 @@ impl std::fmt::Debug for Announce<'_> {
     }
 }
 
-/// Settles the trades asked for this tick and those waiting at the fence.
+/// Settles the trades asked for this tick and those waiting at the fence. A trade is copied only
+/// when it has to wait.
 pub fn settle_trades(
     mut requests: MessageReader<SettleTrade>,
     mut fenced: ResMut<FencedTrades>,
@@ -111,11 +113,8 @@ pub fn settle_trades(
 ) {
     let now = clock.tick.get();
     let timeout = clock.rate.ticks_in_secs(FENCE_TIMEOUT_SECS);
-    let due: Vec<(SettleTrade, u64)> = std::mem::take(&mut fenced.0)
-        .into_iter()
-        .chain(requests.read().map(|request| (request.clone(), now)))
-        .collect();
-    for (trade, since) in due {
+    let settle_seconds = metrics::histogram!(TRADE_SETTLE_SECONDS);
+    let mut settle = |trade: &SettleTrade, since: u64| -> Fence {
         let players = trade.sides.each_ref().map(|side| side.player);
         let fail = |announce: &mut Announce, reason| {
             announce.failed.write(TradeFailed {
@@ -126,7 +125,7 @@ pub fn settle_trades(
         };
         let Ok([mut first, mut second]) = sides.get_many_mut(players) else {
             fail(&mut announce, TradeFailure::PlayerGone);
-            continue;
+            return Fence::Passed;
         };
         let progress = [&first.3, &second.3].map(Option::as_ref);
         if progress
@@ -136,7 +135,7 @@ pub fn settle_trades(
         {
             if now.saturating_sub(since) >= timeout {
                 fail(&mut announce, TradeFailure::StorageUnavailable);
-                continue;
+                return Fence::Passed;
             }
             // Changes already on their way to the database need no second asking.
             for (player, progress) in players.into_iter().zip(progress) {
@@ -144,11 +143,10 @@ pub fn settle_trades(
                     announce.flush.write(FlushNow(player));
                 }
             }
-            fenced.0.push((trade, since));
-            continue;
+            return Fence::Wait;
         }
         let (catalog, capacity) = (&terms.catalog, terms.settings.inventory_capacity);
-        let id = transfer_id(&trade, &first);
+        let id = transfer_id(trade, &first);
         let [one, other] = &trade.sides;
         let shares = share(catalog, &id, &first, one, other, capacity)
             .map_err(|reason| TradeFailure::Refused { side: 0, reason })
@@ -161,7 +159,7 @@ pub fn settle_trades(
             Ok(shares) => shares,
             Err(reason) => {
                 fail(&mut announce, reason);
-                continue;
+                return Fence::Passed;
             }
         };
         for ((side, share), player) in [(&mut first, &shares[0]), (&mut second, &shares[1])]
@@ -195,14 +193,31 @@ pub fn settle_trades(
         if let Ok(sides) = <[(Entity, u64); 2]>::try_from(recorded) {
             in_doubt.settled(sides);
         }
-        let waited = clock.rate.secs_of(now.saturating_sub(since));
-        metrics::histogram!(TRADE_SETTLE_SECONDS).record(f64::from(waited));
+        settle_seconds.record(f64::from(clock.rate.secs_of(now.saturating_sub(since))));
         announce.settled.write(TradeSettled {
             trade: trade.trade,
             transfer: id,
             players,
         });
+        Fence::Passed
+    };
+    for (trade, since) in std::mem::take(&mut fenced.0) {
+        if settle(&trade, since) == Fence::Wait {
+            fenced.0.push((trade, since));
+        }
     }
+    for trade in requests.read() {
+        if settle(trade, now) == Fence::Wait {
+            fenced.0.push((trade.clone(), now));
+        }
+    }
+}
+
+/// Whether a trade got past the fence (settled or failed), or waits for its sides' changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fence {
+    Passed,
+    Wait,
 }
 
 /// Unique across shards and restarts: the first side's id and the seq its transfer event takes.
@@ -230,16 +245,8 @@ fn share(
                 .trade(catalog, id, &gives.items, &gets.items, capacity)?,
         ),
     };
-    let mut deltas: BTreeMap<&String, i128> = BTreeMap::new();
-    for (currency, amount) in &gives.currencies {
-        *deltas.entry(currency).or_default() -= i128::from(*amount);
-    }
-    for (currency, amount) in &gets.currencies {
-        *deltas.entry(currency).or_default() += i128::from(*amount);
-    }
     let reason = trade_reason(id);
-    let currencies = deltas
-        .into_iter()
+    let currencies = net_changes(&gives.currencies, &gets.currencies)
         .filter(|(_, delta)| *delta != 0)
         .map(|(currency, delta)| {
             let delta = i64::try_from(delta).map_err(|_| InventoryError::Overflow)?;
@@ -249,9 +256,62 @@ fn share(
     Ok(Share { items, currencies })
 }
 
+/// Each currency's net change for the side that gives `gives` and gets `gets`, in currency order
+/// (a merge of the two sorted maps: nothing is allocated).
+fn net_changes<'a>(
+    gives: &'a BTreeMap<String, u64>,
+    gets: &'a BTreeMap<String, u64>,
+) -> impl Iterator<Item = (&'a String, i128)> {
+    let (mut gives, mut gets) = (gives.iter().peekable(), gets.iter().peekable());
+    std::iter::from_fn(move || {
+        let order = match (gives.peek(), gets.peek()) {
+            (Some((given, _)), Some((got, _))) => given.cmp(got),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => return None,
+        };
+        let (given, got) = match order {
+            Ordering::Less => (gives.next(), None),
+            Ordering::Greater => (None, gets.next()),
+            Ordering::Equal => (gives.next(), gets.next()),
+        };
+        let currency = given.or(got)?.0;
+        let amount =
+            |side: Option<(&String, &u64)>| side.map_or(0, |(_, amount)| i128::from(*amount));
+        Some((currency, amount(got) - amount(given)))
+    })
+}
+
 /// A side's leg, as stored: its share's events, turned into JSON by the writer.
 fn leg((owner, share): (u64, Share)) -> TransferLeg {
     let items = share.items.into_iter().map(PartEvent::deferred);
     let currencies = share.currencies.into_iter().map(PartEvent::deferred);
     TransferLeg::player(owner, items.chain(currencies).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::net_changes;
+    use std::collections::BTreeMap;
+
+    fn amounts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+        pairs
+            .iter()
+            .map(|(currency, amount)| ((*currency).to_owned(), *amount))
+            .collect()
+    }
+
+    #[test]
+    fn a_currency_given_and_got_nets_out_and_each_other_keeps_its_sign_in_currency_order() {
+        let gives = amounts(&[("coins", 5), ("gems", 2), ("tokens", 9)]);
+        let gets = amounts(&[("alloy", 1), ("coins", 7), ("tokens", 9)]);
+        let changes: Vec<(&str, i128)> = net_changes(&gives, &gets)
+            .map(|(currency, delta)| (currency.as_str(), delta))
+            .collect();
+        assert_eq!(
+            changes,
+            [("alloy", 1), ("coins", 2), ("gems", -2), ("tokens", 0)]
+        );
+        assert_eq!(net_changes(&BTreeMap::new(), &BTreeMap::new()).count(), 0);
+    }
 }

@@ -147,8 +147,7 @@ impl Inventory {
             self.loadout.remove_instance(*instance);
         }
         for (item, qty) in &got.stacks {
-            let held = self.stacks.entry(item.clone()).or_default();
-            *held = held.saturating_add(*qty);
+            self.add_units(item, *qty);
         }
         for (instance, item) in &got.instances {
             self.instances.insert(*instance, item.clone());

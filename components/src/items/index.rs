@@ -4,12 +4,13 @@
 //! to a scan, so a stale index is only slower, never wrong.
 
 use super::ItemSpec;
+use foldhash::fast::RandomState;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Positions of items in the catalog's list, by id.
 #[derive(Debug, Clone, Default)]
-pub(super) struct ItemIndex(OnceLock<HashMap<String, usize>>);
+pub(super) struct ItemIndex(OnceLock<HashMap<String, usize, RandomState>>);
 
 impl ItemIndex {
     pub(super) fn find<'a>(&self, items: &'a [ItemSpec], id: &str) -> Option<&'a ItemSpec> {
