@@ -128,6 +128,14 @@ mod tests {
         config.anticheat.max_shot_range_m = f32::NAN;
         let error = config.validate().expect_err("NaN must be refused");
         assert_eq!(error.key, "anticheat.max_shot_range_m");
+
+        let mut config = ServerConfig::default();
+        config.fleet.allocator_tls_cert = "/etc/allocator/tls.crt".into();
+        config.fleet.allocator_tls_key = "/etc/allocator/tls.key".into();
+        let error = config.validate().expect_err("mutual TLS without a CA");
+        assert_eq!(error.key, "fleet.allocator_tls_ca");
+        config.fleet.allocator_tls_ca = "/etc/allocator-ca/tls-ca.crt".into();
+        assert_eq!(config.validate(), Ok(()));
     }
 
     #[test]

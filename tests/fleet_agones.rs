@@ -407,6 +407,7 @@ fn a_fleet_on_agones_keeps_the_lifecycle_the_counter_and_the_allocation_contract
         namespace: "default".into(),
         fleet: "arbiter-game".into(),
         counter: "matches".into(),
+        tls: None,
     };
     let placed = runtime
         .block_on(allocator.allocate(999, &["eu"], Duration::from_secs(1)))

@@ -7,6 +7,7 @@ pub mod http;
 pub mod lifecycle;
 pub mod port;
 pub mod sdk;
+pub mod tls;
 
 pub use allocator::{Allocated, Allocator};
 pub use sdk::{AgonesSdk, GameServerInfo};

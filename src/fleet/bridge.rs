@@ -2,6 +2,7 @@
 //! read its answers on a later tick, so the tick never waits on Redis.
 
 use super::agones::lifecycle::AgonesLifecycle;
+use super::agones::tls::{MutualTls, TlsSetupError};
 use super::agones::{AgonesSdk, Allocator};
 use super::leader::{Leadership, Standing};
 use super::{Claim, Epoch, Fleet, MatchRecord, ServerReport};
@@ -150,8 +151,17 @@ pub struct AgonesSetup {
 
 impl FleetTaskSetup {
     /// The fleet of `settings`, for the server whose tokens `issuer` seals.
-    pub fn new(settings: &FleetSettings, issuer: TokenIssuer) -> Result<Self, redis::RedisError> {
+    pub fn new(settings: &FleetSettings, issuer: TokenIssuer) -> Result<Self, FleetSetupError> {
         let link = RedisLink::lazy(&settings.redis_url)?;
+        let allocator_tls = match settings.allocator_tls_files() {
+            Some([ca, cert, key]) => Some(MutualTls::from_files(
+                ca,
+                cert,
+                key,
+                &settings.allocator_endpoint,
+            )?),
+            None => None,
+        };
         let address = issuer
             .server_addresses()
             .first()
@@ -180,6 +190,7 @@ impl FleetTaskSetup {
                     namespace: settings.allocator_namespace.clone(),
                     fleet: settings.allocator_fleet.clone(),
                     counter: settings.agones_counter.clone(),
+                    tls: allocator_tls,
                 },
             }),
         })
@@ -189,6 +200,15 @@ impl FleetTaskSetup {
     fn lapse(&self) -> Duration {
         self.heartbeat * self.missed_heartbeats
     }
+}
+
+/// Why a fleet role cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum FleetSetupError {
+    #[error("fleet.redis_url: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("fleet.allocator_tls_*: {0}")]
+    AllocatorTls(#[from] TlsSetupError),
 }
 
 /// Starts the fleet task for a matchmaker (leading when it can) on `runtime`.
@@ -350,7 +370,11 @@ async fn place(
             .allocator
             .allocate(match_id, &regions, setup.arrival_deadline)
             .await
-            .map_err(|error| error.to_string())?
+            .map_err(|error| {
+                // Not a full fleet: the allocator is unreachable or refuses (e.g. its TLS).
+                tracing::warn!(%error, match_id, "agones-allocator gave no answer");
+                error.to_string()
+            })?
             .map(|allocated| allocated.address),
     }
     .ok_or("no game server has room")?;
@@ -590,8 +614,7 @@ fn setup_in_app(
         panic!("a fleet role needs the network (its token issuer) installed first");
     };
     let _inside = runtime.enter();
-    let setup = FleetTaskSetup::new(settings, issuer)
-        .unwrap_or_else(|error| panic!("fleet.redis_url: {error}"));
+    let setup = FleetTaskSetup::new(settings, issuer).unwrap_or_else(|error| panic!("{error}"));
     (setup, runtime)
 }
 

@@ -4,6 +4,7 @@ use arbiter_components::config::{InvalidSetting, check_range};
 use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use std::path::Path;
 
 /// Who runs the game servers and hands them out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,9 +51,15 @@ pub struct FleetSettings {
     pub agones_sdk_port: u16,
     /// Agones: the GameServer counter of matches (count: matches placed, capacity: `capacity`).
     pub agones_counter: String,
-    /// Agones: agones-allocator's REST endpoint, `host:port`, spoken over plain HTTP (install
-    /// Agones with the allocator's TLS off and keep the service inside the cluster).
+    /// Agones: agones-allocator's REST endpoint, `host:port`; its host is the name the
+    /// allocator's certificate must carry.
     pub allocator_endpoint: String,
+    /// Agones: PEM files for the allocator's mutual TLS: the CA its certificate must chain to
+    /// (Agones' `allocator-tls-ca` secret), and this matchmaker's client certificate and key (an
+    /// `allocator-client` secret). All three, or none for plain HTTP (the allocator's TLS off).
+    pub allocator_tls_ca: String,
+    pub allocator_tls_cert: String,
+    pub allocator_tls_key: String,
     /// Agones: the namespace and the Fleet whose game servers are allocated.
     pub allocator_namespace: String,
     pub allocator_fleet: String,
@@ -74,6 +81,9 @@ impl Default for FleetSettings {
             agones_sdk_port: 0,
             agones_counter: "matches".into(),
             allocator_endpoint: "agones-allocator.agones-system.svc.cluster.local:443".into(),
+            allocator_tls_ca: String::new(),
+            allocator_tls_cert: String::new(),
+            allocator_tls_key: String::new(),
             allocator_namespace: "default".into(),
             allocator_fleet: "arbiter-game".into(),
         }
@@ -95,6 +105,20 @@ impl FleetSettings {
                 format!("is {:?}; it must be a counter name", self.agones_counter),
             ));
         }
+        let tls_files = [
+            &self.allocator_tls_ca,
+            &self.allocator_tls_cert,
+            &self.allocator_tls_key,
+        ];
+        let given = tls_files.iter().filter(|file| !file.is_empty()).count();
+        if given != 0 && given != tls_files.len() {
+            return Err(InvalidSetting::new(
+                "fleet.allocator_tls_ca",
+                "allocator_tls_ca, allocator_tls_cert and allocator_tls_key go together: set all \
+                 three for mutual TLS, or none for plain HTTP"
+                    .to_owned(),
+            ));
+        }
         check_range("fleet.capacity", self.capacity, 1..=1000)?;
         check_range(
             "fleet.arrival_deadline_secs",
@@ -103,6 +127,18 @@ impl FleetSettings {
         )?;
         check_range("fleet.heartbeat_ms", self.heartbeat_ms, 100..=10_000)?;
         check_range("fleet.missed_heartbeats", self.missed_heartbeats, 2..=60)
+    }
+
+    /// The allocator's mutual TLS files (CA, certificate, key), when set.
+    pub fn allocator_tls_files(&self) -> Option<[&Path; 3]> {
+        (!self.allocator_tls_ca.is_empty()).then(|| {
+            [
+                &self.allocator_tls_ca,
+                &self.allocator_tls_cert,
+                &self.allocator_tls_key,
+            ]
+            .map(Path::new)
+        })
     }
 
     /// The regions to place matches in, most preferred first.

@@ -1,5 +1,7 @@
 //! Asking agones-allocator for a game server (`AllocationService.Allocate` through its REST/JSON
-//! interface, `POST /gameserverallocation`, field names as in Agones' `allocation.proto`).
+//! interface, `POST /gameserverallocation`, field names as in Agones' `allocation.proto`), over
+//! TLS with a client certificate as the allocator asks by default, or plain HTTP where its TLS
+//! is off.
 //!
 //! For each region in order of preference: first a server of the fleet that is already
 //! `Allocated` and still has a free match slot on its counter, then a `Ready` one — so matches pack
@@ -12,6 +14,7 @@
 use super::http::{HttpError, request};
 use super::port::{Port, players_address};
 use super::sdk::{ACCEPTING_LABEL, MATCH_ANNOTATION_PREFIX, SDK_LABEL_PREFIX};
+use super::tls::MutualTls;
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
@@ -32,6 +35,8 @@ pub struct Allocator {
     pub fleet: String,
     /// The game servers' counter of matches.
     pub counter: String,
+    /// TLS with a client certificate (the allocator's default); `None`: plain HTTP.
+    pub tls: Option<MutualTls>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +121,7 @@ impl Allocator {
             .to_string();
         let answer = request(
             &self.endpoint,
+            self.tls.as_ref(),
             Method::POST,
             "/gameserverallocation",
             Some(body),

@@ -1,7 +1,9 @@
-//! One HTTP/1.1 request on a fresh connection: all the Agones SDK sidecar and agones-allocator need
+//! One HTTP/1.1 request on a fresh connection (TLS with a client certificate where the server asks
+//! for it): all the Agones SDK sidecar and agones-allocator need
 //! here (the sidecar is asked about once a second and may restart; an allocation is one request per
 //! match). A fresh connection per request means no pool to go stale when either restarts.
 
+use super::tls::MutualTls;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::{Method, Request, StatusCode};
@@ -16,6 +18,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 pub enum HttpError {
     #[error("cannot connect to {0}: {1}")]
     Connect(String, std::io::Error),
+    #[error("TLS with {0} failed: {1}")]
+    Tls(String, std::io::Error),
     #[error("{0}")]
     Protocol(#[from] hyper::Error),
     #[error("no answer within {REQUEST_TIMEOUT:?}")]
@@ -26,21 +30,23 @@ pub enum HttpError {
     Request(#[from] hyper::http::Error),
 }
 
-/// Sends `method path` with a JSON `body` to `server` (`host:port`); the answer's body when the
-/// status is 2xx.
+/// Sends `method path` with a JSON `body` to `server` (`host:port`), over `tls` when given; the
+/// answer's body when the status is 2xx.
 pub async fn request(
     server: &str,
+    tls: Option<&MutualTls>,
     method: Method,
     path: &str,
     body: Option<String>,
 ) -> Result<Bytes, HttpError> {
-    tokio::time::timeout(REQUEST_TIMEOUT, send(server, method, path, body))
+    tokio::time::timeout(REQUEST_TIMEOUT, send(server, tls, method, path, body))
         .await
         .map_err(|_| HttpError::Timeout)?
 }
 
 async fn send(
     server: &str,
+    tls: Option<&MutualTls>,
     method: Method,
     path: &str,
     body: Option<String>,
@@ -48,15 +54,32 @@ async fn send(
     let stream = tokio::net::TcpStream::connect(server)
         .await
         .map_err(|error| HttpError::Connect(server.to_owned(), error))?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(connection);
     let request = Request::builder()
         .method(method)
         .uri(path)
         .header(hyper::header::HOST, server)
         .header(hyper::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(body.unwrap_or_default())))?;
+    match tls {
+        None => exchange(stream, request).await,
+        Some(tls) => {
+            let stream = tls
+                .connect(stream)
+                .await
+                .map_err(|error| HttpError::Tls(server.to_owned(), error))?;
+            exchange(stream, request).await
+        }
+    }
+}
+
+/// One request and its answer on a connection made for it.
+async fn exchange<Stream>(stream: Stream, request: Request<Full<Bytes>>) -> Result<Bytes, HttpError>
+where
+    Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
     let response = sender.send_request(request).await?;
     let status = response.status();
     let bytes = response.into_body().collect().await?.to_bytes();

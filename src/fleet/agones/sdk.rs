@@ -130,6 +130,7 @@ impl AgonesSdk {
         let body = serde_json::json!({ "key": key, "value": value }).to_string();
         request(
             &self.gateway.to_string(),
+            None,
             Method::PUT,
             "/metadata/label",
             Some(body),
@@ -139,7 +140,14 @@ impl AgonesSdk {
     }
 
     pub async fn game_server(&self) -> Result<GameServerInfo, SdkError> {
-        let body = request(&self.gateway.to_string(), Method::GET, "/gameserver", None).await?;
+        let body = request(
+            &self.gateway.to_string(),
+            None,
+            Method::GET,
+            "/gameserver",
+            None,
+        )
+        .await?;
         let json: GameServerJson = serde_json::from_slice(&body)?;
         Ok(GameServerInfo {
             address: players_address(&json.status.address, &json.status.ports),
@@ -164,6 +172,7 @@ impl AgonesSdk {
         let path = format!("/v1beta1/counters/{counter}");
         request(
             &self.gateway.to_string(),
+            None,
             Method::PATCH,
             &path,
             Some(body.to_owned()),
@@ -175,6 +184,7 @@ impl AgonesSdk {
     async fn post(&self, path: &str) -> Result<(), SdkError> {
         request(
             &self.gateway.to_string(),
+            None,
             Method::POST,
             path,
             Some("{}".to_owned()),
