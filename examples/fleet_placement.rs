@@ -58,6 +58,7 @@ fn main() -> anyhow::Result<()> {
         heartbeat: Duration::from_millis(1000),
         missed_heartbeats: 3,
         agones: None,
+        kubernetes_lease: None,
     };
     let mut link = start_matchmaker(setup, &runtime);
     // Leadership is taken by the fleet task's first lease round.

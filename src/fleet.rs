@@ -9,6 +9,8 @@
 //! with the leader key at that moment — a matchmaker that lost its lease (paused, partitioned) and
 //! still acts is refused by Redis, not by its own clock. Claims end by release (compare-and-delete on
 //! the match), or by expiry when the game server holding the match stops renewing them (it died).
+//! Where a Kubernetes Lease elects the leader ([`kubernetes::lease`]), its holder writes that key
+//! for its term, with a new epoch, and an older term is refused: the same fence, whoever elects.
 //!
 //! All keys of a fleet share one hash tag (`{name}:…`), so the scripts also run on a Redis Cluster.
 
@@ -19,11 +21,14 @@ pub mod drain;
 pub mod fallback;
 pub mod game;
 pub mod handoff;
+pub mod http;
+pub mod kubernetes;
 pub mod leader;
 pub mod lobby_fallback;
 pub mod matchmaker;
 pub mod registry;
 pub mod standby;
+pub mod tls;
 
 pub use claims::{Claim, MatchRecord};
 pub use leader::Epoch;

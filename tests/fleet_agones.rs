@@ -6,7 +6,8 @@
 //! while the game server's tick advances, the counter stays exact across matches (and across a
 //! placement whose players never come), allocation requests carry the documented fields, and a
 //! server asked to stop drains — labelled as taking no match, so the allocator passes it over —
-//! before it calls Shutdown.
+//! before it calls Shutdown. The matchmaker leads through a Kubernetes Lease (a stand-in for the
+//! API's Leases, over TLS).
 
 use arbiter::bots::{Arsenal, Swarm};
 use arbiter::cli::Behavior;
@@ -15,8 +16,10 @@ use arbiter::fleet::matchmaker::MatchmakerRolePlugin;
 use arbiter::settings::{Orchestrator, ServerConfig};
 use arbiter::shutdown::{DrainHold, Shutdown, ShutdownSignal};
 use arbiter_testing::databases::runtime;
+use arbiter_testing::kubernetes::KubernetesStandIn;
 use arbiter_testing::net::{self, TestServer};
 use arbiter_testing::redis_server;
+use arbiter_testing::tls::Authority;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -252,11 +255,18 @@ fn a_fleet_on_agones_keeps_the_lifecycle_the_counter_and_the_allocation_contract
 
     let mut settings = ServerConfig::default();
     agones_config(&mut settings, &key, &redis, stand_in);
+    // The matchmaker leads through a Kubernetes Lease, as in the cluster.
+    let credentials = tempfile::tempdir().expect("temp dir");
+    let kubernetes = KubernetesStandIn::start(&runtime, &Authority::new(), credentials.path());
+    let mut matchmaker_fleet = settings.fleet.clone();
+    matchmaker_fleet.kubernetes_lease = "arbiter-matchmaker".into();
+    matchmaker_fleet.kubernetes_api = kubernetes.endpoint();
+    matchmaker_fleet.kubernetes_credentials = credentials.path().display().to_string();
     let (mm_key, mm_redis) = (key.clone(), redis.clone());
     let mut matchmaker = TestServer::builder()
         .config(move |config| agones_config(config, &mm_key, &mm_redis, stand_in))
         .plugin(MatchmakerRolePlugin {
-            settings: settings.fleet.clone(),
+            settings: matchmaker_fleet,
         })
         .start();
     settings.fleet.lobby_addresses = vec![matchmaker.addr];
@@ -324,6 +334,13 @@ fn a_fleet_on_agones_keeps_the_lifecycle_the_counter_and_the_allocation_contract
     assert!(swarm.finished(), "{report:#?}");
     assert_eq!(report.matches_completed, MATCHES_EACH * BOTS, "{report:#?}");
     swarm.leave();
+    // It led by the Lease, in its first term, all along.
+    let (holder, term) = kubernetes
+        .leases()
+        .holder("arbiter-matchmaker")
+        .expect("the matchmaker made the Lease");
+    assert!(holder.starts_with("eu/"), "{holder}");
+    assert_eq!(term, 0);
     // Every match came off the counter; it never went past the capacity.
     let settled = Instant::now();
     while lock(&shared).count != 0 && settled.elapsed() < Duration::from_secs(10) {

@@ -1,13 +1,11 @@
 //! Agones: game servers in Kubernetes, their lifecycle through the SDK sidecar ([`sdk`]), and
 //! allocation through agones-allocator ([`allocator`]), both over their documented HTTP/JSON
-//! interfaces ([`http`]).
+//! interfaces ([`super::http`]).
 
 pub mod allocator;
-pub mod http;
 pub mod lifecycle;
 pub mod port;
 pub mod sdk;
-pub mod tls;
 
 pub use allocator::{Allocated, Allocator};
 pub use sdk::{AgonesSdk, GameServerInfo};

@@ -2,9 +2,11 @@
 //! read its answers on a later tick, so the tick never waits on Redis.
 
 use super::agones::lifecycle::AgonesLifecycle;
-use super::agones::tls::{MutualTls, TlsSetupError};
 use super::agones::{AgonesSdk, Allocator};
+use super::kubernetes::lease::KubeLease;
+use super::kubernetes::{KubeApi, KubeSetupError};
 use super::leader::{Leadership, Standing};
+use super::tls::{TlsClient, TlsSetupError};
 use super::{Claim, Epoch, Fleet, MatchRecord, ServerReport};
 use crate::net::{TokenIssuer, TokenPass};
 use crate::read::redis_link::RedisLink;
@@ -16,6 +18,7 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::resource::Resource;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -140,6 +143,9 @@ pub struct FleetTaskSetup {
     /// With Agones: the SDK sidecar (game servers) and the allocator (matchmakers) replace the
     /// registry; claims and leadership stay in Redis.
     pub agones: Option<AgonesSetup>,
+    /// The Kubernetes Lease (and the API holding it) that decides which matchmaker leads;
+    /// `None`: the lease in Redis.
+    pub kubernetes_lease: Option<(KubeApi, String)>,
 }
 
 /// The Agones side of a fleet.
@@ -153,8 +159,18 @@ impl FleetTaskSetup {
     /// The fleet of `settings`, for the server whose tokens `issuer` seals.
     pub fn new(settings: &FleetSettings, issuer: TokenIssuer) -> Result<Self, FleetSetupError> {
         let link = RedisLink::lazy(&settings.redis_url)?;
+        let kubernetes_lease = match settings.kubernetes_lease.as_str() {
+            "" => None,
+            name => Some((
+                KubeApi::in_cluster(
+                    &settings.kubernetes_api,
+                    Path::new(&settings.kubernetes_credentials),
+                )?,
+                name.to_owned(),
+            )),
+        };
         let allocator_tls = match settings.allocator_tls_files() {
-            Some([ca, cert, key]) => Some(MutualTls::from_files(
+            Some([ca, cert, key]) => Some(TlsClient::mutual(
                 ca,
                 cert,
                 key,
@@ -183,6 +199,7 @@ impl FleetTaskSetup {
             arrival_deadline: Duration::from_secs(u64::from(settings.arrival_deadline_secs)),
             heartbeat: Duration::from_millis(u64::from(settings.heartbeat_ms)),
             missed_heartbeats: settings.missed_heartbeats,
+            kubernetes_lease,
             agones: (settings.orchestrator == Orchestrator::Agones).then(|| AgonesSetup {
                 sdk: AgonesSdk::on_port(settings.agones_sdk_port),
                 allocator: Allocator {
@@ -209,6 +226,8 @@ pub enum FleetSetupError {
     Redis(#[from] redis::RedisError),
     #[error("fleet.allocator_tls_*: {0}")]
     AllocatorTls(#[from] TlsSetupError),
+    #[error("fleet.kubernetes_lease: {0}")]
+    Kubernetes(#[from] KubeSetupError),
 }
 
 /// Starts the fleet task for a matchmaker (leading when it can) on `runtime`.
@@ -257,14 +276,21 @@ async fn keep_leading(
     mut stopping: tokio::sync::oneshot::Receiver<ShutdownStepHandle>,
 ) {
     let lease = setup.lapse();
+    let mut kubernetes = setup
+        .kubernetes_lease
+        .clone()
+        .map(|(api, name)| KubeLease::new(api, &name, &setup.node, lease));
     loop {
-        let standing = match setup.fleet.lead(&setup.node, lease).await {
-            Ok(Some(epoch)) => Standing::Leading(epoch),
-            Ok(None) => Standing::Following,
-            Err(error) => {
-                tracing::warn!(%error, "cannot reach the fleet's Redis to lead");
-                Standing::Unknown
-            }
+        let standing = match &mut kubernetes {
+            None => match setup.fleet.lead(&setup.node, lease).await {
+                Ok(Some(epoch)) => Standing::Leading(epoch),
+                Ok(None) => Standing::Following,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot reach the fleet's Redis to lead");
+                    Standing::Unknown
+                }
+            },
+            Some(kubernetes) => stand_by_kubernetes_lease(&setup, kubernetes, lease).await,
         };
         let before = leadership.set(standing);
         if before != standing {
@@ -284,11 +310,45 @@ async fn keep_leading(
                     Standing::Leading(epoch) => setup.fleet.resign(&setup.node, epoch).await,
                     Standing::Following | Standing::Unknown => Ok(false),
                 };
+                let released = match &mut kubernetes {
+                    Some(kubernetes) => kubernetes.release().await.map_err(|error| error.to_string()),
+                    None => Ok(()),
+                };
                 if let Ok(done) = stop {
-                    done.complete(resigned.map(|_| ()).map_err(|error| error.to_string()));
+                    done.complete(
+                        resigned
+                            .map_err(|error| error.to_string())
+                            .and(released)
+                            .map(|_| ()),
+                    );
                 }
                 return;
             }
+        }
+    }
+}
+
+/// Where this matchmaker stands by the Kubernetes Lease: it leads when it holds the Lease and
+/// Redis records it as the leader of that term (which gives the epoch that fences its claims).
+async fn stand_by_kubernetes_lease(
+    setup: &FleetTaskSetup,
+    kubernetes: &mut KubeLease,
+    lease: Duration,
+) -> Standing {
+    let term = match kubernetes.try_hold().await {
+        Ok(Some(term)) => term,
+        Ok(None) => return Standing::Following,
+        Err(error) => {
+            tracing::warn!(%error, "cannot reach the Kubernetes API to lead");
+            return Standing::Unknown;
+        }
+    };
+    match setup.fleet.lead_as(&setup.node, lease, term).await {
+        Ok(Some(epoch)) => Standing::Leading(epoch),
+        Ok(None) => Standing::Following,
+        Err(error) => {
+            tracing::warn!(%error, "cannot reach the fleet's Redis to lead");
+            Standing::Unknown
         }
     }
 }

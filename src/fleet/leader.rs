@@ -1,5 +1,6 @@
-//! One matchmaker leads at a time (registry mode): a lease in Redis, renewed well before it lapses.
-//! Each new leadership has a higher epoch, which fences the claims it makes (see [`super`]).
+//! One matchmaker leads at a time: a lease in Redis, renewed well before it lapses, or one a
+//! Kubernetes Lease chose ([`super::kubernetes::lease`]), recorded in Redis. Each new leadership
+//! has a higher epoch, which fences the claims it makes (see [`super`]).
 
 use super::{Fleet, FleetError, millis};
 use redis::Script;
@@ -8,6 +9,8 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 static LEAD: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/lead.lua")));
+static LEAD_AS: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("scripts/lead_as.lua")));
 static RESIGN: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("scripts/resign.lua")));
 
 /// A leadership term: claims made with it are accepted only while it is the current one.
@@ -71,6 +74,24 @@ impl Fleet {
     pub async fn lead(&self, node: &str, lease: Duration) -> Result<Option<Epoch>, FleetError> {
         let mut invocation = LEAD.prepare_invoke();
         invocation.arg(self.prefix()).arg(node).arg(millis(lease));
+        let epoch: u64 = self.link().script(&invocation).await?;
+        Ok((epoch > 0).then_some(Epoch(epoch)))
+    }
+
+    /// Records `node` as the leader a Kubernetes Lease chose in `term`: the epoch it leads in, or
+    /// `None` when Redis holds a later term of another node (this node's Lease is stale).
+    pub async fn lead_as(
+        &self,
+        node: &str,
+        lease: Duration,
+        term: u32,
+    ) -> Result<Option<Epoch>, FleetError> {
+        let mut invocation = LEAD_AS.prepare_invoke();
+        invocation
+            .arg(self.prefix())
+            .arg(node)
+            .arg(millis(lease))
+            .arg(term);
         let epoch: u64 = self.link().script(&invocation).await?;
         Ok((epoch > 0).then_some(Epoch(epoch)))
     }

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::Path;
 
+/// Where Kubernetes mounts a pod's service account.
+const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
 /// Who runs the game servers and hands them out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -60,6 +63,14 @@ pub struct FleetSettings {
     pub allocator_tls_ca: String,
     pub allocator_tls_cert: String,
     pub allocator_tls_key: String,
+    /// The name of a Kubernetes Lease that decides which matchmaker leads (in the pod's
+    /// namespace; its service account may get, create and update leases). Empty: the lease in
+    /// Redis. Either way, claims are fenced in Redis.
+    pub kubernetes_lease: String,
+    /// The Kubernetes API, `host:port` (empty: `KUBERNETES_SERVICE_HOST`/`_PORT`, set in every pod).
+    pub kubernetes_api: String,
+    /// The service account's files: `token`, `ca.crt` and `namespace`.
+    pub kubernetes_credentials: String,
     /// Agones: the namespace and the Fleet whose game servers are allocated.
     pub allocator_namespace: String,
     pub allocator_fleet: String,
@@ -84,6 +95,9 @@ impl Default for FleetSettings {
             allocator_tls_ca: String::new(),
             allocator_tls_cert: String::new(),
             allocator_tls_key: String::new(),
+            kubernetes_lease: String::new(),
+            kubernetes_api: String::new(),
+            kubernetes_credentials: SERVICE_ACCOUNT_DIR.into(),
             allocator_namespace: "default".into(),
             allocator_fleet: "arbiter-game".into(),
         }
@@ -117,6 +131,22 @@ impl FleetSettings {
                 "allocator_tls_ca, allocator_tls_cert and allocator_tls_key go together: set all \
                  three for mutual TLS, or none for plain HTTP"
                     .to_owned(),
+            ));
+        }
+        let lease = &self.kubernetes_lease;
+        let dns_name = lease.len() <= 253
+            && lease.split('.').all(|label| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|char| {
+                        char.is_ascii_lowercase() || char.is_ascii_digit() || char == '-'
+                    })
+            });
+        if !lease.is_empty() && !dns_name {
+            return Err(InvalidSetting::new(
+                "fleet.kubernetes_lease",
+                format!("is {lease:?}; a Lease's name is lowercase letters, digits, '-' and '.'"),
             ));
         }
         check_range("fleet.capacity", self.capacity, 1..=1000)?;

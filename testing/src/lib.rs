@@ -16,6 +16,8 @@
 //! | [`items`] | big inventories: a catalog of materials, a stored player holding them |
 //! | [`process`] | [`process::ServerProcess`]: the binary as a child process, signalled and waited for |
 //! | [`tools`] | programs a test drives (a C compiler, valgrind, Mono), or a skip outside CI |
+//! | [`tls`] | certificates made for a test, and the TLS side of a stand-in |
+//! | [`kubernetes`] | a stand-in for the Kubernetes API's Leases, and a service account's files |
 //!
 //! Tests that need PostgreSQL or Redis say that they skipped when it does not answer — except under
 //! `CI=true`, where a missing service is a failure.
@@ -62,11 +64,13 @@ pub mod app;
 pub mod databases;
 pub mod http;
 pub mod items;
+pub mod kubernetes;
 pub mod net;
 pub mod persisted_app;
 pub mod process;
 pub mod proxy;
 pub mod python;
 pub mod redis_server;
+pub mod tls;
 pub mod tools;
 mod unavailable;

@@ -11,10 +11,10 @@
 //! taken off the counter by the game server itself. Only game servers that say they take matches
 //! (the SDK label [`ACCEPTING_LABEL`] "true") are asked: one draining before it stops is left alone.
 
-use super::http::{HttpError, request};
 use super::port::{Port, players_address};
 use super::sdk::{ACCEPTING_LABEL, MATCH_ANNOTATION_PREFIX, SDK_LABEL_PREFIX};
-use super::tls::MutualTls;
+use crate::fleet::http::{HttpError, Target, request};
+use crate::fleet::tls::TlsClient;
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
@@ -36,7 +36,7 @@ pub struct Allocator {
     /// The game servers' counter of matches.
     pub counter: String,
     /// TLS with a client certificate (the allocator's default); `None`: plain HTTP.
-    pub tls: Option<MutualTls>,
+    pub tls: Option<TlsClient>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,14 +119,12 @@ impl Allocator {
         let body = self
             .request_body(match_id, regions, deadline, now)
             .to_string();
-        let answer = request(
-            &self.endpoint,
-            self.tls.as_ref(),
-            Method::POST,
-            "/gameserverallocation",
-            Some(body),
-        )
-        .await;
+        let target = Target {
+            server: &self.endpoint,
+            tls: self.tls.as_ref(),
+            bearer: None,
+        };
+        let answer = request(target, Method::POST, "/gameserverallocation", Some(body)).await;
         let bytes = match answer {
             Ok(bytes) => bytes,
             // gRPC's ResourceExhausted through the gateway: no game server matched any selector.

@@ -3,8 +3,8 @@
 //! gateway is the documented interface for exactly this case, plain JSON over HTTP/1.1 on loopback.
 //! Paths and bodies as in Agones' `sdk.swagger.json` and `beta.swagger.json` (counters).
 
-use super::http::{HttpError, request};
 use super::port::{Port, players_address};
+use crate::fleet::http::{HttpError, Target, request};
 use hyper::Method;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -129,8 +129,7 @@ impl AgonesSdk {
     pub async fn set_label(&self, key: &str, value: &str) -> Result<(), SdkError> {
         let body = serde_json::json!({ "key": key, "value": value }).to_string();
         request(
-            &self.gateway.to_string(),
-            None,
+            Target::plain(&self.gateway.to_string()),
             Method::PUT,
             "/metadata/label",
             Some(body),
@@ -141,8 +140,7 @@ impl AgonesSdk {
 
     pub async fn game_server(&self) -> Result<GameServerInfo, SdkError> {
         let body = request(
-            &self.gateway.to_string(),
-            None,
+            Target::plain(&self.gateway.to_string()),
             Method::GET,
             "/gameserver",
             None,
@@ -171,8 +169,7 @@ impl AgonesSdk {
     async fn patch_counter(&self, counter: &str, body: &str) -> Result<(), SdkError> {
         let path = format!("/v1beta1/counters/{counter}");
         request(
-            &self.gateway.to_string(),
-            None,
+            Target::plain(&self.gateway.to_string()),
             Method::PATCH,
             &path,
             Some(body.to_owned()),
@@ -183,8 +180,7 @@ impl AgonesSdk {
 
     async fn post(&self, path: &str) -> Result<(), SdkError> {
         request(
-            &self.gateway.to_string(),
-            None,
+            Target::plain(&self.gateway.to_string()),
             Method::POST,
             path,
             Some("{}".to_owned()),

@@ -3,7 +3,7 @@
 //! here (the sidecar is asked about once a second and may restart; an allocation is one request per
 //! match). A fresh connection per request means no pool to go stale when either restarts.
 
-use super::tls::MutualTls;
+use super::tls::TlsClient;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::{Method, Request, StatusCode};
@@ -30,37 +30,57 @@ pub enum HttpError {
     Request(#[from] hyper::http::Error),
 }
 
-/// Sends `method path` with a JSON `body` to `server` (`host:port`), over `tls` when given; the
-/// answer's body when the status is 2xx.
+/// Where a request goes: `host:port`, over TLS when given, with a bearer token when given.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub server: &'a str,
+    pub tls: Option<&'a TlsClient>,
+    pub bearer: Option<&'a str>,
+}
+
+impl<'a> Target<'a> {
+    /// Plain HTTP, no credentials (the SDK sidecar on localhost).
+    pub fn plain(server: &'a str) -> Self {
+        Self {
+            server,
+            tls: None,
+            bearer: None,
+        }
+    }
+}
+
+/// Sends `method path` with a JSON `body` to `target`; the answer's body when the status is 2xx.
 pub async fn request(
-    server: &str,
-    tls: Option<&MutualTls>,
+    target: Target<'_>,
     method: Method,
     path: &str,
     body: Option<String>,
 ) -> Result<Bytes, HttpError> {
-    tokio::time::timeout(REQUEST_TIMEOUT, send(server, tls, method, path, body))
+    tokio::time::timeout(REQUEST_TIMEOUT, send(target, method, path, body))
         .await
         .map_err(|_| HttpError::Timeout)?
 }
 
 async fn send(
-    server: &str,
-    tls: Option<&MutualTls>,
+    target: Target<'_>,
     method: Method,
     path: &str,
     body: Option<String>,
 ) -> Result<Bytes, HttpError> {
+    let server = target.server;
     let stream = tokio::net::TcpStream::connect(server)
         .await
         .map_err(|error| HttpError::Connect(server.to_owned(), error))?;
-    let request = Request::builder()
+    let mut request = Request::builder()
         .method(method)
         .uri(path)
         .header(hyper::header::HOST, server)
-        .header(hyper::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body.unwrap_or_default())))?;
-    match tls {
+        .header(hyper::header::CONTENT_TYPE, "application/json");
+    if let Some(token) = target.bearer {
+        request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let request = request.body(Full::new(Bytes::from(body.unwrap_or_default())))?;
+    match target.tls {
         None => exchange(stream, request).await,
         Some(tls) => {
             let stream = tls

@@ -1,8 +1,8 @@
-//! TLS with a client certificate, as agones-allocator asks by default (mutual TLS): the allocator
-//! is trusted only if its certificate chains to the configured CA (Agones' `allocator-tls-ca`), and
-//! it admits this matchmaker by the client certificate and key it was given (an
-//! `allocator-client` secret). rustls with ring: nothing to install, and the same crypto library
-//! the game transport already uses.
+//! TLS to one server of the cluster, trusted only if its certificate chains to a given CA: the
+//! Kubernetes API (the service account's `ca.crt`), and agones-allocator, which also asks for a
+//! client certificate by default (mutual TLS: Agones' `allocator-tls-ca`, and the client
+//! certificate and key of an `allocator-client` secret). rustls with ring: nothing to install, and
+//! the same crypto library the game transport already uses.
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-/// Why the allocator's TLS could not be set up from its files.
+/// Why TLS could not be set up from its files.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsSetupError {
     #[error("{path}: {error}")]
@@ -28,51 +28,46 @@ pub enum TlsSetupError {
     ServerName(String),
 }
 
-/// Connects to one server over TLS, presenting a client certificate.
+/// Connects to one server over TLS, presenting a client certificate where it has one.
 #[derive(Clone)]
-pub struct MutualTls {
+pub struct TlsClient {
     connector: TlsConnector,
     server_name: ServerName<'static>,
 }
 
-impl std::fmt::Debug for MutualTls {
+impl std::fmt::Debug for TlsClient {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter
-            .debug_struct("MutualTls")
+            .debug_struct("TlsClient")
             .field("server_name", &self.server_name)
             .finish_non_exhaustive()
     }
 }
 
-impl MutualTls {
+impl TlsClient {
     /// Trusts the certificates in the PEM file `ca` (and only those) for `endpoint` (`host:port`,
     /// whose host the server's certificate must name), and presents the certificate chain in
     /// `cert` with the private key in `key`.
-    pub fn from_files(
+    pub fn mutual(
         ca: &Path,
         cert: &Path,
         key: &Path,
         endpoint: &str,
     ) -> Result<Self, TlsSetupError> {
-        let mut roots = rustls::RootCertStore::empty();
-        for certificate in certificates(ca)? {
-            roots
-                .add(certificate)
-                .map_err(|error| rustls_error(ca, error))?;
-        }
         let key = PrivateKeyDer::from_pem_file(key).map_err(|error| pem_error(key, error))?;
-        #[expect(
-            deprecated,
-            reason = "ring, not aws-lc-rs: the tree already builds ring, and a hop inside the \
-                      cluster needs no post-quantum key exchange"
-        )]
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|error| rustls_error(cert, error))?
-            .with_root_certificates(roots)
+        let config = builder(ca)?
             .with_client_auth_cert(certificates(cert)?, key)
             .map_err(|error| rustls_error(cert, error))?;
+        Self::new(config, endpoint)
+    }
+
+    /// Trusts the certificates in the PEM file `ca` (and only those) for `endpoint`, presenting
+    /// no certificate of its own.
+    pub fn trusting(ca: &Path, endpoint: &str) -> Result<Self, TlsSetupError> {
+        Self::new(builder(ca)?.with_no_client_auth(), endpoint)
+    }
+
+    fn new(config: rustls::ClientConfig, endpoint: &str) -> Result<Self, TlsSetupError> {
         let host = endpoint
             .rsplit_once(':')
             .map_or(endpoint, |(host, _)| host)
@@ -92,6 +87,31 @@ impl MutualTls {
             .connect(self.server_name.clone(), stream)
             .await
     }
+}
+
+/// A client configuration trusting the certificates in the PEM file `ca`, and only those.
+fn builder(
+    ca: &Path,
+) -> Result<
+    rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>,
+    TlsSetupError,
+> {
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in certificates(ca)? {
+        roots
+            .add(certificate)
+            .map_err(|error| rustls_error(ca, error))?;
+    }
+    #[expect(
+        deprecated,
+        reason = "ring, not aws-lc-rs: the tree already builds ring, and a hop inside the \
+                  cluster needs no post-quantum key exchange"
+    )]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| rustls_error(ca, error))?
+        .with_root_certificates(roots))
 }
 
 /// Every certificate in the PEM file at `path`; at least one.
