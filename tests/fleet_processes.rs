@@ -1,9 +1,10 @@
 //! Fleets of real processes on loopback: `arbiter matchmaker`s and `arbiter serve --role game`s,
 //! sharing PostgreSQL shards, Redis and one token key; honest bots in this process know only the
 //! matchmakers. Each test kills one process with SIGKILL at the worst moment — a game server while
-//! its match is live, the leading matchmaker while it places matches — and checks that the players
-//! play on, that no player is ever in two matches, and that every stored history verifies clean. A
-//! game server sent SIGTERM mid-match drains: the match plays out before the process exits.
+//! its match is live, the leading matchmaker the instant Redis runs one of its allocations — and
+//! checks that the players play on, that no player is ever in two matches, and that every stored
+//! history verifies clean. A game server sent SIGTERM mid-match drains: the match plays out before
+//! the process exits.
 //! Seen from outside, through the query API: `/v1/matches` (fleet-wide) and `/v1/sessions/{id}`
 //! (which server a player is on).
 
@@ -492,7 +493,9 @@ fn a_killed_leading_matchmaker_hands_its_players_to_the_standby_and_no_player_is
             },
         );
 
-        // Killed as soon as it has placed a match, with the others being formed and placed.
+        // Once it has placed a match (some bots are on game servers), the leader is killed the
+        // moment Redis runs its next allocation (watched with MONITOR): in the middle of a
+        // placement, its slot reserved, the match's claims and tokens not (or only just) made.
         let leader_admin = leader.process.admin_address();
         play_until(
             &mut swarm,
@@ -513,7 +516,22 @@ fn a_killed_leading_matchmaker_hands_its_players_to_the_standby_and_no_player_is
             .next()
             .and_then(|epoch| epoch.parse().ok())
             .expect("an epoch");
-        leader.process.signal("KILL");
+        let allocate = redis::Script::new(include_str!("../src/fleet/scripts/allocate.lua"));
+        let watcher = redis_server::kill_at_command(
+            &redis,
+            allocate.get_hash(),
+            leader.process.pid(),
+            Duration::from_secs(60),
+        );
+        play_until(
+            &mut swarm,
+            started,
+            "the leader killed while it allocates",
+            Duration::from_secs(60),
+            &mut || watcher.is_finished(),
+        );
+        let allocation = watcher.join().expect("the watcher").expect("an allocation");
+        assert!(allocation.contains("{processes}"), "{allocation}");
         wait_until_leading(standby);
 
         // Every bot plays a match the new leader placed (a later epoch in its id), reaching it

@@ -16,9 +16,12 @@ pub(crate) struct FleetPath {
 }
 
 impl FleetPath {
-    /// Reads what arrived: keeps the newest fallback (dropped once back in the lobby, until the
-    /// lobby gives its own, and at a kick), and returns the server to move to if a `Redirect` came
-    /// (the last one, if several).
+    /// Reads what arrived: keeps the newest fallback (dropped at a kick), and returns the server to
+    /// move to if a `Redirect` came (the last one, if several). A redirect back to the lobby is
+    /// also the way back until the lobby gives its own fallback: its token names every lobby
+    /// address, while the game server's fallback (a requeue: the match did not happen) is wrong
+    /// once the match ended. Without it, a lobby that dies before it welcomes the player would
+    /// leave the client nowhere to go.
     pub(crate) fn observe(&mut self, messages: &[ServerMessage]) -> Option<ConnectToken> {
         let mut move_to = None;
         for message in messages {
@@ -27,10 +30,10 @@ impl FleetPath {
                     self.fallback = ConnectToken::from_bytes(token).ok();
                 }
                 ServerMessage::Redirect { match_id, token } => {
-                    if match_id.is_none() {
-                        self.fallback = None;
-                    }
                     move_to = ConnectToken::from_bytes(token).ok();
+                    if match_id.is_none() {
+                        self.fallback.clone_from(&move_to);
+                    }
                 }
                 // Sent away on purpose: going back would only be refused again.
                 ServerMessage::Kicked { .. } => self.fallback = None,
@@ -72,7 +75,7 @@ mod tests {
     }
 
     #[test]
-    fn the_last_redirect_is_followed_and_the_fallback_lasts_until_back_in_the_lobby() {
+    fn the_last_redirect_is_followed_and_back_to_the_lobby_its_token_is_the_fallback() {
         let mut path = FleetPath::default();
         let to_game = [
             ServerMessage::Fallback { token: token(1) },
@@ -96,7 +99,16 @@ mod tests {
             token: token(5),
         }];
         assert_eq!(server_of(&path.observe(&back).expect("a redirect")), 5);
-        assert!(path.take_fallback().is_none(), "dropped back in the lobby");
+        let again = path
+            .take_fallback()
+            .expect("the lobby's token, until it gives its own");
+        assert_eq!(server_of(&again), 5, "not the game server's requeue");
+        path.observe(&back);
+        path.observe(&[ServerMessage::Fallback { token: token(6) }]);
+        assert_eq!(
+            server_of(&path.take_fallback().expect("the lobby's own")),
+            6
+        );
     }
 
     #[test]

@@ -137,6 +137,11 @@ impl ServerProcess {
     }
 
     /// Sends signal `name` (`TERM`, `INT`, `KILL`, …) to the process.
+    /// The process id, for a signal sent from elsewhere (e.g. [`crate::redis_server::kill_at_command`]).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([format!("-{name}"), self.child.id().to_string()])

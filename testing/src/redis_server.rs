@@ -41,3 +41,40 @@ pub async fn run<T: redis::FromRedisValue>(url: &str, command: &redis::Cmd) -> T
         .await
         .expect("the command runs")
 }
+
+/// Watches what Redis database `url`'s server runs (`MONITOR`) on a thread of its own and kills
+/// process `pid` with SIGKILL the moment a command line containing `needle` runs (e.g. a script's
+/// hash: the process is caught in the middle of what that script starts). The thread's result is
+/// the command line it saw, or `None` if none came within `limit`.
+pub fn kill_at_command(
+    url: &str,
+    needle: &str,
+    pid: u32,
+    limit: std::time::Duration,
+) -> std::thread::JoinHandle<Option<String>> {
+    let client = redis::Client::open(url).expect("a Redis URL");
+    let needle = needle.to_owned();
+    std::thread::spawn(move || {
+        let mut connection = client.get_connection().expect("Redis answers");
+        connection
+            .set_read_timeout(Some(limit))
+            .expect("a read timeout");
+        redis::cmd("MONITOR")
+            .query::<()>(&mut connection)
+            .expect("MONITOR");
+        loop {
+            let line = match connection.recv_response() {
+                Ok(redis::Value::SimpleString(line)) => line,
+                Ok(_) => continue,
+                Err(_) => return None,
+            };
+            if line.contains(&needle) {
+                std::process::Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status()
+                    .expect("kill runs");
+                return Some(line);
+            }
+        }
+    })
+}
