@@ -159,25 +159,6 @@ impl FleetTaskSetup {
     /// The fleet of `settings`, for the server whose tokens `issuer` seals.
     pub fn new(settings: &FleetSettings, issuer: TokenIssuer) -> Result<Self, FleetSetupError> {
         let link = RedisLink::lazy(&settings.redis_url)?;
-        let kubernetes_lease = match settings.kubernetes_lease.as_str() {
-            "" => None,
-            name => Some((
-                KubeApi::in_cluster(
-                    &settings.kubernetes_api,
-                    Path::new(&settings.kubernetes_credentials),
-                )?,
-                name.to_owned(),
-            )),
-        };
-        let allocator_tls = match settings.allocator_tls_files() {
-            Some([ca, cert, key]) => Some(TlsClient::mutual(
-                ca,
-                cert,
-                key,
-                &settings.allocator_endpoint,
-            )?),
-            None => None,
-        };
         let address = issuer
             .server_addresses()
             .first()
@@ -199,7 +180,7 @@ impl FleetTaskSetup {
             arrival_deadline: Duration::from_secs(u64::from(settings.arrival_deadline_secs)),
             heartbeat: Duration::from_millis(u64::from(settings.heartbeat_ms)),
             missed_heartbeats: settings.missed_heartbeats,
-            kubernetes_lease,
+            kubernetes_lease: None,
             agones: (settings.orchestrator == Orchestrator::Agones).then(|| AgonesSetup {
                 sdk: AgonesSdk::on_port(settings.agones_sdk_port),
                 allocator: Allocator {
@@ -207,10 +188,27 @@ impl FleetTaskSetup {
                     namespace: settings.allocator_namespace.clone(),
                     fleet: settings.allocator_fleet.clone(),
                     counter: settings.agones_counter.clone(),
-                    tls: allocator_tls,
+                    tls: None,
                 },
             }),
         })
+    }
+
+    /// Adds what only a matchmaker uses, read from its files: the Kubernetes Lease's API and the
+    /// allocator's TLS (a game server given the same settings reads none of them).
+    pub fn for_matchmaker(mut self, settings: &FleetSettings) -> Result<Self, FleetSetupError> {
+        if !settings.kubernetes_lease.is_empty() {
+            let credentials = Path::new(&settings.kubernetes_credentials);
+            let api = KubeApi::in_cluster(&settings.kubernetes_api, credentials)?;
+            self.kubernetes_lease = Some((api, settings.kubernetes_lease.clone()));
+        }
+        if let (Some(agones), Some([ca, cert, key])) =
+            (&mut self.agones, settings.allocator_tls_files())
+        {
+            let endpoint = &settings.allocator_endpoint;
+            agones.allocator.tls = Some(TlsClient::mutual(ca, cert, key, endpoint)?);
+        }
+        Ok(self)
     }
 
     /// How long a report, a lease or a held claim lives without renewal.
@@ -652,6 +650,9 @@ async fn hold(
 /// Starts a matchmaker's fleet task on the app's runtime and returns the tick's end.
 pub fn start_in_app_matchmaker(app: &mut bevy_app::App, settings: &FleetSettings) -> FleetLink {
     let (setup, runtime) = setup_in_app(app, settings);
+    let setup = setup
+        .for_matchmaker(settings)
+        .unwrap_or_else(|error| panic!("{error}"));
     start_matchmaker(setup, &runtime)
 }
 

@@ -73,6 +73,20 @@ impl KubeLease {
         format!("{}/{}", self.collection(), self.name)
     }
 
+    /// The Lease with `spec`, replacing `version` (none: a new Lease).
+    fn document(&self, version: Option<&str>, spec: serde_json::Value) -> serde_json::Value {
+        let mut metadata = json!({ "name": self.name, "namespace": self.api.namespace() });
+        if let Some(version) = version {
+            metadata["resourceVersion"] = json!(version);
+        }
+        json!({
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": metadata,
+            "spec": spec,
+        })
+    }
+
     /// Renews the lease if this node holds it, takes it if it lapsed (or was given up), creates it
     /// if there is none: the term this node holds it in, or `None` while another node does.
     pub async fn try_hold(&mut self) -> Result<Option<u32>, KubeError> {
@@ -81,7 +95,7 @@ impl KubeLease {
             Err(KubeError::Http(HttpError::Status {
                 status: StatusCode::NOT_FOUND,
                 ..
-            })) => return self.write(Method::POST, None, 0, None).await,
+            })) => return self.write(None, 0, None).await,
             Err(error) => return Err(error),
         };
         let now = Instant::now();
@@ -95,15 +109,13 @@ impl KubeLease {
         let holder = current.spec.holder.unwrap_or_default();
         if holder == self.node {
             let acquired = current.spec.acquired;
-            return self
-                .write(Method::PUT, Some(&version), term, acquired)
-                .await;
+            return self.write(Some(&version), term, acquired).await;
         }
         let lapsed = holder.is_empty() || now.duration_since(unchanged_since) >= self.duration;
         if !lapsed {
             return Ok(None);
         }
-        self.write(Method::PUT, Some(&version), term.saturating_add(1), None)
+        self.write(Some(&version), term.saturating_add(1), None)
             .await
     }
 
@@ -111,31 +123,24 @@ impl KubeLease {
     /// at `acquired` (now when not given); `None` when another node wrote first.
     async fn write(
         &mut self,
-        method: Method,
         version: Option<&str>,
         term: u32,
         acquired: Option<String>,
     ) -> Result<Option<u32>, KubeError> {
         let now = micro_time(SystemTime::now());
-        let mut metadata = json!({ "name": self.name, "namespace": self.api.namespace() });
-        if let Some(version) = version {
-            metadata["resourceVersion"] = json!(version);
-        }
-        let body = json!({
-            "apiVersion": "coordination.k8s.io/v1",
-            "kind": "Lease",
-            "metadata": metadata,
-            "spec": {
+        let body = self.document(
+            version,
+            json!({
                 "holderIdentity": self.node,
                 "leaseDurationSeconds": self.duration.as_secs().max(1),
                 "acquireTime": acquired.unwrap_or_else(|| now.clone()),
                 "renewTime": now,
                 "leaseTransitions": term,
-            },
-        });
-        let path = match version {
-            Some(_) => self.path(),
-            None => self.collection(),
+            }),
+        );
+        let (method, path) = match version {
+            Some(_) => (Method::PUT, self.path()),
+            None => (Method::POST, self.collection()),
         };
         match self.api.call(method, &path, Some(body.to_string())).await {
             Ok(bytes) => {
@@ -159,21 +164,15 @@ impl KubeLease {
         if current.spec.holder.as_deref() != Some(self.node.as_str()) {
             return Ok(());
         }
-        let body = json!({
-            "apiVersion": "coordination.k8s.io/v1",
-            "kind": "Lease",
-            "metadata": {
-                "name": self.name,
-                "namespace": self.api.namespace(),
-                "resourceVersion": current.metadata.resource_version,
-            },
-            "spec": {
+        let body = self.document(
+            Some(&current.metadata.resource_version),
+            json!({
                 "holderIdentity": "",
                 "leaseDurationSeconds": 1,
                 "renewTime": micro_time(SystemTime::now()),
                 "leaseTransitions": current.spec.transitions.unwrap_or(0),
-            },
-        });
+            }),
+        );
         self.api
             .call(Method::PUT, &self.path(), Some(body.to_string()))
             .await?;
