@@ -190,6 +190,9 @@ pub struct MatchmakingQueue {
     /// timeouts and radius growth.
     fifo: VecDeque<FifoEntry>,
     modes: HashMap<u16, ModeQueue>,
+    /// The modes with a dirty bucket, each once: a tick visits only these, not every mode that
+    /// ever had a ticket.
+    dirty_modes: Vec<u16>,
     last_tick: u64,
     /// Scratch for the tickets a bucket range offers, kept between searches.
     offered: Vec<(i32, Entry)>,
@@ -215,6 +218,7 @@ impl MatchmakingQueue {
             parties_waiting: 0,
             fifo: VecDeque::new(),
             modes: HashMap::default(),
+            dirty_modes: Vec::new(),
             last_tick: 0,
             offered: Vec::new(),
         }
@@ -314,6 +318,7 @@ impl MatchmakingQueue {
         self.params = params;
         if regroup {
             self.modes.clear();
+            self.dirty_modes.clear();
             let handles: Vec<TicketHandle> = self.fifo.iter().map(|entry| entry.handle).collect();
             for handle in handles {
                 if self.is_live(handle) {
@@ -325,10 +330,10 @@ impl MatchmakingQueue {
             }
             self.grow_radii(0, self.last_tick);
         } else {
-            for mode in self.modes.values_mut() {
+            for (mode_id, mode) in &mut self.modes {
                 let keys: Vec<i32> = mode.buckets.keys().copied().collect();
                 for key in keys {
-                    mark_dirty(mode, key);
+                    mark_dirty(&mut self.dirty_modes, *mode_id, mode, key);
                 }
             }
         }
@@ -340,10 +345,13 @@ impl MatchmakingQueue {
         self.expire(now, &mut outcome.timed_out);
         self.grow_radii(self.last_tick, now);
         self.last_tick = now;
-        let modes: Vec<u16> = self.modes.keys().copied().collect();
-        for mode in modes {
+        let mut modes = std::mem::take(&mut self.dirty_modes);
+        // In a fixed order, whatever order their buckets were marked in.
+        modes.sort_unstable();
+        for mode in modes.drain(..) {
             self.match_mode(mode, &mut outcome.matches);
         }
+        self.dirty_modes = modes;
         outcome
     }
 
@@ -431,7 +439,8 @@ impl MatchmakingQueue {
         let levels = params.max_radius as usize + 1;
         let slot = &mut self.slots[handle.slot as usize];
         slot.bucket = slot.ticket.rating.div_euclid(params.bucket_width as i32);
-        let mode = self.modes.entry(slot.ticket.mode).or_default();
+        let mode_id = slot.ticket.mode;
+        let mode = self.modes.entry(mode_id).or_default();
         let speed = update_pace(mode, slot.bucket, slot.ticket.seats, now, params);
         let bucket = mode.buckets.entry(slot.bucket).or_default();
         bucket.speed = speed;
@@ -464,7 +473,7 @@ impl MatchmakingQueue {
         for level in 0..=slot.level as usize {
             bucket.at_level[level] += seats;
         }
-        mark_dirty(mode, slot.bucket);
+        mark_dirty(&mut self.dirty_modes, mode_id, mode, slot.bucket);
     }
 
     /// Frees a live ticket's slot and takes it out of its bucket's counts. Its level and seats
@@ -576,7 +585,7 @@ impl MatchmakingQueue {
             *counted += slot.ticket.seats;
         }
         slot.level = level;
-        mark_dirty(mode, slot.bucket);
+        mark_dirty(&mut self.dirty_modes, slot.ticket.mode, mode, slot.bucket);
     }
 
     fn match_mode(&mut self, mode_id: u16, matches: &mut Vec<FormedMatch>) {
@@ -777,11 +786,15 @@ fn is_live(generations: &[u32], handle: TicketHandle) -> bool {
     generations.get(handle.slot as usize) == Some(&handle.generation)
 }
 
-fn mark_dirty(mode: &mut ModeQueue, bucket_id: i32) {
+/// Marks a bucket of mode `mode_id` for the next tick's matching, and the mode with its first.
+fn mark_dirty(dirty_modes: &mut Vec<u16>, mode_id: u16, mode: &mut ModeQueue, bucket_id: i32) {
     if let Some(bucket) = mode.buckets.get_mut(&bucket_id)
         && !bucket.dirty
     {
         bucket.dirty = true;
+        if mode.dirty.is_empty() {
+            dirty_modes.push(mode_id);
+        }
         mode.dirty.push(bucket_id);
     }
 }
