@@ -5,6 +5,7 @@
 
 mod bank_audit;
 mod calendar;
+mod legs_in_flight;
 mod loading;
 mod plugin;
 mod recording;

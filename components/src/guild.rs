@@ -302,10 +302,13 @@ impl Guild {
             GuildEvent::GuildBankWithdrawn { by, moved, day } => {
                 self.bank.withdraw(moved);
                 let units = moved.size();
+                // A day's count, never set back by an older day's withdrawal: after a crash the
+                // legs of a guild's transfers may be rolled forward in another order.
                 let entry = self.withdrawn.entry(*by).or_insert((*day, 0));
-                *entry = match entry.0 == *day {
-                    true => (*day, entry.1.saturating_add(units)),
-                    false => (*day, units),
+                *entry = match entry.0.cmp(day) {
+                    std::cmp::Ordering::Equal => (*day, entry.1.saturating_add(units)),
+                    std::cmp::Ordering::Less => (*day, units),
+                    std::cmp::Ordering::Greater => *entry,
                 };
             }
             GuildEvent::GuildChatSaid { from, tick, text } => {
@@ -415,6 +418,31 @@ mod tests {
         assert_eq!(id, guild_id_of("  IRON WOLVES "));
         assert_ne!(id, guild_id_of("Iron Wolf"));
         assert!(id > 0 && id < 1 << 53);
+    }
+
+    #[test]
+    fn withdrawals_of_two_days_count_the_later_day_in_either_order() {
+        let withdrawal = |day, amount| GuildEvent::GuildBankWithdrawn {
+            by: 7,
+            moved: BankMove {
+                currencies: BTreeMap::from([("coins".to_owned(), amount)]),
+                ..BankMove::default()
+            },
+            day,
+        };
+        let (earlier, later) = (withdrawal(5, 30), withdrawal(6, 20));
+        let folded = |events: [&GuildEvent; 3]| {
+            let mut guild = Guild::default();
+            for event in events {
+                guild.apply(event);
+            }
+            guild.withdrawn().clone()
+        };
+        let later_again = withdrawal(6, 5);
+        let in_order = folded([&earlier, &later, &later_again]);
+        assert_eq!(in_order, BTreeMap::from([(7, (6, 25))]));
+        assert_eq!(folded([&later, &earlier, &later_again]), in_order);
+        assert_eq!(folded([&later, &later_again, &earlier]), in_order);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Wires guilds to persistence, or to memory without it.
 
 use super::calendar::track_calendar_day;
+use super::legs_in_flight::GuildLegsInFlight;
 use super::loading::{load_new_guilds, start_guilds_empty, unload_idle_guilds};
 use super::recording::record_guild_events;
 use super::settlement::{FencedJoins, settle_guild_joins};
@@ -8,7 +9,7 @@ use crate::economy::settle_trades;
 use crate::persistence::{FlushNow, RecordEvents};
 use crate::phase::ConfigSystems;
 use crate::phase::TickSystems;
-use arbiter_components::guild::CalendarDay;
+use arbiter_components::guild::{CalendarDay, Guild};
 use arbiter_systems::SimulationSystems;
 use bevy_app::{App, First, FixedUpdate, Plugin, PostUpdate};
 use bevy_ecs::schedule::IntoScheduleConfigs;
@@ -34,6 +35,7 @@ impl Plugin for GuildStoragePlugin {
             // Settlement asks for flushes; without persistence nothing reads them.
             .add_message::<FlushNow>();
         if self.persistent {
+            app.register_required_components::<Guild, GuildLegsInFlight>();
             app.add_systems(
                 FixedUpdate,
                 load_new_guilds

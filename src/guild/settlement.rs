@@ -1,12 +1,15 @@
-//! Foundings and joins: the guild's event, the player's membership and (for a founding) its
-//! payment move in one system run, and are stored as one transfer with a leg on the player and a
-//! leg on the guild — on two shards in general. As for a trade, the fence: a join is carried out
-//! only when neither side has changes waiting for the database, so each leg lands on exactly its
-//! stored state, and a crash between the two shards' commits is completed at the next start.
+//! Foundings, joins and bank moves: the guild's event, the player's membership, payment or
+//! goods move in one system run, and are stored as one transfer with a leg on the player and a
+//! leg on the guild — on two shards in general. As for a trade, the fence: a transfer is carried
+//! out only when the player has no changes waiting for the database, so its leg lands on exactly
+//! its stored state, and when the guild's legs still in flight cannot change how the guild's leg
+//! folds (see `legs_in_flight`); a crash between the two shards' commits is completed at the next
+//! start.
 //!
 //! A founding's payment is consumed (a currency sink), recorded with the reason
 //! `guild_founded:<guild id>`.
 
+use super::legs_in_flight::GuildLegsInFlight;
 use crate::economy::FenceClock;
 use crate::guild::stored::GUILD_KIND;
 use crate::persistence::{
@@ -54,7 +57,18 @@ type JoinerItem<'w> = (
 );
 
 /// A guild as settlement reads and changes it.
-type Joined<'a> = (&'a mut Guild, Option<&'a mut ObjectJournal>);
+type Joined<'a> = (
+    &'a mut Guild,
+    Option<&'a mut ObjectJournal>,
+    Option<&'a mut GuildLegsInFlight>,
+);
+
+/// A guild, fetched.
+type JoinedItem<'w> = (
+    Mut<'w, Guild>,
+    Option<Mut<'w, ObjectJournal>>,
+    Option<Mut<'w, GuildLegsInFlight>>,
+);
 
 /// What a transfer is checked against: the catalog, the inventory capacity, the bank's limits.
 #[derive(SystemParam, Debug)]
@@ -115,7 +129,11 @@ pub fn settle_guild_joins(
             continue;
         };
         let player_settled = player.4.as_ref().is_none_or(|p| p.is_settled());
-        let guild_settled = guild.1.as_ref().is_none_or(|j| j.is_settled());
+        let guild_settled = match (&guild.1, &mut guild.2) {
+            (Some(journal), Some(in_flight)) => in_flight.admit(&guild.0, journal, &join.event),
+            (Some(journal), None) => journal.is_settled(),
+            (None, _) => true,
+        };
         if !(player_settled && guild_settled) {
             if now.saturating_sub(since) >= timeout {
                 news.fail(&join, GuildRefusal::Unavailable);
@@ -161,7 +179,7 @@ struct Share {
 fn carry_out(
     due: &GuildTransfer,
     player: &mut JoinerItem<'_>,
-    (guild, journal): &mut (Mut<Guild>, Option<Mut<ObjectJournal>>),
+    (guild, journal, in_flight): &mut JoinedItem<'_>,
     terms: &TransferTerms,
     news: &mut JoinNews,
 ) -> Result<(), GuildRefusal> {
@@ -191,6 +209,9 @@ fn carry_out(
         let transfer = Arc::new(transfer(id, player_id.0, due, share));
         progress.record_transfer(transfer.clone(), transfer.at_ms);
         journal.record_transfer(transfer.clone(), transfer.at_ms);
+        if let Some(in_flight) = in_flight {
+            in_flight.recorded(journal, &due.event);
+        }
         news.flush.write(FlushNow(due.player));
         news.flush.write(FlushNow(due.guild));
     }

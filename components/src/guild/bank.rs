@@ -67,6 +67,19 @@ impl GuildBank {
         stacks && instances && currencies
     }
 
+    /// Whether it holds all of `moved` even without `deposits` (which may yet be undone).
+    pub fn holds_without<'a>(
+        &self,
+        moved: &BankMove,
+        deposits: impl IntoIterator<Item = &'a BankMove>,
+    ) -> bool {
+        let mut left = self.clone();
+        for deposit in deposits {
+            left.withdraw(deposit);
+        }
+        left.holds(moved)
+    }
+
     pub(super) fn deposit(&mut self, moved: &BankMove) {
         for (item, qty) in &moved.items.stacks {
             let held = self.stacks.entry(item.clone()).or_default();

@@ -78,13 +78,10 @@ impl ObjectJournal {
     }
 
     /// Records the object's share of `transfer`, whose leg the rules have just applied to its
-    /// part. Like a player's, only while [`Self::is_durable`]: the leg then lands on exactly the
-    /// stored state, so a crash before this shard commits leaves it exactly before the leg.
+    /// part. Unlike a player's, it may follow legs still on their way to the database: the
+    /// feature decides when its object's legs fold the same whichever of those land (a guild's:
+    /// `guild::legs_in_flight`).
     pub fn record_transfer(&mut self, transfer: std::sync::Arc<Transfer>, at_ms: i64) {
-        debug_assert!(
-            self.is_settled(),
-            "a transfer recorded over unsaved changes"
-        );
         self.push(ObjectChange::Transfer(transfer), at_ms);
     }
 
@@ -102,6 +99,11 @@ impl ObjectJournal {
     /// Whether everything recorded is in the database: only then may the entity go.
     pub fn is_durable(&self) -> bool {
         self.durable_version >= self.version
+    }
+
+    /// Whether the database holds this object up to `version`.
+    pub fn is_durable_at(&self, version: u64) -> bool {
+        self.durable_version >= version
     }
 
     /// The writer confirmed `version` durable.

@@ -1,10 +1,13 @@
 //! Completing transfers across shards without two-phase commit. Each owner's shard writes its leg
 //! (the transfer event, folded into its parts) and the transfer's journal row in one transaction,
-//! and the world settles a transfer only when its owners have nothing else waiting for the
-//! database. So after a crash between two shards' commits, an owner's stored state is either
+//! and the world settles a transfer only when its players have nothing else waiting for the
+//! database. So after a crash between two shards' commits, a player's stored state is either
 //! after its leg or exactly before it, and a leg missing on one shard is written there from the
-//! journal row found on another: rolled forward, never back. Writing a leg is idempotent (a leg
-//! already stored is skipped), so this may stop anywhere and run again.
+//! journal row found on another: rolled forward, never back. A stored object (a guild) may take a
+//! leg over its own legs still in flight, only where its feature has made sure the leg folds the
+//! same whichever of those are missing and in whatever order they are written here (see
+//! `guild::legs_in_flight`). Writing a leg is idempotent (a leg already stored is skipped), so
+//! this may stop anywhere and run again.
 
 use super::objects::load_shard_objects;
 use super::{Store, load_shard};
