@@ -20,8 +20,11 @@
 //!    `arbiter_systems` (`SimulationPlugins`), ordered by [`arbiter_systems::SimulationSystems`]:
 //!    inputs → movement → matchmaking → economy → shots → damage → anti-cheat → match lifecycle.
 //!    Add your own rules here.
-//! 4. **Send** (`PostUpdate`) — snapshots and events to clients, within each connection's budget;
-//!    then **Publish** (sessions and live matches to the read side).
+//! 4. **Settle** (`PostUpdate`) — record the tick's changes on their owners (players, guilds) and
+//!    carry out the transfers their fences allow (trades, guild joins and bank moves), so an answer
+//!    leaves in the tick its transfer is made. Then **Send** — snapshots and events to clients,
+//!    within each connection's budget; then **Publish** (sessions and live matches to the read
+//!    side).
 //! 5. **Persist** (`PostUpdate`, after Publish) — hand changed state to the async writer. Never
 //!    block. Then **Metrics**.
 //! 6. **Shutdown** (the [`shutdown::Shutdown`] schedule, once) — on SIGINT/SIGTERM or `AppExit`:

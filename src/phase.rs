@@ -14,7 +14,10 @@ pub enum TickSystems {
     Load,
     /// `FixedUpdate`: the rules, one fixed step per tick.
     Simulate,
-    /// `PostUpdate`: snapshots and events to clients.
+    /// `PostUpdate`, first: record the tick's changes on their owners and carry out the
+    /// transfers they allow, so that what was settled is told in this tick's Send.
+    Settle,
+    /// `PostUpdate`, after Settle: snapshots and events to clients.
     Send,
     /// `PostUpdate`, after Send: tell the read side what changed (sessions, live matches).
     Publish,

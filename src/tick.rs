@@ -54,6 +54,7 @@ impl Plugin for TickPlugin {
             .configure_sets(
                 PostUpdate,
                 (
+                    TickSystems::Settle,
                     TickSystems::Send,
                     TickSystems::Publish,
                     TickSystems::Persist,

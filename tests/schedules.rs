@@ -77,6 +77,7 @@ fn every_system_of_the_server_runs_in_a_named_phase() {
         Vec::<String>::new()
     );
     let after_simulation = [
+        TickSystems::Settle,
         TickSystems::Send,
         TickSystems::Publish,
         TickSystems::Persist,

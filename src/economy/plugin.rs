@@ -104,7 +104,7 @@ impl Plugin for EconomyDataPlugin {
                     PostUpdate,
                     settle_trades
                         .in_set(RecordEvents)
-                        .in_set(TickSystems::Persist),
+                        .in_set(TickSystems::Settle),
                 );
         }
     }

@@ -11,6 +11,7 @@ use crate::phase::ConfigSystems;
 use crate::phase::TickSystems;
 use arbiter_components::guild::{CalendarDay, Guild};
 use arbiter_systems::SimulationSystems;
+use arbiter_systems::guild::GuildAnswers;
 use bevy_app::{App, First, FixedUpdate, Plugin, PostUpdate};
 use bevy_ecs::schedule::IntoScheduleConfigs;
 
@@ -33,7 +34,14 @@ impl Plugin for GuildStoragePlugin {
             .init_resource::<CalendarDay>()
             .add_systems(First, track_calendar_day.in_set(ConfigSystems::Sync))
             // Settlement asks for flushes; without persistence nothing reads them.
-            .add_message::<FlushNow>();
+            .add_message::<FlushNow>()
+            // The transfers carried out this tick are told in it.
+            .configure_sets(
+                PostUpdate,
+                GuildAnswers
+                    .after(settle_guild_joins)
+                    .in_set(TickSystems::Settle),
+            );
         if self.persistent {
             app.register_required_components::<Guild, GuildLegsInFlight>();
             app.add_systems(
@@ -61,7 +69,7 @@ impl Plugin for GuildStoragePlugin {
                 settle_guild_joins
                     .after(settle_trades)
                     .in_set(RecordEvents)
-                    .in_set(TickSystems::Persist),
+                    .in_set(TickSystems::Settle),
             );
         }
     }

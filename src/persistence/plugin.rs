@@ -1,5 +1,5 @@
-//! Wires persistence into the tick: loading players and objects in Load, match results and
-//! write-behind in Persist, the final flush in Shutdown; no player is despawned before its progress
+//! Wires persistence into the tick: loading players and objects in Load, match results recorded
+//! in Settle, write-behind in Persist, the final flush in Shutdown; no player is despawned before its progress
 //! is durable.
 
 use super::commit_feed::CommitFeed;
@@ -25,7 +25,8 @@ use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
 
 /// Where a feature turns the tick's applied changes into its players' events (`Progress`), in
-/// `PostUpdate` before the flush collects them.
+/// `PostUpdate`'s Settle phase: before Send, so transfers settled there are told in the tick, and
+/// before the flush collects them.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RecordEvents;
 
@@ -61,7 +62,7 @@ impl Plugin for PersistencePlugin {
             .add_message::<RatingChanged>()
             .add_message::<KickRequest>()
             .add_message::<FlushNow>()
-            .configure_sets(PostUpdate, RecordEvents.in_set(TickSystems::Persist))
+            .configure_sets(PostUpdate, RecordEvents.in_set(TickSystems::Settle))
             .add_systems(
                 PreUpdate,
                 block_despawn_until_durable
@@ -81,18 +82,15 @@ impl Plugin for PersistencePlugin {
                     .chain()
                     .in_set(TickSystems::Load),
             )
+            .add_systems(PostUpdate, record_match_results.in_set(RecordEvents))
             .add_systems(
                 PostUpdate,
                 (
-                    record_match_results.in_set(RecordEvents),
-                    (
-                        collect_changed.run_if(flush_due),
-                        queue_flush_requests,
-                        hand_over,
-                    )
-                        .chain()
-                        .after(RecordEvents),
+                    collect_changed.run_if(flush_due),
+                    queue_flush_requests,
+                    hand_over,
                 )
+                    .chain()
                     .in_set(TickSystems::Persist),
             )
             .add_systems(Shutdown, flush_everything);

@@ -9,7 +9,8 @@
 //! change the guild and the player together — the guild on one shard, the player's
 //! [`Membership`], payment or items on another — so the rules hand them to the shell as
 //! [`GuildTransfer`], which moves both sides as one transfer and answers with
-//! [`GuildTransferred`] or [`GuildTransferFailed`].
+//! [`GuildTransferred`] or [`GuildTransferFailed`] before [`GuildAnswers`], where the rules
+//! tell it in the same tick.
 
 mod bank;
 mod chat;
@@ -35,13 +36,19 @@ use arbiter_components::items::Catalog;
 use arbiter_components::messages::Outbound;
 use arbiter_components::player::PlayerId;
 use arbiter_components::tick::{ServerTick, TickRate};
-use bevy_app::{App, FixedUpdate, Plugin};
+use bevy_app::{App, FixedUpdate, Plugin, PostUpdate};
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Message;
 use bevy_ecs::resource::Resource;
-use bevy_ecs::schedule::IntoScheduleConfigs;
+use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
 use std::collections::HashMap;
+
+/// Where the rules end the transfers the shell answered and tell the tick's guild news: in
+/// `PostUpdate`, after the rules' step, so that the shell can carry out the tick's transfers
+/// (once their changes are recorded) before it and their answers leave in the same tick.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GuildAnswers;
 
 /// A guild entity's id (its stored object's id).
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -218,15 +225,19 @@ impl Plugin for GuildPlugin {
             .add_systems(
                 FixedUpdate,
                 (
-                    finish_transfers,
                     link_online_members,
                     handle_guild_requests,
                     serve_waiting_requests,
-                    tell_guild_members,
                 )
                     .chain()
                     .in_set(SimulationSystems::Economy)
                     .after(crate::trade::tell_traders),
+            )
+            .add_systems(
+                PostUpdate,
+                (finish_transfers, tell_guild_members)
+                    .chain()
+                    .in_set(GuildAnswers),
             );
     }
 }

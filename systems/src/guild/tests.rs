@@ -9,7 +9,7 @@ use arbiter_components::inventory::InventoryError;
 use arbiter_components::inventory::{Inventory, TradedItems, Wallet, WalletEvent};
 use arbiter_components::items::{ItemKind, ItemSpec};
 use arbiter_components::protocol::{GuildChange, ServerMessage};
-use bevy_app::App;
+use bevy_app::{App, PostUpdate};
 use bevy_ecs::message::{MessageReader, MessageWriter, Messages};
 use bevy_ecs::query::{With, Without};
 use bevy_ecs::system::Res;
@@ -89,12 +89,8 @@ fn app(settings: GuildSettings) -> App {
         .insert_resource(settings)
         .insert_resource(Catalog::with_coins(vec![wood]))
         .insert_resource(TickRate::new(10))
-        .add_systems(
-            FixedUpdate,
-            (load_at_once, transfer_at_once)
-                .chain()
-                .after(tell_guild_members),
-        );
+        .add_systems(FixedUpdate, load_at_once.after(serve_waiting_requests))
+        .add_systems(PostUpdate, transfer_at_once.before(GuildAnswers));
     app
 }
 
@@ -136,6 +132,7 @@ fn tick(app: &mut App, requests: &[(Entity, GuildRequest)]) -> Vec<(Entity, Serv
         });
     }
     app.world_mut().run_schedule(FixedUpdate);
+    app.world_mut().run_schedule(PostUpdate);
     app.world_mut().resource_mut::<ServerTick>().advance();
     let world = app.world_mut();
     world
