@@ -26,8 +26,10 @@ server.wait(timeout=30)
 social = report["behaviors"]["social"]
 tick_ms = 1000 / 60
 p50, p99 = report["guild_answer_ms_p50"], report["guild_answer_ms_p99"]
+mean = report["guild_answer_ms_mean"]
 print(f"{count} social bots, {seconds:.0f} s: request -> answer on the client "
-      f"p50 {p50} ms ({p50 / tick_ms:.1f} ticks), p99 {p99} ms ({p99 / tick_ms:.1f} ticks)")
+      f"p50 {p50} ms ({p50 / tick_ms:.1f} ticks), p99 {p99} ms ({p99 / tick_ms:.1f} ticks), "
+      f"mean {mean:.1f} ms")
 print("  p99 by kind: " + ", ".join(f"{kind} {ms} ms ({ms / tick_ms:.1f} ticks)"
                                    for kind, ms in report["guild_answer_ms_p99_by_kind"].items()))
 print(f"  done {social['guild_done']}, refused {social['guild_refusals']}, "

@@ -165,6 +165,7 @@ pub struct BotsReport {
     /// refused, on that client, in milliseconds.
     pub guild_answer_ms_p50: Option<f64>,
     pub guild_answer_ms_p99: Option<f64>,
+    pub guild_answer_ms_mean: Option<f64>,
     /// The same p99 for each kind of request (`create`, `accept`, `chat`, `deposit`, `withdraw`).
     pub guild_answer_ms_p99_by_kind: BTreeMap<String, f64>,
 }
@@ -243,9 +244,15 @@ impl BotsReport {
             trade_settle_ms_p99: percentile(&settle_ms, 0.99),
             guild_answer_ms_p50: percentile(&guild_ms, 0.50),
             guild_answer_ms_p99: percentile(&guild_ms, 0.99),
+            guild_answer_ms_mean: mean(&guild_ms),
             guild_answer_ms_p99_by_kind,
         }
     }
+}
+
+/// The average of the samples, for the figures a design quotes as averages.
+fn mean(samples: &[f64]) -> Option<f64> {
+    (!samples.is_empty()).then(|| samples.iter().sum::<f64>() / samples.len() as f64)
 }
 
 /// Nearest-rank percentile of sorted samples.
@@ -259,7 +266,7 @@ fn percentile(sorted: &[f64], quantile: f64) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::percentile;
+    use super::{mean, percentile};
 
     #[test]
     fn nearest_rank_percentiles() {
@@ -267,5 +274,11 @@ mod tests {
         assert_eq!(percentile(&samples, 0.50), Some(50.0));
         assert_eq!(percentile(&samples, 0.99), Some(99.0));
         assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn the_mean_is_the_average_and_none_without_samples() {
+        assert_eq!(mean(&[1.0, 2.0, 6.0]), Some(3.0));
+        assert_eq!(mean(&[]), None);
     }
 }

@@ -1,6 +1,6 @@
-//! Wires persistence into the tick: loading players and objects in Load, match results recorded
-//! in Settle, write-behind in Persist, the final flush in Shutdown; no player is despawned before its progress
-//! is durable.
+//! Wires persistence into the tick: loading players and objects in Load (an object's load starts
+//! in Persist), match results recorded in Settle, write-behind in Persist, the final flush in
+//! Shutdown; no player is despawned before its progress is durable.
 
 use super::commit_feed::CommitFeed;
 use super::despawn::block_despawn_until_durable;
@@ -77,7 +77,6 @@ impl Plugin for PersistencePlugin {
                     finish_loading,
                     start_loading,
                     finish_loading_objects,
-                    start_loading_objects,
                 )
                     .chain()
                     .in_set(TickSystems::Load),
@@ -89,6 +88,9 @@ impl Plugin for PersistencePlugin {
                     collect_changed.run_if(flush_due),
                     queue_flush_requests,
                     hand_over,
+                    // At the end of the tick that asked for them (a guild a request named, say),
+                    // so the object is there for the next tick's rules.
+                    start_loading_objects,
                 )
                     .chain()
                     .in_set(TickSystems::Persist),
