@@ -19,13 +19,37 @@ use std::time::{Duration, Instant};
 
 /// How long a member page, as served, is served again: a big guild's list is read far more often
 /// than its members come and go. A commit of the guild drops its pages at once; who is online may
-/// be this much behind.
+/// be this much behind, and a little more while an older page is served during its rebuild.
 const MEMBER_PAGE_TTL: Duration = Duration::from_secs(1);
+/// An older page is served while one request builds it again, but never one older than this: a
+/// rebuild that never finished does not leave it served for good.
+const MEMBER_PAGE_STALE_AT_MOST: Duration = Duration::from_secs(5);
 /// Member pages kept at most (all are dropped when it is reached).
 const MEMBER_PAGES_KEPT: usize = 10_000;
 
 /// A member page's key: guild, offset, limit.
 type PageKey = (u64, u64, u64);
+
+/// A member page as served, kept.
+#[derive(Debug)]
+struct KeptPage {
+    served: Instant,
+    body: Bytes,
+    /// A request is building it again.
+    rebuilding: bool,
+}
+
+/// What the cache holds for a member page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CachedPage {
+    /// Served less than a second ago: serve it.
+    Fresh(Bytes),
+    /// Older: serve it; `rebuild` is true for the one request that builds it again (the others
+    /// do not all ask Redis for the same thousand members at once).
+    Stale { body: Bytes, rebuild: bool },
+    /// None: build it.
+    Missing,
+}
 
 /// A guild's new scores on both boards, or `None`: it left them.
 type ScoreChange = (u64, Option<(i64, i64)>);
@@ -124,7 +148,7 @@ struct Index {
 #[derive(Debug)]
 pub struct GuildIndex {
     index: RwLock<Index>,
-    pages: Mutex<HashMap<PageKey, (Instant, Bytes)>>,
+    pages: Mutex<HashMap<PageKey, KeptPage>>,
     /// Members whose ratings make a guild's rating score.
     top_members: usize,
     redis: Option<RedisLink>,
@@ -264,17 +288,30 @@ impl GuildIndex {
         changes
     }
 
-    fn pages(&self) -> std::sync::MutexGuard<'_, HashMap<PageKey, (Instant, Bytes)>> {
+    fn pages(&self) -> std::sync::MutexGuard<'_, HashMap<PageKey, KeptPage>> {
         self.pages
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// A member page served less than [`MEMBER_PAGE_TTL`] ago, as it was served.
-    pub fn cached_page(&self, guild: u64, offset: u64, limit: u64) -> Option<Bytes> {
-        let pages = self.pages();
-        let (served, body) = pages.get(&(guild, offset, limit))?;
-        (served.elapsed() < MEMBER_PAGE_TTL).then(|| body.clone())
+    /// A member page as it was served, if kept: fresh, or older and to be built again.
+    pub fn cached_page(&self, guild: u64, offset: u64, limit: u64) -> CachedPage {
+        let mut pages = self.pages();
+        let Some(page) = pages.get_mut(&(guild, offset, limit)) else {
+            return CachedPage::Missing;
+        };
+        let age = page.served.elapsed();
+        if age < MEMBER_PAGE_TTL {
+            CachedPage::Fresh(page.body.clone())
+        } else if age < MEMBER_PAGE_STALE_AT_MOST {
+            let rebuild = !std::mem::replace(&mut page.rebuilding, true);
+            CachedPage::Stale {
+                body: page.body.clone(),
+                rebuild,
+            }
+        } else {
+            CachedPage::Missing
+        }
     }
 
     /// Keeps a member page as served.
@@ -283,7 +320,17 @@ impl GuildIndex {
         if pages.len() >= MEMBER_PAGES_KEPT {
             pages.clear();
         }
-        pages.insert((guild, offset, limit), (Instant::now(), body));
+        let page = KeptPage {
+            served: Instant::now(),
+            body,
+            rebuilding: false,
+        };
+        pages.insert((guild, offset, limit), page);
+    }
+
+    /// Drops a member page whose rebuild failed: the next request builds it and answers why.
+    pub fn forget_page(&self, guild: u64, offset: u64, limit: u64) {
+        self.pages().remove(&(guild, offset, limit));
     }
 
     /// Players whose scores changed: their guilds' scores follow (returned, for
@@ -604,5 +651,48 @@ mod tests {
         assert_eq!(index.summary(1), None);
         assert_eq!(index.badge(11), None);
         assert_eq!(index.local_leaderboard(Board::Rating, 0, 10).0, 1);
+    }
+
+    #[test]
+    fn an_older_member_page_is_served_while_one_request_builds_it_again() {
+        let index = GuildIndex::new(2, None);
+        let body = Bytes::from_static(b"page");
+        assert_eq!(index.cached_page(1, 0, 10), CachedPage::Missing);
+        index.cache_page(1, 0, 10, body.clone());
+        assert_eq!(index.cached_page(1, 0, 10), CachedPage::Fresh(body.clone()));
+        let age = |index: &GuildIndex, age: Duration| {
+            let mut pages = index.pages();
+            let page = pages.get_mut(&(1, 0, 10)).expect("kept");
+            page.served = Instant::now() - age;
+        };
+        age(&index, MEMBER_PAGE_TTL);
+        let stale = |body: &'static [u8], rebuild| CachedPage::Stale {
+            body: Bytes::from_static(body),
+            rebuild,
+        };
+        assert_eq!(
+            index.cached_page(1, 0, 10),
+            stale(b"page", true),
+            "the first builds it"
+        );
+        assert_eq!(
+            index.cached_page(1, 0, 10),
+            stale(b"page", false),
+            "the others do not"
+        );
+        index.cache_page(1, 0, 10, Bytes::from_static(b"new"));
+        assert_eq!(
+            index.cached_page(1, 0, 10),
+            CachedPage::Fresh(Bytes::from_static(b"new"))
+        );
+        // A rebuild that failed: built by the next request.
+        age(&index, MEMBER_PAGE_TTL);
+        assert_eq!(index.cached_page(1, 0, 10), stale(b"new", true));
+        index.forget_page(1, 0, 10);
+        assert_eq!(index.cached_page(1, 0, 10), CachedPage::Missing);
+        // One never rebuilt is not served for good.
+        index.cache_page(1, 0, 10, body.clone());
+        age(&index, MEMBER_PAGE_STALE_AT_MOST);
+        assert_eq!(index.cached_page(1, 0, 10), CachedPage::Missing);
     }
 }

@@ -3,8 +3,9 @@
 //! process.
 
 use super::{Failure, MAX_PAGE, Model, Reply, position, query, timed};
+use crate::read::ReadModel;
 use crate::read::board::Board;
-use crate::read::guilds::{GuildMember, GuildStanding, GuildSummary};
+use crate::read::guilds::{CachedPage, GuildMember, GuildStanding, GuildSummary};
 use arbiter_components::guild::MAX_NAME_CHARS;
 use axum::Json;
 use axum::body::Bytes;
@@ -13,6 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Most guilds one search returns.
@@ -81,7 +83,8 @@ pub struct MembersPage {
 }
 
 /// A guild's members, by player id, a page at a time, with their roles and who is online (a page
-/// is served again for up to a second; a change of the guild drops it at once).
+/// is served again for up to a second, and while one request builds it again after that; a
+/// change of the guild drops it at once).
 #[utoipa::path(get, path = "/v1/guilds/{id}/members",
     params(("id" = u64, Path, minimum = 0, description = "Guild id (below 2^53)"), MembersQuery),
     responses(
@@ -103,38 +106,61 @@ pub(super) async fn get_members(
         } = query(parsed)?;
         let limit = limit(asked, 100, MAX_PAGE)?;
         let offset = position("offset", offset.unwrap_or(0))?;
-        if let Some(body) = model.guilds().cached_page(id, offset, limit) {
-            return Ok(json_body(body));
+        match model.guilds().cached_page(id, offset, limit) {
+            CachedPage::Fresh(body) => return Ok(json_body(body)),
+            CachedPage::Stale { body, rebuild } => {
+                if rebuild {
+                    let model = Arc::clone(&model);
+                    tokio::spawn(async move {
+                        if member_page(&model, id, offset, limit).await.is_err() {
+                            model.guilds().forget_page(id, offset, limit);
+                        }
+                    });
+                }
+                return Ok(json_body(body));
+            }
+            CachedPage::Missing => {}
         }
-        let (total, page) = model
-            .guilds()
-            .members(id, offset, limit)
-            .ok_or_else(|| Failure::not_found(format!("no guild {id}")))?;
-        let players: Vec<u64> = page.iter().map(|(player, _)| *player).collect();
-        let online = model.online(&players).await;
-        let members = page
-            .into_iter()
-            .zip(online)
-            .map(|((player_id, role), online)| GuildMember {
-                player_id,
-                role: role.as_str().to_owned(),
-                online,
-            })
-            .collect();
-        let page = MembersPage {
-            guild: id,
-            offset,
-            total,
-            members,
-        };
-        let body = Bytes::from(serde_json::to_vec(&page).map_err(|error| {
-            Failure::unavailable(format!("the page does not serialize: {error}"))
-        })?);
-        model.guilds().cache_page(id, offset, limit, body.clone());
-        Ok(json_body(body))
+        member_page(&model, id, offset, limit).await.map(json_body)
     }
     .await;
     timed("/v1/guilds/{id}/members", started, reply)
+}
+
+/// Builds a member page (who is online asked of the presence store), keeps it and returns it.
+async fn member_page(
+    model: &ReadModel,
+    id: u64,
+    offset: u64,
+    limit: u64,
+) -> Result<Bytes, Failure> {
+    let (total, page) = model
+        .guilds()
+        .members(id, offset, limit)
+        .ok_or_else(|| Failure::not_found(format!("no guild {id}")))?;
+    let players: Vec<u64> = page.iter().map(|(player, _)| *player).collect();
+    let online = model.online(&players).await;
+    let members = page
+        .into_iter()
+        .zip(online)
+        .map(|((player_id, role), online)| GuildMember {
+            player_id,
+            role: role.as_str().to_owned(),
+            online,
+        })
+        .collect();
+    let page = MembersPage {
+        guild: id,
+        offset,
+        total,
+        members,
+    };
+    let body =
+        Bytes::from(serde_json::to_vec(&page).map_err(|error| {
+            Failure::unavailable(format!("the page does not serialize: {error}"))
+        })?);
+    model.guilds().cache_page(id, offset, limit, body.clone());
+    Ok(body)
 }
 
 /// A JSON body served as it is.
