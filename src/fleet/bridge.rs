@@ -7,7 +7,7 @@ use super::kubernetes::lease::KubeLease;
 use super::kubernetes::{KubeApi, KubeSetupError};
 use super::leader::{Leadership, Standing};
 use super::tls::{TlsClient, TlsSetupError};
-use super::{Claim, Epoch, Fleet, MatchRecord, ServerReport};
+use super::{Claim, Epoch, Fleet, FleetError, MatchRecord, ServerReport};
 use crate::net::{TokenIssuer, TokenPass};
 use crate::read::redis_link::RedisLink;
 use crate::settings::{FleetSettings, Orchestrator};
@@ -280,14 +280,7 @@ async fn keep_leading(
         .map(|(api, name)| KubeLease::new(api, &name, &setup.node, lease));
     loop {
         let standing = match &mut kubernetes {
-            None => match setup.fleet.lead(&setup.node, lease).await {
-                Ok(Some(epoch)) => Standing::Leading(epoch),
-                Ok(None) => Standing::Following,
-                Err(error) => {
-                    tracing::warn!(%error, "cannot reach the fleet's Redis to lead");
-                    Standing::Unknown
-                }
-            },
+            None => standing_in_redis(setup.fleet.lead(&setup.node, lease).await),
             Some(kubernetes) => stand_by_kubernetes_lease(&setup, kubernetes, lease).await,
         };
         let before = leadership.set(standing);
@@ -341,7 +334,13 @@ async fn stand_by_kubernetes_lease(
             return Standing::Unknown;
         }
     };
-    match setup.fleet.lead_as(&setup.node, lease, term).await {
+    standing_in_redis(setup.fleet.lead_as(&setup.node, lease, term).await)
+}
+
+/// The standing Redis gave: leading in an epoch, following another node, or unknown when Redis
+/// does not answer.
+fn standing_in_redis(led: Result<Option<Epoch>, FleetError>) -> Standing {
+    match led {
         Ok(Some(epoch)) => Standing::Leading(epoch),
         Ok(None) => Standing::Following,
         Err(error) => {
@@ -521,7 +520,7 @@ async fn where_player_belongs(
             return Ok(None);
         };
         let record = setup.fleet.match_record(match_id).await?;
-        Ok::<_, super::FleetError>(record.map(|record| (match_id, record)))
+        Ok::<_, FleetError>(record.map(|record| (match_id, record)))
     };
     let requeue = requeue.map(|requeue| FromFleet::Requeue { player, requeue });
     match held.await {
@@ -610,7 +609,7 @@ async fn report(
     setup: &FleetTaskSetup,
     running: &[RunningMatch],
     draining: bool,
-) -> Result<i64, super::FleetError> {
+) -> Result<i64, FleetError> {
     let ids: Vec<u64> = running.iter().map(|found| found.match_id).collect();
     setup
         .fleet
@@ -631,7 +630,7 @@ async fn hold(
     setup: &FleetTaskSetup,
     running: &[RunningMatch],
     answers: &UnboundedSender<FromFleet>,
-) -> Result<(), super::FleetError> {
+) -> Result<(), FleetError> {
     for found in running {
         let lost = setup
             .fleet

@@ -1,7 +1,8 @@
-//! One HTTP/1.1 request on a fresh connection (TLS with a client certificate where the server asks
-//! for it): all the Agones SDK sidecar and agones-allocator need
-//! here (the sidecar is asked about once a second and may restart; an allocation is one request per
-//! match). A fresh connection per request means no pool to go stale when either restarts.
+//! One HTTP/1.1 request on a fresh connection (over TLS, with a client certificate or a bearer
+//! token where the server asks for one): all the Agones SDK sidecar, agones-allocator and the
+//! Kubernetes API's Leases need here (the sidecar is asked about once a second and may restart;
+//! an allocation is one request per match; a Lease, one or two per heartbeat). A fresh connection
+//! per request means no pool to go stale when any of them restarts.
 
 use super::tls::TlsClient;
 use http_body_util::{BodyExt, Full};

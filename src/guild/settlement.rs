@@ -57,17 +57,16 @@ type JoinerItem<'w> = (
 );
 
 /// A guild as settlement reads and changes it.
+/// Its journal and legs in flight come together, with persistence.
 type Joined<'a> = (
     &'a mut Guild,
-    Option<&'a mut ObjectJournal>,
-    Option<&'a mut GuildLegsInFlight>,
+    Option<(&'a mut ObjectJournal, &'a mut GuildLegsInFlight)>,
 );
 
 /// A guild, fetched.
 type JoinedItem<'w> = (
     Mut<'w, Guild>,
-    Option<Mut<'w, ObjectJournal>>,
-    Option<Mut<'w, GuildLegsInFlight>>,
+    Option<(Mut<'w, ObjectJournal>, Mut<'w, GuildLegsInFlight>)>,
 );
 
 /// What a transfer is checked against: the catalog, the inventory capacity, the bank's limits.
@@ -129,10 +128,9 @@ pub fn settle_guild_joins(
             continue;
         };
         let player_settled = player.4.as_ref().is_none_or(|p| p.is_settled());
-        let guild_settled = match (&guild.1, &mut guild.2) {
-            (Some(journal), Some(in_flight)) => in_flight.admit(&guild.0, journal, &join.event),
-            (Some(journal), None) => journal.is_settled(),
-            (None, _) => true,
+        let guild_settled = match &mut guild.1 {
+            Some((journal, in_flight)) => in_flight.admit(&guild.0, journal, &join.event),
+            None => true,
         };
         if !(player_settled && guild_settled) {
             if now.saturating_sub(since) >= timeout {
@@ -143,7 +141,7 @@ pub fn settle_guild_joins(
             if player.4.as_ref().is_some_and(|p| p.has_unsaved()) {
                 news.flush.write(FlushNow(join.player));
             }
-            if guild.1.as_ref().is_some_and(|j| j.has_unsaved()) {
+            if guild.1.as_ref().is_some_and(|(j, _)| j.has_unsaved()) {
                 news.flush.write(FlushNow(join.guild));
             }
             fenced.0.push((join, since));
@@ -179,7 +177,7 @@ struct Share {
 fn carry_out(
     due: &GuildTransfer,
     player: &mut JoinerItem<'_>,
-    (guild, journal, in_flight): &mut JoinedItem<'_>,
+    (guild, stored): &mut JoinedItem<'_>,
     terms: &TransferTerms,
     news: &mut JoinNews,
 ) -> Result<(), GuildRefusal> {
@@ -205,13 +203,11 @@ fn carry_out(
         membership.apply(change);
     }
     guild.apply(&due.event);
-    if let (Some(progress), Some(journal)) = (progress.as_mut(), journal.as_mut()) {
+    if let (Some(progress), Some((journal, in_flight))) = (progress.as_mut(), stored.as_mut()) {
         let transfer = Arc::new(transfer(id, player_id.0, due, share));
         progress.record_transfer(transfer.clone(), transfer.at_ms);
         journal.record_transfer(transfer.clone(), transfer.at_ms);
-        if let Some(in_flight) = in_flight {
-            in_flight.recorded(journal, &due.event);
-        }
+        in_flight.recorded(journal, &due.event);
         news.flush.write(FlushNow(due.player));
         news.flush.write(FlushNow(due.guild));
     }

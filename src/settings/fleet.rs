@@ -119,11 +119,7 @@ impl FleetSettings {
                 format!("is {:?}; it must be a counter name", self.agones_counter),
             ));
         }
-        let tls_files = [
-            &self.allocator_tls_ca,
-            &self.allocator_tls_cert,
-            &self.allocator_tls_key,
-        ];
+        let tls_files = self.allocator_tls_settings();
         let given = tls_files.iter().filter(|file| !file.is_empty()).count();
         if given != 0 && given != tls_files.len() {
             return Err(InvalidSetting::new(
@@ -161,14 +157,17 @@ impl FleetSettings {
 
     /// The allocator's mutual TLS files (CA, certificate, key), when set.
     pub fn allocator_tls_files(&self) -> Option<[&Path; 3]> {
-        (!self.allocator_tls_ca.is_empty()).then(|| {
-            [
-                &self.allocator_tls_ca,
-                &self.allocator_tls_cert,
-                &self.allocator_tls_key,
-            ]
-            .map(Path::new)
-        })
+        let files = self.allocator_tls_settings();
+        (!files[0].is_empty()).then(|| files.map(Path::new))
+    }
+
+    /// The allocator's TLS settings as given (CA, certificate, key): all set, or none.
+    fn allocator_tls_settings(&self) -> [&str; 3] {
+        [
+            &self.allocator_tls_ca,
+            &self.allocator_tls_cert,
+            &self.allocator_tls_key,
+        ]
     }
 
     /// The regions to place matches in, most preferred first.

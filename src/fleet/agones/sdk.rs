@@ -6,6 +6,7 @@
 use super::port::{Port, players_address};
 use crate::fleet::http::{HttpError, Target, request};
 use hyper::Method;
+use hyper::body::Bytes;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -128,24 +129,13 @@ impl AgonesSdk {
     /// Sets the label `key` (Agones stores it as [`SDK_LABEL_PREFIX`] + `key`) to `value`.
     pub async fn set_label(&self, key: &str, value: &str) -> Result<(), SdkError> {
         let body = serde_json::json!({ "key": key, "value": value }).to_string();
-        request(
-            Target::plain(&self.gateway.to_string()),
-            Method::PUT,
-            "/metadata/label",
-            Some(body),
-        )
-        .await?;
-        Ok(())
+        self.call(Method::PUT, "/metadata/label", Some(body))
+            .await
+            .map(drop)
     }
 
     pub async fn game_server(&self) -> Result<GameServerInfo, SdkError> {
-        let body = request(
-            Target::plain(&self.gateway.to_string()),
-            Method::GET,
-            "/gameserver",
-            None,
-        )
-        .await?;
+        let body = self.call(Method::GET, "/gameserver", None).await?;
         let json: GameServerJson = serde_json::from_slice(&body)?;
         Ok(GameServerInfo {
             address: players_address(&json.status.address, &json.status.ports),
@@ -168,24 +158,25 @@ impl AgonesSdk {
 
     async fn patch_counter(&self, counter: &str, body: &str) -> Result<(), SdkError> {
         let path = format!("/v1beta1/counters/{counter}");
-        request(
-            Target::plain(&self.gateway.to_string()),
-            Method::PATCH,
-            &path,
-            Some(body.to_owned()),
-        )
-        .await?;
-        Ok(())
+        self.call(Method::PATCH, &path, Some(body.to_owned()))
+            .await
+            .map(drop)
     }
 
     async fn post(&self, path: &str) -> Result<(), SdkError> {
-        request(
-            Target::plain(&self.gateway.to_string()),
-            Method::POST,
-            path,
-            Some("{}".to_owned()),
-        )
-        .await?;
-        Ok(())
+        self.call(Method::POST, path, Some("{}".to_owned()))
+            .await
+            .map(drop)
+    }
+
+    /// `method path` with a JSON `body` to the sidecar (plain HTTP on localhost).
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<Bytes, SdkError> {
+        let gateway = self.gateway.to_string();
+        Ok(request(Target::plain(&gateway), method, path, body).await?)
     }
 }
