@@ -94,7 +94,7 @@ fn trades(players: &[Entity], back: bool) -> Vec<SettleTrade> {
                 TradeSide {
                     player: pair[0],
                     items: TradedItems {
-                        stacks: BTreeMap::from([(format!("material_{}", n % 100), 1)]),
+                        stacks: BTreeMap::from([(format!("material_{}", n % 100).into(), 1)]),
                         ..TradedItems::default()
                     },
                     currencies: BTreeMap::new(),
@@ -102,7 +102,7 @@ fn trades(players: &[Entity], back: bool) -> Vec<SettleTrade> {
                 TradeSide {
                     player: pair[1],
                     items: TradedItems::default(),
-                    currencies: BTreeMap::from([("coins".to_owned(), 5)]),
+                    currencies: BTreeMap::from([("coins".into(), 5)]),
                 },
             ],
         })

@@ -66,7 +66,7 @@ fn founding(player: &PlayerRecord, guild: u64) -> Transfer {
     let paid = WalletEvent::CurrencyChanged {
         currency: "coins".into(),
         delta: -PRICE,
-        reason: format!("guild_founded:{guild}"),
+        reason: format!("guild_founded:{guild}").into(),
     };
     let began = MembershipEvent::MembershipBegan { guild };
     let founded = GuildEvent::GuildFounded {

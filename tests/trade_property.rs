@@ -19,6 +19,7 @@ use arbiter_testing::persisted_app::{log_in, persisted_app_with, step_until_dura
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
 use proptest::prelude::*;
+use smol_str::SmolStr;
 use std::collections::{BTreeMap, HashSet};
 
 const IDS: [u64; 4] = [1, 2, 3, 4];
@@ -123,14 +124,15 @@ impl Server {
 }
 
 /// Four starter kits.
-fn kits() -> BTreeMap<String, u128> {
+fn kits() -> BTreeMap<SmolStr, u128> {
     let kit = shipped_economy().rewards.starter_kit;
     let mut totals = BTreeMap::new();
     for item in &kit.items {
-        *totals.entry(item.item.clone()).or_default() += u128::from(item.qty) * IDS.len() as u128;
+        *totals.entry(SmolStr::new(&item.item)).or_default() +=
+            u128::from(item.qty) * IDS.len() as u128;
     }
     for currency in &kit.currencies {
-        *totals.entry(currency.currency.clone()).or_default() +=
+        *totals.entry(SmolStr::new(&currency.currency)).or_default() +=
             u128::from(currency.amount) * IDS.len() as u128;
     }
     totals
@@ -138,7 +140,7 @@ fn kits() -> BTreeMap<String, u128> {
 
 /// Every item and coin of the four kits is held, once.
 fn assert_world_conserves(server: &Server) {
-    let mut totals: BTreeMap<String, u128> = BTreeMap::new();
+    let mut totals: BTreeMap<SmolStr, u128> = BTreeMap::new();
     let mut instances: HashSet<InstanceId> = HashSet::new();
     for (inventory, wallet) in server.holdings() {
         for (item, qty) in inventory.stacks() {

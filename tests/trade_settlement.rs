@@ -20,6 +20,7 @@ use arbiter_testing::persisted_app::{log_in, persisted_app_with, step_until, ste
 use bevy_app::App;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 const BUYER: u64 = 1;
@@ -76,13 +77,13 @@ fn settle_across_shards(urls: Vec<String>) {
             TradeSide {
                 player: buyer,
                 items: TradedItems::default(),
-                currencies: BTreeMap::from([("coins".to_owned(), PRICE)]),
+                currencies: BTreeMap::from([("coins".into(), PRICE)]),
             },
             TradeSide {
                 player: seller,
                 items: TradedItems {
-                    stacks: BTreeMap::from([("medkit".to_owned(), 1)]),
-                    instances: BTreeMap::from([(rifle, "rifle".to_owned())]),
+                    stacks: BTreeMap::from([("medkit".into(), 1)]),
+                    instances: BTreeMap::from([(rifle, "rifle".into())]),
                 },
                 currencies: BTreeMap::new(),
             },
@@ -110,7 +111,7 @@ fn settle_across_shards(urls: Vec<String>) {
     assert_eq!(earned.balance("coins"), STARTER_COINS + PRICE);
     assert_eq!((bought.count("rifle"), bought.count("medkit")), (2, 3));
     assert_eq!(
-        bought.instances().get(&rifle).map(String::as_str),
+        bought.instances().get(&rifle).map(SmolStr::as_str),
         Some("rifle")
     );
     assert_eq!((sold.count("rifle"), sold.count("medkit")), (0, 1));

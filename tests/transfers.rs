@@ -36,7 +36,7 @@ fn part(event: &InventoryEvent) -> PartEvent {
 /// A trade share: `gave` and `got` units of wood.
 fn wood_traded(trade: &str, gave: u32, got: u32) -> PartEvent {
     let wood = |qty| TradedItems {
-        stacks: [("wood".to_owned(), qty)]
+        stacks: [("wood".into(), qty)]
             .into_iter()
             .filter(|(_, qty)| *qty > 0)
             .collect(),

@@ -7,6 +7,7 @@ use arbiter_components::protocol::{
     BankView, ClientMessage, GuildChange, GuildChatLine, GuildMemberView, GuildRequest, GuildRole,
     GuildView, ServerMessage,
 };
+use smol_str::SmolStr;
 use std::collections::VecDeque;
 
 /// Chat lines kept (the server sends at most its own `[guilds] chat_history` on login).
@@ -201,12 +202,12 @@ fn add(bank: &mut BankView, moved: &BankView, into: bool) {
         }
         lines.retain(|(_, held)| *held > 0);
     }
-    let mut stacks: Vec<(String, u64)> = bank
+    let mut stacks: Vec<(SmolStr, u64)> = bank
         .stacks
         .iter()
         .map(|(item, qty)| (item.clone(), u64::from(*qty)))
         .collect();
-    let moved_stacks: Vec<(String, u64)> = moved
+    let moved_stacks: Vec<(SmolStr, u64)> = moved
         .stacks
         .iter()
         .map(|(item, qty)| (item.clone(), u64::from(*qty)))
@@ -297,7 +298,7 @@ mod tests {
         }));
         let guild = tracker.guild().expect("in a guild");
         assert_eq!(guild.members.len(), 3);
-        assert_eq!(guild.bank.currencies, vec![("coins".to_owned(), 20)]);
+        assert_eq!(guild.bank.currencies, vec![(SmolStr::from("coins"), 20)]);
         tracker.observe(&changed(GuildChange::Kicked {
             player_id: 2,
             by: 1,

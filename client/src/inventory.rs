@@ -23,7 +23,9 @@ impl OwnedItems {
             ServerMessage::Inventory(view) => self.replace(view),
             ServerMessage::InventoryChanged(delta) => match delta.as_event() {
                 Ok(event) => self.inventory.apply(&event),
-                Err(event) => self.wallet.apply(&event),
+                Err(event) => {
+                    self.wallet.apply(&event);
+                }
             },
             _ => return false,
         }

@@ -425,7 +425,7 @@ mod tests {
         let withdrawal = |day, amount| GuildEvent::GuildBankWithdrawn {
             by: 7,
             moved: BankMove {
-                currencies: BTreeMap::from([("coins".to_owned(), amount)]),
+                currencies: BTreeMap::from([("coins".into(), amount)]),
                 ..BankMove::default()
             },
             day,
@@ -536,7 +536,7 @@ mod tests {
             leader: 1,
         });
         let coins = |amount| BankMove {
-            currencies: BTreeMap::from([("coins".to_owned(), amount)]),
+            currencies: BTreeMap::from([("coins".into(), amount)]),
             ..BankMove::default()
         };
         let withdraw = |amount, day| GuildEvent::GuildBankWithdrawn {

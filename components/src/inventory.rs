@@ -5,6 +5,7 @@
 use crate::items::{Catalog, ItemKind};
 use bevy_ecs::component::Component;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 mod traded;
@@ -37,7 +38,7 @@ pub enum EquipSlot {
 pub struct Loadout {
     pub primary: Option<InstanceId>,
     pub secondary: Option<InstanceId>,
-    pub consumable: Option<String>,
+    pub consumable: Option<SmolStr>,
 }
 
 impl Loadout {
@@ -50,7 +51,7 @@ impl Loadout {
         match slot {
             EquipSlot::Primary => self.primary = instance,
             EquipSlot::Secondary => self.secondary = instance,
-            EquipSlot::Consumable => self.consumable = Some(item.to_owned()),
+            EquipSlot::Consumable => self.consumable = Some(item.into()),
         }
     }
 
@@ -146,28 +147,28 @@ impl InventoryError {
 pub enum InventoryEvent {
     /// Items created for the player (`reason`: starter_kit, match_reward, loot, grant:…).
     ItemGranted {
-        item: String,
+        item: SmolStr,
         qty: u32,
         /// The minted instances of an item that is not stackable (one per unit).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         instances: Vec<InstanceId>,
-        reason: String,
+        reason: SmolStr,
     },
     /// Items bought from the shop (its price is the wallet's `currency_changed` of the same tick).
     ItemBought {
-        offer: String,
-        item: String,
+        offer: SmolStr,
+        item: SmolStr,
         qty: u32,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         instances: Vec<InstanceId>,
     },
     /// One unit used up (a consumable).
     ItemUsed {
-        item: String,
+        item: SmolStr,
     },
     /// Units thrown away: `qty` of a stack, or the listed instances.
     ItemDiscarded {
-        item: String,
+        item: SmolStr,
         qty: u32,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         instances: Vec<InstanceId>,
@@ -177,14 +178,14 @@ pub enum InventoryEvent {
         slot: EquipSlot,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         instance: Option<InstanceId>,
-        item: String,
+        item: SmolStr,
     },
     ItemUnequipped {
         slot: EquipSlot,
     },
     /// This side's share of a settled trade: what it gave and what it got.
     ItemsTraded {
-        trade: String,
+        trade: SmolStr,
         gave: TradedItems,
         got: TradedItems,
     },
@@ -194,10 +195,10 @@ pub enum InventoryEvent {
 #[derive(Component, Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inventory {
     /// Stackable items: units held, one slot per item.
-    stacks: BTreeMap<String, u32>,
+    stacks: BTreeMap<SmolStr, u32>,
     /// Instances: one slot each. A list of `[id, item]` pairs in JSON, whose map keys are text.
     #[serde(with = "instance_list")]
-    instances: BTreeMap<InstanceId, String>,
+    instances: BTreeMap<InstanceId, SmolStr>,
     loadout: Loadout,
     /// The next serial to mint for this player.
     next_serial: u64,
@@ -207,8 +208,8 @@ impl Inventory {
     /// An inventory as stored; refused when the loadout names what is not held or a stack is
     /// empty.
     pub fn restore(
-        stacks: BTreeMap<String, u32>,
-        instances: BTreeMap<InstanceId, String>,
+        stacks: BTreeMap<SmolStr, u32>,
+        instances: BTreeMap<InstanceId, SmolStr>,
         loadout: Loadout,
         next_serial: u64,
     ) -> Result<Self, String> {
@@ -238,11 +239,11 @@ impl Inventory {
         u32::try_from(self.stacks.len() + self.instances.len()).unwrap_or(u32::MAX)
     }
 
-    pub fn stacks(&self) -> &BTreeMap<String, u32> {
+    pub fn stacks(&self) -> &BTreeMap<SmolStr, u32> {
         &self.stacks
     }
 
-    pub fn instances(&self) -> &BTreeMap<InstanceId, String> {
+    pub fn instances(&self) -> &BTreeMap<InstanceId, SmolStr> {
         &self.instances
     }
 
@@ -320,10 +321,10 @@ impl Inventory {
     ) -> Result<InventoryEvent, InventoryError> {
         let instances = self.receive(catalog, item, qty, capacity, owner)?;
         Ok(InventoryEvent::ItemGranted {
-            item: item.to_owned(),
+            item: item.into(),
             qty,
             instances,
-            reason: reason.to_owned(),
+            reason: reason.into(),
         })
     }
 
@@ -340,8 +341,8 @@ impl Inventory {
     ) -> Result<InventoryEvent, InventoryError> {
         let instances = self.receive(catalog, item, qty, capacity, owner)?;
         Ok(InventoryEvent::ItemBought {
-            offer: offer.to_owned(),
-            item: item.to_owned(),
+            offer: offer.into(),
+            item: item.into(),
             qty,
             instances,
         })
@@ -356,9 +357,7 @@ impl Inventory {
         if self.stacks.get(item).copied().unwrap_or(0) == 0 {
             return Err(InventoryError::NotOwned);
         }
-        Ok(InventoryEvent::ItemUsed {
-            item: item.to_owned(),
-        })
+        Ok(InventoryEvent::ItemUsed { item: item.into() })
     }
 
     /// Discarding `qty` units of stackable `item`, or the one instance `instance`.
@@ -370,11 +369,11 @@ impl Inventory {
     ) -> Result<InventoryEvent, InventoryError> {
         match instance {
             Some(instance) => {
-                if self.instances.get(&instance).map(String::as_str) != Some(item) {
+                if self.instances.get(&instance).map(SmolStr::as_str) != Some(item) {
                     return Err(InventoryError::NotOwned);
                 }
                 Ok(InventoryEvent::ItemDiscarded {
-                    item: item.to_owned(),
+                    item: item.into(),
                     qty: 1,
                     instances: vec![instance],
                 })
@@ -388,7 +387,7 @@ impl Inventory {
                     return Err(InventoryError::NotOwned);
                 }
                 Ok(InventoryEvent::ItemDiscarded {
-                    item: item.to_owned(),
+                    item: item.into(),
                     qty,
                     instances: Vec::new(),
                 })
@@ -415,7 +414,7 @@ impl Inventory {
             return Err(InventoryError::WrongSlot);
         }
         let owned = match instance {
-            Some(instance) => self.instances.get(&instance).map(String::as_str) == Some(item),
+            Some(instance) => self.instances.get(&instance).map(SmolStr::as_str) == Some(item),
             None => self.stacks.get(item).copied().unwrap_or(0) > 0,
         };
         if !owned {
@@ -424,7 +423,7 @@ impl Inventory {
         Ok(InventoryEvent::ItemEquipped {
             slot,
             instance,
-            item: item.to_owned(),
+            item: item.into(),
         })
     }
 
@@ -487,7 +486,7 @@ impl Inventory {
             return;
         }
         for instance in instances {
-            self.instances.insert(*instance, item.to_owned());
+            self.instances.insert(*instance, item.into());
             self.next_serial = self.next_serial.max(instance.serial + 1);
         }
     }
@@ -497,7 +496,7 @@ impl Inventory {
         match self.stacks.get_mut(item) {
             Some(held) => *held = held.saturating_add(qty),
             None => {
-                self.stacks.insert(item.to_owned(), qty);
+                self.stacks.insert(item.into(), qty);
             }
         }
     }
@@ -516,7 +515,7 @@ impl Inventory {
 /// A player's currencies: an integer balance each, never negative.
 #[derive(Component, Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wallet {
-    balances: BTreeMap<String, u64>,
+    balances: BTreeMap<SmolStr, u64>,
 }
 
 /// A change to a wallet, with its reason (`match_win`, `purchase:rifle_offer`, `grant:…`).
@@ -524,15 +523,15 @@ pub struct Wallet {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum WalletEvent {
     CurrencyChanged {
-        currency: String,
+        currency: SmolStr,
         delta: i64,
-        reason: String,
+        reason: SmolStr,
     },
 }
 
 impl Wallet {
     /// A wallet as stored; zero balances are dropped.
-    pub fn restore(mut balances: BTreeMap<String, u64>) -> Self {
+    pub fn restore(mut balances: BTreeMap<SmolStr, u64>) -> Self {
         balances.retain(|_, balance| *balance > 0);
         Self { balances }
     }
@@ -541,7 +540,7 @@ impl Wallet {
         self.balances.get(currency).copied().unwrap_or(0)
     }
 
-    pub fn balances(&self) -> &BTreeMap<String, u64> {
+    pub fn balances(&self) -> &BTreeMap<SmolStr, u64> {
         &self.balances
     }
 
@@ -568,29 +567,33 @@ impl Wallet {
             return Err(InventoryError::Overflow);
         }
         Ok(WalletEvent::CurrencyChanged {
-            currency: currency.to_owned(),
+            currency: currency.into(),
             delta,
-            reason: reason.to_owned(),
+            reason: reason.into(),
         })
     }
 
-    /// Folds one event (checked when made).
-    pub fn apply(&mut self, event: &WalletEvent) {
+    /// Folds one event (checked when made); gives the currency's balance after it, which the
+    /// client is told.
+    pub fn apply(&mut self, event: &WalletEvent) -> u64 {
         let WalletEvent::CurrencyChanged {
             currency, delta, ..
         } = event;
         match self.balances.get_mut(currency) {
             Some(balance) => {
                 *balance = balance.saturating_add_signed(*delta);
-                if *balance == 0 {
+                let after = *balance;
+                if after == 0 {
                     self.balances.remove(currency);
                 }
+                after
             }
             None => {
                 let balance = 0u64.saturating_add_signed(*delta);
                 if balance > 0 {
                     self.balances.insert(currency.clone(), balance);
                 }
+                balance
             }
         }
     }
@@ -600,10 +603,11 @@ impl Wallet {
 pub(crate) mod instance_list {
     use super::InstanceId;
     use serde::{Deserialize, Deserializer, Serializer};
+    use smol_str::SmolStr;
     use std::collections::BTreeMap;
 
     pub(crate) fn serialize<S: Serializer>(
-        instances: &BTreeMap<InstanceId, String>,
+        instances: &BTreeMap<InstanceId, SmolStr>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(instances)
@@ -611,8 +615,8 @@ pub(crate) mod instance_list {
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
-    ) -> Result<BTreeMap<InstanceId, String>, D::Error> {
-        Ok(Vec::<(InstanceId, String)>::deserialize(deserializer)?
+    ) -> Result<BTreeMap<InstanceId, SmolStr>, D::Error> {
+        Ok(Vec::<(InstanceId, SmolStr)>::deserialize(deserializer)?
             .into_iter()
             .collect())
     }

@@ -8,6 +8,7 @@ use crate::shop::Shop;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Message;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 /// What a player asks of trading.
@@ -173,7 +174,7 @@ pub struct TradeSide {
     pub player: Entity,
     pub items: TradedItems,
     /// Amounts by currency.
-    pub currencies: BTreeMap<String, u64>,
+    pub currencies: BTreeMap<SmolStr, u64>,
 }
 
 /// Both sides accepted trade `trade` as it stands: move what they give, both ways at once.
@@ -223,16 +224,16 @@ impl TradeLock {
         let offered = &self.0.items;
         let item_offered = |item: &String, instance: &Option<InstanceId>| match instance {
             Some(instance) => offered.instances.contains_key(instance),
-            None => offered.stacks.contains_key(item),
+            None => offered.stacks.contains_key(item.as_str()),
         };
         match request {
             ItemRequest::Equip { item, instance, .. }
             | ItemRequest::Discard { item, instance, .. } => item_offered(item, instance),
-            ItemRequest::UseItem { item } => offered.stacks.contains_key(item),
+            ItemRequest::UseItem { item } => offered.stacks.contains_key(item.as_str()),
             ItemRequest::Unequip { .. } => false,
             ItemRequest::Buy { offer } => shop
                 .offer(offer)
-                .is_some_and(|offer| self.0.currencies.contains_key(&offer.currency)),
+                .is_some_and(|offer| self.0.currencies.contains_key(offer.currency.as_str())),
         }
     }
 }
@@ -252,10 +253,10 @@ mod tests {
         let lock = TradeLock(TradeSide {
             player: Entity::PLACEHOLDER,
             items: TradedItems {
-                stacks: BTreeMap::from([("medkit".to_owned(), 1)]),
-                instances: BTreeMap::from([(rifle, "rifle".to_owned())]),
+                stacks: BTreeMap::from([("medkit".into(), 1)]),
+                instances: BTreeMap::from([(rifle, "rifle".into())]),
             },
-            currencies: BTreeMap::from([("coins".to_owned(), 5)]),
+            currencies: BTreeMap::from([("coins".into(), 5)]),
         });
         let shop = Shop {
             offers: vec![Offer {

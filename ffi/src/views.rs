@@ -14,6 +14,7 @@ use crate::result::ArbiterResult;
 use crate::scratch::Scratch;
 use arbiter_client::protocol::{BankView, GuildRole, TradeOffer};
 use arbiter_components::inventory::InstanceId;
+use smol_str::SmolStr;
 
 /// A held instance and the item it is.
 #[repr(C)]
@@ -150,9 +151,9 @@ impl From<InstanceId> for ArbiterInstanceId {
 }
 
 fn holdings<'a>(
-    stacks: impl Iterator<Item = (&'a String, u32)>,
-    instances: impl Iterator<Item = (InstanceId, &'a String)>,
-    currencies: impl Iterator<Item = (&'a String, u64)>,
+    stacks: impl Iterator<Item = (&'a SmolStr, u32)>,
+    instances: impl Iterator<Item = (InstanceId, &'a SmolStr)>,
+    currencies: impl Iterator<Item = (&'a SmolStr, u64)>,
     scratch: &mut Scratch,
 ) -> ArbiterHoldings {
     let stacks = stacks
@@ -187,9 +188,9 @@ fn holdings<'a>(
 }
 
 fn listed<'a>(
-    stacks: &'a [(String, u32)],
-    instances: &'a [(InstanceId, String)],
-    currencies: &'a [(String, u64)],
+    stacks: &'a [(SmolStr, u32)],
+    instances: &'a [(InstanceId, SmolStr)],
+    currencies: &'a [(SmolStr, u64)],
     scratch: &mut Scratch,
 ) -> ArbiterHoldings {
     holdings(

@@ -289,14 +289,14 @@ impl BotTrades {
             .inventory
             .stacks()
             .iter()
-            .filter(|(item, qty)| **qty > 0 && self.tradable.contains(item))
-            .map(|(item, qty)| (item.clone(), *qty))
+            .filter(|(item, qty)| **qty > 0 && self.tradable.iter().any(|id| id == *item))
+            .map(|(item, qty)| (item.to_string(), *qty))
             .collect();
         let instances: Vec<_> = owned
             .inventory
             .instances()
             .iter()
-            .filter(|(_, item)| self.tradable.contains(item))
+            .filter(|(_, item)| self.tradable.iter().any(|id| id == *item))
             .map(|(instance, _)| *instance)
             .collect();
         let mut pick = |len: usize| (self.rng.unit() * len as f32) as usize % len.max(1);
@@ -321,7 +321,7 @@ impl BotTrades {
     /// A duper's try at what it offered, while it is frozen under review: each must be refused.
     fn use_offered(&self, mine: &TradeOffer) -> Vec<ClientMessage> {
         let discard_stack = mine.stacks.first().map(|(item, qty)| ItemRequest::Discard {
-            item: item.clone(),
+            item: item.to_string(),
             qty: *qty,
             instance: None,
         });
@@ -329,7 +329,7 @@ impl BotTrades {
             mine.instances
                 .first()
                 .map(|(instance, item)| ItemRequest::Discard {
-                    item: item.clone(),
+                    item: item.to_string(),
                     qty: 1,
                     instance: Some(*instance),
                 });

@@ -8,6 +8,7 @@ use super::grant_claims::GrantClaimEvent;
 use crate::persistence::{Store, StoreError};
 use arbiter_components::inventory::{InstanceId, Inventory, InventoryEvent, Wallet, WalletEvent};
 use serde::Deserialize;
+use smol_str::SmolStr;
 use std::collections::{BTreeMap, HashMap};
 
 /// A broken economy invariant.
@@ -24,7 +25,7 @@ pub struct EconomyAudit {
     /// Units of each item and balance of each currency, summed over the owners audited (players;
     /// guild banks too, see `guild::audit_players_and_banks`): what a conservation check across
     /// owners (trades and deposits move, never create) compares.
-    pub held: BTreeMap<String, u128>,
+    pub held: BTreeMap<SmolStr, u128>,
     /// Who holds each item instance (a player's id; 0 for a guild's bank), for the rule that one
     /// owner holds it.
     pub(crate) holders: HashMap<InstanceId, u64>,
@@ -38,7 +39,7 @@ pub async fn audit_economy(
     capacity: u32,
 ) -> Result<EconomyAudit, StoreError> {
     let mut violations = Vec::new();
-    let mut held: BTreeMap<String, u128> = BTreeMap::new();
+    let mut held: BTreeMap<SmolStr, u128> = BTreeMap::new();
     let mut holders: HashMap<InstanceId, u64> = HashMap::new();
     for &player_id in ids {
         let mut loaded = store.load_players(&[player_id]).await;
@@ -129,8 +130,8 @@ pub async fn audit_economy(
 /// operator grant was claimed.
 #[derive(Debug, Default)]
 struct Flows {
-    items: BTreeMap<String, i128>,
-    currencies: BTreeMap<String, i128>,
+    items: BTreeMap<SmolStr, i128>,
+    currencies: BTreeMap<SmolStr, i128>,
     claims: BTreeMap<String, u32>,
 }
 

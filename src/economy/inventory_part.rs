@@ -104,15 +104,15 @@ impl StoredPart for Inventory {
                         None => {}
                         Some(_) => return Err(unreadable()),
                     }
-                    instances.push((instance, item.to_owned()));
+                    instances.push((instance, item.into()));
                 }
                 None => {
                     match slot {
-                        Some(CONSUMABLE) => loadout.consumable = Some(item.to_owned()),
+                        Some(CONSUMABLE) => loadout.consumable = Some(item.into()),
                         None => {}
                         Some(_) => return Err(unreadable()),
                     }
-                    stacks.push((item.to_owned(), amount.parse().map_err(|_| unreadable())?));
+                    stacks.push((item.into(), amount.parse().map_err(|_| unreadable())?));
                 }
             }
         }

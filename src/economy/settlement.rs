@@ -23,6 +23,7 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::message::{MessageReader, MessageWriter};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Query, Res, ResMut, SystemParam};
+use smol_str::SmolStr;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -259,9 +260,9 @@ fn share(
 /// Each currency's net change for the side that gives `gives` and gets `gets`, in currency order
 /// (a merge of the two sorted maps: nothing is allocated).
 fn net_changes<'a>(
-    gives: &'a BTreeMap<String, u64>,
-    gets: &'a BTreeMap<String, u64>,
-) -> impl Iterator<Item = (&'a String, i128)> {
+    gives: &'a BTreeMap<SmolStr, u64>,
+    gets: &'a BTreeMap<SmolStr, u64>,
+) -> impl Iterator<Item = (&'a SmolStr, i128)> {
     let (mut gives, mut gets) = (gives.iter().peekable(), gets.iter().peekable());
     std::iter::from_fn(move || {
         let order = match (gives.peek(), gets.peek()) {
@@ -277,7 +278,7 @@ fn net_changes<'a>(
         };
         let currency = given.or(got)?.0;
         let amount =
-            |side: Option<(&String, &u64)>| side.map_or(0, |(_, amount)| i128::from(*amount));
+            |side: Option<(&SmolStr, &u64)>| side.map_or(0, |(_, amount)| i128::from(*amount));
         Some((currency, amount(got) - amount(given)))
     })
 }
@@ -292,12 +293,13 @@ fn leg((owner, share): (u64, Share)) -> TransferLeg {
 #[cfg(test)]
 mod tests {
     use super::net_changes;
+    use smol_str::SmolStr;
     use std::collections::BTreeMap;
 
-    fn amounts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    fn amounts(pairs: &[(&str, u64)]) -> BTreeMap<SmolStr, u64> {
         pairs
             .iter()
-            .map(|(currency, amount)| ((*currency).to_owned(), *amount))
+            .map(|(currency, amount)| ((*currency).into(), *amount))
             .collect()
     }
 

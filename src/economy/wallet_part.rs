@@ -36,7 +36,7 @@ impl StoredPart for Wallet {
             .iter()
             .map(|(currency, balance)| {
                 vec![
-                    SqlValue::Text(currency.clone()),
+                    SqlValue::Text(currency.to_string()),
                     SqlValue::Integer(i64::try_from(*balance).unwrap_or(i64::MAX)),
                 ]
             })
@@ -52,7 +52,7 @@ impl StoredPart for Wallet {
             let balance = u64::try_from(balance.as_i64()?).map_err(|_| {
                 format!("a negative balance of {}", currency.as_str().unwrap_or("?"))
             })?;
-            balances.insert(currency.as_str()?.to_owned(), balance);
+            balances.insert(currency.as_str()?.into(), balance);
         }
         Ok(Wallet::restore(balances))
     }

@@ -74,7 +74,7 @@ mod tests {
 
     fn coins(amount: u64) -> BankMove {
         BankMove {
-            currencies: BTreeMap::from([("coins".to_owned(), amount)]),
+            currencies: BTreeMap::from([("coins".into(), amount)]),
             ..BankMove::default()
         }
     }

@@ -164,10 +164,10 @@ fn bank_of(text: &str) -> Result<GuildBank, String> {
                 .map_err(|error| format!("bank line {key} {text:?}: {error}"))
         };
         if let Some(currency) = key.strip_prefix(CURRENCY) {
-            bank.currencies.insert(currency.to_owned(), number(rest)?);
+            bank.currencies.insert(currency.into(), number(rest)?);
         } else if let Some(item) = key.strip_prefix(STACK) {
             let qty = u32::try_from(number(rest)?).map_err(|error| format!("{key}: {error}"))?;
-            bank.stacks.insert(item.to_owned(), qty);
+            bank.stacks.insert(item.into(), qty);
         } else if let Some(instance) = key.strip_prefix(INSTANCE) {
             let (origin, serial) = instance
                 .split_once(':')
@@ -176,7 +176,7 @@ fn bank_of(text: &str) -> Result<GuildBank, String> {
                 origin: number(origin)?,
                 serial: number(serial)?,
             };
-            bank.instances.insert(instance, rest.to_owned());
+            bank.instances.insert(instance, rest.into());
         } else {
             return Err(format!("a bank line of no known kind: {key:?}"));
         }

@@ -69,7 +69,7 @@ impl InventoryReport {
                 .stacks()
                 .iter()
                 .map(|(item, qty)| HeldStack {
-                    item: item.clone(),
+                    item: item.to_string(),
                     qty: *qty,
                 })
                 .collect(),
@@ -78,16 +78,16 @@ impl InventoryReport {
                 .iter()
                 .map(|(instance, item)| HeldInstance {
                     id: instance_text(instance),
-                    item: item.clone(),
+                    item: item.to_string(),
                     slot: slot(instance),
                 })
                 .collect(),
-            consumable: loadout.consumable.clone(),
+            consumable: loadout.consumable.as_ref().map(ToString::to_string),
             wallet: wallet
                 .balances()
                 .iter()
                 .map(|(currency, balance)| HeldCurrency {
-                    currency: currency.clone(),
+                    currency: currency.to_string(),
                     balance: *balance,
                 })
                 .collect(),

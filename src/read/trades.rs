@@ -85,7 +85,7 @@ impl TradeSummary {
                     &mut summary.got
                 };
                 side.currencies.push(TradedCurrency {
-                    currency,
+                    currency: currency.to_string(),
                     amount: delta.unsigned_abs(),
                 });
             }
@@ -98,7 +98,7 @@ impl TradedGoods {
     fn add_items(&mut self, items: &TradedItems) {
         self.stacks
             .extend(items.stacks.iter().map(|(item, qty)| HeldStack {
-                item: item.clone(),
+                item: item.to_string(),
                 qty: *qty,
             }));
         self.instances.extend(
@@ -107,7 +107,7 @@ impl TradedGoods {
                 .iter()
                 .map(|(instance, item)| TradedInstance {
                     id: instance_text(instance),
-                    item: item.clone(),
+                    item: item.to_string(),
                 }),
         );
     }
@@ -130,11 +130,11 @@ mod tests {
         let items = InventoryEvent::ItemsTraded {
             trade: "7:12".into(),
             gave: TradedItems {
-                instances: BTreeMap::from([(rifle, "rifle".to_owned())]),
+                instances: BTreeMap::from([(rifle, "rifle".into())]),
                 ..TradedItems::default()
             },
             got: TradedItems {
-                stacks: BTreeMap::from([("wood".to_owned(), 4)]),
+                stacks: BTreeMap::from([("wood".into(), 4)]),
                 ..TradedItems::default()
             },
         };

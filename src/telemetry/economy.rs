@@ -29,7 +29,7 @@ pub(super) fn record_economy(
             | InventoryEvent::ItemUnequipped { .. }
             | InventoryEvent::ItemsTraded { .. } => continue,
         };
-        metrics::counter!(ECONOMY_ITEMS_TOTAL, "movement" => movement, "item" => item.clone())
+        metrics::counter!(ECONOMY_ITEMS_TOTAL, "movement" => movement, "item" => item.to_string())
             .increment(u64::from(qty));
     }
     for WalletApplied { event, .. } in wallet.read() {
@@ -46,7 +46,7 @@ pub(super) fn record_economy(
         } else {
             ECONOMY_CURRENCY_DESTROYED_TOTAL
         };
-        metrics::counter!(name, "currency" => currency.clone()).increment(delta.unsigned_abs());
+        metrics::counter!(name, "currency" => currency.to_string()).increment(delta.unsigned_abs());
     }
     for refusal in refused.read() {
         metrics::counter!(ECONOMY_REFUSALS_TOTAL, "reason" => refusal.reason.as_str()).increment(1);

@@ -5,17 +5,18 @@
 
 use crate::inventory::{InstanceId, TradedItems, instance_list};
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 /// What a guild's bank holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuildBank {
     /// Units of stackable items.
-    pub stacks: BTreeMap<String, u32>,
+    pub stacks: BTreeMap<SmolStr, u32>,
     /// Instances, each with its item.
     #[serde(with = "instance_list")]
-    pub instances: BTreeMap<InstanceId, String>,
-    pub currencies: BTreeMap<String, u64>,
+    pub instances: BTreeMap<InstanceId, SmolStr>,
+    pub currencies: BTreeMap<SmolStr, u64>,
 }
 
 /// Items and currencies moving between a member and the bank.
@@ -23,7 +24,7 @@ pub struct GuildBank {
 pub struct BankMove {
     pub items: TradedItems,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub currencies: BTreeMap<String, u64>,
+    pub currencies: BTreeMap<SmolStr, u64>,
 }
 
 impl BankMove {

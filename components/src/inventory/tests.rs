@@ -223,7 +223,7 @@ proptest! {
         let mut log = Vec::new();
         let mut balance: BTreeMap<&str, i64> = BTreeMap::new();
         for request in requests {
-            let instances: Vec<(InstanceId, String)> = inventory
+            let instances: Vec<(InstanceId, SmolStr)> = inventory
                 .instances()
                 .iter()
                 .map(|(id, item)| (*id, item.clone()))

@@ -5,12 +5,13 @@
 use super::{InstanceId, Inventory, InventoryError, InventoryEvent, instance_list};
 use crate::items::Catalog;
 use serde::{Deserialize, Serialize};
+use smol_str::{SmolStr, format_smolstr};
 use std::collections::BTreeMap;
 
 /// How a trade's changes name it, as their reason (`trade:7:12`): they move items and currency
 /// between players, and neither create nor destroy any.
-pub fn trade_reason(trade: &str) -> String {
-    format!("{TRADE_REASON_PREFIX}{trade}")
+pub fn trade_reason(trade: &str) -> SmolStr {
+    format_smolstr!("{TRADE_REASON_PREFIX}{trade}")
 }
 
 /// The start of a trade's reason.
@@ -21,14 +22,14 @@ pub const TRADE_REASON_PREFIX: &str = "trade:";
 pub struct TradedItems {
     /// Units of stackable items.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub stacks: BTreeMap<String, u32>,
+    pub stacks: BTreeMap<SmolStr, u32>,
     /// Instances, each with its item.
     #[serde(
         default,
         skip_serializing_if = "BTreeMap::is_empty",
         with = "instance_list"
     )]
-    pub instances: BTreeMap<InstanceId, String>,
+    pub instances: BTreeMap<InstanceId, SmolStr>,
 }
 
 impl TradedItems {
@@ -52,7 +53,7 @@ impl Inventory {
             if !spec.stackable || *qty == 0 {
                 return Err(InventoryError::InvalidQuantity);
             }
-            let total = offered.stacks.entry(item.clone()).or_default();
+            let total = offered.stacks.entry(SmolStr::new(item)).or_default();
             *total = total
                 .checked_add(*qty)
                 .ok_or(InventoryError::InvalidQuantity)?;
@@ -74,6 +75,16 @@ impl Inventory {
         catalog: &Catalog,
         offered: &TradedItems,
     ) -> Result<(), InventoryError> {
+        self.stacks_emptied_by(catalog, offered).map(|_| ())
+    }
+
+    /// How many of its stacks giving `offered` empties, if everything in it is still held and
+    /// tradable: one lookup per stack serves both.
+    fn stacks_emptied_by(
+        &self,
+        catalog: &Catalog,
+        offered: &TradedItems,
+    ) -> Result<u32, InventoryError> {
         let items = offered.stacks.keys().chain(offered.instances.values());
         for item in items {
             let spec = catalog.item(item).ok_or(InventoryError::UnknownItem)?;
@@ -81,16 +92,20 @@ impl Inventory {
                 return Err(InventoryError::NotTradable);
             }
         }
-        let stacks_held = offered
-            .stacks
-            .iter()
-            .all(|(item, qty)| self.stacks.get(item).is_some_and(|held| held >= qty));
+        let mut emptied = 0;
+        for (item, qty) in &offered.stacks {
+            match self.stacks.get(item) {
+                Some(held) if held == qty => emptied += 1,
+                Some(held) if held > qty => {}
+                _ => return Err(InventoryError::NotOwned),
+            }
+        }
         let instances_held = offered
             .instances
             .iter()
             .all(|(instance, item)| self.instances.get(instance) == Some(item));
-        match stacks_held && instances_held {
-            true => Ok(()),
+        match instances_held {
+            true => Ok(emptied),
             false => Err(InventoryError::NotOwned),
         }
     }
@@ -105,13 +120,8 @@ impl Inventory {
         got: &TradedItems,
         capacity: u32,
     ) -> Result<InventoryEvent, InventoryError> {
-        self.check_offered(catalog, gave)?;
-        let mut slots = i64::from(self.slots_used());
-        for (item, qty) in &gave.stacks {
-            if self.stacks.get(item) == Some(qty) {
-                slots -= 1;
-            }
-        }
+        let emptied = self.stacks_emptied_by(catalog, gave)?;
+        let mut slots = i64::from(self.slots_used()) - i64::from(emptied);
         slots -= gave.instances.len() as i64;
         for (item, qty) in &got.stacks {
             let spec = catalog.item(item).ok_or(InventoryError::UnknownItem)?;
@@ -129,7 +139,7 @@ impl Inventory {
             return Err(InventoryError::InventoryFull);
         }
         Ok(InventoryEvent::ItemsTraded {
-            trade: trade.to_owned(),
+            trade: trade.into(),
             gave: gave.clone(),
             got: got.clone(),
         })

@@ -8,6 +8,7 @@ use crate::inventory::{
 };
 use crate::items::MAX_ID_LEN;
 use serde::{Deserialize, Serialize};
+use smol_str::{SmolStr, format_smolstr};
 use std::collections::BTreeMap;
 
 /// What a player asks of its items.
@@ -59,12 +60,12 @@ pub struct InventoryView {
     /// Slots the inventory has (one per stack, one per instance).
     pub capacity: u32,
     /// Stackable items: `(item, units)`.
-    pub stacks: Vec<(String, u32)>,
+    pub stacks: Vec<(SmolStr, u32)>,
     /// Instances: `(id, item)`.
-    pub instances: Vec<(InstanceId, String)>,
+    pub instances: Vec<(InstanceId, SmolStr)>,
     pub loadout: Loadout,
     /// `(currency, balance)`; a currency not listed is at 0.
-    pub wallet: Vec<(String, u64)>,
+    pub wallet: Vec<(SmolStr, u64)>,
 }
 
 impl InventoryView {
@@ -97,21 +98,21 @@ pub enum InventoryDelta {
     /// `qty` units of `item` received (granted, bought, looted); `instances` lists the minted
     /// instances of an item that is not stackable.
     Added {
-        item: String,
+        item: SmolStr,
         qty: u32,
         instances: Vec<InstanceId>,
-        reason: String,
+        reason: SmolStr,
     },
     /// `qty` units of `item` gone (used, discarded), or the listed instances.
     Removed {
-        item: String,
+        item: SmolStr,
         qty: u32,
         instances: Vec<InstanceId>,
-        reason: String,
+        reason: SmolStr,
     },
     Equipped {
         slot: EquipSlot,
-        item: String,
+        item: SmolStr,
         instance: Option<InstanceId>,
     },
     Unequipped {
@@ -119,17 +120,17 @@ pub enum InventoryDelta {
     },
     /// `currency` changed by `delta` to `balance`.
     Balance {
-        currency: String,
+        currency: SmolStr,
         delta: i64,
         balance: u64,
-        reason: String,
+        reason: SmolStr,
     },
 }
 
 impl InventoryDelta {
-    /// The deltas a client sees for an applied inventory event (a trade gives one per item that
-    /// went and one per item that came).
-    pub fn of_item(event: &InventoryEvent) -> Vec<Self> {
+    /// The deltas a client sees for an applied inventory event, each given to `tell` (a trade
+    /// gives one per item that went and one per item that came).
+    pub fn of_item(event: &InventoryEvent, mut tell: impl FnMut(Self)) {
         let delta = match event {
             InventoryEvent::ItemGranted {
                 item,
@@ -151,7 +152,7 @@ impl InventoryDelta {
                 item: item.clone(),
                 qty: *qty,
                 instances: instances.clone(),
-                reason: format!("purchase:{offer}"),
+                reason: format_smolstr!("purchase:{offer}"),
             },
             InventoryEvent::ItemUsed { item } => InventoryDelta::Removed {
                 item: item.clone(),
@@ -193,10 +194,11 @@ impl InventoryDelta {
                     instances,
                     reason: reason.clone(),
                 });
-                return removed.chain(added).collect();
+                removed.chain(added).for_each(tell);
+                return;
             }
         };
-        vec![delta]
+        tell(delta);
     }
 
     /// The event a client folds to follow the server (the inverse of [`Self::of_item`] and
@@ -275,9 +277,9 @@ pub struct ItemRefusal {
 /// One delta per item of `items`: a stack's units, or an item's instances.
 fn moved<'a>(
     items: &'a TradedItems,
-    delta: impl Fn(String, u32, Vec<InstanceId>) -> InventoryDelta + 'a,
+    delta: impl Fn(SmolStr, u32, Vec<InstanceId>) -> InventoryDelta + 'a,
 ) -> impl Iterator<Item = InventoryDelta> + 'a {
-    let mut instances: BTreeMap<&String, Vec<InstanceId>> = BTreeMap::new();
+    let mut instances: BTreeMap<&SmolStr, Vec<InstanceId>> = BTreeMap::new();
     for (instance, item) in &items.instances {
         instances.entry(item).or_default().push(*instance);
     }

@@ -4,6 +4,7 @@
 use crate::guild::{BankMove, Guild, GuildBank, GuildEvent, GuildRole};
 use crate::inventory::InstanceId;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 /// One member as its guild's other members see it.
@@ -102,11 +103,11 @@ pub enum GuildChange {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BankView {
     /// Units of stackable items: `(item, units)`.
-    pub stacks: Vec<(String, u32)>,
+    pub stacks: Vec<(SmolStr, u32)>,
     /// Instances: `(id, item)`.
-    pub instances: Vec<(InstanceId, String)>,
+    pub instances: Vec<(InstanceId, SmolStr)>,
     /// `(currency, amount)`.
-    pub currencies: Vec<(String, u64)>,
+    pub currencies: Vec<(SmolStr, u64)>,
 }
 
 impl BankView {
@@ -123,9 +124,9 @@ impl BankView {
     }
 
     fn of(
-        stacks: &BTreeMap<String, u32>,
-        instances: &BTreeMap<InstanceId, String>,
-        currencies: &BTreeMap<String, u64>,
+        stacks: &BTreeMap<SmolStr, u32>,
+        instances: &BTreeMap<InstanceId, SmolStr>,
+        currencies: &BTreeMap<SmolStr, u64>,
     ) -> Self {
         Self {
             stacks: stacks.iter().map(|(k, v)| (k.clone(), *v)).collect(),

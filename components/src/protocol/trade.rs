@@ -5,6 +5,7 @@ use crate::inventory::InstanceId;
 use crate::items::MAX_ID_LEN;
 use crate::trade::{TradeCancel, TradePhase, TradeRequest, TradeSide};
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 /// The most lines (stacks, instances, currencies, each) an offer may list: more than an inventory
 /// of the largest configurable capacity can hold is a malformed message, not a big offer.
@@ -46,11 +47,11 @@ pub fn lines_well_formed(
 pub struct TradeOffer {
     pub player_id: u64,
     /// Units of stackable items: `(item, units)`.
-    pub stacks: Vec<(String, u32)>,
+    pub stacks: Vec<(SmolStr, u32)>,
     /// Instances: `(id, item)`.
-    pub instances: Vec<(InstanceId, String)>,
+    pub instances: Vec<(InstanceId, SmolStr)>,
     /// `(currency, amount)`.
-    pub currencies: Vec<(String, u64)>,
+    pub currencies: Vec<(SmolStr, u64)>,
     /// Whether this side accepted the current version.
     pub accepted: bool,
 }

@@ -73,18 +73,12 @@ impl Ledger<'_> {
 
     fn fold_item(&mut self, player: Entity, inventory: &mut Inventory, event: &InventoryEvent) {
         inventory.apply(event);
-        for delta in InventoryDelta::of_item(event) {
-            self.tell(player, delta);
-        }
+        InventoryDelta::of_item(event, |delta| self.tell(player, delta));
     }
 
     fn fold_currency(&mut self, player: Entity, wallet: &mut Wallet, event: &WalletEvent) {
-        wallet.apply(event);
-        let WalletEvent::CurrencyChanged { currency, .. } = event;
-        self.tell(
-            player,
-            InventoryDelta::of_currency(event, wallet.balance(currency)),
-        );
+        let balance = wallet.apply(event);
+        self.tell(player, InventoryDelta::of_currency(event, balance));
     }
 
     /// Announces a refused request (the client gets its typed reason); nothing changed.

@@ -12,6 +12,7 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
 use bevy_ecs::system::RunSystemOnce;
 use bevy_ecs::world::World;
+use smol_str::SmolStr;
 
 const OWNER: u64 = 9;
 
@@ -127,7 +128,7 @@ fn a_purchase_takes_the_price_and_gives_the_item_in_one_step() {
     assert_eq!(run(&mut world, player, &[buy("rifle_offer")]), vec![]);
     let inventory = world.get::<Inventory>(player).expect("inventory");
     assert_eq!(
-        inventory.instances().get(&RIFLE).map(String::as_str),
+        inventory.instances().get(&RIFLE).map(SmolStr::as_str),
         Some("rifle")
     );
     assert_eq!(

@@ -8,6 +8,7 @@ use arbiter_components::guild::{BankMove, GuildEvent, GuildRefusal, GuildRequest
 use arbiter_components::inventory::{InstanceId, InventoryError, TradedItems};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::system::Query;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 /// Who asked what.
@@ -28,13 +29,13 @@ pub(super) struct Lines<'a> {
 
 impl Lines<'_> {
     /// The currencies, each summed once; a zero amount or an unknown currency is refused.
-    fn currencies(&self, terms: &GuildTerms) -> Result<BTreeMap<String, u64>, GuildRefusal> {
-        let mut summed: BTreeMap<String, u64> = BTreeMap::new();
+    fn currencies(&self, terms: &GuildTerms) -> Result<BTreeMap<SmolStr, u64>, GuildRefusal> {
+        let mut summed: BTreeMap<SmolStr, u64> = BTreeMap::new();
         for (currency, amount) in self.currencies {
             if terms.catalog.currency(currency).is_none() {
                 return Err(GuildRefusal::Items(InventoryError::UnknownCurrency));
             }
-            let total = summed.entry(currency.clone()).or_default();
+            let total = summed.entry(SmolStr::new(currency)).or_default();
             *total = total
                 .checked_add(*amount)
                 .filter(|total| *total > 0 && *total <= i64::MAX as u64)
@@ -95,7 +96,7 @@ pub(super) fn withdraw(
     let bank = state.bank();
     let mut items = TradedItems::default();
     for (item, qty) in lines.stacks {
-        let total = items.stacks.entry(item.clone()).or_default();
+        let total = items.stacks.entry(SmolStr::new(item)).or_default();
         *total = total
             .checked_add(*qty)
             .filter(|total| *total > 0)

@@ -51,7 +51,7 @@ fn transfer_at_once(
             inventory.apply(&traded);
             for (currency, amount) in &moved.currencies {
                 wallet.apply(&WalletEvent::CurrencyChanged {
-                    currency: currency.clone(),
+                    currency: currency.clone().into(),
                     delta: sign * *amount as i64,
                     reason: "bank".into(),
                 });
@@ -65,7 +65,7 @@ fn transfer_at_once(
             .apply(&due.event);
         if let Some((currency, price)) = &due.price {
             wallet.apply(&WalletEvent::CurrencyChanged {
-                currency: currency.clone(),
+                currency: currency.clone().into(),
                 delta: -(*price as i64),
                 reason: "guild".into(),
             });

@@ -15,6 +15,7 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::message::MessageReader;
 use bevy_ecs::query::Has;
 use bevy_ecs::system::{Query, Res, ResMut};
+use smol_str::SmolStr;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A player as trading reads it.
@@ -241,8 +242,8 @@ fn offered_currencies(
     catalog: &Catalog,
     wallet: &Wallet,
     offered: &[(String, u64)],
-) -> Result<BTreeMap<String, u64>, TradeRefusal> {
-    let mut amounts: BTreeMap<String, u64> = BTreeMap::new();
+) -> Result<BTreeMap<SmolStr, u64>, TradeRefusal> {
+    let mut amounts: BTreeMap<SmolStr, u64> = BTreeMap::new();
     for (currency, amount) in offered {
         catalog
             .currency(currency)
@@ -250,7 +251,7 @@ fn offered_currencies(
         if *amount == 0 {
             return Err(TradeRefusal::Items(InventoryError::InvalidQuantity));
         }
-        let total = amounts.entry(currency.clone()).or_default();
+        let total = amounts.entry(SmolStr::new(currency)).or_default();
         *total = total
             .checked_add(*amount)
             .ok_or(TradeRefusal::Items(InventoryError::Overflow))?;

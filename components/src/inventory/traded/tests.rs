@@ -47,11 +47,8 @@ fn an_offer_holds_only_what_is_held_and_tradable() {
             &[rifle],
         )
         .expect("held and tradable");
-    assert_eq!(offer.stacks, BTreeMap::from([("wood".to_owned(), 10)]));
-    assert_eq!(
-        offer.instances,
-        BTreeMap::from([(rifle, "rifle".to_owned())])
-    );
+    assert_eq!(offer.stacks, BTreeMap::from([("wood".into(), 10)]));
+    assert_eq!(offer.instances, BTreeMap::from([(rifle, "rifle".into())]));
     let refused = |stacks: &[(String, u32)], instances: &[InstanceId]| {
         inventory
             .offer(&catalog, stacks, instances)
@@ -120,7 +117,7 @@ fn a_trade_moves_items_both_ways_and_keeps_instance_ids_and_serials() {
     );
     assert_eq!((buyer.count("wood"), buyer.count("rifle")), (40, 2));
     assert_eq!(
-        buyer.instances().get(&rifle).map(String::as_str),
+        buyer.instances().get(&rifle).map(SmolStr::as_str),
         Some("rifle")
     );
     assert_eq!((seller.next_serial(), buyer.next_serial()), serials);
@@ -146,7 +143,7 @@ fn a_trade_that_does_not_fit_or_gives_what_is_gone_is_refused() {
             .is_ok()
     );
     let stone = TradedItems {
-        stacks: BTreeMap::from([("stone".to_owned(), 1)]),
+        stacks: BTreeMap::from([("stone".into(), 1)]),
         ..TradedItems::default()
     };
     assert_eq!(
