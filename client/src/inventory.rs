@@ -34,7 +34,7 @@ impl OwnedItems {
 
     fn replace(&mut self, view: &InventoryView) {
         let inventory = Inventory::restore(
-            view.stacks.iter().cloned().collect(),
+            view.stacks.iter().cloned(),
             view.instances.iter().cloned().collect(),
             view.loadout.clone(),
             0,

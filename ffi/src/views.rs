@@ -236,11 +236,7 @@ pub unsafe extern "C" fn arbiter_inventory(
         let scratch = &mut session.scratch;
         let loadout = owned.inventory.loadout();
         let held = holdings(
-            owned
-                .inventory
-                .stacks()
-                .iter()
-                .map(|(item, units)| (item, *units)),
+            owned.inventory.stacks_in_order().into_iter(),
             owned
                 .inventory
                 .instances()

@@ -55,7 +55,7 @@ impl StoredPart for Inventory {
         }
         let loadout = self.loadout();
         let mut holdings = KeyedLines::with_capacity(24 * self.slots_used() as usize);
-        for (item, qty) in self.stacks() {
+        for (item, qty) in self.stacks_in_order() {
             match loadout.consumable.as_deref() == Some(item) {
                 true => holdings.push(item, format_args!("{qty} {CONSUMABLE}")),
                 false => holdings.push(item, qty),
@@ -118,12 +118,7 @@ impl StoredPart for Inventory {
         }
         let next_serial = u64::try_from(next_serial.as_i64()?)
             .map_err(|_| format!("a negative next serial {next_serial:?}"))?;
-        Inventory::restore(
-            BTreeMap::from_iter(stacks),
-            BTreeMap::from_iter(instances),
-            loadout,
-            next_serial,
-        )
+        Inventory::restore(stacks, BTreeMap::from_iter(instances), loadout, next_serial)
     }
 }
 

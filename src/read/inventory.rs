@@ -66,11 +66,11 @@ impl InventoryReport {
         Ok(Self {
             id: record.id,
             stacks: inventory
-                .stacks()
-                .iter()
+                .stacks_in_order()
+                .into_iter()
                 .map(|(item, qty)| HeldStack {
                     item: item.to_string(),
-                    qty: *qty,
+                    qty,
                 })
                 .collect(),
             instances: inventory

@@ -73,9 +73,9 @@ impl InventoryView {
         Self {
             capacity,
             stacks: inventory
-                .stacks()
-                .iter()
-                .map(|(item, qty)| (item.clone(), *qty))
+                .stacks_in_order()
+                .into_iter()
+                .map(|(item, qty)| (item.clone(), qty))
                 .collect(),
             instances: inventory
                 .instances()
