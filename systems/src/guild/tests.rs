@@ -51,7 +51,7 @@ fn transfer_at_once(
             inventory.apply(&traded);
             for (currency, amount) in &moved.currencies {
                 wallet.apply(&WalletEvent::CurrencyChanged {
-                    currency: currency.clone().into(),
+                    currency: currency.clone(),
                     delta: sign * *amount as i64,
                     reason: "bank".into(),
                 });
