@@ -42,7 +42,7 @@ struct SpentToken {
 pub(super) struct Handshakes {
     challenge_key: PacketKey,
     challenge_sequence: u64,
-    pending: HashMap<SocketAddr, Pending>,
+    pending: HashMap<SocketAddr, Box<Pending>>,
     max_pending: usize,
     spent: HashMap<[u8; MAC_BYTES], SpentToken>,
     pruned_at: Duration,
@@ -149,7 +149,7 @@ impl NetcodeServer {
         }
         // A second request from the same address keeps its mapping (and its packet sequence)
         // when it carries the same token; a new token from that address starts over.
-        let fresh = Pending {
+        let fresh = Box::new(Pending {
             client_id: token.client_id,
             outbound,
             receive_key: PacketKey::new(&token.client_to_server_key),
@@ -157,7 +157,7 @@ impl NetcodeServer {
             timeout: timeout_of(token.timeout_seconds),
             expire_timestamp: request.expire_timestamp,
             last_received: self.time,
-        };
+        });
         let pending = match handshakes.pending.entry(from) {
             Entry::Occupied(entry) if entry.get().client_id == fresh.client_id => entry.into_mut(),
             Entry::Occupied(mut entry) => {
@@ -261,7 +261,7 @@ impl NetcodeServer {
         );
         send(&self.out[..len], from);
         let client_id = challenge.client_id;
-        self.clients.insert(client_id, client);
+        self.clients.insert(client_id, Box::new(client));
         self.by_address.insert(from, client_id);
         Ok(Received::Connected { client_id })
     }
