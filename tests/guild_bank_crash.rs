@@ -319,6 +319,10 @@ fn bank_moves_follow_each_other_while_the_guilds_shard_is_gone_and_complete_afte
     member.send(deposit(DEPOSIT));
     member.until("the first deposit", bank_moved);
     shards.until_half_written(0);
+    // The store shows the deposit as soon as its commit lands, a moment before the server hears the
+    // commit acknowledged. A cut in that moment leaves the deposit in flight as far as the server
+    // can know, so the withdrawal below would rightly wait: let the acknowledgement arrive first.
+    std::thread::sleep(Duration::from_millis(500));
 
     // 50 stored in the bank; 30 more in flight; 40 out needs only the 50.
     shards.proxy.cut();
