@@ -283,6 +283,47 @@ mod tests {
         Catalog::for_weapons(&crate::combat::Weapons::default())
     }
 
+    /// Ids and reasons are `SmolStr` in the Rust types, held inline or on the heap by length; on
+    /// the wire both are a `String` (docs/protocol.md): a client in another language sees no change.
+    #[test]
+    fn a_delta_with_inline_and_heap_ids_has_the_bytes_of_its_string_form() {
+        #[derive(serde::Serialize)]
+        enum StringDelta {
+            _Added,
+            _Removed,
+            _Equipped,
+            _Unequipped,
+            Balance {
+                currency: String,
+                delta: i64,
+                balance: u64,
+                reason: String,
+            },
+        }
+        let (currency, reason) = (
+            "coins",
+            "trade:1234567890:987654321 (a reason past 23 bytes)",
+        );
+        let delta = ServerMessage::InventoryChanged(InventoryDelta::Balance {
+            currency: currency.into(),
+            delta: -5,
+            balance: 95,
+            reason: reason.into(),
+        });
+        let encoded = postcard::to_allocvec(&delta).expect("encodes");
+        let as_strings = postcard::to_allocvec(&StringDelta::Balance {
+            currency: currency.to_owned(),
+            delta: -5,
+            balance: 95,
+            reason: reason.to_owned(),
+        })
+        .expect("encodes");
+        // After the message's one-byte variant (InventoryChanged, 12), the delta's bytes.
+        assert_eq!(encoded[0], 12);
+        assert_eq!(&encoded[1..], &as_strings[..]);
+        assert_eq!(decode_server(&encoded).expect("decodes"), delta);
+    }
+
     #[test]
     fn oversized_truncated_and_padded_messages_are_refused() {
         let ping = encode(&ClientMessage::Ping {
