@@ -227,10 +227,20 @@ def trend(key):
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / spread if spread else 0.0
 
 
+def cycle_mean(rows_in_cycle, key):
+    return sum(row[key] for row in rows_in_cycle) / len(rows_in_cycle)
+
+
+# A wave starts every 60 s, so one sample swings with the population (94 to 188 players) and with
+# the moment free pages were last handed back; the mean over a whole wave cycle does not.
+first_cycle = [row for row in warm if row["t_s"] < warm[0]["t_s"] + 60]
+last_cycle = [row for row in rows if row["t_s"] > rows[-1]["t_s"] - 60]
 for key, name in [("rss_mb", "RSS"), ("anon_mb", "anonymous"), ("file_mb", "file-backed"),
                   ("heap_live_mb", "live heap")]:
-    print(f"{name} after warm-up {warm[0][key]} MB -> {warm[-1][key]} MB ({growth(key):+.1f} %), "
-          f"second half's trend {trend(key):+.3f} MB/min")
+    before, after = cycle_mean(first_cycle, key), cycle_mean(last_cycle, key)
+    print(f"{name} after warm-up {warm[0][key]} MB -> {warm[-1][key]} MB ({growth(key):+.1f} %); "
+          f"mean over the first and last wave cycles {before:.2f} -> {after:.2f} MB "
+          f"({(after - before) / before * 100:+.1f} %); second half's trend {trend(key):+.3f} MB/min")
 p99s = [row["tick_p99_ms"] for row in rows if row["tick_p99_ms"] is not None]
 print(f"tick p99 per 10 s: first third max {max(p99s[:len(p99s)//3] or [0])} ms, "
       f"last third max {max(p99s[-len(p99s)//3:] or [0])} ms")

@@ -49,7 +49,8 @@ pub struct BehaviorReport {
     /// Party tickets that left the queue without a match (once per member told).
     pub party_queue_cancelled: u64,
     /// Each bot that cheated: its player id, when it first cheated (milliseconds on the bots'
-    /// clock, see [`BotsReport::started_unix_ms`]) and how many seconds later it was kicked.
+    /// clock, see [`BotsReport::started_unix_ms`]), how many seconds later it was kicked, and its
+    /// hits.
     pub cheaters: Vec<CheaterReport>,
 }
 
@@ -59,6 +60,8 @@ pub struct CheaterReport {
     pub player_id: u64,
     pub first_cheat_ms: u64,
     pub kicked_after_secs: Option<f64>,
+    /// Its shots the server counted as hits: what aim statistics have to judge it by.
+    pub hits: u64,
 }
 
 impl BehaviorReport {
@@ -99,6 +102,7 @@ impl BehaviorReport {
                 kicked_after_secs: stats
                     .kicked_us
                     .map(|kicked| kicked.saturating_sub(first) as f64 / 1e6),
+                hits: stats.shots_hit,
             });
         }
         self.matches_completed += stats.matches_completed;
