@@ -2,8 +2,8 @@
 """Fairness over the network grid, on the real release binary with the bots in separate processes.
 
 For each cell — round trip 20 / 150 / 300 ms × jitter 0 / 20 / 50 ms (each packet, each way) ×
-loss 0 / 2 / 5 % (each way) — a fresh server (matches of 6, 2 s warm-up, 20 s matches, 1 s respawns;
-pinned to core 0) meets 30 bots behind that link (pinned to core 1): 14 honest, 2 skilled (small aim error,
+loss 0 / 2 / 5 % (each way) — a fresh server (2 s warm-up, 20 s matches, 1 s respawns; pinned to
+core 0) meets 30 bots behind that link (pinned to core 1): 14 honest, 2 skilled (small aim error,
 fast reactions) and 2 of each cheat (rapidfire, wallhack, longshot, speedhack, backtrack, itemhack,
 aimbot), one `arbiter bots` process per behaviour, for SECONDS. Printed per cell, as a Markdown
 table: honest and skilled shots refused (count and %), honest or skilled bots kicked or flagged, and
@@ -53,10 +53,7 @@ def anticheat_log(log):
 def run_cell(rtt, jitter, loss):
     work, config, game_port = sqlite_pair_config()
     with open(config, "a") as file:
-        # Matches of 6: once the 12 kickable cheats are out, the 18 left fill three matches, so
-        # no bot (an aimbot above all) sits in the queue for want of players.
-        file.write("[matchmaking]\nmatch_size = 6\n"
-                   "[matches]\nwarmup_secs = 2\ntime_limit_secs = 20\nrespawn_secs = 1\n")
+        file.write("[matches]\nwarmup_secs = 2\ntime_limit_secs = 20\nrespawn_secs = 1\n")
     server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c", "0"))
     link = ["--latency-ms", str(rtt // 2), "--jitter-ms", str(jitter), "--loss", str(loss / 100)]
     runs = {}

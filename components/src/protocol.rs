@@ -23,7 +23,9 @@ pub use crate::trade::{TradeCancel, TradeFailure, TradePhase, TradeRefusal, Trad
 pub use channels::{ClientChannel, IDLE_SEND_INTERVAL, ServerChannel, connection_config};
 pub use client_message::{ClientMessage, InputFrame};
 pub use codec::{DecodeError, decode_client, decode_server, encode};
-pub use delta::{DeltaError, QuantisedState, decode_delta, encode_delta, encode_delta_snapshot};
+pub use delta::{
+    DeltaError, QuantisedState, as_sent, decode_delta, encode_delta, encode_delta_snapshot,
+};
 pub use economy::{InventoryDelta, InventoryView, ItemRefusal, ItemRequest};
 pub use guild::{BankView, GuildChange, GuildChatLine, GuildMemberView, GuildView};
 pub use party::{PartyExit, PartyMemberView, PartyView, QueueCancel};

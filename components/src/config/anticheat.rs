@@ -55,8 +55,8 @@ impl Default for AnticheatSettings {
             aim_min_reaction_ms: 120,
             aim_window_hits: 10,
             aim_instant_hits: 3,
-            aim_precision_rad: 0.0002,
-            aim_precise_hits: 3,
+            aim_precision_rad: 0.00002,
+            aim_precise_hits: 2,
         }
     }
 }

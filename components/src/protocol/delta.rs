@@ -7,6 +7,7 @@
 use super::EntityState;
 use crate::kinematics::{Position, Velocity};
 use crate::player::{Aim, Health, PlayerId};
+use bevy_math::Vec3;
 use bits::{BitReader, BitWriter};
 use core::f32::consts::TAU;
 
@@ -80,6 +81,16 @@ impl QuantisedState {
             alive: self.health > 0,
         }
     }
+}
+
+/// A position as clients see it in snapshots: each coordinate rounded to the centimetre. What a
+/// client aims at is this, not the server's exact position.
+pub fn as_sent(position: Vec3) -> Vec3 {
+    Vec3::from_array(
+        position
+            .to_array()
+            .map(|metres| centimetres(metres) as f32 / CENTIMETRES),
+    )
 }
 
 fn centimetres(metres: f32) -> i32 {

@@ -5,7 +5,8 @@
 //!   `aim_min_reaction_ms` before the claimed tick? Seeing a target and reacting takes a human
 //!   150–250 ms; an aimbot fires in the frame the target appears.
 //! - **precision**: the angle between the aim and the line from the shooter's eye to the opponent's
-//!   chest. Human aim scatters by milliradians from shot to shot; an aimbot's is zero.
+//!   chest, both where the client was shown them (snapshot positions are rounded to the
+//!   centimetre). Human aim scatters by milliradians from shot to shot; an aimbot's is zero.
 //!
 //! A player whose last `aim_window_hits` hits hold `aim_instant_hits` instant reactions, or
 //! `aim_precise_hits` dead-centre hits (offset below `aim_precision_rad`), is flagged for review
@@ -20,6 +21,7 @@ use arbiter_components::combat::ShotVerdict;
 use arbiter_components::config::AnticheatSettings;
 use arbiter_components::history::PositionHistory;
 use arbiter_components::matchmaking::{InMatch, Match};
+use arbiter_components::protocol::as_sent;
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::component::Component;
 use bevy_ecs::message::{MessageReader, MessageWriter};
@@ -113,11 +115,14 @@ pub fn instant_reaction(
     Some(false)
 }
 
-/// The angle between the aim and the line from `eye` to the chest of a player standing at `feet`,
-/// in radians (atan2 of cross and dot: exact near zero, where acos is not).
-pub fn aim_offset_rad(eye: Vec3, yaw: f32, pitch: f32, feet: Vec3) -> f32 {
+/// The angle between the aim and the line from the shooter's eye to the target's chest, in
+/// radians (atan2 of cross and dot: exact near zero, where acos is not). Both players stand where
+/// the shooter's client was shown them: snapshots round positions to the centimetre, an aimbot
+/// aims at those, and at a few metres the rounding alone is a milliradian off the exact positions.
+pub fn aim_offset_rad(shooter_feet: Vec3, yaw: f32, pitch: f32, target_feet: Vec3) -> f32 {
+    let eye = as_sent(shooter_feet) + Vec3::Y * EYE_HEIGHT_M;
     let aim = aim_direction(yaw, pitch);
-    let to_chest = (feet + Vec3::Y * CHEST_HEIGHT_M - eye).normalize_or_zero();
+    let to_chest = (as_sent(target_feet) + Vec3::Y * CHEST_HEIGHT_M - eye).normalize_or_zero();
     aim.cross(to_chest).length().atan2(aim.dot(to_chest))
 }
 
@@ -173,8 +178,7 @@ pub fn observe_aim(
         let Ok((mut record, mut suspicion)) = shooters.get_mut(judged.shooter) else {
             continue;
         };
-        let eye = shooter_feet + Vec3::Y * EYE_HEIGHT_M;
-        let offset_rad = aim_offset_rad(eye, judged.yaw, judged.pitch, target_feet);
+        let offset_rad = aim_offset_rad(shooter_feet, judged.yaw, judged.pitch, target_feet);
         record.push(
             AimSample {
                 instant,

@@ -89,16 +89,33 @@ fn without_the_history_to_tell_or_across_a_spawn_the_reaction_is_unknown() {
     );
 }
 
+/// Yaw and pitch that look from `shooter`'s eye at `target`'s chest, as a client computes them.
+fn aim_at(shooter: Vec3, target: Vec3) -> (f32, f32) {
+    let towards = target + Vec3::Y * CHEST_HEIGHT_M - (shooter + Vec3::Y * EYE_HEIGHT_M);
+    ((-towards.x).atan2(-towards.z), towards.normalize().y.asin())
+}
+
 #[test]
 fn aim_offset_is_zero_on_the_chest_line_and_the_angle_off_it_otherwise() {
-    let eye = Vec3::new(0.0, EYE_HEIGHT_M, 0.0);
-    let feet = Vec3::new(3.0, 0.0, -25.0);
-    let towards = feet + Vec3::Y * CHEST_HEIGHT_M - eye;
-    let yaw = (-towards.x).atan2(-towards.z);
-    let pitch = towards.normalize().y.asin();
-    assert!(aim_offset_rad(eye, yaw, pitch, feet) < 1e-6);
-    let off = aim_offset_rad(eye, yaw + 0.002, pitch, feet);
+    let (shooter, feet) = (Vec3::ZERO, Vec3::new(3.0, 0.0, -25.0));
+    let (yaw, pitch) = aim_at(shooter, feet);
+    assert!(aim_offset_rad(shooter, yaw, pitch, feet) < 1e-6);
+    let off = aim_offset_rad(shooter, yaw + 0.002, pitch, feet);
     assert!((off - 0.002).abs() < 1e-4, "{off}");
+}
+
+#[test]
+fn perfect_aim_at_the_positions_a_client_was_sent_is_dead_centre_even_at_close_range() {
+    // Three metres apart, each almost half a centimetre off the grid, to opposite sides.
+    let shooter = Vec3::new(0.0049, 0.0, 0.0);
+    let target = Vec3::new(-0.0049, 0.0, -3.0);
+    // An aimbot aims at what its snapshot says: both positions rounded to the centimetre.
+    let (yaw, pitch) = aim_at(as_sent(shooter), as_sent(target));
+    assert!(aim_offset_rad(shooter, yaw, pitch, target) < 1e-5);
+    // Against the exact positions the rounding alone would look like human scatter.
+    let (exact_yaw, exact_pitch) = aim_at(shooter, target);
+    let rounding = (yaw - exact_yaw).hypot(pitch - exact_pitch);
+    assert!(rounding > 0.003, "{rounding}");
 }
 
 /// The default window of hits.
@@ -145,8 +162,8 @@ fn normals(mut state: u64) -> impl FnMut() -> f32 {
 #[test]
 fn a_skilled_players_scatter_flags_fewer_than_one_window_in_ten_thousand() {
     // 2 mrad of scatter on each axis, as the `skilled` bots aim, in independent windows of hits;
-    // the precision rule alone (never an instant reaction). The defaults expect about 1.5 windows
-    // in 100,000 to flag; the earlier rule (4 within 0.5 mrad) about 16.
+    // the precision rule alone (never an instant reaction). The defaults expect about one window
+    // in 9 million to flag; the rule of 2026-12-04 (4 within 0.5 mrad) about 16 in 100,000.
     let settings = AnticheatSettings::default();
     let mut normal = normals(17);
     let (windows, mut flagged) = (500_000, 0);
@@ -157,7 +174,10 @@ fn a_skilled_players_scatter_flags_fewer_than_one_window_in_ten_thousand() {
         }));
         flagged += usize::from(scattered.assess(&settings).is_some());
     }
-    assert!(flagged * 10_000 < windows, "{flagged} of {windows} windows flagged");
+    assert!(
+        flagged * 10_000 < windows,
+        "{flagged} of {windows} windows flagged"
+    );
 }
 
 #[test]
@@ -180,7 +200,7 @@ fn instant_reactions_flag_and_so_do_a_few_dead_centre_hits() {
         .assess(&settings)
         .expect("five dead-centre hits of ten");
     assert!(
-        evidence.contains("5 within 0.0002 rad of the chest line"),
+        evidence.contains("5 within 0.00002 rad of the chest line"),
         "{evidence}"
     );
 }
