@@ -5,7 +5,9 @@
 use super::rng::BotRng;
 use arbiter_client::protocol::EntityState;
 use arbiter_systems::map::MapGeometry;
-use arbiter_systems::shots::{CHEST_HEIGHT_M, EYE_HEIGHT_M, aim_direction, hitbox_distance};
+use arbiter_systems::shots::{
+    CHEST_HEIGHT_M, EYE_HEIGHT_M, aim_direction, hitbox_distance, yaw_pitch,
+};
 use bevy_math::Vec3;
 
 /// Shots are claimed on opponents up to this many times the weapon's range (the server traces as far).
@@ -34,12 +36,6 @@ pub(super) struct PlannedShot {
 
 fn feet(entity: &EntityState) -> Vec3 {
     Vec3::from_array(entity.position)
-}
-
-/// Yaw and pitch that look from `eye` along `direction` (yaw 0 looks down −Z).
-pub(super) fn yaw_pitch(direction: Vec3) -> (f32, f32) {
-    let direction = direction.normalize_or_zero();
-    ((-direction.x).atan2(-direction.z), direction.y.asin())
 }
 
 /// Aims at an opponent chosen by `pick`, with a human-like angular error of `error_rad` (one standard

@@ -1,6 +1,6 @@
 //! One simulated player: plays a frame at a time as its behaviour says, counts what happens to it.
 
-use super::aim::{Pick, plan_shot, yaw_pitch};
+use super::aim::{Pick, plan_shot};
 use super::items::BotItems;
 use super::party::BotParty;
 use super::rng::BotRng;
@@ -19,6 +19,7 @@ use arbiter_components::combat::Weapons;
 use arbiter_components::items::Catalog;
 use arbiter_components::shop::Shop;
 use arbiter_systems::map::Maps;
+use arbiter_systems::shots::yaw_pitch;
 use bevy_math::Vec3;
 use std::collections::BTreeMap;
 use std::path::Path;

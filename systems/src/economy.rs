@@ -8,6 +8,8 @@
 mod ledger;
 mod requests;
 mod sources;
+#[cfg(test)]
+pub(crate) use sources::mix;
 
 pub use ledger::{InventoryApplied, ItemRefused, Ledger, WalletApplied};
 pub use requests::{ItemCooldowns, ItemRequested, apply_item_requests};

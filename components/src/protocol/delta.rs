@@ -73,8 +73,8 @@ impl QuantisedState {
     pub fn to_state(&self) -> EntityState {
         EntityState {
             player_id: self.player_id,
-            position: self.position.map(|value| value as f32 / CENTIMETRES),
-            velocity: self.velocity.map(|value| value as f32 / CENTIMETRES),
+            position: self.position.map(metres),
+            velocity: self.velocity.map(metres),
             yaw: radians(self.yaw),
             pitch: radians(self.pitch),
             health: self.health,
@@ -86,11 +86,11 @@ impl QuantisedState {
 /// A position as clients see it in snapshots: each coordinate rounded to the centimetre. What a
 /// client aims at is this, not the server's exact position.
 pub fn as_sent(position: Vec3) -> Vec3 {
-    Vec3::from_array(
-        position
-            .to_array()
-            .map(|metres| centimetres(metres) as f32 / CENTIMETRES),
-    )
+    Vec3::from_array(position.to_array().map(|value| metres(centimetres(value))))
+}
+
+fn metres(centimetres: i32) -> f32 {
+    centimetres as f32 / CENTIMETRES
 }
 
 fn centimetres(metres: f32) -> i32 {

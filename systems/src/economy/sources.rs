@@ -209,8 +209,8 @@ fn report(
 }
 
 /// A well-spread number from a match and a player (splitmix64): each player's loot roll is the
-/// same on every replay of the match, and independent of the others'.
-fn mix(match_id: u64, player_id: u64) -> u64 {
+/// same on every replay of the match, and independent of the others'. (Tests draw from it too.)
+pub(crate) fn mix(match_id: u64, player_id: u64) -> u64 {
     let mut z = match_id
         .wrapping_mul(0x9E37_79B9_7F4A_7C15)
         .wrapping_add(player_id);

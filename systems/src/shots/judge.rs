@@ -76,6 +76,13 @@ pub fn check_claimed_tick(
     Ok(())
 }
 
+/// The yaw and pitch that look along `direction` (yaw 0 looks down −Z): the inverse of
+/// [`aim_direction`].
+pub fn yaw_pitch(direction: Vec3) -> (f32, f32) {
+    let direction = direction.normalize_or_zero();
+    ((-direction.x).atan2(-direction.z), direction.y.asin())
+}
+
 /// Unit vector of the aim: yaw 0 looks down −Z, positive pitch looks up.
 pub fn aim_direction(yaw: f32, pitch: f32) -> Vec3 {
     let (sin_yaw, cos_yaw) = yaw.sin_cos();

@@ -1,5 +1,7 @@
 use super::*;
+use crate::economy::mix;
 use crate::map::test_map;
+use crate::shots::yaw_pitch;
 
 const REACTION_TICKS: u64 = 7;
 /// The tick the opponent steps out from behind the wall.
@@ -91,8 +93,7 @@ fn without_the_history_to_tell_or_across_a_spawn_the_reaction_is_unknown() {
 
 /// Yaw and pitch that look from `shooter`'s eye at `target`'s chest, as a client computes them.
 fn aim_at(shooter: Vec3, target: Vec3) -> (f32, f32) {
-    let towards = target + Vec3::Y * CHEST_HEIGHT_M - (shooter + Vec3::Y * EYE_HEIGHT_M);
-    ((-towards.x).atan2(-towards.z), towards.normalize().y.asin())
+    yaw_pitch(target + Vec3::Y * CHEST_HEIGHT_M - (shooter + Vec3::Y * EYE_HEIGHT_M))
 }
 
 #[test]
@@ -146,12 +147,11 @@ fn human_aim_is_never_assessed_as_an_aimbot() {
 }
 
 /// Deterministic normal samples (splitmix64 and Box-Muller), so the test below is the same every run.
-fn normals(mut state: u64) -> impl FnMut() -> f32 {
+fn normals(seed: u64) -> impl FnMut() -> f32 {
+    let mut draws = 0;
     let mut uniform = move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut mixed = (state ^ (state >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((mixed ^ (mixed >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+        draws += 1;
+        (mix(seed, draws) >> 11) as f64 / (1u64 << 53) as f64
     };
     move || {
         let radius = (-2.0 * (1.0 - uniform()).ln()).sqrt();

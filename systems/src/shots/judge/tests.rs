@@ -80,9 +80,7 @@ fn target(history: &PositionHistory) -> Target<'_> {
 
 /// The aim from `eye` to the chest of a player standing at `feet`.
 fn aim_at(eye: Vec3, feet: Vec3) -> (f32, f32) {
-    let direction = (feet + Vec3::Y * 1.2 - eye).normalize();
-    let yaw = (-direction.x).atan2(-direction.z);
-    (yaw, direction.y.asin())
+    yaw_pitch(feet + Vec3::Y * CHEST_HEIGHT_M - eye)
 }
 
 /// The player id of `target`.
