@@ -2,7 +2,7 @@
 """Fairness over the network grid, on the real release binary with the bots in separate processes.
 
 For each cell — round trip 20 / 150 / 300 ms × jitter 0 / 20 / 50 ms (each packet, each way) ×
-loss 0 / 2 / 5 % (each way) — a fresh server (2 s warm-up, 20 s matches, 1 s respawns; pinned to
+loss 0 / 2 / 5 % (each way) — a fresh server (2 s warm-up, 40 s matches, 1 s respawns; pinned to
 core 0) meets 30 bots behind that link (pinned to core 1): 14 honest, 2 skilled (small aim error,
 fast reactions) and 2 of each cheat (rapidfire, wallhack, longshot, speedhack, backtrack, itemhack,
 aimbot), one `arbiter bots` process per behaviour, for SECONDS. Printed per cell, as a Markdown
@@ -15,19 +15,20 @@ lists those that did. The goal is a catch within 30 s of the first cheat, so a c
 whose first cheat came less than 30 s before the run's end has not had its time: it is shown apart,
 as "+N late", and not counted either way. An aimbot not flagged is listed with its hits on stderr.)
 
-Usage: scripts/measure_fairness.py [SECONDS] [CELLS]      (defaults 45, all 27; CELLS like
+Usage: scripts/measure_fairness.py [SECONDS] [CELLS]      (defaults 60, all 27; CELLS like
        "20/0/0,300/50/5" picks cells by round trip / jitter / loss %)
 """
 import datetime, itertools, json, os, signal, statistics, subprocess, sys
 from arbiter_run import release_binary, sqlite_pair_config, start_server
 
-seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 45
+seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60
 grid = list(itertools.product([20, 150, 300], [0, 20, 50], [0, 2, 5]))
 if len(sys.argv) > 2:
     wanted = {tuple(int(part) for part in cell.split("/")) for cell in sys.argv[2].split(",")}
     grid = [cell for cell in grid if cell in wanted]
 FAIR = {"honest": 14, "skilled": 2}
 CAUGHT_WITHIN_SECS = 30
+MATCH_SECS = 40
 CHEATS = ["rapidfire", "wallhack", "longshot", "speedhack", "backtrack", "itemhack", "aimbot"]
 binary = release_binary()
 
@@ -53,7 +54,9 @@ def anticheat_log(log):
 def run_cell(rtt, jitter, loss):
     work, config, game_port = sqlite_pair_config()
     with open(config, "a") as file:
-        file.write("[matches]\nwarmup_secs = 2\ntime_limit_secs = 20\nrespawn_secs = 1\n")
+        # The teams spawn 180 m apart on the arena and first meet ~15 s into a match: a match must
+        # last well beyond that for anyone to be judged on more than a shot or two.
+        file.write(f"[matches]\nwarmup_secs = 2\ntime_limit_secs = {MATCH_SECS}\nrespawn_secs = 1\n")
     server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c", "0"))
     link = ["--latency-ms", str(rtt // 2), "--jitter-ms", str(jitter), "--loss", str(loss / 100)]
     runs = {}

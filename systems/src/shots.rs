@@ -9,7 +9,7 @@ mod suspicion;
 pub use fire_rate::FireState;
 pub use judge::{
     CHEST_HEIGHT_M, EYE_HEIGHT_M, HITBOX_HALF_EXTENTS, Rules, Shooter, Target, aim_direction,
-    check_claimed_tick, hitbox_distance, judge, yaw_pitch,
+    check_claimed_tick, hitbox_distance, judge, sighted, yaw_pitch,
 };
 pub use request::FireRequested;
 pub use resolve::{ShotJudged, apply_shot_verdicts, judge_shots, spawn_shots};

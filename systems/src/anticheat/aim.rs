@@ -16,7 +16,7 @@
 
 use super::{AntiCheatActed, AntiCheatAction, FlaggedForReview, Suspicion};
 use crate::map::{MapGeometry, Maps};
-use crate::shots::{CHEST_HEIGHT_M, EYE_HEIGHT_M, ShotJudged, aim_direction};
+use crate::shots::{CHEST_HEIGHT_M, EYE_HEIGHT_M, ShotJudged, aim_direction, sighted};
 use arbiter_components::combat::ShotVerdict;
 use arbiter_components::config::AnticheatSettings;
 use arbiter_components::history::PositionHistory;
@@ -80,13 +80,6 @@ impl AimRecord {
             )
         })
     }
-}
-
-/// The two points whose line of sight makes an opponent visible: chest and head.
-fn sighted(map: &MapGeometry, eye: Vec3, feet: Vec3) -> bool {
-    [CHEST_HEIGHT_M, EYE_HEIGHT_M]
-        .iter()
-        .any(|height| map.line_of_sight(eye, feet + Vec3::Y * *height))
 }
 
 /// Whether `target` came into `shooter`'s sight less than `reaction_ticks` before `claimed`: hidden

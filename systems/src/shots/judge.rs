@@ -5,6 +5,7 @@ use crate::map::MapGeometry;
 use arbiter_components::combat::{Shot, ShotRejection, ShotVerdict, WeaponSpec};
 use arbiter_components::config::AnticheatSettings;
 use arbiter_components::history::PositionHistory;
+use arbiter_components::protocol::as_sent;
 use arbiter_components::tick::TickRate;
 use bevy_ecs::entity::Entity;
 use bevy_math::Vec3;
@@ -127,7 +128,9 @@ pub fn judge(
         // Fired from where the shooter was before it (re)spawned: that place is gone.
         return ShotVerdict::Miss;
     }
-    let Some(feet) = shooter.history.at(shot.claimed_tick) else {
+    // Both ends of the shot stand where the client was shown them (snapshots round positions to
+    // the centimetre): a ray that grazes a wall's edge is judged on the geometry the player aimed in.
+    let Some(feet) = shooter.history.at(shot.claimed_tick).map(as_sent) else {
         return ShotVerdict::Rejected(ShotRejection::BadTick);
     };
     let eye = feet + Vec3::Y * EYE_HEIGHT_M;
@@ -136,7 +139,7 @@ pub fn judge(
     // One pass over the opponents, rewound to the claimed tick (one without a position then — it
     // respawned since — is skipped): the nearest on the line of fire, and the claimed one if it is.
     let mut nearest: Option<(Entity, f32)> = None;
-    let mut claimed: Option<f32> = None;
+    let mut claimed: Option<(f32, Vec3)> = None;
     for target in targets {
         if target.in_match != in_match
             || target.team == shooter.team
@@ -145,16 +148,17 @@ pub fn judge(
         {
             continue;
         }
-        let Some(distance) = target
+        let Some((distance, target_feet)) = target
             .history
             .at(shot.claimed_tick)
-            .and_then(|feet| hitbox_distance(eye, direction, feet))
-            .filter(|distance| *distance <= trace)
+            .map(as_sent)
+            .and_then(|feet| Some((hitbox_distance(eye, direction, feet)?, feet)))
+            .filter(|(distance, _)| *distance <= trace)
         else {
             continue;
         };
         if Some(target.player_id) == shot.claimed_target {
-            claimed = Some(distance);
+            claimed = Some((distance, target_feet));
         }
         if nearest.is_none_or(|(_, closest)| distance < closest) {
             nearest = Some((target.entity, distance));
@@ -162,12 +166,19 @@ pub fn judge(
     }
     let wall_at =
         |distance: f32| map.and_then(|map| map.first_wall(eye, eye + direction * distance));
-    if let Some(distance) = claimed {
+    if let Some((distance, target_feet)) = claimed {
         if distance > weapon.max_range_m {
             return ShotVerdict::Rejected(ShotRejection::OutOfRange);
         }
         if wall_at(distance).is_some() {
-            return ShotVerdict::Rejected(ShotRejection::NoLineOfSight);
+            // Into cover at an opponent in sight is a miss a human makes (the wall stops it); only
+            // an opponent hidden altogether could not have been aimed at.
+            let hidden = map.is_some_and(|map| !sighted(map, eye, target_feet));
+            return if hidden {
+                ShotVerdict::Rejected(ShotRejection::NoLineOfSight)
+            } else {
+                ShotVerdict::Miss
+            };
         }
     }
     match nearest {
@@ -181,6 +192,13 @@ pub fn judge(
         }
         _ => ShotVerdict::Miss,
     }
+}
+
+/// Whether an opponent standing at `feet` is in sight from `eye`: its chest or its head.
+pub fn sighted(map: &MapGeometry, eye: Vec3, feet: Vec3) -> bool {
+    [CHEST_HEIGHT_M, EYE_HEIGHT_M]
+        .iter()
+        .any(|height| map.line_of_sight(eye, feet + Vec3::Y * *height))
 }
 
 /// Distance along a unit ray from `eye` to the hitbox of a player standing at `feet`, if it hits.

@@ -331,6 +331,67 @@ fn a_shot_through_a_wall_is_refused_even_in_range() {
     );
 }
 
+/// Low cover, chest high: a box from x = −2 to 2 at z = −10, 1.2 m tall.
+fn low_cover() -> MapGeometry {
+    test_map(
+        "low cover",
+        50.0,
+        &[(
+            Vec3::new(-2.0, 0.0, -11.0),
+            Vec3::new(2.0, CHEST_HEIGHT_M, -10.0),
+        )],
+    )
+}
+
+#[test]
+fn a_shot_into_cover_at_an_opponent_in_sight_is_a_miss_not_a_refusal() {
+    let map = low_cover();
+    let still = history(|_| SHOOTER_FEET);
+    let behind = history(|_| Vec3::new(0.0, 0.0, -20.0));
+    // At the hips of an opponent whose chest and head show over the box: the box stops the bullet.
+    let (yaw, pitch) = yaw_pitch(Vec3::new(0.0, 0.5, -20.0) - EYE);
+    let shot = Shot {
+        yaw,
+        pitch,
+        ..shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED)
+    };
+    assert!(map.first_wall(EYE, Vec3::new(0.0, 0.5, -20.0)).is_some());
+    let verdict = judged(&shot, &shooter(&still), &[target(&behind)], Some(&map));
+    assert_eq!(verdict, ShotVerdict::Miss);
+    let over_the_box = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
+    let verdict = judged(
+        &over_the_box,
+        &shooter(&still),
+        &[target(&behind)],
+        Some(&map),
+    );
+    assert!(matches!(verdict, ShotVerdict::Hit { .. }), "{verdict:?}");
+}
+
+#[test]
+fn a_shot_is_judged_where_the_client_was_shown_the_players_to_the_centimetre() {
+    let still = history(|_| SHOOTER_FEET);
+    // Exactly, the hitbox's left edge is at x = 0.2049; snapshots said 0.20 (its feet at 0.60).
+    let standing = history(|_| Vec3::new(0.6049, 0.0, -20.0));
+    // A ray that is at x = 0.198 at z = −20 and 0.202 at the hitbox's far side (z = −20.4): it
+    // crosses the hitbox the client was shown, and passes the exact one.
+    let (yaw, _) = yaw_pitch(Vec3::new(0.198, 0.0, -20.0));
+    let shot = Shot {
+        yaw,
+        ..shot_at(EYE, Vec3::new(0.6049, 0.0, -20.0), CLAIMED)
+    };
+    assert_eq!(
+        hitbox_distance(
+            EYE,
+            aim_direction(shot.yaw, shot.pitch),
+            Vec3::new(0.6049, 0.0, -20.0)
+        ),
+        None
+    );
+    let verdict = judged(&shot, &shooter(&still), &[target(&standing)], None);
+    assert!(matches!(verdict, ShotVerdict::Hit { .. }), "{verdict:?}");
+}
+
 #[test]
 fn a_shot_around_a_corner_that_was_clear_at_the_claimed_tick_is_accepted() {
     let map = walled();
