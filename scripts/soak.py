@@ -238,6 +238,10 @@ last_cycle = [row for row in rows if row["t_s"] > rows[-1]["t_s"] - 60]
 for key, name in [("rss_mb", "RSS"), ("anon_mb", "anonymous"), ("file_mb", "file-backed"),
                   ("heap_live_mb", "live heap")]:
     before, after = cycle_mean(first_cycle, key), cycle_mean(last_cycle, key)
+    if not warm[0][key] or not before:
+        # The heap gauges are glibc's; under another allocator the server reports none.
+        print(f"{name}: not reported by the server")
+        continue
     print(f"{name} after warm-up {warm[0][key]} MB -> {warm[-1][key]} MB ({growth(key):+.1f} %); "
           f"mean over the first and last wave cycles {before:.2f} -> {after:.2f} MB "
           f"({(after - before) / before * 100:+.1f} %); second half's trend {trend(key):+.3f} MB/min")
