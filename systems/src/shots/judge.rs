@@ -170,15 +170,11 @@ pub fn judge(
         if distance > weapon.max_range_m {
             return ShotVerdict::Rejected(ShotRejection::OutOfRange);
         }
-        if wall_at(distance).is_some() {
-            // Into cover at an opponent in sight is a miss a human makes (the wall stops it); only
-            // an opponent hidden altogether could not have been aimed at.
-            let hidden = map.is_some_and(|map| !sighted(map, eye, target_feet));
-            return if hidden {
-                ShotVerdict::Rejected(ShotRejection::NoLineOfSight)
-            } else {
-                ShotVerdict::Miss
-            };
+        // Only an opponent hidden altogether could not have been aimed at. A shot into cover at
+        // one in sight is what a human does: the wall stops it (below, as any shot).
+        let hidden = || map.is_some_and(|map| !sighted(map, eye, target_feet));
+        if wall_at(distance).is_some() && hidden() {
+            return ShotVerdict::Rejected(ShotRejection::NoLineOfSight);
         }
     }
     match nearest {

@@ -358,6 +358,26 @@ fn a_shot_into_cover_at_an_opponent_in_sight_is_a_miss_not_a_refusal() {
     assert!(map.first_wall(EYE, Vec3::new(0.0, 0.5, -20.0)).is_some());
     let verdict = judged(&shot, &shooter(&still), &[target(&behind)], Some(&map));
     assert_eq!(verdict, ShotVerdict::Miss);
+    // The same shot with another opponent on its line in front of the box: that one is hit.
+    let in_front = history(|_| Vec3::new(0.0, 0.0, -6.0));
+    let nearer = Target {
+        entity: entity(3),
+        player_id: TARGET_ID + 1,
+        ..target(&in_front)
+    };
+    let verdict = judged(
+        &shot,
+        &shooter(&still),
+        &[target(&behind), nearer],
+        Some(&map),
+    );
+    assert_eq!(
+        verdict,
+        ShotVerdict::Hit {
+            target: entity(3),
+            damage: 25
+        }
+    );
     let over_the_box = shot_at(EYE, Vec3::new(0.0, 0.0, -20.0), CLAIMED);
     let verdict = judged(
         &over_the_box,
