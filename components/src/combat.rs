@@ -83,7 +83,8 @@ pub enum ShotRejection {
     TooFast,
     /// The claimed target is on the line of fire but beyond the weapon's range.
     OutOfRange,
-    /// The claimed target is on the line of fire but behind a wall.
+    /// The claimed target is on the line of fire behind a wall, and was hidden altogether (neither
+    /// its chest nor its head in sight): it could not have been aimed at.
     NoLineOfSight,
     /// The claimed tick is in the future, older than the rewind limit, or does not fit the
     /// shooter's round trip.

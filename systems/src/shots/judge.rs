@@ -172,8 +172,7 @@ pub fn judge(
         }
         // Only an opponent hidden altogether could not have been aimed at. A shot into cover at
         // one in sight is what a human does: the wall stops it (below, as any shot).
-        let hidden = || map.is_some_and(|map| !sighted(map, eye, target_feet));
-        if wall_at(distance).is_some() && hidden() {
+        if wall_at(distance).is_some() && map.is_some_and(|map| !sighted(map, eye, target_feet)) {
             return ShotVerdict::Rejected(ShotRejection::NoLineOfSight);
         }
     }
