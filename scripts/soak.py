@@ -4,7 +4,7 @@ matches, traders, a duper, cheats), connecting, leaving and coming back as the s
 PostgreSQL shards —
 one reached through a TCP proxy (socat) that is cut for 30 s in the middle — with its own Redis
 (another port, so nothing else using the machine's Redis is disturbed) restarted in the middle too.
-Every 10 s it samples the server's RSS (anonymous and file-backed), its live heap and world size (from
+Every 10 s it samples the server's RSS (anonymous and file-backed), its world size (from
 its metrics), the tick p99 over the last 10 s (from the histogram), and error counters; at the end it stops the server with SIGTERM and runs `arbiter verify`.
 
 Needs: PostgreSQL on 127.0.0.1:5432 (trust auth), redis-server and socat on PATH.
@@ -181,9 +181,6 @@ while time.monotonic() < end:
         "overruns": current.get("arbiter_tick_overruns_total", 0),
         "kicks": total(current, "arbiter_kicks_total"),
         "trades_in_doubt": current.get("arbiter_trades_in_doubt", 0),
-        # What the server holds, as of its last release of free memory (server.release_memory_secs).
-        "heap_live_mb": round(current.get("arbiter_heap_in_use_bytes", 0) / 2**20, 1),
-        "heap_free_mb": round(current.get("arbiter_heap_free_bytes", 0) / 2**20, 1),
         "entities": current.get("arbiter_world_entities", 0),
         "archetypes": current.get("arbiter_world_archetypes", 0),
         "tables": current.get("arbiter_world_tables", 0),
@@ -235,13 +232,8 @@ def cycle_mean(rows_in_cycle, key):
 # the moment free pages were last handed back; the mean over a whole wave cycle does not.
 first_cycle = [row for row in warm if row["t_s"] < warm[0]["t_s"] + 60]
 last_cycle = [row for row in rows if row["t_s"] > rows[-1]["t_s"] - 60]
-for key, name in [("rss_mb", "RSS"), ("anon_mb", "anonymous"), ("file_mb", "file-backed"),
-                  ("heap_live_mb", "live heap")]:
+for key, name in [("rss_mb", "RSS"), ("anon_mb", "anonymous"), ("file_mb", "file-backed")]:
     before, after = cycle_mean(first_cycle, key), cycle_mean(last_cycle, key)
-    if not warm[0][key] or not before:
-        # The heap gauges are glibc's; under another allocator the server reports none.
-        print(f"{name}: not reported by the server")
-        continue
     print(f"{name} after warm-up {warm[0][key]} MB -> {warm[-1][key]} MB ({growth(key):+.1f} %); "
           f"mean over the first and last wave cycles {before:.2f} -> {after:.2f} MB "
           f"({(after - before) / before * 100:+.1f} %); second half's trend {trend(key):+.3f} MB/min")

@@ -105,7 +105,7 @@ impl Table {
 
 fn view(heard: &[ServerMessage]) -> Option<&GuildView> {
     heard.iter().rev().find_map(|message| match message {
-        ServerMessage::Guild(view) => Some(view),
+        ServerMessage::Guild(view) => Some(view.as_ref()),
         _ => None,
     })
 }

@@ -41,7 +41,7 @@ impl GuildTracker {
             ServerMessage::Guild(view) => {
                 self.invitations
                     .retain(|invitation| invitation.guild != view.guild);
-                self.guild = Some(view.clone());
+                self.guild = Some(GuildView::clone(view));
                 self.chat.clear();
             }
             ServerMessage::GuildChanged { guild, change } => self.change(*guild, change),
@@ -244,13 +244,13 @@ mod tests {
             role,
             online: true,
         };
-        ServerMessage::Guild(GuildView {
+        ServerMessage::Guild(Box::new(GuildView {
             guild: 5,
             name: "Iron Wolves".into(),
             tag: "IW".into(),
             members: vec![member(1, GuildRole::Leader), member(2, GuildRole::Member)],
             bank: BankView::default(),
-        })
+        }))
     }
 
     fn changed(change: GuildChange) -> ServerMessage {

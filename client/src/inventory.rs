@@ -87,17 +87,19 @@ mod tests {
     fn the_whole_inventory_then_deltas_give_what_the_server_holds() {
         let mut owned = OwnedItems::default();
         assert!(!owned.observe(&ServerMessage::QueueTimedOut));
-        assert!(owned.observe(&ServerMessage::Inventory(InventoryView {
-            capacity: 10,
-            stacks: vec![("medkit".into(), 2)],
-            instances: vec![(RIFLE, "rifle".into())],
-            loadout: Loadout {
-                primary: Some(RIFLE),
-                secondary: None,
-                consumable: Some("medkit".into()),
-            },
-            wallet: vec![("coins".into(), 100)],
-        })));
+        assert!(
+            owned.observe(&ServerMessage::Inventory(Box::new(InventoryView {
+                capacity: 10,
+                stacks: vec![("medkit".into(), 2)],
+                instances: vec![(RIFLE, "rifle".into())],
+                loadout: Loadout {
+                    primary: Some(RIFLE),
+                    secondary: None,
+                    consumable: Some("medkit".into()),
+                },
+                wallet: vec![("coins".into(), 100)],
+            })))
+        );
         assert!(owned.known && owned.has_equipped("rifle"));
         let deltas = [
             InventoryDelta::Balance {

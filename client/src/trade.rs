@@ -20,7 +20,7 @@ impl TradeTracker {
     pub fn observe(&mut self, message: &ServerMessage) -> bool {
         match message {
             ServerMessage::Welcome { player_id, .. } => self.me = Some(*player_id),
-            ServerMessage::TradeChanged(view) => self.current = Some(view.clone()),
+            ServerMessage::TradeChanged(view) => self.current = Some(TradeView::clone(view)),
             ServerMessage::TradeEnded { trade, outcome } => {
                 if self
                     .current
@@ -90,12 +90,12 @@ mod tests {
             currencies: Vec::new(),
             accepted: false,
         };
-        ServerMessage::TradeChanged(TradeView {
+        ServerMessage::TradeChanged(Box::new(TradeView {
             trade: 9,
             phase,
             version,
             sides: [offer(4), offer(7)],
-        })
+        }))
     }
 
     #[test]

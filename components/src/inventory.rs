@@ -560,21 +560,22 @@ impl Wallet {
     }
 
     /// A change of `delta` in `currency` for `reason`, if the balance stays between 0 and
-    /// `i64::MAX`.
+    /// `i64::MAX`. Ids already held as `SmolStr` move into the event without being copied.
     pub fn change(
         &self,
         catalog: &Catalog,
-        currency: &str,
+        currency: impl Into<SmolStr>,
         delta: i64,
-        reason: &str,
+        reason: impl Into<SmolStr>,
     ) -> Result<WalletEvent, InventoryError> {
+        let currency = currency.into();
         catalog
-            .currency(currency)
+            .currency(&currency)
             .ok_or(InventoryError::UnknownCurrency)?;
         if delta == 0 {
             return Err(InventoryError::InvalidQuantity);
         }
-        let balance = i128::from(self.balance(currency)) + i128::from(delta);
+        let balance = i128::from(self.balance(&currency)) + i128::from(delta);
         if balance < 0 {
             return Err(InventoryError::InsufficientFunds);
         }
@@ -582,7 +583,7 @@ impl Wallet {
             return Err(InventoryError::Overflow);
         }
         Ok(WalletEvent::CurrencyChanged {
-            currency: currency.into(),
+            currency,
             delta,
             reason: reason.into(),
         })

@@ -113,6 +113,8 @@ pub fn settle_trades(
     mut announce: Announce,
 ) {
     let now = clock.tick.get();
+    // One reading of the clock for the run: its trades settle in the same tick.
+    let at_ms = now_ms();
     let timeout = clock.rate.ticks_in_secs(FENCE_TIMEOUT_SECS);
     let settle_seconds = metrics::histogram!(TRADE_SETTLE_SECONDS);
     let mut settle = |trade: &SettleTrade, since: u64| -> Fence {
@@ -178,7 +180,7 @@ pub fn settle_trades(
         let owners = [first.0.0, second.0.0];
         let transfer = Arc::new(Transfer {
             id: id.clone(),
-            at_ms: now_ms(),
+            at_ms,
             legs: owners.into_iter().zip(shares).map(leg).collect(),
         });
         let mut recorded = Vec::with_capacity(2);
@@ -224,10 +226,20 @@ enum Fence {
 /// Unique across shards and restarts: the first side's id and the seq its transfer event takes.
 /// Without persistence, the trade's own number.
 fn transfer_id(trade: &SettleTrade, first: &SideItem<'_>) -> String {
+    let mut digits = itoa::Buffer::new();
+    let mut id = String::with_capacity(41);
     match &first.3 {
-        Some(progress) => format!("{}:{}", first.0.0, progress.record().version + 1),
-        None => format!("trade-{}", trade.trade),
+        Some(progress) => {
+            id.push_str(digits.format(first.0.0));
+            id.push(':');
+            id.push_str(digits.format(progress.record().version + 1));
+        }
+        None => {
+            id.push_str("trade-");
+            id.push_str(digits.format(trade.trade));
+        }
     }
+    id
 }
 
 /// `side`'s checked share: it gives `gives`, gets `gets`.
@@ -251,7 +263,8 @@ fn share(
         .filter(|(_, delta)| *delta != 0)
         .map(|(currency, delta)| {
             let delta = i64::try_from(delta).map_err(|_| InventoryError::Overflow)?;
-            side.2.change(catalog, currency, delta, &reason)
+            side.2
+                .change(catalog, currency.clone(), delta, reason.clone())
         })
         .collect::<Result<_, _>>()?;
     Ok(Share { items, currencies })

@@ -168,7 +168,7 @@ pub(super) fn send_welcomes(
         );
         if let (Some((inventory, wallet)), Some(economy)) = (owned, &economy) {
             let view = InventoryView::new(inventory, wallet, economy.inventory_capacity);
-            server.send(session.client_id, &ServerMessage::Inventory(view));
+            server.send(session.client_id, &ServerMessage::Inventory(Box::new(view)));
         }
         commands.entity(entity).remove::<AwaitingWelcome>();
     }

@@ -20,9 +20,9 @@ pub struct ServerSettings {
     /// How long shutdown waits for its steps (final flush, disconnects) before giving up, in seconds
     /// (1–600). Hot.
     pub shutdown_timeout_secs: u32,
-    /// How often the allocator's free pages are handed back to the system, in seconds (0–3600;
-    /// 0: never). Without it the resident size stays at the high-water mark of fragmentation
-    /// that bursts (reconnects, a database outage) leave behind. Hot.
+    /// How often the allocator's free pages are handed back to the system at once and the
+    /// resident memory is reported, in seconds (0–3600; 0: never). mimalloc hands pages back on
+    /// its own after a short delay; this also frees what exited threads left behind. Hot.
     pub release_memory_secs: u32,
 }
 

@@ -1,12 +1,12 @@
 //! Memory upkeep: every `server.release_memory_secs` the allocator's free pages go back to the
-//! system, so the resident size follows the live heap instead of the high-water mark of
-//! fragmentation (see `arbiter_memory`), and what the process holds is reported — the heap, and
-//! the world's entities, archetypes and tables, where a leak of game objects would show. The release runs
-//! on a thread of its own: it locks each allocator arena while walking it, which the tick must not
-//! wait for. The same thread keeps the metrics recorder's sample buffers bounded.
+//! system at once, and what exited threads left is freed (see `arbiter_memory`), and what the
+//! process holds is reported — its resident pages, and the world's entities, archetypes and
+//! tables, where a leak of game objects would show. The release runs on a thread of its own: it
+//! walks the allocator's shared segments, which the tick must not wait for. The same thread keeps
+//! the metrics recorder's sample buffers bounded.
 
 use super::metrics::{
-    HEAP_FREE_BYTES, HEAP_IN_USE_BYTES, HEAP_RELEASE_SECONDS, WORLD_ARCHETYPES, WORLD_ENTITIES,
+    HEAP_RELEASE_SECONDS, RESIDENT_BYTES, WORLD_ARCHETYPES, WORLD_ENTITIES,
     WORLD_TABLE_ROWS_RESERVED, WORLD_TABLES, prometheus,
 };
 use crate::settings::ServerSettings;
@@ -60,9 +60,9 @@ fn release_and_report() {
     let started = Instant::now();
     arbiter_memory::release_free_pages();
     metrics::histogram!(HEAP_RELEASE_SECONDS).record(started.elapsed().as_secs_f64());
-    if let Some(usage) = arbiter_memory::heap_usage() {
-        metrics::gauge!(HEAP_IN_USE_BYTES).set(usage.in_use as f64);
-        metrics::gauge!(HEAP_FREE_BYTES).set(usage.free as f64);
+    if let Some(resident) = arbiter_memory::resident() {
+        metrics::gauge!(RESIDENT_BYTES, "kind" => "anonymous").set(resident.anonymous as f64);
+        metrics::gauge!(RESIDENT_BYTES, "kind" => "file").set(resident.file as f64);
     }
 }
 

@@ -68,8 +68,7 @@ pub const HTTP_THROTTLED_TOTAL: &str = "arbiter_http_throttled_total";
 pub const CACHE_REQUESTS_TOTAL: &str = "arbiter_cache_requests_total";
 pub const REDIS_UP: &str = "arbiter_redis_up";
 pub const OUTBOX_PENDING: &str = "arbiter_outbox_pending";
-pub const HEAP_IN_USE_BYTES: &str = "arbiter_heap_in_use_bytes";
-pub const HEAP_FREE_BYTES: &str = "arbiter_heap_free_bytes";
+pub const RESIDENT_BYTES: &str = "arbiter_resident_bytes";
 pub const HEAP_RELEASE_SECONDS: &str = "arbiter_heap_release_seconds";
 pub const WORLD_ENTITIES: &str = "arbiter_world_entities";
 pub const WORLD_ARCHETYPES: &str = "arbiter_world_archetypes";
@@ -398,14 +397,9 @@ fn describe() {
         "1 if the last Redis call succeeded, 0 if it failed (the read side fell back)."
     );
     describe_gauge!(
-        HEAP_IN_USE_BYTES,
+        RESIDENT_BYTES,
         Unit::Bytes,
-        "Bytes in live heap allocations (glibc's count, at the last release of free memory)."
-    );
-    describe_gauge!(
-        HEAP_FREE_BYTES,
-        Unit::Bytes,
-        "Bytes the allocator holds free for later allocations (at the last release)."
+        "The process's resident memory by kind: anonymous (heap, stacks) or file (program, libraries), at the last release of free memory."
     );
     describe_histogram!(
         HEAP_RELEASE_SECONDS,

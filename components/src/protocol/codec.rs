@@ -231,8 +231,11 @@ mod tests {
             .grant(&catalog(), "rifle", 1, 10, 9, "starter_kit")
             .expect("fits");
         inventory.apply(&granted);
-        let whole =
-            ServerMessage::Inventory(InventoryView::new(&inventory, &Wallet::default(), 10));
+        let whole = ServerMessage::Inventory(Box::new(InventoryView::new(
+            &inventory,
+            &Wallet::default(),
+            10,
+        )));
         assert_eq!(decode_server(&encode(&whole)), Ok(whole));
         let offer = |player_id, accepted| TradeOffer {
             player_id,
@@ -247,12 +250,12 @@ mod tests {
             currencies: vec![("coins".into(), 40)],
             accepted,
         };
-        let trade = ServerMessage::TradeChanged(TradeView {
+        let trade = ServerMessage::TradeChanged(Box::new(TradeView {
             trade: 4,
             phase: TradePhase::Review,
             version: 3,
             sides: [offer(1, true), offer(2, false)],
-        });
+        }));
         assert_eq!(decode_server(&encode(&trade)), Ok(trade));
         let settled = ServerMessage::TradeEnded {
             trade: 4,

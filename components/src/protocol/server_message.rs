@@ -116,7 +116,9 @@ impl ErrorCode {
     }
 }
 
-/// Every message the server can send.
+/// Every message the server can send. The whole views (inventory, trade, guild) are boxed: they
+/// are rare, and held inline they would double the size of every message queued on the tick (a
+/// snapshot, an inventory change). Boxing does not change the bytes on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ServerMessage {
     /// First message after connecting.
@@ -181,13 +183,13 @@ pub enum ServerMessage {
         server_tick: u64,
     },
     /// The client's items and currencies, whole: once, right after `Welcome`.
-    Inventory(InventoryView),
+    Inventory(Box<InventoryView>),
     /// One change to the client's items or currencies, in the order they happened.
     InventoryChanged(InventoryDelta),
     /// An item request was refused; nothing changed.
     ItemRefused(ItemRefusal),
     /// A trade the client is in changed (or began: an invitation, to both sides).
-    TradeChanged(TradeView),
+    TradeChanged(Box<TradeView>),
     /// A trade the client was in ended.
     TradeEnded {
         trade: u64,
@@ -199,7 +201,7 @@ pub enum ServerMessage {
         reason: TradeRefusal,
     },
     /// The client's guild, whole: when the client comes online in one, founds or joins one.
-    Guild(GuildView),
+    Guild(Box<GuildView>),
     /// One change of the client's guild; a change that takes the client out ends its membership.
     GuildChanged {
         guild: u64,

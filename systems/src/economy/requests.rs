@@ -198,7 +198,7 @@ fn decide(
                 catalog,
                 &offer.currency,
                 -price,
-                &format!("purchase:{}", offer.id),
+                format!("purchase:{}", offer.id),
             )?;
             let bought = inventory.buy(
                 catalog,

@@ -78,7 +78,7 @@ pub fn tell_guild_members(
                     .map(|(player_id, _)| player_id.0)
                     .collect();
                 let view = GuildView::new(id.0, state, |member| online_ids.contains(&member));
-                send(*player, ServerMessage::Guild(view));
+                send(*player, ServerMessage::Guild(Box::new(view)));
                 let kept = state.chat();
                 let told = kept.len().min(settings.chat_history as usize);
                 if told > 0 {

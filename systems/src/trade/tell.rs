@@ -54,7 +54,7 @@ pub fn tell_traders(
             version: change.version,
             sides,
         };
-        tell(&players, ServerMessage::TradeChanged(view));
+        tell(&players, ServerMessage::TradeChanged(Box::new(view)));
     }
     let cancelled = reports.cancelled.read().map(|cancelled| {
         let outcome = TradeOutcome::Cancelled(cancelled.reason.clone());
