@@ -26,6 +26,11 @@ def metric(text, name):
     match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
     return float(match.group(1)) if match else 0.0
 
+def tick_buckets(text):
+    """The tick duration histogram: cumulative tick counts by upper bound in seconds."""
+    return {float(bound): float(count) for bound, count in re.findall(
+        r'^arbiter_tick_duration_seconds_bucket\{le="([0-9.e+-]+)"\} (\S+)$', text, re.M)}
+
 def sample():
     text = urllib.request.urlopen(f"http://{admin}/metrics").read().decode()
     with open(f"/proc/{server.pid}/stat") as stat:
@@ -36,7 +41,7 @@ def sample():
             metric(text, "arbiter_packets_received_total"), metric(text, "arbiter_packets_sent_total"),
             metric(text, "arbiter_snapshot_bytes_total"),
             metric(text, 'arbiter_snapshots_sent_total{kind="delta"}') + metric(text, 'arbiter_snapshots_sent_total{kind="full"}'),
-            metric(text, 'arbiter_snapshots_sent_total{kind="delta"}'))
+            metric(text, 'arbiter_snapshots_sent_total{kind="delta"}'), tick_buckets(text))
 
 bots = subprocess.Popen(["taskset", "-c", "1", binary, "bots", "--count", str(count), "--duration", str(seconds),
                          "--admin", f"http://{admin}", *link], stdout=subprocess.PIPE)
@@ -60,6 +65,11 @@ print(f"window                   {wall:.1f} s, {ticks:.0f} ticks")
 print(f"server cpu               {cpu / wall * 100:.1f} % of one core")
 print(f"cpu per client per tick  {cpu / (count * ticks) * 1e6:.2f} us")
 print(f"tick overruns in window  {last[4] - first[4]:.0f}")
+# Where the window's ticks fall, from the histogram: how far the slow ones are from the rest.
+in_window = {bound: last[11][bound] - first[11].get(bound, 0) for bound in sorted(last[11])}
+slower = [f"> {bound * 1000:g} ms: {ticks - count:.0f}" for bound, count in in_window.items()
+          if bound >= 0.004 and ticks - count > 0]
+print(f"ticks slower than        {', '.join(slower) or 'none over 4 ms'}")
 print(f"wire bytes per client/s  {(last[5] - first[5]) / wall / count:.0f}")
 print(f"datagrams in per client per tick   {(last[6] - first[6]) / (count * ticks):.2f}")
 print(f"datagrams out per client per tick  {(last[7] - first[7]) / (count * ticks):.2f}")

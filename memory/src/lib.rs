@@ -2,7 +2,7 @@
 //!
 //! Linking this crate makes mimalloc (its v2 series) the global allocator of the whole binary:
 //! the server, and the tests and benches that link it, run on the allocator that ships. It costs
-//! 0.6 of glibc's time settling 1,000 trades and 0.85 of it per client in the transport
+//! 0.6 of glibc's time settling 1,000 trades and 0.85–0.9 of it per client in the transport
 //! (BENCHMARKS.md), and it hands freed pages back to the system on its own after a short delay
 //! (`MADV_DONTNEED`), where glibc's malloc keeps every page not at the top of an arena until a
 //! `malloc_trim`. It is built without transparent huge pages (the `no_thp` feature): with them each
@@ -37,25 +37,25 @@ const WORD: usize = size_of::<usize>();
 // only through mimalloc, which owns them.
 unsafe impl GlobalAlloc for Mimalloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: mimalloc's allocation calls take any size and a power-of-two alignment.
-        let block = unsafe {
-            match layout.align() <= WORD {
-                true => libmimalloc_sys::mi_malloc(layout.size()),
-                false => libmimalloc_sys::mi_malloc_aligned(layout.size(), layout.align()),
-            }
-        };
-        block.cast()
+        // SAFETY: a plain allocation call and its aligned twin.
+        unsafe {
+            allocate(
+                layout,
+                libmimalloc_sys::mi_malloc,
+                libmimalloc_sys::mi_malloc_aligned,
+            )
+        }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as for `alloc`.
-        let block = unsafe {
-            match layout.align() <= WORD {
-                true => libmimalloc_sys::mi_zalloc(layout.size()),
-                false => libmimalloc_sys::mi_zalloc_aligned(layout.size(), layout.align()),
-            }
-        };
-        block.cast()
+        // SAFETY: a plain allocation call and its aligned twin.
+        unsafe {
+            allocate(
+                layout,
+                libmimalloc_sys::mi_zalloc,
+                libmimalloc_sys::mi_zalloc_aligned,
+            )
+        }
     }
 
     unsafe fn dealloc(&self, block: *mut u8, _layout: Layout) {
@@ -78,6 +78,28 @@ unsafe impl GlobalAlloc for Mimalloc {
         };
         moved.cast()
     }
+}
+
+/// A block for `layout` from `plain` when a word's alignment is enough, else from `aligned`.
+///
+/// # Safety
+/// `plain` and `aligned` are one of mimalloc's allocation calls and its aligned twin: they take
+/// any size (and a power-of-two alignment) and return a block of it or null.
+#[expect(unsafe_code, reason = "calls into mimalloc")]
+#[inline]
+unsafe fn allocate(
+    layout: Layout,
+    plain: unsafe extern "C" fn(usize) -> *mut c_void,
+    aligned: unsafe extern "C" fn(usize, usize) -> *mut c_void,
+) -> *mut u8 {
+    // SAFETY: as the caller promises; a `Layout`'s alignment is a power of two.
+    let block = unsafe {
+        match layout.align() <= WORD {
+            true => plain(layout.size()),
+            false => aligned(layout.size(), layout.align()),
+        }
+    };
+    block.cast()
 }
 
 /// What the process holds in memory, from the kernel's count (`/proc/self/status`). mimalloc's
