@@ -3,7 +3,17 @@
 use crate::items::{Catalog, CatalogProblem};
 use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 use std::collections::HashSet;
+
+/// How a purchase's changes name it, as their reason (`purchase:rifle`): the item it added and
+/// the price it took.
+pub fn purchase_reason(offer: &str) -> SmolStr {
+    [PURCHASE_REASON_PREFIX, offer].into_iter().collect()
+}
+
+/// The start of a purchase's reason.
+pub const PURCHASE_REASON_PREFIX: &str = "purchase:";
 
 /// One offer: `qty` units of `item` for `price` of `currency`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

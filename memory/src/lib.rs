@@ -25,8 +25,10 @@ static ALLOCATOR: Mimalloc = Mimalloc;
 #[derive(Debug)]
 pub struct Mimalloc;
 
-/// The alignment every mimalloc block has.
-const WORD: usize = size_of::<usize>();
+/// Whether mimalloc's plain calls serve `align`: every mimalloc block is aligned to a word.
+fn plain_call_aligns(align: usize) -> bool {
+    align <= size_of::<usize>()
+}
 
 #[expect(
     unsafe_code,
@@ -67,7 +69,7 @@ unsafe impl GlobalAlloc for Mimalloc {
         // SAFETY: `block` is mimalloc's (given by this allocator with `layout`); the new block
         // keeps the alignment, by the same rule as `alloc`.
         let moved = unsafe {
-            match layout.align() <= WORD {
+            match plain_call_aligns(layout.align()) {
                 true => libmimalloc_sys::mi_realloc(block.cast::<c_void>(), new_size),
                 false => libmimalloc_sys::mi_realloc_aligned(
                     block.cast::<c_void>(),
@@ -94,7 +96,7 @@ unsafe fn allocate(
 ) -> *mut u8 {
     // SAFETY: as the caller promises; a `Layout`'s alignment is a power of two.
     let block = unsafe {
-        match layout.align() <= WORD {
+        match plain_call_aligns(layout.align()) {
             true => plain(layout.size()),
             false => aligned(layout.size(), layout.align()),
         }

@@ -17,7 +17,7 @@ use arbiter_client::protocol::{
 };
 use arbiter_components::combat::Weapons;
 use arbiter_components::items::Catalog;
-use arbiter_components::shop::Shop;
+use arbiter_components::shop::{PURCHASE_REASON_PREFIX, Shop};
 use arbiter_systems::map::Maps;
 use arbiter_systems::shots::yaw_pitch;
 use bevy_math::Vec3;
@@ -400,7 +400,7 @@ impl Bot {
                 ..
             } => (format!("{currency}:{}", source(reason)), *delta),
         };
-        if matches!(delta, InventoryDelta::Added { reason, .. } if reason.starts_with("purchase:"))
+        if matches!(delta, InventoryDelta::Added { reason, .. } if reason.starts_with(PURCHASE_REASON_PREFIX))
         {
             self.stats.purchases += 1;
         }

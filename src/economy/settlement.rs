@@ -223,23 +223,13 @@ enum Fence {
     Wait,
 }
 
-/// Unique across shards and restarts: the first side's id and the seq its transfer event takes.
-/// Without persistence, the trade's own number.
+/// The first side's next transfer id (unique across shards and restarts); without persistence,
+/// the trade's own number.
 fn transfer_id(trade: &SettleTrade, first: &SideItem<'_>) -> String {
-    let mut digits = itoa::Buffer::new();
-    let mut id = String::with_capacity(41);
     match &first.3 {
-        Some(progress) => {
-            id.push_str(digits.format(first.0.0));
-            id.push(':');
-            id.push_str(digits.format(progress.record().version + 1));
-        }
-        None => {
-            id.push_str("trade-");
-            id.push_str(digits.format(trade.trade));
-        }
+        Some(progress) => progress.next_transfer_id(),
+        None => format!("trade-{}", trade.trade),
     }
-    id
 }
 
 /// `side`'s checked share: it gives `gives`, gets `gets`.

@@ -183,7 +183,7 @@ fn carry_out(
 ) -> Result<(), GuildRefusal> {
     let (player_id, membership, inventory, wallet, progress) = player;
     let id = match progress {
-        Some(progress) => format!("{}:{}", player_id.0, progress.record().version + 1),
+        Some(progress) => progress.next_transfer_id(),
         None => format!("{}:guild:{}", player_id.0, due.id),
     };
     let share = share(

@@ -105,6 +105,18 @@ impl Progress {
         !self.has_unsaved() && self.is_durable()
     }
 
+    /// The id of the transfer this player records next: its id and the seq the transfer's event
+    /// takes, unique across shards and restarts (the same on every side of the transfer). Written
+    /// without the formatting machinery: a settlement on the tick makes one per trade.
+    pub fn next_transfer_id(&self) -> String {
+        let mut digits = itoa::Buffer::new();
+        let mut id = String::with_capacity(41);
+        id.push_str(digits.format(self.record.id));
+        id.push(':');
+        id.push_str(digits.format(self.record.version + 1));
+        id
+    }
+
     /// Records the player's share of `transfer`, whose leg of part events the rules have just
     /// applied to its parts. A transfer is recorded only while [`Self::is_settled`]: its leg then
     /// lands on exactly the stored state, which is what completing it after a crash relies on.

@@ -7,8 +7,9 @@ use crate::inventory::{
     WalletEvent, trade_reason,
 };
 use crate::items::MAX_ID_LEN;
+use crate::shop::purchase_reason;
 use serde::{Deserialize, Serialize};
-use smol_str::{SmolStr, format_smolstr};
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 
 /// What a player asks of its items.
@@ -152,7 +153,7 @@ impl InventoryDelta {
                 item: item.clone(),
                 qty: *qty,
                 instances: instances.clone(),
-                reason: format_smolstr!("purchase:{offer}"),
+                reason: purchase_reason(offer),
             },
             InventoryEvent::ItemUsed { item } => InventoryDelta::Removed {
                 item: item.clone(),

@@ -11,7 +11,7 @@ use arbiter_components::items::Catalog;
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::player::{Health, Loading, PlayerId};
 use arbiter_components::protocol::ItemRequest;
-use arbiter_components::shop::Shop;
+use arbiter_components::shop::{Shop, purchase_reason};
 use arbiter_components::tick::{ServerTick, TickRate};
 use arbiter_components::trade::TradeLock;
 use bevy_ecs::change_detection::Mut;
@@ -194,12 +194,8 @@ fn decide(
                 .offer(offer)
                 .ok_or(InventoryError::UnknownOffer)?;
             let price = i64::try_from(offer.price).map_err(|_| InventoryError::Overflow)?;
-            let debit = wallet.change(
-                catalog,
-                &offer.currency,
-                -price,
-                format!("purchase:{}", offer.id),
-            )?;
+            let debit =
+                wallet.change(catalog, &offer.currency, -price, purchase_reason(&offer.id))?;
             let bought = inventory.buy(
                 catalog,
                 &offer.id,
