@@ -3,13 +3,13 @@
 use crate::items::{Catalog, CatalogProblem};
 use bevy_ecs::resource::Resource;
 use serde::{Deserialize, Serialize};
-use smol_str::SmolStr;
+use smol_str::{SmolStr, format_smolstr};
 use std::collections::HashSet;
 
 /// How a purchase's changes name it, as their reason (`purchase:rifle`): the item it added and
 /// the price it took.
 pub fn purchase_reason(offer: &str) -> SmolStr {
-    [PURCHASE_REASON_PREFIX, offer].into_iter().collect()
+    format_smolstr!("{PURCHASE_REASON_PREFIX}{offer}")
 }
 
 /// The start of a purchase's reason.

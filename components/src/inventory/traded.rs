@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 /// How a trade's changes name it, as their reason (`trade:7:12`): they move items and currency
 /// between players, and neither create nor destroy any.
+#[inline]
 pub fn trade_reason(trade: &str) -> SmolStr {
     // Joined, not formatted: a settlement names its trade four times, and this stays inline
     // (no allocation) up to 23 bytes.
