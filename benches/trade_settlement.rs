@@ -21,6 +21,7 @@ use bevy_ecs::system::{IntoSystem, System};
 use bevy_ecs::world::World;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TRADES: u64 = 1_000;
@@ -93,15 +94,15 @@ fn trades(players: &[Entity], back: bool) -> Vec<SettleTrade> {
             sides: [
                 TradeSide {
                     player: pair[0],
-                    items: TradedItems {
+                    items: Arc::new(TradedItems {
                         stacks: BTreeMap::from([(format!("material_{}", n % 100).into(), 1)]),
                         ..TradedItems::default()
-                    },
+                    }),
                     currencies: BTreeMap::new(),
                 },
                 TradeSide {
                     player: pair[1],
-                    items: TradedItems::default(),
+                    items: Arc::default(),
                     currencies: BTreeMap::from([("coins".into(), 5)]),
                 },
             ],

@@ -75,7 +75,7 @@ fn founding(player: &PlayerRecord, guild: u64) -> Transfer {
         leader: player.id,
     };
     Transfer {
-        id: format!("{}:{}", player.id, player.version + 1),
+        id: format!("{}:{}", player.id, player.version + 1).into(),
         at_ms: 5_000,
         legs: vec![
             TransferLeg::player(
@@ -155,7 +155,7 @@ async fn crash_between_commits(urls: Vec<String>, guild_commits_first: bool) {
     };
     store.write(shard, &batch).await.expect("one shard commits");
     let half = store.half_written_transfers().await.expect("checked");
-    assert_eq!(half, vec![(transfer.id.clone(), vec![missing])]);
+    assert_eq!(half, vec![(transfer.id.to_string(), vec![missing])]);
 
     let first = store.complete_transfers().await;
     assert!(first.left_open.is_empty(), "{:?}", first.left_open);

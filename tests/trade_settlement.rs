@@ -22,6 +22,7 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::message::Messages;
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 const BUYER: u64 = 1;
 const PRICE: u64 = 100;
@@ -76,15 +77,15 @@ fn settle_across_shards(urls: Vec<String>) {
         sides: [
             TradeSide {
                 player: buyer,
-                items: TradedItems::default(),
+                items: Arc::default(),
                 currencies: BTreeMap::from([("coins".into(), PRICE)]),
             },
             TradeSide {
                 player: seller,
-                items: TradedItems {
+                items: Arc::new(TradedItems {
                     stacks: BTreeMap::from([("medkit".into(), 1)]),
                     instances: BTreeMap::from([(rifle, "rifle".into())]),
-                },
+                }),
                 currencies: BTreeMap::new(),
             },
         ],

@@ -14,6 +14,7 @@ use arbiter::persistence::{
 use arbiter_testing::databases::{on_postgres, on_sqlite};
 use arbiter_testing::items::assert_store_clean;
 use proptest::prelude::*;
+use std::sync::Arc;
 
 const COINS: i64 = 100;
 const PRICE: i64 = 30;
@@ -35,12 +36,14 @@ fn part(event: &InventoryEvent) -> PartEvent {
 
 /// A trade share: `gave` and `got` units of wood.
 fn wood_traded(trade: &str, gave: u32, got: u32) -> PartEvent {
-    let wood = |qty| TradedItems {
-        stacks: [("wood".into(), qty)]
-            .into_iter()
-            .filter(|(_, qty)| *qty > 0)
-            .collect(),
-        ..TradedItems::default()
+    let wood = |qty| {
+        Arc::new(TradedItems {
+            stacks: [("wood".into(), qty)]
+                .into_iter()
+                .filter(|(_, qty)| *qty > 0)
+                .collect(),
+            ..TradedItems::default()
+        })
     };
     part(&InventoryEvent::ItemsTraded {
         trade: trade.into(),
@@ -110,7 +113,7 @@ fn leg_batch(store: &Store, record: &PlayerRecord, transfer: &Transfer) -> Shard
         record.id,
         Some(record.clone()),
         record.version + 1,
-        vec![PlayerEvent::Transfer(std::sync::Arc::new(transfer.clone()))],
+        vec![PlayerEvent::Transfer(Arc::new(transfer.clone()))],
     );
     ShardBatch {
         players: vec![record],
@@ -134,7 +137,7 @@ fn sale(buyer: &PlayerRecord, seller: &PlayerRecord, coins_paid: i64, wood: u32)
     let id = format!("{}:{}", buyer.id, buyer.version + 1);
     let reason = trade_reason(&id);
     Transfer {
-        id: id.clone(),
+        id: id.clone().into(),
         at_ms: 5_000,
         legs: vec![
             TransferLeg::player(
@@ -177,7 +180,10 @@ async fn crash_between_commits(urls: Vec<String>, seller_commits_first: bool) {
         .expect("one shard commits");
 
     let half = store.half_written_transfers().await.expect("checked");
-    assert_eq!(half, vec![(transfer.id.clone(), vec![lost.to_string()])]);
+    assert_eq!(
+        half,
+        vec![(transfer.id.to_string(), vec![lost.to_string()])]
+    );
     let ids = [buyer_id, seller_id];
     assert_eq!(verify_players(&store, &ids).await.expect("verify"), vec![]);
 
@@ -266,7 +272,7 @@ async fn a_transfer_to_nobody(urls: Vec<String>) {
     let half = store.half_written_transfers().await.expect("checked");
     assert_eq!(
         half,
-        vec![(transfer.id.clone(), vec![nobody.id.to_string()])]
+        vec![(transfer.id.to_string(), vec![nobody.id.to_string()])]
     );
 }
 

@@ -8,6 +8,7 @@ use foldhash::fast::FixedState;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 mod traded;
 
@@ -185,10 +186,12 @@ pub enum InventoryEvent {
         slot: EquipSlot,
     },
     /// This side's share of a settled trade: what it gave and what it got.
+    /// Shared with the trade that settled (and both sides' other copies): a share is recorded,
+    /// applied and told without copying its items.
     ItemsTraded {
         trade: SmolStr,
-        gave: TradedItems,
-        got: TradedItems,
+        gave: Arc<TradedItems>,
+        got: Arc<TradedItems>,
     },
 }
 

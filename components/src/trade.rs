@@ -10,6 +10,7 @@ use bevy_ecs::message::Message;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What a player asks of trading.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,7 +173,8 @@ pub struct TradeCancelled {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TradeSide {
     pub player: Entity,
-    pub items: TradedItems,
+    /// Shared, not copied, by the settlement's events.
+    pub items: Arc<TradedItems>,
     /// Amounts by currency.
     pub currencies: BTreeMap<SmolStr, u64>,
 }
@@ -188,7 +190,7 @@ pub struct SettleTrade {
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
 pub struct TradeSettled {
     pub trade: u64,
-    pub transfer: String,
+    pub transfer: SmolStr,
     pub players: [Entity; 2],
 }
 
@@ -252,10 +254,10 @@ mod tests {
         };
         let lock = TradeLock(TradeSide {
             player: Entity::PLACEHOLDER,
-            items: TradedItems {
+            items: Arc::new(TradedItems {
                 stacks: BTreeMap::from([("medkit".into(), 1)]),
                 instances: BTreeMap::from([(rifle, "rifle".into())]),
-            },
+            }),
             currencies: BTreeMap::from([("coins".into(), 5)]),
         });
         let shop = Shop {

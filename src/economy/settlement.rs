@@ -23,7 +23,7 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::message::{MessageReader, MessageWriter};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Query, Res, ResMut, SystemParam};
-use smol_str::SmolStr;
+use smol_str::{SmolStr, format_smolstr};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -225,10 +225,10 @@ enum Fence {
 
 /// The first side's next transfer id (unique across shards and restarts); without persistence,
 /// the trade's own number.
-fn transfer_id(trade: &SettleTrade, first: &SideItem<'_>) -> String {
+fn transfer_id(trade: &SettleTrade, first: &SideItem<'_>) -> SmolStr {
     match &first.3 {
         Some(progress) => progress.next_transfer_id(),
-        None => format!("trade-{}", trade.trade),
+        None => format_smolstr!("trade-{}", trade.trade),
     }
 }
 

@@ -107,7 +107,7 @@ mod tests {
     /// Records a leg in the journal, as settlement does.
     fn record(journal: &mut ObjectJournal) {
         let transfer = Transfer {
-            id: format!("1:{}", journal.version() + 1),
+            id: format!("1:{}", journal.version() + 1).into(),
             at_ms: 0,
             legs: Vec::new(),
         };

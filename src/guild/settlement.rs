@@ -19,7 +19,7 @@ use crate::telemetry::metrics::GUILD_TRANSFER_SECONDS;
 use arbiter_components::config::{EconomySettings, GuildSettings};
 use arbiter_components::guild::{Guild, GuildEvent, GuildRefusal, Membership, MembershipEvent};
 use arbiter_components::inventory::{
-    Inventory, InventoryError, InventoryEvent, TradedItems, Wallet, WalletEvent,
+    Inventory, InventoryError, InventoryEvent, Wallet, WalletEvent,
 };
 use arbiter_components::items::Catalog;
 use arbiter_components::player::PlayerId;
@@ -29,6 +29,7 @@ use bevy_ecs::change_detection::Mut;
 use bevy_ecs::message::{MessageReader, MessageWriter};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Query, Res, ResMut, SystemParam};
+use smol_str::{SmolStr, format_smolstr};
 use std::sync::Arc;
 
 /// How long a join waits for its sides' earlier changes to be stored before it is given up.
@@ -184,7 +185,7 @@ fn carry_out(
     let (player_id, membership, inventory, wallet, progress) = player;
     let id = match progress {
         Some(progress) => progress.next_transfer_id(),
-        None => format!("{}:guild:{}", player_id.0, due.id),
+        None => format_smolstr!("{}:guild:{}", player_id.0, due.id),
     };
     let share = share(
         due,
@@ -223,7 +224,7 @@ fn share(
     id: &str,
 ) -> Result<Share, GuildRefusal> {
     let (catalog, capacity) = (&terms.catalog, terms.economy.inventory_capacity);
-    let none = TradedItems::default();
+    let none = Arc::default();
     let change = |currency: &str, delta: i64, reason: &str| {
         wallet
             .change(catalog, currency, delta, reason)
@@ -268,7 +269,9 @@ fn share(
         GuildEvent::GuildBankDeposited { moved, .. } => {
             guild.role_of(player).ok_or(GuildRefusal::NotInGuild)?;
             let items = (!moved.items.is_empty())
-                .then(|| inventory.trade(catalog, id, &moved.items, &none, capacity))
+                .then(|| {
+                    inventory.trade(catalog, id, &Arc::new(moved.items.clone()), &none, capacity)
+                })
                 .transpose()
                 .map_err(GuildRefusal::Items)?;
             let reason = format!("guild_bank:{}", due.id);
@@ -293,7 +296,9 @@ fn share(
                 return Err(GuildRefusal::OverDailyLimit { left });
             }
             let items = (!moved.items.is_empty())
-                .then(|| inventory.trade(catalog, id, &none, &moved.items, capacity))
+                .then(|| {
+                    inventory.trade(catalog, id, &none, &Arc::new(moved.items.clone()), capacity)
+                })
                 .transpose()
                 .map_err(GuildRefusal::Items)?;
             let reason = format!("guild_bank:{}", due.id);
@@ -313,7 +318,7 @@ fn share(
 }
 
 /// The transfer as stored: the player's leg (its share) and the guild's (its event).
-fn transfer(id: String, player: u64, due: &GuildTransfer, share: Share) -> Transfer {
+fn transfer(id: SmolStr, player: u64, due: &GuildTransfer, share: Share) -> Transfer {
     let items = share.items.into_iter().map(PartEvent::deferred);
     let currencies = share.currencies.into_iter().map(PartEvent::deferred);
     let membership = share.membership.into_iter().map(PartEvent::deferred);

@@ -5,6 +5,7 @@ use super::part::{PartState, StoredPart};
 use super::record::{PartEvent, PlayerEvent, PlayerRecord, StoredEvent, Transfer};
 use super::snapshot::{SnapshotClock, SnapshotPolicy};
 use bevy_ecs::component::Component;
+use smol_str::SmolStr;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -108,13 +109,14 @@ impl Progress {
     /// The id of the transfer this player records next: its id and the seq the transfer's event
     /// takes, unique across shards and restarts (the same on every side of the transfer). Written
     /// without the formatting machinery: a settlement on the tick makes one per trade.
-    pub fn next_transfer_id(&self) -> String {
-        let mut digits = itoa::Buffer::new();
-        let mut id = String::with_capacity(41);
-        id.push_str(digits.format(self.record.id));
-        id.push(':');
-        id.push_str(digits.format(self.record.version + 1));
-        id
+    pub fn next_transfer_id(&self) -> SmolStr {
+        let (mut player, mut seq) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let parts = [
+            player.format(self.record.id),
+            ":",
+            seq.format(self.record.version + 1),
+        ];
+        parts.into_iter().collect()
     }
 
     /// Records the player's share of `transfer`, whose leg of part events the rules have just

@@ -5,6 +5,7 @@ use super::object::ObjectKey;
 use super::part::{PartError, PartState, StoredParts};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use smol_str::SmolStr;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -48,7 +49,7 @@ pub enum PlayerEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Transfer {
     /// Unique across shards: the first leg's owner and the seq of its transfer event (`7:12`).
-    pub id: String,
+    pub id: SmolStr,
     /// Milliseconds since the Unix epoch when it happened: every leg's event is of that time.
     pub at_ms: i64,
     pub legs: Vec<TransferLeg>,

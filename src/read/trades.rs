@@ -57,7 +57,7 @@ impl TradeSummary {
             return None;
         };
         let mut summary = Self {
-            trade: transfer.id.clone(),
+            trade: transfer.id.to_string(),
             seq: stored.seq,
             at_ms: transfer.at_ms,
             with: transfer
@@ -129,14 +129,14 @@ mod tests {
         };
         let items = InventoryEvent::ItemsTraded {
             trade: "7:12".into(),
-            gave: TradedItems {
+            gave: Arc::new(TradedItems {
                 instances: BTreeMap::from([(rifle, "rifle".into())]),
                 ..TradedItems::default()
-            },
-            got: TradedItems {
+            }),
+            got: Arc::new(TradedItems {
                 stacks: BTreeMap::from([("wood".into(), 4)]),
                 ..TradedItems::default()
-            },
+            }),
         };
         let coins = WalletEvent::CurrencyChanged {
             currency: "coins".into(),

@@ -7,6 +7,7 @@ use crate::items::Catalog;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How a trade's changes name it, as their reason (`trade:7:12`): they move items and currency
 /// between players, and neither create nor destroy any.
@@ -119,8 +120,8 @@ impl Inventory {
         &self,
         catalog: &Catalog,
         trade: &str,
-        gave: &TradedItems,
-        got: &TradedItems,
+        gave: &Arc<TradedItems>,
+        got: &Arc<TradedItems>,
         capacity: u32,
     ) -> Result<InventoryEvent, InventoryError> {
         let emptied = self.stacks_emptied_by(catalog, gave)?;
@@ -143,8 +144,8 @@ impl Inventory {
         }
         Ok(InventoryEvent::ItemsTraded {
             trade: trade.into(),
-            gave: gave.clone(),
-            got: got.clone(),
+            gave: Arc::clone(gave),
+            got: Arc::clone(got),
         })
     }
 

@@ -10,7 +10,6 @@ use crate::items::MAX_ID_LEN;
 use crate::shop::purchase_reason;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
-use std::collections::BTreeMap;
 
 /// What a player asks of its items.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,19 +182,20 @@ impl InventoryDelta {
             InventoryEvent::ItemUnequipped { slot } => InventoryDelta::Unequipped { slot: *slot },
             InventoryEvent::ItemsTraded { trade, gave, got } => {
                 let reason = trade_reason(trade);
-                let removed = moved(gave, |item, qty, instances| InventoryDelta::Removed {
+                let removed = |item, qty, instances| InventoryDelta::Removed {
                     item,
                     qty,
                     instances,
                     reason: reason.clone(),
-                });
-                let added = moved(got, |item, qty, instances| InventoryDelta::Added {
+                };
+                let added = |item, qty, instances| InventoryDelta::Added {
                     item,
                     qty,
                     instances,
                     reason: reason.clone(),
-                });
-                removed.chain(added).for_each(tell);
+                };
+                moved(gave, removed, &mut tell);
+                moved(got, added, &mut tell);
                 return;
             }
         };
@@ -275,24 +275,25 @@ pub struct ItemRefusal {
     pub reason: InventoryError,
 }
 
-/// One delta per item of `items`: a stack's units, or an item's instances.
-fn moved<'a>(
-    items: &'a TradedItems,
-    delta: impl Fn(SmolStr, u32, Vec<InstanceId>) -> InventoryDelta + 'a,
-) -> impl Iterator<Item = InventoryDelta> + 'a {
-    let mut instances: BTreeMap<&SmolStr, Vec<InstanceId>> = BTreeMap::new();
-    for (instance, item) in &items.instances {
-        instances.entry(item).or_default().push(*instance);
+/// Tells one delta per item of `items`: a stack's units, or an item's instances (grouped by item
+/// in a sorted list: a trade of stacks alone allocates nothing here).
+fn moved(
+    items: &TradedItems,
+    delta: impl Fn(SmolStr, u32, Vec<InstanceId>) -> InventoryDelta,
+    tell: &mut impl FnMut(InventoryDelta),
+) {
+    for (item, qty) in &items.stacks {
+        tell(delta(item.clone(), *qty, Vec::new()));
     }
-    let stacks = items
-        .stacks
+    let mut instances: Vec<(&SmolStr, InstanceId)> = items
+        .instances
         .iter()
-        .map(|(item, qty)| (item.clone(), *qty, Vec::new()));
-    let instances = instances.into_iter().map(|(item, ids)| {
+        .map(|(instance, item)| (item, *instance))
+        .collect();
+    instances.sort_unstable();
+    for group in instances.chunk_by(|one, other| one.0 == other.0) {
+        let ids: Vec<InstanceId> = group.iter().map(|(_, instance)| *instance).collect();
         let qty = u32::try_from(ids.len()).unwrap_or(u32::MAX);
-        (item.clone(), qty, ids)
-    });
-    stacks
-        .chain(instances)
-        .map(move |(item, qty, ids)| delta(item, qty, ids))
+        tell(delta(group[0].0.clone(), qty, ids));
+    }
 }

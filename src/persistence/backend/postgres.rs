@@ -80,7 +80,9 @@ pub(super) async fn write(
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::int8[], $4::text[], $5::int8[]) \
              ON CONFLICT (transfer_id, owner_kind, owner_id) DO NOTHING",
         )
-        .bind(column(&transfers, |journal| journal.transfer.id.clone()))
+        .bind(column(&transfers, |journal| {
+            journal.transfer.id.to_string()
+        }))
         .bind(column(&transfers, |journal| journal.owner_kind.to_owned()))
         .bind(column(&transfers, |journal| journal.owner as i64))
         .bind(column(&transfers, |journal| {

@@ -111,7 +111,7 @@ pub(super) async fn write(
         "INSERT INTO transfers (transfer_id, owner_kind, owner_id, transfer, at_ms) ",
         " ON CONFLICT (transfer_id, owner_kind, owner_id) DO NOTHING",
         |mut row, journal| {
-            row.push_bind(journal.transfer.id.clone())
+            row.push_bind(journal.transfer.id.to_string())
                 .push_bind(journal.owner_kind.to_owned())
                 .push_bind(journal.owner as i64)
                 .push_bind(rows::transfer(journal.transfer))

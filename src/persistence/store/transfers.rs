@@ -43,7 +43,7 @@ impl Store {
             match backend.transfer_rows(true).await {
                 Ok(rows) => open.extend(
                     rows.into_iter()
-                        .map(|(_, transfer)| (transfer.id.clone(), transfer)),
+                        .map(|(_, transfer)| (transfer.id.to_string(), transfer)),
                 ),
                 Err(source) => done.left_open.push((
                     format!("shard {shard}"),
@@ -73,8 +73,8 @@ impl Store {
                 .await
                 .map_err(StoreError::query(shard))?
             {
-                held.insert((transfer.id.clone(), owner));
-                transfers.insert(transfer.id.clone(), transfer);
+                held.insert((transfer.id.to_string(), owner));
+                transfers.insert(transfer.id.to_string(), transfer);
             }
         }
         Ok(transfers

@@ -14,6 +14,7 @@ use bevy_ecs::message::{MessageReader, MessageWriter, Messages};
 use bevy_ecs::query::{With, Without};
 use bevy_ecs::system::Res;
 use bevy_ecs::system::{Commands, Query};
+use std::sync::Arc;
 
 /// Guilds spawned for loading arrive at once, in their default (never founded) state.
 fn load_at_once(mut commands: Commands, loading: Query<Entity, (With<GuildId>, Without<Guild>)>) {
@@ -34,16 +35,17 @@ fn transfer_at_once(
     for due in transfers.read() {
         let (mut membership, mut wallet, mut inventory) =
             players.get_mut(due.player).expect("a player");
-        let none = TradedItems::default();
+        let none = Arc::<TradedItems>::default();
         let (moved, sign) = match &due.event {
             GuildEvent::GuildBankDeposited { moved, .. } => (Some(moved), -1),
             GuildEvent::GuildBankWithdrawn { moved, .. } => (Some(moved), 1),
             _ => (None, 0),
         };
         if let Some(moved) = moved {
+            let moved_items = Arc::new(moved.items.clone());
             let (gave, got) = match sign {
-                -1 => (&moved.items, &none),
-                _ => (&none, &moved.items),
+                -1 => (&moved_items, &none),
+                _ => (&none, &moved_items),
             };
             let traded = inventory
                 .trade(&catalog, "bank", gave, got, 40)

@@ -1,7 +1,7 @@
 //! Players' trade requests, in the order they arrived.
 
 use super::{InTrade, NextTradeId, Trade, TradeNews};
-use arbiter_components::inventory::{Inventory, InventoryError, TradedItems, Wallet};
+use arbiter_components::inventory::{Inventory, InventoryError, Wallet};
 use arbiter_components::items::Catalog;
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::player::PlayerId;
@@ -17,6 +17,7 @@ use bevy_ecs::query::Has;
 use bevy_ecs::system::{Query, Res, ResMut};
 use smol_str::SmolStr;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// A player as trading reads it.
 type Trader<'a> = (
@@ -61,7 +62,7 @@ pub fn handle_trade_requests(
                         version: 0,
                         sides: [from, to].map(|player| TradeSide {
                             player,
-                            items: TradedItems::default(),
+                            items: Arc::default(),
                             currencies: BTreeMap::new(),
                         }),
                         accepted: [false; 2],
@@ -184,7 +185,7 @@ fn change(
                 .offer(catalog, stacks, instances)
                 .map_err(TradeRefusal::Items)?;
             let currencies = offered_currencies(catalog, wallet, currencies)?;
-            trade.sides[side].items = items;
+            trade.sides[side].items = Arc::new(items);
             trade.sides[side].currencies = currencies;
             trade.version += 1;
             trade.accepted = [false; 2];

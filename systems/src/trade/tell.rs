@@ -61,7 +61,7 @@ pub fn tell_traders(
         (cancelled.trade, cancelled.players, outcome)
     });
     let settled = reports.settled.read().map(|settled| {
-        let transfer = settled.transfer.clone();
+        let transfer = settled.transfer.to_string();
         (
             settled.trade,
             settled.players,

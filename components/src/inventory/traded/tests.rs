@@ -89,9 +89,11 @@ fn a_trade_moves_items_both_ways_and_keeps_instance_ids_and_serials() {
     let (mut buyer, _) = holding(2, 50);
     let rifle_and_wood = seller
         .offer(&catalog, &[("wood".into(), 10)], &[rifle])
+        .map(Arc::new)
         .expect("offered");
     let wood = buyer
         .offer(&catalog, &[("wood".into(), 20)], &[])
+        .map(Arc::new)
         .expect("offered");
     let serials = (seller.next_serial(), buyer.next_serial());
 
@@ -131,9 +133,10 @@ fn a_trade_that_does_not_fit_or_gives_what_is_gone_is_refused() {
     let wood = |qty| {
         other
             .offer(&catalog, &[("wood".into(), qty)], &[])
+            .map(Arc::new)
             .expect("offered")
     };
-    let nothing = TradedItems::default();
+    let nothing = Arc::default();
     assert_eq!(
         full.trade(&catalog, "t", &nothing, &wood(6), CAPACITY),
         Err(InventoryError::StackFull)
@@ -142,17 +145,23 @@ fn a_trade_that_does_not_fit_or_gives_what_is_gone_is_refused() {
         full.trade(&catalog, "t", &nothing, &wood(5), CAPACITY)
             .is_ok()
     );
-    let stone = TradedItems {
+    let stone = Arc::new(TradedItems {
         stacks: BTreeMap::from([("stone".into(), 1)]),
         ..TradedItems::default()
-    };
+    });
     assert_eq!(
         full.trade(&catalog, "t", &nothing, &stone, CAPACITY),
         Err(InventoryError::InventoryFull),
         "three slots are used"
     );
-    let their_rifle = other.offer(&catalog, &[], &[other_rifle]).expect("offered");
-    let my_rifle = full.offer(&catalog, &[], &[rifle]).expect("offered");
+    let their_rifle = other
+        .offer(&catalog, &[], &[other_rifle])
+        .map(Arc::new)
+        .expect("offered");
+    let my_rifle = full
+        .offer(&catalog, &[], &[rifle])
+        .map(Arc::new)
+        .expect("offered");
     assert!(
         full.trade(&catalog, "t", &my_rifle, &their_rifle, CAPACITY)
             .is_ok(),
