@@ -68,8 +68,16 @@ impl Plugin for MatchmakerRolePlugin {
                 )
                     .in_set(SimulationSystems::Matchmaking),
             )
+            // Its players wait in a lobby, not in a world: nothing of theirs moves, so their
+            // positions are not advanced (or recorded for rewind) every tick.
+            .configure_sets(FixedUpdate, SimulationSystems::Movement.run_if(never))
             .add_systems(Shutdown, leave_the_fleet);
     }
+}
+
+/// A run condition that never holds.
+fn never() -> bool {
+    false
 }
 
 /// On a player back from a match that did not happen (its token carries a requeue): queued again

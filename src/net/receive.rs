@@ -26,8 +26,9 @@ type Client<'a> = (
     Has<HandedOff>,
 );
 
-/// Drains every connected client's channels, at most `max_messages_per_tick` per channel for each
-/// tick of wall-clock time this tick stands for (more than one after a stall: [`SkippedTicks`]).
+/// Drains the channels of every connected client that sent payloads since they were last read
+/// (the others have no messages), at most `max_messages_per_tick` per channel for each tick of
+/// wall-clock time this tick stands for (more than one after a stall: [`SkippedTicks`]).
 pub(super) fn receive_client_messages(
     mut server: ResMut<GameServer>,
     net: Res<NetSettings>,
@@ -42,6 +43,9 @@ pub(super) fn receive_client_messages(
     // Inputs received now are for the tick about to be simulated.
     let next_tick = tick.get() + 1;
     for (player, session, mut inputs, mut abuse, mut baseline, handed_off) in &mut clients {
+        if !server.take_unread(session.client_id) {
+            continue;
+        }
         if server.is_kicked(session.client_id) || handed_off {
             // Kicked, or sent to another server of the fleet: what it still sends is dropped
             // unread until its connection closes.

@@ -50,6 +50,9 @@ pub struct GameServer {
     /// heard from this tick. The others (idle: a lobby) get theirs once they were sent nothing for
     /// [`IDLE_SEND_INTERVAL`].
     due: HashSet<u64, RandomState>,
+    /// Clients renet was handed payloads from since their messages were last read: only they can
+    /// have any, so an idle connection (a lobby) costs no channel lookups on the tick.
+    unread: HashSet<u64, RandomState>,
 }
 
 impl std::fmt::Debug for GameServer {
@@ -78,6 +81,7 @@ impl GameServer {
             kicked: Vec::new(),
             event_channel_bytes,
             due: HashSet::default(),
+            unread: HashSet::default(),
         }
     }
 
@@ -150,6 +154,12 @@ impl GameServer {
         });
     }
 
+    /// Whether the client may have messages to read (it sent payloads since they were last
+    /// read); the caller reads them all now.
+    pub fn take_unread(&mut self, client_id: u64) -> bool {
+        self.unread.remove(&client_id)
+    }
+
     /// Whether the client was kicked and its connection is about to close: what it sends is not
     /// read any more.
     pub fn is_kicked(&self, client_id: u64) -> bool {
@@ -164,6 +174,7 @@ impl GameServer {
         let mut send = |packet: &[u8], addr: SocketAddr| reply(socket, packet, addr);
         for client_id in self.netcode.update(elapsed, &mut send) {
             self.renet.remove_connection(client_id);
+            self.unread.remove(&client_id);
         }
         self.renet.update(elapsed);
         for kicked in &mut self.kicked {
@@ -187,7 +198,7 @@ impl GameServer {
                         .process(addr, &mut self.buffer[..len], &mut send)
                     {
                         Ok(received) => {
-                            if !deliver(received, &mut self.renet) {
+                            if !deliver(received, &mut self.renet, &mut self.unread) {
                                 tally(&mut refused, "malformed_bundle");
                             }
                         }
@@ -214,6 +225,7 @@ impl GameServer {
         }
         for client_id in self.renet.disconnections_id() {
             self.netcode.disconnect(client_id, &mut send);
+            self.unread.remove(&client_id);
         }
     }
 
@@ -270,16 +282,23 @@ impl GameServer {
                 .disconnect(client_id, &mut |packet, addr| reply(socket, packet, addr));
             self.renet.remove_connection(client_id);
         }
+        self.unread.clear();
     }
 }
 
-/// Hands what a packet carried to renet: a new connection, a payload, a goodbye. False when a
-/// payload's bundle was malformed (what came before the bad frame was delivered).
-fn deliver(received: Received<'_>, renet: &mut RenetServer) -> bool {
+/// Hands what a packet carried to renet: a new connection, a payload (its client then has
+/// messages to read, `unread`), a goodbye. False when a payload's bundle was malformed (what came
+/// before the bad frame was delivered).
+fn deliver(
+    received: Received<'_>,
+    renet: &mut RenetServer,
+    unread: &mut HashSet<u64, RandomState>,
+) -> bool {
     match received {
         Received::Nothing => {}
         Received::Connected { client_id } => renet.add_connection(client_id),
         Received::Payload { client_id, payload } => {
+            unread.insert(client_id);
             for frame in frames(payload) {
                 let Ok(packet) = frame else {
                     return false;
@@ -289,7 +308,10 @@ fn deliver(received: Received<'_>, renet: &mut RenetServer) -> bool {
                 }
             }
         }
-        Received::Disconnected { client_id } => renet.remove_connection(client_id),
+        Received::Disconnected { client_id } => {
+            renet.remove_connection(client_id);
+            unread.remove(&client_id);
+        }
     }
     true
 }
