@@ -330,3 +330,6 @@ fn reply(socket: &UdpSocket, packet: &[u8], addr: SocketAddr) {
         tracing::debug!(%addr, %error, "sending to a client failed");
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,123 @@
+//! The transport over real loopback sockets: which clients the tick asks for messages.
+
+use super::*;
+use crate::net::unix_now;
+use arbiter_client::ArbiterClient;
+use arbiter_client::netcode::{ConnectToken, PrivateToken, random_bytes};
+use arbiter_client::token::user_data_for_player;
+use arbiter_components::protocol::{ClientChannel, ClientMessage, connection_config, protocol_id};
+use std::time::Instant;
+
+const KEY: [u8; 32] = [7; 32];
+const FRAME: Duration = Duration::from_millis(16);
+const CLIENT_ID: u64 = 41;
+
+fn server() -> GameServer {
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("a loopback port");
+    socket.set_nonblocking(true).expect("non-blocking");
+    let address = socket.local_addr().expect("bound");
+    let netcode = NetcodeConfig {
+        protocol_id: protocol_id(),
+        private_key: Some(KEY),
+        public_addresses: vec![address],
+        max_clients: 8,
+        requests_per_sec_per_address: 64,
+        current_time: unix_now(),
+    };
+    GameServer::new(socket, netcode, connection_config(64_000))
+}
+
+fn client_of(server: &GameServer) -> ArbiterClient {
+    let private = PrivateToken {
+        client_id: CLIENT_ID,
+        timeout_seconds: 10,
+        server_addresses: vec![server.local_addr().expect("bound")],
+        client_to_server_key: random_bytes(),
+        server_to_client_key: random_bytes(),
+        user_data: user_data_for_player(CLIENT_ID),
+    };
+    let now = unix_now().as_secs();
+    let token = ConnectToken::seal(&private, protocol_id(), now, now + 300, &KEY);
+    ArbiterClient::connect(token, None).expect("a client socket")
+}
+
+/// One frame of both ends: the client sends what it has, the server reads and answers.
+fn frame(server: &mut GameServer, client: &mut ArbiterClient) {
+    client.update(FRAME).expect("client update");
+    client.flush().expect("client flush");
+    std::thread::sleep(Duration::from_millis(2));
+    server.receive(FRAME, 1_000);
+    server.send_packets();
+    std::thread::sleep(Duration::from_millis(2));
+}
+
+/// Runs frames until `done` holds; panics after 5 s.
+fn until(
+    server: &mut GameServer,
+    client: &mut ArbiterClient,
+    done: impl Fn(&mut GameServer) -> bool,
+) {
+    let started = Instant::now();
+    while !done(server) {
+        assert!(started.elapsed() < Duration::from_secs(5), "timed out");
+        frame(server, client);
+    }
+}
+
+fn read_all(server: &mut GameServer) -> usize {
+    let mut read = 0;
+    for channel in ClientChannel::ALL {
+        while server.renet().receive_message(CLIENT_ID, channel).is_some() {
+            read += 1;
+        }
+    }
+    read
+}
+
+#[test]
+fn a_client_that_sent_a_message_stays_unread_until_read_and_one_that_sent_nothing_is_not() {
+    let mut server = server();
+    let client = &mut client_of(&server);
+    until(&mut server, client, |server| {
+        server.renet().is_connected(CLIENT_ID)
+    });
+    server.take_unread(CLIENT_ID);
+    read_all(&mut server);
+
+    client.send(&ClientMessage::Ping { client_time_us: 1 });
+    until(&mut server, client, |server| {
+        server.unread.contains(&CLIENT_ID)
+    });
+    // Not read on this tick (its player entity not there yet, say): still unread on the next
+    // ticks, however quiet the client is meanwhile.
+    for _ in 0..3 {
+        server.receive(FRAME, 1_000);
+    }
+    assert!(server.take_unread(CLIENT_ID), "a message waits to be read");
+    assert_eq!(read_all(&mut server), 1, "the ping is there");
+
+    // The client sends nothing (it is not run): nothing to ask it for.
+    server.receive(FRAME, 1_000);
+    assert!(!server.take_unread(CLIENT_ID));
+}
+
+#[test]
+fn a_client_that_leaves_with_messages_unread_is_forgotten() {
+    let mut server = server();
+    let mut client = client_of(&server);
+    until(&mut server, &mut client, |server| {
+        server.renet().is_connected(CLIENT_ID)
+    });
+    client.send(&ClientMessage::Ping { client_time_us: 1 });
+    until(&mut server, &mut client, |server| {
+        server.unread.contains(&CLIENT_ID)
+    });
+    client.disconnect();
+    let started = Instant::now();
+    while server.renet().is_connected(CLIENT_ID) {
+        assert!(started.elapsed() < Duration::from_secs(5), "timed out");
+        std::thread::sleep(Duration::from_millis(2));
+        server.receive(FRAME, 1_000);
+    }
+    assert!(server.unread.is_empty(), "nothing kept for a gone client");
+}
