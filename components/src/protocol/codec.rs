@@ -53,7 +53,7 @@ mod tests {
     use super::*;
     use crate::inventory::{EquipSlot, InstanceId, Inventory, InventoryError, Wallet};
     use crate::items::Catalog;
-    use crate::protocol::{EntityState, InputFrame};
+    use crate::protocol::{BankView, EntityState, GuildView, InputFrame};
     use crate::protocol::{InventoryDelta, InventoryView, ItemRefusal, ItemRequest};
     use crate::protocol::{MAX_OFFER_LINES, TradeOffer, TradeOutcome, TradeView};
     use crate::trade::{TradeCancel, TradePhase, TradeRefusal, TradeRequest};
@@ -226,17 +226,31 @@ mod tests {
             reason: "purchase:rifle".into(),
         });
         assert_eq!(decode_server(&encode(&changed)), Ok(changed));
+        let whole = ServerMessage::Inventory(Box::new(inventory_view()));
+        assert_eq!(decode_server(&encode(&whole)), Ok(whole));
+        let trade = ServerMessage::TradeChanged(Box::new(trade_view()));
+        assert_eq!(decode_server(&encode(&trade)), Ok(trade));
+        let settled = ServerMessage::TradeEnded {
+            trade: 4,
+            outcome: TradeOutcome::Settled {
+                transfer: "1:17".into(),
+            },
+        };
+        assert_eq!(decode_server(&encode(&settled)), Ok(settled));
+    }
+
+    /// A rifle granted: an instance, equipped.
+    fn inventory_view() -> InventoryView {
         let mut inventory = Inventory::default();
         let granted = inventory
             .grant(&catalog(), "rifle", 1, 10, 9, "starter_kit")
             .expect("fits");
         inventory.apply(&granted);
-        let whole = ServerMessage::Inventory(Box::new(InventoryView::new(
-            &inventory,
-            &Wallet::default(),
-            10,
-        )));
-        assert_eq!(decode_server(&encode(&whole)), Ok(whole));
+        InventoryView::new(&inventory, &Wallet::default(), 10)
+    }
+
+    /// Trade 4 in review: both sides offer scrap, a rifle and coins; the first accepted.
+    fn trade_view() -> TradeView {
         let offer = |player_id, accepted| TradeOffer {
             player_id,
             stacks: vec![("scrap".into(), 3)],
@@ -250,20 +264,38 @@ mod tests {
             currencies: vec![("coins".into(), 40)],
             accepted,
         };
-        let trade = ServerMessage::TradeChanged(Box::new(TradeView {
+        TradeView {
             trade: 4,
             phase: TradePhase::Review,
             version: 3,
             sides: [offer(1, true), offer(2, false)],
-        }));
-        assert_eq!(decode_server(&encode(&trade)), Ok(trade));
-        let settled = ServerMessage::TradeEnded {
-            trade: 4,
-            outcome: TradeOutcome::Settled {
-                transfer: "1:17".into(),
-            },
+        }
+    }
+
+    /// `ServerMessage` boxes its whole views to stay small in memory; on the wire each is its
+    /// index, then the view's own fields, as docs/protocol.md's table says.
+    #[test]
+    fn a_whole_view_is_sent_as_its_index_then_the_view_itself() {
+        let with_index = |index: u8, view: Vec<u8>| [vec![index], view].concat();
+        assert_eq!(
+            encode(&ServerMessage::Inventory(Box::new(inventory_view()))),
+            with_index(11, encode(&inventory_view()))
+        );
+        assert_eq!(
+            encode(&ServerMessage::TradeChanged(Box::new(trade_view()))),
+            with_index(14, encode(&trade_view()))
+        );
+        let guild = GuildView {
+            guild: 5,
+            name: "Iron Wolves".into(),
+            tag: "IW".into(),
+            members: Vec::new(),
+            bank: BankView::default(),
         };
-        assert_eq!(decode_server(&encode(&settled)), Ok(settled));
+        assert_eq!(
+            encode(&ServerMessage::Guild(Box::new(guild.clone()))),
+            with_index(17, encode(&guild))
+        );
     }
 
     #[test]

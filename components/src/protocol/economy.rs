@@ -297,3 +297,58 @@ fn moved(
         tell(delta(group[0].0.clone(), qty, ids));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    fn id(serial: u64) -> InstanceId {
+        InstanceId { origin: 1, serial }
+    }
+
+    #[test]
+    fn a_trade_share_is_told_as_stacks_then_each_item_s_instances_in_id_order_gave_before_got() {
+        let gave = TradedItems {
+            stacks: BTreeMap::from([("scrap".into(), 3)]),
+            instances: BTreeMap::from([
+                (id(2), "rifle".into()),
+                (id(3), "pistol".into()),
+                (id(1), "rifle".into()),
+            ]),
+        };
+        let got = TradedItems {
+            stacks: BTreeMap::from([("wood".into(), 4)]),
+            ..TradedItems::default()
+        };
+        let event = InventoryEvent::ItemsTraded {
+            trade: "7:12".into(),
+            gave: Arc::new(gave),
+            got: Arc::new(got),
+        };
+        let mut told = Vec::new();
+        InventoryDelta::of_item(&event, |delta| told.push(delta));
+        let reason = trade_reason("7:12");
+        let removed = |item: &str, qty, instances| InventoryDelta::Removed {
+            item: item.into(),
+            qty,
+            instances,
+            reason: reason.clone(),
+        };
+        assert_eq!(
+            told,
+            [
+                removed("scrap", 3, Vec::new()),
+                removed("pistol", 1, vec![id(3)]),
+                removed("rifle", 2, vec![id(1), id(2)]),
+                InventoryDelta::Added {
+                    item: "wood".into(),
+                    qty: 4,
+                    instances: Vec::new(),
+                    reason: reason.clone(),
+                },
+            ]
+        );
+    }
+}
