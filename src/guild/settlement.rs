@@ -19,7 +19,7 @@ use crate::telemetry::metrics::GUILD_TRANSFER_SECONDS;
 use arbiter_components::config::{EconomySettings, GuildSettings};
 use arbiter_components::guild::{Guild, GuildEvent, GuildRefusal, Membership, MembershipEvent};
 use arbiter_components::inventory::{
-    Inventory, InventoryError, InventoryEvent, Wallet, WalletEvent,
+    Inventory, InventoryError, InventoryEvent, TradedItems, Wallet, WalletEvent,
 };
 use arbiter_components::items::Catalog;
 use arbiter_components::player::PlayerId;
@@ -224,7 +224,9 @@ fn share(
     id: &str,
 ) -> Result<Share, GuildRefusal> {
     let (catalog, capacity) = (&terms.catalog, terms.economy.inventory_capacity);
-    let none = Arc::default();
+    let bank_items = |items: &TradedItems, deposit: bool| {
+        bank_share(inventory, (catalog, capacity), id, items, deposit)
+    };
     let change = |currency: &str, delta: i64, reason: &str| {
         wallet
             .change(catalog, currency, delta, reason)
@@ -268,12 +270,7 @@ fn share(
         }
         GuildEvent::GuildBankDeposited { moved, .. } => {
             guild.role_of(player).ok_or(GuildRefusal::NotInGuild)?;
-            let items = (!moved.items.is_empty())
-                .then(|| {
-                    inventory.trade(catalog, id, &Arc::new(moved.items.clone()), &none, capacity)
-                })
-                .transpose()
-                .map_err(GuildRefusal::Items)?;
+            let items = bank_items(&moved.items, true)?;
             let reason = format!("guild_bank:{}", due.id);
             let currencies = moved
                 .currencies
@@ -295,12 +292,7 @@ fn share(
             if moved.size() > left {
                 return Err(GuildRefusal::OverDailyLimit { left });
             }
-            let items = (!moved.items.is_empty())
-                .then(|| {
-                    inventory.trade(catalog, id, &none, &Arc::new(moved.items.clone()), capacity)
-                })
-                .transpose()
-                .map_err(GuildRefusal::Items)?;
+            let items = bank_items(&moved.items, false)?;
             let reason = format!("guild_bank:{}", due.id);
             let currencies = moved
                 .currencies
@@ -315,6 +307,29 @@ fn share(
         }
         other => unreachable!("only joins and the bank are transfers, not {other:?}"),
     }
+}
+
+/// The player's share of `items` moving into the guild's bank (`deposit`) or out of it; none when
+/// no items move.
+fn bank_share(
+    inventory: &Inventory,
+    (catalog, capacity): (&Catalog, u32),
+    id: &str,
+    items: &TradedItems,
+    deposit: bool,
+) -> Result<Option<InventoryEvent>, GuildRefusal> {
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let (moved, none) = (Arc::new(items.clone()), Arc::default());
+    let (gave, got) = match deposit {
+        true => (&moved, &none),
+        false => (&none, &moved),
+    };
+    inventory
+        .trade(catalog, id, gave, got, capacity)
+        .map(Some)
+        .map_err(GuildRefusal::Items)
 }
 
 /// The transfer as stored: the player's leg (its share) and the guild's (its event).
