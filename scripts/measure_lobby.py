@@ -72,6 +72,7 @@ print(json.dumps({
     "window_secs": round(last["at"] - first["at"], 1),
     "ticks": ticks,
     "ticks_within_5ms": round(within.get(0.005, 0) / ticks, 5),
+    "share_of_ticks_within_ms": {f"{le * 1000:g}": round(n / ticks, 4) for le, n in sorted(within.items())},
     "p99_at_most_secs": p99_bucket,
     "overruns": last["overruns"] - first["overruns"],
     "datagrams_per_client_per_sec_in_out": [round((last[way] - first[way]) / (last["at"] - first["at"]) / count, 2)
