@@ -193,6 +193,9 @@ impl ArbiterClient {
                 }
             }
         }
+        if self.received.len() > arrived_before {
+            self.pace.heard();
+        }
         match self.fleet.observe(&self.received[arrived_before..]) {
             Some(next_server) => self.move_to(next_server),
             None => Ok(()),
@@ -243,7 +246,7 @@ impl ArbiterClient {
     }
 
     /// Encrypts and sends everything queued: one datagram, unless it exceeds one payload. With
-    /// nothing queued and nothing awaiting an ack, only every
+    /// nothing queued, nothing arrived and nothing awaiting an ack, only about every
     /// [`IDLE_SEND_INTERVAL`](arbiter_components::protocol::IDLE_SEND_INTERVAL) (renet's acks).
     pub fn flush(&mut self) -> Result<(), ClientError> {
         if self.netcode.is_connected() {

@@ -1,20 +1,31 @@
-//! When a client's renet packets go out: at every flush that has something to carry, and while
-//! idle (a lobby) about every [`IDLE_SEND_INTERVAL`] — see there why not more often.
+//! When a client's renet packets go out: at every flush that has something to carry or to
+//! acknowledge, and while idle (a lobby) about every [`IDLE_SEND_INTERVAL`] — see there why not
+//! more often.
 
+use crate::netcode::random_bytes;
 use arbiter_components::protocol::IDLE_SEND_INTERVAL;
 use renet::{ConnectionConfig, RenetClient, SendType};
 use std::time::Duration;
 
-/// An idle client sends its acks this much before netcode's keep-alive would be due (which it
-/// then replaces), so an idle connection sends one datagram per interval, not two.
+/// An idle client sends its acks at least this much before netcode's keep-alive would be due
+/// (which it then replaces), so an idle connection sends one datagram per interval, not two.
 const BEFORE_KEEP_ALIVE: Duration = Duration::from_millis(20);
 
 #[derive(Debug)]
 pub(crate) struct SendPace {
     /// A message was queued since the last send.
     queued: bool,
+    /// A message arrived since the last send: its ack goes out at the next flush, so the server
+    /// does not resend it.
+    heard: bool,
     /// The reliable channels and their memory: less free means a message awaits its ack.
     reliable: Vec<(u8, usize)>,
+    /// How long this idle stretch lasts: between three quarters of the interval and the whole of
+    /// it, drawn anew after each send. Clients that connected together (a lobby after a restart)
+    /// would otherwise send in the same tick, every interval, for as long as they stay.
+    idle_for: Duration,
+    /// State of the draw (xorshift64; seeded from the system's random source).
+    seed: u64,
 }
 
 impl SendPace {
@@ -30,29 +41,98 @@ impl SendPace {
             })
             .map(|channel| (channel.channel_id, channel.max_memory_usage_bytes))
             .collect();
-        Self {
+        let mut pace = Self {
             queued: false,
+            heard: false,
             reliable,
-        }
+            idle_for: IDLE_SEND_INTERVAL,
+            // xorshift's state must not be zero.
+            seed: u64::from_le_bytes(random_bytes()) | 1,
+        };
+        pace.draw_idle_stretch();
+        pace
     }
 
     pub(crate) fn queued(&mut self) {
         self.queued = true;
     }
 
+    pub(crate) fn heard(&mut self) {
+        self.heard = true;
+    }
+
     /// Whether to send now, the connection having sent nothing for `quiet`: something was
-    /// queued, a reliable message awaits its ack (renet resends it on its channel's schedule,
-    /// which needs a send each frame), or it was quiet long enough.
+    /// queued or arrived to be acknowledged, a reliable message awaits its ack (renet resends it
+    /// on its channel's schedule, which needs a send each frame), or it was quiet long enough.
     pub(crate) fn due(&self, quiet: Option<Duration>, renet: &RenetClient) -> bool {
         self.queued
+            || self.heard
             || self
                 .reliable
                 .iter()
                 .any(|&(channel, memory)| renet.channel_available_memory(channel) < memory)
-            || quiet.is_none_or(|quiet| quiet + BEFORE_KEEP_ALIVE >= IDLE_SEND_INTERVAL)
+            || quiet.is_none_or(|quiet| quiet + BEFORE_KEEP_ALIVE >= self.idle_for)
     }
 
     pub(crate) fn sent(&mut self) {
         self.queued = false;
+        self.heard = false;
+        self.draw_idle_stretch();
+    }
+
+    fn draw_idle_stretch(&mut self) {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        let quarter = IDLE_SEND_INTERVAL / 4;
+        let share = (self.seed >> 11) as f64 / (1u64 << 53) as f64;
+        self.idle_for = IDLE_SEND_INTERVAL - quarter.mul_f64(share);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arbiter_components::protocol::connection_config;
+
+    #[test]
+    fn idle_stretches_vary_between_three_quarters_and_the_whole_interval() {
+        let mut pace = SendPace::new(&connection_config(1024));
+        let stretches: Vec<Duration> = (0..200)
+            .map(|_| {
+                pace.sent();
+                pace.idle_for
+            })
+            .collect();
+        assert!(stretches.iter().all(|stretch| {
+            *stretch >= IDLE_SEND_INTERVAL * 3 / 4 && *stretch <= IDLE_SEND_INTERVAL
+        }));
+        let (shortest, longest) = (
+            stretches.iter().min().copied(),
+            stretches.iter().max().copied(),
+        );
+        assert!(
+            longest
+                .zip(shortest)
+                .is_some_and(|(longest, shortest)| { longest - shortest > IDLE_SEND_INTERVAL / 8 }),
+            "the stretches spread over the quarter: {shortest:?} to {longest:?}"
+        );
+    }
+
+    #[test]
+    fn a_message_heard_is_acknowledged_at_the_next_flush_and_then_the_pace_is_idle() {
+        let mut pace = SendPace::new(&connection_config(1024));
+        let renet = RenetClient::new(connection_config(1024));
+        let just_sent = Some(Duration::from_millis(10));
+        pace.sent();
+        assert!(!pace.due(just_sent, &renet), "idle right after a send");
+        pace.heard();
+        assert!(pace.due(just_sent, &renet), "an arrival is acknowledged");
+        pace.sent();
+        assert!(!pace.due(just_sent, &renet));
+        assert!(
+            pace.due(Some(IDLE_SEND_INTERVAL), &renet),
+            "a whole interval"
+        );
     }
 }

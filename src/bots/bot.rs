@@ -251,7 +251,8 @@ impl Bot {
             return;
         }
         self.maybe_fire(now_us);
-        if self.frame.is_multiple_of(PING_EVERY_FRAMES) {
+        // Each bot at its own phase: a swarm started together does not ping in one frame.
+        if (self.frame + self.seed).is_multiple_of(PING_EVERY_FRAMES) {
             self.client.send(&ClientMessage::Ping {
                 client_time_us: now_us,
             });

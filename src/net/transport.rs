@@ -10,9 +10,7 @@ use arbiter_client::bundle::{Bundler, frames};
 use arbiter_client::netcode::MAX_PACKET_BYTES;
 use arbiter_client::seat::{Requeue, Seat};
 use arbiter_client::token::player_id_from_user_data;
-use arbiter_components::protocol::{
-    IDLE_SEND_INTERVAL, KickReason, ServerChannel, ServerMessage, encode,
-};
+use arbiter_components::protocol::{KickReason, ServerChannel, ServerMessage, encode};
 use bevy_ecs::resource::Resource;
 use foldhash::fast::RandomState;
 use renet::{ConnectionConfig, RenetServer};
@@ -20,6 +18,10 @@ use std::collections::HashSet;
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
+
+mod sending;
+
+use sending::{Sending, acks_only};
 
 /// How long a kicked connection stays open at most for its `Kicked` to be acknowledged: several
 /// resends on a lossy link, and a client that never answers does not keep its slot for long.
@@ -46,10 +48,9 @@ pub struct GameServer {
     kicked: Vec<Kicked>,
     /// The event channel's memory: all of it free means every reliable message was acknowledged.
     event_channel_bytes: usize,
-    /// Clients queued a message this tick: their renet packets go out now, as do those of clients
-    /// heard from this tick. The others (idle: a lobby) get theirs once they were sent nothing for
-    /// [`IDLE_SEND_INTERVAL`].
-    due: HashSet<u64, RandomState>,
+    /// Which clients' renet packets go out this tick; nobody else's. A connection with nothing to
+    /// say costs nothing on the tick: netcode's sweep keeps it alive.
+    sending: Sending,
     /// Clients renet was handed payloads from since their messages were last read: only they can
     /// have any, so an idle connection (a lobby) costs no channel lookups on the tick.
     unread: HashSet<u64, RandomState>,
@@ -80,7 +81,7 @@ impl GameServer {
             bundler: Bundler::default(),
             kicked: Vec::new(),
             event_channel_bytes,
-            due: HashSet::default(),
+            sending: Sending::default(),
             unread: HashSet::default(),
         }
     }
@@ -135,7 +136,7 @@ impl GameServer {
     /// Queues an encoded message for `client_id` on `channel`, to go out this tick.
     pub fn send_bytes(&mut self, client_id: u64, channel: ServerChannel, bytes: Vec<u8>) {
         self.renet.send_message(client_id, channel, bytes);
-        self.due.insert(client_id);
+        self.sending.queued(client_id, channel);
     }
 
     /// Tells the client why, then closes its connection once it acknowledged that (at most
@@ -177,6 +178,7 @@ impl GameServer {
             self.unread.remove(&client_id);
         }
         self.renet.update(elapsed);
+        self.sending.advance(elapsed);
         for kicked in &mut self.kicked {
             kicked.linger_left = kicked.linger_left.saturating_sub(elapsed);
         }
@@ -198,7 +200,12 @@ impl GameServer {
                         .process(addr, &mut self.buffer[..len], &mut send)
                     {
                         Ok(received) => {
-                            if !deliver(received, &mut self.renet, &mut self.unread) {
+                            if !deliver(
+                                received,
+                                &mut self.renet,
+                                &mut self.unread,
+                                &mut self.sending,
+                            ) {
                                 tally(&mut refused, "malformed_bundle");
                             }
                         }
@@ -239,15 +246,13 @@ impl GameServer {
             sent += packet.len() as u64;
             datagrams += 1;
         };
-        for client_id in self.renet.clients_id() {
-            let idle = !self.due.contains(&client_id)
-                && self.netcode.is_idle(client_id, IDLE_SEND_INTERVAL);
-            if idle {
-                continue;
-            }
+        for &(client_id, must_send) in self.sending.this_tick() {
             let Ok(packets) = self.renet.get_packets_to_send(client_id) else {
                 continue;
             };
+            if !must_send && acks_only(packets.iter().map(|packet| &packet[..])) {
+                continue;
+            }
             let netcode = &mut self.netcode;
             let mut send_bundle = |bundle: &[u8]| {
                 netcode.send_payload(client_id, bundle, &mut send);
@@ -257,14 +262,16 @@ impl GameServer {
             }
             self.bundler.finish(&mut send_bundle);
         }
-        self.due.clear();
         metrics::counter!(PACKETS_SENT_TOTAL).increment(datagrams);
         metrics::counter!(BYTES_SENT_TOTAL).increment(sent);
         let (renet, event_channel_bytes) = (&mut self.renet, self.event_channel_bytes);
+        let acknowledged = |renet: &RenetServer, client_id: u64| {
+            renet.channel_available_memory(client_id, ServerChannel::Event) == event_channel_bytes
+        };
+        self.sending
+            .sent(|client_id| renet.is_connected(client_id) && !acknowledged(renet, client_id));
         self.kicked.retain(|kicked| {
-            let acknowledged = renet
-                .channel_available_memory(kicked.client_id, ServerChannel::Event)
-                == event_channel_bytes;
+            let acknowledged = acknowledged(renet, kicked.client_id);
             let close = acknowledged || kicked.linger_left.is_zero();
             if close {
                 renet.disconnect(kicked.client_id);
@@ -293,12 +300,14 @@ fn deliver(
     received: Received<'_>,
     renet: &mut RenetServer,
     unread: &mut HashSet<u64, RandomState>,
+    sending: &mut Sending,
 ) -> bool {
     match received {
         Received::Nothing => {}
         Received::Connected { client_id } => renet.add_connection(client_id),
         Received::Payload { client_id, payload } => {
             unread.insert(client_id);
+            sending.heard(client_id, frames(payload).map_while(Result::ok));
             for frame in frames(payload) {
                 let Ok(packet) = frame else {
                     return false;

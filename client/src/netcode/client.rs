@@ -1,5 +1,5 @@
 //! A netcode 1.02 client: the handshake (request, challenge response) at 10 Hz, payloads and
-//! keep-alives once connected, replay protection and the standard's timeouts. Sockets stay with the
+//! keep-alives (once a second) once connected, replay protection and the standard's timeouts. Sockets stay with the
 //! caller: it hands in what arrived and sends what this returns.
 
 use super::packet::{Header, Outbound, open_packet};
@@ -10,8 +10,13 @@ use super::{
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// How often handshake packets, and keep-alives on an idle connection, are sent.
-const SEND_INTERVAL: Duration = Duration::from_millis(100);
+/// How often handshake packets are sent (the standard's "some rate, like 10 Hz").
+const HANDSHAKE_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How often a connected client that sent nothing else sends a keep-alive. The standard leaves the
+/// rate open ("some rate, like 10 Hz"); what ends a connection is its timeout, seconds long, and
+/// every datagram of an idle player (a lobby) costs the server, so once a second.
+pub const KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Why a client stopped (the standard's negative states, and the two ways of leaving).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -196,9 +201,13 @@ impl NetcodeClient {
             }
             _ => {}
         }
+        let interval = match self.state {
+            State::Connected => KEEP_ALIVE_INTERVAL,
+            _ => HANDSHAKE_INTERVAL,
+        };
         if self
             .last_sent
-            .is_some_and(|sent| self.time - sent < SEND_INTERVAL)
+            .is_some_and(|sent| self.time - sent < interval)
         {
             return None;
         }

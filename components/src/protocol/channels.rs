@@ -12,12 +12,14 @@ const RELIABLE_RESEND: Duration = Duration::from_millis(200);
 /// small; the copies cost a few hundred bytes a second.
 const COMMAND_RESEND: Duration = Duration::from_millis(15);
 
-/// How often an idle connection sends its renet packets (acks) either way. renet acknowledges
-/// every packet, acks included, so two idle peers sending whenever an ack is pending would trade
-/// datagrams every tick forever; at this pace an idle player (a lobby) costs ten a second each
-/// way, as netcode's keep-alives do. A side with a message to send, or (the server) one that just
-/// heard from its peer, sends at once.
-pub const IDLE_SEND_INTERVAL: Duration = Duration::from_millis(100);
+/// How often an idle client sends its renet packets (acks). renet acknowledges every packet, acks
+/// included, so two idle peers sending whenever an ack is pending would trade datagrams every tick
+/// forever. So a client sends at once only what carries a message, or acknowledges one it
+/// received, or while its own reliable message awaits an ack; otherwise about this often (netcode's
+/// keep-alives at the same pace). The server answers a datagram only when it carried more than
+/// acks. An idle player (a lobby) then costs about one datagram a second each way, and a
+/// matchmaker holds thousands; waiting here never delays a message.
+pub const IDLE_SEND_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Channels from client to server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

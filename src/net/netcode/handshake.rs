@@ -241,7 +241,7 @@ impl NetcodeServer {
             .pending
             .remove(&from)
             .unwrap_or_else(|| unreachable!("looked up above"));
-        let index = self.take_index();
+        let index = self.take_slot(challenge.client_id);
         let mut client = Client {
             address: from,
             index,

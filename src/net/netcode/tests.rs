@@ -134,31 +134,34 @@ fn connect(server: &mut NetcodeServer, client: &mut NetcodeClient, from: SocketA
 }
 
 #[test]
-fn a_connection_is_idle_while_unheard_this_tick_and_served_within_the_interval() {
-    let mut server = server(8);
-    let mut client = client(token(7));
-    connect(&mut server, &mut client, client_address(1));
-    let interval = Duration::from_millis(100);
+fn the_sweep_keeps_every_quiet_client_alive_once_a_second_and_times_out_every_silent_one() {
+    // Twelve connect within a second (no keep-alive is due while they do); each 16 ms tick then
+    // looks at two of them.
+    let mut server = server(64);
+    let mut clients: Vec<NetcodeClient> = (1..=12).map(|id| client(token(id))).collect();
+    for (n, client) in (1..).zip(&mut clients) {
+        connect(&mut server, client, client_address(n));
+    }
+    // Over a keep-alive interval and one sweep, every client gets exactly one keep-alive.
     let mut wire = Wire::default();
-    server.update(FRAME, &mut wire.sink());
-    assert!(server.send_payload(7, b"down", &mut wire.sink()));
-    assert!(
-        server.is_idle(7, interval),
-        "unheard this tick, just served"
-    );
-    let (_, packet) = client.generate_payload_packet(b"up").expect("payload");
-    let _ = server.process(client_address(1), &mut packet.to_vec(), &mut wire.sink());
-    assert!(!server.is_idle(7, interval), "heard this tick");
-    // Quiet both ways for longer than the interval (the timeout is 5 s).
-    let mut quiet = Wire::default();
-    server.update(Duration::from_millis(150), &mut quiet.sink());
-    let kept_alive = !quiet.0.is_empty();
-    assert_eq!(
-        server.is_idle(7, interval),
-        kept_alive,
-        "idle only if a keep-alive just went"
-    );
-    assert!(!server.is_idle(8, interval), "no such client");
+    let mut elapsed = Duration::ZERO;
+    while elapsed < KEEP_ALIVE_INTERVAL + SWEEP {
+        assert!(server.update(FRAME, &mut wire.sink()).is_empty());
+        elapsed += FRAME;
+    }
+    let mut kept_alive: Vec<SocketAddr> = wire.0.iter().map(|(_, to)| *to).collect();
+    kept_alive.sort_unstable();
+    let everyone: Vec<SocketAddr> = (1..=12).map(client_address).collect();
+    assert_eq!(kept_alive, everyone, "one keep-alive each");
+    // Silent past the 5 s timeout: every client is found out within one more sweep.
+    let mut timed_out = Vec::new();
+    while elapsed < Duration::from_secs(5) + SWEEP * 2 {
+        timed_out.extend(server.update(FRAME, &mut Wire::default().sink()));
+        elapsed += FRAME;
+    }
+    timed_out.sort_unstable();
+    assert_eq!(timed_out, (1..=12).collect::<Vec<u64>>());
+    assert_eq!(server.client_ids().count(), 0);
 }
 
 #[test]

@@ -94,8 +94,8 @@ fn a_challenge_then_a_keep_alive_connect_and_payloads_flow_once_each() {
     assert_eq!(client.process(&mut payload), None, "a replay is dropped");
     let up = client.payload(b"input").expect("connected").to_vec();
     assert_eq!(opened(&up), (PacketKind::Payload, b"input".to_vec()));
-    // Idle for 100 ms: a keep-alive.
-    let idle: Vec<Vec<u8>> = (0..7)
+    // Idle for a second (63 frames of 16 ms): one keep-alive.
+    let idle: Vec<Vec<u8>> = (0..63)
         .filter_map(|_| client.update(FRAME).map(<[u8]>::to_vec))
         .collect();
     assert_eq!(idle.len(), 1);
