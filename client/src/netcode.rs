@@ -9,7 +9,7 @@ mod packet;
 mod replay;
 mod token;
 
-pub use client::{DisconnectReason, KEEP_ALIVE_INTERVAL, NetcodeClient};
+pub use client::{DisconnectReason, KEEP_ALIVE_INTERVAL, NetcodeClient, keep_alive_interval};
 pub use crypto::{PacketKey, random_bytes};
 pub use packet::{
     ChallengeToken, ConnectionRequest, Header, Outbound, PacketError, PacketKind,

@@ -12,8 +12,8 @@ mod handshake;
 mod request_limit;
 
 use arbiter_client::netcode::{
-    Header, KEEP_ALIVE_INTERVAL, KEY_BYTES, MAX_PACKET_BYTES, PacketError, PacketKey, PacketKind,
-    USER_DATA_BYTES, open_packet, random_bytes,
+    Header, KEY_BYTES, MAX_PACKET_BYTES, PacketError, PacketKey, PacketKind, USER_DATA_BYTES,
+    open_packet, random_bytes,
 };
 use client::Client;
 use foldhash::fast::RandomState;
@@ -299,8 +299,7 @@ impl NetcodeServer {
             };
             if client.timed_out(time) {
                 timed_out.push(client_id);
-            } else if time.saturating_sub(client.last_sent) >= KEEP_ALIVE_INTERVAL {
-                // Once a second, as the clients do: the connection's timeout is seconds long.
+            } else if client.keep_alive_due(time) {
                 let len = client.keep_alive(&mut self.out[..], max_clients, protocol_id);
                 client.last_sent = time;
                 send(&self.out[..len], client.address);

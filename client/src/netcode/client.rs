@@ -13,10 +13,19 @@ use std::time::Duration;
 /// How often handshake packets are sent (the standard's "some rate, like 10 Hz").
 const HANDSHAKE_INTERVAL: Duration = Duration::from_millis(100);
 
-/// How often a connected client that sent nothing else sends a keep-alive. The standard leaves the
-/// rate open ("some rate, like 10 Hz"); what ends a connection is its timeout, seconds long, and
-/// every datagram of an idle player (a lobby) costs the server, so once a second.
+/// How often a connected peer that sent nothing else sends a keep-alive, at most. The standard
+/// leaves the rate open ("some rate, like 10 Hz"); what ends a connection is its timeout, seconds
+/// long, and every datagram of an idle player (a lobby) costs the server, so once a second.
 pub const KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The keep-alive interval for a connection with `timeout` (`None`: never times out): once a
+/// second, or four times per timeout when that is shorter, so one lost keep-alive never ends a
+/// connection (a token may carry a timeout of one second).
+pub fn keep_alive_interval(timeout: Option<Duration>) -> Duration {
+    timeout.map_or(KEEP_ALIVE_INTERVAL, |timeout| {
+        KEEP_ALIVE_INTERVAL.min(timeout / 4)
+    })
+}
 
 /// Why a client stopped (the standard's negative states, and the two ways of leaving).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -202,7 +211,7 @@ impl NetcodeClient {
             _ => {}
         }
         let interval = match self.state {
-            State::Connected => KEEP_ALIVE_INTERVAL,
+            State::Connected => keep_alive_interval(timeout),
             _ => HANDSHAKE_INTERVAL,
         };
         if self

@@ -1,6 +1,8 @@
 //! One connected client: its keys, sequence, replay memory and clocks.
 
-use arbiter_client::netcode::{Outbound, PacketKey, PacketKind, ReplayProtection, USER_DATA_BYTES};
+use arbiter_client::netcode::{
+    Outbound, PacketKey, PacketKind, ReplayProtection, USER_DATA_BYTES, keep_alive_interval,
+};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -35,6 +37,11 @@ impl Client {
         data[4..].copy_from_slice(&u32::try_from(max_clients).unwrap_or(u32::MAX).to_le_bytes());
         self.outbound
             .write(out, PacketKind::KeepAlive, &data, protocol_id)
+    }
+
+    /// Whether a keep-alive is due: nothing was sent to the client for its keep-alive interval.
+    pub(super) fn keep_alive_due(&self, now: Duration) -> bool {
+        now.saturating_sub(self.last_sent) >= keep_alive_interval(self.timeout)
     }
 
     pub(super) fn timed_out(&self, now: Duration) -> bool {

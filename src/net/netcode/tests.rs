@@ -2,7 +2,9 @@
 //! test, which can drop, replay or forge it.
 
 use super::*;
-use arbiter_client::netcode::{ConnectToken, PrivateToken, REQUEST_PACKET_BYTES};
+use arbiter_client::netcode::{
+    ConnectToken, KEEP_ALIVE_INTERVAL, PrivateToken, REQUEST_PACKET_BYTES,
+};
 use proptest::prelude::*;
 use renetcode::{ClientAuthentication, NetcodeClient};
 

@@ -94,8 +94,8 @@ fn a_challenge_then_a_keep_alive_connect_and_payloads_flow_once_each() {
     assert_eq!(client.process(&mut payload), None, "a replay is dropped");
     let up = client.payload(b"input").expect("connected").to_vec();
     assert_eq!(opened(&up), (PacketKind::Payload, b"input".to_vec()));
-    // Idle for a second (63 frames of 16 ms): one keep-alive.
-    let idle: Vec<Vec<u8>> = (0..63)
+    // The token's timeout is 2 s, so keep-alives go every 500 ms: one in 32 frames of 16 ms.
+    let idle: Vec<Vec<u8>> = (0..32)
         .filter_map(|_| client.update(FRAME).map(<[u8]>::to_vec))
         .collect();
     assert_eq!(idle.len(), 1);
@@ -171,4 +171,17 @@ fn a_silent_server_times_the_connection_out_and_a_disconnect_packet_ends_it() {
     let mut client = connected_client();
     client.process(&mut from_server(PacketKind::Disconnect, 5, &[]));
     assert_eq!(client.disconnect_reason(), Some(DisconnectReason::ByServer));
+}
+
+#[test]
+fn keep_alives_go_once_a_second_or_four_times_per_shorter_timeout() {
+    assert_eq!(keep_alive_interval(None), KEEP_ALIVE_INTERVAL);
+    assert_eq!(
+        keep_alive_interval(Some(Duration::from_secs(10))),
+        Duration::from_secs(1)
+    );
+    assert_eq!(
+        keep_alive_interval(Some(Duration::from_secs(1))),
+        Duration::from_millis(250)
+    );
 }
