@@ -322,9 +322,10 @@ fn bank_share(
         return Ok(None);
     }
     let (moved, none) = (Arc::new(items.clone()), Arc::default());
-    let (gave, got) = match deposit {
-        true => (&moved, &none),
-        false => (&none, &moved),
+    let (gave, got) = if deposit {
+        (&moved, &none)
+    } else {
+        (&none, &moved)
     };
     inventory
         .trade(catalog, id, gave, got, capacity)

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 mod sending;
 
-use sending::{Sending, acks_only};
+use sending::{Sending, acks_only, is_ack};
 
 /// How long a kicked connection stays open at most for its `Kicked` to be acknowledged: several
 /// resends on a lossy link, and a client that never answers does not keep its slot for long.
@@ -293,9 +293,9 @@ impl GameServer {
     }
 }
 
-/// Hands what a packet carried to renet: a new connection, a payload (its client then has
-/// messages to read, `unread`), a goodbye. False when a payload's bundle was malformed (what came
-/// before the bad frame was delivered).
+/// Hands what a packet carried to renet: a new connection, a payload (with more than acks, its
+/// client then has messages to read, `unread`, and is answered this tick), a goodbye. False when
+/// a payload's bundle was malformed (what came before the bad frame was delivered).
 fn deliver(
     received: Received<'_>,
     renet: &mut RenetServer,
@@ -306,16 +306,23 @@ fn deliver(
         Received::Nothing => {}
         Received::Connected { client_id } => renet.add_connection(client_id),
         Received::Payload { client_id, payload } => {
-            unread.insert(client_id);
-            sending.heard(client_id, frames(payload).map_while(Result::ok));
+            // Only a datagram with more than acks has messages to read and wants an answer.
+            let (mut more_than_acks, mut well_formed) = (false, true);
             for frame in frames(payload) {
                 let Ok(packet) = frame else {
-                    return false;
+                    well_formed = false;
+                    break;
                 };
+                more_than_acks |= !is_ack(packet);
                 if renet.process_packet_from(packet, client_id).is_err() {
                     tracing::debug!(client_id, "payload for a client renet does not know");
                 }
             }
+            if more_than_acks {
+                unread.insert(client_id);
+                sending.heard(client_id);
+            }
+            return well_formed;
         }
         Received::Disconnected { client_id } => {
             renet.remove_connection(client_id);

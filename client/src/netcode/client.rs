@@ -1,6 +1,6 @@
 //! A netcode 1.02 client: the handshake (request, challenge response) at 10 Hz, payloads and
-//! keep-alives (once a second) once connected, replay protection and the standard's timeouts. Sockets stay with the
-//! caller: it hands in what arrived and sends what this returns.
+//! keep-alives (about once a second) once connected, replay protection and the standard's
+//! timeouts. Sockets stay with the caller: it hands in what arrived and sends what this returns.
 
 use super::packet::{Header, Outbound, open_packet};
 use super::{

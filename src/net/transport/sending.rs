@@ -1,8 +1,7 @@
 //! Which clients' renet packets go out on a tick: those the server queued a message for, those
 //! that sent something to answer, and now and then those with a reliable message not
-//! acknowledged yet. Nobody
-//! else is asked: an idle connection (a lobby) costs the tick nothing, and netcode's keep-alives
-//! keep it open.
+//! acknowledged yet. Nobody else is asked: an idle connection (a lobby) costs the tick nothing,
+//! and netcode's keep-alives keep it open.
 
 use arbiter_components::protocol::ServerChannel;
 use foldhash::fast::RandomState;
@@ -34,9 +33,14 @@ pub(super) struct Sending {
     tick: Vec<(u64, bool)>,
 }
 
+/// Whether a renet packet carries acknowledgements and nothing else.
+pub(super) fn is_ack(packet: &[u8]) -> bool {
+    packet.first() == Some(&RENET_ACK_PACKET)
+}
+
 /// Whether renet's `packets` are acknowledgements and nothing else (or none at all).
 pub(super) fn acks_only<'a>(mut packets: impl Iterator<Item = &'a [u8]>) -> bool {
-    packets.all(|packet| packet.first() == Some(&RENET_ACK_PACKET))
+    packets.all(is_ack)
 }
 
 impl Sending {
@@ -53,12 +57,9 @@ impl Sending {
         self.now += elapsed;
     }
 
-    /// The client sent `packets` (renet's, from one datagram): answered this tick unless they were
-    /// only acknowledgements.
-    pub(super) fn heard<'a>(&mut self, client_id: u64, packets: impl Iterator<Item = &'a [u8]>) {
-        if !acks_only(packets) {
-            self.due.push(client_id);
-        }
+    /// The client sent more than acknowledgements: it is answered this tick.
+    pub(super) fn heard(&mut self, client_id: u64) {
+        self.due.push(client_id);
     }
 
     /// The clients whose packets are asked for now, by id, each with whether they go out even if
@@ -92,8 +93,11 @@ impl Sending {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::netcode::Received;
+    use arbiter_client::bundle::Bundler;
     use arbiter_components::protocol::connection_config;
-    use renet::RenetClient;
+    use renet::{RenetClient, RenetServer};
+    use std::collections::HashSet;
 
     /// What a renet client sends after receiving one packet and having nothing to say: an ack.
     fn ack_packets() -> Vec<Vec<u8>> {
@@ -119,23 +123,52 @@ mod tests {
         assert_eq!(packets[0].first(), Some(&RENET_ACK_PACKET));
     }
 
+    /// The payload of one datagram carrying `packets`.
+    fn bundled<'a>(packets: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
+        let (mut bundler, mut payload) = (Bundler::default(), Vec::new());
+        let mut keep = |bundle: &[u8]| payload = bundle.to_vec();
+        for packet in packets {
+            bundler.push(packet, &mut keep);
+        }
+        bundler.finish(&mut keep);
+        payload
+    }
+
     #[test]
     fn a_datagram_of_acks_is_not_answered_and_one_with_a_message_is() {
-        let mut sending = Sending::default();
+        let (mut sending, mut unread) = (Sending::default(), HashSet::default());
+        let mut renet = RenetServer::new(connection_config(1024));
+        renet.add_connection(7);
+        let mut deliver = |payload: &[u8], sending: &mut Sending| {
+            let received = Received::Payload {
+                client_id: 7,
+                payload,
+            };
+            assert!(super::super::deliver(
+                received,
+                &mut renet,
+                &mut unread,
+                sending
+            ));
+        };
         let acks = ack_packets();
-        sending.heard(7, acks.iter().map(Vec::as_slice));
+        deliver(&bundled(acks.iter().map(Vec::as_slice)), &mut sending);
         assert!(sending.this_tick().is_empty());
         assert!(acks_only(acks.iter().map(Vec::as_slice)));
         let mut client = RenetClient::new(connection_config(1024));
         client.set_connected();
         client.send_message(0, vec![9]);
         let input = client.get_packets_to_send();
-        sending.heard(7, acks.iter().chain(&input).map(|packet| &packet[..]));
+        deliver(
+            &bundled(acks.iter().chain(&input).map(|packet| &packet[..])),
+            &mut sending,
+        );
         assert_eq!(sending.this_tick(), &[(7, true)]);
         assert!(
             sending.this_tick().is_empty(),
             "only on the tick it was heard"
         );
+        assert!(unread.contains(&7), "its message is to be read");
     }
 
     #[test]
