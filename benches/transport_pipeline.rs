@@ -7,7 +7,7 @@
 //! `cargo bench --bench transport_pipeline`
 
 use arbiter::net::netcode::{NetcodeConfig, NetcodeServer, Received};
-use arbiter::net::unix_now;
+use arbiter::net::{Connections, unix_now};
 use arbiter::settings::NetSettings;
 use arbiter_client::bundle::{Bundler, frames};
 use arbiter_client::netcode::{ConnectToken, NetcodeClient, PrivateToken, random_bytes};
@@ -17,7 +17,7 @@ use arbiter_components::protocol::{
     decode_client, encode, encode_delta, encode_delta_snapshot, protocol_id,
 };
 use criterion::{Criterion, Throughput};
-use renet::{RenetClient, RenetServer};
+use renet::RenetClient;
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -35,7 +35,7 @@ struct Peer {
 
 struct Pipeline {
     server: NetcodeServer,
-    renet: RenetServer,
+    connections: Connections,
     bundler: Bundler,
     peers: Vec<Peer>,
     /// Each group's states now and a tick ago (its baseline).
@@ -80,7 +80,7 @@ impl Pipeline {
             requests_per_sec_per_address: NetSettings::default().connection_requests_per_sec,
             current_time: unix_now(),
         });
-        let mut renet = RenetServer::new(connection_config(64 * 1024));
+        let mut connections = Connections::new(connection_config(64 * 1024));
         let mut peers: Vec<Peer> = (0..CLIENTS).map(peer).collect();
         for peer in &mut peers {
             for _ in 0..3 {
@@ -93,7 +93,7 @@ impl Pipeline {
                     replies.push(reply.to_vec());
                 });
                 if let Ok(Received::Connected { client_id }) = received {
-                    renet.add_connection(client_id);
+                    connections.add_connection(client_id);
                 }
                 for mut reply in replies {
                     peer.netcode.process(&mut reply);
@@ -119,7 +119,7 @@ impl Pipeline {
             .collect();
         Self {
             server,
-            renet,
+            connections,
             bundler: Bundler::default(),
             peers,
             groups,
@@ -174,18 +174,21 @@ impl Pipeline {
     fn server_tick(&mut self, datagrams: &mut [(SocketAddr, Vec<u8>)]) -> usize {
         let mut sent = 0usize;
         let mut send = |packet: &[u8], _: SocketAddr| sent += packet.len();
-        self.renet.update(TICK);
+        self.connections.advance(TICK);
         for (address, datagram) in datagrams.iter_mut() {
             if let Ok(Received::Payload { client_id, payload }) =
                 self.server.process(*address, datagram, &mut send)
             {
                 for packet in frames(payload).flatten() {
-                    let _ = self.renet.process_packet_from(packet, client_id);
+                    let _ = self.connections.process_packet_from(packet, client_id);
                 }
             }
         }
         for client_id in 1..=CLIENTS {
-            while let Some(bytes) = self.renet.receive_message(client_id, ClientChannel::Input) {
+            while let Some(bytes) = self
+                .connections
+                .receive_message(client_id, ClientChannel::Input)
+            {
                 black_box(decode_client(&bytes, 1024).ok());
             }
         }
@@ -196,12 +199,12 @@ impl Pipeline {
             for member in 1..=GROUP {
                 let client_id = group as u64 * GROUP + member;
                 let message = encode_delta_snapshot(self.tick, 1, 1, &delta);
-                self.renet
+                self.connections
                     .send_message(client_id, ServerChannel::Snapshot, message);
             }
         }
         for client_id in 1..=CLIENTS {
-            let Ok(packets) = self.renet.get_packets_to_send(client_id) else {
+            let Ok(packets) = self.connections.get_packets_to_send(client_id) else {
                 continue;
             };
             let server = &mut self.server;

@@ -2,6 +2,7 @@
 //! the Receive and Send phases of the tick.
 
 mod abuse;
+mod connections;
 mod keys;
 pub mod netcode;
 mod outbound;
@@ -14,6 +15,7 @@ mod tokens;
 mod transport;
 
 pub use abuse::{Abuse, Violation};
+pub use connections::{Connections, NotFound};
 pub use keys::load_or_create_key;
 pub use sessions::{AwaitingWelcome, DespawnBlocker, Sessions};
 pub use snapshots::snapshot_due;
@@ -185,7 +187,6 @@ impl Plugin for NetPlugin {
                     (
                         receive_packets,
                         sessions::track_connections,
-                        sessions::update_round_trip_times,
                         receive::receive_client_messages,
                         receive::check_input_cadence,
                         abuse::enforce_abuse_limits,

@@ -3,6 +3,7 @@
 
 use super::abuse::{Abuse, Violation};
 use super::requests::{NetRequest, RequestWriters};
+use super::sessions::Sessions;
 use super::snapshots::SnapshotBaseline;
 use super::transport::GameServer;
 use crate::settings::NetSettings;
@@ -19,7 +20,7 @@ use bevy_ecs::system::{Local, Query, Res, ResMut};
 /// A connected client as the receive path reads it.
 type Client<'a> = (
     Entity,
-    &'a Session,
+    &'a mut Session,
     &'a mut InputBuffer,
     &'a mut Abuse,
     &'a mut SnapshotBaseline,
@@ -27,31 +28,45 @@ type Client<'a> = (
 );
 
 /// Drains the channels of every connected client that sent payloads since they were last read
-/// (the others have no messages), at most `max_messages_per_tick` per channel for each tick of
-/// wall-clock time this tick stands for (more than one after a stall: [`SkippedTicks`]).
+/// (the others have no messages, and cost nothing here), at most `max_messages_per_tick` per
+/// channel for each tick of wall-clock time this tick stands for (more than one after a stall:
+/// [`SkippedTicks`]). Each of them also gets its round-trip time, which only what it sends
+/// changes. A client whose player is not in the world yet is read on a later tick.
 pub(super) fn receive_client_messages(
     mut server: ResMut<GameServer>,
-    net: Res<NetSettings>,
+    sessions: Res<Sessions>,
+    (net, skipped): (Res<NetSettings>, Res<SkippedTicks>),
     tick: Res<ServerTick>,
-    skipped: Res<SkippedTicks>,
     mut clients: Query<Client>,
     mut requests: RequestWriters,
+    mut unread: Local<Vec<u64>>,
 ) {
     let limit = usize::try_from(u64::from(net.max_messages_per_tick) * skipped.ticks_covered())
         .unwrap_or(usize::MAX);
     let max_bytes = net.max_message_bytes as usize;
     // Inputs received now are for the tick about to be simulated.
     let next_tick = tick.get() + 1;
-    for (player, session, mut inputs, mut abuse, mut baseline, handed_off) in &mut clients {
-        if !server.take_unread(session.client_id) {
+    server.take_unread(&mut unread);
+    for client_id in unread.drain(..) {
+        let client = sessions
+            .entity_of_client(client_id)
+            .and_then(|entity| clients.get_mut(entity).ok())
+            .filter(|(_, session, ..)| session.client_id == client_id);
+        let Some((player, mut session, mut inputs, mut abuse, mut baseline, handed_off)) = client
+        else {
+            server.keep_unread(client_id);
             continue;
+        };
+        let rtt_ms = (server.connections().rtt(client_id) * 1000.0) as f32;
+        if session.rtt_ms != rtt_ms {
+            session.rtt_ms = rtt_ms;
         }
         if server.is_kicked(session.client_id) || handed_off {
             // Kicked, or sent to another server of the fleet: what it still sends is dropped
             // unread until its connection closes.
             for channel in ClientChannel::ALL {
                 while server
-                    .renet()
+                    .connections()
                     .receive_message(session.client_id, channel)
                     .is_some()
                 {}
@@ -60,7 +75,10 @@ pub(super) fn receive_client_messages(
         }
         for channel in ClientChannel::ALL {
             let mut processed = 0;
-            while let Some(bytes) = server.renet().receive_message(session.client_id, channel) {
+            while let Some(bytes) = server
+                .connections()
+                .receive_message(session.client_id, channel)
+            {
                 if processed == limit {
                     abuse.record(Violation::OverRateLimit);
                     continue;

@@ -52,13 +52,13 @@ pub(super) fn track_connections(
     live: Query<&Session>,
     handed_off: Query<(), With<HandedOff>>,
 ) {
-    while let Some(event) = server.renet().get_event() {
+    while let Some(event) = server.connections().get_event() {
         match event {
             ServerEvent::ClientConnected { client_id } => {
                 let (Some(player_id), Some(addr)) =
                     (server.player_id(client_id), server.client_addr(client_id))
                 else {
-                    server.renet().disconnect(client_id);
+                    server.connections().disconnect(client_id);
                     continue;
                 };
                 let player = PlayerId(player_id);
@@ -209,19 +209,6 @@ pub(super) fn expire_disconnected_players(
             );
             sessions.by_player.remove(player);
             commands.entity(entity).despawn();
-        }
-    }
-}
-
-/// Records each connection's round-trip time on its session.
-pub(super) fn update_round_trip_times(
-    mut server: ResMut<GameServer>,
-    mut connected: Query<&mut Session>,
-) {
-    for mut session in &mut connected {
-        let rtt_ms = (server.renet().rtt(session.client_id) * 1000.0) as f32;
-        if session.rtt_ms != rtt_ms {
-            session.rtt_ms = rtt_ms;
         }
     }
 }

@@ -189,7 +189,7 @@ pub(super) fn send_snapshots(
         );
         let len = bytes.len();
         if server
-            .renet()
+            .connections()
             .can_send_message(session.client_id, ServerChannel::Snapshot, len)
         {
             server.send_bytes(session.client_id, ServerChannel::Snapshot, bytes);

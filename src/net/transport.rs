@@ -1,6 +1,7 @@
 //! The game socket: netcode (connect tokens, encryption) under renet (channels, reliability),
 //! driven from the tick. Reading is bounded per tick, so a flood delays packets instead of the tick.
 
+use super::connections::Connections;
 use super::netcode::{NetcodeConfig, NetcodeServer, Received};
 use crate::telemetry::metrics::{
     BYTES_RECEIVED_TOTAL, BYTES_SENT_TOTAL, KICKS_TOTAL, PACKETS_RECEIVED_TOTAL,
@@ -13,7 +14,7 @@ use arbiter_client::token::player_id_from_user_data;
 use arbiter_components::protocol::{KickReason, ServerChannel, ServerMessage, encode};
 use bevy_ecs::resource::Resource;
 use foldhash::fast::RandomState;
-use renet::{ConnectionConfig, RenetServer};
+use renet::ConnectionConfig;
 use std::collections::HashSet;
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
@@ -40,7 +41,7 @@ struct Kicked {
 pub struct GameServer {
     socket: UdpSocket,
     netcode: NetcodeServer,
-    renet: RenetServer,
+    connections: Connections,
     buffer: Box<[u8; MAX_PACKET_BYTES]>,
     /// Packs a client's packets of the tick into one payload.
     bundler: Bundler,
@@ -61,7 +62,7 @@ impl std::fmt::Debug for GameServer {
         formatter
             .debug_struct("GameServer")
             .field("addr", &self.socket.local_addr().ok())
-            .field("clients", &self.renet.connected_clients())
+            .field("clients", &self.connections.connected_clients())
             .finish_non_exhaustive()
     }
 }
@@ -76,7 +77,7 @@ impl GameServer {
         Self {
             socket,
             netcode: NetcodeServer::new(netcode),
-            renet: RenetServer::new(connection),
+            connections: Connections::new(connection),
             buffer: Box::new([0; MAX_PACKET_BYTES]),
             bundler: Bundler::default(),
             kicked: Vec::new(),
@@ -91,8 +92,8 @@ impl GameServer {
     }
 
     /// Reliability and channel state of every connection.
-    pub fn renet(&mut self) -> &mut RenetServer {
-        &mut self.renet
+    pub fn connections(&mut self) -> &mut Connections {
+        &mut self.connections
     }
 
     /// Lets new clients in, or denies them (a standby matchmaker); connected clients stay.
@@ -135,7 +136,7 @@ impl GameServer {
 
     /// Queues an encoded message for `client_id` on `channel`, to go out this tick.
     pub fn send_bytes(&mut self, client_id: u64, channel: ServerChannel, bytes: Vec<u8>) {
-        self.renet.send_message(client_id, channel, bytes);
+        self.connections.send_message(client_id, channel, bytes);
         self.sending.queued(client_id, channel);
     }
 
@@ -155,10 +156,18 @@ impl GameServer {
         });
     }
 
-    /// Whether the client may have messages to read (it sent payloads since they were last
-    /// read); the caller reads them all now.
-    pub fn take_unread(&mut self, client_id: u64) -> bool {
-        self.unread.remove(&client_id)
+    /// The clients that may have messages to read (they sent payloads since they were last
+    /// read), in client id order, appended to `clients`: the caller reads them all now, or hands
+    /// back with [`Self::keep_unread`] those it cannot read yet.
+    pub fn take_unread(&mut self, clients: &mut Vec<u64>) {
+        let first = clients.len();
+        clients.extend(self.unread.drain());
+        clients[first..].sort_unstable();
+    }
+
+    /// Keeps a client among those with messages to read (its player is not in the world yet).
+    pub fn keep_unread(&mut self, client_id: u64) {
+        self.unread.insert(client_id);
     }
 
     /// Whether the client was kicked and its connection is about to close: what it sends is not
@@ -174,10 +183,10 @@ impl GameServer {
         let socket = &self.socket;
         let mut send = |packet: &[u8], addr: SocketAddr| reply(socket, packet, addr);
         for client_id in self.netcode.update(elapsed, &mut send) {
-            self.renet.remove_connection(client_id);
+            self.connections.remove_connection(client_id);
             self.unread.remove(&client_id);
         }
-        self.renet.update(elapsed);
+        self.connections.advance(elapsed);
         self.sending.advance(elapsed);
         for kicked in &mut self.kicked {
             kicked.linger_left = kicked.linger_left.saturating_sub(elapsed);
@@ -202,7 +211,7 @@ impl GameServer {
                         Ok(received) => {
                             if !deliver(
                                 received,
-                                &mut self.renet,
+                                &mut self.connections,
                                 &mut self.unread,
                                 &mut self.sending,
                             ) {
@@ -230,8 +239,9 @@ impl GameServer {
         for (reason, count) in refused {
             metrics::counter!(PACKETS_REFUSED_TOTAL, "reason" => reason).increment(count);
         }
-        for client_id in self.renet.disconnections_id() {
+        for client_id in self.connections.take_disconnections() {
             self.netcode.disconnect(client_id, &mut send);
+            self.connections.remove_connection(client_id);
             self.unread.remove(&client_id);
         }
     }
@@ -247,7 +257,7 @@ impl GameServer {
             datagrams += 1;
         };
         for &(client_id, must_send) in self.sending.this_tick() {
-            let Ok(packets) = self.renet.get_packets_to_send(client_id) else {
+            let Ok(packets) = self.connections.get_packets_to_send(client_id) else {
                 continue;
             };
             if !must_send && acks_only(packets.iter().map(|packet| &packet[..])) {
@@ -264,17 +274,19 @@ impl GameServer {
         }
         metrics::counter!(PACKETS_SENT_TOTAL).increment(datagrams);
         metrics::counter!(BYTES_SENT_TOTAL).increment(sent);
-        let (renet, event_channel_bytes) = (&mut self.renet, self.event_channel_bytes);
-        let acknowledged = |renet: &RenetServer, client_id: u64| {
-            renet.channel_available_memory(client_id, ServerChannel::Event) == event_channel_bytes
+        let (connections, event_channel_bytes) = (&mut self.connections, self.event_channel_bytes);
+        let acknowledged = |connections: &Connections, client_id: u64| {
+            connections.channel_available_memory(client_id, ServerChannel::Event)
+                == event_channel_bytes
         };
-        self.sending
-            .sent(|client_id| renet.is_connected(client_id) && !acknowledged(renet, client_id));
+        self.sending.sent(|client_id| {
+            connections.is_connected(client_id) && !acknowledged(connections, client_id)
+        });
         self.kicked.retain(|kicked| {
-            let acknowledged = acknowledged(renet, kicked.client_id);
+            let acknowledged = acknowledged(connections, kicked.client_id);
             let close = acknowledged || kicked.linger_left.is_zero();
             if close {
-                renet.disconnect(kicked.client_id);
+                connections.disconnect(kicked.client_id);
             }
             !close
         });
@@ -287,24 +299,24 @@ impl GameServer {
         for client_id in clients {
             self.netcode
                 .disconnect(client_id, &mut |packet, addr| reply(socket, packet, addr));
-            self.renet.remove_connection(client_id);
+            self.connections.remove_connection(client_id);
         }
         self.unread.clear();
     }
 }
 
-/// Hands what a packet carried to renet: a new connection, a payload (with more than acks, its
+/// Hands what a packet carried to the connections: a new connection, a payload (with more than acks, its
 /// client then has messages to read, `unread`, and is answered this tick), a goodbye. False when
 /// a payload's bundle was malformed (what came before the bad frame was delivered).
 fn deliver(
     received: Received<'_>,
-    renet: &mut RenetServer,
+    connections: &mut Connections,
     unread: &mut HashSet<u64, RandomState>,
     sending: &mut Sending,
 ) -> bool {
     match received {
         Received::Nothing => {}
-        Received::Connected { client_id } => renet.add_connection(client_id),
+        Received::Connected { client_id } => connections.add_connection(client_id),
         Received::Payload { client_id, payload } => {
             // Only a datagram with more than acks has messages to read and wants an answer.
             let (mut more_than_acks, mut well_formed) = (false, true);
@@ -314,8 +326,8 @@ fn deliver(
                     break;
                 };
                 more_than_acks |= !is_ack(packet);
-                if renet.process_packet_from(packet, client_id).is_err() {
-                    tracing::debug!(client_id, "payload for a client renet does not know");
+                if connections.process_packet_from(packet, client_id).is_err() {
+                    tracing::debug!(client_id, "payload for a client without a connection");
                 }
             }
             if more_than_acks {
@@ -325,7 +337,7 @@ fn deliver(
             return well_formed;
         }
         Received::Disconnected { client_id } => {
-            renet.remove_connection(client_id);
+            connections.remove_connection(client_id);
             unread.remove(&client_id);
         }
     }

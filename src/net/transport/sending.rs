@@ -93,10 +93,11 @@ impl Sending {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::connections::Connections;
     use crate::net::netcode::Received;
     use arbiter_client::bundle::Bundler;
     use arbiter_components::protocol::connection_config;
-    use renet::{RenetClient, RenetServer};
+    use renet::RenetClient;
     use std::collections::HashSet;
 
     /// What a renet client sends after receiving one packet and having nothing to say: an ack.
@@ -137,8 +138,8 @@ mod tests {
     #[test]
     fn a_datagram_of_acks_is_not_answered_and_one_with_a_message_is() {
         let (mut sending, mut unread) = (Sending::default(), HashSet::default());
-        let mut renet = RenetServer::new(connection_config(1024));
-        renet.add_connection(7);
+        let mut connections = Connections::new(connection_config(1024));
+        connections.add_connection(7);
         let mut deliver = |payload: &[u8], sending: &mut Sending| {
             let received = Received::Payload {
                 client_id: 7,
@@ -146,7 +147,7 @@ mod tests {
             };
             assert!(super::super::deliver(
                 received,
-                &mut renet,
+                &mut connections,
                 &mut unread,
                 sending
             ));

@@ -41,6 +41,16 @@ fn client_of(server: &GameServer) -> ArbiterClient {
     ArbiterClient::connect(token, None).expect("a client socket")
 }
 
+/// A server and a client connected to it.
+fn connected() -> (GameServer, ArbiterClient) {
+    let mut server = server();
+    let mut client = client_of(&server);
+    until(&mut server, &mut client, |server| {
+        server.connections().is_connected(CLIENT_ID)
+    });
+    (server, client)
+}
+
 /// One frame of both ends: the client sends what it has, the server reads and answers.
 fn frame(server: &mut GameServer, client: &mut ArbiterClient) {
     client.update(FRAME).expect("client update");
@@ -55,7 +65,7 @@ fn frame(server: &mut GameServer, client: &mut ArbiterClient) {
 fn until(
     server: &mut GameServer,
     client: &mut ArbiterClient,
-    done: impl Fn(&mut GameServer) -> bool,
+    mut done: impl FnMut(&mut GameServer) -> bool,
 ) {
     let started = Instant::now();
     while !done(server) {
@@ -64,10 +74,21 @@ fn until(
     }
 }
 
+/// The clients with messages to read, as the tick takes them.
+fn unread(server: &mut GameServer) -> Vec<u64> {
+    let mut clients = Vec::new();
+    server.take_unread(&mut clients);
+    clients
+}
+
 fn read_all(server: &mut GameServer) -> usize {
     let mut read = 0;
     for channel in ClientChannel::ALL {
-        while server.renet().receive_message(CLIENT_ID, channel).is_some() {
+        while server
+            .connections()
+            .receive_message(CLIENT_ID, channel)
+            .is_some()
+        {
             read += 1;
         }
     }
@@ -76,12 +97,9 @@ fn read_all(server: &mut GameServer) -> usize {
 
 #[test]
 fn a_client_that_sent_a_message_stays_unread_until_read_and_one_that_sent_nothing_is_not() {
-    let mut server = server();
-    let client = &mut client_of(&server);
-    until(&mut server, client, |server| {
-        server.renet().is_connected(CLIENT_ID)
-    });
-    server.take_unread(CLIENT_ID);
+    let (mut server, mut client) = connected();
+    let client = &mut client;
+    unread(&mut server);
     read_all(&mut server);
 
     client.send(&ClientMessage::Ping { client_time_us: 1 });
@@ -93,31 +111,65 @@ fn a_client_that_sent_a_message_stays_unread_until_read_and_one_that_sent_nothin
     for _ in 0..3 {
         server.receive(FRAME, 1_000);
     }
-    assert!(server.take_unread(CLIENT_ID), "a message waits to be read");
+    assert_eq!(
+        unread(&mut server),
+        [CLIENT_ID],
+        "a message waits to be read"
+    );
     assert_eq!(read_all(&mut server), 1, "the ping is there");
 
     // The client sends nothing (it is not run): nothing to ask it for.
     server.receive(FRAME, 1_000);
-    assert!(!server.take_unread(CLIENT_ID));
+    assert!(unread(&mut server).is_empty());
 }
 
 #[test]
 fn a_client_that_leaves_with_messages_unread_is_forgotten() {
-    let mut server = server();
-    let mut client = client_of(&server);
-    until(&mut server, &mut client, |server| {
-        server.renet().is_connected(CLIENT_ID)
-    });
+    let (mut server, mut client) = connected();
     client.send(&ClientMessage::Ping { client_time_us: 1 });
     until(&mut server, &mut client, |server| {
         server.unread.contains(&CLIENT_ID)
     });
     client.disconnect();
     let started = Instant::now();
-    while server.renet().is_connected(CLIENT_ID) {
+    while server.connections().is_connected(CLIENT_ID) {
         assert!(started.elapsed() < Duration::from_secs(5), "timed out");
         std::thread::sleep(Duration::from_millis(2));
         server.receive(FRAME, 1_000);
     }
     assert!(server.unread.is_empty(), "nothing kept for a gone client");
+}
+
+#[test]
+fn a_kicked_client_s_connection_ends_with_a_disconnect_event_and_is_forgotten() {
+    let (mut server, mut client) = connected();
+    let client = &mut client;
+    while server.connections().get_event().is_some() {}
+
+    server.kick(CLIENT_ID, KickReason::Flooding);
+    let (started, mut reason) = (Instant::now(), None);
+    while reason.is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no disconnect event"
+        );
+        // The client learns it was let go partway; it keeps running regardless.
+        let _ = client.update(FRAME).and_then(|()| client.flush());
+        std::thread::sleep(Duration::from_millis(2));
+        server.receive(FRAME, 1_000);
+        server.send_packets();
+        while let Some(event) = server.connections().get_event() {
+            if let renet::ServerEvent::ClientDisconnected {
+                client_id,
+                reason: why,
+            } = event
+            {
+                assert_eq!(client_id, CLIENT_ID);
+                reason = Some(why);
+            }
+        }
+    }
+    assert_eq!(reason, Some(renet::DisconnectReason::DisconnectedByServer));
+    assert!(!server.connections().is_connected(CLIENT_ID));
+    assert_eq!(server.netcode.client_ids().count(), 0, "netcode let it go");
 }
