@@ -18,14 +18,17 @@ use bevy_ecs::entity::Entity;
 use bevy_ecs::query::{Has, With, Without};
 use bevy_ecs::resource::Resource;
 use bevy_ecs::system::{Commands, Query, Res, ResMut};
+use foldhash::fast::RandomState;
 use renet::ServerEvent;
 use std::collections::HashMap;
 
-/// Who is who: transport client id → player entity, player id → player entity.
+/// Who is who: transport client id → player entity, player id → player entity. Looked up for
+/// every client heard on every tick, so hashed with foldhash (the keys come from tokens the
+/// server signed, not from a stranger choosing collisions).
 #[derive(Resource, Debug, Default)]
 pub struct Sessions {
-    by_client: HashMap<u64, Entity>,
-    by_player: HashMap<PlayerId, Entity>,
+    by_client: HashMap<u64, Entity, RandomState>,
+    by_player: HashMap<PlayerId, Entity, RandomState>,
 }
 
 impl Sessions {
