@@ -79,12 +79,13 @@ impl Connections {
         let Some(connection) = self.table.remove(&client_id) else {
             return;
         };
-        let reason = match connection.closed_by_server {
-            true => DisconnectReason::DisconnectedByServer,
-            false => connection
+        let reason = if connection.closed_by_server {
+            DisconnectReason::DisconnectedByServer
+        } else {
+            connection
                 .renet
                 .disconnect_reason()
-                .unwrap_or(DisconnectReason::Transport),
+                .unwrap_or(DisconnectReason::Transport)
         };
         self.events
             .push_back(ServerEvent::ClientDisconnected { client_id, reason });
