@@ -10,7 +10,7 @@
 
 use foldhash::fast::RandomState;
 use renet::{Bytes, ConnectionConfig, DisconnectReason, RenetClient, ServerEvent};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
 /// One client's reliability state and the time it was last brought up to.
@@ -36,6 +36,9 @@ pub struct Connections {
     events: VecDeque<ServerEvent>,
     /// Connections closed since they were last taken, for the transport to say goodbye to.
     disconnections: Vec<u64>,
+    /// Clients handed messages since they were last read: only they can have any, so an idle
+    /// connection (a lobby) costs no channel lookups on the tick.
+    unread: HashSet<u64, RandomState>,
 }
 
 impl Connections {
@@ -51,6 +54,7 @@ impl Connections {
             now: Duration::ZERO,
             events: VecDeque::new(),
             disconnections: Vec::new(),
+            unread: HashSet::default(),
         }
     }
 
@@ -79,6 +83,7 @@ impl Connections {
         let Some(connection) = self.table.remove(&client_id) else {
             return;
         };
+        self.unread.remove(&client_id);
         let reason = if connection.closed_by_server {
             DisconnectReason::DisconnectedByServer
         } else {
@@ -119,6 +124,27 @@ impl Connections {
         connection.renet.process_packet(packet);
         note_if_closed(disconnections, client_id, connection);
         Ok(())
+    }
+
+    /// Notes that the client was handed messages to read (nothing when it has no connection).
+    pub fn mark_unread(&mut self, client_id: u64) {
+        if self.table.contains_key(&client_id) {
+            self.unread.insert(client_id);
+        }
+    }
+
+    /// The clients that may have messages to read, in client id order, appended to `clients`:
+    /// the caller reads them all now, or hands back with [`Self::mark_unread`] those it cannot
+    /// read yet.
+    pub fn take_unread(&mut self, clients: &mut Vec<u64>) {
+        let first = clients.len();
+        clients.extend(self.unread.drain());
+        clients[first..].sort_unstable();
+    }
+
+    #[cfg(test)]
+    pub(crate) fn is_unread(&self, client_id: u64) -> bool {
+        self.unread.contains(&client_id)
     }
 
     /// Queues a message for the client on `channel` (nothing when it has no connection).

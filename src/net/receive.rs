@@ -46,7 +46,7 @@ pub(super) fn receive_client_messages(
     let max_bytes = net.max_message_bytes as usize;
     // Inputs received now are for the tick about to be simulated.
     let next_tick = tick.get() + 1;
-    server.take_unread(&mut unread);
+    server.connections().take_unread(&mut unread);
     for client_id in unread.drain(..) {
         let client = sessions
             .entity_of_client(client_id)
@@ -54,7 +54,7 @@ pub(super) fn receive_client_messages(
             .filter(|(_, session, ..)| session.client_id == client_id);
         let Some((player, mut session, mut inputs, mut abuse, mut baseline, handed_off)) = client
         else {
-            server.keep_unread(client_id);
+            server.connections().mark_unread(client_id);
             continue;
         };
         let rtt_ms = (server.connections().rtt(client_id) * 1000.0) as f32;

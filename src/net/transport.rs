@@ -13,9 +13,7 @@ use arbiter_client::seat::{Requeue, Seat};
 use arbiter_client::token::player_id_from_user_data;
 use arbiter_components::protocol::{KickReason, ServerChannel, ServerMessage, encode};
 use bevy_ecs::resource::Resource;
-use foldhash::fast::RandomState;
 use renet::ConnectionConfig;
-use std::collections::HashSet;
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
@@ -52,9 +50,6 @@ pub struct GameServer {
     /// Which clients' renet packets go out this tick; nobody else's. A connection with nothing to
     /// say costs nothing on the tick: netcode's sweep keeps it alive.
     sending: Sending,
-    /// Clients renet was handed payloads from since their messages were last read: only they can
-    /// have any, so an idle connection (a lobby) costs no channel lookups on the tick.
-    unread: HashSet<u64, RandomState>,
 }
 
 impl std::fmt::Debug for GameServer {
@@ -83,7 +78,6 @@ impl GameServer {
             kicked: Vec::new(),
             event_channel_bytes,
             sending: Sending::default(),
-            unread: HashSet::default(),
         }
     }
 
@@ -156,20 +150,6 @@ impl GameServer {
         });
     }
 
-    /// The clients that may have messages to read (they sent payloads since they were last
-    /// read), in client id order, appended to `clients`: the caller reads them all now, or hands
-    /// back with [`Self::keep_unread`] those it cannot read yet.
-    pub fn take_unread(&mut self, clients: &mut Vec<u64>) {
-        let first = clients.len();
-        clients.extend(self.unread.drain());
-        clients[first..].sort_unstable();
-    }
-
-    /// Keeps a client among those with messages to read (its player is not in the world yet).
-    pub fn keep_unread(&mut self, client_id: u64) {
-        self.unread.insert(client_id);
-    }
-
     /// Whether the client was kicked and its connection is about to close: what it sends is not
     /// read any more.
     pub fn is_kicked(&self, client_id: u64) -> bool {
@@ -184,7 +164,6 @@ impl GameServer {
         let mut send = |packet: &[u8], addr: SocketAddr| reply(socket, packet, addr);
         for client_id in self.netcode.update(elapsed, &mut send) {
             self.connections.remove_connection(client_id);
-            self.unread.remove(&client_id);
         }
         self.connections.advance(elapsed);
         self.sending.advance(elapsed);
@@ -209,12 +188,7 @@ impl GameServer {
                         .process(addr, &mut self.buffer[..len], &mut send)
                     {
                         Ok(received) => {
-                            if !deliver(
-                                received,
-                                &mut self.connections,
-                                &mut self.unread,
-                                &mut self.sending,
-                            ) {
+                            if !deliver(received, &mut self.connections, &mut self.sending) {
                                 tally(&mut refused, "malformed_bundle");
                             }
                         }
@@ -242,7 +216,6 @@ impl GameServer {
         for client_id in self.connections.take_disconnections() {
             self.netcode.disconnect(client_id, &mut send);
             self.connections.remove_connection(client_id);
-            self.unread.remove(&client_id);
         }
     }
 
@@ -301,19 +274,13 @@ impl GameServer {
                 .disconnect(client_id, &mut |packet, addr| reply(socket, packet, addr));
             self.connections.remove_connection(client_id);
         }
-        self.unread.clear();
     }
 }
 
-/// Hands what a packet carried to the connections: a new connection, a payload (with more than acks, its
-/// client then has messages to read, `unread`, and is answered this tick), a goodbye. False when
+/// Hands what a packet carried to the connections: a new connection, a payload (with more than
+/// acks, its client then has messages to read and is answered this tick), a goodbye. False when
 /// a payload's bundle was malformed (what came before the bad frame was delivered).
-fn deliver(
-    received: Received<'_>,
-    connections: &mut Connections,
-    unread: &mut HashSet<u64, RandomState>,
-    sending: &mut Sending,
-) -> bool {
+fn deliver(received: Received<'_>, connections: &mut Connections, sending: &mut Sending) -> bool {
     match received {
         Received::Nothing => {}
         Received::Connected { client_id } => connections.add_connection(client_id),
@@ -331,15 +298,12 @@ fn deliver(
                 }
             }
             if more_than_acks {
-                unread.insert(client_id);
+                connections.mark_unread(client_id);
                 sending.heard(client_id);
             }
             return well_formed;
         }
-        Received::Disconnected { client_id } => {
-            connections.remove_connection(client_id);
-            unread.remove(&client_id);
-        }
+        Received::Disconnected { client_id } => connections.remove_connection(client_id),
     }
     true
 }

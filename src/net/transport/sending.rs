@@ -98,7 +98,6 @@ mod tests {
     use arbiter_client::bundle::Bundler;
     use arbiter_components::protocol::connection_config;
     use renet::RenetClient;
-    use std::collections::HashSet;
 
     /// What a renet client sends after receiving one packet and having nothing to say: an ack.
     fn ack_packets() -> Vec<Vec<u8>> {
@@ -137,7 +136,7 @@ mod tests {
 
     #[test]
     fn a_datagram_of_acks_is_not_answered_and_one_with_a_message_is() {
-        let (mut sending, mut unread) = (Sending::default(), HashSet::default());
+        let mut sending = Sending::default();
         let mut connections = Connections::new(connection_config(1024));
         connections.add_connection(7);
         let mut deliver = |payload: &[u8], sending: &mut Sending| {
@@ -145,12 +144,7 @@ mod tests {
                 client_id: 7,
                 payload,
             };
-            assert!(super::super::deliver(
-                received,
-                &mut connections,
-                &mut unread,
-                sending
-            ));
+            assert!(super::super::deliver(received, &mut connections, sending));
         };
         let acks = ack_packets();
         deliver(&bundled(acks.iter().map(Vec::as_slice)), &mut sending);
@@ -169,7 +163,7 @@ mod tests {
             sending.this_tick().is_empty(),
             "only on the tick it was heard"
         );
-        assert!(unread.contains(&7), "its message is to be read");
+        assert!(connections.is_unread(7), "its message is to be read");
     }
 
     #[test]

@@ -77,7 +77,7 @@ fn until(
 /// The clients with messages to read, as the tick takes them.
 fn unread(server: &mut GameServer) -> Vec<u64> {
     let mut clients = Vec::new();
-    server.take_unread(&mut clients);
+    server.connections().take_unread(&mut clients);
     clients
 }
 
@@ -104,7 +104,7 @@ fn a_client_that_sent_a_message_stays_unread_until_read_and_one_that_sent_nothin
 
     client.send(&ClientMessage::Ping { client_time_us: 1 });
     until(&mut server, client, |server| {
-        server.unread.contains(&CLIENT_ID)
+        server.connections().is_unread(CLIENT_ID)
     });
     // Not read on this tick (its player entity not there yet, say): still unread on the next
     // ticks, however quiet the client is meanwhile.
@@ -128,7 +128,7 @@ fn a_client_that_leaves_with_messages_unread_is_forgotten() {
     let (mut server, mut client) = connected();
     client.send(&ClientMessage::Ping { client_time_us: 1 });
     until(&mut server, &mut client, |server| {
-        server.unread.contains(&CLIENT_ID)
+        server.connections().is_unread(CLIENT_ID)
     });
     client.disconnect();
     let started = Instant::now();
@@ -137,7 +137,10 @@ fn a_client_that_leaves_with_messages_unread_is_forgotten() {
         std::thread::sleep(Duration::from_millis(2));
         server.receive(FRAME, 1_000);
     }
-    assert!(server.unread.is_empty(), "nothing kept for a gone client");
+    assert!(
+        unread(&mut server).is_empty(),
+        "nothing kept for a gone client"
+    );
 }
 
 #[test]
