@@ -1,8 +1,10 @@
 //! The transport's per-client work in one tick, in memory (no socket): each client's datagram is
 //! decrypted, unbundled, handed to renet, its input message read and decoded; then every group of
 //! ten gets one shared delta snapshot, each client its own message, renet packs it, and the bundle
-//! is encrypted. 1,000 clients connected through the real netcode handshake; what a socket would
-//! send goes to a counter.
+//! is encrypted. 1,000 clients connected through the real netcode handshake. What a socket would
+//! send is copied into an outbox; between ticks (not timed) each client takes its datagram from it
+//! and acknowledges it in its next one, as a real client does: without that, renet on the server
+//! keeps every packet unacknowledged for 3 s, a state no playing client leaves it in.
 //!
 //! `cargo bench --bench transport_pipeline`
 
@@ -33,8 +35,25 @@ struct Peer {
     renet: RenetClient,
 }
 
+/// The datagrams the server sent in a tick, by the client they are for.
+#[derive(Default)]
+struct Outbox {
+    bytes: Vec<u8>,
+    datagrams: Vec<(usize, std::ops::Range<usize>)>,
+}
+
+impl Outbox {
+    fn push(&mut self, packet: &[u8], to: SocketAddr) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(packet);
+        self.datagrams
+            .push((peer_index(to), start..self.bytes.len()));
+    }
+}
+
 struct Pipeline {
     server: NetcodeServer,
+    outbox: Outbox,
     connections: Connections,
     bundler: Bundler,
     peers: Vec<Peer>,
@@ -45,6 +64,20 @@ struct Pipeline {
 
 fn server_address() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 5000))
+}
+
+fn peer_address(index: u64) -> SocketAddr {
+    SocketAddr::from(([10, 0, (index >> 8) as u8, index as u8], 4000))
+}
+
+fn peer_index(address: SocketAddr) -> usize {
+    match address {
+        SocketAddr::V4(address) => {
+            let [_, _, high, low] = address.ip().octets();
+            (usize::from(high) << 8) | usize::from(low)
+        }
+        SocketAddr::V6(_) => unreachable!("peers have IPv4 addresses"),
+    }
 }
 
 fn peer(index: u64) -> Peer {
@@ -58,7 +91,7 @@ fn peer(index: u64) -> Peer {
     };
     let now = unix_now().as_secs();
     Peer {
-        address: SocketAddr::from(([10, 0, (index >> 8) as u8, index as u8], 4000)),
+        address: peer_address(index),
         netcode: NetcodeClient::new(ConnectToken::seal(
             &private,
             protocol_id(),
@@ -119,6 +152,7 @@ impl Pipeline {
             .collect();
         Self {
             server,
+            outbox: Outbox::default(),
             connections,
             bundler: Bundler::default(),
             peers,
@@ -127,8 +161,34 @@ impl Pipeline {
         }
     }
 
-    /// What every client sends this tick: an input, bundled and encrypted (not measured).
+    /// Every client reads what the server sent it last tick (not measured).
+    fn clients_receive(&mut self) {
+        for (index, range) in self.outbox.datagrams.drain(..) {
+            let peer = &mut self.peers[index];
+            let mut datagram = self.outbox.bytes[range].to_vec();
+            let payload = peer
+                .netcode
+                .process(&mut datagram)
+                .expect("every datagram the server sends a client carries a payload");
+            for packet in frames(payload).flatten() {
+                peer.renet.process_packet(packet);
+            }
+        }
+        self.outbox.bytes.clear();
+        for peer in &mut self.peers {
+            peer.renet.update(TICK);
+            while peer
+                .renet
+                .receive_message(ServerChannel::Snapshot)
+                .is_some()
+            {}
+        }
+    }
+
+    /// What every client sends this tick: an input and its acknowledgements, bundled and
+    /// encrypted (not measured).
     fn client_datagrams(&mut self) -> Vec<(SocketAddr, Vec<u8>)> {
+        self.clients_receive();
         self.tick += 1;
         for (now, previous) in &mut self.groups {
             previous.clone_from(now);
@@ -170,10 +230,10 @@ impl Pipeline {
             .collect()
     }
 
-    /// The server's work for one tick; returns the bytes it would have sent.
+    /// The server's work for one tick; returns the bytes it sent.
     fn server_tick(&mut self, datagrams: &mut [(SocketAddr, Vec<u8>)]) -> usize {
-        let mut sent = 0usize;
-        let mut send = |packet: &[u8], _: SocketAddr| sent += packet.len();
+        let outbox = &mut self.outbox;
+        let mut send = |packet: &[u8], to: SocketAddr| outbox.push(packet, to);
         self.connections.advance(TICK);
         for (address, datagram) in datagrams.iter_mut() {
             if let Ok(Received::Payload { client_id, payload }) =
@@ -216,7 +276,7 @@ impl Pipeline {
             }
             self.bundler.finish(&mut send_bundle);
         }
-        sent
+        self.outbox.bytes.len()
     }
 }
 
