@@ -10,10 +10,20 @@ use bevy_ecs::resource::Resource;
 use bevy_ecs::world::{FromWorld, World};
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 /// Worker threads for async I/O. The tick thread is the third busy thread on a 2-core machine, so
 /// keep this small; I/O-bound tasks do not need more.
 const IO_WORKER_THREADS: usize = 2;
+
+/// How often at most a worker thread going idle hands its heap's free pages back to the system.
+const IDLE_WORKER_RELEASE_INTERVAL: Duration = Duration::from_secs(30);
+
+/// A worker going idle (it parks often) releases its free pages, at most once an interval: only
+/// it can, and after a burst (a database outage's retries, a wave of logins) it may stay idle.
+fn release_idle_workers_pages() {
+    arbiter_memory::release_free_pages_every(IDLE_WORKER_RELEASE_INTERVAL);
+}
 
 /// The process-wide runtime that connection pools are opened on: sqlx starts each pool's
 /// maintenance task (idle and lifetime reaping) on the runtime current at opening. Started at the
@@ -25,6 +35,7 @@ pub(crate) fn pool_runtime() -> &'static tokio::runtime::Runtime {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("arbiter-pools")
+            .on_thread_park(release_idle_workers_pages)
             .enable_all()
             .build()
             .unwrap_or_else(|error| panic!("cannot start the pool runtime's thread: {error}"))
@@ -52,6 +63,7 @@ impl AsyncRuntime {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(IO_WORKER_THREADS)
             .thread_name("arbiter-io")
+            .on_thread_park(release_idle_workers_pages)
             .enable_all()
             .build()
             .unwrap_or_else(|error| panic!("cannot start the async runtime's threads: {error}"));

@@ -10,7 +10,9 @@
 //! few per cent of speed. What the process holds is read from the kernel, not from the allocator.
 
 use std::alloc::{GlobalAlloc, Layout};
+use std::cell::Cell;
 use std::ffi::c_void;
+use std::time::{Duration, Instant};
 
 /// Not under `cargo fuzz` (`--cfg fuzzing`): there the sanitizer's own allocator checks every
 /// access, which it can only do for memory it handed out.
@@ -130,9 +132,15 @@ fn status_kib(status: &str, name: &str) -> Option<u64> {
     line.trim().strip_suffix("kB")?.trim().parse().ok()
 }
 
-/// Hands the free pages the allocator still keeps back to the system now, rather than after its
-/// purge delay, and frees what exited threads left behind. It walks the allocator's shared
-/// segments, so call it from a thread of its own, not the tick's.
+/// Hands back to the system, now rather than after mimalloc's purge delay, the free pages the
+/// calling thread's heap keeps, and those of the shared arena.
+///
+/// mimalloc gives every thread a heap of its own, and only that thread ever tidies it: blocks other
+/// threads freed into its pages wait for it, and so do its emptied pages. A thread that goes quiet
+/// after a burst (an I/O worker after a database outage, the tick after a wave of players left)
+/// would keep them for good, so each busy thread calls this now and then: the tick every
+/// `server.release_memory_secs`, the I/O workers through [`release_free_pages_every`]. On the
+/// main thread it also takes over what exited threads left behind.
 pub fn release_free_pages() {
     #[expect(unsafe_code, reason = "mimalloc's mi_collect, a C call")]
     // SAFETY: mi_collect takes no pointers and is thread safe.
@@ -141,14 +149,41 @@ pub fn release_free_pages() {
     }
 }
 
+thread_local! {
+    /// When [`release_free_pages_every`] last released this thread's free pages.
+    static LAST_RELEASED: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// [`release_free_pages`], unless this thread did so within `interval`: for a hook that runs
+/// often, such as a tokio worker going idle.
+pub fn release_free_pages_every(interval: Duration) {
+    LAST_RELEASED.with(|last| {
+        let now = Instant::now();
+        if last
+            .get()
+            .is_none_or(|at| now.duration_since(at) >= interval)
+        {
+            last.set(Some(now));
+            release_free_pages();
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const MIB: u64 = 1024 * 1024;
+
+    /// The tests that read the resident set run one at a time: each moves it by 64 MiB.
+    static RESIDENT_SET: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[cfg(target_os = "linux")]
     #[test]
     fn touched_allocations_are_resident_and_freed_ones_go_back_to_the_system() {
-        const MIB: u64 = 1024 * 1024;
+        let _alone = RESIDENT_SET
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let before = resident().expect("Linux reports the resident set");
         // Medium blocks (64 KiB): from the allocator's own pages, not mapped one by one.
         let blocks: Vec<Vec<u8>> = (0..1024).map(|_| vec![1u8; 64 * 1024]).collect();
@@ -163,6 +198,54 @@ mod tests {
         assert!(
             after.anonymous + 60 * MIB <= during.anonymous,
             "{during:?} → {after:?}"
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn blocks_another_thread_freed_stay_resident_until_their_own_thread_releases_them() {
+        let _alone = RESIDENT_SET
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Small blocks (1 KiB): from this thread's own pages.
+        let blocks: Vec<Vec<u8>> = (0..64 * 1024).map(|_| vec![1u8; 1024]).collect();
+        let during = resident().expect("Linux reports the resident set");
+        std::thread::spawn(move || {
+            drop(blocks);
+            // Released from any thread but theirs (the upkeep thread, say), they stay.
+            release_free_pages();
+        })
+        .join()
+        .expect("the freeing thread ends");
+        let freed_elsewhere = resident().expect("Linux reports the resident set");
+        assert!(
+            freed_elsewhere.anonymous + 32 * MIB > during.anonymous,
+            "freed by another thread, the pages wait for theirs: {during:?} → {freed_elsewhere:?}"
+        );
+        release_free_pages();
+        let released = resident().expect("Linux reports the resident set");
+        assert!(
+            released.anonymous + 48 * MIB <= during.anonymous,
+            "{during:?} → {released:?}"
+        );
+    }
+
+    #[test]
+    fn a_thread_releases_at_most_once_an_interval() {
+        release_free_pages_every(Duration::from_secs(3600));
+        let first = LAST_RELEASED.with(Cell::get);
+        assert!(first.is_some(), "a thread that never released does at once");
+        release_free_pages_every(Duration::from_secs(3600));
+        assert_eq!(
+            LAST_RELEASED.with(Cell::get),
+            first,
+            "not again within the hour"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+        release_free_pages_every(Duration::from_millis(1));
+        assert!(
+            LAST_RELEASED.with(Cell::get) > first,
+            "again once the interval is up"
         );
     }
 

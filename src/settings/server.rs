@@ -22,7 +22,8 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u32,
     /// How often the allocator's free pages are handed back to the system at once and the
     /// resident memory is reported, in seconds (0–3600; 0: never). mimalloc hands pages back on
-    /// its own after a short delay; this also frees what exited threads left behind. Hot.
+    /// its own after a short delay, but what a thread's heap keeps only that thread can release:
+    /// the tick does at this interval. Hot.
     pub release_memory_secs: u32,
 }
 

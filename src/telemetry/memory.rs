@@ -1,5 +1,5 @@
 //! Memory upkeep: every `server.release_memory_secs` the allocator's free pages go back to the
-//! system at once, and what exited threads left is freed (see `arbiter_memory`), and what the
+//! system at once (the tick's own and the shared ones, see `arbiter_memory`), and what the
 //! process holds is reported — its resident pages, and the world's entities, archetypes and
 //! tables, where a leak of game objects would show. The release runs on a thread of its own: it
 //! walks the allocator's shared segments, which the tick must not wait for. The same thread keeps
@@ -57,13 +57,19 @@ impl Default for HeapUpkeep {
 }
 
 fn release_and_report() {
-    let started = Instant::now();
-    arbiter_memory::release_free_pages();
-    metrics::histogram!(HEAP_RELEASE_SECONDS).record(started.elapsed().as_secs_f64());
+    release_free_pages_of("upkeep");
     if let Some(resident) = arbiter_memory::resident() {
         metrics::gauge!(RESIDENT_BYTES, "kind" => "anonymous").set(resident.anonymous as f64);
         metrics::gauge!(RESIDENT_BYTES, "kind" => "file").set(resident.file as f64);
     }
+}
+
+/// Releases the calling thread's free pages, timed by `thread`.
+fn release_free_pages_of(thread: &'static str) {
+    let started = Instant::now();
+    arbiter_memory::release_free_pages();
+    metrics::histogram!(HEAP_RELEASE_SECONDS, "thread" => thread)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// Run condition: `server.release_memory_secs` have passed since the last release (never when 0).
@@ -94,6 +100,8 @@ impl HeapUpkeep {
 /// entities pass through new component sets.
 pub(super) fn request_release(world: &World) {
     world.resource::<HeapUpkeep>().request();
+    // Only the tick's thread can release what its own heap keeps (see `arbiter_memory`).
+    release_free_pages_of("tick");
     let tables = &world.storages().tables;
     let reserved: usize = tables.iter().map(Table::capacity).sum();
     metrics::gauge!(WORLD_ENTITIES).set(world.entities().count_spawned() as f64);
