@@ -14,6 +14,8 @@ fuzz_target!(|bytes: &[u8]| {
         private_key: Some([7; 32]),
         public_addresses: vec![address],
         max_clients: 4,
+        requests_per_sec_per_address: arbiter::settings::NetSettings::default()
+            .connection_requests_per_sec,
         current_time: Duration::ZERO,
     });
     let sender: SocketAddr = "10.0.0.1:40000".parse().expect("literal address");
