@@ -178,12 +178,16 @@ mod tests {
     /// The tests that read the resident set run one at a time: each moves it by 64 MiB.
     static RESIDENT_SET: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+    fn resident_set_alone() -> std::sync::MutexGuard<'static, ()> {
+        RESIDENT_SET
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn touched_allocations_are_resident_and_freed_ones_go_back_to_the_system() {
-        let _alone = RESIDENT_SET
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _alone = resident_set_alone();
         let before = resident().expect("Linux reports the resident set");
         // Medium blocks (64 KiB): from the allocator's own pages, not mapped one by one.
         let blocks: Vec<Vec<u8>> = (0..1024).map(|_| vec![1u8; 64 * 1024]).collect();
@@ -204,9 +208,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn blocks_another_thread_freed_stay_resident_until_their_own_thread_releases_them() {
-        let _alone = RESIDENT_SET
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _alone = resident_set_alone();
         // Small blocks (1 KiB): from this thread's own pages.
         let blocks: Vec<Vec<u8>> = (0..64 * 1024).map(|_| vec![1u8; 1024]).collect();
         let during = resident().expect("Linux reports the resident set");
