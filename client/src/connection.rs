@@ -45,6 +45,8 @@ pub struct ArbiterClient {
     snapshots: SnapshotHistory,
     received: Vec<ServerMessage>,
     malformed_received: u64,
+    /// Datagrams handed to the socket (or the simulated link) so far, disconnects aside.
+    datagrams_sent: u64,
     /// A fleet's redirects and fallbacks, followed by the client itself.
     fleet: FleetPath,
     /// When renet's packets go out.
@@ -82,6 +84,7 @@ impl ArbiterClient {
             snapshots: SnapshotHistory::default(),
             received: Vec::new(),
             malformed_received: 0,
+            datagrams_sent: 0,
             fleet: FleetPath::default(),
         })
     }
@@ -121,6 +124,12 @@ impl ArbiterClient {
     /// non-zero).
     pub fn malformed_received(&self) -> u64 {
         self.malformed_received
+    }
+
+    /// Datagrams sent to the server so far (handshake, keep-alives, payloads; on every server of
+    /// a fleet's path): what pacing an idle connection saves shows here.
+    pub fn datagrams_sent(&self) -> u64 {
+        self.datagrams_sent
     }
 
     /// Advances the connection by `elapsed`: reads datagrams, runs the handshake and keep-alives,
@@ -175,6 +184,7 @@ impl ArbiterClient {
         }
         let now = self.netcode.current_time() + elapsed;
         if let Some(packet) = self.netcode.update(elapsed) {
+            self.datagrams_sent += 1;
             transmit(&self.socket, &mut self.link, now, packet, server)?;
         }
         // Handshake and keep-alive packets wait in the simulated link too; let out what is due.
@@ -187,14 +197,14 @@ impl ArbiterClient {
         self.renet.update(elapsed);
         for channel in ServerChannel::ALL {
             while let Some(bytes) = self.renet.receive_message(channel) {
+                if channel.is_reliable() {
+                    self.pace.heard();
+                }
                 match decode_server(&bytes).map(|message| self.snapshots.reconstruct(message)) {
                     Ok(Ok(message)) => self.received.push(message),
                     Ok(Err(_)) | Err(_) => self.malformed_received += 1,
                 }
             }
-        }
-        if self.received.len() > arrived_before {
-            self.pace.heard();
         }
         match self.fleet.observe(&self.received[arrived_before..]) {
             Some(next_server) => self.move_to(next_server),
@@ -209,6 +219,7 @@ impl ArbiterClient {
         let mut next = Self::connect(token, link)?;
         next.received = std::mem::take(&mut self.received);
         next.malformed_received = self.malformed_received;
+        next.datagrams_sent = self.datagrams_sent;
         next.fleet = std::mem::take(&mut self.fleet);
         *self = next;
         Ok(())
@@ -263,6 +274,7 @@ impl ArbiterClient {
                 if let Some(packet) = self.netcode.payload(bundle)
                     && sent.is_ok()
                 {
+                    self.datagrams_sent += 1;
                     sent = transmit(&self.socket, &mut self.link, now, packet, server);
                 }
             };

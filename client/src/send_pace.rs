@@ -15,8 +15,10 @@ const BEFORE_KEEP_ALIVE: Duration = Duration::from_millis(20);
 pub(crate) struct SendPace {
     /// A message was queued since the last send.
     queued: bool,
-    /// A message arrived since the last send: its ack goes out at the next flush, so the server
-    /// does not resend it.
+    /// A reliable message arrived since the last send: its ack goes out at the next flush, so the
+    /// server does not resend it. An unreliable one (a snapshot, a pong) is acknowledged with
+    /// whatever goes out next: nothing is resent for want of its ack, and an idle client (a lobby
+    /// that pings) would otherwise send a datagram of acks for every pong.
     heard: bool,
     /// The reliable channels and their memory: less free means a message awaits its ack.
     reliable: Vec<(u8, usize)>,

@@ -11,7 +11,9 @@ pub struct Session {
     pub client_id: u64,
     pub addr: SocketAddr,
     pub connected_at_tick: u64,
-    /// Round-trip time as the transport measures it, in milliseconds.
+    /// Round-trip time as the transport measures it, in milliseconds: from the acks of what the
+    /// server sent, so it reads high while the client sends little (an idle lobby acknowledges a
+    /// pong with its next ping) and true again within a fraction of a second of play.
     pub rtt_ms: f32,
     /// Snapshot bytes queued to this client since it connected.
     pub bytes_sent: u64,

@@ -6,7 +6,7 @@ use super::abuse::Abuse;
 use super::snapshots::SnapshotBaseline;
 use super::transport::GameServer;
 use crate::settings::NetSettings;
-use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL};
+use crate::telemetry::metrics::{CONNECTED_CLIENTS, CONNECTIONS_TOTAL, WELCOMES_TOTAL};
 use arbiter_components::config::EconomySettings;
 use arbiter_components::inventory::{Inventory, Wallet};
 use arbiter_components::player::{Loading, PlayerId};
@@ -160,7 +160,9 @@ pub(super) fn send_welcomes(
     economy: Option<Res<EconomySettings>>,
     ready: Query<(Entity, &Session, &PlayerId, Option<Owned>), ReadyToWelcome>,
 ) {
+    let mut welcomed = 0;
     for (entity, session, player, owned) in &ready {
+        welcomed += 1;
         server.send(
             session.client_id,
             &ServerMessage::Welcome {
@@ -174,6 +176,9 @@ pub(super) fn send_welcomes(
             server.send(session.client_id, &ServerMessage::Inventory(Box::new(view)));
         }
         commands.entity(entity).remove::<AwaitingWelcome>();
+    }
+    if welcomed > 0 {
+        metrics::counter!(WELCOMES_TOTAL).increment(welcomed);
     }
 }
 

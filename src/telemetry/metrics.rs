@@ -14,6 +14,7 @@ pub const CONFIG_RELOADS_TOTAL: &str = "arbiter_config_reloads_total";
 pub const CONFIG_VERSION: &str = "arbiter_config_version";
 pub const CONNECTED_CLIENTS: &str = "arbiter_connected_clients";
 pub const CONNECTIONS_TOTAL: &str = "arbiter_connections_total";
+pub const WELCOMES_TOTAL: &str = "arbiter_welcomes_total";
 pub const PACKETS_RECEIVED_TOTAL: &str = "arbiter_packets_received_total";
 pub const BYTES_RECEIVED_TOTAL: &str = "arbiter_bytes_received_total";
 pub const BYTES_SENT_TOTAL: &str = "arbiter_bytes_sent_total";
@@ -188,6 +189,10 @@ fn describe() {
     describe_counter!(
         CONNECTIONS_TOTAL,
         "Accepted connections, by result (new: new player, resumed: within the grace period, replaced: kicked an older connection of the same player)."
+    );
+    describe_counter!(
+        WELCOMES_TOTAL,
+        "Connected players welcomed (their progress loaded); behind arbiter_connections_total while loads wait."
     );
     describe_counter!(
         PACKETS_RECEIVED_TOTAL,

@@ -29,7 +29,7 @@ SEND_INTERVAL = 0.1  # the standard's "some rate, like 10HZ" for handshake packe
 REPLAY_WINDOW = 256
 
 # Arbiter's channels and messages (docs/protocol.md).
-COMMAND_CHANNEL, EVENT_CHANNEL = 1, 1
+COMMAND_CHANNEL, SNAPSHOT_CHANNEL, EVENT_CHANNEL = 1, 0, 1
 CLIENT_PING = 4
 SERVER_WELCOME, SERVER_PONG = 0, 10
 
@@ -264,13 +264,11 @@ def main():
         elif kind == PAYLOAD and state == "connected":
             client.stats["payload_packets"] += 1
             for channel, message in renet_messages(body):
-                if channel != EVENT_CHANNEL:
-                    continue
                 r = Reader(message)
                 variant = r.leb128()
-                if variant == SERVER_WELCOME:
+                if channel == EVENT_CHANNEL and variant == SERVER_WELCOME:
                     welcome_player_id = r.leb128()
-                elif variant == SERVER_PONG and r.leb128() == ping_time:
+                elif channel == SNAPSHOT_CHANNEL and variant == SERVER_PONG and r.leb128() == ping_time:
                     pong = True
         elif kind == DISCONNECT:
             state = "disconnected by server"

@@ -35,7 +35,8 @@ pub enum ClientChannel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum ServerChannel {
-    /// `Snapshot`: unreliable; a lost snapshot is superseded by the next one.
+    /// `Snapshot`, `DeltaSnapshot`, `Pong`: unreliable; a lost snapshot is superseded by the next
+    /// one, a lost pong by the next ping's.
     Snapshot = 0,
     /// Everything else: reliable, ordered.
     Event = 1,
@@ -47,6 +48,11 @@ impl ClientChannel {
 
 impl ServerChannel {
     pub const ALL: [ServerChannel; 2] = [ServerChannel::Snapshot, ServerChannel::Event];
+
+    /// Whether renet resends what travels on it until the client acknowledges it.
+    pub fn is_reliable(self) -> bool {
+        self == ServerChannel::Event
+    }
 }
 
 impl From<ClientChannel> for u8 {

@@ -177,7 +177,8 @@ pub enum ServerMessage {
         code: ErrorCode,
         message: String,
     },
-    /// Answer to `Ping`.
+    /// Answer to `Ping`, on the unreliable Snapshot channel: a lost one is answered by the next
+    /// `Ping`, and a reliable one would cost an idle client a datagram of its own to acknowledge it.
     Pong {
         client_time_us: u64,
         server_tick: u64,
@@ -283,9 +284,9 @@ impl ServerMessage {
     /// The channel this message must be sent on.
     pub fn channel(&self) -> ServerChannel {
         match self {
-            ServerMessage::Snapshot { .. } | ServerMessage::DeltaSnapshot { .. } => {
-                ServerChannel::Snapshot
-            }
+            ServerMessage::Snapshot { .. }
+            | ServerMessage::DeltaSnapshot { .. }
+            | ServerMessage::Pong { .. } => ServerChannel::Snapshot,
             _ => ServerChannel::Event,
         }
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// How often a client awaiting an ack is asked for its packets: often enough for renet's resends
 /// (every 200 ms on the event channel) to go out within half of that, seldom enough that waiting
-/// for the ack of every message of a crowd (a lobby's pongs) costs little.
+/// for the ack of every message of a crowd (a lobby's welcomes) costs little.
 const AWAITING_ASKED_EVERY: Duration = Duration::from_millis(100);
 
 /// renet's packet type byte for a packet of acknowledgements only (renet 2.0's wire format; a test

@@ -176,3 +176,67 @@ fn a_kicked_client_s_connection_ends_with_a_disconnect_event_and_is_forgotten() 
     assert!(!server.connections().is_connected(CLIENT_ID));
     assert_eq!(server.netcode.client_ids().count(), 0, "netcode let it go");
 }
+
+/// One round trip of a ping as the tick does it: the client sends it, the server reads it and
+/// answers with a pong in the same tick's datagram (with its ack), then both ends run until the
+/// pong has arrived and a few frames more.
+fn ping_round_trip(server: &mut GameServer, client: &mut ArbiterClient, client_time_us: u64) {
+    client.send(&ClientMessage::Ping { client_time_us });
+    client.update(FRAME).expect("client update");
+    client.flush().expect("client flush");
+    let (started, mut answered) = (Instant::now(), false);
+    while !answered {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no ping arrived"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+        server.receive(FRAME, 1_000);
+        while let Some(bytes) = server
+            .connections()
+            .receive_message(CLIENT_ID, ClientChannel::Command)
+        {
+            let ping = arbiter_components::protocol::decode_client(&bytes, 1_024);
+            assert!(matches!(ping, Ok(ClientMessage::Ping { .. })), "{ping:?}");
+            server.send(
+                CLIENT_ID,
+                &ServerMessage::Pong {
+                    client_time_us,
+                    server_tick: 0,
+                },
+            );
+            answered = true;
+        }
+        server.send_packets();
+    }
+    let mut ponged = false;
+    for _ in 0..8 {
+        frame(server, client);
+        ponged |= client.receive().any(|message| {
+            message
+                == ServerMessage::Pong {
+                    client_time_us,
+                    server_tick: 0,
+                }
+        });
+    }
+    assert!(ponged, "the pong arrived");
+}
+
+#[test]
+fn an_idle_client_s_ping_costs_it_one_datagram_its_pong_acknowledged_by_the_next_ping() {
+    let (mut server, mut client) = connected();
+    // The handshake's and the welcome-less connection's first exchanges settle.
+    for _ in 0..8 {
+        frame(&mut server, &mut client);
+    }
+    for round in 1..=4 {
+        let before = client.datagrams_sent();
+        ping_round_trip(&mut server, &mut client, round);
+        assert_eq!(
+            client.datagrams_sent() - before,
+            1,
+            "round {round}: the ping alone; the pong (unreliable) needs no datagram of acks"
+        );
+    }
+}
