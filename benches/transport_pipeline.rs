@@ -239,17 +239,17 @@ impl Pipeline {
             if let Ok(Received::Payload { client_id, payload }) =
                 self.server.process(*address, datagram, &mut send)
             {
-                for packet in frames(payload).flatten() {
-                    let _ = self.connections.process_packet_from(packet, client_id);
-                }
+                let packets = frames(payload).map_while(Result::ok);
+                let _ = self.connections.process_packets_from(client_id, packets);
             }
         }
+        let mut messages = Vec::new();
         for client_id in 1..=CLIENTS {
-            while let Some(bytes) = self
-                .connections
-                .receive_message(client_id, ClientChannel::Input)
-            {
-                black_box(decode_client(&bytes, 1024).ok());
+            messages.clear();
+            self.connections
+                .take_messages(client_id, ClientChannel::Input.into(), &mut messages);
+            for bytes in &messages {
+                black_box(decode_client(bytes, 1024).ok());
             }
         }
         let mut delta = Vec::new();

@@ -118,10 +118,17 @@ impl Connections {
         self.now += elapsed;
     }
 
-    /// Hands renet one packet the client sent; an error when the client has no connection.
-    pub fn process_packet_from(&mut self, packet: &[u8], client_id: u64) -> Result<(), NotFound> {
+    /// Hands renet the packets of one datagram the client sent, looking the client up once; an
+    /// error (and nothing read) when the client has no connection.
+    pub fn process_packets_from<'p>(
+        &mut self,
+        client_id: u64,
+        packets: impl IntoIterator<Item = &'p [u8]>,
+    ) -> Result<(), NotFound> {
         let (connection, disconnections) = self.current(client_id)?;
-        connection.renet.process_packet(packet);
+        for packet in packets {
+            connection.renet.process_packet(packet);
+        }
         note_if_closed(disconnections, client_id, connection);
         Ok(())
     }
@@ -156,10 +163,15 @@ impl Connections {
         note_if_closed(disconnections, client_id, connection);
     }
 
-    /// The next message the client sent on `channel`.
-    pub fn receive_message(&mut self, client_id: u64, channel: impl Into<u8>) -> Option<Bytes> {
-        let (connection, _) = self.current(client_id).ok()?;
-        connection.renet.receive_message(channel)
+    /// Moves every message the client sent on `channel` into `messages`, in order, looking the
+    /// client up once (nothing when it has no connection).
+    pub fn take_messages(&mut self, client_id: u64, channel: u8, messages: &mut Vec<Bytes>) {
+        let Ok((connection, _)) = self.current(client_id) else {
+            return;
+        };
+        messages.extend(std::iter::from_fn(|| {
+            connection.renet.receive_message(channel)
+        }));
     }
 
     /// renet's packets for the client now: messages due, resends, acks.

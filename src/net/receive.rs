@@ -16,6 +16,7 @@ use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::entity::Entity;
 use bevy_ecs::query::Has;
 use bevy_ecs::system::{Local, Query, Res, ResMut};
+use renet::Bytes;
 
 /// A connected client as the receive path reads it.
 type Client<'a> = (
@@ -39,7 +40,7 @@ pub(super) fn receive_client_messages(
     tick: Res<ServerTick>,
     mut clients: Query<Client>,
     mut requests: RequestWriters,
-    mut unread: Local<Vec<u64>>,
+    (mut unread, mut messages): (Local<Vec<u64>>, Local<Vec<Bytes>>),
 ) {
     let limit = usize::try_from(u64::from(net.max_messages_per_tick) * skipped.ticks_covered())
         .unwrap_or(usize::MAX);
@@ -61,24 +62,19 @@ pub(super) fn receive_client_messages(
         if session.rtt_ms != rtt_ms {
             session.rtt_ms = rtt_ms;
         }
-        if server.is_kicked(session.client_id) || handed_off {
-            // Kicked, or sent to another server of the fleet: what it still sends is dropped
-            // unread until its connection closes.
-            for channel in ClientChannel::ALL {
-                while server
-                    .connections()
-                    .receive_message(session.client_id, channel)
-                    .is_some()
-                {}
-            }
-            continue;
-        }
+        let ignored = server.is_kicked(session.client_id) || handed_off;
         for channel in ClientChannel::ALL {
-            let mut processed = 0;
-            while let Some(bytes) = server
+            messages.clear();
+            server
                 .connections()
-                .receive_message(session.client_id, channel)
-            {
+                .take_messages(session.client_id, channel.into(), &mut messages);
+            if ignored {
+                // Kicked, or sent to another server of the fleet: what it still sends is dropped
+                // unread until its connection closes.
+                continue;
+            }
+            let mut processed = 0;
+            for bytes in messages.drain(..) {
                 if processed == limit {
                     abuse.record(Violation::OverRateLimit);
                     continue;

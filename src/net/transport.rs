@@ -287,15 +287,16 @@ fn deliver(received: Received<'_>, connections: &mut Connections, sending: &mut 
         Received::Payload { client_id, payload } => {
             // Only a datagram with more than acks has messages to read and wants an answer.
             let (mut more_than_acks, mut well_formed) = (false, true);
-            for frame in frames(payload) {
-                let Ok(packet) = frame else {
-                    well_formed = false;
-                    break;
-                };
+            let packets = frames(payload).map_while(|frame| {
+                let packet = frame.inspect_err(|_| well_formed = false).ok()?;
                 more_than_acks |= !is_ack(packet);
-                if connections.process_packet_from(packet, client_id).is_err() {
-                    tracing::debug!(client_id, "payload for a client without a connection");
-                }
+                Some(packet)
+            });
+            if connections
+                .process_packets_from(client_id, packets)
+                .is_err()
+            {
+                tracing::debug!(client_id, "payload for a client without a connection");
             }
             if more_than_acks {
                 connections.mark_unread(client_id);

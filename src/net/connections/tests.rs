@@ -41,14 +41,20 @@ fn a_connection_is_opened_once_and_its_messages_reach_the_peer_both_ways() {
     assert_eq!(events_read(&mut peer, &packets), 1);
 
     peer.send_message(ClientChannel::Command, vec![4]);
-    for packet in peer.get_packets_to_send() {
-        connections
-            .process_packet_from(&packet, 9)
-            .expect("connected");
-    }
-    let message = connections.receive_message(9, ClientChannel::Command);
-    assert_eq!(message.as_deref(), Some(&[4][..]));
-    assert_eq!(connections.process_packet_from(&[], 10), Err(NotFound));
+    peer.send_message(ClientChannel::Command, vec![5, 6]);
+    let packets = peer.get_packets_to_send();
+    connections
+        .process_packets_from(9, packets.iter().map(|packet| &packet[..]))
+        .expect("connected");
+    let mut messages = Vec::new();
+    connections.take_messages(9, ClientChannel::Command.into(), &mut messages);
+    assert_eq!(messages, [&[4][..], &[5, 6][..]], "both, in order");
+    connections.take_messages(9, ClientChannel::Command.into(), &mut messages);
+    assert_eq!(messages.len(), 2, "taken once");
+    assert_eq!(
+        connections.process_packets_from(10, [&[][..]]),
+        Err(NotFound)
+    );
 }
 
 #[test]
@@ -76,7 +82,7 @@ fn a_connection_renet_finds_at_fault_is_listed_once_then_ends_with_the_fault_as_
     connections.add_connection(10);
     drain_events(&mut connections);
     connections
-        .process_packet_from(&[0xff, 0xff, 0xff], 9)
+        .process_packets_from(9, [&[0xff, 0xff, 0xff][..]])
         .expect("connected");
     assert!(!connections.is_connected(9));
     assert!(connections.is_connected(10));
