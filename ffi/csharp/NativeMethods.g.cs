@@ -134,7 +134,8 @@ namespace Arbiter
         public static extern int arbiter_leave_queue(ulong handle);
 
         /// <summary>
-        ///  A round-trip probe: a `PONG` event returns `client_time_us`.
+        ///  A round-trip probe: a `PONG` event returns `client_time_us`. The pong travels unreliable, so on a
+        ///  lossy link one may never come: probe again rather than wait for it.
         /// </summary>
         [DllImport(__DllName, EntryPoint = "arbiter_ping", CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         public static extern int arbiter_ping(ulong handle, ulong client_time_us);
@@ -1123,7 +1124,7 @@ namespace Arbiter
         /// </summary>
         Error = 10,
         /// <summary>
-        ///  `body.pong`: the answer to `arbiter_ping`.
+        ///  `body.pong`: the answer to `arbiter_ping` (unreliable: a lost one is not resent).
         /// </summary>
         Pong = 11,
         /// <summary>

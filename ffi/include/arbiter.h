@@ -37,7 +37,7 @@ enum ArbiterEventKind
   ARBITER_EVENT_KIND_KICKED = 9,
   // `body.error`: a request was not allowed or not understood.
   ARBITER_EVENT_KIND_ERROR = 10,
-  // `body.pong`: the answer to `arbiter_ping`.
+  // `body.pong`: the answer to `arbiter_ping` (unreliable: a lost one is not resent).
   ARBITER_EVENT_KIND_PONG = 11,
   // `body.inventory_changed`: read `arbiter_inventory`.
   ARBITER_EVENT_KIND_INVENTORY_CHANGED = 12,
@@ -701,7 +701,8 @@ int32_t arbiter_join_queue(ArbiterHandle handle, uint16_t mode);
 
 int32_t arbiter_leave_queue(ArbiterHandle handle);
 
-// A round-trip probe: a `PONG` event returns `client_time_us`.
+// A round-trip probe: a `PONG` event returns `client_time_us`. The pong travels unreliable, so on a
+// lossy link one may never come: probe again rather than wait for it.
 int32_t arbiter_ping(ArbiterHandle handle, uint64_t client_time_us);
 
 // Puts consumable `item` in `slot` (`ARBITER_SLOT_CONSUMABLE`).

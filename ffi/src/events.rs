@@ -38,7 +38,7 @@ pub enum ArbiterEventKind {
     Kicked = 9,
     /// `body.error`: a request was not allowed or not understood.
     Error = 10,
-    /// `body.pong`: the answer to `arbiter_ping`.
+    /// `body.pong`: the answer to `arbiter_ping` (unreliable: a lost one is not resent).
     Pong = 11,
     /// `body.inventory_changed`: read `arbiter_inventory`.
     InventoryChanged = 12,

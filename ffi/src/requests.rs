@@ -242,7 +242,8 @@ pub extern "C" fn arbiter_leave_queue(handle: ArbiterHandle) -> i32 {
     send(handle, ClientMessage::LeaveQueue)
 }
 
-/// A round-trip probe: a `PONG` event returns `client_time_us`.
+/// A round-trip probe: a `PONG` event returns `client_time_us`. The pong travels unreliable, so on a
+/// lossy link one may never come: probe again rather than wait for it.
 #[no_mangle]
 pub extern "C" fn arbiter_ping(handle: ArbiterHandle, client_time_us: u64) -> i32 {
     send(handle, ClientMessage::Ping { client_time_us })
