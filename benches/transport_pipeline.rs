@@ -247,7 +247,7 @@ impl Pipeline {
         for client_id in 1..=CLIENTS {
             messages.clear();
             self.connections
-                .take_messages(client_id, ClientChannel::Input.into(), &mut messages);
+                .take_messages(client_id, ClientChannel::Input, &mut messages);
             for bytes in &messages {
                 black_box(decode_client(bytes, 1024).ok());
             }

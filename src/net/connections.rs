@@ -165,10 +165,16 @@ impl Connections {
 
     /// Moves every message the client sent on `channel` into `messages`, in order, looking the
     /// client up once (nothing when it has no connection).
-    pub fn take_messages(&mut self, client_id: u64, channel: u8, messages: &mut Vec<Bytes>) {
+    pub fn take_messages(
+        &mut self,
+        client_id: u64,
+        channel: impl Into<u8>,
+        messages: &mut Vec<Bytes>,
+    ) {
         let Ok((connection, _)) = self.current(client_id) else {
             return;
         };
+        let channel = channel.into();
         messages.extend(std::iter::from_fn(|| {
             connection.renet.receive_message(channel)
         }));

@@ -64,13 +64,13 @@ pub(super) fn receive_client_messages(
         }
         let ignored = server.is_kicked(session.client_id) || handed_off;
         for channel in ClientChannel::ALL {
-            messages.clear();
             server
                 .connections()
-                .take_messages(session.client_id, channel.into(), &mut messages);
+                .take_messages(session.client_id, channel, &mut messages);
             if ignored {
                 // Kicked, or sent to another server of the fleet: what it still sends is dropped
                 // unread until its connection closes.
+                messages.clear();
                 continue;
             }
             let mut processed = 0;

@@ -243,7 +243,9 @@ def main():
                 client.send(RESPONSE, challenge)
             elif welcome_player_id is not None:
                 # The Ping rides again until its Pong arrives, as renet resends unacknowledged
-                # reliable messages (same message id: the server reads it once).
+                # reliable messages (same message id: the server reads it once). The Pong itself
+                # is unreliable: on a lossy network a client sends a new Ping (the next message
+                # id) when one does not come; on loopback nothing is lost.
                 client.send(PAYLOAD, ping_bundle(renet_sequence, ping_time))
                 renet_sequence += 1
             else:

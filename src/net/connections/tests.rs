@@ -47,9 +47,9 @@ fn a_connection_is_opened_once_and_its_messages_reach_the_peer_both_ways() {
         .process_packets_from(9, packets.iter().map(|packet| &packet[..]))
         .expect("connected");
     let mut messages = Vec::new();
-    connections.take_messages(9, ClientChannel::Command.into(), &mut messages);
+    connections.take_messages(9, ClientChannel::Command, &mut messages);
     assert_eq!(messages, [&[4][..], &[5, 6][..]], "both, in order");
-    connections.take_messages(9, ClientChannel::Command.into(), &mut messages);
+    connections.take_messages(9, ClientChannel::Command, &mut messages);
     assert_eq!(messages.len(), 2, "taken once");
     assert_eq!(
         connections.process_packets_from(10, [&[][..]]),

@@ -86,7 +86,7 @@ fn read_all(server: &mut GameServer) -> usize {
     for channel in ClientChannel::ALL {
         server
             .connections()
-            .take_messages(CLIENT_ID, channel.into(), &mut messages);
+            .take_messages(CLIENT_ID, channel, &mut messages);
     }
     messages.len()
 }
@@ -191,7 +191,7 @@ fn ping_round_trip(server: &mut GameServer, client: &mut ArbiterClient, client_t
         let mut messages = Vec::new();
         server
             .connections()
-            .take_messages(CLIENT_ID, ClientChannel::Command.into(), &mut messages);
+            .take_messages(CLIENT_ID, ClientChannel::Command, &mut messages);
         for bytes in messages {
             let ping = arbiter_components::protocol::decode_client(&bytes, 1_024);
             assert!(matches!(ping, Ok(ClientMessage::Ping { .. })), "{ping:?}");
