@@ -197,9 +197,7 @@ impl ArbiterClient {
         self.renet.update(elapsed);
         for channel in ServerChannel::ALL {
             while let Some(bytes) = self.renet.receive_message(channel) {
-                if channel.is_reliable() {
-                    self.pace.heard();
-                }
+                self.pace.arrived(channel.into());
                 match decode_server(&bytes).map(|message| self.snapshots.reconstruct(message)) {
                     Ok(Ok(message)) => self.received.push(message),
                     Ok(Err(_)) | Err(_) => self.malformed_received += 1,

@@ -4,7 +4,7 @@
 
 use crate::netcode::random_bytes;
 use arbiter_components::protocol::IDLE_SEND_INTERVAL;
-use renet::{ConnectionConfig, RenetClient, SendType};
+use renet::{ChannelConfig, ConnectionConfig, RenetClient, SendType};
 use std::time::Duration;
 
 /// An idle client sends its acks at least this much before netcode's keep-alive would be due
@@ -20,8 +20,10 @@ pub(crate) struct SendPace {
     /// whatever goes out next: nothing is resent for want of its ack, and an idle client (a lobby
     /// that pings) would otherwise send a datagram of acks for every pong.
     heard: bool,
-    /// The reliable channels and their memory: less free means a message awaits its ack.
+    /// The client's reliable channels and their memory: less free means a message awaits its ack.
     reliable: Vec<(u8, usize)>,
+    /// The server's reliable channels: what arrives on them is acknowledged at once.
+    reliable_incoming: Vec<u8>,
     /// How long this idle stretch lasts: between three quarters of the interval and the whole of
     /// it, drawn anew after each send. Clients that connected together (a lobby after a restart)
     /// would otherwise send in the same tick, every interval, for as long as they stay.
@@ -32,21 +34,17 @@ pub(crate) struct SendPace {
 
 impl SendPace {
     pub(crate) fn new(config: &ConnectionConfig) -> Self {
-        let reliable = config
-            .client_channels_config
-            .iter()
-            .filter(|channel| {
-                matches!(
-                    channel.send_type,
-                    SendType::ReliableOrdered { .. } | SendType::ReliableUnordered { .. }
-                )
-            })
+        let reliable = reliable_channels(&config.client_channels_config)
             .map(|channel| (channel.channel_id, channel.max_memory_usage_bytes))
+            .collect();
+        let reliable_incoming = reliable_channels(&config.server_channels_config)
+            .map(|channel| channel.channel_id)
             .collect();
         let mut pace = Self {
             queued: false,
             heard: false,
             reliable,
+            reliable_incoming,
             idle_for: IDLE_SEND_INTERVAL,
             // xorshift's state must not be zero.
             seed: u64::from_le_bytes(random_bytes()) | 1,
@@ -59,8 +57,9 @@ impl SendPace {
         self.queued = true;
     }
 
-    pub(crate) fn heard(&mut self) {
-        self.heard = true;
+    /// A message arrived on `channel`: a reliable one is acknowledged at the next flush.
+    pub(crate) fn arrived(&mut self, channel: u8) {
+        self.heard |= self.reliable_incoming.contains(&channel);
     }
 
     /// Whether to send now, the connection having sent nothing for `quiet`: something was
@@ -92,10 +91,20 @@ impl SendPace {
     }
 }
 
+/// The channels renet resends on until they are acknowledged.
+fn reliable_channels(channels: &[ChannelConfig]) -> impl Iterator<Item = &ChannelConfig> {
+    channels.iter().filter(|channel| {
+        matches!(
+            channel.send_type,
+            SendType::ReliableOrdered { .. } | SendType::ReliableUnordered { .. }
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arbiter_components::protocol::connection_config;
+    use arbiter_components::protocol::{ServerChannel, connection_config};
 
     #[test]
     fn idle_stretches_vary_between_three_quarters_and_the_whole_interval() {
@@ -121,20 +130,44 @@ mod tests {
         );
     }
 
+    /// How long ago a pace made by [`right_after_a_send`] sent.
+    const JUST_SENT: Duration = Duration::from_millis(10);
+
+    /// A pace that has just sent, and the renet connection it paces.
+    fn right_after_a_send() -> (SendPace, RenetClient) {
+        let mut pace = SendPace::new(&connection_config(1024));
+        pace.sent();
+        (pace, RenetClient::new(connection_config(1024)))
+    }
+
     #[test]
     fn a_message_heard_is_acknowledged_at_the_next_flush_and_then_the_pace_is_idle() {
-        let mut pace = SendPace::new(&connection_config(1024));
-        let renet = RenetClient::new(connection_config(1024));
-        let just_sent = Some(Duration::from_millis(10));
-        pace.sent();
+        let (mut pace, renet) = right_after_a_send();
+        let just_sent = Some(JUST_SENT);
         assert!(!pace.due(just_sent, &renet), "idle right after a send");
-        pace.heard();
+        pace.arrived(ServerChannel::Event.into());
         assert!(pace.due(just_sent, &renet), "an arrival is acknowledged");
         pace.sent();
         assert!(!pace.due(just_sent, &renet));
         assert!(
             pace.due(Some(IDLE_SEND_INTERVAL), &renet),
             "a whole interval"
+        );
+    }
+
+    #[test]
+    fn an_unreliable_arrival_waits_for_the_next_send_and_a_reliable_one_does_not() {
+        let (mut pace, renet) = right_after_a_send();
+        let just_sent = Some(JUST_SENT);
+        pace.arrived(ServerChannel::Snapshot.into());
+        assert!(
+            !pace.due(just_sent, &renet),
+            "a snapshot or a pong is not resent"
+        );
+        pace.arrived(ServerChannel::Event.into());
+        assert!(
+            pace.due(just_sent, &renet),
+            "an event is, until acknowledged"
         );
     }
 }

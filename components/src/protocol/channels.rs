@@ -48,11 +48,6 @@ impl ClientChannel {
 
 impl ServerChannel {
     pub const ALL: [ServerChannel; 2] = [ServerChannel::Snapshot, ServerChannel::Event];
-
-    /// Whether renet resends what travels on it until the client acknowledges it.
-    pub fn is_reliable(self) -> bool {
-        self == ServerChannel::Event
-    }
 }
 
 impl From<ClientChannel> for u8 {
