@@ -1,7 +1,7 @@
 """What the measurement scripts share: the release binary built, a free loopback port, a
 two-SQLite-shard config for guest bots, fresh PostgreSQL databases, and a server started with its
 admin address read from its JSON log."""
-import json, os, socket, subprocess, sys, tempfile, time
+import atexit, json, os, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -58,7 +58,22 @@ def start_server(binary, config, work, prefix=(), command=()):
     log = open(os.path.join(work, "log"), "w+")
     server = subprocess.Popen([*prefix, binary, *command, "--config", config], stderr=log,
                               env={**os.environ, "ARBITER_LOG_FORMAT": "json"})
+    # A script that fails partway (a metrics read that times out) does not leave it running.
+    atexit.register(server.kill)
     return server, logged_address(server, log, "admin endpoint listening"), log
+
+
+def read_metrics(admin):
+    """The server's /metrics text. The admin API limits requests per address, and bots fetching
+    guest tokens from the same loopback address can use up the budget: a 429 is waited out."""
+    for _ in range(50):
+        try:
+            return urllib.request.urlopen(f"http://{admin}/metrics", timeout=10).read().decode()
+        except urllib.error.HTTPError as error:
+            if error.code != 429:
+                raise
+            time.sleep(0.1)
+    sys.exit("the admin API kept answering 429 Too Many Requests to /metrics")
 
 
 def logged_address(server, log, message):

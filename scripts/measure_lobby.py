@@ -14,8 +14,8 @@ percentile, overruns, datagrams each way; and the matchmaker's CPU from /proc. T
 
 Usage: scripts/measure_lobby.py COUNT [SECONDS]     (e.g. 10000 60)
 """
-import json, os, re, signal, subprocess, sys, time, urllib.request
-from arbiter_run import load_config, release_binary, start_server
+import json, os, re, signal, subprocess, sys, time
+from arbiter_run import load_config, read_metrics, release_binary, start_server
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30
@@ -43,7 +43,7 @@ def tick_buckets(text):
 
 
 def sample():
-    text = urllib.request.urlopen(f"http://{admin}/metrics").read().decode()
+    text = read_metrics(admin)
     with open(f"/proc/{server.pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / clock_ticks

@@ -9,8 +9,8 @@ datagrams per client per tick each way from the server's own counters.
 Usage: scripts/measure_net_load.py COUNT [SECONDS] [LOSS]     (e.g. 100, 500, 1000; LOSS e.g. 0.05,
        with 40 ms each way and ±10 ms of jitter, applied by the bots to both directions)
 """
-import json, os, re, signal, subprocess, sys, time, urllib.request
-from arbiter_run import load_config, release_binary, start_server
+import json, os, re, signal, subprocess, sys, time
+from arbiter_run import load_config, read_metrics, release_binary, start_server
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20
@@ -32,7 +32,7 @@ def tick_buckets(text):
         r'^arbiter_tick_duration_seconds_bucket\{le="([0-9.e+-]+)"\} (\S+)$', text, re.M)}
 
 def sample():
-    text = urllib.request.urlopen(f"http://{admin}/metrics").read().decode()
+    text = read_metrics(admin)
     with open(f"/proc/{server.pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / clock_ticks

@@ -10,8 +10,8 @@ its metrics), the tick p99 over the last 10 s (from the histogram), and error co
 Needs: PostgreSQL on 127.0.0.1:5432 (trust auth), redis-server and socat on PATH.
 Usage: scripts/soak.py [MINUTES]       (default 30)
 """
-import json, os, re, signal, socket, subprocess, sys, tempfile, time, urllib.request
-from arbiter_run import drop_databases, free_port, fresh_databases, release_binary, start_server
+import json, os, re, signal, socket, subprocess, sys, tempfile, time
+from arbiter_run import drop_databases, free_port, fresh_databases, read_metrics, release_binary, start_server
 
 minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 30
 binary = release_binary()
@@ -57,7 +57,7 @@ server, admin, log = start_server(binary, config, work)
 
 
 def scrape():
-    text = urllib.request.urlopen(f"http://{admin}/metrics").read().decode()
+    text = read_metrics(admin)
     samples = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
