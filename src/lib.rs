@@ -75,6 +75,7 @@
 //! ```
 
 pub mod admin;
+mod background;
 pub mod bots;
 mod http;
 pub mod prelude;

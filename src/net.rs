@@ -20,7 +20,7 @@ pub use keys::load_or_create_key;
 pub use sessions::{AwaitingWelcome, DespawnBlocker, Sessions};
 pub use snapshots::snapshot_due;
 pub use tokens::{GuestToken, IssueError, TokenIssuer, TokenPass, unix_now};
-pub use transport::GameServer;
+pub use transport::{GameServer, SendThread};
 
 use crate::build_once::BuildOnce;
 use crate::phase::TickSystems;
@@ -51,6 +51,8 @@ pub enum NetSetupError {
     },
     #[error("token key: {0}")]
     Key(#[source] std::io::Error),
+    #[error("starting the game socket's send thread: {0}")]
+    SendThread(#[source] std::io::Error),
 }
 
 /// Everything the network needs from the operating system, acquired before the app starts so a taken
@@ -58,6 +60,7 @@ pub enum NetSetupError {
 #[derive(Debug)]
 pub struct NetworkSetup {
     socket: UdpSocket,
+    send_thread: SendThread,
     /// `None` in insecure mode.
     key: Option<[u8; NETCODE_KEY_BYTES]>,
     public_addresses: Vec<SocketAddr>,
@@ -77,6 +80,7 @@ impl NetworkSetup {
             Some(load_or_create_key(&key_path(config)).map_err(NetSetupError::Key)?)
         };
         Ok(Self {
+            send_thread: SendThread::spawn(&socket).map_err(NetSetupError::SendThread)?,
             socket,
             key,
             public_addresses: public_addresses(&config.net, bound),
@@ -167,7 +171,7 @@ impl Plugin for NetPlugin {
             current_time: unix_now(),
         };
         let connection = connection_config(u64::from(settings.send_budget_bytes_per_tick));
-        let server = GameServer::new(setup.socket, netcode, connection);
+        let server = GameServer::new(setup.socket, setup.send_thread, netcode, connection);
         if let Ok(addr) = server.local_addr() {
             tracing::info!(%addr, public = ?setup.public_addresses, "game socket listening (UDP)");
         }

@@ -110,7 +110,7 @@ fn play_matches(
     }
     let first_tick = server.app.world().resource::<ServerTick>().get();
     for step in 0..6000 + 60 * u64::from(live_secs) {
-        server.app.update();
+        server.tick();
         swarm.play_frame(net::TICK, step * net::TICK.as_micros() as u64);
         std::thread::sleep(Duration::from_micros(200));
         if step % 60 != 59 {

@@ -284,8 +284,8 @@ fn a_fleet_on_agones_keeps_the_lifecycle_the_counter_and_the_allocation_contract
 
     // Until the first heartbeat: nothing; then capacity, Ready, and health pings.
     let step = |matchmaker: &mut TestServer, game: &mut TestServer| {
-        matchmaker.app.update();
-        game.app.update();
+        matchmaker.tick();
+        game.tick();
         std::thread::sleep(Duration::from_micros(500));
     };
     let started = Instant::now();

@@ -130,9 +130,9 @@ impl Fleet {
     }
 
     fn update(&mut self) {
-        self.matchmaker.app.update();
+        self.matchmaker.tick();
         for game in &mut self.games {
-            game.app.update();
+            game.tick();
         }
     }
 
@@ -775,7 +775,7 @@ fn a_matchmakers_new_players_get_tokens_naming_every_matchmaker() {
             settings: settings.fleet,
         })
         .start();
-    matchmaker.app.update();
+    matchmaker.tick();
     let issuer = matchmaker.app.world().resource::<TokenIssuer>();
     assert_eq!(issuer.entry_addresses(), lobby);
     assert_eq!(issuer.issue(9).expect("a token").server_addresses, lobby);

@@ -53,7 +53,7 @@ fn ten_social_bots_on_a_lossy_link_form_two_guilds_chat_and_bank_and_the_store_s
     }
     let mut step = 0u64;
     while step < 6000 && !busy(&swarm.report()) {
-        server.app.update();
+        server.tick();
         swarm.play_frame(net::TICK, step * net::TICK.as_micros() as u64);
         std::thread::sleep(Duration::from_micros(200));
         step += 1;
@@ -83,7 +83,7 @@ fn ten_social_bots_on_a_lossy_link_form_two_guilds_chat_and_bank_and_the_store_s
         if stored(&mut server) {
             break;
         }
-        server.app.update();
+        server.tick();
         std::thread::sleep(Duration::from_millis(1));
     }
     assert!(stored(&mut server), "everything was stored");

@@ -42,7 +42,7 @@ fn play_trades(behaviors: &[Behavior], loss: f64, until: impl Fn(&BotsReport) ->
     }
     let mut step = 0u64;
     while step < 6000 && !until(&swarm.report()) {
-        server.app.update();
+        server.tick();
         swarm.play_frame(net::TICK, step * net::TICK.as_micros() as u64);
         std::thread::sleep(Duration::from_micros(200));
         step += 1;
@@ -72,7 +72,7 @@ fn play_trades(behaviors: &[Behavior], loss: f64, until: impl Fn(&BotsReport) ->
         if stored(&mut server) {
             break;
         }
-        server.app.update();
+        server.tick();
         std::thread::sleep(Duration::from_millis(1));
     }
     assert!(stored(&mut server), "every player's progress was stored");

@@ -1,5 +1,6 @@
 //! The game socket: netcode (connect tokens, encryption) under renet (channels, reliability),
-//! driven from the tick. Reading is bounded per tick, so a flood delays packets instead of the tick.
+//! driven from the tick. Reading is bounded per tick, so a flood delays packets instead of the tick;
+//! the tick's datagrams are sent by a thread of their own, so sending does not delay it either.
 
 use super::connections::Connections;
 use super::netcode::{NetcodeConfig, NetcodeServer, Received};
@@ -18,8 +19,10 @@ use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
+mod send_thread;
 mod sending;
 
+pub use send_thread::SendThread;
 use sending::{Sending, acks_only, is_ack};
 
 /// How long a kicked connection stays open at most for its `Kicked` to be acknowledged: several
@@ -50,6 +53,8 @@ pub struct GameServer {
     /// Which clients' renet packets go out this tick; nobody else's. A connection with nothing to
     /// say costs nothing on the tick: netcode's sweep keeps it alive.
     sending: Sending,
+    /// Sends what the tick encrypted, every datagram of a tick handed over at its end.
+    send_thread: SendThread,
 }
 
 impl std::fmt::Debug for GameServer {
@@ -63,7 +68,12 @@ impl std::fmt::Debug for GameServer {
 }
 
 impl GameServer {
-    pub fn new(socket: UdpSocket, netcode: NetcodeConfig, connection: ConnectionConfig) -> Self {
+    pub fn new(
+        socket: UdpSocket,
+        send_thread: SendThread,
+        netcode: NetcodeConfig,
+        connection: ConnectionConfig,
+    ) -> Self {
         let event_channel_bytes = connection
             .server_channels_config
             .iter()
@@ -78,6 +88,7 @@ impl GameServer {
             kicked: Vec::new(),
             event_channel_bytes,
             sending: Sending::default(),
+            send_thread,
         }
     }
 
@@ -159,9 +170,10 @@ impl GameServer {
     }
 
     /// Advances the connection clocks by `elapsed` and reads at most `max_packets` datagrams.
+    /// What netcode answers (challenges, keep-alives) goes out with the tick's other datagrams.
     pub fn receive(&mut self, elapsed: Duration, max_packets: usize) {
-        let socket = &self.socket;
-        let mut send = |packet: &[u8], addr: SocketAddr| reply(socket, packet, addr);
+        let (socket, send_thread) = (&self.socket, &mut self.send_thread);
+        let mut send = |packet: &[u8], addr: SocketAddr| send_thread.push(packet, addr);
         for client_id in self.netcode.update(elapsed, &mut send) {
             self.connections.remove_connection(client_id);
         }
@@ -219,13 +231,13 @@ impl GameServer {
         }
     }
 
-    /// Encrypts and sends every queued packet, then closes the kicked connections whose `Kicked`
-    /// was acknowledged or whose linger is up.
+    /// Encrypts every queued packet and hands the tick's datagrams to the send thread, then
+    /// closes the kicked connections whose `Kicked` was acknowledged or whose linger is up.
     pub fn send_packets(&mut self) {
         let (mut sent, mut datagrams) = (0u64, 0u64);
-        let socket = &self.socket;
+        let send_thread = &mut self.send_thread;
         let mut send = |packet: &[u8], addr: SocketAddr| {
-            reply(socket, packet, addr);
+            send_thread.push(packet, addr);
             sent += packet.len() as u64;
             datagrams += 1;
         };
@@ -245,6 +257,7 @@ impl GameServer {
             }
             self.bundler.finish(&mut send_bundle);
         }
+        self.send_thread.hand_over();
         metrics::counter!(PACKETS_SENT_TOTAL).increment(datagrams);
         metrics::counter!(BYTES_SENT_TOTAL).increment(sent);
         let (connections, event_channel_bytes) = (&mut self.connections, self.event_channel_bytes);
@@ -265,15 +278,24 @@ impl GameServer {
         });
     }
 
-    /// Sends netcode's disconnect packets to every client at once (shutdown).
+    /// Sends netcode's disconnect packets to every client at once, and returns once every
+    /// datagram of the server's was sent (shutdown).
     pub fn disconnect_all(&mut self) {
-        let socket = &self.socket;
+        let send_thread = &mut self.send_thread;
         let clients: Vec<u64> = self.netcode.client_ids().collect();
         for client_id in clients {
-            self.netcode
-                .disconnect(client_id, &mut |packet, addr| reply(socket, packet, addr));
+            self.netcode.disconnect(client_id, &mut |packet, addr| {
+                send_thread.push(packet, addr)
+            });
             self.connections.remove_connection(client_id);
         }
+        self.wait_until_sent();
+    }
+
+    /// Hands over what is pushed and waits until the send thread sent every datagram so far.
+    pub fn wait_until_sent(&mut self) {
+        self.send_thread.hand_over();
+        self.send_thread.wait_until_sent();
     }
 }
 
@@ -314,13 +336,6 @@ fn tally(counts: &mut Vec<(&'static str, u64)>, reason: &'static str) {
     match counts.iter_mut().find(|(known, _)| *known == reason) {
         Some((_, count)) => *count += 1,
         None => counts.push((reason, 1)),
-    }
-}
-
-/// Sends one datagram; a failure (the client went away) is only worth a debug line.
-fn reply(socket: &UdpSocket, packet: &[u8], addr: SocketAddr) {
-    if let Err(error) = socket.send_to(packet, addr) {
-        tracing::debug!(%addr, %error, "sending to a client failed");
     }
 }
 

@@ -19,6 +19,7 @@ pub const PACKETS_RECEIVED_TOTAL: &str = "arbiter_packets_received_total";
 pub const BYTES_RECEIVED_TOTAL: &str = "arbiter_bytes_received_total";
 pub const BYTES_SENT_TOTAL: &str = "arbiter_bytes_sent_total";
 pub const PACKETS_SENT_TOTAL: &str = "arbiter_packets_sent_total";
+pub const PACKETS_SEND_FAILED_TOTAL: &str = "arbiter_packets_send_failed_total";
 pub const PACKETS_REFUSED_TOTAL: &str = "arbiter_packets_refused_total";
 pub const RECEIVE_BUDGET_EXHAUSTED_TOTAL: &str = "arbiter_receive_budget_exhausted_total";
 pub const MESSAGES_DROPPED_TOTAL: &str = "arbiter_messages_dropped_total";
@@ -201,6 +202,10 @@ fn describe() {
     describe_counter!(
         PACKETS_SENT_TOTAL,
         "UDP datagrams sent on the game socket (one per client per tick in steady play)."
+    );
+    describe_counter!(
+        PACKETS_SEND_FAILED_TOTAL,
+        "Datagrams the kernel refused to send (a full socket send buffer, an unreachable client); each is lost, as on a lossy network."
     );
     describe_counter!(
         PACKETS_REFUSED_TOTAL,

@@ -218,9 +218,20 @@ impl TestServer {
         self.app.world().resource::<Sessions>().connected()
     }
 
+    /// One server tick, returning once its datagrams were sent: the tick hands them to the send
+    /// thread, and in lockstep they leave before the clients' turn, as over a link faster than a
+    /// tick (a slow or lossy link is the clients' link conditioner's).
+    pub fn tick(&mut self) {
+        self.app.update();
+        self.app
+            .world_mut()
+            .resource_mut::<GameServer>()
+            .wait_until_sent();
+    }
+
     /// One server tick, then one frame for every client (read, send).
     pub fn step(&mut self, clients: &mut [ArbiterClient]) {
-        self.app.update();
+        self.tick();
         for client in clients.iter_mut() {
             let _ = client.update(TICK);
             let _ = client.flush();
