@@ -1,10 +1,11 @@
-//! Threads that work beside the tick (sending, async I/O, heap upkeep) give way to it.
+//! A thread that works beside the tick on its behalf (the send thread) gives way to it. The async
+//! runtime's threads do not: with them given way too, the lobby's ticks measured the same.
 
 /// Gives the calling thread Linux's `SCHED_BATCH` policy: the same share of the CPU, but its
 /// wake-ups do not preempt the running thread. Where such a thread shares a core with the tick, a
-/// wake-up (the tick's hand-over to the send thread, a metrics scrape) would otherwise run its work
-/// inside the tick (BENCHMARKS.md, *The tick's sends on a thread of their own*: at 10,000 lobby
-/// players 90–94 % of ticks within 5 ms with the send thread's policy, 70–76 % without).
+/// wake-up (the tick's hand-over to the send thread) would otherwise run its work inside the tick
+/// (BENCHMARKS.md, *The tick's sends on a thread of their own*: at 10,000 lobby players 90–95 % of
+/// ticks within 5 ms with the send thread's policy, 70–76 % without).
 pub(crate) fn yield_to_the_tick() {
     #[cfg(target_os = "linux")]
     {

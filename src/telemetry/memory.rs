@@ -39,7 +39,6 @@ impl Default for HeapUpkeep {
         let started = std::thread::Builder::new()
             .name("arbiter-heap".into())
             .spawn(move || {
-                crate::background::yield_to_the_tick();
                 loop {
                     match pending.recv_timeout(METRICS_UPKEEP_INTERVAL) {
                         Ok(()) => release_and_report(),
