@@ -1,15 +1,15 @@
 //! The transport's per-client work in one tick, in memory (no socket): each client's datagram is
 //! decrypted, unbundled, handed to renet, its input message read and decoded; then every group of
 //! ten gets one shared delta snapshot, each client its own message, renet packs it, and the bundle
-//! is encrypted. 1,000 clients connected through the real netcode handshake. What a socket would
-//! send is copied into an outbox; between ticks (not timed) each client takes its datagram from it
+//! is encrypted. 1,000 clients connected through the real netcode handshake. What the tick sends
+//! is copied into a batch, as the transport hands it to its send thread; between ticks (not timed) each client takes its datagram from it
 //! and acknowledges it in its next one, as a real client does: without that, renet on the server
 //! keeps every packet unacknowledged for 3 s, a state no playing client leaves it in.
 //!
 //! `cargo bench --bench transport_pipeline`
 
 use arbiter::net::netcode::{NetcodeConfig, NetcodeServer, Received};
-use arbiter::net::{Connections, unix_now};
+use arbiter::net::{Connections, DatagramBatch, unix_now};
 use arbiter::settings::NetSettings;
 use arbiter_client::bundle::{Bundler, frames};
 use arbiter_client::netcode::{ConnectToken, NetcodeClient, PrivateToken, random_bytes};
@@ -35,25 +35,10 @@ struct Peer {
     renet: RenetClient,
 }
 
-/// The datagrams the server sent in a tick, by the client they are for.
-#[derive(Default)]
-struct Outbox {
-    bytes: Vec<u8>,
-    datagrams: Vec<(usize, std::ops::Range<usize>)>,
-}
-
-impl Outbox {
-    fn push(&mut self, packet: &[u8], to: SocketAddr) {
-        let start = self.bytes.len();
-        self.bytes.extend_from_slice(packet);
-        self.datagrams
-            .push((peer_index(to), start..self.bytes.len()));
-    }
-}
-
 struct Pipeline {
     server: NetcodeServer,
-    outbox: Outbox,
+    /// What the server sent in a tick, collected as the transport collects it for its send thread.
+    outbox: DatagramBatch,
     connections: Connections,
     bundler: Bundler,
     peers: Vec<Peer>,
@@ -152,7 +137,7 @@ impl Pipeline {
             .collect();
         Self {
             server,
-            outbox: Outbox::default(),
+            outbox: DatagramBatch::default(),
             connections,
             bundler: Bundler::default(),
             peers,
@@ -163,9 +148,9 @@ impl Pipeline {
 
     /// Every client reads what the server sent it last tick (not measured).
     fn clients_receive(&mut self) {
-        for (index, range) in self.outbox.datagrams.drain(..) {
-            let peer = &mut self.peers[index];
-            let mut datagram = self.outbox.bytes[range].to_vec();
+        for (to, datagram) in self.outbox.iter() {
+            let peer = &mut self.peers[peer_index(to)];
+            let mut datagram = datagram.to_vec();
             let payload = peer
                 .netcode
                 .process(&mut datagram)
@@ -174,7 +159,7 @@ impl Pipeline {
                 peer.renet.process_packet(packet);
             }
         }
-        self.outbox.bytes.clear();
+        self.outbox.clear();
         for peer in &mut self.peers {
             peer.renet.update(TICK);
             while peer
@@ -230,8 +215,8 @@ impl Pipeline {
             .collect()
     }
 
-    /// The server's work for one tick; returns the bytes it sent.
-    fn server_tick(&mut self, datagrams: &mut [(SocketAddr, Vec<u8>)]) -> usize {
+    /// The server's work for one tick; its datagrams are in the outbox after it.
+    fn server_tick(&mut self, datagrams: &mut [(SocketAddr, Vec<u8>)]) {
         let outbox = &mut self.outbox;
         let mut send = |packet: &[u8], to: SocketAddr| outbox.push(packet, to);
         self.connections.advance(TICK);
@@ -276,7 +261,6 @@ impl Pipeline {
             }
             self.bundler.finish(&mut send_bundle);
         }
-        self.outbox.bytes.len()
     }
 }
 
@@ -293,7 +277,8 @@ fn main() {
             for _ in 0..ticks {
                 let mut datagrams = pipeline.client_datagrams();
                 let start = Instant::now();
-                black_box(pipeline.server_tick(&mut datagrams));
+                pipeline.server_tick(&mut datagrams);
+                black_box(&pipeline.outbox);
                 spent += start.elapsed();
             }
             spent

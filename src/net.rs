@@ -20,7 +20,7 @@ pub use keys::load_or_create_key;
 pub use sessions::{AwaitingWelcome, DespawnBlocker, Sessions};
 pub use snapshots::snapshot_due;
 pub use tokens::{GuestToken, IssueError, TokenIssuer, TokenPass, unix_now};
-pub use transport::{GameServer, SendThread};
+pub use transport::{DatagramBatch, GameServer, SendThread};
 
 use crate::build_once::BuildOnce;
 use crate::phase::TickSystems;

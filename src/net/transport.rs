@@ -22,7 +22,7 @@ use std::time::Duration;
 mod send_thread;
 mod sending;
 
-pub use send_thread::SendThread;
+pub use send_thread::{DatagramBatch, SendThread};
 use sending::{Sending, acks_only, is_ack};
 
 /// How long a kicked connection stays open at most for its `Kicked` to be acknowledged: several

@@ -10,44 +10,58 @@ use std::net::{SocketAddr, UdpSocket};
 
 /// Batches handed over and not sent yet, at most. A tick that would hand over one more waits for
 /// the oldest to be sent: when sending falls behind, the tick slows down rather than memory
-/// growing or datagrams growing stale.
+/// growing or datagrams growing stale. The wait is for CPU, never for the network: the socket is
+/// non-blocking, so a full send buffer fails a datagram at once instead of holding the thread.
 const BATCHES_IN_FLIGHT: usize = 2;
 
 /// One tick's datagrams, their bytes back to back (the buffers are reused from tick to tick).
+/// Public for the pipeline bench, which collects what the tick sends the same way.
 #[derive(Debug, Default)]
-struct Batch {
+pub struct DatagramBatch {
     bytes: Vec<u8>,
     /// Each datagram's destination, and where its bytes end in `bytes`.
     datagrams: Vec<(SocketAddr, usize)>,
 }
 
-impl Batch {
-    fn push(&mut self, datagram: &[u8], to: SocketAddr) {
+impl DatagramBatch {
+    pub fn push(&mut self, datagram: &[u8], to: SocketAddr) {
         self.bytes.extend_from_slice(datagram);
         self.datagrams.push((to, self.bytes.len()));
     }
 
-    fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.datagrams.is_empty()
+    }
+
+    /// Each datagram with its destination, in the order pushed.
+    pub fn iter(&self) -> impl Iterator<Item = (SocketAddr, &[u8])> {
+        let starts = std::iter::once(0).chain(self.datagrams.iter().map(|&(_, end)| end));
+        self.datagrams
+            .iter()
+            .zip(starts)
+            .map(|(&(to, end), start)| (to, &self.bytes[start..end]))
+    }
+
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.datagrams.clear();
     }
 
     /// Sends every datagram and empties the batch. A failure (a client that went away, a full
     /// socket buffer) loses that datagram only, as the network could have: it is counted, and
     /// logged at debug level.
     fn send(&mut self, socket: &UdpSocket) {
-        let (mut start, mut failed) = (0, 0u64);
-        for &(to, end) in &self.datagrams {
-            if let Err(error) = socket.send_to(&self.bytes[start..end], to) {
+        let mut failed = 0u64;
+        for (to, datagram) in self.iter() {
+            if let Err(error) = socket.send_to(datagram, to) {
                 tracing::debug!(%to, %error, "sending to a client failed");
                 failed += 1;
             }
-            start = end;
         }
         if failed > 0 {
             metrics::counter!(PACKETS_SEND_FAILED_TOTAL).increment(failed);
         }
-        self.bytes.clear();
-        self.datagrams.clear();
+        self.clear();
     }
 }
 
@@ -55,10 +69,10 @@ impl Batch {
 /// end. The thread ends when this is dropped, after sending what it was handed.
 #[derive(Debug)]
 pub struct SendThread {
-    filling: Batch,
-    to_thread: Sender<Batch>,
+    filling: DatagramBatch,
+    to_thread: Sender<DatagramBatch>,
     /// Batches the thread has sent, back for reuse.
-    sent: Receiver<Batch>,
+    sent: Receiver<DatagramBatch>,
     in_flight: usize,
 }
 
@@ -66,7 +80,7 @@ impl SendThread {
     /// Starts the thread that sends from `socket` (a handle of its own to the same socket).
     pub fn spawn(socket: &UdpSocket) -> std::io::Result<Self> {
         let socket = socket.try_clone()?;
-        let (to_thread, batches) = unbounded::<Batch>();
+        let (to_thread, batches) = unbounded::<DatagramBatch>();
         let (give_back, sent) = unbounded();
         std::thread::Builder::new()
             .name("arbiter-send".into())
@@ -80,7 +94,7 @@ impl SendThread {
                 }
             })?;
         Ok(Self {
-            filling: Batch::default(),
+            filling: DatagramBatch::default(),
             to_thread,
             sent,
             in_flight: 0,
@@ -120,7 +134,7 @@ impl SendThread {
         }
     }
 
-    fn wait_for_one(&mut self) -> Batch {
+    fn wait_for_one(&mut self) -> DatagramBatch {
         let batch = self
             .sent
             .recv()
