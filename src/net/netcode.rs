@@ -10,17 +10,16 @@
 mod client;
 mod handshake;
 mod request_limit;
+mod table;
 
 use arbiter_client::netcode::{
     Header, KEY_BYTES, MAX_PACKET_BYTES, PacketError, PacketKey, PacketKind, USER_DATA_BYTES,
-    open_packet, random_bytes,
+    random_bytes,
 };
-use client::Client;
-use foldhash::fast::RandomState;
 use handshake::Handshakes;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
+use table::ClientTable;
 
 /// Every client's timeout and keep-alive are looked at within this much time: a slice of the clients
 /// on each tick, not all of them (a lobby of 10,000 costs a sixth as much per tick at 60 Hz). A
@@ -111,12 +110,7 @@ pub struct NetcodeServer {
     key: [u8; KEY_BYTES],
     time: Duration,
     handshakes: Handshakes,
-    /// Boxed: a table that doubles under churn then moves pointers, not ~1.4 KB per bucket.
-    clients: HashMap<u64, Box<Client>, RandomState>,
-    by_address: HashMap<SocketAddr, u64, RandomState>,
-    /// Each client index's client id, for the sweep; freed indices are `None` until reused.
-    slots: Vec<Option<u64>>,
-    free_indices: Vec<u32>,
+    clients: ClientTable,
     /// The slot the sweep looked at last.
     swept: usize,
     out: Box<[u8; MAX_PACKET_BYTES]>,
@@ -143,10 +137,7 @@ impl NetcodeServer {
             // entries come and go settles at about twice its peak (removed entries leave marks
             // until it rehashes), and a doubling of ~1.4 KB buckets measured +383 KB of live heap
             // in a soak's waves of players (BENCHMARKS, 2026-12-05).
-            clients: HashMap::with_hasher(RandomState::default()),
-            by_address: HashMap::with_hasher(RandomState::default()),
-            slots: Vec::new(),
-            free_indices: Vec::new(),
+            clients: ClientTable::default(),
             swept: 0,
             out: Box::new([0; MAX_PACKET_BYTES]),
             admitting: true,
@@ -171,15 +162,15 @@ impl NetcodeServer {
     }
 
     pub fn client_ids(&self) -> impl Iterator<Item = u64> + '_ {
-        self.clients.keys().copied()
+        self.clients.ids()
     }
 
     pub fn user_data(&self, client_id: u64) -> Option<&[u8; USER_DATA_BYTES]> {
-        self.clients.get(&client_id).map(|client| &client.user_data)
+        self.clients.get(client_id).map(|client| &client.user_data)
     }
 
     pub fn client_addr(&self, client_id: u64) -> Option<SocketAddr> {
-        self.clients.get(&client_id).map(|client| client.address)
+        self.clients.get(client_id).map(|client| client.address)
     }
 
     /// Reads one datagram from `from`. Replies (challenge, keep-alive, denied) go out through
@@ -194,55 +185,18 @@ impl NetcodeServer {
             return self.process_request(from, packet, send);
         }
         let header = Header::read(packet)?;
-        if let Some(&client_id) = self.by_address.get(&from) {
-            return self.process_from_client(client_id, &header, packet);
+        let (now, protocol_id) = (self.time, self.config.protocol_id);
+        if let Some(client) = self.clients.at_address(from) {
+            let received = client.read(&header, packet, now, protocol_id);
+            if let Ok(Received::Disconnected { client_id }) = received {
+                self.clients.remove(client_id);
+            }
+            return received;
         }
         if header.kind != PacketKind::Response {
             return Err(Refusal::UnknownAddress);
         }
         self.process_response(from, &header, packet, send)
-    }
-
-    fn process_from_client<'p>(
-        &mut self,
-        client_id: u64,
-        header: &Header,
-        packet: &'p mut [u8],
-    ) -> Result<Received<'p>, Refusal> {
-        let client = self
-            .clients
-            .get_mut(&client_id)
-            .unwrap_or_else(|| unreachable!("by_address names connected clients only"));
-        if !header.kind.replay_protected() {
-            return Err(if header.kind == PacketKind::Response {
-                Refusal::AlreadyConnected
-            } else {
-                Refusal::Unexpected
-            });
-        }
-        if client.replay.already_received(header.sequence) {
-            return Err(PacketError::Replayed.into());
-        }
-        let body = open_packet(packet, header, &client.receive_key, self.config.protocol_id)?;
-        client.replay.advance(header.sequence);
-        client.last_received = self.time;
-        match header.kind {
-            PacketKind::KeepAlive => {
-                client.confirmed = true;
-                Ok(Received::Nothing)
-            }
-            PacketKind::Payload => {
-                client.confirmed = true;
-                Ok(Received::Payload {
-                    client_id,
-                    payload: body,
-                })
-            }
-            _ => {
-                self.remove(client_id);
-                Ok(Received::Disconnected { client_id })
-            }
-        }
     }
 
     /// Sends `payload` to a connected client, preceded by a keep-alive while the client has not
@@ -253,7 +207,7 @@ impl NetcodeServer {
         payload: &[u8],
         send: &mut impl FnMut(&[u8], SocketAddr),
     ) -> bool {
-        let Some(client) = self.clients.get_mut(&client_id) else {
+        let Some(client) = self.clients.get_mut(client_id) else {
             return false;
         };
         if !client.confirmed {
@@ -285,20 +239,17 @@ impl NetcodeServer {
         self.time += elapsed;
         let (time, protocol_id, max_clients) =
             (self.time, self.config.protocol_id, self.config.max_clients);
-        let slots = self.slots.len();
+        let slots = self.clients.slot_count();
         let share = (slots as u128 * elapsed.as_nanos()).div_ceil(SWEEP.as_nanos());
         let visits = usize::try_from(share).map_or(slots, |share| share.min(slots));
         let mut timed_out = Vec::new();
         for _ in 0..visits {
             self.swept = (self.swept + 1) % slots;
-            let Some(client_id) = self.slots[self.swept] else {
-                continue;
-            };
-            let Some(client) = self.clients.get_mut(&client_id) else {
+            let Some(client) = self.clients.slot_mut(self.swept) else {
                 continue;
             };
             if client.timed_out(time) {
-                timed_out.push(client_id);
+                timed_out.push(client.client_id);
             } else if client.keep_alive_due(time) {
                 let len = client.keep_alive(&mut self.out[..], max_clients, protocol_id);
                 client.last_sent = time;
@@ -314,7 +265,7 @@ impl NetcodeServer {
 
     /// Tells a client it is disconnected (several packets) and frees its slot.
     pub fn disconnect(&mut self, client_id: u64, send: &mut impl FnMut(&[u8], SocketAddr)) {
-        let Some(client) = self.clients.get_mut(&client_id) else {
+        let Some(client) = self.clients.get_mut(client_id) else {
             return;
         };
         for _ in 0..REDUNDANT_DISCONNECTS {
@@ -326,29 +277,7 @@ impl NetcodeServer {
             );
             send(&self.out[..len], client.address);
         }
-        self.remove(client_id);
-    }
-
-    fn remove(&mut self, client_id: u64) {
-        if let Some(client) = self.clients.remove(&client_id) {
-            self.by_address.remove(&client.address);
-            if let Some(slot) = self.slots.get_mut(client.index as usize) {
-                *slot = None;
-            }
-            self.free_indices.push(client.index);
-        }
-    }
-
-    /// A slot for a new client: its index (the standard's *client index*), reusing freed ones.
-    fn take_slot(&mut self, client_id: u64) -> u32 {
-        let index = self.free_indices.pop().unwrap_or_else(|| {
-            self.slots.push(None);
-            u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
-        });
-        if let Some(slot) = self.slots.get_mut(index as usize) {
-            *slot = Some(client_id);
-        }
-        index
+        self.clients.remove(client_id);
     }
 }
 

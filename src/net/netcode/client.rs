@@ -1,13 +1,16 @@
 //! One connected client: its keys, sequence, replay memory and clocks.
 
+use super::{Received, Refusal};
 use arbiter_client::netcode::{
-    Outbound, PacketKey, PacketKind, ReplayProtection, USER_DATA_BYTES, keep_alive_interval,
+    Header, Outbound, PacketError, PacketKey, PacketKind, ReplayProtection, USER_DATA_BYTES,
+    keep_alive_interval, open_packet,
 };
 use std::net::SocketAddr;
 use std::time::Duration;
 
 #[derive(Debug)]
 pub(super) struct Client {
+    pub(super) client_id: u64,
     pub(super) address: SocketAddr,
     /// The standard's client index, sent in keep-alives.
     pub(super) index: u32,
@@ -25,6 +28,45 @@ pub(super) struct Client {
 }
 
 impl Client {
+    /// Reads a packet the client sent at `now`, decrypting it in place: once per sequence, and
+    /// only the kinds a connected client sends. A disconnect is the caller's to carry out.
+    pub(super) fn read<'p>(
+        &mut self,
+        header: &Header,
+        packet: &'p mut [u8],
+        now: Duration,
+        protocol_id: u64,
+    ) -> Result<Received<'p>, Refusal> {
+        if !header.kind.replay_protected() {
+            return Err(if header.kind == PacketKind::Response {
+                Refusal::AlreadyConnected
+            } else {
+                Refusal::Unexpected
+            });
+        }
+        if self.replay.already_received(header.sequence) {
+            return Err(PacketError::Replayed.into());
+        }
+        let body = open_packet(packet, header, &self.receive_key, protocol_id)?;
+        self.replay.advance(header.sequence);
+        self.last_received = now;
+        let client_id = self.client_id;
+        match header.kind {
+            PacketKind::KeepAlive => {
+                self.confirmed = true;
+                Ok(Received::Nothing)
+            }
+            PacketKind::Payload => {
+                self.confirmed = true;
+                Ok(Received::Payload {
+                    client_id,
+                    payload: body,
+                })
+            }
+            _ => Ok(Received::Disconnected { client_id }),
+        }
+    }
+
     /// Writes a keep-alive: client index and max clients.
     pub(super) fn keep_alive(
         &mut self,

@@ -111,7 +111,7 @@ impl NetcodeServer {
         {
             return Err(Refusal::NotForThisServer);
         }
-        if self.by_address.contains_key(&from) || self.clients.contains_key(&token.client_id) {
+        if self.clients.contains_address(from) || self.clients.contains_id(token.client_id) {
             return Err(Refusal::AlreadyConnected);
         }
         let mut tag = [0u8; MAC_BYTES];
@@ -218,7 +218,7 @@ impl NetcodeServer {
             u64::from_le_bytes(sequence_bytes),
             &self.handshakes.challenge_key,
         )?;
-        if self.clients.contains_key(&challenge.client_id) {
+        if self.clients.contains_id(challenge.client_id) {
             return Err(Refusal::AlreadyConnected);
         }
         if let Some(denial) = self.denial() {
@@ -241,28 +241,28 @@ impl NetcodeServer {
             .pending
             .remove(&from)
             .unwrap_or_else(|| unreachable!("looked up above"));
-        let index = self.take_slot(challenge.client_id);
-        let mut client = Client {
-            address: from,
-            index,
-            outbound: pending.outbound,
-            receive_key: pending.receive_key,
-            user_data: challenge.user_data,
-            timeout: pending.timeout,
-            replay: ReplayProtection::default(),
-            confirmed: false,
-            last_received: self.time,
-            last_sent: self.time,
-        };
-        let len = client.keep_alive(
-            &mut self.out[..],
-            self.config.max_clients,
-            self.config.protocol_id,
-        );
-        send(&self.out[..len], from);
         let client_id = challenge.client_id;
-        self.clients.insert(client_id, Box::new(client));
-        self.by_address.insert(from, client_id);
+        let (now, max_clients, protocol_id) =
+            (self.time, self.config.max_clients, self.config.protocol_id);
+        let out = &mut self.out;
+        self.clients.insert(|index| {
+            let mut client = Client {
+                client_id,
+                address: from,
+                index,
+                outbound: pending.outbound,
+                receive_key: pending.receive_key,
+                user_data: challenge.user_data,
+                timeout: pending.timeout,
+                replay: ReplayProtection::default(),
+                confirmed: false,
+                last_received: now,
+                last_sent: now,
+            };
+            let len = client.keep_alive(&mut out[..], max_clients, protocol_id);
+            send(&out[..len], from);
+            client
+        });
         Ok(Received::Connected { client_id })
     }
 }
