@@ -8,23 +8,26 @@ use arbiter_client::netcode::{
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// Laid out in the order written (`repr(C)`): what every packet reads comes first, in the three
+/// cache lines before the token's user data, which nothing on the packet path reads.
 #[derive(Debug)]
+#[repr(C)]
 pub(super) struct Client {
-    pub(super) client_id: u64,
-    pub(super) address: SocketAddr,
-    /// The standard's client index, sent in keep-alives.
-    pub(super) index: u32,
-    pub(super) outbound: Outbound,
-    pub(super) receive_key: PacketKey,
-    pub(super) user_data: [u8; USER_DATA_BYTES],
-    /// `None`: never times out (a token with negative timeout, for development).
-    pub(super) timeout: Option<Duration>,
-    pub(super) replay: ReplayProtection,
     /// Whether the client answered since connecting; until then every payload is preceded by a
     /// keep-alive, which is what moves the client to *connected*.
     pub(super) confirmed: bool,
+    pub(super) client_id: u64,
     pub(super) last_received: Duration,
     pub(super) last_sent: Duration,
+    pub(super) replay: ReplayProtection,
+    pub(super) receive_key: PacketKey,
+    pub(super) outbound: Outbound,
+    pub(super) address: SocketAddr,
+    /// The standard's client index, sent in keep-alives.
+    pub(super) index: u32,
+    /// `None`: never times out (a token with negative timeout, for development).
+    pub(super) timeout: Option<Duration>,
+    pub(super) user_data: [u8; USER_DATA_BYTES],
 }
 
 impl Client {
