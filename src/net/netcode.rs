@@ -133,10 +133,11 @@ impl NetcodeServer {
             // No room reserved for `max_clients`: room reserved up front is touched page by page
             // as random client ids land in it, so the resident size crept up for as long as new
             // clients came (3 MB for 1,024). The tables grow with the population instead, at
-            // connects, never per packet. Clients and handshakes are boxed: a hash table whose
-            // entries come and go settles at about twice its peak (removed entries leave marks
-            // until it rehashes), and a doubling of ~1.4 KB buckets measured +383 KB of live heap
-            // in a soak's waves of players (BENCHMARKS, 2026-12-05).
+            // connects, never per packet. Handshakes are boxed: a hash table whose entries come
+            // and go settles at about twice its peak (removed entries leave marks until it
+            // rehashes), and a doubling of ~1.4 KB buckets measured +383 KB of live heap in a
+            // soak's waves of players (BENCHMARKS, 2026-12-05). Clients sit in a vector of slots
+            // whose freed slots are reused, and its maps hold 4-byte indices.
             clients: ClientTable::default(),
             swept: 0,
             out: Box::new([0; MAX_PACKET_BYTES]),

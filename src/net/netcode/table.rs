@@ -13,9 +13,10 @@ use std::net::SocketAddr;
 /// Every connected client.
 #[derive(Debug, Default)]
 pub(super) struct ClientTable {
-    /// By client index; freed slots are `None` until reused. Boxed, so a table that grows moves
-    /// pointers, not ~0.5 KB records.
-    slots: Vec<Option<Box<Client>>>,
+    /// By client index; freed slots are `None` until reused. Held in place, not boxed: a lookup
+    /// goes from the index straight to the record. The vector grows to the peak population and
+    /// its freed slots are reused, so no churn makes it grow further.
+    slots: Vec<Option<Client>>,
     free_indices: Vec<u32>,
     by_id: HashMap<u64, u32, RandomState>,
     by_address: HashMap<SocketAddr, u32, RandomState>,
@@ -61,7 +62,7 @@ impl ClientTable {
 
     /// The client in slot `index`, if the slot is taken.
     pub(super) fn slot_mut(&mut self, index: usize) -> Option<&mut Client> {
-        self.slots.get_mut(index)?.as_deref_mut()
+        self.slots.get_mut(index)?.as_mut()
     }
 
     /// Adds a client, made by `make` with the client index it gets (freed indices are reused).
@@ -74,12 +75,12 @@ impl ClientTable {
         self.by_id.insert(client.client_id, index);
         self.by_address.insert(client.address, index);
         if let Some(slot) = self.slots.get_mut(index as usize) {
-            *slot = Some(Box::new(client));
+            *slot = Some(client);
         }
     }
 
     /// Takes a client out, freeing its index.
-    pub(super) fn remove(&mut self, client_id: u64) -> Option<Box<Client>> {
+    pub(super) fn remove(&mut self, client_id: u64) -> Option<Client> {
         let index = self.by_id.remove(&client_id)?;
         let client = self.slots.get_mut(index as usize)?.take()?;
         self.by_address.remove(&client.address);
@@ -88,6 +89,6 @@ impl ClientTable {
     }
 
     fn slot(&self, index: u32) -> Option<&Client> {
-        self.slots.get(index as usize)?.as_deref()
+        self.slots.get(index as usize)?.as_ref()
     }
 }
