@@ -8,8 +8,9 @@ use arbiter_client::netcode::{
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// Laid out in the order written (`repr(C)`): what every packet reads comes first, in the three
-/// cache lines before the token's user data, which nothing on the packet path reads.
+/// Laid out in the order written (`repr(C)`): what every packet reads or writes comes first, in
+/// the first 192 bytes (three cache lines' worth); the token's user data, which nothing on the
+/// packet path reads, comes last.
 #[derive(Debug)]
 #[repr(C)]
 pub(super) struct Client {
