@@ -2,9 +2,10 @@
 //! decrypted, unbundled, handed to renet, its input message read and decoded; then every group of
 //! ten gets one shared delta snapshot, each client its own message, renet packs it, and the bundle
 //! is encrypted. 1,000 clients connected through the real netcode handshake. What the tick sends
-//! is copied into a batch, as the transport hands it to its send thread; between ticks (not timed) each client takes its datagram from it
-//! and acknowledges it in its next one, as a real client does: without that, renet on the server
-//! keeps every packet unacknowledged for 3 s, a state no playing client leaves it in.
+//! is copied into a batch, as the transport hands it to its send thread; between ticks (not timed)
+//! each client takes its datagram from it and acknowledges it in its next one, as a real client
+//! does: without that, renet on the server keeps every packet unacknowledged for 3 s, a state no
+//! playing client leaves it in.
 //!
 //! `cargo bench --bench transport_pipeline`
 

@@ -71,8 +71,12 @@ impl DatagramBatch {
 pub struct SendThread {
     filling: DatagramBatch,
     to_thread: Sender<DatagramBatch>,
-    /// Batches the thread has sent, back for reuse.
+    /// Batches the thread has sent, on their way back.
     sent: Receiver<DatagramBatch>,
+    /// Batches back from the thread, emptied, their buffers kept: the next tick fills one instead
+    /// of growing a new one. With those in flight and the one filling, never more than
+    /// `BATCHES_IN_FLIGHT + 1` batches exist.
+    spare: Vec<DatagramBatch>,
     in_flight: usize,
 }
 
@@ -97,6 +101,7 @@ impl SendThread {
             filling: DatagramBatch::default(),
             to_thread,
             sent,
+            spare: Vec::new(),
             in_flight: 0,
         })
     }
@@ -112,15 +117,14 @@ impl SendThread {
         if self.filling.is_empty() {
             return;
         }
-        let mut empty = None;
         while let Ok(batch) = self.sent.try_recv() {
-            self.in_flight -= 1;
-            empty = Some(batch);
+            self.take_back(batch);
         }
         if self.in_flight >= BATCHES_IN_FLIGHT {
-            empty = Some(self.wait_for_one());
+            self.wait_for_one();
         }
-        let full = std::mem::replace(&mut self.filling, empty.unwrap_or_default());
+        let next = self.spare.pop().unwrap_or_default();
+        let full = std::mem::replace(&mut self.filling, next);
         self.to_thread
             .send(full)
             .expect("the send thread runs as long as the server");
@@ -134,13 +138,17 @@ impl SendThread {
         }
     }
 
-    fn wait_for_one(&mut self) -> DatagramBatch {
+    fn wait_for_one(&mut self) {
         let batch = self
             .sent
             .recv()
             .expect("the send thread runs as long as the server");
+        self.take_back(batch);
+    }
+
+    fn take_back(&mut self, batch: DatagramBatch) {
         self.in_flight -= 1;
-        batch
+        self.spare.push(batch);
     }
 }
 
@@ -196,6 +204,22 @@ mod tests {
         sender.hand_over();
         sender.wait_until_sent();
         assert_eq!(read(&peer), [2]);
+    }
+
+    #[test]
+    fn a_sent_batch_is_filled_again_so_a_tick_grows_no_new_buffer() {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("a loopback port");
+        let mut sender = SendThread::spawn(&socket).expect("a send thread");
+        let to = receiver().local_addr().expect("bound");
+        sender.push(&[7; 32], to);
+        sender.hand_over();
+        sender.wait_until_sent();
+        sender.push(&[8; 32], to);
+        sender.hand_over();
+        // The batch filling now is the one sent before, its buffer kept (a new one has none).
+        assert!(sender.filling.bytes.capacity() >= 32);
+        sender.wait_until_sent();
+        assert_eq!(sender.spare.len(), 1, "two batches in all, both back");
     }
 
     #[test]
