@@ -15,6 +15,12 @@ def release_binary():
     return os.path.join(root, "target/release/arbiter")
 
 
+def bots_binary(server_binary):
+    """The binary that runs the bots: `ARBITER_BOTS_BINARY=path`, or the server's. Comparing two
+    server builds with the same bots keeps the load the same."""
+    return os.environ.get("ARBITER_BOTS_BINARY") or server_binary
+
+
 def free_port(kind=socket.SOCK_STREAM):
     with socket.socket(socket.AF_INET, kind) as probe:
         probe.bind(("127.0.0.1", 0))

@@ -15,7 +15,7 @@ percentile, overruns, datagrams each way; and the matchmaker's CPU from /proc. T
 Usage: scripts/measure_lobby.py COUNT [SECONDS]     (e.g. 10000 60)
 """
 import json, os, re, signal, subprocess, sys, time
-from arbiter_run import load_config, read_metrics, release_binary, start_server
+from arbiter_run import bots_binary, load_config, read_metrics, release_binary, start_server
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30
@@ -54,7 +54,7 @@ def sample():
             "in": metric(text, "arbiter_packets_received_total"), "out": metric(text, "arbiter_packets_sent_total")}
 
 
-bots = subprocess.Popen(["taskset", "-c", "1", binary, "bots", "--count", str(count), "--duration", str(seconds),
+bots = subprocess.Popen(["taskset", "-c", "1", bots_binary(binary), "bots", "--count", str(count), "--duration", str(seconds),
                          "--behavior", "lobby", "--admin", f"http://{admin}"], stdout=subprocess.PIPE)
 samples = []
 while bots.poll() is None:

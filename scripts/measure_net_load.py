@@ -10,7 +10,7 @@ Usage: scripts/measure_net_load.py COUNT [SECONDS] [LOSS]     (e.g. 100, 500, 10
        with 40 ms each way and ±10 ms of jitter, applied by the bots to both directions)
 """
 import json, os, re, signal, subprocess, sys, time
-from arbiter_run import load_config, read_metrics, release_binary, start_server
+from arbiter_run import bots_binary, load_config, read_metrics, release_binary, start_server
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20
@@ -43,7 +43,7 @@ def sample():
             metric(text, 'arbiter_snapshots_sent_total{kind="delta"}') + metric(text, 'arbiter_snapshots_sent_total{kind="full"}'),
             metric(text, 'arbiter_snapshots_sent_total{kind="delta"}'), tick_buckets(text))
 
-bots = subprocess.Popen(["taskset", "-c", "1", binary, "bots", "--count", str(count), "--duration", str(seconds),
+bots = subprocess.Popen(["taskset", "-c", "1", bots_binary(binary), "bots", "--count", str(count), "--duration", str(seconds),
                          "--admin", f"http://{admin}", *link], stdout=subprocess.PIPE)
 samples = []
 while bots.poll() is None:

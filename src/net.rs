@@ -20,12 +20,13 @@ pub use keys::load_or_create_key;
 pub use sessions::{AwaitingWelcome, DespawnBlocker, Sessions};
 pub use snapshots::snapshot_due;
 pub use tokens::{GuestToken, IssueError, TokenIssuer, TokenPass, unix_now};
-pub use transport::{DatagramBatch, GameServer, SendThread};
+pub use transport::{DatagramBatch, GameServer, GameSocket};
 
 use crate::build_once::BuildOnce;
 use crate::phase::TickSystems;
 use crate::settings::{NetSettings, ServerConfig};
 use crate::shutdown::Shutdown;
+use crate::tick::{BetweenTicks, IdleUntil};
 use arbiter_client::netcode::KEY_BYTES as NETCODE_KEY_BYTES;
 use arbiter_components::matchmaking::PlaceMatchesElsewhere;
 use arbiter_components::messages::KickRequest;
@@ -37,7 +38,7 @@ use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
 use bevy_ecs::system::{Query, Res, ResMut};
 use bevy_time::{Real, Time};
 use netcode::NetcodeConfig;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 /// Why the network could not be set up at start-up.
@@ -51,16 +52,15 @@ pub enum NetSetupError {
     },
     #[error("token key: {0}")]
     Key(#[source] std::io::Error),
-    #[error("starting the game socket's send thread: {0}")]
-    SendThread(#[source] std::io::Error),
+    #[error("preparing the game socket (its send thread, its readiness): {0}")]
+    Socket(#[source] std::io::Error),
 }
 
 /// Everything the network needs from the operating system, acquired before the app starts so a taken
 /// port or an unreadable key is a start-up error.
 #[derive(Debug)]
 pub struct NetworkSetup {
-    socket: UdpSocket,
-    send_thread: SendThread,
+    socket: GameSocket,
     /// `None` in insecure mode.
     key: Option<[u8; NETCODE_KEY_BYTES]>,
     public_addresses: Vec<SocketAddr>,
@@ -80,8 +80,7 @@ impl NetworkSetup {
             Some(load_or_create_key(&key_path(config)).map_err(NetSetupError::Key)?)
         };
         Ok(Self {
-            send_thread: SendThread::spawn(&socket).map_err(NetSetupError::SendThread)?,
-            socket,
+            socket: GameSocket::open(socket).map_err(NetSetupError::Socket)?,
             key,
             public_addresses: public_addresses(&config.net, bound),
         })
@@ -171,7 +170,7 @@ impl Plugin for NetPlugin {
             current_time: unix_now(),
         };
         let connection = connection_config(u64::from(settings.send_budget_bytes_per_tick));
-        let server = GameServer::new(setup.socket, setup.send_thread, netcode, connection);
+        let server = GameServer::new(setup.socket, netcode, connection);
         if let Ok(addr) = server.local_addr() {
             tracing::info!(%addr, public = ?setup.public_addresses, "game socket listening (UDP)");
         }
@@ -214,6 +213,7 @@ impl Plugin for NetPlugin {
                     .chain()
                     .in_set(TickSystems::Send),
             )
+            .add_systems(BetweenTicks, read_between_ticks)
             .add_systems(Shutdown, disconnect_everyone);
     }
 }
@@ -221,6 +221,12 @@ impl Plugin for NetPlugin {
 /// Reads the socket for this tick; the connection clocks advance by the tick's duration.
 fn receive_packets(mut server: ResMut<GameServer>, time: Res<Time<Real>>, net: Res<NetSettings>) {
     server.receive(time.delta(), net.max_packets_per_tick as usize);
+}
+
+/// While the runner waits for the next tick: reads the socket, so the tick finds its datagrams
+/// read.
+fn read_between_ticks(mut server: ResMut<GameServer>, idle: Res<IdleUntil>, net: Res<NetSettings>) {
+    server.read_between_ticks(idle.0, net.max_packets_per_tick as usize);
 }
 
 /// Shutdown step: tell every client why, send it, and close the connections.

@@ -1,12 +1,14 @@
 //! The tick: its clock, the order of its phases ([`crate::phase`]), and the runner that paces it
 //! against the wall clock.
 
+mod between;
 mod meter;
 mod pacer;
 mod rate;
 mod runner;
 mod skipped;
 
+pub use between::{BetweenTicks, IdleUntil};
 pub use meter::TickMeter;
 pub use pacer::{Pace, TickPacer};
 pub use rate::sync_tick_rate;

@@ -26,14 +26,28 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Ping every this many frames.
-const PING_EVERY_FRAMES: u64 = 30;
+/// How often a bot pings, by the bot process's clock: twice a second however many frames a
+/// second the swarm manages (one too big for its thread runs fewer, and its pings must not thin
+/// out with them, or a load test carries less load than it says).
+const PING_EVERY_US: u64 = 500_000;
 /// How far behind the newest snapshot an honest client renders, as the server assumes by default
 /// (`[anticheat] interp_delay_ms`).
 const INTERPOLATION_DELAY_MS: u64 = 100;
 /// How far back a backtracking cheat claims to have fired: 550 ms further back than an honest
 /// client's claim on the same connection, far beyond the default 200 ms tolerance.
 const BACKTRACK_MS: u64 = 650;
+
+/// The bot's first ping time after `now_us`. Each bot pings at its own phase of the period, so a
+/// swarm started together does not ping all at once.
+fn ping_slot_after(now_us: u64, seed: u64) -> u64 {
+    let phase = seed.wrapping_mul(7_919) % PING_EVERY_US;
+    let slot = now_us - now_us % PING_EVERY_US + phase;
+    if slot > now_us {
+        slot
+    } else {
+        slot + PING_EVERY_US
+    }
+}
 
 /// How a bot's hands and eyes work: the standard deviation of its aim error in radians, and how
 /// long an opponent must have been in sight before it fires at it, in milliseconds.
@@ -120,6 +134,8 @@ pub(super) struct Bot {
     rng: BotRng,
     seed: u64,
     frame: u64,
+    /// When its next ping is due, on the bot process's clock.
+    next_ping_us: u64,
     joined_queue: bool,
     /// Matches to complete before it stops queueing (`--matches`); none: no limit.
     matches_wanted: Option<u64>,
@@ -162,6 +178,7 @@ impl Bot {
             rng: BotRng::new(seed),
             seed,
             frame: 0,
+            next_ping_us: ping_slot_after(0, seed),
             joined_queue: false,
             matches_wanted,
             next_input_tick: 0,
@@ -251,11 +268,11 @@ impl Bot {
             return;
         }
         self.maybe_fire(now_us);
-        // Each bot at its own phase: a swarm started together does not ping in one frame.
-        if (self.frame + self.seed).is_multiple_of(PING_EVERY_FRAMES) {
+        if now_us >= self.next_ping_us {
             self.client.send(&ClientMessage::Ping {
                 client_time_us: now_us,
             });
+            self.next_ping_us = ping_slot_after(now_us, self.seed);
         }
         let _ = self.client.flush();
     }
@@ -568,5 +585,35 @@ impl Bot {
     /// Disconnects politely at the end of the run.
     pub(super) fn leave(&mut self) {
         self.client.disconnect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bot_pings_twice_a_second_at_its_own_phase_however_slow_its_frames() {
+        let seed = 12;
+        let first = ping_slot_after(0, seed);
+        assert!(first > 0 && first <= PING_EVERY_US);
+        assert_ne!(
+            ping_slot_after(0, seed + 1),
+            first,
+            "another bot, another phase"
+        );
+        // A frame on the slot and one 40 ms late move on to the same next slot.
+        assert_eq!(ping_slot_after(first, seed), first + PING_EVERY_US);
+        assert_eq!(ping_slot_after(first + 40_000, seed), first + PING_EVERY_US);
+        // A swarm too big for its thread, at 40 frames a second, over 10 s.
+        let (mut next, mut pings) = (first, 0);
+        for frame in 0..400u64 {
+            let now_us = frame * 25_000;
+            if now_us >= next {
+                pings += 1;
+                next = ping_slot_after(now_us, seed);
+            }
+        }
+        assert_eq!(pings, 20);
     }
 }

@@ -1,13 +1,11 @@
 //! The game socket: netcode (connect tokens, encryption) under renet (channels, reliability),
 //! driven from the tick. Reading is bounded per tick, so a flood delays packets instead of the tick;
-//! the tick's datagrams are sent by a thread of their own, so sending does not delay it either.
+//! most of it happens between ticks, and the tick's datagrams are sent by a thread of their own, so
+//! neither reading nor sending makes the tick longer than it must be.
 
 use super::connections::Connections;
 use super::netcode::{NetcodeConfig, NetcodeServer, Received};
-use crate::telemetry::metrics::{
-    BYTES_RECEIVED_TOTAL, BYTES_SENT_TOTAL, KICKS_TOTAL, PACKETS_RECEIVED_TOTAL,
-    PACKETS_REFUSED_TOTAL, PACKETS_SENT_TOTAL, RECEIVE_BUDGET_EXHAUSTED_TOTAL,
-};
+use crate::telemetry::metrics::{BYTES_SENT_TOTAL, KICKS_TOTAL, PACKETS_SENT_TOTAL};
 use arbiter_client::bundle::{Bundler, frames};
 use arbiter_client::netcode::MAX_PACKET_BYTES;
 use arbiter_client::seat::{Requeue, Seat};
@@ -17,13 +15,24 @@ use bevy_ecs::resource::Resource;
 use renet::ConnectionConfig;
 use std::io::ErrorKind;
 use std::net::{SocketAddr, UdpSocket};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+mod game_socket;
+mod read_tally;
+mod readable;
 mod send_thread;
 mod sending;
 
-pub use send_thread::{DatagramBatch, SendThread};
+pub use game_socket::GameSocket;
+use read_tally::ReadTally;
+use readable::Readable;
+pub use send_thread::DatagramBatch;
+use send_thread::SendThread;
 use sending::{Sending, acks_only, is_ack};
+
+/// The least time between two reads between ticks. A busy socket is read in batches, about a
+/// thousand a second; an idle one is not read at all until a datagram comes.
+const READ_GAP: Duration = Duration::from_millis(1);
 
 /// How long a kicked connection stays open at most for its `Kicked` to be acknowledged: several
 /// resends on a lossy link, and a client that never answers does not keep its slot for long.
@@ -55,6 +64,10 @@ pub struct GameServer {
     sending: Sending,
     /// Sends what the tick encrypted, every datagram of a tick handed over at its end.
     send_thread: SendThread,
+    /// Says when datagrams wait, for the reads between ticks.
+    readable: Readable,
+    /// Datagrams read since the last tick's read, against its budget.
+    tally: ReadTally,
 }
 
 impl std::fmt::Debug for GameServer {
@@ -68,12 +81,12 @@ impl std::fmt::Debug for GameServer {
 }
 
 impl GameServer {
-    pub fn new(
-        socket: UdpSocket,
-        send_thread: SendThread,
-        netcode: NetcodeConfig,
-        connection: ConnectionConfig,
-    ) -> Self {
+    pub fn new(socket: GameSocket, netcode: NetcodeConfig, connection: ConnectionConfig) -> Self {
+        let GameSocket {
+            socket,
+            send_thread,
+            readable,
+        } = socket;
         let event_channel_bytes = connection
             .server_channels_config
             .iter()
@@ -89,6 +102,8 @@ impl GameServer {
             event_channel_bytes,
             sending: Sending::default(),
             send_thread,
+            readable,
+            tally: ReadTally::default(),
         }
     }
 
@@ -169,10 +184,12 @@ impl GameServer {
             .any(|kicked| kicked.client_id == client_id)
     }
 
-    /// Advances the connection clocks by `elapsed` and reads at most `max_packets` datagrams.
-    /// What netcode answers (challenges, keep-alives) goes out with the tick's other datagrams.
+    /// Advances the connection clocks by `elapsed` and reads what the budget of `max_packets`
+    /// datagrams per tick leaves (the reads since the last tick, [`Self::read_between_ticks`],
+    /// count against it). What netcode answers (challenges, keep-alives) goes out with the tick's
+    /// other datagrams.
     pub fn receive(&mut self, elapsed: Duration, max_packets: usize) {
-        let (socket, send_thread) = (&self.socket, &mut self.send_thread);
+        let send_thread = &mut self.send_thread;
         let mut send = |packet: &[u8], addr: SocketAddr| send_thread.push(packet, addr);
         for client_id in self.netcode.update(elapsed, &mut send) {
             self.connections.remove_connection(client_id);
@@ -182,31 +199,61 @@ impl GameServer {
         for kicked in &mut self.kicked {
             kicked.linger_left = kicked.linger_left.saturating_sub(elapsed);
         }
-        let (mut packets, mut bytes) = (0u64, 0u64);
-        // Refusals by reason, counted here and added to the metric once per tick: a flood of
-        // garbage costs a table lookup per packet, not a metrics call.
-        let mut refused: Vec<(&'static str, u64)> = Vec::new();
+        self.read_datagrams(max_packets);
+        self.tally.flush();
+        let send_thread = &mut self.send_thread;
+        let mut send = |packet: &[u8], addr: SocketAddr| send_thread.push(packet, addr);
+        for client_id in self.connections.take_disconnections() {
+            self.netcode.disconnect(client_id, &mut send);
+            self.connections.remove_connection(client_id);
+        }
+    }
+
+    /// Between ticks: reads what arrives until `until`, within the tick's budget of
+    /// `max_packets`, so the tick finds most of its datagrams read (the next
+    /// [`Self::receive`] reads the rest and counts them all). One wake-up per datagram would
+    /// cost more than the read: after a read it waits [`READ_GAP`] for more to gather.
+    pub fn read_between_ticks(&mut self, until: Instant, max_packets: usize) {
         loop {
-            if packets as usize >= max_packets {
-                metrics::counter!(RECEIVE_BUDGET_EXHAUSTED_TOTAL).increment(1);
+            self.read_datagrams(max_packets);
+            let now = Instant::now();
+            if self.tally.exhausted || now >= until || !self.readable.wait(until - now) {
+                return;
+            }
+            std::thread::sleep(
+                until
+                    .saturating_duration_since(Instant::now())
+                    .min(READ_GAP),
+            );
+        }
+    }
+
+    /// Reads datagrams until the socket is empty or the tick's budget is spent, and hands what
+    /// they carry to netcode and the connections.
+    fn read_datagrams(&mut self, max_packets: usize) {
+        let (socket, send_thread, tally) = (&self.socket, &mut self.send_thread, &mut self.tally);
+        let mut send = |packet: &[u8], addr: SocketAddr| send_thread.push(packet, addr);
+        loop {
+            if tally.spent(max_packets) {
+                tally.exhausted = true;
                 break;
             }
             match socket.recv_from(&mut self.buffer[..]) {
                 Ok((len, addr)) => {
-                    packets += 1;
-                    bytes += len as u64;
+                    tally.packets += 1;
+                    tally.bytes += len as u64;
                     match self
                         .netcode
                         .process(addr, &mut self.buffer[..len], &mut send)
                     {
                         Ok(received) => {
                             if !deliver(received, &mut self.connections, &mut self.sending) {
-                                tally(&mut refused, "malformed_bundle");
+                                tally.refused("malformed_bundle");
                             }
                         }
                         Err(refusal) => {
                             tracing::trace!(%addr, %refusal, "netcode packet ignored");
-                            tally(&mut refused, refusal.as_str());
+                            tally.refused(refusal.as_str());
                         }
                     }
                 }
@@ -219,15 +266,6 @@ impl GameServer {
                     break;
                 }
             }
-        }
-        metrics::counter!(PACKETS_RECEIVED_TOTAL).increment(packets);
-        metrics::counter!(BYTES_RECEIVED_TOTAL).increment(bytes);
-        for (reason, count) in refused {
-            metrics::counter!(PACKETS_REFUSED_TOTAL, "reason" => reason).increment(count);
-        }
-        for client_id in self.connections.take_disconnections() {
-            self.netcode.disconnect(client_id, &mut send);
-            self.connections.remove_connection(client_id);
         }
     }
 
@@ -329,14 +367,6 @@ fn deliver(received: Received<'_>, connections: &mut Connections, sending: &mut 
         Received::Disconnected { client_id } => connections.remove_connection(client_id),
     }
     true
-}
-
-/// Adds one to `reason`'s count.
-fn tally(counts: &mut Vec<(&'static str, u64)>, reason: &'static str) {
-    match counts.iter_mut().find(|(known, _)| *known == reason) {
-        Some((_, count)) => *count += 1,
-        None => counts.push((reason, 1)),
-    }
 }
 
 #[cfg(test)]

@@ -68,7 +68,7 @@ impl DatagramBatch {
 /// The tick's end of the send thread: datagrams are pushed during the tick and handed over at its
 /// end. The thread ends when this is dropped, after sending what it was handed.
 #[derive(Debug)]
-pub struct SendThread {
+pub(super) struct SendThread {
     filling: DatagramBatch,
     to_thread: Sender<DatagramBatch>,
     /// Batches the thread has sent, on their way back.
@@ -82,7 +82,7 @@ pub struct SendThread {
 
 impl SendThread {
     /// Starts the thread that sends from `socket` (a handle of its own to the same socket).
-    pub fn spawn(socket: &UdpSocket) -> std::io::Result<Self> {
+    pub(super) fn spawn(socket: &UdpSocket) -> std::io::Result<Self> {
         let socket = socket.try_clone()?;
         let (to_thread, batches) = unbounded::<DatagramBatch>();
         let (give_back, sent) = unbounded();

@@ -24,8 +24,8 @@ fn server() -> GameServer {
         requests_per_sec_per_address: 64,
         current_time: unix_now(),
     };
-    let send_thread = SendThread::spawn(&socket).expect("a send thread");
-    GameServer::new(socket, send_thread, netcode, connection_config(64_000))
+    let socket = GameSocket::open(socket).expect("a send thread and readiness");
+    GameServer::new(socket, netcode, connection_config(64_000))
 }
 
 fn client_of(server: &GameServer) -> ArbiterClient {
@@ -240,4 +240,57 @@ fn an_idle_client_s_ping_costs_it_one_datagram_its_pong_acknowledged_by_the_next
             "round {round}: the ping alone; the pong (unreliable) needs no datagram of acks"
         );
     }
+}
+
+/// Sends `count` datagrams of nothing netcode knows to the server, from a socket of their own.
+fn junk(server: &GameServer, count: usize) {
+    let sender = UdpSocket::bind("127.0.0.1:0").expect("a loopback port");
+    let to = server.local_addr().expect("bound");
+    for _ in 0..count {
+        sender.send_to(&[0xee; 40], to).expect("sent");
+    }
+}
+
+#[test]
+fn what_arrives_while_the_server_waits_for_its_tick_is_read_before_the_tick() {
+    let mut server = server();
+    let to = server.local_addr().expect("bound");
+    let late = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        let sender = UdpSocket::bind("127.0.0.1:0").expect("a loopback port");
+        for _ in 0..3 {
+            sender.send_to(&[0xee; 40], to).expect("sent");
+        }
+    });
+    let until = Instant::now() + Duration::from_millis(300);
+    server.read_between_ticks(until, 1_000);
+    late.join().expect("the sender");
+    assert!(
+        Instant::now() + Duration::from_millis(1) >= until,
+        "the wait lasts until its last millisecond, which the runner sleeps"
+    );
+    assert_eq!(
+        server.tally.packets, 3,
+        "read as they came, not at the tick"
+    );
+    server.receive(FRAME, 1_000);
+    assert_eq!(server.tally.packets, 0, "counted with the tick");
+}
+
+#[test]
+fn a_tick_s_receive_budget_covers_what_was_read_before_it() {
+    let mut server = server();
+    junk(&server, 10);
+    std::thread::sleep(Duration::from_millis(20));
+    let until = Instant::now() + Duration::from_secs(5);
+    server.read_between_ticks(until, 4);
+    assert!(Instant::now() < until, "a spent budget ends the reads");
+    assert_eq!(server.tally.packets, 4);
+    // The tick reads none (its budget is spent), which the reads after it show: 4 + 4 + 2.
+    server.receive(FRAME, 4);
+    server.read_between_ticks(Instant::now() + Duration::from_secs(5), 4);
+    assert_eq!(server.tally.packets, 4, "the next tick's budget");
+    server.receive(FRAME, 4);
+    server.read_between_ticks(Instant::now() + Duration::from_millis(50), 4);
+    assert_eq!(server.tally.packets, 2, "what was left");
 }
