@@ -20,8 +20,9 @@ use bevy_app::{App, FixedUpdate, Plugin};
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::message::{Message, MessageReader, MessageWriter};
+use bevy_ecs::query::{Changed, With};
 use bevy_ecs::schedule::IntoScheduleConfigs;
-use bevy_ecs::system::{Commands, Query, Res};
+use bevy_ecs::system::{Commands, Local, Query, Res};
 use std::collections::VecDeque;
 
 /// Suspicion added by one speed-hack signal (a second in which more ticks of input arrived than passed).
@@ -137,43 +138,75 @@ impl Suspicion {
     }
 }
 
-/// Decays every score, adds this tick's evidence and speed-hack signals, and acts on thresholds.
+/// A player whose suspicion is above nothing: the only ones a step decays and checks against the
+/// thresholds. A lobby of ten thousand honest players costs the step nothing.
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[component(storage = "SparseSet")]
+pub struct Suspected;
+
+/// A score decayed below this is forgotten (set to zero, no longer [`Suspected`]): far below any
+/// evidence's weight, it can no longer bring a threshold closer.
+const FORGOTTEN_BELOW: f32 = 1e-3;
+
+/// Decays the suspects' scores, adds this tick's evidence and speed-hack signals, and acts on
+/// thresholds.
 #[expect(
     clippy::too_many_arguments,
     reason = "a system's parameters are its dependencies"
 )]
 pub fn score_suspicion(
-    settings: Res<AnticheatSettings>,
-    rate: Res<TickRate>,
-    tick: Res<ServerTick>,
+    (settings, rate, tick): (Res<AnticheatSettings>, Res<TickRate>, Res<ServerTick>),
     mut evidence: MessageReader<CheatEvidence>,
-    mut players: Query<(Entity, &mut Suspicion, Option<&InputCadenceAnomalies>)>,
+    mut players: Query<&mut Suspicion>,
+    suspects: Query<Entity, With<Suspected>>,
+    signalled: Query<(Entity, &InputCadenceAnomalies), Changed<InputCadenceAnomalies>>,
     mut acted: MessageWriter<AntiCheatActed>,
     mut kicks: MessageWriter<KickRequest>,
     mut commands: Commands,
+    mut visited: Local<Vec<Entity>>,
 ) {
     let ticks_per_half_life = rate.ticks_in_secs(settings.score_half_life_secs) as f32;
     let decay = 0.5f32.powf(1.0 / ticks_per_half_life);
-    for (_, mut suspicion, _) in &mut players {
-        if suspicion.score > 0.0 {
-            suspicion.score *= decay;
-            if suspicion.score < settings.warn_score * 0.5 {
-                suspicion.reached = None;
-            }
+    for suspect in &suspects {
+        let Ok(mut suspicion) = players.get_mut(suspect) else {
+            continue;
+        };
+        suspicion.score *= decay;
+        if suspicion.score < settings.warn_score * 0.5 {
+            suspicion.reached = None;
         }
+        if suspicion.score < FORGOTTEN_BELOW {
+            suspicion.score = 0.0;
+            commands.entity(suspect).remove::<Suspected>();
+        }
+        visited.push(suspect);
     }
     for evidence in evidence.read() {
-        if let Ok((_, mut suspicion, _)) = players.get_mut(evidence.player) {
+        if let Ok(mut suspicion) = players.get_mut(evidence.player) {
             suspicion.add(evidence.weight, evidence.reason);
+            visited.push(evidence.player);
         }
     }
-    for (player, mut suspicion, cadence) in &mut players {
-        let signals = cadence.map_or(0, |cadence| cadence.0);
-        if signals > suspicion.cadence_seen {
-            for _ in suspicion.cadence_seen..signals {
+    for (player, cadence) in &signalled {
+        let Ok(mut suspicion) = players.get_mut(player) else {
+            continue;
+        };
+        if cadence.0 > suspicion.cadence_seen {
+            for _ in suspicion.cadence_seen..cadence.0 {
                 suspicion.add(SPEED_HACK_WEIGHT, "speed_hack");
             }
-            suspicion.cadence_seen = signals;
+            suspicion.cadence_seen = cadence.0;
+            visited.push(player);
+        }
+    }
+    visited.sort_unstable();
+    visited.dedup();
+    for player in visited.drain(..) {
+        let Ok(mut suspicion) = players.get_mut(player) else {
+            continue;
+        };
+        if suspicion.score > 0.0 && !suspects.contains(player) {
+            commands.entity(player).insert(Suspected);
         }
         let thresholds = [
             (AntiCheatAction::Warn, settings.warn_score),

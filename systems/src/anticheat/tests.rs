@@ -144,3 +144,33 @@ fn speed_hack_signals_count_once_each() {
     assert!((score - 2.0 * SPEED_HACK_WEIGHT).abs() < 0.01, "{score}");
     assert_eq!(actions(&mut world), [AntiCheatAction::Warn]);
 }
+
+#[test]
+fn only_players_with_a_score_are_suspects_and_a_score_decayed_to_nothing_is_forgotten() {
+    let mut world = world();
+    world
+        .resource_mut::<AnticheatSettings>()
+        .score_half_life_secs = 1;
+    let honest = world.spawn(Suspicion::default()).id();
+    let unlucky = world.spawn(Suspicion::default()).id();
+    refuse(&mut world, unlucky, BAD_TICK, 1);
+    step(&mut world);
+    assert!(world.get::<Suspected>(unlucky).is_some());
+    assert!(world.get::<Suspected>(honest).is_none());
+    // 2 halves to below 0.001 in eleven half-lives of 60 steps.
+    for _ in 0..11 * 60 {
+        step(&mut world);
+    }
+    let suspicion = world.get::<Suspicion>(unlucky).expect("a player");
+    assert_eq!(suspicion.score(), 0.0);
+    assert!(world.get::<Suspected>(unlucky).is_none());
+    // Suspected again by the next evidence, which is judged as before.
+    refuse(&mut world, unlucky, BAD_TICK, 3);
+    step(&mut world);
+    assert!(world.get::<Suspected>(unlucky).is_some());
+    assert_eq!(
+        actions(&mut world),
+        [AntiCheatAction::Warn],
+        "score 6 ≥ warn 5"
+    );
+}
