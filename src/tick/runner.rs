@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 const MAX_SLEEP: Duration = Duration::from_millis(50);
 
 /// The server's runner: waits for each tick's deadline (no busy wait; [`BetweenTicks`] runs in the
-/// wait), runs the tick, measures it, and on a shutdown request (once nothing holds it: [`DrainHold`]) or an `AppExit` runs the
-/// shutdown steps.
+/// wait), runs the tick, measures it, and on a shutdown request (once nothing holds it:
+/// [`DrainHold`]) or an `AppExit` runs the shutdown steps.
 pub fn run_paced(mut app: App) -> AppExit {
     finish_plugins(&mut app);
     let signal = app

@@ -22,8 +22,4 @@ impl GameSocket {
             socket,
         })
     }
-
-    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
-        self.socket.local_addr()
-    }
 }
