@@ -198,8 +198,13 @@ fn every_cheat_is_caught_and_no_honest_player_is_touched(link: Link) -> BotsRepo
             let (evidence, flagged_at) = bot.flagged.as_ref().expect("flagged");
             assert!(evidence.starts_with("aimbot:"), "{link:?}: {evidence:?}");
             let flagged_after = flagged_at - timeline.first_cheat_ms as f64 / 1000.0;
+            // The statistic judges hits. An aimbot that met few opponents (fewer hits in the whole
+            // run than the instant-reaction test needs) is only flagged once it meets more, in a
+            // later match: about one run in ten, from the encounters, not from detection. Its
+            // flag and its never being kicked are still required above.
+            let judged_hits = u64::from(AnticheatSettings::default().aim_instant_hits);
             assert!(
-                flagged_after <= CAUGHT_WITHIN_SECS,
+                flagged_after <= CAUGHT_WITHIN_SECS || timeline.hits < judged_hits,
                 "{link:?}: the aimbot flagged {flagged_after} s after its first cheat ({} hits)",
                 timeline.hits
             );
