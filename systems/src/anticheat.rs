@@ -175,10 +175,6 @@ pub fn score_suspicion(
         if suspicion.score < settings.warn_score * 0.5 {
             suspicion.reached = None;
         }
-        if suspicion.score < FORGOTTEN_BELOW {
-            suspicion.score = 0.0;
-            commands.entity(suspect).remove::<Suspected>();
-        }
         visited.push(suspect);
     }
     for evidence in evidence.read() {
@@ -205,7 +201,14 @@ pub fn score_suspicion(
         let Ok(mut suspicion) = players.get_mut(player) else {
             continue;
         };
-        if suspicion.score > 0.0 && !suspects.contains(player) {
+        // Decided after this step's evidence, so a score forgotten and fed again stays suspected.
+        let suspected = suspects.contains(player);
+        if suspicion.score < FORGOTTEN_BELOW {
+            suspicion.score = 0.0;
+            if suspected {
+                commands.entity(player).remove::<Suspected>();
+            }
+        } else if !suspected {
             commands.entity(player).insert(Suspected);
         }
         let thresholds = [
