@@ -47,12 +47,12 @@ def sqlite_pair_config():
                       f'[persistence]\nshards = ["sqlite://{work}/shard0.db", "sqlite://{work}/shard1.db"]\n')
 
 
-def load_config(count, net="", extra=lambda port: ""):
+def load_config(count, net="", extra=lambda port: "", server=""):
     """A work directory and a config in it for a load of COUNT clients: 60 Hz, room for them all,
-    admin and query on free ports; NET adds lines to [net], EXTRA(game port) whole sections.
-    Returns (work, config path, game port)."""
+    admin and query on free ports; SERVER and NET add lines to [server] and [net], EXTRA(game port)
+    whole sections. Returns (work, config path, game port)."""
     return new_config(lambda work, port:
-                      f'[server]\ntick_rate_hz = 60\nbind = "127.0.0.1:{port}"\ndata_dir = "{work}/data"\n'
+                      f'[server]\ntick_rate_hz = 60\nbind = "127.0.0.1:{port}"\ndata_dir = "{work}/data"\n{server}'
                       f'[net]\nmax_clients = {max(count, 1024)}\n{net}'
                       f'[admin]\nbind = "127.0.0.1:0"\n[query]\nbind = "127.0.0.1:0"\n' + extra(port))
 

@@ -27,7 +27,9 @@
 //!    side).
 //! 5. **Persist** (`PostUpdate`, after Publish) — hand changed state to the async writer. Never
 //!    block. Then **Metrics**.
-//! 6. **Shutdown** (the [`shutdown::Shutdown`] schedule, once) — on SIGINT/SIGTERM or `AppExit`:
+//! 6. **Dispatch** (`Last`) — hand the tick's datagrams, encrypted in Send, to the thread that
+//!    sends them: last, so its system calls never take the core from the tick's own work.
+//! 7. **Shutdown** (the [`shutdown::Shutdown`] schedule, once) — on SIGINT/SIGTERM or `AppExit`:
 //!    stop ticking, run every shutdown step, wait for their work up to
 //!    `server.shutdown_timeout_secs`, exit 0 if all completed.
 //!

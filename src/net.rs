@@ -32,7 +32,7 @@ use arbiter_components::matchmaking::PlaceMatchesElsewhere;
 use arbiter_components::messages::KickRequest;
 use arbiter_components::protocol::{KickReason, connection_config, protocol_id};
 use arbiter_components::session::Session;
-use bevy_app::{App, Plugin, PostUpdate, PreUpdate};
+use bevy_app::{App, Last, Plugin, PostUpdate, PreUpdate};
 use bevy_ecs::schedule::common_conditions::{not, resource_changed, resource_exists};
 use bevy_ecs::schedule::{IntoScheduleConfigs, SystemSet};
 use bevy_ecs::system::{Query, Res, ResMut};
@@ -213,6 +213,7 @@ impl Plugin for NetPlugin {
                     .chain()
                     .in_set(TickSystems::Send),
             )
+            .add_systems(Last, hand_over_datagrams.in_set(TickSystems::Dispatch))
             .add_systems(BetweenTicks, read_between_ticks)
             .add_systems(Shutdown, disconnect_everyone);
     }
@@ -221,6 +222,11 @@ impl Plugin for NetPlugin {
 /// Reads the socket for this tick; the connection clocks advance by the tick's duration.
 fn receive_packets(mut server: ResMut<GameServer>, time: Res<Time<Real>>, net: Res<NetSettings>) {
     server.receive(time.delta(), net.max_packets_per_tick as usize);
+}
+
+/// The tick's datagrams go out once the tick is done.
+fn hand_over_datagrams(mut server: ResMut<GameServer>) {
+    server.hand_over();
 }
 
 /// While the runner waits for the next tick: reads the socket, so the tick finds its datagrams

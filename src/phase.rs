@@ -25,6 +25,9 @@ pub enum TickSystems {
     Persist,
     /// `PostUpdate`, last: record metrics and the status board.
     Metrics,
+    /// `Last`: hand the tick's datagrams to the send thread, once nothing else of the tick is
+    /// left to run, so that its system calls never compete with the tick for the core.
+    Dispatch,
 }
 
 /// The two steps of [`TickSystems::Config`], in order.

@@ -4,6 +4,7 @@
 mod between;
 mod meter;
 mod pacer;
+mod priority;
 mod rate;
 mod runner;
 mod skipped;
@@ -11,6 +12,7 @@ mod skipped;
 pub use between::{BetweenTicks, IdleUntil};
 pub use meter::TickMeter;
 pub use pacer::{Pace, TickPacer};
+pub use priority::apply_tick_priority;
 pub use rate::sync_tick_rate;
 pub use runner::run_paced;
 pub use skipped::SkippedTicks;
@@ -66,9 +68,11 @@ impl Plugin for TickPlugin {
             )
             .add_systems(
                 First,
-                sync_tick_rate
-                    .in_set(ConfigSystems::Sync)
-                    .run_if(resource_changed::<TickRate>),
+                (
+                    sync_tick_rate.run_if(resource_changed::<TickRate>),
+                    apply_tick_priority.run_if(resource_changed::<ServerSettings>),
+                )
+                    .in_set(ConfigSystems::Sync),
             )
             .add_systems(FixedFirst, advance_server_tick)
             .set_runner(run_paced);

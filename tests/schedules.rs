@@ -4,7 +4,7 @@
 use arbiter::phase::TickSystems;
 use arbiter_systems::ambiguity::check_ambiguities;
 use arbiter_testing::net::TestServer;
-use bevy_app::{App, First, FixedUpdate, PostUpdate, PreUpdate};
+use bevy_app::{App, First, FixedUpdate, Last, PostUpdate, PreUpdate};
 use bevy_ecs::schedule::{Schedules, SystemSet};
 
 /// The server as tests run it (network on a free port), finished, and its data directory.
@@ -85,6 +85,10 @@ fn every_system_of_the_server_runs_in_a_named_phase() {
     ];
     assert_eq!(
         outside_phases(&mut app, PostUpdate, &after_simulation),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        outside_phases(&mut app, Last, &[TickSystems::Dispatch]),
         Vec::<String>::new()
     );
 }

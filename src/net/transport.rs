@@ -269,8 +269,9 @@ impl GameServer {
         }
     }
 
-    /// Encrypts every queued packet and hands the tick's datagrams to the send thread, then
-    /// closes the kicked connections whose `Kicked` was acknowledged or whose linger is up.
+    /// Encrypts every queued packet into the tick's datagrams (they leave at the next
+    /// [`Self::hand_over`]), then closes the kicked connections whose `Kicked` was acknowledged
+    /// or whose linger is up.
     pub fn send_packets(&mut self) {
         let (mut sent, mut datagrams) = (0u64, 0u64);
         let send_thread = &mut self.send_thread;
@@ -295,7 +296,6 @@ impl GameServer {
             }
             self.bundler.finish(&mut send_bundle);
         }
-        self.send_thread.hand_over();
         metrics::counter!(PACKETS_SENT_TOTAL).increment(datagrams);
         metrics::counter!(BYTES_SENT_TOTAL).increment(sent);
         let (connections, event_channel_bytes) = (&mut self.connections, self.event_channel_bytes);
@@ -316,6 +316,12 @@ impl GameServer {
         });
     }
 
+    /// Hands every datagram encrypted since the last hand-over to the send thread: the tick's
+    /// last act, so the thread's system calls run while the tick sleeps.
+    pub fn hand_over(&mut self) {
+        self.send_thread.hand_over();
+    }
+
     /// Sends netcode's disconnect packets to every client at once, and returns once every
     /// datagram of the server's was sent (shutdown).
     pub fn disconnect_all(&mut self) {
@@ -332,7 +338,7 @@ impl GameServer {
 
     /// Hands over what is pushed and waits until the send thread sent every datagram so far.
     pub fn wait_until_sent(&mut self) {
-        self.send_thread.hand_over();
+        self.hand_over();
         self.send_thread.wait_until_sent();
     }
 }

@@ -25,6 +25,10 @@ pub struct ServerSettings {
     /// its own after a short delay, but what a thread's heap keeps only that thread can release:
     /// the tick does at this interval. Hot.
     pub release_memory_secs: u32,
+    /// Nice levels the tick's thread runs above the rest of the process (0–20; 0: the same).
+    /// Raising a priority needs CAP_SYS_NICE or a matching RLIMIT_NICE; without it the tick runs
+    /// unboosted and the log says so. Hot.
+    pub tick_priority_boost: u32,
 }
 
 impl Default for ServerSettings {
@@ -36,6 +40,7 @@ impl Default for ServerSettings {
             data_dir: "arbiter-data".into(),
             shutdown_timeout_secs: 10,
             release_memory_secs: 30,
+            tick_priority_boost: 0,
         }
     }
 }
@@ -53,6 +58,11 @@ impl ServerSettings {
             "server.release_memory_secs",
             self.release_memory_secs,
             0..=3600,
+        )?;
+        check_range(
+            "server.tick_priority_boost",
+            self.tick_priority_boost,
+            0..=20,
         )
     }
 

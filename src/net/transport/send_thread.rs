@@ -1,8 +1,9 @@
 //! The game socket's sends, made by a thread of their own. A `sendto` costs 3–6 µs here (on
 //! loopback it also delivers into the receiver), a third of a full lobby's tick: the tick
-//! encrypts its datagrams into a batch and hands the batch over, and the thread makes the
-//! system calls while the tick goes on or sleeps (its wake-up does not preempt the tick:
-//! [`crate::background::yield_to_the_tick`]).
+//! encrypts its datagrams into a batch and hands the batch over as its last act, and the thread
+//! makes the system calls while the tick sleeps. Handed over earlier, the thread took the core
+//! from the rest of the tick once the tick had used its time slice; its wake-up alone does not
+//! preempt the tick ([`crate::background::yield_to_the_tick`]).
 
 use crate::telemetry::metrics::PACKETS_SEND_FAILED_TOTAL;
 use crossbeam_channel::{Receiver, Sender, unbounded};

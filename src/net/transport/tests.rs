@@ -59,6 +59,7 @@ fn frame(server: &mut GameServer, client: &mut ArbiterClient) {
     std::thread::sleep(Duration::from_millis(2));
     server.receive(FRAME, 1_000);
     server.send_packets();
+    server.hand_over();
     server.wait_until_sent();
     std::thread::sleep(Duration::from_millis(2));
 }
@@ -159,6 +160,7 @@ fn a_kicked_client_s_connection_ends_with_a_disconnect_event_and_is_forgotten() 
         std::thread::sleep(Duration::from_millis(2));
         server.receive(FRAME, 1_000);
         server.send_packets();
+        server.hand_over();
         while let Some(event) = server.connections().get_event() {
             if let renet::ServerEvent::ClientDisconnected {
                 client_id,
@@ -207,6 +209,7 @@ fn ping_round_trip(server: &mut GameServer, client: &mut ArbiterClient, client_t
             answered = true;
         }
         server.send_packets();
+        server.hand_over();
     }
     // The pong is on its way before the client's next frame, as on a link faster than a frame.
     server.wait_until_sent();
