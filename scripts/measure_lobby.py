@@ -12,22 +12,25 @@ percentile, overruns, datagrams each way; and the matchmaker's CPU from /proc. T
 - "steady": a lobby of COUNT that has settled, from SETTLE_SECS after the last welcome (one
   write-behind flush interval, 5 s, and a second) to the end. The goal is about this one.
 
-Usage: scripts/measure_lobby.py COUNT [SECONDS] [BOOST]     (e.g. 10000 60 5)
-BOOST: `server.tick_priority_boost`, nice levels for the matchmaker's tick thread (default 0; above
-0 needs CAP_SYS_NICE, e.g. root).
+Usage: scripts/measure_lobby.py COUNT [SECONDS] [TICK]     (e.g. 10000 60 realtime)
+TICK: how the matchmaker's tick thread is scheduled: `realtime` (`server.tick_realtime`) or a number
+of nice levels (`server.tick_priority_boost`); default: as the rest of the process. Either needs
+CAP_SYS_NICE (e.g. root).
 """
 import json, os, re, signal, subprocess, sys, time
 from arbiter_run import bots_binary, load_config, read_metrics, release_binary, start_server
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30
-boost = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+tick = sys.argv[3] if len(sys.argv) > 3 else ""
+tick_settings = ("tick_realtime = true\n" if tick == "realtime"
+                 else f"tick_priority_boost = {int(tick)}\n" if tick else "")
 binary = release_binary()
 clock_ticks = os.sysconf("SC_CLK_TCK")
 SETTLE_SECS = 6
 
 work, config, game_port = load_config(
-    count, net="guest_tokens = true\n", server=f"tick_priority_boost = {boost}\n" if boost else "",
+    count, net="guest_tokens = true\n", server=tick_settings,
     extra=lambda port: f'[fleet]\nname = "lobby{os.getpid()}"\nredis_url = "redis://127.0.0.1:6379/13"\n'
                        f'lobby_addresses = ["127.0.0.1:{port}"]\n')
 server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c", "0"),

@@ -29,6 +29,11 @@ pub struct ServerSettings {
     /// Raising a priority needs CAP_SYS_NICE or a matching RLIMIT_NICE; without it the tick runs
     /// unboosted and the log says so. Hot.
     pub tick_priority_boost: u32,
+    /// Schedules the tick's thread real-time (SCHED_FIFO, the lowest real-time priority): every
+    /// ordinary thread on its core waits for it. Needs CAP_SYS_NICE; a tick that never sleeps
+    /// leaves the other threads on its core only what Linux keeps back for them (5 % by default).
+    /// Hot.
+    pub tick_realtime: bool,
 }
 
 impl Default for ServerSettings {
@@ -41,6 +46,7 @@ impl Default for ServerSettings {
             shutdown_timeout_secs: 10,
             release_memory_secs: 30,
             tick_priority_boost: 0,
+            tick_realtime: false,
         }
     }
 }

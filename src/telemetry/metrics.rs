@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 pub const TICKS_TOTAL: &str = "arbiter_ticks_total";
 pub const TICK_RATE_HZ: &str = "arbiter_tick_rate_hz";
 pub const TICK_THREAD_NICE: &str = "arbiter_tick_thread_nice";
+pub const TICK_THREAD_REALTIME: &str = "arbiter_tick_thread_realtime";
 pub const TICK_DURATION_SECONDS: &str = "arbiter_tick_duration_seconds";
 pub const TICK_OVERRUNS_TOTAL: &str = "arbiter_tick_overruns_total";
 pub const TICKS_DROPPED_TOTAL: &str = "arbiter_ticks_dropped_total";
@@ -169,6 +170,10 @@ fn describe() {
     describe_gauge!(
         TICK_THREAD_NICE,
         "The tick thread's nice value (lower runs first), after server.tick_priority_boost."
+    );
+    describe_gauge!(
+        TICK_THREAD_REALTIME,
+        "1 while the tick's thread is scheduled real-time (server.tick_realtime), else 0."
     );
     describe_histogram!(
         TICK_DURATION_SECONDS,

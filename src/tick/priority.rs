@@ -1,43 +1,71 @@
-//! The tick's thread may run at a higher priority than the rest of the process
-//! (`server.tick_priority_boost`, in nice levels). Whatever else is runnable on its core — the
-//! server's own send and I/O threads, other processes, the kernel's housekeeping threads — then
-//! waits for the tick, rather than the tick waiting a time slice for each of them.
+//! The tick's thread may be scheduled ahead of the rest of the process: some nice levels above it
+//! (`server.tick_priority_boost`), or as a real-time thread (`server.tick_realtime`, SCHED_FIFO).
+//! Whatever else is runnable on its core — the server's own send and I/O threads, other
+//! processes, the kernel's housekeeping threads — then waits for the tick, rather than the tick
+//! waiting a time slice for each of them once it has used its own.
 
 use crate::settings::ServerSettings;
-use crate::telemetry::metrics::TICK_THREAD_NICE;
+use crate::telemetry::metrics::{TICK_THREAD_NICE, TICK_THREAD_REALTIME};
 use bevy_ecs::system::{Local, Res};
+use thread_priority::{
+    NormalThreadSchedulePolicy, RealtimeThreadSchedulePolicy, ThreadPriority,
+    ThreadPriorityOsValue, ThreadPriorityValue, ThreadSchedulePolicy,
+    set_thread_priority_and_policy, thread_native_id, thread_schedule_policy,
+};
 
-/// Gives the calling thread (the tick's: schedules run on it) the nice value the boost asks for,
-/// counted from the one it had at the first tick. Runs when the settings change, so a reload
-/// applies at the next tick and a boost of 0 restores that first value. Without the privilege
-/// (CAP_SYS_NICE or an RLIMIT_NICE that allows it) the tick runs on unboosted, with a warning.
+/// The lowest real-time priority: ahead of every ordinary thread, behind the kernel's own
+/// real-time threads (migration, watchdogs), which must never wait for a game.
+const REALTIME_PRIORITY: u8 = 1;
+
+/// How a thread is scheduled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheduling {
+    /// The ordinary policy at this nice value.
+    Normal { nice: i32 },
+    /// SCHED_FIFO at [`REALTIME_PRIORITY`].
+    Realtime,
+}
+
+/// Schedules the calling thread (the tick's: schedules run on it) as the settings ask: real-time,
+/// or the boost's nice levels above the value it had at the first tick. Runs when the settings
+/// change, so a reload applies at the next tick, and going back to no boost restores that first
+/// value. Without the privilege (CAP_SYS_NICE, or an RLIMIT_NICE / RLIMIT_RTPRIO that allows it)
+/// the tick runs on as it was, with a warning.
 pub fn apply_tick_priority(settings: Res<ServerSettings>, mut first_nice: Local<Option<i32>>) {
-    let current = match rustix::process::getpriority_process(None) {
-        Ok(nice) => nice,
-        Err(error) => {
-            tracing::warn!(%error, "could not read the tick thread's priority");
-            return;
+    let Some(current) = current_scheduling() else {
+        return;
+    };
+    let nice_now = match current {
+        Scheduling::Normal { nice } => nice,
+        Scheduling::Realtime => first_nice.unwrap_or(0),
+    };
+    let first = *first_nice.get_or_insert(nice_now);
+    let wanted = if settings.tick_realtime {
+        Scheduling::Realtime
+    } else {
+        Scheduling::Normal {
+            nice: boosted_nice(first, settings.tick_priority_boost),
         }
     };
-    let first = *first_nice.get_or_insert(current);
-    let wanted = boosted_nice(first, settings.tick_priority_boost);
     if wanted != current {
-        match rustix::process::setpriority_process(None, wanted) {
-            Ok(()) => tracing::info!(
-                nice = wanted,
-                boost = settings.tick_priority_boost,
-                "tick thread priority set"
-            ),
+        match schedule_this_thread(wanted) {
+            Ok(()) => tracing::info!(scheduling = ?wanted, "tick thread scheduling set"),
             Err(error) => tracing::warn!(
                 %error,
-                nice = wanted,
-                "could not set the tick thread's priority (raising it needs CAP_SYS_NICE or a \
-                 matching RLIMIT_NICE): the tick shares its core with other work as an equal"
+                scheduling = ?wanted,
+                "could not schedule the tick's thread ahead of others (it needs CAP_SYS_NICE, or \
+                 an RLIMIT_NICE / RLIMIT_RTPRIO that allows it): the tick shares its core with \
+                 other work as an equal"
             ),
         }
     }
-    if let Ok(nice) = rustix::process::getpriority_process(None) {
-        metrics::gauge!(TICK_THREAD_NICE).set(f64::from(nice));
+    match current_scheduling() {
+        Some(Scheduling::Realtime) => metrics::gauge!(TICK_THREAD_REALTIME).set(1.0),
+        Some(Scheduling::Normal { nice }) => {
+            metrics::gauge!(TICK_THREAD_REALTIME).set(0.0);
+            metrics::gauge!(TICK_THREAD_NICE).set(f64::from(nice));
+        }
+        None => {}
     }
 }
 
@@ -45,6 +73,45 @@ pub fn apply_tick_priority(settings: Res<ServerSettings>, mut first_nice: Local<
 fn boosted_nice(base: i32, boost: u32) -> i32 {
     let boost = i32::try_from(boost).unwrap_or(i32::MAX);
     base.saturating_sub(boost).max(-20)
+}
+
+fn current_scheduling() -> Option<Scheduling> {
+    let policy = thread_schedule_policy()
+        .inspect_err(|error| tracing::warn!(?error, "could not read the tick thread's policy"))
+        .ok()?;
+    if let ThreadSchedulePolicy::Realtime(_) = policy {
+        return Some(Scheduling::Realtime);
+    }
+    let nice = rustix::process::getpriority_process(None)
+        .inspect_err(|error| tracing::warn!(%error, "could not read the tick thread's priority"))
+        .ok()?;
+    Some(Scheduling::Normal { nice })
+}
+
+fn schedule_this_thread(scheduling: Scheduling) -> Result<(), String> {
+    match scheduling {
+        Scheduling::Realtime => {
+            let priority = ThreadPriorityValue::try_from(REALTIME_PRIORITY)?;
+            set_thread_priority_and_policy(
+                thread_native_id(),
+                ThreadPriority::Crossplatform(priority),
+                ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
+            )
+            .map_err(|error| format!("{error:?}"))
+        }
+        Scheduling::Normal { nice } => {
+            if let Ok(ThreadSchedulePolicy::Realtime(_)) = thread_schedule_policy() {
+                // Back to the ordinary policy first (at nice 0), then to the nice value.
+                set_thread_priority_and_policy(
+                    thread_native_id(),
+                    ThreadPriority::Os(ThreadPriorityOsValue::default()),
+                    ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other),
+                )
+                .map_err(|error| format!("{error:?}"))?;
+            }
+            rustix::process::setpriority_process(None, nice).map_err(|error| error.to_string())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -62,42 +129,94 @@ mod tests {
         assert_eq!(boosted_nice(0, u32::MAX), -20);
     }
 
-    /// A thread that starts at nice 5 (lowering a priority needs no privilege) takes a boost of 3
-    /// to nice 2 where raising is allowed (root, CAP_SYS_NICE: CI), or stays at 5 where it is not;
-    /// either way a reload back to 0 restores 5.
+    /// An app whose first update applies `settings`, as the tick's Config phase does.
+    fn app_with(settings: ServerSettings) -> App {
+        let mut app = App::new();
+        app.insert_resource(settings).add_systems(
+            bevy_app::First,
+            apply_tick_priority.run_if(resource_changed::<ServerSettings>),
+        );
+        app
+    }
+
+    /// Runs `test` on a thread of its own lowered to nice 5 or more (lowering a priority needs no
+    /// privilege), with that nice value and whether this process may raise priorities (root,
+    /// CAP_SYS_NICE: CI).
+    fn on_a_lowered_thread<T: Send + 'static>(
+        test: impl FnOnce(i32, bool) -> T + Send + 'static,
+    ) -> T {
+        std::thread::spawn(|| {
+            let nice = || rustix::process::getpriority_process(None).expect("own priority");
+            let start = nice().max(5);
+            let lower = |to| rustix::process::setpriority_process(None, to);
+            lower(start).expect("lowering needs no privilege");
+            let may_raise = lower(start - 1).is_ok();
+            lower(start).expect("lowering needs no privilege");
+            assert_eq!(
+                current_scheduling(),
+                Some(Scheduling::Normal { nice: start })
+            );
+            test(start, may_raise)
+        })
+        .join()
+        .expect("the thread ran")
+    }
+
+    /// Where raising is allowed a boost of 3 takes the thread 3 levels up, where it is not the
+    /// thread stays; either way a reload back to 0 restores its first value.
     #[test]
     fn the_tick_thread_takes_the_boost_and_a_boost_of_zero_restores_its_first_priority() {
-        let (may_raise, nices) = std::thread::spawn(|| {
-            let nice = || rustix::process::getpriority_process(None).expect("own priority");
-            rustix::process::setpriority_process(None, 6).expect("lowering needs no privilege");
-            let may_raise = rustix::process::setpriority_process(None, 5).is_ok();
-            rustix::process::setpriority_process(None, 5).ok();
-            assert_eq!(nice(), 5, "the thread starts at nice 5");
-            let mut app = App::new();
-            app.insert_resource(ServerSettings {
+        let (start, may_raise, seen) = on_a_lowered_thread(|start, may_raise| {
+            let mut app = app_with(ServerSettings {
                 tick_priority_boost: 3,
                 ..ServerSettings::default()
-            })
-            .add_systems(
-                bevy_app::First,
-                apply_tick_priority.run_if(resource_changed::<ServerSettings>),
-            );
+            });
             app.update();
-            let boosted = nice();
+            let boosted = current_scheduling();
             app.update();
-            let unchanged = nice();
+            let unchanged = current_scheduling();
             app.world_mut()
                 .resource_mut::<ServerSettings>()
                 .tick_priority_boost = 0;
             app.update();
-            (may_raise, (boosted, unchanged, nice()))
-        })
-        .join()
-        .expect("the thread ran");
-        if may_raise {
-            assert_eq!(nices, (2, 2, 5));
+            (start, may_raise, [boosted, unchanged, current_scheduling()])
+        });
+        let boosted = if may_raise { start - 3 } else { start };
+        assert_eq!(
+            seen.map(|scheduling| scheduling.expect("readable")),
+            [
+                Scheduling::Normal { nice: boosted },
+                Scheduling::Normal { nice: boosted },
+                Scheduling::Normal { nice: start },
+            ]
+        );
+    }
+
+    /// Where real-time scheduling is allowed the thread takes SCHED_FIFO, and leaving it restores
+    /// the ordinary policy at the thread's first nice value; where it is not, nothing changes.
+    #[test]
+    fn the_tick_thread_goes_real_time_and_back_to_its_first_priority() {
+        let (start, may_raise, seen) = on_a_lowered_thread(|start, may_raise| {
+            let mut app = app_with(ServerSettings {
+                tick_realtime: true,
+                ..ServerSettings::default()
+            });
+            app.update();
+            let realtime = current_scheduling();
+            app.world_mut()
+                .resource_mut::<ServerSettings>()
+                .tick_realtime = false;
+            app.update();
+            (start, may_raise, [realtime, current_scheduling()])
+        });
+        let first = if may_raise {
+            Scheduling::Realtime
         } else {
-            assert_eq!(nices, (5, 5, 5));
-        }
+            Scheduling::Normal { nice: start }
+        };
+        assert_eq!(
+            seen.map(|scheduling| scheduling.expect("readable")),
+            [first, Scheduling::Normal { nice: start }]
+        );
     }
 }
