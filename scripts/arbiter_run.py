@@ -47,6 +47,15 @@ def sqlite_pair_config():
                       f'[persistence]\nshards = ["sqlite://{work}/shard0.db", "sqlite://{work}/shard1.db"]\n')
 
 
+def tick_scheduling(arg):
+    """`[server]` lines for how the tick's thread is scheduled, from a script's TICK argument:
+    `realtime` (`tick_realtime`), a number of nice levels (`tick_priority_boost`), or "" for the
+    defaults (no line, so an older build that lacks the settings still reads the config)."""
+    if arg == "realtime":
+        return "tick_realtime = true\n"
+    return f"tick_priority_boost = {int(arg)}\n" if arg else ""
+
+
 def load_config(count, net="", extra=lambda port: "", server=""):
     """A work directory and a config in it for a load of COUNT clients: 60 Hz, room for them all,
     admin and query on free ports; SERVER and NET add lines to [server] and [net], EXTRA(game port)

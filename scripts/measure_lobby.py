@@ -18,19 +18,17 @@ of nice levels (`server.tick_priority_boost`); default: as the rest of the proce
 CAP_SYS_NICE (e.g. root).
 """
 import json, os, re, signal, subprocess, sys, time
-from arbiter_run import bots_binary, load_config, read_metrics, release_binary, start_server
+from arbiter_run import bots_binary, load_config, read_metrics, release_binary, start_server, tick_scheduling
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30
-tick = sys.argv[3] if len(sys.argv) > 3 else ""
-tick_settings = ("tick_realtime = true\n" if tick == "realtime"
-                 else f"tick_priority_boost = {int(tick)}\n" if tick else "")
+tick = tick_scheduling(sys.argv[3] if len(sys.argv) > 3 else "")
 binary = release_binary()
 clock_ticks = os.sysconf("SC_CLK_TCK")
 SETTLE_SECS = 6
 
 work, config, game_port = load_config(
-    count, net="guest_tokens = true\n", server=tick_settings,
+    count, net="guest_tokens = true\n", server=tick,
     extra=lambda port: f'[fleet]\nname = "lobby{os.getpid()}"\nredis_url = "redis://127.0.0.1:6379/13"\n'
                        f'lobby_addresses = ["127.0.0.1:{port}"]\n')
 server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c", "0"),

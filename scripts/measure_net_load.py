@@ -6,11 +6,12 @@ samples the server's user+sys CPU time (/proc/<pid>/stat) and its /metrics once 
 seconds in which every bot is connected count: CPU used / (clients x ticks) over that window, and
 datagrams per client per tick each way from the server's own counters.
 
-Usage: scripts/measure_net_load.py COUNT [SECONDS] [LOSS]     (e.g. 100, 500, 1000; LOSS e.g. 0.05,
-       with 40 ms each way and ±10 ms of jitter, applied by the bots to both directions)
+Usage: scripts/measure_net_load.py COUNT [SECONDS] [LOSS] [TICK]     (e.g. 100, 500, 1000; LOSS e.g.
+       0.05, with 40 ms each way and ±10 ms of jitter, applied by the bots to both directions;
+       TICK: `realtime` or nice levels for the tick's thread, as in measure_lobby.py)
 """
 import json, os, re, signal, subprocess, sys, time
-from arbiter_run import bots_binary, load_config, read_metrics, release_binary, start_server
+from arbiter_run import bots_binary, load_config, read_metrics, release_binary, start_server, tick_scheduling
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20
@@ -19,7 +20,7 @@ link = ["--loss", str(loss), "--latency-ms", "40", "--jitter-ms", "10"] if loss 
 binary = release_binary()
 clock_ticks = os.sysconf("SC_CLK_TCK")
 
-work, config, game_port = load_config(count)
+work, config, game_port = load_config(count, server=tick_scheduling(sys.argv[4] if len(sys.argv) > 4 else ""))
 server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c", "0"))
 
 def metric(text, name):
