@@ -19,7 +19,7 @@ const REALTIME_PRIORITY: u8 = 1;
 
 /// How a thread is scheduled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scheduling {
+pub enum Scheduling {
     /// The ordinary policy at this nice value.
     Normal { nice: i32 },
     /// SCHED_FIFO at [`REALTIME_PRIORITY`].
@@ -27,45 +27,48 @@ enum Scheduling {
 }
 
 /// Schedules the calling thread (the tick's: schedules run on it) as the settings ask: real-time,
-/// or the boost's nice levels above the value it had at the first tick. Runs when the settings
-/// change, so a reload applies at the next tick, and going back to no boost restores that first
-/// value. Without the privilege (CAP_SYS_NICE, or an RLIMIT_NICE / RLIMIT_RTPRIO that allows it)
-/// the tick runs on as it was, with a warning.
-pub fn apply_tick_priority(settings: Res<ServerSettings>, mut first_nice: Local<Option<i32>>) {
+/// or the boost's nice levels above the scheduling it had at the first tick. Runs when the
+/// settings change, so a reload applies at the next tick, and going back to the defaults restores
+/// that first scheduling (a thread started real-time, e.g. under `chrt`, stays so). Without the
+/// privilege (CAP_SYS_NICE, or an RLIMIT_NICE / RLIMIT_RTPRIO that allows it) the tick runs on as
+/// it was, with a warning.
+pub fn apply_tick_priority(settings: Res<ServerSettings>, mut first: Local<Option<Scheduling>>) {
     let Some(current) = current_scheduling() else {
         return;
     };
-    let nice_now = match current {
-        Scheduling::Normal { nice } => nice,
-        Scheduling::Realtime => first_nice.unwrap_or(0),
+    let wanted = match *first.get_or_insert(current) {
+        _ if settings.tick_realtime => Scheduling::Realtime,
+        Scheduling::Normal { nice } => Scheduling::Normal {
+            nice: boosted_nice(nice, settings.tick_priority_boost),
+        },
+        Scheduling::Realtime => Scheduling::Realtime,
     };
-    let first = *first_nice.get_or_insert(nice_now);
-    let wanted = if settings.tick_realtime {
-        Scheduling::Realtime
+    let in_force = if wanted == current {
+        current
     } else {
-        Scheduling::Normal {
-            nice: boosted_nice(first, settings.tick_priority_boost),
+        match schedule_this_thread(wanted) {
+            Ok(()) => {
+                tracing::info!(scheduling = ?wanted, "tick thread scheduling set");
+                wanted
+            }
+            Err(error) => {
+                tracing::warn!(
+                    %error,
+                    scheduling = ?wanted,
+                    "could not schedule the tick's thread ahead of others (it needs CAP_SYS_NICE, \
+                     or an RLIMIT_NICE / RLIMIT_RTPRIO that allows it): the tick shares its core \
+                     with other work as an equal"
+                );
+                current
+            }
         }
     };
-    if wanted != current {
-        match schedule_this_thread(wanted) {
-            Ok(()) => tracing::info!(scheduling = ?wanted, "tick thread scheduling set"),
-            Err(error) => tracing::warn!(
-                %error,
-                scheduling = ?wanted,
-                "could not schedule the tick's thread ahead of others (it needs CAP_SYS_NICE, or \
-                 an RLIMIT_NICE / RLIMIT_RTPRIO that allows it): the tick shares its core with \
-                 other work as an equal"
-            ),
-        }
-    }
-    match current_scheduling() {
-        Some(Scheduling::Realtime) => metrics::gauge!(TICK_THREAD_REALTIME).set(1.0),
-        Some(Scheduling::Normal { nice }) => {
+    match in_force {
+        Scheduling::Realtime => metrics::gauge!(TICK_THREAD_REALTIME).set(1.0),
+        Scheduling::Normal { nice } => {
             metrics::gauge!(TICK_THREAD_REALTIME).set(0.0);
             metrics::gauge!(TICK_THREAD_NICE).set(f64::from(nice));
         }
-        None => {}
     }
 }
 

@@ -59,7 +59,6 @@ fn frame(server: &mut GameServer, client: &mut ArbiterClient) {
     std::thread::sleep(Duration::from_millis(2));
     server.receive(FRAME, 1_000);
     server.send_packets();
-    server.hand_over();
     server.wait_until_sent();
     std::thread::sleep(Duration::from_millis(2));
 }
