@@ -29,8 +29,9 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
 # only libc, libm and libgcc_s (SQLite is compiled in).
 FROM debian:bookworm-slim
 # ca-certificates: for any TLS peer a deployment adds (today's connections are plain TCP).
+# libcap2-bin: setcap, below (and getcap, to check an image).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates \
+ && apt-get install -y --no-install-recommends ca-certificates libcap2-bin \
  && rm -rf /var/lib/apt/lists/*
 # A fixed uid/gid, so Kubernetes' runAsUser/fsGroup can name it.
 RUN groupadd --system --gid 10001 arbiter \
@@ -42,6 +43,13 @@ COPY assets/ /app/assets/
 # no net.private_key_file or persistence.shards are set. Writable by the server's user.
 RUN mkdir /app/arbiter-data && chown arbiter:arbiter /app/arbiter-data
 COPY --from=builder /usr/local/bin/arbiter /usr/local/bin/arbiter
+# server.tick_realtime and tick_priority_boost need CAP_SYS_NICE, which a non-root user loses when
+# the binary starts unless the binary carries it. Permitted only (=p, not =ep): the server raises it
+# on the tick's thread for the call that needs it, and a container that does not grant SYS_NICE
+# still starts (with =ep its exec would fail). It takes effect where the pod adds SYS_NICE and
+# allows privilege escalation (deploy/agones/matchmaker.yaml); tests/tick_capability.rs checks the
+# three cases as user 10001.
+RUN setcap cap_sys_nice=p /usr/local/bin/arbiter
 USER 10001:10001
 # Game UDP socket ([server] bind), admin HTTP ([admin] bind), public query HTTP ([query] bind).
 # The two HTTP ports listen on loopback unless the config or ARBITER_ADMIN_BIND/ARBITER_QUERY_BIND

@@ -5,6 +5,7 @@ mod between;
 mod meter;
 mod pacer;
 mod priority;
+mod privilege;
 mod rate;
 mod runner;
 mod skipped;

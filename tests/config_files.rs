@@ -71,3 +71,46 @@ fn every_map_in_assets_maps_loads_and_the_default_config_names_only_existing_map
     arbiter::maps::require_maps(&maps, &ServerConfig::default().matchmaking.maps)
         .unwrap_or_else(|error| panic!("{error}"));
 }
+
+/// The `server.toml` files of `deploy/agones/config.yaml`'s ConfigMaps (block scalars indented by
+/// four spaces under `server.toml: |`), in order: the matchmaker's, then the game servers'.
+fn deployed_server_tomls() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/agones/config.yaml");
+    let yaml = std::fs::read_to_string(path).expect("deploy/agones/config.yaml");
+    let mut files = Vec::new();
+    let mut lines = yaml.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.trim_end() != "  server.toml: |" {
+            continue;
+        }
+        let mut file = String::new();
+        while let Some(body) = lines.next_if(|line| line.is_empty() || line.starts_with("    ")) {
+            file.push_str(body.get(4..).unwrap_or_default());
+            file.push('\n');
+        }
+        files.push(file);
+    }
+    files
+}
+
+#[test]
+fn the_deployments_two_server_toml_files_parse_and_validate() {
+    let secrets = |name: &str| match name {
+        "ARBITER_DATABASE_URL" => Some("postgres://arbiter@db.example:5432/arbiter".to_owned()),
+        "ARBITER_ADMIN_TOKEN" => Some("a-token-from-the-secret".to_owned()),
+        _ => None,
+    };
+    let files = deployed_server_tomls();
+    assert_eq!(files.len(), 2, "the matchmaker's and the game servers'");
+    let configs: Vec<ServerConfig> = files
+        .iter()
+        .map(|file| {
+            parse_config(file, Path::new("deploy/agones/config.yaml"), &secrets)
+                .unwrap_or_else(|error| panic!("{error}"))
+        })
+        .collect();
+    // The matchmaker's lobby tick is real-time (matchmaker.yaml grants SYS_NICE for it); the game
+    // servers', many to a node, are not.
+    assert!(configs[0].server.tick_realtime);
+    assert!(!configs[1].server.tick_realtime);
+}

@@ -4,6 +4,7 @@
 //! processes, the kernel's housekeeping threads — then waits for the tick, rather than the tick
 //! waiting a time slice for each of them once it has used its own.
 
+use super::privilege::with_sys_nice;
 use crate::settings::ServerSettings;
 use crate::telemetry::metrics::{TICK_THREAD_NICE, TICK_THREAD_REALTIME};
 use bevy_ecs::system::{Local, Res};
@@ -30,8 +31,8 @@ pub enum Scheduling {
 /// or the boost's nice levels above the scheduling it had at the first tick. Runs when the
 /// settings change, so a reload applies at the next tick, and going back to the defaults restores
 /// that first scheduling (a thread started real-time, e.g. under `chrt`, stays so). Without the
-/// privilege (CAP_SYS_NICE, or an RLIMIT_NICE / RLIMIT_RTPRIO that allows it) the tick runs on as
-/// it was, with a warning.
+/// privilege (CAP_SYS_NICE, effective or permitted as the image's file capability grants it, or an
+/// RLIMIT_NICE / RLIMIT_RTPRIO that allows it) the tick runs on as it was, with a warning.
 pub fn apply_tick_priority(settings: Res<ServerSettings>, mut first: Local<Option<Scheduling>>) {
     let Some(current) = current_scheduling() else {
         return;
@@ -46,7 +47,7 @@ pub fn apply_tick_priority(settings: Res<ServerSettings>, mut first: Local<Optio
     let in_force = if wanted == current {
         current
     } else {
-        match schedule_this_thread(wanted) {
+        match with_sys_nice(|| schedule_this_thread(wanted)) {
             Ok(()) => {
                 tracing::info!(scheduling = ?wanted, "tick thread scheduling set");
                 wanted
@@ -56,8 +57,10 @@ pub fn apply_tick_priority(settings: Res<ServerSettings>, mut first: Local<Optio
                     %error,
                     scheduling = ?wanted,
                     "could not schedule the tick's thread ahead of others (it needs CAP_SYS_NICE, \
-                     or an RLIMIT_NICE / RLIMIT_RTPRIO that allows it): the tick shares its core \
-                     with other work as an equal"
+                     or an RLIMIT_NICE / RLIMIT_RTPRIO that allows it; in a container, add \
+                     SYS_NICE to its capabilities and allow privilege escalation, which the \
+                     image's file capability needs): the tick shares its core with other work as \
+                     an equal"
                 );
                 current
             }

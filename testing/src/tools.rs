@@ -18,3 +18,14 @@ pub fn program_available(program: &str, install: &str) -> bool {
     }
     runs
 }
+
+/// Whether this process runs as root, which `needs` (setting a file capability, starting a process
+/// as another user); otherwise says the test skipped, or fails under `CI=true` (CI runs as root).
+pub fn root_available(needs: &str) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let root = std::fs::metadata("/proc/self").is_ok_and(|process| process.uid() == 0);
+    if !root {
+        skip_unless_ci("root user", "this process", format!("run as root: {needs}"));
+    }
+    root
+}
