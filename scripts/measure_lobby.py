@@ -6,7 +6,8 @@ to core 0, and `arbiter bots --behavior lobby` pinned to core 1: COUNT clients c
 (each gets a fallback token, as in a fleet of matchmakers) and stay in the lobby, pinging twice a
 second, never queueing. From the matchmaker's own /metrics it reads ticks run, the share of them
 that took at most 5 ms (the tick histogram's 5 ms bucket), the bucket that holds the 99th
-percentile, overruns, datagrams each way; and the matchmaker's CPU from /proc. Two windows:
+percentile, overruns, datagrams each way, the tick thread's scheduling in force; and the
+matchmaker's CPU from /proc. Two windows:
 - "connected": every bot connected, which still holds the end of the joining (welcomes, each
   player's fallback token, the first write-behind flush of ten thousand new players);
 - "steady": a lobby of COUNT that has settled, from SETTLE_SECS after the last welcome (one
@@ -55,7 +56,9 @@ def sample():
             "clients": metric(text, "arbiter_connected_clients"),
             "welcomed": metric(text, "arbiter_welcomes_total"),
             "overruns": metric(text, "arbiter_tick_overruns_total"), "buckets": tick_buckets(text),
-            "in": metric(text, "arbiter_packets_received_total"), "out": metric(text, "arbiter_packets_sent_total")}
+            "in": metric(text, "arbiter_packets_received_total"), "out": metric(text, "arbiter_packets_sent_total"),
+            "tick_thread": {"realtime": metric(text, "arbiter_tick_thread_realtime"),
+                            "nice": metric(text, "arbiter_tick_thread_nice")}}
 
 
 bots = subprocess.Popen(["taskset", "-c", "1", bots_binary(binary), "bots", "--count", str(count), "--duration", str(seconds),
@@ -94,7 +97,8 @@ def window(first, last):
 
 all_welcomed = next((s["at"] for s in full if s["welcomed"] >= count), None)
 steady = [s for s in full if all_welcomed is not None and s["at"] >= all_welcomed + SETTLE_SECS]
-measured = {"clients": count, "connected": window(full[0], full[-1])}
+# What the server says is in force (TICK asks; without CAP_SYS_NICE it stays as it was).
+measured = {"clients": count, "tick_thread": full[-1]["tick_thread"], "connected": window(full[0], full[-1])}
 if len(steady) >= 2:
     measured["steady"] = window(steady[0], steady[-1])
 print(json.dumps(measured))
