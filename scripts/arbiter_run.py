@@ -1,7 +1,7 @@
 """What the measurement scripts share: the release binary built, a free loopback port, a
-two-SQLite-shard config for guest bots, fresh PostgreSQL databases, and a server started with its
-admin address read from its JSON log."""
-import atexit, json, os, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
+two-SQLite-shard config for guest bots, fresh PostgreSQL databases, a server started with its
+admin address read from its JSON log, and values read from its /metrics."""
+import atexit, json, os, re, socket, subprocess, sys, tempfile, time, urllib.error, urllib.request
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -89,6 +89,26 @@ def read_metrics(admin):
                 raise
             time.sleep(0.1)
     sys.exit("the admin API kept answering 429 Too Many Requests to /metrics")
+
+
+def metric(text, name):
+    """The value of series NAME (with its labels, if any) in /metrics TEXT; 0 when absent."""
+    match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
+    return float(match.group(1)) if match else 0.0
+
+
+def tick_buckets(text):
+    """The tick-duration histogram's cumulative counts, by upper bound in seconds."""
+    return {float(le): float(value) for le, value in
+            re.findall(r'^arbiter_tick_duration_seconds_bucket\{le="([^"+]+)"\} (\S+)$', text, re.M)}
+
+
+def tick_thread(text):
+    """How the tick's thread is scheduled, as the server reports it: TICK asks for a scheduling,
+    but without CAP_SYS_NICE the thread stays as it was."""
+    if metric(text, "arbiter_tick_thread_realtime") == 1.0:
+        return "realtime"
+    return f"nice {metric(text, 'arbiter_tick_thread_nice'):g}"
 
 
 def logged_address(server, log, message):

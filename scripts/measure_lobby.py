@@ -18,8 +18,9 @@ TICK: how the matchmaker's tick thread is scheduled: `realtime` (`server.tick_re
 of nice levels (`server.tick_priority_boost`); default: as the rest of the process. Either needs
 CAP_SYS_NICE (e.g. root).
 """
-import json, os, re, signal, subprocess, sys, time
-from arbiter_run import bots_binary, load_config, read_metrics, release_binary, start_server, tick_scheduling
+import json, os, signal, subprocess, sys, time
+from arbiter_run import (bots_binary, load_config, metric, read_metrics, release_binary, start_server, tick_buckets,
+                        tick_scheduling, tick_thread)
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30
@@ -36,17 +37,6 @@ server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c",
                                   command=("matchmaker",))
 
 
-def metric(text, name):
-    match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
-    return float(match.group(1)) if match else 0.0
-
-
-def tick_buckets(text):
-    """The tick-duration histogram's cumulative counts, by upper bound in seconds."""
-    return {float(le): float(value) for le, value in
-            re.findall(r'^arbiter_tick_duration_seconds_bucket\{le="([^"+]+)"\} (\S+)$', text, re.M)}
-
-
 def sample():
     text = read_metrics(admin)
     with open(f"/proc/{server.pid}/stat") as stat:
@@ -57,8 +47,7 @@ def sample():
             "welcomed": metric(text, "arbiter_welcomes_total"),
             "overruns": metric(text, "arbiter_tick_overruns_total"), "buckets": tick_buckets(text),
             "in": metric(text, "arbiter_packets_received_total"), "out": metric(text, "arbiter_packets_sent_total"),
-            "tick_thread": {"realtime": metric(text, "arbiter_tick_thread_realtime"),
-                            "nice": metric(text, "arbiter_tick_thread_nice")}}
+            "tick_thread": tick_thread(text)}
 
 
 bots = subprocess.Popen(["taskset", "-c", "1", bots_binary(binary), "bots", "--count", str(count), "--duration", str(seconds),

@@ -4,14 +4,16 @@
 Starts the release server (60 Hz) pinned to core 0 and `arbiter bots` pinned to core 1 (taskset), and
 samples the server's user+sys CPU time (/proc/<pid>/stat) and its /metrics once a second. Only the
 seconds in which every bot is connected count: CPU used / (clients x ticks) over that window, and
-datagrams per client per tick each way from the server's own counters.
+datagrams per client per tick each way from the server's own counters; it also prints the tick
+thread's scheduling in force, as the server reports it.
 
 Usage: scripts/measure_net_load.py COUNT [SECONDS] [LOSS] [TICK]     (e.g. 100, 500, 1000; LOSS e.g.
        0.05, with 40 ms each way and ±10 ms of jitter, applied by the bots to both directions;
        TICK: `realtime` or nice levels for the tick's thread, as in measure_lobby.py)
 """
-import json, os, re, signal, subprocess, sys, time
-from arbiter_run import bots_binary, load_config, read_metrics, release_binary, start_server, tick_scheduling
+import json, os, signal, subprocess, sys, time
+from arbiter_run import (bots_binary, load_config, metric, read_metrics, release_binary, start_server, tick_buckets,
+                        tick_scheduling, tick_thread)
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20
@@ -23,15 +25,6 @@ clock_ticks = os.sysconf("SC_CLK_TCK")
 work, config, game_port = load_config(count, server=tick_scheduling(sys.argv[4] if len(sys.argv) > 4 else ""))
 server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c", "0"))
 
-def metric(text, name):
-    match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
-    return float(match.group(1)) if match else 0.0
-
-def tick_buckets(text):
-    """The tick duration histogram: cumulative tick counts by upper bound in seconds."""
-    return {float(bound): float(count) for bound, count in re.findall(
-        r'^arbiter_tick_duration_seconds_bucket\{le="([0-9.e+-]+)"\} (\S+)$', text, re.M)}
-
 def sample():
     text = read_metrics(admin)
     with open(f"/proc/{server.pid}/stat") as stat:
@@ -42,7 +35,7 @@ def sample():
             metric(text, "arbiter_packets_received_total"), metric(text, "arbiter_packets_sent_total"),
             metric(text, "arbiter_snapshot_bytes_total"),
             metric(text, 'arbiter_snapshots_sent_total{kind="delta"}') + metric(text, 'arbiter_snapshots_sent_total{kind="full"}'),
-            metric(text, 'arbiter_snapshots_sent_total{kind="delta"}'), tick_buckets(text))
+            metric(text, 'arbiter_snapshots_sent_total{kind="delta"}'), tick_buckets(text), tick_thread(text))
 
 bots = subprocess.Popen(["taskset", "-c", "1", bots_binary(binary), "bots", "--count", str(count), "--duration", str(seconds),
                          "--admin", f"http://{admin}", *link], stdout=subprocess.PIPE)
@@ -66,6 +59,7 @@ print(f"window                   {wall:.1f} s, {ticks:.0f} ticks")
 print(f"server cpu               {cpu / wall * 100:.1f} % of one core")
 print(f"cpu per client per tick  {cpu / (count * ticks) * 1e6:.2f} us")
 print(f"tick overruns in window  {last[4] - first[4]:.0f}")
+print(f"tick thread in force     {last[12]}")
 # Where the window's ticks fall, from the histogram: how far the slow ones are from the rest.
 in_window = {bound: last[11][bound] - first[11].get(bound, 0) for bound in sorted(last[11])}
 slower = [f"> {bound * 1000:g} ms: {ticks - count:.0f}" for bound, count in in_window.items()
