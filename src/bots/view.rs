@@ -75,10 +75,18 @@ impl MatchView {
             .is_some_and(|since| *since <= tick)
     }
 
+    /// Keeps the snapshot of `tick` and forgets those more than [`KEPT_TICKS`] behind the newest:
+    /// one by one from the oldest, so a snapshot costs no rebuilt tree (this runs for every bot on
+    /// every snapshot, and a bot process drives thousands).
     pub(super) fn record(&mut self, tick: u64, entities: Vec<EntityState>) {
         self.snapshots.insert(tick, entities);
         let newest = self.newest_tick().unwrap_or(tick);
-        self.snapshots = self.snapshots.split_off(&newest.saturating_sub(KEPT_TICKS));
+        let oldest_kept = newest.saturating_sub(KEPT_TICKS);
+        while let Some(oldest) = self.snapshots.first_entry()
+            && *oldest.key() < oldest_kept
+        {
+            oldest.remove();
+        }
     }
 
     pub(super) fn newest_tick(&self) -> Option<u64> {
@@ -106,5 +114,43 @@ impl MatchView {
         entities
             .iter()
             .filter(|entity| entity.alive && self.opponents.contains(&entity.player_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(tick: u64) -> Vec<EntityState> {
+        vec![EntityState {
+            player_id: tick,
+            position: [0.0; 3],
+            velocity: [0.0; 3],
+            yaw: 0.0,
+            pitch: 0.0,
+            health: 100,
+            alive: true,
+        }]
+    }
+
+    #[test]
+    fn a_view_keeps_the_last_second_of_snapshots_whatever_order_they_arrive_in() {
+        let mut view = MatchView::default();
+        for tick in [3, 1, 2, 70, 66, 5, 200] {
+            view.record(tick, snapshot(tick));
+            let newest = view.newest_tick().expect("a snapshot");
+            let kept: Vec<u64> = view.snapshots.keys().copied().collect();
+            assert!(
+                kept.iter().all(|kept| *kept + KEPT_TICKS >= newest),
+                "{kept:?}"
+            );
+        }
+        assert_eq!(view.newest_tick(), Some(200));
+        assert_eq!(view.snapshots.keys().copied().collect::<Vec<_>>(), [200]);
+        view.record(150, snapshot(150));
+        view.record(199, snapshot(199));
+        let (tick, entities) = view.at_or_before(198).expect("one at or before 198");
+        assert_eq!((tick, entities[0].player_id), (150, 150));
+        assert_eq!(view.at_or_before(100), None);
     }
 }
