@@ -47,7 +47,7 @@ pub fn apply_tick_priority(settings: Res<ServerSettings>, mut first: Local<Optio
     let in_force = if wanted == current {
         current
     } else {
-        match with_sys_nice(|| schedule_this_thread(wanted)) {
+        match with_sys_nice(|| schedule_this_thread(current, wanted)) {
             Ok(()) => {
                 tracing::info!(scheduling = ?wanted, "tick thread scheduling set");
                 wanted
@@ -94,8 +94,9 @@ fn current_scheduling() -> Option<Scheduling> {
     Some(Scheduling::Normal { nice })
 }
 
-fn schedule_this_thread(scheduling: Scheduling) -> Result<(), String> {
-    match scheduling {
+/// Moves the calling thread from scheduling `from` (as just read) to `to`.
+fn schedule_this_thread(from: Scheduling, to: Scheduling) -> Result<(), String> {
+    match to {
         Scheduling::Realtime => {
             let priority = ThreadPriorityValue::try_from(REALTIME_PRIORITY)?;
             set_thread_priority_and_policy(
@@ -106,7 +107,7 @@ fn schedule_this_thread(scheduling: Scheduling) -> Result<(), String> {
             .map_err(|error| format!("{error:?}"))
         }
         Scheduling::Normal { nice } => {
-            if let Ok(ThreadSchedulePolicy::Realtime(_)) = thread_schedule_policy() {
+            if from == Scheduling::Realtime {
                 // Back to the ordinary policy first (at nice 0), then to the nice value.
                 set_thread_priority_and_policy(
                     thread_native_id(),
