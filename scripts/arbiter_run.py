@@ -78,6 +78,13 @@ def start_server(binary, config, work, prefix=(), command=()):
     return server, logged_address(server, log, "admin endpoint listening"), log
 
 
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far (/proc/<pid>/stat), in seconds."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def read_metrics(admin):
     """The server's /metrics text. The admin API limits requests per address, and bots fetching
     guest tokens from the same loopback address can use up the budget: a 429 is waited out."""

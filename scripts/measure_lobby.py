@@ -19,14 +19,13 @@ of nice levels (`server.tick_priority_boost`); default: as the rest of the proce
 CAP_SYS_NICE (e.g. root).
 """
 import json, os, signal, subprocess, sys, time
-from arbiter_run import (bots_binary, load_config, metric, read_metrics, release_binary, start_server, tick_buckets,
+from arbiter_run import (cpu_seconds, bots_binary, load_config, metric, read_metrics, release_binary, start_server, tick_buckets,
                         tick_scheduling, tick_thread)
 
 count = int(sys.argv[1])
 seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 30
 tick = tick_scheduling(sys.argv[3] if len(sys.argv) > 3 else "")
 binary = release_binary()
-clock_ticks = os.sysconf("SC_CLK_TCK")
 SETTLE_SECS = 6
 
 work, config, game_port = load_config(
@@ -39,9 +38,7 @@ server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c",
 
 def sample():
     text = read_metrics(admin)
-    with open(f"/proc/{server.pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / clock_ticks
+    cpu = cpu_seconds(server.pid)
     return {"at": time.monotonic(), "cpu": cpu, "ticks": metric(text, "arbiter_ticks_total"),
             "clients": metric(text, "arbiter_connected_clients"),
             "welcomed": metric(text, "arbiter_welcomes_total"),

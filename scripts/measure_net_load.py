@@ -3,16 +3,16 @@
 
 Starts the release server (60 Hz) pinned to core 0 and `arbiter bots` pinned to core 1 (taskset), and
 samples the server's user+sys CPU time (/proc/<pid>/stat) and its /metrics once a second. Only the
-seconds in which every bot is connected count: CPU used / (clients x ticks) over that window, and
-datagrams per client per tick each way from the server's own counters; it also prints the tick
-thread's scheduling in force, as the server reports it.
+seconds in which every bot is connected count: CPU used / (clients x ticks) over that window, the
+bots' own share of their core, and datagrams per client per tick each way from the server's own
+counters; it also prints the tick thread's scheduling in force, as the server reports it.
 
 Usage: scripts/measure_net_load.py COUNT [SECONDS] [LOSS] [TICK]     (e.g. 100, 500, 1000; LOSS e.g.
        0.05, with 40 ms each way and ±10 ms of jitter, applied by the bots to both directions;
        TICK: `realtime` or nice levels for the tick's thread, as in measure_lobby.py)
 """
-import json, os, signal, subprocess, sys, time
-from arbiter_run import (bots_binary, load_config, metric, read_metrics, release_binary, start_server, tick_buckets,
+import json, signal, subprocess, sys, time
+from arbiter_run import (cpu_seconds, bots_binary, load_config, metric, read_metrics, release_binary, start_server, tick_buckets,
                         tick_scheduling, tick_thread)
 
 count = int(sys.argv[1])
@@ -20,22 +20,20 @@ seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 20
 loss = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
 link = ["--loss", str(loss), "--latency-ms", "40", "--jitter-ms", "10"] if loss > 0 else []
 binary = release_binary()
-clock_ticks = os.sysconf("SC_CLK_TCK")
 
 work, config, game_port = load_config(count, server=tick_scheduling(sys.argv[4] if len(sys.argv) > 4 else ""))
 server, admin, log = start_server(binary, config, work, prefix=("taskset", "-c", "0"))
 
 def sample():
     text = read_metrics(admin)
-    with open(f"/proc/{server.pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / clock_ticks
+    cpu = cpu_seconds(server.pid)
     return (time.monotonic(), cpu, metric(text, "arbiter_ticks_total"), metric(text, "arbiter_connected_clients"),
             metric(text, "arbiter_tick_overruns_total"), metric(text, "arbiter_bytes_sent_total"),
             metric(text, "arbiter_packets_received_total"), metric(text, "arbiter_packets_sent_total"),
             metric(text, "arbiter_snapshot_bytes_total"),
             metric(text, 'arbiter_snapshots_sent_total{kind="delta"}') + metric(text, 'arbiter_snapshots_sent_total{kind="full"}'),
-            metric(text, 'arbiter_snapshots_sent_total{kind="delta"}'), tick_buckets(text), tick_thread(text))
+            metric(text, 'arbiter_snapshots_sent_total{kind="delta"}'), tick_buckets(text), tick_thread(text),
+            cpu_seconds(bots.pid))
 
 bots = subprocess.Popen(["taskset", "-c", "1", bots_binary(binary), "bots", "--count", str(count), "--duration", str(seconds),
                          "--admin", f"http://{admin}", *link], stdout=subprocess.PIPE)
@@ -57,6 +55,7 @@ wall, cpu, ticks = last[0] - first[0], last[1] - first[1], last[2] - first[2]
 print(f"clients connected        {count} of {count} (report: {report['connected']} connected, {report['failed_connects']} failed)")
 print(f"window                   {wall:.1f} s, {ticks:.0f} ticks")
 print(f"server cpu               {cpu / wall * 100:.1f} % of one core")
+print(f"bots cpu                 {(last[13] - first[13]) / wall * 100:.1f} % of one core")
 print(f"cpu per client per tick  {cpu / (count * ticks) * 1e6:.2f} us")
 print(f"tick overruns in window  {last[4] - first[4]:.0f}")
 print(f"tick thread in force     {last[12]}")

@@ -6,13 +6,13 @@ use crate::conditioner::LinkConditioner;
 use crate::fleet::FleetPath;
 use crate::netcode::{ConnectToken, DisconnectReason, MAX_PACKET_BYTES, NetcodeClient};
 use crate::send_pace::SendPace;
+use crate::server_socket::ServerSocket;
 use crate::snapshots::SnapshotHistory;
 use arbiter_components::protocol::{
     ClientMessage, ServerChannel, ServerMessage, connection_config, decode_server, encode,
 };
 use renet::RenetClient;
-use std::io::ErrorKind;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// Disconnect packets sent on leaving, so one lost datagram does not leave the server waiting.
@@ -33,7 +33,7 @@ pub enum ClientError {
 /// One client connection. Drive it with [`update`](Self::update) and [`flush`](Self::flush) once per
 /// frame; read what arrived with [`receive`](Self::receive).
 pub struct ArbiterClient {
-    socket: UdpSocket,
+    socket: ServerSocket,
     netcode: NetcodeClient,
     renet: RenetClient,
     buffer: Box<[u8; MAX_PACKET_BYTES]>,
@@ -70,8 +70,7 @@ impl ArbiterClient {
         token: ConnectToken,
         link: Option<LinkConditioner>,
     ) -> Result<Self, ClientError> {
-        let socket = UdpSocket::bind(SocketAddr::from(([0, 0, 0, 0], 0)))?;
-        socket.set_nonblocking(true)?;
+        let socket = ServerSocket::open()?;
         let config = connection_config(CLIENT_SEND_BUDGET);
         Ok(Self {
             socket,
@@ -152,26 +151,16 @@ impl ArbiterClient {
         }
         let arrived_before = self.received.len();
         let server = self.netcode.server_addr();
-        loop {
-            match self.socket.recv_from(&mut self.buffer[..]) {
-                Ok((len, addr)) if addr == server => match &mut self.link {
-                    Some((_, incoming)) => {
-                        incoming.admit(self.netcode.current_time(), &self.buffer[..len]);
+        while let Some(len) = self.socket.receive(server, &mut self.buffer[..])? {
+            match &mut self.link {
+                Some((_, incoming)) => {
+                    incoming.admit(self.netcode.current_time(), &self.buffer[..len]);
+                }
+                None => {
+                    if let Some(payload) = self.netcode.process(&mut self.buffer[..len]) {
+                        unbundle(payload, &mut self.renet, &mut self.malformed_received);
                     }
-                    None => {
-                        if let Some(payload) = self.netcode.process(&mut self.buffer[..len]) {
-                            unbundle(payload, &mut self.renet, &mut self.malformed_received);
-                        }
-                    }
-                },
-                Ok(_) => {}
-                Err(error) if error.kind() == ErrorKind::WouldBlock => break,
-                Err(error)
-                    if matches!(
-                        error.kind(),
-                        ErrorKind::ConnectionReset | ErrorKind::Interrupted
-                    ) => {}
-                Err(error) => return Err(error.into()),
+                }
             }
         }
         if let Some((_, incoming)) = &mut self.link {
@@ -185,7 +174,7 @@ impl ArbiterClient {
         let now = self.netcode.current_time() + elapsed;
         if let Some(packet) = self.netcode.update(elapsed) {
             self.datagrams_sent += 1;
-            transmit(&self.socket, &mut self.link, now, packet, server)?;
+            transmit(&mut self.socket, &mut self.link, now, packet, server)?;
         }
         // Handshake and keep-alive packets wait in the simulated link too; let out what is due.
         self.release_outgoing()?;
@@ -273,7 +262,7 @@ impl ArbiterClient {
                     && sent.is_ok()
                 {
                     self.datagrams_sent += 1;
-                    sent = transmit(&self.socket, &mut self.link, now, packet, server);
+                    sent = transmit(&mut self.socket, &mut self.link, now, packet, server);
                 }
             };
             for packet in self.renet.get_packets_to_send() {
@@ -290,7 +279,7 @@ impl ArbiterClient {
         if let Some((outgoing, _)) = &mut self.link {
             let now = self.netcode.current_time();
             while let Some(datagram) = outgoing.release(now) {
-                send_ignoring_unreachable(&self.socket, &datagram, self.netcode.server_addr())?;
+                self.socket.send(&datagram, self.netcode.server_addr())?;
             }
         }
         Ok(())
@@ -301,7 +290,7 @@ impl ArbiterClient {
         let server = self.netcode.server_addr();
         if let Some(packet) = self.netcode.disconnect() {
             for _ in 0..REDUNDANT_DISCONNECTS {
-                let _ = self.socket.send_to(packet, server);
+                let _ = self.socket.send(packet, server);
             }
         }
         self.renet.disconnect();
@@ -310,7 +299,7 @@ impl ArbiterClient {
 
 /// Sends a datagram now, or through the simulated link when there is one.
 fn transmit(
-    socket: &UdpSocket,
+    socket: &mut ServerSocket,
     link: &mut Option<(LinkConditioner, LinkConditioner)>,
     now: Duration,
     datagram: &[u8],
@@ -321,7 +310,7 @@ fn transmit(
             outgoing.admit(now, datagram);
             Ok(())
         }
-        None => send_ignoring_unreachable(socket, datagram, addr),
+        None => Ok(socket.send(datagram, addr)?),
     }
 }
 
@@ -332,25 +321,5 @@ fn unbundle(payload: &[u8], renet: &mut RenetClient, malformed: &mut u64) {
             Ok(packet) => renet.process_packet(packet),
             Err(_) => *malformed += 1,
         }
-    }
-}
-
-/// A UDP send; "connection refused" (the server is not up yet) is not an error for a datagram.
-fn send_ignoring_unreachable(
-    socket: &UdpSocket,
-    datagram: &[u8],
-    addr: SocketAddr,
-) -> Result<(), ClientError> {
-    match socket.send_to(datagram, addr) {
-        Ok(_) => Ok(()),
-        Err(error)
-            if matches!(
-                error.kind(),
-                ErrorKind::ConnectionRefused | ErrorKind::WouldBlock
-            ) =>
-        {
-            Ok(())
-        }
-        Err(error) => Err(error.into()),
     }
 }

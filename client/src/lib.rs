@@ -31,6 +31,7 @@ pub mod netcode;
 pub mod party;
 pub mod seat;
 mod send_pace;
+mod server_socket;
 mod snapshots;
 pub mod token;
 pub mod trade;
