@@ -44,15 +44,7 @@ impl ServerSocket {
         buffer: &mut [u8],
     ) -> io::Result<Option<usize>> {
         self.aim(server)?;
-        loop {
-            match self.socket.recv(buffer) {
-                Ok(len) => return Ok(Some(len)),
-                Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(None),
-                // An ICMP answer to an earlier send, reported once: read on.
-                Err(error) if is_passing(&error) || error.kind() == ErrorKind::Interrupted => {}
-                Err(error) => return Err(error),
-            }
-        }
+        self.next_datagram(buffer)
     }
 
     /// Connects the socket to `server` unless it already is. Datagrams the old server's address
@@ -64,11 +56,17 @@ impl ServerSocket {
         }
         self.socket.connect(server)?;
         self.server = Some(server);
-        let mut discard = [0u8; 1];
+        while self.next_datagram(&mut [0u8; 1])?.is_some() {}
+        Ok(())
+    }
+
+    /// The next waiting datagram, whoever the socket is connected to.
+    fn next_datagram(&self, buffer: &mut [u8]) -> io::Result<Option<usize>> {
         loop {
-            match self.socket.recv(&mut discard) {
-                Ok(_) => {}
-                Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(()),
+            match self.socket.recv(buffer) {
+                Ok(len) => return Ok(Some(len)),
+                Err(error) if error.kind() == ErrorKind::WouldBlock => return Ok(None),
+                // An ICMP answer to an earlier send, reported once: read on.
                 Err(error) if is_passing(&error) || error.kind() == ErrorKind::Interrupted => {}
                 Err(error) => return Err(error),
             }
