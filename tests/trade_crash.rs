@@ -171,6 +171,25 @@ fn trade_rifle_for_coins(players: &mut [Player; 2]) {
     });
 }
 
+/// Pumps both players until exactly one transfer is stored on one side only, and returns it.
+/// A trade is in doubt from the tick it settles, before even the reachable side's flush has
+/// committed, so the gauge alone does not say that half is stored yet.
+fn wait_half_written(
+    setup: &tokio::runtime::Runtime,
+    store: &Store,
+    players: &mut [Player; 2],
+) -> Vec<(String, Vec<String>)> {
+    let read = || {
+        setup
+            .block_on(store.half_written_transfers())
+            .expect("read")
+    };
+    until(players, "one side stored, the other not", |_| {
+        read().len() == 1
+    });
+    read()
+}
+
 /// `(coins, rifles)` of each player, as stored.
 async fn stored_holdings(store: &Store, ids: [u64; 2]) -> [(u64, u64); 2] {
     let loaded = store.load_players(&ids).await;
@@ -220,11 +239,12 @@ fn trades_with_a_shard_cut(cut: usize) {
     proxy.cut();
     trade_rifle_for_coins(&mut players);
     wait_metric(admin, "arbiter_trades_in_doubt", 1.0, &mut players);
-    let half = setup
-        .block_on(store.half_written_transfers())
-        .expect("read");
-    assert_eq!(half.len(), 1, "one side stored, the other not: {half:?}");
-    assert_eq!(half[0].1, vec![buyer_id.to_string()]);
+    let half = wait_half_written(&setup, &store, &mut players);
+    assert_eq!(
+        half[0].1,
+        vec![buyer_id.to_string()],
+        "the cut side is missing"
+    );
     // Play goes on: the server keeps ticking and answering while the trade is in doubt.
     let ticks = metric(admin, "arbiter_ticks_total").expect("ticks");
     until(&mut players, "more ticks", |_| {
@@ -244,12 +264,13 @@ fn trades_with_a_shard_cut(cut: usize) {
     proxy.cut();
     trade_rifle_for_coins(&mut players);
     wait_metric(admin, "arbiter_trades_in_doubt", 1.0, &mut players);
+    wait_half_written(&setup, &store, &mut players);
     server.signal("KILL");
     assert!(!server.wait_exit(Duration::from_secs(10)).success());
     let half = setup
         .block_on(store.half_written_transfers())
         .expect("read");
-    assert_eq!(half.len(), 1, "{half:?}");
+    assert_eq!(half.len(), 1, "the stored half outlives the kill: {half:?}");
     proxy.restore();
 
     // The next start completes it before anyone logs in; verify agrees.
