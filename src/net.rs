@@ -7,6 +7,7 @@ mod keys;
 pub mod netcode;
 mod outbound;
 mod receive;
+mod renet_packet;
 mod requests;
 mod sessions;
 mod snapshots;

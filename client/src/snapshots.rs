@@ -45,7 +45,8 @@ impl SnapshotHistory {
             0 => None,
             age => {
                 let at = tick.saturating_sub(u64::from(age));
-                let found = self.snapshots.iter().find(|(held, _)| *held == at);
+                // From the newest: a baseline is a round trip old, the history a second long.
+                let found = self.snapshots.iter().rev().find(|(held, _)| *held == at);
                 Some(
                     found
                         .ok_or(SnapshotError::MissingBaseline(at))?

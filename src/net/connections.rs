@@ -8,9 +8,10 @@
 //! `update` only adds the time and drops what aged out, so one late call with the sum does the
 //! same), and a connection that renet closes is noted by the call that closed it.
 
+use super::renet_packet::channel_of;
 use foldhash::fast::RandomState;
 use renet::{Bytes, ConnectionConfig, DisconnectReason, RenetClient, ServerEvent};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 /// One client's reliability state and the time it was last brought up to.
@@ -36,9 +37,26 @@ pub struct Connections {
     events: VecDeque<ServerEvent>,
     /// Connections closed since they were last taken, for the transport to say goodbye to.
     disconnections: Vec<u64>,
-    /// Clients handed messages since they were last read: only they can have any, so an idle
-    /// connection (a lobby) costs no channel lookups on the tick.
-    unread: HashSet<u64, RandomState>,
+    /// Clients handed messages since they were last read, and on which channels: only those can
+    /// have any, so an idle connection (a lobby) costs no channel lookups on the tick, nor a
+    /// client that only sent inputs a look at its reliable channel.
+    unread: HashMap<u64, UnreadChannels, RandomState>,
+}
+
+/// The channels a client was handed messages on since they were last read, a bit per channel
+/// id (renet's ids are small; a packet on an id past 7 is refused by renet and marks nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnreadChannels(u8);
+
+impl UnreadChannels {
+    pub fn has(self, channel: impl Into<u8>) -> bool {
+        1u8.checked_shl(u32::from(channel.into()))
+            .is_some_and(|bit| self.0 & bit != 0)
+    }
+
+    fn with(self, channel: u8) -> Self {
+        Self(self.0 | 1u8.checked_shl(u32::from(channel)).unwrap_or(0))
+    }
 }
 
 impl Connections {
@@ -54,7 +72,7 @@ impl Connections {
             now: Duration::ZERO,
             events: VecDeque::new(),
             disconnections: Vec::new(),
-            unread: HashSet::default(),
+            unread: HashMap::default(),
         }
     }
 
@@ -118,40 +136,50 @@ impl Connections {
         self.now += elapsed;
     }
 
-    /// Hands renet the packets of one datagram the client sent, looking the client up once; an
-    /// error (and nothing read) when the client has no connection.
+    /// Hands renet the packets of one datagram the client sent, looking the client up once, and
+    /// notes the channels they carried messages on as unread; an error (and nothing read) when
+    /// the client has no connection.
     pub fn process_packets_from<'p>(
         &mut self,
         client_id: u64,
         packets: impl IntoIterator<Item = &'p [u8]>,
     ) -> Result<(), NotFound> {
         let (connection, disconnections) = self.current(client_id)?;
+        let mut carried = UnreadChannels::default();
         for packet in packets {
             connection.renet.process_packet(packet);
+            if let Some(channel) = channel_of(packet) {
+                carried = carried.with(channel);
+            }
         }
         note_if_closed(disconnections, client_id, connection);
+        if carried != UnreadChannels::default() {
+            self.mark_unread(client_id, carried);
+        }
         Ok(())
     }
 
-    /// Notes that the client was handed messages to read (nothing when it has no connection).
-    pub fn mark_unread(&mut self, client_id: u64) {
+    /// Notes that the client was handed messages on `channels` (nothing when it has no
+    /// connection).
+    pub fn mark_unread(&mut self, client_id: u64, channels: UnreadChannels) {
         if self.table.contains_key(&client_id) {
-            self.unread.insert(client_id);
+            let unread = self.unread.entry(client_id).or_default();
+            unread.0 |= channels.0;
         }
     }
 
-    /// The clients that may have messages to read, in client id order, appended to `clients`:
-    /// the caller reads them all now, or hands back with [`Self::mark_unread`] those it cannot
-    /// read yet.
-    pub fn take_unread(&mut self, clients: &mut Vec<u64>) {
+    /// The clients that may have messages to read, in client id order, each with the channels
+    /// that may hold them, appended to `clients`: the caller reads them all now, or hands back
+    /// with [`Self::mark_unread`] those it cannot read yet.
+    pub fn take_unread(&mut self, clients: &mut Vec<(u64, UnreadChannels)>) {
         let first = clients.len();
         clients.extend(self.unread.drain());
-        clients[first..].sort_unstable();
+        clients[first..].sort_unstable_by_key(|(client_id, _)| *client_id);
     }
 
     #[cfg(test)]
     pub(crate) fn is_unread(&self, client_id: u64) -> bool {
-        self.unread.contains(&client_id)
+        self.unread.contains_key(&client_id)
     }
 
     /// Queues a message for the client on `channel` (nothing when it has no connection).

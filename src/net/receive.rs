@@ -2,6 +2,7 @@
 //! typed requests.
 
 use super::abuse::{Abuse, Violation};
+use super::connections::UnreadChannels;
 use super::requests::{NetRequest, RequestWriters};
 use super::sessions::Sessions;
 use super::snapshots::SnapshotBaseline;
@@ -18,6 +19,9 @@ use bevy_ecs::query::Has;
 use bevy_ecs::system::{Local, Query, Res, ResMut};
 use renet::Bytes;
 
+/// A client with messages to read, and the channels they are on.
+type UnreadClient = (u64, UnreadChannels);
+
 /// A connected client as the receive path reads it.
 type Client<'a> = (
     Entity,
@@ -28,8 +32,8 @@ type Client<'a> = (
     Has<HandedOff>,
 );
 
-/// Drains the channels of every connected client that sent payloads since they were last read
-/// (the others have no messages, and cost nothing here), at most `max_messages_per_tick` per
+/// Drains the channels every connected client sent messages on since they were last read (the
+/// other clients and channels have none, and cost nothing here), at most `max_messages_per_tick` per
 /// channel for each tick of wall-clock time this tick stands for (more than one after a stall:
 /// [`SkippedTicks`]). Each of them also gets its round-trip time, which only what it sends
 /// changes. A client whose player is not in the world yet is read on a later tick.
@@ -40,7 +44,7 @@ pub(super) fn receive_client_messages(
     tick: Res<ServerTick>,
     mut clients: Query<Client>,
     mut requests: RequestWriters,
-    (mut unread, mut messages): (Local<Vec<u64>>, Local<Vec<Bytes>>),
+    (mut unread, mut messages): (Local<Vec<UnreadClient>>, Local<Vec<Bytes>>),
 ) {
     let limit = usize::try_from(u64::from(net.max_messages_per_tick) * skipped.ticks_covered())
         .unwrap_or(usize::MAX);
@@ -48,14 +52,14 @@ pub(super) fn receive_client_messages(
     // Inputs received now are for the tick about to be simulated.
     let next_tick = tick.get() + 1;
     server.connections().take_unread(&mut unread);
-    for client_id in unread.drain(..) {
+    for (client_id, channels) in unread.drain(..) {
         let client = sessions
             .entity_of_client(client_id)
             .and_then(|entity| clients.get_mut(entity).ok())
             .filter(|(_, session, ..)| session.client_id == client_id);
         let Some((player, mut session, mut inputs, mut abuse, mut baseline, handed_off)) = client
         else {
-            server.connections().mark_unread(client_id);
+            server.connections().mark_unread(client_id, channels);
             continue;
         };
         let rtt_ms = (server.connections().rtt(client_id) * 1000.0) as f32;
@@ -63,7 +67,10 @@ pub(super) fn receive_client_messages(
             session.rtt_ms = rtt_ms;
         }
         let ignored = server.is_kicked(session.client_id) || handed_off;
-        for channel in ClientChannel::ALL {
+        for channel in ClientChannel::ALL
+            .into_iter()
+            .filter(|&channel| channels.has(channel))
+        {
             server
                 .connections()
                 .take_messages(session.client_id, channel, &mut messages);

@@ -23,12 +23,13 @@ mod readable;
 mod send_thread;
 mod sending;
 
+use crate::net::renet_packet::{acks_only, is_ack};
 pub use game_socket::GameSocket;
 use read_tally::ReadTally;
 use readable::Readable;
 pub use send_thread::DatagramBatch;
 use send_thread::SendThread;
-use sending::{Sending, acks_only, is_ack};
+use sending::Sending;
 
 /// The least time between two reads between ticks. A busy socket is read in batches, about a
 /// thousand a second; an idle one is not read at all until a datagram comes.
@@ -343,8 +344,9 @@ impl GameServer {
     }
 }
 
-/// Hands what a packet carried to the connections: a new connection, a payload (with more than
-/// acks, its client then has messages to read and is answered this tick), a goodbye. False when
+/// Hands what a packet carried to the connections: a new connection, a payload (its client then
+/// has messages to read on the channels it carried; with more than acks, it is answered this
+/// tick), a goodbye. False when
 /// a payload's bundle was malformed (what came before the bad frame was delivered).
 fn deliver(received: Received<'_>, connections: &mut Connections, sending: &mut Sending) -> bool {
     match received {
@@ -365,7 +367,6 @@ fn deliver(received: Received<'_>, connections: &mut Connections, sending: &mut 
                 tracing::debug!(client_id, "payload for a client without a connection");
             }
             if more_than_acks {
-                connections.mark_unread(client_id);
                 sending.heard(client_id);
             }
             return well_formed;

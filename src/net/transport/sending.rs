@@ -13,12 +13,6 @@ use std::time::Duration;
 /// for the ack of every message of a crowd (a lobby's welcomes) costs little.
 const AWAITING_ASKED_EVERY: Duration = Duration::from_millis(100);
 
-/// renet's packet type byte for a packet of acknowledgements only (renet 2.0's wire format; a test
-/// pins it). A datagram of nothing else needs no answer: answering it would be acknowledged in
-/// turn, and two idle peers would trade acks every tick. Nor does a client awaiting an ack need
-/// one while renet has only acks for it (renet adds them whenever any are unconfirmed).
-const RENET_ACK_PACKET: u8 = 4;
-
 #[derive(Debug, Default)]
 pub(super) struct Sending {
     /// Clients queued a message this tick, or heard from with more than acks (repeats allowed).
@@ -31,16 +25,6 @@ pub(super) struct Sending {
     /// This tick's clients, sorted and without repeats, each with whether it must be sent its
     /// packets even if they are only acks (the buffer is reused).
     tick: Vec<(u64, bool)>,
-}
-
-/// Whether a renet packet carries acknowledgements and nothing else.
-pub(super) fn is_ack(packet: &[u8]) -> bool {
-    packet.first() == Some(&RENET_ACK_PACKET)
-}
-
-/// Whether renet's `packets` are acknowledgements and nothing else (or none at all).
-pub(super) fn acks_only<'a>(mut packets: impl Iterator<Item = &'a [u8]>) -> bool {
-    packets.all(is_ack)
 }
 
 impl Sending {
@@ -116,13 +100,6 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn renets_acknowledgement_packets_start_with_the_byte_taken_for_them() {
-        let packets = ack_packets();
-        assert_eq!(packets.len(), 1, "one ack packet");
-        assert_eq!(packets[0].first(), Some(&RENET_ACK_PACKET));
-    }
-
     /// The payload of one datagram carrying `packets`.
     fn bundled<'a>(packets: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
         let (mut bundler, mut payload) = (Bundler::default(), Vec::new());
@@ -149,7 +126,9 @@ mod tests {
         let acks = ack_packets();
         deliver(&bundled(acks.iter().map(Vec::as_slice)), &mut sending);
         assert!(sending.this_tick().is_empty());
-        assert!(acks_only(acks.iter().map(Vec::as_slice)));
+        assert!(crate::net::renet_packet::acks_only(
+            acks.iter().map(Vec::as_slice)
+        ));
         let mut client = RenetClient::new(connection_config(1024));
         client.set_connected();
         client.send_message(0, vec![9]);

@@ -1,6 +1,7 @@
 //! The transport over real loopback sockets: which clients the tick asks for messages.
 
 use super::*;
+use crate::net::connections::UnreadChannels;
 use crate::net::unix_now;
 use arbiter_client::ArbiterClient;
 use arbiter_client::netcode::{ConnectToken, PrivateToken, random_bytes};
@@ -11,6 +12,8 @@ use std::time::Instant;
 const KEY: [u8; 32] = [7; 32];
 const FRAME: Duration = Duration::from_millis(16);
 const CLIENT_ID: u64 = 41;
+/// A message on the reliable command channel.
+const PING: ClientMessage = ClientMessage::Ping { client_time_us: 1 };
 
 fn server() -> GameServer {
     let socket = UdpSocket::bind("127.0.0.1:0").expect("a loopback port");
@@ -76,11 +79,19 @@ fn until(
     }
 }
 
-/// The clients with messages to read, as the tick takes them.
-fn unread(server: &mut GameServer) -> Vec<u64> {
+/// The clients with messages to read, as the tick takes them, with their channels.
+fn unread_channels(server: &mut GameServer) -> Vec<(u64, UnreadChannels)> {
     let mut clients = Vec::new();
     server.connections().take_unread(&mut clients);
     clients
+}
+
+/// The clients with messages to read, as the tick takes them.
+fn unread(server: &mut GameServer) -> Vec<u64> {
+    unread_channels(server)
+        .into_iter()
+        .map(|(client_id, _)| client_id)
+        .collect()
 }
 
 fn read_all(server: &mut GameServer) -> usize {
@@ -93,17 +104,53 @@ fn read_all(server: &mut GameServer) -> usize {
     messages.len()
 }
 
-#[test]
-fn a_client_that_sent_a_message_stays_unread_until_read_and_one_that_sent_nothing_is_not() {
-    let (mut server, mut client) = connected();
-    let client = &mut client;
+/// A connected client whose handshake's messages were read.
+fn quiet_connection() -> (GameServer, ArbiterClient) {
+    let (mut server, client) = connected();
     unread(&mut server);
     read_all(&mut server);
+    (server, client)
+}
 
-    client.send(&ClientMessage::Ping { client_time_us: 1 });
-    until(&mut server, client, |server| {
+/// Sends `message` and runs frames until the server has the client unread.
+fn send_until_unread(server: &mut GameServer, client: &mut ArbiterClient, message: &ClientMessage) {
+    client.send(message);
+    until(server, client, |server| {
         server.connections().is_unread(CLIENT_ID)
     });
+}
+
+#[test]
+fn only_the_channels_a_client_sent_messages_on_are_unread() {
+    let (mut server, mut client) = quiet_connection();
+    let client = &mut client;
+    let channels_heard = |server: &mut GameServer| {
+        let heard = unread_channels(server);
+        assert_eq!(heard.len(), 1, "{heard:?}");
+        let (client_id, channels) = heard[0];
+        assert_eq!(client_id, CLIENT_ID);
+        ClientChannel::ALL.map(|channel| channels.has(channel))
+    };
+
+    // An acknowledgement of a snapshot travels on the input channel: the command channel,
+    // reliable, is not looked at.
+    send_until_unread(&mut server, client, &ClientMessage::AckSnapshot { tick: 1 });
+    assert_eq!(channels_heard(&mut server), [true, false]);
+    assert_eq!(read_all(&mut server), 1);
+
+    send_until_unread(
+        &mut server,
+        client,
+        &ClientMessage::Ping { client_time_us: 1 },
+    );
+    assert_eq!(channels_heard(&mut server), [false, true]);
+    assert_eq!(read_all(&mut server), 1);
+}
+
+#[test]
+fn a_client_that_sent_a_message_stays_unread_until_read_and_one_that_sent_nothing_is_not() {
+    let (mut server, mut client) = quiet_connection();
+    send_until_unread(&mut server, &mut client, &PING);
     // Not read on this tick (its player entity not there yet, say): still unread on the next
     // ticks, however quiet the client is meanwhile.
     for _ in 0..3 {
@@ -124,10 +171,7 @@ fn a_client_that_sent_a_message_stays_unread_until_read_and_one_that_sent_nothin
 #[test]
 fn a_client_that_leaves_with_messages_unread_is_forgotten() {
     let (mut server, mut client) = connected();
-    client.send(&ClientMessage::Ping { client_time_us: 1 });
-    until(&mut server, &mut client, |server| {
-        server.connections().is_unread(CLIENT_ID)
-    });
+    send_until_unread(&mut server, &mut client, &PING);
     client.disconnect();
     let started = Instant::now();
     while server.connections().is_connected(CLIENT_ID) {
