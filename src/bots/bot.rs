@@ -101,6 +101,9 @@ pub(super) struct BotStats {
     /// When (on the caller's clock) a cheating bot first cheated, and when it was kicked.
     pub(super) first_cheat_us: Option<u64>,
     pub(super) kicked_us: Option<u64>,
+    /// When each hit since the first cheat was told (the caller's clock): when the evidence an
+    /// aim statistic judges came to exist.
+    pub(super) cheat_hits_us: Vec<u64>,
 }
 
 /// What a bot needs to know of the game: the maps it may play on, the weapons table, the item
@@ -314,7 +317,12 @@ impl Bot {
                 self.joined_queue = false;
             }
             ServerMessage::ShotResult { outcome, .. } => match outcome {
-                ShotOutcome::Hit { .. } => self.stats.shots_hit += 1,
+                ShotOutcome::Hit { .. } => {
+                    self.stats.shots_hit += 1;
+                    if self.stats.first_cheat_us.is_some() {
+                        self.stats.cheat_hits_us.push(now_us);
+                    }
+                }
                 ShotOutcome::Miss => self.stats.shots_missed += 1,
                 ShotOutcome::Rejected(reason) => {
                     self.stats.shots_rejected += 1;

@@ -62,6 +62,8 @@ pub struct CheaterReport {
     pub kicked_after_secs: Option<f64>,
     /// Its shots the server counted as hits: what aim statistics have to judge it by.
     pub hits: u64,
+    /// When each of its hits since its first cheat was told, in milliseconds on the bots' clock.
+    pub hit_ms: Vec<u64>,
 }
 
 impl BehaviorReport {
@@ -103,6 +105,7 @@ impl BehaviorReport {
                     .kicked_us
                     .map(|kicked| kicked.saturating_sub(first) as f64 / 1e6),
                 hits: stats.shots_hit,
+                hit_ms: stats.cheat_hits_us.iter().map(|at| at / 1000).collect(),
             });
         }
         self.matches_completed += stats.matches_completed;
