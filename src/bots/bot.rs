@@ -382,7 +382,7 @@ impl Bot {
         self.joined_queue = false;
         self.welcomed = false;
         self.placed = placed;
-        self.view.leave();
+        self.view.moved();
     }
 
     /// Notes when each opponent came into sight, from the newest snapshot.

@@ -4,7 +4,7 @@ use arbiter_client::protocol::EntityState;
 use arbiter_systems::map::MapGeometry;
 use arbiter_systems::shots::{CHEST_HEIGHT_M, EYE_HEIGHT_M};
 use bevy_math::Vec3;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Snapshots older than this many ticks behind the newest are forgotten (a second at 64 Hz).
 const KEPT_TICKS: u64 = 64;
@@ -15,7 +15,10 @@ pub(super) struct MatchView {
     pub(super) map: Option<String>,
     /// Player ids of the opposing team.
     pub(super) opponents: Vec<u64>,
-    snapshots: BTreeMap<u64, Vec<EntityState>>,
+    /// By tick, oldest first: snapshots arrive nearly in order, so most land at the back, and a
+    /// search is a binary one over one contiguous run (a tree's nodes were cache misses for every
+    /// bot of a swarm on every frame).
+    snapshots: VecDeque<(u64, Vec<EntityState>)>,
     /// Opponents in sight (chest in line of sight) in every snapshot since the tick held, as far
     /// as the snapshots that arrived tell.
     in_sight: BTreeMap<u64, u64>,
@@ -36,15 +39,24 @@ impl MatchView {
         self.in_sight.clear();
     }
 
+    /// Now on another server of a fleet, which counts its own ticks: out of any match, and what
+    /// the last server's ticks said is forgotten (its snapshots would hide the new one's).
+    pub(super) fn moved(&mut self) {
+        self.leave();
+        self.snapshots.clear();
+        self.sight_tick = 0;
+    }
+
     /// Updates who is in sight from the snapshot of `tick`, if it is the newest yet.
     pub(super) fn track_sight(&mut self, tick: u64, map: &MapGeometry) {
         if tick <= self.sight_tick {
             return;
         }
         self.sight_tick = tick;
-        let Some(entities) = self.snapshots.get(&tick) else {
+        let Ok(index) = self.index_of(tick) else {
             return;
         };
+        let entities = &self.snapshots[index].1;
         let eye = entities
             .iter()
             .find(|entity| entity.player_id == self.me && entity.alive)
@@ -75,30 +87,42 @@ impl MatchView {
             .is_some_and(|since| *since <= tick)
     }
 
-    /// Keeps the snapshot of `tick` and forgets those more than [`KEPT_TICKS`] behind the newest:
-    /// one by one from the oldest, so a snapshot costs no rebuilt tree (this runs for every bot on
-    /// every snapshot, and a bot process drives thousands).
+    /// Keeps the snapshot of `tick` and forgets those more than [`KEPT_TICKS`] behind the newest,
+    /// from the oldest (this runs for every bot on every snapshot, and a bot process drives
+    /// thousands).
     pub(super) fn record(&mut self, tick: u64, entities: Vec<EntityState>) {
-        self.snapshots.insert(tick, entities);
-        let newest = self.newest_tick().unwrap_or(tick);
-        let oldest_kept = newest.saturating_sub(KEPT_TICKS);
-        while let Some(oldest) = self.snapshots.first_entry()
-            && *oldest.key() < oldest_kept
+        match self.index_of(tick) {
+            Ok(index) => self.snapshots[index].1 = entities,
+            Err(index) => self.snapshots.insert(index, (tick, entities)),
+        }
+        let oldest_kept = self
+            .newest_tick()
+            .unwrap_or(tick)
+            .saturating_sub(KEPT_TICKS);
+        while self
+            .snapshots
+            .front()
+            .is_some_and(|(oldest, _)| *oldest < oldest_kept)
         {
-            oldest.remove();
+            self.snapshots.pop_front();
         }
     }
 
+    /// Where the snapshot of `tick` is, or would go.
+    fn index_of(&self, tick: u64) -> Result<usize, usize> {
+        self.snapshots
+            .binary_search_by_key(&tick, |(held, _)| *held)
+    }
+
     pub(super) fn newest_tick(&self) -> Option<u64> {
-        self.snapshots.keys().next_back().copied()
+        self.snapshots.back().map(|(tick, _)| *tick)
     }
 
     /// The newest snapshot at or before `tick`, with its tick.
     pub(super) fn at_or_before(&self, tick: u64) -> Option<(u64, &[EntityState])> {
-        self.snapshots
-            .range(..=tick)
-            .next_back()
-            .map(|(tick, entities)| (*tick, entities.as_slice()))
+        let after = self.snapshots.partition_point(|(held, _)| *held <= tick);
+        let (tick, entities) = self.snapshots.get(after.checked_sub(1)?)?;
+        Some((*tick, entities.as_slice()))
     }
 
     /// The bot itself in a snapshot.
@@ -133,24 +157,87 @@ mod tests {
         }]
     }
 
+    impl MatchView {
+        fn ticks(&self) -> Vec<u64> {
+            self.snapshots.iter().map(|(tick, _)| *tick).collect()
+        }
+    }
+
+    /// A walled-in field with nothing in it.
+    fn open_field() -> MapGeometry {
+        use arbiter_components::map::{MapBox, MapDefinition, SpawnPoint};
+        let spawn = |team| SpawnPoint {
+            team,
+            position: Vec3::ZERO,
+        };
+        MapGeometry::new(MapDefinition {
+            name: "field".into(),
+            bounds: MapBox {
+                min: Vec3::new(-50.0, 0.0, -50.0),
+                max: Vec3::new(50.0, 10.0, 50.0),
+            },
+            spawns: vec![spawn(0), spawn(1)],
+            boxes: Vec::new(),
+        })
+        .expect("a valid map")
+    }
+
+    /// The bot (player 1) and its opponent (player 2) 5 m apart in the open.
+    fn face_to_face() -> Vec<EntityState> {
+        let (mut me, mut opponent) = (snapshot(1), snapshot(2));
+        opponent[0].position = [5.0, 0.0, 0.0];
+        me.append(&mut opponent);
+        me
+    }
+
+    #[test]
+    fn sight_is_taken_afresh_on_another_server() {
+        let map = open_field();
+        let mut view = MatchView {
+            me: 1,
+            ..MatchView::default()
+        };
+        view.join("field".into(), vec![2]);
+        for tick in 100..=104 {
+            view.record(tick, face_to_face());
+            view.track_sight(tick, &map);
+        }
+        assert!(view.in_sight_since(2, 100));
+        assert!(!view.in_sight_since(2, 99));
+        // A fleet's game server counts its own ticks: its snapshots and sight are taken anew.
+        view.moved();
+        view.join("field".into(), vec![2]);
+        view.record(3, face_to_face());
+        view.track_sight(3, &map);
+        assert!(view.in_sight_since(2, 3));
+    }
+
     #[test]
     fn a_view_keeps_the_last_second_of_snapshots_whatever_order_they_arrive_in() {
         let mut view = MatchView::default();
         for tick in [3, 1, 2, 70, 66, 5, 200] {
             view.record(tick, snapshot(tick));
             let newest = view.newest_tick().expect("a snapshot");
-            let kept: Vec<u64> = view.snapshots.keys().copied().collect();
+            let kept = view.ticks();
             assert!(
                 kept.iter().all(|kept| *kept + KEPT_TICKS >= newest),
                 "{kept:?}"
             );
+            assert!(kept.is_sorted(), "{kept:?}");
         }
         assert_eq!(view.newest_tick(), Some(200));
-        assert_eq!(view.snapshots.keys().copied().collect::<Vec<_>>(), [200]);
+        assert_eq!(view.ticks(), [200]);
         view.record(150, snapshot(150));
         view.record(199, snapshot(199));
         let (tick, entities) = view.at_or_before(198).expect("one at or before 198");
         assert_eq!((tick, entities[0].player_id), (150, 150));
         assert_eq!(view.at_or_before(100), None);
+        // A snapshot of a tick held already (a duplicated datagram) replaces it.
+        view.record(199, snapshot(7));
+        assert_eq!(view.ticks(), [150, 199, 200]);
+        assert_eq!(
+            view.at_or_before(199).map(|(_, at)| at[0].player_id),
+            Some(7)
+        );
     }
 }
