@@ -57,6 +57,20 @@ impl UnreadChannels {
     fn with(self, channel: u8) -> Self {
         Self(self.0 | 1u8.checked_shl(u32::from(channel)).unwrap_or(0))
     }
+
+    fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+/// Adds `channels` to what the client has unread.
+fn note_unread(
+    unread: &mut HashMap<u64, UnreadChannels, RandomState>,
+    client_id: u64,
+    channels: UnreadChannels,
+) {
+    let noted = unread.entry(client_id).or_default();
+    noted.0 |= channels.0;
 }
 
 impl Connections {
@@ -153,8 +167,8 @@ impl Connections {
             }
         }
         note_if_closed(disconnections, client_id, connection);
-        if carried != UnreadChannels::default() {
-            self.mark_unread(client_id, carried);
+        if !carried.is_empty() {
+            note_unread(&mut self.unread, client_id, carried);
         }
         Ok(())
     }
@@ -163,8 +177,7 @@ impl Connections {
     /// connection).
     pub fn mark_unread(&mut self, client_id: u64, channels: UnreadChannels) {
         if self.table.contains_key(&client_id) {
-            let unread = self.unread.entry(client_id).or_default();
-            unread.0 |= channels.0;
+            note_unread(&mut self.unread, client_id, channels);
         }
     }
 

@@ -33,8 +33,8 @@ type Client<'a> = (
 );
 
 /// Drains the channels every connected client sent messages on since they were last read (the
-/// other clients and channels have none, and cost nothing here), at most `max_messages_per_tick` per
-/// channel for each tick of wall-clock time this tick stands for (more than one after a stall:
+/// other clients and channels have none, and cost nothing here), at most `max_messages_per_tick`
+/// per channel for each tick of wall-clock time this tick stands for (more than one after a stall:
 /// [`SkippedTicks`]). Each of them also gets its round-trip time, which only what it sends
 /// changes. A client whose player is not in the world yet is read on a later tick.
 pub(super) fn receive_client_messages(

@@ -5,6 +5,7 @@
 
 use super::connections::Connections;
 use super::netcode::{NetcodeConfig, NetcodeServer, Received};
+use super::renet_packet::{acks_only, is_ack};
 use crate::telemetry::metrics::{BYTES_SENT_TOTAL, KICKS_TOTAL, PACKETS_SENT_TOTAL};
 use arbiter_client::bundle::{Bundler, frames};
 use arbiter_client::netcode::MAX_PACKET_BYTES;
@@ -23,7 +24,6 @@ mod readable;
 mod send_thread;
 mod sending;
 
-use crate::net::renet_packet::{acks_only, is_ack};
 pub use game_socket::GameSocket;
 use read_tally::ReadTally;
 use readable::Readable;
@@ -346,8 +346,8 @@ impl GameServer {
 
 /// Hands what a packet carried to the connections: a new connection, a payload (its client then
 /// has messages to read on the channels it carried; with more than acks, it is answered this
-/// tick), a goodbye. False when
-/// a payload's bundle was malformed (what came before the bad frame was delivered).
+/// tick), a goodbye. False when a payload's bundle was malformed (what came before the bad frame
+/// was delivered).
 fn deliver(received: Received<'_>, connections: &mut Connections, sending: &mut Sending) -> bool {
     match received {
         Received::Nothing => {}

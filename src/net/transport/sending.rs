@@ -79,6 +79,7 @@ mod tests {
     use super::*;
     use crate::net::connections::Connections;
     use crate::net::netcode::Received;
+    use crate::net::renet_packet::acks_only;
     use arbiter_client::bundle::Bundler;
     use arbiter_components::protocol::connection_config;
     use renet::RenetClient;
@@ -126,9 +127,7 @@ mod tests {
         let acks = ack_packets();
         deliver(&bundled(acks.iter().map(Vec::as_slice)), &mut sending);
         assert!(sending.this_tick().is_empty());
-        assert!(crate::net::renet_packet::acks_only(
-            acks.iter().map(Vec::as_slice)
-        ));
+        assert!(acks_only(acks.iter().map(Vec::as_slice)));
         let mut client = RenetClient::new(connection_config(1024));
         client.set_connected();
         client.send_message(0, vec![9]);
