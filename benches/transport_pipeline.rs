@@ -1,26 +1,26 @@
 //! The transport's per-client work in one tick, in memory (no socket): each client's datagram is
-//! decrypted, unbundled, handed to renet, its input message read and decoded; then every group of
-//! ten gets one shared delta snapshot, each client its own message, renet packs it, and the bundle
-//! is encrypted. 1,000 clients connected through the real netcode handshake. What the tick sends
-//! is copied into a batch, as the transport hands it to its send thread; between ticks (not timed)
-//! each client takes its datagram from it and acknowledges it in its next one, as a real client
-//! does: without that, renet on the server keeps every packet unacknowledged for 3 s, a state no
-//! playing client leaves it in.
+//! decrypted and unbundled, its input (a message frame, outside renet) kept for the tick, read
+//! and decoded; then every group of ten gets one shared delta snapshot, each client its own
+//! message in a message frame, and the bundle is encrypted. As on the server in steady play,
+//! renet is not asked: nothing reliable is in flight. 1,000 clients connected through the real
+//! netcode handshake. What the tick sends is copied into a batch, as the transport hands it to
+//! its send thread; between ticks (not timed) each client takes its datagram from it and
+//! decodes its snapshot.
 //!
 //! `cargo bench --bench transport_pipeline`
 
 use arbiter::net::netcode::{NetcodeConfig, NetcodeServer, Received};
 use arbiter::net::{Connections, DatagramBatch, unix_now};
 use arbiter::settings::NetSettings;
-use arbiter_client::bundle::{Bundler, frames};
+use arbiter_client::bundle::{Bundler, Frame, frames};
+use arbiter_client::message_queue::MessageQueue;
 use arbiter_client::netcode::{ConnectToken, NetcodeClient, PrivateToken, random_bytes};
 use arbiter_client::token::user_data_for_player;
 use arbiter_components::protocol::{
-    ClientChannel, ClientMessage, InputFrame, QuantisedState, ServerChannel, connection_config,
-    decode_client, encode, encode_delta, encode_delta_snapshot, protocol_id,
+    ClientMessage, InputFrame, QuantisedState, connection_config, decode_client, decode_server,
+    encode_delta, encode_delta_snapshot, protocol_id,
 };
 use criterion::{Criterion, Throughput};
-use renet::RenetClient;
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -33,7 +33,8 @@ const KEY: [u8; 32] = [3; 32];
 struct Peer {
     address: SocketAddr,
     netcode: NetcodeClient,
-    renet: RenetClient,
+    /// Its input, queued as the client queues it.
+    input: MessageQueue,
 }
 
 struct Pipeline {
@@ -42,6 +43,10 @@ struct Pipeline {
     outbox: DatagramBatch,
     connections: Connections,
     bundler: Bundler,
+    /// A client's messages outside renet, as the tick takes them.
+    inputs: MessageQueue,
+    /// A client's snapshot message, encoded.
+    snapshot: Vec<u8>,
     peers: Vec<Peer>,
     /// Each group's states now and a tick ago (its baseline).
     groups: Vec<(Vec<QuantisedState>, Vec<QuantisedState>)>,
@@ -85,7 +90,7 @@ fn peer(index: u64) -> Peer {
             now + 3600,
             &KEY,
         )),
-        renet: RenetClient::new(connection_config(16 * 1024)),
+        input: MessageQueue::default(),
     }
 }
 
@@ -119,7 +124,6 @@ impl Pipeline {
                 }
             }
             assert!(peer.netcode.is_connected(), "the handshake completes");
-            peer.renet.set_connected();
         }
         let state = |id: u64| QuantisedState {
             player_id: id,
@@ -141,6 +145,8 @@ impl Pipeline {
             outbox: DatagramBatch::default(),
             connections,
             bundler: Bundler::default(),
+            inputs: MessageQueue::default(),
+            snapshot: Vec::new(),
             peers,
             groups,
             tick: 1,
@@ -156,23 +162,16 @@ impl Pipeline {
                 .netcode
                 .process(&mut datagram)
                 .expect("every datagram the server sends a client carries a payload");
-            for packet in frames(payload).flatten() {
-                peer.renet.process_packet(packet);
+            for frame in frames(payload).flatten() {
+                if let Frame::Message(message) = Frame::of(frame) {
+                    black_box(decode_server(message).ok());
+                }
             }
         }
         self.outbox.clear();
-        for peer in &mut self.peers {
-            peer.renet.update(TICK);
-            while peer
-                .renet
-                .receive_message(ServerChannel::Snapshot)
-                .is_some()
-            {}
-        }
     }
 
-    /// What every client sends this tick: an input and its acknowledgements, bundled and
-    /// encrypted (not measured).
+    /// What every client sends this tick: an input, bundled and encrypted (not measured).
     fn client_datagrams(&mut self) -> Vec<(SocketAddr, Vec<u8>)> {
         self.clients_receive();
         self.tick += 1;
@@ -188,23 +187,18 @@ impl Pipeline {
         self.peers
             .iter_mut()
             .map(|peer| {
-                peer.renet.send_message(
-                    ClientChannel::Input,
-                    encode(&ClientMessage::Input(InputFrame {
-                        tick,
-                        move_x: 0.5,
-                        move_y: 1.0,
-                        yaw: 0.1,
-                        pitch: 0.0,
-                        buttons: 0,
-                    })),
-                );
+                peer.input.push(&ClientMessage::Input(InputFrame {
+                    tick,
+                    move_x: 0.5,
+                    move_y: 1.0,
+                    yaw: 0.1,
+                    pitch: 0.0,
+                    buttons: 0,
+                }));
                 let mut bundles = Vec::new();
                 let mut keep = |bundle: &[u8]| bundles.push(bundle.to_vec());
                 let mut bundler = Bundler::default();
-                for packet in peer.renet.get_packets_to_send() {
-                    bundler.push(&packet, &mut keep);
-                }
+                peer.input.bundle_into(&mut bundler, &mut keep);
                 bundler.finish(&mut keep);
                 let datagram = peer
                     .netcode
@@ -225,16 +219,14 @@ impl Pipeline {
             if let Ok(Received::Payload { client_id, payload }) =
                 self.server.process(*address, datagram, &mut send)
             {
-                let packets = frames(payload).map_while(Result::ok);
-                let _ = self.connections.process_packets_from(client_id, packets);
+                let read = frames(payload).map_while(Result::ok).map(Frame::of);
+                let _ = self.connections.process_frames_from(client_id, read);
             }
         }
-        let mut messages = Vec::new();
         for client_id in 1..=CLIENTS {
-            messages.clear();
             self.connections
-                .take_messages(client_id, ClientChannel::Input, &mut messages);
-            for bytes in &messages {
+                .take_messages_outside_renet(client_id, &mut self.inputs);
+            for bytes in self.inputs.iter() {
                 black_box(decode_client(bytes, 1024).ok());
             }
         }
@@ -244,23 +236,15 @@ impl Pipeline {
             encode_delta(Some(baseline), now, &mut delta);
             for member in 1..=GROUP {
                 let client_id = group as u64 * GROUP + member;
-                let message = encode_delta_snapshot(self.tick, 1, 1, &delta);
-                self.connections
-                    .send_message(client_id, ServerChannel::Snapshot, message);
+                self.snapshot.clear();
+                encode_delta_snapshot(&mut self.snapshot, self.tick, 1, 1, &delta);
+                let server = &mut self.server;
+                let mut send_bundle = |bundle: &[u8]| {
+                    server.send_payload(client_id, bundle, &mut send);
+                };
+                self.bundler.push_message(&self.snapshot, &mut send_bundle);
+                self.bundler.finish(&mut send_bundle);
             }
-        }
-        for client_id in 1..=CLIENTS {
-            let Ok(packets) = self.connections.get_packets_to_send(client_id) else {
-                continue;
-            };
-            let server = &mut self.server;
-            let mut send_bundle = |bundle: &[u8]| {
-                server.send_payload(client_id, bundle, &mut send);
-            };
-            for packet in &packets {
-                self.bundler.push(packet, &mut send_bundle);
-            }
-            self.bundler.finish(&mut send_bundle);
         }
     }
 }

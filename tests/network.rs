@@ -320,6 +320,9 @@ fn garbage_bad_messages_and_a_flood_never_panic_the_server_and_the_flooder_is_ki
     clients[1].send_raw(ClientChannel::Command, valid[..valid.len() - 1].to_vec());
     clients[1].send_raw(ClientChannel::Command, [valid.as_slice(), &[0]].concat());
     clients[1].send_raw(ClientChannel::Input, vec![0; 4000]);
+    // Outside renet (a message frame): a command where only inputs may come, and garbage.
+    clients[1].send_raw(ClientChannel::Input, valid.clone());
+    clients[1].send_raw(ClientChannel::Input, vec![0xff; 8]);
 
     // Client 0 floods: far more messages per tick than allowed, every tick.
     let mut honest_snapshots = 0;
@@ -375,6 +378,7 @@ fn garbage_bad_messages_and_a_flood_never_panic_the_server_and_the_flooder_is_ki
     for series in [
         "arbiter_messages_dropped_total{reason=\"malformed\"}",
         "arbiter_messages_dropped_total{reason=\"oversized\"}",
+        "arbiter_messages_dropped_total{reason=\"wrong_channel\"}",
         "arbiter_messages_dropped_total{reason=\"rate_limited\"}",
         "arbiter_kicks_total{reason=\"flooding\"}",
     ] {

@@ -1,9 +1,39 @@
-//! Bundles: all of one tick's renet packets for a peer in one netcode payload, so each side sends one
-//! datagram per tick instead of one per channel plus one for acks. A bundle is a run of frames, each
-//! a LEB128 length (1–2 bytes) followed by that many bytes of one renet packet. Packets that do not
-//! fit the standard's 1,200-byte payload start a new bundle; a packet bigger than that travels alone.
+//! Bundles: all of one tick's renet packets and unreliable messages for a peer in one netcode
+//! payload, so each side sends one datagram per tick instead of one per channel plus one for acks.
+//! A bundle is a run of frames, each a LEB128 length (1–2 bytes) followed by that many bytes: one
+//! renet packet, or [`MESSAGE_FRAME`] and one protocol message that bypasses renet. Frames that do
+//! not fit the standard's 1,200-byte payload start a new bundle; a bigger one travels alone.
 
 use crate::netcode::{MAX_PAYLOAD_BYTES, TOLERATED_PAYLOAD_BYTES};
+
+/// The first byte of a frame that holds one protocol message instead of a renet packet (renet's
+/// packet types are 0–4). The per-tick unreliable messages travel so: inputs and snapshot
+/// acknowledgements one way, snapshots the other. renet would add a sequence, a channel, an ack
+/// and their bookkeeping on both sides to messages nobody resends.
+pub const MESSAGE_FRAME: u8 = 0x80;
+
+/// The largest message a [`MESSAGE_FRAME`] carries, so that it fits the standard's payload
+/// alone (two length bytes and the marker): a larger one goes on a renet channel, which slices it.
+pub const MAX_MESSAGE_FRAME_BYTES: usize = MAX_PAYLOAD_BYTES - 3;
+
+/// What a frame holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frame<'a> {
+    /// A renet packet.
+    Renet(&'a [u8]),
+    /// One protocol message, outside renet (unreliable, unacknowledged).
+    Message(&'a [u8]),
+}
+
+impl<'a> Frame<'a> {
+    /// Reads what a frame's bytes (as [`frames`] yields them) hold.
+    pub fn of(frame: &'a [u8]) -> Self {
+        match frame.split_first() {
+            Some((&MESSAGE_FRAME, message)) => Self::Message(message),
+            _ => Self::Renet(frame),
+        }
+    }
+}
 
 /// A frame that cannot be read: the rest of the bundle is dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -25,14 +55,28 @@ impl Default for Bundler {
 }
 
 impl Bundler {
-    /// Adds one packet; hands a full bundle to `flush` first when the packet does not fit.
+    /// Adds one renet packet; hands a full bundle to `flush` first when the packet does not fit.
     pub fn push(&mut self, packet: &[u8], flush: &mut impl FnMut(&[u8])) {
-        let frame_len = length_bytes(packet.len()) + packet.len();
-        if !self.buffer.is_empty() && self.buffer.len() + frame_len > MAX_PAYLOAD_BYTES {
+        self.start_frame(packet.len(), flush);
+        self.buffer.extend_from_slice(packet);
+    }
+
+    /// Adds one encoded protocol message as a [`MESSAGE_FRAME`]; hands a full bundle to `flush`
+    /// first when it does not fit.
+    pub fn push_message(&mut self, message: &[u8], flush: &mut impl FnMut(&[u8])) {
+        self.start_frame(1 + message.len(), flush);
+        self.buffer.push(MESSAGE_FRAME);
+        self.buffer.extend_from_slice(message);
+    }
+
+    /// Writes the length of a frame of `len` bytes, in a new bundle when it would not fit this one.
+    fn start_frame(&mut self, len: usize, flush: &mut impl FnMut(&[u8])) {
+        if !self.buffer.is_empty()
+            && self.buffer.len() + length_bytes(len) + len > MAX_PAYLOAD_BYTES
+        {
             self.finish(flush);
         }
-        write_length(&mut self.buffer, packet.len());
-        self.buffer.extend_from_slice(packet);
+        write_length(&mut self.buffer, len);
     }
 
     /// Hands the last bundle, if any, to `flush`.
@@ -44,7 +88,8 @@ impl Bundler {
     }
 }
 
-/// The packets of a bundle, in order; stops at the first malformed frame.
+/// The frames of a bundle, in order ([`Frame::of`] tells what each holds); stops at the first
+/// malformed frame.
 pub fn frames(bundle: &[u8]) -> impl Iterator<Item = Result<&[u8], MalformedBundle>> {
     let mut rest = bundle;
     std::iter::from_fn(move || {
@@ -121,6 +166,38 @@ mod tests {
         let sizes: Vec<usize> = bundles.iter().map(Vec::len).collect();
         assert_eq!(sizes, vec![702, 702, 1252, 11]);
         assert!(sizes.iter().all(|size| *size <= TOLERATED_PAYLOAD_BYTES));
+    }
+
+    #[test]
+    fn messages_and_packets_share_a_bundle_and_each_frame_says_which_it_holds() {
+        let (mut bundler, mut bundles) = (Bundler::default(), Vec::new());
+        let mut flush = |bytes: &[u8]| bundles.push(bytes.to_vec());
+        bundler.push_message(&[9, 8], &mut flush);
+        bundler.push(&[1, 2, 3], &mut flush);
+        bundler.push_message(&[], &mut flush);
+        bundler.finish(&mut flush);
+        assert_eq!(bundles, vec![vec![3, 0x80, 9, 8, 3, 1, 2, 3, 1, 0x80]]);
+        let read: Vec<Frame<'_>> = frames(&bundles[0])
+            .map(|frame| Frame::of(frame.expect("valid")))
+            .collect();
+        assert_eq!(
+            read,
+            vec![
+                Frame::Message(&[9, 8]),
+                Frame::Renet(&[1, 2, 3]),
+                Frame::Message(&[])
+            ]
+        );
+    }
+
+    #[test]
+    fn a_message_that_does_not_fit_starts_the_next_bundle() {
+        let (mut bundler, mut sizes) = (Bundler::default(), Vec::new());
+        let mut flush = |bytes: &[u8]| sizes.push(bytes.len());
+        bundler.push(&[1; 700], &mut flush);
+        bundler.push_message(&[2; 600], &mut flush);
+        bundler.finish(&mut flush);
+        assert_eq!(sizes, vec![702, 603]);
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! A connection to an Arbiter server: netcode handshake and encryption, renet channels, and the
 //! protocol's messages.
 
-use crate::bundle::{Bundler, frames};
+use crate::bundle::{Bundler, Frame, MAX_MESSAGE_FRAME_BYTES, frames};
 use crate::conditioner::LinkConditioner;
 use crate::fleet::FleetPath;
+use crate::message_queue::MessageQueue;
 use crate::netcode::{ConnectToken, DisconnectReason, MAX_PACKET_BYTES, NetcodeClient};
 use crate::send_pace::SendPace;
 use crate::server_socket::ServerSocket;
 use crate::snapshots::SnapshotHistory;
 use arbiter_components::protocol::{
-    ClientMessage, ServerChannel, ServerMessage, connection_config, decode_server, encode,
+    ClientChannel, ClientMessage, ServerChannel, ServerMessage, connection_config, decode_server,
+    encode,
 };
 use renet::RenetClient;
 use std::net::SocketAddr;
@@ -39,8 +41,10 @@ pub struct ArbiterClient {
     buffer: Box<[u8; MAX_PACKET_BYTES]>,
     /// Simulated network, applied to both directions.
     link: Option<(LinkConditioner, LinkConditioner)>,
-    /// Packs each flush's renet packets into one payload (see [`crate::bundle`]).
+    /// Packs each flush's messages and renet packets into one payload (see [`crate::bundle`]).
     bundler: Bundler,
+    /// The Input channel's messages (inputs, snapshot acknowledgements), which go outside renet.
+    unreliable: MessageQueue,
     /// Reconstructs delta snapshots and knows which one to acknowledge.
     snapshots: SnapshotHistory,
     received: Vec<ServerMessage>,
@@ -80,6 +84,7 @@ impl ArbiterClient {
             buffer: Box::new([0; MAX_PACKET_BYTES]),
             link: link.map(|link| (link.clone(), link.other_direction())),
             bundler: Bundler::default(),
+            unreliable: MessageQueue::default(),
             snapshots: SnapshotHistory::default(),
             received: Vec::new(),
             malformed_received: 0,
@@ -114,7 +119,9 @@ impl ArbiterClient {
         self.netcode.disconnect_reason()
     }
 
-    /// Round-trip time to the server in milliseconds, as renet measures it.
+    /// Round-trip time to the server in milliseconds, as renet measures it: from the server's
+    /// acknowledgements of reliable messages (commands, pings), the only ones renet carries
+    /// from the client.
     pub fn rtt_ms(&self) -> f64 {
         self.renet.rtt() * 1000.0
     }
@@ -151,24 +158,27 @@ impl ArbiterClient {
         }
         let arrived_before = self.received.len();
         let server = self.netcode.server_addr();
+        // Datagrams from the server, straight from the socket or through the simulated link.
+        let now = self.netcode.current_time();
+        let (netcode, renet) = (&mut self.netcode, &mut self.renet);
+        let (snapshots, received) = (&mut self.snapshots, &mut self.received);
+        let malformed = &mut self.malformed_received;
+        let mut take = |datagram: &mut [u8]| {
+            if let Some(payload) = netcode.process(datagram) {
+                unbundle(payload, renet, malformed, |bytes| {
+                    take_in(bytes, snapshots, received, true)
+                });
+            }
+        };
         while let Some(len) = self.socket.receive(server, &mut self.buffer[..])? {
             match &mut self.link {
-                Some((_, incoming)) => {
-                    incoming.admit(self.netcode.current_time(), &self.buffer[..len]);
-                }
-                None => {
-                    if let Some(payload) = self.netcode.process(&mut self.buffer[..len]) {
-                        unbundle(payload, &mut self.renet, &mut self.malformed_received);
-                    }
-                }
+                Some((_, incoming)) => incoming.admit(now, &self.buffer[..len]),
+                None => take(&mut self.buffer[..len]),
             }
         }
         if let Some((_, incoming)) = &mut self.link {
-            let now = self.netcode.current_time();
             while let Some(mut datagram) = incoming.release(now) {
-                if let Some(payload) = self.netcode.process(&mut datagram) {
-                    unbundle(payload, &mut self.renet, &mut self.malformed_received);
-                }
+                take(&mut datagram);
             }
         }
         let now = self.netcode.current_time() + elapsed;
@@ -187,9 +197,8 @@ impl ArbiterClient {
         for channel in ServerChannel::ALL {
             while let Some(bytes) = self.renet.receive_message(channel) {
                 self.pace.arrived(channel.into());
-                match decode_server(&bytes).map(|message| self.snapshots.reconstruct(message)) {
-                    Ok(Ok(message)) => self.received.push(message),
-                    Ok(Err(_)) | Err(_) => self.malformed_received += 1,
+                if !take_in(&bytes, &mut self.snapshots, &mut self.received, false) {
+                    self.malformed_received += 1;
                 }
             }
         }
@@ -227,35 +236,51 @@ impl ArbiterClient {
         self.received.drain(..)
     }
 
-    /// Queues `message` on its channel; it leaves with the next [`flush`](Self::flush).
+    /// Queues `message` on its channel; it leaves with the next [`flush`](Self::flush). The Input
+    /// channel's messages (a few dozen bytes at most) travel outside renet, as message frames of
+    /// the bundle.
     pub fn send(&mut self, message: &ClientMessage) {
-        self.renet.send_message(message.channel(), encode(message));
-        self.pace.queued();
+        match message.channel() {
+            ClientChannel::Input => self.unreliable.push(message),
+            channel => {
+                self.renet.send_message(channel, encode(message));
+                self.pace.queued();
+            }
+        }
     }
 
     /// Queues raw bytes on a channel, bypassing encoding: for tests of the server's defences.
-    pub fn send_raw(
-        &mut self,
-        channel: arbiter_components::protocol::ClientChannel,
-        bytes: Vec<u8>,
-    ) {
-        self.renet.send_message(channel, bytes);
-        self.pace.queued();
+    /// Bytes too many for a message frame go on renet's channel, which slices them.
+    pub fn send_raw(&mut self, channel: ClientChannel, bytes: Vec<u8>) {
+        match channel {
+            ClientChannel::Input if bytes.len() <= MAX_MESSAGE_FRAME_BYTES => {
+                self.unreliable.push_raw(&bytes);
+            }
+            channel => {
+                self.renet.send_message(channel, bytes);
+                self.pace.queued();
+            }
+        }
     }
 
-    /// Encrypts and sends everything queued: one datagram, unless it exceeds one payload. With
-    /// nothing queued, nothing arrived and nothing awaiting an ack, only about every
-    /// [`IDLE_SEND_INTERVAL`](arbiter_components::protocol::IDLE_SEND_INTERVAL) (renet's acks).
+    /// Encrypts and sends everything queued: one datagram, unless it exceeds one payload. renet
+    /// is asked for its packets only when a message was queued on it, a reliable one arrived or
+    /// awaits its ack, or about every
+    /// [`IDLE_SEND_INTERVAL`](arbiter_components::protocol::IDLE_SEND_INTERVAL) (its acks); a
+    /// frame's input and snapshot acknowledgement go without it. Input-channel messages queued
+    /// before the connection is up are dropped: they are stale by then.
     pub fn flush(&mut self) -> Result<(), ClientError> {
-        if self.netcode.is_connected() {
+        if !self.netcode.is_connected() {
+            self.unreliable.clear();
+        } else {
             if let Some(tick) = self.snapshots.take_acknowledgement() {
                 self.send(&ClientMessage::AckSnapshot { tick });
             }
             let (server, now) = (self.netcode.server_addr(), self.netcode.current_time());
-            if !self.pace.due(self.netcode.quiet_for(), &self.renet) {
+            let renet_due = self.pace.due(self.netcode.quiet_for(), &self.renet);
+            if !renet_due && self.unreliable.is_empty() {
                 return self.release_outgoing();
             }
-            self.pace.sent();
             let mut sent = Ok(());
             let mut send_bundle = |bundle: &[u8]| {
                 if let Some(packet) = self.netcode.payload(bundle)
@@ -265,8 +290,13 @@ impl ArbiterClient {
                     sent = transmit(&mut self.socket, &mut self.link, now, packet, server);
                 }
             };
-            for packet in self.renet.get_packets_to_send() {
-                self.bundler.push(&packet, &mut send_bundle);
+            self.unreliable
+                .bundle_into(&mut self.bundler, &mut send_bundle);
+            if renet_due {
+                self.pace.sent();
+                for packet in self.renet.get_packets_to_send() {
+                    self.bundler.push(&packet, &mut send_bundle);
+                }
             }
             self.bundler.finish(&mut send_bundle);
             sent?;
@@ -314,12 +344,48 @@ fn transmit(
     }
 }
 
-/// Hands a bundle's packets to renet; a malformed frame is counted and ends the bundle.
-fn unbundle(payload: &[u8], renet: &mut RenetClient, malformed: &mut u64) {
+/// Hands a bundle's renet packets to renet and its messages to `message`, which says whether
+/// it took the message; a malformed frame or a message not taken is counted, and a malformed
+/// frame ends the bundle.
+fn unbundle(
+    payload: &[u8],
+    renet: &mut RenetClient,
+    malformed: &mut u64,
+    mut message: impl FnMut(&[u8]) -> bool,
+) {
     for frame in frames(payload) {
-        match frame {
-            Ok(packet) => renet.process_packet(packet),
+        match frame.map(Frame::of) {
+            Ok(Frame::Renet(packet)) => renet.process_packet(packet),
+            Ok(Frame::Message(bytes)) => {
+                if !message(bytes) {
+                    *malformed += 1;
+                }
+            }
             Err(_) => *malformed += 1,
         }
+    }
+}
+
+/// Decodes a server message (a delta snapshot reconstructed) into `received`; false when it does
+/// not decode, or when it came `outside_renet` though it belongs on a reliable channel (its
+/// order and delivery would be lost).
+fn take_in(
+    bytes: &[u8],
+    snapshots: &mut SnapshotHistory,
+    received: &mut Vec<ServerMessage>,
+    outside_renet: bool,
+) -> bool {
+    let Ok(message) = decode_server(bytes) else {
+        return false;
+    };
+    if outside_renet && message.channel() != ServerChannel::Snapshot {
+        return false;
+    }
+    match snapshots.reconstruct(message) {
+        Ok(message) => {
+            received.push(message);
+            true
+        }
+        Err(_) => false,
     }
 }

@@ -27,6 +27,7 @@ mod connection;
 mod fleet;
 pub mod guild;
 pub mod inventory;
+pub mod message_queue;
 pub mod netcode;
 pub mod party;
 pub mod seat;

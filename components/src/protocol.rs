@@ -22,7 +22,7 @@ pub use crate::party::{PartyRefusal, PartyRequest};
 pub use crate::trade::{TradeCancel, TradeFailure, TradePhase, TradeRefusal, TradeRequest};
 pub use channels::{ClientChannel, IDLE_SEND_INTERVAL, ServerChannel, connection_config};
 pub use client_message::{ClientMessage, InputFrame};
-pub use codec::{DecodeError, decode_client, decode_server, encode};
+pub use codec::{DecodeError, decode_client, decode_server, encode, encode_into};
 pub use delta::{
     DeltaError, QuantisedState, as_sent, decode_delta, encode_delta, encode_delta_snapshot,
 };
@@ -36,7 +36,7 @@ pub use trade::{MAX_OFFER_LINES, TradeOffer, TradeOutcome, TradeView, lines_well
 
 /// Version of this protocol. Bump it on any change to a message or channel: it is folded into the
 /// netcode protocol id, so clients of another version are refused at connect.
-pub const PROTOCOL_VERSION: u32 = 10;
+pub const PROTOCOL_VERSION: u32 = 11;
 
 /// "ARBITER" in ASCII, the high bytes of the netcode protocol id.
 const PROTOCOL_MAGIC: u64 = 0x4152_4249_5445_5200;

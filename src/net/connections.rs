@@ -9,16 +9,36 @@
 //! same), and a connection that renet closes is noted by the call that closed it.
 
 use super::renet_packet::channel_of;
+use arbiter_client::bundle::Frame;
+use arbiter_client::message_queue::MessageQueue;
 use foldhash::fast::RandomState;
 use renet::{Bytes, ConnectionConfig, DisconnectReason, RenetClient, ServerEvent};
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
+
+/// The most bytes of messages outside renet a client may have waiting for the tick: a few
+/// seconds of inputs sent in a burst after a stall; more are dropped and counted against it.
+const MAX_WAITING_MESSAGE_BYTES: usize = 8 * 1024;
+
+/// Snapshot send times kept for round-trip samples: a few seconds at 60 snapshots a second.
+/// The acknowledgement of an older one gives no sample.
+const SNAPSHOT_SEND_TIMES: usize = 256;
+
+/// How much of a new round-trip sample the estimate takes (renet's own weight).
+const RTT_SAMPLE_WEIGHT: f64 = 0.125;
 
 /// One client's reliability state and the time it was last brought up to.
 #[derive(Debug)]
 struct Connection {
     renet: Box<RenetClient>,
     clock: Duration,
+    /// Messages it sent outside renet, waiting for the tick, and how many did not fit.
+    messages: MessageQueue,
+    messages_dropped: u32,
+    /// Round trip in seconds from its snapshot acknowledgements (none before the first), and
+    /// the newest snapshot tick that gave a sample.
+    rtt: Option<f64>,
+    rtt_tick: u64,
     /// Closed by the server (a kick, a refused session), not by renet finding a fault.
     closed_by_server: bool,
     /// Already listed among [`Connections::take_disconnections`].
@@ -41,25 +61,46 @@ pub struct Connections {
     /// have any, so an idle connection (a lobby) costs no channel lookups on the tick, nor a
     /// client that only sent inputs a look at its reliable channel.
     unread: HashMap<u64, UnreadChannels, RandomState>,
+    /// When the snapshots of recent ticks were sent, by the transport's clock, oldest first.
+    snapshots_sent: VecDeque<(u64, Duration)>,
 }
 
 /// The channels a client was handed messages on since they were last read, a bit per channel
-/// id (renet's ids are small; a packet on an id past 7 is refused by renet and marks nothing).
+/// id (renet's ids are small; a packet on an id past 7 is refused by renet and marks nothing),
+/// and whether it sent messages outside renet.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct UnreadChannels(u8);
+pub struct UnreadChannels {
+    channels: u8,
+    outside_renet: bool,
+}
 
 impl UnreadChannels {
     pub fn has(self, channel: impl Into<u8>) -> bool {
         1u8.checked_shl(u32::from(channel.into()))
-            .is_some_and(|bit| self.0 & bit != 0)
+            .is_some_and(|bit| self.channels & bit != 0)
+    }
+
+    /// Whether messages outside renet ([`Frame::Message`]) may be waiting.
+    pub fn has_outside_renet(self) -> bool {
+        self.outside_renet
     }
 
     fn with(self, channel: u8) -> Self {
-        Self(self.0 | 1u8.checked_shl(u32::from(channel)).unwrap_or(0))
+        Self {
+            channels: self.channels | 1u8.checked_shl(u32::from(channel)).unwrap_or(0),
+            ..self
+        }
+    }
+
+    fn union(self, other: Self) -> Self {
+        Self {
+            channels: self.channels | other.channels,
+            outside_renet: self.outside_renet || other.outside_renet,
+        }
     }
 
     fn is_empty(self) -> bool {
-        self.0 == 0
+        self == Self::default()
     }
 }
 
@@ -70,7 +111,7 @@ fn note_unread(
     channels: UnreadChannels,
 ) {
     let noted = unread.entry(client_id).or_default();
-    noted.0 |= channels.0;
+    *noted = noted.union(channels);
 }
 
 impl Connections {
@@ -87,6 +128,7 @@ impl Connections {
             events: VecDeque::new(),
             disconnections: Vec::new(),
             unread: HashMap::default(),
+            snapshots_sent: VecDeque::with_capacity(SNAPSHOT_SEND_TIMES),
         }
     }
 
@@ -102,6 +144,10 @@ impl Connections {
             Connection {
                 renet,
                 clock: self.now,
+                messages: MessageQueue::default(),
+                messages_dropped: 0,
+                rtt: None,
+                rtt_tick: 0,
                 closed_by_server: false,
                 closing: false,
             },
@@ -150,20 +196,32 @@ impl Connections {
         self.now += elapsed;
     }
 
-    /// Hands renet the packets of one datagram the client sent, looking the client up once, and
-    /// notes the channels they carried messages on as unread; an error (and nothing read) when
-    /// the client has no connection.
-    pub fn process_packets_from<'p>(
+    /// Hands renet the packets of one datagram the client sent and keeps its messages outside
+    /// renet for the tick, looking the client up once, and notes the channels they carried
+    /// messages on as unread; an error (and nothing read) when the client has no connection.
+    pub fn process_frames_from<'p>(
         &mut self,
         client_id: u64,
-        packets: impl IntoIterator<Item = &'p [u8]>,
+        frames: impl IntoIterator<Item = Frame<'p>>,
     ) -> Result<(), NotFound> {
         let (connection, disconnections) = self.current(client_id)?;
         let mut carried = UnreadChannels::default();
-        for packet in packets {
-            connection.renet.process_packet(packet);
-            if let Some(channel) = channel_of(packet) {
-                carried = carried.with(channel);
+        for frame in frames {
+            match frame {
+                Frame::Renet(packet) => {
+                    connection.renet.process_packet(packet);
+                    if let Some(channel) = channel_of(packet) {
+                        carried = carried.with(channel);
+                    }
+                }
+                Frame::Message(message) => {
+                    if connection.messages.bytes() + message.len() > MAX_WAITING_MESSAGE_BYTES {
+                        connection.messages_dropped += 1;
+                    } else {
+                        connection.messages.push_raw(message);
+                    }
+                    carried.outside_renet = true;
+                }
             }
         }
         note_if_closed(disconnections, client_id, connection);
@@ -221,6 +279,56 @@ impl Connections {
         }));
     }
 
+    /// Swaps the client's waiting messages outside renet with `messages` (read and cleared by the
+    /// caller, so both buffers are reused), and returns how many were dropped for want of room
+    /// since the last call (nothing when it has no connection).
+    pub fn take_messages_outside_renet(
+        &mut self,
+        client_id: u64,
+        messages: &mut MessageQueue,
+    ) -> u32 {
+        messages.clear();
+        let Some(connection) = self.table.get_mut(&client_id) else {
+            return 0;
+        };
+        std::mem::swap(&mut connection.messages, messages);
+        std::mem::take(&mut connection.messages_dropped)
+    }
+
+    /// Notes that the snapshot of `tick` is being sent now, for the round trips its
+    /// acknowledgements measure.
+    pub fn snapshot_sent(&mut self, tick: u64) {
+        if self.snapshots_sent.len() == SNAPSHOT_SEND_TIMES {
+            self.snapshots_sent.pop_front();
+        }
+        self.snapshots_sent.push_back((tick, self.now));
+    }
+
+    /// The client acknowledged the snapshot of `tick`: when that is its newest acknowledgement
+    /// and the snapshot's send time is still kept, the time since is a round-trip sample. It is
+    /// counted, as the age of a shot's claimed tick is, to the tick that reads it.
+    pub fn snapshot_acknowledged(&mut self, client_id: u64, tick: u64) {
+        let Some(connection) = self.table.get_mut(&client_id) else {
+            return;
+        };
+        if tick <= connection.rtt_tick {
+            return;
+        }
+        let sent = self
+            .snapshots_sent
+            .binary_search_by_key(&tick, |(sent_tick, _)| *sent_tick)
+            .ok()
+            .map(|index| self.snapshots_sent[index].1);
+        let Some(sent) = sent else {
+            return;
+        };
+        let sample = self.now.saturating_sub(sent).as_secs_f64();
+        connection.rtt_tick = tick;
+        connection.rtt = Some(connection.rtt.map_or(sample, |rtt| {
+            rtt * (1.0 - RTT_SAMPLE_WEIGHT) + sample * RTT_SAMPLE_WEIGHT
+        }));
+    }
+
     /// renet's packets for the client now: messages due, resends, acks.
     pub fn get_packets_to_send(&mut self, client_id: u64) -> Result<Vec<Vec<u8>>, NotFound> {
         let (connection, disconnections) = self.current(client_id)?;
@@ -241,11 +349,13 @@ impl Connections {
             .is_some_and(|connection| connection.renet.is_connected())
     }
 
-    /// Round-trip time in seconds (0 for an unknown client).
+    /// Round-trip time in seconds (0 for an unknown client): from its snapshot
+    /// acknowledgements, or, until it acknowledged one (a fleet's matchmaker sends no
+    /// snapshots), from renet's acknowledgements of reliable messages.
     pub fn rtt(&self, client_id: u64) -> f64 {
-        self.table
-            .get(&client_id)
-            .map_or(0.0, |connection| connection.renet.rtt())
+        self.table.get(&client_id).map_or(0.0, |connection| {
+            connection.rtt.unwrap_or_else(|| connection.renet.rtt())
+        })
     }
 
     /// Bytes `channel` can still take for the client (0 for an unknown client).

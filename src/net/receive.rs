@@ -10,6 +10,7 @@ use super::transport::GameServer;
 use crate::settings::NetSettings;
 use crate::telemetry::metrics::{MESSAGES_DROPPED_TOTAL, SPEED_HACK_SIGNALS_TOTAL};
 use crate::tick::SkippedTicks;
+use arbiter_client::message_queue::MessageQueue;
 use arbiter_components::input::{InputBuffer, InputCadenceAnomalies};
 use arbiter_components::protocol::{ClientChannel, DecodeError, ServerMessage, decode_client};
 use arbiter_components::session::{HandedOff, Session};
@@ -35,8 +36,10 @@ type Client<'a> = (
 /// Drains the channels every connected client sent messages on since they were last read (the
 /// other clients and channels have none, and cost nothing here), at most `max_messages_per_tick`
 /// per channel for each tick of wall-clock time this tick stands for (more than one after a stall:
-/// [`SkippedTicks`]). Each of them also gets its round-trip time, which only what it sends
-/// changes. A client whose player is not in the world yet is read on a later tick.
+/// [`SkippedTicks`]). The Input channel's messages come outside renet (message frames) and, from
+/// a client that sends them so, on renet's channel; both count against its limit. Each of them
+/// also gets its round-trip time, which only what it sends changes. A client whose player is not
+/// in the world yet is read on a later tick.
 pub(super) fn receive_client_messages(
     mut server: ResMut<GameServer>,
     sessions: Res<Sessions>,
@@ -44,7 +47,11 @@ pub(super) fn receive_client_messages(
     tick: Res<ServerTick>,
     mut clients: Query<Client>,
     mut requests: RequestWriters,
-    (mut unread, mut messages): (Local<Vec<UnreadClient>>, Local<Vec<Bytes>>),
+    (mut unread, mut messages, mut outside_renet): (
+        Local<Vec<UnreadClient>>,
+        Local<Vec<Bytes>>,
+        Local<MessageQueue>,
+    ),
 ) {
     let limit = usize::try_from(u64::from(net.max_messages_per_tick) * skipped.ticks_covered())
         .unwrap_or(usize::MAX);
@@ -62,32 +69,40 @@ pub(super) fn receive_client_messages(
             server.connections().mark_unread(client_id, channels);
             continue;
         };
-        let rtt_ms = (server.connections().rtt(client_id) * 1000.0) as f32;
-        if session.rtt_ms != rtt_ms {
-            session.rtt_ms = rtt_ms;
-        }
-        let ignored = server.is_kicked(session.client_id) || handed_off;
-        for channel in ClientChannel::ALL
-            .into_iter()
-            .filter(|&channel| channels.has(channel))
-        {
-            server
-                .connections()
-                .take_messages(session.client_id, channel, &mut messages);
+        let ignored = server.is_kicked(client_id) || handed_off;
+        for channel in ClientChannel::ALL {
+            let mut dropped = 0;
+            if channel == ClientChannel::Input && channels.has_outside_renet() {
+                dropped = server
+                    .connections()
+                    .take_messages_outside_renet(client_id, &mut outside_renet);
+            }
+            if channels.has(channel) {
+                server
+                    .connections()
+                    .take_messages(client_id, channel, &mut messages);
+            }
             if ignored {
                 // Kicked, or sent to another server of the fleet: what it still sends is dropped
                 // unread until its connection closes.
                 messages.clear();
+                outside_renet.clear();
                 continue;
             }
+            for _ in 0..dropped {
+                abuse.record(Violation::OverRateLimit);
+            }
             let mut processed = 0;
-            for bytes in messages.drain(..) {
+            let received = outside_renet
+                .iter()
+                .chain(messages.iter().map(|bytes| &bytes[..]));
+            for bytes in received {
                 if processed == limit {
                     abuse.record(Violation::OverRateLimit);
                     continue;
                 }
                 processed += 1;
-                let message = match decode_client(&bytes, max_bytes) {
+                let message = match decode_client(bytes, max_bytes) {
                     Ok(message) if message.channel() != channel => {
                         abuse.record(Violation::WrongChannel);
                         continue;
@@ -116,10 +131,11 @@ pub(super) fn receive_client_messages(
                     }
                     Some(NetRequest::AckSnapshot { tick: acked }) => {
                         baseline.acknowledge(acked, tick.get());
+                        server.connections().snapshot_acknowledged(client_id, acked);
                     }
                     Some(NetRequest::Ping { client_time_us }) => {
                         server.send(
-                            session.client_id,
+                            client_id,
                             &ServerMessage::Pong {
                                 client_time_us,
                                 server_tick: tick.get(),
@@ -128,6 +144,12 @@ pub(super) fn receive_client_messages(
                     }
                 }
             }
+            messages.clear();
+            outside_renet.clear();
+        }
+        let rtt_ms = (server.connections().rtt(client_id) * 1000.0) as f32;
+        if session.rtt_ms != rtt_ms {
+            session.rtt_ms = rtt_ms;
         }
     }
 }

@@ -13,9 +13,7 @@ use arbiter_components::input::InputBuffer;
 use arbiter_components::kinematics::{Position, Velocity};
 use arbiter_components::matchmaking::InMatch;
 use arbiter_components::player::{Aim, Health, PlayerId};
-use arbiter_components::protocol::{
-    QuantisedState, ServerChannel, encode_delta, encode_delta_snapshot,
-};
+use arbiter_components::protocol::{QuantisedState, encode_delta, encode_delta_snapshot};
 use arbiter_components::session::Session;
 use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::component::Component;
@@ -128,6 +126,7 @@ pub(super) fn send_snapshots(
         return;
     }
     let tick = tick.get();
+    server.connections().snapshot_sent(tick);
     let SnapshotMemory { groups, encodings } = &mut *memory;
     encodings.clear();
     for history in groups.values_mut() {
@@ -171,6 +170,10 @@ pub(super) fn send_snapshots(
         let Some(history) = groups.get(&group) else {
             continue;
         };
+        if server.is_kicked(session.client_id) {
+            // Its connection is closing: nothing more goes to it.
+            continue;
+        }
         let base = baseline
             .acked
             .and_then(|acked| history.baseline(acked).map(|states| (acked, states)));
@@ -181,18 +184,12 @@ pub(super) fn send_snapshots(
                 encode_delta(base.map(|(_, states)| states), &history.current, &mut bytes);
                 bytes
             });
-        let bytes = encode_delta_snapshot(
-            tick,
-            base.map_or(0, |(at, _)| u32::try_from(tick - at).unwrap_or(0)),
-            tick.saturating_sub(inputs.last_applied_tick()),
-            delta,
-        );
-        let len = bytes.len();
-        if server
-            .connections()
-            .can_send_message(session.client_id, ServerChannel::Snapshot, len)
-        {
-            server.send_bytes(session.client_id, ServerChannel::Snapshot, bytes);
+        let baseline_age = base.map_or(0, |(at, _)| u32::try_from(tick - at).unwrap_or(0));
+        let input_lag = tick.saturating_sub(inputs.last_applied_tick());
+        let queued = server.send_unreliable(session.client_id, |out| {
+            encode_delta_snapshot(out, tick, baseline_age, input_lag, delta);
+        });
+        if let Some(len) = queued {
             session.bytes_sent += len as u64;
             sent += 1;
             sent_bytes += len as u64;

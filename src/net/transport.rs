@@ -1,5 +1,5 @@
-//! The game socket: netcode (connect tokens, encryption) under renet (channels, reliability),
-//! driven from the tick. Reading is bounded per tick, so a flood delays packets instead of the tick;
+//! The game socket: netcode (connect tokens, encryption) under renet (channels, reliability) and
+//! the messages that bypass renet (inputs, snapshots), driven from the tick. Reading is bounded per tick, so a flood delays packets instead of the tick;
 //! most of it happens between ticks, and the tick's datagrams are sent by a thread of their own, so
 //! neither reading nor sending makes the tick longer than it must be.
 
@@ -7,7 +7,7 @@ use super::connections::Connections;
 use super::netcode::{NetcodeConfig, NetcodeServer, Received};
 use super::renet_packet::{acks_only, is_ack};
 use crate::telemetry::metrics::{BYTES_SENT_TOTAL, KICKS_TOTAL, PACKETS_SENT_TOTAL};
-use arbiter_client::bundle::{Bundler, frames};
+use arbiter_client::bundle::{Bundler, Frame, MAX_MESSAGE_FRAME_BYTES, frames};
 use arbiter_client::netcode::MAX_PACKET_BYTES;
 use arbiter_client::seat::{Requeue, Seat};
 use arbiter_client::token::player_id_from_user_data;
@@ -19,12 +19,14 @@ use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 mod game_socket;
+mod outgoing_messages;
 mod read_tally;
 mod readable;
 mod send_thread;
 mod sending;
 
 pub use game_socket::GameSocket;
+use outgoing_messages::OutgoingMessages;
 use read_tally::ReadTally;
 use readable::Readable;
 pub use send_thread::DatagramBatch;
@@ -54,8 +56,10 @@ pub struct GameServer {
     netcode: NetcodeServer,
     connections: Connections,
     buffer: Box<[u8; MAX_PACKET_BYTES]>,
-    /// Packs a client's packets of the tick into one payload.
+    /// Packs a client's messages and packets of the tick into one payload.
     bundler: Bundler,
+    /// The tick's messages outside renet (snapshots), to go in the bundles.
+    outgoing: OutgoingMessages,
     /// Clients told `Kicked`, to disconnect once they acknowledge it.
     kicked: Vec<Kicked>,
     /// The event channel's memory: all of it free means every reliable message was acknowledged.
@@ -99,6 +103,7 @@ impl GameServer {
             connections: Connections::new(connection),
             buffer: Box::new([0; MAX_PACKET_BYTES]),
             bundler: Bundler::default(),
+            outgoing: OutgoingMessages::default(),
             kicked: Vec::new(),
             event_channel_bytes,
             sending: Sending::default(),
@@ -159,6 +164,33 @@ impl GameServer {
     pub fn send_bytes(&mut self, client_id: u64, channel: ServerChannel, bytes: Vec<u8>) {
         self.connections.send_message(client_id, channel, bytes);
         self.sending.queued(client_id, channel);
+    }
+
+    /// Queues an unreliable message (the Snapshot channel's) that `write` encodes for the client:
+    /// a message frame of its bundle this tick, outside renet; or, when larger than a frame may
+    /// be, on renet's Snapshot channel, which slices it, within that channel's memory. Its size;
+    /// none when it was not queued (a kicked client, or no room on the channel).
+    pub fn send_unreliable(
+        &mut self,
+        client_id: u64,
+        write: impl FnOnce(&mut Vec<u8>),
+    ) -> Option<usize> {
+        if self.is_kicked(client_id) {
+            return None;
+        }
+        let len = self.outgoing.write(client_id, write);
+        if len <= MAX_MESSAGE_FRAME_BYTES {
+            return Some(len);
+        }
+        let message = self.outgoing.take_last()?;
+        if !self
+            .connections
+            .can_send_message(client_id, ServerChannel::Snapshot, len)
+        {
+            return None;
+        }
+        self.send_bytes(client_id, ServerChannel::Snapshot, message);
+        Some(len)
     }
 
     /// Tells the client why, then closes its connection once it acknowledged that (at most
@@ -270,9 +302,10 @@ impl GameServer {
         }
     }
 
-    /// Encrypts every queued packet into the tick's datagrams (they leave at the next
-    /// [`Self::hand_over`]), then closes the kicked connections whose `Kicked` was acknowledged
-    /// or whose linger is up.
+    /// Encrypts every queued message and packet into the tick's datagrams, one bundle per
+    /// client (they leave at the next [`Self::hand_over`]), then closes the kicked connections
+    /// whose `Kicked` was acknowledged or whose linger is up. renet is asked only for the
+    /// clients [`Sending`] names: a client sent only its snapshot costs renet nothing.
     pub fn send_packets(&mut self) {
         let (mut sent, mut datagrams) = (0u64, 0u64);
         let send_thread = &mut self.send_thread;
@@ -281,22 +314,46 @@ impl GameServer {
             sent += packet.len() as u64;
             datagrams += 1;
         };
-        for &(client_id, must_send) in self.sending.this_tick() {
-            let Ok(packets) = self.connections.get_packets_to_send(client_id) else {
-                continue;
+        self.outgoing.sort_by_client();
+        let renet_clients = self.sending.this_tick();
+        let (mut renet_next, mut message_next) = (0, 0);
+        loop {
+            let renet_client = renet_clients.get(renet_next).copied();
+            let message_client = self.outgoing.client_at(message_next);
+            let Some(client_id) = [renet_client.map(|(client_id, _)| client_id), message_client]
+                .into_iter()
+                .flatten()
+                .min()
+            else {
+                break;
             };
-            if !must_send && acks_only(packets.iter().map(|packet| &packet[..])) {
-                continue;
-            }
+            let packets = match renet_client {
+                Some((renet_id, must_send)) if renet_id == client_id => {
+                    renet_next += 1;
+                    match self.connections.get_packets_to_send(client_id) {
+                        Ok(packets) if must_send || !acks_only(packets.iter().map(|p| &p[..])) => {
+                            packets
+                        }
+                        _ => Vec::new(),
+                    }
+                }
+                _ => Vec::new(),
+            };
+            let (messages, after) = self.outgoing.messages_of(client_id, message_next);
+            message_next = after;
             let netcode = &mut self.netcode;
             let mut send_bundle = |bundle: &[u8]| {
                 netcode.send_payload(client_id, bundle, &mut send);
             };
+            for message in messages {
+                self.bundler.push_message(message, &mut send_bundle);
+            }
             for packet in &packets {
                 self.bundler.push(packet, &mut send_bundle);
             }
             self.bundler.finish(&mut send_bundle);
         }
+        self.outgoing.clear();
         metrics::counter!(PACKETS_SENT_TOTAL).increment(datagrams);
         metrics::counter!(BYTES_SENT_TOTAL).increment(sent);
         let (connections, event_channel_bytes) = (&mut self.connections, self.event_channel_bytes);
@@ -345,25 +402,22 @@ impl GameServer {
 }
 
 /// Hands what a packet carried to the connections: a new connection, a payload (its client then
-/// has messages to read on the channels it carried; with more than acks, it is answered this
-/// tick), a goodbye. False when a payload's bundle was malformed (what came before the bad frame
-/// was delivered).
+/// has messages to read, outside renet or on the channels renet carried; with renet packets of
+/// more than acks, it is answered by renet this tick), a goodbye. False when a payload's bundle
+/// was malformed (what came before the bad frame was delivered).
 fn deliver(received: Received<'_>, connections: &mut Connections, sending: &mut Sending) -> bool {
     match received {
         Received::Nothing => {}
         Received::Connected { client_id } => connections.add_connection(client_id),
         Received::Payload { client_id, payload } => {
-            // Only a datagram with more than acks has messages to read and wants an answer.
+            // Only renet packets of more than acks want renet's answer.
             let (mut more_than_acks, mut well_formed) = (false, true);
-            let packets = frames(payload).map_while(|frame| {
-                let packet = frame.inspect_err(|_| well_formed = false).ok()?;
-                more_than_acks |= !is_ack(packet);
-                Some(packet)
+            let read = frames(payload).map_while(|frame| {
+                let frame = Frame::of(frame.inspect_err(|_| well_formed = false).ok()?);
+                more_than_acks |= matches!(frame, Frame::Renet(packet) if !is_ack(packet));
+                Some(frame)
             });
-            if connections
-                .process_packets_from(client_id, packets)
-                .is_err()
-            {
+            if connections.process_frames_from(client_id, read).is_err() {
                 tracing::debug!(client_id, "payload for a client without a connection");
             }
             if more_than_acks {

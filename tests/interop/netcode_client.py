@@ -203,13 +203,14 @@ class Client:
 
 
 def renet_messages(payload):
-    """Arbiter's bundle (LEB128 length + renet packet, repeated), then renet's small packets:
-    yields (channel, message bytes)."""
+    """Arbiter's bundle (LEB128 length + frame, repeated), then renet's small packets: yields
+    (channel, message bytes). Message frames (first byte 0x80: snapshots, outside renet) are
+    skipped, as are renet's slices and acks."""
     bundle = Reader(payload)
     while bundle.at < len(payload):
         packet = Reader(bundle.take(bundle.leb128()))
         kind = packet.u8()
-        if kind not in (0, 1):  # 0 small reliable, 1 small unreliable; slices and acks are skipped
+        if kind not in (0, 1):  # 0 small reliable, 1 small unreliable
             continue
         packet.quic_varint()  # packet sequence
         channel = packet.u8()

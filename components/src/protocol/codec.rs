@@ -17,9 +17,18 @@ pub enum DecodeError {
 
 /// Encodes any protocol message.
 pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
-    postcard::to_allocvec(message).unwrap_or_else(|error| {
-        unreachable!("protocol messages always serialize to a Vec: {error}")
-    })
+    let mut bytes = Vec::new();
+    encode_into(message, &mut bytes);
+    bytes
+}
+
+/// Encodes any protocol message at the end of `out` (a reused buffer: no allocation once it is
+/// large enough).
+pub fn encode_into<T: Serialize>(message: &T, out: &mut Vec<u8>) {
+    match postcard::to_extend(message, std::mem::take(out)) {
+        Ok(extended) => *out = extended,
+        Err(error) => unreachable!("protocol messages always serialize to a Vec: {error}"),
+    }
 }
 
 /// Decodes a client message of at most `limit` bytes.

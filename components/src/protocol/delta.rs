@@ -231,21 +231,21 @@ fn unzigzag(value: u64) -> i64 {
 const DELTA_SNAPSHOT_VARIANT: u64 = 28;
 
 /// `ServerMessage::DeltaSnapshot` encoded exactly as `encode` would, straight from a borrowed
-/// `delta`: the send path writes one buffer per client without copying the shared delta twice.
+/// `delta`, at the end of `out`: the send path writes every client's snapshot into one reused
+/// buffer, copying the shared delta once per client.
 pub fn encode_delta_snapshot(
+    out: &mut Vec<u8>,
     tick: u64,
     baseline_age: u32,
     input_lag: u64,
     delta: &[u8],
-) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1 + 10 + 5 + 10 + 5 + delta.len());
-    write_varint(&mut out, DELTA_SNAPSHOT_VARIANT);
-    write_varint(&mut out, tick);
-    write_varint(&mut out, u64::from(baseline_age));
-    write_varint(&mut out, input_lag);
-    write_varint(&mut out, delta.len() as u64);
+) {
+    write_varint(out, DELTA_SNAPSHOT_VARIANT);
+    write_varint(out, tick);
+    write_varint(out, u64::from(baseline_age));
+    write_varint(out, input_lag);
+    write_varint(out, delta.len() as u64);
     out.extend_from_slice(delta);
-    out
 }
 
 /// Decodes `data` against `baseline`; `max_players` bounds what a hostile server could make a

@@ -4,6 +4,7 @@ use super::*;
 use crate::net::connections::UnreadChannels;
 use crate::net::unix_now;
 use arbiter_client::ArbiterClient;
+use arbiter_client::message_queue::MessageQueue;
 use arbiter_client::netcode::{ConnectToken, PrivateToken, random_bytes};
 use arbiter_client::token::user_data_for_player;
 use arbiter_components::protocol::{ClientChannel, ClientMessage, connection_config, protocol_id};
@@ -94,6 +95,7 @@ fn unread(server: &mut GameServer) -> Vec<u64> {
         .collect()
 }
 
+/// Reads every message the client sent, on renet's channels and outside renet.
 fn read_all(server: &mut GameServer) -> usize {
     let mut messages = Vec::new();
     for channel in ClientChannel::ALL {
@@ -101,7 +103,11 @@ fn read_all(server: &mut GameServer) -> usize {
             .connections()
             .take_messages(CLIENT_ID, channel, &mut messages);
     }
-    messages.len()
+    let mut outside_renet = MessageQueue::default();
+    server
+        .connections()
+        .take_messages_outside_renet(CLIENT_ID, &mut outside_renet);
+    messages.len() + outside_renet.iter().count()
 }
 
 /// A connected client whose handshake's messages were read.
@@ -124,18 +130,22 @@ fn send_until_unread(server: &mut GameServer, client: &mut ArbiterClient, messag
 fn only_the_channels_a_client_sent_messages_on_are_unread() {
     let (mut server, mut client) = quiet_connection();
     let client = &mut client;
+    // The channels renet carried messages on, and whether messages came outside renet.
     let channels_heard = |server: &mut GameServer| {
         let heard = unread_channels(server);
         assert_eq!(heard.len(), 1, "{heard:?}");
         let (client_id, channels) = heard[0];
         assert_eq!(client_id, CLIENT_ID);
-        ClientChannel::ALL.map(|channel| channels.has(channel))
+        (
+            ClientChannel::ALL.map(|channel| channels.has(channel)),
+            channels.has_outside_renet(),
+        )
     };
 
-    // An acknowledgement of a snapshot travels on the input channel: the command channel,
-    // reliable, is not looked at.
+    // An acknowledgement of a snapshot travels outside renet: neither renet channel is looked
+    // at.
     send_until_unread(&mut server, client, &ClientMessage::AckSnapshot { tick: 1 });
-    assert_eq!(channels_heard(&mut server), [true, false]);
+    assert_eq!(channels_heard(&mut server), ([false, false], true));
     assert_eq!(read_all(&mut server), 1);
 
     send_until_unread(
@@ -143,8 +153,20 @@ fn only_the_channels_a_client_sent_messages_on_are_unread() {
         client,
         &ClientMessage::Ping { client_time_us: 1 },
     );
-    assert_eq!(channels_heard(&mut server), [false, true]);
+    assert_eq!(channels_heard(&mut server), ([false, true], false));
     assert_eq!(read_all(&mut server), 1);
+
+    // An input too big for a message frame goes on renet's input channel, which slices it.
+    client.send_raw(ClientChannel::Input, vec![0; 2000]);
+    let (mut on_renets_input_channel, mut read) = (false, 0);
+    until(&mut server, client, |server| {
+        for (_, channels) in unread_channels(server) {
+            on_renets_input_channel |= channels.has(ClientChannel::Input);
+        }
+        read += read_all(server);
+        read == 1
+    });
+    assert!(on_renets_input_channel);
 }
 
 #[test]
