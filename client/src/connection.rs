@@ -6,6 +6,7 @@ use crate::conditioner::LinkConditioner;
 use crate::fleet::FleetPath;
 use crate::message_queue::MessageQueue;
 use crate::netcode::{ConnectToken, DisconnectReason, MAX_PACKET_BYTES, NetcodeClient};
+use crate::renet_clock::catch_up;
 use crate::send_pace::SendPace;
 use crate::server_socket::ServerSocket;
 use crate::snapshots::SnapshotHistory;
@@ -38,6 +39,11 @@ pub struct ArbiterClient {
     socket: ServerSocket,
     netcode: NetcodeClient,
     renet: RenetClient,
+    /// The time renet was brought up to ([`catch_up`]): it is touched only for commands and
+    /// events, not for a frame's input and snapshot.
+    renet_clock: Duration,
+    /// renet was handed packets since its messages were last read.
+    renet_fed: bool,
     buffer: Box<[u8; MAX_PACKET_BYTES]>,
     /// Simulated network, applied to both directions.
     link: Option<(LinkConditioner, LinkConditioner)>,
@@ -80,6 +86,8 @@ impl ArbiterClient {
             socket,
             netcode: NetcodeClient::new(token),
             renet: RenetClient::new(config.clone()),
+            renet_clock: Duration::ZERO,
+            renet_fed: false,
             pace: SendPace::new(&config),
             buffer: Box::new([0; MAX_PACKET_BYTES]),
             link: link.map(|link| (link.clone(), link.other_direction())),
@@ -160,12 +168,14 @@ impl ArbiterClient {
         let server = self.netcode.server_addr();
         // Datagrams from the server, straight from the socket or through the simulated link.
         let now = self.netcode.current_time();
-        let (netcode, renet) = (&mut self.netcode, &mut self.renet);
+        let netcode = &mut self.netcode;
+        let (renet, renet_clock) = (&mut self.renet, &mut self.renet_clock);
         let (snapshots, received) = (&mut self.snapshots, &mut self.received);
-        let malformed = &mut self.malformed_received;
+        let (malformed, renet_fed) = (&mut self.malformed_received, &mut self.renet_fed);
         let mut take = |datagram: &mut [u8]| {
             if let Some(payload) = netcode.process(datagram) {
-                unbundle(payload, renet, malformed, |bytes| {
+                let renet = (&mut *renet, &mut *renet_clock, now);
+                *renet_fed |= unbundle(payload, renet, malformed, |bytes| {
                     take_in(bytes, snapshots, received, true)
                 });
             }
@@ -193,8 +203,7 @@ impl ArbiterClient {
         } else if self.netcode.is_connecting() {
             self.renet.set_connecting();
         }
-        self.renet.update(elapsed);
-        for channel in ServerChannel::ALL {
+        for channel in ServerChannel::ALL.into_iter().filter(|_| self.renet_fed) {
             while let Some(bytes) = self.renet.receive_message(channel) {
                 self.pace.arrived(channel.into());
                 if !take_in(&bytes, &mut self.snapshots, &mut self.received, false) {
@@ -202,6 +211,7 @@ impl ArbiterClient {
                 }
             }
         }
+        self.renet_fed = false;
         match self.fleet.observe(&self.received[arrived_before..]) {
             Some(next_server) => self.move_to(next_server),
             None => Ok(()),
@@ -294,6 +304,7 @@ impl ArbiterClient {
                 .bundle_into(&mut self.bundler, &mut send_bundle);
             if renet_due {
                 self.pace.sent();
+                catch_up(&mut self.renet, &mut self.renet_clock, now);
                 for packet in self.renet.get_packets_to_send() {
                     self.bundler.push(&packet, &mut send_bundle);
                 }
@@ -344,18 +355,23 @@ fn transmit(
     }
 }
 
-/// Hands a bundle's renet packets to renet and its messages to `message`, which says whether
-/// it took the message; a malformed frame or a message not taken is counted, and a malformed
-/// frame ends the bundle.
+/// Hands a bundle's renet packets to renet (its clock brought up to now first) and its messages
+/// to `message`, which says whether it took the message; a malformed frame or a message not
+/// taken is counted, and a malformed frame ends the bundle. Whether renet was handed any.
 fn unbundle(
     payload: &[u8],
-    renet: &mut RenetClient,
+    (renet, clock, now): (&mut RenetClient, &mut Duration, Duration),
     malformed: &mut u64,
     mut message: impl FnMut(&[u8]) -> bool,
-) {
+) -> bool {
+    let mut fed = false;
     for frame in frames(payload) {
         match frame.map(Frame::of) {
-            Ok(Frame::Renet(packet)) => renet.process_packet(packet),
+            Ok(Frame::Renet(packet)) => {
+                catch_up(renet, clock, now);
+                renet.process_packet(packet);
+                fed = true;
+            }
             Ok(Frame::Message(bytes)) => {
                 if !message(bytes) {
                     *malformed += 1;
@@ -364,6 +380,7 @@ fn unbundle(
             Err(_) => *malformed += 1,
         }
     }
+    fed
 }
 
 /// Decodes a server message (a delta snapshot reconstructed) into `received`; false when it does

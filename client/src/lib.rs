@@ -30,6 +30,7 @@ pub mod inventory;
 pub mod message_queue;
 pub mod netcode;
 pub mod party;
+pub mod renet_clock;
 pub mod seat;
 mod send_pace;
 mod server_socket;

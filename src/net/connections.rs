@@ -4,13 +4,13 @@
 //! connection on every tick to advance its clock, and scans them all again for disconnections. At
 //! 10,000 mostly idle lobby clients that walk was 13 % of a matchmaker's CPU, and under churn its
 //! table doubles (~1 KB a bucket) after warm-up. Here each client's `RenetClient` is boxed in a
-//! table of pointers, a connection's clock is brought up to date only when it is used (renet's
-//! `update` only adds the time and drops what aged out, so one late call with the sum does the
-//! same), and a connection that renet closes is noted by the call that closed it.
+//! table of pointers, a connection's clock is brought up to date only when it is used
+//! ([`catch_up`]), and a connection that renet closes is noted by the call that closed it.
 
 use super::renet_packet::channel_of;
 use arbiter_client::bundle::Frame;
 use arbiter_client::message_queue::MessageQueue;
+use arbiter_client::renet_clock::catch_up;
 use foldhash::fast::RandomState;
 use renet::{Bytes, ConnectionConfig, DisconnectReason, RenetClient, ServerEvent};
 use std::collections::{HashMap, VecDeque};
@@ -204,11 +204,13 @@ impl Connections {
         client_id: u64,
         frames: impl IntoIterator<Item = Frame<'p>>,
     ) -> Result<(), NotFound> {
-        let (connection, disconnections) = self.current(client_id)?;
+        // A datagram of message frames alone (a frame's input) leaves renet untouched.
+        let connection = self.table.get_mut(&client_id).ok_or(NotFound)?;
         let mut carried = UnreadChannels::default();
         for frame in frames {
             match frame {
                 Frame::Renet(packet) => {
+                    connection.catch_up(self.now);
                     connection.renet.process_packet(packet);
                     if let Some(channel) = channel_of(packet) {
                         carried = carried.with(channel);
@@ -224,7 +226,7 @@ impl Connections {
                 }
             }
         }
-        note_if_closed(disconnections, client_id, connection);
+        note_if_closed(&mut self.disconnections, client_id, connection);
         if !carried.is_empty() {
             note_unread(&mut self.unread, client_id, carried);
         }
@@ -382,12 +384,15 @@ impl Connections {
     /// The client's connection, its clock brought up to now, and the list its closing goes to.
     fn current(&mut self, client_id: u64) -> Result<(&mut Connection, &mut Vec<u64>), NotFound> {
         let connection = self.table.get_mut(&client_id).ok_or(NotFound)?;
-        let behind = self.now - connection.clock;
-        if !behind.is_zero() {
-            connection.renet.update(behind);
-            connection.clock = self.now;
-        }
+        connection.catch_up(self.now);
         Ok((connection, &mut self.disconnections))
+    }
+}
+
+impl Connection {
+    /// Brings renet's clock up to `now`.
+    fn catch_up(&mut self, now: Duration) {
+        catch_up(&mut self.renet, &mut self.clock, now);
     }
 }
 
