@@ -219,6 +219,34 @@ mod tests {
         }
 
         #[test]
+        fn any_run_of_renet_packets_and_messages_round_trip_and_each_frame_reads_as_what_it_was(
+            frames_sent in proptest::collection::vec(
+                (any::<bool>(), proptest::collection::vec(0u8..0x80, 1..1190)),
+                0..12,
+            ),
+        ) {
+            let (mut bundler, mut bundles) = (Bundler::default(), Vec::new());
+            let mut flush = |bytes: &[u8]| bundles.push(bytes.to_vec());
+            for (is_message, bytes) in &frames_sent {
+                if *is_message {
+                    bundler.push_message(bytes, &mut flush);
+                } else {
+                    bundler.push(bytes, &mut flush);
+                }
+            }
+            bundler.finish(&mut flush);
+            prop_assert!(bundles.iter().all(|bundle| bundle.len() <= MAX_PAYLOAD_BYTES));
+            let read: Vec<(bool, Vec<u8>)> = bundles
+                .iter()
+                .flat_map(|bundle| frames(bundle).map(|frame| match Frame::of(frame.expect("valid")) {
+                    Frame::Message(message) => (true, message.to_vec()),
+                    Frame::Renet(packet) => (false, packet.to_vec()),
+                }).collect::<Vec<_>>())
+                .collect();
+            prop_assert_eq!(read, frames_sent);
+        }
+
+        #[test]
         fn arbitrary_bytes_never_panic_the_reader(bytes in proptest::collection::vec(any::<u8>(), 0..1400)) {
             let total: usize = frames(&bytes).filter_map(Result::ok).map(<[u8]>::len).sum();
             prop_assert!(total <= bytes.len());
