@@ -12,7 +12,7 @@ use crate::server_socket::ServerSocket;
 use crate::snapshots::SnapshotHistory;
 use arbiter_components::protocol::{
     ClientChannel, ClientMessage, ServerChannel, ServerMessage, connection_config, decode_server,
-    encode,
+    encode, read_delta_snapshot,
 };
 use renet::RenetClient;
 use std::net::SocketAddr;
@@ -392,17 +392,15 @@ fn take_in(
     received: &mut Vec<ServerMessage>,
     outside_renet: bool,
 ) -> bool {
-    let Ok(message) = decode_server(bytes) else {
-        return false;
+    let reconstructed = match read_delta_snapshot(bytes) {
+        // The common case, read in place: no copy of the delta.
+        Some(snapshot) => snapshots.reconstruct_delta(snapshot),
+        None => match decode_server(bytes) {
+            Ok(message) if !outside_renet || message.channel() == ServerChannel::Snapshot => {
+                snapshots.reconstruct(message)
+            }
+            _ => return false,
+        },
     };
-    if outside_renet && message.channel() != ServerChannel::Snapshot {
-        return false;
-    }
-    match snapshots.reconstruct(message) {
-        Ok(message) => {
-            received.push(message);
-            true
-        }
-        Err(_) => false,
-    }
+    reconstructed.map(|message| received.push(message)).is_ok()
 }

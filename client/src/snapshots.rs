@@ -1,7 +1,9 @@
 //! The client's side of delta snapshots: the snapshots it reconstructed, kept as baselines, and
 //! the newest one, to acknowledge.
 
-use arbiter_components::protocol::{DeltaError, QuantisedState, ServerMessage, decode_delta};
+use arbiter_components::protocol::{
+    DeltaError, DeltaSnapshotRef, QuantisedState, ServerMessage, decode_delta_into,
+};
 use std::collections::VecDeque;
 
 /// Snapshots kept as baselines: twice what the server keeps, so any baseline the server may still
@@ -22,6 +24,8 @@ pub enum SnapshotError {
 #[derive(Debug, Default)]
 pub(crate) struct SnapshotHistory {
     snapshots: VecDeque<(u64, Vec<QuantisedState>)>,
+    /// The memory of the last snapshot dropped from the history, for the next one to decode into.
+    spare: Vec<QuantisedState>,
     newest: Option<u64>,
     acknowledged: Option<u64>,
 }
@@ -41,6 +45,25 @@ impl SnapshotHistory {
         else {
             return Ok(message);
         };
+        self.reconstruct_delta(DeltaSnapshotRef {
+            tick,
+            baseline_age,
+            input_lag,
+            delta: &delta,
+        })
+    }
+
+    /// The `Snapshot` a delta snapshot read in place encodes, kept as a baseline.
+    pub(crate) fn reconstruct_delta(
+        &mut self,
+        snapshot: DeltaSnapshotRef<'_>,
+    ) -> Result<ServerMessage, SnapshotError> {
+        let DeltaSnapshotRef {
+            tick,
+            baseline_age,
+            input_lag,
+            delta,
+        } = snapshot;
         let baseline = match baseline_age {
             0 => None,
             age => {
@@ -55,10 +78,13 @@ impl SnapshotHistory {
                 )
             }
         };
-        let states = decode_delta(baseline, &delta, MAX_PLAYERS)?;
+        let mut states = std::mem::take(&mut self.spare);
+        decode_delta_into(baseline, delta, MAX_PLAYERS, &mut states)?;
         let entities = states.iter().map(QuantisedState::to_state).collect();
-        if self.snapshots.len() >= HISTORY {
-            self.snapshots.pop_front();
+        if self.snapshots.len() >= HISTORY
+            && let Some((_, oldest)) = self.snapshots.pop_front()
+        {
+            self.spare = oldest;
         }
         self.snapshots.push_back((tick, states));
         self.newest = Some(self.newest.map_or(tick, |newest| newest.max(tick)));

@@ -24,7 +24,8 @@ pub use channels::{ClientChannel, IDLE_SEND_INTERVAL, ServerChannel, connection_
 pub use client_message::{ClientMessage, InputFrame};
 pub use codec::{DecodeError, decode_client, decode_server, encode, encode_into};
 pub use delta::{
-    DeltaError, QuantisedState, as_sent, decode_delta, encode_delta, encode_delta_snapshot,
+    DeltaError, DeltaSnapshotRef, QuantisedState, as_sent, decode_delta, decode_delta_into,
+    encode_delta, encode_delta_snapshot, read_delta_snapshot,
 };
 pub use economy::{InventoryDelta, InventoryView, ItemRefusal, ItemRequest};
 pub use guild::{BankView, GuildChange, GuildChatLine, GuildMemberView, GuildView};

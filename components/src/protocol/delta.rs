@@ -230,6 +230,36 @@ fn unzigzag(value: u64) -> i64 {
 /// The variant index of `ServerMessage::DeltaSnapshot` in postcard's encoding.
 const DELTA_SNAPSHOT_VARIANT: u64 = 28;
 
+/// A `ServerMessage::DeltaSnapshot` read in place: its fields, its delta borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeltaSnapshotRef<'a> {
+    pub tick: u64,
+    pub baseline_age: u32,
+    pub input_lag: u64,
+    pub delta: &'a [u8],
+}
+
+/// Reads `bytes` as the `ServerMessage::DeltaSnapshot` that [`encode_delta_snapshot`] writes,
+/// without copying its delta: what `decode_server` would give, when this gives anything. None
+/// for any other message, and for a snapshot written otherwise than the server writes it (a
+/// varint padded with zero groups): the caller decodes those the ordinary way.
+pub fn read_delta_snapshot(bytes: &[u8]) -> Option<DeltaSnapshotRef<'_>> {
+    let mut reader = Reader(bytes);
+    if reader.shortest_varint(1)? != DELTA_SNAPSHOT_VARIANT {
+        return None;
+    }
+    let tick = reader.shortest_varint(10)?;
+    let baseline_age = u32::try_from(reader.shortest_varint(5)?).ok()?;
+    let input_lag = reader.shortest_varint(10)?;
+    let len = reader.shortest_varint(10)?;
+    (usize::try_from(len).ok()? == reader.0.len()).then_some(DeltaSnapshotRef {
+        tick,
+        baseline_age,
+        input_lag,
+        delta: reader.0,
+    })
+}
+
 /// `ServerMessage::DeltaSnapshot` encoded exactly as `encode` would, straight from a borrowed
 /// `delta`, at the end of `out`: the send path writes every client's snapshot into one reused
 /// buffer, copying the shared delta once per client.
@@ -255,20 +285,34 @@ pub fn decode_delta(
     data: &[u8],
     max_players: usize,
 ) -> Result<Vec<QuantisedState>, DeltaError> {
+    let mut states = Vec::new();
+    decode_delta_into(baseline, data, max_players, &mut states)?;
+    Ok(states)
+}
+
+/// [`decode_delta`] into `states`, whose memory is reused (a client recycles its oldest
+/// snapshot's); on an error `states` holds nothing of use.
+pub fn decode_delta_into(
+    baseline: Option<&[QuantisedState]>,
+    data: &[u8],
+    max_players: usize,
+    states: &mut Vec<QuantisedState>,
+) -> Result<(), DeltaError> {
+    states.clear();
     let mut reader = Reader(data);
     let flags = reader.byte()?;
     if flags & !SAME_PLAYERS != 0 {
         return Err(DeltaError::Flags);
     }
-    let mut states: Vec<QuantisedState> = if flags & SAME_PLAYERS != 0 {
-        baseline.ok_or(DeltaError::NoBaseline)?.to_vec()
+    if flags & SAME_PLAYERS != 0 {
+        states.extend_from_slice(baseline.ok_or(DeltaError::NoBaseline)?);
     } else {
         let count = usize::try_from(reader.varint()?).map_err(|_| DeltaError::TooMany)?;
         if count > max_players {
             return Err(DeltaError::TooMany);
         }
         let mut previous = 0u64;
-        let mut states = Vec::with_capacity(count);
+        states.reserve(count);
         for _ in 0..count {
             previous = previous.wrapping_add(reader.varint()?);
             let old = baseline.and_then(|baseline| find(baseline, previous));
@@ -277,8 +321,7 @@ pub fn decode_delta(
                 ..QuantisedState::default()
             }));
         }
-        states
-    };
+    }
     let mut bits = BitReader::new(reader.0);
     for channel in 0..CHANNELS {
         if !bits.bit()? {
@@ -286,15 +329,14 @@ pub fn decode_delta(
         }
         let width = bits.read(WIDTH_BITS)? as u32 + 1;
         let sparse = bits.bit()?;
-        for state in &mut states {
+        for state in states.iter_mut() {
             if sparse && !bits.bit()? {
                 continue;
             }
             apply(state, channel, bits.read(width)?);
         }
     }
-    bits.finish()?;
-    Ok(states)
+    bits.finish()
 }
 
 fn find(states: &[QuantisedState], player_id: u64) -> Option<&QuantisedState> {
@@ -319,6 +361,25 @@ impl Reader<'_> {
         let (first, rest) = self.0.split_first().ok_or(DeltaError::Truncated)?;
         self.0 = rest;
         Ok(*first)
+    }
+
+    /// A varint of at most `max_bytes` written as [`write_varint`] writes it (no trailing zero
+    /// group, nothing past 64 bits); none otherwise.
+    fn shortest_varint(&mut self, max_bytes: u32) -> Option<u64> {
+        let mut value = 0u64;
+        for index in 0..max_bytes.min(10) {
+            let byte = self.byte().ok()?;
+            let bits = u64::from(byte & 0x7f);
+            let shift = 7 * index;
+            if shift == 63 && bits > 1 {
+                return None;
+            }
+            value |= bits << shift;
+            if byte & 0x80 == 0 {
+                return (index == 0 || byte != 0).then_some(value);
+            }
+        }
+        None
     }
 
     fn varint(&mut self) -> Result<u64, DeltaError> {

@@ -225,5 +225,79 @@ fn the_hand_written_delta_snapshot_encoding_is_postcards() {
         encode_delta_snapshot(&mut out, tick, age, ack, &delta);
         assert_eq!(out[0], 0xAA, "appended after what the buffer held");
         assert_eq!(out[1..], crate::protocol::encode(&message));
+        assert_eq!(
+            read_delta_snapshot(&out[1..]),
+            Some(DeltaSnapshotRef {
+                tick,
+                baseline_age: age,
+                input_lag: ack,
+                delta: &delta
+            }),
+            "and reads back in place"
+        );
+    }
+    let other = crate::protocol::encode(&crate::protocol::ServerMessage::Pong {
+        client_time_us: 1,
+        server_tick: 2,
+    });
+    assert_eq!(read_delta_snapshot(&other), None, "another message");
+    // Tick 1 padded with a zero group: postcard reads it, the in-place reader leaves it to postcard.
+    assert_eq!(read_delta_snapshot(&[28, 0x81, 0x00, 0, 0, 0]), None);
+}
+
+/// What `decode_server` makes of bytes that may be a delta snapshot.
+fn decoded_by_postcard(bytes: &[u8]) -> Option<(u64, u32, u64, Vec<u8>)> {
+    match crate::protocol::decode_server(bytes) {
+        Ok(crate::protocol::ServerMessage::DeltaSnapshot {
+            tick,
+            baseline_age,
+            input_lag,
+            delta,
+        }) => Some((tick, baseline_age, input_lag, delta)),
+        _ => None,
+    }
+}
+
+proptest! {
+    #[test]
+    fn whatever_the_in_place_reader_reads_postcard_reads_the_same(
+        tail in proptest::collection::vec(any::<u8>(), 0..40),
+        tick in any::<u64>(),
+        age in any::<u32>(),
+        lag in any::<u64>(),
+        delta in proptest::collection::vec(any::<u8>(), 0..20),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let arbitrary = [&[28u8][..], &tail].concat();
+        let mut written = Vec::new();
+        encode_delta_snapshot(&mut written, tick, age, lag, &delta);
+        let truncated = &written[..cut.index(written.len() + 1)];
+        for bytes in [&arbitrary[..], &written[..], truncated] {
+            let in_place = read_delta_snapshot(bytes)
+                .map(|read| (read.tick, read.baseline_age, read.input_lag, read.delta.to_vec()));
+            if in_place.is_some() {
+                prop_assert_eq!(&in_place, &decoded_by_postcard(bytes));
+            }
+        }
+        prop_assert_eq!(
+            read_delta_snapshot(&written).map(|read| read.delta),
+            Some(&delta[..])
+        );
+    }
+
+    #[test]
+    fn decoding_into_a_reused_buffer_gives_what_a_fresh_one_does(
+        first in proptest::collection::vec(any::<u8>(), 0..64),
+        second in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let mut reused = Vec::new();
+        for bytes in [&first, &second] {
+            let fresh = decode_delta(None, bytes, 64);
+            let into = decode_delta_into(None, bytes, 64, &mut reused);
+            prop_assert_eq!(fresh.as_ref().err().copied(), into.err());
+            if let Ok(fresh) = fresh {
+                prop_assert_eq!(&fresh, &reused);
+            }
+        }
     }
 }
