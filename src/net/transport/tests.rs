@@ -3,11 +3,14 @@
 use super::*;
 use crate::net::connections::UnreadChannels;
 use crate::net::unix_now;
-use arbiter_client::ArbiterClient;
 use arbiter_client::message_queue::MessageQueue;
 use arbiter_client::netcode::{ConnectToken, PrivateToken, random_bytes};
 use arbiter_client::token::user_data_for_player;
-use arbiter_components::protocol::{ClientChannel, ClientMessage, connection_config, protocol_id};
+use arbiter_client::{ArbiterClient, LinkConditioner};
+use arbiter_components::protocol::{
+    ClientChannel, ClientMessage, connection_config, decode_client, encode_delta,
+    encode_delta_snapshot, protocol_id,
+};
 use std::time::Instant;
 
 const KEY: [u8; 32] = [7; 32];
@@ -262,7 +265,7 @@ fn ping_round_trip(server: &mut GameServer, client: &mut ArbiterClient, client_t
             .connections()
             .take_messages(CLIENT_ID, ClientChannel::Command, &mut messages);
         for bytes in messages {
-            let ping = arbiter_components::protocol::decode_client(&bytes, 1_024);
+            let ping = decode_client(&bytes, 1_024);
             assert!(matches!(ping, Ok(ClientMessage::Ping { .. })), "{ping:?}");
             server.send(
                 CLIENT_ID,
@@ -361,4 +364,52 @@ fn a_tick_s_receive_budget_covers_what_was_read_before_it() {
     server.receive(FRAME, 4);
     server.read_between_ticks(Instant::now() + Duration::from_millis(50), 4);
     assert_eq!(server.tally.packets, 2, "what was left");
+}
+
+/// Sends the client a snapshot of `tick` each frame for `frames` frames, as the tick does, and
+/// takes its acknowledgements as the receive step does; the server's round trip after them.
+fn round_trip_after(
+    server: &mut GameServer,
+    client: &mut ArbiterClient,
+    ticks: std::ops::Range<u64>,
+) -> f64 {
+    let mut nobody = Vec::new();
+    encode_delta(None, &[], &mut nobody);
+    let mut acknowledgements = MessageQueue::default();
+    for tick in ticks {
+        server.connections().snapshot_sent(tick);
+        server.send_unreliable(CLIENT_ID, |out| {
+            encode_delta_snapshot(out, tick, 0, 0, &nobody);
+        });
+        frame(server, client);
+        unread_channels(server);
+        server
+            .connections()
+            .take_messages_outside_renet(CLIENT_ID, &mut acknowledgements);
+        for bytes in acknowledgements.iter() {
+            if let Ok(ClientMessage::AckSnapshot { tick }) = decode_client(bytes, 64) {
+                server.connections().snapshot_acknowledged(CLIENT_ID, tick);
+            }
+        }
+    }
+    server.connections().rtt(CLIENT_ID)
+}
+
+#[test]
+fn the_round_trip_the_server_measures_from_snapshot_acknowledgements_follows_the_link() {
+    let (mut server, mut client) = quiet_connection();
+    let direct = round_trip_after(&mut server, &mut client, 1..40);
+    assert!(direct < 0.05, "a link of no delay: {direct} s");
+    // 48 ms each way: three frames there, three back, give or take the frame each side waits.
+    client.set_link(Some(LinkConditioner::new(
+        Duration::from_millis(48),
+        Duration::ZERO,
+        0.0,
+        7,
+    )));
+    let delayed = round_trip_after(&mut server, &mut client, 40..140);
+    assert!(
+        (delayed - direct - 0.096).abs() <= 0.02,
+        "96 ms more than without the link: {direct} s, then {delayed} s"
+    );
 }
