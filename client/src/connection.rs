@@ -203,15 +203,16 @@ impl ArbiterClient {
         } else if self.netcode.is_connecting() {
             self.renet.set_connecting();
         }
-        for channel in ServerChannel::ALL.into_iter().filter(|_| self.renet_fed) {
-            while let Some(bytes) = self.renet.receive_message(channel) {
-                self.pace.arrived(channel.into());
-                if !take_in(&bytes, &mut self.snapshots, &mut self.received, false) {
-                    self.malformed_received += 1;
+        if std::mem::take(&mut self.renet_fed) {
+            for channel in ServerChannel::ALL {
+                while let Some(bytes) = self.renet.receive_message(channel) {
+                    self.pace.arrived(channel.into());
+                    if !take_in(&bytes, &mut self.snapshots, &mut self.received, false) {
+                        self.malformed_received += 1;
+                    }
                 }
             }
         }
-        self.renet_fed = false;
         match self.fleet.observe(&self.received[arrived_before..]) {
             Some(next_server) => self.move_to(next_server),
             None => Ok(()),

@@ -71,12 +71,13 @@ pub(super) fn receive_client_messages(
         };
         let ignored = server.is_kicked(client_id) || handed_off;
         for channel in ClientChannel::ALL {
-            let mut dropped = 0;
-            if channel == ClientChannel::Input && channels.has_outside_renet() {
-                dropped = server
+            let dropped = if channel == ClientChannel::Input && channels.has_outside_renet() {
+                server
                     .connections()
-                    .take_messages_outside_renet(client_id, &mut outside_renet);
-            }
+                    .take_messages_outside_renet(client_id, &mut outside_renet)
+            } else {
+                0
+            };
             if channels.has(channel) {
                 server
                     .connections()

@@ -1,7 +1,8 @@
 //! The game socket: netcode (connect tokens, encryption) under renet (channels, reliability) and
-//! the messages that bypass renet (inputs, snapshots), driven from the tick. Reading is bounded per tick, so a flood delays packets instead of the tick;
-//! most of it happens between ticks, and the tick's datagrams are sent by a thread of their own, so
-//! neither reading nor sending makes the tick longer than it must be.
+//! the messages that bypass renet (inputs, snapshots), driven from the tick. Reading is bounded
+//! per tick, so a flood delays packets instead of the tick; most of it happens between ticks, and
+//! the tick's datagrams are sent by a thread of their own, so neither reading nor sending makes
+//! the tick longer than it must be.
 
 use super::connections::Connections;
 use super::netcode::{NetcodeConfig, NetcodeServer, Received};
@@ -330,12 +331,7 @@ impl GameServer {
             let packets = match renet_client {
                 Some((renet_id, must_send)) if renet_id == client_id => {
                     renet_next += 1;
-                    match self.connections.get_packets_to_send(client_id) {
-                        Ok(packets) if must_send || !acks_only(packets.iter().map(|p| &p[..])) => {
-                            packets
-                        }
-                        _ => Vec::new(),
-                    }
+                    renet_packets(&mut self.connections, client_id, must_send)
                 }
                 _ => Vec::new(),
             };
@@ -398,6 +394,15 @@ impl GameServer {
     pub fn wait_until_sent(&mut self) {
         self.hand_over();
         self.send_thread.wait_until_sent();
+    }
+}
+
+/// renet's packets for the client this tick: none when it has no connection, or when they are
+/// only acks and it need not be answered (`must_send` false: it only awaits an ack).
+fn renet_packets(connections: &mut Connections, client_id: u64, must_send: bool) -> Vec<Vec<u8>> {
+    match connections.get_packets_to_send(client_id) {
+        Ok(packets) if must_send || !acks_only(packets.iter().map(|packet| &packet[..])) => packets,
+        _ => Vec::new(),
     }
 }
 

@@ -245,13 +245,13 @@ pub struct DeltaSnapshotRef<'a> {
 /// varint padded with zero groups): the caller decodes those the ordinary way.
 pub fn read_delta_snapshot(bytes: &[u8]) -> Option<DeltaSnapshotRef<'_>> {
     let mut reader = Reader(bytes);
-    if reader.shortest_varint(1)? != DELTA_SNAPSHOT_VARIANT {
+    if reader.varint_within(1).ok()? != DELTA_SNAPSHOT_VARIANT {
         return None;
     }
-    let tick = reader.shortest_varint(10)?;
-    let baseline_age = u32::try_from(reader.shortest_varint(5)?).ok()?;
-    let input_lag = reader.shortest_varint(10)?;
-    let len = reader.shortest_varint(10)?;
+    let tick = reader.varint().ok()?;
+    let baseline_age = u32::try_from(reader.varint_within(5).ok()?).ok()?;
+    let input_lag = reader.varint().ok()?;
+    let len = reader.varint().ok()?;
     (usize::try_from(len).ok()? == reader.0.len()).then_some(DeltaSnapshotRef {
         tick,
         baseline_age,
@@ -363,35 +363,30 @@ impl Reader<'_> {
         Ok(*first)
     }
 
-    /// A varint of at most `max_bytes` written as [`write_varint`] writes it (no trailing zero
-    /// group, nothing past 64 bits); none otherwise.
-    fn shortest_varint(&mut self, max_bytes: u32) -> Option<u64> {
+    /// A varint of at most `max_bytes`, in the shortest form ([`write_varint`]'s): a last group
+    /// of zero after the first, or bits past 64, are [`DeltaError::Varint`].
+    fn varint_within(&mut self, max_bytes: u32) -> Result<u64, DeltaError> {
         let mut value = 0u64;
         for index in 0..max_bytes.min(10) {
-            let byte = self.byte().ok()?;
-            let bits = u64::from(byte & 0x7f);
-            let shift = 7 * index;
+            let byte = self.byte()?;
+            let (bits, shift) = (u64::from(byte & 0x7f), 7 * index);
             if shift == 63 && bits > 1 {
-                return None;
+                return Err(DeltaError::Varint);
             }
             value |= bits << shift;
             if byte & 0x80 == 0 {
-                return (index == 0 || byte != 0).then_some(value);
-            }
-        }
-        None
-    }
-
-    fn varint(&mut self) -> Result<u64, DeltaError> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = self.byte()?;
-            value |= u64::from(byte & 0x7f) << shift;
-            if byte & 0x80 == 0 {
-                return Ok(value);
+                return if index > 0 && byte == 0 {
+                    Err(DeltaError::Varint)
+                } else {
+                    Ok(value)
+                };
             }
         }
         Err(DeltaError::Varint)
+    }
+
+    fn varint(&mut self) -> Result<u64, DeltaError> {
+        self.varint_within(10)
     }
 }
 

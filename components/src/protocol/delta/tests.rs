@@ -97,6 +97,13 @@ fn a_delta_without_its_baseline_or_cut_short_is_refused() {
     let mut full = Vec::new();
     encode_delta(None, &quantised(&[state(1, 0.0), state(2, 0.0)]), &mut full);
     assert_eq!(decode_delta(None, &full, 1), Err(DeltaError::TooMany));
+    // A player count of 2 padded with a zero group, and one past 64 bits: not the shortest form.
+    let padded = [&[0x00, 0x82, 0x00][..], &full[2..]].concat();
+    assert_eq!(decode_delta(None, &padded, 256), Err(DeltaError::Varint));
+    let too_wide = [
+        0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x02,
+    ];
+    assert_eq!(decode_delta(None, &too_wide, 256), Err(DeltaError::Varint));
 }
 
 fn arbitrary_state() -> impl Strategy<Value = QuantisedState> {
