@@ -91,6 +91,6 @@ fn first_clear_hit(
         .iter()
         .filter_map(|opponent| Some((opponent, hitbox_distance(eye, direction, feet(opponent))?)))
         .min_by(|left, right| left.1.total_cmp(&right.1))?;
-    (distance <= range_m && map.first_wall(eye, eye + direction * distance).is_none())
+    (distance <= range_m && map.line_of_sight(eye, eye + direction * distance))
         .then_some(opponent.player_id)
 }

@@ -157,6 +157,9 @@ pub(super) struct Bot {
     /// On a fleet's game server for a placed match (it does not queue there).
     placed: bool,
     done: bool,
+    /// A frame's messages, read out of the client before the bot reacts to them: the buffer kept
+    /// from frame to frame.
+    inbox: Vec<ServerMessage>,
     pub(super) stats: BotStats,
 }
 
@@ -191,6 +194,7 @@ impl Bot {
             welcomed: false,
             placed: false,
             done: false,
+            inbox: Vec::new(),
             stats: BotStats::default(),
         }
     }
@@ -219,10 +223,12 @@ impl Bot {
             self.stats.fallbacks = self.client.fallbacks_used();
             self.moved(false);
         }
-        let messages: Vec<_> = self.client.receive().collect();
-        for message in messages {
+        let mut inbox = std::mem::take(&mut self.inbox);
+        inbox.extend(self.client.receive());
+        for message in inbox.drain(..) {
             self.observe(message, now_us);
         }
+        self.inbox = inbox;
         if !self.client.is_connected() {
             return;
         }

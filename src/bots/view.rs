@@ -108,10 +108,17 @@ impl MatchView {
         }
     }
 
-    /// Where the snapshot of `tick` is, or would go.
+    /// Where the snapshot of `tick` is, or would go. Nearly always the newest, or one newer: those
+    /// are answered from the back alone (a search touches cold memory for every bot of a swarm).
     fn index_of(&self, tick: u64) -> Result<usize, usize> {
-        self.snapshots
-            .binary_search_by_key(&tick, |(held, _)| *held)
+        let len = self.snapshots.len();
+        match self.newest_tick() {
+            Some(newest) if tick > newest => Err(len),
+            Some(newest) if tick == newest => Ok(len - 1),
+            _ => self
+                .snapshots
+                .binary_search_by_key(&tick, |(held, _)| *held),
+        }
     }
 
     pub(super) fn newest_tick(&self) -> Option<u64> {
