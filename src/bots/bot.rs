@@ -455,10 +455,13 @@ impl Bot {
 
     /// Fires when the behaviour says so, claiming the tick it "saw".
     fn maybe_fire(&mut self, now_us: u64) {
-        let Some(map_name) = self.view.map.clone() else {
-            return;
-        };
-        let Some(map) = self.arsenal.maps.get(&map_name).cloned() else {
+        let Some(map) = self
+            .view
+            .map
+            .as_ref()
+            .and_then(|name| self.arsenal.maps.get(name))
+            .cloned()
+        else {
             return;
         };
         let Some(newest) = self.view.newest_tick() else {

@@ -125,10 +125,15 @@ impl MatchView {
         self.snapshots.back().map(|(tick, _)| *tick)
     }
 
-    /// The newest snapshot at or before `tick`, with its tick.
+    /// The newest snapshot at or before `tick`, with its tick. Looked for from the newest: bots ask
+    /// for the newest or one an interpolation delay behind it, a few entries from the back, and
+    /// reading those in a row touches less cold memory than a binary search's jumps.
     pub(super) fn at_or_before(&self, tick: u64) -> Option<(u64, &[EntityState])> {
-        let after = self.snapshots.partition_point(|(held, _)| *held <= tick);
-        let (tick, entities) = self.snapshots.get(after.checked_sub(1)?)?;
+        let (tick, entities) = self
+            .snapshots
+            .iter()
+            .rev()
+            .find(|(held, _)| *held <= tick)?;
         Some((*tick, entities.as_slice()))
     }
 
