@@ -332,13 +332,13 @@ mod tests {
 
     proptest! {
         /// The early-ending search answers as the search for the nearest wall does, on maps of
-        /// many walls, for segments of any length and direction (vertical and axis-parallel ones
-        /// included: their direction has zero components).
+        /// many walls, for segments of any length and direction (vertical, axis-parallel and
+        /// zero-length ones included: their direction has zero components).
         #[test]
         fn line_of_sight_is_exactly_no_first_wall(
             // Walls clear of the spawns at x = ±32.
             walls in proptest::collection::vec((point(23.0), (0.2f32..8.0, 0.2f32..6.0, 0.2f32..8.0)), 1..60),
-            segments in proptest::collection::vec((point(30.0), point(30.0), 0u8..4), 1..64),
+            segments in proptest::collection::vec((point(30.0), point(30.0), 0u8..5), 1..64),
         ) {
             let walls: Vec<(Vec3, Vec3)> = walls
                 .into_iter()
@@ -346,10 +346,11 @@ mod tests {
                 .collect();
             let map = test_map("random", 40.0, &walls);
             for (from, to, flatten) in segments {
-                // Some segments level or straight up: zero components in the direction.
+                // Some segments level, straight up or a point: zero components in the direction.
                 let to = match flatten {
                     0 => Vec3::new(to.x, from.y, to.z),
                     1 => Vec3::new(from.x, to.y, from.z),
+                    2 => from,
                     _ => to,
                 };
                 prop_assert_eq!(
