@@ -108,32 +108,30 @@ impl MatchView {
         }
     }
 
-    /// Where the snapshot of `tick` is, or would go. Nearly always the newest, or one newer: those
-    /// are answered from the back alone (a search touches cold memory for every bot of a swarm).
+    /// Where the snapshot of `tick` is, or would go.
     fn index_of(&self, tick: u64) -> Result<usize, usize> {
-        let len = self.snapshots.len();
-        match self.newest_tick() {
-            Some(newest) if tick > newest => Err(len),
-            Some(newest) if tick == newest => Ok(len - 1),
-            _ => self
-                .snapshots
-                .binary_search_by_key(&tick, |(held, _)| *held),
+        match self.newest_at_or_before(tick) {
+            Some(index) if self.snapshots[index].0 == tick => Ok(index),
+            Some(index) => Err(index + 1),
+            None => Err(0),
         }
+    }
+
+    /// Where the newest snapshot at or before `tick` is. Looked for from the newest: snapshots
+    /// arrive nearly in order and bots ask for the newest or one an interpolation delay behind
+    /// it, a few entries from the back; reading those in a row touches less cold memory than a
+    /// binary search's jumps (this runs for every bot of a swarm on every frame).
+    fn newest_at_or_before(&self, tick: u64) -> Option<usize> {
+        self.snapshots.iter().rposition(|(held, _)| *held <= tick)
     }
 
     pub(super) fn newest_tick(&self) -> Option<u64> {
         self.snapshots.back().map(|(tick, _)| *tick)
     }
 
-    /// The newest snapshot at or before `tick`, with its tick. Looked for from the newest: bots ask
-    /// for the newest or one an interpolation delay behind it, a few entries from the back, and
-    /// reading those in a row touches less cold memory than a binary search's jumps.
+    /// The newest snapshot at or before `tick`, with its tick.
     pub(super) fn at_or_before(&self, tick: u64) -> Option<(u64, &[EntityState])> {
-        let (tick, entities) = self
-            .snapshots
-            .iter()
-            .rev()
-            .find(|(held, _)| *held <= tick)?;
+        let (tick, entities) = &self.snapshots[self.newest_at_or_before(tick)?];
         Some((*tick, entities.as_slice()))
     }
 

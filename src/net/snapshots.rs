@@ -170,10 +170,6 @@ pub(super) fn send_snapshots(
         let Some(history) = groups.get(&group) else {
             continue;
         };
-        if server.is_kicked(session.client_id) {
-            // Its connection is closing: nothing more goes to it.
-            continue;
-        }
         let base = baseline
             .acked
             .and_then(|acked| history.baseline(acked).map(|states| (acked, states)));
