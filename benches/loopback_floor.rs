@@ -7,6 +7,10 @@
 //! ones measured in steady play (BENCHMARKS.md). The server's figure from the load script, minus
 //! this, is what Arbiter itself costs per client per tick.
 //!
+//! The same tick timed on the clients' side instead is the floor of a bot process: per bot frame,
+//! one `send` (delivered into the server's socket), the read of its snapshot and the empty read
+//! that tells it nothing more waits, as `arbiter bots` does for each bot.
+//!
 //! `cargo bench --bench loopback_floor`
 
 use criterion::{Criterion, Throughput};
@@ -19,6 +23,13 @@ const CLIENTS: usize = 1000;
 const INPUT_BYTES: usize = 52;
 /// The server's datagram to a client in steady play: a delta snapshot, encrypted.
 const SNAPSHOT_BYTES: usize = 66;
+
+/// Whose work a tick times.
+#[derive(Clone, Copy)]
+enum Side {
+    Server,
+    Clients,
+}
 
 struct Loopback {
     server: UdpSocket,
@@ -57,13 +68,15 @@ impl Loopback {
         }
     }
 
-    /// One tick: the clients send (not timed), the server reads all and answers each (timed), the
-    /// clients read their answers (not timed). The time the server took.
-    fn tick(&mut self) -> Duration {
+    /// One tick: the clients send, the server reads all and answers each, the clients read their
+    /// answers. The time `side` took.
+    fn tick(&mut self, side: Side) -> Duration {
         let input = [7u8; INPUT_BYTES];
+        let clients_started = Instant::now();
         for client in &self.clients {
             client.send(&input).expect("sent");
         }
+        let mut clients_took = clients_started.elapsed();
         let snapshot = [9u8; SNAPSHOT_BYTES];
         self.senders.clear();
         let started = Instant::now();
@@ -83,10 +96,20 @@ impl Loopback {
             CLIENTS,
             "every client's datagram arrived"
         );
+        let clients_started = Instant::now();
         for client in &self.clients {
             client.recv(&mut self.buffer).expect("its snapshot arrived");
+            let nothing_more = client.recv(&mut self.buffer);
+            assert!(
+                nothing_more.is_err_and(|error| error.kind() == std::io::ErrorKind::WouldBlock),
+                "one datagram per client"
+            );
         }
-        took
+        clients_took += clients_started.elapsed();
+        match side {
+            Side::Server => took,
+            Side::Clients => clients_took,
+        }
     }
 }
 
@@ -96,9 +119,14 @@ fn main() {
     group.throughput(Throughput::Elements(CLIENTS as u64));
     group.sample_size(30);
     let mut loopback = Loopback::new();
-    group.bench_function("1000_clients_one_datagram_each_way", |bencher| {
-        bencher.iter_custom(|ticks| (0..ticks).map(|_| loopback.tick()).sum());
-    });
+    for (name, side) in [
+        ("1000_clients_one_datagram_each_way", Side::Server),
+        ("1000_clients_one_datagram_each_way_client_side", Side::Clients),
+    ] {
+        group.bench_function(name, |bencher| {
+            bencher.iter_custom(|ticks| (0..ticks).map(|_| loopback.tick(side)).sum());
+        });
+    }
     group.finish();
     criterion.final_summary();
 }
