@@ -121,7 +121,10 @@ fn main() {
     let mut loopback = Loopback::new();
     for (name, side) in [
         ("1000_clients_one_datagram_each_way", Side::Server),
-        ("1000_clients_one_datagram_each_way_client_side", Side::Clients),
+        (
+            "1000_clients_one_datagram_each_way_client_side",
+            Side::Clients,
+        ),
     ] {
         group.bench_function(name, |bencher| {
             bencher.iter_custom(|ticks| (0..ticks).map(|_| loopback.tick(side)).sum());
