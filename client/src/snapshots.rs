@@ -4,11 +4,9 @@
 use arbiter_components::protocol::{
     DeltaError, DeltaSnapshotRef, QuantisedState, ServerMessage, decode_delta_into,
 };
-use std::collections::VecDeque;
-
-/// Snapshots kept as baselines: twice what the server keeps, so any baseline the server may still
-/// use is here.
-const HISTORY: usize = 64;
+/// Ticks of snapshots kept as baselines: twice what the server keeps, so any baseline the server
+/// may still use is here.
+const HISTORY: u64 = 64;
 /// The most players one snapshot may name (a bound on what a hostile server makes us allocate).
 const MAX_PLAYERS: usize = 1024;
 
@@ -23,8 +21,11 @@ pub enum SnapshotError {
 
 #[derive(Debug, Default)]
 pub(crate) struct SnapshotHistory {
-    snapshots: VecDeque<(u64, Vec<QuantisedState>)>,
-    /// The memory of the last snapshot dropped from the history, for the next one to decode into.
+    /// The snapshot of tick `t` in slot `t % HISTORY`, with the tick it holds: a baseline is found
+    /// in one slot, not by a walk (a bot process does this for thousands of clients a frame, each
+    /// one's history cold). Empty until the first snapshot.
+    snapshots: Vec<(u64, Vec<QuantisedState>)>,
+    /// The memory of the last snapshot replaced in the history, for the next one to decode into.
     spare: Vec<QuantisedState>,
     newest: Option<u64>,
     acknowledged: Option<u64>,
@@ -68,26 +69,26 @@ impl SnapshotHistory {
             0 => None,
             age => {
                 let at = tick.saturating_sub(u64::from(age));
-                // From the newest: a baseline is a round trip old, the history a second long.
-                let found = self.snapshots.iter().rev().find(|(held, _)| *held == at);
-                Some(
-                    found
-                        .ok_or(SnapshotError::MissingBaseline(at))?
-                        .1
-                        .as_slice(),
-                )
+                let found = held(&self.snapshots, self.newest, at);
+                Some(found.ok_or(SnapshotError::MissingBaseline(at))?)
             }
         };
         let mut states = std::mem::take(&mut self.spare);
         decode_delta_into(baseline, delta, MAX_PLAYERS, &mut states)?;
         let entities = states.iter().map(QuantisedState::to_state).collect();
-        if self.snapshots.len() >= HISTORY
-            && let Some((_, oldest)) = self.snapshots.pop_front()
-        {
-            self.spare = oldest;
+        let newest = self.newest.map_or(tick, |newest| newest.max(tick));
+        self.newest = Some(newest);
+        // One a whole history behind the newest is handed over but not kept.
+        if tick.saturating_add(HISTORY) > newest {
+            if self.snapshots.is_empty() {
+                self.snapshots = (0..HISTORY).map(|_| (u64::MAX, Vec::new())).collect();
+            }
+            // The memory of the snapshot a lap older is reused for the next one.
+            let (_, replaced) = std::mem::replace(&mut self.snapshots[slot(tick)], (tick, states));
+            self.spare = replaced;
+        } else {
+            self.spare = states;
         }
-        self.snapshots.push_back((tick, states));
-        self.newest = Some(self.newest.map_or(tick, |newest| newest.max(tick)));
         Ok(ServerMessage::Snapshot {
             tick,
             ack_input_tick: tick.saturating_sub(input_lag),
@@ -103,5 +104,88 @@ impl SnapshotHistory {
         }
         self.acknowledged = Some(newest);
         Some(newest)
+    }
+}
+
+/// Where the snapshot of `tick` is kept.
+fn slot(tick: u64) -> usize {
+    (tick % HISTORY) as usize
+}
+
+/// The snapshot of `tick` in `snapshots`, if its slot holds it and it is less than a history
+/// behind the `newest`.
+fn held(
+    snapshots: &[(u64, Vec<QuantisedState>)],
+    newest: Option<u64>,
+    tick: u64,
+) -> Option<&[QuantisedState]> {
+    let newest = newest?;
+    let (held, states) = snapshots.get(slot(tick))?;
+    (*held == tick && tick.saturating_add(HISTORY) > newest).then_some(states.as_slice())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arbiter_components::protocol::encode_delta;
+
+    /// Player 1 standing at `x` centimetres.
+    fn states(x: i32) -> Vec<QuantisedState> {
+        vec![QuantisedState {
+            player_id: 1,
+            position: [x, 0, 0],
+            health: 100,
+            ..QuantisedState::default()
+        }]
+    }
+
+    /// Reconstructs the snapshot of `tick` (player 1 at `tick` cm), encoded against the one
+    /// `baseline_age` ticks older; where it puts player 1, in centimetres.
+    fn take(
+        history: &mut SnapshotHistory,
+        tick: u64,
+        baseline_age: u32,
+    ) -> Result<i64, SnapshotError> {
+        let baseline = (baseline_age > 0).then(|| states((tick - u64::from(baseline_age)) as i32));
+        let mut delta = Vec::new();
+        encode_delta(baseline.as_deref(), &states(tick as i32), &mut delta);
+        let message = history.reconstruct_delta(DeltaSnapshotRef {
+            tick,
+            baseline_age,
+            input_lag: 0,
+            delta: &delta,
+        })?;
+        match message {
+            ServerMessage::Snapshot { entities, .. } => {
+                Ok((entities[0].position[0] * 100.0).round() as i64)
+            }
+            other => panic!("not a snapshot: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn baselines_are_found_whatever_order_snapshots_arrive_in_and_not_once_a_history_behind() {
+        let mut history = SnapshotHistory::default();
+        assert_eq!(take(&mut history, 100, 0), Ok(100));
+        assert_eq!(take(&mut history, 103, 3), Ok(103));
+        // Late: 101 on 100, then 102 on 101.
+        assert_eq!(take(&mut history, 101, 1), Ok(101));
+        assert_eq!(take(&mut history, 102, 1), Ok(102));
+        assert_eq!(history.take_acknowledgement(), Some(103));
+        assert_eq!(take(&mut history, 104, 2), Ok(104));
+        // 164 shares 100's slot: once it is the newest, 100 is a history behind and gone, and 101
+        // still held.
+        assert_eq!(take(&mut history, 164, 63), Ok(164));
+        assert_eq!(
+            take(&mut history, 165, 65),
+            Err(SnapshotError::MissingBaseline(100))
+        );
+        assert_eq!(take(&mut history, 165, 64), Ok(165));
+        // Too old to keep, still handed over; it does not take 102's slot from 166's baseline.
+        assert_eq!(take(&mut history, 38, 0), Ok(38));
+        assert_eq!(take(&mut history, 166, 64), Ok(166));
+        // A tick at the end of time is no overflow.
+        assert_eq!(take(&mut history, u64::MAX, 0).map(|_| ()), Ok(()));
+        assert_eq!(history.take_acknowledgement(), Some(u64::MAX));
     }
 }

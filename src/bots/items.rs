@@ -18,6 +18,9 @@ pub(super) struct BotItems {
     pub(super) owned: OwnedItems,
     /// The shop offer of the weapon the bot wants in its secondary slot.
     wanted: Option<Offer>,
+    /// The wanted weapon is equipped, as of the last inventory message (asked every frame: the
+    /// inventory's trees are cold memory by then).
+    wanted_equipped: bool,
     /// A request is on its way: wait for its answer before asking again.
     waiting: bool,
     hacker: bool,
@@ -66,6 +69,7 @@ impl BotItems {
         Self {
             owned: OwnedItems::default(),
             wanted: wanted.cloned(),
+            wanted_equipped: false,
             waiting: false,
             hacker: behavior == Behavior::Itemhack,
             consumables: catalog
@@ -82,6 +86,10 @@ impl BotItems {
     pub(super) fn observe(&mut self, message: &ServerMessage) -> Option<String> {
         if self.owned.observe(message) {
             self.waiting = false;
+            self.wanted_equipped = self
+                .wanted
+                .as_ref()
+                .is_some_and(|wanted| self.owned.has_equipped(&wanted.item));
         }
         match message {
             ServerMessage::ItemRefused(refusal) => {
@@ -96,7 +104,7 @@ impl BotItems {
     /// else the kit's.
     pub(super) fn firing(&self) -> Option<&str> {
         let wanted = self.wanted.as_ref()?;
-        (self.hacker || self.owned.has_equipped(&wanted.item)).then_some(wanted.item.as_str())
+        (self.hacker || self.wanted_equipped).then_some(wanted.item.as_str())
     }
 
     /// The requests to send this frame; an item hacker forges them in matches, slowly enough to
@@ -115,7 +123,7 @@ impl BotItems {
         let Some(wanted) = &self.wanted else {
             return Vec::new();
         };
-        if self.waiting || self.owned.has_equipped(&wanted.item) {
+        if self.waiting || self.wanted_equipped {
             return Vec::new();
         }
         let request = match self.owned.instance_of(&wanted.item) {

@@ -4,10 +4,11 @@ use arbiter_client::protocol::EntityState;
 use arbiter_systems::map::MapGeometry;
 use arbiter_systems::shots::{CHEST_HEIGHT_M, EYE_HEIGHT_M};
 use bevy_math::Vec3;
-use std::collections::{BTreeMap, VecDeque};
 
 /// Snapshots older than this many ticks behind the newest are forgotten (a second at 64 Hz).
 const KEPT_TICKS: u64 = 64;
+/// A slot that holds no snapshot: no tick is this one.
+const EMPTY: u64 = u64::MAX;
 
 #[derive(Debug, Default)]
 pub(super) struct MatchView {
@@ -15,13 +16,14 @@ pub(super) struct MatchView {
     pub(super) map: Option<String>,
     /// Player ids of the opposing team.
     pub(super) opponents: Vec<u64>,
-    /// By tick, oldest first: snapshots arrive nearly in order, so most land at the back, and a
-    /// search is a binary one over one contiguous run (a tree's nodes were cache misses for every
-    /// bot of a swarm on every frame).
-    snapshots: VecDeque<(u64, Vec<EntityState>)>,
+    /// The snapshot of tick `t` in slot `t % KEPT_TICKS`, with the tick it holds: finding a tick
+    /// reads one slot, where a walk along a queue read several (each bot's is cold memory on
+    /// every frame, and a bot process drives thousands). Empty until the first snapshot.
+    snapshots: Vec<(u64, Vec<EntityState>)>,
+    newest: Option<u64>,
     /// Opponents in sight (chest in line of sight) in every snapshot since the tick held, as far
-    /// as the snapshots that arrived tell.
-    in_sight: BTreeMap<u64, u64>,
+    /// as the snapshots that arrived tell. A handful of pairs: one or two cache lines to scan.
+    in_sight: Vec<(u64, u64)>,
     /// The newest snapshot sight was tracked on (older ones arriving late are not).
     sight_tick: u64,
 }
@@ -44,6 +46,7 @@ impl MatchView {
     pub(super) fn moved(&mut self) {
         self.leave();
         self.snapshots.clear();
+        self.newest = None;
         self.sight_tick = 0;
     }
 
@@ -53,10 +56,9 @@ impl MatchView {
             return;
         }
         self.sight_tick = tick;
-        let Ok(index) = self.index_of(tick) else {
+        let Some(entities) = held(&self.snapshots, self.newest, tick) else {
             return;
         };
-        let entities = &self.snapshots[index].1;
         let eye = entities
             .iter()
             .find(|entity| entity.player_id == self.me && entity.alive)
@@ -72,10 +74,13 @@ impl MatchView {
                         )
                 })
             });
-            if seen {
-                self.in_sight.entry(*opponent).or_insert(tick);
-            } else {
-                self.in_sight.remove(opponent);
+            let since = self.in_sight.iter().position(|(held, _)| held == opponent);
+            match (seen, since) {
+                (true, None) => self.in_sight.push((*opponent, tick)),
+                (false, Some(index)) => {
+                    self.in_sight.swap_remove(index);
+                }
+                _ => {}
             }
         }
     }
@@ -83,56 +88,41 @@ impl MatchView {
     /// Whether `player` has been in sight since `tick` or earlier.
     pub(super) fn in_sight_since(&self, player: u64, tick: u64) -> bool {
         self.in_sight
-            .get(&player)
-            .is_some_and(|since| *since <= tick)
+            .iter()
+            .any(|(held, since)| *held == player && *since <= tick)
     }
 
-    /// Keeps the snapshot of `tick` and forgets those more than [`KEPT_TICKS`] behind the newest,
-    /// from the oldest (this runs for every bot on every snapshot, and a bot process drives
-    /// thousands).
+    /// Keeps the snapshot of `tick`, unless it is [`KEPT_TICKS`] or more behind the newest; a
+    /// snapshot that far behind the newest is forgotten.
     pub(super) fn record(&mut self, tick: u64, entities: Vec<EntityState>) {
-        match self.index_of(tick) {
-            Ok(index) => self.snapshots[index].1 = entities,
-            Err(index) => self.snapshots.insert(index, (tick, entities)),
+        let newest = self.newest.map_or(tick, |newest| newest.max(tick));
+        if tick.saturating_add(KEPT_TICKS) <= newest {
+            return;
         }
-        let oldest_kept = self
-            .newest_tick()
-            .unwrap_or(tick)
-            .saturating_sub(KEPT_TICKS);
-        while self
-            .snapshots
-            .front()
-            .is_some_and(|(oldest, _)| *oldest < oldest_kept)
-        {
-            self.snapshots.pop_front();
+        if self.snapshots.is_empty() {
+            self.snapshots = (0..KEPT_TICKS).map(|_| (EMPTY, Vec::new())).collect();
         }
+        self.snapshots[slot(tick)] = (tick, entities);
+        self.newest = Some(newest);
     }
 
-    /// Where the snapshot of `tick` is, or would go.
-    fn index_of(&self, tick: u64) -> Result<usize, usize> {
-        match self.newest_at_or_before(tick) {
-            Some(index) if self.snapshots[index].0 == tick => Ok(index),
-            Some(index) => Err(index + 1),
-            None => Err(0),
-        }
-    }
-
-    /// Where the newest snapshot at or before `tick` is. Looked for from the newest: snapshots
-    /// arrive nearly in order and bots ask for the newest or one an interpolation delay behind
-    /// it, a few entries from the back; reading those in a row touches less cold memory than a
-    /// binary search's jumps (this runs for every bot of a swarm on every frame).
-    fn newest_at_or_before(&self, tick: u64) -> Option<usize> {
-        self.snapshots.iter().rposition(|(held, _)| *held <= tick)
+    /// The snapshot of `tick`, if it is held.
+    fn at(&self, tick: u64) -> Option<&[EntityState]> {
+        held(&self.snapshots, self.newest, tick)
     }
 
     pub(super) fn newest_tick(&self) -> Option<u64> {
-        self.snapshots.back().map(|(tick, _)| *tick)
+        self.newest
     }
 
-    /// The newest snapshot at or before `tick`, with its tick.
+    /// The newest snapshot at or before `tick`, with its tick. Bots ask for the newest or one an
+    /// interpolation delay behind it: the first slot looked at holds it unless a datagram was lost.
     pub(super) fn at_or_before(&self, tick: u64) -> Option<(u64, &[EntityState])> {
-        let (tick, entities) = &self.snapshots[self.newest_at_or_before(tick)?];
-        Some((*tick, entities.as_slice()))
+        let newest = self.newest?;
+        let oldest = newest.saturating_sub(KEPT_TICKS - 1);
+        (oldest..=tick.min(newest))
+            .rev()
+            .find_map(|held| self.at(held).map(|entities| (held, entities)))
     }
 
     /// The bot itself in a snapshot.
@@ -149,6 +139,24 @@ impl MatchView {
             .iter()
             .filter(|entity| entity.alive && self.opponents.contains(&entity.player_id))
     }
+}
+
+/// Where the snapshot of `tick` is kept.
+fn slot(tick: u64) -> usize {
+    (tick % KEPT_TICKS) as usize
+}
+
+/// The snapshot of `tick` in `snapshots`, if its slot holds it and it is within [`KEPT_TICKS`]
+/// of the `newest`.
+fn held(
+    snapshots: &[(u64, Vec<EntityState>)],
+    newest: Option<u64>,
+    tick: u64,
+) -> Option<&[EntityState]> {
+    let newest = newest?;
+    let (held, entities) = snapshots.get(slot(tick))?;
+    (*held == tick && tick <= newest && tick.saturating_add(KEPT_TICKS) > newest)
+        .then_some(entities)
 }
 
 #[cfg(test)]
@@ -169,7 +177,14 @@ mod tests {
 
     impl MatchView {
         fn ticks(&self) -> Vec<u64> {
-            self.snapshots.iter().map(|(tick, _)| *tick).collect()
+            let mut ticks: Vec<u64> = self
+                .snapshots
+                .iter()
+                .map(|(tick, _)| *tick)
+                .filter(|tick| self.at(*tick).is_some())
+                .collect();
+            ticks.sort_unstable();
+            ticks
         }
     }
 
@@ -220,6 +235,25 @@ mod tests {
         view.record(3, face_to_face());
         view.track_sight(3, &map);
         assert!(view.in_sight_since(2, 3));
+    }
+
+    #[test]
+    fn a_lost_snapshot_is_passed_over_and_a_slot_a_lap_old_is_not_taken_for_it() {
+        let mut view = MatchView::default();
+        for tick in [10, 70, 72] {
+            view.record(tick, snapshot(tick));
+        }
+        // 71 was lost: the newest at or before it is 70.
+        assert_eq!(view.at_or_before(71).map(|(tick, _)| tick), Some(70));
+        // 74 shares 10's slot; 10 is no longer held once 74 is the newest.
+        view.record(74, snapshot(74));
+        assert_eq!(view.at_or_before(73).map(|(tick, _)| tick), Some(72));
+        view.record(75, snapshot(75));
+        assert_eq!(view.at_or_before(11), None, "10 went a lap ago");
+        assert_eq!(view.ticks(), [70, 72, 74, 75]);
+        // A tick from the end of time is kept, not an overflow.
+        view.record(u64::MAX - 1, snapshot(1));
+        assert_eq!(view.ticks(), [u64::MAX - 1]);
     }
 
     #[test]
