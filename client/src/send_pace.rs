@@ -22,6 +22,10 @@ pub(crate) struct SendPace {
     heard: bool,
     /// The client's reliable channels and their memory: less free means a message awaits its ack.
     reliable: Vec<(u8, usize)>,
+    /// A reliable message may still await its ack: set when one is queued, cleared once renet's
+    /// reliable channels all have their memory free again. Until then renet is not asked (in
+    /// play most frames queue nothing on renet, and its channels are cold memory by then).
+    awaiting_ack: bool,
     /// The server's reliable channels: what arrives on them is acknowledged at once.
     reliable_incoming: Vec<u8>,
     /// How long this idle stretch lasts: between three quarters of the interval and the whole of
@@ -44,6 +48,7 @@ impl SendPace {
             queued: false,
             heard: false,
             reliable,
+            awaiting_ack: false,
             reliable_incoming,
             idle_for: IDLE_SEND_INTERVAL,
             // xorshift's state must not be zero.
@@ -55,6 +60,7 @@ impl SendPace {
 
     pub(crate) fn queued(&mut self) {
         self.queued = true;
+        self.awaiting_ack = true;
     }
 
     /// A message arrived on `channel`: a reliable one is acknowledged at the next flush.
@@ -65,13 +71,16 @@ impl SendPace {
     /// Whether to send now, the connection having sent nothing for `quiet`: something was
     /// queued or arrived to be acknowledged, a reliable message awaits its ack (renet resends it
     /// on its channel's schedule, which needs a send each frame), or it was quiet long enough.
-    pub(crate) fn due(&self, quiet: Option<Duration>, renet: &RenetClient) -> bool {
-        self.queued
-            || self.heard
-            || self
+    pub(crate) fn due(&mut self, quiet: Option<Duration>, renet: &RenetClient) -> bool {
+        if self.awaiting_ack && !self.queued {
+            self.awaiting_ack = self
                 .reliable
                 .iter()
-                .any(|&(channel, memory)| renet.channel_available_memory(channel) < memory)
+                .any(|&(channel, memory)| renet.channel_available_memory(channel) < memory);
+        }
+        self.queued
+            || self.heard
+            || self.awaiting_ack
             || quiet.is_none_or(|quiet| quiet + BEFORE_KEEP_ALIVE >= self.idle_for)
     }
 
@@ -104,7 +113,7 @@ fn reliable_channels(channels: &[ChannelConfig]) -> impl Iterator<Item = &Channe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arbiter_components::protocol::{ServerChannel, connection_config};
+    use arbiter_components::protocol::{ClientChannel, ServerChannel, connection_config};
 
     #[test]
     fn idle_stretches_vary_between_three_quarters_and_the_whole_interval() {
@@ -168,6 +177,27 @@ mod tests {
         assert!(
             pace.due(just_sent, &renet),
             "an event is, until acknowledged"
+        );
+    }
+
+    #[test]
+    fn a_reliable_message_keeps_the_pace_due_until_acknowledged_and_then_renet_is_not_asked() {
+        let (mut pace, mut renet) = right_after_a_send();
+        let just_sent = Some(JUST_SENT);
+        renet.send_message(ClientChannel::Command, vec![1]);
+        pace.queued();
+        assert!(pace.due(just_sent, &renet));
+        pace.sent();
+        assert!(
+            pace.due(just_sent, &renet),
+            "sent, not acknowledged: renet resends it"
+        );
+        // A connection that holds nothing stands for this one once the ack came.
+        let acknowledged = RenetClient::new(connection_config(1024));
+        assert!(!pace.due(just_sent, &acknowledged));
+        assert!(
+            !pace.due(just_sent, &renet),
+            "renet is asked again only once something is queued"
         );
     }
 }

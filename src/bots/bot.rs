@@ -287,12 +287,16 @@ impl Bot {
     }
 
     fn observe(&mut self, message: ServerMessage, now_us: u64) {
-        if let Some(reason) = self.items.observe(&message) {
-            *self.stats.item_refusals.entry(reason).or_default() += 1;
+        // A snapshot, the message of every frame, is the view's alone: the items', trades',
+        // guild's and party's state (cold memory for each bot of a swarm) is not touched for it.
+        if !matches!(message, ServerMessage::Snapshot { .. }) {
+            if let Some(reason) = self.items.observe(&message) {
+                *self.stats.item_refusals.entry(reason).or_default() += 1;
+            }
+            self.trades.observe(&message, self.frame, now_us);
+            self.guild.observe(&message, now_us);
+            self.party.observe(&message);
         }
-        self.trades.observe(&message, self.frame, now_us);
-        self.guild.observe(&message, now_us);
-        self.party.observe(&message);
         match message {
             ServerMessage::Welcome {
                 player_id,
