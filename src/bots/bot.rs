@@ -233,9 +233,14 @@ impl Bot {
             return;
         }
         self.stats.connected = true;
-        // Queue once welcomed (the profile has loaded), and not on a fleet's game server.
-        let may_queue = self.welcomed && !self.placed && self.party.may_queue(self.frame);
-        if !self.joined_queue && self.wants_a_match() && may_queue {
+        // Queue once welcomed (the profile has loaded), and not on a fleet's game server. In a
+        // match the first test settles it: the rest is state a bot in play need not touch.
+        if !self.joined_queue
+            && self.wants_a_match()
+            && self.welcomed
+            && !self.placed
+            && self.party.may_queue(self.frame)
+        {
             self.client.send(&ClientMessage::JoinQueue { mode: 0 });
             self.joined_queue = true;
         }
@@ -260,21 +265,27 @@ impl Bot {
             }
             self.client.send(&ClientMessage::Item(request));
         }
-        for request in self.trades.requests(self.frame, now_us, &self.items.owned) {
-            self.client.send(&request);
+        // Only traders are paired, and only social bots have a guild and a party: the others'
+        // trade, guild and party state is not touched each frame.
+        if self.behavior.trades() {
+            for request in self.trades.requests(self.frame, now_us, &self.items.owned) {
+                self.client.send(&request);
+            }
+            if self.trades.leaving {
+                let _ = self.client.flush();
+                self.leave();
+                self.done = true;
+                return;
+            }
         }
-        if let Some(request) = self.guild.requests(self.frame, now_us) {
-            self.client.send(&request);
-        }
-        let guild = &self.guild;
-        for request in self.party.requests(self.frame, || guild.other_members()) {
-            self.client.send(&request);
-        }
-        if self.trades.leaving {
-            let _ = self.client.flush();
-            self.leave();
-            self.done = true;
-            return;
+        if self.behavior == Behavior::Social {
+            if let Some(request) = self.guild.requests(self.frame, now_us) {
+                self.client.send(&request);
+            }
+            let guild = &self.guild;
+            for request in self.party.requests(self.frame, || guild.other_members()) {
+                self.client.send(&request);
+            }
         }
         self.maybe_fire(now_us);
         if now_us >= self.next_ping_us {
