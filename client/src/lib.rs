@@ -35,6 +35,7 @@ pub mod seat;
 mod send_pace;
 mod server_socket;
 mod snapshots;
+pub mod tick_ring;
 pub mod token;
 pub mod trade;
 

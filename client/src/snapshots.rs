@@ -1,9 +1,11 @@
 //! The client's side of delta snapshots: the snapshots it reconstructed, kept as baselines, and
 //! the newest one, to acknowledge.
 
+use crate::tick_ring::TickRing;
 use arbiter_components::protocol::{
     DeltaError, DeltaSnapshotRef, QuantisedState, ServerMessage, decode_delta_into,
 };
+
 /// Ticks of snapshots kept as baselines: twice what the server keeps, so any baseline the server
 /// may still use is here.
 const HISTORY: u64 = 64;
@@ -19,16 +21,22 @@ pub enum SnapshotError {
     Delta(#[from] DeltaError),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct SnapshotHistory {
-    /// The snapshot of tick `t` in slot `t % HISTORY`, with the tick it holds: a baseline is found
-    /// in one slot, not by a walk (a bot process does this for thousands of clients a frame, each
-    /// one's history cold). Empty until the first snapshot.
-    snapshots: Vec<(u64, Vec<QuantisedState>)>,
+    snapshots: TickRing<Vec<QuantisedState>>,
     /// The memory of the last snapshot replaced in the history, for the next one to decode into.
     spare: Vec<QuantisedState>,
-    newest: Option<u64>,
     acknowledged: Option<u64>,
+}
+
+impl Default for SnapshotHistory {
+    fn default() -> Self {
+        Self {
+            snapshots: TickRing::new(HISTORY),
+            spare: Vec::new(),
+            acknowledged: None,
+        }
+    }
 }
 
 impl SnapshotHistory {
@@ -69,26 +77,15 @@ impl SnapshotHistory {
             0 => None,
             age => {
                 let at = tick.saturating_sub(u64::from(age));
-                let found = held(&self.snapshots, self.newest, at);
+                let found = self.snapshots.get(at).map(Vec::as_slice);
                 Some(found.ok_or(SnapshotError::MissingBaseline(at))?)
             }
         };
         let mut states = std::mem::take(&mut self.spare);
         decode_delta_into(baseline, delta, MAX_PLAYERS, &mut states)?;
         let entities = states.iter().map(QuantisedState::to_state).collect();
-        let newest = self.newest.map_or(tick, |newest| newest.max(tick));
-        self.newest = Some(newest);
-        // One a whole history behind the newest is handed over but not kept.
-        if tick.saturating_add(HISTORY) > newest {
-            if self.snapshots.is_empty() {
-                self.snapshots = (0..HISTORY).map(|_| (u64::MAX, Vec::new())).collect();
-            }
-            // The memory of the snapshot a lap older is reused for the next one.
-            let (_, replaced) = std::mem::replace(&mut self.snapshots[slot(tick)], (tick, states));
-            self.spare = replaced;
-        } else {
-            self.spare = states;
-        }
+        // The memory of a snapshot a history older, or of this one when it is too old to keep.
+        self.spare = self.snapshots.insert(tick, states);
         Ok(ServerMessage::Snapshot {
             tick,
             ack_input_tick: tick.saturating_sub(input_lag),
@@ -98,30 +95,13 @@ impl SnapshotHistory {
 
     /// The newest snapshot tick, when it was not acknowledged yet.
     pub(crate) fn take_acknowledgement(&mut self) -> Option<u64> {
-        let newest = self.newest?;
+        let newest = self.snapshots.newest()?;
         if self.acknowledged == Some(newest) {
             return None;
         }
         self.acknowledged = Some(newest);
         Some(newest)
     }
-}
-
-/// Where the snapshot of `tick` is kept.
-fn slot(tick: u64) -> usize {
-    (tick % HISTORY) as usize
-}
-
-/// The snapshot of `tick` in `snapshots`, if its slot holds it and it is less than a history
-/// behind the `newest`.
-fn held(
-    snapshots: &[(u64, Vec<QuantisedState>)],
-    newest: Option<u64>,
-    tick: u64,
-) -> Option<&[QuantisedState]> {
-    let newest = newest?;
-    let (held, states) = snapshots.get(slot(tick))?;
-    (*held == tick && tick.saturating_add(HISTORY) > newest).then_some(states.as_slice())
 }
 
 #[cfg(test)]
