@@ -16,8 +16,8 @@ pub(super) struct MatchView {
     /// Player ids of the opposing team.
     pub(super) opponents: Vec<u64>,
     snapshots: TickRing<Vec<EntityState>>,
-    /// Opponents in sight (chest in line of sight) in every snapshot since the tick held, as far
-    /// as the snapshots that arrived tell. A handful of pairs: one or two cache lines to scan.
+    /// Each opponent in sight (chest in line of sight) with the tick since which every snapshot
+    /// that arrived showed it so. A handful of pairs: one or two cache lines to scan.
     in_sight: Vec<(u64, u64)>,
     /// The newest snapshot sight was tracked on (older ones arriving late are not).
     sight_tick: u64,
