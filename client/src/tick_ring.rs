@@ -66,8 +66,9 @@ impl<T: Default> TickRing<T> {
         self.newest = None;
     }
 
-    /// The ticks kept, oldest first.
-    pub fn ticks(&self) -> Vec<u64> {
+    /// The ticks kept, oldest first (what the tests check).
+    #[cfg(test)]
+    fn ticks(&self) -> Vec<u64> {
         let mut ticks: Vec<u64> = self
             .slots
             .iter()
