@@ -9,6 +9,7 @@ use crate::settings::NetSettings;
 use crate::telemetry::metrics::{
     MESSAGES_DROPPED_TOTAL, SNAPSHOT_BYTES_TOTAL, SNAPSHOTS_SENT_TOTAL,
 };
+use arbiter_client::tick_ring::TickRing;
 use arbiter_components::input::InputBuffer;
 use arbiter_components::kinematics::{Position, Velocity};
 use arbiter_components::matchmaking::InMatch;
@@ -19,11 +20,13 @@ use arbiter_components::tick::{ServerTick, TickRate};
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::system::{Local, Query, Res, ResMut};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
-/// Snapshots of each group kept as possible baselines: half a second at 60 snapshots a second,
-/// more than a round trip on any playable link. An older acknowledgement gets a full snapshot.
-const HISTORY: usize = 32;
+/// Ticks of each group's snapshots kept as possible baselines: half a second at 60 Hz, more than a
+/// round trip on any playable link. An older acknowledgement gets a full snapshot. Counted in ticks
+/// as the client counts its own (twice this), so a baseline chosen here is one the client keeps
+/// whatever the snapshot rate.
+const HISTORY: u64 = 32;
 
 /// Whether a snapshot goes out at `tick` for a snapshot rate of `rate_hz` (0: every tick).
 pub fn snapshot_due(tick: u64, rate_hz: u32, tick_rate_hz: u32) -> bool {
@@ -53,36 +56,35 @@ impl SnapshotBaseline {
     }
 }
 
-/// The recent snapshots of one group, oldest first.
-#[derive(Debug, Default)]
+/// The recent snapshots of one group, by tick.
+#[derive(Debug)]
 struct GroupHistory {
-    snapshots: VecDeque<(u64, Vec<QuantisedState>)>,
+    snapshots: TickRing<Vec<QuantisedState>>,
     /// This tick's states, sorted by player id; empty for a group no longer seen (a match that
     /// ended, a player who joined one), whose history is then dropped.
     current: Vec<QuantisedState>,
 }
 
+impl Default for GroupHistory {
+    fn default() -> Self {
+        Self {
+            snapshots: TickRing::new(HISTORY),
+            current: Vec::new(),
+        }
+    }
+}
+
 impl GroupHistory {
     fn baseline(&self, tick: u64) -> Option<&[QuantisedState]> {
-        self.snapshots
-            .iter()
-            .find(|(at, _)| *at == tick)
-            .map(|(_, states)| states.as_slice())
+        self.snapshots.get(tick).map(Vec::as_slice)
     }
 
-    /// Files this tick's states as a baseline, reusing the oldest snapshot's memory.
+    /// Files this tick's states as a baseline. What their slot held, the snapshot a history older,
+    /// becomes the next snapshot's `current`: states are not copied, and once every slot has been
+    /// used no memory is allocated or freed.
     fn keep(&mut self, tick: u64) {
-        let mut kept = if self.snapshots.len() >= HISTORY {
-            self.snapshots
-                .pop_front()
-                .map(|(_, states)| states)
-                .unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        kept.clear();
-        kept.extend_from_slice(&self.current);
-        self.snapshots.push_back((tick, kept));
+        let states = std::mem::take(&mut self.current);
+        self.current = self.snapshots.insert(tick, states);
     }
 }
 
@@ -91,6 +93,9 @@ impl GroupHistory {
 pub(super) struct SnapshotMemory {
     groups: HashMap<Entity, GroupHistory>,
     encodings: HashMap<(Entity, u64), Vec<u8>>,
+    /// Last tick's encodings, emptied: this tick's are written into their memory. As many as the
+    /// busiest tick needed, at most.
+    spare_encodings: Vec<Vec<u8>>,
 }
 
 type VisiblePlayer<'a> = (
@@ -127,8 +132,15 @@ pub(super) fn send_snapshots(
     }
     let tick = tick.get();
     server.connections().snapshot_sent(tick);
-    let SnapshotMemory { groups, encodings } = &mut *memory;
-    encodings.clear();
+    let SnapshotMemory {
+        groups,
+        encodings,
+        spare_encodings,
+    } = &mut *memory;
+    spare_encodings.extend(encodings.drain().map(|(_, mut bytes)| {
+        bytes.clear();
+        bytes
+    }));
     for history in groups.values_mut() {
         history.current.clear();
     }
@@ -176,7 +188,7 @@ pub(super) fn send_snapshots(
         let delta = encodings
             .entry((group, base.map_or(0, |(at, _)| at)))
             .or_insert_with(|| {
-                let mut bytes = Vec::new();
+                let mut bytes = spare_encodings.pop().unwrap_or_default();
                 encode_delta(base.map(|(_, states)| states), &history.current, &mut bytes);
                 bytes
             });
@@ -210,7 +222,30 @@ pub(super) fn send_packets(mut server: ResMut<GameServer>) {
 
 #[cfg(test)]
 mod tests {
-    use super::snapshot_due;
+    use super::{GroupHistory, QuantisedState, snapshot_due};
+
+    #[test]
+    fn a_group_keeps_its_snapshots_of_the_last_32_ticks_as_baselines_and_reuses_their_memory() {
+        let mut history = GroupHistory::default();
+        let state = |tick: u64| QuantisedState {
+            player_id: tick,
+            ..QuantisedState::default()
+        };
+        // Snapshots every third tick, as at 20 snapshots a second on a 60 Hz tick.
+        for tick in (3..=99).step_by(3) {
+            history.current.clear();
+            history.current.push(state(tick));
+            history.keep(tick);
+        }
+        assert_eq!(history.baseline(99), Some(&[state(99)][..]));
+        assert_eq!(history.baseline(99 - 30), Some(&[state(69)][..]));
+        assert_eq!(history.baseline(98), None, "no snapshot went out at 98");
+        assert_eq!(history.baseline(99 - 33), None, "more than 32 ticks old");
+        assert!(
+            history.current.capacity() > 0,
+            "the next snapshot is written into the memory of one a history older"
+        );
+    }
 
     #[test]
     fn snapshot_rate_spreads_snapshots_evenly_over_ticks() {

@@ -8,6 +8,7 @@ use parry3d::math::Pose;
 use parry3d::partitioning::TraversalAction;
 use parry3d::query::{Ray, RayCast};
 use parry3d::shape::{Compound, SharedShape};
+use smallvec::SmallVec;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -110,9 +111,10 @@ impl MapGeometry {
         };
         // Only walls near the player can push it: pushes are shorter than the player is wide, so
         // twice its extents around it covers every wall it can end up touching. In file order, so
-        // the result does not depend on the tree's layout.
+        // the result does not depend on the tree's layout. On the stack: this runs for every
+        // player in a match every tick, and a `Vec` would allocate whenever a wall is near.
         let reach = Aabb::new(feet - half_extents * 2.0, feet + half_extents * 4.0);
-        let mut near: Vec<u32> = walls.bvh().intersect_aabb(&reach).collect();
+        let mut near: SmallVec<[u32; 8]> = walls.bvh().intersect_aabb(&reach).collect();
         near.sort_unstable();
         for wall in near
             .into_iter()
