@@ -11,8 +11,8 @@ use crate::send_pace::SendPace;
 use crate::server_socket::ServerSocket;
 use crate::snapshots::SnapshotHistory;
 use arbiter_components::protocol::{
-    ClientChannel, ClientMessage, ServerChannel, ServerMessage, connection_config, decode_server,
-    encode, read_delta_snapshot,
+    ClientChannel, ClientMessage, EntityState, ServerChannel, ServerMessage, connection_config,
+    decode_server, encode, read_delta_snapshot,
 };
 use renet::RenetClient;
 use std::net::SocketAddr;
@@ -245,6 +245,12 @@ impl ArbiterClient {
     /// Messages that arrived since the last call.
     pub fn receive(&mut self) -> std::vec::Drain<'_, ServerMessage> {
         self.received.drain(..)
+    }
+
+    /// Gives back a `Snapshot`'s entities once the game is done with them: the next snapshot is
+    /// written into their memory instead of allocating its own (a client reads one every tick).
+    pub fn recycle_snapshot(&mut self, entities: Vec<EntityState>) {
+        self.snapshots.recycle(entities);
     }
 
     /// Queues `message` on its channel; it leaves with the next [`flush`](Self::flush). The Input

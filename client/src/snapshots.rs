@@ -3,7 +3,7 @@
 
 use crate::tick_ring::TickRing;
 use arbiter_components::protocol::{
-    DeltaError, DeltaSnapshotRef, QuantisedState, ServerMessage, decode_delta_into,
+    DeltaError, DeltaSnapshotRef, EntityState, QuantisedState, ServerMessage, decode_delta_into,
 };
 
 /// Ticks of snapshots kept as baselines: twice what the server keeps, so any baseline the server
@@ -26,6 +26,8 @@ pub(crate) struct SnapshotHistory {
     snapshots: TickRing<Vec<QuantisedState>>,
     /// The memory of the last snapshot replaced in the history, for the next one to decode into.
     spare: Vec<QuantisedState>,
+    /// The memory of a `Snapshot`'s entities the game gave back, for the next one's.
+    spare_entities: Vec<EntityState>,
     acknowledged: Option<u64>,
 }
 
@@ -34,6 +36,7 @@ impl Default for SnapshotHistory {
         Self {
             snapshots: TickRing::new(HISTORY),
             spare: Vec::new(),
+            spare_entities: Vec::new(),
             acknowledged: None,
         }
     }
@@ -83,7 +86,9 @@ impl SnapshotHistory {
         };
         let mut states = std::mem::take(&mut self.spare);
         decode_delta_into(baseline, delta, MAX_PLAYERS, &mut states)?;
-        let entities = states.iter().map(QuantisedState::to_state).collect();
+        let mut entities = std::mem::take(&mut self.spare_entities);
+        entities.clear();
+        entities.extend(states.iter().map(QuantisedState::to_state));
         // The memory of a snapshot a history older, or of this one when it is too old to keep.
         self.spare = self.snapshots.insert(tick, states);
         Ok(ServerMessage::Snapshot {
@@ -91,6 +96,11 @@ impl SnapshotHistory {
             ack_input_tick: tick.saturating_sub(input_lag),
             entities,
         })
+    }
+
+    /// Keeps `entities`' memory for the next snapshot's (one list: a client reads one at a time).
+    pub(crate) fn recycle(&mut self, entities: Vec<EntityState>) {
+        self.spare_entities = entities;
     }
 
     /// The newest snapshot tick, when it was not acknowledged yet.
@@ -167,5 +177,31 @@ mod tests {
         // A tick at the end of time is no overflow.
         assert_eq!(take(&mut history, u64::MAX, 0).map(|_| ()), Ok(()));
         assert_eq!(history.take_acknowledgement(), Some(u64::MAX));
+    }
+
+    #[test]
+    fn a_snapshot_is_written_into_the_memory_of_the_entities_given_back() {
+        let mut history = SnapshotHistory::default();
+        let mut given_back = Vec::with_capacity(50);
+        given_back.push(states(1)[0].to_state());
+        let memory = given_back.as_ptr();
+        history.recycle(given_back);
+        let mut delta = Vec::new();
+        encode_delta(None, &states(7), &mut delta);
+        let snapshot = history.reconstruct_delta(DeltaSnapshotRef {
+            tick: 1,
+            baseline_age: 0,
+            input_lag: 0,
+            delta: &delta,
+        });
+        let Ok(ServerMessage::Snapshot { entities, .. }) = snapshot else {
+            panic!("not a snapshot: {snapshot:?}");
+        };
+        assert_eq!(entities.as_ptr(), memory);
+        assert_eq!(
+            entities,
+            [states(7)[0].to_state()],
+            "what was given back is not read"
+        );
     }
 }

@@ -321,7 +321,8 @@ impl Bot {
             }
             ServerMessage::Snapshot { tick, entities, .. } => {
                 self.stats.snapshots_received += 1;
-                self.view.record(tick, entities);
+                let dropped = self.view.record(tick, entities);
+                self.client.recycle_snapshot(dropped);
                 self.track_sight(tick);
                 self.track_server_tick(tick);
             }

@@ -100,8 +100,10 @@ impl MatchView {
     }
 
     /// Keeps the snapshot of `tick`, unless it is [`KEPT_TICKS`] or more behind the newest.
-    pub(super) fn record(&mut self, tick: u64, entities: Vec<EntityState>) {
-        self.snapshots.insert(tick, entities);
+    /// Returns the entities it no longer keeps (a snapshot a lap older, or these), whose memory
+    /// the client can reuse.
+    pub(super) fn record(&mut self, tick: u64, entities: Vec<EntityState>) -> Vec<EntityState> {
+        self.snapshots.insert(tick, entities)
     }
 
     pub(super) fn newest_tick(&self) -> Option<u64> {
