@@ -323,7 +323,7 @@ impl Bot {
                 self.stats.snapshots_received += 1;
                 let dropped = self.view.record(tick, entities);
                 self.client.recycle_snapshot(dropped);
-                self.track_sight(tick);
+                self.view.track_sight(tick);
                 self.track_server_tick(tick);
             }
             ServerMessage::MatchFound {
@@ -331,7 +331,8 @@ impl Bot {
             } => {
                 self.stats.matches_played += 1;
                 let opponents = teams.get(usize::from(1 - team.min(1))).cloned();
-                self.view.join(map, opponents.unwrap_or_default());
+                let geometry = self.arsenal.maps.get(&map).cloned();
+                self.view.join(map, geometry, opponents.unwrap_or_default());
             }
             ServerMessage::MatchEnded { .. } => {
                 self.stats.matches_completed += 1;
@@ -407,19 +408,6 @@ impl Bot {
         self.view.moved();
     }
 
-    /// Notes when each opponent came into sight, from the newest snapshot.
-    fn track_sight(&mut self, tick: u64) {
-        let Some(map) = self
-            .view
-            .map
-            .as_ref()
-            .and_then(|name| self.arsenal.maps.get(name))
-        else {
-            return;
-        };
-        self.view.track_sight(tick, map);
-    }
-
     /// Marks the moment a cheat first cheated.
     fn cheated(&mut self, now_us: u64) {
         self.stats.first_cheat_us.get_or_insert(now_us);
@@ -471,13 +459,7 @@ impl Bot {
 
     /// Fires when the behaviour says so, claiming the tick it "saw".
     fn maybe_fire(&mut self, now_us: u64) {
-        let Some(map) = self
-            .view
-            .map
-            .as_ref()
-            .and_then(|name| self.arsenal.maps.get(name))
-            .cloned()
-        else {
+        let Some(map) = self.view.geometry.clone() else {
             return;
         };
         let Some(newest) = self.view.newest_tick() else {

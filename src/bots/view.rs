@@ -5,6 +5,7 @@ use arbiter_client::tick_ring::TickRing;
 use arbiter_systems::map::MapGeometry;
 use arbiter_systems::shots::{CHEST_HEIGHT_M, EYE_HEIGHT_M};
 use bevy_math::Vec3;
+use std::sync::Arc;
 
 /// Snapshots this many ticks behind the newest are forgotten (a second at 64 Hz).
 const KEPT_TICKS: u64 = 64;
@@ -13,6 +14,9 @@ const KEPT_TICKS: u64 = 64;
 pub(super) struct MatchView {
     pub(super) me: u64,
     pub(super) map: Option<String>,
+    /// The map's walls, looked up once when the match is found (a bot that does not know the
+    /// map plays without sight).
+    pub(super) geometry: Option<Arc<MapGeometry>>,
     /// Player ids of the opposing team.
     pub(super) opponents: Vec<u64>,
     snapshots: TickRing<Vec<EntityState>>,
@@ -28,6 +32,7 @@ impl Default for MatchView {
         Self {
             me: 0,
             map: None,
+            geometry: None,
             opponents: Vec::new(),
             snapshots: TickRing::new(KEPT_TICKS),
             in_sight: Vec::new(),
@@ -37,14 +42,21 @@ impl Default for MatchView {
 }
 
 impl MatchView {
-    pub(super) fn join(&mut self, map: String, opponents: Vec<u64>) {
+    pub(super) fn join(
+        &mut self,
+        map: String,
+        geometry: Option<Arc<MapGeometry>>,
+        opponents: Vec<u64>,
+    ) {
         self.map = Some(map);
+        self.geometry = geometry;
         self.opponents = opponents;
         self.in_sight.clear();
     }
 
     pub(super) fn leave(&mut self) {
         self.map = None;
+        self.geometry = None;
         self.opponents.clear();
         self.in_sight.clear();
     }
@@ -58,7 +70,10 @@ impl MatchView {
     }
 
     /// Updates who is in sight from the snapshot of `tick`, if it is the newest yet.
-    pub(super) fn track_sight(&mut self, tick: u64, map: &MapGeometry) {
+    pub(super) fn track_sight(&mut self, tick: u64) {
+        let Some(map) = &self.geometry else {
+            return;
+        };
         if tick <= self.sight_tick {
             return;
         }
@@ -177,32 +192,32 @@ mod tests {
 
     #[test]
     fn sight_is_taken_afresh_on_another_server() {
-        let map = open_field();
+        let map = Some(Arc::new(open_field()));
         let mut view = MatchView {
             me: 1,
             ..MatchView::default()
         };
-        view.join("field".into(), vec![2]);
+        view.join("field".into(), map.clone(), vec![2]);
         for tick in 100..=104 {
             view.record(tick, face_to_face());
-            view.track_sight(tick, &map);
+            view.track_sight(tick);
         }
         assert!(view.in_sight_since(2, 100));
         assert!(!view.in_sight_since(2, 99));
         // A fleet's game server counts its own ticks: its snapshots and sight are taken anew.
         view.moved();
-        view.join("field".into(), vec![2]);
+        view.join("field".into(), map.clone(), vec![2]);
         view.record(3, face_to_face());
-        view.track_sight(3, &map);
+        view.track_sight(3);
         assert!(view.in_sight_since(2, 3));
         // Out of sight (dead) at 4, back at 5: in sight since 5 only.
         let mut dead = face_to_face();
         dead[1].alive = false;
         view.record(4, dead);
-        view.track_sight(4, &map);
+        view.track_sight(4);
         assert!(!view.in_sight_since(2, 4));
         view.record(5, face_to_face());
-        view.track_sight(5, &map);
+        view.track_sight(5);
         assert!(view.in_sight_since(2, 5) && !view.in_sight_since(2, 4));
     }
 }
