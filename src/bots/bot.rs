@@ -245,7 +245,7 @@ impl Bot {
             self.joined_queue = true;
         }
         // Movement only in a match, as a game client sends it.
-        let inputs = if self.view.map.is_none() {
+        let inputs = if !self.view.in_match {
             0
         } else if self.behavior == Behavior::Speedhack {
             self.cheated(now_us);
@@ -258,7 +258,7 @@ impl Bot {
         }
         for request in self
             .items
-            .requests(self.frame, self.view.me, self.view.map.is_some())
+            .requests(self.frame, self.view.me, self.view.in_match)
         {
             if self.behavior == Behavior::Itemhack {
                 self.cheated(now_us);
@@ -332,7 +332,7 @@ impl Bot {
                 self.stats.matches_played += 1;
                 let opponents = teams.get(usize::from(1 - team.min(1))).cloned();
                 let geometry = self.arsenal.maps.get(&map).cloned();
-                self.view.join(map, geometry, opponents.unwrap_or_default());
+                self.view.join(geometry, opponents.unwrap_or_default());
             }
             ServerMessage::MatchEnded { .. } => {
                 self.stats.matches_completed += 1;

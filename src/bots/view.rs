@@ -13,8 +13,8 @@ const KEPT_TICKS: u64 = 64;
 #[derive(Debug)]
 pub(super) struct MatchView {
     pub(super) me: u64,
-    pub(super) map: Option<String>,
-    /// The map's walls, looked up once when the match is found (a bot that does not know the
+    pub(super) in_match: bool,
+    /// The match's map, looked up once when the match is found (a bot that does not know the
     /// map plays without sight).
     pub(super) geometry: Option<Arc<MapGeometry>>,
     /// Player ids of the opposing team.
@@ -31,7 +31,7 @@ impl Default for MatchView {
     fn default() -> Self {
         Self {
             me: 0,
-            map: None,
+            in_match: false,
             geometry: None,
             opponents: Vec::new(),
             snapshots: TickRing::new(KEPT_TICKS),
@@ -42,20 +42,15 @@ impl Default for MatchView {
 }
 
 impl MatchView {
-    pub(super) fn join(
-        &mut self,
-        map: String,
-        geometry: Option<Arc<MapGeometry>>,
-        opponents: Vec<u64>,
-    ) {
-        self.map = Some(map);
+    pub(super) fn join(&mut self, geometry: Option<Arc<MapGeometry>>, opponents: Vec<u64>) {
+        self.in_match = true;
         self.geometry = geometry;
         self.opponents = opponents;
         self.in_sight.clear();
     }
 
     pub(super) fn leave(&mut self) {
-        self.map = None;
+        self.in_match = false;
         self.geometry = None;
         self.opponents.clear();
         self.in_sight.clear();
@@ -197,7 +192,7 @@ mod tests {
             me: 1,
             ..MatchView::default()
         };
-        view.join("field".into(), map.clone(), vec![2]);
+        view.join(map.clone(), vec![2]);
         for tick in 100..=104 {
             view.record(tick, face_to_face());
             view.track_sight(tick);
@@ -206,7 +201,7 @@ mod tests {
         assert!(!view.in_sight_since(2, 99));
         // A fleet's game server counts its own ticks: its snapshots and sight are taken anew.
         view.moved();
-        view.join("field".into(), map.clone(), vec![2]);
+        view.join(map.clone(), vec![2]);
         view.record(3, face_to_face());
         view.track_sight(3);
         assert!(view.in_sight_since(2, 3));

@@ -60,8 +60,9 @@ impl SnapshotBaseline {
 #[derive(Debug)]
 struct GroupHistory {
     snapshots: TickRing<Vec<QuantisedState>>,
-    /// This tick's states, sorted by player id; empty for a group no longer seen (a match that
-    /// ended, a player who joined one), whose history is then dropped.
+    /// This tick's states, sorted by player id; empty between snapshots ([`GroupHistory::keep`]
+    /// leaves it so) and for a group no longer seen (a match that ended, a player who joined
+    /// one), whose history is then dropped.
     current: Vec<QuantisedState>,
 }
 
@@ -85,6 +86,7 @@ impl GroupHistory {
     fn keep(&mut self, tick: u64) {
         let states = std::mem::take(&mut self.current);
         self.current = self.snapshots.insert(tick, states);
+        self.current.clear();
     }
 }
 
@@ -141,9 +143,6 @@ pub(super) fn send_snapshots(
         bytes.clear();
         bytes
     }));
-    for history in groups.values_mut() {
-        history.current.clear();
-    }
     for player in &players {
         if let Some(membership) = player.6 {
             groups
@@ -233,7 +232,6 @@ mod tests {
         };
         // Snapshots every third tick, as at 20 snapshots a second on a 60 Hz tick.
         for tick in (3..=99).step_by(3) {
-            history.current.clear();
             history.current.push(state(tick));
             history.keep(tick);
         }
