@@ -421,7 +421,7 @@ impl Bot {
         ms * u64::from(self.tick_rate_hz) / 1000
     }
 
-    /// The weapon this behaviour fires: the rifle, or for a long shot the shortest-ranged weapon.
+    /// Counts an inventory change in the report, under its source (its reason up to the first `:`).
     fn count_change(&mut self, delta: &InventoryDelta) {
         let source = |reason: &str| reason.split(':').next().unwrap_or_default().to_owned();
         let (key, amount) = match delta {
@@ -446,15 +446,14 @@ impl Bot {
     /// The weapon it fires: the one its items say (bought and equipped, or an item hacker's),
     /// else the first of the table (the starter kit's).
     fn weapon(&self) -> (u8, f32, f32) {
-        let weapons = &self.arsenal.weapons.weapons;
-        let index = self
-            .items
-            .firing()
-            .and_then(|item| weapons.iter().position(|weapon| weapon.name == item))
-            .unwrap_or(0);
-        weapons.get(index).map_or((0, 1.0, 1.0), |weapon| {
-            (index as u8, weapon.max_range_m, weapon.fire_rate_hz)
-        })
+        let index = self.items.firing().unwrap_or(0);
+        self.arsenal
+            .weapons
+            .weapons
+            .get(index)
+            .map_or((0, 1.0, 1.0), |weapon| {
+                (index as u8, weapon.max_range_m, weapon.fire_rate_hz)
+            })
     }
 
     /// Fires when the behaviour says so, claiming the tick it "saw".

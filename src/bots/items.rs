@@ -18,6 +18,8 @@ pub(super) struct BotItems {
     pub(super) owned: OwnedItems,
     /// The shop offer of the weapon the bot wants in its secondary slot.
     wanted: Option<Offer>,
+    /// That weapon's place in the weapons table, found once: the shot names it every frame.
+    wanted_weapon: Option<usize>,
     /// The wanted weapon is equipped, as of the last inventory message (asked every frame: the
     /// inventory's trees are cold memory by then).
     wanted_equipped: bool,
@@ -66,9 +68,16 @@ impl BotItems {
                 .max_by(|left, right| range_of(left).total_cmp(&range_of(right))),
             _ => None,
         };
+        let wanted_weapon = wanted.and_then(|offer| {
+            weapons
+                .weapons
+                .iter()
+                .position(|weapon| weapon.name == offer.item)
+        });
         Self {
             owned: OwnedItems::default(),
             wanted: wanted.cloned(),
+            wanted_weapon,
             wanted_equipped: false,
             waiting: false,
             hacker: behavior == Behavior::Itemhack,
@@ -100,11 +109,11 @@ impl BotItems {
         }
     }
 
-    /// The weapon item the bot fires: the one it wanted once equipped (an item hacker's at once),
-    /// else the kit's.
-    pub(super) fn firing(&self) -> Option<&str> {
-        let wanted = self.wanted.as_ref()?;
-        (self.hacker || self.wanted_equipped).then_some(wanted.item.as_str())
+    /// The place in the weapons table of the weapon the bot fires: the one it wanted once
+    /// equipped (an item hacker's at once); none: the kit's.
+    pub(super) fn firing(&self) -> Option<usize> {
+        self.wanted_weapon
+            .filter(|_| self.hacker || self.wanted_equipped)
     }
 
     /// The requests to send this frame; an item hacker forges them in matches, slowly enough to
@@ -168,5 +177,31 @@ impl BotItems {
             .into_iter()
             .flatten()
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::economy::EconomyData;
+    use crate::weapons::{WEAPONS_FILE, load_weapons};
+    use std::path::Path;
+
+    #[test]
+    fn an_item_hacker_fires_the_weapon_it_wants_at_once_and_an_honest_bot_the_kits_until_it_equips_its_own()
+     {
+        let weapons = load_weapons(Path::new(WEAPONS_FILE)).expect("the shipped weapons");
+        let economy = EconomyData::load(&weapons).expect("the shipped catalog and shop");
+        let items = |behavior| BotItems::new(behavior, &weapons, &economy.catalog, &economy.shop);
+
+        let hacker = items(Behavior::Itemhack);
+        let wanted = hacker.wanted.as_ref().expect("a weapon to forge");
+        let fired = hacker.firing().expect("fired before it owns it");
+        assert_eq!(weapons.weapons[fired].name, wanted.item);
+        assert_ne!(fired, 0, "not the kit's weapon");
+
+        let honest = items(Behavior::Honest);
+        assert!(honest.wanted.is_some(), "a weapon to buy");
+        assert_eq!(honest.firing(), None, "the kit's until equipped");
     }
 }
