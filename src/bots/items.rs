@@ -185,6 +185,8 @@ mod tests {
     use super::*;
     use crate::economy::EconomyData;
     use crate::weapons::{WEAPONS_FILE, load_weapons};
+    use arbiter_client::protocol::InventoryView;
+    use arbiter_components::inventory::Loadout;
     use std::path::Path;
 
     #[test]
@@ -200,8 +202,25 @@ mod tests {
         assert_eq!(weapons.weapons[fired].name, wanted.item);
         assert_ne!(fired, 0, "not the kit's weapon");
 
-        let honest = items(Behavior::Honest);
-        assert!(honest.wanted.is_some(), "a weapon to buy");
+        let mut honest = items(Behavior::Honest);
+        let bought = honest.wanted.clone().expect("a weapon to buy").item;
         assert_eq!(honest.firing(), None, "the kit's until equipped");
+        let instance = InstanceId {
+            origin: 7,
+            serial: 1,
+        };
+        honest.observe(&ServerMessage::Inventory(Box::new(InventoryView {
+            capacity: 10,
+            stacks: vec![],
+            instances: vec![(instance, bought.clone().into())],
+            loadout: Loadout {
+                primary: None,
+                secondary: Some(instance),
+                consumable: None,
+            },
+            wallet: vec![],
+        })));
+        let fired = honest.firing().expect("its own once equipped");
+        assert_eq!(weapons.weapons[fired].name, bought);
     }
 }
