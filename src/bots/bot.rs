@@ -449,10 +449,9 @@ impl Bot {
         let index = self.items.firing().unwrap_or(0);
         self.arsenal
             .weapons
-            .weapons
             .get(index)
             .map_or((0, 1.0, 1.0), |weapon| {
-                (index as u8, weapon.max_range_m, weapon.fire_rate_hz)
+                (index, weapon.max_range_m, weapon.fire_rate_hz)
             })
     }
 

@@ -19,7 +19,7 @@ pub(super) struct BotItems {
     /// The shop offer of the weapon the bot wants in its secondary slot.
     wanted: Option<Offer>,
     /// That weapon's place in the weapons table, found once: the shot names it every frame.
-    wanted_weapon: Option<usize>,
+    wanted_weapon: Option<u8>,
     /// The wanted weapon is equipped, as of the last inventory message (asked every frame: the
     /// inventory's trees are cold memory by then).
     wanted_equipped: bool,
@@ -46,11 +46,17 @@ impl BotItems {
             })
         };
         let first_weapon = weapons.weapons.first().map(|weapon| weapon.name.as_str());
-        let range_of = |offer: &&Offer| {
-            weapons
+        // An offer's weapon, by its place in the table (the byte a shot names).
+        let weapon_of = |offer: &Offer| {
+            let index = weapons
                 .weapons
                 .iter()
-                .find(|weapon| weapon.name == offer.item)
+                .position(|weapon| weapon.name == offer.item)?;
+            u8::try_from(index).ok()
+        };
+        let range_of = |offer: &&Offer| {
+            weapon_of(offer)
+                .and_then(|index| weapons.get(index))
                 .map_or(f32::MAX, |weapon| weapon.max_range_m)
         };
         let wanted = match behavior {
@@ -68,16 +74,10 @@ impl BotItems {
                 .max_by(|left, right| range_of(left).total_cmp(&range_of(right))),
             _ => None,
         };
-        let wanted_weapon = wanted.and_then(|offer| {
-            weapons
-                .weapons
-                .iter()
-                .position(|weapon| weapon.name == offer.item)
-        });
         Self {
             owned: OwnedItems::default(),
+            wanted_weapon: wanted.and_then(weapon_of),
             wanted: wanted.cloned(),
-            wanted_weapon,
             wanted_equipped: false,
             waiting: false,
             hacker: behavior == Behavior::Itemhack,
@@ -111,7 +111,7 @@ impl BotItems {
 
     /// The place in the weapons table of the weapon the bot fires: the one it wanted once
     /// equipped (an item hacker's at once); none: the kit's.
-    pub(super) fn firing(&self) -> Option<usize> {
+    pub(super) fn firing(&self) -> Option<u8> {
         self.wanted_weapon
             .filter(|_| self.hacker || self.wanted_equipped)
     }
@@ -199,7 +199,10 @@ mod tests {
         let hacker = items(Behavior::Itemhack);
         let wanted = hacker.wanted.as_ref().expect("a weapon to forge");
         let fired = hacker.firing().expect("fired before it owns it");
-        assert_eq!(weapons.weapons[fired].name, wanted.item);
+        assert_eq!(
+            weapons.get(fired).map(|weapon| &weapon.name),
+            Some(&wanted.item)
+        );
         assert_ne!(fired, 0, "not the kit's weapon");
 
         let mut honest = items(Behavior::Honest);
@@ -221,6 +224,6 @@ mod tests {
             wallet: vec![],
         })));
         let fired = honest.firing().expect("its own once equipped");
-        assert_eq!(weapons.weapons[fired].name, bought);
+        assert_eq!(weapons.get(fired).map(|weapon| &weapon.name), Some(&bought));
     }
 }
